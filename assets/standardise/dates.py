@@ -1,0 +1,77 @@
+"""Parse the date strings of real exports: per-source formats first, then ISO 8601, Chinese and Excel serials."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from assets.partitions import TIMEZONE
+
+# Common forms tried after a source's own formats, most specific first.
+FALLBACK_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+    "%Y%m%d",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日",
+)
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_EXCEL_SERIAL = re.compile(r"^\d{4,5}(\.\d+)?$")
+_BLANK = re.compile(r"^\s*$")
+
+
+def parse_datetimes(
+    values: pd.Series, formats: list[str] | tuple[str, ...] = (), excel_serials: bool = True
+) -> pd.Series:
+    """Return datetime64[ns] values (NaT where nothing parses); `values` are the raw strings, left untouched."""
+    text = values.astype("string").str.strip()
+    text = text.where(~text.fillna("").str.match(_BLANK))
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for fmt in (*formats, *FALLBACK_FORMATS):
+        todo = result.isna() & text.notna()
+        if not todo.any():
+            break
+        result.loc[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    todo = result.isna() & text.notna()
+    if todo.any():
+        # ISO 8601 with zones or fractions: normalise to naive wall-clock time in the platform's timezone.
+        iso = pd.to_datetime(text[todo], format="ISO8601", errors="coerce", utc=True)
+        result.loc[todo] = iso.dt.tz_convert(TIMEZONE).dt.tz_localize(None)
+    if excel_serials:
+        todo = result.isna() & text.fillna("").str.match(_EXCEL_SERIAL)
+        if todo.any():
+            serial = pd.to_numeric(text[todo], errors="coerce")
+            plausible = serial.between(1, 2958465)  # 1900-01-01 .. 9999-12-31
+            days = pd.to_timedelta(serial.where(plausible), unit="D")
+            result.loc[todo] = (_EXCEL_EPOCH + days).astype("datetime64[ns]")
+    return result
+
+
+def unparseable(values: pd.Series, formats: list[str] | tuple[str, ...] = ()) -> pd.Series:
+    """True where a non-blank value does not parse as a date: what validation quarantines."""
+    present = values.notna() & ~values.astype("string").fillna("").str.match(_BLANK)
+    return present & parse_datetimes(values, formats).isna()
+
+
+def to_number(values: pd.Series) -> pd.Series:
+    """Amounts as exported: '1,234.50', '¥1,234.50', ' 99 ', '(12.00)' for negatives, full-width digits."""
+    text = values.astype("string").str.normalize("NFKC").str.strip()
+    negative = text.str.match(r"^\(.*\)$").fillna(False)
+    cleaned = text.str.replace(r"[^\d.\-eE+]", "", regex=True).replace("", pd.NA)
+    number = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    return number.where(~negative.to_numpy(dtype=bool), -number.abs())
+
+
+def to_integer(values: pd.Series) -> pd.Series:
+    number = to_number(values)
+    whole = number.where(np.isclose(number, number.round()))
+    return whole.round().astype("Int64")

@@ -1,0 +1,45 @@
+"""Dagster assets of the standardise step: silver/<entity> and silver/person for one run_date."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.entities import ENTITIES
+from assets.partitions import daily_partitions
+from assets.settings import Settings
+from assets.standardise.partition import PERSON, standardise_partition
+
+
+def build_standardise_assets(sources: list) -> dg.AssetsDefinition:
+    """One multi-asset over every entity, fed by every source's bronze asset."""
+    outs = {
+        f"silver_{name}": dg.AssetOut(
+            key=dg.AssetKey(["silver", name]), group_name="standardise", is_required=True
+        )
+        for name in (*ENTITIES, PERSON)
+    }
+    deps = [dg.AssetKey(["bronze", s.name]) for s in sources]
+
+    @dg.multi_asset(
+        name="standardise",
+        outs=outs,
+        deps=deps,
+        partitions_def=daily_partitions,
+        retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL),
+        description="Typed, normalised silver tables per entity (raw values kept beside) and person records for linkage.",
+    )
+    def standardise_assets(context: dg.AssetExecutionContext, settings: Settings):
+        layout = settings.layout()
+        result = standardise_partition(layout, sources, context.partition_key)
+        for name in (*ENTITIES, PERSON):
+            rows = result.persons if name == PERSON else result.rows[name]
+            yield dg.MaterializeResult(
+                asset_key=dg.AssetKey(["silver", name]),
+                metadata={
+                    "dagster/row_count": rows,
+                    "path": dg.MetadataValue.path(str(result.paths[name])),
+                    **({"rows_by_source": result.rows_by_source} if name == PERSON else {}),
+                },
+            )
+
+    return standardise_assets

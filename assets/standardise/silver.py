@@ -1,0 +1,74 @@
+"""Bronze → silver: one typed table per entity, normalised values beside the raw ones."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from assets.entities import LINEAGE_COLUMNS, Entity
+from assets.standardise.dates import parse_datetimes, to_integer, to_number
+from linkage.standardise import normalise_email, normalise_phone
+
+# Suffix of the typed column written beside each raw canonical column, by column kind.
+TYPED_SUFFIX = {"date": "_date", "datetime": "_ts", "number": "_num", "integer": "_int"}
+PERSON_KEY = "person_source_record_id"
+
+
+def conform(frame: pd.DataFrame, entity: Entity) -> pd.DataFrame:
+    """Every canonical and lineage column present (missing ones empty), raw values as strings."""
+    out = frame.copy()
+    for name in (*entity.column_names, *LINEAGE_COLUMNS):
+        if name not in out.columns:
+            out[name] = pd.NA
+    return out
+
+
+def person_keys(frame: pd.DataFrame, entity: Entity) -> pd.Series:
+    """The person's id inside the source (docs/CONTRACTS.md): own id, else customer_ref, else identity hash."""
+    own = "source_record_id" if "source_record_id" in entity.column_names else "customer_ref"
+    key = frame[own].astype("string").str.strip().replace("", pd.NA)
+    missing = key.isna()
+    if missing.any():
+        identity = (
+            frame.loc[missing, "email_norm"].fillna("")
+            + "|"
+            + frame.loc[missing, "phone_norm"].fillna("")
+            + "|"
+            + frame.loc[missing, "full_name"].astype("string").fillna("").str.strip().str.lower()
+        )
+        key.loc[missing] = identity.map(lambda v: "h:" + hashlib.sha256(v.encode()).hexdigest()[:16])
+    return key
+
+
+def standardise(
+    frame: pd.DataFrame, entity: Entity, date_formats: list[str] | None = None, phone_region: str = "CN"
+) -> pd.DataFrame:
+    """Add typed and normalised columns to one source's bronze rows; raw columns stay verbatim."""
+    out = conform(frame, entity)
+    for column in entity.columns:
+        suffix = TYPED_SUFFIX.get(column.kind)
+        if suffix is None:
+            continue
+        raw = out[column.name]
+        if column.kind in ("date", "datetime"):
+            parsed = parse_datetimes(raw, date_formats or [])
+            out[column.name + suffix] = parsed.dt.normalize() if column.kind == "date" else parsed
+        elif column.kind == "number":
+            out[column.name + suffix] = to_number(raw)
+        else:
+            out[column.name + suffix] = to_integer(raw)
+    out["email_norm"] = normalise_email(out["email"]) if "email" in out else pd.NA
+    out["phone_norm"] = normalise_phone(out["phone_mobile"], phone_region) if "phone_mobile" in out else pd.NA
+    out["source"] = out["_source"]
+    out[PERSON_KEY] = person_keys(out, entity)
+    return out
+
+
+def empty_silver(entity: Entity) -> pd.DataFrame:
+    """A zero-row silver table with the full schema, so downstream readers always find one."""
+    frame = pd.DataFrame(
+        {name: pd.Series(dtype="string") for name in (*entity.column_names, *LINEAGE_COLUMNS)}
+    )
+    frame["_line"] = frame["_line"].astype("Int64")
+    return standardise(frame, entity)

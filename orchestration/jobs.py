@@ -1,0 +1,17 @@
+"""The nightly job: every asset, one daily partition at a time."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.partitions import daily_partitions
+
+NIGHTLY_JOB = "nightly_customer360"
+
+nightly_job = dg.define_asset_job(
+    NIGHTLY_JOB,
+    selection=dg.AssetSelection.all(),
+    partitions_def=daily_partitions,
+    description="Ingest → validate → standardise → link → dbt marts → deliver, for one run_date.",
+    tags={"dagster/max_retries": 1},
+)

@@ -1,0 +1,62 @@
+"""Run the nightly job in-process against the Dagster instance, and summarise what it produced."""
+
+from __future__ import annotations
+
+import duckdb
+import typer
+
+from assets.settings import settings_from_env
+from orchestration.jobs import NIGHTLY_JOB
+
+
+def run_nightly(partition: str) -> bool:
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def(NIGHTLY_JOB)
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, partition_key=partition, raise_on_error=False)
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure:
+                typer.echo(
+                    f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()}", err=True
+                )
+    return result.success
+
+
+def summary(partition: str) -> dict[str, object]:
+    """Headline figures of the customer file, read from the layers (no lock held on the warehouse afterwards)."""
+    layout = settings_from_env().layout()
+    figures: dict[str, object] = {"run_date": partition, "warehouse": str(layout.warehouse)}
+    con = duckdb.connect()
+    try:
+        if layout.manifest.exists():
+            row = con.execute(
+                "select count(distinct source) filter (where status = 'loaded'), count(*) filter (where status = 'failed'),"
+                " coalesce(sum(rows_quarantined), 0) from read_parquet(?)",
+                [str(layout.manifest)],
+            ).fetchone()
+            figures.update(sources_loaded=row[0], files_failed=row[1], rows_quarantined=int(row[2]))
+        xref = layout.linkage_dir / "customer_xref.parquet"
+        if xref.exists():
+            row = con.execute(
+                "select count(*), count(distinct customer_id) from read_parquet(?)", [str(xref)]
+            ).fetchone()
+            figures.update(person_records=row[0], customers_found=row[1])
+    finally:
+        con.close()
+    if layout.warehouse.exists():
+        with duckdb.connect(str(layout.warehouse), read_only=True) as wh:
+            marts = wh.execute(
+                "select table_schema || '.' || table_name from information_schema.tables"
+                " where table_name like 'mart_%' or table_name like 'dim_%' or table_name like 'fct_%' order by 1"
+            ).fetchall()
+        figures["marts"] = [m[0] for m in marts]
+    return figures
+
+
+def print_summary(partition: str) -> None:
+    for key, value in summary(partition).items():
+        typer.echo(f"{key:>18}: {value}")

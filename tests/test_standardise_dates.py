@@ -1,0 +1,39 @@
+import pandas as pd
+import pytest
+
+from assets.standardise.dates import parse_datetimes, to_integer, to_number, unparseable
+
+
+def test_source_format_wins_over_fallbacks():
+    # 03/04/2024 is 4 March in a Zoho (MM/dd/yyyy) export, not 3 April.
+    parsed = parse_datetimes(pd.Series(["03/04/2024"]), ["%m/%d/%Y"])
+    assert parsed[0] == pd.Timestamp("2024-03-04")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-03-15 10:20:30", "2024-03-15 10:20:30"),
+        ("2024/3/5", "2024-03-05"),
+        ("2024年3月5日", "2024-03-05"),
+        ("20240305", "2024-03-05"),
+        ("45366", "2024-03-15"),  # Excel serial date
+        ("2024-03-15T02:00:00Z", "2024-03-15 10:00:00"),  # UTC → Asia/Shanghai wall clock
+    ],
+)
+def test_common_export_forms(raw, expected):
+    assert parse_datetimes(pd.Series([raw]))[0] == pd.Timestamp(expected)
+
+
+def test_blank_and_garbage():
+    values = pd.Series(["", "  ", None, "not a date", "2024-02-30"])
+    assert parse_datetimes(values).isna().all()
+    assert unparseable(values).tolist() == [False, False, False, True, True]
+
+
+def test_numbers_as_exported():
+    values = pd.Series(["1,234.50", "¥99", "(12.00)", "１２３", "abc", None])
+    assert to_number(values).tolist()[:4] == [1234.5, 99.0, -12.0, 123.0]
+    assert to_number(values)[4:].isna().all()
+    assert to_integer(pd.Series(["10", "9.0", "9.5"])).tolist()[:2] == [10, 9]
+    assert pd.isna(to_integer(pd.Series(["9.5"]))[0])
