@@ -1,0 +1,168 @@
+"""Person records: one row per (source, source_record_id), the unit linkage works on (docs/CONTRACTS.md)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from assets.entities import ENTITIES
+from assets.standardise.dates import parse_datetimes
+from assets.standardise.silver import person_keys
+from linkage.standardise import (
+    has_han,
+    normalise_address,
+    normalise_birth_date,
+    normalise_company,
+    normalise_country,
+    normalise_email,
+    normalise_gender,
+    normalise_name,
+    normalise_phone,
+    normalise_place,
+    normalise_postcode,
+    normalise_text,
+    phone_type,
+    pinyin_name,
+    split_multi,
+    split_names,
+)
+
+PERSON_COLUMNS = [
+    "source", "source_record_id", "entity", "full_name", "given_name", "family_name", "name_script",
+    "name_pinyin", "emails", "phones", "phone_types", "birth_date", "gender", "country", "province", "city",
+    "address_norm", "postcode", "company", "title", "wechat_id", "loaded_at",
+]  # fmt: skip
+EMAIL_COLUMNS = ("email", "email_secondary")
+PHONE_COLUMNS = ("phone_mobile", "phone_office", "phone_home", "phone_other")
+# Most recent first: the row's own update time, else the event time of orders/surveys/interactions/campaigns.
+RECENCY_COLUMNS = ("updated_at", "created_at", "order_date", "submitted_at", "occurred_at", "joined_at")
+RAW_COLUMNS = ("full_name", "given_name", "family_name", "email", "phone_mobile", "birth_date", "address")
+
+
+def _col(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name in frame:
+        return frame[name].astype("string")
+    return pd.Series(pd.NA, index=frame.index, dtype="string")
+
+
+def _raw_full_name(frame: pd.DataFrame) -> pd.Series:
+    """full_name, else family+given (Hanzi, no space) or 'given family' (Latin)."""
+    full = _col(frame, "full_name").str.strip().replace("", pd.NA)
+    family = _col(frame, "family_name").str.strip().fillna("")
+    given = _col(frame, "given_name").str.strip().fillna("")
+    han = (family + given).map(has_han).astype(bool)
+    composed = (family + given).where(han, (given + " " + family).str.strip())
+    return full.fillna(composed.replace("", pd.NA))
+
+
+def _names(frame: pd.DataFrame) -> pd.DataFrame:
+    names = split_names(_raw_full_name(frame))
+    for part in ("family_name", "given_name"):  # a source's own split wins over ours
+        own = normalise_name(_col(frame, part))
+        names[part] = own.fillna(names[part])
+    names["name_pinyin"] = pinyin_name(names["family_name"], names["given_name"])
+    return names
+
+
+def _long(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """(row, value) for every non-empty value of `columns`, cells holding several values split."""
+    parts = [
+        frame[c].astype("string").dropna().rename("value").to_frame().assign(col=i)
+        for i, c in enumerate(columns)
+        if c in frame
+    ]
+    if not parts:
+        return pd.DataFrame(
+            {
+                "row": pd.Series(dtype="int64"),
+                "value": pd.Series(dtype="string"),
+                "col": pd.Series(dtype="int64"),
+            }
+        )
+    long = pd.concat(parts).rename_axis("row").reset_index()
+    long["value"] = long["value"].map(split_multi)
+    long = long.explode("value").dropna(subset=["value"])
+    long["value"] = long["value"].astype("string")
+    return long
+
+
+def _recency(frame: pd.DataFrame) -> pd.Series:
+    at = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    for name in (*RECENCY_COLUMNS, "_loaded_at"):
+        if name in frame and at.isna().any():
+            at = at.fillna(parse_datetimes(frame[name]))
+    return at
+
+
+def build_person_records(frame: pd.DataFrame, entity: str, source: str, region: str = "CN") -> pd.DataFrame:
+    """One source's bronze/silver rows (canonical columns of `entity`, raw strings) → person records.
+
+    Rows of the same person (same source_record_id) are merged: emails and phones unioned (most recent
+    first), every other field the most recent non-empty value.
+    """
+    frame = frame.reset_index(drop=True)
+    rows = _names(frame)
+    rows["email_norm"] = normalise_email(_col(frame, "email"))
+    rows["phone_norm"] = normalise_phone(_col(frame, "phone_mobile"), region)
+    keyed = pd.DataFrame(
+        {
+            "source_record_id": _col(frame, "source_record_id"),
+            "customer_ref": _col(frame, "customer_ref"),
+            "email_norm": rows["email_norm"],
+            "phone_norm": rows["phone_norm"],
+            "full_name": _col(frame, "full_name"),
+        }
+    )
+    rows["source_record_id"] = person_keys(keyed, ENTITIES.get(entity, ENTITIES["contact"])).astype("string")
+    rows["birth_date"] = normalise_birth_date(_col(frame, "birth_date"))
+    rows["gender"] = normalise_gender(_col(frame, "gender"))
+    rows["country"] = normalise_country(_col(frame, "country"))
+    rows["province"] = normalise_place(_col(frame, "province"))
+    rows["city"] = normalise_place(_col(frame, "city"))
+    rows["address_norm"] = normalise_address(_col(frame, "address"))
+    rows["postcode"] = normalise_postcode(_col(frame, "postcode"))
+    rows["company"] = normalise_company(_col(frame, "company"))
+    rows["title"] = normalise_text(_col(frame, "title"))
+    rows["wechat_id"] = normalise_text(_col(frame, "wechat_id")).str.replace(" ", "", regex=False)
+    for name in RAW_COLUMNS:
+        rows[f"raw_{name}"] = _col(frame, name)
+    rows["loaded_at"] = parse_datetimes(_col(frame, "_loaded_at"))
+    rows["_file"] = _col(frame, "_file")
+    rows["_line"] = _col(frame, "_line")
+    rows["_recency"] = _recency(frame)
+    rows = rows.drop(columns=["email_norm", "phone_norm"])
+    # Most recent row first within each person; ties keep file order.
+    rows["_row"] = range(len(rows))
+    order = rows.sort_values(
+        ["source_record_id", "_recency", "_row"], ascending=[True, False, True], na_position="last"
+    )
+    rank = pd.Series(range(len(order)), index=order.index)
+
+    emails = _long(frame, EMAIL_COLUMNS)
+    emails["value"] = normalise_email(emails["value"])
+    phones = _long(frame, PHONE_COLUMNS)
+    phones["value"] = normalise_phone(phones["value"], region)
+    lists = {}
+    for name, long in (("emails", emails), ("phones", phones)):
+        long = long.dropna(subset=["value"]).assign(
+            key=lambda d: rows["source_record_id"].to_numpy()[d["row"].to_numpy()] if len(d) else []
+        )
+        long["rank"] = rank.reindex(long["row"]).to_numpy() if len(long) else []
+        long = long.sort_values(["key", "rank", "col"]).drop_duplicates(["key", "value"])
+        lists[name] = long.groupby("key", sort=False)["value"].agg(list)
+        if name == "phones":
+            lists["phone_types"] = (
+                phone_type(long["value"]).groupby(long["key"].to_numpy(), sort=False).agg(list)
+            )
+
+    scalar = [c for c in rows.columns if c not in ("source_record_id", "_recency", "_row", "loaded_at")]
+    grouped = order.groupby("source_record_id", sort=False)
+    out = grouped[scalar].first()
+    out["loaded_at"] = grouped["loaded_at"].max()
+    out["n_rows"] = grouped.size()
+    out = out.reset_index()
+    for name, values in lists.items():
+        out[name] = [lst if isinstance(lst, list) else [] for lst in out["source_record_id"].map(values)]
+    out["source"] = source
+    out["entity"] = entity
+    extra = [c for c in out.columns if c not in PERSON_COLUMNS]
+    return out[PERSON_COLUMNS + extra].reset_index(drop=True)

@@ -1,0 +1,52 @@
+"""Standardisers: pd.Series in → pd.Series out, one library-backed function per kind of value.
+
+Every function computes each distinct value once (real columns repeat values), keeps the index and turns
+placeholders ("junk": 13800000000, test@test.com, N/A, 无, 未知 …) into <NA>.
+"""
+
+from linkage.standardise.chinese import SYSTEMS, has_han, romanise, to_simplified
+from linkage.standardise.company import normalise_company
+from linkage.standardise.email import normalise_email, split_multi
+from linkage.standardise.names import (
+    name_script,
+    normalise_name,
+    pinyin_name,
+    romanised_key,
+    split_names,
+)
+from linkage.standardise.person import normalise_birth_date, normalise_gender
+from linkage.standardise.phone import normalise_phone, phone_type
+from linkage.standardise.places import (
+    normalise_address,
+    normalise_country,
+    normalise_place,
+    normalise_postcode,
+)
+from linkage.standardise.text import JUNK_VALUES, fold_text, is_junk, normalise_text
+
+__all__ = [
+    "JUNK_VALUES",
+    "SYSTEMS",
+    "fold_text",
+    "has_han",
+    "is_junk",
+    "name_script",
+    "normalise_address",
+    "normalise_birth_date",
+    "normalise_company",
+    "normalise_country",
+    "normalise_email",
+    "normalise_gender",
+    "normalise_name",
+    "normalise_phone",
+    "normalise_place",
+    "normalise_postcode",
+    "normalise_text",
+    "phone_type",
+    "pinyin_name",
+    "romanise",
+    "romanised_key",
+    "split_multi",
+    "split_names",
+    "to_simplified",
+]

@@ -1,0 +1,47 @@
+"""E-mail addresses as a matching key: NFKC, case, whitespace, gmail dots, +tags, placeholders."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from linkage.standardise._unique import map_unique
+from linkage.standardise.text import fold_text
+
+_VALID = re.compile(r"^[a-z0-9!#$%&'*/=?^_`{|}~+.\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)*\.[a-z]{2,}$")
+_GMAIL = {"gmail.com", "googlemail.com"}
+# Local parts and domains that stand for "no address".
+JUNK_LOCAL = frozenset(
+    {"test", "none", "noemail", "no-email", "noreply", "no-reply", "null", "na", "n/a", "xxx"}
+)
+JUNK_DOMAINS = frozenset(
+    {"test.com", "example.com", "example.org", "example.net", "email.com", "none.com", "xxx.com", "qq.qq"}
+)
+JUNK_EMAILS = frozenset({"a@a.com", "abc@abc.com", "123@qq.com", "123456@qq.com", "test@qq.com"})
+
+
+def canonical_email(value: str) -> str | None:
+    text = fold_text(value).replace("。", ".").replace("mailto:", "").replace(" ", "").strip("<>\"'.,;")
+    text = text.replace("＠", "@")
+    if not _VALID.match(text):
+        return None
+    local, domain = text.rsplit("@", 1)
+    local = local.split("+", 1)[0]  # sub-address tags (RFC 5233): jo+news@x.com is jo@x.com
+    if domain in _GMAIL:
+        domain = "gmail.com"
+        local = local.replace(".", "")
+    if not local or local in JUNK_LOCAL or domain in JUNK_DOMAINS:
+        return None
+    email = f"{local}@{domain}"
+    return None if email in JUNK_EMAILS else email
+
+
+def normalise_email(s: pd.Series) -> pd.Series:
+    """Matching form of each address, <NA> when missing, malformed or a placeholder."""
+    return map_unique(s, canonical_email)
+
+
+def split_multi(value: str) -> list[str]:
+    """One cell holding several values: '138..., 139...', 'a@x.com; b@y.com', '138…／139…'."""
+    return [p for p in re.split(r"[;,，；、/／|\n]+", value) if p.strip()]

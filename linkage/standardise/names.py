@@ -1,0 +1,115 @@
+"""Person names: canonical form, script, family/given split, romanisation keys (vectorised, cached)."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+import pandas as pd
+
+from linkage.standardise._unique import map_unique
+from linkage.standardise.chinese import (
+    has_han,
+    romanise,
+    split_hanzi_name,
+    surname_romanisations,
+    to_simplified,
+)
+from linkage.standardise.text import JUNK_VALUES, fold_text, strip_accents
+
+HONORIFICS_LATIN = frozenset(
+    {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "mme", "herr", "frau"}
+)
+HONORIFICS_HAN = ("先生", "女士", "小姐", "太太", "夫人", "老师", "经理", "总", "博士", "教授")
+_LATIN_DROP = re.compile(r"[^a-z\s'\-,]")
+_HAN_DROP = re.compile(r"[\s·•・.\-_,，()（）]")
+
+
+class NameParts(NamedTuple):
+    full: str | None  # canonical: simplified Hanzi without spaces, or lower-case Latin words
+    script: str | None  # hanzi | latin | mixed
+    family: str | None
+    given: str | None
+
+
+def name_script_of(text: str) -> str | None:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return None
+    han = sum(1 for c in letters if has_han(c))
+    return "hanzi" if han == len(letters) else "latin" if han == 0 else "mixed"
+
+
+def canonical_name(value: str) -> str | None:
+    text = to_simplified(fold_text(value))
+    if text in JUNK_VALUES:
+        return None
+    if has_han(text):
+        text = _HAN_DROP.sub("", text)
+        for title in HONORIFICS_HAN:  # 王先生 → 王
+            if text.endswith(title) and len(text) > len(title):
+                text = text[: -len(title)]
+        return text or None
+    text = _LATIN_DROP.sub(" ", strip_accents(text).replace(".", " "))
+    words = [w.strip("'-") for w in text.replace(",", " , ").split()]
+    words = [w for w in words if w and w not in HONORIFICS_LATIN]
+    text = " ".join(words).replace(" , ", ", ").strip(", ")
+    return text or None
+
+
+def parse_name(value: str) -> NameParts:
+    """'張偉' → 张伟/hanzi/张/伟; 'ZHANG Wei' and 'Wei Zhang' → family zhang, given wei; 'Smith, John'."""
+    full = canonical_name(value)
+    if full is None:
+        return NameParts(None, None, None, None)
+    script = name_script_of(full)
+    if script == "hanzi":
+        family, given = split_hanzi_name(full)
+        return NameParts(full, script, family, given or None)
+    if "," in full:  # 'Family, Given'
+        family, _, given = full.partition(",")
+        return NameParts(full.replace(",", ""), script, family.strip() or None, given.strip() or None)
+    words = full.split()
+    if len(words) == 1:
+        return NameParts(full, script, words[0], None)
+    raw_words = strip_accents(value).split()
+    upper_first = bool(raw_words) and raw_words[0].isupper() and not raw_words[-1].isupper()
+    surnames = surname_romanisations()
+    first_is, last_is = romanise(words[0]) in surnames, romanise(words[-1]) in surnames
+    if upper_first or (first_is and not last_is):  # 'ZHANG Wei', 'Zhang Xiaoming': family first
+        return NameParts(full, script, words[0], " ".join(words[1:]))
+    return NameParts(full, script, words[-1], " ".join(words[:-1]))
+
+
+def normalise_name(s: pd.Series) -> pd.Series:
+    """Canonical name: NFKC, simplified Hanzi, honorifics/punctuation dropped, placeholders → <NA>."""
+    return map_unique(s, canonical_name)
+
+
+def name_script(s: pd.Series) -> pd.Series:
+    """hanzi | latin | mixed (of the canonical name), <NA> when there is no name."""
+    return map_unique(normalise_name(s), name_script_of)
+
+
+def split_names(s: pd.Series) -> pd.DataFrame:
+    """Columns full_name, name_script, family_name, given_name from one raw full-name column."""
+    parts = map_unique(s, parse_name, dtype=None)
+    empty = NameParts(None, None, None, None)
+    rows = [p if isinstance(p, tuple) else empty for p in parts]
+    frame = pd.DataFrame(
+        rows, index=s.index, columns=["full_name", "name_script", "family_name", "given_name"]
+    )
+    return frame.astype("string")
+
+
+def romanised_key(s: pd.Series, system: str = "pinyin", surname: bool = False) -> pd.Series:
+    """Latin key of each (canonical) name part: Hanzi romanised in `system`, Latin letters kept."""
+    return map_unique(s, lambda v: romanise(v, system, surname) or None)
+
+
+def pinyin_name(family: pd.Series, given: pd.Series) -> pd.Series:
+    """'zhang wei' (family first, syllables of each part joined): the contract's `name_pinyin`."""
+    fam = romanised_key(family, "pinyin", surname=True).fillna("")
+    giv = romanised_key(given, "pinyin").fillna("")
+    out = (fam + " " + giv).str.strip()
+    return out.where(out != "", pd.NA).astype("string")

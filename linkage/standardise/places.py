@@ -1,0 +1,93 @@
+"""Addresses and places: countries to ISO codes, province/city suffixes, postcodes, address text."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from linkage.standardise._unique import map_unique
+from linkage.standardise.chinese import to_simplified
+from linkage.standardise.text import JUNK_VALUES, fold_text, strip_accents
+
+COUNTRIES: dict[str, tuple[str, ...]] = {
+    "CN": ("cn", "chn", "china", "prc", "p.r.c.", "p.r. china", "people's republic of china", "mainland china",
+           "中国", "中华人民共和国", "中国大陆", "大陆", "内地"),
+    "HK": ("hk", "hkg", "hong kong", "hongkong", "hong kong sar", "香港", "中国香港", "香港特别行政区"),
+    "MO": ("mo", "mac", "macau", "macao", "澳门", "中国澳门"),
+    "TW": ("tw", "twn", "taiwan", "台湾", "中国台湾"),
+    "US": ("us", "usa", "u.s.", "u.s.a.", "united states", "united states of america", "america", "美国"),
+    "GB": ("gb", "uk", "u.k.", "gbr", "united kingdom", "great britain", "england", "英国"),
+    "SG": ("sg", "sgp", "singapore", "新加坡"),
+    "AU": ("au", "aus", "australia", "澳大利亚", "澳洲"),
+    "CA": ("ca", "can", "canada", "加拿大"),
+    "JP": ("jp", "jpn", "japan", "日本"),
+    "KR": ("kr", "kor", "korea", "south korea", "republic of korea", "韩国"),
+    "DE": ("de", "deu", "germany", "德国"),
+    "FR": ("fr", "fra", "france", "法国"),
+    "MY": ("my", "mys", "malaysia", "马来西亚"),
+}  # fmt: skip
+_COUNTRY_LOOKUP = {name: code for code, names in COUNTRIES.items() for name in names}
+
+_ADMIN_SUFFIX = re.compile(
+    r"(壮族自治区|回族自治区|维吾尔自治区|特别行政区|自治区|自治州|地区|省|市|盟)$|\s+(province|city|shi|sheng|municipality|prefecture|sar)$"
+)
+_PUNCT = re.compile(r"[^\w\s]")
+_ABBREVIATIONS = {
+    "st": "street", "rd": "road", "ave": "avenue", "av": "avenue", "blvd": "boulevard", "dr": "drive",
+    "ln": "lane", "ct": "court", "pl": "place", "sq": "square", "hwy": "highway", "apt": "apartment",
+    "bldg": "building", "fl": "floor", "flr": "floor", "no": "number", "cres": "crescent", "tce": "terrace",
+}  # fmt: skip
+
+
+def canonical_country(value: str) -> str | None:
+    text = fold_text(value)
+    if text in JUNK_VALUES:
+        return None
+    text = to_simplified(text)
+    return _COUNTRY_LOOKUP.get(text) or _COUNTRY_LOOKUP.get(text.rstrip(".")) or text.upper()
+
+
+def canonical_place(value: str) -> str | None:
+    """'广东省' → '广东', '北京市' → '北京', 'Shenzhen City' → 'shenzhen'."""
+    text = strip_accents(to_simplified(fold_text(value)))
+    if text in JUNK_VALUES:
+        return None
+    text = _PUNCT.sub(" ", text).strip()
+    stripped = _ADMIN_SUFFIX.sub("", text).strip()
+    return (stripped or text) or None
+
+
+def canonical_address(value: str) -> str | None:
+    text = strip_accents(to_simplified(fold_text(value)))
+    if text in JUNK_VALUES:
+        return None
+    words = _PUNCT.sub(" ", text).split()
+    return " ".join(_ABBREVIATIONS.get(w, w) for w in words) or None
+
+
+def canonical_postcode(value: str) -> str | None:
+    text = re.sub(r"[\s\-]", "", fold_text(value)).upper()
+    text = re.sub(r"\.0+$", "", text)  # 2600.0 from a spreadsheet
+    if not text or text.lower() in JUNK_VALUES or set(text) <= {"0"}:
+        return None
+    return text
+
+
+def normalise_country(s: pd.Series) -> pd.Series:
+    """ISO 3166 alpha-2 for the names people write ('中国', 'PRC', 'Hong Kong'), else the folded value."""
+    return map_unique(s, canonical_country)
+
+
+def normalise_place(s: pd.Series) -> pd.Series:
+    """Province / city without administrative suffixes, simplified, lower-case Latin."""
+    return map_unique(s, canonical_place)
+
+
+def normalise_address(s: pd.Series) -> pd.Series:
+    """Address text: NFKC, simplified, punctuation → spaces, common Latin abbreviations expanded."""
+    return map_unique(s, canonical_address)
+
+
+def normalise_postcode(s: pd.Series) -> pd.Series:
+    return map_unique(s, canonical_postcode)

@@ -1,0 +1,76 @@
+"""build_person_records: one person record per (source, source_record_id)."""
+
+import pandas as pd
+
+from linkage.records import PERSON_COLUMNS, build_person_records
+
+
+def _crm() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source_record_id": ["1", "1", "2"],
+            "full_name": ["張偉", "张伟", "Wei Zhang"],
+            "email": ["ZW@qq.com", "zw2@qq.com; zw@qq.com", None],
+            "phone_mobile": ["13812345678", "139 1234 5678", "N/A"],
+            "phone_office": ["010-12345678", None, None],
+            "city": ["北京市", "北京", "Beijing"],
+            "updated_at": ["2024-01-01", "2025-06-01", None],
+            "_source": "crm",
+            "_file": "crm.csv",
+            "_line": ["2", "3", "4"],
+            "_loaded_at": "2026-01-01T00:00:00",
+        }
+    )
+
+
+def test_rows_of_one_person_are_merged():
+    persons = build_person_records(_crm(), "contact", "crm")
+    assert list(persons.columns[: len(PERSON_COLUMNS)]) == PERSON_COLUMNS
+    assert persons["source_record_id"].tolist() == ["1", "2"]
+    first = persons.iloc[0]
+    # Most recent row first, every value kept once.
+    assert first["emails"] == ["zw2@qq.com", "zw@qq.com"]
+    assert first["phones"] == ["+8613912345678", "+8613812345678", "+861012345678"]
+    assert first["phone_types"] == ["mobile", "mobile", "landline"]
+    assert (first["full_name"], first["name_pinyin"], first["city"]) == ("张伟", "zhang wei", "北京")
+    assert first["n_rows"] == 2
+    second = persons.iloc[1]
+    assert second["phones"] == [] and second["name_pinyin"] == "zhang wei" and second["city"] == "beijing"
+
+
+def test_orders_keyed_by_customer_ref_else_identity_hash():
+    orders = pd.DataFrame(
+        {
+            "order_id": ["o1", "o2", "o3", "o4"],
+            "customer_ref": ["C9", "C9", None, None],
+            "full_name": ["Li Lei", "Li Lei", "韩梅梅", "韩梅梅"],
+            "email": [None, "LiLei@163.com", "hmm@qq.com", "hmm@qq.com"],
+            "phone_mobile": [None, None, None, None],
+            "order_date": ["2025-01-01", "2025-02-01", "2025-03-01", "2025-03-02"],
+            "_loaded_at": "2026-01-01",
+        }
+    )
+    persons = build_person_records(orders, "order", "shop")
+    assert len(persons) == 2
+    ids = persons["source_record_id"].tolist()
+    assert "C9" in ids
+    hashed = next(i for i in ids if i != "C9")
+    assert hashed.startswith("h:") and len(hashed) == 18
+    again = build_person_records(orders.iloc[::-1], "order", "shop")
+    assert sorted(again["source_record_id"]) == sorted(ids)  # stable hash
+    assert persons.set_index("source_record_id").loc["C9", "emails"] == ["lilei@163.com"]
+
+
+def test_given_and_family_columns_compose_a_name():
+    frame = pd.DataFrame(
+        {"source_record_id": ["a", "b"], "given_name": ["John", "伟"], "family_name": ["Smith", "張"]}
+    )
+    persons = build_person_records(frame, "contact", "x")
+    assert persons["full_name"].tolist() == ["john smith", "张伟"]
+    assert persons["family_name"].tolist() == ["smith", "张"]
+
+
+def test_empty_frame():
+    frame = pd.DataFrame({"source_record_id": pd.Series(dtype="string")})
+    persons = build_person_records(frame, "contact", "none")
+    assert persons.empty and list(persons.columns[: len(PERSON_COLUMNS)]) == PERSON_COLUMNS
