@@ -1,0 +1,204 @@
+"""sources.yaml: one entry per source, validated by pydantic; every error names the file, the key and the fix."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from assets.entities import ENTITIES
+from assets.layout import DataLayout
+
+FORMATS = ("csv", "tsv", "xlsx", "jsonl", "json")
+
+
+class SourcesConfigError(ValueError):
+    """A sources.yaml problem, phrased as `file: key: what is wrong — how to fix it`."""
+
+
+def header_key(header: str) -> str:
+    """Tolerant header matching: BOM, full-width forms, case, and runs of whitespace do not matter."""
+    text = unicodedata.normalize("NFKC", str(header)).replace("\ufeff", "")
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+class SourceConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    entity: str
+    glob: str
+    format: Literal["csv", "tsv", "xlsx", "jsonl", "json"] = "csv"
+    encoding: str = "auto"
+    delimiter: str = "auto"
+    sheet: str | int | None = None  # xlsx: sheet name or 0-based index; default the first sheet
+    skip_rows: int = Field(default=0, ge=0)  # rows above the header
+    skip_rows_after_header: int = Field(default=0, ge=0)  # e.g. Qualtrics' two extra header rows
+    columns: dict[str, str] = Field(default_factory=dict)  # vendor header -> canonical column
+    date_formats: list[str] = Field(default_factory=list)  # tried first; ISO, 年月日 and Excel serials after
+    primary_key: list[str] = Field(default_factory=list)
+    priority: int = Field(default=5, ge=1)
+    phone_region: str = "CN"
+    pii: dict[str, str] = Field(default_factory=dict)  # extra column -> PII tag (for `_extra` fields)
+    description: str = ""
+
+    @field_validator("entity")
+    @classmethod
+    def _known_entity(cls, value: str) -> str:
+        if value not in ENTITIES:
+            raise ValueError(f"unknown entity {value!r}; use one of {sorted(ENTITIES)}")
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        if value != "auto":
+            import codecs
+
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(f"unknown encoding {value!r}; use 'auto' or a Python codec name") from None
+        return value
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_char(cls, value: str) -> str:
+        if value != "auto" and len(value) != 1:
+            raise ValueError(f"delimiter {value!r} must be one character or 'auto'")
+        return value
+
+    @field_validator("date_formats")
+    @classmethod
+    def _formats(cls, value: list[str]) -> list[str]:
+        for fmt in value:
+            if "%" not in fmt:
+                raise ValueError(f"date format {fmt!r} is not a strftime pattern (e.g. '%m/%d/%Y')")
+        return value
+
+    @model_validator(mode="after")
+    def _columns_exist(self) -> SourceConfig:
+        entity = ENTITIES[self.entity]
+        known = set(entity.column_names)
+        for vendor, canonical in self.columns.items():
+            if canonical not in known:
+                raise ValueError(
+                    f"columns: {vendor!r} maps to {canonical!r}, not a column of entity {self.entity!r};"
+                    f" use one of {sorted(known)}"
+                )
+        keys: dict[str, str] = {}
+        for vendor in self.columns:
+            k = header_key(vendor)
+            if k in keys and self.columns[keys[k]] != self.columns[vendor]:
+                raise ValueError(
+                    f"columns: {keys[k]!r} and {vendor!r} are the same header but map differently"
+                )
+            keys[k] = vendor
+        mapped = set(self.columns.values())
+        for col in self.primary_key:
+            if col not in mapped:
+                raise ValueError(
+                    f"primary_key: {col!r} is not a target of `columns`; map a vendor header onto it"
+                )
+        return self
+
+    @property
+    def entity_def(self):
+        return ENTITIES[self.entity]
+
+    @property
+    def required_columns(self) -> list[str]:
+        """Canonical columns a file of this source must carry (entity's required + primary key)."""
+        out = list(self.entity_def.required)
+        out += [c for c in self.primary_key if c not in out]
+        return out
+
+    def header_map(self) -> dict[str, str]:
+        """Normalised vendor header -> canonical column."""
+        return {header_key(k): v for k, v in self.columns.items()}
+
+
+class SourcesConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[SourceConfig]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> SourcesConfig:
+        seen: set[str] = set()
+        for s in self.sources:
+            if s.name in seen:
+                raise ValueError(f"source name {s.name!r} appears twice; names must be unique")
+            seen.add(s.name)
+        return self
+
+    def get(self, name: str) -> SourceConfig:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+
+def _key_path(loc: tuple, data: dict) -> str:
+    """('sources', 2, 'format') -> 'sources[2:zoho].format'."""
+    parts: list[str] = []
+    for i, part in enumerate(loc):
+        if isinstance(part, int) and i > 0 and loc[i - 1] == "sources":
+            try:
+                parts[-1] += f"[{part}:{data['sources'][part].get('name', '?')}]"
+            except (KeyError, IndexError, TypeError, AttributeError):
+                parts[-1] += f"[{part}]"
+        else:
+            parts.append(str(part))
+    return ".".join(parts)
+
+
+def load_sources_config(path: Path) -> SourcesConfig:
+    """Read and validate a sources.yaml (vendor files under `vendors/` beside it may be referenced with `use:`)."""
+    path = Path(path)
+    if not path.exists():
+        raise SourcesConfigError(f"{path}: file not found — create it or set C360_CONFIG_DIR")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise SourcesConfigError(f"{path}: not valid YAML — {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+        raise SourcesConfigError(f"{path}: sources: missing — the file needs a top-level `sources:` list")
+    data["sources"] = [_expand_use(path, i, s) for i, s in enumerate(data["sources"])]
+    try:
+        return SourcesConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = _key_path(tuple(first["loc"]), data)
+        msg = first["msg"].removeprefix("Value error, ")
+        fix = {
+            "missing": "add the key",
+            "extra_forbidden": "remove it or fix its spelling",
+            "literal_error": "pick one of the allowed values",
+            "string_pattern_mismatch": "use lower-case letters, digits and _",
+        }.get(first["type"], "correct the value")
+        raise SourcesConfigError(f"{path}: {key}: {msg} — {fix}") from None
+
+
+def _expand_use(path: Path, index: int, entry: object) -> object:
+    """`use: vendors/salesforce_contacts.yaml` merges a shipped vendor mapping under the entry's own keys."""
+    if not isinstance(entry, dict) or "use" not in entry:
+        return entry
+    ref = path.parent / str(entry["use"])
+    if not ref.exists():
+        raise SourcesConfigError(
+            f"{path}: sources[{index}].use: {ref} not found — point it at a file in vendors/"
+        )
+    base = yaml.safe_load(ref.read_text(encoding="utf-8")) or {}
+    merged = {**base, **{k: v for k, v in entry.items() if k != "use"}}
+    if "columns" in base and "columns" in entry:
+        merged["columns"] = {**base["columns"], **entry["columns"]}
+    return merged
+
+
+def load_default_sources_config(layout: DataLayout) -> SourcesConfig:
+    return load_sources_config(layout.config_dir / "sources.yaml")

@@ -1,0 +1,144 @@
+"""Bytes → text: gzip sniffing, BOM check, charset detection (charset-normalizer), delimiter sniffing."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+from pathlib import Path
+from typing import BinaryIO
+
+from charset_normalizer import from_bytes
+
+SAMPLE_BYTES = 256 * 1024
+_BOMS = (  # longest first: a UTF-32 LE BOM starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Detector names → the superset codec that decodes everything the vendor may have written.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "hz": "gb18030", "big5": "big5hkscs", "ascii": "utf-8"}
+
+
+class UnreadableFile(ValueError):
+    """A file that cannot be read as text (binary, truncated, unknown encoding): the one-line reason."""
+
+
+def is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """The file's bytes, decompressed on the fly (streamed) when it is gzip, whatever its name."""
+    return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+
+
+def read_sample(path: Path, size: int = SAMPLE_BYTES) -> bytes:
+    try:
+        with open_binary(path) as fh:
+            return fh.read(size)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise UnreadableFile(f"corrupt or truncated gzip: {exc}") from None
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    even, odd = sample[0::2], sample[1::2]
+    if len(sample) >= 8:
+        if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+            return "utf-16-le"
+        if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+            return "utf-16-be"
+    return None
+
+
+def detect_encoding(sample: bytes, truncated: bool = True) -> str:
+    """Codec name for `sample` (the first bytes of a file). Raises UnreadableFile for binary data."""
+    for bom, name in _BOMS:
+        if sample.startswith(bom):
+            return name
+    utf16 = _utf16_without_bom(sample)
+    if utf16:
+        return utf16
+    if b"\x00" in sample:
+        raise UnreadableFile("binary content (NUL bytes), not a text export")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=not truncated)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if _double_byte_share(sample, range(0xB0, 0xF8), range(0xA1, 0xFF)) >= 0.8 and _decodes(
+        sample, "gb18030"
+    ):
+        return "gb18030"  # most pairs are GB2312 hanzi: a GBK/GB18030 export
+    big5_trail = set(range(0x40, 0x7F)) | set(range(0xA1, 0xFF))
+    if _double_byte_share(sample, range(0xA4, 0xC7), big5_trail) >= 0.8 and _decodes(sample, "big5hkscs"):
+        return "big5hkscs"  # most pairs are frequent Big5 characters
+    best = from_bytes(sample).best()
+    if best is not None and best.encoding in ("gb18030", "gbk", "gb2312", "big5", "utf_16", "utf_8"):
+        name = codecs.lookup(best.encoding).name
+        return _SUPERSETS.get(name, name)
+    for western in ("cp1252", "latin-1"):  # short Western samples: Windows Excel's code page first
+        if _decodes(sample, western):
+            return western
+    raise UnreadableFile("binary or unknown encoding: no text encoding fits the first bytes")
+
+
+def _decodes(sample: bytes, encoding: str) -> bool:
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _double_byte_share(sample: bytes, leads: range, trails: range | set[int]) -> float:
+    """Share of non-ASCII byte pairs whose lead and trail bytes fall in the given ranges."""
+    hits = pairs = i = 0
+    n = len(sample)
+    while i < n - 1:
+        b = sample[i]
+        if b < 0x80:
+            i += 1
+            continue
+        pairs += 1
+        hits += b in leads and sample[i + 1] in trails
+        i += 2
+    return hits / pairs if pairs else 0.0
+
+
+def sniff_delimiter(text: str, default: str = ",") -> str:
+    """The delimiter of a CSV sample among , ; tab | — the one splitting the first lines most consistently."""
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    if not lines:
+        return default
+    try:
+        return csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",;\t|").delimiter
+    except csv.Error:
+        pass
+    best, best_score = default, 0.0
+    for cand in (",", ";", "\t", "|"):
+        counts = [len(next(csv.reader([ln], delimiter=cand))) for ln in lines[:20]]
+        if counts[0] < 2:
+            continue
+        score = sum(c == counts[0] for c in counts) / len(counts) * counts[0]
+        if score > best_score:
+            best, best_score = cand, score
+    return best
+
+
+def decode_sample(sample: bytes, encoding: str) -> str:
+    """Decode the head of a file, tolerating a multibyte character cut at the end of the sample."""
+    dec = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        return dec.decode(sample, final=False)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"not valid {encoding} at byte {exc.start}: {exc.reason}") from None
+
+
+def text_stream(path: Path, encoding: str) -> io.TextIOWrapper:
+    """A decoded, streamed text view of the file (gzip handled); newlines kept as they are."""
+    return io.TextIOWrapper(open_binary(path), encoding=encoding, errors="strict", newline="")

@@ -1,0 +1,309 @@
+"""Ingest one source for one run_date: new landing files → raw Parquet (verbatim strings + lineage) + manifest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from assets.entities import LINEAGE_COLUMNS
+from assets.ingest.config import SourceConfig, SourcesConfig, header_key
+from assets.ingest.encoding import UnreadableFile
+from assets.ingest.landing import LandingFile, key_date, landing_zone, sha256_file
+from assets.ingest.manifest import append_manifest, loaded_hashes, read_manifest, settled_keys
+from assets.ingest.readers import Batch, FileInfo, read_file
+from assets.layout import DataLayout
+from assets.privacy.tombstones import drop_erased
+
+PARSE_ERROR = "_parse_error"  # key in `_extra` of a row the reader could not split into fields
+RAW_TEXT = "_raw_text"
+
+
+class SchemaDrift(ValueError):
+    """A required column is missing from a file (renamed or dropped by the vendor)."""
+
+
+@dataclass
+class FileOutcome:
+    key: str
+    status: str  # loaded | duplicate | failed
+    sha256: str = ""
+    size: int = 0
+    rows_read: int = 0
+    rows_erased: int = 0
+    blank_rows: int = 0
+    error: str = ""
+    encoding: str = ""
+    unmapped: list[str] = field(default_factory=list)
+    raw_path: Path | None = None
+
+
+@dataclass
+class IngestResult:
+    source: str
+    run_date: str
+    files: list[FileOutcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(f.status == status for f in self.files)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_erased(self) -> int:
+        return sum(f.rows_erased for f in self.files)
+
+
+def raw_schema(cfg: SourceConfig) -> pa.Schema:
+    fields = [pa.field(c, pa.string()) for c in cfg.entity_def.column_names]
+    fields += [
+        pa.field("_source", pa.string()),
+        pa.field("_file", pa.string()),
+        pa.field("_line", pa.int64()),
+        pa.field("_loaded_at", pa.timestamp("us", tz="UTC")),
+        pa.field("_file_sha256", pa.string()),
+        pa.field("_run_date", pa.string()),
+        pa.field("_extra", pa.string()),
+    ]
+    return pa.schema(fields)
+
+
+def pending_files(
+    layout: DataLayout, config: SourcesConfig, run_date: str | None = None
+) -> list[LandingFile]:
+    """Landing files not yet settled in the manifest (failed ones are retried).
+
+    With `run_date`, a file whose key has a `YYYY-MM-DD` folder is pending only on that day, so backfills
+    replay the right deliveries; files without a dated folder are pending on any day until loaded.
+    """
+    zone = landing_zone(layout.landing)
+    manifest = read_manifest(layout)
+    out = []
+    for src in config.sources:
+        done = settled_keys(manifest, src.name)
+        for f in zone.list(src.name, src.glob):
+            if (f.key, f.size) in done:
+                continue
+            day = key_date(f.key)
+            if run_date is not None and day is not None and day != run_date:
+                continue
+            out.append(f)
+    return out
+
+
+def map_columns(headers: list[str], cfg: SourceConfig) -> tuple[dict[str, str], list[str]]:
+    """File header -> canonical column (first header wins a target); the rest are unmapped (→ `_extra`)."""
+    wanted = cfg.header_map()
+    mapping: dict[str, str] = {}
+    unmapped: list[str] = []
+    taken: set[str] = set()
+    for h in headers:
+        target = wanted.get(header_key(h))
+        if target is None and header_key(h) in {header_key(c) for c in cfg.entity_def.column_names}:
+            target = next(c for c in cfg.entity_def.column_names if header_key(c) == header_key(h))
+        if target and target not in taken:
+            mapping[h] = target
+            taken.add(target)
+        else:
+            unmapped.append(h)
+    return mapping, unmapped
+
+
+def check_drift(headers: list[str], mapping: dict[str, str], cfg: SourceConfig, file_key: str) -> None:
+    missing = [c for c in cfg.required_columns if c not in mapping.values()]
+    if not missing:
+        return
+    expected = {c: [v for v, t in cfg.columns.items() if t == c] for c in missing}
+    wanted = "; ".join(f"{c} (header {' or '.join(map(repr, v)) or repr(c)})" for c, v in expected.items())
+    unmapped = [h for h in headers if h not in mapping]
+    raise SchemaDrift(
+        f"schema drift in {file_key}: required column {wanted} not found; unmapped headers: "
+        f"{', '.join(map(repr, unmapped)) or 'none'} — map the new header in sources.yaml "
+        f"sources[{cfg.name}].columns"
+    )
+
+
+def _extra_json(table: pa.Table, names: list[str], con: duckdb.DuckDBPyConnection) -> pa.Array:
+    if not names or table.num_rows == 0:
+        return pa.array(["{}"] * table.num_rows, pa.string())
+    struct = pa.StructArray.from_arrays([table.column(n).combine_chunks() for n in names], names=names)
+    tmp = pa.table({"s": struct})  # noqa: F841 (read by duckdb below)
+    return con.sql("select to_json(s)::varchar as j from tmp").to_arrow_table().column(0).combine_chunks()
+
+
+def to_raw(
+    batch: Batch, mapping: dict[str, str], unmapped: list[str], cfg: SourceConfig, lineage: dict, con
+) -> pa.Table:
+    """A reader batch as raw rows: canonical columns (null when the file lacks them), lineage, `_extra`."""
+    schema = raw_schema(cfg)
+    n = batch.table.num_rows
+    by_target = {t: h for h, t in mapping.items() if h in batch.table.column_names}
+    cols: dict[str, pa.Array] = {}
+    for c in cfg.entity_def.column_names:
+        cols[c] = (
+            batch.table.column(by_target[c]).combine_chunks() if c in by_target else pa.nulls(n, pa.string())
+        )
+    extra_names = [h for h in batch.table.column_names if h in unmapped or h not in mapping]
+    cols["_extra"] = _extra_json(batch.table, extra_names, con)
+    cols["_line"] = pa.array(batch.lines, pa.int64())
+    good = pa.table(cols)
+    if batch.errors:
+        bad = {c: pa.nulls(len(batch.errors), pa.string()) for c in cfg.entity_def.column_names}
+        bad["_extra"] = pa.array(
+            [json.dumps({PARSE_ERROR: e.reason, RAW_TEXT: e.text}, ensure_ascii=False) for e in batch.errors],
+            pa.string(),
+        )
+        bad["_line"] = pa.array([e.line for e in batch.errors], pa.int64())
+        good = pa.concat_tables([good, pa.table(bad)]).sort_by("_line")
+    m = good.num_rows
+    for name, value in lineage.items():
+        good = good.append_column(name, pa.array([value] * m, schema.field(name).type) if m else pa.nulls(0))
+    return good.select(schema.names).cast(schema)
+
+
+def _erase(table: pa.Table, cfg: SourceConfig, layout: DataLayout) -> tuple[pa.Table, int]:
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    kept, dropped = drop_erased(frame, cfg.entity, layout)
+    if not dropped:
+        return table, 0
+    return pa.Table.from_pandas(kept, schema=table.schema, preserve_index=False), int(dropped)
+
+
+def ingest_file(
+    path: Path,
+    file: LandingFile,
+    sha: str,
+    cfg: SourceConfig,
+    layout: DataLayout,
+    run_date: str,
+    loaded_at: dt.datetime,
+) -> FileOutcome:
+    """Read one landing file into raw Parquet. Raises UnreadableFile / SchemaDrift for a file-level failure."""
+    out = FileOutcome(file.key, "loaded", sha, file.size)
+    info = FileInfo()
+    batches = read_file(path, cfg, info)
+    target = layout.raw(cfg.name, run_date) / f"{sha[:16]}.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".parquet.tmp")
+    lineage = {
+        "_source": cfg.name,
+        "_file": file.key,
+        "_loaded_at": loaded_at,
+        "_file_sha256": sha,
+        "_run_date": run_date,
+    }
+    mapping: dict[str, str] | None = None
+    unmapped: list[str] = []
+    writer = pq.ParquetWriter(tmp, raw_schema(cfg), compression="zstd")
+    con = duckdb.connect()
+    try:
+        for batch in batches:
+            if mapping is None or (
+                cfg.format in ("jsonl", "json")
+                and set(batch.table.column_names) - set(mapping) - set(unmapped)
+            ):
+                headers = batch.table.column_names if cfg.format in ("jsonl", "json") else info.headers
+                mapping, unmapped = map_columns(headers, cfg)
+                if batch.table.num_rows or cfg.format not in ("jsonl", "json"):
+                    check_drift(headers, mapping, cfg, file.key)
+            table = to_raw(batch, mapping, unmapped, cfg, lineage, con)
+            out.rows_read += table.num_rows
+            out.blank_rows += batch.blank_rows
+            table, erased = _erase(table, cfg, layout)
+            out.rows_erased += erased
+            writer.write_table(table)
+        writer.close()
+    except BaseException:
+        writer.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        con.close()
+    tmp.replace(target)
+    out.raw_path, out.encoding, out.unmapped = target, info.encoding, unmapped
+    return out
+
+
+def ingest_source(cfg: SourceConfig, layout: DataLayout, run_date: str) -> IngestResult:
+    """Ingest every pending landing file of `cfg` for `run_date`; bad files are marked failed, the rest go on."""
+    files = pending_files(layout, SourcesConfig(sources=[cfg]), run_date)
+    result = IngestResult(cfg.name, run_date)
+    seen = loaded_hashes(read_manifest(layout), cfg.name)
+    zone = landing_zone(layout.landing)
+    rows = []
+    for file in files:
+        loaded_at = dt.datetime.now(dt.UTC)
+        sha = ""
+        try:
+            with zone.local_copy(file) as path:
+                sha = sha256_file(path)
+                if sha in seen:
+                    outcome = FileOutcome(
+                        file.key, "duplicate", sha, file.size, error=f"same bytes as {seen[sha]}"
+                    )
+                else:
+                    outcome = ingest_file(path, file, sha, cfg, layout, run_date, loaded_at)
+                    seen[sha] = file.key
+        except (UnreadableFile, SchemaDrift) as exc:
+            outcome = FileOutcome(file.key, "failed", sha, file.size, error=str(exc))
+        except Exception as exc:  # a reader bug or an odd file must not stop the other files
+            if _transient(exc):
+                raise
+            outcome = FileOutcome(file.key, "failed", sha, file.size, error=_oneline(exc))
+        result.files.append(outcome)
+        warn = f"unmapped headers kept in _extra: {', '.join(outcome.unmapped)}" if outcome.unmapped else ""
+        rows.append(
+            {
+                "source": cfg.name,
+                "key": file.key,
+                "size": file.size,
+                "sha256": outcome.sha256,
+                "rows_read": outcome.rows_read if outcome.status == "loaded" else 0,
+                "rows_valid": None,
+                "rows_quarantined": None,
+                "rows_erased": outcome.rows_erased,
+                "status": outcome.status,
+                "error": outcome.error or warn,
+                "encoding": outcome.encoding,
+                "run_date": run_date,
+                "loaded_at": pd.Timestamp(loaded_at),
+            }
+        )
+    append_manifest(layout, rows)
+    return result
+
+
+def _oneline(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+
+
+def _transient(exc: BaseException) -> bool:
+    """S3/network trouble that outlived the retries: let the asset's RetryPolicy try the whole step again."""
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, BotoCoreError | ClientError | ConnectionError)
+
+
+def read_raw(path: Path) -> pd.DataFrame:
+    return pq.read_table(path).to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+
+
+__all__ = [
+    "LINEAGE_COLUMNS",
+    "FileOutcome",
+    "IngestResult",
+    "ingest_source",
+    "pending_files",
+    "raw_schema",
+    "read_raw",
+]

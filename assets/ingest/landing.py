@@ -1,0 +1,167 @@
+"""Landing zones: a local folder or `s3://bucket/prefix` (boto3; endpoint and credentials from the environment)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+_DATE_SEGMENT = re.compile(r"(?:^|[=_])(\d{4}-\d{2}-\d{2})$")
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    source: str
+    key: str  # path relative to the landing root, '/'-separated
+    size: int
+    uri: str  # absolute path or s3://bucket/key
+
+
+@cache
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A landing glob as a regex over '/'-separated keys: `*` and `?` stay in one segment, `**/` spans many."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:[^/]*/)*")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def key_date(key: str) -> str | None:
+    """The YYYY-MM-DD of a key's folder (`2026-03-01/`, `dt=2026-03-01/`, `run_date=2026-03-01/`), if any."""
+    for segment in reversed(key.split("/")[:-1]):
+        m = _DATE_SEGMENT.search(segment)
+        if m:
+            return m.group(1)
+    return None
+
+
+def with_retries(fn: Callable[[], T], attempts: int = 5, base_delay: float = 0.2) -> T:
+    """Call `fn`, retrying transient S3/network errors with exponential backoff (0.2 s, 0.4 s, 0.8 s…)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except ClientError as exc:
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            code = exc.response.get("Error", {}).get("Code", "")
+            transient = status >= 500 or status == 429 or code in {"SlowDown", "RequestTimeout", "Throttling"}
+            if not transient or attempt == attempts - 1:
+                raise
+        except (BotoCoreError, ConnectionError, TimeoutError):
+            if attempt == attempts - 1:
+                raise
+        time.sleep(base_delay * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+class LocalLanding:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def list(self, source: str, glob: str) -> list[LandingFile]:
+        if not self.root.exists():
+            return []
+        rx = glob_regex(glob)
+        out = []
+        for path in sorted(self.root.rglob("*")):
+            if not path.is_file():
+                continue
+            key = path.relative_to(self.root).as_posix()
+            if rx.match(key) and not _hidden(key):
+                out.append(LandingFile(source, key, path.stat().st_size, str(path)))
+        return out
+
+    @contextlib.contextmanager
+    def local_copy(self, file: LandingFile) -> Iterator[Path]:
+        yield Path(file.uri)
+
+
+class S3Landing:
+    def __init__(self, uri: str):
+        bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+        self.bucket, self.prefix = bucket, prefix.strip("/")
+
+    @property
+    def client(self):
+        return s3_client()
+
+    def list(self, source: str, glob: str) -> list[LandingFile]:
+        rx = glob_regex(glob)
+        base = f"{self.prefix}/" if self.prefix else ""
+        out = []
+        paginator = self.client.get_paginator("list_objects_v2")
+        pages = with_retries(lambda: list(paginator.paginate(Bucket=self.bucket, Prefix=base)))
+        for page in pages:
+            for obj in page.get("Contents", []):
+                key = obj["Key"][len(base) :]
+                if key and not key.endswith("/") and rx.match(key) and not _hidden(key):
+                    out.append(LandingFile(source, key, int(obj["Size"]), f"s3://{self.bucket}/{obj['Key']}"))
+        return sorted(out, key=lambda f: f.key)
+
+    @contextlib.contextmanager
+    def local_copy(self, file: LandingFile) -> Iterator[Path]:
+        """Stream the object to a temporary file (bounded memory), retried on transient errors."""
+        key = file.uri.removeprefix(f"s3://{self.bucket}/")
+        fd, name = tempfile.mkstemp(prefix="c360-", suffix=Path(key).suffix)
+        os.close(fd)
+        try:
+
+            def download() -> None:
+                with open(name, "wb") as fh:
+                    self.client.download_fileobj(self.bucket, key, fh)
+
+            with_retries(download)
+            yield Path(name)
+        finally:
+            Path(name).unlink(missing_ok=True)
+
+
+def _hidden(key: str) -> bool:
+    """Skip dot-files and partial uploads (`.tmp`, `.part`, `~$` Excel lock files)."""
+    name = key.rsplit("/", 1)[-1]
+    return name.startswith((".", "~$")) or name.endswith((".tmp", ".part", ".crdownload"))
+
+
+@cache
+def s3_client():
+    import boto3
+    from botocore.config import Config
+
+    cfg = Config(retries={"max_attempts": 8, "mode": "standard"}, connect_timeout=10, read_timeout=60)
+    return boto3.client("s3", endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None, config=cfg)
+
+
+def landing_zone(landing: str) -> LocalLanding | S3Landing:
+    return S3Landing(landing) if landing.startswith("s3://") else LocalLanding(landing)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

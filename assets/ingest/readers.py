@@ -1,0 +1,443 @@
+"""File readers: every format becomes batches of verbatim strings with the physical line of each record.
+
+Nothing is trimmed, coerced or NULL-guessed here: `NA`, `Null`, `007` and `=1+1` stay the text they were.
+Rows that cannot be parsed (wrong field count, broken JSON) come back as `RowError`s, never dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from assets.ingest.config import SourceConfig
+from assets.ingest.encoding import (
+    SAMPLE_BYTES,
+    UnreadableFile,
+    decode_sample,
+    detect_encoding,
+    is_gzip,
+    read_sample,
+    sniff_delimiter,
+    text_stream,
+)
+
+BATCH_ROWS = 100_000
+CSV_BLOCK_BYTES = 8 << 20
+
+
+@dataclass
+class RowError:
+    line: int
+    reason: str
+    text: str
+
+
+@dataclass
+class Batch:
+    table: pa.Table  # one string column per header (names as in the file, de-duplicated)
+    lines: np.ndarray  # int64, 1-based physical line of each row
+    errors: list[RowError] = field(default_factory=list)
+    blank_rows: int = 0
+
+
+@dataclass
+class FileInfo:
+    encoding: str = ""
+    delimiter: str = ""
+    headers: list[str] = field(default_factory=list)
+
+
+def unique_headers(headers: list[str]) -> list[str]:
+    """Keep header text verbatim; a repeated header gets ' (2)', ' (3)'… so no column is lost."""
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        n = seen.get(h, 0) + 1
+        seen[h] = n
+        out.append(h if n == 1 else f"{h} ({n})")
+    return out
+
+
+def read_file(path: Path, cfg: SourceConfig, info: FileInfo) -> Iterator[Batch]:
+    """Batches of the file at `path` read as `cfg.format`; fills `info` (encoding, delimiter, headers)."""
+    fmt = cfg.format
+    if fmt in ("csv", "tsv"):
+        return _read_csv(path, cfg, info)
+    if fmt == "xlsx":
+        return _read_xlsx(path, cfg, info)
+    if fmt == "jsonl":
+        return _read_jsonl(path, cfg, info)
+    return _read_json(path, cfg, info)
+
+
+def _encoding(path: Path, cfg: SourceConfig) -> tuple[str, bytes]:
+    sample = read_sample(path)
+    enc = (
+        cfg.encoding
+        if cfg.encoding != "auto"
+        else detect_encoding(sample, truncated=len(sample) >= SAMPLE_BYTES)
+    )
+    return enc, sample
+
+
+# ---------------------------------------------------------------- CSV / TSV
+def _line_breaks(column: pa.ChunkedArray | pa.Array) -> np.ndarray | None:
+    """Line breaks inside each value (quoted multi-line fields), or None when there are none (fast path)."""
+    if not (
+        pc.any(pc.match_substring(column, "\n")).as_py() or pc.any(pc.match_substring(column, "\r")).as_py()
+    ):
+        return None
+    return pc.count_substring_regex(column, r"\r\n|\r|\n").to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _text_breaks(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def _read_csv(path: Path, cfg: SourceConfig, info: FileInfo) -> Iterator[Batch]:
+    enc, sample = _encoding(path, cfg)
+    head = decode_sample(sample, enc).lstrip("\ufeff")
+    if not head.strip():
+        raise UnreadableFile("empty file: no header row")
+    delim = "\t" if cfg.format == "tsv" and cfg.delimiter == "auto" else cfg.delimiter
+    if delim == "auto":
+        delim = sniff_delimiter("\n".join(head.splitlines()[cfg.skip_rows :][:50]))
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=delim)
+    header: list[str] | None = None
+    try:
+        for _ in range(cfg.skip_rows):
+            next(reader)
+        header = next(reader)
+        for _ in range(cfg.skip_rows_after_header):
+            next(reader)
+    except StopIteration:
+        if header is None:
+            raise UnreadableFile(f"no header row after skipping {cfg.skip_rows} rows") from None
+    except csv.Error as exc:
+        raise UnreadableFile(f"unparseable header: {exc}") from None
+    head_records = cfg.skip_rows + 1 + cfg.skip_rows_after_header
+    header_breaks = reader.line_num - head_records
+    names = unique_headers(header)
+    info.encoding, info.delimiter, info.headers = enc, delim, names
+    return _csv_batches(path, enc, delim, names, head_records, header_breaks)
+
+
+def _csv_batches(
+    path: Path, enc: str, delim: str, names: list[str], head_records: int, header_breaks: int
+) -> Iterator[Batch]:
+    bad: list[tuple[int, str]] = []  # (record number, text) of rows with the wrong field count
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad.append((row.number, row.text or ""))
+        return "skip"
+
+    internal = [f"c{i}" for i in range(len(names))]
+    arrow_enc = "utf8" if enc in ("utf-8", "utf-8-sig") else enc
+    stream = pa.input_stream(str(path), compression="gzip" if is_gzip(path) else None)
+    try:
+        reader = pacsv.open_csv(
+            stream,
+            read_options=pacsv.ReadOptions(
+                use_threads=False,
+                block_size=CSV_BLOCK_BYTES,
+                column_names=internal,
+                skip_rows=head_records,
+                encoding=arrow_enc,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim,
+                quote_char='"',
+                double_quote=True,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(internal, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+        next_record = head_records + 1  # record number of the next unconsumed record
+        breaks_before = header_breaks
+        for rb in reader:
+            batch = pa.Table.from_batches([rb]).rename_columns(names)
+            n = batch.num_rows
+            pending = [b for b in bad if b[0] >= next_record]
+            shift = np.array([b[0] for b in pending], dtype=np.int64) - np.arange(len(pending))
+            provisional = next_record + np.arange(n, dtype=np.int64)
+            records = provisional + np.searchsorted(shift, provisional, side="right")
+            last = int(records[-1]) if n else next_record - 1
+            used = [b for b in pending if b[0] <= last]
+            breaks = np.zeros(n, dtype=np.int64)
+            for col in batch.columns:
+                b = _line_breaks(col)
+                if b is not None:
+                    breaks += b
+            # physical line = record number + every line break inside the records before it
+            all_rec = np.concatenate([records, np.array([b[0] for b in used], dtype=np.int64)])
+            all_brk = np.concatenate([breaks, np.array([_text_breaks(b[1]) for b in used], dtype=np.int64)])
+            order = np.argsort(all_rec, kind="stable")
+            cum = np.empty(len(order), dtype=np.int64)
+            cum[order] = (
+                breaks_before + np.concatenate([[0], np.cumsum(all_brk[order])[:-1]]) if len(order) else []
+            )
+            lines = all_rec + cum
+            errors = [
+                RowError(
+                    int(lines[n + i]), f"expected {len(names)} fields, found {_count_fields(t, delim)}", t
+                )
+                for i, (_, t) in enumerate(used)
+            ]
+            breaks_before += int(all_brk.sum())
+            next_record = last + 1
+            bad[:] = [b for b in bad if b[0] > last]
+            yield _drop_blank(Batch(batch, lines[:n], errors))
+        if bad:  # invalid rows after the last good one
+            errors = []
+            for rec, text in sorted(bad):
+                line = rec + breaks_before
+                breaks_before += _text_breaks(text)
+                errors.append(
+                    RowError(line, f"expected {len(names)} fields, found {_count_fields(text, delim)}", text)
+                )
+            yield Batch(_empty_table(names), np.zeros(0, dtype=np.int64), errors)
+    except (pa.ArrowInvalid, UnicodeDecodeError, OSError, EOFError) as exc:
+        raise UnreadableFile(_one_line(exc)) from None
+    finally:
+        stream.close()
+
+
+def _count_fields(text: str, delim: str) -> int:
+    try:
+        return len(next(csv.reader(io.StringIO(text, newline=""), delimiter=delim)))
+    except (csv.Error, StopIteration):
+        return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    msg = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {msg[:300]}"
+
+
+def _empty_table(names: list[str]) -> pa.Table:
+    return pa.table({n: pa.array([], pa.string()) for n in names})
+
+
+def _drop_blank(batch: Batch) -> Batch:
+    """Blank lines (every field empty) carry nothing: dropped and counted, as every CSV tool does."""
+    t = batch.table
+    if t.num_rows == 0 or t.num_columns == 0:
+        return batch
+    blank = None
+    for col in t.columns:
+        empty = pc.equal(pc.fill_null(col, ""), "")
+        blank = empty if blank is None else pc.and_(blank, empty)
+    n_blank = pc.sum(pc.cast(blank, pa.int64())).as_py() or 0
+    if n_blank:
+        keep = pc.invert(blank)
+        batch.table = t.filter(keep)
+        batch.lines = batch.lines[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)]
+        batch.blank_rows = n_blank
+    return batch
+
+
+# ---------------------------------------------------------------- XLSX
+def cell_text(value: object) -> str | None:
+    """A cell as the text a user sees in Excel's formula bar (dates ISO, integers without '.0')."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ") if value.time() != dt.time() else value.date().isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(path: Path, cfg: SourceConfig, info: FileInfo) -> Iterator[Batch]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UnreadableFile(f"not a readable XLSX workbook: {_one_line(exc)}") from None
+    sheet = cfg.sheet
+    if sheet is None:
+        ws = wb.worksheets[0]
+    elif isinstance(sheet, int):
+        if sheet >= len(wb.worksheets):
+            raise UnreadableFile(f"sheet index {sheet} missing; workbook has {wb.sheetnames}")
+        ws = wb.worksheets[sheet]
+    else:
+        if sheet not in wb.sheetnames:
+            raise UnreadableFile(f"sheet {sheet!r} missing; workbook has {wb.sheetnames}")
+        ws = wb[sheet]
+    rows = ws.iter_rows(values_only=True)
+    header: list[str] | None = None
+    line = 0
+    for raw in rows:
+        line += 1
+        if line == cfg.skip_rows + 1:
+            header = [cell_text(v) or f"column {i + 1}" for i, v in enumerate(raw)]
+        if line >= cfg.skip_rows + 1 + cfg.skip_rows_after_header:
+            break
+    if header is None:
+        raise UnreadableFile(f"no header row in sheet {ws.title!r}")
+    while header and header[-1].startswith("column ") and header[-1] == f"column {len(header)}":
+        header.pop()  # trailing empty header cells of a sheet's used range
+    names = unique_headers(header)
+    info.encoding, info.headers = "xlsx", names
+    return _xlsx_batches(wb, rows, names, line)
+
+
+def _xlsx_batches(wb, rows, names: list[str], line: int) -> Iterator[Batch]:
+    width = len(names)
+    buf: list[list[str | None]] = []
+    lines: list[int] = []
+    errors: list[RowError] = []
+    blank = 0
+
+    def flush() -> Batch:
+        cols = list(zip(*buf, strict=True)) if buf else [() for _ in names]
+        table = pa.table({n: pa.array(c, pa.string()) for n, c in zip(names, cols, strict=True)})
+        out = Batch(table, np.array(lines, dtype=np.int64), list(errors), blank)
+        buf.clear(), lines.clear(), errors.clear()
+        return out
+
+    try:
+        for raw in rows:
+            line += 1
+            values = [cell_text(v) for v in raw]
+            if all(v is None or v == "" for v in values):
+                blank += 1
+                continue
+            extra = [v for v in values[width:] if v not in (None, "")]
+            if extra:
+                errors.append(
+                    RowError(line, f"expected {width} cells, found {width + len(extra)}", json.dumps(values))
+                )
+                continue
+            buf.append([(values[i] if i < len(values) else None) or "" for i in range(width)])
+            lines.append(line)
+            if len(buf) >= BATCH_ROWS:
+                yield flush()
+                blank = 0
+        yield flush()
+    finally:
+        wb.close()
+
+
+# ---------------------------------------------------------------- JSON lines / JSON
+def json_text(value: object) -> str | None:
+    """A JSON value as verbatim text: numbers keep their digits, nested values stay JSON."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _loads(text: str) -> object:
+    return json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
+
+
+def _records_to_batch(records: list[dict], lines: list[int], errors: list[RowError], blank: int) -> Batch:
+    names: dict[str, None] = {}
+    for r in records:
+        names.update(dict.fromkeys(r))
+    table = pa.table({n: pa.array([json_text(r.get(n)) for r in records], pa.string()) for n in names})
+    return Batch(table, np.array(lines, dtype=np.int64), errors, blank)
+
+
+def _read_jsonl(path: Path, cfg: SourceConfig, info: FileInfo) -> Iterator[Batch]:
+    enc, sample = _encoding(path, cfg)
+    decode_sample(sample, enc)
+    info.encoding = enc
+    return _jsonl_batches(path, enc, info)
+
+
+def _jsonl_batches(path: Path, enc: str, info: FileInfo) -> Iterator[Batch]:
+    records: list[dict] = []
+    lines: list[int] = []
+    errors: list[RowError] = []
+    blank = 0
+    seen: dict[str, None] = {}
+    try:
+        with text_stream(path, enc) as fh:
+            for line_no, text in enumerate(fh, start=1):
+                body = text.rstrip("\r\n").lstrip("\ufeff")
+                if not body.strip():
+                    blank += 1
+                    continue
+                try:
+                    value = _loads(body)
+                except json.JSONDecodeError as exc:
+                    errors.append(RowError(line_no, f"invalid JSON: {exc.msg} at column {exc.colno}", body))
+                    continue
+                if not isinstance(value, dict):
+                    errors.append(RowError(line_no, f"JSON {type(value).__name__}, expected an object", body))
+                    continue
+                records.append(value)
+                lines.append(line_no)
+                seen.update(dict.fromkeys(value))
+                if len(records) >= BATCH_ROWS:
+                    info.headers = list(seen)
+                    yield _records_to_batch(records, lines, errors, blank)
+                    records, lines, errors, blank = [], [], [], 0
+    except (UnicodeDecodeError, OSError, EOFError) as exc:
+        raise UnreadableFile(_one_line(exc)) from None
+    info.headers = list(seen)
+    yield _records_to_batch(records, lines, errors, blank)
+
+
+def _read_json(path: Path, cfg: SourceConfig, info: FileInfo) -> Iterator[Batch]:
+    """A JSON array of objects (or an object holding one such array); `_line` is the 1-based record index."""
+    enc, _ = _encoding(path, cfg)
+    try:
+        with text_stream(path, enc) as fh:
+            doc = _loads(fh.read().lstrip("\ufeff"))
+    except json.JSONDecodeError as exc:
+        raise UnreadableFile(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except (UnicodeDecodeError, OSError, EOFError) as exc:
+        raise UnreadableFile(_one_line(exc)) from None
+    if isinstance(doc, dict):
+        lists = [v for v in doc.values() if isinstance(v, list)]
+        if len(lists) != 1:
+            raise UnreadableFile("JSON object without exactly one array of records")
+        doc = lists[0]
+    if not isinstance(doc, list):
+        raise UnreadableFile(f"JSON {type(doc).__name__}, expected an array of objects")
+    info.encoding = enc
+    records, lines, errors = [], [], []
+    for i, value in enumerate(doc, start=1):
+        if isinstance(value, dict):
+            records.append(value)
+            lines.append(i)
+        else:
+            errors.append(
+                RowError(i, f"JSON {type(value).__name__}, expected an object", json_text(value) or "")
+            )
+    batch = _records_to_batch(records, lines, errors, 0)
+    info.headers = batch.table.column_names
+    return iter([batch])
