@@ -1,15 +1,71 @@
 """Erasure tombstones: hashed identifiers of people who asked to be forgotten.
 
-Placeholder interface, owned by the delivery/protection work (issue 7), which replaces the body.
+`<data>/erasure/tombstones.parquet` holds one row per digest (kind email | phone | customer_id | source_record),
+never a clear identifier. Ingest calls `drop_erased` on every frame, so a re-delivered old file cannot bring an
+erased person back.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pandas as pd
 
 from assets.layout import DataLayout
+from assets.privacy.encryption import read_parquet, write_parquet
+from assets.privacy.identifiers import hash_scheme, hmac_key
+from assets.privacy.matching import KINDS, ErasureMatcher
+
+TOMBSTONE_COLUMNS = ["kind", "hash", "scheme", "request_id", "created_at"]
+
+
+def tombstone_path(layout: DataLayout) -> Path:
+    return layout.erasure_dir / "tombstones.parquet"
+
+
+def read_tombstones(layout: DataLayout) -> pd.DataFrame:
+    path = tombstone_path(layout)
+    if not path.exists():
+        return pd.DataFrame(columns=TOMBSTONE_COLUMNS)
+    return read_parquet(path)
+
+
+def add_tombstones(layout: DataLayout, request_id: str, digests: dict[str, set[str]]) -> int:
+    """Append digests (kind → set) for a request; returns how many new tombstones were written."""
+    key = hmac_key()
+    now = datetime.now(UTC)
+    rows = [
+        {"kind": kind, "hash": h, "scheme": hash_scheme(key), "request_id": request_id, "created_at": now}
+        for kind, values in digests.items()
+        for h in sorted(values)
+    ]
+    old = read_tombstones(layout)
+    new = pd.DataFrame(rows, columns=TOMBSTONE_COLUMNS)
+    merged = pd.concat([old, new], ignore_index=True) if len(old) else new
+    merged = merged.drop_duplicates(["kind", "hash", "scheme"], keep="first")
+    write_parquet(merged, tombstone_path(layout))
+    return len(merged) - len(old)
+
+
+def tombstone_matcher(layout: DataLayout) -> ErasureMatcher:
+    """A matcher over every tombstone; refuses tombstones hashed under another key (they could not match)."""
+    key = hmac_key()
+    stones = read_tombstones(layout)
+    if stones.empty:
+        return ErasureMatcher.empty(key)
+    schemes = set(stones["scheme"])
+    if schemes != {hash_scheme(key)}:
+        raise RuntimeError(
+            f"{tombstone_path(layout)}: tombstones were hashed with {sorted(schemes)} but the current key gives "
+            f"{hash_scheme(key)!r}; fix: set C360_HMAC_KEY to the key in use when the erasures were recorded"
+        )
+    return ErasureMatcher(key, {k: frozenset(stones.loc[stones["kind"] == k, "hash"]) for k in KINDS})
 
 
 def drop_erased(frame: pd.DataFrame, entity: str, layout: DataLayout) -> tuple[pd.DataFrame, int]:
     """Return the rows of `frame` (canonical columns of `entity`) that match no tombstone, and how many were dropped."""
-    return frame, 0
+    if not tombstone_path(layout).exists() or frame.empty:
+        return frame, 0
+    hit = tombstone_matcher(layout).match(frame)
+    return frame.loc[~hit], int(hit.sum())

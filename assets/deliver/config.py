@@ -1,0 +1,147 @@
+"""config/delivery.yaml: delivery targets and masking policies, validated by pydantic.
+
+Errors name the file, the key and the fix. Secrets never live here: a target names the environment variable
+that holds its DSN; S3 credentials come from boto3's usual variables.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from assets.entities import Pii
+from assets.layout import REPO_ROOT
+from assets.privacy.masking import Action
+
+DEFAULT_POLICY = "analyst"
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class DeliveryConfigError(ValueError):
+    pass
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _TargetBase(_Strict):
+    name: str
+    tables: list[str] = Field(min_length=1)
+    policy: str = DEFAULT_POLICY
+    enabled: bool = True
+
+    @field_validator("name", "tables")
+    @classmethod
+    def _identifiers(cls, value: str | list[str]) -> str | list[str]:
+        for item in [value] if isinstance(value, str) else value:
+            if not _IDENT.match(item):
+                raise ValueError(f"'{item}' is not a plain identifier (letters, digits, _)")
+        return value
+
+
+class ParquetTarget(_TargetBase):
+    kind: Literal["parquet"]
+    path: str = "exports"  # relative paths are under C360_DATA_DIR
+    format: Literal["parquet", "csv", "xlsx"] = "parquet"
+
+
+class S3Target(_TargetBase):
+    kind: Literal["s3"]
+    bucket: str
+    prefix: str = ""
+    format: Literal["parquet", "csv"] = "parquet"
+    endpoint_url_env: str = "AWS_ENDPOINT_URL"
+
+
+class PostgresTarget(_TargetBase):
+    kind: Literal["postgres"]
+    dsn_env: str = "C360_PG_DSN"
+    schema_name: str = Field("customer360", alias="schema")
+
+    @field_validator("schema_name")
+    @classmethod
+    def _schema(cls, value: str) -> str:
+        if not _IDENT.match(value):
+            raise ValueError(f"'{value}' is not a plain identifier")
+        return value
+
+
+Target = Annotated[ParquetTarget | S3Target | PostgresTarget, Field(discriminator="kind")]
+
+
+class DeliveryConfig(_Strict):
+    dbt_manifest: str = "dbt_project/target/manifest.json"  # relative to the repo root
+    policies: dict[str, dict[Pii, Action]]
+    targets: list[Target] = Field(default_factory=list)
+    # `table.column` pairs reviewed and known not to be personal data despite a PII-looking name or content.
+    not_pii: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DeliveryConfig:
+        if DEFAULT_POLICY not in self.policies:
+            raise ValueError(f"policies: the default policy '{DEFAULT_POLICY}' must be defined")
+        clear = [t.value for t, a in self.policies[DEFAULT_POLICY].items() if a == Action.FULL]
+        if clear:
+            raise ValueError(
+                f"policies.{DEFAULT_POLICY}: the analyst default must hold no clear-text PII, but {clear} are 'full'"
+            )
+        names = [t.name for t in self.targets]
+        if len(names) != len(set(names)):
+            raise ValueError(f"targets: names must be unique, got {names}")
+        for target in self.targets:
+            if target.policy not in self.policies:
+                raise ValueError(
+                    f"targets.{target.name}.policy: '{target.policy}' is not defined under policies ({sorted(self.policies)})"
+                )
+        return self
+
+    def policy(self, name: str) -> dict[Pii, Action]:
+        """The policy with every tag it leaves out set to dropped (fail closed)."""
+        return {tag: self.policies[name].get(tag, Action.DROPPED) for tag in Pii}
+
+    def target(self, name: str) -> ParquetTarget | S3Target | PostgresTarget:
+        for target in self.targets:
+            if target.name == name:
+                return target
+        raise KeyError(f"no delivery target named '{name}'")
+
+    def manifest_path(self) -> Path:
+        path = Path(self.dbt_manifest)
+        return path if path.is_absolute() else REPO_ROOT / path
+
+
+def _loc(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc if not str(p).startswith(("function-after", "tagged-union")))
+
+
+def load_delivery_config(path: Path) -> DeliveryConfig:
+    """Read and validate delivery.yaml; raise DeliveryConfigError naming file, key and fix."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise DeliveryConfigError(
+            f"{path}: not found; fix: create it (see config/delivery.yaml in the repo)"
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise DeliveryConfigError(f"{path}: not valid YAML ({exc}); fix the syntax") from exc
+    try:
+        return DeliveryConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"key '{_loc(e['loc']) or '<top>'}': {e['msg']}"
+            + (
+                f" (got {e['input']!r})"
+                if e["type"] != "missing" and not isinstance(e["input"], dict)
+                else ""
+            )
+            for e in exc.errors()
+        )
+        raise DeliveryConfigError(
+            f"{path}: {problems}; fix: correct those keys (kinds: parquet|s3|postgres; actions: "
+            f"{[a.value for a in Action]}; PII tags: {[p.value for p in Pii]})"
+        ) from exc

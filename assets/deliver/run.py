@@ -1,0 +1,101 @@
+"""One delivery: copy the marts out of the warehouse, mask them per the target's policy, publish, audit."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from assets.deliver.config import DeliveryConfig
+from assets.deliver.staging import StagedTable, check_tagged, stage_table
+from assets.deliver.targets import Publisher, publisher_for
+from assets.deliver.warehouse import snapshot_tables
+from assets.entities import Pii
+from assets.layout import DataLayout
+from assets.privacy.audit import record_event
+from assets.privacy.classification import pii_tags_from_manifest
+from assets.privacy.identifiers import hmac_key
+from assets.privacy.masking import Action
+
+
+@dataclass
+class DeliveryResult:
+    target: str
+    run_id: str
+    manifest_uri: str
+    manifest: dict
+    tables: list[StagedTable]
+
+    @property
+    def rows(self) -> dict[str, int]:
+        return {t.name: t.rows for t in self.tables}
+
+
+def _tags_for(tables: list[str], tags: dict[str, dict[str, Pii]], source: str) -> dict[str, dict[str, Pii]]:
+    missing = [t for t in tables if t not in tags]
+    if missing:
+        raise LookupError(
+            f"{source}: no model named {missing}, so their PII tags are unknown; fix: run `dbt parse` so the "
+            "manifest is current, or remove the tables from the target in config/delivery.yaml"
+        )
+    return {t: tags[t] for t in tables}
+
+
+def deliver_target(
+    config: DeliveryConfig,
+    target_name: str,
+    layout: DataLayout,
+    run_id: str,
+    run_date: str | None = None,
+    pii_tags: dict[str, dict[str, Pii]] | None = None,
+    publisher: Publisher | None = None,
+) -> DeliveryResult:
+    """Deliver one configured target. Every table is masked and checked before any is published, so a bad
+    table (missing, untagged PII, no HMAC key) leaves the previous delivery untouched.
+
+    `pii_tags` ({model: {column: tag}}) defaults to the dbt manifest named in the config.
+    """
+    target = config.target(target_name)
+    tags = _tags_for(
+        target.tables,
+        pii_tags if pii_tags is not None else pii_tags_from_manifest(config.manifest_path()),
+        str(config.manifest_path()) if pii_tags is None else "pii_tags",
+    )
+    policy = config.policy(target.policy)
+    fmt = getattr(target, "format", "parquet")
+    run_date = run_date or datetime.now(UTC).date().isoformat()
+    publisher = publisher or publisher_for(target, layout)
+    key = hmac_key() if Action.HASHED in policy.values() else None
+    (layout.root / "tmp").mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"deliver-{target.name}-", dir=layout.root / "tmp") as tmp:
+        work = Path(tmp)
+        copies = snapshot_tables(layout.warehouse, target.tables, work / "src")
+        staged = []
+        for table, source in copies.items():
+            check_tagged(table, source, tags[table], frozenset(config.not_pii))
+            staged.append(stage_table(table, source, work / "out", tags[table], policy, fmt, key))
+        manifest = {
+            "target": target.name,
+            "kind": target.kind,
+            "run_id": run_id,
+            "run_date": run_date,
+            "delivered_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "policy": target.policy,
+            "tables": [t.manifest_entry() for t in staged],
+        }
+        uri = publisher.publish(staged, manifest)
+    record_event(
+        layout,
+        "export" if fmt in ("csv", "xlsx") else "delivery",
+        target.name,
+        rows=sum(t.rows for t in staged),
+        run_id=run_id,
+        details={
+            "kind": target.kind,
+            "policy": target.policy,
+            "tables": {t.name: t.rows for t in staged},
+            "manifest": uri,
+        },
+    )
+    return DeliveryResult(target.name, run_id, uri, manifest, staged)

@@ -1,0 +1,124 @@
+"""Prepare one table for delivery: mask it per policy in bounded-memory batches, write the file, checksum it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from assets.entities import Pii
+from assets.privacy.classification import find_untagged_pii
+from assets.privacy.masking import Action, apply_policy, neutralise_formulas
+
+BATCH_ROWS = 100_000
+_XLSX_MAX_ROWS = 1_048_575
+
+
+class UntaggedPiiError(RuntimeError):
+    pass
+
+
+@dataclass
+class StagedTable:
+    name: str
+    path: Path  # the delivery-ready file (masked, in the target's format)
+    format: str
+    rows: int
+    columns: list[dict[str, str]]  # [{name, type}] of the delivered file
+    sha256: str
+    masking: dict[str, str] = field(default_factory=dict)  # column → action applied
+
+    def manifest_entry(self) -> dict:
+        entry = asdict(self)
+        entry.pop("path")
+        return entry
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _output_schema(schema: pa.Schema, applied: dict[str, Action]) -> pa.Schema:
+    fields = []
+    for f in schema:
+        action = applied.get(f.name)
+        if action == Action.DROPPED:
+            continue
+        fields.append(pa.field(f.name, pa.string()) if action in (Action.MASKED, Action.HASHED) else f)
+    return pa.schema(fields)
+
+
+def check_tagged(table: str, source: Path, tags: dict[str, Pii], not_pii: frozenset[str]) -> None:
+    """Refuse to deliver a table with a column that looks like PII but carries no tag (fail closed)."""
+    sample = next(pq.ParquetFile(source).iter_batches(batch_size=200), None)
+    frame = sample.to_pandas() if sample is not None else pq.read_schema(source).empty_table().to_pandas()
+    found = find_untagged_pii(table, frame, tags, not_pii)
+    if found:
+        raise UntaggedPiiError("; ".join(str(f) for f in found))
+
+
+def stage_table(
+    name: str,
+    source: Path,
+    out_dir: Path,
+    tags: dict[str, Pii],
+    policy: dict[Pii, Action],
+    fmt: str = "parquet",
+    key: bytes | None = None,
+) -> StagedTable:
+    """Mask `source` (a Parquet copy of the mart) into `out_dir/<name>.<fmt>`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{name}.{fmt}"
+    reader = pq.ParquetFile(source)
+    applied = {c: policy.get(t, Action.DROPPED) for c, t in tags.items() if c in reader.schema_arrow.names}
+    schema = _output_schema(reader.schema_arrow, applied)
+    rows = 0
+    frames: list[pd.DataFrame] = []  # xlsx only: openpyxl writes a whole sheet
+    writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
+    try:
+        if fmt == "parquet":
+            writer = pq.ParquetWriter(path, schema)
+        elif fmt == "csv":
+            writer = pacsv.CSVWriter(path, schema)
+        for batch in reader.iter_batches(batch_size=BATCH_ROWS):
+            masked, _ = apply_policy(batch.to_pandas(), tags, policy, key)
+            rows += len(masked)
+            if fmt == "parquet":
+                writer.write_table(pa.Table.from_pandas(masked, schema=schema, preserve_index=False))
+            elif fmt == "csv":
+                writer.write_table(
+                    pa.Table.from_pandas(neutralise_formulas(masked), schema=schema, preserve_index=False)
+                )
+            else:
+                frames.append(neutralise_formulas(masked))
+        if fmt == "parquet" and rows == 0:
+            writer.write_table(schema.empty_table())
+    finally:
+        if writer is not None:
+            writer.close()
+    if fmt == "xlsx":
+        if rows > _XLSX_MAX_ROWS:
+            raise ValueError(f"{name}: {rows} rows do not fit one XLSX sheet; fix: use format parquet or csv")
+        combined = pd.concat(frames) if frames else schema.empty_table().to_pandas()
+        combined.to_excel(path, index=False, sheet_name=name[:31], engine="openpyxl")
+    columns = [{"name": f.name, "type": str(f.type)} for f in schema]
+    masking = {c: a.value for c, a in applied.items()}
+    return StagedTable(name, path, fmt, rows, columns, file_sha256(path), masking)
+
+
+def note_erasure(manifest: dict, filename: str, erased: int, sha256: str) -> None:
+    """Update a delivery manifest after rows were erased from one of its files (rows, checksum, erased count)."""
+    for entry in manifest.get("tables", []):
+        if f"{entry['name']}.{entry['format']}" == filename:
+            entry["rows"] -= erased
+            entry["sha256"] = sha256
+            entry["erased_rows"] = entry.get("erased_rows", 0) + erased

@@ -1,0 +1,60 @@
+"""Local folder target: `<path>/run_date=<d>/<table>.<fmt>` + `_manifest.json`, each file swapped in by rename."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from assets.deliver.config import ParquetTarget
+from assets.deliver.staging import StagedTable, file_sha256, note_erasure
+from assets.layout import DataLayout
+from assets.privacy.matching import ErasureMatcher
+from assets.privacy.rewrite import data_files, erase_from_file
+
+MANIFEST = "_manifest.json"
+
+
+def replace_atomically(src: Path, dest: Path, tag: str) -> None:
+    """Copy `src` next to `dest` under a hidden temp name, then rename over it: readers see old or new, never half."""
+    tmp = dest.with_name(f".{dest.name}.tmp-{tag}")
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_json_atomically(data: dict, dest: Path) -> None:
+    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    os.replace(tmp, dest)
+
+
+class FolderPublisher:
+    def __init__(self, target: ParquetTarget, layout: DataLayout):
+        path = Path(target.path)
+        self.root = path if path.is_absolute() else layout.root / path
+
+    def publish(self, staged: list[StagedTable], manifest: dict) -> str:
+        dest = self.root / f"run_date={manifest['run_date']}"
+        dest.mkdir(parents=True, exist_ok=True)
+        for table in staged:
+            replace_atomically(table.path, dest / table.path.name, manifest["run_id"])
+        path = dest / MANIFEST
+        write_json_atomically(manifest, path)
+        return str(path)
+
+    def erase(self, matcher: ErasureMatcher) -> int:
+        removed = 0
+        for path in data_files(self.root):
+            hit = erase_from_file(path, matcher)
+            if len(hit):
+                removed += len(hit)
+                manifest = path.parent / MANIFEST
+                if manifest.exists():
+                    data = json.loads(manifest.read_text(encoding="utf-8"))
+                    note_erasure(data, path.name, len(hit), file_sha256(path))
+                    write_json_atomically(data, manifest)
+        return removed

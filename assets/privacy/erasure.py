@@ -1,0 +1,243 @@
+"""Right to be forgotten: record a request (hashed identifiers only), and apply it on the next run everywhere
+customer360 keeps data — raw/bronze/quarantine/silver Parquet, linkage tables, the warehouse (marts and
+snapshots) and every delivered target — then keep tombstones so a re-delivered old file cannot bring the
+person back, and write an audit entry.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from assets.entities import Pii
+from assets.layout import DataLayout
+from assets.privacy.audit import current_actor, record_event
+from assets.privacy.encryption import connect_warehouse, read_parquet, write_parquet
+from assets.privacy.identifiers import digest, hash_scheme, hmac_key, normalise_series
+from assets.privacy.matching import (
+    CUSTOMER_ID,
+    EMAIL,
+    PHONE,
+    SOURCE_KEY_COLUMNS,
+    SOURCE_RECORD,
+    ErasureMatcher,
+    source_record_key,
+)
+from assets.privacy.rewrite import data_files, erase_from_file
+from assets.privacy.tombstones import add_tombstones, tombstone_matcher
+from linkage.standardise import is_junk
+
+REQUEST_COLUMNS = [
+    "request_id", "requested_at", "requested_by", "email_hash", "phone_hash", "customer_id_hash",
+    "scheme", "status", "applied_at",
+]  # fmt: skip
+_EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+# Parquet layers Python owns, in the order they are cleaned. Quarantine comes last: its rows are found by
+# the (file, line) of the raw rows erased before it.
+LAYERS = ("raw", "bronze", "silver", "linkage", "quarantine")
+
+
+@dataclass
+class ErasureReport:
+    requests: list[str] = field(default_factory=list)
+    removed: dict[str, int] = field(default_factory=dict)  # place (layer, warehouse table, target) → rows
+    customer_ids: int = 0
+    source_records: int = 0
+    tombstones_added: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.removed.values())
+
+
+def requests_path(layout: DataLayout) -> Path:
+    return layout.erasure_dir / "requests.parquet"
+
+
+def read_requests(layout: DataLayout) -> pd.DataFrame:
+    path = requests_path(layout)
+    return read_parquet(path) if path.exists() else pd.DataFrame(columns=REQUEST_COLUMNS)
+
+
+def _identifier_hash(value: str, tag: Pii, key: bytes | None) -> str:
+    text = value.strip()
+    bad = is_junk(text) or (tag == Pii.EMAIL and not _EMAIL_SHAPE.match(text))
+    bad = bad or (tag == Pii.PHONE and len(re.sub(r"\D", "", text)) < 7)
+    if bad:
+        raise ValueError(
+            f"{tag.value} {value!r} is not a usable identifier (placeholder or malformed); fix: give the real one"
+        )
+    norm = normalise_series(pd.Series([text]), tag).iloc[0]
+    return digest(norm, key)
+
+
+def record_erasure_request(
+    layout: DataLayout,
+    email: str | None = None,
+    phone: str | None = None,
+    customer_id: str | None = None,
+    requested_by: str | None = None,
+) -> str:
+    """Record a request to forget a person; returns its id. Only digests are stored, and tombstones are written
+    at once, so ingestion drops the person's identifiers even before the next run applies the erasure."""
+    if not any(v and v.strip() for v in (email, phone, customer_id)):
+        raise ValueError("an erasure request needs --email, --phone or --customer-id")
+    key = hmac_key()
+    request_id = uuid.uuid4().hex[:16]
+    row = {
+        "request_id": request_id,
+        "requested_at": datetime.now(UTC),
+        "requested_by": requested_by or current_actor(),
+        "email_hash": _identifier_hash(email, Pii.EMAIL, key) if email else None,
+        "phone_hash": _identifier_hash(phone, Pii.PHONE, key) if phone else None,
+        "customer_id_hash": digest(customer_id.strip(), key) if customer_id else None,
+        "scheme": hash_scheme(key),
+        "status": "pending",
+        "applied_at": pd.NaT,
+    }
+    old = read_requests(layout)
+    new = pd.DataFrame([row], columns=REQUEST_COLUMNS)
+    write_parquet(pd.concat([old, new], ignore_index=True) if len(old) else new, requests_path(layout))
+    add_tombstones(
+        layout,
+        request_id,
+        {
+            EMAIL: {row["email_hash"]} - {None},
+            PHONE: {row["phone_hash"]} - {None},
+            CUSTOMER_ID: {row["customer_id_hash"]} - {None},
+        },
+    )
+    record_event(layout, "erasure_request", request_id, actor=row["requested_by"], details={
+        "identifiers": [k for k, v in (("email", email), ("phone", phone), ("customer_id", customer_id)) if v]
+    })  # fmt: skip
+    return request_id
+
+
+def _layer_root(layout: DataLayout, layer: str) -> Path:
+    return layout.linkage_dir if layer == "linkage" else layout.root / layer
+
+
+def _linked_people(layout: DataLayout, matcher: ErasureMatcher) -> ErasureMatcher:
+    """Widen the matcher from identifiers to whole people: every source record that matches, every customer_id
+    those records were linked to, and every source record of those customers (the person's other records)."""
+    key = matcher.key
+    records: set[str] = set()
+    for layer in ("raw", "bronze", "silver"):
+        for path in data_files(_layer_root(layout, layer)):
+            frame = read_parquet(path)
+            lookup = frame[matcher.relevant_columns(list(frame.columns))]
+            hit = frame.loc[matcher.match(lookup)]
+            for source_col, id_col in SOURCE_KEY_COLUMNS:
+                if {source_col, id_col} <= set(hit.columns):
+                    records |= {
+                        source_record_key(s, i)
+                        for s, i in zip(hit[source_col], hit[id_col], strict=True)
+                        if i
+                    }
+    matcher = matcher.extended(SOURCE_RECORD, {digest(r, key) for r in records})
+    xref_path = layout.linkage_dir / "customer_xref.parquet"
+    if xref_path.exists():
+        xref = read_parquet(xref_path)
+        linked = xref.loc[matcher.match(xref), "customer_id"].astype(str)
+        wanted = set(matcher.hashes[CUSTOMER_ID]) | {digest(c, key) for c in linked}
+        people = xref.loc[xref["customer_id"].astype(str).map(lambda c: digest(c, key) in wanted)]
+        matcher = matcher.extended(CUSTOMER_ID, {digest(c, key) for c in people["customer_id"].astype(str)})
+        matcher = matcher.extended(
+            SOURCE_RECORD,
+            {
+                digest(source_record_key(s, i), key)
+                for s, i in zip(people["source"], people["source_record_id"], strict=True)
+            },
+        )
+    return matcher
+
+
+def _erase_layers(layout: DataLayout, matcher: ErasureMatcher, report: ErasureReport) -> ErasureMatcher:
+    for layer in LAYERS:
+        for path in data_files(_layer_root(layout, layer)):
+            hit = erase_from_file(path, matcher)
+            report.removed[layer] = report.removed.get(layer, 0) + len(hit)
+            if layer == "raw" and {"_file", "_line"} <= set(hit.columns):
+                lines = {(str(f), int(n)) for f, n in zip(hit["_file"], hit["_line"], strict=True)}
+                matcher = matcher.extended(SOURCE_RECORD, file_lines=lines)
+    return matcher
+
+
+def _erase_warehouse(layout: DataLayout, matcher: ErasureMatcher, report: ErasureReport) -> None:
+    """Delete from every base table (marts, snapshots, staging tables) of the warehouse. Run only while dbt is idle."""
+    if not layout.warehouse.exists():
+        return
+    with connect_warehouse(layout.warehouse, read_only=False) as (con, catalog):
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = ? and table_type = 'BASE TABLE'",
+            [catalog],
+        ).fetchall()
+        for schema, name in tables:
+            columns = [r[0] for r in con.execute(f'describe "{catalog}"."{schema}"."{name}"').fetchall()]
+            wanted = matcher.relevant_columns(columns)
+            if not wanted:
+                continue
+            relation = f'"{catalog}"."{schema}"."{name}"'
+            frame = con.execute(
+                f"select rowid as _rowid, {', '.join(repr_ident(c) for c in wanted)} from {relation}"
+            ).df()
+            hit = matcher.match(frame[wanted])
+            if hit.any():
+                rowids = pd.DataFrame({"_rowid": frame.loc[hit, "_rowid"]})
+                con.register("_erase_rowids", rowids)
+                con.execute(f"delete from {relation} where rowid in (select _rowid from _erase_rowids)")
+                con.unregister("_erase_rowids")
+                report.removed[f"warehouse.{schema}.{name}"] = int(hit.sum())
+
+
+def repr_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def apply_erasures(layout: DataLayout, delivery_config=None, run_id: str | None = None) -> ErasureReport:
+    """Apply every pending request (and re-apply all tombstones) across all layers, the warehouse and the
+    enabled delivery targets of `delivery_config` (a DeliveryConfig). Idempotent; cheap when nothing is pending."""
+    requests = read_requests(layout)
+    pending = requests.loc[requests["status"] == "pending"]
+    report = ErasureReport(requests=pending["request_id"].tolist())
+    if pending.empty:
+        return report
+    matcher = _linked_people(layout, tombstone_matcher(layout))
+    matcher = _erase_layers(layout, matcher, report)
+    _erase_warehouse(layout, matcher, report)
+    if delivery_config is not None:
+        from assets.deliver.targets import publisher_for
+
+        for target in delivery_config.targets:
+            if target.enabled:
+                report.removed[f"delivery.{target.name}"] = publisher_for(target, layout).erase(matcher)
+    report.customer_ids = len(matcher.hashes[CUSTOMER_ID])
+    report.source_records = len(matcher.hashes[SOURCE_RECORD])
+    report.tombstones_added = add_tombstones(
+        layout,
+        ",".join(report.requests),
+        {CUSTOMER_ID: set(matcher.hashes[CUSTOMER_ID]), SOURCE_RECORD: set(matcher.hashes[SOURCE_RECORD])},
+    )
+    requests.loc[pending.index, "status"] = "applied"
+    requests.loc[pending.index, "applied_at"] = datetime.now(UTC)
+    write_parquet(requests, requests_path(layout))
+    record_event(
+        layout,
+        "erasure",
+        ",".join(report.requests),
+        rows=report.total,
+        run_id=run_id,
+        details={
+            "removed": report.removed,
+            "customer_ids": report.customer_ids,
+            "source_records": report.source_records,
+        },
+    )
+    return report
