@@ -1,0 +1,290 @@
+"""Read what a run produced, layer by layer, into plain frames for the report. Missing layers are fine.
+
+Each `collect_*` returns a `Section`: `produced=False` (with a note) when its inputs do not exist yet,
+`problem` set when they exist but could not be read — the report says so instead of failing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from assets.ingest.manifest import read_manifest
+from assets.layout import DataLayout
+
+EXAMPLE_MATCHES = 6
+
+
+@dataclass
+class Section:
+    produced: bool = True
+    note: str = ""
+    problem: str = ""
+    figures: dict[str, object] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def _missing(what: str) -> Section:
+    return Section(produced=False, note=f"{what} not produced yet")
+
+
+def _failed(what: str, exc: Exception) -> Section:
+    return Section(produced=False, problem=f"{what} could not be read: {type(exc).__name__}: {exc}")
+
+
+def _sql(query: str, params: list[object] | None = None) -> pd.DataFrame:
+    with duckdb.connect() as con:
+        return con.execute(query, params or []).df()
+
+
+def latest_run_date(layout: DataLayout) -> str | None:
+    """The newest run_date in the manifest (the partition the report describes by default)."""
+    if not layout.manifest.exists():
+        return None
+    dates = read_manifest(layout)["run_date"].dropna()
+    return str(dates.max()) if len(dates) else None
+
+
+# --- data quality -------------------------------------------------------------------------------
+
+
+def collect_files(layout: DataLayout, run_date: str | None) -> Section:
+    """Files per source and status for run_date, failed files with their reason, last delivery per source."""
+    if not layout.manifest.exists():
+        return _missing("File manifest (ingest)")
+    try:
+        manifest = read_manifest(layout)
+    except Exception as exc:
+        return _failed(str(layout.manifest), exc)
+    last = (
+        manifest[manifest["status"] == "loaded"]
+        .groupby("source", as_index=False)
+        .agg(last_loaded_at=("loaded_at", "max"), last_run_date=("run_date", "max"))
+    )
+    run = manifest if run_date is None else manifest[manifest["run_date"] == run_date]
+    by_source = (
+        run.assign(n=1)
+        .pivot_table(index="source", columns="status", values="n", aggfunc="sum", fill_value=0)
+        .reindex(columns=["loaded", "duplicate", "failed", "skipped"], fill_value=0)
+        .join(run.groupby("source")[["rows_read", "rows_valid", "rows_quarantined"]].sum(min_count=1))
+        .reset_index()
+    )
+    every_source = pd.DataFrame({"source": sorted(set(manifest["source"].dropna()))})
+    by_source = every_source.merge(by_source, on="source", how="left").merge(last, on="source", how="left")
+    status_cols = ["loaded", "duplicate", "failed", "skipped"]
+    by_source[status_cols] = by_source[status_cols].fillna(0).astype("int64")
+    failed = run.loc[run["status"] == "failed", ["source", "key", "error", "run_date"]].sort_values(
+        ["source", "key"]
+    )
+    section = Section(tables={"by_source": by_source, "failed": failed})
+    section.figures = {
+        "files_loaded": int((run["status"] == "loaded").sum()),
+        "files_failed": int((run["status"] == "failed").sum()),
+        "files_duplicate": int((run["status"] == "duplicate").sum()),
+        "rows_read": int(run["rows_read"].sum()),
+        "rows_valid": int(run["rows_valid"].sum()),
+        "rows_quarantined": int(run["rows_quarantined"].sum()),
+    }
+    return section
+
+
+def collect_quarantine(layout: DataLayout, run_date: str | None) -> Section:
+    """Quarantined rows by source, column and check, with one example reason each."""
+    files = list((layout.root / "quarantine").glob("source=*/run_date=*/*.parquet"))
+    if not files:
+        return _missing("Quarantine")
+    try:
+        frame = _sql(
+            """
+            select source, "column", "check", count(*) as failures,
+                   count(distinct coalesce(file, '') || ':' || coalesce(cast(line as varchar), '')) as rows_,
+                   any_value(reason) as example_reason
+            from read_parquet(?, union_by_name = true, hive_partitioning = false)
+            where ? is null or cast(run_date as varchar) = ?
+            group by all order by failures desc, source
+            """,
+            [[str(f) for f in files], run_date, run_date],
+        ).rename(columns={"rows_": "rows"})
+    except Exception as exc:
+        return _failed("Quarantine", exc)
+    by_source = frame.groupby("source")["failures"].sum().sort_values(ascending=False)
+    return Section(
+        figures={"failures": int(frame["failures"].sum())},
+        tables={"by_reason": frame, "by_source": by_source.rename("failures").reset_index()},
+    )
+
+
+# --- linkage ------------------------------------------------------------------------------------
+
+
+def _persons_names(layout: DataLayout) -> pd.DataFrame:
+    """(source, source_record_id) → full_name, city from the newest silver/person rows (for examples)."""
+    files = list((layout.root / "silver" / "person").glob("*/*.parquet"))
+    if not files:
+        return pd.DataFrame(columns=["source", "source_record_id", "full_name", "city"])
+    return _sql(
+        """
+        select source, source_record_id, arg_max(full_name, coalesce(cast(loaded_at as varchar), '')) as full_name,
+               arg_max(city, coalesce(cast(loaded_at as varchar), '')) as city
+        from read_parquet(?, union_by_name = true, hive_partitioning = false) group by all
+        """,
+        [[str(f) for f in files]],
+    )
+
+
+def example_matches(pairs: pd.DataFrame, names: pd.DataFrame, n: int = EXAMPLE_MATCHES) -> pd.DataFrame:
+    """A spread of matched pairs from the weakest to the strongest, with per-comparison evidence columns."""
+    matches = pairs[pairs["decision"] == "match"].sort_values("match_weight", kind="stable")
+    if matches.empty:
+        return matches
+    picks = matches.iloc[sorted({round(i * (len(matches) - 1) / max(n - 1, 1)) for i in range(n)})]
+    evidence = [c for c in pairs.columns if c.startswith(("weight_", "gamma_"))]
+    out = picks[
+        ["source_l", "id_l", "source_r", "id_r", "match_weight", "match_probability", *evidence]
+    ].copy()
+    for side in ("l", "r"):
+        renamed = names.rename(
+            columns={
+                "source": f"source_{side}",
+                "source_record_id": f"id_{side}",
+                "full_name": f"name_{side}",
+                "city": f"city_{side}",
+            }
+        )
+        out = out.merge(renamed, on=[f"source_{side}", f"id_{side}"], how="left")
+    return out
+
+
+def collect_linkage(layout: DataLayout) -> Section:
+    xref_path = layout.linkage_dir / "customer_xref.parquet"
+    if not xref_path.exists():
+        return _missing("Linkage (linkage/customer_xref)")
+    try:
+        xref = pd.read_parquet(xref_path, columns=["source", "source_record_id", "customer_id"])
+        sizes = xref.groupby("customer_id").size()
+        section = Section(
+            figures={
+                "records": len(xref),
+                "customers": int(sizes.size),
+                "multi_record_customers": int((sizes > 1).sum()),
+                "largest_cluster": int(sizes.max()) if sizes.size else 0,
+                "sources": int(xref["source"].nunique()),
+            },
+            tables={"cluster_sizes": sizes.rename("size").reset_index()},
+        )
+        pairs_path = layout.linkage_dir / "match_pairs.parquet"
+        if pairs_path.exists():
+            pairs = pd.read_parquet(pairs_path)
+            decisions = pairs["decision"].value_counts()
+            section.figures.update(
+                pairs=len(pairs),
+                matches=int(decisions.get("match", 0)),
+                review=int(decisions.get("review", 0)),
+                non_matches=int(decisions.get("non_match", 0)),
+            )
+            section.tables["match_weights"] = pairs[["match_weight", "decision"]]
+            section.tables["examples"] = example_matches(pairs, _persons_names(layout))
+        review_path = layout.linkage_dir / "review_queue.parquet"
+        if review_path.exists():
+            section.figures["review_queue"] = len(pd.read_parquet(review_path, columns=[]))
+        history_path = layout.linkage_dir / "id_history.parquet"
+        if history_path.exists():
+            section.tables["changes"] = _latest_changes(pd.read_parquet(history_path))
+        runs_path = layout.linkage_dir / "linkage_runs.parquet"
+        if runs_path.exists():
+            section.tables["runs"] = pd.read_parquet(runs_path).tail(5)
+        return section
+    except Exception as exc:
+        return _failed("Linkage outputs", exc)
+
+
+def _latest_changes(history: pd.DataFrame) -> pd.DataFrame:
+    """Customers created / merged / split / retired by the newest linkage run."""
+    if history.empty:
+        return pd.DataFrame(columns=["event", "customers"])
+    latest = history[history["run_id"] == history.sort_values("at")["run_id"].iloc[-1]]
+    return latest.groupby("event").size().rename("customers").reset_index()
+
+
+# --- marts --------------------------------------------------------------------------------------
+
+_REVENUE_COLUMNS = (
+    "amount_cny",
+    "amount_base",
+    "revenue_cny",
+    "net_amount_cny",
+    "amount_converted",
+    "amount",
+)
+_SUBMITTED_COLUMNS = ("submitted_at", "responded_at", "response_date", "submitted_on")
+
+
+def _find(tables: pd.DataFrame, name: str) -> str | None:
+    hit = tables[tables["table_name"] == name].sort_values("table_schema", key=lambda s: s != "marts")
+    return None if hit.empty else f'"{hit.iloc[0]["table_schema"]}"."{name}"'
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [row[0] for row in con.execute(f"describe {table}").fetchall()]
+
+
+def _first(candidates: tuple[str, ...], columns: list[str]) -> str | None:
+    return next((c for c in candidates if c in columns), None)
+
+
+def collect_marts(layout: DataLayout) -> Section:
+    """Headline figures from the warehouse, opened read-only and closed at once (dbt is its only writer)."""
+    if not layout.warehouse.exists():
+        return _missing("Warehouse marts (dbt)")
+    try:
+        with duckdb.connect(str(layout.warehouse), read_only=True) as con:
+            return _marts_from(con)
+    except Exception as exc:
+        return _failed(f"Warehouse {layout.warehouse}", exc)
+
+
+def _marts_from(con: duckdb.DuckDBPyConnection) -> Section:
+    tables = con.execute("select table_schema, table_name from information_schema.tables").df()
+    section = Section()
+    present = sorted(
+        set(tables.loc[tables["table_name"].str.match(r"^(dim|fct|mart|bridge)_"), "table_name"])
+    )
+    section.figures["marts"] = ", ".join(present) or "none"
+    if dim := _find(tables, "dim_customer"):
+        section.figures["customers"] = con.execute(f"select count(*) from {dim}").fetchone()[0]
+    if orders := _find(tables, "fct_orders"):
+        cols = _columns(con, orders)
+        amount = _first(_REVENUE_COLUMNS, cols)
+        buyers = "count(distinct customer_id)" if "customer_id" in cols else "null"
+        row = con.execute(
+            f"select count(*), {f'sum({amount})' if amount else 'null'}, {buyers} from {orders}"
+        ).fetchone()
+        section.figures.update(order_lines=row[0], buying_customers=row[2])
+        if amount:
+            section.figures[f"revenue ({amount})"] = round(float(row[1] or 0), 2)
+    if surveys := _find(tables, "fct_survey_responses"):
+        cols = _columns(con, surveys)
+        when = _first(_SUBMITTED_COLUMNS, cols)
+        if when and "nps_score" in cols:
+            csat = "100.0 * avg(case when csat_score >= 4 then 1.0 when csat_score is not null then 0.0 end)"
+            monthly = con.execute(
+                f"""
+                select strftime(date_trunc('month', {when}), '%Y-%m') as month, count(*) as responses,
+                       round(100.0 * (count(*) filter (where nps_score >= 9) - count(*) filter (where nps_score <= 6))
+                             / nullif(count(nps_score), 0), 1) as nps,
+                       {f"round({csat}, 1)" if "csat_score" in cols else "null"} as csat_pct
+                from {surveys} where {when} is not null group by 1 order by 1
+                """
+            ).df()
+            section.tables["satisfaction_by_month"] = monthly
+            overall = con.execute(
+                f"""select round(100.0 * (count(*) filter (where nps_score >= 9) - count(*) filter (where nps_score <= 6))
+                           / nullif(count(nps_score), 0), 1),
+                           {f"round({csat}, 1)" if "csat_score" in cols else "null"} from {surveys}"""
+            ).fetchone()
+            section.figures.update(nps=overall[0], csat_pct=overall[1])
+    if len(section.figures) == 1 and not present:
+        return Section(produced=False, note="Warehouse exists but no marts built yet")
+    return section
