@@ -1,0 +1,72 @@
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from assets.entities import ENTITIES
+from assets.layout import DataLayout
+from assets.standardise.partition import standardise_partition
+from assets.standardise.silver import PERSON_KEY, empty_silver, standardise
+
+
+def _orders() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "order_id": ["SO-001", "SO-002", "SO-003"],
+            "customer_ref": ["0042", "", ""],
+            "full_name": ["张伟", "Li Na", "Li Na"],
+            "email": ["Zhang.Wei@Corp-Mail.cn ", "lina@163.com", "LiNa@163.COM"],
+            "phone_mobile": ["+86 138-1234-5678", "", ""],
+            "order_date": ["03/15/2024", "2024-03-16", "not a date"],
+            "amount": ["1,299.00", "¥88", "12"],
+            "_source": ["shop"] * 3,
+            "_file": ["orders.xlsx"] * 3,
+            "_line": [2, 3, 4],
+        }
+    )
+
+
+def test_typed_columns_beside_verbatim_raw():
+    silver = standardise(_orders(), ENTITIES["order"], ["%m/%d/%Y"])
+    assert silver["order_date"].tolist()[0] == "03/15/2024"  # raw kept verbatim
+    assert silver["order_date_ts"][0] == pd.Timestamp("2024-03-15")
+    assert pd.isna(silver["order_date_ts"][2])
+    assert silver["amount_num"].tolist() == [1299.0, 88.0, 12.0]
+    assert silver["phone_norm"][0] == "+8613812345678"
+    assert silver["email_norm"][1] == "lina@163.com"
+    # every canonical column exists even when the source did not map it
+    assert set(ENTITIES["order"].column_names) <= set(silver.columns)
+
+
+def test_person_key_rule():
+    silver = standardise(_orders(), ENTITIES["order"])
+    keys = silver[PERSON_KEY].tolist()
+    assert keys[0] == "0042"  # leading zero kept
+    assert keys[1].startswith("h:") and len(keys[1]) == 18
+    # same normalised identity → same key, different rows of one unnamed buyer stay together
+    assert keys[1] == keys[2]
+
+
+def test_empty_silver_has_full_schema():
+    empty = empty_silver(ENTITIES["survey_response"])
+    assert empty.empty
+    assert {"submitted_at_ts", "nps_score_int", "email_norm", PERSON_KEY} <= set(empty.columns)
+
+
+@pytest.fixture
+def layout(tmp_path):
+    return DataLayout(root=tmp_path, landing=str(tmp_path / "landing"), config_dir=tmp_path)
+
+
+def test_partition_writes_every_entity_and_persons(layout):
+    bronze_dir = layout.bronze("shop", "2024-03-16")
+    bronze_dir.mkdir(parents=True)
+    _orders().to_parquet(bronze_dir / "part.parquet")
+    source = SimpleNamespace(name="shop", entity="order", date_formats=["%m/%d/%Y"], phone_region="CN")
+    result = standardise_partition(layout, [source], "2024-03-16")
+    assert result.rows["order"] == 3
+    assert all(layout.silver(name, "2024-03-16").exists() for name in ENTITIES)
+    assert result.rows["contact"] == 0
+    persons = pd.read_parquet(layout.silver("person", "2024-03-16"))
+    assert sorted(persons["source_record_id"].str[:2].tolist()) == ["00", "h:"]
+    assert result.persons == 2
