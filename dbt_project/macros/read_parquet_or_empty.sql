@@ -1,0 +1,17 @@
+{#- Rows of the Parquet files matching `glob` (hive partitions, union by name), or an empty relation with
+    `columns` ({name: type}) when no file matches yet: DuckDB errors on an empty glob.
+    Call source() in the model too, so the lineage edge to the Dagster asset writing the files exists. -#}
+{% macro read_parquet_or_empty(glob, columns) -%}
+    {%- set found = 0 -%}
+    {%- if execute -%}
+        {%- set result = run_query("select count(*) from glob(" ~ sql_literal(glob) ~ ")") -%}
+        {%- set found = result.columns[0].values()[0] -%}
+    {%- endif -%}
+    {%- if found > 0 -%}
+        select {% for name in columns %}try_cast({{ adapter.quote(name) }} as {{ columns[name] }}) as {{ adapter.quote(name) }}{{ ", " if not loop.last }}{% endfor %}
+        from read_parquet({{ sql_literal(glob) }}, hive_partitioning = true, union_by_name = true)
+    {%- else -%}
+        select {% for name in columns %}cast(null as {{ columns[name] }}) as {{ adapter.quote(name) }}{{ ", " if not loop.last }}{% endfor %}
+        where false
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,77 @@
+-- Every candidate value of every golden-record field, one row per
+-- (customer, field, source record): the input of survivorship.
+{%- set person_fields = ['full_name', 'given_name', 'family_name', 'email', 'phone', 'wechat_id', 'birth_date',
+    'gender', 'country', 'province', 'city', 'address', 'postcode', 'company', 'title'] %}
+with persons as (
+    select * from {{ ref('stg_silver__persons') }}
+    qualify row_number() over (
+        partition by source, source_record_id, entity order by run_date desc nulls last, loaded_at desc nulls last
+    ) = 1
+),
+
+contacts as (
+    select * from {{ ref('stg_silver__contacts') }}
+    {{ latest_per_key(['source', 'source_record_id']) }}
+),
+
+enrichments as (
+    select * from {{ ref('stg_silver__enrichments') }}
+    {{ latest_per_key(['source', 'source_record_id']) }}
+),
+
+observations as (
+    -- when each source last saw the person: the latest event it recorded for them
+    select source, person_source_record_id as source_record_id, max(event_at) as seen_at
+    from (
+        select source, person_source_record_id, ordered_at as event_at from {{ ref('stg_silver__orders') }}
+        union all
+        select source, person_source_record_id, submitted_at from {{ ref('stg_silver__survey_responses') }}
+        union all
+        select source, person_source_record_id, occurred_at from {{ ref('stg_silver__interactions') }}
+        union all
+        select source, person_source_record_id, joined_at from {{ ref('stg_silver__campaign_members') }}
+    )
+    group by source, person_source_record_id
+),
+
+records as (
+    -- person fields from every entity's person record; segment/industry from contacts; enrichment extras.
+    -- observed_at: the record's own update time, else the source's latest event for the person, else load time
+    select
+        p.source, p.source_record_id, p.entity,
+        coalesce(c.updated_at, c.created_at, e.updated_at, o.seen_at, p.loaded_at) as observed_at,
+        {% for f in person_fields if f not in ('email', 'phone', 'birth_date') %}{{ clean_text('p.' ~ f) }} as {{ f }},
+        {% endfor -%}
+        {{ clean_text('p.emails[1]') }} as email,
+        {{ clean_text('p.phones[1]') }} as phone,
+        cast(p.birth_date as varchar) as birth_date,
+        case when p.entity = 'contact' then {{ clean_text('c.industry') }} end as industry,
+        case when p.entity = 'contact' then {{ clean_text('c.segment') }} end as segment,
+        cast(null as varchar) as income_band
+    from persons as p
+    left join contacts as c on c.source = p.source and c.source_record_id = p.source_record_id
+    left join enrichments as e on e.source = p.source and e.source_record_id = p.source_record_id
+    left join observations as o on o.source = p.source and o.source_record_id = p.source_record_id
+    union all by name
+    select
+        source, source_record_id, 'enrichment' as entity,
+        coalesce(updated_at, loaded_at) as observed_at,
+        {{ clean_text('industry') }} as industry,
+        {{ clean_text('income_band') }} as income_band
+    from enrichments
+),
+
+scored as (
+    select
+        xref.customer_id,
+        r.*,
+        -- completeness of the whole source record: how many golden fields it fills
+        ({% for f in golden_record_fields() %}(r.{{ f }} is not null)::int{{ " + " if not loop.last }}{% endfor %}) as record_completeness
+    from records as r
+    inner join {{ ref('stg_linkage__customer_xref') }} as xref
+        on xref.source = r.source and xref.source_record_id = r.source_record_id
+)
+
+select customer_id, source, source_record_id, entity, observed_at, record_completeness, field, value
+from scored
+unpivot (value for field in ({{ golden_record_fields() | join(', ') }}))

@@ -1,0 +1,38 @@
+-- Every email, phone and WeChat id known for a customer, with where and when it was seen.
+with persons as (
+    select * from {{ ref('stg_silver__persons') }}
+),
+
+points as (
+    select source, source_record_id, loaded_at, 'email' as contact_type, unnest(emails) as contact_value from persons
+    union all
+    select source, source_record_id, loaded_at, 'phone', unnest(phones) from persons
+    union all
+    select source, source_record_id, loaded_at, 'wechat', wechat_id from persons
+),
+
+linked as (
+    select xref.customer_id, p.contact_type, {{ clean_text('p.contact_value') }} as contact_value, p.source, p.loaded_at
+    from points as p
+    inner join {{ ref('stg_linkage__customer_xref') }} as xref
+        on xref.source = p.source and xref.source_record_id = p.source_record_id
+)
+
+select
+    {{ surrogate_key(['l.customer_id', 'l.contact_type', 'l.contact_value']) }} as contact_point_id,
+    l.customer_id,
+    l.contact_type,
+    l.contact_value,
+    string_agg(distinct l.source, ';' order by l.source) as sources,
+    count(*) as times_seen,
+    min(l.loaded_at) as first_seen_at,
+    max(l.loaded_at) as last_seen_at,
+    coalesce(bool_or(
+        (l.contact_type = 'email' and l.contact_value = dim.email)
+        or (l.contact_type = 'phone' and l.contact_value = dim.phone)
+        or (l.contact_type = 'wechat' and l.contact_value = dim.wechat_id)
+    ), false) as is_primary
+from linked as l
+left join {{ ref('dim_customer') }} as dim on dim.customer_id = l.customer_id
+where l.contact_value is not null
+group by l.customer_id, l.contact_type, l.contact_value

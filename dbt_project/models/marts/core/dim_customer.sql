@@ -1,0 +1,50 @@
+-- The golden record: one row per customer_id, each field's surviving value and the source it came from.
+-- Customers inactive for more than var('archive_after_days') are flagged archived, never deleted.
+{%- set fields = golden_record_fields() %}
+with customers as (
+    select
+        customer_id,
+        count(*) as source_record_count,
+        count(distinct source) as source_count,
+        string_agg(distinct source, ';' order by source) as sources,
+        max(match_probability) as match_probability,
+        max(linked_at) as linked_at
+    from {{ ref('stg_linkage__customer_xref') }}
+    where customer_id is not null
+    group by customer_id
+),
+
+survived as (
+    select
+        customer_id,
+        {%- for f in fields %}
+        max(value) filter (where field = {{ sql_literal(f) }}) as {{ f }},
+        max(source) filter (where field = {{ sql_literal(f) }}) as {{ f }}_source{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ ref('int_customers_survived') }}
+    group by customer_id
+)
+
+select
+    c.customer_id,
+    {%- for f in fields %}
+    {%- if f == 'birth_date' %}
+    try_cast(s.birth_date as date) as birth_date,
+    {%- else %}
+    s.{{ f }},
+    {%- endif %}
+    s.{{ f }}_source,
+    {%- endfor %}
+    c.source_record_count,
+    c.source_count,
+    c.sources,
+    c.match_probability,
+    c.linked_at,
+    a.first_activity_at,
+    a.last_activity_at,
+    coalesce(a.last_activity_at < d.as_of_date - to_days({{ var('archive_after_days') | int }}), false) as is_archived,
+    d.as_of_date
+from customers as c
+left join survived as s on s.customer_id = c.customer_id
+left join {{ ref('int_customer_activity_aggregated') }} as a on a.customer_id = c.customer_id
+cross join {{ ref('int_as_of_date') }} as d

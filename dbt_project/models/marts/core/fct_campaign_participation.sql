@@ -1,0 +1,18 @@
+-- One row per person per campaign (promotions, exhibitions, seminars, webinars, email campaigns).
+select
+    {{ surrogate_key(['source', 'campaign_id', 'person_source_record_id']) }} as participation_key,
+    customer_id,
+    source,
+    campaign_id,
+    campaign_name,
+    coalesce({{ clean_category('campaign_type') }}, 'unknown') as campaign_type,
+    person_source_record_id,
+    joined_at,
+    cast(joined_at as date) as joined_date,
+    coalesce({{ clean_category('member_status') }}, 'unknown') as member_status,
+    coalesce({{ clean_category('member_status') }}, '') in ('attended', 'responded', 'converted') as has_attended,
+    {{ clean_text('interests') }} as interests,
+    coalesce({{ clean_category('channel') }}, 'unknown') as channel,
+    loaded_from_file,
+    loaded_from_line
+from {{ ref('int_campaign_members_linked') }}

@@ -1,0 +1,33 @@
+-- Complaints and suggestions, from survey answers and from interactions. A complaint is open until
+-- its interaction is resolved/closed; survey complaints carry no workflow status and count as open.
+select
+    {{ surrogate_key(["'survey'", 'response_key']) }} as feedback_key,
+    customer_id,
+    'survey' as origin,
+    source,
+    response_id as origin_id,
+    submitted_at as reported_at,
+    feedback_type,
+    comment as feedback_text,
+    channel,
+    product_category,
+    cast(null as varchar) as status,
+    true as is_open
+from {{ ref('fct_survey_responses') }}
+where feedback_type in ('complaint', 'suggestion')
+union all
+select
+    {{ surrogate_key(["'interaction'", 'interaction_key']) }},
+    customer_id,
+    'interaction',
+    source,
+    interaction_id,
+    occurred_at,
+    interaction_type,
+    coalesce(notes, subject),
+    channel,
+    product_category,
+    status,
+    is_open
+from {{ ref('fct_interactions') }}
+where interaction_type in ('complaint', 'suggestion')

@@ -1,0 +1,22 @@
+-- One row per interaction (call, email, chat, WeChat, visit).
+select
+    {{ surrogate_key(['source', 'interaction_id']) }} as interaction_key,
+    customer_id,
+    source,
+    interaction_id,
+    person_source_record_id,
+    occurred_at,
+    cast(occurred_at as date) as interaction_date,
+    coalesce({{ clean_category('channel') }}, 'unknown') as channel,
+    {{ clean_category('direction') }} as direction,
+    coalesce({{ clean_category('interaction_type') }}, 'unknown') as interaction_type,
+    subject,
+    notes,
+    {{ clean_category('status') }} as status,
+    coalesce({{ clean_category('status') }}, 'open') not in ('resolved', 'closed') as is_open,
+    agent,
+    coalesce({{ clean_category('product_category') }}, 'unknown') as product_category,
+    duration_seconds,
+    loaded_from_file,
+    loaded_from_line
+from {{ ref('int_interactions_linked') }}

@@ -1,0 +1,29 @@
+-- One row per survey answer sheet. Scores outside their scale (NPS 0-10, CSAT 1-5) become NULL.
+with responses as (
+    select
+        *,
+        case when nps_score between 0 and 10 then nps_score end as nps,
+        case when csat_score between 1 and 5 then csat_score end as csat
+    from {{ ref('int_survey_responses_linked') }}
+)
+
+select
+    {{ surrogate_key(['source', 'response_id']) }} as response_key,
+    customer_id,
+    source,
+    response_id,
+    person_source_record_id,
+    submitted_at,
+    cast(submitted_at as date) as response_date,
+    survey_name,
+    nps as nps_score,
+    case when nps >= 9 then 'promoter' when nps >= 7 then 'passive' when nps >= 0 then 'detractor' end as nps_category,
+    csat as csat_score,
+    csat >= 4 as is_csat_satisfied,
+    comment,
+    coalesce({{ clean_category('feedback_type') }}, 'none') as feedback_type,
+    coalesce({{ clean_category('channel') }}, 'unknown') as channel,
+    coalesce({{ clean_category('product_category') }}, 'unknown') as product_category,
+    loaded_from_file,
+    loaded_from_line
+from responses

@@ -1,0 +1,17 @@
+-- One row per campaign membership per run (rename + cast only).
+select
+    cast(source as varchar) as source,
+    cast(campaign_id as varchar) as campaign_id,
+    cast(campaign_name as varchar) as campaign_name,
+    cast(campaign_type as varchar) as campaign_type,
+    cast(person_source_record_id as varchar) as person_source_record_id,
+    cast(company as varchar) as company,
+    try_cast(joined_at_ts as timestamp) as joined_at,
+    cast(member_status as varchar) as member_status,
+    cast(interests as varchar) as interests,
+    cast(channel as varchar) as channel,
+    cast(_file as varchar) as loaded_from_file,
+    try_cast(_line as bigint) as loaded_from_line,
+    try_cast(_loaded_at as timestamp) as loaded_at,
+    try_cast(_run_date as date) as run_date
+from {{ source('silver', 'campaign_member') }}

@@ -1,0 +1,25 @@
+-- Canonical person records (what linkage saw), one per source record per run (rename + cast only).
+select
+    cast(source as varchar) as source,
+    cast(source_record_id as varchar) as source_record_id,
+    cast(entity as varchar) as entity,
+    cast(full_name as varchar) as full_name,
+    cast(given_name as varchar) as given_name,
+    cast(family_name as varchar) as family_name,
+    cast(name_script as varchar) as name_script,
+    cast(name_pinyin as varchar) as name_pinyin,
+    cast(emails as varchar[]) as emails,
+    cast(phones as varchar[]) as phones,
+    try_cast(birth_date as date) as birth_date,
+    cast(gender as varchar) as gender,
+    cast(country as varchar) as country,
+    cast(province as varchar) as province,
+    cast(city as varchar) as city,
+    cast(address_norm as varchar) as address,
+    cast(postcode as varchar) as postcode,
+    cast(company as varchar) as company,
+    cast(title as varchar) as title,
+    cast(wechat_id as varchar) as wechat_id,
+    try_cast(loaded_at as timestamp) as loaded_at,
+    try_cast(run_date as date) as run_date
+from {{ source('silver', 'person') }}
