@@ -1,0 +1,277 @@
+"""Operational asset checks: source freshness and linkage sanity (write-audit-publish).
+
+- `raw/<source>` · `source_freshness` (WARN): the source's newest loaded file, from the file manifest, is
+  not older than its max age relative to the run's partition (so backfills of past days judge fairly).
+- `linkage/customer_xref` · `linkage_sanity` (ERROR, blocking): cluster sizes and the merge rate stay within
+  absolute bounds and within a step of the last accepted run. Blocking, so an over-merge stops the marts
+  and nothing downstream (dbt, delivery) is built from it. Accepted runs' figures are kept in
+  `linkage/history/xref_stats.parquet`; a rejected run never becomes the baseline.
+"""
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from assets.ingest.manifest import read_manifest
+from assets.layout import DataLayout
+from assets.metadata import bar_chart, distribution_counts
+from assets.partitions import TIMEZONE
+from assets.settings import Settings
+
+FRESHNESS_CHECK = "source_freshness"
+LINKAGE_CHECK = "linkage_sanity"
+XREF_KEY = dg.AssetKey(["linkage", "customer_xref"])
+
+
+# --- freshness ----------------------------------------------------------------------------------
+
+
+def source_freshness(
+    manifest: pd.DataFrame, sources: Iterable[str], as_of: dt.date, max_age_days: Mapping[str, int] | int
+) -> pd.DataFrame:
+    """Per source: last run_date with a loaded file, its age in days at `as_of`, fresh or not and why."""
+    loaded = manifest[(manifest["status"] == "loaded") & manifest["run_date"].notna()]
+    loaded = loaded[
+        pd.to_datetime(loaded["run_date"]).dt.date <= as_of
+    ]  # a backfill ignores later deliveries
+    last = loaded.groupby("source")["run_date"].max()
+    rows = []
+    for source in sources:
+        limit = max_age_days if isinstance(max_age_days, int) else max_age_days.get(source, 2)
+        last_date = last.get(source)
+        if last_date is None:
+            age, fresh = None, False
+            reason = f"{source}: no file ever loaded — check the landing zone glob in config/sources.yaml"
+        else:
+            age = (as_of - dt.date.fromisoformat(str(last_date))).days
+            fresh = age <= limit
+            reason = (
+                f"{source}: last file loaded for {last_date} ({age} days before {as_of})"
+                if fresh
+                else f"{source}: stopped delivering — last file loaded for {last_date}, {age} days before {as_of}"
+                f" (max {limit}); ask the source owner for the missing exports or check the landing zone"
+            )
+        rows.append(
+            {"source": source, "last_run_date": last_date, "age_days": age, "max_age_days": limit, "fresh": fresh,
+             "reason": reason}
+        )  # fmt: skip
+    return pd.DataFrame(
+        rows, columns=["source", "last_run_date", "age_days", "max_age_days", "fresh", "reason"]
+    )
+
+
+def _as_of(context: dg.AssetCheckExecutionContext) -> dt.date:
+    """The run's partition date when there is one (backfills), else today in the partitions' timezone."""
+    tag = context.run.tags.get("dagster/partition")
+    if tag:
+        return dt.date.fromisoformat(tag)
+    return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
+def build_freshness_checks(
+    source_names: list[str], max_age_days: Mapping[str, int] | int = 2
+) -> dg.AssetChecksDefinition:
+    """One check per `raw/<source>`, evaluated together from the manifest (one read, one op)."""
+    specs = [
+        dg.AssetCheckSpec(
+            FRESHNESS_CHECK,
+            asset=dg.AssetKey(["raw", s]),
+            description="The source delivered a file recently enough (file manifest vs max age in days).",
+        )
+        for s in source_names
+    ]
+
+    @dg.multi_asset_check(specs=specs, name="source_freshness_checks", can_subset=True)
+    def freshness(
+        context: dg.AssetCheckExecutionContext, settings: Settings
+    ) -> Iterable[dg.AssetCheckResult]:
+        layout = settings.layout()
+        selected = {key.asset_key.path[-1] for key in context.selected_asset_check_keys}
+        names = [s for s in source_names if s in selected]
+        table = source_freshness(read_manifest(layout), names, _as_of(context), max_age_days)
+        for row in table.itertuples(index=False):
+            if not row.fresh:
+                context.log.warning(row.reason)
+            yield dg.AssetCheckResult(
+                asset_key=dg.AssetKey(["raw", row.source]),
+                check_name=FRESHNESS_CHECK,
+                passed=bool(row.fresh),
+                severity=dg.AssetCheckSeverity.WARN,
+                description=row.reason,
+                metadata={
+                    "last_run_date": str(row.last_run_date or "never"),
+                    "age_days": -1 if row.age_days is None else int(row.age_days),
+                    "max_age_days": int(row.max_age_days),
+                },
+            )
+
+    return freshness
+
+
+# --- linkage sanity -----------------------------------------------------------------------------
+
+
+class LinkageBounds(BaseModel):
+    """Limits on the customer file's shape; the relative ones compare with the last accepted run."""
+
+    max_cluster_size: int = Field(default=50, ge=2, description="no customer may gather more records")
+    max_merge_rate: float = Field(default=0.9, gt=0, le=1, description="1 − customers/records, absolute cap")
+    max_merge_rate_step: float = Field(
+        default=0.10, gt=0, description="merge rate may move by this much per run"
+    )
+    max_cluster_growth: float = Field(
+        default=3.0, ge=1, description="largest cluster may grow by this factor"
+    )
+    max_customer_drop: float = Field(
+        default=0.10, gt=0, lt=1, description="share of customers that may vanish"
+    )
+
+
+def xref_stats(xref: pd.DataFrame) -> dict[str, float]:
+    """Shape of the customer file: records, customers, merge rate, cluster-size percentiles."""
+    sizes = xref.groupby("customer_id").size()
+    records = len(xref)
+    return {
+        "records": records,
+        "customers": int(sizes.size),
+        "merge_rate": round(1 - sizes.size / records, 6) if records else 0.0,
+        "multi_record_share": round(float(sizes[sizes > 1].sum() / records), 6) if records else 0.0,
+        "max_cluster_size": int(sizes.max()) if records else 0,
+        "p99_cluster_size": float(sizes.quantile(0.99)) if records else 0.0,
+    }
+
+
+def linkage_problems(
+    current: Mapping[str, float], previous: Mapping[str, float] | None, bounds: LinkageBounds
+) -> list[str]:
+    """Every bound the current xref breaks, phrased with what to do about it. Empty = sane."""
+    problems = []
+    fix = "inspect linkage/match_pairs for the run (blocking rules, thresholds in config/linkage.yaml)"
+    if current["max_cluster_size"] > bounds.max_cluster_size:
+        problems.append(
+            f"a customer gathers {current['max_cluster_size']} records (max {bounds.max_cluster_size}): "
+            f"likely chaining through a shared phone/email; {fix}"
+        )
+    if current["merge_rate"] > bounds.max_merge_rate:
+        problems.append(f"merge rate {current['merge_rate']:.1%} above {bounds.max_merge_rate:.0%}; {fix}")
+    if previous:
+        step = current["merge_rate"] - previous["merge_rate"]
+        if abs(step) > bounds.max_merge_rate_step:
+            problems.append(
+                f"merge rate moved {previous['merge_rate']:.1%} → {current['merge_rate']:.1%} "
+                f"(max step {bounds.max_merge_rate_step:.0%}); {fix}"
+            )
+        grown = max(previous["max_cluster_size"], 1) * bounds.max_cluster_growth
+        if current["max_cluster_size"] > grown and current["max_cluster_size"] > 2:
+            problems.append(
+                f"largest customer grew from {previous['max_cluster_size']} to {current['max_cluster_size']} records "
+                f"(max ×{bounds.max_cluster_growth:g}); {fix}"
+            )
+        if current["records"] >= previous["records"] and previous["customers"]:
+            drop = 1 - current["customers"] / previous["customers"]
+            if drop > bounds.max_customer_drop:
+                problems.append(
+                    f"customers fell {previous['customers']} → {current['customers']} ({drop:.1%}) while records "
+                    f"did not: an over-merge; {fix}"
+                )
+    return problems
+
+
+def stats_history_path(layout: DataLayout) -> Path:
+    return layout.linkage_dir / "history" / "xref_stats.parquet"
+
+
+def previous_stats(layout: DataLayout, fingerprint: str) -> dict[str, float] | None:
+    """The last accepted run's figures that is not this very xref (re-running the check is idempotent)."""
+    path = stats_history_path(layout)
+    if not path.exists():
+        return None
+    history = pd.read_parquet(path)
+    history = history[history["fingerprint"] != fingerprint]
+    return None if history.empty else history.iloc[-1].to_dict()
+
+
+def record_accepted(layout: DataLayout, fingerprint: str, stats: Mapping[str, float], run_id: str) -> None:
+    path = stats_history_path(layout)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    row = pd.DataFrame(
+        [{**stats, "fingerprint": fingerprint, "run_id": run_id, "at": pd.Timestamp.now(tz="UTC")}]
+    )
+    history = pd.read_parquet(path) if path.exists() else None
+    if history is not None and fingerprint in set(history["fingerprint"]):
+        return
+    out = row if history is None else pd.concat([history, row], ignore_index=True)
+    tmp = path.with_suffix(".parquet.tmp")
+    out.to_parquet(tmp, index=False)
+    tmp.replace(path)
+
+
+def _fingerprint(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:32]
+
+
+def evaluate_linkage(layout: DataLayout, bounds: LinkageBounds, run_id: str = "") -> dg.AssetCheckResult:
+    """The sanity verdict on the current xref; an accepted xref becomes the next run's baseline."""
+    path = layout.linkage_dir / "customer_xref.parquet"
+    if not path.exists():
+        return dg.AssetCheckResult(
+            passed=False,
+            description=f"{path} missing: the linkage step wrote nothing; see its step log",
+        )
+    xref = pd.read_parquet(path, columns=["source", "source_record_id", "customer_id"])
+    fingerprint = _fingerprint(path)
+    current = xref_stats(xref)
+    previous = previous_stats(layout, fingerprint)
+    problems = linkage_problems(current, previous, bounds)
+    if not problems:
+        record_accepted(layout, fingerprint, current, run_id)
+    sizes = distribution_counts(xref.groupby("customer_id").size())
+    metadata: dict[str, object] = {
+        **{k: float(v) if isinstance(v, float) else int(v) for k, v in current.items()},
+        "previous_merge_rate": float(previous["merge_rate"]) if previous else -1.0,
+        "previous_max_cluster_size": int(previous["max_cluster_size"]) if previous else -1,
+        "cluster_size_distribution": bar_chart(sizes, "Customers by cluster size", "records", "customers"),
+    }
+    baseline = (
+        "first run: absolute bounds only" if previous is None else "within bounds of the last accepted run"
+    )
+    return dg.AssetCheckResult(
+        passed=not problems,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(problems) if problems else f"{current['customers']} customers, {baseline}",
+        metadata=metadata,
+    )
+
+
+def build_linkage_check(bounds: LinkageBounds | None = None) -> dg.AssetChecksDefinition:
+    bounds = bounds or LinkageBounds()
+
+    @dg.asset_check(
+        asset=XREF_KEY,
+        name=LINKAGE_CHECK,
+        blocking=True,
+        description="Match rate and cluster sizes within bounds vs the last accepted run; blocks the marts on failure.",
+    )
+    def linkage_sanity(context: dg.AssetCheckExecutionContext, settings: Settings) -> dg.AssetCheckResult:
+        result = evaluate_linkage(settings.layout(), bounds, run_id=context.run.run_id)
+        if not result.passed:
+            context.log.error(f"linkage sanity failed, marts will not be built: {result.description}")
+        return result
+
+    return linkage_sanity
+
+
+def build_operational_checks(
+    source_names: list[str], max_age_days: Mapping[str, int] | int = 2, bounds: LinkageBounds | None = None
+) -> list[dg.AssetChecksDefinition]:
+    """Everything this module offers, for `Definitions(asset_checks=...)`."""
+    checks = [build_linkage_check(bounds)]
+    if source_names:
+        checks.insert(0, build_freshness_checks(source_names, max_age_days))
+    return checks
