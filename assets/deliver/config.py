@@ -62,6 +62,8 @@ class PostgresTarget(_TargetBase):
     kind: Literal["postgres"]
     dsn_env: str = "C360_PG_DSN"
     schema_name: str = Field("customer360", alias="schema")
+    # Give up the table swap (keeping the old table) rather than queue forever behind a reader's lock.
+    lock_timeout_seconds: int = Field(30, gt=0)
 
     @field_validator("schema_name")
     @classmethod

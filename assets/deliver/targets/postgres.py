@@ -22,7 +22,6 @@ from assets.deliver.staging import StagedTable
 from assets.privacy.matching import ErasureMatcher
 
 DELIVERIES = "_c360_deliveries"
-LOCK_TIMEOUT = "30s"  # give up the swap (and keep the old table) rather than queue behind a stuck reader
 _BATCH = 50_000
 
 
@@ -108,7 +107,7 @@ class PostgresPublisher:
             for table in staged:
                 staging = f"_stg_{table.name}_{manifest['run_id'][:12]}"
                 with conn.transaction(), conn.cursor() as cur:
-                    cur.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
+                    cur.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(f"{self.target.lock_timeout_seconds}s")))
                     self._load(cur, table, staging)
                     cur.execute(
                         sql.SQL("DROP TABLE IF EXISTS {}.{}").format(

@@ -1,0 +1,113 @@
+import json
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from privacy_fixtures import MARTS, build_warehouse, make_layout, write_manifest
+
+from assets.deliver.config import load_delivery_config
+from assets.deliver.run import deliver_target
+from assets.deliver.staging import UntaggedPiiError, file_sha256
+from assets.layout import REPO_ROOT
+from assets.privacy.audit import read_audit
+
+TABLES = ["dim_customer", "mart_customer_profile", "fct_orders"]
+
+
+@pytest.fixture
+def setup(tmp_path, monkeypatch):
+    monkeypatch.setenv("C360_HMAC_KEY", "test-hmac-key")
+    monkeypatch.delenv("C360_ENCRYPTION_KEY", raising=False)
+    layout = make_layout(tmp_path / "data")
+    build_warehouse(layout.warehouse)
+    data = yaml.safe_load((REPO_ROOT / "config" / "delivery.yaml").read_text())
+    data["dbt_manifest"] = str(write_manifest(tmp_path / "target" / "manifest.json"))
+    data["targets"] = [
+        {"name": "analyst_parquet", "kind": "parquet", "path": "exports/analyst", "policy": "analyst", "tables": TABLES},
+        {"name": "pseudo", "kind": "parquet", "path": "exports/pseudo", "policy": "pseudonymised", "tables": TABLES},
+        {"name": "crm_csv", "kind": "parquet", "path": "exports/crm", "policy": "full", "format": "csv", "tables": ["dim_customer"]},
+        {"name": "crm_xlsx", "kind": "parquet", "path": "exports/xlsx", "policy": "full", "format": "xlsx", "tables": ["dim_customer"]},
+    ]
+    path = tmp_path / "delivery.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return layout, load_delivery_config(path)
+
+
+def test_analyst_delivery_masks_and_writes_manifest(setup):
+    layout, config = setup
+    result = deliver_target(config, "analyst_parquet", layout, run_id="run-1", run_date="2026-03-01")
+    folder = layout.root / "exports" / "analyst" / "run_date=2026-03-01"
+    dim = pd.read_parquet(folder / "dim_customer.parquet")
+    assert dim["email"].tolist() == ["z***@163.com", "l***@qq.com"]
+    assert dim["phone_mobile"].tolist() == ["138****5678", "139****4321"]
+    assert dim["full_name"].tolist() == ["张*", "李*"]
+    assert "birth_date" not in dim.columns and "comment" not in dim.columns  # dropped
+    assert dim["customer_id"].tolist() == ["C-0001", "C-0002"]
+    profile = pd.read_parquet(folder / "mart_customer_profile.parquet")
+    assert list(profile["interests"][0]) == ["tea", "golf"]  # non-PII types survive
+
+    manifest = json.loads((folder / "_manifest.json").read_text())
+    assert manifest["run_id"] == "run-1" and manifest["policy"] == "analyst"
+    entries = {t["name"]: t for t in manifest["tables"]}
+    assert {n: e["rows"] for n, e in entries.items()} == {"dim_customer": 2, "mart_customer_profile": 2, "fct_orders": 3}
+    assert entries["dim_customer"]["sha256"] == file_sha256(folder / "dim_customer.parquet")
+    assert entries["dim_customer"]["masking"]["email"] == "masked"
+    assert {"name": "amount", "type": "double"} in entries["fct_orders"]["columns"]
+    assert result.rows["fct_orders"] == 3
+    assert not list(folder.glob(".*")) and not list((layout.root / "tmp").iterdir())  # no temp files left
+
+    audit = read_audit(layout)
+    assert audit["event"].tolist() == ["delivery"] and audit["rows"].tolist() == [7]
+    assert "163.com" not in audit.to_json()
+
+
+def test_pseudonymised_hashes_join_across_tables(setup):
+    layout, config = setup
+    deliver_target(config, "pseudo", layout, run_id="run-2", run_date="2026-03-01")
+    folder = layout.root / "exports" / "pseudo" / "run_date=2026-03-01"
+    dim = pd.read_parquet(folder / "dim_customer.parquet")
+    profile = pd.read_parquet(folder / "mart_customer_profile.parquet")
+    assert dim["full_name"].tolist() == profile["full_name"].tolist()
+    assert all(len(v) == 64 for v in dim["email"])
+    assert pq.read_schema(folder / "dim_customer.parquet").field("email").type == "string"
+
+
+def test_spreadsheet_exports_neutralise_formulas(setup):
+    layout, config = setup
+    deliver_target(config, "crm_csv", layout, run_id="run-3", run_date="2026-03-01")
+    deliver_target(config, "crm_xlsx", layout, run_id="run-3", run_date="2026-03-01")
+    csv = pd.read_csv(layout.root / "exports" / "crm" / "run_date=2026-03-01" / "dim_customer.csv")
+    xlsx = pd.read_excel(layout.root / "exports" / "xlsx" / "run_date=2026-03-01" / "dim_customer.xlsx")
+    for frame in (csv, xlsx):
+        assert frame["comment"].tolist() == ["'=HYPERLINK(\"http://evil\")", "'@SUM(A1)"]
+        assert frame["email"].tolist() == ["zhang.wei@163.com", "li.na@qq.com"]
+    assert read_audit(layout)["event"].tolist() == ["export", "export"]
+
+
+def test_failed_delivery_leaves_previous_intact(setup):
+    layout, config = setup
+    deliver_target(config, "analyst_parquet", layout, run_id="run-1", run_date="2026-03-01")
+    folder = layout.root / "exports" / "analyst" / "run_date=2026-03-01"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    # next night a mart grows a column with e-mail addresses nobody tagged: nothing may leave
+    changed = dict(MARTS)
+    changed["fct_orders"] = MARTS["fct_orders"].assign(buyer_contact=["a@qq.com", "b@qq.com", "c@163.com"])
+    changed["dim_customer"] = MARTS["dim_customer"].iloc[:1]
+    build_warehouse(layout.warehouse, changed)
+    with pytest.raises(UntaggedPiiError, match=r"fct_orders.buyer_contact looks like email \(by content\)"):
+        deliver_target(config, "analyst_parquet", layout, run_id="run-2", run_date="2026-03-01")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    # a missing mart fails the same way, before anything is published
+    build_warehouse(layout.warehouse, {"dim_customer": MARTS["dim_customer"]})
+    with pytest.raises(LookupError, match=r"tables \['mart_customer_profile', 'fct_orders'\] not in the warehouse"):
+        deliver_target(config, "analyst_parquet", layout, run_id="run-3", run_date="2026-03-01")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert read_audit(layout)["event"].tolist() == ["delivery"]
+
+
+def test_model_missing_from_manifest_refused(setup, tmp_path):
+    layout, config = setup
+    write_manifest(config.manifest_path(), {"dim_customer": {"email": "email"}})
+    with pytest.raises(LookupError, match="no model named.*dbt parse"):
+        deliver_target(config, "analyst_parquet", layout, run_id="r")
