@@ -1,0 +1,389 @@
+"""Write a messy multi-source sample delivery about one set of true customers, plus the truth to score it by."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from assets.sample.people import INTERESTS, make_customers
+from assets.sample.variants import email, full_name, latin_name, phone
+
+PRODUCTS = [
+    ("P100", "智能音箱 Smart Speaker", "electronics", 399.0), ("P101", "扫地机器人 Robot Vacuum", "home", 1999.0),
+    ("P102", "无线耳机 Earbuds", "electronics", 699.0), ("P103", "护肤套装 Skincare Set", "beauty", 459.0),
+    ("P104", "登山包 Hiking Pack", "outdoor", 329.0), ("P105", "婴儿推车 Stroller", "baby", 2399.0),
+    ("P106", "咖啡机 Coffee Machine", "home", 1299.0), ("P107", "运动手表 Sports Watch", "electronics", 1599.0),
+]  # fmt: skip
+CHANNELS = ["tmall", "jd", "wechat_mall", "offline_store", "website"]
+PAYMENTS = ["alipay", "wechat_pay", "credit_card", "unionpay", "paypal"]
+COMMENTS = ["很满意，物流很快", "客服态度不错", "质量一般, 有点失望", 'Great product, "highly" recommend',
+            "Delivery was late;\nthe box was damaged", "价格偏高", "", "Will buy again!", "安装师傅很专业",
+            "{{ not jinja }} and '; drop table x; --"]  # fmt: skip
+
+
+def _ids(prefix: str, n: int, rng: np.random.Generator, width: int = 6) -> list[str]:
+    nums = 10**width // 10 + rng.choice(10**width - 10**width // 10, size=n, replace=False)
+    return [f"{prefix}{v:0{width}d}" for v in nums]
+
+
+def _members(n: int, share: float, rng: np.random.Generator) -> np.ndarray:
+    return np.flatnonzero(rng.random(n) < share)
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list], encoding: str, newline: str = "\n") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        w = csv.writer(fh, lineterminator=newline)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def _when(base: str, rng: np.random.Generator, days: int = 700) -> dt.datetime:
+    return dt.datetime.fromisoformat(base) + dt.timedelta(minutes=int(rng.integers(0, days * 24 * 60)))
+
+
+class _Truth:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], str] = {}
+
+    def add(self, source: str, record_id: str, customer: str, valid: bool = True) -> None:
+        if valid and record_id:
+            self.rows[(source, record_id)] = customer
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [(s, r, c) for (s, r), c in self.rows.items()],
+            columns=["source", "source_record_id", "true_customer_id"],
+        )
+
+
+def _crm_picks(
+    people: pd.DataFrame, rng: np.random.Generator, hanzi_share: float, latin_share: float
+) -> list[int]:
+    """Customers a CRM holds; ~5% twice under two record ids (duplicates inside one CRM)."""
+    share = np.array([hanzi_share if p.name_script == "hanzi" else latin_share for p in people])
+    picked = list(np.flatnonzero(rng.random(len(people)) < share))
+    picked += list(rng.choice(picked, size=max(1, len(picked) // 20), replace=False)) if picked else []
+    return sorted(picked)
+
+
+def _salesforce(people, rng, out: Path, truth: _Truth) -> int:
+    picks = _crm_picks(people, rng, 0.25, 0.55)
+    ids = [f"0035g{v:010d}AAA" for v in 10**9 + rng.choice(9 * 10**9, size=len(picks), replace=False)]
+    rows = []
+    for k, (i, rid) in enumerate(zip(picks, ids, strict=True)):
+        p = people[i]
+        first, last = latin_name(p, rng)
+        created = _when("2022-01-01", rng)
+        row = [rid, "Mr." if p.gender == "M" else "Ms.", first, last, p.title, p.company,
+               email(p.shared_email if p.shared_email and rng.random() < 0.5 else p.email, rng),
+               phone(p.office_phone, rng), phone(p.mobile, rng), p.address, p.city_latin, p.province,
+               f"{100000 + i % 900000}", p.country, p.birth_date if rng.random() < 0.7 else "",
+               ["Web", "Trade Show", "Referral", "Partner"][k % 4], "Li Ming",
+               created.strftime("%Y-%m-%dT%H:%M:%S.000Z")]  # fmt: skip
+        valid = True
+        if k == 3:
+            row[4] = "=1+2"  # formula-looking title: must stay text
+        if k == 5:
+            row[13] = "NA"  # Namibia, not a missing value
+            row[11] = "Null"
+        if k == 7:
+            row[0], valid = "", False  # missing id: quarantined
+        truth.add("salesforce", row[0], p.true_customer_id, valid)
+        rows.append(row)
+    header = ["Contact ID", "Salutation", "First Name", "Last Name", "Title", "Account Name", "Email", "Phone",
+              "Mobile", "Mailing Street", "Mailing City", "Mailing State/Province", "Mailing Zip/Postal Code",
+              "Mailing Country", "Birthdate", "Lead Source", "Contact Owner", "Created Date"]  # fmt: skip
+    _write_csv(out / "salesforce" / "Contacts_Export.csv", header, rows, "utf-8", "\r\n")
+    return len(rows)
+
+
+def _zoho(people, rng, out: Path, truth: _Truth) -> int:
+    picks = _crm_picks(people, rng, 0.25, 0.35)
+    ids = _ids("zcrm_48768760000", len(picks), rng, 8)
+    rows = []
+    for k, (i, rid) in enumerate(zip(picks, ids, strict=True)):
+        p = people[i]
+        first, last = latin_name(p, rng)
+        birth = dt.date.fromisoformat(p.birth_date)
+        created = _when("2022-03-01", rng)
+        row = [rid, "Li Ming", first, last, email(p.email, rng), "", phone(p.office_phone, rng),
+               phone(p.mobile, rng), p.title, p.company, p.address, p.city_latin, p.province, "",
+               {"CN": "China", "HK": "Hong Kong"}.get(p.country, p.country),
+               birth.strftime("%m/%d/%Y") if rng.random() < 0.6 else "", created.strftime("%m/%d/%Y %I:%M %p"),
+               ["Online Store", "Seminar", "Cold Call"][k % 3], ["Gold", "Silver", "Bronze"][k % 3],
+               p.wechat_id]  # fmt: skip
+        valid = True
+        if k == 4:
+            row[16], valid = "13/45/2024 25:61 PM", False  # unparseable date
+        truth.add("zoho", rid, p.true_customer_id, valid)
+        rows.append(row)
+    header = ["Record Id", "Contact Owner", "First Name", "Last Name", "Email", "Secondary Email", "Phone",
+              "Mobile", "Title", "Account Name", "Mailing Street", "Mailing City", "Mailing State", "Mailing Zip",
+              "Mailing Country", "Date of Birth", "Created Time", "Lead Source", "Customer Tier", "WeChat ID"]  # fmt: skip
+    _write_csv(out / "zoho" / "Contacts_2026_03.csv", header, rows, "utf-8-sig", "\n")
+    return len(rows)
+
+
+def _fxiaoke(people, rng, out: Path, truth: _Truth) -> int:
+    hanzi = [p for p in people if p.name_script == "hanzi"]
+    chinese = hanzi
+    picks = _crm_picks(hanzi, rng, 0.55, 0.0)
+    ids = _ids("KH2024", len(picks), rng)
+    rows = []
+    for k, (i, rid) in enumerate(zip(picks, ids, strict=True)):
+        p = chinese[i]
+        birth = dt.date.fromisoformat(p.birth_date)
+        bday = [birth.strftime("%Y/%m/%d"), f"{birth.year}年{birth.month}月{birth.day}日", ""][k % 3]
+        row = [rid, full_name(p, rng, hanzi_first=True), "男" if p.gender == "M" else "女", phone(p.mobile, rng),
+               phone(p.office_phone, rng), email(p.email, rng), p.wechat_id, p.province, p.city, p.address,
+               p.company, p.title, bday, _when("2022-06-01", rng).strftime("%Y-%m-%d %H:%M"), "王经理",
+               ["重要客户", "普通客户", "潜在客户"][k % 3]]  # fmt: skip
+        valid = True
+        if k == 2:
+            row[12], valid = "1990-02-30", False  # no such day
+        truth.add("fxiaoke", rid, p.true_customer_id, valid)
+        rows.append(row)
+    header = ["客户编号", "客户名称", "性别", "手机", "电话", "邮箱", "微信", "省份", "城市", "地址", "公司", "职位",
+              "生日", "创建时间", "负责人", "客户级别"]  # fmt: skip
+    _write_csv(out / "fxiaoke" / "客户导出_纷享销客.csv", header, rows, "gbk", "\r\n")
+    return len(rows)
+
+
+def _orders(people, rng, out: Path, truth: _Truth, members: dict[int, str]) -> tuple[int, pd.DataFrame]:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Orders")
+    header = ["order_id", "line_no", "customer_ref", "buyer_name", "buyer_phone", "buyer_email", "order_date",
+              "product_id", "product_name", "category", "qty", "unit_price", "amount", "currency",
+              "payment_method", "channel", "status", "store"]  # fmt: skip
+    ws.append(header)
+    truth_rows, n, order_no = [], 0, 0
+    buyers = [i for i in members if rng.random() < 0.85]
+    for i in buyers:
+        p = people[i]
+        for _ in range(int(rng.integers(1, 6))):
+            order_no += 1
+            oid = f"SO{2024000000 + order_no * 7}"
+            when = _when("2023-01-01", rng, 900)
+            currency = "HKD" if p.country == "HK" else ("USD" if rng.random() < 0.06 else "CNY")
+            status = str(
+                rng.choice(["completed", "refunded", "cancelled", "pending"], p=[0.85, 0.07, 0.05, 0.03])
+            )
+            name, tel, mail = full_name(p, rng), phone(p.mobile, rng), email(p.email, rng)
+            for line in range(1, int(rng.integers(1, 4)) + 1):
+                pid, pname, cat, price = PRODUCTS[int(rng.integers(0, len(PRODUCTS)))]
+                qty = int(rng.integers(1, 4))
+                price = round(price / (7.2 if currency == "USD" else 0.92 if currency == "HKD" else 1), 2)
+                amount = round(qty * price, 2)
+                r = rng.random()
+                date_cell: object = (
+                    when
+                    if r < 0.85
+                    else (
+                        (when - dt.datetime(1899, 12, 30)).days
+                        if r < 0.95
+                        else when.strftime("%Y/%m/%d %H:%M")
+                    )
+                )
+                row = [oid, line, members[i], name, tel, mail, date_cell, pid, pname, cat, qty, price, amount,
+                       currency, str(rng.choice(PAYMENTS)), str(rng.choice(CHANNELS)), status,
+                       ["上海南京路店", "北京三里屯店", ""][n % 3]]  # fmt: skip
+                valid = True
+                if n == 10:
+                    row[6], valid = "2024-13-45", False
+                elif n == 20:
+                    row[12], valid = "N/A", False
+                elif n == 30:
+                    row[0], valid = None, False
+                ws.append(row)
+                n += 1
+                truth.add("orders", members[i], p.true_customer_id, valid)
+                day = (
+                    when.date().isoformat()
+                    if r >= 0.85
+                    else (when.date().isoformat() if r >= 0.95 else when.isoformat(sep=" "))
+                )
+                truth_rows.append(
+                    ("orders", row[0] or "", line, p.true_customer_id, amount, currency, day, valid)
+                )
+    summary = wb.create_sheet("Summary")
+    summary.append(["报表", "订单汇总"])
+    summary.append(["orders", order_no])
+    (out / "orders").mkdir(parents=True, exist_ok=True)
+    wb.save(out / "orders" / "orders_2026Q1.xlsx")
+    cols = ["source", "order_id", "line_no", "true_customer_id", "amount", "currency", "order_date", "valid"]
+    return n, pd.DataFrame(truth_rows, columns=cols)
+
+
+def _survey(people, rng, out: Path, truth: _Truth, members: dict[int, str]) -> tuple[int, pd.DataFrame]:
+    header = ["StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished",
+              "RecordedDate", "ResponseId", "RecipientLastName", "RecipientFirstName", "RecipientEmail",
+              "ExternalReference", "Name", "Phone", "DistributionChannel", "UserLanguage", "Q1", "Q2", "Q3", "Q4",
+              "Q5", "Q6"]  # fmt: skip
+    questions = ["Start Date", "End Date", "Response Type", "IP Address", "Progress", "Duration (in seconds)",
+                 "Finished", "Recorded Date", "Response ID", "Recipient Last Name", "Recipient First Name",
+                 "Recipient Email", "External Data Reference", "Name", "Phone", "Distribution Channel",
+                 "User Language", "How likely are you to recommend us to a friend or colleague? (0-10)",
+                 "How satisfied are you with your purchase? (1-5)", "Anything else you would like to tell us?",
+                 "Type of feedback", "How did you buy?", "Product category"]  # fmt: skip
+    import_ids = [json.dumps({"ImportId": q}) for q in ["startDate", "endDate", "status", "ipAddress", "progress",
+                  "duration", "finished", "recordedDate", "_recordId", "recipientLastName", "recipientFirstName",
+                  "recipientEmail", "externalDataReference", "Name", "Phone", "distributionChannel", "userLanguage",
+                  "QID1", "QID2", "QID3_TEXT", "QID4", "QID5", "QID6"]]  # fmt: skip
+    rows, truth_rows = [], []
+    k = 0
+    for i in sorted(members):
+        if rng.random() >= 0.45:
+            continue
+        p = people[i]
+        for _ in range(int(rng.integers(1, 3))):
+            start = _when("2024-01-01", rng, 400)
+            end = start + dt.timedelta(seconds=int(rng.integers(40, 900)))
+            nps = int(rng.choice(11, p=[0.03, 0.02, 0.03, 0.04, 0.04, 0.08, 0.08, 0.14, 0.18, 0.18, 0.18]))
+            csat = int(np.clip(round(nps / 2.2 + rng.normal(0, 0.6)), 1, 5))
+            rid = f"R_{''.join(rng.choice(list('ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789'), 15))}"
+            first, last = latin_name(p, rng)
+            comment = COMMENTS[int(rng.integers(0, len(COMMENTS)))]
+            ftype = (
+                "complaint"
+                if nps <= 4
+                else ("praise" if nps >= 9 else str(rng.choice(["suggestion", "none"])))
+            )
+            row = [start.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%Y-%m-%d %H:%M:%S"), "IP Address",
+                   f"10.{k % 250}.{i % 250}.7", "100", str((end - start).seconds), "True",
+                   end.strftime("%Y-%m-%d %H:%M:%S"), rid, last, first, email(p.email, rng), members[i],
+                   full_name(p, rng), phone(p.mobile, rng), "email", "ZH-S" if p.name_script == "hanzi" else "EN",
+                   str(nps), str(csat), comment, ftype, str(rng.choice(CHANNELS)),
+                   str(rng.choice(["electronics", "home", "beauty", "outdoor", "baby"]))]  # fmt: skip
+            valid = True
+            if k == 6:
+                row[17], valid = "11", False  # NPS out of range
+            elif k == 9:
+                row[7], valid = "yesterday", False
+            truth.add("survey", members[i], p.true_customer_id, valid)
+            truth_rows.append((rid, p.true_customer_id, row[7], row[17], row[18], valid))
+            rows.append(row)
+            k += 1
+    path = out / "survey" / "NPS_Survey_Qualtrics.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\r\n")
+        w.writerows([header, questions, import_ids, *rows])
+    cols = ["response_id", "true_customer_id", "submitted_at", "nps_score", "csat_score", "valid"]
+    return len(rows), pd.DataFrame(truth_rows, columns=cols)
+
+
+def _enrichment(people, rng, out: Path, truth: _Truth) -> int:
+    picks = np.flatnonzero(rng.random(len(people)) < 0.4)
+    ids = _ids("ENR", len(picks), rng, 7)
+    lines = []
+    for k, (i, rid) in enumerate(zip(picks, ids, strict=True)):
+        p = people[i]
+        rec = {"id": rid, "name": full_name(p, rng), "email": email(p.email, rng), "mobile": phone(p.mobile, rng),
+               "wechat": p.wechat_id or None, "birthday": p.birth_date if rng.random() < 0.5 else None,
+               "gender": {"M": "male", "F": "female"}[p.gender], "country": p.country, "province": p.province,
+               "city": p.city, "company": p.company, "job_title": p.title, "industry": "retail",
+               "income_band": ["<10k", "10k-30k", "30k-80k", ">80k"][k % 4], "interests": p.interests.split(";"),
+               "updated_at": _when("2025-01-01", rng, 300).isoformat() + "+08:00", "match_score": round(0.5 + (k % 50) / 100, 2)}  # fmt: skip
+        lines.append(json.dumps(rec, ensure_ascii=False))
+        truth.add("enrichment", rid, p.true_customer_id, valid=k != 3)
+        if k == 3:
+            lines[-1] = lines[-1][: len(lines[-1]) // 2]  # a line cut mid-record
+    path = out / "enrichment" / "enrichment_feed.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(lines)
+
+
+def _interactions(people, rng, out: Path, truth: _Truth) -> int:
+    picks = np.flatnonzero(rng.random(len(people)) < 0.45)
+    refs = _ids("K", len(picks), rng, 7)
+    rows, k = [], 0
+    for i, ref in zip(picks, refs, strict=True):
+        p = people[i]
+        for _ in range(int(rng.integers(1, 5))):
+            ch = str(rng.choice(["phone", "email", "chat", "wechat"], p=[0.35, 0.25, 0.2, 0.2]))
+            kind = str(rng.choice(["inquiry", "complaint", "suggestion", "support"], p=[0.5, 0.2, 0.1, 0.2]))
+            row = [f"INT{100000 + k}", ref, full_name(p, rng), phone(p.mobile, rng) if ch != "email" else "",
+                   email(p.email, rng) if ch == "email" else "", p.wechat_id if ch == "wechat" else "",
+                   _when("2024-01-01", rng, 450).strftime("%Y-%m-%d %H:%M:%S"), ch,
+                   str(rng.choice(["inbound", "outbound"], p=[0.8, 0.2])), kind, f"{kind} about order",
+                   "客户来电咨询退货流程" if p.name_script == "hanzi" else "Customer asked about returns",
+                   str(rng.choice(["open", "resolved"], p=[0.2, 0.8])), f"agent{k % 9:02d}",
+                   str(rng.choice(["electronics", "home", "beauty"])), str(int(rng.integers(30, 1800)))]  # fmt: skip
+            valid = True
+            if k == 8:
+                row[6], valid = "", False  # missing timestamp
+            truth.add("interactions", ref, p.true_customer_id, valid)
+            rows.append(row)
+            k += 1
+    header = ["interaction_id", "customer_id", "customer_name", "phone", "email", "wechat_id", "occurred_at",
+              "channel", "direction", "type", "subject", "notes", "status", "agent", "product_category",
+              "duration_seconds"]  # fmt: skip
+    _write_csv(out / "interactions" / "service_desk_interactions.csv", header, rows, "utf-8")
+    return len(rows)
+
+
+def _campaigns(people, rng, out: Path, truth: _Truth) -> int:
+    campaigns = [("CMP-2401", "双十一大促", "promotion"), ("CMP-2402", "上海家电展 Home Expo", "exhibition"),
+                 ("CMP-2403", "Smart Home Seminar", "seminar"), ("CMP-2404", "618 年中促销", "promotion")]  # fmt: skip
+    picks = np.flatnonzero(rng.random(len(people)) < 0.4)
+    refs = _ids("L", len(picks), rng, 7)
+    rows = []
+    for i, ref in zip(picks, refs, strict=True):
+        p = people[i]
+        for c in rng.choice(len(campaigns), size=int(rng.integers(1, 3)), replace=False):
+            cid, cname, ctype = campaigns[int(c)]
+            interests = ";".join(sorted(set(p.interests.split(";")) | {INTERESTS[int(rng.integers(0, 10))]}))
+            rows.append([cid, cname, ctype, ref, full_name(p, rng), email(p.email, rng), phone(p.mobile, rng),
+                         p.company, _when("2024-01-01", rng, 400).strftime("%Y/%m/%d"),
+                         str(rng.choice(["invited", "registered", "attended", "converted"])), interests,
+                         str(rng.choice(["email", "wechat", "sms"]))])  # fmt: skip
+            truth.add("campaigns", ref, p.true_customer_id)
+    header = ["campaign_id", "campaign_name", "campaign_type", "member_id", "name", "email", "mobile", "company",
+              "joined_at", "member_status", "interests", "channel"]  # fmt: skip
+    _write_csv(out / "campaigns" / "campaign_members.csv", header, rows, "utf-8")
+    return len(rows)
+
+
+def generate_sample(out: Path, customers: int = 2000, seed: int = 7) -> dict:
+    """Write `out/landing/<source>/<file>` and `out/truth/*.csv`; deterministic for a given seed."""
+    out = Path(out)
+    rng = np.random.default_rng(seed)
+    people = make_customers(customers, rng)
+    landing, truth_dir = out / "landing", out / "truth"
+    truth = _Truth()
+    frame, people = people, list(people.itertuples(index=False))
+    members_idx = _members(len(people), 0.6, rng)
+    members = dict(zip(members_idx.tolist(), _ids("M", len(members_idx), rng, 7), strict=True))
+    records = {
+        "salesforce": _salesforce(people, rng, landing, truth),
+        "zoho": _zoho(people, rng, landing, truth),
+        "fxiaoke": _fxiaoke(people, rng, landing, truth),
+    }
+    records["orders"], orders = _orders(people, rng, landing, truth, members)
+    records["survey"], survey = _survey(people, rng, landing, truth, members)
+    records["enrichment"] = _enrichment(people, rng, landing, truth)
+    records["interactions"] = _interactions(people, rng, landing, truth)
+    records["campaigns"] = _campaigns(people, rng, landing, truth)
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    truth.frame().to_csv(truth_dir / "ground_truth.csv", index=False)
+    orders.to_csv(truth_dir / "orders.csv", index=False)
+    survey.to_csv(truth_dir / "survey.csv", index=False)
+    keep = [c for c in frame.columns if c not in ("area",)]
+    frame[keep].to_csv(truth_dir / "customers.csv", index=False)
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    return {
+        "customers": customers,
+        "seed": seed,
+        "records": records,
+        "person_records": len(truth.rows),
+        "files": files,
+    }

@@ -1,0 +1,129 @@
+"""How one true value gets written in the wild: name scripts and orders, phone and email formats, typos."""
+
+from __future__ import annotations
+
+import numpy as np
+
+_FULLWIDTH = str.maketrans("0123456789+-@.", "０１２３４５６７８９＋－＠．")
+
+
+def typo(text: str, rng: np.random.Generator) -> str:
+    """Swap two neighbouring letters (Jonh) or drop one (Smth)."""
+    if len(text) < 4:
+        return text
+    i = int(rng.integers(1, len(text) - 2))
+    if rng.random() < 0.5:
+        return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+    return text[:i] + text[i + 1 :]
+
+
+def latin_name(p, rng: np.random.Generator) -> tuple[str, str]:
+    """(first, last) as a Western CRM stores it: pinyin, an English alias, swapped order, caps or Hanzi."""
+    if p.name_script == "latin":
+        first, last = p.given_latin, p.family_latin
+        r = rng.random()
+        if r < 0.05:
+            first = typo(first, rng)
+        elif r < 0.08:
+            first, last = first.upper(), last.upper()
+        return first, last
+    r = rng.random()
+    if p.alias and r < 0.5:
+        return p.alias, p.family_latin  # Kevin Zhang
+    if r < 0.12:
+        return p.family_latin, p.given_latin  # Zhang / Wei typed in the wrong boxes
+    if r < 0.2:
+        return p.given_latin, p.family_latin.upper()  # Wei ZHANG
+    if r < 0.32:
+        return p.given_hanzi, p.family_hanzi  # Hanzi in a Latin CRM
+    return p.given_latin, p.family_latin
+
+
+def full_name(p, rng: np.random.Generator, hanzi_first: bool = False) -> str:
+    """A single name field (orders, surveys, feeds): any of the forms people type."""
+    if p.name_script == "latin":
+        r = rng.random()
+        if r < 0.08:
+            return f"{p.family_latin}, {p.given_latin}"
+        if r < 0.13:
+            return typo(f"{p.given_latin} {p.family_latin}", rng)
+        if r < 0.18:
+            return f"{p.given_latin} {p.family_latin}".upper()
+        return f"{p.given_latin} {p.family_latin}"
+    r = rng.random()
+    if (hanzi_first and r < 0.75) or (not hanzi_first and r < 0.35):
+        if rng.random() < 0.1:
+            return p.family_trad + p.given_trad  # traditional characters (HK/TW customers, IME settings)
+        if rng.random() < 0.05:
+            return f"{p.family_hanzi} {p.given_hanzi}"
+        return p.family_hanzi + p.given_hanzi
+    forms = [
+        f"{p.family_latin} {p.given_latin}",  # Zhang Wei
+        f"{p.given_latin} {p.family_latin}",  # Wei Zhang
+        f"{p.family_latin.upper()} {p.given_latin}",  # ZHANG Wei
+        f"{p.alias} {p.family_latin}" if p.alias else f"{p.family_latin}{p.given_latin}".lower(),
+        f"{p.family_hanzi}{p.given_hanzi} {p.alias}" if p.alias else f"{p.family_hanzi}{p.given_hanzi}",
+    ]
+    return forms[int(rng.integers(0, len(forms)))]
+
+
+def phone(e164: str, rng: np.random.Generator) -> str:
+    """One E.164 number written as people do: +86 138-0013-8000, 0086…, 13800138000, spaces, full-width."""
+    if not e164:
+        return ""
+    if e164.startswith("+86"):
+        nat = e164[3:]
+        if nat.startswith("1") and len(nat) == 11:
+            forms = [
+                nat,
+                f"+86 {nat[:3]}-{nat[3:7]}-{nat[7:]}",
+                f"0086{nat}",
+                f"+86{nat}",
+                f"{nat[:3]} {nat[3:7]} {nat[7:]}",
+                f"86-{nat}",
+                nat.translate(_FULLWIDTH),
+            ]
+            weights = [0.35, 0.15, 0.1, 0.15, 0.15, 0.05, 0.05]
+        else:  # landline: area code 2–3 digits
+            area = (
+                nat[:2]
+                if nat[:2] in ("10", "20", "21", "22", "23", "24", "25", "27", "28", "29")
+                else nat[:3]
+            )
+            local = nat[len(area) :]
+            forms = [
+                f"0{area}-{local}",
+                f"(0{area}) {local[:4]} {local[4:]}",
+                f"+86 {area} {local}",
+                f"0{area}{local}",
+            ]
+            weights = [0.4, 0.2, 0.2, 0.2]
+        return forms[int(rng.choice(len(forms), p=weights))]
+    if e164.startswith("+852"):
+        nat = e164[4:]
+        return [f"+852 {nat[:4]} {nat[4:]}", f"{nat[:4]} {nat[4:]}", f"(852) {nat}"][int(rng.integers(0, 3))]
+    if e164.startswith("+1"):
+        nat = e164[2:]
+        return [f"+1 ({nat[:3]}) {nat[3:6]}-{nat[6:]}", f"{nat[:3]}-{nat[3:6]}-{nat[6:]}"][
+            int(rng.integers(0, 2))
+        ]
+    return e164 if rng.random() < 0.6 else f"{e164[:3]} {e164[3:]}"
+
+
+def email(address: str, rng: np.random.Generator) -> str:
+    """Case, stray whitespace, gmail dots and +tags; a rare typo in the domain."""
+    if not address:
+        return ""
+    local, _, domain = address.partition("@")
+    r = rng.random()
+    if domain == "gmail.com" and r < 0.25:
+        return (
+            f"{local.replace('.', '')}+shop@{domain}"
+            if r < 0.12
+            else f"{'.'.join(local.replace('.', ''))}@{domain}"
+        )
+    if r < 0.4:
+        return address.title() if r < 0.33 else f" {address} "
+    if r < 0.43:
+        return f"{local}@{domain.replace('.com', '.con')}"
+    return address
