@@ -9,6 +9,9 @@ from typing import Annotated
 
 import typer
 
+from assets.privacy.commands import erase_command
+from assets.report.cli import report_command
+
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="customer360: one trusted customer file.")
 
 
@@ -38,6 +41,10 @@ def run(
     result = run_nightly(partition)
     print_summary(partition)
     raise typer.Exit(0 if result else 1)
+
+
+app.command("erase")(erase_command)
+app.command("report")(report_command)
 
 
 def today() -> str:

@@ -11,7 +11,7 @@ import dagster as dg
 from assets.ingest.config import SourcesConfig
 from assets.ingest.ingest import pending_files
 from assets.partitions import TIMEZONE
-from assets.settings import settings_from_env
+from assets.settings import Settings
 from orchestration.jobs import nightly_job
 
 
@@ -23,9 +23,9 @@ def build_landing_sensor(config: SourcesConfig, minimum_interval_seconds: int = 
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Watches the landing zone (folder or S3); a new set of files starts the nightly job for today.",
     )
-    def landing_sensor(context: dg.SensorEvaluationContext):
+    def landing_sensor(context: dg.SensorEvaluationContext, settings: Settings):
         today = dt.datetime.now(ZoneInfo(TIMEZONE)).date().isoformat()
-        files = pending_files(settings_from_env().layout(), config, today)
+        files = pending_files(settings.layout(), config, today)
         if not files:
             return dg.SkipReason("no new landing files")
         fingerprint = "\n".join(sorted(f"{f.source}:{f.key}:{f.size}" for f in files))

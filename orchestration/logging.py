@@ -1,0 +1,162 @@
+"""Structured logs: JSON lines for every Dagster log record, and a failed run explained in one place.
+
+- `JsonFormatter`: one JSON object per line (ts, level, logger, message, run_id, job, step, event), for
+  `dagster.yaml`'s `python_logs.dagster_handler_config` or any `logging` handler.
+- `json_logger`: a Dagster logger definition writing those lines to stderr (and a file if configured).
+- `failure_summary(events)`: which step, file or check failed and what to do, as plain dicts.
+- `run_failure_log_sensor`: on every failed run, writes the summary to `<data>/logs/failures.jsonl` and the
+  sensor log, so the morning check is one file / one UI page.
+"""
+
+import datetime as dt
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import dagster as dg
+
+from assets.settings import Settings
+
+_STANDARD = set(vars(logging.makeLogRecord({})))
+
+
+class JsonFormatter(logging.Formatter):
+    """A log record as one JSON line; Dagster's run/step context lifted to top-level keys."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": _message(record),
+        }
+        meta = getattr(record, "dagster_meta", None) or {}
+        for key, name in (("run_id", "run_id"), ("job_name", "job"), ("step_key", "step"), ("orig_message", None)):
+            if name and meta.get(key):
+                entry[name] = meta[key]
+        event = meta.get("dagster_event")
+        if event is not None:
+            entry["event"] = getattr(event, "event_type_value", str(event))
+        for key, value in vars(record).items():  # `extra=` fields
+            if key not in _STANDARD and key not in {"dagster_meta", "message", "asctime"}:
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def _message(record: logging.LogRecord) -> str:
+    meta = getattr(record, "dagster_meta", None) or {}
+    return str(meta.get("orig_message") or record.getMessage())
+
+
+def json_handler(stream: object = None, path: Path | None = None, level: int = logging.INFO) -> logging.Handler:
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8") if path else logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    handler.setLevel(level)
+    return handler
+
+
+@dg.logger(
+    config_schema={
+        "log_level": dg.Field(str, default_value="INFO", is_required=False),
+        "path": dg.Field(str, default_value="", is_required=False, description="also append JSON lines to this file"),
+    },
+    description="JSON-lines logs (stderr, and a file when `path` is set).",
+)
+def json_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
+    level = logging.getLevelName(init_context.logger_config["log_level"].upper())
+    logger = logging.getLogger("customer360")
+    logger.setLevel(level)
+    logger.handlers.clear()
+    logger.addHandler(json_handler(level=level))
+    if init_context.logger_config["path"]:
+        logger.addHandler(json_handler(path=Path(init_context.logger_config["path"]), level=level))
+    logger.propagate = False
+    return logger
+
+
+# --- explaining failures ------------------------------------------------------------------------
+
+_FILE = re.compile(r"(?:[\w./=-]+/)?[\w.=-]+\.(?:csv|tsv|xlsx|jsonl?|parquet|gz|txt|duckdb)\b", re.IGNORECASE)
+
+
+def _advice(kind: str, step: str, message: str) -> str:
+    text = message.lower()
+    if kind == "check":
+        return "the check's description says what is out of bounds; fix the input or the config, then re-execute"
+    if "sources.yaml" in text or "linkage.yaml" in text or "delivery.yaml" in text or "config" in step:
+        return "fix the named key in the config file (the message names file, key and fix), then re-execute"
+    if "lock" in text and "duckdb" in text:
+        return "another process holds the warehouse: wait for the running dbt/delivery step, then re-execute"
+    if "dbt" in step or "dbt" in text:
+        return "open the dbt step log for the failing model/test; fix the model or the data, then re-execute"
+    if step.startswith(("raw", "bronze")) or _FILE.search(message):
+        return "fix or re-deliver the named file (see the manifest's error column), then re-execute from failure"
+    return "open the step's log in the Dagster UI (Runs → this run) and re-execute from failure once fixed"
+
+
+def failure_summary(events: Iterable[dg.DagsterEvent]) -> list[dict[str, str]]:
+    """One dict per failed step or failed check: what, where (file when named), why, and what to do."""
+    out: list[dict[str, str]] = []
+    for event in events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            message = error.message.strip() if error else "unknown error"
+            cause = error.cause if error else None
+            while cause is not None:  # the user code's exception is usually the innermost
+                message = cause.message.strip()
+                cause = cause.cause
+            step = event.step_key or ""
+            files = _FILE.findall(message)
+            out.append(
+                {"kind": "step", "step": step, "file": files[0] if files else "", "error": message,
+                 "what_to_do": _advice("step", step, message)}
+            )  # fmt: skip
+        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            data = event.asset_check_evaluation_data
+            if data.passed:
+                continue
+            description = data.description or ""
+            out.append(
+                {"kind": "check", "step": event.step_key or "", "check": f"{data.asset_key.to_user_string()}:{data.check_name}",
+                 "severity": data.severity.value, "file": "", "error": description,
+                 "what_to_do": _advice("check", event.step_key or "", description)}
+            )  # fmt: skip
+    return out
+
+
+def format_failures(summary: list[dict[str, str]]) -> list[str]:
+    """Human lines for a terminal (`customer360 run`): `FAILED <where>: <error> → <what to do>`."""
+    lines = []
+    for item in summary:
+        where = item.get("check") or item["step"]
+        file = f" [{item['file']}]" if item.get("file") else ""
+        lines.append(f"FAILED {where}{file}: {item['error']} → {item['what_to_do']}")
+    return lines
+
+
+@dg.run_failure_sensor(
+    name="run_failure_log_sensor",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Explains every failed run in <data>/logs/failures.jsonl: which step/file/check and what to do.",
+)
+def run_failure_log_sensor(context: dg.RunFailureSensorContext, settings: Settings) -> None:
+    records = context.instance.all_logs(context.dagster_run.run_id)
+    events = [r.dagster_event for r in records if r.dagster_event is not None]
+    summary = failure_summary(events)
+    path = settings.layout().root / "logs" / "failures.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    run = context.dagster_run
+    with path.open("a", encoding="utf-8") as out:
+        for item in summary or [{"kind": "run", "error": context.failure_event.message or "run failed"}]:
+            entry = {"ts": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "run_id": run.run_id,
+                     "job": run.job_name, "partition": run.tags.get("dagster/partition", ""), **item}  # fmt: skip
+            out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    for line in format_failures(summary):
+        context.log.error(line)
