@@ -34,14 +34,19 @@ class JsonFormatter(logging.Formatter):
             "message": _message(record),
         }
         meta = getattr(record, "dagster_meta", None) or {}
-        for key, name in (("run_id", "run_id"), ("job_name", "job"), ("step_key", "step"), ("orig_message", None)):
+        for key, name in (
+            ("run_id", "run_id"),
+            ("job_name", "job"),
+            ("step_key", "step"),
+            ("orig_message", None),
+        ):
             if name and meta.get(key):
                 entry[name] = meta[key]
         event = meta.get("dagster_event")
         if event is not None:
             entry["event"] = getattr(event, "event_type_value", str(event))
         for key, value in vars(record).items():  # `extra=` fields
-            if key not in _STANDARD and key not in {"dagster_meta", "message", "asctime"}:
+            if key not in _STANDARD and not key.startswith("dagster") and key not in {"message", "asctime"}:
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
@@ -53,10 +58,14 @@ def _message(record: logging.LogRecord) -> str:
     return str(meta.get("orig_message") or record.getMessage())
 
 
-def json_handler(stream: object = None, path: Path | None = None, level: int = logging.INFO) -> logging.Handler:
+def json_handler(
+    stream: object = None, path: Path | None = None, level: int = logging.INFO
+) -> logging.Handler:
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8") if path else logging.StreamHandler(stream or sys.stderr)
+    handler = (
+        logging.FileHandler(path, encoding="utf-8") if path else logging.StreamHandler(stream or sys.stderr)
+    )
     handler.setFormatter(JsonFormatter())
     handler.setLevel(level)
     return handler
@@ -65,7 +74,9 @@ def json_handler(stream: object = None, path: Path | None = None, level: int = l
 @dg.logger(
     config_schema={
         "log_level": dg.Field(str, default_value="INFO", is_required=False),
-        "path": dg.Field(str, default_value="", is_required=False, description="also append JSON lines to this file"),
+        "path": dg.Field(
+            str, default_value="", is_required=False, description="also append JSON lines to this file"
+        ),
     },
     description="JSON-lines logs (stderr, and a file when `path` is set).",
 )
@@ -89,7 +100,9 @@ _FILE = re.compile(r"(?:[\w./=-]+/)?[\w.=-]+\.(?:csv|tsv|xlsx|jsonl?|parquet|gz|
 def _advice(kind: str, step: str, message: str) -> str:
     text = message.lower()
     if kind == "check":
-        return "the check's description says what is out of bounds; fix the input or the config, then re-execute"
+        return (
+            "the check's description says what is out of bounds; fix the input or the config, then re-execute"
+        )
     if "sources.yaml" in text or "linkage.yaml" in text or "delivery.yaml" in text or "config" in step:
         return "fix the named key in the config file (the message names file, key and fix), then re-execute"
     if "lock" in text and "duckdb" in text:
@@ -97,7 +110,9 @@ def _advice(kind: str, step: str, message: str) -> str:
     if "dbt" in step or "dbt" in text:
         return "open the dbt step log for the failing model/test; fix the model or the data, then re-execute"
     if step.startswith(("raw", "bronze")) or _FILE.search(message):
-        return "fix or re-deliver the named file (see the manifest's error column), then re-execute from failure"
+        return (
+            "fix or re-deliver the named file (see the manifest's error column), then re-execute from failure"
+        )
     return "open the step's log in the Dagster UI (Runs → this run) and re-execute from failure once fixed"
 
 
@@ -107,6 +122,8 @@ def failure_summary(events: Iterable[dg.DagsterEvent]) -> list[dict[str, str]]:
     for event in events:
         if event.is_step_failure:
             error = event.step_failure_data.error
+            if error and error.cls_name == "DagsterAssetCheckFailedError":
+                continue  # a blocking check: its own evaluation below says what failed
             message = error.message.strip() if error else "unknown error"
             cause = error.cause if error else None
             while cause is not None:  # the user code's exception is usually the innermost
