@@ -171,7 +171,7 @@ select
         when r.rfm_recency >= 4 then 'New customers'
         when r.rfm_recency = 3 and r.rfm_frequency = 3 then 'Need attention'
         when r.rfm_recency = 3 then 'About to sleep'
-        when r.rfm_recency = 1 and r.rfm_frequency >= 4 then 'Can''t lose them'
+        when r.rfm_recency = 1 and r.rfm_frequency >= 4 then 'Cannot lose them'
         when r.rfm_frequency >= 3 then 'At risk'
         when r.rfm_recency = 2 then 'Hibernating'
         else 'Lost'

@@ -10,9 +10,9 @@ with manifest as (
         count(*) filter (where status = 'duplicate') as files_duplicate,
         count(*) filter (where status = 'failed') as files_failed,
         count(*) filter (where status = 'skipped') as files_skipped,
-        sum(rows_read) as rows_read,
-        sum(rows_valid) as rows_valid,
-        sum(rows_quarantined) as rows_quarantined
+        cast(sum(rows_read) as bigint) as rows_read,
+        cast(sum(rows_valid) as bigint) as rows_valid,
+        cast(sum(rows_quarantined) as bigint) as rows_quarantined
     from {{ ref('stg_ops__file_manifest') }}
     group by source, run_date
 ),
