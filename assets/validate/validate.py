@@ -40,12 +40,14 @@ REASONS: dict[str, str] = {
     "numeric": "not a number",
     "integer": "not a whole number",
     "parseable_row": "row could not be split into fields",
+    "parseable_date": "not a date in the source's date_formats, ISO 8601 or an Excel serial",
+    "primary_key_unique": "primary key repeats within the file",
+    **{f"between_{lo}_{hi}": f"outside {lo}–{hi}" for lo, hi in RANGES.values()},
 }
 
 
-def _check(fn, name: str, reason: str) -> pa.Check:
+def _check(fn, name: str) -> pa.Check:
     """pandera reports failures under the check's name; `REASONS` turns the name into a sentence."""
-    REASONS.setdefault(name, reason)
     return pa.Check(fn, name=name, ignore_na=False)
 
 
@@ -61,29 +63,25 @@ def build_schema(
             continue
         checks = []
         if col.name in required:
-            checks.append(_check(_not_empty, "not_empty", "required value is empty"))
+            checks.append(_check(_not_empty, "not_empty"))
         if col.kind in ("date", "datetime"):
             fmts = list(cfg.date_formats)
             checks.append(
                 _check(
                     lambda s, f=fmts: ~unparseable(s, f),
                     "parseable_date",
-                    f"not a date in formats {fmts or 'ISO'}",
                 )
             )
         elif col.kind == "number":
-            checks.append(_check(lambda s: ~_present(s) | to_number(s).notna(), "numeric", "not a number"))
+            checks.append(_check(lambda s: ~_present(s) | to_number(s).notna(), "numeric"))
         elif col.kind == "integer":
-            checks.append(
-                _check(lambda s: ~_present(s) | to_integer(s).notna(), "integer", "not a whole number")
-            )
+            checks.append(_check(lambda s: ~_present(s) | to_integer(s).notna(), "integer"))
         if col.name in RANGES:
             lo, hi = RANGES[col.name]
             checks.append(
                 _check(
                     lambda s, lo=lo, hi=hi: ~_present(s) | to_number(s).between(lo, hi).fillna(True),
                     f"between_{lo}_{hi}",
-                    f"outside {lo}–{hi}",
                 )
             )
         schema_cols[col.name] = pa.Column(nullable=True, checks=checks, required=False)
@@ -93,7 +91,6 @@ def build_schema(
             _check(
                 lambda s: ~s.fillna("").str.contains(f'"{PARSE_ERROR}"', regex=False),
                 "parseable_row",
-                "row could not be split into fields",
             )
         ],
     )
@@ -112,7 +109,6 @@ def build_schema(
                 dup = keys.duplicated(keep=False)
             return ~dup | blank
 
-        REASONS[PK_CHECK] = "primary key repeats within the file"
         frame_checks.append(pa.Check(unique, name=PK_CHECK))
     return pa.DataFrameSchema(schema_cols, checks=frame_checks, strict=False, coerce=False)
 

@@ -1,0 +1,268 @@
+"""One test per kind of hostile input: exact valid/quarantined counts and error text."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from assets.ingest.config import SourceConfig, SourcesConfig
+from assets.ingest.ingest import ingest_source, pending_files, read_raw
+from assets.ingest.manifest import read_manifest
+from assets.layout import DataLayout
+from assets.validate import validate_partition
+
+DAY = "2026-03-01"
+CONTACT_COLUMNS = {
+    "ID": "source_record_id",
+    "Name": "full_name",
+    "Phone": "phone_mobile",
+    "Born": "birth_date",
+}
+
+
+def contact_source(**kw) -> SourceConfig:
+    base = dict(
+        name="crm", entity="contact", glob="crm/*", columns=CONTACT_COLUMNS, primary_key=["source_record_id"],
+        date_formats=["%Y-%m-%d"],
+    )  # fmt: skip
+    return SourceConfig(**(base | kw))
+
+
+@pytest.fixture
+def layout(tmp_path: Path) -> DataLayout:
+    (tmp_path / "landing" / "crm").mkdir(parents=True)
+    return DataLayout(root=tmp_path, landing=str(tmp_path / "landing"), config_dir=tmp_path)
+
+
+def land(layout: DataLayout, name: str, data: bytes) -> None:
+    path = Path(layout.landing) / "crm" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def run(layout: DataLayout, cfg: SourceConfig):
+    ingested = ingest_source(cfg, layout, DAY)
+    validated = validate_partition(cfg, layout, DAY)
+    qdir = layout.quarantine(cfg.name, DAY)
+    quarantine = (
+        pd.concat([pd.read_parquet(p) for p in sorted(qdir.glob("*.parquet"))]) if qdir.exists() else None
+    )
+    return ingested, validated, quarantine
+
+
+def raw_rows(ingested) -> pd.DataFrame:
+    return pd.concat([read_raw(f.raw_path) for f in ingested.files if f.raw_path], ignore_index=True)
+
+
+CSV = "ID,Name,Phone,Born\n007,张伟,013800138000,1990-01-02\n008,李娜,NA,1990-02-30\n009,Null,=1+1,\n"
+
+
+def test_gbk_export_decodes_and_keeps_values_verbatim(layout):
+    land(layout, "gbk.csv", CSV.encode("gbk"))
+    ingested, validated, q = run(layout, contact_source())
+    assert ingested.files[0].encoding == "gb18030"
+    raw = raw_rows(ingested)
+    assert raw["source_record_id"].tolist() == ["007", "008", "009"]
+    assert raw["full_name"].tolist() == ["张伟", "李娜", "Null"]
+    assert raw["phone_mobile"].tolist() == ["013800138000", "NA", "=1+1"]
+    assert raw["_line"].tolist() == [2, 3, 4]
+    assert (validated.total("rows_valid"), validated.total("rows_quarantined")) == (2, 1)
+    assert q[["line", "column", "check", "raw_value"]].values.tolist() == [
+        [3, "birth_date", "parseable_date", "1990-02-30"]
+    ]
+
+
+def test_big5_and_latin1_exports(layout):
+    land(layout, "big5.csv", "ID,Name,Phone,Born\n1,陳大文,98765432,1980-05-06\n".encode("big5"))
+    land(layout, "latin1.csv", "ID;Name;Phone;Born\n2;José Müller;+49 151;1970-01-01\n".encode("latin-1"))
+    ingested, validated, _ = run(layout, contact_source())
+    assert sorted(f.encoding for f in ingested.files) == ["big5hkscs", "cp1252"]
+    assert sorted(raw_rows(ingested)["full_name"]) == ["José Müller", "陳大文"]
+    assert validated.total("rows_valid") == 2
+
+
+def test_utf8_bom_header_matches(layout):
+    land(layout, "bom.csv", ("\ufeff" + CSV).encode("utf-8"))
+    ingested, validated, _ = run(layout, contact_source())
+    assert ingested.files[0].encoding == "utf-8-sig"
+    assert raw_rows(ingested)["source_record_id"].iloc[0] == "007"
+    assert (validated.total("rows_valid"), validated.total("rows_quarantined")) == (2, 1)
+
+
+def test_utf16_tab_separated_unicode_text(layout):
+    land(layout, "unicode.txt", CSV.replace(",", "\t").replace("\n", "\r\n").encode("utf-16"))
+    ingested, validated, _ = run(layout, contact_source(format="tsv"))
+    assert ingested.files[0].encoding == "utf-16"
+    assert raw_rows(ingested)["full_name"].tolist() == ["张伟", "李娜", "Null"]
+    assert (validated.total("rows_valid"), validated.total("rows_quarantined")) == (2, 1)
+
+
+def test_semicolon_csv_with_cr_line_endings(layout):
+    land(layout, "euro.csv", CSV.replace(",", ";").replace("\n", "\r").encode("utf-8"))
+    ingested, _, _ = run(layout, contact_source())
+    raw = raw_rows(ingested)
+    assert raw["phone_mobile"].tolist() == ["013800138000", "NA", "=1+1"]
+    assert raw["_line"].tolist() == [2, 3, 4]
+
+
+def test_qualtrics_extra_header_rows_and_multiline_comment(layout):
+    text = (
+        'ResponseId,RecordedDate,ExternalReference,Q1,Q2,Q3\r\n'
+        '"Response ID","Recorded Date","External Data Reference","NPS (0-10)","CSAT (1-5)","Comment"\r\n'
+        '"{""ImportId"":""_recordId""}","{""ImportId"":""recordedDate""}","{""ImportId"":""ext""}","{""ImportId"":""QID1""}","{""ImportId"":""QID2""}","{""ImportId"":""QID3""}"\r\n'
+        'R_1,2026-02-01 10:00:00,M1,9,5,"great\r\nthanks"\r\n'
+        'R_2,2026-02-01 11:00:00,M2,11,0,ok\r\n'
+        'R_3,2026-02-01 12:00:00,M3,7,4,\r\n'
+    )  # fmt: skip
+    land(layout, "survey.csv", text.encode("utf-8-sig"))
+    cfg = SourceConfig(
+        name="crm", entity="survey_response", glob="crm/*", skip_rows_after_header=2, primary_key=["response_id"],
+        columns={"ResponseId": "response_id", "RecordedDate": "submitted_at", "ExternalReference": "customer_ref",
+                 "Q1": "nps_score", "Q2": "csat_score", "Q3": "comment"},
+    )  # fmt: skip
+    ingested, validated, q = run(layout, cfg)
+    raw = raw_rows(ingested)
+    assert raw["response_id"].tolist() == ["R_1", "R_2", "R_3"]
+    assert raw["_line"].tolist() == [4, 6, 7]
+    assert raw["comment"].iloc[0] == "great\r\nthanks"
+    assert (validated.total("rows_valid"), validated.total("rows_quarantined")) == (2, 1)
+    assert sorted(q["check"]) == ["between_0_10", "between_1_5"]
+    assert set(q["line"]) == {6}
+
+
+def test_broken_json_line_is_quarantined_with_its_text(layout):
+    lines = [json.dumps({"id": "E1", "name": "张伟", "score": 0.5}), '{"id": "E2", "name": "cut', "",
+             json.dumps({"id": "E3", "name": None, "phone": "0086138"})]  # fmt: skip
+    land(layout, "feed.jsonl", ("\n".join(lines) + "\n").encode())
+    cfg = SourceConfig(name="crm", entity="enrichment", glob="crm/*", format="jsonl",
+                       columns={"id": "source_record_id", "name": "full_name", "phone": "phone_mobile"})  # fmt: skip
+    ingested, validated, q = run(layout, cfg)
+    raw = raw_rows(ingested)
+    assert raw["_line"].tolist() == [1, 2, 4]
+    assert json.loads(raw["_extra"].iloc[0]) == {"score": "0.5"}
+    assert (validated.total("rows_valid"), validated.total("rows_quarantined")) == (2, 1)
+    assert q["line"].tolist() == [2]
+    assert q["reason"].iloc[0].startswith("invalid JSON: Unterminated string")
+    assert q["raw_value"].iloc[0] == '{"id": "E2", "name": "cut'
+
+
+def test_multi_sheet_xlsx_with_serial_dates(layout):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Notes"
+    wb.active.append(["not the data"])
+    ws = wb.create_sheet("Orders")
+    ws.append(["order_id", "order_date", "amount", "customer_ref"])
+    ws.append(["SO1", 45658, 12.5, "00042"])  # 45658 = 2025-01-01 as a plain number
+    ws.append(["SO2", "2025/01/02", "abc", "00043"])
+    ws.append([None, None, None, None])
+    ws.append(["SO3", "31/31/2025", 3, "00044"])
+    wb.save(Path(layout.landing) / "crm" / "orders.xlsx")
+    cfg = SourceConfig(name="crm", entity="order", glob="crm/*.xlsx", format="xlsx", sheet="Orders",
+                       primary_key=["order_id"], date_formats=["%Y/%m/%d"],
+                       columns={"order_id": "order_id", "order_date": "order_date", "amount": "amount",
+                                "customer_ref": "customer_ref"})  # fmt: skip
+    ingested, validated, q = run(layout, cfg)
+    raw = raw_rows(ingested)
+    assert raw["order_date"].tolist() == ["45658", "2025/01/02", "31/31/2025"]
+    assert raw["customer_ref"].tolist() == ["00042", "00043", "00044"]
+    assert raw["_line"].tolist() == [2, 3, 5]
+    assert (validated.total("rows_valid"), validated.total("rows_quarantined")) == (1, 2)
+    assert q[["line", "check"]].values.tolist() == [[3, "numeric"], [5, "parseable_date"]]
+
+
+def test_same_bytes_under_another_name_load_once(layout):
+    land(layout, "a.csv", CSV.encode())
+    land(layout, "copy_of_a.csv", CSV.encode())
+    ingested, validated, _ = run(layout, contact_source())
+    assert [f.status for f in ingested.files] == ["loaded", "duplicate"]
+    assert ingested.files[1].error == "same bytes as crm/a.csv"
+    assert validated.total("rows_in") == 3
+    again = ingest_source(contact_source(), layout, DAY)
+    assert again.files == []  # settled files are not pending any more
+    assert pending_files(layout, SourcesConfig(sources=[contact_source()]), DAY) == []
+
+
+def test_renamed_required_column_fails_that_file_only(layout):
+    land(layout, "good.csv", CSV.encode())
+    land(layout, "renamed.csv", CSV.replace("ID,", "Contact Key,").encode())
+    ingested, validated, _ = run(layout, contact_source())
+    status = {f.key: (f.status, f.error) for f in ingested.files}
+    assert status["crm/good.csv"][0] == "loaded"
+    assert status["crm/renamed.csv"] == (
+        "failed",
+        "schema drift in crm/renamed.csv: required column source_record_id (header 'ID') not found; "
+        "unmapped headers: 'Contact Key' — map the new header in sources.yaml sources[crm].columns",
+    )
+    assert validated.total("rows_in") == 3
+    manifest = read_manifest(layout)
+    assert manifest.set_index("key").loc["crm/renamed.csv", "status"] == "failed"
+
+
+def test_custom_fields_are_kept_in_extra(layout):
+    land(layout, "custom.csv", "id, NAME ,VIP Level,微信号\n1,Amy,Gold,wx_amy\n".encode())
+    ingested, validated, _ = run(
+        layout, contact_source(columns={"ID": "source_record_id", "Name": "full_name"})
+    )
+    raw = raw_rows(ingested)
+    assert validated.total("rows_valid") == 1
+    assert raw["full_name"].tolist() == ["Amy"]
+    assert json.loads(raw["_extra"].iloc[0]) == {"VIP Level": "Gold", "微信号": "wx_amy"}
+    assert read_manifest(layout)["error"].iloc[0] == "unmapped headers kept in _extra: VIP Level, 微信号"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        (
+            "binary.csv",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01",
+            "binary content (NUL bytes), not a text export",
+        ),
+        ("cut.csv.gz", gzip.compress(CSV.encode() * 50)[:60], "corrupt or truncated gzip"),
+        ("empty.csv", b"", "empty file: no header row"),
+    ],
+)
+def test_unreadable_file_is_failed_with_reason_and_run_goes_on(layout, name, data, reason):
+    land(layout, name, data)
+    land(layout, "good.csv", CSV.encode())
+    ingested, validated, _ = run(layout, contact_source())
+    failed = [f for f in ingested.files if f.status == "failed"]
+    assert len(failed) == 1 and failed[0].error.startswith(reason)
+    assert "\n" not in failed[0].error
+    assert validated.total("rows_in") == 3
+
+
+def test_truncated_xlsx_fails_cleanly(layout):
+    land(layout, "broken.xlsx", b"PK\x03\x04" + b"\x00" * 40)
+    cfg = contact_source(format="xlsx", glob="crm/*.xlsx")
+    ingested, _, _ = run(layout, cfg)
+    assert ingested.files[0].status == "failed"
+    assert ingested.files[0].error.startswith("not a readable XLSX workbook")
+
+
+def test_gzip_csv_is_streamed_and_ragged_rows_quarantined(layout):
+    body = "ID,Name,Phone,Born\n" + "".join(f"{i},n{i},1{i:010d},1990-01-01\n" for i in range(5000))
+    body += '9999,"multi\nline",1,1990-01-01\n10000,too,many,fields,here\n10001,last,1,1990-01-01\n'
+    land(layout, "big.csv.gz", gzip.compress(body.encode()))
+    ingested, validated, q = run(layout, contact_source())
+    raw = raw_rows(ingested)
+    assert len(raw) == 5003
+    assert raw["_line"].iloc[-1] == 5005  # the multi-line record pushed the last row one line down
+    assert (validated.total("rows_valid"), validated.total("rows_quarantined")) == (5002, 1)
+    assert q[["line", "check", "reason", "raw_value"]].values.tolist() == [
+        [5004, "parseable_row", "expected 4 fields, found 5", "10000,too,many,fields,here"]
+    ]
+
+
+def test_dated_folders_are_ingested_by_their_partition_only(layout):
+    land(layout, "2026-02-28/a.csv", CSV.encode())
+    land(layout, f"{DAY}/b.csv", CSV.replace("007", "017").encode())
+    cfg = contact_source(glob="crm/**/*.csv")
+    ingested = ingest_source(cfg, layout, DAY)
+    assert [f.key for f in ingested.files] == [f"crm/{DAY}/b.csv"]
+    assert [f.key for f in ingest_source(cfg, layout, "2026-02-28").files] == ["crm/2026-02-28/a.csv"]
