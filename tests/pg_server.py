@@ -55,11 +55,26 @@ def running_postgres() -> Iterator[str]:
             detail = log.read_text() if log.exists() else ""
             raise RuntimeError(f"{args[0]} failed: {proc.stdout}{proc.stderr}{detail}")
 
-    run(str(bindir / "initdb"), "-D", str(data), "-U", "c360", "-A", "trust", "-E", "UTF8", "--no-sync", "--locale=C")
+    run(
+        str(bindir / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "c360",
+        "-A",
+        "trust",
+        "-E",
+        "UTF8",
+        "--no-sync",
+        "--locale=C",
+    )
     options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
     run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "-t", "60", "start")
     try:
         yield f"postgresql://c360@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"], capture_output=True)
+        subprocess.run(
+            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+from pg_server import free_port
 
 from assets.layout import DataLayout
-from pg_server import free_port
 
 # Two people: 张伟 (to be forgotten in the erasure tests) and 李娜 (must survive).
 ZHANG = {"customer_id": "C-0001", "name": "张伟", "email": "Zhang.Wei@163.com", "phone": "+86 138 1234 5678"}
@@ -28,7 +28,7 @@ MARTS = {
             "birth_date": pd.to_datetime(["1985-03-02", "1990-11-30"]).date,
             "city": ["上海", "北京"],
             "segment": ["B2C", "B2B"],
-            "comment": ["=HYPERLINK(\"http://evil\")", "@SUM(A1)"],
+            "comment": ['=HYPERLINK("http://evil")', "@SUM(A1)"],
         }
     ),
     "mart_customer_profile": pd.DataFrame(
@@ -44,14 +44,22 @@ MARTS = {
         {
             "order_id": ["O-1", "O-2", "O-3"],
             "customer_id": ["C-0001", "C-0001", "C-0002"],
-            "order_date": pd.to_datetime(["2026-01-03 10:00", "2026-02-11 12:30", "2026-02-12 09:15"], utc=True),
+            "order_date": pd.to_datetime(
+                ["2026-01-03 10:00", "2026-02-11 12:30", "2026-02-12 09:15"], utc=True
+            ),
             "amount": [199.0, 58.5, 1200.0],
         }
     ),
 }
 
 COLUMN_TAGS = {
-    "dim_customer": {"full_name": "name", "email": "email", "phone_mobile": "phone", "birth_date": "birth_date", "comment": "free_text"},
+    "dim_customer": {
+        "full_name": "name",
+        "email": "email",
+        "phone_mobile": "phone",
+        "birth_date": "birth_date",
+        "comment": "free_text",
+    },
     "mart_customer_profile": {"full_name": "name"},
     "fct_orders": {},
 }
@@ -63,7 +71,9 @@ def write_manifest(path: Path, tags: dict[str, dict[str, str]] = COLUMN_TAGS) ->
         f"model.customer360.{model}": {
             "resource_type": "model",
             "name": model,
-            "columns": {c: {"name": c, "meta": {"pii": t}, "config": {"meta": {"pii": t}}} for c, t in cols.items()},
+            "columns": {
+                c: {"name": c, "meta": {"pii": t}, "config": {"meta": {"pii": t}}} for c, t in cols.items()
+            },
         }
         for model, cols in tags.items()
     }

@@ -39,12 +39,21 @@ def test_clear_text_in_analyst_policy_rejected(tmp_path):
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda d: d["targets"][0].update(policy="nope"), r"targets.analyst_parquet.policy: 'nope' is not defined"),
+        (
+            lambda d: d["targets"][0].update(policy="nope"),
+            r"targets.analyst_parquet.policy: 'nope' is not defined",
+        ),
         (lambda d: d["targets"][0].update(kind="ftp"), r"key 'targets.0'.*'ftp'"),
-        (lambda d: d["policies"]["analyst"].update(email="clear"), r"key 'policies.analyst.email'.*got 'clear'"),
+        (
+            lambda d: d["policies"]["analyst"].update(email="clear"),
+            r"key 'policies.analyst.email'.*got 'clear'",
+        ),
         (lambda d: d["policies"]["analyst"].update(iris_scan="dropped"), r"policies.analyst.iris_scan"),
         (lambda d: d["targets"][1].pop("bucket"), r"key 'targets.1.s3.bucket': Field required"),
-        (lambda d: d["targets"][0].update(tables=["dim customer; drop"]), r"targets.0.parquet.tables.*plain identifier"),
+        (
+            lambda d: d["targets"][0].update(tables=["dim customer; drop"]),
+            r"targets.0.parquet.tables.*plain identifier",
+        ),
         (lambda d: d["targets"][0].update(colour="red"), r"targets.0.parquet.colour.*Extra inputs"),
     ],
 )

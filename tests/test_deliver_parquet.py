@@ -24,10 +24,36 @@ def setup(tmp_path, monkeypatch):
     data = yaml.safe_load((REPO_ROOT / "config" / "delivery.yaml").read_text())
     data["dbt_manifest"] = str(write_manifest(tmp_path / "target" / "manifest.json"))
     data["targets"] = [
-        {"name": "analyst_parquet", "kind": "parquet", "path": "exports/analyst", "policy": "analyst", "tables": TABLES},
-        {"name": "pseudo", "kind": "parquet", "path": "exports/pseudo", "policy": "pseudonymised", "tables": TABLES},
-        {"name": "crm_csv", "kind": "parquet", "path": "exports/crm", "policy": "full", "format": "csv", "tables": ["dim_customer"]},
-        {"name": "crm_xlsx", "kind": "parquet", "path": "exports/xlsx", "policy": "full", "format": "xlsx", "tables": ["dim_customer"]},
+        {
+            "name": "analyst_parquet",
+            "kind": "parquet",
+            "path": "exports/analyst",
+            "policy": "analyst",
+            "tables": TABLES,
+        },
+        {
+            "name": "pseudo",
+            "kind": "parquet",
+            "path": "exports/pseudo",
+            "policy": "pseudonymised",
+            "tables": TABLES,
+        },
+        {
+            "name": "crm_csv",
+            "kind": "parquet",
+            "path": "exports/crm",
+            "policy": "full",
+            "format": "csv",
+            "tables": ["dim_customer"],
+        },
+        {
+            "name": "crm_xlsx",
+            "kind": "parquet",
+            "path": "exports/xlsx",
+            "policy": "full",
+            "format": "xlsx",
+            "tables": ["dim_customer"],
+        },
     ]
     path = tmp_path / "delivery.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
@@ -50,7 +76,11 @@ def test_analyst_delivery_masks_and_writes_manifest(setup):
     manifest = json.loads((folder / "_manifest.json").read_text())
     assert manifest["run_id"] == "run-1" and manifest["policy"] == "analyst"
     entries = {t["name"]: t for t in manifest["tables"]}
-    assert {n: e["rows"] for n, e in entries.items()} == {"dim_customer": 2, "mart_customer_profile": 2, "fct_orders": 3}
+    assert {n: e["rows"] for n, e in entries.items()} == {
+        "dim_customer": 2,
+        "mart_customer_profile": 2,
+        "fct_orders": 3,
+    }
     assert entries["dim_customer"]["sha256"] == file_sha256(folder / "dim_customer.parquet")
     assert entries["dim_customer"]["masking"]["email"] == "masked"
     assert {"name": "amount", "type": "double"} in entries["fct_orders"]["columns"]
@@ -80,7 +110,7 @@ def test_spreadsheet_exports_neutralise_formulas(setup):
     csv = pd.read_csv(layout.root / "exports" / "crm" / "run_date=2026-03-01" / "dim_customer.csv")
     xlsx = pd.read_excel(layout.root / "exports" / "xlsx" / "run_date=2026-03-01" / "dim_customer.xlsx")
     for frame in (csv, xlsx):
-        assert frame["comment"].tolist() == ["'=HYPERLINK(\"http://evil\")", "'@SUM(A1)"]
+        assert frame["comment"].tolist() == ['\'=HYPERLINK("http://evil")', "'@SUM(A1)"]
         assert frame["email"].tolist() == ["zhang.wei@163.com", "li.na@qq.com"]
     assert read_audit(layout)["event"].tolist() == ["export", "export"]
 
@@ -100,7 +130,9 @@ def test_failed_delivery_leaves_previous_intact(setup):
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     # a missing mart fails the same way, before anything is published
     build_warehouse(layout.warehouse, {"dim_customer": MARTS["dim_customer"]})
-    with pytest.raises(LookupError, match=r"tables \['mart_customer_profile', 'fct_orders'\] not in the warehouse"):
+    with pytest.raises(
+        LookupError, match=r"tables \['mart_customer_profile', 'fct_orders'\] not in the warehouse"
+    ):
         deliver_target(config, "analyst_parquet", layout, run_id="run-3", run_date="2026-03-01")
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert read_audit(layout)["event"].tolist() == ["delivery"]
@@ -109,5 +141,5 @@ def test_failed_delivery_leaves_previous_intact(setup):
 def test_model_missing_from_manifest_refused(setup, tmp_path):
     layout, config = setup
     write_manifest(config.manifest_path(), {"dim_customer": {"email": "email"}})
-    with pytest.raises(LookupError, match="no model named.*dbt parse"):
+    with pytest.raises(LookupError, match=r"no model named.*dbt parse"):
         deliver_target(config, "analyst_parquet", layout, run_id="r")

@@ -42,11 +42,20 @@ def test_postgres_delivery_types_masking_manifest(pg_setup, pg_dsn):
     layout, config, schema = pg_setup
     deliver_target(config, "bi", layout, run_id="run-1", run_date="2026-03-01")
     with psycopg.connect(pg_dsn) as conn:
-        rows = conn.execute(f"select customer_id, email, phone_mobile, full_name from {schema}.dim_customer order by 1").fetchall()
-        assert rows == [("C-0001", "z***@163.com", "138****5678", "张*"), ("C-0002", "l***@qq.com", "139****4321", "李*")]
-        order = conn.execute(f"select amount, order_date from {schema}.fct_orders where order_id = 'O-1'").fetchone()
+        rows = conn.execute(
+            f"select customer_id, email, phone_mobile, full_name from {schema}.dim_customer order by 1"
+        ).fetchall()
+        assert rows == [
+            ("C-0001", "z***@163.com", "138****5678", "张*"),
+            ("C-0002", "l***@qq.com", "139****4321", "李*"),
+        ]
+        order = conn.execute(
+            f"select amount, order_date from {schema}.fct_orders where order_id = 'O-1'"
+        ).fetchone()
         assert order == (199.0, dt.datetime(2026, 1, 3, 10, 0, tzinfo=dt.UTC))
-        interests = conn.execute(f"select interests from {schema}.mart_customer_profile order by customer_id").fetchall()
+        interests = conn.execute(
+            f"select interests from {schema}.mart_customer_profile order by customer_id"
+        ).fetchall()
         assert interests == [(["tea", "golf"],), (["travel"],)]  # lists land as jsonb
         types = dict(conn.execute(
             "select column_name, data_type from information_schema.columns where table_schema = %s and table_name = 'fct_orders'",
@@ -55,9 +64,14 @@ def test_postgres_delivery_types_masking_manifest(pg_setup, pg_dsn):
         assert types == {"order_id": "text", "customer_id": "text", "amount": "double precision",
                          "order_date": "timestamp with time zone"}  # fmt: skip
         manifest = conn.execute(f"select manifest from {schema}.{DELIVERIES}").fetchone()[0]
-        assert {t["name"]: t["rows"] for t in manifest["tables"]} == {"dim_customer": 2, "mart_customer_profile": 2, "fct_orders": 3}
+        assert {t["name"]: t["rows"] for t in manifest["tables"]} == {
+            "dim_customer": 2,
+            "mart_customer_profile": 2,
+            "fct_orders": 3,
+        }
         leftovers = conn.execute(
-            "select count(*) from information_schema.tables where table_schema = %s and table_name like '\\_stg\\_%%'", [schema]
+            "select count(*) from information_schema.tables where table_schema = %s and table_name like '\\_stg\\_%%'",
+            [schema],
         ).fetchone()[0]
         assert leftovers == 0
 
@@ -83,7 +97,8 @@ def test_redelivery_swaps_atomically_and_failure_keeps_old_table(pg_setup, pg_ds
     with psycopg.connect(pg_dsn) as conn:
         assert conn.execute(f"select count(*) from {schema}.fct_orders").fetchone()[0] == 2
         staging = conn.execute(
-            "select count(*) from information_schema.tables where table_schema = %s and table_name like '\\_stg%%'", [schema]
+            "select count(*) from information_schema.tables where table_schema = %s and table_name like '\\_stg%%'",
+            [schema],
         ).fetchone()[0]
         assert staging == 0
 

@@ -5,6 +5,7 @@ import boto3
 import pandas as pd
 import pytest
 import yaml
+from boto3.exceptions import S3UploadFailedError
 from privacy_fixtures import MARTS, build_warehouse, make_layout, moto_s3, write_manifest
 
 from assets.deliver.config import load_delivery_config
@@ -26,7 +27,14 @@ def s3_setup(tmp_path, monkeypatch):
         data = yaml.safe_load((REPO_ROOT / "config" / "delivery.yaml").read_text())
         data["dbt_manifest"] = str(write_manifest(tmp_path / "manifest.json"))
         data["targets"] = [
-            {"name": "lake", "kind": "s3", "bucket": "c360-exports", "prefix": "marts/", "policy": "pseudonymised", "tables": TABLES}
+            {
+                "name": "lake",
+                "kind": "s3",
+                "bucket": "c360-exports",
+                "prefix": "marts/",
+                "policy": "pseudonymised",
+                "tables": TABLES,
+            }
         ]
         path = tmp_path / "delivery.yaml"
         path.write_text(yaml.safe_dump(data))
@@ -58,14 +66,18 @@ def test_failed_s3_delivery_leaves_previous_intact(s3_setup, monkeypatch):
     layout, config, client = s3_setup
     deliver_target(config, "lake", layout, run_id="run-1", run_date="2026-03-01")
     before = _objects(client)
-    build_warehouse(layout.warehouse, {"dim_customer": MARTS["dim_customer"].iloc[:1], "fct_orders": MARTS["fct_orders"]})
+    build_warehouse(
+        layout.warehouse, {"dim_customer": MARTS["dim_customer"].iloc[:1], "fct_orders": MARTS["fct_orders"]}
+    )
     monkeypatch.delenv("C360_HMAC_KEY")  # the pseudonymised policy cannot run without its key
     with pytest.raises(RuntimeError, match="C360_HMAC_KEY is not set"):
         deliver_target(config, "lake", layout, run_id="run-2", run_date="2026-03-01")
     assert _objects(client) == before
     # the bucket disappears mid-way (wrong credentials, a lifecycle rule...): the upload fails, nothing is half-written
     monkeypatch.setenv("C360_HMAC_KEY", "test-hmac-key")
-    bad = config.model_copy(update={"targets": [config.targets[0].model_copy(update={"bucket": "no-such-bucket"})]})
-    with pytest.raises(Exception, match="NoSuchBucket|does not exist"):
+    bad = config.model_copy(
+        update={"targets": [config.targets[0].model_copy(update={"bucket": "no-such-bucket"})]}
+    )
+    with pytest.raises(S3UploadFailedError, match="NoSuchBucket"):
         deliver_target(bad, "lake", layout, run_id="run-3", run_date="2026-03-01")
     assert _objects(client) == before

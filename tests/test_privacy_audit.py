@@ -12,7 +12,9 @@ def test_events_are_appended_and_queryable(tmp_path, monkeypatch):
     layout = make_layout(tmp_path)
     assert read_audit(layout).empty
     record_event(layout, "run", "nightly", run_id="r1", details={"status": "success"})
-    record_event(layout, "delivery", "analyst_parquet", rows=42, run_id="r1", details={"tables": {"dim_customer": 42}})
+    record_event(
+        layout, "delivery", "analyst_parquet", rows=42, run_id="r1", details={"tables": {"dim_customer": 42}}
+    )
     frame = read_audit(layout)
     assert frame["event"].tolist() == ["run", "delivery"]
     assert frame["actor"].unique().tolist() == ["nightly-schedule"]
@@ -29,7 +31,11 @@ def test_secrets_never_written(tmp_path):
         layout,
         "delivery",
         "postgres_bi",
-        details={"dsn": "postgresql://bi:s3cr3t@db:5432/x", "note": "postgresql://bi:hunter2@db/x", "aws_secret_access_key": "abc"},
+        details={
+            "dsn": "postgresql://bi:s3cr3t@db:5432/x",
+            "note": "postgresql://bi:hunter2@db/x",
+            "aws_secret_access_key": "abc",
+        },
     )
     text = audit_path(layout).read_text()
     assert "s3cr3t" not in text and "hunter2" not in text and "abc" not in text

@@ -75,5 +75,8 @@ def test_encrypted_write_refuses_insecure_fallback(tmp_path, monkeypatch):
             con.execute(f"create table {catalog}.t as select 1 as a")
         assert b"\x00" in (tmp_path / "w.duckdb").read_bytes()
     else:
-        with pytest.raises(EncryptionUnavailable, match="INSTALL httpfs"), connect_warehouse(tmp_path / "w.duckdb", read_only=False):
+        with (
+            pytest.raises(EncryptionUnavailable, match="INSTALL httpfs"),
+            connect_warehouse(tmp_path / "w.duckdb", read_only=False),
+        ):
             pass

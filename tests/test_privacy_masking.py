@@ -15,7 +15,12 @@ from assets.privacy.masking import (
 
 @pytest.mark.parametrize(
     ("raw", "masked"),
-    [("13812345678", "138****5678"), ("+86 138-1234-5678", "138****5678"), ("021-6123-4567", "021****4567"), ("12345", "*****")],
+    [
+        ("13812345678", "138****5678"),
+        ("+86 138-1234-5678", "138****5678"),
+        ("021-6123-4567", "021****4567"),
+        ("12345", "*****"),
+    ],
 )
 def test_mask_phone(raw, masked):
     assert mask_phone(raw) == masked
@@ -77,7 +82,7 @@ def test_formulas_neutralised(cell):
 
 
 def test_neutralise_leaves_numbers_and_plain_text():
-    frame = pd.DataFrame({"n": [-1.5, 2.0], "s": ["=HYPERLINK(\"x\")", "张伟"]})
+    frame = pd.DataFrame({"n": [-1.5, 2.0], "s": ['=HYPERLINK("x")', "张伟"]})
     out = neutralise_formulas(frame)
     assert out["n"].tolist() == [-1.5, 2.0]
-    assert out["s"].tolist() == ["'=HYPERLINK(\"x\")", "张伟"]
+    assert out["s"].tolist() == ['\'=HYPERLINK("x")', "张伟"]

@@ -6,7 +6,6 @@ person back, and write an audit entry.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from assets.entities import Pii
 from assets.layout import DataLayout
 from assets.privacy.audit import current_actor, record_event
 from assets.privacy.encryption import connect_warehouse, read_parquet, write_parquet
-from assets.privacy.identifiers import digest, hash_scheme, hmac_key, normalise_series
+from assets.privacy.identifiers import canonical_identifier, digest, hash_scheme, hmac_key
 from assets.privacy.matching import (
     CUSTOMER_ID,
     EMAIL,
@@ -30,13 +29,11 @@ from assets.privacy.matching import (
 )
 from assets.privacy.rewrite import data_files, erase_from_file
 from assets.privacy.tombstones import add_tombstones, tombstone_matcher
-from linkage.standardise import is_junk
 
 REQUEST_COLUMNS = [
     "request_id", "requested_at", "requested_by", "email_hash", "phone_hash", "customer_id_hash",
     "scheme", "status", "applied_at",
 ]  # fmt: skip
-_EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # Parquet layers Python owns, in the order they are cleaned. Quarantine comes last: its rows are found by
 # the (file, line) of the raw rows erased before it.
@@ -66,15 +63,15 @@ def read_requests(layout: DataLayout) -> pd.DataFrame:
 
 
 def _identifier_hash(value: str, tag: Pii, key: bytes | None) -> str:
-    text = value.strip()
-    bad = is_junk(text) or (tag == Pii.EMAIL and not _EMAIL_SHAPE.match(text))
-    bad = bad or (tag == Pii.PHONE and len(re.sub(r"\D", "", text)) < 7)
-    if bad:
+    """Digest of a requested email/phone; refuses what linkage sees as malformed or a placeholder
+    (test@test.com, 13800000000), which would erase every row carrying that placeholder."""
+    canonical = canonical_identifier(value.strip(), tag)
+    if canonical is None:
         raise ValueError(
-            f"{tag.value} {value!r} is not a usable identifier (placeholder or malformed); fix: give the real one"
+            f"{tag.value} {value!r} is not a usable identifier (malformed or a placeholder); fix: give the "
+            "person's real one, or use --customer-id"
         )
-    norm = normalise_series(pd.Series([text]), tag).iloc[0]
-    return digest(norm, key)
+    return digest(canonical, key)
 
 
 def record_erasure_request(
@@ -225,6 +222,7 @@ def apply_erasures(layout: DataLayout, delivery_config=None, run_id: str | None 
         ",".join(report.requests),
         {CUSTOMER_ID: set(matcher.hashes[CUSTOMER_ID]), SOURCE_RECORD: set(matcher.hashes[SOURCE_RECORD])},
     )
+    requests["applied_at"] = pd.to_datetime(requests["applied_at"], utc=True)
     requests.loc[pending.index, "status"] = "applied"
     requests.loc[pending.index, "applied_at"] = datetime.now(UTC)
     write_parquet(requests, requests_path(layout))

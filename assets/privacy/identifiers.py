@@ -74,7 +74,7 @@ def normalise_series(values: pd.Series, tag: Pii) -> pd.Series:
     return out.where(out.notna(), None)
 
 
-def is_canonical(value: str, tag: Pii) -> str | None:
+def canonical_identifier(value: str, tag: Pii) -> str | None:
     """The linkage-canonical form of one email/phone, None when linkage sees it as malformed or a placeholder."""
     series = normalise_email if tag == Pii.EMAIL else normalise_phone
     out = series(pd.Series([value], dtype="string")).iloc[0]

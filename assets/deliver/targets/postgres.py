@@ -107,7 +107,11 @@ class PostgresPublisher:
             for table in staged:
                 staging = f"_stg_{table.name}_{manifest['run_id'][:12]}"
                 with conn.transaction(), conn.cursor() as cur:
-                    cur.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(f"{self.target.lock_timeout_seconds}s")))
+                    cur.execute(
+                        sql.SQL("SET LOCAL lock_timeout = {}").format(
+                            sql.Literal(f"{self.target.lock_timeout_seconds}s")
+                        )
+                    )
                     self._load(cur, table, staging)
                     cur.execute(
                         sql.SQL("DROP TABLE IF EXISTS {}.{}").format(

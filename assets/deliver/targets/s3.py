@@ -6,11 +6,13 @@ Credentials and endpoint come from boto3's environment (AWS_ACCESS_KEY_ID, …, 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 
 import boto3
+from botocore.exceptions import ClientError
 
 from assets.deliver.config import S3Target
 from assets.deliver.staging import StagedTable, note_erasure
@@ -44,7 +46,8 @@ class S3Publisher:
                 )
         finally:
             for _, tmp_key in staging:
-                self.client.delete_object(Bucket=self.bucket, Key=tmp_key)
+                with contextlib.suppress(ClientError):  # best effort: never hide the error that got us here
+                    self.client.delete_object(Bucket=self.bucket, Key=tmp_key)
         key = self._key(folder, MANIFEST)
         self.client.put_object(
             Bucket=self.bucket,

@@ -1,0 +1,266 @@
+"""End to end: a person asks to be forgotten; the next run removes them from every layer, the warehouse and
+every delivered target, and a re-delivered old export does not bring them back."""
+
+import io
+
+import boto3
+import duckdb
+import pandas as pd
+import psycopg
+import pytest
+import yaml
+from pg_server import running_postgres
+from privacy_fixtures import MARTS, build_warehouse, make_layout, moto_s3, write_manifest
+
+from assets.deliver.config import load_delivery_config
+from assets.deliver.run import deliver_target
+from assets.ingest.config import SourceConfig
+from assets.ingest.ingest import ingest_source
+from assets.layout import REPO_ROOT
+from assets.privacy.audit import read_audit
+from assets.privacy.erasure import apply_erasures, read_requests, record_erasure_request
+from assets.privacy.tombstones import drop_erased, read_tombstones
+from assets.validate.validate import validate_partition
+
+pytestmark = pytest.mark.services
+
+CRM = SourceConfig(
+    name="crm",
+    entity="contact",
+    glob="crm/**/*.csv",
+    columns={
+        "客户编号": "source_record_id",
+        "姓名": "full_name",
+        "邮箱": "email",
+        "手机": "phone_mobile",
+        "生日": "birth_date",
+    },
+    primary_key=["source_record_id"],
+)
+EXPORT = (
+    "客户编号,姓名,邮箱,手机,生日\n"
+    "CRM-1,张伟,Zhang.Wei@163.com,138 1234 5678,1985-03-02\n"
+    "CRM-2,李娜,li.na@qq.com,139-8765-4321,1990-11-30\n"
+    "CRM-3,张伟,zhang.wei@163.com,,1985-13-45\n"  # same person, a bad date: quarantined
+)
+# What identifies 张伟 anywhere (clear text, E.164, ids) and what must survive (李娜).
+GONE = ("zhang", "13812345678", "C-0001", "CRM-1", "CRM-3", "M-77", "张伟", "张*")
+KEPT = ("C-0002", "CRM-2")
+
+
+def _text(frame: pd.DataFrame) -> str:
+    return frame.astype(str).to_csv(index=False).lower()
+
+
+def _lake_text(layout) -> dict[str, str]:
+    """Every Parquet file of the data directory, as text."""
+    return {
+        str(p.relative_to(layout.root)): _text(pd.read_parquet(p))
+        for p in layout.root.rglob("*.parquet")
+        if "erasure" not in p.parts
+    }
+
+
+def _warehouse_text(layout) -> dict[str, str]:
+    con = duckdb.connect(str(layout.warehouse), read_only=True)
+    try:
+        tables = con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+        return {f"{s}.{t}": _text(con.execute(f'select * from "{s}"."{t}"').df()) for s, t in tables}
+    finally:
+        con.close()
+
+
+def _s3_text() -> dict[str, str]:
+    client = boto3.client("s3")
+    out = {}
+    for obj in client.list_objects_v2(Bucket="lake").get("Contents", []):
+        body = client.get_object(Bucket="lake", Key=obj["Key"])["Body"].read()
+        out[obj["Key"]] = (
+            _text(pd.read_parquet(io.BytesIO(body)))
+            if obj["Key"].endswith(".parquet")
+            else body.decode().lower()
+        )
+    return out
+
+
+def _pg_text(dsn: str) -> dict[str, str]:
+    with psycopg.connect(dsn) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "select table_name from information_schema.tables where table_schema = 'bi'"
+            )
+        ]
+        return {
+            t: _text(pd.DataFrame(conn.execute(f'select * from bi."{t}"').fetchall()))
+            for t in tables
+            if t != "_c360_deliveries"
+        }
+
+
+def _assert_forgotten(places: dict[str, str], kept: bool = True):
+    assert places, "nothing to check"
+    for place, text in places.items():
+        for token in GONE:
+            assert token.lower() not in text, f"{token} still in {place}"
+    if kept:
+        assert any(token.lower() in text for text in places.values() for token in KEPT)
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch):
+    """A customer file after one nightly run: layers, linkage, warehouse, and three delivered targets."""
+    monkeypatch.setenv("C360_HMAC_KEY", "test-hmac-key")
+    monkeypatch.setenv("C360_ACTOR", "dpo@example.org")
+    monkeypatch.delenv("C360_ENCRYPTION_KEY", raising=False)
+    layout = make_layout(tmp_path / "data")
+    landing = tmp_path / "data" / "landing" / "crm" / "2026-03-01"
+    landing.mkdir(parents=True)
+    (landing / "contacts.csv").write_text(EXPORT, encoding="utf-8")
+    assert ingest_source(CRM, layout, "2026-03-01").count("loaded") == 1
+    validation = validate_partition(CRM, layout, "2026-03-01")
+    assert validation.total("rows_quarantined") == 1
+    orders = pd.DataFrame(
+        {"order_id": ["O-1", "O-3"], "customer_ref": ["M-77", "M-78"], "full_name": ["张伟", "李娜"], "amount": ["199", "1200"],
+         "_source": "shop", "_file": "shop/orders.xlsx", "_line": [2, 3]}
+    )  # fmt: skip
+    for folder in (layout.raw("shop", "2026-03-01"), layout.bronze("shop", "2026-03-01")):
+        folder.mkdir(parents=True)
+        orders.to_parquet(folder / "0123456789abcdef.parquet")
+    silver = layout.silver("person", "2026-03-01")
+    silver.parent.mkdir(parents=True)
+    pd.DataFrame(
+        {"source": ["crm", "crm", "shop", "shop"], "source_record_id": ["CRM-1", "CRM-2", "M-77", "M-78"],
+         "full_name": ["张伟", "李娜", "张伟", "李娜"],
+         "emails": [["zhang.wei@163.com"], ["li.na@qq.com"], [], []], "phones": [["+8613812345678"], [], [], []]}
+    ).to_parquet(silver)  # fmt: skip
+    layout.linkage_dir.mkdir(parents=True)
+    pd.DataFrame(
+        {"source": ["crm", "shop", "crm", "shop"], "source_record_id": ["CRM-1", "M-77", "CRM-2", "M-78"],
+         "customer_id": ["C-0001", "C-0001", "C-0002", "C-0002"], "cluster_size": [2, 2, 2, 2]}
+    ).to_parquet(layout.linkage_dir / "customer_xref.parquet")  # fmt: skip
+    pd.DataFrame(
+        {"source_l": ["crm", "crm"], "id_l": ["CRM-1", "CRM-2"], "source_r": ["shop", "shop"], "id_r": ["M-77", "M-78"],
+         "match_probability": [0.99, 0.98]}
+    ).to_parquet(layout.linkage_dir / "match_pairs.parquet")  # fmt: skip
+    build_warehouse(layout.warehouse)
+
+    s3 = moto_s3(monkeypatch)
+    s3.__enter__()
+    boto3.client("s3").create_bucket(Bucket="lake")
+    pg = running_postgres()
+    dsn = pg.__enter__()
+    monkeypatch.setenv("C360_PG_DSN", dsn)
+    data = yaml.safe_load((REPO_ROOT / "config" / "delivery.yaml").read_text())
+    data["dbt_manifest"] = str(write_manifest(tmp_path / "manifest.json"))
+    tables = list(MARTS)
+    data["targets"] = [
+        {
+            "name": "analyst",
+            "kind": "parquet",
+            "path": "exports/analyst",
+            "policy": "analyst",
+            "tables": tables,
+        },
+        {"name": "lake", "kind": "s3", "bucket": "lake", "policy": "pseudonymised", "tables": tables},
+        {"name": "bi", "kind": "postgres", "schema": "bi", "policy": "full", "tables": tables},
+    ]
+    path = tmp_path / "delivery.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    config = load_delivery_config(path)
+    for target in config.targets:
+        deliver_target(config, target.name, layout, run_id="night-1", run_date="2026-03-01")
+    try:
+        yield layout, config, dsn
+    finally:
+        pg.__exit__(None, None, None)
+        s3.__exit__(None, None, None)
+
+
+def test_erased_everywhere_and_never_resurrected(world):
+    layout, config, dsn = world
+    # the person is there before
+    assert any("zhang" in t for t in _lake_text(layout).values())
+    assert any("c-0001" in t for t in _s3_text().values()) and any(
+        "张伟" in t for t in _pg_text(dsn).values()
+    )
+
+    request_id = record_erasure_request(layout, email=" ZHANG.WEI@163.COM ")
+    stored = read_requests(layout).to_csv() + read_tombstones(layout).to_csv()
+    assert "zhang" not in stored.lower() and "163" not in stored  # only digests are kept
+
+    report = apply_erasures(layout, config, run_id="night-2")
+    assert report.requests == [request_id]
+    assert report.removed["raw"] == 3 and report.removed["bronze"] == 2 and report.removed["quarantine"] == 1
+    assert report.removed["silver"] == 2 and report.removed["linkage"] == 3
+    assert (
+        report.removed["warehouse.main.dim_customer"] == 1
+        and report.removed["warehouse.main.fct_orders"] == 2
+    )
+    assert report.removed["warehouse.snapshots.dim_customer_snapshot"] == 1
+    assert (
+        report.removed["delivery.analyst"] == 4
+        and report.removed["delivery.lake"] == 4
+        and report.removed["delivery.bi"] == 4
+    )
+
+    _assert_forgotten(_lake_text(layout))
+    _assert_forgotten(_warehouse_text(layout))
+    _assert_forgotten(_s3_text())
+    _assert_forgotten(_pg_text(dsn))
+    assert read_requests(layout)["status"].tolist() == ["applied"]
+
+    # the CRM re-sends last month's export (re-formatted, one row with a new e-mail): nothing comes back
+    resent = layout.root / "landing" / "crm" / "2026-03-02"
+    resent.mkdir(parents=True)
+    (resent / "contacts_resent.csv").write_text(
+        EXPORT.replace("138 1234 5678", "+86-138-1234-5678").replace(
+            "CRM-3,张伟,zhang.wei@163.com", "CRM-3,张伟,zw.new@126.com"
+        )
+        + "CRM-4,王芳,wang.fang@sina.com,13712345678,1970-01-01\n",
+        encoding="utf-8",
+    )
+    result = ingest_source(CRM, layout, "2026-03-02")
+    assert result.rows_erased == 2
+    raw = pd.concat(pd.read_parquet(p) for p in layout.raw("crm", "2026-03-02").glob("*.parquet"))
+    assert sorted(raw["source_record_id"]) == ["CRM-2", "CRM-4"]
+
+    # nothing changes on a second pass; the audit log tells who did what, without identifiers
+    assert apply_erasures(layout, config).total == 0
+    audit = read_audit(layout)
+    assert audit["event"].tolist() == ["delivery"] * 3 + ["erasure_request", "erasure"]
+    assert audit.loc[audit["event"] == "erasure", "rows"].item() == report.total
+    assert set(audit["actor"]) == {"dpo@example.org"}
+    assert "zhang" not in audit.to_csv().lower()
+
+
+def test_drop_erased_by_phone_and_customer_id(tmp_path, monkeypatch):
+    monkeypatch.delenv("C360_HMAC_KEY", raising=False)  # plain SHA-256 without a key
+    layout = make_layout(tmp_path)
+    frame = pd.DataFrame(
+        {"source_record_id": ["A", "B", "C"], "phone_mobile": ["13812345678", "139 8765 4321", None],
+         "email": [None, None, "x@qq.com"]}
+    )  # fmt: skip
+    assert drop_erased(frame, "contact", layout) == (frame, 0)
+    record_erasure_request(layout, phone="+86 138-1234-5678")
+    kept, dropped = drop_erased(frame, "contact", layout)
+    assert dropped == 1 and kept["source_record_id"].tolist() == ["B", "C"]
+    # a key set later cannot match the old tombstones: refuse loudly rather than let people back in
+    monkeypatch.setenv("C360_HMAC_KEY", "new")
+    with pytest.raises(RuntimeError, match="fix: set C360_HMAC_KEY"):
+        drop_erased(frame, "contact", layout)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "needs --email"),
+        ({"email": "test@test.com"}, "placeholder"),
+        ({"phone": "12"}, "not a usable"),
+        ({"email": "n/a"}, "placeholder"),
+        ({"phone": "13800000000"}, "placeholder"),
+    ],
+)
+def test_bad_requests_rejected(tmp_path, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        record_erasure_request(make_layout(tmp_path), **kwargs)
