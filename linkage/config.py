@@ -1,0 +1,159 @@
+"""The matching configuration: YAML validated by pydantic; errors name the file, the key and the fix."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from assets.layout import REPO_ROOT
+
+DEFAULT_PATH = REPO_ROOT / "config" / "linkage.yaml"
+
+# Columns of the prepared record table (linkage/prepare.py) that rules and comparisons may use.
+LIST_COLUMNS = frozenset({"emails", "phones", "name_keys", "family_keys", "given_keys", "address_words"})
+SCALAR_COLUMNS = frozenset(
+    {
+        "source", "full_name", "family_name", "given_name", "family_key", "given_key", "name_key",
+        "birth_date", "birth_year", "birth_month_day", "gender", "country", "province_key", "city_key",
+        "address_norm", "postcode", "company", "title", "wechat_id",
+    }
+)  # fmt: skip
+COLUMNS = LIST_COLUMNS | SCALAR_COLUMNS
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BlockingRule(_Strict):
+    name: str
+    columns: list[str] = Field(min_length=1, description="record columns whose values must be equal")
+    max_block_size: int | None = Field(
+        None, ge=2, description="overrides blocking.max_block_size for this rule"
+    )
+
+    @model_validator(mode="after")
+    def _columns(self) -> BlockingRule:
+        unknown = [c for c in self.columns if c not in COLUMNS]
+        if unknown:
+            raise ValueError(f"unknown column(s) {unknown}; use some of {sorted(COLUMNS)}")
+        if sum(c in LIST_COLUMNS for c in self.columns) > 1:
+            raise ValueError("at most one list column (emails, phones, name_keys…) per rule")
+        return self
+
+
+class Blocking(_Strict):
+    max_block_size: int = Field(
+        1000, ge=2, description="keys shared by more records are skipped (and reported)"
+    )
+    rules: list[BlockingRule] = Field(min_length=1)
+
+
+class Comparison(_Strict):
+    name: str
+    kind: Literal["name", "fuzzy", "date", "overlap", "exact"]
+    column: str
+    metric: Literal["jaro_winkler", "levenshtein", "damerau_levenshtein", "jaccard"] = "jaro_winkler"
+    levels: list[float] = Field(
+        default_factory=list, description="thresholds of the graded levels, strictest first"
+    )
+    term_frequency: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> Comparison:
+        if self.kind == "name" and self.column not in ("family", "given"):
+            raise ValueError("a 'name' comparison's column is 'family' or 'given'")
+        if self.kind == "overlap" and self.column not in LIST_COLUMNS:
+            raise ValueError(f"an 'overlap' comparison needs a list column: one of {sorted(LIST_COLUMNS)}")
+        if self.kind in ("fuzzy", "date", "exact") and self.column not in SCALAR_COLUMNS:
+            raise ValueError(f"unknown column {self.column!r}; use one of {sorted(SCALAR_COLUMNS)}")
+        return self
+
+    @property
+    def n_levels(self) -> int:
+        """Non-null levels: 0 = disagree … top = exact."""
+        extra = {"name": len(self.levels), "fuzzy": len(self.levels), "date": 1}.get(self.kind, 0)
+        return 2 + extra
+
+    @property
+    def uses(self) -> set[str]:
+        if self.kind == "name":
+            other = "given" if self.column == "family" else "family"
+            return {f"{self.column}_name", f"{self.column}_key", f"{self.column}_keys", "name_keys", "name_key",
+                    "full_name", f"{other}_key"}  # fmt: skip
+        if self.column == "birth_date":
+            return {"birth_date", "birth_year", "birth_month_day"}
+        if self.column == "address_norm":
+            return {"address_norm", "address_words"}
+        return {self.column}
+
+
+class Scoring(_Strict):
+    method: Literal["em", "supervised"] = "em"
+    u_sample_pairs: int = Field(300_000, ge=1000)
+    em_iterations: int = Field(40, ge=1)
+    seed: int = 42
+    tf_minimum: float = Field(1e-6, gt=0, description="floor of a value's frequency in the TF adjustment")
+
+
+class Thresholds(_Strict):
+    match: float = Field(0.8, gt=0, lt=1, description="match probability at or above which pairs are merged")
+    review: float = Field(
+        0.3, gt=0, lt=1, description="pairs between this and `match` go to the review queue"
+    )
+
+    @model_validator(mode="after")
+    def _order(self) -> Thresholds:
+        if self.review > self.match:
+            raise ValueError("thresholds.review must not exceed thresholds.match")
+        return self
+
+
+class Clustering(_Strict):
+    min_average_weight: float = Field(
+        0.0, description="refuse to merge two groups whose average pair match weight (bits) is below this"
+    )
+
+
+class LinkageConfig(_Strict):
+    link_type: Literal["dedupe_and_link", "link_only"] = "dedupe_and_link"
+    blocking: Blocking
+    comparisons: list[Comparison] = Field(min_length=1)
+    scoring: Scoring = Scoring()
+    thresholds: Thresholds = Thresholds()
+    clustering: Clustering = Clustering()
+    keep_non_match_pairs: bool = False
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> LinkageConfig:
+        names = [c.name for c in self.comparisons]
+        if len(set(names)) != len(names):
+            raise ValueError(f"comparison names must be unique: {names}")
+        return self
+
+
+class LinkageConfigError(ValueError):
+    pass
+
+
+def load_linkage_config(path: Path | None = None) -> LinkageConfig:
+    """Read linkage.yaml: `path`, else $C360_CONFIG_DIR/linkage.yaml, else the repo's defaults."""
+    if path is None:
+        env = os.environ.get("C360_CONFIG_DIR")
+        candidate = Path(env) / "linkage.yaml" if env else None
+        path = candidate if candidate and candidate.exists() else DEFAULT_PATH
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise LinkageConfigError(f"{path}: cannot read the linkage configuration: {exc}") from exc
+    try:
+        return LinkageConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"key {'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}" for e in exc.errors()
+        )
+        raise LinkageConfigError(f"{path}: {problems}. Fix these keys (see config/linkage.yaml).") from exc

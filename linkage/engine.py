@@ -1,0 +1,250 @@
+"""link(): person records → candidate pairs → comparison levels → scores → clusters → customer ids.
+
+State lives in DuckDB tables (rec, pairs, cmp) so the set-based steps can move to another SQL engine.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from linkage.blocking import block
+from linkage.cluster import guarded_clusters
+from linkage.compare import compare
+from linkage.config import LIST_COLUMNS, LinkageConfig
+from linkage.identity import assign_customer_ids
+from linkage.prepare import prepare_records, term_frequencies
+from linkage.score import (
+    Parameters,
+    estimate_m,
+    estimate_prior,
+    estimate_u,
+    fit_supervised,
+    total_pairs,
+    weights_by_comparison,
+)
+
+XREF_COLUMNS = ["source", "source_record_id", "customer_id", "cluster_size", "match_probability", "linked_at"]
+
+
+@dataclass
+class LinkageResult:
+    xref: pd.DataFrame
+    pairs: pd.DataFrame
+    review: pd.DataFrame
+    history: pd.DataFrame
+    summary: dict
+    parameters: Parameters | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _tf_column(rec: pd.DataFrame, column: str) -> pd.Series:
+    return rec[column].map(term_frequencies(rec[column])).astype("float64")
+
+
+def _load(con: duckdb.DuckDBPyConnection, rec: pd.DataFrame, config: LinkageConfig) -> None:
+    frame = rec.copy()
+    for c in config.comparisons:
+        if c.term_frequency and c.kind != "overlap":
+            column = f"{c.column}_key" if c.kind == "name" else c.column
+            frame[f"tf_{c.name}"] = _tf_column(frame, column)
+    fields = []
+    for name, dtype in frame.dtypes.items():
+        if name in LIST_COLUMNS:
+            fields.append(pa.field(name, pa.list_(pa.string())))
+        elif name == "rid":
+            fields.append(pa.field(name, pa.int64()))
+        elif str(dtype).startswith(("float", "Float")):
+            fields.append(pa.field(name, pa.float64()))
+        elif name == "loaded_at":
+            continue
+        else:
+            fields.append(pa.field(name, pa.string()))
+    columns = {}
+    for f in fields:
+        values = frame[f.name]
+        if pa.types.is_string(f.type):
+            values = values.astype("string").astype(object).where(values.notna(), None)
+        columns[f.name] = pa.array(values.tolist(), type=f.type)
+    con.register("rec_arrow", pa.table(columns))
+    con.execute("CREATE OR REPLACE TEMP TABLE rec AS SELECT * FROM rec_arrow")
+    con.unregister("rec_arrow")
+
+
+def _labels_for_pairs(rec: pd.DataFrame, cmp: pd.DataFrame, labels: pd.DataFrame) -> np.ndarray:
+    """1 where both records of a candidate pair carry the same ground-truth entity, 0 where they differ."""
+    key = rec["source"] + "\x1f" + rec["source_record_id"]
+    lab_key = labels["source"].astype(str) + "\x1f" + labels["source_record_id"].astype(str)
+    entity = key.map(
+        pd.Series(labels["entity_id"].astype(str).to_numpy(), index=lab_key.to_numpy())
+    ).to_numpy()
+    left, right = entity[cmp["l"].to_numpy()], entity[cmp["r"].to_numpy()]
+    known = pd.notna(left) & pd.notna(right)
+    return np.where(known, (left == right).astype(float), np.nan)
+
+
+def link(
+    persons: pd.DataFrame,
+    config: LinkageConfig,
+    previous_xref: pd.DataFrame | None = None,
+    run_id: str = "",
+    training_labels: pd.DataFrame | None = None,
+) -> LinkageResult:
+    """Link person records (docs/CONTRACTS.md) into customers.
+
+    `previous_xref`: the last run's customer_xref, so existing customers keep their ids.
+    `training_labels` (source, source_record_id, entity_id): ground truth for `scoring.method: supervised`.
+    """
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
+    rec = prepare_records(persons)
+    lap("prepare")
+    con = duckdb.connect()
+    try:
+        _load(con, rec, config)
+        stats = block(con, config)
+        lap("blocking")
+        u = estimate_u(con, config, rec)
+        lap("u_sampling")
+        compare(con, config, "pairs", "cmp")
+        cmp = con.execute("SELECT * FROM cmp").df()
+        lap("compare")
+    finally:
+        con.close()
+
+    n_total = total_pairs(rec.groupby("source").size(), config.link_type == "link_only")
+    gamma_cols = [f"g_{c.name}" for c in config.comparisons]
+    if config.scoring.method == "supervised":
+        if training_labels is None:
+            raise ValueError(
+                "scoring.method is 'supervised': pass training_labels (source, source_record_id, entity_id)"
+            )
+        labelled = _labels_for_pairs(rec, cmp, training_labels)
+        known = ~np.isnan(labelled)
+        tables, intercept = fit_supervised(cmp[known], labelled[known].astype(int), config)
+        weights = pd.DataFrame(
+            {f"weight_{c.name}": np.where(cmp[f"g_{c.name}"] >= 0, tables[c.name][cmp[f"g_{c.name}"].clip(lower=0)], 0.0)
+             for c in config.comparisons}, index=cmp.index,
+        )  # fmt: skip
+        base = intercept
+        params = None
+    else:
+        patterns = cmp.groupby([*gamma_cols, "rules"], as_index=False).size().rename(columns={"size": "n"})
+        m, sessions = estimate_m(patterns, config, u)
+        weights = weights_by_comparison(cmp, config, m, u)
+        prior = estimate_prior(weights.to_numpy().sum(axis=1), n_total)
+        base = float(np.log2(prior / (1 - prior)))
+        params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
+    lap("scoring")
+    match_weight = base + weights.to_numpy().sum(axis=1) if len(weights.columns) else np.full(len(cmp), base)
+    probability = 1.0 / (1.0 + np.exp2(-np.clip(match_weight, -1000, 1000)))
+    decision = np.where(
+        probability >= config.thresholds.match,
+        "match",
+        np.where(probability >= config.thresholds.review, "review", "non_match"),
+    )
+    left, right = cmp["l"].to_numpy(dtype=np.int64), cmp["r"].to_numpy(dtype=np.int64)
+    labels, refused = guarded_clusters(
+        len(rec), left, right, match_weight, decision == "match", config.clustering.min_average_weight
+    )
+    decision = np.where(refused, "review", decision)
+    lap("clustering")
+
+    members = rec[["source", "source_record_id"]].assign(cluster=labels)
+    customer_ids, history = assign_customer_ids(members, previous_xref, run_id, at)
+    history["run_id"] = run_id
+    lap("identity")
+
+    pairs = _pairs_table(rec, cmp, weights, match_weight, probability, decision, refused, config)
+    xref = _xref(rec, labels, customer_ids, left, right, probability, decision, at)
+    keep = pairs["decision"] != "non_match" if not config.keep_non_match_pairs else np.ones(len(pairs), bool)
+    review = pairs[pairs["decision"] == "review"].reset_index(drop=True)
+    summary = _summary(rec, stats, pairs, xref, history, params, n_total)
+    summary["timings"] = timings
+    return LinkageResult(
+        xref=xref, pairs=pairs[keep].reset_index(drop=True), review=review, history=history,
+        summary=summary, parameters=params, timings=timings,
+    )  # fmt: skip
+
+
+def _pairs_table(rec, cmp, weights, match_weight, probability, decision, refused, config) -> pd.DataFrame:
+    left, right = cmp["l"].to_numpy(), cmp["r"].to_numpy()
+    out = pd.DataFrame(
+        {
+            "source_l": rec["source"].to_numpy()[left],
+            "id_l": rec["source_record_id"].to_numpy()[left],
+            "source_r": rec["source"].to_numpy()[right],
+            "id_r": rec["source_record_id"].to_numpy()[right],
+            "match_weight": match_weight,
+            "match_probability": probability,
+            "decision": decision,
+        }
+    )
+    for c in config.comparisons:
+        out[f"gamma_{c.name}"] = cmp[f"g_{c.name}"].to_numpy()
+    for c in config.comparisons:
+        out[f"weight_{c.name}"] = weights[f"weight_{c.name}"].to_numpy()
+    names = [r.name for r in config.blocking.rules]
+    rules = cmp["rules"].to_numpy()
+    out["blocking_rules"] = [",".join(n for k, n in enumerate(names) if v >> k & 1) for v in rules.tolist()]
+    out["note"] = np.where(refused, "chaining guard: groups disagree on average", "")
+    return out.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _xref(rec, labels, customer_ids, left, right, probability, decision, at) -> pd.DataFrame:
+    best = np.full(len(rec), np.nan)
+    inside = (labels[left] == labels[right]) & (decision == "match")
+    for side in (left, right):
+        np.fmax.at(best, side[inside], probability[inside])
+    sizes = np.bincount(labels)[labels]
+    return pd.DataFrame(
+        {
+            "source": rec["source"].to_numpy(),
+            "source_record_id": rec["source_record_id"].to_numpy(),
+            "customer_id": customer_ids.to_numpy(),
+            "cluster_size": sizes.astype("int64"),
+            "match_probability": best,
+            "linked_at": at,
+        }
+    )[XREF_COLUMNS]
+
+
+def _summary(rec, stats, pairs, xref, history, params, n_total) -> dict:
+    sizes = xref.groupby("customer_id").size()
+    events = history["event"].value_counts().to_dict() if len(history) else {}
+    size_distribution = sizes.value_counts().sort_index()
+    return {
+        "records": len(rec),
+        "sources": int(rec["source"].nunique()),
+        "candidate_pairs": stats.candidate_pairs,
+        "pairs_by_rule": stats.pairs_by_rule,
+        "new_pairs_by_rule": stats.new_pairs_by_rule,
+        "skipped_block_keys": stats.skipped_keys_by_rule,
+        "matches": int((pairs["decision"] == "match").sum()),
+        "review": int((pairs["decision"] == "review").sum()),
+        "chaining_refusals": int((pairs["note"] != "").sum()),
+        "clusters": len(sizes),
+        "multi_record_clusters": int((sizes > 1).sum()),
+        "cluster_size_distribution": {int(k): int(v) for k, v in size_distribution.items()},
+        "new_customers": int(events.get("created", 0) + events.get("split", 0)),
+        "created": int(events.get("created", 0)),
+        "merged": int(events.get("merged", 0)),
+        "split": int(events.get("split", 0)),
+        "retired": int(events.get("retired", 0)),
+        "match_rate": float((xref["cluster_size"] > 1).mean()) if len(xref) else 0.0,
+        "prior": params.prior if params else None,
+        "total_pairs": n_total,
+    }

@@ -1,0 +1,78 @@
+"""Persistent customer ids: new clusters inherit old ids by overlap; merges and splits go to the history."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+HISTORY_COLUMNS = ["run_id", "customer_id", "event", "related_ids", "at"]
+
+
+def _opaque_id(anchor: str, taken: set[str]) -> str:
+    salt = 0
+    while True:
+        text = anchor if salt == 0 else f"{anchor}#{salt}"
+        candidate = "C" + hashlib.sha256(text.encode()).hexdigest()[:12].upper()
+        if candidate not in taken:
+            return candidate
+        salt += 1
+
+
+def assign_customer_ids(
+    members: pd.DataFrame, previous: pd.DataFrame | None, run_id: str, at: pd.Timestamp
+) -> tuple[pd.Series, pd.DataFrame]:
+    """`members`: source, source_record_id, cluster. Returns customer_id per row and the id history rows.
+
+    Each old id goes to the new cluster holding most of its records (ties: the cluster with the smallest
+    anchor record); clusters left without one get a new opaque id derived from their anchor record, so a
+    rerun on the same input gives the same ids.
+    """
+    key = members["source"].astype(str) + "\x1f" + members["source_record_id"].astype(str)
+    frame = pd.DataFrame({"key": key.to_numpy(), "cluster": members["cluster"].to_numpy()})
+    anchors = frame.groupby("cluster")["key"].min()
+    old_ids: set[str] = set()
+    if previous is not None and len(previous):
+        prev_key = previous["source"].astype(str) + "\x1f" + previous["source_record_id"].astype(str)
+        old = pd.Series(previous["customer_id"].astype(str).to_numpy(), index=prev_key.to_numpy())
+        old_ids = set(old.unique())
+        frame["old_id"] = frame["key"].map(old)
+    else:
+        frame["old_id"] = pd.NA
+    overlap = frame.dropna(subset=["old_id"]).groupby(["cluster", "old_id"]).size().rename("n").reset_index()
+    overlap["anchor"] = overlap["cluster"].map(anchors)
+    overlap = overlap.sort_values(["n", "old_id", "anchor"], ascending=[False, True, True])
+    assigned: dict[int, str] = {}
+    used: set[str] = set()
+    for cluster, old_id in zip(overlap["cluster"].tolist(), overlap["old_id"].tolist(), strict=True):
+        if cluster not in assigned and old_id not in used:
+            assigned[cluster] = old_id
+            used.add(old_id)
+    taken = old_ids | used
+    for cluster, anchor in anchors.sort_values().items():
+        if cluster not in assigned:
+            assigned[cluster] = _opaque_id(anchor, taken)
+            taken.add(assigned[cluster])
+    ids = frame["cluster"].map(assigned)
+
+    olds_by_cluster = overlap.groupby("cluster")["old_id"].agg(lambda s: sorted(set(s)))
+    events = []
+    for cluster, customer_id in assigned.items():
+        olds = olds_by_cluster.get(cluster, [])
+        others = [o for o in olds if o != customer_id]
+        if customer_id in used:
+            if others:
+                events.append((customer_id, "merged", others))
+        else:
+            events.append((customer_id, "split" if olds else "created", olds))
+    holders = (
+        overlap.assign(holder=overlap["cluster"].map(assigned))
+        .groupby("old_id")["holder"]
+        .agg(lambda s: sorted(set(s)))
+    )
+    for old_id in sorted(old_ids - used):
+        events.append((old_id, "retired", holders.get(old_id, [])))
+    history = pd.DataFrame(
+        [(run_id, cid, event, list(related), at) for cid, event, related in events], columns=HISTORY_COLUMNS
+    )
+    return pd.Series(ids.to_numpy(), index=members.index, name="customer_id"), history

@@ -1,0 +1,198 @@
+"""Fellegi–Sunter scoring: u from random pairs, m by EM per blocking rule, prior by EM, TF-adjusted weights.
+
+Like Splink: u (how often non-matches agree) comes from random record pairs; m (how often matches agree)
+from EM on the candidate pairs of each blocking rule, leaving out the comparisons that rule blocked on
+(those agree by construction); the prior is the share of all record pairs that match. Weights are in bits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from linkage.compare import compare
+from linkage.config import Comparison, LinkageConfig
+
+MIN_SESSION_PAIRS = 50
+
+
+@dataclass
+class Parameters:
+    m: dict[str, np.ndarray]
+    u: dict[str, np.ndarray]
+    prior: float  # probability that two random records match
+    sessions: list[dict] = field(
+        default_factory=list
+    )  # per blocking rule: pairs, estimated matches, comparisons
+
+    def level_weights(self, name: str) -> np.ndarray:
+        return np.log2(self.m[name] / self.u[name])
+
+
+def _default_m(c: Comparison) -> np.ndarray:
+    """Used when no EM session could estimate a comparison: most mass on exact."""
+    m = np.full(c.n_levels, 0.1 / max(c.n_levels - 1, 1))
+    m[-1] = 0.9
+    return m
+
+
+def total_pairs(sizes: pd.Series, link_only: bool) -> float:
+    """Number of record pairs the prior is a share of."""
+    n = float(sizes.sum())
+    if link_only:
+        return (n * n - float((sizes.astype(float) ** 2).sum())) / 2
+    return n * (n - 1) / 2
+
+
+def estimate_u(
+    con: duckdb.DuckDBPyConnection, config: LinkageConfig, rec: pd.DataFrame
+) -> dict[str, np.ndarray]:
+    """Level frequencies among random record pairs (all pairs when there are few)."""
+    n = len(rec)
+    rng = np.random.default_rng(config.scoring.seed)
+    want = config.scoring.u_sample_pairs
+    if n * (n - 1) / 2 <= want:
+        left, right = np.triu_indices(n, k=1)
+    else:
+        left, right = rng.integers(0, n, size=(2, int(want * 1.1)))
+        keep = left != right
+        left, right = np.minimum(left[keep], right[keep]), np.maximum(left[keep], right[keep])
+    if config.link_type == "link_only":
+        src = rec["source"].to_numpy()
+        keep = src[left] != src[right]
+        left, right = left[keep], right[keep]
+    sample = pd.DataFrame({"l": left[:want], "r": right[:want]})
+    con.register("u_sample_df", sample)
+    con.execute("CREATE OR REPLACE TEMP TABLE u_sample AS SELECT * FROM u_sample_df")
+    con.unregister("u_sample_df")
+    compare(con, config, "u_sample", "u_cmp", tf=False)
+    u = {}
+    for c in config.comparisons:
+        counts = dict(
+            con.execute(f"SELECT g_{c.name}, count(*) FROM u_cmp WHERE g_{c.name} >= 0 GROUP BY 1").fetchall()
+        )
+        freq = np.array([counts.get(level, 0) for level in range(c.n_levels)], dtype=float)
+        # Half a count on empty levels: a level never seen among random pairs is rare, not impossible.
+        u[c.name] = (freq + 0.5) / (freq.sum() + 0.5 * c.n_levels)
+    con.execute("DROP TABLE u_cmp; DROP TABLE u_sample")
+    return u
+
+
+def _em(gammas: np.ndarray, counts: np.ndarray, u: list[np.ndarray], m0: list[np.ndarray], iterations: int):
+    """EM for (λ, m) with u fixed; gammas: patterns × comparisons (−1 missing); counts: pairs per pattern."""
+    lam = 0.5
+    m = [x.copy() for x in m0]
+    for _ in range(iterations):
+        log_m = np.zeros(len(counts))
+        log_u = np.zeros(len(counts))
+        for j in range(gammas.shape[1]):
+            g = gammas[:, j]
+            ok = g >= 0
+            log_m[ok] += np.log(m[j][g[ok]])
+            log_u[ok] += np.log(u[j][g[ok]])
+        logit = np.log(lam) - np.log1p(-lam) + log_m - log_u
+        post = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
+        weight = post * counts
+        new_lam = float(np.clip(weight.sum() / counts.sum(), 1e-9, 1 - 1e-9))
+        for j in range(gammas.shape[1]):
+            g = gammas[:, j]
+            mass = np.bincount(g[g >= 0], weights=weight[g >= 0], minlength=len(m[j]))
+            if mass.sum() > 0:
+                m[j] = np.clip(mass / mass.sum(), 1e-6, None)
+                m[j] /= m[j].sum()
+        converged = abs(new_lam - lam) < 1e-7
+        lam = new_lam
+        if converged:
+            break
+    return lam, m, float((post * counts).sum())
+
+
+def estimate_m(
+    patterns: pd.DataFrame, config: LinkageConfig, u: dict[str, np.ndarray]
+) -> tuple[dict, list[dict]]:
+    """One EM session per blocking rule over the pairs it found, without the comparisons it blocked on."""
+    sums = {c.name: np.zeros(c.n_levels) for c in config.comparisons}
+    totals = dict.fromkeys(sums, 0.0)
+    sessions = []
+    rules = patterns["rules"].to_numpy()
+    for k, rule in enumerate(config.blocking.rules):
+        chosen = (rules & (1 << k)) != 0
+        n_pairs = int(patterns.loc[chosen, "n"].sum())
+        comps = [c for c in config.comparisons if not (c.uses & set(rule.columns))]
+        if n_pairs < MIN_SESSION_PAIRS or not comps:
+            sessions.append({"rule": rule.name, "pairs": n_pairs, "estimated": []})
+            continue
+        sub = patterns.loc[chosen, [f"g_{c.name}" for c in comps] + ["n"]]
+        sub = sub.groupby([f"g_{c.name}" for c in comps], as_index=False)["n"].sum()
+        gammas = sub[[f"g_{c.name}" for c in comps]].to_numpy(dtype=np.int64)
+        lam, m, matches = _em(
+            gammas, sub["n"].to_numpy(dtype=float), [u[c.name] for c in comps], [_default_m(c) for c in comps],
+            config.scoring.em_iterations,
+        )  # fmt: skip
+        for c, mj in zip(comps, m, strict=True):
+            sums[c.name] += mj * matches
+            totals[c.name] += matches
+        sessions.append({"rule": rule.name, "pairs": n_pairs, "match_share": round(lam, 4),
+                         "estimated": [c.name for c in comps]})  # fmt: skip
+    m = {}
+    for c in config.comparisons:
+        m[c.name] = sums[c.name] / totals[c.name] if totals[c.name] > 0 else _default_m(c)
+    return m, sessions
+
+
+def weights_by_comparison(
+    cmp: pd.DataFrame, config: LinkageConfig, m: dict[str, np.ndarray], u: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    """weight_<comparison> in bits for each pair; exact agreement on a rare value weighs more (TF)."""
+    out = {}
+    floor = config.scoring.tf_minimum
+    for c in config.comparisons:
+        g = cmp[f"g_{c.name}"].to_numpy(dtype=np.int64)
+        table = np.log2(m[c.name] / u[c.name])
+        w = np.where(g >= 0, table[np.clip(g, 0, None)], 0.0)
+        tf_col = f"tf_{c.name}"
+        if c.term_frequency and tf_col in cmp:
+            tf = cmp[tf_col].to_numpy(dtype=float, na_value=np.nan)
+            top = (g == c.n_levels - 1) & ~np.isnan(tf)
+            w[top] = np.log2(m[c.name][-1] / np.maximum(tf[top], floor))
+        out[f"weight_{c.name}"] = w
+    return pd.DataFrame(out, index=cmp.index)
+
+
+def estimate_prior(evidence: np.ndarray, n_total_pairs: float, iterations: int = 100) -> float:
+    """λ over all record pairs by EM, taking pairs outside the candidate set as non-matches."""
+    lam = max(len(evidence), 1) / max(n_total_pairs, 1.0) * 0.1
+    for _ in range(iterations):
+        logit = np.log2(lam / (1 - lam)) + evidence
+        expected = float((1.0 / (1.0 + np.exp2(-np.clip(logit, -1000, 1000)))).sum())
+        new = min(max(expected / max(n_total_pairs, 1.0), 1e-12), 0.5)
+        if abs(new - lam) <= 1e-9 * lam:
+            lam = new
+            break
+        lam = new
+    return lam
+
+
+def fit_supervised(cmp: pd.DataFrame, labels: np.ndarray, config: LinkageConfig) -> tuple[dict, float]:
+    """Logistic regression on one-hot comparison levels; returns per-level weights (bits) and intercept (bits)."""
+    from sklearn.linear_model import LogisticRegression
+
+    columns, blocks = [], []
+    for c in config.comparisons:
+        g = cmp[f"g_{c.name}"].to_numpy(dtype=np.int64)
+        for level in range(c.n_levels):
+            columns.append((c.name, level))
+            blocks.append((g == level).astype(np.float32))
+    x = np.column_stack(blocks)
+    if len(np.unique(labels)) < 2:
+        raise ValueError(
+            "supervised scoring needs labelled matches and non-matches among the candidate pairs"
+        )
+    model = LogisticRegression(C=1.0, max_iter=1000).fit(x, labels)
+    tables = {c.name: np.zeros(c.n_levels) for c in config.comparisons}
+    for (name, level), coef in zip(columns, model.coef_[0], strict=True):
+        tables[name][level] = coef / np.log(2)
+    return tables, float(model.intercept_[0] / np.log(2))
