@@ -5,8 +5,6 @@ settled; a file under a dated folder (`2026-03-01/`, `dt=2026-03-01/`) is ingest
 that date, so backfilling a past day replays exactly that day's deliveries.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import hashlib
 from zoneinfo import ZoneInfo

@@ -1,0 +1,77 @@
+"""Dagster wiring: raw/<source> and bronze/<source> materialise one partition with checks and metadata."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from assets.ingest.config import SourcesConfigError, load_sources_config
+from assets.ingest.defs import NO_FAILED_FILES, ROWS_BALANCE, build_landing_sensor, build_source_assets
+from assets.layout import REPO_ROOT
+from assets.settings import Settings
+
+YAML = """
+sources:
+  - name: crm
+    entity: contact
+    glob: "crm/*.csv"
+    primary_key: [source_record_id]
+    columns: {ID: source_record_id, Name: full_name}
+"""
+
+
+def test_assets_materialise_with_checks(tmp_path: Path):
+    (tmp_path / "sources.yaml").write_text(YAML)
+    (tmp_path / "landing" / "crm").mkdir(parents=True)
+    (tmp_path / "landing/crm/a.csv").write_text("ID,Name\n1,Amy\n,Bob\n")
+    (tmp_path / "landing/crm/b.csv").write_bytes(b"\x00\x00binary")
+    config = load_sources_config(tmp_path / "sources.yaml")
+    assets = build_source_assets(config)
+    assert {a.key.to_user_string() for a in assets} == {"raw/crm", "bronze/crm"}
+    settings = Settings(
+        data_dir=str(tmp_path / "data"), landing=str(tmp_path / "landing"), config_dir=str(tmp_path)
+    )
+    result = dg.materialize(assets, resources={"settings": settings}, partition_key="2026-03-01")
+    assert result.success
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert checks[ROWS_BALANCE].passed
+    assert (
+        not checks[NO_FAILED_FILES].passed and checks[NO_FAILED_FILES].severity == dg.AssetCheckSeverity.WARN
+    )
+    meta = {
+        e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
+    assert meta["raw/crm"]["files_failed"].value == 1
+    assert meta["bronze/crm"]["rows_quarantined"].value == 1
+    assert build_landing_sensor(config).name == "landing_zone_sensor"
+
+
+def test_shipped_config_loads():
+    config = load_sources_config(REPO_ROOT / "config" / "sources.yaml")
+    names = [s.name for s in config.sources]
+    assert {"salesforce", "zoho", "fxiaoke", "hubspot", "survey", "enrichment", "orders"} <= set(names)
+    assert config.get("survey").skip_rows_after_header == 2
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        ("format: csvx", "sources[0:crm].format: Input should be 'csv', 'tsv', 'xlsx', 'jsonl' or 'json'"),
+        ("entity: person", "sources[0:crm].entity: unknown entity 'person'"),
+        (
+            "colums: {}",
+            "sources[0:crm].colums: Extra inputs are not permitted — remove it or fix its spelling",
+        ),
+    ],
+)
+def test_config_errors_name_file_key_and_fix(tmp_path: Path, patch: str, message: str):
+    key = patch.split(":")[0]
+    text = "\n".join(line for line in YAML.splitlines() if not line.strip().startswith(f"{key}:"))
+    (tmp_path / "sources.yaml").write_text(text + f"\n    {patch}\n")
+    with pytest.raises(SourcesConfigError) as err:
+        load_sources_config(tmp_path / "sources.yaml")
+    assert str(err.value).startswith(f"{tmp_path / 'sources.yaml'}: ")
+    assert message in str(err.value)

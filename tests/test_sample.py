@@ -1,0 +1,78 @@
+"""The sample generator: real encodings, consistent truth, deterministic by seed, ingestible end to end."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from assets.ingest import ingest_source, load_sources_config
+from assets.layout import REPO_ROOT, DataLayout
+from assets.sample import generate_sample
+from assets.validate import validate_partition
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("sample")
+    return out, generate_sample(out, customers=300, seed=3)
+
+
+def test_encodings_and_layouts_are_the_vendors(sample):
+    out, _ = sample
+    fx = next((out / "landing" / "fxiaoke").glob("*.csv")).read_bytes()
+    assert fx.decode("gbk").startswith("客户编号,客户名称")
+    assert (out / "landing/zoho/Contacts_2026_03.csv").read_bytes().startswith(b"\xef\xbb\xbfRecord Id")
+    assert b"\r\n" in (out / "landing/salesforce/Contacts_Export.csv").read_bytes()[:400]
+    survey = (out / "landing/survey/NPS_Survey_Qualtrics.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert survey[2].startswith('"{""ImportId""')
+
+
+def test_truth_is_consistent(sample):
+    out, summary = sample
+    truth = pd.read_csv(out / "truth/ground_truth.csv", dtype=str)
+    customers = pd.read_csv(out / "truth/customers.csv", dtype=str)
+    assert not truth.duplicated(["source", "source_record_id"]).any()
+    assert set(truth["true_customer_id"]) <= set(customers["true_customer_id"])
+    assert summary["person_records"] == len(truth)
+    sf = pd.read_csv(out / "landing/salesforce/Contacts_Export.csv", dtype=str, keep_default_na=False)
+    ids = set(truth.loc[truth["source"] == "salesforce", "source_record_id"])
+    assert ids == set(sf["Contact ID"]) - {""}
+    orders = pd.read_csv(out / "truth/orders.csv")
+    assert (~orders["valid"]).sum() == 3 and set(orders["currency"]) == {"CNY", "USD", "HKD"}
+    # traps: different people share a common name, an office phone, a generic email
+    assert customers.groupby("full_name")["true_customer_id"].nunique().max() > 1
+    assert customers.groupby("office_phone")["true_customer_id"].nunique().max() > 1
+    assert customers["shared_email"].dropna().str.startswith("info@").any()
+
+
+def test_deterministic_by_seed(tmp_path):
+    def digest(root: Path) -> dict[str, str]:
+        return {
+            str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and p.suffix != ".xlsx"  # xlsx zips carry a timestamp
+        }
+
+    generate_sample(tmp_path / "a", customers=60, seed=11)
+    generate_sample(tmp_path / "b", customers=60, seed=11)
+    generate_sample(tmp_path / "c", customers=60, seed=12)
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+    assert digest(tmp_path / "a") != digest(tmp_path / "c")
+
+
+def test_sample_ingests_with_the_shipped_config_and_quarantines_only_the_planted_rows(sample, tmp_path):
+    out, summary = sample
+    config = load_sources_config(REPO_ROOT / "config" / "sources.yaml")
+    layout = DataLayout(root=tmp_path, landing=str(out / "landing"), config_dir=REPO_ROOT / "config")
+    quarantined = {}
+    for src in config.sources:
+        result = ingest_source(src, layout, "2026-03-01")
+        assert all(f.status == "loaded" for f in result.files), [f.error for f in result.files]
+        v = validate_partition(src, layout, "2026-03-01")
+        assert v.total("rows_in") == summary["records"].get(src.name, 0)
+        quarantined[src.name] = v.total("rows_quarantined")
+    assert quarantined == {"salesforce": 1, "zoho": 1, "fxiaoke": 1, "hubspot": 0, "orders": 3, "survey": 2,
+                           "enrichment": 1, "interactions": 1, "campaigns": 0}  # fmt: skip
