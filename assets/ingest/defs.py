@@ -1,38 +1,23 @@
-"""Dagster definitions of ingest + validate: `raw/<source>` and `bronze/<source>` per source, and the landing sensor.
+"""Dagster definitions of ingest + validate: `raw/<source>` and `bronze/<source>` per source.
 
 Partition `run_date` D ingests every landing file matching the source's glob that the manifest has not
 settled; a file under a dated folder (`2026-03-01/`, `dt=2026-03-01/`) is ingested only in partition D of
-that date, so backfilling a past day replays exactly that day's deliveries.
+that date, so backfilling a past day replays exactly that day's deliveries. The landing sensor lives in
+orchestration/sensors.py and calls `pending_files`.
 """
-
-import datetime as dt
-import hashlib
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pandas as pd
 
-from assets.ingest.config import SourceConfig, SourcesConfig, load_default_sources_config
-from assets.ingest.ingest import ingest_source, pending_files
-from assets.partitions import TIMEZONE, daily_partitions
-from assets.settings import Settings, settings_from_env
+from assets.ingest.config import SourceConfig, SourcesConfig
+from assets.ingest.ingest import ingest_source
+from assets.metadata import bar_chart, preview_table
+from assets.partitions import daily_partitions
+from assets.settings import Settings
 from assets.validate.validate import validate_partition
 
 ROWS_BALANCE = "rows_in_equals_valid_plus_quarantined"
 NO_FAILED_FILES = "no_failed_files"
-
-
-def _md_table(frame: pd.DataFrame, limit: int = 10) -> str:
-    if frame is None or frame.empty:
-        return "_no rows_"
-    head = frame.head(limit).astype("string").fillna("")
-    cols = list(head.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in head.itertuples(index=False):
-        lines.append(
-            "| " + " | ".join(str(v).replace("|", "\\|").replace("\n", " ")[:60] for v in row) + " |"
-        )
-    return "\n".join(lines)
 
 
 def _raw_asset(src: SourceConfig) -> dg.AssetsDefinition:
@@ -67,7 +52,7 @@ def _raw_asset(src: SourceConfig) -> dg.AssetsDefinition:
                 "rows_read": result.rows_read,
                 "rows_erased": result.rows_erased,
                 "dagster/row_count": result.rows_read - result.rows_erased,
-                "files": dg.MetadataValue.md(_md_table(files, 50)),
+                "files": preview_table(files, 50),
             },
             check_results=[
                 dg.AssetCheckResult(
@@ -105,9 +90,11 @@ def _bronze_asset(src: SourceConfig) -> dg.AssetsDefinition:
                 "rows_in": rows_in,
                 "rows_valid": valid,
                 "rows_quarantined": quarantined,
-                "quarantined_by_check": result.by_check,
+                "quarantined_by_check": bar_chart(
+                    result.by_check, "quarantined rows by check", "check", "rows"
+                ),
                 "dagster/row_count": valid,
-                "preview": dg.MetadataValue.md(_md_table(result.preview)),
+                "preview": preview_table(result.preview if result.preview is not None else pd.DataFrame()),
                 "bronze": dg.MetadataValue.path(str(layout.bronze(src.name, context.partition_key))),
                 "quarantine": dg.MetadataValue.path(str(layout.quarantine(src.name, context.partition_key))),
             },
@@ -130,45 +117,3 @@ def build_source_assets(config: SourcesConfig) -> list[dg.AssetsDefinition]:
     for src in config.sources:
         out += [_raw_asset(src), _bronze_asset(src)]
     return out
-
-
-def build_landing_sensor(config: SourcesConfig, minimum_interval_seconds: int = 60) -> dg.SensorDefinition:
-    """Start a run of today's partition for every source with new landing files (one run per new file set)."""
-    selection = dg.AssetSelection.assets(
-        *[dg.AssetKey([layer, s.name]) for s in config.sources for layer in ("raw", "bronze")]
-    )
-
-    @dg.sensor(
-        name="landing_zone_sensor",
-        target=selection,
-        minimum_interval_seconds=minimum_interval_seconds,
-        default_status=dg.DefaultSensorStatus.STOPPED,
-        description="Watches the landing zone (folder or S3) and ingests new files as they arrive.",
-    )
-    def landing_sensor(context: dg.SensorEvaluationContext):
-        layout = settings_from_env().layout()
-        today = dt.datetime.now(ZoneInfo(TIMEZONE)).date().isoformat()
-        files = pending_files(layout, config, today)
-        if not files:
-            return dg.SkipReason("no new landing files")
-        requests = []
-        for src in config.sources:
-            mine = sorted(f"{f.key}:{f.size}" for f in files if f.source == src.name)
-            if not mine:
-                continue
-            digest = hashlib.sha256("\n".join(mine).encode()).hexdigest()[:16]
-            requests.append(
-                dg.RunRequest(
-                    run_key=f"{src.name}:{today}:{digest}",
-                    partition_key=today,
-                    asset_selection=[dg.AssetKey(["raw", src.name]), dg.AssetKey(["bronze", src.name])],
-                    tags={"c360/source": src.name, "c360/new_files": str(len(mine))},
-                )
-            )
-        return requests
-
-    return landing_sensor
-
-
-def default_source_assets() -> list[dg.AssetsDefinition]:
-    return build_source_assets(load_default_sources_config(settings_from_env().layout()))
