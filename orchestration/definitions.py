@@ -1,33 +1,52 @@
 """The customer360 code location: assets from landing files to delivered marts, one job, schedule, sensors."""
 
-from __future__ import annotations
-
 import dagster as dg
 
+from assets.dbt.defs import customer360_dbt_assets, dbt_resource
+from assets.deliver.defs import audit_run_sensors, build_delivery_assets, delivery_config_path, erasure_asset
 from assets.ingest.config import load_default_sources_config
 from assets.ingest.defs import build_source_assets
+from assets.report.defs import run_report_asset
 from assets.settings import Settings
 from assets.standardise.defs import build_standardise_assets
+from orchestration.checks import build_operational_checks
 from orchestration.jobs import nightly_job
 from orchestration.resources import resources_for
 from orchestration.schedules import nightly_schedule
 from orchestration.sensors import build_landing_sensor
 
+ERASURE_KEY = dg.AssetKey(["privacy", "erasure"])
+
+
+def after_erasure(assets: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
+    """Pending erasure requests are applied before anything is ingested, so a forgotten person never re-enters."""
+    return list(
+        dg.map_asset_specs(
+            lambda spec: spec.merge_attributes(deps=[ERASURE_KEY]) if spec.key.path[0] == "raw" else spec,
+            assets,
+        )
+    )
+
 
 def build_definitions(resources: dict[str, object] | None = None) -> dg.Definitions:
     """Everything of the code location; `resources` overrides the environment's (tests pass a tmp Settings)."""
-    resources = {**resources_for(), **(resources or {})}
+    resources = {"dbt": dbt_resource(), **resources_for(), **(resources or {})}
     settings = resources["settings"]
     assert isinstance(settings, Settings)
     sources = load_default_sources_config(settings.layout())
     return dg.Definitions(
         assets=[
-            *build_source_assets(sources),
+            erasure_asset,
+            *after_erasure(build_source_assets(sources)),
             build_standardise_assets(sources.sources),
+            customer360_dbt_assets,
+            *build_delivery_assets(delivery_config_path(settings)),
+            run_report_asset,
         ],
+        asset_checks=build_operational_checks([s.name for s in sources.sources]),
         jobs=[nightly_job],
         schedules=[nightly_schedule],
-        sensors=[build_landing_sensor(sources)],
+        sensors=[build_landing_sensor(sources), *audit_run_sensors],
         resources=resources,
     )
 

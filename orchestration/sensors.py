@@ -1,7 +1,5 @@
 """Landing-zone sensor: new files start the nightly job for today's partition."""
 
-from __future__ import annotations
-
 import datetime as dt
 import hashlib
 from zoneinfo import ZoneInfo
