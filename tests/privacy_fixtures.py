@@ -87,15 +87,16 @@ def build_warehouse(path: Path, marts: dict[str, pd.DataFrame] = MARTS, snapshot
     path.unlink(missing_ok=True)  # a fresh build, as `dbt build --full-refresh`
     con = duckdb.connect(str(path))
     try:
+        con.execute("create schema marts")  # dbt_project: marts in `marts`, snapshots in `snapshots`
         for name, frame in marts.items():
             con.register("_frame", frame)
-            con.execute(f"create or replace table {name} as select * from _frame")
+            con.execute(f"create table marts.{name} as select * from _frame")
             con.unregister("_frame")
-        if snapshot:
-            con.execute("create schema if not exists snapshots")
+        if snapshot and "dim_customer" in marts:
+            con.execute("create schema snapshots")
             con.execute(
-                "create or replace table snapshots.dim_customer_snapshot as "
-                "select *, now() as dbt_valid_from, null::timestamp as dbt_valid_to from dim_customer"
+                "create table snapshots.dim_customer_snapshot as "
+                "select *, now() as dbt_valid_from, null::timestamp as dbt_valid_to from marts.dim_customer"
             )
     finally:
         con.close()

@@ -194,8 +194,8 @@ def test_erased_everywhere_and_never_resurrected(world):
     assert report.removed["raw"] == 3 and report.removed["bronze"] == 2 and report.removed["quarantine"] == 1
     assert report.removed["silver"] == 2 and report.removed["linkage"] == 3
     assert (
-        report.removed["warehouse.main.dim_customer"] == 1
-        and report.removed["warehouse.main.fct_orders"] == 2
+        report.removed["warehouse.marts.dim_customer"] == 1
+        and report.removed["warehouse.marts.fct_orders"] == 2
     )
     assert report.removed["warehouse.snapshots.dim_customer_snapshot"] == 1
     assert (
@@ -249,6 +249,8 @@ def test_drop_erased_by_phone_and_customer_id(tmp_path, monkeypatch):
     monkeypatch.setenv("C360_HMAC_KEY", "new")
     with pytest.raises(RuntimeError, match="fix: set C360_HMAC_KEY"):
         drop_erased(frame, "contact", layout)
+    with pytest.raises(RuntimeError, match="fix: set C360_HMAC_KEY"):
+        record_erasure_request(layout, email="li.na@qq.com")
 
 
 @pytest.mark.parametrize(
@@ -264,3 +266,27 @@ def test_drop_erased_by_phone_and_customer_id(tmp_path, monkeypatch):
 def test_bad_requests_rejected(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
         record_erasure_request(make_layout(tmp_path), **kwargs)
+
+
+@pytest.mark.slow
+def test_dbt_macro_erases_customers_from_marts_and_snapshots(tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    layout = make_layout(tmp_path / "data")
+    build_warehouse(layout.warehouse)
+    project = REPO_ROOT / "dbt_project"
+    exe = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
+    result = subprocess.run(
+        [exe, "run-operation", "erase_customers", "--args", "{customer_ids: [C-0001]}",
+         "--project-dir", str(project), "--profiles-dir", str(project),
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        cwd=project, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "C360_DATA_DIR": str(layout.root), "DO_NOT_TRACK": "1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "5 rows removed in total" in result.stdout
+    _assert_forgotten({k: v for k, v in _warehouse_text(layout).items()}, kept=True)

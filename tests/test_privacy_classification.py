@@ -1,3 +1,6 @@
+import json
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from privacy_fixtures import COLUMN_TAGS, MARTS, write_manifest
@@ -79,3 +82,40 @@ def test_every_canonical_pii_column_is_recognised_by_name_or_tag():
     # the name patterns must catch every canonical PII column a mart might pass through untagged
     missing = {c for c, t in canonical_pii_tags().items() if t != Pii.FREE_TEXT and pii_by_name(c) is None}
     assert missing == set()
+
+
+@pytest.mark.slow
+def test_project_marts_pii_tagged(tmp_path):
+    """The real dbt project: every mart/snapshot column whose name says PII carries a meta.pii tag, and
+    every contracted mart declares all its columns (so the tags cover everything the mart holds)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from assets.layout import REPO_ROOT
+
+    project = REPO_ROOT / "dbt_project"
+    exe = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
+    result = subprocess.run(
+        [exe, "parse", "--project-dir", str(project), "--profiles-dir", str(project), "--no-partial-parse",
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        cwd=project, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "C360_DATA_DIR": str(tmp_path / "data"), "DO_NOT_TRACK": "1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    manifest_path = tmp_path / "target" / "manifest.json"
+    tags = pii_tags_from_manifest(manifest_path)
+    nodes = json.loads(manifest_path.read_text())["nodes"].values()
+    marts = [
+        n
+        for n in nodes
+        if n["resource_type"] == "snapshot" or (n["resource_type"] == "model" and "marts" in n["fqn"])
+    ]
+    assert {"dim_customer", "mart_customer_profile", "fct_orders"} <= {n["name"] for n in marts}
+    problems = []
+    for node in marts:
+        frame = pd.DataFrame(columns=list(node["columns"]))
+        problems += [str(f) for f in find_untagged_pii(node["name"], frame, tags.get(node["name"], {}))]
+    assert problems == []
+    assert tags["dim_customer"]["email"] == Pii.EMAIL

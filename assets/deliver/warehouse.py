@@ -14,7 +14,7 @@ def _quote(name: str) -> str:
 def snapshot_tables(warehouse: Path, tables: list[str], workdir: Path) -> dict[str, Path]:
     """Copy each table to `workdir/<table>.parquet` and close the connection at once (dbt may build next).
 
-    Tables are looked up in any schema of the warehouse (dbt-duckdb puts marts in `main` or a custom schema).
+    Tables are looked up in any schema of the warehouse (the `marts` schema first, then `main`, then any other).
     """
     if not Path(warehouse).exists():
         raise FileNotFoundError(
@@ -25,11 +25,11 @@ def snapshot_tables(warehouse: Path, tables: list[str], workdir: Path) -> dict[s
     with connect_warehouse(warehouse, read_only=True) as (con, catalog):
         found: dict[str, str] = {}
         for name, schema in con.execute(
-            "select table_name, table_schema from information_schema.tables where table_catalog = ?",
+            "select table_name, table_schema from information_schema.tables where table_catalog = ? "
+            "order by table_schema = 'marts' desc, table_schema = 'main' desc",
             [catalog],
         ).fetchall():
-            if name not in found or schema == "main":
-                found[name] = schema
+            found.setdefault(name, schema)
         missing = [t for t in tables if t not in found]
         if missing:
             raise LookupError(

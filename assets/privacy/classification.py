@@ -20,7 +20,7 @@ _NAME_PATTERNS: dict[Pii, re.Pattern[str]] = {
     ),
     Pii.ADDRESS: re.compile(r"(^|_)(address|addr|street|address_norm|postcode|post_code|zip|zipcode)($|_)"),
     Pii.BIRTH_DATE: re.compile(r"(^|_)(birth_?date|date_of_birth|dob|birthday)($|_)"),
-    Pii.SOCIAL_ID: re.compile(r"(^|_)(wechat|wechat_id|weixin|qq|line_id|whatsapp)($|_)"),
+    Pii.SOCIAL_ID: re.compile(r"(^|_)(wechat|wechat_id|weixin|qq|qq_number|whatsapp)($|_)"),
 }
 
 # What the values look like, for columns whose name gives nothing away.

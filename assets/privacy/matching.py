@@ -25,6 +25,7 @@ KINDS = (EMAIL, PHONE, CUSTOMER_ID, SOURCE_RECORD)
 SOURCE_KEY_COLUMNS = (
     ("_source", "source_record_id"),
     ("_source", "customer_ref"),
+    ("_source", "person_source_record_id"),
     ("source", "source_record_id"),
     ("source_l", "id_l"),
     ("source_r", "id_r"),

@@ -7,6 +7,7 @@ erased person back.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,13 +35,14 @@ def read_tombstones(layout: DataLayout) -> pd.DataFrame:
 def add_tombstones(layout: DataLayout, request_id: str, digests: dict[str, set[str]]) -> int:
     """Append digests (kind → set) for a request; returns how many new tombstones were written."""
     key = hmac_key()
+    old = read_tombstones(layout)
+    _check_scheme(layout, old, key)
     now = datetime.now(UTC)
     rows = [
         {"kind": kind, "hash": h, "scheme": hash_scheme(key), "request_id": request_id, "created_at": now}
         for kind, values in digests.items()
         for h in sorted(values)
     ]
-    old = read_tombstones(layout)
     new = pd.DataFrame(rows, columns=TOMBSTONE_COLUMNS)
     merged = pd.concat([old, new], ignore_index=True) if len(old) else new
     merged = merged.drop_duplicates(["kind", "hash", "scheme"], keep="first")
@@ -51,16 +53,29 @@ def add_tombstones(layout: DataLayout, request_id: str, digests: dict[str, set[s
 def tombstone_matcher(layout: DataLayout) -> ErasureMatcher:
     """A matcher over every tombstone; refuses tombstones hashed under another key (they could not match)."""
     key = hmac_key()
-    stones = read_tombstones(layout)
-    if stones.empty:
+    path = tombstone_path(layout)
+    if not path.exists():
         return ErasureMatcher.empty(key)
+    return _cached_matcher(str(path), path.stat().st_mtime_ns, key)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_matcher(path: str, mtime_ns: int, key: bytes | None) -> ErasureMatcher:
+    # ingest calls drop_erased once per batch: read the tombstones once per change of the file
+    stones = read_parquet(Path(path))
+    _check_scheme(Path(path), stones, key)
+    return ErasureMatcher(key, {k: frozenset(stones.loc[stones["kind"] == k, "hash"]) for k in KINDS})
+
+
+def _check_scheme(where: DataLayout | Path, stones: pd.DataFrame, key: bytes | None) -> None:
+    """Tombstones hashed under another key could never match: refuse rather than let people back in."""
     schemes = set(stones["scheme"])
-    if schemes != {hash_scheme(key)}:
+    if schemes and schemes != {hash_scheme(key)}:
+        path = tombstone_path(where) if isinstance(where, DataLayout) else where
         raise RuntimeError(
-            f"{tombstone_path(layout)}: tombstones were hashed with {sorted(schemes)} but the current key gives "
+            f"{path}: tombstones were hashed with {sorted(schemes)} but the current key gives "
             f"{hash_scheme(key)!r}; fix: set C360_HMAC_KEY to the key in use when the erasures were recorded"
         )
-    return ErasureMatcher(key, {k: frozenset(stones.loc[stones["kind"] == k, "hash"]) for k in KINDS})
 
 
 def drop_erased(frame: pd.DataFrame, entity: str, layout: DataLayout) -> tuple[pd.DataFrame, int]:
