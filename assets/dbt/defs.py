@@ -1,0 +1,91 @@
+"""dbt models as Dagster assets.
+
+Every dbt model, seed and snapshot is an asset keyed by its name (grouped by folder: staging,
+intermediate, marts, snapshots, seeds); every dbt test is an asset check. dbt sources carry
+`meta.dagster.asset_key` (dbt_project/models/staging/_sources.yml), so `silver/*` and `linkage/*`
+— written by the Python assets — are the upstream assets of the staging models.
+
+The manifest is made without network by `dbt parse` at load time: always under `dagster dev`
+(`prepare_if_dev`), otherwise when `target/manifest.json` is missing (fresh clone) or older than the
+project's files.
+"""
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from assets.layout import REPO_ROOT
+from assets.settings import Settings
+
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+def manifest_is_stale(project: DbtProject) -> bool:
+    """True when the manifest is missing or older than any file of the project (models, macros, yml, seeds)."""
+    if not project.manifest_path.exists():
+        return True
+    built = project.manifest_path.stat().st_mtime
+    skip = {project.target_path.parts[0], "logs", "dbt_packages"}
+    return any(
+        path.stat().st_mtime > built
+        for path in project.project_dir.rglob("*")
+        if path.is_file() and path.relative_to(project.project_dir).parts[0] not in skip
+    )
+
+
+def prepare(project: DbtProject) -> DbtProject:
+    """Make sure `project.manifest_path` is loadable and current: `dbt parse` (no network) when it is
+    missing (fresh clone) or stale; under `dagster dev`, `prepare_if_dev` re-parses on every load."""
+    project.prepare_if_dev()
+    if manifest_is_stale(project):
+        project.preparer.prepare(project)
+    return project
+
+
+dbt_project = prepare(DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR))
+
+
+class Customer360DbtTranslator(DagsterDbtTranslator):
+    """Sources → the Python assets' keys (from meta.dagster.asset_key); models → their name, grouped by folder."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)
+        return dg.AssetKey(dbt_resource_props["name"])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        resource_type = dbt_resource_props["resource_type"]
+        if resource_type == "seed":
+            return "dbt_seeds"
+        if resource_type == "snapshot":
+            return "dbt_snapshots"
+        fqn = dbt_resource_props.get("fqn", [])
+        # fqn = [project, folder, ..., name]: staging / intermediate / marts
+        return f"dbt_{fqn[1]}" if len(fqn) > 2 else "dbt"
+
+
+def dbt_build_args(settings: Settings) -> list[str]:
+    """`dbt build` pointed at the run's data root (the warehouse and Parquet layers live under it)."""
+    layout = settings.layout()
+    layout.warehouse.parent.mkdir(parents=True, exist_ok=True)  # DuckDB does not create the folder
+    return ["build", "--vars", json.dumps({"c360_data_dir": str(layout.root)})]
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=Customer360DbtTranslator(),
+)
+def customer360_dbt_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, settings: Settings
+) -> Iterator[Any]:
+    yield from dbt.cli(dbt_build_args(settings), context=context).stream()
+
+
+def dbt_resource() -> DbtCliResource:
+    """The `dbt` resource: the project above, its profiles.yml (target dev, path from the data root)."""
+    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR))
