@@ -1,0 +1,34 @@
+"""Debian's chromium driven by playwright — never a browser downloaded by playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("C360_CHROMIUM", "/usr/bin/chromium"))
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def require_chromium() -> Path:
+    """The browser binary, or a test FAILURE saying how to install it (the browser test is never skipped)."""
+    if not CHROMIUM.exists() or not os.access(CHROMIUM, os.X_OK):
+        found = shutil.which("chromium")
+        hint = f" (a chromium is on PATH at {found}: set C360_CHROMIUM)" if found else ""
+        pytest.fail(
+            f"chromium not found at {CHROMIUM}{hint}: run `bash tests/system_deps.sh` as root "
+            "(apt-get install chromium) — the browser test needs Debian's headless chromium",
+            pytrace=False,
+        )
+    return CHROMIUM
