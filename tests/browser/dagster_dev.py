@@ -139,15 +139,14 @@ def _wait_until_loaded(server: DagsterDev, proc: subprocess.Popen, timeout: floa
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+    """SIGTERM to `dagster dev` alone lets it stop its children; whatever is left of the group is killed."""
+    if proc.poll() is None:
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=20)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # code servers / run workers that outlived the parent
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=10)
 
 
