@@ -33,10 +33,22 @@ def gamma_sql(c: Comparison) -> str:
         graded = " ".join(
             f"WHEN {_similar(c.metric, key, t)} THEN {top - 1 - i}" for i, t in enumerate(c.levels)
         )
-        return f"CASE WHEN {_null(key, c.kind)} THEN -1 WHEN {exact} THEN {top} {graded} ELSE 0 END"
+        # One side's family name is the other's given name ('Li Guo' vs 'Cindy Guo'): as good as close.
+        crossed = f"WHEN l.{key} = r.{okey} OR l.{okey} = r.{key} THEN {top - 1}" if c.levels else ""
+        return f"CASE WHEN {_null(key, c.kind)} THEN -1 WHEN {exact} THEN {top} {crossed} {graded} ELSE 0 END"
     col = c.column
     if c.kind == "overlap":
-        return f"CASE WHEN {_null(col, c.kind)} THEN -1 WHEN list_has_any(l.{col}, r.{col}) THEN 1 ELSE 0 END"
+        partial = ""
+        if c.partial:
+            part = {"email_local": "split_part(x, '@', 1)", "phone_suffix": "right(x, 8)"}[c.partial]
+            partial = (
+                f"WHEN list_has_any(list_transform(l.{col}, lambda x: {part}), "
+                f"list_transform(r.{col}, lambda x: {part})) THEN 1"
+            )
+        return (
+            f"CASE WHEN {_null(col, c.kind)} THEN -1 WHEN list_has_any(l.{col}, r.{col}) THEN {top} "
+            f"{partial} ELSE 0 END"
+        )
     if c.kind == "exact":
         return f"CASE WHEN {_null(col, c.kind)} THEN -1 WHEN l.{col} = r.{col} THEN 1 ELSE 0 END"
     if c.kind == "date":

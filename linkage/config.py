@@ -62,6 +62,9 @@ class Comparison(_Strict):
         default_factory=list, description="thresholds of the graded levels, strictest first"
     )
     term_frequency: bool = False
+    partial: Literal["email_local", "phone_suffix"] | None = Field(
+        None, description="overlap only: a level below exact for the same mailbox name / last 8 digits"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Comparison:
@@ -77,6 +80,7 @@ class Comparison(_Strict):
     def n_levels(self) -> int:
         """Non-null levels: 0 = disagree … top = exact."""
         extra = {"name": len(self.levels), "fuzzy": len(self.levels), "date": 1}.get(self.kind, 0)
+        extra += 1 if self.kind == "overlap" and self.partial else 0
         return 2 + extra
 
     @property

@@ -162,6 +162,46 @@ COMMON_SURNAMES = (
 
 
 @cache
+def surname_rank() -> dict[str, int]:
+    """Romanised common surname → rank by frequency (0 = 王/wang); decides 'Wei Wang' vs 'Wang Wei'."""
+    rank: dict[str, int] = {}
+    for i, char in enumerate(COMMON_SURNAMES):
+        for system in SYSTEMS:
+            rank.setdefault(romanise(char, system, surname=True), i)
+    for extra in ("lee", "chang", "cheung", "chiu", "tsang", "tse", "yip", "ng", "kwok", "kwan"):
+        rank.setdefault(extra, len(COMMON_SURNAMES))
+    return rank
+
+
 def surname_romanisations() -> frozenset[str]:
-    keys = {romanise(c, s, surname=True) for c in COMMON_SURNAMES for s in SYSTEMS}
-    return frozenset(keys | {"lee", "chang", "cheung", "chiu", "tsang", "tse", "yip", "ng", "kwok", "kwan"})
+    return frozenset(surname_rank())
+
+
+@cache
+def pinyin_syllables() -> frozenset[str]:
+    """Every toneless Mandarin syllable pypinyin knows ('zhang', 'wei', …)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    out = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            out.add(unicodedata.normalize("NFKD", reading).encode("ascii", "ignore").decode())
+    return frozenset(s for s in out if s.isalpha())
+
+
+def _segmentable(text: str, syllables: frozenset[str]) -> bool:
+    ok = [True] + [False] * len(text)
+    for end in range(1, len(text) + 1):
+        ok[end] = any(ok[start] and text[start:end] in syllables for start in range(max(0, end - 6), end))
+    return ok[-1]
+
+
+def split_run_on_pinyin(token: str) -> tuple[str, str] | None:
+    """'wangwei' → ('wang', 'wei'): a name typed without a space, when it is a surname + pinyin syllables."""
+    syllables = pinyin_syllables()
+    surnames = {romanise(c, "pinyin", surname=True) for c in COMMON_SURNAMES}
+    for size in range(min(len(token) - 1, 6), 0, -1):
+        family, given = token[:size], token[size:]
+        if family in surnames and len(given) >= 2 and _segmentable(given, syllables):
+            return family, given
+    return None

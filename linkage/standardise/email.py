@@ -18,6 +18,13 @@ JUNK_LOCAL = frozenset(
 JUNK_DOMAINS = frozenset(
     {"test.com", "example.com", "example.org", "example.net", "email.com", "none.com", "xxx.com", "qq.qq"}
 )
+# Typing slips in the domains people use most.
+DOMAIN_TYPOS = {
+    "gmial.com": "gmail.com", "gmai.com": "gmail.com", "gamil.com": "gmail.com", "gmail.co": "gmail.com",
+    "hotmial.com": "hotmail.com", "hotmai.com": "hotmail.com", "outlok.com": "outlook.com",
+    "yahooo.com": "yahoo.com", "yaho.com": "yahoo.com", "qq.co": "qq.com", "163.co": "163.com",
+}  # fmt: skip
+_TLD_TYPOS = {"con": "com", "cmo": "com", "comm": "com", "ocm": "com", "vom": "com", "xom": "com"}
 JUNK_EMAILS = frozenset({"a@a.com", "abc@abc.com", "123@qq.com", "123456@qq.com", "test@qq.com"})
 
 
@@ -27,6 +34,9 @@ def canonical_email(value: str) -> str | None:
     if not _VALID.match(text):
         return None
     local, domain = text.rsplit("@", 1)
+    head, _, tld = domain.rpartition(".")
+    domain = DOMAIN_TYPOS.get(domain, f"{head}.{_TLD_TYPOS.get(tld, tld)}")
+    domain = DOMAIN_TYPOS.get(domain, domain)
     local = local.split("+", 1)[0]  # sub-address tags (RFC 5233): jo+news@x.com is jo@x.com
     if domain in _GMAIL:
         domain = "gmail.com"

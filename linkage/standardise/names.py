@@ -12,7 +12,8 @@ from linkage.standardise.chinese import (
     has_han,
     romanise,
     split_hanzi_name,
-    surname_romanisations,
+    split_run_on_pinyin,
+    surname_rank,
     to_simplified,
 )
 from linkage.standardise.text import JUNK_VALUES, fold_text, strip_accents
@@ -63,6 +64,10 @@ def parse_name(value: str) -> NameParts:
     if full is None:
         return NameParts(None, None, None, None)
     script = name_script_of(full)
+    if script == "mixed":  # 张伟 Kevin, 朱海燕sunny: the Hanzi name, without the English alias
+        han = "".join(c for c in full if has_han(c))
+        if len(han) >= 2:
+            full, script = han, "hanzi"
     if script == "hanzi":
         family, given = split_hanzi_name(full)
         return NameParts(full, script, family, given or None)
@@ -71,12 +76,18 @@ def parse_name(value: str) -> NameParts:
         return NameParts(full.replace(",", ""), script, family.strip() or None, given.strip() or None)
     words = full.split()
     if len(words) == 1:
+        split = split_run_on_pinyin(words[0])  # 'wangwei'
+        if split:
+            return NameParts(f"{split[0]} {split[1]}", script, split[0], split[1])
         return NameParts(full, script, words[0], None)
     raw_words = strip_accents(value).split()
     upper_first = bool(raw_words) and raw_words[0].isupper() and not raw_words[-1].isupper()
-    surnames = surname_romanisations()
-    first_is, last_is = romanise(words[0]) in surnames, romanise(words[-1]) in surnames
-    if upper_first or (first_is and not last_is):  # 'ZHANG Wei', 'Zhang Xiaoming': family first
+    rank = surname_rank()
+    first, last = rank.get(romanise(words[0])), rank.get(romanise(words[-1]))
+    # 'ZHANG Wei' (capitals mark the family name); 'Zhang Xiaoming'; 'Wang Wei' vs 'Wei Wang': both are
+    # surnames, the more common one is the family name.
+    family_first = upper_first or (first is not None and (last is None or first < last))
+    if family_first:
         return NameParts(full, script, words[0], " ".join(words[1:]))
     return NameParts(full, script, words[-1], " ".join(words[:-1]))
 
