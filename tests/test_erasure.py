@@ -148,6 +148,7 @@ def world(tmp_path, monkeypatch):
     s3 = moto_s3(monkeypatch)
     s3.__enter__()
     boto3.client("s3").create_bucket(Bucket="lake")
+    boto3.client("s3").put_bucket_versioning(Bucket="lake", VersioningConfiguration={"Status": "Enabled"})
     pg = running_postgres()
     dsn = pg.__enter__()
     monkeypatch.setenv("C360_PG_DSN", dsn)
@@ -207,6 +208,9 @@ def test_erased_everywhere_and_never_resurrected(world):
     _assert_forgotten(_lake_text(layout))
     _assert_forgotten(_warehouse_text(layout))
     _assert_forgotten(_s3_text())
+    # a versioned bucket keeps old versions: those that held the person are gone too
+    versions = boto3.client("s3").list_object_versions(Bucket="lake")
+    assert all(v["IsLatest"] for v in versions.get("Versions", [])) and not versions.get("DeleteMarkers")
     _assert_forgotten(_pg_text(dsn))
     assert read_requests(layout)["status"].tolist() == ["applied"]
 

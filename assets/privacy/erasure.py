@@ -27,7 +27,7 @@ from assets.privacy.matching import (
     ErasureMatcher,
     source_record_key,
 )
-from assets.privacy.rewrite import data_files, erase_from_file
+from assets.privacy.rewrite import data_files, erase_from_file, matched_rows
 from assets.privacy.tombstones import add_tombstones, tombstone_matcher
 
 REQUEST_COLUMNS = [
@@ -127,9 +127,7 @@ def _linked_people(layout: DataLayout, matcher: ErasureMatcher) -> ErasureMatche
     records: set[str] = set()
     for layer in ("raw", "bronze", "silver"):
         for path in data_files(_layer_root(layout, layer)):
-            frame = read_parquet(path)
-            lookup = frame[matcher.relevant_columns(list(frame.columns))]
-            hit = frame.loc[matcher.match(lookup)]
+            hit = matched_rows(path, matcher)
             for source_col, id_col in SOURCE_KEY_COLUMNS:
                 if {source_col, id_col} <= set(hit.columns):
                     records |= {
@@ -192,6 +190,9 @@ def _erase_warehouse(layout: DataLayout, matcher: ErasureMatcher, report: Erasur
                 con.execute(f"delete from {relation} where rowid in (select _rowid from _erase_rowids)")
                 con.unregister("_erase_rowids")
                 report.removed[f"warehouse.{schema}.{name}"] = int(hit.sum())
+        con.execute(
+            "CHECKPOINT"
+        )  # deleted rows leave the WAL and the table's storage now, not at some later write
 
 
 def repr_ident(name: str) -> str:

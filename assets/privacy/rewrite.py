@@ -14,38 +14,52 @@ from assets.privacy.encryption import decrypt_bytes, encrypt_bytes, encryption_k
 from assets.privacy.matching import ErasureMatcher
 
 
-def filter_bytes(data: bytes, fmt: str, matcher: ErasureMatcher) -> tuple[bytes | None, pd.DataFrame]:
-    """(new content or None when nothing matched, the matched rows' lookup columns) of one file's bytes."""
-    encrypted = is_encrypted_bytes(data)
-    key = encryption_key() if encrypted else None
-    if encrypted and key is None:
+def _plain(data: bytes) -> tuple[bytes, str | None]:
+    """The file's plain bytes and the key it was encrypted with (None when it was not)."""
+    if not is_encrypted_bytes(data):
+        return data, None
+    key = encryption_key()
+    if key is None:
         raise RuntimeError(
             "an encrypted file needs C360_ENCRYPTION_KEY to be erased from; fix: export the key"
         )
-    plain = decrypt_bytes(data, key) if encrypted else data
+    return decrypt_bytes(data, key), key
+
+
+def _lookup(plain: bytes, fmt: str, matcher: ErasureMatcher) -> tuple[pa.Table | pd.DataFrame, pd.DataFrame]:
+    """(the whole table, its columns the matcher reads) — Parquet reads only those columns for the lookup."""
     if fmt == "parquet":
         table = pq.read_table(io.BytesIO(plain))
-        lookup = table.select(matcher.relevant_columns(table.column_names)).to_pandas()
-        hit = matcher.match(lookup)
-        if not hit.any():
-            return None, lookup.iloc[0:0]
-        buffer = io.BytesIO()
+        return table, table.select(matcher.relevant_columns(table.column_names)).to_pandas()
+    reader = pd.read_csv if fmt == "csv" else pd.read_excel
+    frame = reader(io.BytesIO(plain), dtype=str, keep_default_na=False)
+    return frame, frame[matcher.relevant_columns(list(frame.columns))]
+
+
+def matched_rows(path: Path, matcher: ErasureMatcher) -> pd.DataFrame:
+    """The matcher's lookup columns of the rows of a Parquet file that belong to an erased person."""
+    plain, _ = _plain(path.read_bytes())
+    columns = matcher.relevant_columns(pq.read_schema(io.BytesIO(plain)).names)
+    lookup = pq.read_table(io.BytesIO(plain), columns=columns).to_pandas()
+    return lookup.loc[matcher.match(lookup)]
+
+
+def filter_bytes(data: bytes, fmt: str, matcher: ErasureMatcher) -> tuple[bytes | None, pd.DataFrame]:
+    """(new content or None when nothing matched, the matched rows' lookup columns) of one file's bytes."""
+    plain, key = _plain(data)
+    table, lookup = _lookup(plain, fmt, matcher)
+    hit = matcher.match(lookup)
+    if not hit.any():
+        return None, lookup.iloc[0:0]
+    buffer = io.BytesIO()
+    if fmt == "parquet":
         pq.write_table(table.filter(pa.array(~hit.to_numpy())), buffer)
-        out = buffer.getvalue()
+    elif fmt == "csv":
+        table.loc[~hit].to_csv(buffer, index=False)
     else:
-        reader = pd.read_csv if fmt == "csv" else pd.read_excel
-        frame = reader(io.BytesIO(plain), dtype=str, keep_default_na=False)
-        lookup = frame[matcher.relevant_columns(list(frame.columns))]
-        hit = matcher.match(lookup)
-        if not hit.any():
-            return None, lookup.iloc[0:0]
-        buffer = io.BytesIO()
-        if fmt == "csv":
-            frame.loc[~hit].to_csv(buffer, index=False)
-        else:
-            frame.loc[~hit].to_excel(buffer, index=False, engine="openpyxl")
-        out = buffer.getvalue()
-    return (encrypt_bytes(out, key) if encrypted else out), lookup.loc[hit]
+        table.loc[~hit].to_excel(buffer, index=False, engine="openpyxl")
+    out = buffer.getvalue()
+    return (encrypt_bytes(out, key) if key else out), lookup.loc[hit]
 
 
 def erase_from_file(path: Path, matcher: ErasureMatcher) -> pd.DataFrame:

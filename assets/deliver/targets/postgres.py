@@ -135,6 +135,7 @@ class PostgresPublisher:
 
     def erase(self, matcher: ErasureMatcher) -> int:
         removed = 0
+        vacuum: list[str] = []
         with self.connect() as conn:
             tables = [
                 r[0]
@@ -176,6 +177,13 @@ class PostgresPublisher:
                     )
                     removed += cur.rowcount
                     self._note(cur, name, cur.rowcount)
+                    vacuum.append(name)
+            conn.commit()
+            conn.autocommit = True  # VACUUM cannot run in a transaction
+            for name in vacuum:  # dead tuples still hold the deleted rows until vacuumed
+                conn.execute(
+                    sql.SQL("VACUUM {}.{}").format(sql.Identifier(self.schema), sql.Identifier(name))
+                )
         return removed
 
     def _ensure_deliveries(self, cur: psycopg.Cursor) -> None:

@@ -48,6 +48,8 @@ class S3Publisher:
             for _, tmp_key in staging:
                 with contextlib.suppress(ClientError):  # best effort: never hide the error that got us here
                     self.client.delete_object(Bucket=self.bucket, Key=tmp_key)
+            with contextlib.suppress(ClientError):
+                self._purge_old_versions(self._key("_staging", manifest["run_id"]) + "/", everything=True)
         key = self._key(folder, MANIFEST)
         self.client.put_object(
             Bucket=self.bucket,
@@ -74,12 +76,29 @@ class S3Publisher:
             new, hit = filter_bytes(data, key.rsplit(".", 1)[1], matcher)
             if new is None:
                 continue
-            self.client.put_object(
-                Bucket=self.bucket, Key=key, Body=new
-            )  # a PUT replaces an object atomically
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=new)  # a PUT replaces atomically
             removed += len(hit)
             self._update_manifest(key, len(hit), hashlib.sha256(new).hexdigest())
+            self._purge_old_versions(key)
+        self._purge_old_versions(self._key("_staging") + "/", everything=True)
         return removed
+
+    def _purge_old_versions(self, prefix: str, everything: bool = False) -> None:
+        """On a versioned bucket the previous versions still hold the erased rows: delete every non-current
+        version and delete marker under `prefix` (all of them with `everything`); no-op when unversioned."""
+        if self.client.get_bucket_versioning(Bucket=self.bucket).get("Status") not in (
+            "Enabled",
+            "Suspended",
+        ):
+            return
+        for page in self.client.get_paginator("list_object_versions").paginate(
+            Bucket=self.bucket, Prefix=prefix
+        ):
+            for version in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                if everything or not version["IsLatest"]:
+                    self.client.delete_object(
+                        Bucket=self.bucket, Key=version["Key"], VersionId=version["VersionId"]
+                    )
 
     def _update_manifest(self, key: str, erased: int, sha256: str) -> None:
         folder, name = key.rsplit("/", 1)
@@ -92,3 +111,4 @@ class S3Publisher:
         self.client.put_object(
             Bucket=self.bucket, Key=manifest_key, Body=json.dumps(manifest, indent=2).encode()
         )
+        self._purge_old_versions(manifest_key)  # one current manifest, whose checksums match the files
