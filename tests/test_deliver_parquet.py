@@ -8,7 +8,8 @@ from privacy_fixtures import MARTS, build_warehouse, make_layout, write_manifest
 
 from assets.deliver.config import load_delivery_config
 from assets.deliver.run import deliver_target
-from assets.deliver.staging import UntaggedPiiError, file_sha256
+from assets.deliver.staging import UntaggedPiiError
+from assets.ingest.landing import sha256_file
 from assets.layout import REPO_ROOT
 from assets.privacy.audit import read_audit
 
@@ -81,7 +82,7 @@ def test_analyst_delivery_masks_and_writes_manifest(setup):
         "mart_customer_profile": 2,
         "fct_orders": 3,
     }
-    assert entries["dim_customer"]["sha256"] == file_sha256(folder / "dim_customer.parquet")
+    assert entries["dim_customer"]["sha256"] == sha256_file(folder / "dim_customer.parquet")
     assert entries["dim_customer"]["masking"]["email"] == "masked"
     assert {"name": "amount", "type": "double"} in entries["fct_orders"]["columns"]
     assert result.rows["fct_orders"] == 3

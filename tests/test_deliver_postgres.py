@@ -38,6 +38,14 @@ def pg_setup(tmp_path, monkeypatch, pg_dsn):
     return layout, load_delivery_config(path), schema
 
 
+def _staging_tables(conn, schema: str) -> int:
+    """Staging tables left behind by a delivery (there must be none, whatever happened)."""
+    return conn.execute(
+        "select count(*) from information_schema.tables where table_schema = %s and table_name like '\\_stg\\_%%'",
+        [schema],
+    ).fetchone()[0]
+
+
 def test_postgres_delivery_types_masking_manifest(pg_setup, pg_dsn):
     layout, config, schema = pg_setup
     deliver_target(config, "bi", layout, run_id="run-1", run_date="2026-03-01")
@@ -69,11 +77,7 @@ def test_postgres_delivery_types_masking_manifest(pg_setup, pg_dsn):
             "mart_customer_profile": 2,
             "fct_orders": 3,
         }
-        leftovers = conn.execute(
-            "select count(*) from information_schema.tables where table_schema = %s and table_name like '\\_stg\\_%%'",
-            [schema],
-        ).fetchone()[0]
-        assert leftovers == 0
+        assert _staging_tables(conn, schema) == 0
 
 
 def test_redelivery_swaps_atomically_and_failure_keeps_old_table(pg_setup, pg_dsn):
@@ -96,11 +100,7 @@ def test_redelivery_swaps_atomically_and_failure_keeps_old_table(pg_setup, pg_ds
         reader.rollback()
     with psycopg.connect(pg_dsn) as conn:
         assert conn.execute(f"select count(*) from {schema}.fct_orders").fetchone()[0] == 2
-        staging = conn.execute(
-            "select count(*) from information_schema.tables where table_schema = %s and table_name like '\\_stg%%'",
-            [schema],
-        ).fetchone()[0]
-        assert staging == 0
+        assert _staging_tables(conn, schema) == 0
 
 
 def test_missing_dsn_is_a_clear_error(pg_setup, monkeypatch):

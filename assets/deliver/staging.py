@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from assets.entities import Pii
+from assets.ingest.landing import sha256_file
 from assets.privacy.classification import find_untagged_pii
 from assets.privacy.masking import Action, apply_policy, neutralise_formulas
 
@@ -37,14 +37,6 @@ class StagedTable:
         entry = asdict(self)
         entry.pop("path")
         return entry
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _output_schema(schema: pa.Schema, applied: dict[str, Action]) -> pa.Schema:
@@ -112,7 +104,7 @@ def stage_table(
         combined.to_excel(path, index=False, sheet_name=name[:31], engine="openpyxl")
     columns = [{"name": f.name, "type": str(f.type)} for f in schema]
     masking = {c: a.value for c, a in applied.items()}
-    return StagedTable(name, path, fmt, rows, columns, file_sha256(path), masking)
+    return StagedTable(name, path, fmt, rows, columns, sha256_file(path), masking)
 
 
 def note_erasure(manifest: dict, filename: str, erased: int, sha256: str) -> None:

@@ -8,7 +8,8 @@ import shutil
 from pathlib import Path
 
 from assets.deliver.config import ParquetTarget
-from assets.deliver.staging import StagedTable, file_sha256, note_erasure
+from assets.deliver.staging import StagedTable, note_erasure
+from assets.ingest.landing import sha256_file
 from assets.layout import DataLayout
 from assets.privacy.matching import ErasureMatcher
 from assets.privacy.rewrite import data_files, erase_from_file
@@ -55,6 +56,6 @@ class FolderPublisher:
                 manifest = path.parent / MANIFEST
                 if manifest.exists():
                     data = json.loads(manifest.read_text(encoding="utf-8"))
-                    note_erasure(data, path.name, len(hit), file_sha256(path))
+                    note_erasure(data, path.name, len(hit), sha256_file(path))
                     write_json_atomically(data, manifest)
         return removed
