@@ -828,6 +828,14 @@ def test_marts_contracts_and_pii_tags_in_manifest(wh):
     assert marts["fct_survey_responses"]["columns"]["comment"]["meta"]["pii"] == Pii.FREE_TEXT.value
 
 
+def test_docs_generate(wh):
+    result = dbt(["docs", "generate"], wh.data, wh.root, VARS)
+    assert result.returncode == 0, result.stdout[-3000:]
+    catalog = json.loads((wh.root / "target" / "catalog.json").read_text())
+    assert "email" in catalog["nodes"]["model.customer360.dim_customer"]["columns"]
+    assert (wh.root / "target" / "index.html").exists()
+
+
 def test_snapshot_keeps_history_across_runs(wh):
     """A second run where Mary's email changes and Li Na disappears from linkage: SCD2 rows, no deletes."""
     lay = DataLayout(root=wh.data, landing="", config_dir=wh.data)

@@ -1,0 +1,100 @@
+"""The dbt project as Dagster assets: graph wiring, fresh-clone manifest, and a real materialisation."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster_dbt import DbtProject
+from test_marts import build_fixture
+
+from assets.dbt.defs import (
+    DBT_PROJECT_DIR,
+    customer360_dbt_assets,
+    dbt_project,
+    dbt_resource,
+    manifest_is_stale,
+    prepare,
+)
+from assets.settings import Settings
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def key(*parts: str) -> dg.AssetKey:
+    return dg.AssetKey(list(parts))
+
+
+def test_every_model_is_an_asset_keyed_by_name_and_grouped_by_folder():
+    keys = customer360_dbt_assets.keys
+    for name in (
+        "dim_customer",
+        "mart_customer_profile",
+        "mart_satisfaction",
+        "fct_orders",
+        "dim_customer_snapshot",
+        "currency_rates",
+        "stg_silver__orders",
+    ):
+        assert key(name) in keys
+    groups = customer360_dbt_assets.group_names_by_key
+    assert groups[key("dim_customer")] == "dbt_marts"
+    assert groups[key("stg_silver__orders")] == "dbt_staging"
+    assert groups[key("int_customers_survived")] == "dbt_intermediate"
+    assert groups[key("dim_customer_snapshot")] == "dbt_snapshots"
+
+
+def test_sources_join_the_python_assets():
+    deps = customer360_dbt_assets.asset_deps
+    assert key("silver", "order") in deps[key("stg_silver__orders")]
+    assert key("silver", "person") in deps[key("stg_silver__persons")]
+    assert key("linkage", "customer_xref") in deps[key("stg_linkage__customer_xref")]
+    assert key("dim_customer") in deps[key("mart_customer_profile")]
+
+
+def test_dbt_tests_are_asset_checks():
+    checks = {c.asset_key: c for c in customer360_dbt_assets.check_keys}
+    names = {c.name for c in customer360_dbt_assets.check_keys if c.asset_key == key("dim_customer")}
+    assert "unique_dim_customer_customer_id" in names
+    assert any(n.startswith("row_count_reconciles_dim_customer") for n in names)
+    assert len(list(customer360_dbt_assets.check_keys)) > 150 and key("mart_satisfaction") in checks
+
+
+def test_fresh_clone_gets_a_manifest_by_dbt_parse(tmp_path):
+    clone = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, clone, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    project = DbtProject(project_dir=clone, profiles_dir=clone)
+    assert manifest_is_stale(project)
+    prepare(project)
+    assert project.manifest_path.exists() and not manifest_is_stale(project)
+    (clone / "models" / "staging" / "_staging.yml").touch()  # an edited file makes it stale again
+    assert manifest_is_stale(project)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("dbt_defs") / "data"
+    build_fixture(root)
+    return root
+
+
+def test_materialize_builds_the_warehouse_and_passes_checks(data_dir):
+    result = dg.materialize(
+        [customer360_dbt_assets],
+        resources={"dbt": dbt_resource(), "settings": Settings(data_dir=str(data_dir))},
+    )
+    assert result.success
+    materialized = {
+        m.asset_key for m in result.get_asset_materialization_events() for m in [m.materialization]
+    }
+    assert key("mart_customer_profile") in materialized and key("dim_customer_snapshot") in materialized
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) > 150
+    assert [e.check_name for e in evaluations if not e.passed] == []
+    with duckdb.connect(str(data_dir / "warehouse" / "customer360.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from marts.dim_customer").fetchone() == (5,)
+    assert dbt_project.project_dir == DBT_PROJECT_DIR
