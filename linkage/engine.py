@@ -47,6 +47,16 @@ def _tf_column(rec: pd.DataFrame, column: str) -> pd.Series:
     return rec[column].map(term_frequencies(rec[column])).astype("float64")
 
 
+def _tf_records(rec: pd.DataFrame, config: LinkageConfig) -> dict[str, int]:
+    """Records holding a value, per term-frequency-adjusted comparison (how far to trust the frequencies)."""
+    out = {}
+    for c in config.comparisons:
+        column = f"{c.column}_key" if c.kind == "name" else c.column
+        values = rec[column]
+        out[c.name] = int(values.map(len).gt(0).sum()) if c.kind == "overlap" else int(values.notna().sum())
+    return out
+
+
 def _load(con: duckdb.DuckDBPyConnection, rec: pd.DataFrame, config: LinkageConfig) -> None:
     frame = rec.copy()
     for c in config.comparisons:
@@ -144,7 +154,7 @@ def link(
     else:
         patterns = cmp.groupby([*gamma_cols, "rules"], as_index=False).size().rename(columns={"size": "n"})
         m, sessions = estimate_m(patterns, config, u)
-        weights = weights_by_comparison(cmp, config, m, u)
+        weights = weights_by_comparison(cmp, config, m, u, _tf_records(rec, config))
         prior = estimate_prior(weights.to_numpy().sum(axis=1), n_total)
         base = float(np.log2(prior / (1 - prior)))
         params = Parameters(m=m, u=u, prior=prior, sessions=sessions)

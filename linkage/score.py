@@ -17,6 +17,9 @@ from linkage.compare import compare
 from linkage.config import Comparison, LinkageConfig
 
 MIN_SESSION_PAIRS = 50
+# Pseudo-pairs/records that pull estimates from tiny inputs towards sensible defaults (no effect at scale).
+PRIOR_PAIRS = 200
+DEFAULT_U_AGREE = 0.01  # a random pair agrees on a level other than "disagree"
 
 
 @dataclass
@@ -75,8 +78,11 @@ def estimate_u(
             con.execute(f"SELECT g_{c.name}, count(*) FROM u_cmp WHERE g_{c.name} >= 0 GROUP BY 1").fetchall()
         )
         freq = np.array([counts.get(level, 0) for level in range(c.n_levels)], dtype=float)
-        # Half a count on empty levels: a level never seen among random pairs is rare, not impossible.
-        u[c.name] = (freq + 0.5) / (freq.sum() + 0.5 * c.n_levels)
+        # Pseudo-counts: a level never seen among random pairs is rare, not impossible; tiny inputs lean on
+        # the default instead of on a handful of pairs.
+        default = np.full(c.n_levels, DEFAULT_U_AGREE)
+        default[0] = 1 - DEFAULT_U_AGREE * (c.n_levels - 1)
+        u[c.name] = (freq + 0.5 + PRIOR_PAIRS * default) / (freq.sum() + 0.5 * c.n_levels + PRIOR_PAIRS)
     con.execute("DROP TABLE u_cmp; DROP TABLE u_sample")
     return u
 
@@ -144,7 +150,11 @@ def estimate_m(
 
 
 def weights_by_comparison(
-    cmp: pd.DataFrame, config: LinkageConfig, m: dict[str, np.ndarray], u: dict[str, np.ndarray]
+    cmp: pd.DataFrame,
+    config: LinkageConfig,
+    m: dict[str, np.ndarray],
+    u: dict[str, np.ndarray],
+    tf_records: dict[str, int] | None = None,
 ) -> pd.DataFrame:
     """weight_<comparison> in bits for each pair; exact agreement on a rare value weighs more (TF)."""
     out = {}
@@ -156,6 +166,8 @@ def weights_by_comparison(
         tf_col = f"tf_{c.name}"
         if c.term_frequency and tf_col in cmp:
             tf = cmp[tf_col].to_numpy(dtype=float, na_value=np.nan)
+            n = (tf_records or {}).get(c.name, 0)
+            tf = (tf * n + PRIOR_PAIRS * u[c.name][-1]) / (n + PRIOR_PAIRS)  # small inputs: towards plain u
             top = (g == c.n_levels - 1) & ~np.isnan(tf)
             w[top] = np.log2(m[c.name][-1] / np.maximum(tf[top], floor))
         out[f"weight_{c.name}"] = w

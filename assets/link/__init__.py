@@ -1,0 +1,1 @@
+"""Dagster assets of the link step (thin: the work is in linkage/)."""

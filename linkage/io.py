@@ -1,0 +1,111 @@
+"""Reading person records and writing the linkage tables (shared by the CLI and the Dagster assets)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from linkage.engine import LinkageResult
+from linkage.records import build_person_records
+
+OUTPUT_TABLES = ("customer_xref", "match_pairs", "review_queue", "id_history", "linkage_runs")
+# A user's own table may use these names for the canonical columns build_person_records reads.
+INPUT_ALIASES = {
+    "emails": "email", "phone": "phone_mobile", "phones": "phone_mobile", "mobile": "phone_mobile",
+    "address_norm": "address", "id": "source_record_id", "record_id": "source_record_id",
+}  # fmt: skip
+
+
+def read_person_glob(pattern: str) -> pd.DataFrame | None:
+    """Every silver/person partition; a person seen on several days keeps the latest values and every
+    email/phone ever seen."""
+    con = duckdb.connect()
+    try:
+        try:
+            frame = con.execute(
+                "SELECT * FROM read_parquet(?, union_by_name = true) ORDER BY loaded_at DESC NULLS LAST",
+                [pattern],
+            ).df()
+        except duckdb.IOException:
+            return None
+    finally:
+        con.close()
+    if frame.empty:
+        return frame
+    return merge_person_versions(frame)
+
+
+def merge_person_versions(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows ordered most recent first → one row per (source, source_record_id), lists unioned."""
+    keys = ["source", "source_record_id"]
+    latest = frame.drop_duplicates(keys).set_index(keys)
+    for column in ("emails", "phones"):
+        if column in frame:
+            exploded = frame[[*keys, column]].explode(column).dropna(subset=[column])
+            exploded = exploded.drop_duplicates([*keys, column])
+            union = exploded.groupby(keys, sort=False)[column].agg(list)
+            latest[column] = [v if isinstance(v, list) else [] for v in union.reindex(latest.index)]
+    return latest.reset_index()
+
+
+def read_user_table(path: Path) -> pd.DataFrame:
+    """A user's CSV/Parquet → person records. Already-built person records (list columns) pass through;
+    otherwise each `source` (default: the file name) is built from canonical contact columns."""
+    path = Path(path)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        frame = pd.read_parquet(path)
+    elif path.suffix.lower() in (".csv", ".txt", ".gz"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    else:
+        raise ValueError(f"{path}: expected a .csv or .parquet file of person records")
+    if "emails" in frame and len(frame) and isinstance(frame["emails"].iloc[0], list | tuple):
+        return frame
+    frame = frame.rename(columns={k: v for k, v in INPUT_ALIASES.items() if k in frame and v not in frame})
+    if "source_record_id" not in frame:
+        frame["source_record_id"] = [str(i + 1) for i in range(len(frame))]
+    if "source" not in frame:
+        frame["source"] = path.stem
+    frame["source"] = frame["source"].replace("", path.stem)
+    parts = [
+        build_person_records(group, "contact", str(source))
+        for source, group in frame.groupby("source", sort=True)
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def read_previous(directory: Path, table: str) -> pd.DataFrame | None:
+    path = Path(directory) / f"{table}.parquet"
+    return pd.read_parquet(path) if path.exists() else None
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_suffix(".parquet.tmp")
+    frame.to_parquet(tmp, index=False)
+    tmp.replace(path)
+
+
+def write_linkage_outputs(result: LinkageResult, directory: Path, run_id: str) -> dict[str, Path]:
+    """customer_xref, match_pairs, review_queue replaced; id_history and linkage_runs appended."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {name: directory / f"{name}.parquet" for name in OUTPUT_TABLES}
+    history = read_previous(directory, "id_history")
+    runs = read_previous(directory, "linkage_runs")
+    summary = {k: v for k, v in result.summary.items()}
+    run_row = pd.DataFrame(
+        [{"run_id": run_id, "linked_at": result.xref["linked_at"].max() if len(result.xref) else pd.Timestamp.now(),
+          **{k: v for k, v in summary.items() if isinstance(v, int | float) and not isinstance(v, bool)},
+          "summary_json": json.dumps(summary, default=str, ensure_ascii=False)}]
+    )  # fmt: skip
+    _write(result.xref, paths["customer_xref"])
+    _write(result.pairs, paths["match_pairs"])
+    _write(result.review, paths["review_queue"])
+    new_history = (
+        result.history if history is None else pd.concat([history, result.history], ignore_index=True)
+    )
+    _write(new_history, paths["id_history"])
+    _write(run_row if runs is None else pd.concat([runs, run_row], ignore_index=True), paths["linkage_runs"])
+    return paths
