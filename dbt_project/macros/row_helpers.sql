@@ -28,3 +28,11 @@ from {{ cte }}
 left join {{ ref('stg_linkage__customer_xref') }} as xref
     on xref.source = {{ cte }}.source and xref.source_record_id = {{ cte }}.person_source_record_id
 {%- endmacro %}
+
+{#- The lineage columns of a silver row, renamed for the warehouse. -#}
+{% macro silver_lineage_columns() -%}
+    cast(_file as varchar) as loaded_from_file,
+    try_cast(_line as bigint) as loaded_from_line,
+    try_cast(_loaded_at as timestamp) as loaded_at,
+    try_cast(_run_date as date) as run_date
+{%- endmacro %}

@@ -26,8 +26,5 @@ select
     cast(owner as varchar) as owner,
     try_cast(created_at_ts as timestamp) as created_at,
     try_cast(updated_at_ts as timestamp) as updated_at,
-    cast(_file as varchar) as loaded_from_file,
-    try_cast(_line as bigint) as loaded_from_line,
-    try_cast(_loaded_at as timestamp) as loaded_at,
-    try_cast(_run_date as date) as run_date
+    {{ silver_lineage_columns() }}
 from {{ source('silver', 'contact') }}

@@ -7,8 +7,5 @@ select
     cast(income_band as varchar) as income_band,
     cast(interests as varchar) as interests,
     try_cast(updated_at_ts as timestamp) as updated_at,
-    cast(_file as varchar) as loaded_from_file,
-    try_cast(_line as bigint) as loaded_from_line,
-    try_cast(_loaded_at as timestamp) as loaded_at,
-    try_cast(_run_date as date) as run_date
+    {{ silver_lineage_columns() }}
 from {{ source('silver', 'enrichment') }}

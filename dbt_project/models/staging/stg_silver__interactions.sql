@@ -13,8 +13,5 @@ select
     cast(agent as varchar) as agent,
     cast(product_category as varchar) as product_category,
     try_cast(duration_seconds_int as bigint) as duration_seconds,
-    cast(_file as varchar) as loaded_from_file,
-    try_cast(_line as bigint) as loaded_from_line,
-    try_cast(_loaded_at as timestamp) as loaded_at,
-    try_cast(_run_date as date) as run_date
+    {{ silver_lineage_columns() }}
 from {{ source('silver', 'interaction') }}

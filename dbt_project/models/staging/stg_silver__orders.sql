@@ -17,8 +17,5 @@ select
     cast(channel as varchar) as channel,
     cast(status as varchar) as status,
     cast(store as varchar) as store,
-    cast(_file as varchar) as loaded_from_file,
-    try_cast(_line as bigint) as loaded_from_line,
-    try_cast(_loaded_at as timestamp) as loaded_at,
-    try_cast(_run_date as date) as run_date
+    {{ silver_lineage_columns() }}
 from {{ source('silver', 'order') }}

@@ -11,8 +11,5 @@ select
     cast(feedback_type as varchar) as feedback_type,
     cast(channel as varchar) as channel,
     cast(product_category as varchar) as product_category,
-    cast(_file as varchar) as loaded_from_file,
-    try_cast(_line as bigint) as loaded_from_line,
-    try_cast(_loaded_at as timestamp) as loaded_at,
-    try_cast(_run_date as date) as run_date
+    {{ silver_lineage_columns() }}
 from {{ source('silver', 'survey_response') }}
