@@ -48,10 +48,8 @@ def land(layout: DataLayout, name: str, data: bytes) -> None:
 def run(layout: DataLayout, cfg: SourceConfig):
     ingested = ingest_source(cfg, layout, DAY)
     validated = validate_partition(cfg, layout, DAY)
-    qdir = layout.quarantine(cfg.name, DAY)
-    quarantine = (
-        pd.concat([pd.read_parquet(p) for p in sorted(qdir.glob("*.parquet"))]) if qdir.exists() else None
-    )
+    files = sorted(layout.quarantine(cfg.name, DAY).glob("*.parquet"))
+    quarantine = pd.concat([pd.read_parquet(p) for p in files]) if files else None
     return ingested, validated, quarantine
 
 

@@ -5,10 +5,13 @@ A row failing any check is quarantined whole, one quarantine row per failure; ro
 
 from __future__ import annotations
 
+import gc
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pyarrow_
@@ -16,7 +19,7 @@ import pyarrow.parquet as pq
 from pandera.errors import SchemaErrors
 
 from assets.ingest.config import SourceConfig
-from assets.ingest.ingest import PARSE_ERROR, RAW_TEXT, raw_schema
+from assets.ingest.ingest import PARSE_ERROR, RAW_TEXT
 from assets.ingest.manifest import record_validation
 from assets.layout import DataLayout
 from assets.standardise.dates import to_integer, to_number, unparseable
@@ -27,12 +30,13 @@ PK_CHECK = "primary_key_unique"
 _STR = {pyarrow_.string(): pd.StringDtype("pyarrow")}.get
 
 
+def _text(s: pd.Series) -> pd.Series:
+    """As a pandas string Series, keeping pyarrow storage (vectorised) when the frame already has it."""
+    return s if isinstance(s.dtype, pd.StringDtype) else s.astype(pd.StringDtype("pyarrow"))
+
+
 def _present(s: pd.Series) -> pd.Series:
-    return s.notna() & (s.astype("string").str.strip() != "").fillna(False)
-
-
-def _not_empty(s: pd.Series) -> pd.Series:
-    return _present(s)
+    return (_text(s).str.strip() != "").fillna(False).astype(bool)
 
 
 REASONS: dict[str, str] = {
@@ -51,63 +55,75 @@ def _check(fn, name: str) -> pa.Check:
     return pa.Check(fn, name=name, ignore_na=False)
 
 
+def _per_value(ok_values) -> callable:
+    """Run a vectorised value predicate once per distinct non-empty value, then broadcast to the rows.
+
+    Exports repeat values heavily (dates, amounts, scores), so this keeps checks fast on million-row files.
+    """
+
+    def check(s: pd.Series) -> pd.Series:
+        present = s[_present(s)]
+        distinct = pd.Series(present.unique(), dtype=s.dtype)
+        if distinct.empty:
+            return pd.Series(True, index=s.index)
+        bad = distinct[~ok_values(distinct).to_numpy(dtype=bool, na_value=False)]
+        return ~s.isin(bad) if len(bad) else pd.Series(True, index=s.index)
+
+    return check
+
+
+def _key_text(df: pd.DataFrame, pk: list[str]) -> pd.Series:
+    """One string per row for a (possibly composite) primary key; empty when every key part is empty."""
+    parts = df[pk].apply(_text).fillna("")
+    key = parts[pk[0]]
+    for col in pk[1:]:
+        key = key + "\x1f" + parts[col]
+    return key.where(~(parts == "").all(axis=1), "")
+
+
 def build_schema(
     cfg: SourceConfig, columns: list[str], duplicated_keys: frozenset | None = None
 ) -> pa.DataFrameSchema:
-    """The pandera schema of `cfg`'s entity, restricted to `columns` (those the raw frame has)."""
+    """The pandera schema of `cfg`'s entity, restricted to `columns` (those the raw frame has).
+
+    `duplicated_keys`: primary keys repeated anywhere in the file (when validating it batch by batch).
+    """
     entity = cfg.entity_def
     required = set(cfg.required_columns)
+    fmts = list(cfg.date_formats)
     schema_cols: dict[str, pa.Column] = {}
     for col in entity.columns:
         if col.name not in columns:
             continue
         checks = []
         if col.name in required:
-            checks.append(_check(_not_empty, "not_empty"))
+            checks.append(_check(_present, "not_empty"))
         if col.kind in ("date", "datetime"):
-            fmts = list(cfg.date_formats)
-            checks.append(
-                _check(
-                    lambda s, f=fmts: ~unparseable(s, f),
-                    "parseable_date",
-                )
-            )
+            checks.append(_check(_per_value(lambda u: ~unparseable(u, fmts)), "parseable_date"))
         elif col.kind == "number":
-            checks.append(_check(lambda s: ~_present(s) | to_number(s).notna(), "numeric"))
+            checks.append(_check(_per_value(lambda u: to_number(u).notna()), "numeric"))
         elif col.kind == "integer":
-            checks.append(_check(lambda s: ~_present(s) | to_integer(s).notna(), "integer"))
+            checks.append(_check(_per_value(lambda u: to_integer(u).notna()), "integer"))
         if col.name in RANGES:
             lo, hi = RANGES[col.name]
-            checks.append(
-                _check(
-                    lambda s, lo=lo, hi=hi: ~_present(s) | to_number(s).between(lo, hi).fillna(True),
-                    f"between_{lo}_{hi}",
-                )
-            )
+            in_range = _per_value(lambda u, lo=lo, hi=hi: to_number(u).between(lo, hi).fillna(True))
+            checks.append(_check(in_range, f"between_{lo}_{hi}"))
         schema_cols[col.name] = pa.Column(nullable=True, checks=checks, required=False)
-    schema_cols["_extra"] = pa.Column(
-        nullable=True,
-        checks=[
-            _check(
-                lambda s: ~s.fillna("").str.contains(f'"{PARSE_ERROR}"', regex=False),
-                "parseable_row",
-            )
-        ],
-    )
+    unsplit = _check(lambda s: ~s.fillna("").str.contains(f'"{PARSE_ERROR}"', regex=False), "parseable_row")
+    schema_cols["_extra"] = pa.Column(nullable=True, checks=[unsplit])
     frame_checks = []
     pk = [c for c in cfg.primary_key if c in columns]
     if pk:
 
         def unique(df: pd.DataFrame) -> pd.Series:
-            keys = df[pk].astype("string").fillna("")
-            blank = (keys == "").all(axis=1)
-            if duplicated_keys is not None:
-                dup = pd.Series(
-                    [tuple(r) in duplicated_keys for r in keys.itertuples(index=False)], index=df.index
-                )
+            key = _key_text(df, pk)
+            if duplicated_keys is None:
+                dup = key.duplicated(keep=False)
+            elif duplicated_keys:
+                dup = key.isin(list(duplicated_keys))
             else:
-                dup = keys.duplicated(keep=False)
-            return ~dup | blank
+                return pd.Series(True, index=df.index)
+            return ~dup | (key == "")
 
         frame_checks.append(pa.Check(unique, name=PK_CHECK))
     return pa.DataFrameSchema(schema_cols, checks=frame_checks, strict=False, coerce=False)
@@ -115,9 +131,14 @@ def build_schema(
 
 @dataclass
 class ValidationResult:
-    valid: pd.DataFrame
-    quarantine: pd.DataFrame
+    frame: pd.DataFrame  # the rows validated
+    quarantined: np.ndarray  # bool per row of `frame`
+    quarantine: pd.DataFrame  # one row per failure
     counts: dict = field(default_factory=dict)
+
+    @property
+    def valid(self) -> pd.DataFrame:
+        return self.frame[~self.quarantined]
 
 
 def _raw_values(frame: pd.DataFrame, rows: pd.Index, column: pd.Series) -> list:
@@ -141,7 +162,7 @@ def validate_source(
     frame = raw_frame.reset_index(drop=True)
     schema = build_schema(cfg, list(frame.columns), duplicated_keys)
     try:
-        schema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True, inplace=True)
         fails = pd.DataFrame(columns=["column", "check", "index"])
     except SchemaErrors as exc:
         fails = exc.failure_cases
@@ -176,15 +197,14 @@ def validate_source(
         q.loc[parse, "reason"] = [i.get(PARSE_ERROR) for i in info]
     q = q.astype({"line": "int64"}).astype({c: "string" for c in QUARANTINE_COLUMNS if c != "line"})
     bad = frame.index.isin(rows.unique())
-    valid = frame[~bad]
     counts = {
         "rows_in": len(frame),
-        "rows_valid": len(valid),
+        "rows_valid": len(frame) - int(bad.sum()),
         "rows_quarantined": int(bad.sum()),
         "failures": len(q),
         "by_check": q.groupby("check").size().to_dict() if len(q) else {},
     }
-    return ValidationResult(valid, q.reset_index(drop=True), counts)
+    return ValidationResult(frame, bad, q.reset_index(drop=True), counts)
 
 
 # ---------------------------------------------------------------- one partition, file by file
@@ -200,30 +220,40 @@ class PartitionValidation:
         return sum(f[key] for f in self.files)
 
 
-BATCH_ROWS = 250_000
+BATCH_ROWS = 100_000
 
 
-def _duplicated_keys(path: Path, pk: list[str]) -> frozenset | None:
-    cols = pq.read_table(path, columns=pk).to_pandas(types_mapper=_STR).fillna("")
-    dup = cols[cols.duplicated(keep=False) & (cols != "").any(axis=1)]
-    return frozenset(tuple(r) for r in dup.itertuples(index=False))
+def _duplicated_keys(path: Path, pk: list[str]) -> frozenset:
+    """Primary keys repeated anywhere in a raw file: DuckDB groups the key columns out of core."""
+    parts = [f"coalesce({_quote(c)}, '')" for c in pk]
+    key = f"case when {' and '.join(f'{p} = {_EMPTY}' for p in parts)} then '' else concat_ws(chr(31), {', '.join(parts)}) end"
+    with duckdb.connect() as con:
+        con.execute("set memory_limit = '256MB'")
+        rows = con.execute(
+            f"select k from (select {key} as k from read_parquet(?)) where k <> '' group by k having count(*) > 1",
+            [str(path)],
+        ).fetchall()
+    return frozenset(r[0] for r in rows)
 
 
-def _write(frames: list[pd.DataFrame], path: Path, schema: pyarrow_.Schema | None = None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".parquet.tmp")
-    table = pyarrow_.concat_tables(
-        [pyarrow_.Table.from_pandas(f, schema=schema, preserve_index=False) for f in frames]
-    )
-    pq.write_table(table, tmp, compression="zstd")
-    tmp.replace(path)
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+_EMPTY = "''"
+
+
+def _publish(writer: pq.ParquetWriter, tmp: Path) -> None:
+    """Close a writer on `<name>.parquet.tmp` and rename it into place, so readers never see half a file."""
+    writer.close()
+    tmp.replace(tmp.with_suffix(""))
 
 
 def validate_partition(cfg: SourceConfig, layout: DataLayout, run_date: str) -> PartitionValidation:
-    """Validate every raw file of (source, run_date) in bounded batches; write bronze + quarantine per file."""
+    """Validate every raw file of (source, run_date) batch by batch (bounded memory); stream valid rows to
+    bronze and failures to quarantine, one Parquet file each per raw file; fill the manifest's counts."""
     out = PartitionValidation(cfg.name, run_date)
     raw_dir = layout.raw(cfg.name, run_date)
-    schema = raw_schema(cfg)
     q_schema = pyarrow_.schema(
         [
             pyarrow_.field(c, pyarrow_.int64() if c == "line" else pyarrow_.string())
@@ -231,41 +261,43 @@ def validate_partition(cfg: SourceConfig, layout: DataLayout, run_date: str) -> 
         ]
     )
     for path in sorted(raw_dir.glob("*.parquet")) if raw_dir.exists() else []:
-        pk = list(cfg.primary_key)
-        dups = _duplicated_keys(path, pk) if pk else None
-        valid_parts, q_parts = [], []
-        rows_in = rows_valid = rows_q = 0
-        sha = ""
-        for rb in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
+        dups = _duplicated_keys(path, list(cfg.primary_key)) if cfg.primary_key else None
+        source = pq.ParquetFile(path)
+        bronze = layout.bronze(cfg.name, run_date) / path.with_suffix(".parquet.tmp").name
+        quarantine = layout.quarantine(cfg.name, run_date) / path.with_suffix(".parquet.tmp").name
+        bronze.parent.mkdir(parents=True, exist_ok=True)
+        quarantine.parent.mkdir(parents=True, exist_ok=True)
+        b_writer = pq.ParquetWriter(bronze, source.schema_arrow, compression="zstd")
+        q_writer = pq.ParquetWriter(quarantine, q_schema, compression="zstd")
+        counts = {"file": path.name, "sha256": "", "rows_in": 0, "rows_valid": 0, "rows_quarantined": 0}
+        for rb in source.iter_batches(batch_size=BATCH_ROWS):
             frame = rb.to_pandas(types_mapper=_STR)
-            sha = sha or (frame["_file_sha256"].iloc[0] if len(frame) else "")
+            counts["sha256"] = counts["sha256"] or (frame["_file_sha256"].iloc[0] if len(frame) else "")
             res = validate_source(cfg, frame, run_date, dups)
-            valid_parts.append(res.valid)
-            q_parts.append(res.quarantine)
-            rows_in += res.counts["rows_in"]
-            rows_valid += res.counts["rows_valid"]
-            rows_q += res.counts["rows_quarantined"]
+            b_writer.write_batch(rb.filter(pyarrow_.array(~res.quarantined)))
+            if len(res.quarantine):
+                q_writer.write_table(
+                    pyarrow_.Table.from_pandas(res.quarantine, q_schema, preserve_index=False)
+                )
+            for key in ("rows_in", "rows_valid", "rows_quarantined"):
+                counts[key] += res.counts[key]
             for k, v in res.counts["by_check"].items():
                 out.by_check[k] = out.by_check.get(k, 0) + v
             if out.preview is None or len(out.preview) < 10:
                 out.preview = res.valid.head(10)
-        if not valid_parts:  # an empty raw file
-            valid_parts, q_parts = [pd.DataFrame(columns=schema.names)], []
-        _write(valid_parts, layout.bronze(cfg.name, run_date) / path.name, schema)
-        qpath = layout.quarantine(cfg.name, run_date) / path.name
-        if q_parts and sum(len(q) for q in q_parts):
-            _write(q_parts, qpath, q_schema)
+            del frame, res
+            gc.collect(1)  # pandas/pandera leave young reference cycles holding each batch's Arrow buffers
+            pyarrow_.default_memory_pool().release_unused()
+        _publish(b_writer, bronze)
+        if counts["rows_quarantined"]:
+            _publish(q_writer, quarantine)
         else:
-            qpath.unlink(missing_ok=True)
-        out.files.append(
-            {
-                "file": path.name,
-                "sha256": sha,
-                "rows_in": rows_in,
-                "rows_valid": rows_valid,
-                "rows_quarantined": rows_q,
-            }
-        )
-        if sha:
-            record_validation(layout, cfg.name, sha, run_date, rows_valid, rows_q)
+            q_writer.close()
+            quarantine.unlink()
+            quarantine.with_suffix("").unlink(missing_ok=True)
+        out.files.append(counts)
+        if counts["sha256"]:
+            record_validation(
+                layout, cfg.name, counts["sha256"], run_date, counts["rows_valid"], counts["rows_quarantined"]
+            )
     return out
