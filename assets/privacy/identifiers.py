@@ -18,6 +18,7 @@ from assets.entities import Pii
 from linkage.standardise import fold_text, normalise_email, normalise_phone
 
 HMAC_KEY_ENV = "C360_HMAC_KEY"
+_E164 = r"\+[1-9]\d{6,14}"
 
 
 def hmac_key() -> bytes | None:
@@ -48,7 +49,7 @@ def digest(value: str, key: bytes | None) -> str:
     data = value.encode()
     if key is None:
         return hashlib.sha256(data).hexdigest()
-    return hmac.new(key, data, hashlib.sha256).hexdigest()
+    return hmac.digest(key, data, "sha256").hex()  # OpenSSL one-shot: ~5x faster than hmac.new
 
 
 def _fallback(value: str, tag: Pii) -> str | None:
@@ -64,7 +65,11 @@ def normalise_series(values: pd.Series, tag: Pii) -> pd.Series:
     if tag == Pii.EMAIL:
         canonical = normalise_email(text)
     elif tag == Pii.PHONE:
-        canonical = normalise_phone(text)
+        # Marts and silver already hold E.164: keep it as is and parse only the rest (libphonenumber is slow).
+        e164 = text.str.fullmatch(_E164).fillna(False).astype(bool)
+        canonical = text.where(e164)
+        if (~e164).any():
+            canonical[~e164] = normalise_phone(text[~e164])
     else:
         canonical = pd.Series(pd.NA, index=text.index, dtype="string")
     missing = canonical.isna() & text.notna()
@@ -83,15 +88,15 @@ def canonical_identifier(value: str, tag: Pii) -> str | None:
 
 def hash_values(values, tag: Pii | None, key: bytes | None) -> dict[object, str | None]:
     """{value: digest} for distinct values; `tag` None hashes the stripped text (ids, source keys)."""
-    uniques = pd.Series(pd.unique(pd.Series(list(values), dtype=object)), dtype=object)
+    uniques = list(dict.fromkeys(values))
     if tag is None:
         return {v: digest(str(v).strip(), key) for v in uniques}
-    norms = normalise_series(uniques.astype(str), tag)
+    norms = normalise_series(pd.Series([str(v) for v in uniques], dtype=object), tag).tolist()
     return {v: (None if n is None else digest(n, key)) for v, n in zip(uniques, norms, strict=True)}
 
 
 def hash_series(series: pd.Series, tag: Pii, key: bytes | None) -> pd.Series:
     """Keyed hash of a column, each distinct value once; blanks stay null."""
-    present = series.notna() & (series.astype(str).str.strip() != "")
-    lookup = hash_values(series[present].unique(), tag, key)
-    return series.map(lookup).astype(object).where(present, None)
+    lookup = hash_values(series.dropna().unique(), tag, key)
+    out = series.map(lookup)
+    return out.astype(object).where(out.notna(), None)
