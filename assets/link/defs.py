@@ -1,7 +1,5 @@
 """linkage/customer_xref, match_pairs, review_queue, id_history: every silver/person record linked into customers."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 import dagster as dg
