@@ -8,9 +8,10 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pytest
+import pandas as pd
 from dagster_dbt import DbtProject
-from test_marts import build_fixture
+from test_marts import PERSONS
+from test_marts import write_parquet as write
 
 from assets.dbt.defs import (
     DBT_PROJECT_DIR,
@@ -20,7 +21,9 @@ from assets.dbt.defs import (
     manifest_is_stale,
     prepare,
 )
+from assets.entities import ENTITIES
 from assets.settings import Settings
+from assets.standardise.silver import empty_silver
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
@@ -75,14 +78,48 @@ def test_fresh_clone_gets_a_manifest_by_dbt_parse(tmp_path):
     assert manifest_is_stale(project)
 
 
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("dbt_defs") / "data"
-    build_fixture(root)
+def empty_night(root: Path) -> Path:
+    """A night where nothing arrived: every silver table written empty (as standardise does), empty
+    linkage outputs, no quarantine or manifest files at all."""
+    for name, entity in ENTITIES.items():
+        write(root / "silver" / name / "run_date=2026-05-31" / "part.parquet", empty_silver(entity))
+    write(
+        root / "silver" / "person" / "run_date=2026-05-31" / "part.parquet", pd.DataFrame(PERSONS).iloc[0:0]
+    )
+    text = lambda *cols: {c: pd.Series(dtype="string") for c in cols}  # noqa: E731
+    write(
+        root / "linkage" / "customer_xref.parquet",
+        pd.DataFrame(
+            {
+                **text("source", "source_record_id", "customer_id"),
+                "cluster_size": pd.Series(dtype="Int64"),
+                "match_probability": pd.Series(dtype="float64"),
+                "linked_at": pd.Series(dtype="datetime64[ns]"),
+            }
+        ),
+    )
+    write(
+        root / "linkage" / "match_pairs.parquet",
+        pd.DataFrame(
+            {
+                **text("source_l", "id_l", "source_r", "id_r", "decision"),
+                "match_weight": pd.Series(dtype="float64"),
+                "match_probability": pd.Series(dtype="float64"),
+            }
+        ),
+    )
+    write(
+        root / "linkage" / "id_history.parquet",
+        pd.DataFrame(
+            {**text("run_id", "customer_id", "event", "related_ids"), "at": pd.Series(dtype="datetime64[ns]")}
+        ),
+    )
     return root
 
 
-def test_materialize_builds_the_warehouse_and_passes_checks(data_dir):
+def test_materialize_an_empty_night_builds_the_warehouse_and_passes_checks(tmp_path):
+    """Through Dagster (resource `dbt`, `settings` pointing at a tmp data dir): every model and check runs."""
+    data_dir = empty_night(tmp_path / "data")
     result = dg.materialize(
         [customer360_dbt_assets],
         resources={"dbt": dbt_resource(), "settings": Settings(data_dir=str(data_dir))},
@@ -96,5 +133,6 @@ def test_materialize_builds_the_warehouse_and_passes_checks(data_dir):
     assert len(evaluations) > 150
     assert [e.check_name for e in evaluations if not e.passed] == []
     with duckdb.connect(str(data_dir / "warehouse" / "customer360.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*) from marts.dim_customer").fetchone() == (5,)
+        assert con.execute("select count(*) from marts.dim_customer").fetchone() == (0,)
+        assert con.execute("select count(*) from marts.mart_dq_quarantine_summary").fetchone() == (0,)
     assert dbt_project.project_dir == DBT_PROJECT_DIR

@@ -76,7 +76,7 @@ def _silver_frame(entity: str, rows: list[dict], run_date: str) -> pd.DataFrame:
     return pd.DataFrame(out, columns=cols)
 
 
-def _write(path: Path, frame: pd.DataFrame) -> None:
+def write_parquet(path: Path, frame: pd.DataFrame) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_parquet(path, index=False)
 
@@ -242,8 +242,8 @@ def _person(
 
 def build_fixture(root: Path) -> None:
     lay = DataLayout(root=root, landing=str(root / "landing"), config_dir=root / "config")
-    _write(lay.silver("contact", RUN_1), _silver_frame("contact", CONTACTS_RUN_1, RUN_1))
-    _write(lay.silver("contact", RUN_2), _silver_frame("contact", CONTACTS_RUN_2, RUN_2))
+    write_parquet(lay.silver("contact", RUN_1), _silver_frame("contact", CONTACTS_RUN_1, RUN_1))
+    write_parquet(lay.silver("contact", RUN_2), _silver_frame("contact", CONTACTS_RUN_2, RUN_2))
     orders = [
         {
             "source": s,
@@ -261,8 +261,8 @@ def build_fixture(root: Path) -> None:
         }
         for s, o, ln, p, d, cat, amt, cur, pay, st in ORDERS
     ]
-    _write(lay.silver("order", RUN_1), _silver_frame("order", orders[:2], RUN_1))  # redelivered in RUN_2
-    _write(lay.silver("order", RUN_2), _silver_frame("order", orders, RUN_2))
+    write_parquet(lay.silver("order", RUN_1), _silver_frame("order", orders[:2], RUN_1))  # redelivered in RUN_2
+    write_parquet(lay.silver("order", RUN_2), _silver_frame("order", orders, RUN_2))
     surveys = [
         {
             "source": s,
@@ -278,7 +278,7 @@ def build_fixture(root: Path) -> None:
         }
         for s, r, p, t, n, c, f, cm, ch, cat in SURVEYS
     ]
-    _write(lay.silver("survey_response", RUN_2), _silver_frame("survey_response", surveys, RUN_2))
+    write_parquet(lay.silver("survey_response", RUN_2), _silver_frame("survey_response", surveys, RUN_2))
     inter = [
         {
             "source": s,
@@ -292,7 +292,7 @@ def build_fixture(root: Path) -> None:
         }
         for s, i, p, t, ch, ty, st in INTERACTIONS
     ]
-    _write(lay.silver("interaction", RUN_2), _silver_frame("interaction", inter, RUN_2))
+    write_parquet(lay.silver("interaction", RUN_2), _silver_frame("interaction", inter, RUN_2))
     camps = [
         {
             "source": s,
@@ -306,7 +306,7 @@ def build_fixture(root: Path) -> None:
         }
         for s, c, ty, p, j, st, it in CAMPAIGNS
     ]
-    _write(lay.silver("campaign_member", RUN_2), _silver_frame("campaign_member", camps, RUN_2))
+    write_parquet(lay.silver("campaign_member", RUN_2), _silver_frame("campaign_member", camps, RUN_2))
     enrich = [
         {
             "source": "enrich_vendor",
@@ -317,9 +317,9 @@ def build_fixture(root: Path) -> None:
             "updated_at": "2026-02-01",
         }
     ]
-    _write(lay.silver("enrichment", RUN_1), _silver_frame("enrichment", [], RUN_1))  # an empty run
-    _write(lay.silver("enrichment", RUN_2), _silver_frame("enrichment", enrich, RUN_2))
-    _write(lay.silver("person", RUN_2), pd.DataFrame(PERSONS))
+    write_parquet(lay.silver("enrichment", RUN_1), _silver_frame("enrichment", [], RUN_1))  # an empty run
+    write_parquet(lay.silver("enrichment", RUN_2), _silver_frame("enrichment", enrich, RUN_2))
+    write_parquet(lay.silver("person", RUN_2), pd.DataFrame(PERSONS))
     _write_linkage_and_ops(lay)
 
 
@@ -394,8 +394,8 @@ def _write_linkage_and_ops(lay: DataLayout) -> None:
             for (s, r), c in XREF.items()
         ]
     )
-    _write(lay.linkage_dir / "customer_xref.parquet", xref)
-    _write(
+    write_parquet(lay.linkage_dir / "customer_xref.parquet", xref)
+    write_parquet(
         lay.linkage_dir / "match_pairs.parquet",
         pd.DataFrame(
             [
@@ -420,7 +420,7 @@ def _write_linkage_and_ops(lay: DataLayout) -> None:
             ]
         ),
     )
-    _write(
+    write_parquet(
         lay.linkage_dir / "id_history.parquet",
         pd.DataFrame(
             [
@@ -435,7 +435,7 @@ def _write_linkage_and_ops(lay: DataLayout) -> None:
             ]
         ),
     )
-    _write(
+    write_parquet(
         lay.quarantine("crm_cn", RUN_2) / "a1b2.parquet",
         pd.DataFrame(
             [
@@ -462,7 +462,7 @@ def _write_linkage_and_ops(lay: DataLayout) -> None:
             ]
         ),
     )
-    _write(
+    write_parquet(
         lay.manifest,
         pd.DataFrame(
             [
@@ -840,15 +840,15 @@ def test_snapshot_keeps_history_across_runs(wh):
     """A second run where Mary's email changes and Li Na disappears from linkage: SCD2 rows, no deletes."""
     lay = DataLayout(root=wh.data, landing="", config_dir=wh.data)
     xref = pd.read_parquet(lay.linkage_dir / "customer_xref.parquet")
-    _write(lay.linkage_dir / "customer_xref.parquet", xref[xref.customer_id != "C3"])
+    write_parquet(lay.linkage_dir / "customer_xref.parquet", xref[xref.customer_id != "C3"])
     run_3, new_email = "2026-06-01", "mary.obrien@example.org"
     mary = next(c for c in CONTACTS_RUN_2 if c["source_record_id"] == "g-200")
-    _write(
+    write_parquet(
         lay.silver("contact", run_3),
         _silver_frame("contact", [{**mary, "email": new_email, "updated_at": "2026-06-01 08:00"}], run_3),
     )
     person = next(p for p in PERSONS if p["source_record_id"] == "g-200")
-    _write(lay.silver("person", run_3), pd.DataFrame([{**person, "emails": [new_email]}]))
+    write_parquet(lay.silver("person", run_3), pd.DataFrame([{**person, "emails": [new_email]}]))
     wh.build()
     snap = wh.df(
         "select customer_id, email, dbt_valid_to, dbt_is_deleted from snapshots.dim_customer_snapshot"
