@@ -261,7 +261,8 @@ def build_fixture(root: Path) -> None:
         }
         for s, o, ln, p, d, cat, amt, cur, pay, st in ORDERS
     ]
-    write_parquet(lay.silver("order", RUN_1), _silver_frame("order", orders[:2], RUN_1))  # redelivered in RUN_2
+    # O1 is delivered in RUN_1 and again in RUN_2: the latest delivery wins
+    write_parquet(lay.silver("order", RUN_1), _silver_frame("order", orders[:2], RUN_1))
     write_parquet(lay.silver("order", RUN_2), _silver_frame("order", orders, RUN_2))
     surveys = [
         {
