@@ -24,10 +24,12 @@ def guarded_clusters(
     weight: np.ndarray,
     is_match: np.ndarray,
     min_average_weight: float = 0.0,
+    veto_weight: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cluster label per record (0…n-1) and a mask of the match edges the guard refused.
 
     `left`, `right`, `weight`: every scored candidate pair; `is_match`: the pairs above the match threshold.
+    `veto_weight`: two groups never merge while any scored pair between them weighs less than this.
     """
     labels = components(n, left[is_match], right[is_match])
     refused = np.zeros(len(left), dtype=bool)
@@ -40,9 +42,10 @@ def guarded_clusters(
     adjacency: dict[int, dict[int, list[float]]] = {}
     for a, b, w in zip(left[inside].tolist(), right[inside].tolist(), weight[inside].tolist(), strict=True):
         for x, y in ((a, b), (b, a)):
-            entry = adjacency.setdefault(x, {}).setdefault(y, [0.0, 0])
+            entry = adjacency.setdefault(x, {}).setdefault(y, [0.0, 0, np.inf])
             entry[0] += w
             entry[1] += 1
+            entry[2] = min(entry[2], w)
     for node in adjacency:
         parent[node] = node
     size = dict.fromkeys(adjacency, 1)
@@ -59,17 +62,18 @@ def guarded_clusters(
         a, b = find(int(left[e])), find(int(right[e]))
         if a == b:
             continue
-        total, count = adjacency[a][b]
-        if total / count < min_average_weight:
+        total, count, lowest = adjacency[a][b]
+        if total / count < min_average_weight or (veto_weight is not None and lowest < veto_weight):
             refused[e] = True
             continue
         small, large = (a, b) if (size[a], b) < (size[b], a) else (b, a)
-        for other, (s, c) in adjacency.pop(small).items():
+        for other, (s, c, low) in adjacency.pop(small).items():
             if other == large:
                 continue
-            entry = adjacency[large].setdefault(other, [0.0, 0])
+            entry = adjacency[large].setdefault(other, [0.0, 0, np.inf])
             entry[0] += s
             entry[1] += c
+            entry[2] = min(entry[2], low)
             back = adjacency[other]
             back.pop(small)
             back[large] = entry  # the same totals seen from the other side

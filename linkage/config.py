@@ -121,6 +121,12 @@ class Clustering(_Strict):
     min_average_weight: float = Field(
         0.0, description="refuse to merge two groups whose average pair match weight (bits) is below this"
     )
+    veto_probability: float | None = Field(
+        0.15,
+        ge=0,
+        lt=1,
+        description="refuse to merge two groups holding a pair scored below this probability",
+    )
 
 
 class LinkageConfig(_Strict):

@@ -167,9 +167,11 @@ def link(
         np.where(probability >= config.thresholds.review, "review", "non_match"),
     )
     left, right = cmp["l"].to_numpy(dtype=np.int64), cmp["r"].to_numpy(dtype=np.int64)
+    veto = config.clustering.veto_probability
     labels, refused = guarded_clusters(
-        len(rec), left, right, match_weight, decision == "match", config.clustering.min_average_weight
-    )
+        len(rec), left, right, match_weight, decision == "match", config.clustering.min_average_weight,
+        None if veto is None else float(np.log2(veto / (1 - veto))) if veto > 0 else None,
+    )  # fmt: skip
     decision = np.where(refused, "review", decision)
     lap("clustering")
 
