@@ -49,6 +49,15 @@ def pii_by_name(column: str) -> Pii | None:
     return None
 
 
+def value_looks_like(value: str) -> Pii | None:
+    """email/phone when one value has that shape (used on free-form fields such as `_extra`)."""
+    text = value.strip()
+    for tag, pattern in _CONTENT_PATTERNS.items():
+        if pattern.match(text):
+            return tag
+    return None
+
+
 def pii_by_content(values: pd.Series) -> Pii | None:
     """The PII kind most of a sample of values look like (emails, mainland/E.164 phone numbers)."""
     sample = values.dropna().astype(str).str.strip()

@@ -7,6 +7,7 @@ columns are recognised by name (canonical PII tags, then name patterns), list co
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from assets.entities import Pii
-from assets.privacy.classification import canonical_pii_tags, pii_by_name
+from assets.privacy.classification import canonical_pii_tags, pii_by_name, value_looks_like
 from assets.privacy.identifiers import digest, hash_values
 
 # Kinds of identifier a tombstone can hold.
@@ -75,7 +76,7 @@ class ErasureMatcher:
     def relevant_columns(self, columns: list[str]) -> list[str]:
         """The columns `match` looks at: read only these from a wide table."""
         names = {str(c) for c in columns}
-        wanted = {"customer_id", "column", "raw_value"}
+        wanted = {"customer_id", "column", "raw_value", "_extra"}
         for pair in (*SOURCE_KEY_COLUMNS, *FILE_LINE_COLUMNS):
             if set(pair) <= names:
                 wanted |= set(pair)
@@ -85,9 +86,8 @@ class ErasureMatcher:
         wanted = self.hashes[kind]
         if not wanted:
             return pd.Series(False, index=series.index)
-        exploded = (
-            series.explode() if series.map(lambda v: isinstance(v, list | np.ndarray)).any() else series
-        )
+        holds_lists = series.dtype == object and series.map(lambda v: isinstance(v, list | np.ndarray)).any()
+        exploded = series.explode() if holds_lists else series
         exploded = exploded[_present(exploded)]
         if exploded.empty:
             return pd.Series(False, index=series.index)
@@ -96,6 +96,28 @@ class ErasureMatcher:
         hit_values = {v for v, h in lookup.items() if h in wanted or str(v) in wanted}
         hit = exploded.isin(hit_values)
         return hit.groupby(level=0).any().reindex(series.index, fill_value=False)
+
+    def _extra_hits(self, extra: pd.Series) -> pd.Series:
+        """Rows whose `_extra` JSON holds a value shaped like a wanted email or phone."""
+        found: dict[str, list[tuple[int, str]]] = {EMAIL: [], PHONE: []}
+        for row, text in extra.items():
+            if not isinstance(text, str) or "{" not in text or len(text) <= 2:
+                continue
+            try:
+                fields = json.loads(text)
+            except ValueError:
+                continue
+            for value in fields.values() if isinstance(fields, dict) else ():
+                tag = value_looks_like(value) if isinstance(value, str) else None
+                if tag is not None:
+                    found[EMAIL if tag == Pii.EMAIL else PHONE].append((row, value))
+        hit = pd.Series(False, index=extra.index)
+        for kind, pairs in found.items():
+            if pairs:
+                values = pd.Series([v for _, v in pairs], index=[r for r, _ in pairs], dtype=object)
+                hits = self._hits(values.reset_index(drop=True), kind, Pii(kind))
+                hit.loc[values.index[hits.to_numpy()]] = True
+        return hit
 
     def match(self, frame: pd.DataFrame) -> pd.Series:
         """Boolean mask of the rows of `frame` that belong to an erased person."""
@@ -115,6 +137,8 @@ class ErasureMatcher:
             if {source_col, id_col} <= set(frame.columns):
                 keys = frame[source_col].astype(str) + _SEP + frame[id_col].astype(str)
                 hit |= self._hits(keys.where(_present(frame[id_col])), SOURCE_RECORD, None)
+        if "_extra" in frame.columns:  # unmapped vendor columns (JSON): a second e-mail, an old phone…
+            hit |= self._extra_hits(frame["_extra"])
         if {"column", "raw_value"} <= set(frame.columns):  # quarantine: one failing value per row
             for column, group in frame.groupby("column"):
                 tag = identifier_tag(str(column))
