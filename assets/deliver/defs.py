@@ -18,6 +18,9 @@ from assets.privacy.erasure import apply_erasures
 from assets.settings import Settings, settings_from_env
 
 GROUP = "delivery"
+# Ops that open the DuckDB warehouse share one pool (limit 1 in orchestration/dagster.yaml), so a delivery's
+# read or an erasure's write never meets a dbt build.
+WAREHOUSE_POOL = "duckdb_warehouse"
 
 
 def delivery_config_path(settings: Settings) -> Path:
@@ -35,6 +38,7 @@ def _delivery_asset(config: DeliveryConfig, name: str) -> dg.AssetsDefinition:
         description=f"Deliver {len(target.tables)} marts to the {target.kind} target '{name}' with the "
         f"'{target.policy}' masking policy.",
         retry_policy=dg.RetryPolicy(max_retries=2, delay=30),
+        pool=WAREHOUSE_POOL,
     )
     def _deliver(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
         layout = settings.layout()
@@ -64,6 +68,7 @@ def build_delivery_assets(config_path: Path | None = None) -> list[dg.AssetsDefi
 @dg.asset(
     key=dg.AssetKey(["privacy", "erasure"]),
     group_name="privacy",
+    pool=WAREHOUSE_POOL,
     description="Apply pending right-to-be-forgotten requests everywhere (layers, linkage, warehouse, targets).",
 )
 def erasure_asset(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
