@@ -105,8 +105,8 @@ def build_freshness_checks(
                 severity=dg.AssetCheckSeverity.WARN,
                 description=row.reason,
                 metadata={
-                    "last_run_date": str(row.last_run_date or "never"),
-                    "age_days": -1 if row.age_days is None else int(row.age_days),
+                    "last_run_date": "never" if pd.isna(row.last_run_date) else str(row.last_run_date),
+                    "age_days": -1 if pd.isna(row.age_days) else int(row.age_days),
                     "max_age_days": int(row.max_age_days),
                 },
             )

@@ -6,6 +6,7 @@ from assets.dbt.defs import customer360_dbt_assets, dbt_resource
 from assets.deliver.defs import audit_run_sensors, build_delivery_assets, delivery_config_path, erasure_asset
 from assets.ingest.config import load_default_sources_config
 from assets.ingest.defs import build_source_assets
+from assets.link.defs import link_assets
 from assets.report.defs import run_report_asset
 from assets.settings import Settings
 from assets.standardise.defs import build_standardise_assets
@@ -39,6 +40,7 @@ def build_definitions(resources: dict[str, object] | None = None) -> dg.Definiti
             erasure_asset,
             *after_erasure(build_source_assets(sources)),
             build_standardise_assets(sources.sources),
+            link_assets,
             customer360_dbt_assets,
             *build_delivery_assets(delivery_config_path(settings)),
             run_report_asset,
