@@ -18,7 +18,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from browser.chromium import ARGS, require_chromium
-from browser.dagster_dev import DagsterDev, dagster_dev, step_failures, wait_for_run, write_sample
+from browser.dagster_dev import (
+    DagsterDev,
+    c360_env,
+    dagster_dev,
+    step_failures,
+    stop_standard_sensors,
+    wait_for_run,
+    write_sample,
+)
 
 from assets.layout import REPO_ROOT
 from orchestration.jobs import NIGHTLY_JOB
@@ -41,11 +49,12 @@ def chromium() -> Path:
 def server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterDev]:
     root = tmp_path_factory.mktemp("ui")
     data, home = root / "data", root / "dagster_home"
-    from browser.dagster_dev import c360_env
-
-    write_sample(data, c360_env(data, home), CUSTOMERS)
+    data.mkdir()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with dagster_dev(data, home, log=ARTIFACTS / "dagster_dev.log") as running:
+        # The landing zone is empty until the landing sensor is off, so only the run launched below loads it.
+        stop_standard_sensors(running)
+        write_sample(data, c360_env(data, home), CUSTOMERS)
         yield running
 
 
@@ -84,6 +93,14 @@ def _dismiss_welcome(page) -> None:
 
 
 def test_morning_flow_in_the_dagster_ui(server: DagsterDev, page) -> None:
+    try:
+        _morning_flow(server, page)
+    except BaseException:
+        _shot(page, "failure")  # what the page showed when the test gave up
+        raise
+
+
+def _morning_flow(server: DagsterDev, page) -> None:
     from playwright.sync_api import expect
 
     # 1. the asset graph: every stage's group is on it, the report included
@@ -99,7 +116,7 @@ def test_morning_flow_in_the_dagster_ui(server: DagsterDev, page) -> None:
     page.get_by_role("button", name="Materialize all…").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("Partition selection")).to_be_visible()
-    partitions = dialog.locator("input").first
+    partitions = dialog.locator("input:not([type=checkbox])").first
     partitions.fill(PARTITION)
     partitions.press("Enter")
     launch = dialog.get_by_role("button", name="Launch 1 run")

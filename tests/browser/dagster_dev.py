@@ -62,6 +62,7 @@ def c360_env(data_dir: Path, home: Path) -> dict[str, str]:
         DO_NOT_TRACK="1",
         DAGSTER_DISABLE_TELEMETRY="1",
         PYTHONUNBUFFERED="1",
+        PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",  # dbt, as under `uv run dagster dev`
     )
     return env
 
@@ -187,3 +188,29 @@ def step_failures(server: DagsterDev, run_id: str) -> list[str]:
                 f"{e['stepKey']}: {(e['error'] or {}).get('message', '').strip()[:500]} {causes[:800]}"
             )
     return out
+
+
+_SENSORS = """
+{ repositoriesOrError { ... on RepositoryConnection { nodes { sensors { name sensorType sensorState { id status } } } } } }
+"""
+_STOP_SENSOR = """
+mutation($id: String!) { stopSensor(id: $id) { __typename
+  ... on StopSensorMutationResult { instigationState { status } } ... on PythonError { message } } }
+"""
+
+
+def stop_standard_sensors(server: DagsterDev) -> list[str]:
+    """Switch off sensors that launch runs (the landing-zone sensor), as the Automation page's toggle does.
+
+    The test launches the job itself; a sensor run on the same files would race it.
+    """
+    stopped = []
+    for repo in server.graphql(_SENSORS)["repositoriesOrError"]["nodes"]:
+        for sensor in repo["sensors"]:
+            if sensor["sensorType"] != "STANDARD" or sensor["sensorState"]["status"] != "RUNNING":
+                continue
+            result = server.graphql(_STOP_SENSOR, {"id": sensor["sensorState"]["id"]})["stopSensor"]
+            if result["__typename"] != "StopSensorMutationResult":
+                pytest.fail(f"could not stop sensor {sensor['name']}: {result}", pytrace=False)
+            stopped.append(sensor["name"])
+    return stopped
