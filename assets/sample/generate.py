@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from assets.sample.people import INTERESTS, make_customers
-from assets.sample.variants import email, full_name, latin_name, phone
+from assets.sample.variants import email, full_name, latin_name, phone, pick
+from assets.sample.xlsx import write_xlsx
 
 PRODUCTS = [
     ("P100", "智能音箱 Smart Speaker", "electronics", 399.0), ("P101", "扫地机器人 Robot Vacuum", "home", 1999.0),
@@ -19,6 +20,7 @@ PRODUCTS = [
     ("P104", "登山包 Hiking Pack", "outdoor", 329.0), ("P105", "婴儿推车 Stroller", "baby", 2399.0),
     ("P106", "咖啡机 Coffee Machine", "home", 1299.0), ("P107", "运动手表 Sports Watch", "electronics", 1599.0),
 ]  # fmt: skip
+_RID_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 CHANNELS = ["tmall", "jd", "wechat_mall", "offline_store", "website"]
 PAYMENTS = ["alipay", "wechat_pay", "credit_card", "unionpay", "paypal"]
 COMMENTS = ["很满意，物流很快", "客服态度不错", "质量一般, 有点失望", 'Great product, "highly" recommend',
@@ -156,14 +158,11 @@ def _fxiaoke(people, rng, out: Path, truth: _Truth) -> int:
 
 
 def _orders(people, rng, out: Path, truth: _Truth, members: dict[int, str]) -> tuple[int, pd.DataFrame]:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Orders")
+    sheet: list[list[object]] = []
     header = ["order_id", "line_no", "customer_ref", "buyer_name", "buyer_phone", "buyer_email", "order_date",
               "product_id", "product_name", "category", "qty", "unit_price", "amount", "currency",
               "payment_method", "channel", "status", "store"]  # fmt: skip
-    ws.append(header)
+    sheet.append(header)
     truth_rows, n, order_no = [], 0, 0
     buyers = [i for i in members if rng.random() < 0.85]
     for i in buyers:
@@ -174,7 +173,7 @@ def _orders(people, rng, out: Path, truth: _Truth, members: dict[int, str]) -> t
             when = _when("2023-01-01", rng, 900)
             currency = "HKD" if p.country == "HK" else ("USD" if rng.random() < 0.06 else "CNY")
             status = str(
-                rng.choice(["completed", "refunded", "cancelled", "pending"], p=[0.85, 0.07, 0.05, 0.03])
+                pick(rng, ["completed", "refunded", "cancelled", "pending"], [0.85, 0.07, 0.05, 0.03])
             )
             name, tel, mail = full_name(p, rng), phone(p.mobile, rng), email(p.email, rng)
             for line in range(1, int(rng.integers(1, 4)) + 1):
@@ -183,17 +182,13 @@ def _orders(people, rng, out: Path, truth: _Truth, members: dict[int, str]) -> t
                 price = round(price / (7.2 if currency == "USD" else 0.92 if currency == "HKD" else 1), 2)
                 amount = round(qty * price, 2)
                 r = rng.random()
-                date_cell: object = (
-                    when
-                    if r < 0.85
-                    else (
-                        (when - dt.datetime(1899, 12, 30)).days
-                        if r < 0.95
-                        else when.strftime("%Y/%m/%d %H:%M")
-                    )
-                )
+                date_cell: object = when  # a date-formatted cell
+                if 0.85 <= r < 0.95:
+                    date_cell = (when - dt.datetime(1899, 12, 30)).days  # a bare serial number
+                elif r >= 0.95:
+                    date_cell = when.strftime("%Y/%m/%d %H:%M")  # text typed into the cell
                 row = [oid, line, members[i], name, tel, mail, date_cell, pid, pname, cat, qty, price, amount,
-                       currency, str(rng.choice(PAYMENTS)), str(rng.choice(CHANNELS)), status,
+                       currency, pick(rng, PAYMENTS), pick(rng, CHANNELS), status,
                        ["上海南京路店", "北京三里屯店", ""][n % 3]]  # fmt: skip
                 valid = True
                 if n == 10:
@@ -202,22 +197,16 @@ def _orders(people, rng, out: Path, truth: _Truth, members: dict[int, str]) -> t
                     row[12], valid = "N/A", False
                 elif n == 30:
                     row[0], valid = None, False
-                ws.append(row)
+                sheet.append(row)
                 n += 1
                 truth.add("orders", members[i], p.true_customer_id, valid)
-                day = (
-                    when.date().isoformat()
-                    if r >= 0.85
-                    else (when.date().isoformat() if r >= 0.95 else when.isoformat(sep=" "))
-                )
+                serial = 0.85 <= r < 0.95  # an Excel serial keeps the day only
+                day = when.date().isoformat() if serial else when.isoformat(sep=" ")
                 truth_rows.append(
                     ("orders", row[0] or "", line, p.true_customer_id, amount, currency, day, valid)
                 )
-    summary = wb.create_sheet("Summary")
-    summary.append(["报表", "订单汇总"])
-    summary.append(["orders", order_no])
-    (out / "orders").mkdir(parents=True, exist_ok=True)
-    wb.save(out / "orders" / "orders_2026Q1.xlsx")
+    summary = [["报表", "订单汇总"], ["orders", order_no]]
+    write_xlsx(out / "orders" / "orders_2026Q1.xlsx", {"Orders": sheet, "Summary": summary})
     cols = ["source", "order_id", "line_no", "true_customer_id", "amount", "currency", "order_date", "valid"]
     return n, pd.DataFrame(truth_rows, columns=cols)
 
@@ -246,22 +235,18 @@ def _survey(people, rng, out: Path, truth: _Truth, members: dict[int, str]) -> t
         for _ in range(int(rng.integers(1, 3))):
             start = _when("2024-01-01", rng, 400)
             end = start + dt.timedelta(seconds=int(rng.integers(40, 900)))
-            nps = int(rng.choice(11, p=[0.03, 0.02, 0.03, 0.04, 0.04, 0.08, 0.08, 0.14, 0.18, 0.18, 0.18]))
+            nps = pick(rng, range(11), [0.03, 0.02, 0.03, 0.04, 0.04, 0.08, 0.08, 0.14, 0.18, 0.18, 0.18])
             csat = int(np.clip(round(nps / 2.2 + rng.normal(0, 0.6)), 1, 5))
-            rid = f"R_{''.join(rng.choice(list('ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789'), 15))}"
+            rid = "R_" + "".join(_RID_CHARS[j] for j in rng.integers(0, len(_RID_CHARS), 15))
             first, last = latin_name(p, rng)
             comment = COMMENTS[int(rng.integers(0, len(COMMENTS)))]
-            ftype = (
-                "complaint"
-                if nps <= 4
-                else ("praise" if nps >= 9 else str(rng.choice(["suggestion", "none"])))
-            )
+            ftype = "complaint" if nps <= 4 else ("praise" if nps >= 9 else pick(rng, ["suggestion", "none"]))
             row = [start.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%Y-%m-%d %H:%M:%S"), "IP Address",
                    f"10.{k % 250}.{i % 250}.7", "100", str((end - start).seconds), "True",
                    end.strftime("%Y-%m-%d %H:%M:%S"), rid, last, first, email(p.email, rng), members[i],
                    full_name(p, rng), phone(p.mobile, rng), "email", "ZH-S" if p.name_script == "hanzi" else "EN",
-                   str(nps), str(csat), comment, ftype, str(rng.choice(CHANNELS)),
-                   str(rng.choice(["electronics", "home", "beauty", "outdoor", "baby"]))]  # fmt: skip
+                   str(nps), str(csat), comment, ftype, pick(rng, CHANNELS),
+                   pick(rng, ["electronics", "home", "beauty", "outdoor", "baby"])]  # fmt: skip
             valid = True
             if k == 6:
                 row[17], valid = "11", False  # NPS out of range
@@ -309,15 +294,15 @@ def _interactions(people, rng, out: Path, truth: _Truth) -> int:
     for i, ref in zip(picks, refs, strict=True):
         p = people[i]
         for _ in range(int(rng.integers(1, 5))):
-            ch = str(rng.choice(["phone", "email", "chat", "wechat"], p=[0.35, 0.25, 0.2, 0.2]))
-            kind = str(rng.choice(["inquiry", "complaint", "suggestion", "support"], p=[0.5, 0.2, 0.1, 0.2]))
+            ch = pick(rng, ["phone", "email", "chat", "wechat"], [0.35, 0.25, 0.2, 0.2])
+            kind = pick(rng, ["inquiry", "complaint", "suggestion", "support"], [0.5, 0.2, 0.1, 0.2])
             row = [f"INT{100000 + k}", ref, full_name(p, rng), phone(p.mobile, rng) if ch != "email" else "",
                    email(p.email, rng) if ch == "email" else "", p.wechat_id if ch == "wechat" else "",
                    _when("2024-01-01", rng, 450).strftime("%Y-%m-%d %H:%M:%S"), ch,
-                   str(rng.choice(["inbound", "outbound"], p=[0.8, 0.2])), kind, f"{kind} about order",
+                   pick(rng, ["inbound", "outbound"], [0.8, 0.2]), kind, f"{kind} about order",
                    "客户来电咨询退货流程" if p.name_script == "hanzi" else "Customer asked about returns",
-                   str(rng.choice(["open", "resolved"], p=[0.2, 0.8])), f"agent{k % 9:02d}",
-                   str(rng.choice(["electronics", "home", "beauty"])), str(int(rng.integers(30, 1800)))]  # fmt: skip
+                   pick(rng, ["open", "resolved"], [0.2, 0.8]), f"agent{k % 9:02d}",
+                   pick(rng, ["electronics", "home", "beauty"]), str(int(rng.integers(30, 1800)))]  # fmt: skip
             valid = True
             if k == 8:
                 row[6], valid = "", False  # missing timestamp
@@ -344,8 +329,8 @@ def _campaigns(people, rng, out: Path, truth: _Truth) -> int:
             interests = ";".join(sorted(set(p.interests.split(";")) | {INTERESTS[int(rng.integers(0, 10))]}))
             rows.append([cid, cname, ctype, ref, full_name(p, rng), email(p.email, rng), phone(p.mobile, rng),
                          p.company, _when("2024-01-01", rng, 400).strftime("%Y/%m/%d"),
-                         str(rng.choice(["invited", "registered", "attended", "converted"])), interests,
-                         str(rng.choice(["email", "wechat", "sms"]))])  # fmt: skip
+                         pick(rng, ["invited", "registered", "attended", "converted"]), interests,
+                         pick(rng, ["email", "wechat", "sms"])])  # fmt: skip
             truth.add("campaigns", ref, p.true_customer_id)
     header = ["campaign_id", "campaign_name", "campaign_type", "member_id", "name", "email", "mobile", "company",
               "joined_at", "member_status", "interests", "channel"]  # fmt: skip

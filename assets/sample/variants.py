@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
+from collections.abc import Sequence
+from typing import TypeVar
+
 import numpy as np
 
+T = TypeVar("T")
+
 _FULLWIDTH = str.maketrans("0123456789+-@.", "０１２３４５６７８９＋－＠．")
+
+
+def pick(rng: np.random.Generator, options: Sequence[T], weights: Sequence[float] | None = None) -> T:
+    """One option, uniformly or by weight; a plain draw (rng.choice with p= costs ~20 µs a call)."""
+    if weights is None:
+        return options[int(rng.integers(0, len(options)))]
+    cum = list(itertools.accumulate(weights))
+    return options[min(bisect.bisect_right(cum, rng.random() * cum[-1]), len(options) - 1)]
 
 
 def typo(text: str, rng: np.random.Generator) -> str:
@@ -98,7 +113,7 @@ def phone(e164: str, rng: np.random.Generator) -> str:
                 f"0{area}{local}",
             ]
             weights = [0.4, 0.2, 0.2, 0.2]
-        return forms[int(rng.choice(len(forms), p=weights))]
+        return pick(rng, forms, weights)
     if e164.startswith("+852"):
         nat = e164[4:]
         return [f"+852 {nat[:4]} {nat[4:]}", f"{nat[:4]} {nat[4:]}", f"(852) {nat}"][int(rng.integers(0, 3))]
