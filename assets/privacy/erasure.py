@@ -6,7 +6,10 @@ person back, and write an audit entry.
 
 from __future__ import annotations
 
+import fcntl
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +54,18 @@ class ErasureReport:
     @property
     def total(self) -> int:
         return sum(self.removed.values())
+
+
+@contextmanager
+def erasure_lock(layout: DataLayout) -> Iterator[None]:
+    """Serialise writers of the erasure state (CLI requests vs the nightly apply) on this machine."""
+    layout.erasure_dir.mkdir(parents=True, exist_ok=True)
+    with open(layout.erasure_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def requests_path(layout: DataLayout) -> Path:
@@ -98,18 +113,19 @@ def record_erasure_request(
         "status": "pending",
         "applied_at": pd.NaT,
     }
-    old = read_requests(layout)
-    new = pd.DataFrame([row], columns=REQUEST_COLUMNS)
-    write_parquet(pd.concat([old, new], ignore_index=True) if len(old) else new, requests_path(layout))
-    add_tombstones(
-        layout,
-        request_id,
-        {
-            EMAIL: {row["email_hash"]} - {None},
-            PHONE: {row["phone_hash"]} - {None},
-            CUSTOMER_ID: {row["customer_id_hash"]} - {None},
-        },
-    )
+    with erasure_lock(layout):
+        add_tombstones(
+            layout,
+            request_id,
+            {
+                EMAIL: {row["email_hash"]} - {None},
+                PHONE: {row["phone_hash"]} - {None},
+                CUSTOMER_ID: {row["customer_id_hash"]} - {None},
+            },
+        )
+        old = read_requests(layout)
+        new = pd.DataFrame([row], columns=REQUEST_COLUMNS)
+        write_parquet(pd.concat([old, new], ignore_index=True) if len(old) else new, requests_path(layout))
     record_event(layout, "erasure_request", request_id, actor=row["requested_by"], details={
         "identifiers": [k for k, v in (("email", email), ("phone", phone), ("customer_id", customer_id)) if v]
     })  # fmt: skip
@@ -218,15 +234,21 @@ def apply_erasures(layout: DataLayout, delivery_config=None, run_id: str | None 
                 report.removed[f"delivery.{target.name}"] = publisher_for(target, layout).erase(matcher)
     report.customer_ids = len(matcher.hashes[CUSTOMER_ID])
     report.source_records = len(matcher.hashes[SOURCE_RECORD])
-    report.tombstones_added = add_tombstones(
-        layout,
-        ",".join(report.requests),
-        {CUSTOMER_ID: set(matcher.hashes[CUSTOMER_ID]), SOURCE_RECORD: set(matcher.hashes[SOURCE_RECORD])},
-    )
-    requests["applied_at"] = pd.to_datetime(requests["applied_at"], utc=True)
-    requests.loc[pending.index, "status"] = "applied"
-    requests.loc[pending.index, "applied_at"] = datetime.now(UTC)
-    write_parquet(requests, requests_path(layout))
+    with erasure_lock(layout):  # a request recorded meanwhile stays pending for the next run
+        report.tombstones_added = add_tombstones(
+            layout,
+            ",".join(report.requests),
+            {
+                CUSTOMER_ID: set(matcher.hashes[CUSTOMER_ID]),
+                SOURCE_RECORD: set(matcher.hashes[SOURCE_RECORD]),
+            },
+        )
+        requests = read_requests(layout)
+        done = requests["request_id"].isin(report.requests)
+        requests["applied_at"] = pd.to_datetime(requests["applied_at"], utc=True)
+        requests.loc[done, "status"] = "applied"
+        requests.loc[done, "applied_at"] = datetime.now(UTC)
+        write_parquet(requests, requests_path(layout))
     record_event(
         layout,
         "erasure",
