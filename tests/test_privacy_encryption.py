@@ -80,3 +80,13 @@ def test_encrypted_write_refuses_insecure_fallback(tmp_path, monkeypatch):
             connect_warehouse(tmp_path / "w.duckdb", read_only=False),
         ):
             pass
+
+
+def test_key_set_but_plain_warehouse_still_delivers_with_warning(tmp_path, monkeypatch):
+    from privacy_fixtures import build_warehouse
+
+    path = build_warehouse(tmp_path / "customer360.duckdb")
+    monkeypatch.setenv("C360_ENCRYPTION_KEY", "raw-zone-key")
+    with pytest.warns(UserWarning, match="not encrypted although C360_ENCRYPTION_KEY is set"):
+        copies = snapshot_tables(path, ["dim_customer"], tmp_path / "out")
+    assert len(pd.read_parquet(copies["dim_customer"])) == 2

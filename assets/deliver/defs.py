@@ -13,7 +13,7 @@ import dagster as dg
 
 from assets.deliver.config import DeliveryConfig, load_delivery_config
 from assets.deliver.run import deliver_target
-from assets.privacy.audit import record_event
+from assets.privacy.audit import audit_path, record_event
 from assets.privacy.erasure import apply_erasures
 from assets.settings import Settings, settings_from_env
 
@@ -53,6 +53,7 @@ def _delivery_asset(config: DeliveryConfig, name: str) -> dg.AssetsDefinition:
                 "masking": dg.MetadataValue.json(masking),
                 "manifest": dg.MetadataValue.path(result.manifest_uri),
                 "checksums": dg.MetadataValue.json({t.name: t.sha256 for t in result.tables}),
+                "audit_log": dg.MetadataValue.path(str(audit_path(layout))),
             }
         )
 
@@ -82,6 +83,7 @@ def erasure_asset(context: dg.AssetExecutionContext, settings: Settings) -> dg.M
             "rows_removed": report.total,
             "removed_by_place": dg.MetadataValue.json(report.removed),
             "tombstones_added": report.tombstones_added,
+            "audit_log": dg.MetadataValue.path(str(audit_path(layout))),
         }
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,8 +58,19 @@ def attach_encrypted(
 
 @contextmanager
 def connect_warehouse(path: Path, read_only: bool = True) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
-    """A connection to the warehouse and the catalog name its tables live in; encrypted when the key is set."""
+    """A connection to the warehouse and the catalog name its tables live in; encrypted when the key is set.
+
+    A key set for the raw zone does not make a warehouse that dbt wrote unencrypted unreadable: that file is
+    opened plainly, with a warning (encrypt it through dbt-duckdb's `attach` options).
+    """
     key = encryption_key()
+    if key is not None and path.exists() and not _duckdb_encrypted(path):
+        warnings.warn(
+            f"{path} is not encrypted although {ENCRYPTION_KEY_ENV} is set; fix: give dbt-duckdb an attach "
+            "with options {encryption_key: ...} (see assets/privacy/README.md)",
+            stacklevel=3,
+        )
+        key = None
     if key is None:
         con = duckdb.connect(str(path), read_only=read_only)
         try:
@@ -72,6 +84,18 @@ def connect_warehouse(path: Path, read_only: bool = True) -> Iterator[tuple[duck
         yield con, "wh"
     finally:
         con.close()
+
+
+def _duckdb_encrypted(path: Path) -> bool:
+    """Whether a DuckDB file is encrypted: ask DuckDB itself (attaching with a key fails on a plain file)."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH {_sql_string(str(path))} AS probe (READ_ONLY)")
+    except duckdb.Error as exc:
+        return "encrypt" in str(exc).lower()
+    finally:
+        con.close()
+    return False
 
 
 def _aead(key: str) -> AESGCM:
