@@ -45,7 +45,7 @@ def setup(tmp_path, monkeypatch):
             "path": "exports/crm",
             "policy": "full",
             "format": "csv",
-            "tables": ["dim_customer"],
+            "tables": TABLES,
         },
         {
             "name": "crm_xlsx",
@@ -53,7 +53,7 @@ def setup(tmp_path, monkeypatch):
             "path": "exports/xlsx",
             "policy": "full",
             "format": "xlsx",
-            "tables": ["dim_customer"],
+            "tables": TABLES,
         },
     ]
     path = tmp_path / "delivery.yaml"
@@ -114,6 +114,13 @@ def test_spreadsheet_exports_neutralise_formulas(setup):
         assert frame["comment"].tolist() == ['\'=HYPERLINK("http://evil")', "'@SUM(A1)"]
         assert frame["email"].tolist() == ["zhang.wei@163.com", "li.na@qq.com"]
     assert read_audit(layout)["event"].tolist() == ["export", "export"]
+    # lists and time zones survive as text / naive UTC, which spreadsheets understand
+    profile = pd.read_csv(
+        layout.root / "exports" / "crm" / "run_date=2026-03-01" / "mart_customer_profile.csv"
+    )
+    assert profile["interests"].tolist() == ['["tea", "golf"]', '["travel"]']
+    orders = pd.read_excel(layout.root / "exports" / "xlsx" / "run_date=2026-03-01" / "fct_orders.xlsx")
+    assert orders["order_date"][0] == pd.Timestamp("2026-01-03 10:00")
 
 
 def test_failed_delivery_leaves_previous_intact(setup):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -39,14 +41,37 @@ class StagedTable:
         return entry
 
 
-def _output_schema(schema: pa.Schema, applied: dict[str, Action]) -> pa.Schema:
+def _output_schema(schema: pa.Schema, applied: dict[str, Action], fmt: str) -> pa.Schema:
     fields = []
     for f in schema:
         action = applied.get(f.name)
         if action == Action.DROPPED:
             continue
-        fields.append(pa.field(f.name, pa.string()) if action in (Action.MASKED, Action.HASHED) else f)
+        as_text = action in (Action.MASKED, Action.HASHED) or (
+            fmt != "parquet" and pa.types.is_nested(f.type)
+        )
+        fields.append(pa.field(f.name, pa.string()) if as_text else f)
     return pa.schema(fields)
+
+
+def _spreadsheet_ready(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
+    """CSV/XLSX: lists and structs as JSON text, formulas neutralised, (XLSX) timestamps as naive UTC."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype == object and values.map(lambda v: isinstance(v, list | dict | np.ndarray)).any():
+            out[column] = values.map(
+                lambda v: (
+                    json.dumps(
+                        v.tolist() if isinstance(v, np.ndarray) else v, ensure_ascii=False, default=str
+                    )
+                    if isinstance(v, list | dict | np.ndarray)
+                    else v
+                )
+            )
+        elif fmt == "xlsx" and isinstance(values.dtype, pd.DatetimeTZDtype):
+            out[column] = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    return neutralise_formulas(out)
 
 
 def check_tagged(table: str, source: Path, tags: dict[str, Pii], not_pii: frozenset[str]) -> None:
@@ -72,7 +97,7 @@ def stage_table(
     path = out_dir / f"{name}.{fmt}"
     reader = pq.ParquetFile(source)
     applied = {c: policy.get(t, Action.DROPPED) for c, t in tags.items() if c in reader.schema_arrow.names}
-    schema = _output_schema(reader.schema_arrow, applied)
+    schema = _output_schema(reader.schema_arrow, applied, fmt)
     rows = 0
     frames: list[pd.DataFrame] = []  # xlsx only: openpyxl writes a whole sheet
     writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
@@ -88,10 +113,10 @@ def stage_table(
                 writer.write_table(pa.Table.from_pandas(masked, schema=schema, preserve_index=False))
             elif fmt == "csv":
                 writer.write_table(
-                    pa.Table.from_pandas(neutralise_formulas(masked), schema=schema, preserve_index=False)
+                    pa.Table.from_pandas(_spreadsheet_ready(masked, fmt), schema=schema, preserve_index=False)
                 )
             else:
-                frames.append(neutralise_formulas(masked))
+                frames.append(_spreadsheet_ready(masked, fmt))
         if fmt == "parquet" and rows == 0:
             writer.write_table(schema.empty_table())
     finally:
