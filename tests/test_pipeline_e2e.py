@@ -51,3 +51,39 @@ def test_quarantined_row_traces_back_to_file_and_line(nightly):
     path = next((data / "landing").rglob(Path(row["file"]).name))
     assert path.exists()
     assert int(row["line"]) >= 1
+
+
+def _warehouse(data: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(data / "warehouse" / "customer360.duckdb"), read_only=True) as con:
+        return con.execute(sql).df()
+
+
+def test_marts_built(nightly):
+    data, _ = nightly
+    tables = set(_warehouse(data, "select table_name from information_schema.tables")["table_name"])
+    assert {
+        "dim_customer",
+        "fct_orders",
+        "fct_survey_responses",
+        "mart_customer_profile",
+        "mart_satisfaction",
+    } <= tables
+
+
+def test_order_totals_per_customer_match_ground_truth(nightly):
+    data, _ = nightly
+    truth = pd.read_csv(data / "truth" / "orders.csv", dtype={"order_id": str})
+    truth = truth[truth["valid"]]
+    orders = _warehouse(
+        data, "select order_id, line_no, customer_id, amount, currency_code from marts.fct_orders"
+    )
+    # every valid order line arrives once, with its amount in its own currency
+    assert len(orders) == len(truth)
+    assert orders["amount"].sum() == pytest.approx(truth["amount"].sum())
+    # customer_id → true customer by majority of its order lines; a correctly linked customer's total is exact
+    merged = orders.merge(truth, on=["order_id", "line_no"], suffixes=("", "_truth"))
+    owner = merged.groupby("customer_id")["true_customer_id"].agg(lambda s: s.mode().iloc[0])
+    ours = merged.groupby("customer_id")["amount"].sum().rename(index=owner).groupby(level=0).sum()
+    expected = truth.groupby("true_customer_id")["amount"].sum()
+    exact = (ours.reindex(expected.index).fillna(0) - expected).abs() < 0.01
+    assert exact.mean() >= 0.95, f"{(~exact).sum()} of {len(exact)} customers' order totals differ"
