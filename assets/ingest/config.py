@@ -10,7 +10,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from assets.entities import ENTITIES
+from assets.entities import ENTITIES, Pii
 from assets.layout import DataLayout
 
 FORMATS = ("csv", "tsv", "xlsx", "jsonl", "json")
@@ -43,7 +43,7 @@ class SourceConfig(BaseModel):
     primary_key: list[str] = Field(default_factory=list)
     priority: int = Field(default=5, ge=1)
     phone_region: str = "CN"
-    pii: dict[str, str] = Field(default_factory=dict)  # extra column -> PII tag (for `_extra` fields)
+    pii: dict[str, Pii] = Field(default_factory=dict)  # unmapped header kept in `_extra` -> PII tag
     description: str = ""
 
     @field_validator("entity")

@@ -23,6 +23,10 @@ _BOMS = (  # longest first: a UTF-32 LE BOM starts with the UTF-16 LE one
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "hz": "gb18030", "big5": "big5hkscs", "ascii": "utf-8"}
 
 
+_MULTIBYTE = {"gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950", "shift_jis", "cp932", "euc_jp", "euc_kr",
+              "cp949", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_8"}  # fmt: skip
+
+
 class UnreadableFile(ValueError):
     """A file that cannot be read as text (binary, truncated, unknown encoding): the one-line reason."""
 
@@ -56,7 +60,13 @@ def _utf16_without_bom(sample: bytes) -> str | None:
 
 
 def detect_encoding(sample: bytes, truncated: bool = True) -> str:
-    """Codec name for `sample` (the first bytes of a file). Raises UnreadableFile for binary data."""
+    """Codec name for `sample` (the first bytes of a file). Raises UnreadableFile for binary data.
+
+    Order: BOM, UTF-16 without BOM, NUL bytes (binary), strict UTF-8, then byte-pair statistics for
+    GBK/GB18030 and Big5 (charset-normalizer misreads short Chinese samples, e.g. a few names, as cp949 or
+    cp874), then charset-normalizer for other multi-byte encodings, then cp1252 / Latin-1. EUC-KR shares
+    GB2312's byte ranges and reads as GB18030: set `encoding: cp949` on a Korean source.
+    """
     for bom, name in _BOMS:
         if sample.startswith(bom):
             return name
@@ -78,7 +88,8 @@ def detect_encoding(sample: bytes, truncated: bool = True) -> str:
     if _double_byte_share(sample, range(0xA4, 0xC7), big5_trail) >= 0.8 and _decodes(sample, "big5hkscs"):
         return "big5hkscs"  # most pairs are frequent Big5 characters
     best = from_bytes(sample).best()
-    if best is not None and best.encoding in ("gb18030", "gbk", "gb2312", "big5", "utf_16", "utf_8"):
+    # Multi-byte detections are reliable; single-byte code-page guesses on short samples are not.
+    if best is not None and best.encoding in _MULTIBYTE:
         name = codecs.lookup(best.encoding).name
         return _SUPERSETS.get(name, name)
     for western in ("cp1252", "latin-1"):  # short Western samples: Windows Excel's code page first

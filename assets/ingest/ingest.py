@@ -162,7 +162,7 @@ def to_raw(
             pa.string(),
         )
         bad["_line"] = pa.array([e.line for e in batch.errors], pa.int64())
-        good = pa.concat_tables([good, pa.table(bad)])  # unsplit rows after the batch; `_line` orders them
+        good = pa.concat_tables([good, pa.table(bad)]).sort_by("_line")  # raw keeps file order
     m = good.num_rows
     for name, value in lineage.items():
         good = good.append_column(name, pa.array([value] * m, schema.field(name).type) if m else pa.nulls(0))
@@ -205,15 +205,16 @@ def ingest_file(
     writer = pq.ParquetWriter(tmp, raw_schema(cfg), compression="zstd")
     con = duckdb.connect()
     try:
+        json_like = cfg.format in ("jsonl", "json")
+        checked = False
         for batch in batches:
-            if mapping is None or (
-                cfg.format in ("jsonl", "json")
-                and set(batch.table.column_names) - set(mapping) - set(unmapped)
-            ):
-                headers = batch.table.column_names if cfg.format in ("jsonl", "json") else info.headers
-                mapping, unmapped = map_columns(headers, cfg)
-                if batch.table.num_rows or cfg.format not in ("jsonl", "json"):
-                    check_drift(headers, mapping, cfg, file.key)
+            headers = batch.table.column_names if json_like else info.headers
+            if mapping is None or (json_like and set(headers) - set(mapping) - set(unmapped)):
+                mapping, unmapped = map_columns(headers, cfg)  # JSON records may bring new keys
+                out.unmapped += [h for h in unmapped if h not in out.unmapped]
+            if not checked and (batch.table.num_rows or not json_like):
+                check_drift(headers, mapping, cfg, file.key)  # on the header / the first JSON records
+                checked = True
             table = to_raw(batch, mapping, unmapped, cfg, lineage, con)
             out.rows_read += table.num_rows
             out.blank_rows += batch.blank_rows
@@ -228,7 +229,7 @@ def ingest_file(
     finally:
         con.close()
     tmp.replace(target)
-    out.raw_path, out.encoding, out.unmapped = target, info.encoding, unmapped
+    out.raw_path, out.encoding = target, info.encoding
     return out
 
 
@@ -238,7 +239,6 @@ def ingest_source(cfg: SourceConfig, layout: DataLayout, run_date: str) -> Inges
     result = IngestResult(cfg.name, run_date)
     seen = loaded_hashes(read_manifest(layout), cfg.name)
     zone = landing_zone(layout.landing)
-    rows = []
     for file in files:
         loaded_at = dt.datetime.now(dt.UTC)
         sha = ""
@@ -260,24 +260,26 @@ def ingest_source(cfg: SourceConfig, layout: DataLayout, run_date: str) -> Inges
             outcome = FileOutcome(file.key, "failed", sha, file.size, error=_oneline(exc))
         result.files.append(outcome)
         warn = f"unmapped headers kept in _extra: {', '.join(outcome.unmapped)}" if outcome.unmapped else ""
-        rows.append(
-            {
-                "source": cfg.name,
-                "key": file.key,
-                "size": file.size,
-                "sha256": outcome.sha256,
-                "rows_read": outcome.rows_read if outcome.status == "loaded" else 0,
-                "rows_valid": None,
-                "rows_quarantined": None,
-                "rows_erased": outcome.rows_erased,
-                "status": outcome.status,
-                "error": outcome.error or warn,
-                "encoding": outcome.encoding,
-                "run_date": run_date,
-                "loaded_at": pd.Timestamp(loaded_at),
-            }
+        append_manifest(  # per file: a later crash cannot forget what was already loaded
+            layout,
+            [
+                {
+                    "source": cfg.name,
+                    "key": file.key,
+                    "size": file.size,
+                    "sha256": outcome.sha256,
+                    "rows_read": outcome.rows_read if outcome.status == "loaded" else 0,
+                    "rows_valid": None,
+                    "rows_quarantined": None,
+                    "rows_erased": outcome.rows_erased,
+                    "status": outcome.status,
+                    "error": outcome.error or warn,
+                    "encoding": outcome.encoding,
+                    "run_date": run_date,
+                    "loaded_at": pd.Timestamp(loaded_at),
+                }
+            ],
         )
-    append_manifest(layout, rows)
     return result
 
 
