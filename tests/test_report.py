@@ -128,9 +128,11 @@ def _warehouse(layout: DataLayout) -> None:
         con.execute(
             "create table marts.dim_customer as select * from (values ('C000001'), ('C000002'), ('C000003')) t(customer_id)"
         )
+        # a cancelled line is not revenue: 100 + 50.5 + 20 CNY
         con.execute(
-            "create table marts.fct_orders as select * from (values ('C000001', 100.0, 'CNY'), ('C000001', 50.5, 'CNY'),"
-            " ('C000003', 20.0, 'CNY')) t(customer_id, amount_cny, currency)"
+            "create table marts.fct_orders as select * from (values ('C000001', 100.0, 'CNY', true),"
+            " ('C000001', 50.5, 'CNY', true), ('C000003', 20.0, 'CNY', true), ('C000002', 999.0, 'CNY', false))"
+            " t(customer_id, amount_reporting, reporting_currency, is_revenue)"
         )
         # Jan: 2 promoters, 1 detractor of 4 answers → NPS 25; CSAT 2 of 3 scored ≥4 → 66.7
         con.execute(
@@ -194,7 +196,7 @@ def test_full_report_has_every_section_with_the_figures(full_layout: DataLayout)
     assert "Wei Zhang" in text and "张伟" in text and "weight_phone" in text
     assert "merged" in text  # what changed in the last linkage run (r2)
     # marts: customers, revenue, NPS by month computed from the responses
-    assert "3 customers" in text and "170.5 revenue (amount cny)" in text
+    assert "3 customers" in text and "170.5 revenue (CNY)" in text and "4 order lines" in text
     assert "2026-01 4 25 66.7" in text
     assert html.count("<svg") == 4  # quarantine, cluster sizes, match weights, NPS trend
 

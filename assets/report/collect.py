@@ -210,14 +210,8 @@ def _latest_changes(history: pd.DataFrame) -> pd.DataFrame:
 
 # --- marts --------------------------------------------------------------------------------------
 
-_REVENUE_COLUMNS = (
-    "amount_cny",
-    "amount_base",
-    "revenue_cny",
-    "net_amount_cny",
-    "amount_converted",
-    "amount",
-)
+# Newest naming first: dbt's fct_orders converts every line to one reporting currency (amount_reporting).
+_REVENUE_COLUMNS = ("amount_reporting", "amount_cny", "amount_base", "revenue_cny", "amount")
 _SUBMITTED_COLUMNS = ("submitted_at", "responded_at", "response_date", "submitted_on")
 
 
@@ -232,6 +226,23 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 def _first(candidates: tuple[str, ...], columns: list[str]) -> str | None:
     return next((c for c in candidates if c in columns), None)
+
+
+def _revenue(con: duckdb.DuckDBPyConnection, orders: str) -> dict[str, object]:
+    """Order lines, buying customers and revenue (revenue lines only, in the reporting currency when known)."""
+    cols = _columns(con, orders)
+    amount = _first(_REVENUE_COLUMNS, cols)
+    revenue_filter = "filter (where is_revenue)" if "is_revenue" in cols else ""
+    currency = "any_value(reporting_currency)" if "reporting_currency" in cols else "null"
+    buyers = "count(distinct customer_id)" if "customer_id" in cols else "null"
+    total = f"sum({amount}) {revenue_filter}" if amount else "null"
+    lines, buying, revenue, unit = con.execute(
+        f"select count(*), {buyers}, {total}, {currency} from {orders}"
+    ).fetchone()
+    figures: dict[str, object] = {"order_lines": lines, "buying_customers": buying}
+    if amount:
+        figures[f"revenue ({unit or amount})"] = round(float(revenue or 0), 2)
+    return figures
 
 
 def collect_marts(layout: DataLayout) -> Section:
@@ -255,15 +266,7 @@ def _marts_from(con: duckdb.DuckDBPyConnection) -> Section:
     if dim := _find(tables, "dim_customer"):
         section.figures["customers"] = con.execute(f"select count(*) from {dim}").fetchone()[0]
     if orders := _find(tables, "fct_orders"):
-        cols = _columns(con, orders)
-        amount = _first(_REVENUE_COLUMNS, cols)
-        buyers = "count(distinct customer_id)" if "customer_id" in cols else "null"
-        row = con.execute(
-            f"select count(*), {f'sum({amount})' if amount else 'null'}, {buyers} from {orders}"
-        ).fetchone()
-        section.figures.update(order_lines=row[0], buying_customers=row[2])
-        if amount:
-            section.figures[f"revenue ({amount})"] = round(float(row[1] or 0), 2)
+        section.figures.update(_revenue(con, orders))
     if surveys := _find(tables, "fct_survey_responses"):
         cols = _columns(con, surveys)
         when = _first(_SUBMITTED_COLUMNS, cols)
