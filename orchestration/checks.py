@@ -3,9 +3,10 @@
 - `raw/<source>` · `source_freshness` (WARN): the source's newest loaded file, from the file manifest, is
   not older than its max age relative to the run's partition (so backfills of past days judge fairly).
 - `linkage/customer_xref` · `linkage_sanity` (ERROR, blocking): cluster sizes and the merge rate stay within
-  absolute bounds and within a step of the last accepted run. Blocking, so an over-merge stops the marts
-  and nothing downstream (dbt, delivery) is built from it. Accepted runs' figures are kept in
-  `linkage/history/xref_stats.parquet`; a rejected run never becomes the baseline.
+  absolute bounds, and the records present in the last accepted run do not suddenly gather into fewer
+  customers (new sources may raise the merge rate; the same records collapsing may not). Blocking, so an
+  over-merge stops the marts and nothing downstream (dbt, delivery) is built from it. Accepted runs'
+  figures and hashed record keys are kept in `linkage/history/`; a rejected run never becomes the baseline.
 """
 
 import datetime as dt
@@ -122,14 +123,14 @@ class LinkageBounds(BaseModel):
 
     max_cluster_size: int = Field(default=50, ge=2, description="no customer may gather more records")
     max_merge_rate: float = Field(default=0.9, gt=0, le=1, description="1 − customers/records, absolute cap")
-    max_merge_rate_step: float = Field(
-        default=0.10, gt=0, description="merge rate may move by this much per run"
+    max_collapse: float = Field(
+        default=0.05,
+        gt=0,
+        lt=1,
+        description="share of last run's customers (among records in both runs) that may merge into others",
     )
     max_cluster_growth: float = Field(
         default=3.0, ge=1, description="largest cluster may grow by this factor"
-    )
-    max_customer_drop: float = Field(
-        default=0.10, gt=0, lt=1, description="share of customers that may vanish"
     )
 
 
@@ -147,8 +148,34 @@ def xref_stats(xref: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def record_keys(xref: pd.DataFrame) -> pd.DataFrame:
+    """(record_key, customer_id): records keyed by a hash, so the kept snapshot holds no source ids."""
+    joined = xref["source"].astype(str) + "\x1f" + xref["source_record_id"].astype(str)
+    keys = [hashlib.sha256(k.encode("utf-8")).hexdigest()[:20] for k in joined]
+    return pd.DataFrame({"record_key": keys, "customer_id": xref["customer_id"].astype(str).to_numpy()})
+
+
+def stability(previous: pd.DataFrame, current: pd.DataFrame) -> dict[str, float]:
+    """On records present in both runs: how many of last run's customers were merged into others (collapse).
+
+    New sources or new records change the merge rate legitimately; the same records suddenly gathering
+    into fewer customers does not.
+    """
+    common = previous.merge(current, on="record_key", suffixes=("_prev", "_cur"))
+    before, after = common["customer_id_prev"].nunique(), common["customer_id_cur"].nunique()
+    return {
+        "stable_records": len(common),
+        "customers_before": before,
+        "customers_after": after,
+        "collapse": round(1 - after / before, 6) if before else 0.0,
+    }
+
+
 def linkage_problems(
-    current: Mapping[str, float], previous: Mapping[str, float] | None, bounds: LinkageBounds
+    current: Mapping[str, float],
+    previous: Mapping[str, float] | None,
+    bounds: LinkageBounds,
+    stable: Mapping[str, float] | None = None,
 ) -> list[str]:
     """Every bound the current xref breaks, phrased with what to do about it. Empty = sane."""
     problems = []
@@ -160,55 +187,69 @@ def linkage_problems(
         )
     if current["merge_rate"] > bounds.max_merge_rate:
         problems.append(f"merge rate {current['merge_rate']:.1%} above {bounds.max_merge_rate:.0%}; {fix}")
+    if stable and stable["collapse"] > bounds.max_collapse:
+        problems.append(
+            f"over-merge: the {stable['stable_records']} records of both runs went from "
+            f"{stable['customers_before']} to {stable['customers_after']} customers "
+            f"({stable['collapse']:.1%} merged away, max {bounds.max_collapse:.0%}); {fix}"
+        )
     if previous:
-        step = current["merge_rate"] - previous["merge_rate"]
-        if abs(step) > bounds.max_merge_rate_step:
-            problems.append(
-                f"merge rate moved {previous['merge_rate']:.1%} → {current['merge_rate']:.1%} "
-                f"(max step {bounds.max_merge_rate_step:.0%}); {fix}"
-            )
         grown = max(previous["max_cluster_size"], 1) * bounds.max_cluster_growth
         if current["max_cluster_size"] > grown and current["max_cluster_size"] > 2:
             problems.append(
-                f"largest customer grew from {previous['max_cluster_size']} to {current['max_cluster_size']} records "
-                f"(max ×{bounds.max_cluster_growth:g}); {fix}"
+                f"largest customer grew from {previous['max_cluster_size']} to {current['max_cluster_size']} "
+                f"records (max ×{bounds.max_cluster_growth:g}); {fix}"
             )
-        if current["records"] >= previous["records"] and previous["customers"]:
-            drop = 1 - current["customers"] / previous["customers"]
-            if drop > bounds.max_customer_drop:
-                problems.append(
-                    f"customers fell {previous['customers']} → {current['customers']} ({drop:.1%}) while records "
-                    f"did not: an over-merge; {fix}"
-                )
     return problems
 
 
+def history_dir(layout: DataLayout) -> Path:
+    return layout.linkage_dir / "history"
+
+
 def stats_history_path(layout: DataLayout) -> Path:
-    return layout.linkage_dir / "history" / "xref_stats.parquet"
+    return history_dir(layout) / "xref_stats.parquet"
 
 
-def previous_stats(layout: DataLayout, fingerprint: str) -> dict[str, float] | None:
-    """The last accepted run's figures that is not this very xref (re-running the check is idempotent)."""
+def accepted_snapshot_path(layout: DataLayout) -> Path:
+    return history_dir(layout) / "accepted_xref_keys.parquet"
+
+
+def previous_accepted(
+    layout: DataLayout, fingerprint: str
+) -> tuple[dict[str, float] | None, pd.DataFrame | None]:
+    """The last accepted run's figures and record keys — unless that run was this very xref (idempotent)."""
     path = stats_history_path(layout)
     if not path.exists():
-        return None
+        return None, None
     history = pd.read_parquet(path)
-    history = history[history["fingerprint"] != fingerprint]
-    return None if history.empty else history.iloc[-1].to_dict()
+    last = history.iloc[-1].to_dict()
+    if last["fingerprint"] == fingerprint:  # re-check of the accepted xref: compare with the one before
+        earlier = history.iloc[:-1]
+        return (earlier.iloc[-1].to_dict() if len(earlier) else None), None
+    snapshot = accepted_snapshot_path(layout)
+    return last, (pd.read_parquet(snapshot) if snapshot.exists() else None)
 
 
-def record_accepted(layout: DataLayout, fingerprint: str, stats: Mapping[str, float], run_id: str) -> None:
+def record_accepted(
+    layout: DataLayout, fingerprint: str, stats: Mapping[str, float], keys: pd.DataFrame, run_id: str
+) -> None:
+    """Append the accepted run's figures and keep its record keys as the next baseline."""
     path = stats_history_path(layout)
     path.parent.mkdir(parents=True, exist_ok=True)
+    history = pd.read_parquet(path) if path.exists() else None
+    if history is not None and history.iloc[-1]["fingerprint"] == fingerprint:
+        return
     row = pd.DataFrame(
         [{**stats, "fingerprint": fingerprint, "run_id": run_id, "at": pd.Timestamp.now(tz="UTC")}]
     )
-    history = pd.read_parquet(path) if path.exists() else None
-    if history is not None and fingerprint in set(history["fingerprint"]):
-        return
-    out = row if history is None else pd.concat([history, row], ignore_index=True)
+    _write_atomic(accepted_snapshot_path(layout), keys)
+    _write_atomic(path, row if history is None else pd.concat([history, row], ignore_index=True))
+
+
+def _write_atomic(path: Path, frame: pd.DataFrame) -> None:
     tmp = path.with_suffix(".parquet.tmp")
-    out.to_parquet(tmp, index=False)
+    frame.to_parquet(tmp, index=False)
     tmp.replace(path)
 
 
@@ -227,13 +268,16 @@ def evaluate_linkage(layout: DataLayout, bounds: LinkageBounds, run_id: str = ""
     xref = pd.read_parquet(path, columns=["source", "source_record_id", "customer_id"])
     fingerprint = _fingerprint(path)
     current = xref_stats(xref)
-    previous = previous_stats(layout, fingerprint)
-    problems = linkage_problems(current, previous, bounds)
+    keys = record_keys(xref)
+    previous, previous_keys = previous_accepted(layout, fingerprint)
+    stable = stability(previous_keys, keys) if previous_keys is not None else None
+    problems = linkage_problems(current, previous, bounds, stable)
     if not problems:
-        record_accepted(layout, fingerprint, current, run_id)
+        record_accepted(layout, fingerprint, current, keys, run_id)
     sizes = distribution_counts(xref.groupby("customer_id").size())
     metadata: dict[str, object] = {
         **{k: float(v) if isinstance(v, float) else int(v) for k, v in current.items()},
+        **({f"stable/{k}": v for k, v in stable.items()} if stable else {}),
         "previous_merge_rate": float(previous["merge_rate"]) if previous else -1.0,
         "previous_max_cluster_size": int(previous["max_cluster_size"]) if previous else -1,
         "cluster_size_distribution": bar_chart(sizes, "Customers by cluster size", "records", "customers"),

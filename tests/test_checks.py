@@ -18,7 +18,9 @@ from orchestration.checks import (
     LinkageBounds,
     build_operational_checks,
     linkage_problems,
+    record_keys,
     source_freshness,
+    stability,
     stats_history_path,
     xref_stats,
 )
@@ -54,14 +56,16 @@ def test_freshness_limit_per_source() -> None:
     assert weekly["fresh"].tolist() == [True]
 
 
-def _xref(clusters: list[int]) -> pd.DataFrame:
-    """One customer per entry, with that many records."""
-    rows = [
-        {"source": "crm", "source_record_id": f"{c}-{i}", "customer_id": f"C{c:06d}"}
-        for c, size in enumerate(clusters)
-        for i in range(size)
-    ]
-    return pd.DataFrame(rows)
+def _xref(clusters: list[int], source: str = "crm") -> pd.DataFrame:
+    """Records r0, r1, … of `source`, grouped in order into customers of the given sizes."""
+    customers = [c for c, size in enumerate(clusters) for _ in range(size)]
+    return pd.DataFrame(
+        {
+            "source": source,
+            "source_record_id": [f"r{i}" for i in range(len(customers))],
+            "customer_id": [f"C{c:06d}" for c in customers],
+        }
+    )
 
 
 def test_xref_stats() -> None:
@@ -72,18 +76,42 @@ def test_xref_stats() -> None:
     )
 
 
+def test_record_keys_hold_no_source_ids() -> None:
+    keys = record_keys(_xref([2, 1]))
+    assert list(keys.columns) == ["record_key", "customer_id"] and keys["record_key"].nunique() == 3
+    assert not keys["record_key"].str.contains("r0|crm").any()
+
+
 def test_linkage_bounds() -> None:
     bounds = LinkageBounds(max_cluster_size=10)
-    baseline = xref_stats(_xref([1] * 80 + [2] * 10))
+    before = _xref([1] * 80 + [2] * 10)
+    baseline = xref_stats(before)
     assert linkage_problems(baseline, None, bounds) == []
-    assert linkage_problems(xref_stats(_xref([1] * 81 + [2] * 10)), baseline, bounds) == []
-    # the same records chained into one giant customer: absolute and relative bounds fire
-    over = xref_stats(_xref([1] * 40 + [60]))
-    problems = linkage_problems(over, baseline, bounds)
+    # the same records chained into one giant customer: absolute, relative and stability bounds fire
+    after = _xref([1] * 40 + [60])
+    stable = stability(record_keys(before), record_keys(after))
+    assert stable == {
+        "stable_records": 100,
+        "customers_before": 90,
+        "customers_after": 41,
+        "collapse": 0.544444,
+    }
+    problems = linkage_problems(xref_stats(after), baseline, bounds, stable)
     assert any("gathers 60 records" in p for p in problems)
-    assert any("merge rate moved" in p for p in problems)
-    assert any("customers fell 90 → 41" in p for p in problems)
+    assert any("over-merge: the 100 records of both runs went from 90 to 41 customers" in p for p in problems)
+    assert any("largest customer grew from 2 to 60" in p for p in problems)
     assert all("config/linkage.yaml" in p for p in problems)
+
+
+def test_a_new_source_linking_into_existing_customers_is_not_an_over_merge() -> None:
+    night1 = _xref([1] * 100)
+    orders = _xref([1] * 100, source="orders")  # each order's buyer is one of the 100 known customers
+    night2 = pd.concat([night1, orders], ignore_index=True)
+    stable = stability(record_keys(night1), record_keys(night2))
+    assert stable["collapse"] == 0.0
+    current = xref_stats(night2)
+    assert current["merge_rate"] == 0.5  # jumped from 0, legitimately
+    assert linkage_problems(current, xref_stats(night1), LinkageBounds(), stable) == []
 
 
 @pytest.fixture
@@ -144,6 +172,7 @@ def test_over_merge_blocks_the_marts(layout: DataLayout) -> None:
     assert not second.success
     [verdict] = _check_result(second, LINKAGE_CHECK)
     assert not verdict.passed and "gathers 60 records" in verdict.description
+    assert "over-merge" in verdict.description
     assert built == ["dim_customer"]  # the mart was not rebuilt from the bad xref
     assert len(pd.read_parquet(stats_history_path(layout))) == 1  # a rejected run is never the baseline
 
