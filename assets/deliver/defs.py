@@ -43,7 +43,9 @@ def _delivery_asset(config: DeliveryConfig, name: str) -> dg.AssetsDefinition:
     def _deliver(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
         layout = settings.layout()
         current = load_delivery_config(delivery_config_path(settings))
-        result = deliver_target(current, name, layout, run_id=context.run.run_id)
+        # in the nightly (partitioned) job the delivery folder is the run's date, else today's (UTC)
+        run_date = context.run.tags.get("dagster/partition")
+        result = deliver_target(current, name, layout, run_id=context.run.run_id, run_date=run_date)
         masking = {t.name: t.masking for t in result.tables}
         return dg.MaterializeResult(
             metadata={
