@@ -11,6 +11,7 @@ import typer
 
 from assets.privacy.commands import erase_command
 from assets.report.cli import report_command
+from linkage.cli import link_command
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="customer360: one trusted customer file.")
 
@@ -43,6 +44,7 @@ def run(
     raise typer.Exit(0 if result else 1)
 
 
+app.command("link")(link_command)
 app.command("erase")(erase_command)
 app.command("report")(report_command)
 

@@ -13,5 +13,6 @@ nightly_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     partitions_def=daily_partitions,
     description="Ingest → validate → standardise → link → dbt marts → deliver, for one run_date.",
-    tags={"dagster/max_retries": 1},
+    # dbt writes the warehouse: at most one such run at a time (tag_concurrency_limits in dagster.yaml).
+    tags={"dagster/max_retries": 1, "customer360/warehouse": "writer"},
 )
