@@ -1,6 +1,7 @@
 -- The surviving value of each golden-record field per customer, chosen by the field's rule in
 -- var('survivorship_rules'): source_priority | most_recent | most_complete | most_frequent.
 -- Ties fall back to source priority, then recency, completeness, frequency, and finally the value itself.
+{{ config(materialized='table') }}  {#- read by dim_customer and its tests: compute once #}
 {%- set rules = survivorship_rules() %}
 with candidates as (
     select
