@@ -32,36 +32,49 @@ def _key_sql(columns: list[str]) -> str:
 
 
 def block(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> BlockingStats:
-    """Create table `pairs(l, r, rules)`, l < r, `rules` a bitmask of the rules that pair them."""
+    """Create table `pairs(l, r, rules, first_rule)`, l < r, `rules` a bitmask of the rules that pair them."""
     stats = BlockingStats()
+    rules = config.blocking.rules
     other_source = "AND a.source <> b.source" if config.link_type == "link_only" else ""
-    con.execute("CREATE OR REPLACE TEMP TABLE pair_hits (l BIGINT, r BIGINT, rule INTEGER)")
-    for k, rule in enumerate(config.blocking.rules):
-        cap = rule.max_block_size or config.blocking.max_block_size
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE bk AS SELECT * FROM ({_key_sql(rule.columns)}) WHERE key IS NOT NULL"
-        )
-        con.execute("CREATE OR REPLACE TEMP TABLE bk_size AS SELECT key, count(*) AS n FROM bk GROUP BY key")
-        skipped, largest = con.execute(
-            f"SELECT count(*), coalesce(max(n), 0) FROM bk_size WHERE n > {cap}"
-        ).fetchone()
-        con.execute(
-            f"""INSERT INTO pair_hits
-            SELECT DISTINCT a.rid, b.rid, {k} FROM bk a JOIN bk b ON a.key = b.key AND a.rid < b.rid {other_source}
-            WHERE a.key IN (SELECT key FROM bk_size WHERE n BETWEEN 2 AND {cap})"""
-        )
-        stats.skipped_keys_by_rule[rule.name] = int(skipped)
-        stats.largest_skipped[rule.name] = int(largest) if skipped else 0
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE pairs AS
-        SELECT l, r, CAST(bit_or(CAST(1 AS BIGINT) << rule) AS BIGINT) AS rules, min(rule) AS first_rule
-        FROM pair_hits GROUP BY l, r ORDER BY l, r"""
+    keys = " UNION ALL ".join(
+        f"SELECT {k} AS rule, rid, source, key FROM ({_key_sql(rule.columns)}) WHERE key IS NOT NULL"
+        for k, rule in enumerate(rules)
     )
-    by_rule = dict(con.execute("SELECT rule, count(*) FROM pair_hits GROUP BY rule").fetchall())
+    caps = " UNION ALL ".join(
+        f"SELECT {k} AS rule, {rule.max_block_size or config.blocking.max_block_size} AS cap"
+        for k, rule in enumerate(rules)
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE bk AS {keys}")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE bk_size AS
+        SELECT s.rule, s.key, s.n, s.n > c.cap AS skipped
+        FROM (SELECT rule, key, count(*) AS n FROM bk GROUP BY rule, key) s JOIN ({caps}) c USING (rule)"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE pairs AS
+        WITH kept AS (
+            SELECT bk.* FROM bk JOIN bk_size s USING (rule, key) WHERE NOT s.skipped AND s.n >= 2
+        ), hits AS (
+            SELECT DISTINCT a.rule, a.rid AS l, b.rid AS r
+            FROM kept a JOIN kept b ON a.rule = b.rule AND a.key = b.key AND a.rid < b.rid {other_source}
+        )
+        SELECT l, r, CAST(bit_or(CAST(1 AS BIGINT) << rule) AS BIGINT) AS rules, min(rule) AS first_rule,
+            list(rule ORDER BY rule) AS rule_list
+        FROM hits GROUP BY l, r ORDER BY l, r"""
+    )
+    skipped = {
+        k: (n, largest)
+        for k, n, largest in con.execute(
+            "SELECT rule, count(*), max(n) FROM bk_size WHERE skipped GROUP BY rule"
+        ).fetchall()
+    }
+    by_rule = dict(con.execute("SELECT unnest(rule_list) AS rule, count(*) FROM pairs GROUP BY 1").fetchall())
     first = dict(con.execute("SELECT first_rule, count(*) FROM pairs GROUP BY first_rule").fetchall())
-    for k, rule in enumerate(config.blocking.rules):
+    for k, rule in enumerate(rules):
         stats.pairs_by_rule[rule.name] = int(by_rule.get(k, 0))
         stats.new_pairs_by_rule[rule.name] = int(first.get(k, 0))
+        stats.skipped_keys_by_rule[rule.name] = int(skipped.get(k, (0, 0))[0])
+        stats.largest_skipped[rule.name] = int(skipped.get(k, (0, 0))[1])
     stats.candidate_pairs = int(con.execute("SELECT count(*) FROM pairs").fetchone()[0])
-    con.execute("DROP TABLE pair_hits")
+    con.execute("ALTER TABLE pairs DROP COLUMN rule_list; DROP TABLE bk; DROP TABLE bk_size")
     return stats

@@ -26,10 +26,13 @@ def gamma_sql(c: Comparison) -> str:
     if c.kind == "name":
         own, other = c.column, "given" if c.column == "family" else "family"
         key, okey = f"{own}_key", f"{other}_key"
-        exact = (
-            f"l.{own}_name = r.{own}_name OR list_has_any(l.{own}_keys, r.{own}_keys) "
-            f"OR (l.{key} = r.{okey} AND l.{okey} = r.{key})"  # family and given swapped
+        # Hanzi names carry pinyin, Cantonese and Wade-Giles keys; Latin names repeat theirs in all three.
+        k1, k2, k3 = key, f"{key}_yue", f"{key}_wg"
+        romanised = " OR ".join(
+            f"l.{a} = r.{b}"
+            for a, b in ((k1, k1), (k2, k2), (k3, k3), (k1, k2), (k1, k3), (k2, k1), (k3, k1))
         )
+        exact = f"l.{own}_name = r.{own}_name OR {romanised} OR (l.{key} = r.{okey} AND l.{okey} = r.{key})"
         graded = " ".join(
             f"WHEN {_similar(c.metric, key, t)} THEN {top - 1 - i}" for i, t in enumerate(c.levels)
         )
@@ -58,7 +61,10 @@ def gamma_sql(c: Comparison) -> str:
         )
         return (
             f"CASE WHEN {_null(col, c.kind)} THEN -1 WHEN l.{col} = r.{col} THEN 2 "
-            f"WHEN damerau_levenshtein(l.{col}, r.{col}) <= 1 OR {swapped} THEN 1 ELSE 0 END"
+            # one typed digit wrong (Hamming distance 1 on equal-length ISO dates) or two transposed
+            f"WHEN length(l.{col}) = length(r.{col}) AND (hamming(l.{col}, r.{col}) <= 1 "
+            f"OR (hamming(l.{col}, r.{col}) = 2 AND damerau_levenshtein(l.{col}, r.{col}) <= 1)) THEN 1 "
+            f"WHEN {swapped} THEN 1 ELSE 0 END"
         )
     graded = " ".join(f"WHEN {_similar(c.metric, col, t)} THEN {top - 1 - i}" for i, t in enumerate(c.levels))
     return f"CASE WHEN {_null(col, c.kind)} THEN -1 WHEN l.{col} = r.{col} THEN {top} {graded} ELSE 0 END"
@@ -88,9 +94,15 @@ def overlap_tf_table(con: duckdb.DuckDBPyConnection, c: Comparison, pair_table: 
 
 
 def compare(
-    con: duckdb.DuckDBPyConnection, config: LinkageConfig, pair_table: str, out: str, tf: bool = True
+    con: duckdb.DuckDBPyConnection,
+    config: LinkageConfig,
+    pair_table: str,
+    out: str,
+    tf: bool = True,
+    ordered: bool = True,
 ) -> None:
-    """Create table `out`: pair_table's columns + g_<comparison> (+ tf_<comparison> when `tf`)."""
+    """Create table `out`: pair_table's columns + g_<comparison> (+ tf_<comparison> when `tf`), in (l, r)
+    order when `ordered` (a rerun then scores and clusters identically)."""
     selects, joins = [], []
     for c in config.comparisons:
         selects.append(f"CAST({gamma_sql(c)} AS TINYINT) AS g_{c.name}")
@@ -106,5 +118,5 @@ def compare(
         f"""CREATE OR REPLACE TEMP TABLE {out} AS
         SELECT p.*, {", ".join(selects)}
         FROM {pair_table} p JOIN rec l ON l.rid = p.l JOIN rec r ON r.rid = p.r {" ".join(joins)}
-        ORDER BY p.l, p.r"""
+        {"ORDER BY p.l, p.r" if ordered else ""}"""
     )

@@ -18,6 +18,7 @@ LIST_COLUMNS = frozenset({"emails", "phones", "name_keys", "family_keys", "given
 SCALAR_COLUMNS = frozenset(
     {
         "source", "full_name", "family_name", "given_name", "family_key", "given_key", "name_key",
+        "family_key_yue", "family_key_wg", "given_key_yue", "given_key_wg",
         "birth_date", "birth_year", "birth_month_day", "gender", "country", "province_key", "city_key",
         "address_norm", "postcode", "company", "title", "wechat_id",
     }
@@ -87,8 +88,9 @@ class Comparison(_Strict):
     def uses(self) -> set[str]:
         if self.kind == "name":
             other = "given" if self.column == "family" else "family"
-            return {f"{self.column}_name", f"{self.column}_key", f"{self.column}_keys", "name_keys", "name_key",
-                    "full_name", f"{other}_key"}  # fmt: skip
+            own = self.column
+            return {f"{own}_name", f"{own}_key", f"{own}_keys", f"{own}_key_yue", f"{own}_key_wg", "name_keys",
+                    "name_key", "full_name", f"{other}_key"}  # fmt: skip
         if self.column == "birth_date":
             return {"birth_date", "birth_year", "birth_month_day"}
         if self.column == "address_norm":
@@ -98,7 +100,7 @@ class Comparison(_Strict):
 
 class Scoring(_Strict):
     method: Literal["em", "supervised"] = "em"
-    u_sample_pairs: int = Field(300_000, ge=1000)
+    u_sample_pairs: int = Field(150_000, ge=1000)
     em_iterations: int = Field(40, ge=1)
     seed: int = 42
     tf_minimum: float = Field(1e-6, gt=0, description="floor of a value's frequency in the TF adjustment")

@@ -79,8 +79,11 @@ def _load(con: duckdb.DuckDBPyConnection, rec: pd.DataFrame, config: LinkageConf
     for f in fields:
         values = frame[f.name]
         if pa.types.is_string(f.type):
-            values = values.astype("string").astype(object).where(values.notna(), None)
-        columns[f.name] = pa.array(values.tolist(), type=f.type)
+            columns[f.name] = pa.array(values.astype("string").astype(object), type=f.type, from_pandas=True)
+        elif pa.types.is_list(f.type):
+            columns[f.name] = pa.array(values.tolist(), type=f.type)
+        else:
+            columns[f.name] = pa.array(values.to_numpy(), type=f.type, from_pandas=True)
     con.register("rec_arrow", pa.table(columns))
     con.execute("CREATE OR REPLACE TEMP TABLE rec AS SELECT * FROM rec_arrow")
     con.unregister("rec_arrow")
@@ -180,14 +183,23 @@ def link(
     history["run_id"] = run_id
     lap("identity")
 
-    pairs = _pairs_table(rec, cmp, weights, match_weight, probability, decision, refused, config)
+    keep = np.ones(len(cmp), bool) if config.keep_non_match_pairs else decision != "non_match"
+    pairs = _pairs_table(
+        rec,
+        cmp[keep],
+        weights[keep],
+        match_weight[keep],
+        probability[keep],
+        decision[keep],
+        refused[keep],
+        config,
+    )
     xref = _xref(rec, labels, customer_ids, left, right, probability, decision, at)
-    keep = pairs["decision"] != "non_match" if not config.keep_non_match_pairs else np.ones(len(pairs), bool)
     review = pairs[pairs["decision"] == "review"].reset_index(drop=True)
-    summary = _summary(rec, stats, pairs, xref, history, params, n_total)
+    summary = _summary(rec, stats, decision, refused, xref, history, params, n_total)
     summary["timings"] = timings
     return LinkageResult(
-        xref=xref, pairs=pairs[keep].reset_index(drop=True), review=review, history=history,
+        xref=xref, pairs=pairs, review=review, history=history,
         summary=summary, parameters=params, timings=timings,
     )  # fmt: skip
 
@@ -234,7 +246,7 @@ def _xref(rec, labels, customer_ids, left, right, probability, decision, at) -> 
     )[XREF_COLUMNS]
 
 
-def _summary(rec, stats, pairs, xref, history, params, n_total) -> dict:
+def _summary(rec, stats, decision, refused, xref, history, params, n_total) -> dict:
     sizes = xref.groupby("customer_id").size()
     events = history["event"].value_counts().to_dict() if len(history) else {}
     size_distribution = sizes.value_counts().sort_index()
@@ -245,9 +257,9 @@ def _summary(rec, stats, pairs, xref, history, params, n_total) -> dict:
         "pairs_by_rule": stats.pairs_by_rule,
         "new_pairs_by_rule": stats.new_pairs_by_rule,
         "skipped_block_keys": stats.skipped_keys_by_rule,
-        "matches": int((pairs["decision"] == "match").sum()),
-        "review": int((pairs["decision"] == "review").sum()),
-        "chaining_refusals": int((pairs["note"] != "").sum()),
+        "matches": int((decision == "match").sum()),
+        "review": int((decision == "review").sum()),
+        "chaining_refusals": int(refused.sum()),
         "clusters": len(sizes),
         "multi_record_clusters": int((sizes > 1).sum()),
         "cluster_size_distribution": {int(k): int(v) for k, v in size_distribution.items()},

@@ -30,7 +30,7 @@ def assign_customer_ids(
     """
     key = members["source"].astype(str) + "\x1f" + members["source_record_id"].astype(str)
     frame = pd.DataFrame({"key": key.to_numpy(), "cluster": members["cluster"].to_numpy()})
-    anchors = frame.groupby("cluster")["key"].min()
+    anchors = frame.sort_values("key").drop_duplicates("cluster").set_index("cluster")["key"]
     old_ids: set[str] = set()
     if previous is not None and len(previous):
         prev_key = previous["source"].astype(str) + "\x1f" + previous["source_record_id"].astype(str)
@@ -55,7 +55,7 @@ def assign_customer_ids(
             taken.add(assigned[cluster])
     ids = frame["cluster"].map(assigned)
 
-    olds_by_cluster = overlap.groupby("cluster")["old_id"].agg(lambda s: sorted(set(s)))
+    olds_by_cluster = overlap.groupby("cluster")["old_id"].agg(lambda s: sorted(set(s))).to_dict()
     events = []
     for cluster, customer_id in assigned.items():
         olds = olds_by_cluster.get(cluster, [])

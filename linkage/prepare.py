@@ -49,6 +49,10 @@ def prepare_records(persons: pd.DataFrame) -> pd.DataFrame:
         out[name] = _text(frame, name)
     keys = {s: _keys(out["family_name"], out["given_name"], s) for s in SYSTEMS}
     out["family_key"], out["given_key"] = keys["pinyin"]
+    # Cantonese / Wade-Giles forms as scalars (comparisons need no list functions); Latin names repeat their key.
+    for system, suffix in (("cantonese", "yue"), ("wade_giles", "wg")):
+        out[f"family_key_{suffix}"] = keys[system][0].where(keys[system][0].notna(), out["family_key"])
+        out[f"given_key_{suffix}"] = keys[system][1].where(keys[system][1].notna(), out["given_key"])
     family_keys = pd.concat([keys[s][0] for s in SYSTEMS], axis=1)
     given_keys = pd.concat([keys[s][1] for s in SYSTEMS], axis=1)
     out["family_keys"] = [sorted({v for v in row if isinstance(v, str)}) for row in family_keys.to_numpy()]

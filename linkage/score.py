@@ -71,12 +71,17 @@ def estimate_u(
     con.register("u_sample_df", sample)
     con.execute("CREATE OR REPLACE TEMP TABLE u_sample AS SELECT * FROM u_sample_df")
     con.unregister("u_sample_df")
-    compare(con, config, "u_sample", "u_cmp", tf=False)
+    compare(con, config, "u_sample", "u_cmp", tf=False, ordered=False)
     u = {}
+    union = " UNION ALL ".join(
+        f"SELECT '{c.name}' AS c, g_{c.name} AS g, count(*) AS n FROM u_cmp WHERE g_{c.name} >= 0 GROUP BY 2"
+        for c in config.comparisons
+    )
+    level_counts: dict[str, dict[int, int]] = {}
+    for name, level, n in con.execute(union).fetchall():
+        level_counts.setdefault(name, {})[int(level)] = int(n)
     for c in config.comparisons:
-        counts = dict(
-            con.execute(f"SELECT g_{c.name}, count(*) FROM u_cmp WHERE g_{c.name} >= 0 GROUP BY 1").fetchall()
-        )
+        counts = level_counts.get(c.name, {})
         freq = np.array([counts.get(level, 0) for level in range(c.n_levels)], dtype=float)
         # Pseudo-counts: a level never seen among random pairs is rare, not impossible; tiny inputs lean on
         # the default instead of on a handful of pairs.
