@@ -111,7 +111,7 @@ def line_chart_svg(
     color: str = "#e4572e",
 ) -> str:
     """Line chart (e.g. NPS by month) as a standalone SVG string; gaps where a value is missing."""
-    left, right, top, bottom = 48, 12, 28 if title else 10, 40
+    left, right, top, bottom = 48, 40, 28 if title else 10, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     finite = [float(v) for v in values if not _bad(v)]
     lo, hi = (min(finite), max(finite)) if finite else (0.0, 1.0)

@@ -154,7 +154,8 @@ def example_matches(pairs: pd.DataFrame, names: pd.DataFrame, n: int = EXAMPLE_M
             }
         )
         out = out.merge(renamed, on=[f"source_{side}", f"id_{side}"], how="left")
-    return out
+    people = [f"{c}_{side}" for side in ("l", "r") for c in ("source", "id", "name", "city")]
+    return out[[*people, *[c for c in out.columns if c not in people]]]
 
 
 def collect_linkage(layout: DataLayout) -> Section:
@@ -262,7 +263,7 @@ def _marts_from(con: duckdb.DuckDBPyConnection) -> Section:
     present = sorted(
         set(tables.loc[tables["table_name"].str.match(r"^(dim|fct|mart|bridge)_"), "table_name"])
     )
-    section.figures["marts"] = ", ".join(present) or "none"
+    section.note = f"Tables in the warehouse: {', '.join(present) or 'none'}"
     if dim := _find(tables, "dim_customer"):
         section.figures["customers"] = con.execute(f"select count(*) from {dim}").fetchone()[0]
     if orders := _find(tables, "fct_orders"):
@@ -288,6 +289,6 @@ def _marts_from(con: duckdb.DuckDBPyConnection) -> Section:
                            {f"round({csat}, 1)" if "csat_score" in cols else "null"} from {surveys}"""
             ).fetchone()
             section.figures.update(nps=overall[0], csat_pct=overall[1])
-    if len(section.figures) == 1 and not present:
+    if not section.figures and not present:
         return Section(produced=False, note="Warehouse exists but no marts built yet")
     return section
