@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -17,6 +18,7 @@ from assets.ingest.config import SourceConfig, SourcesConfig, header_key
 from assets.ingest.encoding import UnreadableFile
 from assets.ingest.landing import LandingFile, key_date, landing_zone, sha256_file
 from assets.ingest.manifest import append_manifest, loaded_hashes, read_manifest, settled_keys
+from assets.ingest.parquet_out import ParquetOut
 from assets.ingest.readers import Batch, FileInfo, read_file
 from assets.layout import DataLayout
 from assets.privacy.tombstones import drop_erased
@@ -139,34 +141,55 @@ def _extra_json(table: pa.Table, names: list[str], con: duckdb.DuckDBPyConnectio
     return con.sql("select to_json(s)::varchar as j from tmp").to_arrow_table().column(0).combine_chunks()
 
 
+def _rows(
+    cfg: SourceConfig, columns: dict[str, pa.Array], extra: pa.Array, lines: pa.Array, lineage: dict
+) -> pa.Table:
+    """Assemble raw rows in the raw schema: canonical columns (null when absent), lineage, `_extra`."""
+    schema = raw_schema(cfg)
+    n = len(lines)
+    arrays = []
+    for col in schema:
+        if col.name in columns:
+            arrays.append(columns[col.name])
+        elif col.name == "_extra":
+            arrays.append(extra)
+        elif col.name == "_line":
+            arrays.append(lines)
+        elif col.name in lineage:
+            arrays.append(pa.repeat(pa.scalar(lineage[col.name], col.type), n))
+        else:
+            arrays.append(pa.nulls(n, col.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _interleave(good: pa.Table, bad: pa.Table) -> pa.Table:
+    """Merge the few unsplit rows into the (line-ordered) good rows by zero-copy slices: raw keeps file order."""
+    at = np.searchsorted(good.column("_line").to_numpy(), bad.column("_line").to_numpy())
+    pieces, start = [], 0
+    for k, pos in enumerate(at):
+        pieces += [good.slice(start, int(pos) - start), bad.slice(k, 1)]
+        start = int(pos)
+    pieces.append(good.slice(start))
+    return pa.concat_tables(pieces)
+
+
 def to_raw(
     batch: Batch, mapping: dict[str, str], unmapped: list[str], cfg: SourceConfig, lineage: dict, con
 ) -> pa.Table:
     """A reader batch as raw rows: canonical columns (null when the file lacks them), lineage, `_extra`."""
-    schema = raw_schema(cfg)
-    n = batch.table.num_rows
     by_target = {t: h for h, t in mapping.items() if h in batch.table.column_names}
-    cols: dict[str, pa.Array] = {}
-    for c in cfg.entity_def.column_names:
-        cols[c] = (
-            batch.table.column(by_target[c]).combine_chunks() if c in by_target else pa.nulls(n, pa.string())
-        )
+    columns = {c: batch.table.column(h).combine_chunks() for c, h in by_target.items()}
     extra_names = [h for h in batch.table.column_names if h in unmapped or h not in mapping]
-    cols["_extra"] = _extra_json(batch.table, extra_names, con)
-    cols["_line"] = pa.array(batch.lines, pa.int64())
-    good = pa.table(cols)
-    if batch.errors:
-        bad = {c: pa.nulls(len(batch.errors), pa.string()) for c in cfg.entity_def.column_names}
-        bad["_extra"] = pa.array(
-            [json.dumps({PARSE_ERROR: e.reason, RAW_TEXT: e.text}, ensure_ascii=False) for e in batch.errors],
-            pa.string(),
-        )
-        bad["_line"] = pa.array([e.line for e in batch.errors], pa.int64())
-        good = pa.concat_tables([good, pa.table(bad)]).sort_by("_line")  # raw keeps file order
-    m = good.num_rows
-    for name, value in lineage.items():
-        good = good.append_column(name, pa.array([value] * m, schema.field(name).type) if m else pa.nulls(0))
-    return good.select(schema.names).cast(schema)
+    extra = _extra_json(batch.table, extra_names, con)
+    good = _rows(cfg, columns, extra, pa.array(batch.lines, pa.int64()), lineage)
+    if not batch.errors:
+        return good
+    extra = pa.array(
+        [json.dumps({PARSE_ERROR: e.reason, RAW_TEXT: e.text}, ensure_ascii=False) for e in batch.errors],
+        pa.string(),
+    )
+    bad = _rows(cfg, {}, extra, pa.array([e.line for e in batch.errors], pa.int64()), lineage)
+    return _interleave(good, bad)
 
 
 def _erase(table: pa.Table, cfg: SourceConfig, layout: DataLayout) -> tuple[pa.Table, int]:
@@ -191,8 +214,6 @@ def ingest_file(
     info = FileInfo()
     batches = read_file(path, cfg, info)
     target = layout.raw(cfg.name, run_date) / f"{sha[:16]}.parquet"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".parquet.tmp")
     lineage = {
         "_source": cfg.name,
         "_file": file.key,
@@ -202,11 +223,9 @@ def ingest_file(
     }
     mapping: dict[str, str] | None = None
     unmapped: list[str] = []
-    writer = pq.ParquetWriter(tmp, raw_schema(cfg), compression="zstd")
-    con = duckdb.connect()
-    try:
-        json_like = cfg.format in ("jsonl", "json")
-        checked = False
+    json_like = cfg.format in ("jsonl", "json")
+    checked = False
+    with duckdb.connect() as con, ParquetOut(target, raw_schema(cfg)) as sink:
         for batch in batches:
             headers = batch.table.column_names if json_like else info.headers
             if mapping is None or (json_like and set(headers) - set(mapping) - set(unmapped)):
@@ -220,15 +239,7 @@ def ingest_file(
             out.blank_rows += batch.blank_rows
             table, erased = _erase(table, cfg, layout)
             out.rows_erased += erased
-            writer.write_table(table)
-        writer.close()
-    except BaseException:
-        writer.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        con.close()
-    tmp.replace(target)
+            sink.write(table)
     out.raw_path, out.encoding = target, info.encoding
     return out
 

@@ -92,12 +92,25 @@ def _encoding(path: Path, cfg: SourceConfig) -> tuple[str, bytes]:
 
 # ---------------------------------------------------------------- CSV / TSV
 def _line_breaks(column: pa.ChunkedArray | pa.Array) -> np.ndarray | None:
-    """Line breaks inside each value (quoted multi-line fields), or None when there are none (fast path)."""
-    if not (
-        pc.any(pc.match_substring(column, "\n")).as_py() or pc.any(pc.match_substring(column, "\r")).as_py()
-    ):
+    """Line breaks inside each value (quoted multi-line fields), or None when there are none.
+
+    Fast path: one memchr over the column's value buffer (a multi-line field is rare); only a buffer
+    holding a CR or LF pays for the per-value regex count.
+    """
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    if not any(_buffer_has_break(c) for c in chunks):
         return None
     return pc.count_substring_regex(column, r"\r\n|\r|\n").to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _buffer_has_break(chunk: pa.Array) -> bool:
+    if chunk.type != pa.string():
+        return True  # not the layout we scan: take the exact path
+    data = chunk.buffers()[2]
+    if data is None:  # every value empty
+        return False
+    raw = data.to_pybytes()
+    return b"\n" in raw or b"\r" in raw
 
 
 def _text_breaks(text: str) -> int:
@@ -240,10 +253,11 @@ def _drop_blank(batch: Batch) -> Batch:
     t = batch.table
     if t.num_rows == 0 or t.num_columns == 0:
         return batch
-    blank = None
-    for col in t.columns:
-        empty = pc.equal(pc.fill_null(col, ""), "")
-        blank = empty if blank is None else pc.and_(blank, empty)
+    blank = pc.equal(pc.fill_null(t.column(0), ""), "")
+    if not pc.any(blank).as_py():
+        return batch  # fast path: no row starts with an empty field
+    for col in t.columns[1:]:
+        blank = pc.and_(blank, pc.equal(pc.fill_null(col, ""), ""))
     n_blank = pc.sum(pc.cast(blank, pa.int64())).as_py() or 0
     if n_blank:
         keep = pc.invert(blank)

@@ -21,6 +21,7 @@ from pandera.errors import SchemaErrors
 from assets.ingest.config import SourceConfig
 from assets.ingest.ingest import PARSE_ERROR, RAW_TEXT
 from assets.ingest.manifest import record_validation
+from assets.ingest.parquet_out import ParquetOut
 from assets.layout import DataLayout
 from assets.standardise.dates import to_integer, to_number, unparseable
 
@@ -55,19 +56,29 @@ def _check(fn, name: str) -> pa.Check:
     return pa.Check(fn, name=name, ignore_na=False)
 
 
+MEMO_LIMIT = 500_000  # distinct values remembered per check (a schema lives for one file)
+
+
 def _per_value(ok_values) -> callable:
     """Run a vectorised value predicate once per distinct non-empty value, then broadcast to the rows.
 
-    Exports repeat values heavily (dates, amounts, scores), so this keeps checks fast on million-row files.
+    Exports repeat values heavily (dates, amounts, scores), and a file's batches share them: verdicts are
+    remembered across the batches one schema validates, up to MEMO_LIMIT values.
     """
+    good: set[str] = set()
+    bad: set[str] = set()
 
     def check(s: pd.Series) -> pd.Series:
-        present = s[_present(s)]
-        distinct = pd.Series(present.unique(), dtype=s.dtype)
-        if distinct.empty:
-            return pd.Series(True, index=s.index)
-        bad = distinct[~ok_values(distinct).to_numpy(dtype=bool, na_value=False)]
-        return ~s.isin(bad) if len(bad) else pd.Series(True, index=s.index)
+        distinct = s[_present(s)].drop_duplicates().tolist()
+        new = [v for v in distinct if v not in good and v not in bad]
+        if new:
+            values = pd.Series(new, dtype=pd.StringDtype("pyarrow"))
+            ok = ok_values(values).to_numpy(dtype=bool, na_value=False)
+            bad.update(values[~ok])
+            if len(good) < MEMO_LIMIT:
+                good.update(values[ok])
+        failing = [v for v in distinct if v in bad]
+        return ~s.isin(failing) if failing else pd.Series(True, index=s.index)
 
     return check
 
@@ -75,6 +86,8 @@ def _per_value(ok_values) -> callable:
 def _key_text(df: pd.DataFrame, pk: list[str]) -> pd.Series:
     """One string per row for a (possibly composite) primary key; empty when every key part is empty."""
     parts = df[pk].apply(_text).fillna("")
+    if len(pk) == 1:
+        return parts[pk[0]]
     key = parts[pk[0]]
     for col in pk[1:]:
         key = key + "\x1f" + parts[col]
@@ -157,10 +170,15 @@ def validate_source(
     raw_frame: pd.DataFrame,
     run_date: str | None = None,
     duplicated_keys: frozenset | None = None,
+    schema: pa.DataFrameSchema | None = None,
 ) -> ValidationResult:
-    """Split raw rows into valid rows and quarantine rows (source, file, line, column, check, raw_value, reason)."""
+    """Split raw rows into valid rows and quarantine rows (source, file, line, column, check, raw_value, reason).
+
+    `duplicated_keys` / `schema`: when one file is validated batch by batch, its repeated primary keys and
+    one schema (from `build_schema`) for all its batches.
+    """
     frame = raw_frame.reset_index(drop=True)
-    schema = build_schema(cfg, list(frame.columns), duplicated_keys)
+    schema = schema or build_schema(cfg, list(frame.columns), duplicated_keys)
     try:
         schema.validate(frame, lazy=True, inplace=True)
         fails = pd.DataFrame(columns=["column", "check", "index"])
@@ -243,12 +261,6 @@ def _quote(name: str) -> str:
 _EMPTY = "''"
 
 
-def _publish(writer: pq.ParquetWriter, tmp: Path) -> None:
-    """Close a writer on `<name>.parquet.tmp` and rename it into place, so readers never see half a file."""
-    writer.close()
-    tmp.replace(tmp.with_suffix(""))
-
-
 def validate_partition(cfg: SourceConfig, layout: DataLayout, run_date: str) -> PartitionValidation:
     """Validate every raw file of (source, run_date) batch by batch (bounded memory); stream valid rows to
     bronze and failures to quarantine, one Parquet file each per raw file; fill the manifest's counts."""
@@ -263,38 +275,33 @@ def validate_partition(cfg: SourceConfig, layout: DataLayout, run_date: str) -> 
     for path in sorted(raw_dir.glob("*.parquet")) if raw_dir.exists() else []:
         dups = _duplicated_keys(path, list(cfg.primary_key)) if cfg.primary_key else None
         source = pq.ParquetFile(path)
-        bronze = layout.bronze(cfg.name, run_date) / path.with_suffix(".parquet.tmp").name
-        quarantine = layout.quarantine(cfg.name, run_date) / path.with_suffix(".parquet.tmp").name
-        bronze.parent.mkdir(parents=True, exist_ok=True)
-        quarantine.parent.mkdir(parents=True, exist_ok=True)
-        b_writer = pq.ParquetWriter(bronze, source.schema_arrow, compression="zstd")
-        q_writer = pq.ParquetWriter(quarantine, q_schema, compression="zstd")
+        schema = None
         counts = {"file": path.name, "sha256": "", "rows_in": 0, "rows_valid": 0, "rows_quarantined": 0}
-        for rb in source.iter_batches(batch_size=BATCH_ROWS):
-            frame = rb.to_pandas(types_mapper=_STR)
-            counts["sha256"] = counts["sha256"] or (frame["_file_sha256"].iloc[0] if len(frame) else "")
-            res = validate_source(cfg, frame, run_date, dups)
-            b_writer.write_batch(rb.filter(pyarrow_.array(~res.quarantined)))
-            if len(res.quarantine):
-                q_writer.write_table(
-                    pyarrow_.Table.from_pandas(res.quarantine, q_schema, preserve_index=False)
-                )
-            for key in ("rows_in", "rows_valid", "rows_quarantined"):
-                counts[key] += res.counts[key]
-            for k, v in res.counts["by_check"].items():
-                out.by_check[k] = out.by_check.get(k, 0) + v
-            if out.preview is None or len(out.preview) < 10:
-                out.preview = res.valid.head(10)
-            del frame, res
-            gc.collect(1)  # pandas/pandera leave young reference cycles holding each batch's Arrow buffers
-            pyarrow_.default_memory_pool().release_unused()
-        _publish(b_writer, bronze)
-        if counts["rows_quarantined"]:
-            _publish(q_writer, quarantine)
-        else:
-            q_writer.close()
-            quarantine.unlink()
-            quarantine.with_suffix("").unlink(missing_ok=True)
+        with (
+            ParquetOut(layout.bronze(cfg.name, run_date) / path.name, source.schema_arrow) as bronze,
+            ParquetOut(
+                layout.quarantine(cfg.name, run_date) / path.name, q_schema, discard_if_empty=True
+            ) as bad,
+        ):
+            for rb in source.iter_batches(batch_size=BATCH_ROWS):
+                frame = rb.to_pandas(types_mapper=_STR)
+                counts["sha256"] = counts["sha256"] or (frame["_file_sha256"].iloc[0] if len(frame) else "")
+                schema = schema or build_schema(cfg, list(frame.columns), dups)
+                res = validate_source(cfg, frame, run_date, dups, schema)
+                bronze.write(rb.filter(pyarrow_.array(~res.quarantined)))
+                if len(res.quarantine):
+                    bad.write(pyarrow_.Table.from_pandas(res.quarantine, q_schema, preserve_index=False))
+                for key in ("rows_in", "rows_valid", "rows_quarantined"):
+                    counts[key] += res.counts[key]
+                for k, v in res.counts["by_check"].items():
+                    out.by_check[k] = out.by_check.get(k, 0) + v
+                if out.preview is None or len(out.preview) < 10:
+                    out.preview = res.valid.head(10)
+                del frame, res
+                gc.collect(
+                    1
+                )  # pandas/pandera leave young reference cycles holding each batch's Arrow buffers
+                pyarrow_.default_memory_pool().release_unused()
         out.files.append(counts)
         if counts["sha256"]:
             record_validation(
