@@ -1,25 +1,26 @@
-"""dbt vars are validated at parse time; a bad one fails with the file, the key and the fix."""
+"""dbt vars are validated at parse time; one error names every bad key, its file and the fix."""
 
 from __future__ import annotations
 
-import pytest
 from test_marts import dbt
 
 
-@pytest.mark.parametrize(
-    ("vars_", "expected"),
-    [
-        (
-            {"survivorship_rules": {"email": "newest"}},
-            "dbt_project.yml vars.survivorship_rules.email: unknown rule 'newest'; use one of source_priority",
-        ),
-        (
-            {"survivorship_rules": {"e_mail": "most_recent"}, "source_priority": ["crm_cn"]},
-            "dbt_project.yml vars.survivorship_rules.e_mail: unknown field; use one of full_name",
-        ),
-    ],
-)
-def test_bad_survivorship_config_names_key_and_fix(tmp_path, vars_, expected):
+def test_bad_survivorship_config_names_every_key_and_fix(tmp_path):
+    vars_ = {
+        "survivorship_rules": {"email": "newest", "e_mail": "most_recent"},
+        "survivorship_default_rule": "oldest",
+        "source_priority": "crm_cn",
+    }
     result = dbt(["parse", "--no-partial-parse"], tmp_path / "data", tmp_path, vars_)
     assert result.returncode != 0
-    assert expected in " ".join(result.stdout.split())
+    out = " ".join(result.stdout.split())
+    assert (
+        "dbt_project.yml vars.survivorship_rules.email: unknown rule 'newest'; use one of source_priority"
+        in out
+    )
+    assert "dbt_project.yml vars.survivorship_rules.e_mail: unknown field; use one of full_name" in out
+    assert "dbt_project.yml vars.survivorship_default_rule: unknown rule 'oldest'" in out
+    assert (
+        "dbt_project.yml vars.source_priority: expected a list of source names, got a string; write [crm_cn]"
+        in out
+    )
