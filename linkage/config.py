@@ -100,7 +100,7 @@ class Comparison(_Strict):
 
 class Scoring(_Strict):
     method: Literal["em", "supervised"] = "em"
-    u_sample_pairs: int = Field(150_000, ge=1000)
+    u_sample_pairs: int = Field(100_000, ge=1000)
     em_iterations: int = Field(40, ge=1)
     seed: int = 42
     tf_minimum: float = Field(1e-6, gt=0, description="floor of a value's frequency in the TF adjustment")

@@ -22,13 +22,18 @@ def _text(frame: pd.DataFrame, name: str) -> pd.Series:
 def _lists(frame: pd.DataFrame, name: str) -> pd.Series:
     if name not in frame:
         return pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
-    return frame[name].map(
-        lambda v: sorted({str(x) for x in v if x is not None and str(x)}) if _is_list(v) else []
+    return pd.Series(
+        [sorted({str(x) for x in v if x}) if _is_list(v) and len(v) else [] for v in frame[name].to_numpy()],
+        index=frame.index,
+        dtype=object,
     )
 
 
+_LIST_TYPES = (list, tuple, np.ndarray)
+
+
 def _is_list(value: object) -> bool:
-    return isinstance(value, list | tuple | np.ndarray)
+    return isinstance(value, _LIST_TYPES)
 
 
 def _keys(family: pd.Series, given: pd.Series, system: str) -> tuple[pd.Series, pd.Series]:
