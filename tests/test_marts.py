@@ -160,6 +160,8 @@ ORDERS = [
     ("shop", "O3", 1, "S-9", "2026-05-20 18:00", "Books", "300", "CNY", "alipay", "cancelled"),
     ("shop", "O4", 1, "S-77", "2026-05-02 09:30", "Garden", "50", "US$", "card", "completed"),
     ("shop", "O5", 1, "h:0123456789abcdef", "2025-02-01 11:00", "Books", "80", "", "cash", "completed"),
+    # a hostile row: a currency with no rate (amount_reporting NULL, a warning, never a failed build)
+    ("shop", "O6", 1, "S-66", "2026-04-02 10:00", "Toys", "99", "XYZ", "card", "completed"),
 ]
 RATES = {"CNY": 1.0, "USD": 7.10}
 # (source, response_id, person, submitted, nps, csat, feedback, comment, channel, category)
@@ -167,6 +169,7 @@ SURVEYS = [
     ("survey_tool", "R1", "SV-1", "2026-03-12 10:00", 10, 5, "praise", "很好", "online", "Electronics"),
     ("survey_tool", "R2", "SV-2", "2026-03-20 10:00", 3, 2, "complaint", HOSTILE_COMMENT, "online", "Garden"),
     ("survey_tool", "R3", "SV-1", "2026-05-25 10:00", 8, 4, "none", "", "online", "Books"),
+    ("survey_tool", "R5", "SV-66", "2026-04-03 10:00", 11, 7, "complaint", "{{ 1 + 1 }}", "online", "Toys"),
     (
         "survey_tool",
         "R4",
@@ -208,6 +211,8 @@ XREF = {  # (source, source_record_id) -> customer_id
     ("survey_tool", "SV-3"): "C3",
     ("shop", "h:0123456789abcdef"): "C4",
     ("crm_cn", "cn-003"): "C5",
+    ("shop", "S-66"): "C6",
+    ("survey_tool", "SV-66"): "C6",
 }
 
 
@@ -377,6 +382,7 @@ PERSONS = [
     _person("survey_tool", "SV-3", "survey_response", "李娜", ["li.na@example.cn"]),
     _person("shop", "h:0123456789abcdef", "order", "王芳", [], ["+8613700002222"]),
     _person("crm_cn", "cn-003", "contact", "陈静", [], [], "广州", country="CN"),
+    _person("shop", "S-66", "order", "Robert'); DROP TABLE orders;--", [], ["+8613600003333"]),
 ]
 
 
@@ -524,9 +530,11 @@ class Warehouse:
         with duckdb.connect(str(self.path), read_only=True) as con:
             return con.execute(sql).fetchall()
 
-    def build(self) -> None:
+    def build(self) -> str:
         result = dbt(["build"], self.data, self.root, VARS)
         assert result.returncode == 0, result.stdout[-6000:]
+        self.log = result.stdout
+        return result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -548,7 +556,7 @@ def profile(wh: Warehouse, customer_id: str) -> dict:
 
 
 # --------------------------------------------------------------------------- independent expectations
-CURRENCY = {"CNY": "CNY", "RMB": "CNY", "USD": "USD", "US$": "USD", "": "CNY"}
+CURRENCY = {"CNY": "CNY", "RMB": "CNY", "USD": "USD", "US$": "USD", "": "CNY", "XYZ": "XYZ"}
 
 
 def expected_orders() -> pd.DataFrame:
@@ -657,7 +665,19 @@ def expected_golden() -> dict[str, dict[str, tuple[str, str]]]:
 
 # --------------------------------------------------------------------------- tests
 def test_one_golden_record_per_linked_customer(wh):
-    assert wh.rows("select count(*), count(distinct customer_id) from marts.dim_customer") == [(5, 5)]
+    assert wh.rows("select count(*), count(distinct customer_id) from marts.dim_customer") == [(6, 6)]
+
+
+def test_hostile_rows_warn_but_never_block_the_build(wh):
+    """An unknown currency and out-of-scale scores: the build passes with a warning, values become NULL."""
+    assert "Warning in test not_null_fct_orders_amount_reporting" in wh.log
+    assert wh.rows("select amount_reporting from marts.fct_orders where order_id = 'O6'") == [(None,)]
+    assert wh.rows(
+        "select nps_score, csat_score from marts.fct_survey_responses where response_id = 'R5'"
+    ) == [(None, None)]
+    c6 = profile(wh, "C6")
+    assert (c6["order_count"], c6["total_spend"], c6["clv_predictive"]) == (1, 0, 0)
+    assert c6["open_complaints"] == 1
 
 
 def test_survivorship_matches_python(wh):
@@ -688,7 +708,7 @@ def test_orders_normalised_to_reporting_currency(wh):
     got = wh.df("select order_id, line_no, amount_reporting, currency_code, is_revenue from marts.fct_orders")
     merged = got.merge(exp, on=["order_id", "line_no"], validate="one_to_one")
     assert len(merged) == len(exp)  # O1 delivered twice, kept once
-    assert merged.amount_reporting.round(2).tolist() == merged.cny.round(2).tolist()
+    assert merged.amount_reporting.round(2).fillna(-1).tolist() == merged.cny.round(2).fillna(-1).tolist()
     assert (merged.currency_code == merged.currency.map(CURRENCY)).all()
     assert (merged.is_revenue == merged.revenue).all()
 
@@ -713,6 +733,7 @@ def test_lifecycle_value_and_rfm(wh):
         "C3": "prospect",
         "C4": "churned",
         "C5": "prospect",
+        "C6": "new",
     }
     buyers = prof[prof.order_count > 0]
     for col in ("rfm_recency", "rfm_frequency", "rfm_monetary"):
@@ -800,7 +821,14 @@ def test_bridge_keeps_every_contact_point(wh):
 
 def test_inactive_customer_archived_not_deleted(wh):
     dim = wh.df("select customer_id, is_archived from marts.dim_customer").set_index("customer_id")
-    assert dim.is_archived.to_dict() == {"C1": False, "C2": False, "C3": False, "C4": False, "C5": True}
+    assert dim.is_archived.to_dict() == {
+        "C1": False,
+        "C2": False,
+        "C3": False,
+        "C4": False,
+        "C5": True,
+        "C6": False,
+    }
 
 
 def test_data_quality_marts(wh):
@@ -809,7 +837,7 @@ def test_data_quality_marts(wh):
     link = wh.df("select * from marts.mart_dq_linkage_summary where source = '(all)'").iloc[0]
     assert (link.source_records, link.customers, link.pairs_match, link.pairs_non_match) == (
         len(XREF),
-        5,
+        6,
         1,
         1,
     )

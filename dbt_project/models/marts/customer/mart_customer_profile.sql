@@ -180,9 +180,10 @@ select
     case
         when r.customer_id is null then 0
         when r.recency_days > {{ lc['churn_after_days'] | int }} then 0
-        else round(
+        -- 0 when no order has a known amount (e.g. only currencies without a rate)
+        else coalesce(round(
             r.avg_order_value * r.order_count / greatest(r.tenure_years, 1)
-            * {{ clv['gross_margin'] | float }} * {{ ns.annuity }}, 2)
+            * {{ clv['gross_margin'] | float }} * {{ ns.annuity }}, 2), 0)
     end as clv_predictive,
     case
         when r.customer_id is null then 'prospect'
