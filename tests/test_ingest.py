@@ -185,6 +185,18 @@ def test_same_bytes_under_another_name_load_once(layout):
     assert pending_files(layout, SourcesConfig(sources=[contact_source()]), DAY) == []
 
 
+def test_redelivery_on_a_later_day_under_a_new_name_is_a_duplicate(layout):
+    land(layout, "2026-02-28/contacts.csv", CSV.encode())
+    cfg = contact_source(glob="crm/**/*.csv")
+    assert [f.status for f in ingest_source(cfg, layout, "2026-02-28").files] == ["loaded"]
+    land(layout, f"{DAY}/contacts (1).csv", CSV.encode())
+    again = ingest_source(cfg, layout, DAY).files
+    assert [(f.status, f.error) for f in again] == [
+        ("duplicate", "same bytes as crm/2026-02-28/contacts.csv")
+    ]
+    assert not layout.raw("crm", DAY).exists()
+
+
 def test_renamed_required_column_fails_that_file_only(layout):
     land(layout, "good.csv", CSV.encode())
     land(layout, "renamed.csv", CSV.replace("ID,", "Contact Key,").encode())

@@ -253,7 +253,8 @@ def _survey(people, rng, out: Path, truth: _Truth, members: dict[int, str]) -> t
             elif k == 9:
                 row[7], valid = "yesterday", False
             truth.add("survey", members[i], p.true_customer_id, valid)
-            truth_rows.append((rid, p.true_customer_id, row[7], row[17], row[18], valid))
+            submitted = end.strftime("%Y-%m-%d %H:%M:%S")  # the truth, whatever the export says
+            truth_rows.append((rid, p.true_customer_id, submitted, row[17], row[18], valid))
             rows.append(row)
             k += 1
     path = out / "survey" / "NPS_Survey_Qualtrics.csv"
