@@ -76,7 +76,9 @@ def _bronze_asset(src: SourceConfig) -> dg.AssetsDefinition:
         deps=[dg.AssetKey(["raw", src.name])],
         partitions_def=daily_partitions,
         check_specs=[
-            dg.AssetCheckSpec(ROWS_BALANCE, asset=key, description="no row lost: in = valid + quarantined")
+            dg.AssetCheckSpec(
+                ROWS_BALANCE, asset=key, blocking=True, description="no row lost: in = valid + quarantined"
+            )
         ],
         description=f"{src.name}: rows passing the pandera schema; failing rows go to quarantine with a reason.",
         kinds={"parquet", "pandera"},
@@ -95,6 +97,9 @@ def _bronze_asset(src: SourceConfig) -> dg.AssetsDefinition:
                 ),
                 "dagster/row_count": valid,
                 "preview": preview_table(result.preview if result.preview is not None else pd.DataFrame()),
+                "quarantine_preview": preview_table(
+                    result.quarantine_preview if result.quarantine_preview is not None else pd.DataFrame(), 20
+                ),
                 "bronze": dg.MetadataValue.path(str(layout.bronze(src.name, context.partition_key))),
                 "quarantine": dg.MetadataValue.path(str(layout.quarantine(src.name, context.partition_key))),
             },

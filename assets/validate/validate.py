@@ -232,7 +232,8 @@ class PartitionValidation:
     run_date: str
     files: list[dict] = field(default_factory=list)  # file, sha, rows_in, rows_valid, rows_quarantined
     by_check: dict[str, int] = field(default_factory=dict)
-    preview: pd.DataFrame | None = None
+    preview: pd.DataFrame | None = None  # first valid rows
+    quarantine_preview: pd.DataFrame | None = None  # first failures
 
     def total(self, key: str) -> int:
         return sum(f[key] for f in self.files)
@@ -297,6 +298,12 @@ def validate_partition(cfg: SourceConfig, layout: DataLayout, run_date: str) -> 
                     out.by_check[k] = out.by_check.get(k, 0) + v
                 if out.preview is None or len(out.preview) < 10:
                     out.preview = res.valid.head(10)
+                if len(res.quarantine) and (
+                    out.quarantine_preview is None or len(out.quarantine_preview) < 20
+                ):
+                    out.quarantine_preview = pd.concat(
+                        [out.quarantine_preview, res.quarantine.head(20)]
+                    ).head(20)
                 del frame, res
                 gc.collect(
                     1
