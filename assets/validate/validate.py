@@ -292,8 +292,7 @@ def validate_partition(cfg: SourceConfig, layout: DataLayout, run_date: str) -> 
                 bronze.write(rb.filter(pyarrow_.array(~res.quarantined)))
                 if len(res.quarantine):
                     bad.write(pyarrow_.Table.from_pandas(res.quarantine, q_schema, preserve_index=False))
-                for key in ("rows_in", "rows_valid", "rows_quarantined"):
-                    counts[key] += res.counts[key]
+                counts["rows_quarantined"] += res.counts["rows_quarantined"]
                 for k, v in res.counts["by_check"].items():
                     out.by_check[k] = out.by_check.get(k, 0) + v
                 if out.preview is None or len(out.preview) < 10:
@@ -309,6 +308,8 @@ def validate_partition(cfg: SourceConfig, layout: DataLayout, run_date: str) -> 
                     1
                 )  # pandas/pandera leave young reference cycles holding each batch's Arrow buffers
                 pyarrow_.default_memory_pool().release_unused()
+        # Counted independently of the split: rows in from the raw file's footer, valid rows as written.
+        counts["rows_in"], counts["rows_valid"] = source.metadata.num_rows, bronze.rows
         out.files.append(counts)
         if counts["sha256"]:
             record_validation(
