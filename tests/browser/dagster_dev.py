@@ -161,6 +161,17 @@ def runs_for_partition(server: DagsterDev, partition: str) -> list[dict]:
     return server.graphql(_RUNS, {"partition": partition})["runsOrError"]["results"]
 
 
+def wait_for_launch(server: DagsterDev, partition: str, timeout: float) -> dict:
+    """The run the UI just created for `partition` (any status)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = runs_for_partition(server, partition)
+        if runs:
+            return runs[0]
+        time.sleep(2)
+    pytest.fail(f"no run was created for partition {partition} within {timeout:.0f}s", pytrace=False)
+
+
 def wait_for_run(server: DagsterDev, partition: str, timeout: float) -> dict:
     """The run launched for `partition`, once it has finished (or the test fails saying where it stood)."""
     deadline = time.monotonic() + timeout
