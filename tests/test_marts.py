@@ -807,6 +807,28 @@ def test_cohort_kpis(wh):
             assert pd.isna(row.retention_rate_m2)
 
 
+def test_monthly_kpis(wh):
+    config = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    window, churn = config["active_window_days"], config["lifecycle"]["churn_after_days"]
+    exp = expected_orders()
+    exp = exp[exp.revenue]
+    exp["day"] = exp.ordered_at.dt.normalize()
+    first = exp.groupby("customer_id").day.min().dt.to_period("M")
+    got = wh.df("select * from marts.mart_customer_kpis_monthly").set_index("month")
+    months = pd.period_range(first.min(), pd.Period(AS_OF, "M"), freq="M")
+    assert len(got) == len(months)
+    for month in months:
+        row = got.loc[month.to_timestamp()]
+        end = min(month.end_time.normalize(), pd.Timestamp(AS_OF))
+        in_month = exp[exp.day.dt.to_period("M") == month]
+        last = exp[exp.day <= end].groupby("customer_id").day.max()
+        assert row.buying_customers == in_month.customer_id.nunique()
+        assert row.new_customers == (first == month).sum()
+        assert row.active_customers == ((end - last).dt.days <= window).sum()
+        assert row.churned_customers == ((end - last).dt.days > churn).sum()
+        assert row.revenue == pytest.approx(in_month.cny.sum(skipna=True))
+
+
 def test_bridge_keeps_every_contact_point(wh):
     got = wh.df(
         "select contact_type, contact_value, is_primary from marts.bridge_customer_contact_points "
@@ -850,7 +872,7 @@ def test_marts_contracts_and_pii_tags_in_manifest(wh):
         for n in manifest["nodes"].values()
         if n["resource_type"] == "model" and "marts" in n["fqn"]
     }
-    assert len(marts) == 12 and all(n["config"]["contract"]["enforced"] for n in marts.values())
+    assert len(marts) == 13 and all(n["config"]["contract"]["enforced"] for n in marts.values())
     tags = {c["meta"].get("pii") for n in marts.values() for c in n["columns"].values()} - {None}
     assert tags <= {p.value for p in Pii}
     assert marts["dim_customer"]["columns"]["email"]["meta"]["pii"] == Pii.EMAIL.value
