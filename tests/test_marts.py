@@ -162,6 +162,9 @@ ORDERS = [
     ("shop", "O5", 1, "h:0123456789abcdef", "2025-02-01 11:00", "Books", "80", "", "cash", "completed"),
     # a hostile row: a currency with no rate (amount_reporting NULL, a warning, never a failed build)
     ("shop", "O6", 1, "S-66", "2026-04-02 10:00", "Toys", "99", "XYZ", "card", "completed"),
+    # a sheet without line numbers: both rows of O7 are lines of one order
+    ("shop", "O7", None, "S-66", "2026-04-05 10:00", "Toys", "20", "USD", "card", "completed"),
+    ("shop", "O7", None, "S-66", "2026-04-05 10:00", "Garden", "30", "USD", "card", "completed"),
 ]
 RATES = {"CNY": 1.0, "USD": 7.10}
 # (source, response_id, person, submitted, nps, csat, feedback, comment, channel, category)
@@ -575,6 +578,8 @@ def expected_orders() -> pd.DataFrame:
             "status",
         ],
     )
+    # rows without a line number are numbered in file order within their order
+    frame["line_no"] = frame.line_no.fillna(frame.groupby("order_id").cumcount() + 1).astype(int)
     frame["customer_id"] = [XREF[(s, p)] for s, p in zip(frame.source, frame.person, strict=True)]
     frame["cny"] = frame.amount.astype(float) * frame.currency.map(CURRENCY).map(RATES)
     frame["ordered_at"] = pd.to_datetime(frame.ordered_at)
@@ -675,8 +680,9 @@ def test_hostile_rows_warn_but_never_block_the_build(wh):
     assert wh.rows(
         "select nps_score, csat_score from marts.fct_survey_responses where response_id = 'R5'"
     ) == [(None, None)]
-    c6 = profile(wh, "C6")
-    assert (c6["order_count"], c6["total_spend"], c6["clv_predictive"]) == (1, 0, 0)
+    c6 = profile(wh, "C6")  # O6 (no rate) and O7 (two unnumbered lines, 50 USD)
+    assert (c6["order_count"], c6["total_spend"]) == (2, 50 * RATES["USD"])
+    assert c6["clv_predictive"] > 0
     assert c6["open_complaints"] == 1
 
 
@@ -733,7 +739,7 @@ def test_lifecycle_value_and_rfm(wh):
         "C3": "prospect",
         "C4": "churned",
         "C5": "prospect",
-        "C6": "new",
+        "C6": "repeat",
     }
     buyers = prof[prof.order_count > 0]
     for col in ("rfm_recency", "rfm_frequency", "rfm_monetary"):

@@ -2,7 +2,7 @@
 select
     cast(source as varchar) as source,
     cast(order_id as varchar) as order_id,
-    coalesce(try_cast(line_no_int as bigint), 1) as line_no,
+    try_cast(line_no_int as bigint) as line_no,
     cast(person_source_record_id as varchar) as person_source_record_id,
     cast(customer_ref as varchar) as customer_ref,
     try_cast(order_date_ts as timestamp) as ordered_at,
