@@ -276,3 +276,32 @@ def test_dated_folders_are_ingested_by_their_partition_only(layout):
     ingested = ingest_source(cfg, layout, DAY)
     assert [f.key for f in ingested.files] == [f"crm/{DAY}/b.csv"]
     assert [f.key for f in ingest_source(cfg, layout, "2026-02-28").files] == ["crm/2026-02-28/a.csv"]
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_export_truncated_inside_quotes_does_not_merge_rows(layout, gz):
+    data = b'ID,Name,Phone,Born\n1,Amy,1,1990-01-01\n2,"Bob\n3,Cy,3,1990-01-01\n'
+    land(layout, "cut.csv.gz" if gz else "cut.csv", gzip.compress(data) if gz else data)
+    _ingested, validated, q = run(layout, contact_source())
+    assert (validated.total("rows_valid"), validated.total("rows_quarantined")) == (1, 1)
+    assert q[["line", "check", "reason", "raw_value"]].values.tolist() == [
+        [
+            3,
+            "parseable_row",
+            "unterminated quoted field at end of file (truncated export?)",
+            '2,"Bob\n3,Cy,3,1990-01-01',
+        ]
+    ]
+
+
+def test_header_only_and_repeated_or_blank_headers(layout):
+    land(layout, "empty_body.csv", b"ID,Name\r\n")
+    land(layout, "dups.csv", b"ID,Name,Name,\n1,A,B,C\n")
+    ingested, _validated, _ = run(layout, contact_source())
+    assert [(f.key, f.status, f.rows_read) for f in ingested.files] == [
+        ("crm/dups.csv", "loaded", 1),
+        ("crm/empty_body.csv", "loaded", 0),
+    ]
+    assert json.loads(raw_rows(ingested)["_extra"].iloc[0]) == {"Name (2)": "B", "column 4": "C"}
+    manifest = read_manifest(layout).set_index("key")
+    assert manifest.loc["crm/empty_body.csv", "rows_valid"] == 0  # validated, not left unknown

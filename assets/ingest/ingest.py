@@ -25,6 +25,7 @@ from assets.privacy.tombstones import drop_erased
 
 PARSE_ERROR = "_parse_error"  # key in `_extra` of a row the reader could not split into fields
 RAW_TEXT = "_raw_text"
+SHA_KEY = "c360.sha256"  # Parquet footer key: the landing file's sha256
 
 
 class SchemaDrift(ValueError):
@@ -225,7 +226,8 @@ def ingest_file(
     unmapped: list[str] = []
     json_like = cfg.format in ("jsonl", "json")
     checked = False
-    with duckdb.connect() as con, ParquetOut(target, raw_schema(cfg)) as sink:
+    schema = raw_schema(cfg).with_metadata({SHA_KEY: sha, "c360.file": file.key})  # for empty files too
+    with duckdb.connect() as con, ParquetOut(target, schema) as sink:
         for batch in batches:
             headers = batch.table.column_names if json_like else info.headers
             if mapping is None or (json_like and set(headers) - set(mapping) - set(unmapped)):

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,7 +142,7 @@ def _read_csv(path: Path, cfg: SourceConfig, info: FileInfo) -> Iterator[Batch]:
         raise UnreadableFile(f"unparseable header: {exc}") from None
     head_records = cfg.skip_rows + 1 + cfg.skip_rows_after_header
     header_breaks = reader.line_num - head_records
-    names = unique_headers(header)
+    names = unique_headers([h or f"column {i + 1}" for i, h in enumerate(header)])
     info.encoding, info.delimiter, info.headers = enc, delim, names
     return _csv_batches(path, enc, delim, names, head_records, header_breaks)
 
@@ -184,6 +186,7 @@ def _csv_batches(
         )
         next_record = head_records + 1  # record number of the next unconsumed record
         breaks_before = header_breaks
+        held: Batch | None = None  # one batch of lookahead: the last row may need re-reading
         for rb in reader:
             batch = pa.Table.from_batches([rb]).rename_columns(names)
             n = batch.num_rows
@@ -208,23 +211,27 @@ def _csv_batches(
             )
             lines = all_rec + cum
             errors = [
-                RowError(
-                    int(lines[n + i]), f"expected {len(names)} fields, found {_count_fields(t, delim)}", t
-                )
+                RowError(int(lines[n + i]), _field_count_reason(t, len(names), delim), t)
                 for i, (_, t) in enumerate(used)
             ]
             breaks_before += int(all_brk.sum())
             next_record = last + 1
             bad[:] = [b for b in bad if b[0] > last]
-            yield _drop_blank(Batch(batch, lines[:n], errors))
+            if held is not None:
+                yield _drop_blank(held)
+            held, held_breaks = Batch(batch, lines[:n], errors), int(breaks[-1]) if n else 0
+        if held is not None:
+            if (
+                not bad and held.table.num_rows
+            ):  # the file's last record is a parsed row: truncated inside quotes?
+                _flag_unterminated(held, held_breaks, path, enc, delim)
+            yield _drop_blank(held)
         if bad:  # invalid rows after the last good one
             errors = []
             for rec, text in sorted(bad):
                 line = rec + breaks_before
                 breaks_before += _text_breaks(text)
-                errors.append(
-                    RowError(line, f"expected {len(names)} fields, found {_count_fields(text, delim)}", text)
-                )
+                errors.append(RowError(line, _field_count_reason(text, len(names), delim), text))
             yield Batch(_empty_table(names), np.zeros(0, dtype=np.int64), errors)
     except (pa.ArrowInvalid, UnicodeDecodeError, OSError, EOFError) as exc:
         raise UnreadableFile(_one_line(exc)) from None
@@ -232,11 +239,66 @@ def _csv_batches(
         stream.close()
 
 
-def _count_fields(text: str, delim: str) -> int:
+TAIL_BYTES = 1 << 20
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def _flag_unterminated(batch: Batch, breaks: int, path: Path, enc: str, delim: str) -> None:
+    """A file cut inside a quoted field (truncated download) parses as one long last value that swallowed
+    the rows after it. Re-read the last record from the file's tail; if it ends inside quotes, turn that row
+    into a RowError instead of loading the merged text."""
+    last_value = batch.table.column(batch.table.num_columns - 1)[-1].as_py() or ""
+    swallowed_eol = last_value.endswith(("\n", "\r"))  # the file's final newline ended up inside the value
+    text = _last_record_text(path, enc, breaks + 1 - swallowed_eol)
+    if text is None:
+        return
     try:
-        return len(next(csv.reader(io.StringIO(text, newline=""), delimiter=delim)))
-    except (csv.Error, StopIteration):
-        return 0
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True):
+            pass
+        return
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            return
+    n = batch.table.num_rows
+    line = int(batch.lines[-1])
+    batch.table, batch.lines = batch.table.slice(0, n - 1), batch.lines[: n - 1]
+    batch.errors.append(RowError(line, UNTERMINATED, text))
+
+
+def _last_record_text(path: Path, enc: str, n_lines: int) -> str | None:
+    """The last `n_lines` physical lines of the file, decoded; None when they do not fit the tail window or
+    the encoding cannot be decoded from the middle (UTF-16/32)."""
+    if enc.startswith(("utf-16", "utf-32")):
+        return None
+    if is_gzip(path):
+        tail = b""
+        with gzip.open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(TAIL_BYTES), b""):
+                tail = (tail + chunk)[-TAIL_BYTES:]
+    else:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, path.stat().st_size - TAIL_BYTES))
+            tail = fh.read()
+    lines = _NEWLINE.split(tail.decode(enc, errors="replace"))
+    while lines and lines[-1] == "":
+        lines.pop()
+    if len(lines) < n_lines + (1 if len(tail) >= TAIL_BYTES else 0):
+        return None
+    return "\n".join(lines[-n_lines:])
+
+
+UNTERMINATED = "unterminated quoted field at end of file (truncated export?)"
+
+
+def _field_count_reason(text: str, expected: int, delim: str) -> str:
+    """Why a row the parser set aside has the wrong number of fields."""
+    try:
+        fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True), [])
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            return UNTERMINATED
+        fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=delim), [])
+    return f"expected {expected} fields, found {len(fields)}"
 
 
 def _one_line(exc: BaseException) -> str:

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from pandera.errors import SchemaErrors
 
 from assets.ingest.config import SourceConfig
-from assets.ingest.ingest import PARSE_ERROR, RAW_TEXT
+from assets.ingest.ingest import PARSE_ERROR, RAW_TEXT, SHA_KEY
 from assets.ingest.manifest import record_validation
 from assets.ingest.parquet_out import ParquetOut
 from assets.layout import DataLayout
@@ -277,7 +277,8 @@ def validate_partition(cfg: SourceConfig, layout: DataLayout, run_date: str) -> 
         dups = _duplicated_keys(path, list(cfg.primary_key)) if cfg.primary_key else None
         source = pq.ParquetFile(path)
         schema = None
-        counts = {"file": path.name, "sha256": "", "rows_in": 0, "rows_valid": 0, "rows_quarantined": 0}
+        sha = (source.schema_arrow.metadata or {}).get(SHA_KEY.encode(), b"").decode()
+        counts = {"file": path.name, "sha256": sha, "rows_in": 0, "rows_valid": 0, "rows_quarantined": 0}
         with (
             ParquetOut(layout.bronze(cfg.name, run_date) / path.name, source.schema_arrow) as bronze,
             ParquetOut(
@@ -286,7 +287,6 @@ def validate_partition(cfg: SourceConfig, layout: DataLayout, run_date: str) -> 
         ):
             for rb in source.iter_batches(batch_size=BATCH_ROWS):
                 frame = rb.to_pandas(types_mapper=_STR)
-                counts["sha256"] = counts["sha256"] or (frame["_file_sha256"].iloc[0] if len(frame) else "")
                 schema = schema or build_schema(cfg, list(frame.columns), dups)
                 res = validate_source(cfg, frame, run_date, dups, schema)
                 bronze.write(rb.filter(pyarrow_.array(~res.quarantined)))
