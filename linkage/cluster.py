@@ -34,8 +34,13 @@ def guarded_clusters(
     labels = components(n, left[is_match], right[is_match])
     refused = np.zeros(len(left), dtype=bool)
     sizes = np.bincount(labels, minlength=labels.max() + 1 if n else 0)
-    big = sizes[labels] >= 3
-    inside = big[left] & (labels[left] == labels[right])
+    same = labels[left] == labels[right]
+    # Only components holding a pair weaker than the guard's bar can refuse a merge: replay just those.
+    bar = min_average_weight if veto_weight is None else max(min_average_weight, veto_weight)
+    weakest = np.full(len(sizes), np.inf)
+    np.minimum.at(weakest, labels[left[same]], weight[same])
+    suspect = (sizes >= 3) & (weakest < bar)
+    inside = same & suspect[labels[left]]
     if not inside.any():
         return labels, refused
     parent: dict[int, int] = {}

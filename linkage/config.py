@@ -14,7 +14,7 @@ from assets.layout import REPO_ROOT
 DEFAULT_PATH = REPO_ROOT / "config" / "linkage.yaml"
 
 # Columns of the prepared record table (linkage/prepare.py) that rules and comparisons may use.
-LIST_COLUMNS = frozenset({"emails", "phones", "name_keys", "family_keys", "given_keys", "address_words"})
+LIST_COLUMNS = frozenset({"emails", "phones", "name_keys", "address_words"})
 SCALAR_COLUMNS = frozenset(
     {
         "source", "full_name", "family_name", "given_name", "family_key", "given_key", "name_key",
@@ -89,7 +89,7 @@ class Comparison(_Strict):
         if self.kind == "name":
             other = "given" if self.column == "family" else "family"
             own = self.column
-            return {f"{own}_name", f"{own}_key", f"{own}_keys", f"{own}_key_yue", f"{own}_key_wg", "name_keys",
+            return {f"{own}_name", f"{own}_key", f"{own}_key_yue", f"{own}_key_wg", "name_keys",
                     "name_key", "full_name", f"{other}_key"}  # fmt: skip
         if self.column == "birth_date":
             return {"birth_date", "birth_year", "birth_month_day"}

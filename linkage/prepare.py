@@ -58,22 +58,15 @@ def prepare_records(persons: pd.DataFrame) -> pd.DataFrame:
     for system, suffix in (("cantonese", "yue"), ("wade_giles", "wg")):
         out[f"family_key_{suffix}"] = keys[system][0].where(keys[system][0].notna(), out["family_key"])
         out[f"given_key_{suffix}"] = keys[system][1].where(keys[system][1].notna(), out["given_key"])
-    family_keys = pd.concat([keys[s][0] for s in SYSTEMS], axis=1)
-    given_keys = pd.concat([keys[s][1] for s in SYSTEMS], axis=1)
-    out["family_keys"] = [sorted({v for v in row if isinstance(v, str)}) for row in family_keys.to_numpy()]
-    out["given_keys"] = [sorted({v for v in row if isinstance(v, str)}) for row in given_keys.to_numpy()]
     # The name in each romanisation with family/given order dropped: 张伟, 'Wei Zhang', 'Cheung Wai' meet here.
-    name_keys = []
-    for fams, givs in zip(family_keys.to_numpy(), given_keys.to_numpy(), strict=True):
-        found = {
-            " ".join(sorted((f, g)))
-            for f, g in zip(fams, givs, strict=True)
-            if isinstance(f, str) and isinstance(g, str)
-        }
-        name_keys.append(sorted(found))
+    per_system = []
+    for system in SYSTEMS:
+        fam, giv = keys[system]
+        pair = (fam + " " + giv).where(fam <= giv, giv + " " + fam)
+        per_system.append(pair.astype(object).where(pair.notna(), None).to_numpy())
+    name_keys = [sorted({k for k in ks if k is not None}) for ks in zip(*per_system, strict=True)]
     out["name_keys"] = name_keys
-    out["name_key"] = [k[0] if k else None for k in name_keys]
-    out["name_key"] = out["name_key"].astype("string")
+    out["name_key"] = pd.Series([k[0] if k else None for k in name_keys], index=out.index, dtype="string")
     birth = _text(frame, "birth_date").str.slice(0, 10)
     out["birth_date"] = birth
     out["birth_year"] = birth.str.slice(0, 4)
