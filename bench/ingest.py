@@ -13,6 +13,7 @@ import argparse
 import gzip
 import json
 import multiprocessing as mp
+import os
 import resource
 import shutil
 import sys
@@ -161,8 +162,11 @@ def main() -> None:
     results = [
         run(name, path, args.dir / name) for name in ("customer360", "pandas.read_csv", "duckdb.read_csv")
     ]
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} cores, load average {load:.1f} (wall figures suffer when load > cores)")
     print(
-        f"\n{'tool':<18}{'rows':>11}{'valid':>11}{'quarant.':>10}{'seconds':>9}{'rows/s':>11}{'peak RSS MB':>13}"
+        f"\n{'tool':<18}{'rows':>11}{'valid':>9}{'quar.':>7}{'wall s':>8}{'rows/s':>10}{'cpu s':>7}"
+        f"{'rows/cpu-s':>12}{'peak RSS MB':>13}"
     )
     for r in results:
         r["rows_per_s"] = round(args.rows / r["seconds"])
@@ -185,7 +189,10 @@ def main() -> None:
         )
     ours = results[0]
     ok = ours["rows_per_s"] >= 200_000 and ours["peak_rss_mb"] < 1024
-    print(f"\ntarget ≥200k rows/s and <1 GB RSS: {'met' if ok else 'NOT met'}")
+    ok_cpu = ours["rows_per_cpu_s"] >= 200_000
+    print(
+        f"\ntarget ≥200k rows/s and <1 GB RSS: {'met' if ok else 'NOT met'} (per CPU-second: {'met' if ok_cpu else 'not met'})"
+    )
 
 
 if __name__ == "__main__":
