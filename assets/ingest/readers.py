@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import gzip
 import io
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -27,7 +27,7 @@ from assets.ingest.encoding import (
     UnreadableFile,
     decode_sample,
     detect_encoding,
-    is_gzip,
+    open_binary,
     read_sample,
     sniff_delimiter,
     text_stream,
@@ -158,7 +158,7 @@ def _csv_batches(
 
     internal = [f"c{i}" for i in range(len(names))]
     arrow_enc = "utf8" if enc in ("utf-8", "utf-8-sig") else enc
-    stream = pa.input_stream(str(path), compression="gzip" if is_gzip(path) else None)
+    stream = _TailKeeper(open_binary(path))
     try:
         reader = pacsv.open_csv(
             stream,
@@ -224,7 +224,7 @@ def _csv_batches(
             if (
                 not bad and held.table.num_rows
             ):  # the file's last record is a parsed row: truncated inside quotes?
-                _flag_unterminated(held, held_breaks, path, enc, delim)
+                _flag_unterminated(held, held_breaks, stream.tail, enc, delim)
             yield _drop_blank(held)
         if bad:  # invalid rows after the last good one
             errors = []
@@ -243,13 +243,37 @@ TAIL_BYTES = 1 << 20
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
-def _flag_unterminated(batch: Batch, breaks: int, path: Path, enc: str, delim: str) -> None:
+class _TailKeeper(io.RawIOBase):
+    """A read-through file object remembering the last TAIL_BYTES it served (gzip streams cannot seek back)."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw, self.tail = raw, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.tail = (self.tail + data)[-TAIL_BYTES:] if len(data) < TAIL_BYTES else data[-TAIL_BYTES:]
+        return data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def _flag_unterminated(batch: Batch, breaks: int, tail: bytes, enc: str, delim: str) -> None:
     """A file cut inside a quoted field (truncated download) parses as one long last value that swallowed
     the rows after it. Re-read the last record from the file's tail; if it ends inside quotes, turn that row
     into a RowError instead of loading the merged text."""
     last_value = batch.table.column(batch.table.num_columns - 1)[-1].as_py() or ""
     swallowed_eol = last_value.endswith(("\n", "\r"))  # the file's final newline ended up inside the value
-    text = _last_record_text(path, enc, breaks + 1 - swallowed_eol)
+    text = _last_record_text(tail, enc, breaks + 1 - swallowed_eol)
     if text is None:
         return
     try:
@@ -265,20 +289,11 @@ def _flag_unterminated(batch: Batch, breaks: int, path: Path, enc: str, delim: s
     batch.errors.append(RowError(line, UNTERMINATED, text))
 
 
-def _last_record_text(path: Path, enc: str, n_lines: int) -> str | None:
-    """The last `n_lines` physical lines of the file, decoded; None when they do not fit the tail window or
-    the encoding cannot be decoded from the middle (UTF-16/32)."""
+def _last_record_text(tail: bytes, enc: str, n_lines: int) -> str | None:
+    """The last `n_lines` physical lines of the file's tail, decoded; None when they do not fit the tail
+    window or the encoding cannot be decoded from the middle (UTF-16/32)."""
     if enc.startswith(("utf-16", "utf-32")):
         return None
-    if is_gzip(path):
-        tail = b""
-        with gzip.open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(TAIL_BYTES), b""):
-                tail = (tail + chunk)[-TAIL_BYTES:]
-    else:
-        with open(path, "rb") as fh:
-            fh.seek(max(0, path.stat().st_size - TAIL_BYTES))
-            tail = fh.read()
     lines = _NEWLINE.split(tail.decode(enc, errors="replace"))
     while lines and lines[-1] == "":
         lines.pop()
