@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assets.ingest.landing import LocalLanding, glob_regex, key_date
+from assets.ingest.landing import LocalLanding, glob_regex, key_date, literal_folder
 
 
 @pytest.mark.parametrize(
@@ -42,3 +42,11 @@ def test_local_listing_skips_partial_uploads_and_lock_files(tmp_path):
         (tmp_path / name).write_text("x")
     keys = [f.key for f in LocalLanding(tmp_path).list("s", "**/*")]
     assert keys == ["a.csv", "sub/d.csv"]
+
+
+@pytest.mark.parametrize(
+    ("glob", "folder"),
+    [("crm/**/*.csv", "crm/"), ("exports/crm/a?.csv", "exports/crm/"), ("*.csv", ""), ("a.csv", "")],
+)
+def test_literal_folder_bounds_s3_listing(glob, folder):
+    assert literal_folder(glob) == folder

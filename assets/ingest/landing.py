@@ -49,6 +49,12 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
+def literal_folder(glob: str) -> str:
+    """The fixed folder a glob starts with: 'crm/**/*.csv' -> 'crm/', '*.csv' -> ''."""
+    fixed = re.split(r"[*?\[]", glob, maxsplit=1)[0]
+    return fixed[: fixed.rfind("/") + 1]
+
+
 def key_date(key: str) -> str | None:
     """The YYYY-MM-DD of a key's folder (`2026-03-01/`, `dt=2026-03-01/`, `run_date=2026-03-01/`), if any."""
     for segment in reversed(key.split("/")[:-1]):
@@ -86,8 +92,9 @@ class LocalLanding:
         if not self.root.exists():
             return []
         rx = glob_regex(glob)
+        start = self.root / literal_folder(glob)
         out = []
-        for path in sorted(self.root.rglob("*")):
+        for path in sorted(start.rglob("*")) if start.is_dir() else []:
             if not path.is_file():
                 continue
             key = path.relative_to(self.root).as_posix()
@@ -114,7 +121,8 @@ class S3Landing:
         base = f"{self.prefix}/" if self.prefix else ""
         out = []
         paginator = self.client.get_paginator("list_objects_v2")
-        pages = with_retries(lambda: list(paginator.paginate(Bucket=self.bucket, Prefix=base)))
+        folder = literal_folder(glob)  # list only below the glob's fixed folder, not the whole zone
+        pages = with_retries(lambda: list(paginator.paginate(Bucket=self.bucket, Prefix=base + folder)))
         for page in pages:
             for obj in page.get("Contents", []):
                 key = obj["Key"][len(base) :]
