@@ -10,6 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from assets.entities import ENTITIES, LINEAGE_COLUMNS
 from assets.ingest.config import SourceConfig, SourcesConfig
 from assets.ingest.ingest import ingest_source, pending_files, read_raw
 from assets.ingest.manifest import read_manifest
@@ -305,3 +306,18 @@ def test_header_only_and_repeated_or_blank_headers(layout):
     assert json.loads(raw_rows(ingested)["_extra"].iloc[0]) == {"Name (2)": "B", "column 4": "C"}
     manifest = read_manifest(layout).set_index("key")
     assert manifest.loc["crm/empty_body.csv", "rows_valid"] == 0  # validated, not left unknown
+
+
+def test_raw_rows_follow_the_layer_contract(layout):
+    land(layout, "a.csv", CSV.encode())
+    ingested = ingest_source(contact_source(), layout, DAY)
+    path = ingested.files[0].raw_path
+    assert path == layout.raw("crm", DAY) / f"{ingested.files[0].sha256[:16]}.parquet"
+    raw = read_raw(path)
+    assert list(raw.columns) == [*ENTITIES["contact"].column_names, *LINEAGE_COLUMNS]
+    row = raw.iloc[0]
+    assert (row["_source"], row["_file"], row["_run_date"], row["_file_sha256"]) == (
+        "crm", "crm/a.csv", DAY, ingested.files[0].sha256,
+    )  # fmt: skip
+    assert str(raw["_loaded_at"].dtype) == "datetime64[us, UTC]"
+    assert raw["email"].isna().all()  # a column the file does not have is null, not ""
