@@ -85,6 +85,17 @@ def test_big5_and_latin1_exports(layout):
     assert validated.total("rows_valid") == 2
 
 
+@pytest.mark.parametrize("gz", [False, True])
+def test_gbk_rows_after_a_long_ascii_start_are_detected(layout, gz):
+    rows = "".join(f"{i},Smith,1380013{i:04d},1990-01-01\n" for i in range(12000))  # > 256 KB of ASCII
+    data = ("ID,Name,Phone,Born\n" + rows + "99999,张伟,13800138000,1990-01-01\n").encode("gbk")
+    land(layout, "late.csv.gz" if gz else "late.csv", gzip.compress(data) if gz else data)
+    ingested, validated, _ = run(layout, contact_source())
+    assert ingested.files[0].encoding == "gb18030"
+    assert raw_rows(ingested)["full_name"].iloc[-1] == "张伟"
+    assert validated.total("rows_valid") == 12001
+
+
 def test_utf8_bom_header_matches(layout):
     land(layout, "bom.csv", ("\ufeff" + CSV).encode("utf-8"))
     ingested, validated, _ = run(layout, contact_source())

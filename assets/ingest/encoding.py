@@ -49,6 +49,24 @@ def read_sample(path: Path, size: int = SAMPLE_BYTES) -> bytes:
         raise UnreadableFile(f"corrupt or truncated gzip: {exc}") from None
 
 
+def detect_file_encoding(path: Path, sample: bytes) -> str:
+    """`detect_encoding` on the file's first bytes; when they are all ASCII (Western rows sorted first, Chinese
+    names further down), stream on to the first non-ASCII bytes and decide on a window there."""
+    if len(sample) < SAMPLE_BYTES or not sample.isascii():
+        return detect_encoding(sample, truncated=len(sample) >= SAMPLE_BYTES)
+    try:
+        with open_binary(path) as fh:
+            fh.seek(len(sample))  # gzip streams seek forward by decompressing
+            for chunk in iter(lambda: fh.read(SAMPLE_BYTES), b""):
+                if not chunk.isascii():
+                    start = next(i for i, b in enumerate(chunk) if b >= 0x80)
+                    window = chunk[max(0, chunk.rfind(b"\n", 0, start) + 1) :] + fh.read(SAMPLE_BYTES)
+                    return detect_encoding(window, truncated=True)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise UnreadableFile(f"corrupt or truncated gzip: {exc}") from None
+    return "utf-8"  # ASCII throughout
+
+
 def _utf16_without_bom(sample: bytes) -> str | None:
     even, odd = sample[0::2], sample[1::2]
     if len(sample) >= 8:

@@ -23,10 +23,9 @@ import pyarrow.csv as pacsv
 
 from assets.ingest.config import SourceConfig
 from assets.ingest.encoding import (
-    SAMPLE_BYTES,
     UnreadableFile,
     decode_sample,
-    detect_encoding,
+    detect_file_encoding,
     open_binary,
     read_sample,
     sniff_delimiter,
@@ -84,11 +83,7 @@ def read_file(path: Path, cfg: SourceConfig, info: FileInfo) -> Iterator[Batch]:
 
 def _encoding(path: Path, cfg: SourceConfig) -> tuple[str, bytes]:
     sample = read_sample(path)
-    enc = (
-        cfg.encoding
-        if cfg.encoding != "auto"
-        else detect_encoding(sample, truncated=len(sample) >= SAMPLE_BYTES)
-    )
+    enc = cfg.encoding if cfg.encoding != "auto" else detect_file_encoding(path, sample)
     return enc, sample
 
 
