@@ -39,7 +39,15 @@ def _raw_asset(src: SourceConfig) -> dg.AssetsDefinition:
         failed = [f for f in result.files if f.status == "failed"]
         files = pd.DataFrame(
             [
-                {"file": f.key, "status": f.status, "rows": f.rows_read, "reason": f.error}
+                {
+                    "file": f.key,
+                    "status": f.status,
+                    "rows": f.rows_read,
+                    "blank_lines": f.blank_rows,
+                    "encoding": f.encoding,
+                    "reason": f.error
+                    or (", ".join(f.unmapped) and f"unmapped → _extra: {', '.join(f.unmapped)}"),
+                }
                 for f in result.files
             ]
         )
