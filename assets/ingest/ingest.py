@@ -103,15 +103,17 @@ def pending_files(
 
 
 def map_columns(headers: list[str], cfg: SourceConfig) -> tuple[dict[str, str], list[str]]:
-    """File header -> canonical column (first header wins a target); the rest are unmapped (→ `_extra`)."""
-    wanted = cfg.header_map()
+    """File header -> canonical column (first header wins a target); the rest are unmapped (→ `_extra`).
+
+    Headers match `columns:` tolerantly (case, whitespace, BOM, full-width); a header that already is a
+    canonical column name (`email`, `order_id`) maps to itself without configuration.
+    """
+    wanted = {header_key(c): c for c in cfg.entity_def.column_names} | cfg.header_map()
     mapping: dict[str, str] = {}
     unmapped: list[str] = []
     taken: set[str] = set()
     for h in headers:
         target = wanted.get(header_key(h))
-        if target is None and header_key(h) in {header_key(c) for c in cfg.entity_def.column_names}:
-            target = next(c for c in cfg.entity_def.column_names if header_key(c) == header_key(h))
         if target and target not in taken:
             mapping[h] = target
             taken.add(target)
@@ -136,7 +138,7 @@ def check_drift(headers: list[str], mapping: dict[str, str], cfg: SourceConfig, 
 
 def _extra_json(table: pa.Table, names: list[str], con: duckdb.DuckDBPyConnection) -> pa.Array:
     if not names or table.num_rows == 0:
-        return pa.array(["{}"] * table.num_rows, pa.string())
+        return pa.repeat(pa.scalar("{}", pa.string()), table.num_rows)
     struct = pa.StructArray.from_arrays([table.column(n).combine_chunks() for n in names], names=names)
     tmp = pa.table({"s": struct})  # noqa: F841 (read by duckdb below)
     return con.sql("select to_json(s)::varchar as j from tmp").to_arrow_table().column(0).combine_chunks()
