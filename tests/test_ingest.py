@@ -259,12 +259,20 @@ def test_unreadable_file_is_failed_with_reason_and_run_goes_on(layout, name, dat
     assert validated.total("rows_in") == 3
 
 
-def test_truncated_xlsx_fails_cleanly(layout):
-    land(layout, "broken.xlsx", b"PK\x03\x04" + b"\x00" * 40)
+@pytest.mark.parametrize(
+    ("data", "detail"),
+    [
+        (b"PK\x03\x04" + b"\x00" * 40, "BadZipFile"),  # a cut download
+        (bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 600, "old .xls file format"),  # Excel 97 renamed .xlsx
+    ],
+)
+def test_unreadable_workbook_fails_cleanly(layout, data, detail):
+    land(layout, "broken.xlsx", data)
     cfg = contact_source(format="xlsx", glob="crm/*.xlsx")
     ingested, _, _ = run(layout, cfg)
     assert ingested.files[0].status == "failed"
     assert ingested.files[0].error.startswith("not a readable XLSX workbook")
+    assert detail in ingested.files[0].error
 
 
 def test_gzip_csv_is_streamed_and_ragged_rows_quarantined(layout):

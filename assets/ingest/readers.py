@@ -361,10 +361,11 @@ def _read_xlsx(path: Path, cfg: SourceConfig, info: FileInfo) -> Iterator[Batch]
     import zipfile
 
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise UnreadableFile(f"not a readable XLSX workbook: {_one_line(exc)}") from None
     sheet = cfg.sheet
     if sheet is None:
