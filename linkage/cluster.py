@@ -1,8 +1,11 @@
 """Clusters from match edges: connected components, with a guard against chaining through weak bridges.
 
-Inside a component of three or more records, match edges are replayed strongest first; two groups merge
-only if the average match weight over every scored pair between them reaches `min_average_weight`. So a
-shared household or switchboard phone cannot chain people whose own records disagree.
+Inside a component of three or more records that holds a weak pair, match edges are replayed strongest
+first. Two groups do not merge when any scored pair between them is below `veto_weight` (clearly different
+people), or when the bridging edge does not outweigh the negative evidence between them
+(edge + Σ negative cross-pair weights < `min_average_weight`). So a shared household or switchboard phone
+cannot chain people whose own records disagree. Only negative pairs are tracked, so the cost follows the
+contradicting evidence, not the size of the component.
 """
 
 from __future__ import annotations
@@ -29,31 +32,29 @@ def guarded_clusters(
     """Cluster label per record (0…n-1) and a mask of the match edges the guard refused.
 
     `left`, `right`, `weight`: every scored candidate pair; `is_match`: the pairs above the match threshold.
-    `veto_weight`: two groups never merge while any scored pair between them weighs less than this.
     """
     labels = components(n, left[is_match], right[is_match])
     refused = np.zeros(len(left), dtype=bool)
-    sizes = np.bincount(labels, minlength=labels.max() + 1 if n else 0)
-    same = labels[left] == labels[right]
-    # Only components holding a pair weaker than the guard's bar can refuse a merge: replay just those.
-    bar = min_average_weight if veto_weight is None else max(min_average_weight, veto_weight)
-    weakest = np.full(len(sizes), np.inf)
-    np.minimum.at(weakest, labels[left[same]], weight[same])
-    suspect = (sizes >= 3) & (weakest < bar)
-    inside = same & suspect[labels[left]]
-    if not inside.any():
+    if n == 0:
         return labels, refused
-    parent: dict[int, int] = {}
-    adjacency: dict[int, dict[int, list[float]]] = {}
-    for a, b, w in zip(left[inside].tolist(), right[inside].tolist(), weight[inside].tolist(), strict=True):
+    sizes = np.bincount(labels, minlength=labels.max() + 1)
+    same = labels[left] == labels[right]
+    negative = same & (weight < 0) & (sizes[labels[left]] >= 3)
+    if not negative.any():
+        return labels, refused
+    suspect = np.zeros(len(sizes), dtype=bool)
+    suspect[labels[left[negative]]] = True
+    # Contradicting evidence between current groups: group → {other group: [sum of weights, lowest weight]}.
+    against: dict[int, dict[int, list[float]]] = {}
+    for a, b, w in zip(left[negative].tolist(), right[negative].tolist(), weight[negative].tolist(), strict=True):
         for x, y in ((a, b), (b, a)):
-            entry = adjacency.setdefault(x, {}).setdefault(y, [0.0, 0, np.inf])
+            entry = against.setdefault(x, {}).setdefault(y, [0.0, 0.0])
             entry[0] += w
-            entry[1] += 1
-            entry[2] = min(entry[2], w)
-    for node in adjacency:
-        parent[node] = node
-    size = dict.fromkeys(adjacency, 1)
+            entry[1] = min(entry[1], w)
+    edges = np.flatnonzero(is_match & same & suspect[labels[left]])
+    nodes = np.unique(np.concatenate([left[edges], right[edges]]))
+    parent = {int(x): int(x) for x in nodes}
+    size = dict.fromkeys(parent, 1)
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -61,34 +62,31 @@ def guarded_clusters(
             x = parent[x]
         return x
 
-    edges = np.flatnonzero(inside & is_match)
     order = edges[np.lexsort((right[edges], left[edges], -weight[edges]))]
     for e in order.tolist():
         a, b = find(int(left[e])), find(int(right[e]))
         if a == b:
             continue
-        total, count, lowest = adjacency[a][b]
-        if total / count < min_average_weight or (veto_weight is not None and lowest < veto_weight):
+        total, lowest = against.get(a, {}).get(b, (0.0, 0.0))
+        if (veto_weight is not None and lowest < veto_weight) or weight[e] + total < min_average_weight:
             refused[e] = True
             continue
         small, large = (a, b) if (size[a], b) < (size[b], a) else (b, a)
-        for other, (s, c, low) in adjacency.pop(small).items():
+        for other, (s, low) in against.pop(small, {}).items():
             if other == large:
                 continue
-            entry = adjacency[large].setdefault(other, [0.0, 0, np.inf])
+            entry = against.setdefault(large, {}).setdefault(other, [0.0, 0.0])
             entry[0] += s
-            entry[1] += c
-            entry[2] = min(entry[2], low)
-            back = adjacency[other]
-            back.pop(small)
-            back[large] = entry  # the same totals seen from the other side
-        adjacency[large].pop(small, None)
+            entry[1] = min(entry[1], low)
+            back = against[other]
+            back.pop(small, None)
+            back[large] = entry
+        against.get(large, {}).pop(small, None)
         parent[small] = large
         size[large] += size[small]
-    # Relabel guarded components by their union-find roots (fresh labels past the existing ones).
     relabel = labels.copy()
-    nodes = np.fromiter(parent.keys(), dtype=np.int64)
-    roots = np.array([find(int(x)) for x in nodes], dtype=np.int64)
-    relabel[nodes] = labels.max() + 1 + roots
+    members = np.fromiter(parent.keys(), dtype=np.int64)
+    roots = np.array([find(int(x)) for x in members], dtype=np.int64)
+    relabel[members] = labels.max() + 1 + roots
     _, dense = np.unique(relabel, return_inverse=True)
     return dense, refused
