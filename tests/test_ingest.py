@@ -263,7 +263,7 @@ def test_unreadable_file_is_failed_with_reason_and_run_goes_on(layout, name, dat
     ("data", "detail"),
     [
         (b"PK\x03\x04" + b"\x00" * 40, "BadZipFile"),  # a cut download
-        (bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 600, "old .xls file format"),  # Excel 97 renamed .xlsx
+        (bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 600, "Excel 97-2003 .xls workbook"),  # renamed .xls
     ],
 )
 def test_unreadable_workbook_fails_cleanly(layout, data, detail):
@@ -271,7 +271,6 @@ def test_unreadable_workbook_fails_cleanly(layout, data, detail):
     cfg = contact_source(format="xlsx", glob="crm/*.xlsx")
     ingested, _, _ = run(layout, cfg)
     assert ingested.files[0].status == "failed"
-    assert ingested.files[0].error.startswith("not a readable XLSX workbook")
     assert detail in ingested.files[0].error
 
 

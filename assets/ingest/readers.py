@@ -363,6 +363,9 @@ def _read_xlsx(path: Path, cfg: SourceConfig, info: FileInfo) -> Iterator[Batch]
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    with open(path, "rb") as fh:
+        if fh.read(8) == bytes.fromhex("D0CF11E0A1B11AE1"):
+            raise UnreadableFile("an Excel 97-2003 .xls workbook, not XLSX: re-save it as .xlsx or CSV")
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
