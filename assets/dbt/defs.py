@@ -18,6 +18,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from assets.ingest.config import load_default_sources_config
 from assets.layout import REPO_ROOT
 from assets.settings import Settings
 
@@ -69,16 +70,20 @@ class Customer360DbtTranslator(DagsterDbtTranslator):
 
 
 def dbt_build_args(settings: Settings) -> list[str]:
-    """`dbt build` pointed at the run's data root (the warehouse and Parquet layers live under it)."""
+    """`dbt build` pointed at the run's data root, with the source priorities of sources.yaml (one source of
+    truth for survivorship's `source_priority` rule: most trusted first, ties by name)."""
     layout = settings.layout()
     layout.warehouse.parent.mkdir(parents=True, exist_ok=True)  # DuckDB does not create the folder
-    return ["build", "--vars", json.dumps({"c360_data_dir": str(layout.root)})]
+    sources = load_default_sources_config(layout).sources
+    priority = [s.name for s in sorted(sources, key=lambda s: (s.priority, s.name))]
+    return ["build", "--vars", json.dumps({"c360_data_dir": str(layout.root), "source_priority": priority})]
 
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=Customer360DbtTranslator(),
+    pool="duckdb_warehouse",  # the warehouse's only writer; erasure and delivery share the pool
 )
 def customer360_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, settings: Settings
