@@ -1,7 +1,5 @@
 """Dagster assets of the standardise step: silver/<entity> and silver/person for one run_date."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from assets.entities import ENTITIES
