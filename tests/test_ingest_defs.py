@@ -44,4 +44,6 @@ def test_assets_materialise_with_checks(tmp_path: Path):
     }
     assert meta["raw/crm"]["files_failed"].value == 1
     assert meta["bronze/crm"]["rows_quarantined"].value == 1
-    assert "| crm/a.csv | 3 | source_record_id | not_empty |" in meta["bronze/crm"]["quarantine_preview"].value
+    assert (
+        "| crm/a.csv | 3 | source_record_id | not_empty |" in meta["bronze/crm"]["quarantine_preview"].value
+    )
