@@ -31,11 +31,11 @@ from browser.dagster_dev import (
 from assets.layout import REPO_ROOT
 from orchestration.jobs import NIGHTLY_JOB
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(3600)]
 
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "ui"
 CUSTOMERS = 300
-RUN_TIMEOUT = float(os.environ.get("C360_UI_RUN_TIMEOUT", "1200"))  # the whole nightly job on 2 shared cores
+RUN_TIMEOUT = float(os.environ.get("C360_UI_RUN_TIMEOUT", "2400"))  # the whole nightly job on 2 shared cores
 # Yesterday in the partitions' timezone: inside the launch dialog's default "last 90 days" window.
 PARTITION = (dt.datetime.now(ZoneInfo(os.environ.get("C360_TIMEZONE", "Asia/Shanghai"))) - dt.timedelta(days=1)).date().isoformat()  # fmt: skip
 
@@ -132,10 +132,11 @@ def _morning_flow(server: DagsterDev, page) -> None:
     # 3. the run page: followed live, then its outcome (polled through the GraphQL API the UI itself uses)
     launched = wait_for_launch(server, PARTITION, timeout=120)
     page.goto(f"{server.url}/runs/{launched['runId']}")
-    expect(page.get_by_text(launched["runId"][:8]).first).to_be_visible()
+    expect(page.get_by_text(NIGHTLY_JOB).first).to_be_visible()
     _shot(page, "03_run_started")
+    page.goto("about:blank")  # a live run page re-renders its log constantly: free the CPU for the run
     run = wait_for_run(server, PARTITION, RUN_TIMEOUT)
-    page.reload()
+    page.goto(f"{server.url}/runs/{launched['runId']}")
     _shot(page, "04_run_finished")
     assert run["status"] == "SUCCESS", f"nightly run for {PARTITION} ended {run['status']}:\n" + "\n".join(
         step_failures(server, run["runId"])
