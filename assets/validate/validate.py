@@ -267,52 +267,53 @@ def validate_partition(cfg: SourceConfig, layout: DataLayout, run_date: str) -> 
     bronze and failures to quarantine, one Parquet file each per raw file; fill the manifest's counts."""
     out = PartitionValidation(cfg.name, run_date)
     raw_dir = layout.raw(cfg.name, run_date)
-    q_schema = pyarrow_.schema(
-        [
-            pyarrow_.field(c, pyarrow_.int64() if c == "line" else pyarrow_.string())
-            for c in QUARANTINE_COLUMNS
-        ]
-    )
-    for path in sorted(raw_dir.glob("*.parquet")) if raw_dir.exists() else []:
-        dups = _duplicated_keys(path, list(cfg.primary_key)) if cfg.primary_key else None
-        source = pq.ParquetFile(path)
-        schema = None
-        sha = (source.schema_arrow.metadata or {}).get(SHA_KEY.encode(), b"").decode()
-        counts = {"file": path.name, "sha256": sha, "rows_in": 0, "rows_valid": 0, "rows_quarantined": 0}
-        with (
-            ParquetOut(layout.bronze(cfg.name, run_date) / path.name, source.schema_arrow) as bronze,
-            ParquetOut(
-                layout.quarantine(cfg.name, run_date) / path.name, q_schema, discard_if_empty=True
-            ) as bad,
-        ):
-            for rb in source.iter_batches(batch_size=BATCH_ROWS):
-                frame = rb.to_pandas(types_mapper=_STR)
-                schema = schema or build_schema(cfg, list(frame.columns), dups)
-                res = validate_source(cfg, frame, run_date, dups, schema)
-                bronze.write(rb.filter(pyarrow_.array(~res.quarantined)))
-                if len(res.quarantine):
-                    bad.write(pyarrow_.Table.from_pandas(res.quarantine, q_schema, preserve_index=False))
-                counts["rows_quarantined"] += res.counts["rows_quarantined"]
-                for k, v in res.counts["by_check"].items():
-                    out.by_check[k] = out.by_check.get(k, 0) + v
-                if out.preview is None or len(out.preview) < 10:
-                    out.preview = res.valid.head(10)
-                if len(res.quarantine) and (
-                    out.quarantine_preview is None or len(out.quarantine_preview) < 20
-                ):
-                    out.quarantine_preview = pd.concat(
-                        [out.quarantine_preview, res.quarantine.head(20)]
-                    ).head(20)
-                del frame, res
-                gc.collect(
-                    1
-                )  # pandas/pandera leave young reference cycles holding each batch's Arrow buffers
-                pyarrow_.default_memory_pool().release_unused()
-        # Counted independently of the split: rows in from the raw file's footer, valid rows as written.
-        counts["rows_in"], counts["rows_valid"] = source.metadata.num_rows, bronze.rows
-        out.files.append(counts)
-        if counts["sha256"]:
-            record_validation(
-                layout, cfg.name, counts["sha256"], run_date, counts["rows_valid"], counts["rows_quarantined"]
-            )
+    gc.freeze()  # long-lived objects out of the collector's way: the per-batch collection stays cheap
+    try:
+        for path in sorted(raw_dir.glob("*.parquet")) if raw_dir.exists() else []:
+            out.files.append(_validate_file(cfg, layout, run_date, path, out))
+    finally:
+        gc.unfreeze()
     return out
+
+
+_Q_SCHEMA = pyarrow_.schema(
+    [pyarrow_.field(c, pyarrow_.int64() if c == "line" else pyarrow_.string()) for c in QUARANTINE_COLUMNS]
+)
+
+
+def _validate_file(
+    cfg: SourceConfig, layout: DataLayout, run_date: str, path: Path, out: PartitionValidation
+) -> dict:
+    """One raw file → its bronze and quarantine files; returns its counts (and adds to `out`'s summaries)."""
+    dups = _duplicated_keys(path, list(cfg.primary_key)) if cfg.primary_key else None
+    source = pq.ParquetFile(path)
+    schema = None
+    sha = (source.schema_arrow.metadata or {}).get(SHA_KEY.encode(), b"").decode()
+    counts = {"file": path.name, "sha256": sha, "rows_in": 0, "rows_valid": 0, "rows_quarantined": 0}
+    quarantine_path = layout.quarantine(cfg.name, run_date) / path.name
+    with (
+        ParquetOut(layout.bronze(cfg.name, run_date) / path.name, source.schema_arrow) as bronze,
+        ParquetOut(quarantine_path, _Q_SCHEMA, discard_if_empty=True) as bad,
+    ):
+        for rb in source.iter_batches(batch_size=BATCH_ROWS):
+            frame = rb.to_pandas(types_mapper=_STR)
+            schema = schema or build_schema(cfg, list(frame.columns), dups)
+            res = validate_source(cfg, frame, run_date, dups, schema)
+            bronze.write(rb.filter(pyarrow_.array(~res.quarantined)))
+            if len(res.quarantine):
+                bad.write(pyarrow_.Table.from_pandas(res.quarantine, _Q_SCHEMA, preserve_index=False))
+            counts["rows_quarantined"] += res.counts["rows_quarantined"]
+            for k, v in res.counts["by_check"].items():
+                out.by_check[k] = out.by_check.get(k, 0) + v
+            if out.preview is None or len(out.preview) < 10:
+                out.preview = res.valid.head(10)
+            if len(res.quarantine) and (out.quarantine_preview is None or len(out.quarantine_preview) < 20):
+                out.quarantine_preview = pd.concat([out.quarantine_preview, res.quarantine.head(20)]).head(20)
+            del frame, res
+            gc.collect()  # pandas/pandera leave reference cycles holding each batch's Arrow buffers
+            pyarrow_.default_memory_pool().release_unused()
+    # Counted independently of the split: rows in from the raw file's footer, valid rows as written.
+    counts["rows_in"], counts["rows_valid"] = source.metadata.num_rows, bronze.rows
+    if sha:
+        record_validation(layout, cfg.name, sha, run_date, counts["rows_valid"], counts["rows_quarantined"])
+    return counts
