@@ -1,0 +1,16 @@
+"""The linkage engine: which records are the same person, with persistent customer ids.
+
+Public API (import from the modules; this package imports nothing heavy on purpose):
+- `linkage.standardise`: Series → Series standardisers (emails, E.164 phones, names and romanisations, …).
+- `linkage.records.build_person_records(frame, entity, source, region)`: one source's rows → person records.
+- `linkage.config.load_linkage_config(path)` → `LinkageConfig` (config/linkage.yaml, pydantic-validated).
+- `linkage.engine.link(persons, config, previous_xref, run_id, training_labels)` → `LinkageResult`
+  (.xref, .pairs, .review, .history, .summary, .parameters).
+- `linkage.evaluate.evaluate_pairs / evaluate_clusters / pairs_from_clusters`: precision, recall, F1.
+- `linkage.io.write_linkage_outputs / read_person_glob / read_user_table`: the linkage/*.parquet tables.
+- `linkage.cli.link_command`: the `customer360 link INPUT --out OUT` command.
+
+Stages: prepare (keys) → blocking (DuckDB SQL, rules OR-ed, capped blocks) → compare (graded levels in SQL)
+→ score (u from random pairs, m by EM per blocking rule, prior by EM, TF-adjusted weights) → cluster
+(connected components + chaining guard) → identity (ids kept by overlap, history of merges/splits).
+"""
