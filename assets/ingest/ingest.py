@@ -196,7 +196,7 @@ def to_raw(
 
 
 def _erase(table: pa.Table, cfg: SourceConfig, layout: DataLayout) -> tuple[pa.Table, int]:
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype)  # no copy into large_string, unlike StringDtype
     kept, dropped = drop_erased(frame, cfg.entity, layout)
     if not dropped:
         return table, 0
