@@ -46,7 +46,9 @@ def guarded_clusters(
     suspect[labels[left[negative]]] = True
     # Contradicting evidence between current groups: group → {other group: [sum of weights, lowest weight]}.
     against: dict[int, dict[int, list[float]]] = {}
-    for a, b, w in zip(left[negative].tolist(), right[negative].tolist(), weight[negative].tolist(), strict=True):
+    for a, b, w in zip(
+        left[negative].tolist(), right[negative].tolist(), weight[negative].tolist(), strict=True
+    ):
         for x, y in ((a, b), (b, a)):
             entry = against.setdefault(x, {}).setdefault(y, [0.0, 0.0])
             entry[0] += w

@@ -96,6 +96,7 @@ def link_assets(context: dg.AssetExecutionContext, settings: Settings):
             "pairs_by_rule": counts_table(s["pairs_by_rule"], key="blocking rule", value="pairs"),
             "skipped_block_keys": s["skipped_block_keys"],
             "matches": s["matches"],
+            "review": s["review"],
             "chaining_refusals": s["chaining_refusals"],
             "example_matches": dg.MetadataValue.md(example_matches(result)),
         },
