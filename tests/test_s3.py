@@ -50,11 +50,16 @@ def bucket(s3_endpoint, monkeypatch):
 
 def test_s3_landing_end_to_end(bucket, tmp_path):
     csv = "客户编号,客户名称,手机\nKH001,张伟,13800138000\nKH002,,13900139000\n"
+    # mtime=0: gzip stamps the current second, which would make the two deliveries differ
     bucket.put_object(
-        Bucket="landing", Key="exports/crm/2026-03-01/a.csv.gz", Body=gzip.compress(csv.encode("gbk"))
+        Bucket="landing",
+        Key="exports/crm/2026-03-01/a.csv.gz",
+        Body=gzip.compress(csv.encode("gbk"), mtime=0),
     )
     bucket.put_object(
-        Bucket="landing", Key="exports/crm/2026-03-01/again.csv.gz", Body=gzip.compress(csv.encode("gbk"))
+        Bucket="landing",
+        Key="exports/crm/2026-03-01/again.csv.gz",
+        Body=gzip.compress(csv.encode("gbk"), mtime=0),
     )
     bucket.put_object(Bucket="landing", Key="exports/crm/2026-03-01/junk.csv", Body=b"\x00\x01\x02")
     bucket.put_object(Bucket="landing", Key="exports/other/x.csv", Body=b"a,b\n")
