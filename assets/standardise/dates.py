@@ -26,16 +26,28 @@ FALLBACK_FORMATS = (
 )
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _EXCEL_SERIAL = re.compile(r"^\d{4,5}(\.\d+)?$")
-_BLANK = re.compile(r"^\s*$")
 
 
 def parse_datetimes(
     values: pd.Series, formats: list[str] | tuple[str, ...] = (), excel_serials: bool = True
 ) -> pd.Series:
-    """Return datetime64[ns] values (NaT where nothing parses); `values` are the raw strings, left untouched."""
-    text = values.astype("string").str.strip()
-    text = text.where(~text.fillna("").str.match(_BLANK))
-    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    """Return datetime64[ns] values (NaT where nothing parses); `values` are the raw strings, left untouched.
+
+    Each distinct value is parsed once: export columns repeat dates heavily.
+    """
+    text = values.astype("string")
+    uniques = pd.Series(text.dropna().unique(), dtype="string")
+    parsed = _parse_unique(uniques, tuple(formats), excel_serials)
+    lookup = pd.Series(parsed.to_numpy(), index=uniques.to_numpy())
+    result = text.map(lookup).astype("datetime64[ns]")
+    result.index = values.index
+    return result
+
+
+def _parse_unique(raw: pd.Series, formats: tuple[str, ...], excel_serials: bool) -> pd.Series:
+    text = raw.str.strip()
+    text = text.where(text != "")
+    result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     for fmt in (*formats, *FALLBACK_FORMATS):
         todo = result.isna() & text.notna()
         if not todo.any():
@@ -58,7 +70,7 @@ def parse_datetimes(
 
 def unparseable(values: pd.Series, formats: list[str] | tuple[str, ...] = ()) -> pd.Series:
     """True where a non-blank value does not parse as a date: what validation quarantines."""
-    present = values.notna() & ~values.astype("string").fillna("").str.match(_BLANK)
+    present = values.astype("string").str.strip().fillna("") != ""
     return present & parse_datetimes(values, formats).isna()
 
 
