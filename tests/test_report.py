@@ -20,6 +20,7 @@ from assets.report.build import make_report
 from assets.report.cli import report_command
 from assets.report.collect import example_matches
 from assets.report.defs import REPORT_KEY, build_report_asset
+from assets.report.render import fmt
 from assets.settings import Settings
 
 RUN_DATE = "2026-03-02"
@@ -193,7 +194,7 @@ def test_full_report_has_every_section_with_the_figures(full_layout: DataLayout)
     assert "'31/02/1990' matches none of the date formats" in text
     # linkage: records, customers, pair decisions, the example match with names and evidence
     assert "4 records" in text and "3 customers" in text and "1 review queue" in text
-    assert "Wei Zhang" in text and "张伟" in text and "weight_phone" in text
+    assert "Wei Zhang" in text and "张伟" in text and "weight_phone" in text and "gamma_phone" not in text
     assert "merged" in text  # what changed in the last linkage run (r2)
     # marts: customers, revenue, NPS by month computed from the responses
     assert "3 customers" in text and "170.5 revenue (CNY)" in text and "4 order lines" in text
@@ -282,3 +283,10 @@ def test_report_command_writes_to_the_folder_given(
     assert "zoho/old.csv" not in page  # only the chosen run_date's files are listed…
     assert "2026-02-01" in page and (out / "latest.html").exists()
     assert dt.date.fromisoformat("2026-02-01")
+
+
+def test_cells_are_formatted_and_cut() -> None:
+    assert fmt(1234567) == "1,234,567" and fmt(0.99991) == "0.9999" and fmt(float("nan")) == ""
+    assert fmt(["a@x.cn", "b@y.cn"]) == "a@x.cn, b@y.cn" and fmt(None) == ""
+    long = fmt("x" * 5000)  # a hostile error message or free-text column
+    assert len(long) == 240 and long.endswith("…")

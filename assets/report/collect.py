@@ -140,7 +140,7 @@ def example_matches(pairs: pd.DataFrame, names: pd.DataFrame, n: int = EXAMPLE_M
     if matches.empty:
         return matches
     picks = matches.iloc[sorted({round(i * (len(matches) - 1) / max(n - 1, 1)) for i in range(n)})]
-    evidence = [c for c in pairs.columns if c.startswith(("weight_", "gamma_"))]
+    evidence = [c for c in pairs.columns if c.startswith("weight_")]  # match weight per comparison
     out = picks[
         ["source_l", "id_l", "source_r", "id_r", "match_weight", "match_probability", *evidence]
     ].copy()
@@ -195,7 +195,8 @@ def collect_linkage(layout: DataLayout) -> Section:
             section.tables["changes"] = _latest_changes(pd.read_parquet(history_path))
         runs_path = layout.linkage_dir / "linkage_runs.parquet"
         if runs_path.exists():
-            section.tables["runs"] = pd.read_parquet(runs_path).tail(5)
+            runs = pd.read_parquet(runs_path).tail(5)
+            section.tables["runs"] = runs[[c for c in runs.columns if not c.endswith("_json")]]
         return section
     except Exception as exc:
         return _failed("Linkage outputs", exc)

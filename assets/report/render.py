@@ -41,9 +41,11 @@ def fmt(value: object) -> str:
             return ""
     except (TypeError, ValueError):
         pass
-    return str(value)
+    text = str(value)
+    return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
 
 
+_MAX_CELL = 240  # a cell longer than this is cut: the report stays readable whatever a source sends
 _env.filters["fmt"] = fmt
 
 
