@@ -17,6 +17,9 @@ from linkage.compare import compare
 from linkage.config import Comparison, LinkageConfig
 
 MIN_SESSION_PAIRS = 50
+# No level is impossible for a true match (people change phones, move, mistype): caps a disagreement at
+# about -7 bits, so one differing field never outweighs everything else.
+M_FLOOR = 0.005
 # Pseudo-pairs/records that pull estimates from tiny inputs towards sensible defaults (no effect at scale).
 PRIOR_PAIRS = 200
 DEFAULT_U_AGREE = 0.01  # a random pair agrees on a level other than "disagree"
@@ -125,8 +128,7 @@ def estimate_m(
     patterns: pd.DataFrame, config: LinkageConfig, u: dict[str, np.ndarray]
 ) -> tuple[dict, list[dict]]:
     """One EM session per blocking rule over the pairs it found, without the comparisons it blocked on."""
-    sums = {c.name: np.zeros(c.n_levels) for c in config.comparisons}
-    totals = dict.fromkeys(sums, 0.0)
+    estimates: dict[str, list[np.ndarray]] = {c.name: [] for c in config.comparisons}
     sessions = []
     rules = patterns["rules"].to_numpy()
     for k, rule in enumerate(config.blocking.rules):
@@ -139,18 +141,23 @@ def estimate_m(
         sub = patterns.loc[chosen, [f"g_{c.name}" for c in comps] + ["n"]]
         sub = sub.groupby([f"g_{c.name}" for c in comps], as_index=False)["n"].sum()
         gammas = sub[[f"g_{c.name}" for c in comps]].to_numpy(dtype=np.int64)
-        lam, m, matches = _em(
+        lam, m, _ = _em(
             gammas, sub["n"].to_numpy(dtype=float), [u[c.name] for c in comps], [_default_m(c) for c in comps],
             config.scoring.em_iterations,
         )  # fmt: skip
         for c, mj in zip(comps, m, strict=True):
-            sums[c.name] += mj * matches
-            totals[c.name] += matches
+            estimates[c.name].append(mj)
         sessions.append({"rule": rule.name, "pairs": n_pairs, "match_share": round(lam, 4),
                          "estimated": [c.name for c in comps]})  # fmt: skip
     m = {}
     for c in config.comparisons:
-        m[c.name] = sums[c.name] / totals[c.name] if totals[c.name] > 0 else _default_m(c)
+        # The per-level median over sessions: one session whose EM collapsed (all pairs "matches") cannot
+        # drag every estimate with it.
+        if estimates[c.name]:
+            median = np.clip(np.median(np.vstack(estimates[c.name]), axis=0), M_FLOOR, None)
+            m[c.name] = median / median.sum()
+        else:
+            m[c.name] = _default_m(c)
     return m, sessions
 
 

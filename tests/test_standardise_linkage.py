@@ -108,6 +108,9 @@ def test_company_suffixes():
 
 
 def test_places_and_country():
+    assert normalise_place(pd.Series(["香港", "Hong Kong SAR", "澳門"])).tolist() == ["hong kong"] * 2 + [
+        "macau"
+    ]
     assert normalise_place(pd.Series(["广东省", "北京市", "Shenzhen City", "廣州市"])).tolist() == [
         "广东",
         "北京",

@@ -29,6 +29,12 @@ COUNTRIES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _COUNTRY_LOOKUP = {name: code for code, names in COUNTRIES.items() for name in names}
 
+# Places whose English name is not the pinyin of their Chinese name: both spellings fold to the English one.
+PLACE_EXONYMS = {
+    "香港": "hong kong", "澳门": "macau", "macao": "macau", "台北": "taipei", "高雄": "kaohsiung",
+    "台中": "taichung", "台南": "tainan", "新竹": "hsinchu", "基隆": "keelung", "西藏": "tibet",
+    "内蒙古": "inner mongolia", "九龙": "kowloon", "新界": "new territories", "hongkong": "hong kong",
+}  # fmt: skip
 _ADMIN_SUFFIX = re.compile(
     r"(壮族自治区|回族自治区|维吾尔自治区|特别行政区|自治区|自治州|地区|省|市|盟)$|\s+(province|city|shi|sheng|municipality|prefecture|sar)$"
 )
@@ -54,8 +60,8 @@ def canonical_place(value: str) -> str | None:
     if text in JUNK_VALUES:
         return None
     text = _PUNCT.sub(" ", text).strip()
-    stripped = _ADMIN_SUFFIX.sub("", text).strip()
-    return (stripped or text) or None
+    stripped = _ADMIN_SUFFIX.sub("", text).strip() or text
+    return PLACE_EXONYMS.get(stripped, stripped) or None
 
 
 def canonical_address(value: str) -> str | None:
