@@ -103,9 +103,8 @@ def write_linkage_outputs(result: LinkageResult, directory: Path, run_id: str) -
     _write(result.xref, paths["customer_xref"])
     _write(result.pairs, paths["match_pairs"])
     _write(result.review, paths["review_queue"])
-    new_history = (
-        result.history if history is None else pd.concat([history, result.history], ignore_index=True)
-    )
+    parts = [h for h in (history, result.history) if h is not None and len(h)]
+    new_history = pd.concat(parts, ignore_index=True) if parts else result.history
     _write(new_history, paths["id_history"])
     _write(run_row if runs is None else pd.concat([runs, run_row], ignore_index=True), paths["linkage_runs"])
     return paths
