@@ -35,7 +35,7 @@ def link_command(
     """Find which records are the same customer; write customer ids, match evidence and a review queue."""
     settings = load_linkage_config(config)
     persons = read_user_table(input)
-    run_id = dt.datetime.now(dt.UTC).strftime("cli-%Y%m%dT%H%M%S")
+    run_id = dt.datetime.now(dt.UTC).strftime("cli-%Y%m%dT%H%M%S%f")
     result = link(persons, settings, previous_xref=read_previous(out, "customer_xref"), run_id=run_id)
     paths = write_linkage_outputs(result, out, run_id)
     s = result.summary
