@@ -14,8 +14,8 @@ it has no clustering). This engine runs its default config/linkage.yaml on canon
 Reading the sample figures: assets.sample gives different customers with the same Western name (and the
 common Chinese names at gmail/company domains) the same "personal" e-mail address and a WeChat id derived
 from it (36% / 17% of customers at 33k customers, 8% at 2k). Such records are indistinguishable on the data,
-so every tool's sample precision falls as the customer count grows; at 2k customers this engine scores
-pair F1 ≈ 0.98 with no shared-phone or common-name trap merged.
+so every tool's sample precision falls as the customer count grows (this engine: pair F1 0.986 at ~10k
+records, 0.931 at ~100k, no shared-phone or common-name trap merged between customers with distinct emails).
 """
 
 from __future__ import annotations
