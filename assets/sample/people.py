@@ -155,11 +155,17 @@ def make_customers(n: int, rng: np.random.Generator) -> pd.DataFrame:
         _landline(a, c, int(m))
         for a, c, m in zip(people["area"], people["country"], mobiles[::-1], strict=True)
     ]
-    people["email"] = [_email(r, i) for i, r in enumerate(people.itertuples(index=False))]
-    people["wechat_id"] = np.where(
-        people["country"].isin(["CN", "HK"]) & (rng.random(n) < 0.6),
-        ["wxid_" + e.split("@")[0].replace(".", "")[:12] for e in people["email"]],
-        "",
+    people["email"] = _unique_handles(
+        pd.Series([_email(r, i) for i, r in enumerate(people.itertuples(index=False))])
+    )
+    people["wechat_id"] = _unique_handles(
+        pd.Series(
+            np.where(
+                people["country"].isin(["CN", "HK"]) & (rng.random(n) < 0.6),
+                ["wxid_" + e.split("@")[0].replace(".", "")[:12] for e in people["email"]],
+                "",
+            )
+        )
     )
     people["birth_date"] = birth.strftime("%Y-%m-%d")
     people["created_at"] = created.strftime("%Y-%m-%d %H:%M:%S")
@@ -206,6 +212,17 @@ def _email(r, i: int) -> str:
         if domain in ("163.com", "qq.com", "126.com")
         else f"{local}@{domain}".lower()
     )
+
+
+def _unique_handles(handles: pd.Series) -> np.ndarray:
+    """A mailbox or WeChat id belongs to one person: namesakes get a number, as providers make them do.
+
+    The number is the customer's index after an underscore, a form no generated handle has otherwise."""
+    taken = handles.duplicated(keep="first") & (handles != "")
+    local = handles.str.split("@", n=1).str[0]
+    domain = handles.str.extract(r"(@.*)$", expand=False).fillna("")
+    numbered = local + "_" + handles.index.astype(str) + domain
+    return numbered.where(taken, handles).to_numpy()
 
 
 def _plant_shared_contacts(people: pd.DataFrame, rng: np.random.Generator) -> None:
