@@ -12,6 +12,7 @@ from assets.settings import Settings
 from assets.standardise.defs import build_standardise_assets
 from orchestration.checks import build_operational_checks
 from orchestration.jobs import nightly_job
+from orchestration.logging import run_failure_log_sensor
 from orchestration.resources import resources_for
 from orchestration.schedules import nightly_schedule
 from orchestration.sensors import build_landing_sensor
@@ -48,7 +49,7 @@ def build_definitions(resources: dict[str, object] | None = None) -> dg.Definiti
         asset_checks=build_operational_checks([s.name for s in sources.sources]),
         jobs=[nightly_job],
         schedules=[nightly_schedule],
-        sensors=[build_landing_sensor(sources), *audit_run_sensors],
+        sensors=[build_landing_sensor(sources), run_failure_log_sensor, *audit_run_sensors],
         resources=resources,
     )
 

@@ -7,6 +7,7 @@ import typer
 
 from assets.settings import settings_from_env
 from orchestration.jobs import NIGHTLY_JOB
+from orchestration.logging import failure_summary, format_failures
 
 
 def run_nightly(partition: str) -> bool:
@@ -17,12 +18,8 @@ def run_nightly(partition: str) -> bool:
     job = defs.resolve_job_def(NIGHTLY_JOB)
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(instance=instance, partition_key=partition, raise_on_error=False)
-    if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure:
-                typer.echo(
-                    f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip()}", err=True
-                )
+    for line in format_failures(failure_summary(result.all_events)):
+        typer.echo(line, err=True)
     return result.success
 
 

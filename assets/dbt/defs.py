@@ -11,7 +11,9 @@ project's files.
 """
 
 import json
+import sys
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -93,4 +95,10 @@ def customer360_dbt_assets(
 
 def dbt_resource() -> DbtCliResource:
     """The `dbt` resource: the project above, its profiles.yml (target dev, path from the data root)."""
-    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR))
+    # The environment's own dbt, so the code location loads even when the venv is not on PATH.
+    beside = Path(sys.executable).parent / "dbt"
+    return DbtCliResource(
+        project_dir=dbt_project,
+        profiles_dir=str(DBT_PROJECT_DIR),
+        dbt_executable=str(beside) if beside.exists() else "dbt",
+    )
