@@ -149,12 +149,13 @@ def failure_summary(events: Iterable[dg.DagsterEvent]) -> list[dict[str, str]]:
 
 
 def format_failures(summary: list[dict[str, str]]) -> list[str]:
-    """Human lines for a terminal (`customer360 run`): `FAILED <where>: <error> → <what to do>`."""
+    """Human lines for a terminal (`customer360 run`): `FAILED|WARNING <where>: <error> → <what to do>`."""
     lines = []
     for item in summary:
         where = item.get("check") or item["step"]
         file = f" [{item['file']}]" if item.get("file") else ""
-        lines.append(f"FAILED {where}{file}: {item['error']} → {item['what_to_do']}")
+        label = "WARNING" if item.get("severity") == "WARN" else "FAILED"
+        lines.append(f"{label} {where}{file}: {item['error']} → {item['what_to_do']}")
     return lines
 
 

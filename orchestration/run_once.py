@@ -17,7 +17,12 @@ def run_nightly(partition: str) -> bool:
 
     job = defs.resolve_job_def(NIGHTLY_JOB)
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, partition_key=partition, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key=partition,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     for line in format_failures(failure_summary(result.all_events)):
         typer.echo(line, err=True)
     return result.success
@@ -44,6 +49,9 @@ def summary(partition: str) -> dict[str, object]:
             figures.update(person_records=row[0], customers_found=row[1])
     finally:
         con.close()
+    report = layout.reports / "latest.html"
+    if report.exists():
+        figures["report"] = str(report)
     if layout.warehouse.exists():
         with duckdb.connect(str(layout.warehouse), read_only=True) as wh:
             marts = wh.execute(
