@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from assets.parquet_files import write_parquet_atomic
 from linkage.engine import LinkageResult
 from linkage.records import build_person_records
 
@@ -81,12 +82,6 @@ def read_previous(directory: Path, table: str) -> pd.DataFrame | None:
     return pd.read_parquet(path) if path.exists() else None
 
 
-def _write(frame: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_suffix(".parquet.tmp")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(path)
-
-
 def write_linkage_outputs(result: LinkageResult, directory: Path, run_id: str) -> dict[str, Path]:
     """customer_xref, match_pairs, review_queue replaced; id_history and linkage_runs appended."""
     directory = Path(directory)
@@ -100,11 +95,13 @@ def write_linkage_outputs(result: LinkageResult, directory: Path, run_id: str) -
           **{k: v for k, v in summary.items() if isinstance(v, int | float) and not isinstance(v, bool)},
           "summary_json": json.dumps(summary, default=str, ensure_ascii=False)}]
     )  # fmt: skip
-    _write(result.xref, paths["customer_xref"])
-    _write(result.pairs, paths["match_pairs"])
-    _write(result.review, paths["review_queue"])
+    write_parquet_atomic(result.xref, paths["customer_xref"])
+    write_parquet_atomic(result.pairs, paths["match_pairs"])
+    write_parquet_atomic(result.review, paths["review_queue"])
     parts = [h for h in (history, result.history) if h is not None and len(h)]
     new_history = pd.concat(parts, ignore_index=True) if parts else result.history
-    _write(new_history, paths["id_history"])
-    _write(run_row if runs is None else pd.concat([runs, run_row], ignore_index=True), paths["linkage_runs"])
+    write_parquet_atomic(new_history, paths["id_history"])
+    write_parquet_atomic(
+        run_row if runs is None else pd.concat([runs, run_row], ignore_index=True), paths["linkage_runs"]
+    )
     return paths

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from assets.ingest.manifest import read_manifest
 from assets.layout import DataLayout
 from assets.metadata import bar_chart, distribution_counts
+from assets.parquet_files import write_parquet_atomic
 from assets.partitions import TIMEZONE
 from assets.settings import Settings
 
@@ -243,14 +244,8 @@ def record_accepted(
     row = pd.DataFrame(
         [{**stats, "fingerprint": fingerprint, "run_id": run_id, "at": pd.Timestamp.now(tz="UTC")}]
     )
-    _write_atomic(accepted_snapshot_path(layout), keys)
-    _write_atomic(path, row if history is None else pd.concat([history, row], ignore_index=True))
-
-
-def _write_atomic(path: Path, frame: pd.DataFrame) -> None:
-    tmp = path.with_suffix(".parquet.tmp")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(path)
+    write_parquet_atomic(keys, accepted_snapshot_path(layout))
+    write_parquet_atomic(row if history is None else pd.concat([history, row], ignore_index=True), path)
 
 
 def _fingerprint(path: Path) -> str:

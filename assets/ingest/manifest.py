@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pandas as pd
 
 from assets.layout import DataLayout
+from assets.parquet_files import write_parquet_atomic
 
 COLUMNS = {
     "source": "string",
@@ -50,9 +51,7 @@ def _locked(layout: DataLayout) -> Iterator[None]:
 
 
 def _write(layout: DataLayout, frame: pd.DataFrame) -> None:
-    tmp = layout.manifest.with_suffix(".parquet.tmp")
-    frame.astype(COLUMNS).to_parquet(tmp, index=False)
-    tmp.replace(layout.manifest)
+    write_parquet_atomic(frame.astype(COLUMNS), layout.manifest)
 
 
 def append_manifest(layout: DataLayout, rows: list[dict]) -> None:

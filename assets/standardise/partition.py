@@ -9,6 +9,7 @@ import pandas as pd
 
 from assets.entities import ENTITIES
 from assets.layout import DataLayout
+from assets.parquet_files import write_parquet_atomic
 from assets.standardise.silver import empty_silver, standardise
 from linkage.records import build_person_records
 
@@ -30,15 +31,6 @@ def read_parquet_dir(directory: Path) -> pd.DataFrame | None:
     return pd.concat((pd.read_parquet(f) for f in files), ignore_index=True)
 
 
-def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
-    """Write via a temporary name and rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".parquet.tmp")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(path)
-    return path
-
-
 def standardise_partition(layout: DataLayout, sources: list, run_date: str) -> SilverResult:
     """`sources`: the SourceConfig objects (name, entity, date_formats, phone_region) of sources.yaml."""
     by_entity: dict[str, list[pd.DataFrame]] = {name: [] for name in ENTITIES}
@@ -56,10 +48,10 @@ def standardise_partition(layout: DataLayout, sources: list, run_date: str) -> S
         result.rows_by_source[source.name] = len(silver)
     for name, frames in by_entity.items():
         frame = pd.concat(frames, ignore_index=True) if frames else empty_silver(ENTITIES[name])
-        result.paths[name] = write_parquet(frame, layout.silver(name, run_date))
+        result.paths[name] = write_parquet_atomic(frame, layout.silver(name, run_date))
         result.rows[name] = len(frame)
     person_frame = pd.concat(persons, ignore_index=True) if persons else empty_persons()
-    result.paths[PERSON] = write_parquet(person_frame, layout.silver(PERSON, run_date))
+    result.paths[PERSON] = write_parquet_atomic(person_frame, layout.silver(PERSON, run_date))
     result.persons = len(person_frame)
     return result
 
