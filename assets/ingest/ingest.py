@@ -11,7 +11,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from assets.entities import LINEAGE_COLUMNS
 from assets.ingest.config import SourceConfig, SourcesConfig, header_key
@@ -21,6 +20,7 @@ from assets.ingest.manifest import append_manifest, loaded_hashes, read_manifest
 from assets.ingest.parquet_out import ParquetOut
 from assets.ingest.readers import Batch, FileInfo, read_file
 from assets.layout import DataLayout
+from assets.parquet_files import open_parquet
 from assets.privacy.tombstones import drop_erased
 
 PARSE_ERROR = "_parse_error"  # key in `_extra` of a row the reader could not split into fields
@@ -312,7 +312,7 @@ def _transient(exc: BaseException) -> bool:
 
 
 def read_raw(path: Path) -> pd.DataFrame:
-    return pq.read_table(path).to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    return open_parquet(path).read().to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
 
 
 __all__ = [

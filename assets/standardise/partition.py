@@ -9,7 +9,7 @@ import pandas as pd
 
 from assets.entities import ENTITIES
 from assets.layout import DataLayout
-from assets.parquet_files import write_parquet_atomic
+from assets.parquet_files import read_parquet, write_parquet_atomic
 from assets.standardise.silver import empty_silver, standardise
 from linkage.records import build_person_records
 
@@ -28,7 +28,7 @@ def read_parquet_dir(directory: Path) -> pd.DataFrame | None:
     files = sorted(directory.glob("*.parquet"))
     if not files:
         return None
-    return pd.concat((pd.read_parquet(f) for f in files), ignore_index=True)
+    return pd.concat((read_parquet(f) for f in files), ignore_index=True)
 
 
 def standardise_partition(layout: DataLayout, sources: list, run_date: str) -> SilverResult:

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pyarrow_
-import pyarrow.parquet as pq
 from pandera.errors import SchemaErrors
 
 from assets.ingest.config import SourceConfig
@@ -23,6 +22,7 @@ from assets.ingest.ingest import PARSE_ERROR, RAW_TEXT, SHA_KEY
 from assets.ingest.manifest import record_validation
 from assets.ingest.parquet_out import ParquetOut
 from assets.layout import DataLayout
+from assets.parquet_files import open_parquet
 from assets.standardise.dates import to_integer, to_number, unparseable
 
 RANGES = {"nps_score": (0, 10), "csat_score": (1, 5)}
@@ -246,11 +246,15 @@ def _duplicated_keys(path: Path, pk: list[str]) -> frozenset:
     """Primary keys repeated anywhere in a raw file: DuckDB groups the key columns out of core."""
     parts = [f"coalesce({_quote(c)}, '')" for c in pk]
     key = f"case when {' and '.join(f'{p} = {_EMPTY}' for p in parts)} then '' else concat_ws(chr(31), {', '.join(parts)}) end"
+    raw = open_parquet(path)
+    keys = pyarrow_.RecordBatchReader.from_batches(
+        pyarrow_.schema([raw.schema_arrow.field(c) for c in pk]), raw.iter_batches(columns=pk)
+    )
     with duckdb.connect() as con:
         con.execute("set memory_limit = '256MB'")
+        con.register("raw_keys", keys)
         rows = con.execute(
-            f"select k from (select {key} as k from read_parquet(?)) where k <> '' group by k having count(*) > 1",
-            [str(path)],
+            f"select k from (select {key} as k from raw_keys) where k <> '' group by k having count(*) > 1"
         ).fetchall()
     return frozenset(r[0] for r in rows)
 
@@ -286,7 +290,7 @@ def _validate_file(
 ) -> dict:
     """One raw file → its bronze and quarantine files; returns its counts (and adds to `out`'s summaries)."""
     dups = _duplicated_keys(path, list(cfg.primary_key)) if cfg.primary_key else None
-    source = pq.ParquetFile(path)
+    source = open_parquet(path)
     schema = None
     sha = (source.schema_arrow.metadata or {}).get(SHA_KEY.encode(), b"").decode()
     counts = {"file": path.name, "sha256": sha, "rows_in": 0, "rows_valid": 0, "rows_quarantined": 0}
