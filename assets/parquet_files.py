@@ -1,29 +1,128 @@
 """Parquet files of the data zones: written atomically, read through one door.
 
-`open_parquet` / `read_parquet` are the only readers of raw, bronze, quarantine and silver files, so a
-zone-wide concern (encryption at rest) lives here and nowhere else.
+`write_parquet_atomic` / `open_parquet` / `read_parquet` (and `ParquetOut` for streams) are the only writers and
+readers of zone files, so encryption at rest lives here. Without C360_ENCRYPTION_KEY files are plain pyarrow
+Parquet, exactly as before. With it, files are written with DuckDB's Parquet encryption (the format dbt reads
+with `encryption_config`), and each file is read by what it is: plain (`PAR1`), DuckDB-encrypted (`PARE`), or
+the whole-file envelope of earlier versions — so a zone mixing old plain files and new encrypted ones reads.
 """
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
+from assets.privacy.encryption import (
+    ENCRYPTION_KEY_ENV,
+    PARQUET_KEY_NAME,
+    EncryptionUnavailable,
+    duckdb_connect,
+    encryption_key,
+    is_envelope,
+    open_envelope,
+    parquet_scan,
+    sql_string,
+)
 
-def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> Path:
-    """Write under a temporary name beside `path`, then rename over it (atomic on one filesystem)."""
+ENCRYPTED_FOOTER = b"PARE"  # Parquet's magic for a file with an encrypted footer
+BATCH_ROWS = 65_536
+
+
+def is_encrypted_parquet(path: Path) -> bool:
+    """A Parquet file with an encrypted footer (its last four bytes are `PARE` instead of `PAR1`)."""
+    with open(path, "rb") as fh:
+        fh.seek(-4, 2)
+        return fh.read(4) == ENCRYPTED_FOOTER
+
+
+def encrypted_copy_sql(relation: str, target: Path) -> str:
+    """`COPY relation TO target` as encrypted zstd Parquet (needs a `duckdb_connect` connection with the key)."""
+    return (
+        f"COPY {relation} TO {sql_string(str(target))} (FORMAT parquet, COMPRESSION zstd, "
+        f"ENCRYPTION_CONFIG {{footer_key: {sql_string(PARQUET_KEY_NAME)}}})"
+    )
+
+
+def write_parquet_atomic(frame: pd.DataFrame | pa.Table, path: Path) -> Path:
+    """Write under a temporary name beside `path`, then rename over it (atomic on one filesystem);
+    encrypted when the key is set."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".parquet.tmp")
-    frame.to_parquet(tmp, index=False)
+    if encryption_key() is None:
+        if isinstance(frame, pa.Table):
+            pq.write_table(frame, tmp)
+        else:
+            frame.to_parquet(tmp, index=False)
+    else:
+        table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+        with duckdb_connect() as con:
+            con.register("_c360_frame", table)
+            con.execute(encrypted_copy_sql("_c360_frame", tmp))
     tmp.replace(path)
     return path
 
 
-def open_parquet(path: Path) -> pq.ParquetFile:
+def _utc_connection():
+    con = duckdb_connect()
+    con.execute("SET TimeZone = 'UTC'")  # timestamps come back in UTC, as pyarrow reads them
+    return con
+
+
+class EncryptedParquetFile:
+    """An encrypted zone file read through DuckDB, with the part of `pq.ParquetFile` the platform uses:
+    `schema_arrow`, `metadata.num_rows`, `iter_batches(batch_size=, columns=)` (streaming), `read(columns=)`."""
+
+    def __init__(self, path: Path):
+        if encryption_key() is None:
+            raise EncryptionUnavailable(
+                f"{path} is encrypted; fix: export {ENCRYPTION_KEY_ENV} with the key it was written with"
+            )
+        self.path = Path(path)
+        self._scan = parquet_scan(str(path), encrypted=True)
+        with _utc_connection() as con:
+            self.schema_arrow = con.execute(f"SELECT * FROM {self._scan} LIMIT 0").fetch_arrow_table().schema
+            rows = con.execute(f"SELECT count(*) FROM {self._scan}").fetchone()[0]
+        self.metadata = SimpleNamespace(num_rows=int(rows))
+
+    def _select(self, columns: list[str] | None) -> str:
+        names = self.schema_arrow.names if columns is None else columns
+        listed = ", ".join('"' + c.replace('"', '""') + '"' for c in names) or "NULL AS _none"
+        return f"SELECT {listed} FROM {self._scan}"
+
+    def iter_batches(self, batch_size: int = BATCH_ROWS, columns: list[str] | None = None):
+        with _utc_connection() as con:
+            reader = con.execute(self._select(columns)).fetch_record_batch(batch_size)
+            for batch in reader:
+                yield batch.select(columns) if columns == [] else batch
+
+    def read(self, columns: list[str] | None = None) -> pa.Table:
+        with _utc_connection() as con:
+            table = con.execute(self._select(columns)).fetch_arrow_table()
+        return table.select([]) if columns == [] else table
+
+
+def open_parquet(path: Path) -> pq.ParquetFile | EncryptedParquetFile:
     """A zone file for streaming reads (`iter_batches`, footer metadata) without loading it whole."""
+    path = Path(path)
+    if is_encrypted_parquet(path):
+        return EncryptedParquetFile(path)
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if is_envelope(head):
+        return pq.ParquetFile(pa.BufferReader(open_envelope(path.read_bytes())))
     return pq.ParquetFile(path)
 
 
 def read_parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     """A whole zone file as a DataFrame."""
     return open_parquet(path).read(columns=columns).to_pandas()
+
+
+def encrypt_zone_file(path: Path) -> bool:
+    """Rewrite one plain (or envelope) zone file encrypted; False when it already is, or no key is set."""
+    if encryption_key() is None or is_encrypted_parquet(path):
+        return False
+    write_parquet_atomic(open_parquet(path).read(), path)
+    return True

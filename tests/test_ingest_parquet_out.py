@@ -1,27 +1,50 @@
-"""ParquetOut: a reader never sees half a file; errors and empty quarantines leave nothing behind."""
+"""ParquetOut: a reader never sees half a file; errors and empty quarantines leave nothing behind —
+plain, and encrypted when C360_ENCRYPTION_KEY is set."""
 
 from __future__ import annotations
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from assets.ingest.parquet_out import ParquetOut
+from assets.parquet_files import is_encrypted_parquet, open_parquet
 
 SCHEMA = pa.schema([pa.field("a", pa.string())])
 
 
-def test_publishes_atomically_when_complete(tmp_path):
+@pytest.fixture(params=["plain", "encrypted"])
+def mode(request, monkeypatch) -> str:
+    if request.param == "encrypted":
+        monkeypatch.setenv("C360_ENCRYPTION_KEY", "parquet-out test key")
+    else:
+        monkeypatch.delenv("C360_ENCRYPTION_KEY", raising=False)
+    return request.param
+
+
+def test_publishes_atomically_when_complete(tmp_path, mode):
     path = tmp_path / "out" / "x.parquet"
     with ParquetOut(path, SCHEMA) as out:
         out.write(pa.table({"a": ["1", "2"]}, schema=SCHEMA))
         out.write(pa.table({"a": ["3"]}, schema=SCHEMA).to_batches()[0])
         assert not path.exists()  # still being written under a temporary name
-    assert pq.read_table(path).column("a").to_pylist() == ["1", "2", "3"]
+    assert open_parquet(path).read().column("a").to_pylist() == ["1", "2", "3"]
+    assert is_encrypted_parquet(path) == (mode == "encrypted")
     assert list(path.parent.iterdir()) == [path]
 
 
-def test_error_leaves_no_file(tmp_path):
+def test_streams_many_batches_in_order(tmp_path, mode):
+    path = tmp_path / "big.parquet"
+    with ParquetOut(path, SCHEMA) as out:
+        for i in range(50):
+            out.write(pa.table({"a": [f"{i}-{j}" for j in range(1000)]}, schema=SCHEMA))
+    source = open_parquet(path)
+    assert source.metadata.num_rows == 50_000
+    batches = list(source.iter_batches(batch_size=4096, columns=["a"]))
+    assert max(b.num_rows for b in batches) <= 4096
+    assert pa.Table.from_batches(batches).column("a")[49_999].as_py() == "49-999"
+
+
+def test_error_leaves_no_file(tmp_path, mode):
     path = tmp_path / "x.parquet"
     with pytest.raises(RuntimeError), ParquetOut(path, SCHEMA) as out:
         out.write(pa.table({"a": ["1"]}, schema=SCHEMA))
@@ -29,7 +52,16 @@ def test_error_leaves_no_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_empty_output_can_remove_a_stale_file(tmp_path):
+def test_write_error_surfaces_and_leaves_no_file(tmp_path, mode):
+    path = tmp_path / "x.parquet"
+    wrong = pa.table({"b": [1]})
+    with pytest.raises(Exception), ParquetOut(path, SCHEMA) as out:  # noqa: B017 - pyarrow or DuckDB error
+        for _ in range(3):
+            out.write(wrong)
+    assert not path.exists()
+
+
+def test_empty_output_can_remove_a_stale_file(tmp_path, mode):
     path = tmp_path / "q.parquet"
     path.write_bytes(b"stale quarantine from an earlier run")
     with ParquetOut(path, SCHEMA, discard_if_empty=True):

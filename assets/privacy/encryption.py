@@ -1,167 +1,237 @@
-"""Encryption at rest, opt-in through C360_ENCRYPTION_KEY (never a key in code or config).
+"""Encryption at rest, opt-in through C360_ENCRYPTION_KEY (never a key in code, config or logs).
 
-- Warehouse: DuckDB's own database encryption (`ATTACH '<file>' AS wh (ENCRYPTION_KEY '…')`, AES-GCM).
-  Reading works out of the box; *writing* an encrypted database needs DuckDB's `httpfs` extension (its OpenSSL
-  crypto module): `INSTALL httpfs` once per machine. dbt-duckdb opens it with an `attach:` entry carrying
-  `options: {encryption_key: "{{ env_var('C360_ENCRYPTION_KEY') }}"}`.
-- Raw zone files: whole-file AES-256-GCM envelope (`encrypt_file` / `decrypt_bytes` / `read_parquet`), key derived
-  from C360_ENCRYPTION_KEY with HKDF, so any passphrase length works; a random nonce per file.
+One mechanism, DuckDB's own AES-GCM, for everything under the data dir that holds personal data:
+- the warehouse: DuckDB database encryption (`ATTACH … (ENCRYPTION_KEY …)`), written by dbt-duckdb through
+  `assets/privacy/dbt_plugin.py`, opened by Python through `connect_warehouse`;
+- zone Parquet files (raw, bronze, quarantine, silver, linkage, manifest, erasure state): DuckDB Parquet
+  encryption with a key derived from the passphrase (`PRAGMA add_parquet_key`), so dbt reads them natively
+  with `encryption_config` and Python reads them through `assets/parquet_files.py`.
+
+Writing encrypted data needs the OpenSSL crypto of DuckDB's httpfs extension, shipped offline by the
+`duckdb-ext-httpfs` package; `duckdb_connect` points DuckDB at it (never the insecure mbedtls fallback).
 """
 
 from __future__ import annotations
 
-import io
+import base64
+import functools
+import logging
 import os
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 ENCRYPTION_KEY_ENV = "C360_ENCRYPTION_KEY"
-_MAGIC = b"C360ENC1"
-_NONCE = 12
+PARQUET_KEY_NAME = "c360"  # the name DuckDB knows the zone key by; the key itself is never in SQL text
+_ENVELOPE_MAGIC = b"C360ENC1"  # whole-file envelope of earlier versions (still readable)
+_ENVELOPE_NONCE = 12
+
+log = logging.getLogger(__name__)
 
 
 class EncryptionUnavailable(RuntimeError):
-    pass
+    """Encrypted data and no (or the wrong) key."""
 
 
 def encryption_key() -> str | None:
     return os.environ.get(ENCRYPTION_KEY_ENV) or None
 
 
-def _sql_string(value: str) -> str:
+def _derive(key: str, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(key.encode())
+
+
+def parquet_key(key: str) -> str:
+    """The AES-256 key of zone Parquet files (base64, as DuckDB takes it), derived so any passphrase works."""
+    return base64.b64encode(_derive(key, b"customer360 parquet v1")).decode()
+
+
+def sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def attach_encrypted(
-    con: duckdb.DuckDBPyConnection, path: Path, alias: str, key: str, read_only: bool
-) -> None:
-    """ATTACH an encrypted DuckDB file. Writing needs httpfs's crypto; refuse DuckDB's insecure fallback."""
-    if not read_only:
-        try:
-            con.execute("LOAD httpfs")
-        except duckdb.Error as exc:
-            raise EncryptionUnavailable(
-                "writing an encrypted DuckDB database needs the httpfs extension; "
-                "fix: run `INSTALL httpfs` once on this machine (or unset C360_ENCRYPTION_KEY)"
-            ) from exc
-    options = f"ENCRYPTION_KEY {_sql_string(key)}" + (", READ_ONLY" if read_only else "")
-    con.execute(f"ATTACH {_sql_string(str(path))} AS {alias} ({options})")
+@functools.cache
+def extension_directory() -> str:
+    """Where the packaged DuckDB extensions (httpfs) live; nothing is downloaded."""
+    import duckdb_ext
+
+    return os.path.join(list(duckdb_ext.__path__)[0], "extensions")
 
 
-@contextmanager
-def connect_warehouse(path: Path, read_only: bool = True) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
-    """A connection to the warehouse and the catalog name its tables live in; encrypted when the key is set.
+def duckdb_config() -> dict[str, object]:
+    return {"extension_directory": extension_directory(), "autoinstall_known_extensions": False}
 
-    A key set for the raw zone does not make a warehouse that dbt wrote unencrypted unreadable: that file is
-    opened plainly, with a warning (encrypt it through dbt-duckdb's `attach` options).
-    """
-    key = encryption_key()
-    if key is not None and path.exists() and not _duckdb_encrypted(path):
-        warnings.warn(
-            f"{path} is not encrypted although {ENCRYPTION_KEY_ENV} is set; fix: give dbt-duckdb an attach "
-            "with options {encryption_key: ...} (see assets/privacy/README.md)",
-            stacklevel=3,
-        )
-        key = None
-    if key is None:
-        con = duckdb.connect(str(path), read_only=read_only)
-        try:
-            yield con, con.execute("select current_database()").fetchone()[0]
-        finally:
-            con.close()
-        return
-    con = duckdb.connect()
+
+def enable_encryption(con: duckdb.DuckDBPyConnection, key: str) -> None:
+    """Load httpfs (OpenSSL crypto: DuckDB refuses to write encrypted data without it) and register the
+    zone Parquet key under PARQUET_KEY_NAME."""
     try:
-        attach_encrypted(con, path, "wh", key, read_only)
-        yield con, "wh"
-    finally:
-        con.close()
-
-
-def _duckdb_encrypted(path: Path) -> bool:
-    """Whether a DuckDB file is encrypted: ask DuckDB itself (attaching with a key fails on a plain file)."""
-    con = duckdb.connect()
-    try:
-        con.execute(f"ATTACH {_sql_string(str(path))} AS probe (READ_ONLY)")
+        con.execute("LOAD httpfs")
     except duckdb.Error as exc:
-        return "encrypt" in str(exc).lower()
+        raise EncryptionUnavailable(
+            f"encryption needs DuckDB's httpfs from the duckdb-ext-httpfs package ({exc}); fix: `uv sync`"
+        ) from exc
+    con.execute(f"PRAGMA add_parquet_key({sql_string(PARQUET_KEY_NAME)}, {sql_string(parquet_key(key))})")
+
+
+def duckdb_connect(database: str = ":memory:", read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Every DuckDB connection of customer360: packaged extensions; with the key set, encryption enabled."""
+    con = duckdb.connect(database, read_only=read_only, config=duckdb_config())
+    key = encryption_key()
+    if key is not None:
+        try:
+            enable_encryption(con, key)
+        except BaseException:
+            con.close()
+            raise
+    return con
+
+
+def parquet_scan(paths: str | list[str], options: str = "", encrypted: bool | None = None) -> str:
+    """`read_parquet(…)` SQL over zone files, with `encryption_config` when they are encrypted (by default:
+    when the key is set). `options` are extra read_parquet arguments (`union_by_name = true`, …)."""
+    encrypted = encryption_key() is not None if encrypted is None else encrypted
+    listed = [paths] if isinstance(paths, str) else paths
+    args = ["[" + ", ".join(sql_string(str(p)) for p in listed) + "]"]
+    args += [options] if options else []
+    args += [f"encryption_config = {{footer_key: {sql_string(PARQUET_KEY_NAME)}}}"] if encrypted else []
+    return f"read_parquet({', '.join(args)})"
+
+
+# --- warehouse -------------------------------------------------------------------------------------------
+
+
+def catalog_name(path: Path) -> str:
+    """The catalog a DuckDB file is known by (dbt-duckdb's rule: the file name up to its first dot)."""
+    return Path(path).name.lstrip(".").split(".")[0]
+
+
+def warehouse_is_encrypted(path: Path) -> bool:
+    """Whether a DuckDB file is encrypted: ask DuckDB (opening an encrypted file without a key fails)."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH {sql_string(str(path))} AS probe (READ_ONLY)")
+    except duckdb.Error as exc:
+        if "encrypt" in str(exc).lower():
+            return True
+        raise
     finally:
         con.close()
     return False
 
 
-def _aead(key: str) -> AESGCM:
-    derived = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"customer360 file encryption v1"
-    ).derive(key.encode())
-    return AESGCM(derived)
+def _wrong_key(path: Path) -> EncryptionUnavailable:
+    return EncryptionUnavailable(
+        f"{path}: {ENCRYPTION_KEY_ENV} does not open this encrypted warehouse (wrong key); "
+        "fix: export the key it was encrypted with"
+    )
 
 
-def is_encrypted_bytes(data: bytes) -> bool:
-    return data.startswith(_MAGIC)
+def attach_warehouse(
+    con: duckdb.DuckDBPyConnection, path: Path, key: str, read_only: bool, alias: str | None = None
+) -> str:
+    """ATTACH the encrypted warehouse under its catalog name (dbt's views name it); a wrong key is one clear line."""
+    alias = alias or catalog_name(path)
+    options = f"ENCRYPTION_KEY {sql_string(key)}" + (", READ_ONLY" if read_only else "")
+    try:
+        con.execute(f"ATTACH {sql_string(str(path))} AS {alias} ({options})")
+    except duckdb.Error as exc:
+        if "wrong encryption key" in str(exc).lower() or "AES tag" in str(exc):
+            raise _wrong_key(path) from None
+        raise
+    return alias
 
 
-def is_encrypted(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return is_encrypted_bytes(fh.read(len(_MAGIC)))
-
-
-def encrypt_bytes(data: bytes, key: str, context: bytes = b"") -> bytes:
-    nonce = os.urandom(_NONCE)
-    return _MAGIC + nonce + _aead(key).encrypt(nonce, data, context)
-
-
-def decrypt_bytes(blob: bytes, key: str, context: bytes = b"") -> bytes:
-    if not blob.startswith(_MAGIC):
-        raise ValueError("not a customer360 encrypted file (bad header)")
-    nonce = blob[len(_MAGIC) : len(_MAGIC) + _NONCE]
-    return _aead(key).decrypt(nonce, blob[len(_MAGIC) + _NONCE :], context)
-
-
-def encrypt_file(path: Path, key: str | None = None) -> bool:
-    """Encrypt `path` in place (atomically); False when no key is configured (encryption is opt-in)."""
-    key = key or encryption_key()
-    if key is None or is_encrypted(path):
-        return False
-    tmp = path.with_name(path.name + ".enc-tmp")
-    tmp.write_bytes(encrypt_bytes(path.read_bytes(), key))
+def encrypt_warehouse(path: Path, key: str) -> None:
+    """Convert a plain warehouse into an encrypted one in place (every table, view, snapshot), atomically."""
+    tmp = path.with_name(path.name + ".encrypting")
+    tmp.unlink(missing_ok=True)
+    con = duckdb_connect()
+    try:
+        con.execute(f"ATTACH {sql_string(str(path))} AS {catalog_name(path)}")
+        attach_warehouse(con, tmp, key, read_only=False, alias="c360_encrypted")
+        con.execute(f"COPY FROM DATABASE {catalog_name(path)} TO c360_encrypted")
+        con.execute("DETACH c360_encrypted")
+        con.execute(f"DETACH {catalog_name(path)}")
+    finally:
+        con.close()
     os.replace(tmp, path)
-    return True
 
 
-def read_bytes(path: Path, key: str | None = None) -> bytes:
-    """The plain content of a file, decrypting it when it carries the customer360 header."""
-    data = Path(path).read_bytes()
-    if not data.startswith(_MAGIC):
-        return data
+def prepare_warehouse(path: Path) -> str | None:
+    """Before the warehouse is opened for writing: with the key set, a plain warehouse is encrypted (a log line
+    says so) and an encrypted one must open with the key; without the key an encrypted one is refused.
+    Returns what was done (for the caller's log), or None."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    key = encryption_key()
+    encrypted = warehouse_is_encrypted(path)
+    if key is None:
+        if encrypted:
+            raise EncryptionUnavailable(
+                f"{path} is encrypted; fix: export {ENCRYPTION_KEY_ENV} with the key it was encrypted with"
+            )
+        return None
+    if not encrypted:
+        encrypt_warehouse(path, key)
+        message = f"{path}: plain warehouse converted to an encrypted one ({ENCRYPTION_KEY_ENV} is set)"
+        log.warning(message)
+        return message
+    con = duckdb.connect()
+    try:
+        attach_warehouse(con, path, key, read_only=True)  # raises the one-line wrong-key error
+    finally:
+        con.close()
+    return None
+
+
+@contextmanager
+def connect_warehouse(path: Path, read_only: bool = True) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+    """A connection to the warehouse and the catalog its tables live in; encrypted when the key is set.
+
+    Opening for writing first converts a plain warehouse (`prepare_warehouse`); a reader given a key and a plain
+    warehouse (dbt has not run since the key was set) reads it plainly.
+    """
+    path = Path(path)
+    if not read_only:
+        prepare_warehouse(path)
+    key = encryption_key()
+    if key is not None and (not path.exists() or warehouse_is_encrypted(path)):
+        con = duckdb_connect()
+        try:
+            yield con, attach_warehouse(con, path, key, read_only)
+        finally:
+            con.close()
+        return
+    if path.exists() and warehouse_is_encrypted(path):
+        raise EncryptionUnavailable(
+            f"{path} is encrypted; fix: export {ENCRYPTION_KEY_ENV} with the key it was encrypted with"
+        )
+    con = duckdb_connect(str(path), read_only=read_only)
+    try:
+        yield con, con.execute("select current_database()").fetchone()[0]
+    finally:
+        con.close()
+
+
+# --- whole-file envelope of earlier versions: read only ---------------------------------------------------
+
+
+def is_envelope(head: bytes) -> bool:
+    return head.startswith(_ENVELOPE_MAGIC)
+
+
+def open_envelope(blob: bytes, key: str | None = None) -> bytes:
+    """The plain bytes of a file written by the former `write_parquet` envelope (AES-256-GCM, HKDF key)."""
     key = key or encryption_key()
     if key is None:
-        raise EncryptionUnavailable(
-            f"{path} is encrypted; fix: export {ENCRYPTION_KEY_ENV} with the key it was written with"
-        )
-    return decrypt_bytes(data, key)
-
-
-def read_parquet(path: Path, key: str | None = None) -> pd.DataFrame:
-    """pandas.read_parquet that also reads files encrypted by `encrypt_file`."""
-    return pd.read_parquet(io.BytesIO(read_bytes(path, key)))
-
-
-def write_parquet(frame: pd.DataFrame, path: Path, key: str | None = None) -> None:
-    """Write Parquet atomically, encrypted when C360_ENCRYPTION_KEY (or `key`) is set."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
-    key = key or encryption_key()
-    data = encrypt_bytes(buffer.getvalue(), key) if key else buffer.getvalue()
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+        raise EncryptionUnavailable(f"an encrypted file needs {ENCRYPTION_KEY_ENV}; fix: export the key")
+    aead = AESGCM(_derive(key, b"customer360 file encryption v1"))
+    nonce = blob[len(_ENVELOPE_MAGIC) : len(_ENVELOPE_MAGIC) + _ENVELOPE_NONCE]
+    return aead.decrypt(nonce, blob[len(_ENVELOPE_MAGIC) + _ENVELOPE_NONCE :], b"")

@@ -18,8 +18,9 @@ import pandas as pd
 
 from assets.entities import Pii
 from assets.layout import DataLayout
+from assets.parquet_files import read_parquet, write_parquet_atomic
 from assets.privacy.audit import current_actor, record_event
-from assets.privacy.encryption import connect_warehouse, read_parquet, write_parquet
+from assets.privacy.encryption import connect_warehouse
 from assets.privacy.identifiers import canonical_identifier, digest, hash_scheme, hmac_key
 from assets.privacy.matching import (
     CUSTOMER_ID,
@@ -30,7 +31,7 @@ from assets.privacy.matching import (
     ErasureMatcher,
     source_record_key,
 )
-from assets.privacy.rewrite import data_files, erase_from_file, matched_rows
+from assets.privacy.rewrite import data_files, erase_from_zone_file, matched_rows
 from assets.privacy.tombstones import add_tombstones, tombstone_matcher
 
 REQUEST_COLUMNS = [
@@ -125,7 +126,7 @@ def record_erasure_request(
         )
         old = read_requests(layout)
         new = pd.DataFrame([row], columns=REQUEST_COLUMNS)
-        write_parquet(pd.concat([old, new], ignore_index=True) if len(old) else new, requests_path(layout))
+        write_parquet_atomic(pd.concat([old, new], ignore_index=True) if len(old) else new, requests_path(layout))
     record_event(layout, "erasure_request", request_id, actor=row["requested_by"], details={
         "identifiers": [k for k, v in (("email", email), ("phone", phone), ("customer_id", customer_id)) if v]
     })  # fmt: skip
@@ -172,7 +173,7 @@ def _linked_people(layout: DataLayout, matcher: ErasureMatcher) -> ErasureMatche
 def _erase_layers(layout: DataLayout, matcher: ErasureMatcher, report: ErasureReport) -> ErasureMatcher:
     for layer in LAYERS:
         for path in data_files(_layer_root(layout, layer)):
-            hit = erase_from_file(path, matcher)
+            hit = erase_from_zone_file(path, matcher)
             report.removed[layer] = report.removed.get(layer, 0) + len(hit)
             if layer == "raw" and {"_file", "_line"} <= set(hit.columns):
                 lines = {(str(f), int(n)) for f, n in zip(hit["_file"], hit["_line"], strict=True)}
@@ -248,7 +249,7 @@ def apply_erasures(layout: DataLayout, delivery_config=None, run_id: str | None 
         requests["applied_at"] = pd.to_datetime(requests["applied_at"], utc=True)
         requests.loc[done, "status"] = "applied"
         requests.loc[done, "applied_at"] = datetime.now(UTC)
-        write_parquet(requests, requests_path(layout))
+        write_parquet_atomic(requests, requests_path(layout))
     record_event(
         layout,
         "erasure",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from assets.layout import DataLayout
-from assets.privacy.encryption import read_parquet, write_parquet
+from assets.parquet_files import read_parquet, write_parquet_atomic
 from assets.privacy.identifiers import hash_scheme, hmac_key
 from assets.privacy.matching import KINDS, ErasureMatcher
 
@@ -46,7 +46,7 @@ def add_tombstones(layout: DataLayout, request_id: str, digests: dict[str, set[s
     new = pd.DataFrame(rows, columns=TOMBSTONE_COLUMNS)
     merged = pd.concat([old, new], ignore_index=True) if len(old) else new
     merged = merged.drop_duplicates(["kind", "hash", "scheme"], keep="first")
-    write_parquet(merged, tombstone_path(layout))
+    write_parquet_atomic(merged, tombstone_path(layout))
     return len(merged) - len(old)
 
 
