@@ -7,6 +7,7 @@ from assets.deliver.defs import audit_run_sensors, build_delivery_assets, delive
 from assets.ingest.config import load_default_sources_config
 from assets.ingest.defs import build_source_assets
 from assets.link.defs import link_assets
+from assets.ops.defs import build_ops_assets
 from assets.report.defs import run_report_asset
 from assets.settings import Settings
 from assets.standardise.defs import build_standardise_assets
@@ -40,6 +41,7 @@ def build_definitions(resources: dict[str, object] | None = None) -> dg.Definiti
         assets=[
             erasure_asset,
             *after_erasure(build_source_assets(sources)),
+            *build_ops_assets([s.name for s in sources.sources]),
             build_standardise_assets(sources.sources),
             link_assets,
             customer360_dbt_assets,

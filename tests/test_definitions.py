@@ -50,3 +50,13 @@ def test_nightly_job_is_daily_partitioned_with_schedule():
     assert job.partitions_def is not None
     schedule = defs.resolve_schedule_def("nightly_customer360_schedule")
     assert schedule.execution_timezone == "Asia/Shanghai"
+
+
+def test_every_asset_has_a_producer():
+    """dbt sources resolve to the Python assets that write them: nothing in the graph is an orphan."""
+    graph = defs.resolve_asset_graph()
+    orphans = [k.to_user_string() for k in graph.get_all_asset_keys() if not graph.get(k).is_materializable]
+    assert orphans == []
+    assert {"stg_ops__quarantine"} == {
+        k.to_user_string() for k in graph.get(dg.AssetKey(["ops", "quarantine"])).child_keys
+    }
