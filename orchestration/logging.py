@@ -3,6 +3,8 @@
 - `JsonFormatter`: one JSON object per line (ts, level, logger, message, run_id, job, step, event), for
   `dagster.yaml`'s `python_logs.dagster_handler_config` or any `logging` handler.
 - `json_logger`: a Dagster logger definition writing those lines to stderr (and a file if configured).
+- `JsonLinesFileHandler`: the handler `dagster.yaml`'s `python_logs` installs, so every run's log records
+  also land in `<data>/logs/dagster.jsonl` for a log shipper.
 - `failure_summary(events)`: which step, file or check failed and what to do, as plain dicts.
 - `run_failure_log_sensor`: on every failed run, writes the summary to `<data>/logs/failures.jsonl` and the
   sensor log, so the morning check is one file / one UI page.
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.settings import Settings
+from assets.settings import Settings, settings_from_env
 
 _STANDARD = set(vars(logging.makeLogRecord({})))
 
@@ -69,6 +71,29 @@ def json_handler(
     handler.setFormatter(JsonFormatter())
     handler.setLevel(level)
     return handler
+
+
+class JsonLinesFileHandler(logging.Handler):
+    """JSON lines appended to `path` (default `<C360_DATA_DIR>/logs/dagster.jsonl`), opened on the first record:
+    an instance whose data directory does not exist yet still starts."""
+
+    def __init__(self, path: str = "", level: int | str = logging.INFO) -> None:
+        super().__init__(level)
+        self.path = path
+        self._file: logging.Handler | None = None
+
+    def target(self) -> Path:
+        return Path(self.path) if self.path else settings_from_env().layout().root / "logs" / "dagster.jsonl"
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._file is None:
+            self._file = json_handler(path=self.target(), level=self.level)
+        self._file.emit(record)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
 
 
 @dg.logger(

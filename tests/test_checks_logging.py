@@ -133,3 +133,19 @@ def test_instance_python_logs_config_writes_json_lines(tmp_path: Path) -> None:
     entries = [json.loads(line) for line in log_file.read_text(encoding="utf-8").splitlines()]
     mine = next(e for e in entries if e["message"] == "3 files loaded")
     assert mine["step"] == "contacts" and mine["run_id"]
+
+
+def test_shipped_instance_config_writes_json_lines(tmp_path: Path, monkeypatch):
+    """orchestration/dagster.yaml's python_logs handler: each run record lands in <data>/logs/dagster.jsonl."""
+    import yaml
+
+    monkeypatch.setenv("C360_DATA_DIR", str(tmp_path / "data"))
+    shipped = yaml.safe_load((Path(__file__).parent.parent / "orchestration/dagster.yaml").read_text())
+    with dg.instance_for_test(overrides={"python_logs": shipped["python_logs"]}) as instance:
+        result = _run(tmp_path, instance)
+    assert not result.success
+    lines = [json.loads(line) for line in (tmp_path / "data/logs/dagster.jsonl").read_text().splitlines()]
+    assert {line["run_id"] for line in lines} == {result.run_id}
+    failure = next(line for line in lines if line.get("event") == "STEP_FAILURE")
+    assert failure["step"] == "raw__fxiaoke" and failure["level"] == "ERROR"
+    assert any(line["message"] == "reading landing files" for line in lines)
