@@ -7,6 +7,9 @@ with `encryption_config`), and each file is read by what it is: plain (`PAR1`), 
 the whole-file envelope of earlier versions — so a zone mixing old plain files and new encrypted ones reads.
 """
 
+import base64
+import glob
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -28,6 +31,7 @@ from assets.privacy.encryption import (
 
 ENCRYPTED_FOOTER = b"PARE"  # Parquet's magic for a file with an encrypted footer
 BATCH_ROWS = 65_536
+PLAIN_ZONES = ("manifest",)
 
 
 def is_encrypted_parquet(path: Path) -> bool:
@@ -37,20 +41,53 @@ def is_encrypted_parquet(path: Path) -> bool:
         return fh.read(4) == ENCRYPTED_FOOTER
 
 
-def encrypted_copy_sql(relation: str, target: Path) -> str:
+# DuckDB exposes no footer key/value metadata of an encrypted file, so a file's own schema metadata (raw files
+# carry their landing file's sha256) travels in the name of an all-null column, present even with no rows.
+_METADATA_COLUMN = "_c360_schema_metadata="
+_TOOL_METADATA = (b"pandas", b"ARROW:schema")  # rebuilt by the reader, not the file's own
+
+
+def _metadata_column(schema: pa.Schema) -> str | None:
+    own = {k.decode(): v.decode() for k, v in (schema.metadata or {}).items() if k not in _TOOL_METADATA}
+    return _METADATA_COLUMN + base64.urlsafe_b64encode(json.dumps(own).encode()).decode() if own else None
+
+
+def _split_metadata(schema: pa.Schema) -> pa.Schema:
+    """The schema without the metadata column, carrying the metadata it encodes."""
+    for i, name in enumerate(schema.names):
+        if name.startswith(_METADATA_COLUMN):
+            own = json.loads(base64.urlsafe_b64decode(name[len(_METADATA_COLUMN) :]))
+            return schema.remove(i).with_metadata(own)
+    return schema
+
+
+def encrypted_copy_sql(relation: str, target: Path, schema: pa.Schema) -> str:
     """`COPY relation TO target` as encrypted zstd Parquet (needs a `duckdb_connect` connection with the key)."""
+    column = _metadata_column(schema)
+    extra = f", NULL::BOOLEAN AS {quote_ident(column)}" if column else ""
+    select = f"SELECT *{extra} FROM {relation}"
     return (
-        f"COPY {relation} TO {sql_string(str(target))} (FORMAT parquet, COMPRESSION zstd, "
+        f"COPY ({select}) TO {sql_string(str(target))} (FORMAT parquet, COMPRESSION zstd, "
         f"ENCRYPTION_CONFIG {{footer_key: {sql_string(PARQUET_KEY_NAME)}}})"
     )
 
 
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def encrypts(path: Path) -> bool:
+    """Whether a zone file written now is encrypted: with the key set, every file but the ingest manifest
+    (file keys, sizes, sha256, row counts — no personal data), which assets/ingest/manifest.py reads with pandas."""
+    return encryption_key() is not None and Path(path).parent.name not in PLAIN_ZONES
+
+
 def write_parquet_atomic(frame: pd.DataFrame | pa.Table, path: Path) -> Path:
     """Write under a temporary name beside `path`, then rename over it (atomic on one filesystem);
-    encrypted when the key is set."""
+    encrypted when the key is set (`encrypts`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".parquet.tmp")
-    if encryption_key() is None:
+    if not encrypts(path):
         if isinstance(frame, pa.Table):
             pq.write_table(frame, tmp)
         else:
@@ -59,7 +96,7 @@ def write_parquet_atomic(frame: pd.DataFrame | pa.Table, path: Path) -> Path:
         table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
         with duckdb_connect() as con:
             con.register("_c360_frame", table)
-            con.execute(encrypted_copy_sql("_c360_frame", tmp))
+            con.execute(encrypted_copy_sql("_c360_frame", tmp, table.schema))
     tmp.replace(path)
     return path
 
@@ -82,13 +119,14 @@ class EncryptedParquetFile:
         self.path = Path(path)
         self._scan = parquet_scan(str(path), encrypted=True)
         with _utc_connection() as con:
-            self.schema_arrow = con.execute(f"SELECT * FROM {self._scan} LIMIT 0").fetch_arrow_table().schema
+            schema = con.execute(f"SELECT * FROM {self._scan} LIMIT 0").fetch_arrow_table().schema
+            self.schema_arrow = _split_metadata(schema)
             rows = con.execute(f"SELECT count(*) FROM {self._scan}").fetchone()[0]
         self.metadata = SimpleNamespace(num_rows=int(rows))
 
     def _select(self, columns: list[str] | None) -> str:
         names = self.schema_arrow.names if columns is None else columns
-        listed = ", ".join('"' + c.replace('"', '""') + '"' for c in names) or "NULL AS _none"
+        listed = ", ".join(quote_ident(c) for c in names) or "NULL AS _none"
         return f"SELECT {listed} FROM {self._scan}"
 
     def iter_batches(self, batch_size: int = BATCH_ROWS, columns: list[str] | None = None):
@@ -100,6 +138,7 @@ class EncryptedParquetFile:
     def read(self, columns: list[str] | None = None) -> pa.Table:
         with _utc_connection() as con:
             table = con.execute(self._select(columns)).fetch_arrow_table()
+        table = table.replace_schema_metadata(self.schema_arrow.metadata)
         return table.select([]) if columns == [] else table
 
 
@@ -120,9 +159,30 @@ def read_parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     return open_parquet(path).read(columns=columns).to_pandas()
 
 
+def zone_relation(pattern: str | Path, options: str = "") -> str | None:
+    """SQL relation over the zone files matching a glob for a `duckdb_connect` connection, plain and encrypted
+    files alike (a zone holds both for a while after the key is set); None when no file matches.
+    `options`: extra read_parquet arguments, e.g. `union_by_name = true`."""
+    files = sorted(glob.glob(str(pattern)))
+    if not files:
+        return None
+    encrypted = [f for f in files if is_encrypted_parquet(Path(f))]
+    plain = [f for f in files if f not in set(encrypted)]
+    scans = [
+        parquet_scan(group, options, encrypted=flag)
+        for group, flag in ((plain, False), (encrypted, True))
+        if group
+    ]
+    return (
+        scans[0]
+        if len(scans) == 1
+        else f"(SELECT * FROM {scans[0]} UNION ALL BY NAME SELECT * FROM {scans[1]})"
+    )
+
+
 def encrypt_zone_file(path: Path) -> bool:
     """Rewrite one plain (or envelope) zone file encrypted; False when it already is, or no key is set."""
-    if encryption_key() is None or is_encrypted_parquet(path):
+    if not encrypts(path) or is_encrypted_parquet(path):
         return False
     write_parquet_atomic(open_parquet(path).read(), path)
     return True

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
-from assets.parquet_files import write_parquet_atomic
+from assets.parquet_files import read_parquet, write_parquet_atomic, zone_relation
+from assets.privacy.encryption import duckdb_connect
 from linkage.engine import LinkageResult
 from linkage.records import build_person_records
 
@@ -23,17 +23,11 @@ INPUT_ALIASES = {
 def read_person_glob(pattern: str) -> pd.DataFrame | None:
     """Every silver/person partition; a person seen on several days keeps the latest values and every
     email/phone ever seen."""
-    con = duckdb.connect()
-    try:
-        try:
-            frame = con.execute(
-                "SELECT * FROM read_parquet(?, union_by_name = true) ORDER BY loaded_at DESC NULLS LAST",
-                [pattern],
-            ).df()
-        except duckdb.IOException:
-            return None
-    finally:
-        con.close()
+    relation = zone_relation(pattern, "union_by_name = true")
+    if relation is None:
+        return None
+    with duckdb_connect() as con:
+        frame = con.execute(f"SELECT * FROM {relation} ORDER BY loaded_at DESC NULLS LAST").df()
     if frame.empty:
         return frame
     return merge_person_versions(frame)
@@ -79,7 +73,7 @@ def read_user_table(path: Path) -> pd.DataFrame:
 
 def read_previous(directory: Path, table: str) -> pd.DataFrame | None:
     path = Path(directory) / f"{table}.parquet"
-    return pd.read_parquet(path) if path.exists() else None
+    return read_parquet(path) if path.exists() else None
 
 
 def write_linkage_outputs(result: LinkageResult, directory: Path, run_id: str) -> dict[str, Path]:

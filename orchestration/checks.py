@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from assets.ingest.manifest import read_manifest
 from assets.layout import DataLayout
 from assets.metadata import bar_chart, distribution_counts
-from assets.parquet_files import write_parquet_atomic
+from assets.parquet_files import read_parquet, write_parquet_atomic
 from assets.partitions import TIMEZONE
 from assets.settings import Settings
 
@@ -223,13 +223,13 @@ def previous_accepted(
     path = stats_history_path(layout)
     if not path.exists():
         return None, None
-    history = pd.read_parquet(path)
+    history = read_parquet(path)
     last = history.iloc[-1].to_dict()
     if last["fingerprint"] == fingerprint:  # re-check of the accepted xref: compare with the one before
         earlier = history.iloc[:-1]
         return (earlier.iloc[-1].to_dict() if len(earlier) else None), None
     snapshot = accepted_snapshot_path(layout)
-    return last, (pd.read_parquet(snapshot) if snapshot.exists() else None)
+    return last, (read_parquet(snapshot) if snapshot.exists() else None)
 
 
 def record_accepted(
@@ -238,7 +238,7 @@ def record_accepted(
     """Append the accepted run's figures and keep its record keys as the next baseline."""
     path = stats_history_path(layout)
     path.parent.mkdir(parents=True, exist_ok=True)
-    history = pd.read_parquet(path) if path.exists() else None
+    history = read_parquet(path) if path.exists() else None
     if history is not None and history.iloc[-1]["fingerprint"] == fingerprint:
         return
     row = pd.DataFrame(
@@ -260,7 +260,7 @@ def evaluate_linkage(layout: DataLayout, bounds: LinkageBounds, run_id: str = ""
             passed=False,
             description=f"{path} missing: the linkage step wrote nothing; see its step log",
         )
-    xref = pd.read_parquet(path, columns=["source", "source_record_id", "customer_id"])
+    xref = read_parquet(path, columns=["source", "source_record_id", "customer_id"])
     fingerprint = _fingerprint(path)
     current = xref_stats(xref)
     keys = record_keys(xref)

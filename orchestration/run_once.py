@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import duckdb
 import typer
 
+from assets.parquet_files import zone_relation
+from assets.privacy.encryption import connect_warehouse, duckdb_connect
 from assets.settings import settings_from_env
 from orchestration.jobs import NIGHTLY_JOB
 from orchestration.logging import failure_summary, format_failures
@@ -32,31 +33,28 @@ def summary(partition: str) -> dict[str, object]:
     """Headline figures of the customer file, read from the layers (no lock held on the warehouse afterwards)."""
     layout = settings_from_env().layout()
     figures: dict[str, object] = {"run_date": partition, "warehouse": str(layout.warehouse)}
-    con = duckdb.connect()
-    try:
-        if layout.manifest.exists():
+    manifest = zone_relation(layout.manifest)
+    xref = zone_relation(layout.linkage_dir / "customer_xref.parquet")
+    with duckdb_connect() as con:
+        if manifest is not None:
             row = con.execute(
                 "select count(distinct source) filter (where status = 'loaded'), count(*) filter (where status = 'failed'),"
-                " coalesce(sum(rows_quarantined), 0) from read_parquet(?)",
-                [str(layout.manifest)],
+                f" coalesce(sum(rows_quarantined), 0) from {manifest}"
             ).fetchone()
             figures.update(sources_loaded=row[0], files_failed=row[1], rows_quarantined=int(row[2]))
-        xref = layout.linkage_dir / "customer_xref.parquet"
-        if xref.exists():
-            row = con.execute(
-                "select count(*), count(distinct customer_id) from read_parquet(?)", [str(xref)]
-            ).fetchone()
+        if xref is not None:
+            row = con.execute(f"select count(*), count(distinct customer_id) from {xref}").fetchone()
             figures.update(person_records=row[0], customers_found=row[1])
-    finally:
-        con.close()
     report = layout.reports / "latest.html"
     if report.exists():
         figures["report"] = str(report)
     if layout.warehouse.exists():
-        with duckdb.connect(str(layout.warehouse), read_only=True) as wh:
+        with connect_warehouse(layout.warehouse, read_only=True) as (wh, catalog):
             marts = wh.execute(
                 "select table_schema || '.' || table_name from information_schema.tables"
-                " where table_name like 'mart_%' or table_name like 'dim_%' or table_name like 'fct_%' order by 1"
+                " where table_catalog = ? and (table_name like 'mart_%' or table_name like 'dim_%' or table_name like 'fct_%')"
+                " order by 1",
+                [catalog],
             ).fetchall()
         figures["marts"] = [m[0] for m in marts]
     return figures

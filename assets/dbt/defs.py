@@ -22,6 +22,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from assets.ingest.config import load_default_sources_config
 from assets.layout import REPO_ROOT
+from assets.privacy.at_rest import prepare_encrypted_storage
 from assets.settings import Settings
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -90,6 +91,8 @@ def dbt_build_args(settings: Settings) -> list[str]:
 def customer360_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, settings: Settings
 ) -> Iterator[Any]:
+    for line in prepare_encrypted_storage(settings.layout()):  # C360_ENCRYPTION_KEY: dbt's files encrypted
+        context.log.info(line)
     yield from dbt.cli(dbt_build_args(settings), context=context).stream()
 
 

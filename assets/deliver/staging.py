@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 
 from assets.entities import Pii
 from assets.ingest.landing import sha256_file
+from assets.parquet_files import open_parquet
 from assets.privacy.classification import find_untagged_pii
 from assets.privacy.masking import Action, apply_policy, neutralise_formulas
 
@@ -76,8 +77,9 @@ def _spreadsheet_ready(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
 
 def check_tagged(table: str, source: Path, tags: dict[str, Pii], not_pii: frozenset[str]) -> None:
     """Refuse to deliver a table with a column that looks like PII but carries no tag (fail closed)."""
-    sample = next(pq.ParquetFile(source).iter_batches(batch_size=200), None)
-    frame = sample.to_pandas() if sample is not None else pq.read_schema(source).empty_table().to_pandas()
+    snapshot = open_parquet(source)
+    sample = next(iter(snapshot.iter_batches(batch_size=200)), None)
+    frame = sample.to_pandas() if sample is not None else snapshot.schema_arrow.empty_table().to_pandas()
     found = find_untagged_pii(table, frame, tags, not_pii)
     if found:
         raise UntaggedPiiError("; ".join(str(f) for f in found))
@@ -95,7 +97,7 @@ def stage_table(
     """Mask `source` (a Parquet copy of the mart) into `out_dir/<name>.<fmt>`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.{fmt}"
-    reader = pq.ParquetFile(source)
+    reader = open_parquet(source)  # the mart's snapshot: encrypted when the key is set
     applied = {c: policy.get(t, Action.DROPPED) for c, t in tags.items() if c in reader.schema_arrow.names}
     schema = _output_schema(reader.schema_arrow, applied, fmt)
     rows = 0

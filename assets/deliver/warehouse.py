@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assets.privacy.encryption import connect_warehouse
+import pyarrow as pa
+
+from assets.parquet_files import encrypted_copy_sql, encrypts
+from assets.privacy.encryption import connect_warehouse, sql_string
 
 
 def _quote(name: str) -> str:
@@ -39,6 +42,9 @@ def snapshot_tables(warehouse: Path, tables: list[str], workdir: Path) -> dict[s
         for table in tables:
             path = workdir / f"{table}.parquet"
             relation = f"{_quote(catalog)}.{_quote(found[table])}.{_quote(table)}"
-            con.execute(f"COPY (SELECT * FROM {relation}) TO '{path}' (FORMAT parquet)")
+            if encrypts(path):  # a temporary copy, but still personal data at rest
+                con.execute(encrypted_copy_sql(relation, path, pa.schema([])))
+            else:
+                con.execute(f"COPY (SELECT * FROM {relation}) TO {sql_string(str(path))} (FORMAT parquet)")
             out[table] = path
     return out

@@ -64,7 +64,7 @@ class _EncryptedWriter:
         try:
             with duckdb_connect() as con:
                 con.register("_c360_stream", stream)
-                con.execute(encrypted_copy_sql("_c360_stream", tmp))
+                con.execute(encrypted_copy_sql("_c360_stream", tmp, self.schema))
         except BaseException as exc:  # reported to the writing thread
             self.error = exc
 

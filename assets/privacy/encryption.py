@@ -60,7 +60,7 @@ def extension_directory() -> str:
     """Where the packaged DuckDB extensions (httpfs) live; nothing is downloaded."""
     import duckdb_ext
 
-    return os.path.join(list(duckdb_ext.__path__)[0], "extensions")
+    return os.path.join(next(iter(duckdb_ext.__path__)), "extensions")
 
 
 def duckdb_config() -> dict[str, object]:
@@ -205,7 +205,9 @@ def connect_warehouse(path: Path, read_only: bool = True) -> Iterator[tuple[duck
     if key is not None and (not path.exists() or warehouse_is_encrypted(path)):
         con = duckdb_connect()
         try:
-            yield con, attach_warehouse(con, path, key, read_only)
+            catalog = attach_warehouse(con, path, key, read_only)
+            con.execute(f"USE {catalog}")  # unqualified schema.table names resolve as in a plain file
+            yield con, catalog
         finally:
             con.close()
         return

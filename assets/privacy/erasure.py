@@ -126,7 +126,9 @@ def record_erasure_request(
         )
         old = read_requests(layout)
         new = pd.DataFrame([row], columns=REQUEST_COLUMNS)
-        write_parquet_atomic(pd.concat([old, new], ignore_index=True) if len(old) else new, requests_path(layout))
+        write_parquet_atomic(
+            pd.concat([old, new], ignore_index=True) if len(old) else new, requests_path(layout)
+        )
     record_event(layout, "erasure_request", request_id, actor=row["requested_by"], details={
         "identifiers": [k for k, v in (("email", email), ("phone", phone), ("customer_id", customer_id)) if v]
     })  # fmt: skip

@@ -13,6 +13,9 @@ import pandas as pd
 
 from assets.ingest.manifest import read_manifest
 from assets.layout import DataLayout
+from assets.parquet_files import open_parquet, read_parquet, zone_relation
+from assets.privacy.encryption import connect_warehouse, duckdb_connect
+from assets.privacy.masking import mask_text
 
 EXAMPLE_MATCHES = 6
 
@@ -35,7 +38,7 @@ def _failed(what: str, exc: Exception) -> Section:
 
 
 def _sql(query: str, params: list[object] | None = None) -> pd.DataFrame:
-    with duckdb.connect() as con:
+    with duckdb_connect() as con:
         return con.execute(query, params or []).df()
 
 
@@ -92,20 +95,23 @@ def collect_files(layout: DataLayout, run_date: str | None) -> Section:
 
 def collect_quarantine(layout: DataLayout, run_date: str | None) -> Section:
     """Quarantined rows by source, column and check, with one example reason each."""
-    files = list((layout.root / "quarantine").glob("source=*/run_date=*/*.parquet"))
-    if not files:
+    files = zone_relation(
+        layout.root / "quarantine" / "source=*" / "run_date=*" / "*.parquet",
+        "union_by_name = true, hive_partitioning = false",
+    )
+    if files is None:
         return _missing("Quarantine")
     try:
         frame = _sql(
-            """
+            f"""
             select source, "column", "check", count(*) as failures,
                    count(distinct coalesce(file, '') || ':' || coalesce(cast(line as varchar), '')) as rows_,
                    any_value(reason) as example_reason
-            from read_parquet(?, union_by_name = true, hive_partitioning = false)
+            from {files}
             where ? is null or cast(run_date as varchar) = ?
             group by all order by failures desc, source
             """,
-            [[str(f) for f in files], run_date, run_date],
+            [run_date, run_date],
         ).rename(columns={"rows_": "rows"})
     except Exception as exc:
         return _failed("Quarantine", exc)
@@ -121,17 +127,23 @@ def collect_quarantine(layout: DataLayout, run_date: str | None) -> Section:
 
 def _persons_names(layout: DataLayout) -> pd.DataFrame:
     """(source, source_record_id) → full_name, city from the newest silver/person rows (for examples)."""
-    files = list((layout.root / "silver" / "person").glob("*/*.parquet"))
-    if not files:
+    files = zone_relation(
+        layout.root / "silver" / "person" / "*" / "*.parquet",
+        "union_by_name = true, hive_partitioning = false",
+    )
+    if files is None:
         return pd.DataFrame(columns=["source", "source_record_id", "full_name", "city"])
-    return _sql(
-        """
+    names = _sql(
+        f"""
         select source, source_record_id, arg_max(full_name, coalesce(cast(loaded_at as varchar), '')) as full_name,
                arg_max(city, coalesce(cast(loaded_at as varchar), '')) as city
-        from read_parquet(?, union_by_name = true, hive_partitioning = false) group by all
-        """,
-        [[str(f) for f in files]],
+        from {files} group by all
+        """
     )
+    names["full_name"] = names["full_name"].map(  # the report is a file on disk: no clear-text names in it
+        lambda v: mask_text(v) if isinstance(v, str) and v.strip() else v
+    )
+    return names
 
 
 def example_matches(pairs: pd.DataFrame, names: pd.DataFrame, n: int = EXAMPLE_MATCHES) -> pd.DataFrame:
@@ -163,7 +175,7 @@ def collect_linkage(layout: DataLayout) -> Section:
     if not xref_path.exists():
         return _missing("Linkage (linkage/customer_xref)")
     try:
-        xref = pd.read_parquet(xref_path, columns=["source", "source_record_id", "customer_id"])
+        xref = read_parquet(xref_path, columns=["source", "source_record_id", "customer_id"])
         sizes = xref.groupby("customer_id").size()
         section = Section(
             figures={
@@ -177,7 +189,7 @@ def collect_linkage(layout: DataLayout) -> Section:
         )
         pairs_path = layout.linkage_dir / "match_pairs.parquet"
         if pairs_path.exists():
-            pairs = pd.read_parquet(pairs_path)
+            pairs = read_parquet(pairs_path)
             decisions = pairs["decision"].value_counts()
             section.figures.update(
                 pairs=len(pairs),
@@ -189,13 +201,13 @@ def collect_linkage(layout: DataLayout) -> Section:
             section.tables["examples"] = example_matches(pairs, _persons_names(layout))
         review_path = layout.linkage_dir / "review_queue.parquet"
         if review_path.exists():
-            section.figures["review_queue"] = len(pd.read_parquet(review_path, columns=[]))
+            section.figures["review_queue"] = open_parquet(review_path).metadata.num_rows
         history_path = layout.linkage_dir / "id_history.parquet"
         if history_path.exists():
-            section.tables["changes"] = _latest_changes(pd.read_parquet(history_path))
+            section.tables["changes"] = _latest_changes(read_parquet(history_path))
         runs_path = layout.linkage_dir / "linkage_runs.parquet"
         if runs_path.exists():
-            runs = pd.read_parquet(runs_path).tail(5)
+            runs = read_parquet(runs_path).tail(5)
             section.tables["runs"] = runs[[c for c in runs.columns if not c.endswith("_json")]]
         return section
     except Exception as exc:
@@ -252,7 +264,7 @@ def collect_marts(layout: DataLayout) -> Section:
     if not layout.warehouse.exists():
         return _missing("Warehouse marts (dbt)")
     try:
-        with duckdb.connect(str(layout.warehouse), read_only=True) as con:
+        with connect_warehouse(layout.warehouse, read_only=True) as (con, _):
             return _marts_from(con)
     except Exception as exc:
         return _failed(f"Warehouse {layout.warehouse}", exc)
