@@ -8,20 +8,9 @@ from assets.ingest.config import load_sources_config
 from assets.ingest.defs import build_source_assets
 from assets.ops.defs import FILE_MANIFEST_KEY, QUARANTINE_KEY, build_ops_assets
 from assets.settings import Settings
+from tests.source_fixtures import contact_sources_yaml
 
-YAML = """
-sources:
-  - name: crm
-    entity: contact
-    glob: "crm/*.csv"
-    primary_key: [source_record_id]
-    columns: {ID: source_record_id, Name: full_name}
-  - name: shop
-    entity: contact
-    glob: "shop/*.csv"
-    primary_key: [source_record_id]
-    columns: {ID: source_record_id, Name: full_name}
-"""
+YAML = contact_sources_yaml("crm", "shop")
 
 
 def _materialise(tmp_path: Path, run_date: str) -> dict[str, dict]:

@@ -6,6 +6,7 @@ in one place, so the lineage graph has a producer for each dbt source and the op
 Metadata carries counts and reasons only, never a quarantined raw value (it may be personal data).
 """
 
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -64,29 +65,36 @@ def quarantine_metadata(rows: pd.DataFrame) -> dict[str, dg.MetadataValue]:
     }
 
 
+Summarise = Callable[[DataLayout, str], dict[str, dg.MetadataValue]]
+
+
+def _summary_asset(key: dg.AssetKey, sources: list[str], description: str, summarise: Summarise):
+    @dg.asset(
+        key=key,
+        group_name="ingest",
+        partitions_def=daily_partitions,
+        deps=[dg.AssetKey(["bronze", s]) for s in sources],
+        description=description,
+        kinds={"parquet"},
+    )
+    def _summary(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+        return dg.MaterializeResult(metadata=summarise(settings.layout(), context.partition_key))
+
+    return _summary
+
+
 def build_ops_assets(sources: list[str]) -> list[dg.AssetsDefinition]:
-    @dg.asset(
-        key=FILE_MANIFEST_KEY,
-        group_name="ingest",
-        partitions_def=daily_partitions,
-        deps=[dg.AssetKey(["bronze", s]) for s in sources],
-        description="Every landing file seen for the run date: status, rows read/valid/quarantined, one-line error.",
-        kinds={"parquet"},
-    )
-    def file_manifest(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
-        files = run_date_manifest(settings.layout(), context.partition_key)
-        return dg.MaterializeResult(metadata=manifest_metadata(files))
-
-    @dg.asset(
-        key=QUARANTINE_KEY,
-        group_name="ingest",
-        partitions_def=daily_partitions,
-        deps=[dg.AssetKey(["bronze", s]) for s in sources],
-        description="Rows set aside by validation for the run date, with machine-readable check and reason.",
-        kinds={"parquet"},
-    )
-    def quarantine(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
-        rows = run_date_quarantine(settings.layout(), sources, context.partition_key)
-        return dg.MaterializeResult(metadata=quarantine_metadata(rows))
-
-    return [file_manifest, quarantine]
+    return [
+        _summary_asset(
+            FILE_MANIFEST_KEY,
+            sources,
+            "Every landing file seen for the run date: status, rows read/valid/quarantined, one-line error.",
+            lambda layout, run_date: manifest_metadata(run_date_manifest(layout, run_date)),
+        ),
+        _summary_asset(
+            QUARANTINE_KEY,
+            sources,
+            "Rows set aside by validation for the run date, with machine-readable check and reason.",
+            lambda layout, run_date: quarantine_metadata(run_date_quarantine(layout, sources, run_date)),
+        ),
+    ]
