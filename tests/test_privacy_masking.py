@@ -7,6 +7,7 @@ from assets.privacy.masking import (
     apply_policy,
     mask_email,
     mask_phone,
+    mask_preview,
     mask_text,
     neutralise_formula,
     neutralise_formulas,
@@ -86,3 +87,27 @@ def test_neutralise_leaves_numbers_and_plain_text():
     out = neutralise_formulas(frame)
     assert out["n"].tolist() == [-1.5, 2.0]
     assert out["s"].tolist() == ['\'=HYPERLINK("x")', "张伟"]
+
+
+def test_preview_for_metadata_has_no_clear_pii():
+    valid = pd.DataFrame(
+        {"source_record_id": ["CRM-1"], "full_name": ["张伟"], "email": ["Zhang.Wei@163.com"],
+         "phone_mobile": ["138 1234 5678"], "wechat_id": ["wxid_zw"], "amount": ["199"],
+         "_extra": ['{"备注": "VIP 张伟"}']}
+    )  # fmt: skip
+    out = mask_preview(valid)
+    text = out.to_csv()
+    for clear in ("张伟", "Zhang.Wei", "1234", "wxid_zw"):
+        assert clear not in text
+    assert out.loc[0, "email"] == "Z***@163.com" and out.loc[0, "amount"] == "199"
+    assert mask_preview(None).empty
+
+
+def test_quarantine_preview_masks_raw_values_by_their_column():
+    quarantine = pd.DataFrame(
+        {"column": ["email", "amount", "", "phone_mobile+phone_office"],
+         "check": ["email_format", "number", "parseable_row", "phone_format"],
+         "raw_value": ["zhang.wei@@163.com", "12,5x", "CRM-9,张伟,zw@163.com", "1381234"]}
+    )  # fmt: skip
+    out = mask_preview(quarantine)["raw_value"].tolist()
+    assert out == ["z***@163.com", "12,5x", "****", "*******"]

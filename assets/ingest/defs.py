@@ -13,6 +13,7 @@ from assets.ingest.config import SourceConfig, SourcesConfig
 from assets.ingest.ingest import ingest_source
 from assets.metadata import bar_chart, preview_table
 from assets.partitions import daily_partitions
+from assets.privacy.masking import mask_preview
 from assets.settings import Settings
 from assets.validate.validate import validate_partition
 
@@ -104,10 +105,8 @@ def _bronze_asset(src: SourceConfig) -> dg.AssetsDefinition:
                     result.by_check, "quarantined rows by check", "check", "rows"
                 ),
                 "dagster/row_count": valid,
-                "preview": preview_table(result.preview if result.preview is not None else pd.DataFrame()),
-                "quarantine_preview": preview_table(
-                    result.quarantine_preview if result.quarantine_preview is not None else pd.DataFrame(), 20
-                ),
+                "preview": preview_table(mask_preview(result.preview)),  # PII masked: the event log keeps it
+                "quarantine_preview": preview_table(mask_preview(result.quarantine_preview), 20),
                 "bronze": dg.MetadataValue.path(str(layout.bronze(src.name, context.partition_key))),
                 "quarantine": dg.MetadataValue.path(str(layout.quarantine(src.name, context.partition_key))),
             },

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import pandas as pd
 
-from assets.entities import Pii
+from assets.entities import ENTITIES, Pii
 from assets.privacy.identifiers import hash_series, require_hmac_key
 
 
@@ -99,3 +99,37 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(neutralise_formula)
     return out
+
+
+# Every canonical source column that holds personal data, with its tag (the same name means the same tag).
+SOURCE_PII: dict[str, Pii] = {n: t for e in ENTITIES.values() for n, t in e.pii_columns().items()}
+_HIDDEN = "****"
+
+
+def mask_preview(frame: pd.DataFrame | None, tags: dict[str, Pii] = SOURCE_PII) -> pd.DataFrame:
+    """A frame fit for Dagster metadata (kept in the event log, which erasure cannot reach): tagged columns masked,
+    `_extra` (unmapped vendor columns: unknown content) hidden, and a quarantine row's `raw_value` masked by the
+    tag of its `column` — a whole unparseable line hidden; values of untagged columns stay readable."""
+    if frame is None:
+        return pd.DataFrame()
+    out = frame.copy()
+    for column in out.columns:
+        if column in tags:
+            out[column] = out[column].map(lambda v, t=tags[column]: mask_value(v, t)).astype(object)
+    if "_extra" in out:
+        out["_extra"] = out["_extra"].map(
+            lambda v: _HIDDEN if isinstance(v, str) and v not in ("", "{}") else v
+        )
+    if {"raw_value", "column", "check"} <= set(out.columns):
+        out["raw_value"] = [
+            _mask_raw_value(value, str(column), check)
+            for value, column, check in zip(out["raw_value"], out["column"], out["check"], strict=True)
+        ]
+    return out
+
+
+def _mask_raw_value(value: object, column: str, check: object) -> object:
+    if check == "parseable_row":
+        return _HIDDEN if value else value  # the raw text of a whole line
+    tag = SOURCE_PII.get(column.split("+")[0])
+    return mask_value(value, tag) if tag else value
