@@ -1,14 +1,19 @@
-"""Candidate pairs: several blocking rules OR-ed in DuckDB SQL, pair counts per rule, giant blocks capped."""
+"""Candidate pairs: several blocking rules OR-ed, pair counts per rule, giant blocks capped.
+
+Each rule's key is a code per record (one per list element for a list column); records sharing a key form a
+block, and every pair inside a block of at most `max_block_size` records is a candidate. Pairs are int64
+keys l·n + r, so merging the rules is one sort.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import duckdb
+import numpy as np
+import pandas as pd
 
 from linkage.config import LIST_COLUMNS, LinkageConfig
-
-SEP = "chr(31)"
+from linkage.encode import EncodedRecords, sorted_unique
 
 
 @dataclass
@@ -20,61 +25,91 @@ class BlockingStats:
     candidate_pairs: int = 0
 
 
-def _key_sql(columns: list[str]) -> str:
-    """SELECT rid, source, key FROM rec: the rule's key per record (one row per list element)."""
+@dataclass
+class CandidatePairs:
+    left: np.ndarray  # int64 rid, left < right, sorted by (left, right)
+    right: np.ndarray
+    rules: np.ndarray  # int64 bitmask of the rules that found the pair
+    first_rule: np.ndarray  # int64 index of the first of them
+
+
+def group_starts(sorted_keys: np.ndarray) -> np.ndarray:
+    """Index of the first element of each run of equal values in a sorted array."""
+    if not len(sorted_keys):
+        return np.empty(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+
+
+def _combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One dense code per (a, b); -1 when either is missing."""
+    both = (a >= 0) & (b >= 0)
+    out = np.full(len(a), -1, dtype=np.int64)
+    out[both] = pd.factorize(a[both] * (int(b.max()) + 1) + b[both])[0]
+    return out
+
+
+def rule_keys(records: EncodedRecords, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(rid, key) for every record holding all of `columns` (one entry per element of a list column)."""
     lists = [c for c in columns if c in LIST_COLUMNS]
-    parts = [("lv" if c in LIST_COLUMNS else f"CAST({c} AS VARCHAR)") for c in columns]
-    null_check = " OR ".join(f"{p} IS NULL OR {p} = ''" for p in parts)
-    key = f"CASE WHEN {null_check} THEN NULL ELSE concat_ws({SEP}, {', '.join(parts)}) END"
-    inner = f"SELECT rid, source, {', '.join(c for c in columns if c not in LIST_COLUMNS) or 'NULL AS _n'}"
-    inner += f", unnest({lists[0]}) AS lv FROM rec" if lists else " FROM rec"
-    return f"SELECT DISTINCT rid, source, {key} AS key FROM ({inner})"
+    if lists:
+        col = records.lists[lists[0]]
+        rids, key = col.rids(), col.codes
+    else:
+        rids, key = np.arange(records.n, dtype=np.int64), np.zeros(records.n, dtype=np.int64)
+    for c in columns:
+        if c not in LIST_COLUMNS:
+            key = _combine(key, records.scalars[c][rids])
+    keep = key >= 0
+    return rids[keep], key[keep]
 
 
-def block(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> BlockingStats:
-    """Create table `pairs(l, r, rules, first_rule)`, l < r, `rules` a bitmask of the rules that pair them."""
+def pairs_in_blocks(
+    rids: np.ndarray, keys: np.ndarray, cap: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(left, right) of every pair sharing a key whose block holds 2…cap records, and the skipped sizes."""
+    n = int(rids.max()) + 1 if len(rids) else 1
+    entries = sorted_unique(keys * n + rids)  # distinct (key, rid), sorted by key then rid
+    keys, rids = entries // n, entries % n
+    starts = group_starts(keys)
+    sizes = np.diff(np.r_[starts, len(keys)])
+    skipped = sizes[sizes > cap]
+    usable = np.where(sizes > cap, 0, sizes)
+    offset = np.arange(len(keys)) - np.repeat(starts, sizes)
+    partners = np.maximum(np.repeat(usable, sizes) - 1 - offset, 0)  # later records of the same block
+    left_pos = np.repeat(np.arange(len(keys), dtype=np.int64), partners)
+    first = np.cumsum(partners) - partners
+    right_pos = left_pos + 1 + np.arange(len(left_pos), dtype=np.int64) - np.repeat(first, partners)
+    return rids[left_pos], rids[right_pos], skipped
+
+
+def block(records: EncodedRecords, config: LinkageConfig) -> tuple[CandidatePairs, BlockingStats]:
+    """Candidate pairs (l < r) of all rules and the per-rule counts."""
     stats = BlockingStats()
-    rules = config.blocking.rules
-    other_source = "AND a.source <> b.source" if config.link_type == "link_only" else ""
-    keys = " UNION ALL ".join(
-        f"SELECT {k} AS rule, rid, source, key FROM ({_key_sql(rule.columns)}) WHERE key IS NOT NULL"
-        for k, rule in enumerate(rules)
-    )
-    caps = " UNION ALL ".join(
-        f"SELECT {k} AS rule, {rule.max_block_size or config.blocking.max_block_size} AS cap"
-        for k, rule in enumerate(rules)
-    )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE bk AS {keys}")
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE bk_size AS
-        SELECT s.rule, s.key, s.n, s.n > c.cap AS skipped
-        FROM (SELECT rule, key, count(*) AS n FROM bk GROUP BY rule, key) s JOIN ({caps}) c USING (rule)"""
-    )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE pairs AS
-        WITH kept AS (
-            SELECT bk.* FROM bk JOIN bk_size s USING (rule, key) WHERE NOT s.skipped AND s.n >= 2
-        ), hits AS (
-            SELECT DISTINCT a.rule, a.rid AS l, b.rid AS r
-            FROM kept a JOIN kept b ON a.rule = b.rule AND a.key = b.key AND a.rid < b.rid {other_source}
-        )
-        SELECT l, r, CAST(bit_or(CAST(1 AS BIGINT) << rule) AS BIGINT) AS rules, min(rule) AS first_rule,
-            list(rule ORDER BY rule) AS rule_list
-        FROM hits GROUP BY l, r ORDER BY l, r"""
-    )
-    skipped = {
-        k: (n, largest)
-        for k, n, largest in con.execute(
-            "SELECT rule, count(*), max(n) FROM bk_size WHERE skipped GROUP BY rule"
-        ).fetchall()
-    }
-    by_rule = dict(con.execute("SELECT unnest(rule_list) AS rule, count(*) FROM pairs GROUP BY 1").fetchall())
-    first = dict(con.execute("SELECT first_rule, count(*) FROM pairs GROUP BY first_rule").fetchall())
-    for k, rule in enumerate(rules):
-        stats.pairs_by_rule[rule.name] = int(by_rule.get(k, 0))
-        stats.new_pairs_by_rule[rule.name] = int(first.get(k, 0))
-        stats.skipped_keys_by_rule[rule.name] = int(skipped.get(k, (0, 0))[0])
-        stats.largest_skipped[rule.name] = int(skipped.get(k, (0, 0))[1])
-    stats.candidate_pairs = int(con.execute("SELECT count(*) FROM pairs").fetchone()[0])
-    con.execute("ALTER TABLE pairs DROP COLUMN rule_list; DROP TABLE bk; DROP TABLE bk_size")
-    return stats
+    n = records.n
+    found_keys, found_bits = [], []
+    for k, rule in enumerate(config.blocking.rules):
+        rids, keys = rule_keys(records, rule.columns)
+        cap = rule.max_block_size or config.blocking.max_block_size
+        left, right, skipped = pairs_in_blocks(rids, keys, cap)
+        if config.link_type == "link_only":
+            other = records.source[left] != records.source[right]
+            left, right = left[other], right[other]
+        found_keys.append(sorted_unique(left * n + right))
+        found_bits.append(np.full(len(found_keys[-1]), 1 << k, dtype=np.int64))
+        stats.pairs_by_rule[rule.name] = len(found_keys[-1])
+        stats.skipped_keys_by_rule[rule.name] = len(skipped)
+        stats.largest_skipped[rule.name] = int(skipped.max()) if len(skipped) else 0
+    all_keys = np.concatenate(found_keys) if found_keys else np.empty(0, dtype=np.int64)
+    all_bits = np.concatenate(found_bits) if found_bits else np.empty(0, dtype=np.int64)
+    order = np.argsort(all_keys, kind="stable")
+    all_keys, all_bits = all_keys[order], all_bits[order]
+    starts = group_starts(all_keys)
+    keys = all_keys[starts]
+    rules = np.bitwise_or.reduceat(all_bits, starts) if len(starts) else all_bits
+    first_rule = np.full(len(keys), -1, dtype=np.int64)
+    for k in reversed(range(len(config.blocking.rules))):
+        first_rule[(rules >> k) & 1 == 1] = k
+    for k, rule in enumerate(config.blocking.rules):
+        stats.new_pairs_by_rule[rule.name] = int((first_rule == k).sum())
+    stats.candidate_pairs = len(keys)
+    return CandidatePairs(keys // max(n, 1), keys % max(n, 1), rules, first_rule), stats

@@ -1,122 +1,205 @@
-"""Comparison vectors in DuckDB SQL: one graded level per comparison (−1 missing, 0 disagree … top exact)."""
+"""Comparison vectors: one graded level per comparison (−1 missing, 0 disagree … top exact), vectorised.
+
+Equality is on integer codes (linkage/encode.py); string similarity (rapidfuzz) and date arithmetic run
+once per distinct pair of values, which real candidate pairs repeat a lot (same names, same cities).
+"""
 
 from __future__ import annotations
 
-import duckdb
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Levenshtein
 
 from linkage.config import Comparison, LinkageConfig
+from linkage.encode import EncodedRecords, ListColumn, expand
+
+PARTIAL_VALUES: dict[str, Callable[[str], str]] = {
+    "email_local": lambda x: x.split("@", 1)[0],
+    "phone_suffix": lambda x: x[-8:],
+}
 
 
-def _null(col: str, kind: str) -> str:
-    if kind == "overlap":
-        return f"coalesce(len(l.{col}), 0) = 0 OR coalesce(len(r.{col}), 0) = 0"
-    return f"l.{col} IS NULL OR r.{col} IS NULL"
+def _eq(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a == b) & (a >= 0)
 
 
-def _similar(metric: str, col: str, threshold: float) -> str:
-    if metric in ("levenshtein", "damerau_levenshtein"):
-        return f"{metric}(l.{col}, r.{col}) <= {int(threshold)}"
-    fn = {"jaro_winkler": "jaro_winkler_similarity", "jaccard": "jaccard"}[metric]
-    return f"{fn}(l.{col}, r.{col}) >= {threshold}"
+def _distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct unordered (a, b) code pairs and, per input pair, the index of its distinct pair."""
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    width = int(hi.max()) + 1 if len(hi) else 1
+    uniq, inverse = np.unique(lo * width + hi, return_inverse=True)
+    return uniq // width, uniq % width, inverse
 
 
-def gamma_sql(c: Comparison) -> str:
-    """CASE expression giving comparison `c`'s level for the pair (l, r)."""
+def _jaccard(a: str, b: str) -> float:
+    x, y = set(a), set(b)
+    return len(x & y) / len(x | y) if x | y else 0.0
+
+
+def similarity_levels(records: EncodedRecords, a: np.ndarray, b: np.ndarray, c: Comparison) -> np.ndarray:
+    """Level from `c.levels` (top − 1 for the first threshold met … 0 for none) of code pairs (a, b)."""
     top = c.n_levels - 1
-    if c.kind == "name":
-        own, other = c.column, "given" if c.column == "family" else "family"
-        key, okey = f"{own}_key", f"{other}_key"
-        # Hanzi names carry pinyin, Cantonese and Wade-Giles keys; Latin names repeat theirs in all three.
-        k1, k2, k3 = key, f"{key}_yue", f"{key}_wg"
-        romanised = " OR ".join(
-            f"l.{a} = r.{b}"
-            for a, b in ((k1, k1), (k2, k2), (k3, k3), (k1, k2), (k1, k3), (k2, k1), (k3, k1))
-        )
-        exact = f"l.{own}_name = r.{own}_name OR {romanised} OR (l.{key} = r.{okey} AND l.{okey} = r.{key})"
-        graded = " ".join(
-            f"WHEN {_similar(c.metric, key, t)} THEN {top - 1 - i}" for i, t in enumerate(c.levels)
-        )
+    out = np.zeros(len(a), dtype=np.int8)
+    if not len(a) or not c.levels:
+        return out
+    ua, ub, inverse = _distinct_pairs(a, b)
+    sa, sb = records.strings(ua), records.strings(ub)
+    distance = c.metric in ("levenshtein", "damerau_levenshtein")
+    if c.metric == "jaccard":
+        score = np.fromiter(map(_jaccard, sa, sb), dtype=np.float64, count=len(sa))
+    else:
+        scorer = {"jaro_winkler": JaroWinkler.similarity, "levenshtein": Levenshtein.distance,
+                  "damerau_levenshtein": DamerauLevenshtein.distance}[c.metric]  # fmt: skip
+        score = process.cpdist(sa, sb, scorer=scorer, dtype=np.float64, workers=-1)
+    level = np.zeros(len(ua), dtype=np.int8)
+    for i, t in reversed(list(enumerate(c.levels))):  # strictest threshold last, so it wins
+        level[score <= int(t) if distance else score >= t] = top - 1 - i
+    return level[inverse]
+
+
+def _name_levels(records: EncodedRecords, c: Comparison, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    own, other = c.column, "given" if c.column == "family" else "family"
+    s = records.scalars
+    key, okey = f"{own}_key", f"{other}_key"
+    k = [s[key], s[f"{key}_yue"], s[f"{key}_wg"]]
+    top = c.n_levels - 1
+    # Hanzi names carry pinyin, Cantonese and Wade-Giles keys; Latin names repeat theirs in all three.
+    exact = _eq(s[f"{own}_name"][left], s[f"{own}_name"][right])
+    for i, j in ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 0), (2, 0)):
+        exact |= _eq(k[i][left], k[j][right])
+    exact |= _eq(s[key][left], s[okey][right]) & _eq(s[okey][left], s[key][right])
+    g = np.full(len(left), -1, dtype=np.int8)
+    present = (s[key][left] >= 0) & (s[key][right] >= 0)
+    g[present] = 0
+    rest = present & ~exact
+    if c.levels:
+        idx = np.flatnonzero(rest)
+        g[idx] = similarity_levels(records, s[key][left[idx]], s[key][right[idx]], c)
         # One side's family name is the other's given name ('Li Guo' vs 'Cindy Guo'): as good as close.
-        crossed = f"WHEN l.{key} = r.{okey} OR l.{okey} = r.{key} THEN {top - 1}" if c.levels else ""
-        return f"CASE WHEN {_null(key, c.kind)} THEN -1 WHEN {exact} THEN {top} {crossed} {graded} ELSE 0 END"
-    col = c.column
-    if c.kind == "overlap":
-        partial = ""
-        if c.partial:
-            part = {"email_local": "split_part(x, '@', 1)", "phone_suffix": "right(x, 8)"}[c.partial]
-            partial = (
-                f"WHEN list_has_any(list_transform(l.{col}, lambda x: {part}), "
-                f"list_transform(r.{col}, lambda x: {part})) THEN 1"
-            )
-        return (
-            f"CASE WHEN {_null(col, c.kind)} THEN -1 WHEN list_has_any(l.{col}, r.{col}) THEN {top} "
-            f"{partial} ELSE 0 END"
-        )
-    if c.kind == "exact":
-        return f"CASE WHEN {_null(col, c.kind)} THEN -1 WHEN l.{col} = r.{col} THEN 1 ELSE 0 END"
-    if c.kind == "date":
-        swapped = (
-            f"(substr(l.{col}, 1, 4) = substr(r.{col}, 1, 4) AND substr(l.{col}, 6, 2) = substr(r.{col}, 9, 2) "
-            f"AND substr(l.{col}, 9, 2) = substr(r.{col}, 6, 2))"
-        )
-        return (
-            f"CASE WHEN {_null(col, c.kind)} THEN -1 WHEN l.{col} = r.{col} THEN 2 "
-            # one typed digit wrong (Hamming distance 1 on equal-length ISO dates) or two transposed
-            f"WHEN length(l.{col}) = length(r.{col}) AND (hamming(l.{col}, r.{col}) <= 1 "
-            f"OR (hamming(l.{col}, r.{col}) = 2 AND damerau_levenshtein(l.{col}, r.{col}) <= 1)) THEN 1 "
-            f"WHEN {swapped} THEN 1 ELSE 0 END"
-        )
-    graded = " ".join(f"WHEN {_similar(c.metric, col, t)} THEN {top - 1 - i}" for i, t in enumerate(c.levels))
-    return f"CASE WHEN {_null(col, c.kind)} THEN -1 WHEN l.{col} = r.{col} THEN {top} {graded} ELSE 0 END"
+        crossed = rest & (_eq(s[key][left], s[okey][right]) | _eq(s[okey][left], s[key][right]))
+        g[crossed] = np.maximum(g[crossed], top - 1)
+    g[present & exact] = top
+    return g
 
 
-def tf_sql(c: Comparison) -> str | None:
-    """Frequency of the agreeing value (scalar comparisons; overlaps are joined in `compare`)."""
+def _fuzzy_levels(records: EncodedRecords, c: Comparison, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    codes = records.scalars[c.column]
+    a, b = codes[left], codes[right]
+    g = np.where((a >= 0) & (b >= 0), 0, -1).astype(np.int8)
+    differ = np.flatnonzero((g == 0) & (a != b))
+    g[differ] = similarity_levels(records, a[differ], b[differ], c)
+    g[(g == 0) & (a == b)] = c.n_levels - 1
+    return g
+
+
+def _date_levels(records: EncodedRecords, c: Comparison, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """2 same date; 1 one typed digit wrong, two adjacent digits swapped or day and month swapped; 0 else."""
+    codes = records.scalars[c.column]
+    a, b = codes[left], codes[right]
+    g = np.where((a >= 0) & (b >= 0), 0, -1).astype(np.int8)
+    g[(g == 0) & (a == b)] = 2
+    differ = np.flatnonzero(g == 0)
+    if len(differ):
+        ua, ub, inverse = _distinct_pairs(a[differ], b[differ])
+        g[differ] = np.where(_near_dates(records.strings(ua), records.strings(ub)), 1, 0)[inverse]
+    return g
+
+
+def _near_dates(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    width = max(10, max(map(len, a), default=0), max(map(len, b), default=0))
+    x = np.asarray(a.astype(str), dtype=f"<U{width}").view(np.uint32).reshape(len(a), width)
+    y = np.asarray(b.astype(str), dtype=f"<U{width}").view(np.uint32).reshape(len(b), width)
+    same_length = np.char.str_len(a.astype(str)) == np.char.str_len(b.astype(str))
+    differ = x != y
+    hamming = differ.sum(axis=1)
+    # Two differing positions next to each other, each holding the other's character: a transposition.
+    swapped_pair = (x[:, :-1] == y[:, 1:]) & (x[:, 1:] == y[:, :-1]) & differ[:, :-1] & differ[:, 1:]
+    transposed = (hamming == 2) & swapped_pair.any(axis=1)
+    month_day = (
+        (x[:, :4] == y[:, :4]).all(1) & (x[:, 5:7] == y[:, 8:10]).all(1) & (x[:, 8:10] == y[:, 5:7]).all(1)
+    )
+    return (same_length & ((hamming <= 1) | transposed)) | month_day
+
+
+def shared_values(col: ListColumn, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(pair index, value code) for every value the two records of a pair both hold."""
+    owner, values = expand(col, left)
+    width = int(col.codes.max()) + 1 if len(col.codes) else 1
+    held = pd.Index(col.rids() * width + col.codes)
+    hit = held.get_indexer(right[owner] * width + values) >= 0
+    return owner[hit], values[hit]
+
+
+def _overlap_levels(
+    records: EncodedRecords, c: Comparison, left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None]:
+    col = records.lists[c.column]
+    lengths = col.lengths
+    g = np.where((lengths[left] > 0) & (lengths[right] > 0), 0, -1).astype(np.int8)
+    if c.partial:
+        pair, _ = shared_values(records.mapped_list(c.column, PARTIAL_VALUES[c.partial]), left, right)
+        g[pair] = 1
+    pair, values = shared_values(col, left, right)
+    g[pair] = c.n_levels - 1
+    if not c.term_frequency:
+        return g, None
+    # The rarest value the two share: share of records (holding any value) that hold it.
+    counts = np.bincount(col.codes, minlength=len(records.vocab))
+    holders = max(int((lengths > 0).sum()), 1)
+    tf = np.full(len(left), np.nan)
+    np.fmin.at(tf, pair, counts[values] / holders)
+    return g, tf
+
+
+def tf_column(c: Comparison) -> str | None:
+    """The record column whose value frequencies adjust comparison `c` (scalar comparisons)."""
     if not c.term_frequency or c.kind == "overlap":
         return None
-    return f"greatest(l.tf_{c.name}, r.tf_{c.name})"
+    return f"{c.column}_key" if c.kind == "name" else c.column
 
 
-def overlap_tf_table(con: duckdb.DuckDBPyConnection, c: Comparison, pair_table: str) -> str:
-    """Table (l, r, tf): the rarest value two records share, for a term-frequency-adjusted overlap."""
-    name = f"tfo_{c.name}"
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE ex_{c.name} AS SELECT rid, unnest({c.column}) AS v FROM rec;
-        CREATE OR REPLACE TEMP TABLE tfv_{c.name} AS
-            SELECT v, count(DISTINCT rid) / (SELECT count(DISTINCT rid) FROM ex_{c.name}) AS tf
-            FROM ex_{c.name} GROUP BY v;
-        CREATE OR REPLACE TEMP TABLE {name} AS
-            SELECT p.l, p.r, min(t.tf) AS tf FROM {pair_table} p
-            JOIN ex_{c.name} a ON a.rid = p.l JOIN ex_{c.name} b ON b.rid = p.r AND a.v = b.v
-            JOIN tfv_{c.name} t ON t.v = a.v GROUP BY p.l, p.r"""
-    )
-    return name
+def value_frequencies(records: EncodedRecords, column: str) -> np.ndarray:
+    """Per record: the share of records holding a value in `column` that hold the same value (NaN if none)."""
+    codes = records.scalars[column]
+    present = codes >= 0
+    counts = np.bincount(codes[present], minlength=len(records.vocab))
+    out = np.full(records.n, np.nan)
+    out[present] = counts[codes[present]] / max(int(present.sum()), 1)
+    return out
 
 
 def compare(
-    con: duckdb.DuckDBPyConnection,
+    records: EncodedRecords,
     config: LinkageConfig,
-    pair_table: str,
-    out: str,
+    left: np.ndarray,
+    right: np.ndarray,
     tf: bool = True,
-    ordered: bool = True,
-) -> None:
-    """Create table `out`: pair_table's columns + g_<comparison> (+ tf_<comparison> when `tf`), in (l, r)
-    order when `ordered` (a rerun then scores and clusters identically)."""
-    selects, joins = [], []
+    extra: dict[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """`extra` columns, then g_<comparison> (int8) for each pair (left[i], right[i]), plus tf_<comparison>
+    when `tf` (the frequency of the agreeing value for term-frequency-adjusted comparisons)."""
+    out: dict[str, np.ndarray] = dict(extra or {})
     for c in config.comparisons:
-        selects.append(f"CAST({gamma_sql(c)} AS TINYINT) AS g_{c.name}")
-        if not tf or not c.term_frequency:
-            continue
-        if c.kind == "overlap":
-            table = overlap_tf_table(con, c, pair_table)
-            joins.append(f"LEFT JOIN {table} ON {table}.l = p.l AND {table}.r = p.r")
-            selects.append(f"{table}.tf AS tf_{c.name}")
+        tf_values = None
+        if c.kind == "name":
+            g = _name_levels(records, c, left, right)
+        elif c.kind == "overlap":
+            g, tf_values = _overlap_levels(records, c, left, right)
+        elif c.kind == "date":
+            g = _date_levels(records, c, left, right)
+        elif c.kind == "exact":
+            a, b = records.scalars[c.column][left], records.scalars[c.column][right]
+            g = np.where((a >= 0) & (b >= 0), (a == b).astype(np.int8), -1).astype(np.int8)
         else:
-            selects.append(f"{tf_sql(c)} AS tf_{c.name}")
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {out} AS
-        SELECT p.*, {", ".join(selects)}
-        FROM {pair_table} p JOIN rec l ON l.rid = p.l JOIN rec r ON r.rid = p.r {" ".join(joins)}
-        {"ORDER BY p.l, p.r" if ordered else ""}"""
-    )
+            g = _fuzzy_levels(records, c, left, right)
+        out[f"g_{c.name}"] = g
+        column = tf_column(c)
+        if tf and column is not None:
+            freq = value_frequencies(records, column)
+            tf_values = np.fmax(freq[left], freq[right])
+        if tf and c.term_frequency and tf_values is not None:
+            out[f"tf_{c.name}"] = tf_values
+    return pd.DataFrame(out)

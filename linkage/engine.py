@@ -1,6 +1,7 @@
 """link(): person records → candidate pairs → comparison levels → scores → clusters → customer ids.
 
-State lives in DuckDB tables (rec, pairs, cmp) so the set-based steps can move to another SQL engine.
+Records are integer-coded once (linkage/encode.py); every later step is array code over those codes and
+the pair arrays (l, r), no per-pair Python.
 """
 
 from __future__ import annotations
@@ -8,19 +9,19 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from linkage.blocking import block
 from linkage.cluster import guarded_clusters
 from linkage.compare import compare
-from linkage.config import LIST_COLUMNS, LinkageConfig
+from linkage.config import LinkageConfig
+from linkage.encode import EncodedRecords, encode_records
 from linkage.identity import assign_customer_ids
-from linkage.prepare import prepare_records, term_frequencies
+from linkage.prepare import prepare_records
 from linkage.score import (
     Parameters,
+    comparison_patterns,
     estimate_m,
     estimate_prior,
     estimate_u,
@@ -43,50 +44,17 @@ class LinkageResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _tf_column(rec: pd.DataFrame, column: str) -> pd.Series:
-    return rec[column].map(term_frequencies(rec[column])).astype("float64")
-
-
-def _tf_records(rec: pd.DataFrame, config: LinkageConfig) -> dict[str, int]:
-    """Records holding a value, per term-frequency-adjusted comparison (how far to trust the frequencies)."""
+def _tf_records(records: EncodedRecords, config: LinkageConfig) -> dict[str, int]:
+    """Records holding a value, per comparison (how far to trust its term frequencies)."""
     out = {}
     for c in config.comparisons:
-        column = f"{c.column}_key" if c.kind == "name" else c.column
-        values = rec[column]
-        out[c.name] = int(values.map(len).gt(0).sum()) if c.kind == "overlap" else int(values.notna().sum())
+        if c.kind == "overlap":
+            out[c.name] = int((records.lists[c.column].lengths > 0).sum())
+        else:
+            out[c.name] = int(
+                (records.scalars[f"{c.column}_key" if c.kind == "name" else c.column] >= 0).sum()
+            )
     return out
-
-
-def _load(con: duckdb.DuckDBPyConnection, rec: pd.DataFrame, config: LinkageConfig) -> None:
-    frame = rec.copy()
-    for c in config.comparisons:
-        if c.term_frequency and c.kind != "overlap":
-            column = f"{c.column}_key" if c.kind == "name" else c.column
-            frame[f"tf_{c.name}"] = _tf_column(frame, column)
-    fields = []
-    for name, dtype in frame.dtypes.items():
-        if name in LIST_COLUMNS:
-            fields.append(pa.field(name, pa.list_(pa.string())))
-        elif name == "rid":
-            fields.append(pa.field(name, pa.int64()))
-        elif str(dtype).startswith(("float", "Float")):
-            fields.append(pa.field(name, pa.float64()))
-        elif name == "loaded_at":
-            continue
-        else:
-            fields.append(pa.field(name, pa.string()))
-    columns = {}
-    for f in fields:
-        values = frame[f.name]
-        if pa.types.is_string(f.type):
-            columns[f.name] = pa.array(values.astype("string").astype(object), type=f.type, from_pandas=True)
-        elif pa.types.is_list(f.type):
-            columns[f.name] = pa.array(values.tolist(), type=f.type)
-        else:
-            columns[f.name] = pa.array(values.to_numpy(), type=f.type, from_pandas=True)
-    con.register("rec_arrow", pa.table(columns))
-    con.execute("CREATE OR REPLACE TEMP TABLE rec AS SELECT * FROM rec_arrow")
-    con.unregister("rec_arrow")
 
 
 def _labels_for_pairs(rec: pd.DataFrame, cmp: pd.DataFrame, labels: pd.DataFrame) -> np.ndarray:
@@ -125,21 +93,17 @@ def link(
     at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
     rec = prepare_records(persons)
     lap("prepare")
-    con = duckdb.connect()
-    try:
-        _load(con, rec, config)
-        stats = block(con, config)
-        lap("blocking")
-        u = estimate_u(con, config, rec)
-        lap("u_sampling")
-        compare(con, config, "pairs", "cmp")
-        cmp = con.execute("SELECT * FROM cmp").df()
-        lap("compare")
-    finally:
-        con.close()
+    records = encode_records(rec)
+    candidates, stats = block(records, config)
+    lap("blocking")
+    u = estimate_u(records, config)
+    lap("u_sampling")
+    pair_columns = {"l": candidates.left, "r": candidates.right, "rules": candidates.rules,
+                    "first_rule": candidates.first_rule}  # fmt: skip
+    cmp = compare(records, config, candidates.left, candidates.right, extra=pair_columns)
+    lap("compare")
 
     n_total = total_pairs(rec.groupby("source").size(), config.link_type == "link_only")
-    gamma_cols = [f"g_{c.name}" for c in config.comparisons]
     if config.scoring.method == "supervised":
         if training_labels is None:
             raise ValueError(
@@ -155,9 +119,8 @@ def link(
         base = intercept
         params = None
     else:
-        patterns = cmp.groupby([*gamma_cols, "rules"], as_index=False).size().rename(columns={"size": "n"})
-        m, sessions = estimate_m(patterns, config, u)
-        weights = weights_by_comparison(cmp, config, m, u, _tf_records(rec, config))
+        m, sessions = estimate_m(comparison_patterns(cmp, config), config, u)
+        weights = weights_by_comparison(cmp, config, m, u, _tf_records(records, config))
         prior = estimate_prior(weights.to_numpy().sum(axis=1), n_total)
         base = float(np.log2(prior / (1 - prior)))
         params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
@@ -222,8 +185,11 @@ def _pairs_table(rec, cmp, weights, match_weight, probability, decision, refused
     for c in config.comparisons:
         out[f"weight_{c.name}"] = weights[f"weight_{c.name}"].to_numpy()
     names = [r.name for r in config.blocking.rules]
-    rules = cmp["rules"].to_numpy()
-    out["blocking_rules"] = [",".join(n for k, n in enumerate(names) if v >> k & 1) for v in rules.tolist()]
+    masks, which = np.unique(cmp["rules"].to_numpy(), return_inverse=True)
+    labels = np.array(
+        [",".join(n for k, n in enumerate(names) if v >> k & 1) for v in masks.tolist()], object
+    )
+    out["blocking_rules"] = labels[which]
     out["note"] = np.where(refused, "chaining guard: groups disagree on average", "")
     return out.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from linkage.compare import compare
 from linkage.config import Comparison, LinkageConfig
+from linkage.encode import EncodedRecords
 
 MIN_SESSION_PAIRS = 50
 # No level is impossible for a true match (people change phones, move, mistype): caps a disagreement at
@@ -53,11 +53,9 @@ def total_pairs(sizes: pd.Series, link_only: bool) -> float:
     return n * (n - 1) / 2
 
 
-def estimate_u(
-    con: duckdb.DuckDBPyConnection, config: LinkageConfig, rec: pd.DataFrame
-) -> dict[str, np.ndarray]:
+def estimate_u(records: EncodedRecords, config: LinkageConfig) -> dict[str, np.ndarray]:
     """Level frequencies among random record pairs (all pairs when there are few)."""
-    n = len(rec)
+    n = records.n
     rng = np.random.default_rng(config.scoring.seed)
     want = config.scoring.u_sample_pairs
     if n * (n - 1) / 2 <= want:
@@ -67,32 +65,36 @@ def estimate_u(
         keep = left != right
         left, right = np.minimum(left[keep], right[keep]), np.maximum(left[keep], right[keep])
     if config.link_type == "link_only":
-        src = rec["source"].to_numpy()
-        keep = src[left] != src[right]
+        keep = records.source[left] != records.source[right]
         left, right = left[keep], right[keep]
-    sample = pd.DataFrame({"l": left[:want], "r": right[:want]})
-    con.register("u_sample_df", sample)
-    con.execute("CREATE OR REPLACE TEMP TABLE u_sample AS SELECT * FROM u_sample_df")
-    con.unregister("u_sample_df")
-    compare(con, config, "u_sample", "u_cmp", tf=False, ordered=False)
+    sample = compare(records, config, left[:want].astype(np.int64), right[:want].astype(np.int64), tf=False)
     u = {}
-    union = " UNION ALL ".join(
-        f"SELECT '{c.name}' AS c, g_{c.name} AS g, count(*) AS n FROM u_cmp WHERE g_{c.name} >= 0 GROUP BY 2"
-        for c in config.comparisons
-    )
-    level_counts: dict[str, dict[int, int]] = {}
-    for name, level, n in con.execute(union).fetchall():
-        level_counts.setdefault(name, {})[int(level)] = int(n)
     for c in config.comparisons:
-        counts = level_counts.get(c.name, {})
-        freq = np.array([counts.get(level, 0) for level in range(c.n_levels)], dtype=float)
+        g = sample[f"g_{c.name}"].to_numpy()
+        freq = np.bincount(g[g >= 0], minlength=c.n_levels).astype(float)
         # Pseudo-counts: a level never seen among random pairs is rare, not impossible; tiny inputs lean on
         # the default instead of on a handful of pairs.
         default = np.full(c.n_levels, DEFAULT_U_AGREE)
         default[0] = 1 - DEFAULT_U_AGREE * (c.n_levels - 1)
         u[c.name] = (freq + 0.5 + PRIOR_PAIRS * default) / (freq.sum() + 0.5 * c.n_levels + PRIOR_PAIRS)
-    con.execute("DROP TABLE u_cmp; DROP TABLE u_sample")
     return u
+
+
+def comparison_patterns(cmp: pd.DataFrame, config: LinkageConfig) -> pd.DataFrame:
+    """Distinct (g_<comparison>…, rules) rows with their pair count `n`: EM runs on these, not on pairs."""
+    columns = [f"g_{c.name}" for c in config.comparisons]
+    radix_bits = len(config.blocking.rules) + sum(np.log2(c.n_levels + 1) for c in config.comparisons)
+    if radix_bits > 62:  # too many comparisons for one int64 code
+        return cmp.groupby([*columns, "rules"], as_index=False).size().rename(columns={"size": "n"})
+    code = cmp["rules"].to_numpy(dtype=np.int64)
+    for c in config.comparisons:  # mixed radix: level + 1 in 0…n_levels
+        code = code * (c.n_levels + 1) + cmp[f"g_{c.name}"].to_numpy(dtype=np.int64) + 1
+    uniq, counts = np.unique(code, return_counts=True)
+    out = {}
+    for c in reversed(config.comparisons):
+        out[f"g_{c.name}"] = (uniq % (c.n_levels + 1) - 1).astype(np.int8)
+        uniq = uniq // (c.n_levels + 1)
+    return pd.DataFrame({**{k: out[k] for k in columns}, "rules": uniq, "n": counts})
 
 
 def _em(gammas: np.ndarray, counts: np.ndarray, u: list[np.ndarray], m0: list[np.ndarray], iterations: int):

@@ -1,23 +1,19 @@
-"""Blocking and comparison levels in DuckDB: Hanzi vs pinyin, Cantonese, swapped names, phones."""
+"""Blocking and comparison levels: Hanzi vs pinyin, Cantonese, swapped names, phones."""
 
-import duckdb
 import pandas as pd
 
 from linkage.blocking import block
 from linkage.compare import compare
 from linkage.config import load_linkage_config
-from linkage.engine import _load
+from linkage.encode import encode_records
 from linkage.prepare import prepare_records
 
 
 def _levels(persons: pd.DataFrame) -> pd.DataFrame:
     config = load_linkage_config()
-    rec = prepare_records(persons)
-    con = duckdb.connect()
-    _load(con, rec, config)
-    stats = block(con, config)
-    compare(con, config, "pairs", "cmp")
-    out = con.execute("SELECT * FROM cmp").df()
+    records = encode_records(prepare_records(persons))
+    pairs, stats = block(records, config)
+    out = compare(records, config, pairs.left, pairs.right, extra={"l": pairs.left, "r": pairs.right})
     out.attrs["stats"] = stats
     return out
 

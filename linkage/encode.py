@@ -1,0 +1,108 @@
+"""The record table as integer codes: one shared vocabulary, so any two columns compare as int arrays.
+
+Blocking and comparisons work on these arrays (numpy, rapidfuzz) instead of strings: equality is an int
+comparison, a list column is CSR (offsets + codes), and string similarity runs once per distinct value pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
+import pandas as pd
+
+from linkage.config import LIST_COLUMNS, SCALAR_COLUMNS
+
+
+@dataclass
+class ListColumn:
+    """Values of record i are codes[offsets[i]:offsets[i+1]] (distinct, ascending)."""
+
+    offsets: np.ndarray  # int64, n + 1
+    codes: np.ndarray  # int64
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def rids(self) -> np.ndarray:
+        """The record of every entry of `codes`."""
+        return np.repeat(np.arange(len(self.offsets) - 1, dtype=np.int64), self.lengths)
+
+
+@dataclass
+class EncodedRecords:
+    n: int
+    source: np.ndarray  # int64 code of each record's source
+    vocab: np.ndarray  # object array: code → string
+    scalars: dict[str, np.ndarray]  # column → int64 codes, -1 where missing
+    lists: dict[str, ListColumn]
+
+    def strings(self, codes: np.ndarray) -> np.ndarray:
+        return self.vocab[codes]
+
+    def mapped_list(self, column: str, fn) -> ListColumn:
+        """The list column with `fn` applied to each distinct value (e.g. last 8 digits of a phone)."""
+        col = self.lists[column]
+        used = sorted_unique(col.codes)
+        mapped = pd.factorize(np.array([fn(v) for v in self.vocab[used]], dtype=object))[0]
+        lookup = np.full(len(self.vocab), -1, dtype=np.int64)
+        lookup[used] = mapped
+        return _csr(col.rids(), lookup[col.codes], self.n)
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique without its hash path (much slower on large int64 arrays in numpy 2.4)."""
+    out = np.sort(values)
+    if len(out):
+        out = out[np.r_[True, out[1:] != out[:-1]]]
+    return out
+
+
+def _csr(rids: np.ndarray, codes: np.ndarray, n: int) -> ListColumn:
+    """Distinct (rid, code) entries sorted by record then code, as a ListColumn."""
+    keep = codes >= 0
+    rids, codes = rids[keep], codes[keep]
+    width = int(codes.max()) + 1 if len(codes) else 1
+    keys = sorted_unique(rids * width + codes)
+    rids, codes = keys // width, keys % width
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rids, minlength=n), out=offsets[1:])
+    return ListColumn(offsets, codes)
+
+
+def encode_records(rec: pd.DataFrame) -> EncodedRecords:
+    """Codes for every scalar and list column of the prepared record table (linkage/prepare.py)."""
+    n = len(rec)
+    scalar_names = [c for c in sorted(SCALAR_COLUMNS) if c in rec]
+    list_names = [c for c in sorted(LIST_COLUMNS) if c in rec]
+    parts: list[np.ndarray] = [rec["source"].to_numpy(dtype=object)]
+    parts += [rec[c].to_numpy(dtype=object, na_value=None) for c in scalar_names]
+    lengths = {}
+    for c in list_names:
+        values = rec[c].tolist()
+        lengths[c] = np.fromiter(map(len, values), dtype=np.int64, count=n)
+        parts.append(np.fromiter(chain.from_iterable(values), dtype=object, count=int(lengths[c].sum())))
+    flat = np.concatenate(parts) if parts else np.empty(0, dtype=object)
+    flat[flat == ""] = None  # an empty string is no value (as in blocking keys)
+    codes, vocab = pd.factorize(flat, use_na_sentinel=True)
+    codes = codes.astype(np.int64)
+    source, at = codes[:n], n
+    scalars = {}
+    for c in scalar_names:
+        scalars[c], at = codes[at : at + n], at + n
+    lists = {}
+    for c in list_names:
+        size = int(lengths[c].sum())
+        rids = np.repeat(np.arange(n, dtype=np.int64), lengths[c])
+        lists[c], at = _csr(rids, codes[at : at + size], n), at + size
+    return EncodedRecords(n, source, np.asarray(vocab, dtype=object), scalars, lists)
+
+
+def expand(col: ListColumn, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position in `rows`, code) for every value of every record in `rows`."""
+    lengths = col.lengths[rows]
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+    starts = np.repeat(col.offsets[rows] - np.cumsum(lengths) + lengths, lengths)
+    return owner, col.codes[starts + np.arange(len(owner), dtype=np.int64)]
