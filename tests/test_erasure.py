@@ -1,10 +1,11 @@
-"""End to end: a person asks to be forgotten; the next run removes them from every layer, the warehouse and
-every delivered target, and a re-delivered old export does not bring them back."""
+"""End to end: a person asks to be forgotten; the next run removes them from every layer (linkage/history
+included), the warehouse, the run reports and every delivered target, and a re-delivered old export does not
+bring them back — with plain files and with encryption at rest (C360_ENCRYPTION_KEY)."""
 
 import io
+import os
 
 import boto3
-import duckdb
 import pandas as pd
 import psycopg
 import pytest
@@ -17,7 +18,9 @@ from assets.deliver.run import deliver_target
 from assets.ingest.config import SourceConfig
 from assets.ingest.ingest import ingest_source
 from assets.layout import REPO_ROOT
+from assets.parquet_files import is_encrypted_parquet, read_parquet
 from assets.privacy.audit import read_audit
+from assets.privacy.encryption import connect_warehouse, warehouse_is_encrypted
 from assets.privacy.erasure import apply_erasures, read_requests, record_erasure_request
 from assets.privacy.tombstones import drop_erased, read_tombstones
 from assets.validate.validate import validate_partition
@@ -53,21 +56,21 @@ def _text(frame: pd.DataFrame) -> str:
 
 
 def _lake_text(layout) -> dict[str, str]:
-    """Every Parquet file of the data directory, as text."""
+    """Every Parquet file of the data directory, as text (decrypted)."""
     return {
-        str(p.relative_to(layout.root)): _text(pd.read_parquet(p))
+        str(p.relative_to(layout.root)): _text(read_parquet(p))
         for p in layout.root.rglob("*.parquet")
         if "erasure" not in p.parts
     }
 
 
 def _warehouse_text(layout) -> dict[str, str]:
-    con = duckdb.connect(str(layout.warehouse), read_only=True)
-    try:
-        tables = con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+    with connect_warehouse(layout.warehouse) as (con, catalog):
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables where table_catalog = ?",
+            [catalog],
+        ).fetchall()
         return {f"{s}.{t}": _text(con.execute(f'select * from "{s}"."{t}"').df()) for s, t in tables}
-    finally:
-        con.close()
 
 
 def _s3_text() -> dict[str, str]:
@@ -107,12 +110,17 @@ def _assert_forgotten(places: dict[str, str], kept: bool = True):
         assert any(token.lower() in text for text in places.values() for token in KEPT)
 
 
-@pytest.fixture
-def world(tmp_path, monkeypatch):
-    """A customer file after one nightly run: layers, linkage, warehouse, and three delivered targets."""
+@pytest.fixture(params=["plain", "encrypted"])
+def world(request, tmp_path, monkeypatch):
+    """A customer file after one nightly run: layers, linkage (and its check baseline), warehouse, a run report,
+    and three delivered targets. Encrypted: ingest writes encrypted files beside plain ones, the warehouse is
+    still plain (the key was just set: erasure converts it)."""
     monkeypatch.setenv("C360_HMAC_KEY", "test-hmac-key")
     monkeypatch.setenv("C360_ACTOR", "dpo@example.org")
-    monkeypatch.delenv("C360_ENCRYPTION_KEY", raising=False)
+    if request.param == "encrypted":
+        monkeypatch.setenv("C360_ENCRYPTION_KEY", "erasure test key")
+    else:
+        monkeypatch.delenv("C360_ENCRYPTION_KEY", raising=False)
     layout = make_layout(tmp_path / "data")
     landing = tmp_path / "data" / "landing" / "crm" / "2026-03-01"
     landing.mkdir(parents=True)
@@ -143,6 +151,13 @@ def world(tmp_path, monkeypatch):
         {"source_l": ["crm", "crm"], "id_l": ["CRM-1", "CRM-2"], "source_r": ["shop", "shop"], "id_r": ["M-77", "M-78"],
          "match_probability": [0.99, 0.98]}
     ).to_parquet(layout.linkage_dir / "match_pairs.parquet")  # fmt: skip
+    (layout.linkage_dir / "history").mkdir()
+    pd.DataFrame(
+        {"source": ["crm", "shop", "crm"], "source_record_id": ["CRM-1", "M-77", "CRM-2"],
+         "customer_id": ["C-0001", "C-0001", "C-0002"]}
+    ).to_parquet(layout.linkage_dir / "history" / "accepted_xref_keys.parquet")  # fmt: skip
+    layout.reports.mkdir()
+    (layout.reports / "run_report_2026-03-01.html").write_text("<td>crm</td><td>CRM-1</td><td>张*</td>")
     build_warehouse(layout.warehouse)
 
     s3 = moto_s3(monkeypatch)
@@ -193,7 +208,8 @@ def test_erased_everywhere_and_never_resurrected(world):
     report = apply_erasures(layout, config, run_id="night-2")
     assert report.requests == [request_id]
     assert report.removed["raw"] == 3 and report.removed["bronze"] == 2 and report.removed["quarantine"] == 1
-    assert report.removed["silver"] == 2 and report.removed["linkage"] == 3
+    assert report.removed["silver"] == 2 and report.removed["linkage"] == 5  # 3 + 2 in linkage/history
+    assert report.removed["reports (files)"] == 1 and not list(layout.reports.glob("*.html"))
     assert (
         report.removed["warehouse.marts.dim_customer"] == 1
         and report.removed["warehouse.marts.fct_orders"] == 2
@@ -207,6 +223,16 @@ def test_erased_everywhere_and_never_resurrected(world):
 
     _assert_forgotten(_lake_text(layout))
     _assert_forgotten(_warehouse_text(layout))
+    if encrypted := bool(
+        os.environ.get("C360_ENCRYPTION_KEY")
+    ):  # rewritten files and the warehouse: encrypted
+        assert warehouse_is_encrypted(layout.warehouse)
+        rewritten = [
+            layout.raw("shop", "2026-03-01"),
+            layout.silver("person", "2026-03-01").parent,
+            layout.linkage_dir,
+        ]
+        assert all(is_encrypted_parquet(p) for d in rewritten for p in d.rglob("*.parquet"))
     _assert_forgotten(_s3_text())
     # a versioned bucket keeps old versions: those that held the person are gone too
     versions = boto3.client("s3").list_object_versions(Bucket="lake")
@@ -226,7 +252,10 @@ def test_erased_everywhere_and_never_resurrected(world):
     )
     result = ingest_source(CRM, layout, "2026-03-02")
     assert result.rows_erased == 2
-    raw = pd.concat(pd.read_parquet(p) for p in layout.raw("crm", "2026-03-02").glob("*.parquet"))
+    raw = pd.concat(read_parquet(p) for p in layout.raw("crm", "2026-03-02").glob("*.parquet"))
+    assert all(
+        is_encrypted_parquet(p) == encrypted for p in layout.raw("crm", "2026-03-02").glob("*.parquet")
+    )
     assert sorted(raw["source_record_id"]) == ["CRM-2", "CRM-4"]
 
     # nothing changes on a second pass; the audit log tells who did what, without identifiers

@@ -41,20 +41,22 @@ REQUEST_COLUMNS = [
 
 # Parquet layers Python owns, in the order they are cleaned. Quarantine comes last: its rows are found by
 # the (file, line) of the raw rows erased before it.
-LAYERS = ("raw", "bronze", "silver", "linkage", "quarantine")
+LAYERS = ("raw", "bronze", "silver", "linkage", "quarantine")  # linkage includes linkage/history (check baselines)
+REPORT_FILES = "reports (files)"  # a count of deleted files, not rows
 
 
 @dataclass
 class ErasureReport:
     requests: list[str] = field(default_factory=list)
-    removed: dict[str, int] = field(default_factory=dict)  # place (layer, warehouse table, target) → rows
+    removed: dict[str, int] = field(default_factory=dict)  # place (layer, warehouse table, target) → rows; reports → files
     customer_ids: int = 0
     source_records: int = 0
     tombstones_added: int = 0
 
     @property
     def total(self) -> int:
-        return sum(self.removed.values())
+        """Rows removed (deleted report files are not rows)."""
+        return sum(n for place, n in self.removed.items() if place != REPORT_FILES)
 
 
 @contextmanager
@@ -214,6 +216,16 @@ def _erase_warehouse(layout: DataLayout, matcher: ErasureMatcher, report: Erasur
         )  # deleted rows leave the WAL and the table's storage now, not at some later write
 
 
+def _erase_reports(layout: DataLayout, report: ErasureReport) -> None:
+    """Delete the HTML run reports written before the erasure (their linkage examples name source records; they
+    cannot be matched by digest). The run's `report/run_report` asset writes the current one again."""
+    removed = [path for path in layout.reports.glob("*.html") if path.is_file()] if layout.reports.exists() else []
+    for path in removed:
+        path.unlink()
+    if removed:
+        report.removed[REPORT_FILES] = len(removed)
+
+
 def repr_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -229,6 +241,7 @@ def apply_erasures(layout: DataLayout, delivery_config=None, run_id: str | None 
     matcher = _linked_people(layout, tombstone_matcher(layout))
     matcher = _erase_layers(layout, matcher, report)
     _erase_warehouse(layout, matcher, report)
+    _erase_reports(layout, report)
     if delivery_config is not None:
         from assets.deliver.targets import publisher_for
 
