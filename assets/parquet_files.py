@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -119,7 +120,15 @@ class EncryptedParquetFile:
         self.path = Path(path)
         self._scan = parquet_scan(str(path), encrypted=True)
         with _utc_connection() as con:
-            schema = con.execute(f"SELECT * FROM {self._scan} LIMIT 0").fetch_arrow_table().schema
+            try:
+                schema = con.execute(f"SELECT * FROM {self._scan} LIMIT 0").fetch_arrow_table().schema
+            except duckdb.InvalidInputException as exc:
+                if "AES tag" not in str(exc):
+                    raise
+                raise EncryptionUnavailable(
+                    f"{path}: {ENCRYPTION_KEY_ENV} does not decrypt this file (wrong key); "
+                    "fix: export the key it was written with"
+                ) from None
             self.schema_arrow = _split_metadata(schema)
             rows = con.execute(f"SELECT count(*) FROM {self._scan}").fetchone()[0]
         self.metadata = SimpleNamespace(num_rows=int(rows))

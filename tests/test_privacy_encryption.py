@@ -1,92 +1,173 @@
+"""Encryption at rest, unit by unit: zone Parquet through the one door, the warehouse, their conversion."""
+
+import os
+
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
-from cryptography.exceptions import InvalidTag
-from privacy_fixtures import MARTS
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from privacy_fixtures import MARTS, build_warehouse, make_layout
 
 from assets.deliver.warehouse import snapshot_tables
+from assets.parquet_files import (
+    encrypts,
+    is_encrypted_parquet,
+    open_parquet,
+    read_parquet,
+    write_parquet_atomic,
+    zone_relation,
+)
+from assets.privacy.at_rest import prepare_encrypted_storage
 from assets.privacy.encryption import (
     EncryptionUnavailable,
     connect_warehouse,
-    encrypt_file,
-    is_encrypted,
-    read_parquet,
-    write_parquet,
+    duckdb_connect,
+    prepare_warehouse,
+    warehouse_is_encrypted,
 )
 
-FRAME = pd.DataFrame({"email": ["zhang.wei@163.com"], "phone_mobile": ["+8613812345678"]})
+FRAME = pd.DataFrame(
+    {
+        "email": ["zhang.wei@163.com", "li.na@qq.com"],
+        "phone_mobile": ["+8613812345678", None],
+        "emails": [["zhang.wei@163.com"], []],
+        "amount": [199.5, 12.0],
+        "loaded_at": pd.to_datetime(["2026-03-01 10:00", "2026-03-02 11:00"], utc=True),
+    }
+)
+KEY = "correct horse battery staple"
 
 
-def test_parquet_encrypted_at_rest_when_key_set(tmp_path, monkeypatch):
-    monkeypatch.setenv("C360_ENCRYPTION_KEY", "correct horse battery staple")
-    path = tmp_path / "raw" / "part.parquet"
-    write_parquet(FRAME, path)
-    assert is_encrypted(path) and b"163.com" not in path.read_bytes()
-    pd.testing.assert_frame_equal(read_parquet(path), FRAME)
-    with pytest.raises(InvalidTag):
-        read_parquet(path, key="another key")
+@pytest.fixture
+def key(monkeypatch) -> str:
+    monkeypatch.setenv("C360_ENCRYPTION_KEY", KEY)
+    return KEY
+
+
+@pytest.fixture
+def no_key(monkeypatch) -> None:
+    monkeypatch.delenv("C360_ENCRYPTION_KEY", raising=False)
+
+
+def _same_values(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    assert a.astype(str).to_dict("list") == b.astype(str).to_dict("list")
+
+
+def test_zone_file_encrypted_at_rest_when_key_set(tmp_path, key, monkeypatch):
+    path = tmp_path / "silver" / "person" / "part.parquet"
+    write_parquet_atomic(FRAME, path)
+    assert is_encrypted_parquet(path) and b"163.com" not in path.read_bytes()
+    _same_values(read_parquet(path), FRAME)
+    assert read_parquet(path, columns=["amount"])["amount"].tolist() == [199.5, 12.0]
+    with duckdb_connect() as con:  # the format dbt reads: DuckDB's encryption_config
+        scan = zone_relation(path)
+        assert "encryption_config" in scan and con.execute(f"select count(*) from {scan}").fetchone() == (2,)
+    monkeypatch.setenv("C360_ENCRYPTION_KEY", "another key")
+    with pytest.raises(EncryptionUnavailable, match="wrong key"):
+        read_parquet(path)
     monkeypatch.delenv("C360_ENCRYPTION_KEY")
-    with pytest.raises(EncryptionUnavailable, match="C360_ENCRYPTION_KEY"):
+    with pytest.raises(EncryptionUnavailable, match="export C360_ENCRYPTION_KEY"):
         read_parquet(path)
 
 
-def test_opt_in_plain_without_key_and_encrypt_in_place(tmp_path, monkeypatch):
+def test_plain_without_key_exactly_as_pyarrow_writes(tmp_path, no_key):
+    path = tmp_path / "silver" / "part.parquet"
+    write_parquet_atomic(FRAME, path)
+    assert not is_encrypted_parquet(path) and isinstance(open_parquet(path), pq.ParquetFile)
+    pd.testing.assert_frame_equal(read_parquet(path), pd.read_parquet(path))
+    pd.testing.assert_frame_equal(read_parquet(path), FRAME)
+
+
+def _envelope(data: bytes, key: str) -> bytes:
+    """A file as the former whole-file envelope wrote it (C360ENC1 header, HKDF key, AES-GCM)."""
+    derived = HKDF(hashes.SHA256(), 32, None, b"customer360 file encryption v1").derive(key.encode())
+    nonce = os.urandom(12)
+    return b"C360ENC1" + nonce + AESGCM(derived).encrypt(nonce, data, b"")
+
+
+def test_old_envelope_tombstones_still_read(tmp_path, key):
+    plain = tmp_path / "plain.parquet"
+    FRAME.to_parquet(plain)
+    old = tmp_path / "erasure" / "tombstones.parquet"
+    old.parent.mkdir()
+    old.write_bytes(_envelope(plain.read_bytes(), key))
+    _same_values(read_parquet(old), FRAME)
+
+
+def test_key_set_later_encrypts_zone_files_and_the_warehouse(tmp_path, monkeypatch):
     monkeypatch.delenv("C360_ENCRYPTION_KEY", raising=False)
-    path = tmp_path / "part.parquet"
-    write_parquet(FRAME, path)
-    assert not is_encrypted(path) and not encrypt_file(path)
-    assert encrypt_file(path, key="k") and is_encrypted(path)
-    assert not encrypt_file(path, key="k")  # never twice
-    pd.testing.assert_frame_equal(read_parquet(path, key="k"), FRAME)
+    layout = make_layout(tmp_path / "data")
+    write_parquet_atomic(FRAME, layout.silver("person", "2026-03-01"))
+    write_parquet_atomic(FRAME, layout.linkage_dir / "history" / "accepted_xref_keys.parquet")
+    write_parquet_atomic(pd.DataFrame({"source": ["crm"], "rows_read": [3]}), layout.manifest)
+    build_warehouse(layout.warehouse)
+    with connect_warehouse(layout.warehouse) as (con, _):
+        before = con.execute("select * from marts.dim_customer order by customer_id").df()
+    assert prepare_encrypted_storage(layout) == []  # nothing to do without a key
+
+    monkeypatch.setenv("C360_ENCRYPTION_KEY", KEY)
+    lines = prepare_encrypted_storage(layout)
+    assert lines[0].startswith("encrypted 2 plain zone Parquet file(s)") and "converted" in lines[1]
+    assert is_encrypted_parquet(layout.silver("person", "2026-03-01"))
+    assert is_encrypted_parquet(layout.linkage_dir / "history" / "accepted_xref_keys.parquet")
+    assert not encrypts(layout.manifest) and not is_encrypted_parquet(layout.manifest)  # no personal data
+    assert warehouse_is_encrypted(layout.warehouse) and b"zhang.wei" not in layout.warehouse.read_bytes()
+    with connect_warehouse(layout.warehouse) as (con, catalog):
+        assert catalog == "customer360"
+        pd.testing.assert_frame_equal(
+            con.execute("select * from marts.dim_customer order by customer_id").df(), before
+        )
+        assert con.execute("select count(*) from snapshots.dim_customer_snapshot").fetchone() == (2,)
+    assert prepare_encrypted_storage(layout) == []  # once only
 
 
-def _encrypted_warehouse(path, key):
-    # httpfs (DuckDB's OpenSSL crypto) cannot be installed offline here; its mbedtls fallback writes the same
-    # format, which is enough to test reading. Production writes go through attach_encrypted (httpfs).
-    con = duckdb.connect()
-    con.execute("SET force_mbedtls_unsafe = 'true'")
-    con.execute(f"ATTACH '{path}' AS wh (ENCRYPTION_KEY '{key}')")
-    con.register("_f", MARTS["dim_customer"])
-    con.execute("create table wh.dim_customer as select * from _f")
-    con.close()
+def test_mixed_plain_and_encrypted_zone_reads_as_one(tmp_path, monkeypatch):
+    monkeypatch.delenv("C360_ENCRYPTION_KEY", raising=False)
+    write_parquet_atomic(FRAME.head(1), tmp_path / "run_date=1" / "part.parquet")
+    monkeypatch.setenv("C360_ENCRYPTION_KEY", KEY)
+    write_parquet_atomic(FRAME.tail(1), tmp_path / "run_date=2" / "part.parquet")
+    with duckdb_connect() as con:
+        rows = con.execute(f"select email from {zone_relation(tmp_path / '*' / '*.parquet')} order by 1")
+        assert [r[0] for r in rows.fetchall()] == ["li.na@qq.com", "zhang.wei@163.com"]
+    assert zone_relation(tmp_path / "nothing" / "*.parquet") is None
+
+
+def _encrypted_warehouse(path, monkeypatch):
+    monkeypatch.setenv("C360_ENCRYPTION_KEY", "wh-key")
+    with connect_warehouse(path, read_only=False) as (con, catalog):
+        con.register("_f", MARTS["dim_customer"])
+        con.execute(f"create schema {catalog}.marts")
+        con.execute(f"create table {catalog}.marts.dim_customer as select * from _f")
 
 
 def test_encrypted_warehouse_read_for_delivery(tmp_path, monkeypatch):
     path = tmp_path / "customer360.duckdb"
-    _encrypted_warehouse(path, "wh-key")
-    assert b"zhang.wei" not in path.read_bytes()
-    monkeypatch.setenv("C360_ENCRYPTION_KEY", "wh-key")
+    _encrypted_warehouse(path, monkeypatch)
+    assert warehouse_is_encrypted(path) and b"zhang.wei" not in path.read_bytes()
     copies = snapshot_tables(path, ["dim_customer"], tmp_path / "out")
-    assert pd.read_parquet(copies["dim_customer"])["email"].tolist() == ["zhang.wei@163.com", "li.na@qq.com"]
+    assert is_encrypted_parquet(copies["dim_customer"])  # the temporary copy holds PII too
+    assert read_parquet(copies["dim_customer"])["email"].tolist() == ["zhang.wei@163.com", "li.na@qq.com"]
+
+
+def test_wrong_or_missing_key_is_one_clear_line(tmp_path, monkeypatch):
+    path = tmp_path / "customer360.duckdb"
+    _encrypted_warehouse(path, monkeypatch)
     monkeypatch.setenv("C360_ENCRYPTION_KEY", "wrong")
-    with pytest.raises(duckdb.Error), connect_warehouse(path):
-        pass
-
-
-def test_encrypted_write_refuses_insecure_fallback(tmp_path, monkeypatch):
-    monkeypatch.setenv("C360_ENCRYPTION_KEY", "wh-key")
-    try:
-        duckdb.connect().execute("LOAD httpfs")
-        has_httpfs = True
-    except duckdb.Error:
-        has_httpfs = False
-    if has_httpfs:
-        with connect_warehouse(tmp_path / "w.duckdb", read_only=False) as (con, catalog):
-            con.execute(f"create table {catalog}.t as select 1 as a")
-        assert b"\x00" in (tmp_path / "w.duckdb").read_bytes()
-    else:
-        with (
-            pytest.raises(EncryptionUnavailable, match="INSTALL httpfs"),
-            connect_warehouse(tmp_path / "w.duckdb", read_only=False),
-        ):
+    for read_only in (True, False):
+        with pytest.raises(EncryptionUnavailable) as error, connect_warehouse(path, read_only=read_only):
             pass
+        assert "wrong key" in str(error.value) and "\n" not in str(error.value)
+    monkeypatch.delenv("C360_ENCRYPTION_KEY")
+    with pytest.raises(EncryptionUnavailable, match="is encrypted; fix: export C360_ENCRYPTION_KEY"):
+        prepare_warehouse(path)
+    with pytest.raises(duckdb.Error, match="encrypted"):
+        duckdb.connect(str(path), read_only=True)
 
 
-def test_key_set_but_plain_warehouse_still_delivers_with_warning(tmp_path, monkeypatch):
-    from privacy_fixtures import build_warehouse
-
+def test_key_set_but_plain_warehouse_still_readable(tmp_path, key):
     path = build_warehouse(tmp_path / "customer360.duckdb")
-    monkeypatch.setenv("C360_ENCRYPTION_KEY", "raw-zone-key")
-    with pytest.warns(UserWarning, match="not encrypted although C360_ENCRYPTION_KEY is set"):
-        copies = snapshot_tables(path, ["dim_customer"], tmp_path / "out")
-    assert len(pd.read_parquet(copies["dim_customer"])) == 2
+    copies = snapshot_tables(path, ["dim_customer"], tmp_path / "out")  # readers do not convert; dbt will
+    assert len(read_parquet(copies["dim_customer"])) == 2 and not warehouse_is_encrypted(path)
