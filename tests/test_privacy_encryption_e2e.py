@@ -118,13 +118,15 @@ def test_warehouse_needs_the_key(runs):
     assert warehouse_is_encrypted(path)
     with pytest.raises(duckdb.Error, match="encrypted"):
         duckdb.connect(str(path), read_only=True)
-    with encryption("not the key"), pytest.raises(EncryptionUnavailable) as wrong:
-        with connect_warehouse(path):
-            pass
+    with encryption("not the key"), pytest.raises(EncryptionUnavailable) as wrong, connect_warehouse(path):
+        pass
     assert "wrong key" in str(wrong.value) and "\n" not in str(wrong.value)
-    with encryption(None), pytest.raises(EncryptionUnavailable, match="export C360_ENCRYPTION_KEY"):
-        with connect_warehouse(path):
-            pass
+    with (
+        encryption(None),
+        pytest.raises(EncryptionUnavailable, match="export C360_ENCRYPTION_KEY"),
+        connect_warehouse(path),
+    ):
+        pass
     with encryption(None), pytest.raises(EncryptionUnavailable, match="C360_ENCRYPTION_KEY"):
         read_parquet(next((runs["encrypted"] / "silver" / "person").rglob("*.parquet")))
 
