@@ -16,6 +16,8 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Levenshtein
 from linkage.config import Comparison, LinkageConfig
 from linkage.encode import EncodedRecords, ListColumn, expand
 
+PairColumns = dict[str, np.ndarray]  # one array per column, one element per candidate pair
+
 PARTIAL_VALUES: dict[str, Callable[[str], str]] = {
     "email_local": lambda x: x.split("@", 1)[0],
     "phone_suffix": lambda x: x[-8:],
@@ -53,7 +55,8 @@ def similarity_levels(records: EncodedRecords, a: np.ndarray, b: np.ndarray, c: 
     else:
         scorer = {"jaro_winkler": JaroWinkler.similarity, "levenshtein": Levenshtein.distance,
                   "damerau_levenshtein": DamerauLevenshtein.distance}[c.metric]  # fmt: skip
-        score = process.cpdist(sa, sb, scorer=scorer, dtype=np.float64, workers=-1)
+        cutoff = max(c.levels) if distance else min(c.levels)  # rapidfuzz stops early past it
+        score = process.cpdist(sa, sb, scorer=scorer, score_cutoff=cutoff, dtype=np.float64, workers=-1)
     level = np.zeros(len(ua), dtype=np.int8)
     for i, t in reversed(list(enumerate(c.levels))):  # strictest threshold last, so it wins
         level[score <= int(t) if distance else score >= t] = top - 1 - i
@@ -177,11 +180,11 @@ def compare(
     left: np.ndarray,
     right: np.ndarray,
     tf: bool = True,
-    extra: dict[str, np.ndarray] | None = None,
-) -> pd.DataFrame:
+    extra: PairColumns | None = None,
+) -> PairColumns:
     """`extra` columns, then g_<comparison> (int8) for each pair (left[i], right[i]), plus tf_<comparison>
     when `tf` (the frequency of the agreeing value for term-frequency-adjusted comparisons)."""
-    out: dict[str, np.ndarray] = dict(extra or {})
+    out: PairColumns = dict(extra or {})
     for c in config.comparisons:
         tf_values = None
         if c.kind == "name":
@@ -202,4 +205,4 @@ def compare(
             tf_values = np.fmax(freq[left], freq[right])
         if tf and c.term_frequency and tf_values is not None:
             out[f"tf_{c.name}"] = tf_values
-    return pd.DataFrame(out)
+    return out

@@ -14,7 +14,7 @@ import pandas as pd
 
 from linkage.blocking import block
 from linkage.cluster import guarded_clusters
-from linkage.compare import compare
+from linkage.compare import PairColumns, compare
 from linkage.config import LinkageConfig
 from linkage.encode import EncodedRecords, encode_records
 from linkage.identity import assign_customer_ids
@@ -57,14 +57,26 @@ def _tf_records(records: EncodedRecords, config: LinkageConfig) -> dict[str, int
     return out
 
 
-def _labels_for_pairs(rec: pd.DataFrame, cmp: pd.DataFrame, labels: pd.DataFrame) -> np.ndarray:
+def _rows(columns: PairColumns, mask: np.ndarray) -> PairColumns:
+    return {k: v[mask] for k, v in columns.items()}
+
+
+def _total(weights: PairColumns, n: int) -> np.ndarray:
+    """Sum of the per-comparison weights of each pair (bits)."""
+    total = np.zeros(n)
+    for w in weights.values():
+        total += w
+    return total
+
+
+def _labels_for_pairs(rec: pd.DataFrame, cmp: PairColumns, labels: pd.DataFrame) -> np.ndarray:
     """1 where both records of a candidate pair carry the same ground-truth entity, 0 where they differ."""
     key = rec["source"] + "\x1f" + rec["source_record_id"]
     lab_key = labels["source"].astype(str) + "\x1f" + labels["source_record_id"].astype(str)
     entity = key.map(
         pd.Series(labels["entity_id"].astype(str).to_numpy(), index=lab_key.to_numpy())
     ).to_numpy()
-    left, right = entity[cmp["l"].to_numpy()], entity[cmp["r"].to_numpy()]
+    left, right = entity[cmp["l"]], entity[cmp["r"]]
     known = pd.notna(left) & pd.notna(right)
     return np.where(known, (left == right).astype(float), np.nan)
 
@@ -111,28 +123,26 @@ def link(
             )
         labelled = _labels_for_pairs(rec, cmp, training_labels)
         known = ~np.isnan(labelled)
-        tables, intercept = fit_supervised(cmp[known], labelled[known].astype(int), config)
-        weights = pd.DataFrame(
-            {f"weight_{c.name}": np.where(cmp[f"g_{c.name}"] >= 0, tables[c.name][cmp[f"g_{c.name}"].clip(lower=0)], 0.0)
-             for c in config.comparisons}, index=cmp.index,
-        )  # fmt: skip
+        tables, intercept = fit_supervised(_rows(cmp, known), labelled[known].astype(int), config)
+        weights = {f"weight_{c.name}": np.where(cmp[f"g_{c.name}"] >= 0, tables[c.name][cmp[f"g_{c.name}"].clip(0)], 0.0)
+                   for c in config.comparisons}  # fmt: skip
         base = intercept
         params = None
     else:
         m, sessions = estimate_m(comparison_patterns(cmp, config), config, u)
         weights = weights_by_comparison(cmp, config, m, u, _tf_records(records, config))
-        prior = estimate_prior(weights.to_numpy().sum(axis=1), n_total)
+        prior = estimate_prior(_total(weights, len(cmp["l"])), n_total)
         base = float(np.log2(prior / (1 - prior)))
         params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
     lap("scoring")
-    match_weight = base + weights.to_numpy().sum(axis=1) if len(weights.columns) else np.full(len(cmp), base)
+    match_weight = base + _total(weights, len(cmp["l"]))
     probability = 1.0 / (1.0 + np.exp2(-np.clip(match_weight, -1000, 1000)))
     decision = np.where(
         probability >= config.thresholds.match,
         "match",
         np.where(probability >= config.thresholds.review, "review", "non_match"),
     )
-    left, right = cmp["l"].to_numpy(dtype=np.int64), cmp["r"].to_numpy(dtype=np.int64)
+    left, right = cmp["l"], cmp["r"]
     veto = config.clustering.veto_probability
     labels, refused = guarded_clusters(
         len(rec), left, right, match_weight, decision == "match", config.clustering.min_average_weight,
@@ -146,11 +156,11 @@ def link(
     history["run_id"] = run_id
     lap("identity")
 
-    keep = np.ones(len(cmp), bool) if config.keep_non_match_pairs else decision != "non_match"
+    keep = np.ones(len(left), bool) if config.keep_non_match_pairs else decision != "non_match"
     pairs = _pairs_table(
         rec,
-        cmp[keep],
-        weights[keep],
+        _rows(cmp, keep),
+        _rows(weights, keep),
         match_weight[keep],
         probability[keep],
         decision[keep],
@@ -168,7 +178,7 @@ def link(
 
 
 def _pairs_table(rec, cmp, weights, match_weight, probability, decision, refused, config) -> pd.DataFrame:
-    left, right = cmp["l"].to_numpy(), cmp["r"].to_numpy()
+    left, right = cmp["l"], cmp["r"]
     out = pd.DataFrame(
         {
             "source_l": rec["source"].to_numpy()[left],
@@ -181,11 +191,11 @@ def _pairs_table(rec, cmp, weights, match_weight, probability, decision, refused
         }
     )
     for c in config.comparisons:
-        out[f"gamma_{c.name}"] = cmp[f"g_{c.name}"].to_numpy()
+        out[f"gamma_{c.name}"] = cmp[f"g_{c.name}"]
     for c in config.comparisons:
-        out[f"weight_{c.name}"] = weights[f"weight_{c.name}"].to_numpy()
+        out[f"weight_{c.name}"] = weights[f"weight_{c.name}"]
     names = [r.name for r in config.blocking.rules]
-    masks, which = np.unique(cmp["rules"].to_numpy(), return_inverse=True)
+    masks, which = np.unique(cmp["rules"], return_inverse=True)
     labels = np.array(
         [",".join(n for k, n in enumerate(names) if v >> k & 1) for v in masks.tolist()], object
     )

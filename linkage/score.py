@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from linkage.compare import compare
+from linkage.compare import PairColumns, compare
 from linkage.config import Comparison, LinkageConfig
 from linkage.encode import EncodedRecords
 
@@ -70,7 +70,7 @@ def estimate_u(records: EncodedRecords, config: LinkageConfig) -> dict[str, np.n
     sample = compare(records, config, left[:want].astype(np.int64), right[:want].astype(np.int64), tf=False)
     u = {}
     for c in config.comparisons:
-        g = sample[f"g_{c.name}"].to_numpy()
+        g = sample[f"g_{c.name}"]
         freq = np.bincount(g[g >= 0], minlength=c.n_levels).astype(float)
         # Pseudo-counts: a level never seen among random pairs is rare, not impossible; tiny inputs lean on
         # the default instead of on a handful of pairs.
@@ -80,15 +80,16 @@ def estimate_u(records: EncodedRecords, config: LinkageConfig) -> dict[str, np.n
     return u
 
 
-def comparison_patterns(cmp: pd.DataFrame, config: LinkageConfig) -> pd.DataFrame:
+def comparison_patterns(cmp: PairColumns, config: LinkageConfig) -> pd.DataFrame:
     """Distinct (g_<comparison>…, rules) rows with their pair count `n`: EM runs on these, not on pairs."""
     columns = [f"g_{c.name}" for c in config.comparisons]
     radix_bits = len(config.blocking.rules) + sum(np.log2(c.n_levels + 1) for c in config.comparisons)
     if radix_bits > 62:  # too many comparisons for one int64 code
-        return cmp.groupby([*columns, "rules"], as_index=False).size().rename(columns={"size": "n"})
-    code = cmp["rules"].to_numpy(dtype=np.int64)
+        frame = pd.DataFrame({k: cmp[k] for k in [*columns, "rules"]})
+        return frame.groupby([*columns, "rules"], as_index=False).size().rename(columns={"size": "n"})
+    code = cmp["rules"].astype(np.int64)
     for c in config.comparisons:  # mixed radix: level + 1 in 0…n_levels
-        code = code * (c.n_levels + 1) + cmp[f"g_{c.name}"].to_numpy(dtype=np.int64) + 1
+        code = code * (c.n_levels + 1) + cmp[f"g_{c.name}"].astype(np.int64) + 1
     uniq, counts = np.unique(code, return_counts=True)
     out = {}
     for c in reversed(config.comparisons):
@@ -164,28 +165,28 @@ def estimate_m(
 
 
 def weights_by_comparison(
-    cmp: pd.DataFrame,
+    cmp: PairColumns,
     config: LinkageConfig,
     m: dict[str, np.ndarray],
     u: dict[str, np.ndarray],
     tf_records: dict[str, int] | None = None,
-) -> pd.DataFrame:
+) -> PairColumns:
     """weight_<comparison> in bits for each pair; exact agreement on a rare value weighs more (TF)."""
     out = {}
     floor = config.scoring.tf_minimum
     for c in config.comparisons:
-        g = cmp[f"g_{c.name}"].to_numpy(dtype=np.int64)
+        g = cmp[f"g_{c.name}"]
         table = np.log2(m[c.name] / u[c.name])
         w = np.where(g >= 0, table[np.clip(g, 0, None)], 0.0)
         tf_col = f"tf_{c.name}"
         if c.term_frequency and tf_col in cmp:
-            tf = cmp[tf_col].to_numpy(dtype=float, na_value=np.nan)
+            tf = np.asarray(cmp[tf_col], dtype=float)
             n = (tf_records or {}).get(c.name, 0)
             tf = (tf * n + PRIOR_PAIRS * u[c.name][-1]) / (n + PRIOR_PAIRS)  # small inputs: towards plain u
             top = (g == c.n_levels - 1) & ~np.isnan(tf)
             w[top] = np.log2(m[c.name][-1] / np.maximum(tf[top], floor))
         out[f"weight_{c.name}"] = w
-    return pd.DataFrame(out, index=cmp.index)
+    return out
 
 
 def estimate_prior(evidence: np.ndarray, n_total_pairs: float, iterations: int = 100) -> float:
@@ -202,13 +203,13 @@ def estimate_prior(evidence: np.ndarray, n_total_pairs: float, iterations: int =
     return lam
 
 
-def fit_supervised(cmp: pd.DataFrame, labels: np.ndarray, config: LinkageConfig) -> tuple[dict, float]:
+def fit_supervised(cmp: PairColumns, labels: np.ndarray, config: LinkageConfig) -> tuple[dict, float]:
     """Logistic regression on one-hot comparison levels; returns per-level weights (bits) and intercept (bits)."""
     from sklearn.linear_model import LogisticRegression
 
     columns, blocks = [], []
     for c in config.comparisons:
-        g = cmp[f"g_{c.name}"].to_numpy(dtype=np.int64)
+        g = cmp[f"g_{c.name}"]
         for level in range(c.n_levels):
             columns.append((c.name, level))
             blocks.append((g == level).astype(np.float32))

@@ -13,7 +13,9 @@ def _levels(persons: pd.DataFrame) -> pd.DataFrame:
     config = load_linkage_config()
     records = encode_records(prepare_records(persons))
     pairs, stats = block(records, config)
-    out = compare(records, config, pairs.left, pairs.right, extra={"l": pairs.left, "r": pairs.right})
+    out = pd.DataFrame(
+        compare(records, config, pairs.left, pairs.right, extra={"l": pairs.left, "r": pairs.right})
+    )
     out.attrs["stats"] = stats
     return out
 
