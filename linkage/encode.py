@@ -85,6 +85,8 @@ def encode_records(rec: pd.DataFrame) -> EncodedRecords:
         lengths[c] = np.fromiter(map(len, values), dtype=np.int64, count=n)
         parts.append(np.fromiter(chain.from_iterable(values), dtype=object, count=int(lengths[c].sum())))
     flat = np.concatenate(parts) if parts else np.empty(0, dtype=object)
+    if pd.api.types.infer_dtype(flat, skipna=True) not in ("string", "empty"):  # numbers in a list column
+        flat = np.array([None if pd.isna(v) else str(v) for v in flat], dtype=object)
     flat[flat == ""] = None  # an empty string is no value (as in blocking keys)
     codes, vocab = pd.factorize(flat, use_na_sentinel=True)
     codes = codes.astype(np.int64)

@@ -1,104 +1,129 @@
-"""Person records → the engine's record table: romanised keys, blocking keys, term frequencies."""
+"""Person records → the engine's record table: romanised keys, blocking keys, list columns.
+
+Everything derived from a value is computed once per distinct value (or distinct family/given pair), on
+object arrays rather than pandas string columns: real inputs repeat names, cities and dates a lot.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from linkage.standardise import SYSTEMS, romanised_key
+from linkage.standardise import SYSTEMS, romanise
 
 PERSON_INPUT = (
     "source", "source_record_id", "full_name", "family_name", "given_name", "emails", "phones", "birth_date",
     "gender", "country", "province", "city", "address_norm", "postcode", "company", "title", "wechat_id",
 )  # fmt: skip
-
-
-def _text(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name not in frame:
-        return pd.Series(pd.NA, index=frame.index, dtype="string")
-    return frame[name].astype("string").str.strip().replace("", pd.NA)
-
-
-def _lists(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name not in frame:
-        return pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
-    return pd.Series(
-        [sorted({str(x) for x in v if x}) if _is_list(v) and len(v) else [] for v in frame[name].to_numpy()],
-        index=frame.index,
-        dtype=object,
-    )
-
-
 _LIST_TYPES = (list, tuple, np.ndarray)
+# Name columns derived from (family, given); Cantonese / Wade-Giles as scalars (comparisons need no list
+# functions), Latin names repeating their key; name_keys: the name in each romanisation with the
+# family/given order dropped, so 张伟, 'Wei Zhang' and 'Cheung Wai' meet there.
+NAME_COLUMNS = ("family_key", "given_key", "family_key_yue", "given_key_yue", "family_key_wg", "given_key_wg",
+                "name_keys", "name_key")  # fmt: skip
 
 
-def _is_list(value: object) -> bool:
-    return isinstance(value, _LIST_TYPES)
+def map_distinct(values: np.ndarray, fn: Callable[[Any], Any], missing: Any = None) -> np.ndarray:
+    """`fn(value)` once per distinct non-missing value of an object array; `missing` where there is none."""
+    codes, uniques = pd.factorize(values)
+    out = np.empty(len(uniques) + 1, dtype=object)
+    for i, value in enumerate(uniques):
+        out[i] = fn(value)
+    out[-1] = missing
+    return out[codes]
 
 
-def _keys(family: pd.Series, given: pd.Series, system: str) -> tuple[pd.Series, pd.Series]:
-    return romanised_key(family, system, surname=True), romanised_key(given, system)
+def _text(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """Stripped strings, None where missing or blank."""
+    if name not in frame:
+        return np.full(len(frame), None, dtype=object)
+    return map_distinct(frame[name].to_numpy(dtype=object), lambda v: str(v).strip() or None)
+
+
+def _lists(frame: pd.DataFrame, name: str) -> list:
+    """List of values per record (duplicates and blanks are dropped when the records are encoded)."""
+    if name not in frame:
+        return [[] for _ in range(len(frame))]
+    return [list(v) if isinstance(v, _LIST_TYPES) else [] for v in frame[name].to_numpy(dtype=object)]
+
+
+def _name_columns(family: str | None, given: str | None) -> tuple:
+    keys = {
+        s: (romanise(family, s, surname=True) or None if family else None, romanise(given, s) or None if given else None)
+        for s in SYSTEMS
+    }  # fmt: skip
+    fam, giv = keys["pinyin"]
+    pairs = {
+        f"{f} {g}" if f <= g else f"{g} {f}" for f, g in keys.values() if f is not None and g is not None
+    }
+    name_keys = sorted(pairs)
+    return (
+        fam, giv, keys["cantonese"][0] or fam, keys["cantonese"][1] or giv, keys["wade_giles"][0] or fam,
+        keys["wade_giles"][1] or giv, name_keys, name_keys[0] if name_keys else None,
+    )  # fmt: skip
+
+
+def _names(family: np.ndarray, given: np.ndarray) -> dict[str, np.ndarray]:
+    """NAME_COLUMNS, computed once per distinct (family, given)."""
+    fam_codes, fam_values = pd.factorize(family)
+    giv_codes, giv_values = pd.factorize(given)
+    combos, first = np.unique(
+        (fam_codes.astype(np.int64) + 1) * (len(giv_values) + 1) + giv_codes + 1, return_inverse=True
+    )
+    fam_of = np.concatenate([np.asarray(fam_values, dtype=object), [None]])
+    giv_of = np.concatenate([np.asarray(giv_values, dtype=object), [None]])
+    rows = [
+        _name_columns(fam_of[c // (len(giv_values) + 1) - 1], giv_of[c % (len(giv_values) + 1) - 1])
+        for c in combos.tolist()
+    ]
+    out = {}
+    for j, name in enumerate(NAME_COLUMNS):
+        column = np.empty(len(rows), dtype=object)
+        for i, row in enumerate(rows):
+            column[i] = row[j]
+        out[name] = column[first]
+    return out
+
+
+def _address_words(address: str) -> list[str]:
+    """Words of the address (3+ characters) for token blocking; common words fall to the block-size cap."""
+    return sorted({w for w in address.split() if len(w) >= 3})
 
 
 def prepare_records(persons: pd.DataFrame) -> pd.DataFrame:
     """One row per person record, `rid` 0…n-1 in (source, source_record_id) order: a rerun is identical."""
     frame = persons.reset_index(drop=True)
-    out = pd.DataFrame(
-        {"source": _text(frame, "source").fillna(""), "source_record_id": _text(frame, "source_record_id")}
-    )
-    if out["source_record_id"].isna().any():
+    source = _text(frame, "source")
+    source[pd.isna(source)] = ""
+    out = {"source": source, "source_record_id": _text(frame, "source_record_id")}
+    if pd.isna(out["source_record_id"]).any():
         raise ValueError("person records need a source_record_id on every row")
     for name in ("full_name", "family_name", "given_name", "gender", "country", "address_norm", "postcode"):
         out[name] = _text(frame, name)
     for name in ("company", "title", "wechat_id"):
         out[name] = _text(frame, name)
-    keys = {s: _keys(out["family_name"], out["given_name"], s) for s in SYSTEMS}
-    out["family_key"], out["given_key"] = keys["pinyin"]
-    # Cantonese / Wade-Giles forms as scalars (comparisons need no list functions); Latin names repeat their key.
-    for system, suffix in (("cantonese", "yue"), ("wade_giles", "wg")):
-        out[f"family_key_{suffix}"] = keys[system][0].where(keys[system][0].notna(), out["family_key"])
-        out[f"given_key_{suffix}"] = keys[system][1].where(keys[system][1].notna(), out["given_key"])
-    # The name in each romanisation with family/given order dropped: 张伟, 'Wei Zhang', 'Cheung Wai' meet here.
-    per_system = []
-    for system in SYSTEMS:
-        fam, giv = keys[system]
-        pair = (fam + " " + giv).where(fam <= giv, giv + " " + fam)
-        per_system.append(pair.astype(object).where(pair.notna(), None).to_numpy())
-    name_keys = [sorted({k for k in ks if k is not None}) for ks in zip(*per_system, strict=True)]
-    out["name_keys"] = name_keys
-    out["name_key"] = pd.Series([k[0] if k else None for k in name_keys], index=out.index, dtype="string")
-    birth = _text(frame, "birth_date").str.slice(0, 10)
+    out.update(_names(out["family_name"], out["given_name"]))
+    birth = map_distinct(_text(frame, "birth_date"), lambda v: v[:10])
     out["birth_date"] = birth
-    out["birth_year"] = birth.str.slice(0, 4)
-    out["birth_month_day"] = birth.str.slice(5, 10)
-    out["province_key"] = romanised_key(_text(frame, "province"))
-    out["city_key"] = romanised_key(_text(frame, "city"))
-    # Words of the address (3+ characters) for token blocking; common words fall to the block-size cap.
-    out["address_words"] = out["address_norm"].map(
-        lambda a: sorted({w for w in a.split() if len(w) >= 3}) if isinstance(a, str) else []
-    )
+    out["birth_year"] = map_distinct(birth, lambda v: v[:4])
+    out["birth_month_day"] = map_distinct(birth, lambda v: v[5:10] or None)
+    out["province_key"] = map_distinct(_text(frame, "province"), lambda v: romanise(v) or None)
+    out["city_key"] = map_distinct(_text(frame, "city"), lambda v: romanise(v) or None)
+    out["address_words"] = map_distinct(out["address_norm"], _address_words, missing=[])
     out["emails"] = _lists(frame, "emails")
     out["phones"] = _lists(frame, "phones")
-    for name in ("loaded_at",):
-        if name in frame:
-            out[name] = frame[name]
-    out = out.sort_values(["source", "source_record_id"], kind="stable").reset_index(drop=True)
-    if out.duplicated(["source", "source_record_id"]).any():
-        dupes = out.loc[out.duplicated(["source", "source_record_id"]), ["source", "source_record_id"]].head(
-            3
-        )
+    if "loaded_at" in frame:
+        out["loaded_at"] = frame["loaded_at"].to_numpy()
+    order = np.lexsort((out["source_record_id"].astype(str), out["source"].astype(str)))
+    table = pd.DataFrame(out).iloc[order].reset_index(drop=True)
+    repeated = table.duplicated(["source", "source_record_id"])
+    if repeated.any():
+        dupes = table.loc[repeated, ["source", "source_record_id"]].head(3)
         raise ValueError(
             f"person records must be unique per (source, source_record_id); repeated: {dupes.to_dict('records')}"
         )
-    out.insert(0, "rid", np.arange(len(out), dtype=np.int64))
-    return out
-
-
-def term_frequencies(values: pd.Series) -> pd.Series:
-    """Share of records (with any value) holding each value; list columns count each record once per value."""
-    if values.dtype == object and len(values) and _is_list(values.iloc[0]):
-        values = values.explode()
-    values = values.dropna()
-    if values.empty:
-        return pd.Series(dtype="float64")
-    return values.value_counts(normalize=True)
+    table.insert(0, "rid", np.arange(len(table), dtype=np.int64))
+    return table
