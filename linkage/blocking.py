@@ -86,7 +86,8 @@ def block(records: EncodedRecords, config: LinkageConfig) -> tuple[CandidatePair
     """Candidate pairs (l < r) of all rules and the per-rule counts."""
     stats = BlockingStats()
     n = records.n
-    found_keys, found_bits = [], []
+    rule_bits = max(int(np.ceil(np.log2(max(len(config.blocking.rules), 2)))), 1)
+    found = []  # pair key l·n + r shifted left by rule_bits, or-ed with the rule's index
     for k, rule in enumerate(config.blocking.rules):
         rids, keys = rule_keys(records, rule.columns)
         cap = rule.max_block_size or config.blocking.max_block_size
@@ -94,22 +95,19 @@ def block(records: EncodedRecords, config: LinkageConfig) -> tuple[CandidatePair
         if config.link_type == "link_only":
             other = records.source[left] != records.source[right]
             left, right = left[other], right[other]
-        found_keys.append(sorted_unique(left * n + right))
-        found_bits.append(np.full(len(found_keys[-1]), 1 << k, dtype=np.int64))
-        stats.pairs_by_rule[rule.name] = len(found_keys[-1])
+        found.append(((left * n + right) << rule_bits) | k)
         stats.skipped_keys_by_rule[rule.name] = len(skipped)
         stats.largest_skipped[rule.name] = int(skipped.max()) if len(skipped) else 0
-    all_keys = np.concatenate(found_keys) if found_keys else np.empty(0, dtype=np.int64)
-    all_bits = np.concatenate(found_bits) if found_bits else np.empty(0, dtype=np.int64)
-    order = np.argsort(all_keys, kind="stable")
-    all_keys, all_bits = all_keys[order], all_bits[order]
-    starts = group_starts(all_keys)
-    keys = all_keys[starts]
-    rules = np.bitwise_or.reduceat(all_bits, starts) if len(starts) else all_bits
-    first_rule = np.full(len(keys), -1, dtype=np.int64)
-    for k in reversed(range(len(config.blocking.rules))):
-        first_rule[(rules >> k) & 1 == 1] = k
+    tagged = sorted_unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+    pair_keys, rule_index = tagged >> rule_bits, tagged & ((1 << rule_bits) - 1)
+    found_by_rule = np.bincount(rule_index, minlength=len(config.blocking.rules))
+    starts = group_starts(pair_keys)
+    keys = pair_keys[starts]
+    # The first entry of each pair holds its lowest rule index (entries are sorted within a pair too).
+    first_rule = rule_index[starts]
+    rules = np.bitwise_or.reduceat(np.left_shift(1, rule_index), starts) if len(starts) else rule_index
     for k, rule in enumerate(config.blocking.rules):
+        stats.pairs_by_rule[rule.name] = int(found_by_rule[k])
         stats.new_pairs_by_rule[rule.name] = int((first_rule == k).sum())
     stats.candidate_pairs = len(keys)
     return CandidatePairs(keys // max(n, 1), keys % max(n, 1), rules, first_rule), stats

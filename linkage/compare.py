@@ -44,23 +44,29 @@ def _jaccard(a: str, b: str) -> float:
 def similarity_levels(records: EncodedRecords, a: np.ndarray, b: np.ndarray, c: Comparison) -> np.ndarray:
     """Level from `c.levels` (top − 1 for the first threshold met … 0 for none) of code pairs (a, b)."""
     top = c.n_levels - 1
-    out = np.zeros(len(a), dtype=np.int8)
+    level = np.zeros(len(a), dtype=np.int8)
     if not len(a) or not c.levels:
-        return out
-    ua, ub, inverse = _distinct_pairs(a, b)
-    sa, sb = records.strings(ua), records.strings(ub)
+        return level
     distance = c.metric in ("levenshtein", "damerau_levenshtein")
-    if c.metric == "jaccard":
-        score = np.fromiter(map(_jaccard, sa, sb), dtype=np.float64, count=len(sa))
-    else:
+    if c.metric == "jaccard":  # a Python scorer: once per distinct pair of values
+        ua, ub, inverse = _distinct_pairs(a, b)
+        pairs = zip(records.strings(ua), records.strings(ub), strict=True)
+        score = np.fromiter((_jaccard(x, y) for x, y in pairs), dtype=np.float64, count=len(ua))[inverse]
+    else:  # rapidfuzz on every pair costs less than finding the distinct ones
         scorer = {"jaro_winkler": JaroWinkler.similarity, "levenshtein": Levenshtein.distance,
                   "damerau_levenshtein": DamerauLevenshtein.distance}[c.metric]  # fmt: skip
         cutoff = max(c.levels) if distance else min(c.levels)  # rapidfuzz stops early past it
-        score = process.cpdist(sa, sb, scorer=scorer, score_cutoff=cutoff, dtype=np.float64, workers=-1)
-    level = np.zeros(len(ua), dtype=np.int8)
+        score = process.cpdist(
+            records.strings(a),
+            records.strings(b),
+            scorer=scorer,
+            score_cutoff=cutoff,
+            dtype=np.float64,
+            workers=-1,
+        )
     for i, t in reversed(list(enumerate(c.levels))):  # strictest threshold last, so it wins
         level[score <= int(t) if distance else score >= t] = top - 1 - i
-    return level[inverse]
+    return level
 
 
 def _name_levels(records: EncodedRecords, c: Comparison, left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -85,12 +85,18 @@ class Comparison(_Strict):
         return 2 + extra
 
     @property
-    def uses(self) -> set[str]:
+    def reads(self) -> set[str]:
+        """Record columns the comparison reads."""
         if self.kind == "name":
-            other = "given" if self.column == "family" else "family"
-            own = self.column
-            return {f"{own}_name", f"{own}_key", f"{own}_key_yue", f"{own}_key_wg", "name_keys",
-                    "name_key", "full_name", f"{other}_key"}  # fmt: skip
+            own, other = self.column, "given" if self.column == "family" else "family"
+            return {f"{own}_name", f"{own}_key", f"{own}_key_yue", f"{own}_key_wg", f"{other}_key"}
+        return {self.column}
+
+    @property
+    def uses(self) -> set[str]:
+        """Record columns carrying the same evidence: a blocking rule on any of them agrees by construction."""
+        if self.kind == "name":
+            return self.reads | {"name_keys", "name_key", "full_name"}
         if self.column == "birth_date":
             return {"birth_date", "birth_year", "birth_month_day"}
         if self.column == "address_norm":
@@ -139,6 +145,13 @@ class LinkageConfig(_Strict):
     thresholds: Thresholds = Thresholds()
     clustering: Clustering = Clustering()
     keep_non_match_pairs: bool = False
+
+    @property
+    def record_columns(self) -> set[str]:
+        """Record columns the blocking rules and comparisons read."""
+        return {c for rule in self.blocking.rules for c in rule.columns}.union(
+            *(c.reads for c in self.comparisons)
+        )
 
     @model_validator(mode="after")
     def _unique_names(self) -> LinkageConfig:

@@ -72,11 +72,12 @@ def _csr(rids: np.ndarray, codes: np.ndarray, n: int) -> ListColumn:
     return ListColumn(offsets, codes)
 
 
-def encode_records(rec: pd.DataFrame) -> EncodedRecords:
-    """Codes for every scalar and list column of the prepared record table (linkage/prepare.py)."""
+def encode_records(rec: pd.DataFrame, columns: set[str] | None = None) -> EncodedRecords:
+    """Codes for `columns` (default: every scalar and list column) of the prepared record table."""
     n = len(rec)
-    scalar_names = [c for c in sorted(SCALAR_COLUMNS) if c in rec]
-    list_names = [c for c in sorted(LIST_COLUMNS) if c in rec]
+    wanted = (SCALAR_COLUMNS | LIST_COLUMNS) if columns is None else columns
+    scalar_names = [c for c in sorted(SCALAR_COLUMNS & wanted) if c in rec]
+    list_names = [c for c in sorted(LIST_COLUMNS & wanted) if c in rec]
     parts: list[np.ndarray] = [rec["source"].to_numpy(dtype=object)]
     parts += [rec[c].to_numpy(dtype=object, na_value=None) for c in scalar_names]
     lengths = {}

@@ -30,6 +30,8 @@ from linkage.score import (
     weights_by_comparison,
 )
 
+DECISIONS = np.array(["non_match", "review", "match"], dtype=object)  # indexed by the int8 decision code
+NON_MATCH, REVIEW, MATCH = 0, 1, 2
 XREF_COLUMNS = ["source", "source_record_id", "customer_id", "cluster_size", "match_probability", "linked_at"]
 
 
@@ -105,7 +107,7 @@ def link(
     at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
     rec = prepare_records(persons)
     lap("prepare")
-    records = encode_records(rec)
+    records = encode_records(rec, config.record_columns)
     candidates, stats = block(records, config)
     lap("blocking")
     u = estimate_u(records, config)
@@ -116,6 +118,7 @@ def link(
     lap("compare")
 
     n_total = total_pairs(rec.groupby("source").size(), config.link_type == "link_only")
+    params: Parameters | None = None
     if config.scoring.method == "supervised":
         if training_labels is None:
             raise ValueError(
@@ -123,32 +126,30 @@ def link(
             )
         labelled = _labels_for_pairs(rec, cmp, training_labels)
         known = ~np.isnan(labelled)
-        tables, intercept = fit_supervised(_rows(cmp, known), labelled[known].astype(int), config)
+        tables, base = fit_supervised(_rows(cmp, known), labelled[known].astype(int), config)
         weights = {f"weight_{c.name}": np.where(cmp[f"g_{c.name}"] >= 0, tables[c.name][cmp[f"g_{c.name}"].clip(0)], 0.0)
                    for c in config.comparisons}  # fmt: skip
-        base = intercept
-        params = None
+        evidence = _total(weights, len(cmp["l"]))
     else:
         m, sessions = estimate_m(comparison_patterns(cmp, config), config, u)
         weights = weights_by_comparison(cmp, config, m, u, _tf_records(records, config))
-        prior = estimate_prior(_total(weights, len(cmp["l"])), n_total)
+        evidence = _total(weights, len(cmp["l"]))
+        prior = estimate_prior(evidence, n_total)
         base = float(np.log2(prior / (1 - prior)))
         params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
     lap("scoring")
-    match_weight = base + _total(weights, len(cmp["l"]))
+    match_weight = base + evidence
     probability = 1.0 / (1.0 + np.exp2(-np.clip(match_weight, -1000, 1000)))
-    decision = np.where(
-        probability >= config.thresholds.match,
-        "match",
-        np.where(probability >= config.thresholds.review, "review", "non_match"),
+    decision = (probability >= config.thresholds.review).astype(np.int8) + (
+        probability >= config.thresholds.match
     )
     left, right = cmp["l"], cmp["r"]
     veto = config.clustering.veto_probability
     labels, refused = guarded_clusters(
-        len(rec), left, right, match_weight, decision == "match", config.clustering.min_average_weight,
+        len(rec), left, right, match_weight, decision == MATCH, config.clustering.min_average_weight,
         None if veto is None else float(np.log2(veto / (1 - veto))) if veto > 0 else None,
     )  # fmt: skip
-    decision = np.where(refused, "review", decision)
+    decision[refused] = REVIEW
     lap("clustering")
 
     members = rec[["source", "source_record_id"]].assign(cluster=labels)
@@ -156,7 +157,7 @@ def link(
     history["run_id"] = run_id
     lap("identity")
 
-    keep = np.ones(len(left), bool) if config.keep_non_match_pairs else decision != "non_match"
+    keep = np.ones(len(left), bool) if config.keep_non_match_pairs else decision != NON_MATCH
     pairs = _pairs_table(
         rec,
         _rows(cmp, keep),
@@ -187,7 +188,7 @@ def _pairs_table(rec, cmp, weights, match_weight, probability, decision, refused
             "id_r": rec["source_record_id"].to_numpy()[right],
             "match_weight": match_weight,
             "match_probability": probability,
-            "decision": decision,
+            "decision": DECISIONS[decision],
         }
     )
     for c in config.comparisons:
@@ -206,7 +207,7 @@ def _pairs_table(rec, cmp, weights, match_weight, probability, decision, refused
 
 def _xref(rec, labels, customer_ids, left, right, probability, decision, at) -> pd.DataFrame:
     best = np.full(len(rec), np.nan)
-    inside = (labels[left] == labels[right]) & (decision == "match")
+    inside = (labels[left] == labels[right]) & (decision == MATCH)
     for side in (left, right):
         np.fmax.at(best, side[inside], probability[inside])
     sizes = np.bincount(labels)[labels]
@@ -233,8 +234,8 @@ def _summary(rec, stats, decision, refused, xref, history, params, n_total) -> d
         "pairs_by_rule": stats.pairs_by_rule,
         "new_pairs_by_rule": stats.new_pairs_by_rule,
         "skipped_block_keys": stats.skipped_keys_by_rule,
-        "matches": int((decision == "match").sum()),
-        "review": int((decision == "review").sum()),
+        "matches": int((decision == MATCH).sum()),
+        "review": int((decision == REVIEW).sum()),
         "chaining_refusals": int(refused.sum()),
         "clusters": len(sizes),
         "multi_record_clusters": int((sizes > 1).sum()),

@@ -47,7 +47,7 @@ def _lists(frame: pd.DataFrame, name: str) -> list:
     """List of values per record (duplicates and blanks are dropped when the records are encoded)."""
     if name not in frame:
         return [[] for _ in range(len(frame))]
-    return [list(v) if isinstance(v, _LIST_TYPES) else [] for v in frame[name].to_numpy(dtype=object)]
+    return [v if isinstance(v, list) else list(v) if isinstance(v, _LIST_TYPES) else [] for v in frame[name]]
 
 
 def _name_columns(family: str | None, given: str | None) -> tuple:
