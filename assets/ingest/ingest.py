@@ -7,7 +7,6 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -15,13 +14,16 @@ import pyarrow as pa
 from assets.entities import LINEAGE_COLUMNS
 from assets.ingest.config import SourceConfig, SourcesConfig, header_key
 from assets.ingest.encoding import UnreadableFile
+from assets.ingest.extra_json import extra_json
 from assets.ingest.landing import LandingFile, key_date, landing_zone, sha256_file
 from assets.ingest.manifest import append_manifest, loaded_hashes, read_manifest, settled_keys
 from assets.ingest.parquet_out import ParquetOut
+from assets.ingest.prefetch import prefetch
 from assets.ingest.readers import Batch, FileInfo, read_file
 from assets.layout import DataLayout
 from assets.parquet_files import open_parquet
-from assets.privacy.tombstones import drop_erased
+from assets.privacy.matching import ErasureMatcher
+from assets.privacy.tombstones import tombstone_matcher
 
 PARSE_ERROR = "_parse_error"  # key in `_extra` of a row the reader could not split into fields
 RAW_TEXT = "_raw_text"
@@ -136,19 +138,24 @@ def check_drift(headers: list[str], mapping: dict[str, str], cfg: SourceConfig, 
     )
 
 
-def _extra_json(table: pa.Table, names: list[str], con: duckdb.DuckDBPyConnection) -> pa.Array:
-    if not names or table.num_rows == 0:
-        return pa.repeat(pa.scalar("{}", pa.string()), table.num_rows)
-    struct = pa.StructArray.from_arrays([table.column(n).combine_chunks() for n in names], names=names)
-    tmp = pa.table({"s": struct})  # noqa: F841 (read by duckdb below)
-    return con.sql("select to_json(s)::varchar as j from tmp").to_arrow_table().column(0).combine_chunks()
+class _Lineage:
+    """The constant lineage columns of one file, built once and sliced (zero-copy) for every batch."""
+
+    def __init__(self, values: dict, schema: pa.Schema):
+        self.values, self.schema = values, schema
+        self.cache: dict[str, pa.Array] = {}
+
+    def column(self, name: str, n: int) -> pa.Array:
+        have = self.cache.get(name)
+        if have is None or len(have) < n:
+            have = self.cache[name] = pa.repeat(pa.scalar(self.values[name], self.schema.field(name).type), n)
+        return have.slice(0, n)
 
 
 def _rows(
-    cfg: SourceConfig, columns: dict[str, pa.Array], extra: pa.Array, lines: pa.Array, lineage: dict
+    schema: pa.Schema, columns: dict[str, pa.Array], extra: pa.Array, lines: pa.Array, lineage: _Lineage
 ) -> pa.Table:
     """Assemble raw rows in the raw schema: canonical columns (null when absent), lineage, `_extra`."""
-    schema = raw_schema(cfg)
     n = len(lines)
     arrays = []
     for col in schema:
@@ -158,49 +165,53 @@ def _rows(
             arrays.append(extra)
         elif col.name == "_line":
             arrays.append(lines)
-        elif col.name in lineage:
-            arrays.append(pa.repeat(pa.scalar(lineage[col.name], col.type), n))
+        elif col.name in lineage.values:
+            arrays.append(lineage.column(col.name, n))
         else:
             arrays.append(pa.nulls(n, col.type))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def _interleave(good: pa.Table, bad: pa.Table) -> pa.Table:
-    """Merge the few unsplit rows into the (line-ordered) good rows by zero-copy slices: raw keeps file order."""
+    """Merge the few unsplit rows into the (line-ordered) good rows: raw keeps file order. Slices, then one
+    contiguous copy (cheaper than a sort's take; Parquet encodes thousands of tiny chunks slowly)."""
     at = np.searchsorted(good.column("_line").to_numpy(), bad.column("_line").to_numpy())
     pieces, start = [], 0
     for k, pos in enumerate(at):
         pieces += [good.slice(start, int(pos) - start), bad.slice(k, 1)]
         start = int(pos)
     pieces.append(good.slice(start))
-    return pa.concat_tables(pieces)
+    return pa.concat_tables(pieces).combine_chunks()
 
 
 def to_raw(
-    batch: Batch, mapping: dict[str, str], unmapped: list[str], cfg: SourceConfig, lineage: dict, con
+    batch: Batch, mapping: dict[str, str], unmapped: list[str], schema: pa.Schema, lineage: _Lineage
 ) -> pa.Table:
     """A reader batch as raw rows: canonical columns (null when the file lacks them), lineage, `_extra`."""
     by_target = {t: h for h, t in mapping.items() if h in batch.table.column_names}
     columns = {c: batch.table.column(h).combine_chunks() for c, h in by_target.items()}
     extra_names = [h for h in batch.table.column_names if h in unmapped or h not in mapping]
-    extra = _extra_json(batch.table, extra_names, con)
-    good = _rows(cfg, columns, extra, pa.array(batch.lines, pa.int64()), lineage)
+    extra = extra_json(batch.table, extra_names)
+    good = _rows(schema, columns, extra, pa.array(batch.lines, pa.int64()), lineage)
     if not batch.errors:
         return good
     extra = pa.array(
         [json.dumps({PARSE_ERROR: e.reason, RAW_TEXT: e.text}, ensure_ascii=False) for e in batch.errors],
         pa.string(),
     )
-    bad = _rows(cfg, {}, extra, pa.array([e.line for e in batch.errors], pa.int64()), lineage)
+    bad = _rows(schema, {}, extra, pa.array([e.line for e in batch.errors], pa.int64()), lineage)
     return _interleave(good, bad)
 
 
-def _erase(table: pa.Table, cfg: SourceConfig, layout: DataLayout) -> tuple[pa.Table, int]:
-    frame = table.to_pandas(types_mapper=pd.ArrowDtype)  # no copy into large_string, unlike StringDtype
-    kept, dropped = drop_erased(frame, cfg.entity, layout)
-    if not dropped:
+def _erase(table: pa.Table, matcher: ErasureMatcher) -> tuple[pa.Table, int]:
+    """Drop the rows of erased people (tombstones); only the columns the matcher reads go to pandas."""
+    if not matcher or table.num_rows == 0:
         return table, 0
-    return pa.Table.from_pandas(kept, schema=table.schema, preserve_index=False), int(dropped)
+    wanted = table.select(matcher.relevant_columns(table.column_names))
+    hit = matcher.match(wanted.to_pandas(types_mapper=pd.ArrowDtype)).to_numpy(dtype=bool)
+    if not hit.any():
+        return table, 0
+    return table.filter(pa.array(~hit)), int(hit.sum())
 
 
 def ingest_file(
@@ -212,25 +223,35 @@ def ingest_file(
     run_date: str,
     loaded_at: dt.datetime,
 ) -> FileOutcome:
-    """Read one landing file into raw Parquet. Raises UnreadableFile / SchemaDrift for a file-level failure."""
+    """Read one landing file into raw Parquet. Raises UnreadableFile / SchemaDrift for a file-level failure.
+
+    Three stages overlap: the reader parses the next batch on a worker thread, this thread maps the current
+    one to raw rows, and ParquetOut compresses the previous one.
+    """
     out = FileOutcome(file.key, "loaded", sha, file.size)
     info = FileInfo()
     batches = read_file(path, cfg, info)
     target = layout.raw(cfg.name, run_date) / f"{sha[:16]}.parquet"
-    lineage = {
-        "_source": cfg.name,
-        "_file": file.key,
-        "_loaded_at": loaded_at,
-        "_file_sha256": sha,
-        "_run_date": run_date,
-    }
+    schema = raw_schema(cfg)
+    lineage = _Lineage(
+        {
+            "_source": cfg.name,
+            "_file": file.key,
+            "_loaded_at": loaded_at,
+            "_file_sha256": sha,
+            "_run_date": run_date,
+        },
+        schema,
+    )
+    matcher = tombstone_matcher(layout)
     mapping: dict[str, str] | None = None
     unmapped: list[str] = []
     json_like = cfg.format in ("jsonl", "json")
     checked = False
-    schema = raw_schema(cfg).with_metadata({SHA_KEY: sha, "c360.file": file.key})  # for empty files too
-    with duckdb.connect() as con, ParquetOut(target, schema) as sink:
-        for batch in batches:
+    with ParquetOut(
+        target, schema.with_metadata({SHA_KEY: sha, "c360.file": file.key})
+    ) as sink:  # empty files too
+        for batch in prefetch(batches):
             headers = batch.table.column_names if json_like else info.headers
             if mapping is None or (json_like and set(headers) - set(mapping) - set(unmapped)):
                 mapping, unmapped = map_columns(headers, cfg)  # JSON records may bring new keys
@@ -238,10 +259,10 @@ def ingest_file(
             if not checked and (batch.table.num_rows or not json_like):
                 check_drift(headers, mapping, cfg, file.key)  # on the header / the first JSON records
                 checked = True
-            table = to_raw(batch, mapping, unmapped, cfg, lineage, con)
+            table = to_raw(batch, mapping, unmapped, schema, lineage)
             out.rows_read += table.num_rows
             out.blank_rows += batch.blank_rows
-            table, erased = _erase(table, cfg, layout)
+            table, erased = _erase(table, matcher)
             out.rows_erased += erased
             sink.write(table)
     out.raw_path, out.encoding = target, info.encoding

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,12 +16,14 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pyarrow_
+import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from assets.ingest.config import SourceConfig
 from assets.ingest.ingest import PARSE_ERROR, RAW_TEXT, SHA_KEY
 from assets.ingest.manifest import record_validation
 from assets.ingest.parquet_out import ParquetOut
+from assets.ingest.prefetch import prefetch
 from assets.layout import DataLayout
 from assets.parquet_files import open_parquet
 from assets.standardise.dates import to_integer, to_number, unparseable
@@ -36,8 +39,19 @@ def _text(s: pd.Series) -> pd.Series:
     return s if isinstance(s.dtype, pd.StringDtype) else s.astype(pd.StringDtype("pyarrow"))
 
 
+def _arrow(s: pd.Series) -> pyarrow_.Array | pyarrow_.ChunkedArray:
+    """The Arrow strings behind `s` (zero-copy for pyarrow-backed Series)."""
+    return pyarrow_.array(_text(s).array)
+
+
+def _present_arrow(values: pyarrow_.Array | pyarrow_.ChunkedArray) -> np.ndarray:
+    """Not null, not empty, not only whitespace (Unicode, as `str.strip`) — without copying the strings."""
+    present = pc.and_(pc.greater(pc.utf8_length(values), 0), pc.invert(pc.utf8_is_space(values)))
+    return pc.fill_null(present, False).to_numpy(zero_copy_only=False)
+
+
 def _present(s: pd.Series) -> pd.Series:
-    return (_text(s).str.strip() != "").fillna(False).astype(bool)
+    return pd.Series(_present_arrow(_arrow(s)), index=s.index)
 
 
 REASONS: dict[str, str] = {
@@ -69,16 +83,21 @@ def _per_value(ok_values) -> callable:
     bad: set[str] = set()
 
     def check(s: pd.Series) -> pd.Series:
-        distinct = s[_present(s)].drop_duplicates().tolist()
+        values = _arrow(s)
+        distinct = pc.unique(values)
+        distinct = distinct.filter(_present_arrow(distinct)).to_pylist()
         new = [v for v in distinct if v not in good and v not in bad]
         if new:
-            values = pd.Series(new, dtype=pd.StringDtype("pyarrow"))
-            ok = ok_values(values).to_numpy(dtype=bool, na_value=False)
-            bad.update(values[~ok])
+            unseen = pd.Series(new, dtype=pd.StringDtype("pyarrow"))
+            ok = ok_values(unseen).to_numpy(dtype=bool, na_value=False)
+            bad.update(unseen[~ok])
             if len(good) < MEMO_LIMIT:
-                good.update(values[ok])
+                good.update(unseen[ok])
         failing = [v for v in distinct if v in bad]
-        return ~s.isin(failing) if failing else pd.Series(True, index=s.index)
+        if not failing:
+            return pd.Series(True, index=s.index)
+        hit = pc.is_in(values, value_set=pyarrow_.array(failing, values.type)).to_numpy(zero_copy_only=False)
+        return pd.Series(~hit, index=s.index)
 
     return check
 
@@ -239,7 +258,8 @@ class PartitionValidation:
         return sum(f[key] for f in self.files)
 
 
-BATCH_ROWS = 100_000
+BATCH_ROWS = 256_000  # rows validated (and written to bronze as one row group) at a time…
+BATCH_BYTES = 64 << 20  # …or fewer when the rows are wide
 
 
 def _duplicated_keys(path: Path, pk: list[str]) -> frozenset:
@@ -285,13 +305,45 @@ _Q_SCHEMA = pyarrow_.schema(
 )
 
 
+READ_ROWS = 32_768
+
+
+def _coalesced(batches: Iterator[pyarrow_.RecordBatch]) -> Iterator[pyarrow_.Table]:
+    """Record batches joined (zero-copy) into tables of up to BATCH_ROWS rows or BATCH_BYTES bytes: fewer,
+    larger pandera calls and bronze row groups, with memory bounded by bytes whatever the row width."""
+    pending: list[pyarrow_.RecordBatch] = []
+    rows = size = 0
+    for rb in batches:
+        pending.append(rb)
+        rows, size = rows + rb.num_rows, size + rb.nbytes
+        if rows >= BATCH_ROWS or size >= BATCH_BYTES:
+            yield pyarrow_.Table.from_batches(pending)
+            pending, rows, size = [], 0, 0
+    if pending:
+        yield pyarrow_.Table.from_batches(pending)
+
+
+def _checked_columns(cfg: SourceConfig, schema: pa.DataFrameSchema, names: list[str]) -> list[str]:
+    """The raw columns validation reads: those with checks, the primary key and the lineage of a failure."""
+    wanted = (
+        [c for c, col in schema.columns.items() if col.checks] + list(cfg.primary_key) + ["_file", "_line"]
+    )
+    return [c for c in dict.fromkeys(wanted) if c in names]
+
+
 def _validate_file(
     cfg: SourceConfig, layout: DataLayout, run_date: str, path: Path, out: PartitionValidation
 ) -> dict:
-    """One raw file → its bronze and quarantine files; returns its counts (and adds to `out`'s summaries)."""
+    """One raw file → its bronze and quarantine files; returns its counts (and adds to `out`'s summaries).
+
+    Only the checked columns go through pandas/pandera; the batch itself stays Arrow and is filtered into
+    bronze. Decoding the next batch (worker thread) and compressing the last (ParquetOut) overlap the checks.
+    """
     dups = _duplicated_keys(path, list(cfg.primary_key)) if cfg.primary_key else None
     source = open_parquet(path)
-    schema = None
+    names = source.schema_arrow.names
+    schema = build_schema(cfg, names, dups)
+    checked = _checked_columns(cfg, schema, names)
     sha = (source.schema_arrow.metadata or {}).get(SHA_KEY.encode(), b"").decode()
     counts = {"file": path.name, "sha256": sha, "rows_in": 0, "rows_valid": 0, "rows_quarantined": 0}
     quarantine_path = layout.quarantine(cfg.name, run_date) / path.name
@@ -299,18 +351,18 @@ def _validate_file(
         ParquetOut(layout.bronze(cfg.name, run_date) / path.name, source.schema_arrow) as bronze,
         ParquetOut(quarantine_path, _Q_SCHEMA, discard_if_empty=True) as bad,
     ):
-        for rb in source.iter_batches(batch_size=BATCH_ROWS):
-            frame = rb.to_pandas(types_mapper=_STR)
-            schema = schema or build_schema(cfg, list(frame.columns), dups)
+        for batch in prefetch(_coalesced(source.iter_batches(batch_size=READ_ROWS))):
+            frame = batch.select(checked).to_pandas(types_mapper=_STR)
             res = validate_source(cfg, frame, run_date, dups, schema)
-            bronze.write(rb.filter(pyarrow_.array(~res.quarantined)))
+            valid = batch.filter(pyarrow_.array(~res.quarantined))  # contiguous: slices slow the writer
+            bronze.write(valid)
             if len(res.quarantine):
                 bad.write(pyarrow_.Table.from_pandas(res.quarantine, _Q_SCHEMA, preserve_index=False))
             counts["rows_quarantined"] += res.counts["rows_quarantined"]
             for k, v in res.counts["by_check"].items():
                 out.by_check[k] = out.by_check.get(k, 0) + v
             if out.preview is None or len(out.preview) < 10:
-                out.preview = res.valid.head(10)
+                out.preview = valid.slice(0, 10).to_pandas(types_mapper=_STR)
             if len(res.quarantine) and (out.quarantine_preview is None or len(out.quarantine_preview) < 20):
                 out.quarantine_preview = pd.concat([out.quarantine_preview, res.quarantine.head(20)]).head(20)
             del frame, res
