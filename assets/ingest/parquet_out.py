@@ -63,6 +63,7 @@ class _EncryptedWriter:
     def _copy(self, stream: pa.RecordBatchReader, tmp: Path) -> None:
         try:
             with duckdb_connect() as con:
+                con.execute("SET threads = 1")  # one writer thread, as pyarrow's: else DuckDB buffers the stream
                 con.register("_c360_stream", stream)
                 con.execute(encrypted_copy_sql("_c360_stream", tmp, self.schema))
         except BaseException as exc:  # reported to the writing thread
