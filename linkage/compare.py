@@ -14,7 +14,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Levenshtein
 
 from linkage.config import Comparison, LinkageConfig
-from linkage.encode import EncodedRecords, ListColumn, expand
+from linkage.encode import EncodedRecords, ListColumn, expand, sorted_unique
 
 PairColumns = dict[str, np.ndarray]  # one array per column, one element per candidate pair
 
@@ -112,16 +112,29 @@ def _date_levels(records: EncodedRecords, c: Comparison, left: np.ndarray, right
     g[(g == 0) & (a == b)] = 2
     differ = np.flatnonzero(g == 0)
     if len(differ):
-        ua, ub, inverse = _distinct_pairs(a[differ], b[differ])
-        g[differ] = np.where(_near_dates(records.strings(ua), records.strings(ub)), 1, 0)[inverse]
+        chars, length, row = _char_matrix(records, codes)
+        g[differ] = _near_dates(chars, length, row[a[differ]], row[b[differ]])
     return g
 
 
-def _near_dates(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    width = max(10, max(map(len, a), default=0), max(map(len, b), default=0))
-    x = np.asarray(a.astype(str), dtype=f"<U{width}").view(np.uint32).reshape(len(a), width)
-    y = np.asarray(b.astype(str), dtype=f"<U{width}").view(np.uint32).reshape(len(b), width)
-    same_length = np.char.str_len(a.astype(str)) == np.char.str_len(b.astype(str))
+def _char_matrix(records: EncodedRecords, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each distinct value of a column as a row of character codes (zero-padded), its length, and the row
+    of every vocabulary code."""
+    used = sorted_unique(codes[codes >= 0])
+    text = records.strings(used).astype(str)
+    width = max(10, int(np.char.str_len(text).max()) if len(text) else 0)
+    chars = np.asarray(text, dtype=f"<U{width}").view(np.uint32).reshape(len(text), width)
+    if chars.size and chars.max() < 256:
+        chars = chars.astype(np.uint8)  # a quarter of the memory traffic
+    row = np.full(len(records.vocab), -1, dtype=np.int64)
+    row[used] = np.arange(len(used))
+    return chars, np.char.str_len(text), row
+
+
+def _near_dates(chars: np.ndarray, length: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """1 where dates (rows a, b of `chars`) differ by one character, two adjacent swapped characters
+    (equal lengths) or swapped month and day (ISO dates); 0 else."""
+    x, y = chars[a], chars[b]
     differ = x != y
     hamming = differ.sum(axis=1)
     # Two differing positions next to each other, each holding the other's character: a transposition.
@@ -130,7 +143,8 @@ def _near_dates(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     month_day = (
         (x[:, :4] == y[:, :4]).all(1) & (x[:, 5:7] == y[:, 8:10]).all(1) & (x[:, 8:10] == y[:, 5:7]).all(1)
     )
-    return (same_length & ((hamming <= 1) | transposed)) | month_day
+    near = ((length[a] == length[b]) & ((hamming <= 1) | transposed)) | month_day
+    return near.astype(np.int8)
 
 
 def shared_values(col: ListColumn, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
