@@ -22,12 +22,12 @@ from assets.privacy.encryption import (
     ENCRYPTION_KEY_ENV,
     PARQUET_KEY_NAME,
     EncryptionUnavailable,
-    duckdb_connect,
     encryption_key,
     is_envelope,
     open_envelope,
     parquet_scan,
     sql_string,
+    zone_connection,
 )
 
 ENCRYPTED_FOOTER = b"PARE"  # Parquet's magic for a file with an encrypted footer
@@ -63,7 +63,7 @@ def _split_metadata(schema: pa.Schema) -> pa.Schema:
 
 
 def encrypted_copy_sql(relation: str, target: Path, schema: pa.Schema) -> str:
-    """`COPY relation TO target` as encrypted zstd Parquet (needs a `duckdb_connect` connection with the key)."""
+    """`COPY relation TO target` as encrypted zstd Parquet (needs a `zone_connection` / `duckdb_connect` with the key)."""
     column = _metadata_column(schema)
     extra = f", NULL::BOOLEAN AS {quote_ident(column)}" if column else ""
     select = f"SELECT *{extra} FROM {relation}"
@@ -95,15 +95,15 @@ def write_parquet_atomic(frame: pd.DataFrame | pa.Table, path: Path) -> Path:
             frame.to_parquet(tmp, index=False)
     else:
         table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
-        with duckdb_connect() as con:
+        with zone_connection() as con:
             con.register("_c360_frame", table)
             con.execute(encrypted_copy_sql("_c360_frame", tmp, table.schema))
     tmp.replace(path)
     return path
 
 
-def _utc_connection():
-    con = duckdb_connect()
+def _utc_connection() -> duckdb.DuckDBPyConnection:
+    con = zone_connection()
     con.execute("SET TimeZone = 'UTC'")  # timestamps come back in UTC, as pyarrow reads them
     return con
 
@@ -169,7 +169,7 @@ def read_parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
 
 
 def zone_relation(pattern: str | Path, options: str = "") -> str | None:
-    """SQL relation over the zone files matching a glob for a `duckdb_connect` connection, plain and encrypted
+    """SQL relation over the zone files matching a glob for a `zone_connection`, plain and encrypted
     files alike (a zone holds both for a while after the key is set); None when no file matches.
     `options`: extra read_parquet arguments, e.g. `union_by_name = true`."""
     files = sorted(glob.glob(str(pattern)))

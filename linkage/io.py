@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from assets.parquet_files import read_parquet, write_parquet_atomic, zone_relation
-from assets.privacy.encryption import duckdb_connect
+from assets.privacy.encryption import zone_connection
 from linkage.engine import LinkageResult
 from linkage.records import build_person_records
 
@@ -26,7 +26,7 @@ def read_person_glob(pattern: str) -> pd.DataFrame | None:
     relation = zone_relation(pattern, "union_by_name = true")
     if relation is None:
         return None
-    with duckdb_connect() as con:
+    with zone_connection() as con:
         frame = con.execute(f"SELECT * FROM {relation} ORDER BY loaded_at DESC NULLS LAST").df()
     if frame.empty:
         return frame

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from assets.parquet_files import zone_relation
-from assets.privacy.encryption import connect_warehouse, duckdb_connect
+from assets.privacy.encryption import connect_warehouse, zone_connection
 from assets.settings import settings_from_env
 from orchestration.jobs import NIGHTLY_JOB
 from orchestration.logging import failure_summary, format_failures
@@ -35,7 +35,7 @@ def summary(partition: str) -> dict[str, object]:
     figures: dict[str, object] = {"run_date": partition, "warehouse": str(layout.warehouse)}
     manifest = zone_relation(layout.manifest)
     xref = zone_relation(layout.linkage_dir / "customer_xref.parquet")
-    with duckdb_connect() as con:
+    with zone_connection() as con:
         if manifest is not None:
             row = con.execute(
                 "select count(distinct source) filter (where status = 'loaded'), count(*) filter (where status = 'failed'),"

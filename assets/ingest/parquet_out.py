@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from assets.parquet_files import encrypted_copy_sql
-from assets.privacy.encryption import duckdb_connect, encryption_key
+from assets.privacy.encryption import encryption_key, zone_connection
 
 _END = object()
 
@@ -62,8 +62,7 @@ class _EncryptedWriter:
 
     def _copy(self, stream: pa.RecordBatchReader, tmp: Path) -> None:
         try:
-            with duckdb_connect() as con:
-                con.execute("SET threads = 1")  # one writer thread, as pyarrow's: else DuckDB buffers the stream
+            with zone_connection() as con:  # one DuckDB thread: the stream is not buffered
                 con.register("_c360_stream", stream)
                 con.execute(encrypted_copy_sql("_c360_stream", tmp, self.schema))
         except BaseException as exc:  # reported to the writing thread

@@ -14,7 +14,7 @@ import pandas as pd
 from assets.ingest.manifest import read_manifest
 from assets.layout import DataLayout
 from assets.parquet_files import open_parquet, read_parquet, zone_relation
-from assets.privacy.encryption import connect_warehouse, duckdb_connect
+from assets.privacy.encryption import connect_warehouse, zone_connection
 from assets.privacy.masking import mask_text
 
 EXAMPLE_MATCHES = 6
@@ -38,7 +38,7 @@ def _failed(what: str, exc: Exception) -> Section:
 
 
 def _sql(query: str, params: list[object] | None = None) -> pd.DataFrame:
-    with duckdb_connect() as con:
+    with zone_connection() as con:
         return con.execute(query, params or []).df()
 
 
