@@ -38,6 +38,8 @@ PLAIN_ZONES = ("manifest",)
 def is_encrypted_parquet(path: Path) -> bool:
     """A Parquet file with an encrypted footer (its last four bytes are `PARE` instead of `PAR1`)."""
     with open(path, "rb") as fh:
+        if fh.seek(0, 2) < 4:
+            return False
         fh.seek(-4, 2)
         return fh.read(4) == ENCRYPTED_FOOTER
 
