@@ -1,5 +1,6 @@
 """Blocking and comparison levels: Hanzi vs pinyin, Cantonese, swapped names, phones."""
 
+import numpy as np
 import pandas as pd
 
 from linkage.blocking import block
@@ -62,3 +63,55 @@ def test_swapped_names_and_phone_levels():
     assert pairs[(0, 1)].g_phone == 1  # same last 8 digits, different country code
     assert pairs[(0, 2)].g_phone == 2 and pairs[(0, 2)].g_given_name in (1, 2)
     assert pairs[(0, 2)].g_birth_date == -1  # missing on one side: no evidence either way
+
+
+def _pair_levels(rows: list[dict], pairs: list[tuple[int, int]]) -> pd.DataFrame:
+    """Levels of chosen pairs (not only blocked ones) of records built from `rows`."""
+    records = encode_records(prepare_records(_persons(*rows)))
+    left = np.array([a for a, _ in pairs], dtype=np.int64)
+    right = np.array([b for _, b in pairs], dtype=np.int64)
+    return pd.DataFrame(compare(records, load_linkage_config(), left, right))
+
+
+def test_date_levels():
+    dates = [
+        "1990-01-02",
+        "1990-01-02",
+        "1990-01-03",
+        "1990-10-02",
+        "1990-02-01",
+        "1991-11-12",
+        None,
+        "1990-1-2",
+    ]
+    levels = _pair_levels([{"birth_date": d} for d in dates], [(0, i) for i in range(1, 8)])
+    # same; one digit typed wrong; two adjacent digits swapped; day and month swapped; different; missing;
+    # different length (no Hamming distance)
+    assert levels["g_birth_date"].tolist() == [2, 1, 1, 1, 0, -1, 0]
+
+
+def test_fuzzy_levels_and_thresholds():
+    rows = [
+        {"address_norm": "12 main street", "postcode": "2600", "company": "acme"},
+        {"address_norm": "12 main street", "postcode": "2601", "company": "acme"},
+        {"address_norm": "12 main stret", "postcode": "2511", "company": "acne"},
+        {"address_norm": "98 harbour road", "postcode": "7000"},
+    ]
+    levels = _pair_levels(rows, [(0, 1), (0, 2), (0, 3)])
+    assert levels["g_address"].tolist() == [3, 2, 0]  # exact, jaro-winkler ≥ 0.9, below 0.75
+    assert levels["g_postcode"].tolist() == [1, 0, 0]  # one edit is close; three are not
+    assert levels["g_company"].tolist() == [2, 0, -1]  # 'acme' vs 'acne': jaro-winkler 0.88 < 0.9
+
+
+def test_overlap_levels_and_the_rarest_shared_value():
+    rows = [
+        {"emails": ["a@q.com", "shared@q.com"]},
+        {"emails": ["a@q.com", "shared@q.com"]},
+        {"emails": ["shared@q.com"]},
+        {"emails": ["b@q.com"]},
+        {"emails": []},
+    ]
+    levels = _pair_levels(rows, [(0, 1), (0, 2), (0, 3), (0, 4)])
+    assert levels["g_email"].tolist() == [1, 1, 0, -1]
+    # a@q.com: 2 of the 4 records holding an e-mail; shared@q.com: 3 of 4. The pair counts the rarer one.
+    assert levels["tf_email"].tolist()[:2] == [0.5, 0.75] and levels["tf_email"][2:].isna().all()

@@ -1,0 +1,45 @@
+"""Integer coding of the record table: one vocabulary across columns, list columns as CSR."""
+
+import numpy as np
+import pandas as pd
+
+from linkage.encode import encode_records, expand, sorted_unique
+
+
+def _table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source": ["a", "a", "b"],
+            "family_key": ["zhang", None, "wei"],
+            "given_key": ["wei", "", "zhang"],
+            "phones": [["+861", "+862", "+861"], [], [861, None, ""]],
+        }
+    )
+
+
+def test_one_vocabulary_across_columns_and_blank_is_missing():
+    records = encode_records(_table(), {"family_key", "given_key", "phones"})
+    family, given = records.scalars["family_key"], records.scalars["given_key"]
+    assert family[0] == given[2] and given[0] == family[2]  # 'zhang' and 'wei' compare across columns
+    assert family[1] == -1 and given[1] == -1  # None and "" are both missing
+    assert records.strings(family[[0, 2]]).tolist() == ["zhang", "wei"]
+    assert records.source[0] == records.source[1] != records.source[2]
+    assert "name_keys" not in records.lists and "city_key" not in records.scalars  # not asked for
+
+
+def test_list_column_is_distinct_sorted_values_per_record():
+    records = encode_records(_table(), {"phones"})
+    phones = records.lists["phones"]
+    assert phones.lengths.tolist() == [2, 0, 1]  # duplicate and blanks dropped; 861 kept as text
+    assert records.strings(phones.codes).tolist() == ["+861", "+862", "861"]
+    owner, codes = expand(phones, np.array([2, 0, 0]))
+    assert (
+        owner.tolist() == [0, 1, 1, 2, 2]
+        and records.strings(codes).tolist() == ["861"] + ["+861", "+862"] * 2
+    )
+    assert phones.rids().tolist() == [0, 0, 2]
+
+
+def test_sorted_unique():
+    assert sorted_unique(np.array([5, 1, 5, 3, 1], dtype=np.int64)).tolist() == [1, 3, 5]
+    assert sorted_unique(np.array([], dtype=np.int64)).tolist() == []
