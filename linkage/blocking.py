@@ -44,7 +44,7 @@ def _combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """One dense code per (a, b); -1 when either is missing."""
     both = (a >= 0) & (b >= 0)
     out = np.full(len(a), -1, dtype=np.int64)
-    out[both] = pd.factorize(a[both] * (int(b.max()) + 1) + b[both])[0]
+    out[both] = pd.factorize(a[both] * (int(b.max(initial=0)) + 1) + b[both])[0]
     return out
 
 
