@@ -4,6 +4,7 @@ import os
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -20,7 +21,7 @@ from assets.parquet_files import (
     write_parquet_atomic,
     zone_relation,
 )
-from assets.privacy.at_rest import prepare_encrypted_storage
+from assets.privacy.at_rest import prepare_encrypted_storage, rotate_key
 from assets.privacy.encryption import (
     EncryptionUnavailable,
     connect_warehouse,
@@ -171,3 +172,25 @@ def test_key_set_but_plain_warehouse_still_readable(tmp_path, key):
     path = build_warehouse(tmp_path / "customer360.duckdb")
     copies = snapshot_tables(path, ["dim_customer"], tmp_path / "out")  # readers do not convert; dbt will
     assert len(read_parquet(copies["dim_customer"])) == 2 and not warehouse_is_encrypted(path)
+
+
+def test_rotate_key_reencrypts_zone_files_and_the_warehouse(tmp_path, monkeypatch):
+    layout = make_layout(tmp_path / "data")
+    monkeypatch.setenv("C360_ENCRYPTION_KEY", "old key")
+    raw = layout.raw("crm", "2026-03-01") / "part.parquet"
+    write_parquet_atomic(
+        pa.table({"email": ["zhang.wei@163.com"]}).replace_schema_metadata({"c360.sha256": "ab"}), raw
+    )
+    write_parquet_atomic(FRAME, layout.erasure_dir / "tombstones.parquet")
+    build_warehouse(layout.warehouse)
+    prepare_encrypted_storage(layout)
+
+    lines = rotate_key(layout, "old key", "new key")
+    assert lines[0] == "re-encrypted 2 zone Parquet file(s) with the new key" and len(lines) == 2
+    with pytest.raises(EncryptionUnavailable, match="wrong key"):
+        read_parquet(raw)
+    monkeypatch.setenv("C360_ENCRYPTION_KEY", "new key")
+    assert open_parquet(raw).schema_arrow.metadata == {b"c360.sha256": b"ab"}
+    _same_values(read_parquet(layout.erasure_dir / "tombstones.parquet"), FRAME)
+    with connect_warehouse(layout.warehouse) as (con, _):
+        assert con.execute("select count(*) from snapshots.dim_customer_snapshot").fetchone() == (2,)

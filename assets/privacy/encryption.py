@@ -108,14 +108,16 @@ def zone_connection() -> duckdb.DuckDBPyConnection:
     return duckdb.connect(config=duckdb_config()) if key is None else _zone_database(key).cursor()
 
 
-def parquet_scan(paths: str | list[str], options: str = "", encrypted: bool | None = None) -> str:
+def parquet_scan(
+    paths: str | list[str], options: str = "", encrypted: bool | None = None, key_name: str = PARQUET_KEY_NAME
+) -> str:
     """`read_parquet(…)` SQL over zone files, with `encryption_config` when they are encrypted (by default:
     when the key is set). `options` are extra read_parquet arguments (`union_by_name = true`, …)."""
     encrypted = encryption_key() is not None if encrypted is None else encrypted
     listed = [paths] if isinstance(paths, str) else paths
     args = ["[" + ", ".join(sql_string(str(p)) for p in listed) + "]"]
     args += [options] if options else []
-    args += [f"encryption_config = {{footer_key: {sql_string(PARQUET_KEY_NAME)}}}"] if encrypted else []
+    args += [f"encryption_config = {{footer_key: {sql_string(key_name)}}}"] if encrypted else []
     return f"read_parquet({', '.join(args)})"
 
 
@@ -165,11 +167,20 @@ def attach_warehouse(
 
 def encrypt_warehouse(path: Path, key: str) -> None:
     """Convert a plain warehouse into an encrypted one in place (every table, view, snapshot), atomically."""
+    reencrypt_warehouse(path, None, key)
+
+
+def reencrypt_warehouse(path: Path, old_key: str | None, key: str) -> None:
+    """Copy the warehouse (plain when `old_key` is None) into a file encrypted with `key`, then swap it in."""
     tmp = path.with_name(path.name + ".encrypting")
     tmp.unlink(missing_ok=True)
-    con = duckdb_connect()
+    con = duckdb.connect(config=duckdb_config())
     try:
-        con.execute(f"ATTACH {sql_string(str(path))} AS {catalog_name(path)}")
+        enable_encryption(con, key)
+        if old_key is None:
+            con.execute(f"ATTACH {sql_string(str(path))} AS {catalog_name(path)}")
+        else:
+            attach_warehouse(con, path, old_key, read_only=False)
         attach_warehouse(con, tmp, key, read_only=False, alias="c360_encrypted")
         con.execute(f"COPY FROM DATABASE {catalog_name(path)} TO c360_encrypted")
         con.execute("DETACH c360_encrypted")
