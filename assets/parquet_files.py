@@ -24,6 +24,7 @@ from assets.privacy.encryption import (
     EncryptionUnavailable,
     encryption_key,
     is_envelope,
+    missing_key,
     open_envelope,
     parquet_scan,
     sql_string,
@@ -116,9 +117,7 @@ class EncryptedParquetFile:
 
     def __init__(self, path: Path):
         if encryption_key() is None:
-            raise EncryptionUnavailable(
-                f"{path} is encrypted; fix: export {ENCRYPTION_KEY_ENV} with the key it was written with"
-            )
+            raise missing_key(path)
         self.path = Path(path)
         self._scan = parquet_scan(str(path), encrypted=True)
         with _utc_connection() as con:

@@ -143,6 +143,12 @@ def warehouse_is_encrypted(path: Path) -> bool:
     return False
 
 
+def missing_key(path: Path) -> EncryptionUnavailable:
+    return EncryptionUnavailable(
+        f"{path} is encrypted; fix: export {ENCRYPTION_KEY_ENV} with the key it was encrypted with"
+    )
+
+
 def _wrong_key(path: Path) -> EncryptionUnavailable:
     return EncryptionUnavailable(
         f"{path}: {ENCRYPTION_KEY_ENV} does not open this encrypted warehouse (wrong key); "
@@ -201,9 +207,7 @@ def prepare_warehouse(path: Path) -> str | None:
     encrypted = warehouse_is_encrypted(path)
     if key is None:
         if encrypted:
-            raise EncryptionUnavailable(
-                f"{path} is encrypted; fix: export {ENCRYPTION_KEY_ENV} with the key it was encrypted with"
-            )
+            raise missing_key(path)
         return None
     if not encrypted:
         encrypt_warehouse(path, key)
@@ -239,8 +243,12 @@ def connect_warehouse(path: Path, read_only: bool = True) -> Iterator[tuple[duck
             con.close()
         return
     if path.exists() and warehouse_is_encrypted(path):
-        raise EncryptionUnavailable(
-            f"{path} is encrypted; fix: export {ENCRYPTION_KEY_ENV} with the key it was encrypted with"
+        raise missing_key(path)
+    if key is not None:
+        log.warning(
+            "%s is not encrypted yet although %s is set; the next dbt build encrypts it",
+            path,
+            ENCRYPTION_KEY_ENV,
         )
     con = duckdb_connect(str(path), read_only=read_only)
     try:
