@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from assets.entities import LINEAGE_COLUMNS
+from assets.ingest.batching import coalesced
 from assets.ingest.config import SourceConfig, SourcesConfig, header_key
 from assets.ingest.encoding import UnreadableFile
 from assets.ingest.extra_json import extra_json
@@ -226,7 +228,7 @@ def ingest_file(
     """Read one landing file into raw Parquet. Raises UnreadableFile / SchemaDrift for a file-level failure.
 
     Three stages overlap: the reader parses the next batch on a worker thread, this thread maps the current
-    one to raw rows, and ParquetOut compresses the previous one.
+    one to raw rows, and ParquetOut compresses the previous ones (joined into large row groups).
     """
     out = FileOutcome(file.key, "loaded", sha, file.size)
     info = FileInfo()
@@ -243,30 +245,44 @@ def ingest_file(
         },
         schema,
     )
-    matcher = tombstone_matcher(layout)
+    tables = _raw_tables(prefetch(batches), info, cfg, schema, lineage, tombstone_matcher(layout), out)
+    with ParquetOut(
+        target, schema.with_metadata({SHA_KEY: sha, "c360.file": file.key})
+    ) as sink:  # empty files too
+        for table in coalesced(tables):
+            sink.write(table)
+    out.raw_path, out.encoding = target, info.encoding
+    return out
+
+
+def _raw_tables(
+    batches: Iterator[Batch],
+    info: FileInfo,
+    cfg: SourceConfig,
+    schema: pa.Schema,
+    lineage: _Lineage,
+    matcher: ErasureMatcher,
+    out: FileOutcome,
+) -> Iterator[pa.Table]:
+    """Reader batches as raw rows (mapped, drift-checked, erased people dropped); counts go to `out`."""
     mapping: dict[str, str] | None = None
     unmapped: list[str] = []
     json_like = cfg.format in ("jsonl", "json")
     checked = False
-    with ParquetOut(
-        target, schema.with_metadata({SHA_KEY: sha, "c360.file": file.key})
-    ) as sink:  # empty files too
-        for batch in prefetch(batches):
-            headers = batch.table.column_names if json_like else info.headers
-            if mapping is None or (json_like and set(headers) - set(mapping) - set(unmapped)):
-                mapping, unmapped = map_columns(headers, cfg)  # JSON records may bring new keys
-                out.unmapped += [h for h in unmapped if h not in out.unmapped]
-            if not checked and (batch.table.num_rows or not json_like):
-                check_drift(headers, mapping, cfg, file.key)  # on the header / the first JSON records
-                checked = True
-            table = to_raw(batch, mapping, unmapped, schema, lineage)
-            out.rows_read += table.num_rows
-            out.blank_rows += batch.blank_rows
-            table, erased = _erase(table, matcher)
-            out.rows_erased += erased
-            sink.write(table)
-    out.raw_path, out.encoding = target, info.encoding
-    return out
+    for batch in batches:
+        headers = batch.table.column_names if json_like else info.headers
+        if mapping is None or (json_like and set(headers) - set(mapping) - set(unmapped)):
+            mapping, unmapped = map_columns(headers, cfg)  # JSON records may bring new keys
+            out.unmapped += [h for h in unmapped if h not in out.unmapped]
+        if not checked and (batch.table.num_rows or not json_like):
+            check_drift(headers, mapping, cfg, out.key)  # on the header / the first JSON records
+            checked = True
+        table = to_raw(batch, mapping, unmapped, schema, lineage)
+        out.rows_read += table.num_rows
+        out.blank_rows += batch.blank_rows
+        table, erased = _erase(table, matcher)
+        out.rows_erased += erased
+        yield table
 
 
 def ingest_source(cfg: SourceConfig, layout: DataLayout, run_date: str) -> IngestResult:

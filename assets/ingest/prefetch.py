@@ -13,35 +13,37 @@ from typing import TypeVar
 
 T = TypeVar("T")
 _DONE = object()
+_POLL = 0.05  # seconds between looks at the stop flag while waiting
 
 
-def prefetch(items: Iterator[T], depth: int = 1) -> Iterator[T]:
-    """Yield what `items` yields, computed on a worker thread at most `depth` items ahead (bounded memory).
+def prefetch(items: Iterator[T]) -> Iterator[T]:
+    """Yield what `items` yields, computed on a worker thread exactly one item ahead: the worker starts on
+    item k+1 only once the caller has taken item k, so at most two items are alive (bounded memory).
 
     An exception in `items` is re-raised here, in order; closing this generator early (an exception in the
     caller) stops the worker and closes `items` on the worker's thread.
     """
-    ready: queue.Queue = queue.Queue(maxsize=depth)
+    ready: queue.Queue = queue.Queue(maxsize=1)
+    taken = threading.Semaphore(1)  # released when the caller takes an item: the worker may start the next
     stop = threading.Event()
 
-    def offer(item: object) -> bool:
+    def wait_for_turn() -> bool:
         while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.05)
+            if taken.acquire(timeout=_POLL):
                 return True
-            except queue.Full:
-                continue
         return False
 
     def work() -> None:
         try:
-            for item in items:
-                if not offer((item, None)):
-                    break
-            else:
-                offer((_DONE, None))
+            while wait_for_turn():
+                try:
+                    item = next(items)
+                except StopIteration:
+                    ready.put((_DONE, None))
+                    return
+                ready.put((item, None))
         except BaseException as exc:  # handed to the consumer, raised there
-            offer((_DONE, exc))
+            ready.put((_DONE, exc))
         finally:
             close = getattr(items, "close", None)
             if close is not None:
@@ -52,6 +54,7 @@ def prefetch(items: Iterator[T], depth: int = 1) -> Iterator[T]:
     try:
         while True:
             item, error = ready.get()
+            taken.release()
             if error is not None:
                 raise error
             if item is _DONE:

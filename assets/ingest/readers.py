@@ -33,7 +33,7 @@ from assets.ingest.encoding import (
 )
 
 BATCH_ROWS = 100_000
-CSV_BLOCK_BYTES = 32 << 20
+CSV_BLOCK_BYTES = 8 << 20
 
 
 @dataclass

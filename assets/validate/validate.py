@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pyarrow as pyarrow_
 import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
+from assets.ingest.batching import coalesced
 from assets.ingest.config import SourceConfig
 from assets.ingest.ingest import PARSE_ERROR, RAW_TEXT, SHA_KEY
 from assets.ingest.manifest import record_validation
@@ -258,10 +258,6 @@ class PartitionValidation:
         return sum(f[key] for f in self.files)
 
 
-BATCH_ROWS = 256_000  # rows validated (and written to bronze as one row group) at a time…
-BATCH_BYTES = 64 << 20  # …or fewer when the rows are wide
-
-
 def _duplicated_keys(path: Path, pk: list[str]) -> frozenset:
     """Primary keys repeated anywhere in a raw file: DuckDB groups the key columns out of core."""
     parts = [f"coalesce({_quote(c)}, '')" for c in pk]
@@ -305,22 +301,7 @@ _Q_SCHEMA = pyarrow_.schema(
 )
 
 
-READ_ROWS = 32_768
-
-
-def _coalesced(batches: Iterator[pyarrow_.RecordBatch]) -> Iterator[pyarrow_.Table]:
-    """Record batches joined (zero-copy) into tables of up to BATCH_ROWS rows or BATCH_BYTES bytes: fewer,
-    larger pandera calls and bronze row groups, with memory bounded by bytes whatever the row width."""
-    pending: list[pyarrow_.RecordBatch] = []
-    rows = size = 0
-    for rb in batches:
-        pending.append(rb)
-        rows, size = rows + rb.num_rows, size + rb.nbytes
-        if rows >= BATCH_ROWS or size >= BATCH_BYTES:
-            yield pyarrow_.Table.from_batches(pending)
-            pending, rows, size = [], 0, 0
-    if pending:
-        yield pyarrow_.Table.from_batches(pending)
+READ_ROWS = 32_768  # rows decoded at a time, joined into batches of up to MAX_ROWS rows / MAX_BYTES
 
 
 def _checked_columns(cfg: SourceConfig, schema: pa.DataFrameSchema, names: list[str]) -> list[str]:
@@ -351,7 +332,7 @@ def _validate_file(
         ParquetOut(layout.bronze(cfg.name, run_date) / path.name, source.schema_arrow) as bronze,
         ParquetOut(quarantine_path, _Q_SCHEMA, discard_if_empty=True) as bad,
     ):
-        for batch in prefetch(_coalesced(source.iter_batches(batch_size=READ_ROWS))):
+        for batch in prefetch(coalesced(source.iter_batches(batch_size=READ_ROWS))):
             frame = batch.select(checked).to_pandas(types_mapper=_STR)
             res = validate_source(cfg, frame, run_date, dups, schema)
             valid = batch.filter(pyarrow_.array(~res.quarantined))  # contiguous: slices slow the writer
