@@ -339,3 +339,42 @@ def test_raw_rows_follow_the_layer_contract(layout):
     )  # fmt: skip
     assert str(raw["_loaded_at"].dtype) == "datetime64[us, UTC]"
     assert raw["email"].isna().all()  # a column the file does not have is null, not ""
+
+
+def test_many_small_batches_keep_lines_order_extra_and_counts(layout, monkeypatch):
+    """Blocks, prefetch, coalescing and validation batches are invisible in the result: every row keeps its
+    physical line, file order and `_extra`; duplicate keys are found across batches."""
+    from assets.ingest import batching, readers
+    from assets.validate import validate as validate_module
+
+    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 1 << 10)
+    monkeypatch.setattr(batching, "MAX_ROWS", 70)
+    monkeypatch.setattr(validate_module, "READ_ROWS", 16)
+    lines, expected, line = ["ID,Name,Phone,Born,Tier"], [], 2
+    for i in range(600):
+        if i % 97 == 5:
+            lines.append(f"{i},ragged,1,1990-01-01,x,y")
+            expected.append((line, None, None))
+        elif i % 53 == 7:
+            lines.append(f'{i},"two\nlines",1,1990-01-01,"Gold, ""VIP"""')
+            expected.append((line, f"{i}", 'Gold, "VIP"'))
+            line += 1
+        else:
+            key = "K7" if i in (100, 500) else f"{i}"  # one key repeated far apart
+            lines.append(f"{key},n{i},1,1990-01-01,T{i % 3}")
+            expected.append((line, key, f"T{i % 3}"))
+        line += 1
+    land(layout, "many.csv", ("\n".join(lines) + "\n").encode())
+    ingested, validated, q = run(layout, contact_source())
+    raw = raw_rows(ingested)
+    extra = [json.loads(e) for e in raw["_extra"]]
+    got = [
+        (ln, rid if isinstance(rid, str) else None, x.get("Tier"))
+        for ln, rid, x in zip(raw["_line"], raw["source_record_id"], extra, strict=True)
+    ]
+    assert got == [(ln, rid, tier) for ln, rid, tier in expected]
+    ragged = sum(rid is None for _, rid, _ in expected)
+    assert (validated.total("rows_in"), validated.total("rows_quarantined")) == (600, ragged + 2)
+    dup_lines = [ln for ln, rid, _ in expected if rid == "K7"]
+    assert len(dup_lines) == 2 and dup_lines[1] - dup_lines[0] > 300
+    assert sorted(q.loc[q["check"] == "primary_key_unique", "line"]) == dup_lines
