@@ -1,7 +1,7 @@
 """Comparison vectors: one graded level per comparison (−1 missing, 0 disagree … top exact), vectorised.
 
-Equality is on integer codes (linkage/encode.py); string similarity (rapidfuzz) and date arithmetic run
-once per distinct pair of values, which real candidate pairs repeat a lot (same names, same cities).
+Equality is on integer codes (linkage/encode.py); string similarity runs in rapidfuzz over the pair
+arrays (C++, every core), dates through a character matrix of the column's distinct values.
 """
 
 from __future__ import annotations

@@ -141,11 +141,15 @@ def estimate_m(
         if n_pairs < MIN_SESSION_PAIRS or not comps:
             sessions.append({"rule": rule.name, "pairs": n_pairs, "estimated": []})
             continue
-        sub = patterns.loc[chosen, [f"g_{c.name}" for c in comps] + ["n"]]
-        sub = sub.groupby([f"g_{c.name}" for c in comps], as_index=False)["n"].sum()
-        gammas = sub[[f"g_{c.name}" for c in comps]].to_numpy(dtype=np.int64)
+        # The patterns again without the comparisons this rule blocked on.
+        gammas, which = np.unique(
+            patterns.loc[chosen, [f"g_{c.name}" for c in comps]].to_numpy(dtype=np.int64),
+            axis=0,
+            return_inverse=True,
+        )
+        counts = np.bincount(which.ravel(), weights=patterns.loc[chosen, "n"].to_numpy(dtype=float))
         lam, m, _ = _em(
-            gammas, sub["n"].to_numpy(dtype=float), [u[c.name] for c in comps], [_default_m(c) for c in comps],
+            gammas, counts, [u[c.name] for c in comps], [_default_m(c) for c in comps],
             config.scoring.em_iterations,
         )  # fmt: skip
         for c, mj in zip(comps, m, strict=True):
