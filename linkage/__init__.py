@@ -10,7 +10,7 @@ Public API (import from the modules; this package imports nothing heavy on purpo
 - `linkage.io.write_linkage_outputs / read_person_glob / read_user_table`: the linkage/*.parquet tables.
 - `linkage.cli.link_command`: the `customer360 link INPUT --out OUT` command.
 
-Stages: prepare (keys) → blocking (DuckDB SQL, rules OR-ed, capped blocks) → compare (graded levels in SQL)
-→ score (u from random pairs, m by EM per blocking rule, prior by EM, TF-adjusted weights) → cluster
+Stages: prepare (keys) → encode (integer codes, one vocabulary) → blocking (numpy, rules OR-ed, capped
+blocks) → compare (graded levels on codes, rapidfuzz for similarity) → score (u from random pairs, m by EM per blocking rule, prior by EM, TF-adjusted weights) → cluster
 (connected components + chaining guard) → identity (ids kept by overlap, history of merges/splits).
 """
