@@ -67,3 +67,17 @@ def test_empty_output_can_remove_a_stale_file(tmp_path, mode):
     with ParquetOut(path, SCHEMA, discard_if_empty=True):
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_schema_metadata_kept_even_without_rows(tmp_path, mode):
+    schema = SCHEMA.with_metadata({"c360.sha256": "ab" * 32, "c360.file": "crm/张伟.csv"})
+    for rows in ([], ["x"]):
+        path = tmp_path / f"{len(rows)}.parquet"
+        with ParquetOut(path, schema) as out:
+            if rows:
+                out.write(pa.table({"a": rows}, schema=schema))
+        source = open_parquet(path)
+        assert source.schema_arrow.names == ["a"]
+        assert source.schema_arrow.metadata[b"c360.sha256"] == b"ab" * 32
+        assert source.read().schema.metadata[b"c360.file"] == "crm/张伟.csv".encode()
+        assert source.read().column_names == ["a"]

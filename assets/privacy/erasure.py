@@ -39,16 +39,17 @@ REQUEST_COLUMNS = [
     "scheme", "status", "applied_at",
 ]  # fmt: skip
 
-# Parquet layers Python owns, in the order they are cleaned. Quarantine comes last: its rows are found by
-# the (file, line) of the raw rows erased before it.
-LAYERS = ("raw", "bronze", "silver", "linkage", "quarantine")  # linkage includes linkage/history (check baselines)
+# Parquet layers Python owns, in the order they are cleaned (linkage includes linkage/history, the check
+# baselines). Quarantine comes last: its rows are found by the (file, line) of the raw rows erased before it.
+LAYERS = ("raw", "bronze", "silver", "linkage", "quarantine")
 REPORT_FILES = "reports (files)"  # a count of deleted files, not rows
 
 
 @dataclass
 class ErasureReport:
     requests: list[str] = field(default_factory=list)
-    removed: dict[str, int] = field(default_factory=dict)  # place (layer, warehouse table, target) → rows; reports → files
+    # place (layer, warehouse table, target) → rows; REPORT_FILES → deleted report files
+    removed: dict[str, int] = field(default_factory=dict)
     customer_ids: int = 0
     source_records: int = 0
     tombstones_added: int = 0
@@ -219,7 +220,7 @@ def _erase_warehouse(layout: DataLayout, matcher: ErasureMatcher, report: Erasur
 def _erase_reports(layout: DataLayout, report: ErasureReport) -> None:
     """Delete the HTML run reports written before the erasure (their linkage examples name source records; they
     cannot be matched by digest). The run's `report/run_report` asset writes the current one again."""
-    removed = [path for path in layout.reports.glob("*.html") if path.is_file()] if layout.reports.exists() else []
+    removed = [path for path in layout.reports.glob("*.html") if path.is_file()]
     for path in removed:
         path.unlink()
     if removed:
