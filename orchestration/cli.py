@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from assets.privacy.commands import erase_command
+from assets.privacy.commands import erase_command, rotate_key_command
 from assets.report.cli import report_command
 from linkage.cli import link_command
 
@@ -47,6 +47,7 @@ def run(
 app.command("link")(link_command)
 app.command("erase")(erase_command)
 app.command("report")(report_command)
+app.command("rotate-key")(rotate_key_command)
 
 
 def today() -> str:

@@ -1,7 +1,10 @@
+import pandas as pd
 import typer
 from typer.testing import CliRunner
 
-from assets.privacy.commands import erase_command
+from assets.parquet_files import is_encrypted_parquet, read_parquet, write_parquet_atomic
+from assets.privacy.audit import read_audit
+from assets.privacy.commands import erase_command, rotate_key_command
 from assets.privacy.erasure import read_requests
 from assets.settings import settings_from_env
 
@@ -9,6 +12,7 @@ from assets.settings import settings_from_env
 def _app() -> typer.Typer:
     app = typer.Typer()
     app.command("erase")(erase_command)
+    app.command("rotate-key")(rotate_key_command)
     app.command("noop")(lambda: None)  # two commands, so `erase` is a sub-command as in `customer360 erase`
     return app
 
@@ -30,3 +34,26 @@ def test_erase_command_rejects_bad_input(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "needs --email" in result.output
     result = CliRunner().invoke(_app(), ["erase", "--phone", "13800000000"])
     assert result.exit_code == 2 and "placeholder" in result.output
+
+
+def test_rotate_key_command_moves_zone_files_to_the_new_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("C360_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("C360_ENCRYPTION_KEY", "old passphrase")
+    layout = settings_from_env().layout()
+    path = write_parquet_atomic(
+        pd.DataFrame({"email": ["zhang.wei@163.com"]}), layout.silver("person", "2026-03-01")
+    )
+    assert is_encrypted_parquet(path)
+
+    refused = CliRunner().invoke(_app(), ["rotate-key"])
+    assert refused.exit_code == 2 and "C360_NEW_ENCRYPTION_KEY" in refused.output
+
+    monkeypatch.setenv("C360_NEW_ENCRYPTION_KEY", "new passphrase")
+    result = CliRunner().invoke(_app(), ["rotate-key"])
+    assert result.exit_code == 0, result.output
+    assert "re-encrypted 1 zone Parquet file(s)" in result.output
+    monkeypatch.setenv("C360_ENCRYPTION_KEY", "new passphrase")
+    assert read_parquet(path)["email"].tolist() == ["zhang.wei@163.com"]
+    audit = read_audit(layout)
+    assert audit["event"].tolist() == ["key_rotation"]
+    assert "passphrase" not in audit.to_csv()

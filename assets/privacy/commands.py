@@ -1,12 +1,15 @@
 """CLI commands of the privacy feature; the lead registers them on the `customer360` typer app:
-`app.command("erase")(erase_command)`."""
+`app.command("erase")(erase_command)`. Keys come from environment variables only (never argv: `ps` shows it)."""
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
+from assets.privacy.audit import record_event
+from assets.privacy.encryption import ENCRYPTION_KEY_ENV, encryption_key
 from assets.privacy.erasure import record_erasure_request
 from assets.settings import settings_from_env
 
@@ -33,3 +36,28 @@ def erase_command(
     typer.echo(
         f"erasure request {request_id} recorded; the next run applies it (only hashed identifiers are stored)"
     )
+
+
+NEW_KEY_ENV = "C360_NEW_ENCRYPTION_KEY"
+
+
+def rotate_key_command() -> None:
+    """Re-encrypt the warehouse and every encrypted zone file from C360_ENCRYPTION_KEY to C360_NEW_ENCRYPTION_KEY.
+
+    Run it while no customer360 run is active; afterwards export the new key as C360_ENCRYPTION_KEY everywhere.
+    """
+    from assets.privacy.at_rest import rotate_key
+
+    old, new = encryption_key(), os.environ.get(NEW_KEY_ENV) or None
+    if old is None or new is None or old == new:
+        typer.echo(
+            f"error: export the current key as {ENCRYPTION_KEY_ENV} and a different new one as {NEW_KEY_ENV}",
+            err=True,
+        )
+        raise typer.Exit(2)
+    layout = settings_from_env().layout()
+    lines = rotate_key(layout, old, new)
+    record_event(layout, "key_rotation", str(layout.root), details={"changes": lines})
+    for line in lines:
+        typer.echo(line)
+    typer.echo(f"done; now export the new key as {ENCRYPTION_KEY_ENV} for every customer360 process")
