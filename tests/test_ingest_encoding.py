@@ -9,6 +9,7 @@ import pytest
 
 from assets.ingest.encoding import UnreadableFile, detect_encoding, open_binary, sniff_delimiter
 
+KOREAN = "고객번호,이름,도시,메모\nK001,김민준,서울,고객이 매우 만족했습니다\nK002,이서연,부산,재구매 예정\n"
 HEADER = "客户编号,客户名称,手机\nKH001,张伟,13800138000\nKH002,李娜,13900139000\n"
 
 
@@ -25,6 +26,10 @@ HEADER = "客户编号,客户名称,手机\nKH001,张伟,13800138000\nKH002,李�
         ("Name;City\nJosé Müller;Köln\n".encode("latin-1"), "cp1252"),
         ("Name;City\nJos\x81\n".encode("latin-1"), "latin-1"),  # 0x81 is undefined in cp1252
         ("顧客名,電話番号\n山田太郎,03-1234-5678\n".encode("shift_jis"), "cp932"),
+        (KOREAN.encode("euc_kr"), "cp949"),
+        (KOREAN.encode("cp949"), "cp949"),
+        ("고객번호,이름\n1,김민준\n".encode("euc_kr"), "gb18030"),  # too few Hangul to tell: cp949 by config
+        ("ID,城市,备注\nC1,成都,一般\nC2,长沙,客户\n".encode("gbk"), "gb18030"),  # all leads ≤ 0xC8 but few
     ],
 )
 def test_detects_the_encodings_customers_send(data, expected):
@@ -59,3 +64,18 @@ def test_gzip_is_recognised_by_content_not_name(tmp_path):
     path.write_bytes(gzip.compress(b"a,b\n1,2\n"))
     with open_binary(path) as fh:
         assert fh.read() == b"a,b\n1,2\n"
+
+
+def test_chinese_names_are_rarely_taken_for_korean():
+    """Name-only GBK files of four names (12+ hanzi, no header to help) from the most common surnames and
+    given-name characters, about half of which share EUC-KR's Hangul lead bytes: under 1% read as Korean."""
+    import random
+
+    surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+    given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰"
+    rng = random.Random(5)
+    korean = 0
+    for _ in range(2000):
+        names = [rng.choice(surnames) + "".join(rng.choices(given, k=2)) for _ in range(4)]
+        korean += detect_encoding("\n".join(names).encode("gbk"), truncated=False) == "cp949"
+    assert korean / 2000 < 0.01

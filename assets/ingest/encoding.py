@@ -81,9 +81,10 @@ def detect_encoding(sample: bytes, truncated: bool = True) -> str:
     """Codec name for `sample` (the first bytes of a file). Raises UnreadableFile for binary data.
 
     Order: BOM, UTF-16 without BOM, NUL bytes (binary), strict UTF-8, then byte-pair statistics for
-    GBK/GB18030 and Big5 (charset-normalizer misreads short Chinese samples, e.g. a few names, as cp949 or
-    cp874), then charset-normalizer for other multi-byte encodings, then cp1252 / Latin-1. EUC-KR shares
-    GB2312's byte ranges and reads as GB18030: set `encoding: cp949` on a Korean source.
+    GBK/GB18030 (unless the pairs look Korean, see `_looks_korean`) and Big5 (charset-normalizer misreads
+    short Chinese samples, e.g. a few names, as cp949 or cp874), then charset-normalizer for other multi-byte
+    encodings, then cp1252 / Latin-1. A Korean file with fewer than a dozen Hangul is read as GB18030: set
+    `encoding: cp949` on such a source.
     """
     for bom, name in _BOMS:
         if sample.startswith(bom):
@@ -98,6 +99,8 @@ def detect_encoding(sample: bytes, truncated: bool = True) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    if _looks_korean(sample):
+        return "cp949"
     if _double_byte_share(sample, range(0xB0, 0xF8), range(0xA1, 0xFF)) >= 0.8 and _decodes(
         sample, "gb18030"
     ):
@@ -116,6 +119,36 @@ def detect_encoding(sample: bytes, truncated: bool = True) -> str:
     raise UnreadableFile("binary or unknown encoding: no text encoding fits the first bytes")
 
 
+_HANGUL_LEADS = range(0xB0, 0xC9)
+_MIN_KOREAN_PAIRS = 12
+
+
+def _looks_korean(sample: bytes) -> bool:
+    """EUC-KR/cp949 rather than GB2312: EUC-KR Hangul and GB2312's frequent hanzi share lead bytes 0xB0–0xC8, but
+    GB2312 sorts hanzi by pinyin so about half of Chinese text (王 张 我 是 在 中 …) has leads 0xC9–0xF7, where
+    EUC-KR keeps only Hanja, rare in Korean exports. A dozen Hangul-range pairs and none above decide it
+    (a Chinese text passing by chance: under 0.5%)."""
+    leads = [lead for lead, _ in _byte_pairs(sample)]
+    hangul = sum(b in _HANGUL_LEADS for b in leads)
+    return (
+        hangul >= _MIN_KOREAN_PAIRS
+        and not any(0xC9 <= b <= 0xFE for b in leads)
+        and _decodes(sample, "cp949")
+    )
+
+
+def _byte_pairs(sample: bytes) -> list[tuple[int, int]]:
+    """The double-byte pairs of a sample: each byte ≥ 0x80 with the byte after it."""
+    pairs, i, n = [], 0, len(sample)
+    while i < n - 1:
+        if sample[i] < 0x80:
+            i += 1
+            continue
+        pairs.append((sample[i], sample[i + 1]))
+        i += 2
+    return pairs
+
+
 def _decodes(sample: bytes, encoding: str) -> bool:
     try:
         codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
@@ -126,17 +159,8 @@ def _decodes(sample: bytes, encoding: str) -> bool:
 
 def _double_byte_share(sample: bytes, leads: range, trails: range | set[int]) -> float:
     """Share of non-ASCII byte pairs whose lead and trail bytes fall in the given ranges."""
-    hits = pairs = i = 0
-    n = len(sample)
-    while i < n - 1:
-        b = sample[i]
-        if b < 0x80:
-            i += 1
-            continue
-        pairs += 1
-        hits += b in leads and sample[i + 1] in trails
-        i += 2
-    return hits / pairs if pairs else 0.0
+    pairs = _byte_pairs(sample)
+    return sum(lead in leads and trail in trails for lead, trail in pairs) / len(pairs) if pairs else 0.0
 
 
 def sniff_delimiter(text: str, default: str = ",") -> str:
