@@ -785,6 +785,7 @@ def test_nps_and_csat_of_a_known_month(wh):
         "and customer_segment = '(all)' and channel = '(all)' and product_category = '(all)'"
     ).iloc[0]
     assert row.response_count == len(march)
+    assert row.respondents == len({XREF[('survey_tool', s[2])] for s in march})  # distinct customers
     assert row.nps == pytest.approx(expected_nps, abs=0.01)
     assert row.csat_pct == pytest.approx(expected_csat, abs=0.01)
     assert row.complaint_rate == pytest.approx(1 / 3, abs=1e-4)

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from assets.entities import Pii
 from assets.layout import REPO_ROOT
@@ -27,6 +35,30 @@ class DeliveryConfigError(ValueError):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _PolicyBase(_Strict):
+    # Aggregate cells counted from fewer people are suppressed (measures nulled, `suppressed` true); None: off.
+    min_cell_size: int | None = None
+
+    @field_validator("min_cell_size", mode="before")
+    @classmethod
+    def _cell_size(cls, value: object) -> object:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 2):
+            raise ValueError(
+                f"min_cell_size must be a whole number of people >= 2 (e.g. 5), or left out for no suppression; "
+                f"got {value!r}"
+            )
+        return value
+
+    def actions(self) -> dict[Pii, Action]:
+        """The action per PII tag, every tag left out dropped (fail closed)."""
+        return {tag: getattr(self, tag.value) or Action.DROPPED for tag in Pii}
+
+
+# One policy: `<pii tag>: <action>` for each tag it lets out, plus `min_cell_size`. Fields are generated from
+# the Pii vocabulary so an unknown tag is refused by name.
+Policy = create_model("Policy", __base__=_PolicyBase, **{tag.value: (Action | None, None) for tag in Pii})
 
 
 class _TargetBase(_Strict):
@@ -78,7 +110,7 @@ Target = Annotated[ParquetTarget | S3Target | PostgresTarget, Field(discriminato
 
 class DeliveryConfig(_Strict):
     dbt_manifest: str = "dbt_project/target/manifest.json"  # relative to the repo root
-    policies: dict[str, dict[Pii, Action]]
+    policies: dict[str, Policy]  # type: ignore[valid-type]
     targets: list[Target] = Field(default_factory=list)
     # `table.column` pairs reviewed and known not to be personal data despite a PII-looking name or content.
     not_pii: list[str] = Field(default_factory=list)
@@ -87,7 +119,7 @@ class DeliveryConfig(_Strict):
     def _consistent(self) -> DeliveryConfig:
         if DEFAULT_POLICY not in self.policies:
             raise ValueError(f"policies: the default policy '{DEFAULT_POLICY}' must be defined")
-        clear = [t.value for t, a in self.policies[DEFAULT_POLICY].items() if a == Action.FULL]
+        clear = [t.value for t, a in self.policy(DEFAULT_POLICY).items() if a == Action.FULL]
         if clear:
             raise ValueError(
                 f"policies.{DEFAULT_POLICY}: the analyst default must hold no clear-text PII, but {clear} are 'full'"
@@ -104,7 +136,11 @@ class DeliveryConfig(_Strict):
 
     def policy(self, name: str) -> dict[Pii, Action]:
         """The policy with every tag it leaves out set to dropped (fail closed)."""
-        return {tag: self.policies[name].get(tag, Action.DROPPED) for tag in Pii}
+        return self.policies[name].actions()
+
+    def min_cell_size(self, name: str) -> int | None:
+        """The policy's small-cell threshold for aggregate marts (None: cells are not suppressed)."""
+        return self.policies[name].min_cell_size
 
     def target(self, name: str) -> ParquetTarget | S3Target | PostgresTarget:
         for target in self.targets:
@@ -145,5 +181,5 @@ def load_delivery_config(path: Path) -> DeliveryConfig:
         )
         raise DeliveryConfigError(
             f"{path}: {problems}; fix: correct those keys (kinds: parquet|s3|postgres; actions: "
-            f"{[a.value for a in Action]}; PII tags: {[p.value for p in Pii]})"
+            f"{[a.value for a in Action]}; PII tags: {[p.value for p in Pii]}; min_cell_size: a number >= 2)"
         ) from exc

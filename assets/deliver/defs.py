@@ -53,6 +53,7 @@ def _delivery_asset(config: DeliveryConfig, name: str) -> dg.AssetsDefinition:
                 "total_rows": sum(result.rows.values()),
                 "policy": target.policy,
                 "masking": dg.MetadataValue.json(masking),
+                "suppressed_cells": dg.MetadataValue.json(result.suppressed_cells),
                 "manifest": dg.MetadataValue.path(result.manifest_uri),
                 "checksums": dg.MetadataValue.json({t.name: t.sha256 for t in result.tables}),
                 "audit_log": dg.MetadataValue.path(str(audit_path(layout))),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assets.deliver.aggregates import Aggregate, CellSuppression, aggregates_from_manifest
 from assets.deliver.config import DeliveryConfig
 from assets.deliver.staging import StagedTable, check_tagged, stage_table
 from assets.deliver.targets import Publisher, publisher_for
@@ -31,6 +32,11 @@ class DeliveryResult:
     def rows(self) -> dict[str, int]:
         return {t.name: t.rows for t in self.tables}
 
+    @property
+    def suppressed_cells(self) -> dict[str, int]:
+        """Cells suppressed per aggregate table (empty when the policy sets no min_cell_size)."""
+        return {t.name: t.suppressed_cells for t in self.tables if t.suppressed_cells is not None}
+
 
 def _tags_for(tables: list[str], tags: dict[str, dict[str, Pii]], source: str) -> dict[str, dict[str, Pii]]:
     missing = [t for t in tables if t not in tags]
@@ -50,11 +56,14 @@ def deliver_target(
     run_date: str | None = None,
     pii_tags: dict[str, dict[str, Pii]] | None = None,
     publisher: Publisher | None = None,
+    aggregates: dict[str, Aggregate] | None = None,
 ) -> DeliveryResult:
     """Deliver one configured target. Every table is masked and checked before any is published, so a bad
-    table (missing, untagged PII, no HMAC key) leaves the previous delivery untouched.
+    table (missing, untagged PII, no HMAC key, a wrong aggregate declaration) leaves the previous delivery
+    untouched. Under a policy with `min_cell_size`, the small cells of aggregate marts are suppressed.
 
-    `pii_tags` ({model: {column: tag}}) defaults to the dbt manifest named in the config.
+    `pii_tags` ({model: {column: tag}}) and `aggregates` ({model: Aggregate}) default to the dbt manifest named
+    in the config.
     """
     target = config.target(target_name)
     tags = _tags_for(
@@ -63,6 +72,9 @@ def deliver_target(
         str(config.manifest_path()) if pii_tags is None else "pii_tags",
     )
     policy = config.policy(target.policy)
+    min_cell_size = config.min_cell_size(target.policy)
+    if min_cell_size is not None and aggregates is None:
+        aggregates = aggregates_from_manifest(config.manifest_path())
     fmt = getattr(target, "format", "parquet")
     run_date = run_date or datetime.now(UTC).date().isoformat()
     publisher = publisher or publisher_for(target, layout)
@@ -74,7 +86,9 @@ def deliver_target(
         staged = []
         for table, source in copies.items():
             check_tagged(table, source, tags[table], frozenset(config.not_pii))
-            staged.append(stage_table(table, source, work / "out", tags[table], policy, fmt, key))
+            declared = (aggregates or {}).get(table) if min_cell_size is not None else None
+            cells = CellSuppression(declared, min_cell_size) if declared is not None else None
+            staged.append(stage_table(table, source, work / "out", tags[table], policy, fmt, key, cells))
         manifest = {
             "target": target.name,
             "kind": target.kind,
@@ -82,6 +96,7 @@ def deliver_target(
             "run_date": run_date,
             "delivered_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "policy": target.policy,
+            "min_cell_size": min_cell_size,
             "tables": [t.manifest_entry() for t in staged],
         }
         uri = publisher.publish(staged, manifest)
@@ -95,6 +110,10 @@ def deliver_target(
             "kind": target.kind,
             "policy": target.policy,
             "tables": {t.name: t.rows for t in staged},
+            "min_cell_size": min_cell_size,
+            "suppressed_cells": {
+                t.name: t.suppressed_cells for t in staged if t.suppressed_cells is not None
+            },
             "manifest": uri,
         },
     )

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from assets.deliver.aggregates import CellSuppression
 from assets.entities import Pii
 from assets.ingest.landing import sha256_file
 from assets.parquet_files import open_parquet
@@ -35,10 +36,13 @@ class StagedTable:
     columns: list[dict[str, str]]  # [{name, type}] of the delivered file
     sha256: str
     masking: dict[str, str] = field(default_factory=dict)  # column → action applied
+    suppressed_cells: int | None = None  # aggregates delivered with a min_cell_size only
 
     def manifest_entry(self) -> dict:
         entry = asdict(self)
         entry.pop("path")
+        if self.suppressed_cells is None:
+            entry.pop("suppressed_cells")
         return entry
 
 
@@ -93,14 +97,21 @@ def stage_table(
     policy: dict[Pii, Action],
     fmt: str = "parquet",
     key: bytes | None = None,
+    cells: CellSuppression | None = None,
 ) -> StagedTable:
-    """Mask `source` (a Parquet copy of the mart) into `out_dir/<name>.<fmt>`."""
+    """Mask `source` (a Parquet copy of the mart) into `out_dir/<name>.<fmt>`, suppressing its small cells first
+    when `cells` is given (an aggregate delivered under a policy with a min_cell_size)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.{fmt}"
     reader = open_parquet(source)  # the mart's snapshot: encrypted when the key is set
-    applied = {c: policy.get(t, Action.DROPPED) for c, t in tags.items() if c in reader.schema_arrow.names}
-    schema = _output_schema(reader.schema_arrow, applied, fmt)
+    source_schema = reader.schema_arrow
+    if cells is not None:
+        cells.aggregate.check(name, source_schema)
+        source_schema = cells.schema(source_schema)
+    applied = {c: policy.get(t, Action.DROPPED) for c, t in tags.items() if c in source_schema.names}
+    schema = _output_schema(source_schema, applied, fmt)
     rows = 0
+    suppressed = 0
     frames: list[pd.DataFrame] = []  # xlsx only: openpyxl writes a whole sheet
     writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
     try:
@@ -109,6 +120,9 @@ def stage_table(
         elif fmt == "csv":
             writer = pacsv.CSVWriter(path, schema)
         for batch in reader.iter_batches(batch_size=BATCH_ROWS):
+            if cells is not None:
+                batch, small = cells.apply(batch)
+                suppressed += small
             masked, _ = apply_policy(batch.to_pandas(), tags, policy, key)
             rows += len(masked)
             if fmt == "parquet":
@@ -131,7 +145,9 @@ def stage_table(
         combined.to_excel(path, index=False, sheet_name=name[:31], engine="openpyxl")
     columns = [{"name": f.name, "type": str(f.type)} for f in schema]
     masking = {c: a.value for c, a in applied.items()}
-    return StagedTable(name, path, fmt, rows, columns, sha256_file(path), masking)
+    return StagedTable(
+        name, path, fmt, rows, columns, sha256_file(path), masking, suppressed if cells is not None else None
+    )
 
 
 def note_erasure(manifest: dict, filename: str, erased: int, sha256: str) -> None:

@@ -1,9 +1,11 @@
 -- Satisfaction by month × customer segment × channel × product category, with roll-ups where a
 -- dimension is '(all)'. NPS = % promoters − % detractors (−100..100); CSAT = % of answers scoring 4–5;
 -- complaint rate = share of responses flagged as complaints. Cells with fewer than var('nps_min_sample')
--- NPS answers are flagged small_sample.
+-- NPS answers are flagged small_sample. `respondents` counts the distinct linked customers behind a cell (answers
+-- not linked to a customer count no one): delivery suppresses cells with fewer than a policy's min_cell_size.
 with responses as (
     select
+        r.customer_id,
         cast(date_trunc('month', r.submitted_at) as date) as response_month,
         coalesce({{ clean_text('d.segment') }}, 'unknown') as customer_segment,
         r.channel,
@@ -24,6 +26,7 @@ cells as (
         coalesce(channel, '(all)') as channel,
         coalesce(product_category, '(all)') as product_category,
         count(*) as response_count,
+        count(distinct customer_id) as respondents,
         count(nps_score) as nps_responses,
         count(*) filter (where nps_category = 'promoter') as promoters,
         count(*) filter (where nps_category = 'passive') as passives,
