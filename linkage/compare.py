@@ -73,22 +73,25 @@ def _name_levels(records: EncodedRecords, c: Comparison, left: np.ndarray, right
     own, other = c.column, "given" if c.column == "family" else "family"
     s = records.scalars
     key, okey = f"{own}_key", f"{other}_key"
-    k = [s[key], s[f"{key}_yue"], s[f"{key}_wg"]]
-    top = c.n_levels - 1
     # Hanzi names carry pinyin, Cantonese and Wade-Giles keys; Latin names repeat theirs in all three.
+    kl = [s[k][left] for k in (key, f"{key}_yue", f"{key}_wg")]
+    kr = [s[k][right] for k in (key, f"{key}_yue", f"{key}_wg")]
+    ol, orr = s[okey][left], s[okey][right]
+    top = c.n_levels - 1
     exact = _eq(s[f"{own}_name"][left], s[f"{own}_name"][right])
     for i, j in ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 0), (2, 0)):
-        exact |= _eq(k[i][left], k[j][right])
-    exact |= _eq(s[key][left], s[okey][right]) & _eq(s[okey][left], s[key][right])
+        exact |= _eq(kl[i], kr[j])
+    crossed_l, crossed_r = _eq(kl[0], orr), _eq(ol, kr[0])  # own key is the other's other key
+    exact |= crossed_l & crossed_r
     g = np.full(len(left), -1, dtype=np.int8)
-    present = (s[key][left] >= 0) & (s[key][right] >= 0)
+    present = (kl[0] >= 0) & (kr[0] >= 0)
     g[present] = 0
     rest = present & ~exact
     if c.levels:
         idx = np.flatnonzero(rest)
-        g[idx] = similarity_levels(records, s[key][left[idx]], s[key][right[idx]], c)
+        g[idx] = similarity_levels(records, kl[0][idx], kr[0][idx], c)
         # One side's family name is the other's given name ('Li Guo' vs 'Cindy Guo'): as good as close.
-        crossed = rest & (_eq(s[key][left], s[okey][right]) | _eq(s[okey][left], s[key][right]))
+        crossed = rest & (crossed_l | crossed_r)
         g[crossed] = np.maximum(g[crossed], top - 1)
     g[present & exact] = top
     return g
