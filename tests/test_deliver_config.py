@@ -27,6 +27,8 @@ def test_repo_config_is_valid_and_analyst_default_has_no_clear_pii():
     analyst = config.policy("analyst")
     assert set(analyst) == set(Pii) and Action.FULL not in analyst.values()
     assert config.target("postgres_bi").schema_name == "customer360"
+    # aggregates leave analyst and pseudonymised exports with cells of at least 5 people; the full policy keeps all
+    assert [config.min_cell_size(p) for p in ("analyst", "pseudonymised", "full")] == [5, 5, None]
 
 
 def test_clear_text_in_analyst_policy_rejected(tmp_path):
@@ -55,6 +57,15 @@ def test_clear_text_in_analyst_policy_rejected(tmp_path):
             r"targets.0.parquet.tables.*plain identifier",
         ),
         (lambda d: d["targets"][0].update(colour="red"), r"targets.0.parquet.colour.*Extra inputs"),
+        (
+            lambda d: d["policies"]["analyst"].update(min_cell_size=1),
+            r"key 'policies.analyst.min_cell_size'.*whole number of people >= 2.*got 1",
+        ),
+        (
+            lambda d: d["policies"]["pseudonymised"].update(min_cell_size="five"),
+            r"key 'policies.pseudonymised.min_cell_size'.*got 'five'",
+        ),
+        (lambda d: d["policies"]["analyst"].update(min_cell_size=True), r"policies.analyst.min_cell_size"),
     ],
 )
 def test_errors_name_file_key_and_fix(tmp_path, change, expected):
