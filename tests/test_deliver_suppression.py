@@ -10,7 +10,7 @@ import yaml
 from pg_server import running_postgres
 from privacy_fixtures import COLUMN_TAGS, MARTS, build_warehouse, make_layout, write_manifest
 
-from assets.deliver.aggregates import AggregateSpecError
+from assets.deliver.aggregates import Aggregate, AggregateSpecError, CellSuppression, Rollup
 from assets.deliver.config import load_delivery_config
 from assets.deliver.run import deliver_target
 from assets.deliver.targets.postgres import DELIVERIES
@@ -174,3 +174,55 @@ def test_postgres_delivery_suppresses_small_cells(tmp_path, layout, monkeypatch)
                 "mart_satisfaction": 2,
             }
         assert _last_audit_details(layout)["suppressed_cells"] == {"mart_satisfaction": 2}
+
+
+def test_rollup_mart_suppresses_a_complement_so_totals_do_not_give_the_cell_away(tmp_path, layout):
+    """March by segment with its '(all)' total: the 2-person VIP cell alone would be total − B2C − B2B."""
+    rollup = pd.DataFrame(
+        {
+            "response_month": pd.to_datetime(["2026-03-01"] * 4).date,
+            "customer_segment": ["VIP", "B2C", "B2B", "(all)"],
+            "channel": ["(all)"] * 4,
+            "respondents": [2, 7, 6, 15],
+            "response_count": [2, 9, 6, 17],
+            "complaints": [1, 2, 0, 3],
+        }
+    )
+    build_warehouse(layout.warehouse, {"dim_customer": MARTS["dim_customer"], "mart_satisfaction": rollup})
+    config = _config(tmp_path, [_folder_target("analyst", "analyst")])
+    cube = {**AGGREGATE, "rollup": {"marker": "(all)", "dimensions": ["customer_segment", "channel"]}}
+    write_aggregate_manifest(config.manifest_path(), cube)
+    result = deliver_target(config, "analyst", layout, run_id="run-1", run_date="2026-04-30")
+    cells = pd.read_parquet(
+        layout.root / "exports" / "analyst" / "run_date=2026-04-30" / "mart_satisfaction.parquet"
+    )
+    # VIP (2 people) and the next smallest part, B2B (6), are hidden; the total still adds up for a BI tool
+    assert cells["suppressed"].tolist() == [True, False, True, False]
+    assert cells["complaints"].tolist()[1::2] == [2, 3]
+    assert result.suppressed_cells == {"mart_satisfaction": 2}
+
+
+def test_complementary_suppression_leaves_no_relation_with_one_hidden_cell():
+    """A segment × channel cube with every margin: after suppression, no total has exactly one hidden part."""
+    people = {("A", "x"): 2, ("A", "y"): 9, ("B", "x"): 8, ("B", "y"): 30, ("C", "x"): 6, ("C", "y"): 7}
+    rows = [(s, c, n) for (s, c), n in people.items()]
+    for s in "ABC":
+        rows.append((s, "(all)", sum(n for (s2, _), n in people.items() if s2 == s)))
+    for c in "xy":
+        rows.append(("(all)", c, sum(n for (_, c2), n in people.items() if c2 == c)))
+    rows.append(("(all)", "(all)", sum(people.values())))
+    frame = pd.DataFrame(rows, columns=["segment", "channel", "people"])
+    spec = Aggregate("people", ("segment", "channel"), Rollup("(all)", ("segment", "channel")))
+    hidden = CellSuppression(spec, 5).cells(frame)
+    assert hidden[0]  # A-x itself
+    is_all = frame[["segment", "channel"]].eq("(all)")
+    detail = ~is_all.any(axis=1)
+    relations = [  # total of a row / column / the grand total, with its parts
+        *((frame.segment == s) for s in "ABC"),
+        *((frame.channel == c) for c in "xy"),
+        is_all.channel & ~is_all.segment | is_all.all(axis=1),
+        is_all.segment & ~is_all.channel | is_all.all(axis=1),
+        detail | is_all.all(axis=1),
+    ]
+    assert all(hidden[r.to_numpy()].sum() != 1 for r in relations)
+    assert hidden.sum() < len(frame) - 1  # not everything: the grand total and more stay readable

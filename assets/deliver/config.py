@@ -46,8 +46,7 @@ class _PolicyBase(_Strict):
     def _cell_size(cls, value: object) -> object:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 2):
             raise ValueError(
-                f"min_cell_size must be a whole number of people >= 2 (e.g. 5), or left out for no suppression; "
-                f"got {value!r}"
+                "min_cell_size must be a whole number of people >= 2 (e.g. 5), or left out for no suppression"
             )
         return value
 

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from assets.deliver.aggregates import CellSuppression
 from assets.entities import Pii
 from assets.ingest.landing import sha256_file
-from assets.parquet_files import open_parquet
+from assets.parquet_files import open_parquet, read_parquet
 from assets.privacy.classification import find_untagged_pii
 from assets.privacy.masking import Action, apply_policy, neutralise_formulas
 
@@ -108,10 +108,11 @@ def stage_table(
     if cells is not None:
         cells.aggregate.check(name, source_schema)
         source_schema = cells.schema(source_schema)
+        # decided on the whole table (totals and their parts), from the few columns that decide it
+        suppress = cells.cells(read_parquet(source, columns=cells.aggregate.columns()))
     applied = {c: policy.get(t, Action.DROPPED) for c, t in tags.items() if c in source_schema.names}
     schema = _output_schema(source_schema, applied, fmt)
     rows = 0
-    suppressed = 0
     frames: list[pd.DataFrame] = []  # xlsx only: openpyxl writes a whole sheet
     writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
     try:
@@ -121,8 +122,7 @@ def stage_table(
             writer = pacsv.CSVWriter(path, schema)
         for batch in reader.iter_batches(batch_size=BATCH_ROWS):
             if cells is not None:
-                batch, small = cells.apply(batch)
-                suppressed += small
+                batch = cells.apply(batch, suppress[rows : rows + batch.num_rows])
             masked, _ = apply_policy(batch.to_pandas(), tags, policy, key)
             rows += len(masked)
             if fmt == "parquet":
@@ -146,7 +146,14 @@ def stage_table(
     columns = [{"name": f.name, "type": str(f.type)} for f in schema]
     masking = {c: a.value for c, a in applied.items()}
     return StagedTable(
-        name, path, fmt, rows, columns, sha256_file(path), masking, suppressed if cells is not None else None
+        name,
+        path,
+        fmt,
+        rows,
+        columns,
+        sha256_file(path),
+        masking,
+        int(suppress.sum()) if cells is not None else None,
     )
 
 
