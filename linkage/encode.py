@@ -88,9 +88,11 @@ def encode_records(rec: pd.DataFrame, columns: set[str] | None = None) -> Encode
     flat = np.concatenate(parts) if parts else np.empty(0, dtype=object)
     if pd.api.types.infer_dtype(flat, skipna=True) not in ("string", "empty"):  # numbers in a list column
         flat = np.array([None if pd.isna(v) else str(v) for v in flat], dtype=object)
-    flat[flat == ""] = None  # an empty string is no value (as in blocking keys)
     codes, vocab = pd.factorize(flat, use_na_sentinel=True)
     codes = codes.astype(np.int64)
+    codes[
+        np.isin(codes, np.flatnonzero(vocab == ""))
+    ] = -1  # an empty string is no value (as in blocking keys)
     source, at = codes[:n], n
     scalars = {}
     for c in scalar_names:

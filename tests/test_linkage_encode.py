@@ -12,7 +12,7 @@ def _table() -> pd.DataFrame:
             "source": ["a", "a", "b"],
             "family_key": ["zhang", None, "wei"],
             "given_key": ["wei", "", "zhang"],
-            "phones": [["+861", "+862", "+861"], [], [861, None, ""]],
+            "phones": [["+861", "+862", "+861", pd.NA], [], [861, None, ""]],
         }
     )
 
