@@ -17,9 +17,11 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 import yaml
 
+from assets.deliver.aggregates import CellSuppression, aggregates_from_manifest
 from assets.entities import ENTITIES, LINEAGE_COLUMNS, Pii
 from assets.layout import REPO_ROOT, DataLayout
 
@@ -785,13 +787,27 @@ def test_nps_and_csat_of_a_known_month(wh):
         "and customer_segment = '(all)' and channel = '(all)' and product_category = '(all)'"
     ).iloc[0]
     assert row.response_count == len(march)
-    assert row.respondents == len({XREF[('survey_tool', s[2])] for s in march})  # distinct customers
+    assert row.respondents == len({XREF[("survey_tool", s[2])] for s in march})  # distinct customers
     assert row.nps == pytest.approx(expected_nps, abs=0.01)
     assert row.csat_pct == pytest.approx(expected_csat, abs=0.01)
     assert row.complaint_rate == pytest.approx(1 / 3, abs=1e-4)
     assert not row.small_sample  # 3 answers, nps_min_sample = 3
     cells = wh.df("select small_sample from marts.mart_satisfaction where channel = 'wechat'")
     assert cells.small_sample.all()
+
+
+def test_declared_aggregates_fit_the_marts_and_hide_small_cells(wh):
+    """dbt meta.aggregate names real columns; at k=2 every one-person cell is hidden and no segment total of a
+    month gives a lone hidden segment away."""
+    aggregates = aggregates_from_manifest(wh.root / "target" / "manifest.json")
+    assert {"mart_satisfaction", "mart_customer_kpis", "mart_customer_kpis_monthly"} <= set(aggregates)
+    for table, spec in aggregates.items():
+        spec.check(table, pa.Schema.from_pandas(wh.df(f"select * from marts.{table}"), preserve_index=False))
+    cells = wh.df("select * from marts.mart_satisfaction order by satisfaction_key")
+    cells["hidden"] = CellSuppression(aggregates["mart_satisfaction"], 2).cells(cells)
+    assert cells.loc[cells.respondents < 2, "hidden"].all() and cells.hidden.any()
+    by_segment = cells[(cells.channel == "(all)") & (cells.product_category == "(all)")]
+    assert (by_segment.groupby("response_month").hidden.sum() != 1).all()
 
 
 def test_cohort_kpis(wh):
