@@ -6,6 +6,7 @@ comparison, a list column is CSR (offsets + codes), and string similarity runs o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 
@@ -42,7 +43,7 @@ class EncodedRecords:
     def strings(self, codes: np.ndarray) -> np.ndarray:
         return self.vocab[codes]
 
-    def mapped_list(self, column: str, fn) -> ListColumn:
+    def mapped_list(self, column: str, fn: Callable[[str], str]) -> ListColumn:
         """The list column with `fn` applied to each distinct value (e.g. last 8 digits of a phone)."""
         col = self.lists[column]
         used = sorted_unique(col.codes)
