@@ -174,35 +174,40 @@ def _rows(
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _interleave(good: pa.Table, bad: pa.Table) -> pa.Table:
-    """Merge the few unsplit rows into the (line-ordered) good rows: raw keeps file order. Slices, then one
-    contiguous copy (cheaper than a sort's take; Parquet encodes thousands of tiny chunks slowly)."""
-    at = np.searchsorted(good.column("_line").to_numpy(), bad.column("_line").to_numpy())
+def _interleave(good: pa.Array, at: np.ndarray, bad: pa.Array) -> pa.Array:
+    """`bad[k]` inserted before `good[at[k]]` (`at` ascending): the few unsplit rows go back to their place in
+    the line-ordered good rows, so raw keeps file order. One contiguous array (Parquet encodes thousands of
+    tiny chunks slowly)."""
     pieces, start = [], 0
     for k, pos in enumerate(at):
         pieces += [good.slice(start, int(pos) - start), bad.slice(k, 1)]
         start = int(pos)
     pieces.append(good.slice(start))
-    return pa.concat_tables(pieces).combine_chunks()
+    return pa.concat_arrays(pieces)
 
 
 def to_raw(
     batch: Batch, mapping: dict[str, str], unmapped: list[str], schema: pa.Schema, lineage: _Lineage
 ) -> pa.Table:
-    """A reader batch as raw rows: canonical columns (null when the file lacks them), lineage, `_extra`."""
+    """A reader batch as raw rows: canonical columns (null when the file lacks them), lineage, `_extra`.
+
+    Rows the reader could not split keep only `_line` and `_extra` (reason + raw text); the constant lineage
+    and absent columns are built for the merged length, never copied.
+    """
     by_target = {t: h for h, t in mapping.items() if h in batch.table.column_names}
     columns = {c: batch.table.column(h).combine_chunks() for c, h in by_target.items()}
     extra_names = [h for h in batch.table.column_names if h in unmapped or h not in mapping]
     extra = extra_json(batch.table, extra_names)
-    good = _rows(schema, columns, extra, pa.array(batch.lines, pa.int64()), lineage)
-    if not batch.errors:
-        return good
-    extra = pa.array(
-        [json.dumps({PARSE_ERROR: e.reason, RAW_TEXT: e.text}, ensure_ascii=False) for e in batch.errors],
-        pa.string(),
-    )
-    bad = _rows(schema, {}, extra, pa.array([e.line for e in batch.errors], pa.int64()), lineage)
-    return _interleave(good, bad)
+    lines = pa.array(batch.lines, pa.int64())
+    if batch.errors:
+        at = np.searchsorted(batch.lines, [e.line for e in batch.errors])
+        columns = {c: _interleave(v, at, pa.nulls(len(at), v.type)) for c, v in columns.items()}
+        unsplit = [
+            json.dumps({PARSE_ERROR: e.reason, RAW_TEXT: e.text}, ensure_ascii=False) for e in batch.errors
+        ]
+        extra = _interleave(extra, at, pa.array(unsplit, pa.string()))
+        lines = _interleave(lines, at, pa.array([e.line for e in batch.errors], pa.int64()))
+    return _rows(schema, columns, extra, lines, lineage)
 
 
 def _erase(table: pa.Table, matcher: ErasureMatcher) -> tuple[pa.Table, int]:
