@@ -93,12 +93,16 @@ def _customer360(path: Path, work: Path) -> dict:
     (landing / "bench" / path.name).symlink_to(path)
     layout = DataLayout(root=work / "data", landing=str(landing), config_dir=work)
     cfg = SourceConfig(**SOURCE)
+    t0 = time.perf_counter()
     ingested = ingest_source(cfg, layout, "2026-03-01")
+    t1 = time.perf_counter()
     validated = validate_partition(cfg, layout, "2026-03-01")
     return {
         "rows_read": ingested.rows_read,
         "rows_valid": validated.total("rows_valid"),
         "rows_quarantined": validated.total("rows_quarantined"),
+        "ingest_seconds": t1 - t0,
+        "validate_seconds": time.perf_counter() - t1,
     }
 
 
@@ -139,18 +143,22 @@ def _child(name: str, path: str, work: str, queue: mp.Queue) -> None:
 
 def run(name: str, path: Path, work: Path) -> dict:
     work.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()[0]  # other work on the machine competes for the same cores
     queue: mp.Queue = mp.get_context("spawn").Queue()
     proc = mp.get_context("spawn").Process(target=_child, args=(name, str(path), str(work), queue))
     proc.start()
     out = queue.get()
     proc.join()
-    return {"tool": name, **out}
+    return {"tool": name, **out, "load_before": load}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--dir", type=Path, default=Path("/tmp/c360-bench"))
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="run every tool this many times (each run reported)"
+    )
     args = ap.parse_args()
     shutil.rmtree(args.dir, ignore_errors=True)
     path = args.dir / "contacts_1m.csv.gz"
@@ -160,13 +168,18 @@ def main() -> None:
         f"generated {args.rows:,} rows ({path.stat().st_size / 1e6:.1f} MB gzip) in {time.perf_counter() - t0:.1f}s"
     )
     results = [
-        run(name, path, args.dir / name) for name in ("customer360", "pandas.read_csv", "duckdb.read_csv")
+        run(name, path, args.dir / name)
+        for _ in range(args.repeat)
+        for name in ("customer360", "pandas.read_csv", "duckdb.read_csv")
     ]
     load = os.getloadavg()[0]
-    print(f"machine: {os.cpu_count()} cores, load average {load:.1f} (wall figures suffer when load > cores)")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load:.1f} now (1-min average, taken before each tool "
+        "below; wall figures suffer when load > cores)"
+    )
     print(
         f"\n{'tool':<18}{'rows':>11}{'valid':>9}{'quar.':>7}{'wall s':>8}{'rows/s':>10}{'cpu s':>7}"
-        f"{'rows/cpu-s':>12}{'peak RSS MB':>13}"
+        f"{'rows/cpu-s':>12}{'peak RSS MB':>13}{'load':>6}"
     )
     for r in results:
         r["rows_per_s"] = round(args.rows / r["seconds"])
@@ -174,8 +187,11 @@ def main() -> None:
         print(
             f"{r['tool']:<18}{r['rows_read']:>11,}{r.get('rows_valid', '-'):>9}{r.get('rows_quarantined', '-'):>7}"
             f"{r['seconds']:>8.1f}{r['rows_per_s']:>10,}{r['cpu_seconds']:>7.1f}{r['rows_per_cpu_s']:>12,}"
-            f"{r['peak_rss_mb']:>13,.0f}"
+            f"{r['peak_rss_mb']:>13,.0f}{r['load_before']:>6.1f}"
         )
+    ours = [r for r in results if r["tool"] == "customer360"]
+    stages = ", ".join(f"{r['ingest_seconds']:.1f} + {r['validate_seconds']:.1f}" for r in ours)
+    print(f"customer360 wall seconds, ingest + validate: {stages}")
     print()
     for r in results:
         print(
@@ -187,11 +203,11 @@ def main() -> None:
                 }
             )
         )
-    ours = results[0]
-    ok = ours["rows_per_s"] >= 200_000 and ours["peak_rss_mb"] < 1024
-    ok_cpu = ours["rows_per_cpu_s"] >= 200_000
+    ok = sum(r["rows_per_s"] >= 200_000 and r["peak_rss_mb"] < 1024 for r in ours)
+    ok_cpu = sum(r["rows_per_cpu_s"] >= 200_000 for r in ours)
     print(
-        f"\ntarget ≥200k rows/s and <1 GB RSS: {'met' if ok else 'NOT met'} (per CPU-second: {'met' if ok_cpu else 'not met'})"
+        f"\ntarget ≥200k rows/s and <1 GB RSS: met in {ok} of {len(ours)} runs "
+        f"(≥200k rows per CPU-second: {ok_cpu} of {len(ours)})"
     )
 
 
