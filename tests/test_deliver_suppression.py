@@ -4,13 +4,20 @@ import json
 
 import pandas as pd
 import psycopg
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
 from pg_server import running_postgres
 from privacy_fixtures import COLUMN_TAGS, MARTS, build_warehouse, make_layout, write_manifest
 
-from assets.deliver.aggregates import Aggregate, AggregateSpecError, CellSuppression, Rollup
+from assets.deliver.aggregates import (
+    Aggregate,
+    AggregateSpecError,
+    CellSuppression,
+    Rollup,
+    aggregates_from_manifest,
+)
 from assets.deliver.config import load_delivery_config
 from assets.deliver.run import deliver_target
 from assets.deliver.targets.postgres import DELIVERIES
@@ -226,3 +233,13 @@ def test_complementary_suppression_leaves_no_relation_with_one_hidden_cell():
     ]
     assert all(hidden[r.to_numpy()].sum() != 1 for r in relations)
     assert hidden.sum() < len(frame) - 1  # not everything: the grand total and more stay readable
+
+
+def test_missing_manifest_and_flag_column_clash_are_clear_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"aggregate marts are unknown; fix: run `dbt parse`"):
+        aggregates_from_manifest(tmp_path / "absent.json")
+    schema = pa.schema([("channel", pa.string()), ("respondents", pa.int64()), ("suppressed", pa.bool_())])
+    with pytest.raises(
+        AggregateSpecError, match=r"t: meta.aggregate already has a column named 'suppressed'"
+    ):
+        Aggregate("respondents", ("channel",)).check("t", schema)

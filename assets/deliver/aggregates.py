@@ -93,7 +93,13 @@ def _aggregate(model: str, declared: object) -> Aggregate:
 
 def aggregates_from_manifest(manifest_path: Path) -> dict[str, Aggregate]:
     """{model name: Aggregate} for every model whose meta (or config.meta) declares `aggregate`."""
-    manifest = json.loads(Path(manifest_path).read_text())
+    try:
+        manifest = json.loads(Path(manifest_path).read_text())
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(
+            f"{manifest_path}: dbt manifest not found, so the aggregate marts are unknown; fix: run `dbt parse` "
+            "(or `dbt build`) in dbt_project first"
+        ) from exc
     found: dict[str, Aggregate] = {}
     for node in manifest.get("nodes", {}).values():
         if node.get("resource_type") != "model":
