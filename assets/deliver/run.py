@@ -100,21 +100,20 @@ def deliver_target(
             "tables": [t.manifest_entry() for t in staged],
         }
         uri = publisher.publish(staged, manifest)
+    result = DeliveryResult(target.name, run_id, uri, manifest, staged)
     record_event(
         layout,
         "export" if fmt in ("csv", "xlsx") else "delivery",
         target.name,
-        rows=sum(t.rows for t in staged),
+        rows=sum(result.rows.values()),
         run_id=run_id,
         details={
             "kind": target.kind,
             "policy": target.policy,
-            "tables": {t.name: t.rows for t in staged},
+            "tables": result.rows,
             "min_cell_size": min_cell_size,
-            "suppressed_cells": {
-                t.name: t.suppressed_cells for t in staged if t.suppressed_cells is not None
-            },
+            "suppressed_cells": result.suppressed_cells,
             "manifest": uri,
         },
     )
-    return DeliveryResult(target.name, run_id, uri, manifest, staged)
+    return result
