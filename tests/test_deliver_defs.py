@@ -42,6 +42,7 @@ def test_materialize_delivery_then_erasure(settings):
     meta = result.asset_materializations_for_node(assets[0].op.name)[0].metadata
     assert meta["rows"].value == {"dim_customer": 2, "fct_orders": 3}
     assert meta["masking"].value["dim_customer"]["email"] == "masked"
+    assert meta["suppressed_cells"].value == {}  # no aggregate among these tables
     assert meta["manifest"].value.endswith("_manifest.json")
     assert "super-secret-hmac" not in str(meta)
     delivered = next(layout.root.glob("exports/analyst/run_date=*/dim_customer.parquet"))
