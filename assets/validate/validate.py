@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -318,21 +319,26 @@ def _validate_file(
     """One raw file → its bronze and quarantine files; returns its counts (and adds to `out`'s summaries).
 
     Only the checked columns go through pandas/pandera; the batch itself stays Arrow and is filtered into
-    bronze. Decoding the next batch (worker thread) and compressing the last (ParquetOut) overlap the checks.
+    bronze. The duplicate-key scan (DuckDB) runs while the first batch is decoded; decoding the next batch
+    (worker thread) and compressing the last (ParquetOut) overlap the checks.
     """
-    dups = _duplicated_keys(path, list(cfg.primary_key)) if cfg.primary_key else None
     source = open_parquet(path)
     names = source.schema_arrow.names
-    schema = build_schema(cfg, names, dups)
-    checked = _checked_columns(cfg, schema, names)
     sha = (source.schema_arrow.metadata or {}).get(SHA_KEY.encode(), b"").decode()
     counts = {"file": path.name, "sha256": sha, "rows_in": 0, "rows_valid": 0, "rows_quarantined": 0}
     quarantine_path = layout.quarantine(cfg.name, run_date) / path.name
+    schema: pa.DataFrameSchema | None = None
     with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="duplicate-keys") as pool,
         ParquetOut(layout.bronze(cfg.name, run_date) / path.name, source.schema_arrow) as bronze,
         ParquetOut(quarantine_path, _Q_SCHEMA, discard_if_empty=True) as bad,
     ):
+        scan = pool.submit(_duplicated_keys, path, list(cfg.primary_key)) if cfg.primary_key else None
         for batch in prefetch(coalesced(source.iter_batches(batch_size=READ_ROWS))):
+            if schema is None:  # DuckDB scanned the keys while the first batch was decoded
+                dups = scan.result() if scan else None
+                schema = build_schema(cfg, names, dups)
+                checked = _checked_columns(cfg, schema, names)
             frame = batch.select(checked).to_pandas(types_mapper=_STR)
             res = validate_source(cfg, frame, run_date, dups, schema)
             valid = batch.filter(pyarrow_.array(~res.quarantined))  # contiguous: slices slow the writer
