@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -250,11 +251,10 @@ def ingest_file(
         },
         schema,
     )
-    tables = _raw_tables(prefetch(batches), info, cfg, schema, lineage, tombstone_matcher(layout), out)
-    with ParquetOut(
-        target, schema.with_metadata({SHA_KEY: sha, "c360.file": file.key})
-    ) as sink:  # empty files too
-        for table in coalesced(tables):
+    matcher = tombstone_matcher(layout)
+    metadata = {SHA_KEY: sha, "c360.file": file.key}  # in the footer of empty files too
+    with closing(prefetch(batches)) as parsed, ParquetOut(target, schema.with_metadata(metadata)) as sink:
+        for table in coalesced(_raw_tables(parsed, info, cfg, schema, lineage, matcher, out)):
             sink.write(table)
     out.raw_path, out.encoding = target, info.encoding
     return out

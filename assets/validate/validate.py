@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import json
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -332,9 +333,10 @@ def _validate_file(
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="duplicate-keys") as pool,
         ParquetOut(layout.bronze(cfg.name, run_date) / path.name, source.schema_arrow) as bronze,
         ParquetOut(quarantine_path, _Q_SCHEMA, discard_if_empty=True) as bad,
+        closing(prefetch(coalesced(source.iter_batches(batch_size=READ_ROWS)))) as batches,
     ):
         scan = pool.submit(_duplicated_keys, path, list(cfg.primary_key)) if cfg.primary_key else None
-        for batch in prefetch(coalesced(source.iter_batches(batch_size=READ_ROWS))):
+        for batch in batches:
             if schema is None:  # DuckDB scanned the keys while the first batch was decoded
                 dups = scan.result() if scan else None
                 schema = build_schema(cfg, names, dups)
