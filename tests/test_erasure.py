@@ -203,7 +203,7 @@ def test_erased_everywhere_and_never_resurrected(world):
 
     request_id = record_erasure_request(layout, email=" ZHANG.WEI@163.COM ")
     stored = read_requests(layout).to_csv() + read_tombstones(layout).to_csv()
-    assert "zhang" not in stored.lower() and "163" not in stored  # only digests are kept
+    assert "zhang" not in stored.lower() and "163.com" not in stored.lower()  # only digests are kept
 
     report = apply_erasures(layout, config, run_id="night-2")
     assert report.requests == [request_id]
