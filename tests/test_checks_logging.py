@@ -106,35 +106,6 @@ def test_failure_sensor_appends_the_explanation(tmp_path: Path) -> None:
     assert "fxiaoke/客户_2026-03-02.csv" in set(written["file"])
 
 
-def test_instance_python_logs_config_writes_json_lines(tmp_path: Path) -> None:
-    """The dagster.yaml snippet offered to the lead: every run's logs as JSON lines in a file."""
-    log_file = tmp_path / "customer360.jsonl"
-    overrides = {
-        "python_logs": {
-            "dagster_handler_config": {
-                "handlers": {
-                    "json_lines": {
-                        "class": "logging.FileHandler",
-                        "filename": str(log_file),
-                        "formatter": "json",
-                    }
-                },
-                "formatters": {"json": {"()": "orchestration.logging.JsonFormatter"}},
-            }
-        }
-    }
-
-    @dg.asset
-    def contacts(context: dg.AssetExecutionContext) -> None:
-        context.log.info("3 files loaded")
-
-    with dg.instance_for_test(overrides=overrides) as instance:
-        assert dg.materialize([contacts], instance=instance).success
-    entries = [json.loads(line) for line in log_file.read_text(encoding="utf-8").splitlines()]
-    mine = next(e for e in entries if e["message"] == "3 files loaded")
-    assert mine["step"] == "contacts" and mine["run_id"]
-
-
 def test_shipped_instance_config_writes_json_lines(tmp_path: Path, monkeypatch):
     """orchestration/dagster.yaml's python_logs handler: each run record lands in <data>/logs/dagster.jsonl."""
     import yaml
