@@ -31,6 +31,7 @@ from assets.ingest.encoding import (
     sniff_delimiter,
     text_stream,
 )
+from assets.ingest.json_array import JsonArrayError, iter_json_records
 
 BATCH_ROWS = 100_000
 CSV_BLOCK_BYTES = 8 << 20
@@ -448,8 +449,11 @@ def json_text(value: object) -> str | None:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+_DECODER = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str)  # numbers stay verbatim
+
+
 def _loads(text: str) -> object:
-    return json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
+    return _DECODER.decode(text)
 
 
 def _records_to_batch(records: list[dict], lines: list[int], errors: list[RowError], blank: int) -> Batch:
@@ -502,32 +506,39 @@ def _jsonl_batches(path: Path, enc: str, info: FileInfo) -> Iterator[Batch]:
 
 
 def _read_json(path: Path, cfg: SourceConfig, info: FileInfo) -> Iterator[Batch]:
-    """A JSON array of objects (or an object holding one such array); `_line` is the 1-based record index."""
-    enc, _ = _encoding(path, cfg)
+    """A JSON array of objects (or an object holding one such array), streamed record by record in batches;
+    `_line` is the 1-based record index."""
+    enc, sample = _encoding(path, cfg)
+    decode_sample(sample, enc)
+    info.encoding = enc
+    return _json_batches(path, enc, info)
+
+
+def _json_batches(path: Path, enc: str, info: FileInfo) -> Iterator[Batch]:
+    records: list[dict] = []
+    lines: list[int] = []
+    errors: list[RowError] = []
+    seen: dict[str, None] = {}
     try:
         with text_stream(path, enc) as fh:
-            doc = _loads(fh.read().lstrip("\ufeff"))
-    except json.JSONDecodeError as exc:
-        raise UnreadableFile(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+            for i, value in enumerate(iter_json_records(fh, _DECODER), start=1):
+                if not isinstance(value, dict):
+                    errors.append(
+                        RowError(
+                            i, f"JSON {type(value).__name__}, expected an object", json_text(value) or ""
+                        )
+                    )
+                    continue
+                records.append(value)
+                lines.append(i)
+                seen.update(dict.fromkeys(value))
+                if len(records) >= BATCH_ROWS:
+                    info.headers = list(seen)
+                    yield _records_to_batch(records, lines, errors, 0)
+                    records, lines, errors = [], [], []
+    except JsonArrayError as exc:
+        raise UnreadableFile(str(exc)) from None
     except (UnicodeDecodeError, OSError, EOFError) as exc:
         raise UnreadableFile(_one_line(exc)) from None
-    if isinstance(doc, dict):
-        lists = [v for v in doc.values() if isinstance(v, list)]
-        if len(lists) != 1:
-            raise UnreadableFile("JSON object without exactly one array of records")
-        doc = lists[0]
-    if not isinstance(doc, list):
-        raise UnreadableFile(f"JSON {type(doc).__name__}, expected an array of objects")
-    info.encoding = enc
-    records, lines, errors = [], [], []
-    for i, value in enumerate(doc, start=1):
-        if isinstance(value, dict):
-            records.append(value)
-            lines.append(i)
-        else:
-            errors.append(
-                RowError(i, f"JSON {type(value).__name__}, expected an object", json_text(value) or "")
-            )
-    batch = _records_to_batch(records, lines, errors, 0)
-    info.headers = batch.table.column_names
-    return iter([batch])
+    info.headers = list(seen)
+    yield _records_to_batch(records, lines, errors, 0)
