@@ -161,6 +161,29 @@ def test_broken_json_line_is_quarantined_with_its_text(layout):
     assert q["raw_value"].iloc[0] == '{"id": "E2", "name": "cut'
 
 
+def test_json_array_export_streams_records_and_sets_aside_non_objects(layout, monkeypatch):
+    from assets.ingest import json_array, readers
+
+    monkeypatch.setattr(json_array, "CHUNK_CHARS", 16)  # records cut by every buffer boundary
+    monkeypatch.setattr(readers, "BATCH_ROWS", 2)  # and several batches
+    doc = ('{"meta": {"exported": "2026-03-01"}, "records": [{"id": "J1", "name": "张伟", "score": 12.50},\n'
+           ' "not a record", {"id": "J2", "name": "Kevin Zhang"}, {"id": "J3", "name": null, "phone": "+86 138"}]}')  # fmt: skip
+    land(layout, "export.json", doc.encode("gbk"))
+    land(layout, "broken.json", b'{"records": [{"id": "J9"}, {"id": ')
+    cfg = SourceConfig(name="crm", entity="enrichment", glob="crm/*", format="json",
+                       columns={"id": "source_record_id", "name": "full_name", "phone": "phone_mobile"})  # fmt: skip
+    ingested, validated, q = run(layout, cfg)
+    by_name = {Path(f.key).name: f for f in ingested.files}
+    assert by_name["broken.json"].status == "failed"
+    assert by_name["broken.json"].error.startswith("invalid JSON")
+    raw = raw_rows(ingested)
+    assert raw["_line"].tolist() == [1, 2, 3, 4]  # the non-object is kept raw, then quarantined
+    assert raw["full_name"].tolist()[::2] == ["张伟", "Kevin Zhang"]
+    assert json.loads(raw["_extra"].iloc[0]) == {"score": "12.50"}  # numbers keep their digits
+    assert (validated.total("rows_valid"), validated.total("rows_quarantined")) == (3, 1)
+    assert q["line"].tolist() == [2] and q["reason"].iloc[0] == "JSON str, expected an object"
+
+
 def test_multi_sheet_xlsx_with_serial_dates(layout):
     wb = openpyxl.Workbook()
     wb.active.title = "Notes"
