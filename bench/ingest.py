@@ -19,6 +19,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from queue import Empty
 
 import numpy as np
 
@@ -142,12 +143,19 @@ def _child(name: str, path: str, work: str, queue: mp.Queue) -> None:
 
 
 def run(name: str, path: Path, work: Path) -> dict:
-    work.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(work, ignore_errors=True)  # every run starts from an empty landing zone and data folder
+    work.mkdir(parents=True)
     load = os.getloadavg()[0]  # other work on the machine competes for the same cores
     queue: mp.Queue = mp.get_context("spawn").Queue()
     proc = mp.get_context("spawn").Process(target=_child, args=(name, str(path), str(work), queue))
     proc.start()
-    out = queue.get()
+    while True:
+        try:
+            out = queue.get(timeout=1)
+            break
+        except Empty:
+            if not proc.is_alive():
+                raise RuntimeError(f"{name} exited with code {proc.exitcode} before reporting") from None
     proc.join()
     return {"tool": name, **out, "load_before": load}
 
