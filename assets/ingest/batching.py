@@ -10,8 +10,8 @@ from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
 
-MAX_ROWS = 160_000
-MAX_BYTES = 48 << 20
+MAX_ROWS = 128_000
+MAX_BYTES = 32 << 20
 
 
 def coalesced(batches: Iterable[pa.Table | pa.RecordBatch]) -> Iterator[pa.Table]:
