@@ -150,13 +150,10 @@ def build_schema(
     if pk:
 
         def unique(df: pd.DataFrame) -> pd.Series:
+            if duplicated_keys is not None and not duplicated_keys:
+                return pd.Series(True, index=df.index)  # the file repeats no key: no key text to build
             key = _key_text(df, pk)
-            if duplicated_keys is None:
-                dup = key.duplicated(keep=False)
-            elif duplicated_keys:
-                dup = key.isin(list(duplicated_keys))
-            else:
-                return pd.Series(True, index=df.index)
+            dup = key.duplicated(keep=False) if duplicated_keys is None else key.isin(list(duplicated_keys))
             return ~dup | (key == "")
 
         frame_checks.append(pa.Check(unique, name=PK_CHECK))
