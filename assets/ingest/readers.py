@@ -11,10 +11,10 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple, TextIO
 
 import numpy as np
 import pyarrow as pa
@@ -471,7 +471,41 @@ def _read_jsonl(path: Path, cfg: SourceConfig, info: FileInfo) -> Iterator[Batch
     return _jsonl_batches(path, enc, info)
 
 
+_BLANK = object()  # a blank JSONL line: counted, not a record
+
+
+class _Invalid(NamedTuple):
+    reason: str
+
+
+JsonValues = Iterator[tuple[int, object, str | None]]  # (line or record index, value, source text)
+
+
+def _jsonl_values(fh: TextIO) -> JsonValues:
+    for line_no, text in enumerate(fh, start=1):
+        body = text.rstrip("\r\n").lstrip("\ufeff")
+        if not body.strip():
+            yield line_no, _BLANK, None
+            continue
+        try:
+            yield line_no, _loads(body), body
+        except json.JSONDecodeError as exc:
+            yield line_no, _Invalid(f"invalid JSON: {exc.msg} at column {exc.colno}"), body
+
+
+def _json_array_values(fh: TextIO) -> JsonValues:
+    for index, value in enumerate(iter_json_records(fh, _DECODER), start=1):
+        yield index, value, None
+
+
 def _jsonl_batches(path: Path, enc: str, info: FileInfo) -> Iterator[Batch]:
+    return _json_record_batches(path, enc, info, _jsonl_values)
+
+
+def _json_record_batches(
+    path: Path, enc: str, info: FileInfo, values: Callable[[TextIO], JsonValues]
+) -> Iterator[Batch]:
+    """Batches of JSON objects; anything else becomes a row error with its text."""
     records: list[dict] = []
     lines: list[int] = []
     errors: list[RowError] = []
@@ -479,26 +513,29 @@ def _jsonl_batches(path: Path, enc: str, info: FileInfo) -> Iterator[Batch]:
     seen: dict[str, None] = {}
     try:
         with text_stream(path, enc) as fh:
-            for line_no, text in enumerate(fh, start=1):
-                body = text.rstrip("\r\n").lstrip("\ufeff")
-                if not body.strip():
+            for line, value, text in values(fh):
+                if value is _BLANK:
                     blank += 1
                     continue
-                try:
-                    value = _loads(body)
-                except json.JSONDecodeError as exc:
-                    errors.append(RowError(line_no, f"invalid JSON: {exc.msg} at column {exc.colno}", body))
-                    continue
                 if not isinstance(value, dict):
-                    errors.append(RowError(line_no, f"JSON {type(value).__name__}, expected an object", body))
+                    reason = (
+                        value.reason
+                        if isinstance(value, _Invalid)
+                        else f"JSON {type(value).__name__}, expected an object"
+                    )
+                    errors.append(
+                        RowError(line, reason, text if text is not None else json_text(value) or "")
+                    )
                     continue
                 records.append(value)
-                lines.append(line_no)
+                lines.append(line)
                 seen.update(dict.fromkeys(value))
                 if len(records) >= BATCH_ROWS:
                     info.headers = list(seen)
                     yield _records_to_batch(records, lines, errors, blank)
                     records, lines, errors, blank = [], [], [], 0
+    except JsonArrayError as exc:
+        raise UnreadableFile(str(exc)) from None
     except (UnicodeDecodeError, OSError, EOFError) as exc:
         raise UnreadableFile(_one_line(exc)) from None
     info.headers = list(seen)
@@ -511,34 +548,4 @@ def _read_json(path: Path, cfg: SourceConfig, info: FileInfo) -> Iterator[Batch]
     enc, sample = _encoding(path, cfg)
     decode_sample(sample, enc)
     info.encoding = enc
-    return _json_batches(path, enc, info)
-
-
-def _json_batches(path: Path, enc: str, info: FileInfo) -> Iterator[Batch]:
-    records: list[dict] = []
-    lines: list[int] = []
-    errors: list[RowError] = []
-    seen: dict[str, None] = {}
-    try:
-        with text_stream(path, enc) as fh:
-            for i, value in enumerate(iter_json_records(fh, _DECODER), start=1):
-                if not isinstance(value, dict):
-                    errors.append(
-                        RowError(
-                            i, f"JSON {type(value).__name__}, expected an object", json_text(value) or ""
-                        )
-                    )
-                    continue
-                records.append(value)
-                lines.append(i)
-                seen.update(dict.fromkeys(value))
-                if len(records) >= BATCH_ROWS:
-                    info.headers = list(seen)
-                    yield _records_to_batch(records, lines, errors, 0)
-                    records, lines, errors = [], [], []
-    except JsonArrayError as exc:
-        raise UnreadableFile(str(exc)) from None
-    except (UnicodeDecodeError, OSError, EOFError) as exc:
-        raise UnreadableFile(_one_line(exc)) from None
-    info.headers = list(seen)
-    yield _records_to_batch(records, lines, errors, 0)
+    return _json_record_batches(path, enc, info, _json_array_values)
