@@ -1,8 +1,8 @@
 """Erasure tombstones: hashed identifiers of people who asked to be forgotten.
 
 `<data>/erasure/tombstones.parquet` holds one row per digest (kind email | phone | customer_id | source_record),
-never a clear identifier. Ingest calls `drop_erased` on every frame, so a re-delivered old file cannot bring an
-erased person back.
+never a clear identifier. Ingest matches every batch against `tombstone_matcher` (cached per
+file change), so a re-delivered old file cannot bring an erased person back; `drop_erased` does it for a frame.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def tombstone_matcher(layout: DataLayout) -> ErasureMatcher:
 
 @functools.lru_cache(maxsize=4)
 def _cached_matcher(path: str, mtime_ns: int, key: bytes | None) -> ErasureMatcher:
-    # ingest calls drop_erased once per batch: read the tombstones once per change of the file
+    # ingest matches once per batch: read the tombstones once per change of the file
     stones = read_parquet(Path(path))
     _check_scheme(Path(path), stones, key)
     return ErasureMatcher(key, {k: frozenset(stones.loc[stones["kind"] == k, "hash"]) for k in KINDS})
