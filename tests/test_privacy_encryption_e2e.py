@@ -32,6 +32,7 @@ pytestmark = pytest.mark.slow
 
 RUN_DATE = "2026-11-27"
 KEY = "correct horse battery staple"
+REPO = Path(__file__).resolve().parent.parent
 NOT_OURS = ("landing", "truth")  # the customer's delivered files; the sample generator's answer key
 
 
@@ -48,14 +49,17 @@ def encryption(key: str | None) -> Iterator[None]:
             os.environ["C360_ENCRYPTION_KEY"] = old
 
 
-def run_nightly(data: Path, key: str | None) -> None:
+def run_nightly(data: Path, key: str | None) -> str:
+    """One nightly run; returns its whole Dagster event log (messages and metadata) serialised."""
     with encryption(key), dg.DagsterInstance.ephemeral() as instance:
         defs = build_definitions({"settings": Settings(data_dir=str(data))})
         result = defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
             instance=instance, partition_key=RUN_DATE, raise_on_error=False
         )
+        event_log = "\n".join(dg.serialize_value(e) for e in instance.all_logs(result.run_id))
     failures = [e.step_key for e in result.all_events if e.is_step_failure]
     assert result.success, f"failed steps: {failures}"
+    return event_log
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +69,7 @@ def runs(tmp_path_factory) -> dict[str, Path]:
     for mode, key in (("plain", None), ("encrypted", KEY)):
         dirs[mode] = tmp_path_factory.mktemp(mode) / "data"
         generate_sample(dirs[mode], customers=120, seed=11)
-        run_nightly(dirs[mode], key)
+        (dirs[mode].parent / "event_log.txt").write_text(run_nightly(dirs[mode], key), encoding="utf-8")
     return dirs
 
 
@@ -111,6 +115,22 @@ def test_no_clear_personal_data_under_the_data_dir(runs):
     zone_files = [p for p in runs["encrypted"].rglob("*.parquet") if p.parts[-2] != "manifest"]
     zone_files = [p for p in zone_files if "exports" not in p.parts]  # deliveries: plain, masked by policy
     assert zone_files and all(is_encrypted_parquet(p) for p in zone_files)
+
+
+def test_the_key_is_in_no_log_artifact_or_file(runs):
+    """Not in the run's event log (messages, metadata), dbt's artifacts and logs, or any file we wrote."""
+    data = runs["encrypted"]
+    assert "correct horse" not in (data.parent / "event_log.txt").read_text(encoding="utf-8")
+    dbt_dirs = [REPO / "dbt_project" / "target", REPO / "dbt_project" / "logs"]
+    written = [p for d in [data, *dbt_dirs] if d.exists() for p in d.rglob("*") if p.is_file()]
+    assert written and not [p for p in written if b"correct horse" in p.read_bytes()]
+
+
+def test_event_log_holds_no_clear_personal_data(runs):
+    """Metadata previews are masked at the source, so Dagster's event log never needs erasing."""
+    for data in runs.values():
+        text = (data.parent / "event_log.txt").read_text(encoding="utf-8").lower()
+        assert [t for t in known_people(data) if t.lower() in text] == []
 
 
 def test_warehouse_needs_the_key(runs):
