@@ -33,7 +33,6 @@ from assets.privacy.encryption import (
 
 ENCRYPTED_FOOTER = b"PARE"  # Parquet's magic for a file with an encrypted footer
 BATCH_ROWS = 65_536
-PLAIN_ZONES = ("manifest",)
 
 
 def is_encrypted_parquet(path: Path) -> bool:
@@ -81,9 +80,8 @@ def quote_ident(name: str) -> str:
 
 
 def encrypts(path: Path) -> bool:
-    """Whether a zone file written now is encrypted: with the key set, every file but the ingest manifest
-    (file keys, sizes, sha256, row counts — no personal data), which assets/ingest/manifest.py reads with pandas."""
-    return encryption_key() is not None and Path(path).parent.name not in PLAIN_ZONES
+    """Whether a zone file written now is encrypted: every one, once the key is set."""
+    return encryption_key() is not None
 
 
 def write_parquet_atomic(frame: pd.DataFrame | pa.Table, path: Path) -> Path:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pandas as pd
 
 from assets.layout import DataLayout
-from assets.parquet_files import write_parquet_atomic
+from assets.parquet_files import read_parquet, write_parquet_atomic
 
 COLUMNS = {
     "source": "string",
@@ -35,7 +35,7 @@ def empty_manifest() -> pd.DataFrame:
 def read_manifest(layout: DataLayout) -> pd.DataFrame:
     if not layout.manifest.exists():
         return empty_manifest()
-    return pd.read_parquet(layout.manifest).astype(COLUMNS)
+    return read_parquet(layout.manifest).astype(COLUMNS)
 
 
 @contextlib.contextmanager

@@ -27,8 +27,8 @@ from assets.privacy.encryption import (
 )
 from assets.privacy.rewrite import data_files
 
-# Every folder under the data dir whose Parquet files may hold personal data (linkage includes linkage/history).
-ZONES = ("raw", "bronze", "quarantine", "silver", "linkage", "erasure")
+# Every folder of zone Parquet files under the data dir (linkage includes linkage/history).
+ZONES = ("raw", "bronze", "quarantine", "silver", "linkage", "erasure", "manifest")
 
 
 def zone_files(layout: DataLayout) -> list[Path]:
