@@ -9,15 +9,9 @@ import pytest
 from assets.ingest.config import SourceConfig, SourcesConfigError, header_key, load_sources_config
 from assets.ingest.ingest import check_drift, map_columns
 from assets.layout import REPO_ROOT
+from tests.source_fixtures import contact_sources_yaml
 
-YAML = """
-sources:
-  - name: crm
-    entity: contact
-    glob: "crm/*.csv"
-    primary_key: [source_record_id]
-    columns: {ID: source_record_id, Name: full_name}
-"""
+YAML = contact_sources_yaml("crm")
 
 # First lines of real exports of each vendor mapping we ship.
 VENDOR_HEADERS = {

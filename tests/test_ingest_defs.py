@@ -9,15 +9,9 @@ import dagster as dg
 from assets.ingest.config import load_sources_config
 from assets.ingest.defs import NO_FAILED_FILES, ROWS_BALANCE, build_source_assets
 from assets.settings import Settings
+from tests.source_fixtures import contact_sources_yaml
 
-YAML = """
-sources:
-  - name: crm
-    entity: contact
-    glob: "crm/*.csv"
-    primary_key: [source_record_id]
-    columns: {ID: source_record_id, Name: full_name}
-"""
+YAML = contact_sources_yaml("crm")
 
 
 def test_assets_materialise_with_checks(tmp_path: Path):
