@@ -19,15 +19,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from assets.privacy.encryption import (
-    ENCRYPTION_KEY_ENV,
     PARQUET_KEY_NAME,
-    EncryptionUnavailable,
     encryption_key,
     is_envelope,
     missing_key,
     open_envelope,
     parquet_scan,
     sql_string,
+    wrong_key,
     zone_connection,
 )
 
@@ -79,8 +78,8 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def encrypts(path: Path) -> bool:
-    """Whether a zone file written now is encrypted: every one, once the key is set."""
+def encrypts() -> bool:
+    """Whether zone files written now are encrypted: all of them, once the key is set."""
     return encryption_key() is not None
 
 
@@ -89,7 +88,7 @@ def write_parquet_atomic(frame: pd.DataFrame | pa.Table, path: Path) -> Path:
     encrypted when the key is set (`encrypts`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".parquet.tmp")
-    if not encrypts(path):
+    if not encrypts():
         if isinstance(frame, pa.Table):
             pq.write_table(frame, tmp)
         else:
@@ -124,10 +123,7 @@ class EncryptedParquetFile:
             except duckdb.InvalidInputException as exc:
                 if "AES tag" not in str(exc):
                     raise
-                raise EncryptionUnavailable(
-                    f"{path}: {ENCRYPTION_KEY_ENV} does not decrypt this file (wrong key); "
-                    "fix: export the key it was written with"
-                ) from None
+                raise wrong_key(path) from None
             self.schema_arrow = _split_metadata(schema)
             rows = con.execute(f"SELECT count(*) FROM {self._scan}").fetchone()[0]
         self.metadata = SimpleNamespace(num_rows=int(rows))
@@ -190,7 +186,7 @@ def zone_relation(pattern: str | Path, options: str = "") -> str | None:
 
 def encrypt_zone_file(path: Path) -> bool:
     """Rewrite one plain (or envelope) zone file encrypted; False when it already is, or no key is set."""
-    if not encrypts(path) or is_encrypted_parquet(path):
+    if not encrypts() or is_encrypted_parquet(path):
         return False
     write_parquet_atomic(open_parquet(path).read(), path)
     return True

@@ -114,7 +114,7 @@ def test_key_set_later_encrypts_zone_files_and_the_warehouse(tmp_path, monkeypat
     assert lines[0].startswith("encrypted 3 plain zone Parquet file(s)") and "converted" in lines[1]
     assert is_encrypted_parquet(layout.silver("person", "2026-03-01"))
     assert is_encrypted_parquet(layout.linkage_dir / "history" / "accepted_xref_keys.parquet")
-    assert encrypts(layout.manifest) and is_encrypted_parquet(layout.manifest)  # file keys may name people
+    assert encrypts() and is_encrypted_parquet(layout.manifest)  # file keys may name people
     assert warehouse_is_encrypted(layout.warehouse) and b"zhang.wei" not in layout.warehouse.read_bytes()
     with connect_warehouse(layout.warehouse) as (con, catalog):
         assert catalog == "customer360"

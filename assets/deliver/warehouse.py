@@ -42,7 +42,7 @@ def snapshot_tables(warehouse: Path, tables: list[str], workdir: Path) -> dict[s
         for table in tables:
             path = workdir / f"{table}.parquet"
             relation = f"{_quote(catalog)}.{_quote(found[table])}.{_quote(table)}"
-            if encrypts(path):  # a temporary copy, but still personal data at rest
+            if encrypts():  # a temporary copy, but still personal data at rest
                 con.execute(encrypted_copy_sql(relation, path, pa.schema([])))
             else:
                 con.execute(f"COPY (SELECT * FROM {relation}) TO {sql_string(str(path))} (FORMAT parquet)")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from assets.parquet_files import encrypted_copy_sql
-from assets.privacy.encryption import encryption_key, zone_connection
+from assets.parquet_files import encrypted_copy_sql, encrypts
+from assets.privacy.encryption import zone_connection
 
 _END = object()
 
@@ -105,7 +105,7 @@ class ParquetOut:
         self.path = Path(path)
         self.tmp = self.path.with_name(self.path.name + ".tmp")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        writer = _PlainWriter if encryption_key() is None else _EncryptedWriter
+        writer = _EncryptedWriter if encrypts() else _PlainWriter
         self.writer = writer(self.tmp, schema)
         self.rows = 0
         self.discard_if_empty = discard_if_empty

@@ -149,9 +149,9 @@ def missing_key(path: Path) -> EncryptionUnavailable:
     )
 
 
-def _wrong_key(path: Path) -> EncryptionUnavailable:
+def wrong_key(path: Path) -> EncryptionUnavailable:
     return EncryptionUnavailable(
-        f"{path}: {ENCRYPTION_KEY_ENV} does not open this encrypted warehouse (wrong key); "
+        f"{path}: {ENCRYPTION_KEY_ENV} does not open this encrypted file (wrong key); "
         "fix: export the key it was encrypted with"
     )
 
@@ -166,7 +166,7 @@ def attach_warehouse(
         con.execute(f"ATTACH {sql_string(str(path))} AS {alias} ({options})")
     except duckdb.Error as exc:
         if "wrong encryption key" in str(exc).lower() or "AES tag" in str(exc):
-            raise _wrong_key(path) from None
+            raise wrong_key(path) from None
         raise
     return alias
 
@@ -233,7 +233,8 @@ def connect_warehouse(path: Path, read_only: bool = True) -> Iterator[tuple[duck
     if not read_only:
         prepare_warehouse(path)
     key = encryption_key()
-    if key is not None and (not path.exists() or warehouse_is_encrypted(path)):
+    encrypted = path.exists() and warehouse_is_encrypted(path)
+    if key is not None and (encrypted or not path.exists()):
         con = duckdb_connect()
         try:
             catalog = attach_warehouse(con, path, key, read_only)
@@ -242,7 +243,7 @@ def connect_warehouse(path: Path, read_only: bool = True) -> Iterator[tuple[duck
         finally:
             con.close()
         return
-    if path.exists() and warehouse_is_encrypted(path):
+    if encrypted:
         raise missing_key(path)
     if key is not None:
         log.warning(
