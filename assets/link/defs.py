@@ -1,6 +1,7 @@
 """linkage/customer_xref, match_pairs, review_queue, id_history: every silver/person record linked into customers."""
 
 import datetime as dt
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -70,11 +71,11 @@ def link_assets(context: dg.AssetExecutionContext, settings: Settings):
     paths = write_linkage_outputs(result, layout.linkage_dir, run_id)
     s = result.summary
     sizes = distribution_counts(result.xref.groupby("customer_id").size() if len(result.xref) else [])
-    yield dg.MaterializeResult(
-        asset_key=KEYS["customer_xref"],
-        metadata={
-            "dagster/row_count": len(result.xref),
-            "path": dg.MetadataValue.path(str(paths["customer_xref"])),
+    yield _output(
+        "customer_xref",
+        result.xref,
+        paths,
+        {
             "records": s["records"],
             "customers": s["clusters"],
             "multi_record_customers": s["multi_record_clusters"],
@@ -87,11 +88,11 @@ def link_assets(context: dg.AssetExecutionContext, settings: Settings):
             "timings_s": s["timings"],
         },
     )
-    yield dg.MaterializeResult(
-        asset_key=KEYS["match_pairs"],
-        metadata={
-            "dagster/row_count": len(result.pairs),
-            "path": dg.MetadataValue.path(str(paths["match_pairs"])),
+    yield _output(
+        "match_pairs",
+        result.pairs,
+        paths,
+        {
             "candidate_pairs": s["candidate_pairs"],
             "pairs_by_rule": counts_table(s["pairs_by_rule"], key="blocking rule", value="pairs"),
             "skipped_block_keys": s["skipped_block_keys"],
@@ -101,19 +102,20 @@ def link_assets(context: dg.AssetExecutionContext, settings: Settings):
             "example_matches": dg.MetadataValue.md(example_matches(result)),
         },
     )
-    yield dg.MaterializeResult(
-        asset_key=KEYS["review_queue"],
-        metadata={
-            "dagster/row_count": len(result.review),
-            "path": dg.MetadataValue.path(str(paths["review_queue"])),
-        },
-    )
+    yield _output("review_queue", result.review, paths, {})
     events = result.history["event"].value_counts().to_dict() if len(result.history) else {}
-    yield dg.MaterializeResult(
-        asset_key=KEYS["id_history"],
+    yield _output("id_history", result.history, paths, {"events_this_run": counts_table(events, key="event")})
+
+
+def _output(
+    name: str, frame: pd.DataFrame, paths: dict[str, Path], metadata: dict[str, object]
+) -> dg.MaterializeResult:
+    """One linkage output: its row count and file, then what is particular to it."""
+    return dg.MaterializeResult(
+        asset_key=KEYS[name],
         metadata={
-            "dagster/row_count": len(result.history),
-            "path": dg.MetadataValue.path(str(paths["id_history"])),
-            "events_this_run": counts_table(events, key="event"),
+            "dagster/row_count": len(frame),
+            "path": dg.MetadataValue.path(str(paths[name])),
+            **metadata,
         },
     )
