@@ -13,7 +13,6 @@ cell, the unsuppressed member with the fewest people is suppressed too, until no
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from itertools import permutations
 from pathlib import Path
@@ -22,6 +21,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from assets.privacy.classification import dbt_meta, read_dbt_manifest
 
 SUPPRESSED = "suppressed"
 
@@ -93,18 +94,12 @@ def _aggregate(model: str, declared: object) -> Aggregate:
 
 def aggregates_from_manifest(manifest_path: Path) -> dict[str, Aggregate]:
     """{model name: Aggregate} for every model whose meta (or config.meta) declares `aggregate`."""
-    try:
-        manifest = json.loads(Path(manifest_path).read_text())
-    except FileNotFoundError as exc:
-        raise FileNotFoundError(
-            f"{manifest_path}: dbt manifest not found, so the aggregate marts are unknown; fix: run `dbt parse` "
-            "(or `dbt build`) in dbt_project first"
-        ) from exc
+    manifest = read_dbt_manifest(manifest_path, ", so the aggregate marts are unknown")
     found: dict[str, Aggregate] = {}
     for node in manifest.get("nodes", {}).values():
         if node.get("resource_type") != "model":
             continue
-        meta = {**(node.get("meta") or {}), **((node.get("config") or {}).get("meta") or {})}
+        meta = dbt_meta(node)
         if "aggregate" in meta:
             found[node["name"]] = _aggregate(node["name"], meta["aggregate"])
     return found

@@ -78,27 +78,34 @@ def canonical_pii_tags() -> dict[str, Pii]:
     return tags
 
 
-def _column_meta(column: dict) -> dict:
-    meta = dict(column.get("meta") or {})
-    meta.update((column.get("config") or {}).get("meta") or {})
+def dbt_meta(entry: dict) -> dict:
+    """A manifest node's or column's `meta`, with `config.meta` (where newer dbt puts it) taking precedence."""
+    meta = dict(entry.get("meta") or {})
+    meta.update((entry.get("config") or {}).get("meta") or {})
     return meta
+
+
+def read_dbt_manifest(manifest_path: Path, consequence: str = "") -> dict:
+    """dbt's target/manifest.json; missing, the error says what is unknown without it (`consequence`) and the fix."""
+    try:
+        return json.loads(Path(manifest_path).read_text())
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(
+            f"{manifest_path}: dbt manifest not found{consequence}; fix: run `dbt parse` (or `dbt build`) in "
+            "dbt_project first"
+        ) from exc
 
 
 def pii_tags_from_manifest(manifest_path: Path) -> dict[str, dict[str, Pii]]:
     """{model name: {column: tag}} from a dbt `target/manifest.json` (models and snapshots)."""
-    try:
-        manifest = json.loads(Path(manifest_path).read_text())
-    except FileNotFoundError as exc:
-        raise FileNotFoundError(
-            f"{manifest_path}: dbt manifest not found; fix: run `dbt parse` (or `dbt build`) in dbt_project first"
-        ) from exc
+    manifest = read_dbt_manifest(manifest_path)
     tags: dict[str, dict[str, Pii]] = {}
     for node in manifest.get("nodes", {}).values():
         if node.get("resource_type") not in ("model", "snapshot", "seed"):
             continue
         columns = tags.setdefault(node["name"], {})
         for name, column in (node.get("columns") or {}).items():
-            tag = _column_meta(column).get("pii")
+            tag = dbt_meta(column).get("pii")
             if tag is None:
                 continue
             try:
