@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
-TIMEZONE = os.environ.get("C360_TIMEZONE", "Asia/Shanghai")
+from linkage.standardise.dates import TIMEZONE
 
 daily_partitions = dg.DailyPartitionsDefinition(start_date="2026-01-01", timezone=TIMEZONE, end_offset=1)

@@ -11,7 +11,7 @@ import typer
 
 from assets.privacy.commands import erase_command, rotate_key_command
 from assets.report.cli import report_command
-from linkage.cli import link_command
+from orchestration.link_command import link_command
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="customer360: one trusted customer file.")
 
