@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from assets.backup.commands import backup_command, restore_command
 from assets.privacy.commands import erase_command, rotate_key_command
 from assets.report.cli import report_command
 from orchestration.link_command import link_command
@@ -48,6 +49,8 @@ app.command("link")(link_command)
 app.command("erase")(erase_command)
 app.command("report")(report_command)
 app.command("rotate-key")(rotate_key_command)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 
 
 def today() -> str:

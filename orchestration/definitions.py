@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.backup.defs import backup, backup_freshness, backup_freshness_sensor, backup_job, backup_schedule
 from assets.dbt.defs import customer360_dbt_assets, dbt_resource
 from assets.deliver.defs import audit_run_sensors, build_delivery_assets, delivery_config_path, erasure_asset
 from assets.ingest.config import load_default_sources_config
@@ -47,11 +48,17 @@ def build_definitions(resources: dict[str, object] | None = None) -> dg.Definiti
             customer360_dbt_assets,
             *build_delivery_assets(delivery_config_path(settings)),
             run_report_asset,
+            backup,
         ],
-        asset_checks=build_operational_checks([s.name for s in sources.sources]),
-        jobs=[nightly_job],
-        schedules=[nightly_schedule],
-        sensors=[build_landing_sensor(sources), run_failure_log_sensor, *audit_run_sensors],
+        asset_checks=[*build_operational_checks([s.name for s in sources.sources]), *backup_freshness],
+        jobs=[nightly_job, backup_job],
+        schedules=[nightly_schedule, backup_schedule],
+        sensors=[
+            build_landing_sensor(sources),
+            run_failure_log_sensor,
+            *audit_run_sensors,
+            backup_freshness_sensor,
+        ],
         resources=resources,
     )
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.backup.defs import BACKUP_GROUP
 from assets.partitions import daily_partitions
 
 NIGHTLY_JOB = "nightly_customer360"
 
 nightly_job = dg.define_asset_job(
     NIGHTLY_JOB,
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(BACKUP_GROUP),
     partitions_def=daily_partitions,
     description="Ingest → validate → standardise → link → dbt marts → deliver, for one run_date.",
     # One process for the whole run: the steps are short and mostly I/O, so a process per step (the default

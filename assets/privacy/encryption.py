@@ -42,13 +42,14 @@ def encryption_key() -> str | None:
     return os.environ.get(ENCRYPTION_KEY_ENV) or None
 
 
-def _derive(key: str, info: bytes) -> bytes:
+def derive_key(key: str, info: bytes) -> bytes:
+    """A 256-bit key for one purpose (`info`) from the passphrase: every encrypted thing gets its own."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(key.encode())
 
 
 def parquet_key(key: str) -> str:
     """The AES-256 key of zone Parquet files (base64, as DuckDB takes it), derived so any passphrase works."""
-    return base64.b64encode(_derive(key, b"customer360 parquet v1")).decode()
+    return base64.b64encode(derive_key(key, b"customer360 parquet v1")).decode()
 
 
 def sql_string(value: str) -> str:
@@ -270,6 +271,6 @@ def open_envelope(blob: bytes, key: str | None = None) -> bytes:
     key = key or encryption_key()
     if key is None:
         raise EncryptionUnavailable(f"an encrypted file needs {ENCRYPTION_KEY_ENV}; fix: export the key")
-    aead = AESGCM(_derive(key, b"customer360 file encryption v1"))
+    aead = AESGCM(derive_key(key, b"customer360 file encryption v1"))
     nonce = blob[len(_ENVELOPE_MAGIC) : len(_ENVELOPE_MAGIC) + _ENVELOPE_NONCE]
     return aead.decrypt(nonce, blob[len(_ENVELOPE_MAGIC) + _ENVELOPE_NONCE :], b"")

@@ -117,14 +117,31 @@ def record_erasure_request(
         "status": "pending",
         "applied_at": pd.NaT,
     }
+    _store_request(layout, row)
+    try:  # beside the backups too, so a restore from an older backup re-applies it
+        from assets.backup.journal import journal_request
+
+        journal_request(layout, row)
+        journaled = "yes"
+    except Exception as exc:  # the request itself is recorded; say what the journal missed
+        journaled = f"failed: {exc.__class__.__name__}: {exc}"
+    record_event(layout, "erasure_request", request_id, actor=row["requested_by"], details={
+        "identifiers": [k for k, v in (("email", email), ("phone", phone), ("customer_id", customer_id)) if v],
+        "journal": journaled,
+    })  # fmt: skip
+    return request_id
+
+
+def _store_request(layout: DataLayout, row: dict) -> None:
+    """Append one pending request and write its tombstones (ingestion drops the person from then on)."""
     with erasure_lock(layout):
         add_tombstones(
             layout,
-            request_id,
+            row["request_id"],
             {
-                EMAIL: {row["email_hash"]} - {None},
-                PHONE: {row["phone_hash"]} - {None},
-                CUSTOMER_ID: {row["customer_id_hash"]} - {None},
+                EMAIL: {row.get("email_hash")} - {None},
+                PHONE: {row.get("phone_hash")} - {None},
+                CUSTOMER_ID: {row.get("customer_id_hash")} - {None},
             },
         )
         old = read_requests(layout)
@@ -132,10 +149,13 @@ def record_erasure_request(
         write_parquet_atomic(
             pd.concat([old, new], ignore_index=True) if len(old) else new, requests_path(layout)
         )
-    record_event(layout, "erasure_request", request_id, actor=row["requested_by"], details={
-        "identifiers": [k for k, v in (("email", email), ("phone", phone), ("customer_id", customer_id)) if v]
-    })  # fmt: skip
-    return request_id
+
+
+def reinstate_request(layout: DataLayout, record: dict) -> None:
+    """A journaled request missing from a restored data dir, pending again (applied by the next apply)."""
+    row = {c: record.get(c) for c in REQUEST_COLUMNS} | {"status": "pending", "applied_at": pd.NaT}
+    row["requested_at"] = pd.Timestamp(record["requested_at"])
+    _store_request(layout, row)
 
 
 def _layer_root(layout: DataLayout, layer: str) -> Path:
