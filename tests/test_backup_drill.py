@@ -21,7 +21,7 @@ from assets.settings import Settings
 from orchestration.definitions import build_definitions
 from orchestration.jobs import NIGHTLY_JOB
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # four nightly runs
 NIGHTS = {"2026-11-25": ("salesforce", "orders", "survey"), "2026-11-26": ("zoho", "fxiaoke", "enrichment")}
 THIRD = "2026-11-27"  # everything else (interactions, campaigns, …)
 MARTS = ("dim_customer", "fct_orders", "fct_survey_responses", "mart_customer_profile", "mart_customer_kpis")
