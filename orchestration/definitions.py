@@ -12,11 +12,12 @@ from assets.report.defs import run_report_asset
 from assets.settings import Settings
 from assets.standardise.defs import build_standardise_assets
 from orchestration.checks import build_operational_checks
+from orchestration.executor import guarded_in_process_executor
 from orchestration.jobs import nightly_job
 from orchestration.logging import run_failure_log_sensor
 from orchestration.resources import resources_for
 from orchestration.schedules import nightly_schedule
-from orchestration.sensors import build_landing_sensor
+from orchestration.sensors import build_landing_sensor, dead_run_sensor
 
 ERASURE_KEY = dg.AssetKey(["privacy", "erasure"])
 
@@ -51,7 +52,8 @@ def build_definitions(resources: dict[str, object] | None = None) -> dg.Definiti
         asset_checks=build_operational_checks([s.name for s in sources.sources]),
         jobs=[nightly_job],
         schedules=[nightly_schedule],
-        sensors=[build_landing_sensor(sources), run_failure_log_sensor, *audit_run_sensors],
+        sensors=[build_landing_sensor(sources), run_failure_log_sensor, *audit_run_sensors, dead_run_sensor],
+        executor=guarded_in_process_executor,  # UI materialisations too: one writer at a time
         resources=resources,
     )
 

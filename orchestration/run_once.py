@@ -12,21 +12,32 @@ from orchestration.logging import failure_summary, format_failures
 
 
 def run_nightly(partition: str) -> bool:
+    """Execute the nightly job in this process, under the run guard shared with daemon-launched runs."""
+    import uuid
+
     import dagster as dg
 
     from orchestration.definitions import defs
+    from orchestration.run_guard import guarded_run
 
     job = defs.resolve_job_def(NIGHTLY_JOB)
-    with dg.DagsterInstance.get() as instance:
+    run_id = str(uuid.uuid4())
+    root = settings_from_env().layout().root
+    with dg.DagsterInstance.get() as instance, guarded_run(instance, root, run_id, _say):
         result = job.execute_in_process(
             instance=instance,
             partition_key=partition,
             raise_on_error=False,
+            run_id=run_id,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
     for line in format_failures(failure_summary(result.all_events)):
         typer.echo(line, err=True)
     return result.success
+
+
+def _say(line: str) -> None:
+    typer.echo(f"customer360 run: {line}", err=True)
 
 
 def summary(partition: str) -> dict[str, object]:
