@@ -9,14 +9,15 @@ from assets.ingest.manifest import (
     loaded_hashes,
     read_manifest,
     record_validation,
-    settled_keys,
+    seen_versions,
 )
 from assets.layout import DataLayout
 
 
 def row(key: str, status: str, sha: str, size: int = 10) -> dict:
     return {"source": "crm", "key": key, "size": size, "sha256": sha, "rows_read": 2, "status": status,
-            "error": "", "run_date": "2026-03-01", "loaded_at": pd.Timestamp("2026-03-01", tz="UTC")}  # fmt: skip
+            "error": "", "run_date": "2026-03-01", "loaded_at": pd.Timestamp("2026-03-01", tz="UTC"),
+            "version": f"v-{key}", "progress": "raw" if status == "loaded" else None}  # fmt: skip
 
 
 def test_settled_files_and_retries(tmp_path):
@@ -26,7 +27,7 @@ def test_settled_files_and_retries(tmp_path):
         layout, [row("a.csv", "loaded", "s1"), row("b.csv", "duplicate", "s1"), row("c.csv", "failed", "")]
     )
     m = read_manifest(layout)
-    assert settled_keys(m, "crm") == {("a.csv", 10), ("b.csv", 10)}  # failed c.csv is retried next run
+    assert seen_versions(m, "crm") == {("a.csv", "v-a.csv"), ("b.csv", "v-b.csv")}  # failed c.csv: retried
     assert loaded_hashes(m, "crm") == {"s1": "a.csv"}
     record_validation(layout, "crm", "s1", "2026-03-01", valid=1, quarantined=1)
     m = read_manifest(layout).set_index("key")
