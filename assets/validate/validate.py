@@ -290,9 +290,7 @@ def validate_partition(cfg: SourceConfig, layout: DataLayout, run_date: str) -> 
     gc.freeze()  # long-lived objects out of the collector's way: the per-batch collection stays cheap
     try:
         for path in sorted(raw_dir.glob("*.parquet")) if raw_dir.exists() else []:
-            if (
-                path.stem not in recorded
-            ):  # written by a run killed before it recorded the file: ingested again
+            if path.stem not in recorded:  # a killed run wrote it but never recorded it: it is ingested again
                 _drop_unrecorded(cfg, layout, run_date, path.name)
                 continue
             out.files.append(_validate_file(cfg, layout, run_date, path, out))
