@@ -214,12 +214,17 @@ def prepare_warehouse(path: Path) -> str | None:
         message = f"{path}: plain warehouse converted to an encrypted one ({ENCRYPTION_KEY_ENV} is set)"
         log.warning(message)
         return message
+    probe_warehouse(path, key)
+    return None
+
+
+def probe_warehouse(path: Path, key: str) -> None:
+    """Open an encrypted warehouse read-only with `key`: raises the one-line wrong-key error."""
     con = duckdb.connect()
     try:
-        attach_warehouse(con, path, key, read_only=True)  # raises the one-line wrong-key error
+        attach_warehouse(con, path, key, read_only=True)
     finally:
         con.close()
-    return None
 
 
 @contextmanager

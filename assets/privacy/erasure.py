@@ -21,7 +21,7 @@ from assets.layout import DataLayout
 from assets.parquet_files import read_parquet, write_parquet_atomic
 from assets.privacy.audit import current_actor, record_event
 from assets.privacy.encryption import connect_warehouse
-from assets.privacy.identifiers import canonical_identifier, digest, hash_scheme, hmac_key
+from assets.privacy.identifiers import canonical_identifier, digest, hash_scheme
 from assets.privacy.matching import (
     CUSTOMER_ID,
     EMAIL,
@@ -32,7 +32,7 @@ from assets.privacy.matching import (
     source_record_key,
 )
 from assets.privacy.rewrite import data_files, erase_from_zone_file, matched_rows
-from assets.privacy.tombstones import add_tombstones, tombstone_matcher
+from assets.privacy.tombstones import add_tombstones, erasure_key, tombstone_matcher
 
 REQUEST_COLUMNS = [
     "request_id", "requested_at", "requested_by", "email_hash", "phone_hash", "customer_id_hash",
@@ -104,7 +104,7 @@ def record_erasure_request(
     at once, so ingestion drops the person's identifiers even before the next run applies the erasure."""
     if not any(v and v.strip() for v in (email, phone, customer_id)):
         raise ValueError("an erasure request needs --email, --phone or --customer-id")
-    key = hmac_key()
+    key = erasure_key(layout)
     request_id = uuid.uuid4().hex[:16]
     row = {
         "request_id": request_id,
