@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from assets.ingest.manifest import pending_rows, read_manifest
 from assets.parquet_files import zone_relation
 from assets.privacy.encryption import connect_warehouse, zone_connection
 from assets.settings import settings_from_env
@@ -53,6 +54,7 @@ def summary(partition: str) -> dict[str, object]:
                 f" coalesce(sum(rows_quarantined), 0) from {manifest}"
             ).fetchone()
             figures.update(sources_loaded=row[0], files_failed=row[1], rows_quarantined=int(row[2]))
+            figures["files_pending"] = len(pending_rows(read_manifest(layout)))  # loaded, not yet linked
         if xref is not None:
             row = con.execute(f"select count(*), count(distinct customer_id) from {xref}").fetchone()
             figures.update(person_records=row[0], customers_found=row[1])
