@@ -108,14 +108,35 @@ def reap_dead_runs(instance, root: Path, exclude: str | None = None) -> list[str
     return lines
 
 
+def wait_for_warehouse(warehouse: Path, say: Callable[[str], None]) -> None:
+    """A dbt subprocess of a killed run outlives it and may still write the warehouse: wait until it exits.
+    DuckDB holds a POSIX lock on the whole file while it is open; probe it the same way."""
+    if not warehouse.exists():
+        return
+    fd = os.open(warehouse, os.O_RDWR)
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            say(
+                f"{warehouse} is still open in a process left by a dead run (its dbt?); waiting for it to exit"
+            )
+            fcntl.lockf(fd, fcntl.LOCK_EX)
+    finally:
+        os.close(fd)  # releases the probe
+
+
 @contextlib.contextmanager
-def guarded_run(instance, root: Path, run_id: str, say: Callable[[str], None]) -> Iterator[None]:
-    """The whole guard of one run: liveness lock, writer lock (waiting if needed), then dead runs reaped and
-    the temporary files of killed runs swept (they may hold personal data)."""
+def guarded_run(
+    instance, root: Path, warehouse: Path, run_id: str, say: Callable[[str], None]
+) -> Iterator[None]:
+    """The whole guard of one run: liveness lock, writer lock (waiting if needed), then dead runs reaped, their
+    leftover warehouse writer awaited and the temporary files of killed runs swept (they may hold personal data)."""
     from assets.temp_area import sweep_temp
 
     with alive(root, run_id), writer_lock(root, run_id, say):
         for line in reap_dead_runs(instance, root, exclude=run_id):
             say(line)
+        wait_for_warehouse(warehouse, say)
         sweep_temp(root)
         yield

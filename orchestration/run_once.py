@@ -23,8 +23,11 @@ def run_nightly(partition: str) -> bool:
 
     job = defs.resolve_job_def(NIGHTLY_JOB)
     run_id = str(uuid.uuid4())
-    root = settings_from_env().layout().root
-    with dg.DagsterInstance.get() as instance, guarded_run(instance, root, run_id, _say):
+    layout = settings_from_env().layout()
+    with (
+        dg.DagsterInstance.get() as instance,
+        guarded_run(instance, layout.root, layout.warehouse, run_id, _say),
+    ):
         result = job.execute_in_process(
             instance=instance,
             partition_key=partition,

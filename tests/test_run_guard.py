@@ -84,3 +84,35 @@ def test_run_of_this_process_is_not_reaped(tmp_path, instance):
         _started_run(instance, "run-c")
         assert reap_dead_runs(instance, tmp_path) == []
     assert not (tmp_path / ".runs" / "run-c.alive").exists()
+
+
+OPEN_WAREHOUSE = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("create table t as select 1 as x")
+print("open", flush=True)
+time.sleep(600)
+"""
+
+
+def test_guard_waits_for_a_dbt_left_writing_by_a_dead_run(tmp_path):
+    from orchestration.run_guard import wait_for_warehouse
+
+    warehouse = tmp_path / "customer360.duckdb"
+    orphan = subprocess.Popen(
+        [sys.executable, "-c", OPEN_WAREHOUSE, str(warehouse)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    assert orphan.stdout.readline().strip() == "open"
+    said: list[str] = []
+    killer = subprocess.Popen(["sh", "-c", f"sleep 2; kill -9 {orphan.pid}"])
+    try:
+        started = time.monotonic()
+        wait_for_warehouse(warehouse, said.append)
+        assert time.monotonic() - started > 1.0
+    finally:
+        killer.wait()
+        orphan.kill()
+        orphan.wait()
+    assert len(said) == 1 and "still open" in said[0]
+    wait_for_warehouse(warehouse, said.append)  # nobody holds it: no wait, no line
+    assert len(said) == 1
