@@ -13,11 +13,12 @@ from assets.report.defs import run_report_asset
 from assets.settings import Settings
 from assets.standardise.defs import build_standardise_assets
 from orchestration.checks import build_operational_checks
+from orchestration.executor import guarded_in_process_executor
 from orchestration.jobs import nightly_job
 from orchestration.logging import run_failure_log_sensor
 from orchestration.resources import resources_for
 from orchestration.schedules import nightly_schedule
-from orchestration.sensors import build_landing_sensor
+from orchestration.sensors import build_landing_sensor, dead_run_sensor
 
 ERASURE_KEY = dg.AssetKey(["privacy", "erasure"])
 
@@ -58,7 +59,9 @@ def build_definitions(resources: dict[str, object] | None = None) -> dg.Definiti
             run_failure_log_sensor,
             *audit_run_sensors,
             backup_freshness_sensor,
+            dead_run_sensor,
         ],
+        executor=guarded_in_process_executor,  # UI materialisations too: one writer at a time
         resources=resources,
     )
 

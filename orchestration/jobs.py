@@ -6,6 +6,7 @@ import dagster as dg
 
 from assets.backup.defs import BACKUP_GROUP
 from assets.partitions import daily_partitions
+from orchestration.executor import guarded_in_process_executor
 
 NIGHTLY_JOB = "nightly_customer360"
 
@@ -15,8 +16,9 @@ nightly_job = dg.define_asset_job(
     partitions_def=daily_partitions,
     description="Ingest → validate → standardise → link → dbt marts → deliver, for one run_date.",
     # One process for the whole run: the steps are short and mostly I/O, so a process per step (the default
-    # multiprocess executor) would spend more time importing the code location than working.
-    executor_def=dg.in_process_executor,
+    # multiprocess executor) would spend more time importing the code location than working. Guarded: one
+    # writer of the data directory at a time, whoever launched the run (orchestration/run_guard.py).
+    executor_def=guarded_in_process_executor,
     # dbt writes the warehouse: at most one such run at a time (tag_concurrency_limits in dagster.yaml).
     tags={"dagster/max_retries": 1, "customer360/warehouse": "writer"},
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from assets.ingest.manifest import pending_rows, read_manifest
 from assets.parquet_files import zone_relation
 from assets.privacy.encryption import connect_warehouse, zone_connection
 from assets.settings import settings_from_env
@@ -12,21 +13,35 @@ from orchestration.logging import failure_summary, format_failures
 
 
 def run_nightly(partition: str) -> bool:
+    """Execute the nightly job in this process, under the run guard shared with daemon-launched runs."""
+    import uuid
+
     import dagster as dg
 
     from orchestration.definitions import defs
+    from orchestration.run_guard import guarded_run
 
     job = defs.resolve_job_def(NIGHTLY_JOB)
-    with dg.DagsterInstance.get() as instance:
+    run_id = str(uuid.uuid4())
+    layout = settings_from_env().layout()
+    with (
+        dg.DagsterInstance.get() as instance,
+        guarded_run(instance, layout.root, layout.warehouse, run_id, _say),
+    ):
         result = job.execute_in_process(
             instance=instance,
             partition_key=partition,
             raise_on_error=False,
+            run_id=run_id,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
     for line in format_failures(failure_summary(result.all_events)):
         typer.echo(line, err=True)
     return result.success
+
+
+def _say(line: str) -> None:
+    typer.echo(f"customer360 run: {line}", err=True)
 
 
 def summary(partition: str) -> dict[str, object]:
@@ -42,6 +57,7 @@ def summary(partition: str) -> dict[str, object]:
                 f" coalesce(sum(rows_quarantined), 0) from {manifest}"
             ).fetchone()
             figures.update(sources_loaded=row[0], files_failed=row[1], rows_quarantined=int(row[2]))
+            figures["files_pending"] = len(pending_rows(read_manifest(layout)))  # loaded, not yet linked
         if xref is not None:
             row = con.execute(f"select count(*), count(distinct customer_id) from {xref}").fetchone()
             figures.update(person_records=row[0], customers_found=row[1])

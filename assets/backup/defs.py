@@ -41,6 +41,8 @@ backup_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(BACKUP_KEY),
     description="Back up the customer file (queued behind any nightly run: the same one-writer tag).",
     tags={"customer360/warehouse": "writer"},
+    # Not the guarded executor of the nightly job: the backup takes the same writer lock itself (CLI or job).
+    executor_def=dg.in_process_executor,
 )
 backup_schedule = dg.ScheduleDefinition(
     name="backup_schedule",

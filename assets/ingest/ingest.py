@@ -19,7 +19,7 @@ from assets.ingest.config import SourceConfig, SourcesConfig, header_key
 from assets.ingest.encoding import UnreadableFile
 from assets.ingest.extra_json import extra_json
 from assets.ingest.landing import LandingFile, key_date, landing_zone, sha256_file
-from assets.ingest.manifest import append_manifest, loaded_hashes, read_manifest, settled_keys
+from assets.ingest.manifest import RAW, append_manifest, loaded_hashes, read_manifest, seen_versions
 from assets.ingest.parquet_out import ParquetOut
 from assets.ingest.prefetch import prefetch
 from assets.ingest.readers import Batch, FileInfo, read_file
@@ -87,7 +87,9 @@ def raw_schema(cfg: SourceConfig) -> pa.Schema:
 def pending_files(
     layout: DataLayout, config: SourcesConfig, run_date: str | None = None
 ) -> list[LandingFile]:
-    """Landing files not yet settled in the manifest (failed ones are retried).
+    """Landing files whose current version the manifest has not handled (failed ones are retried). A listed
+    file is only a candidate: `ingest_source` hashes it and settles it by its sha256 (same bytes as a loaded
+    file → `duplicate`, or `skipped` when it is that same file unchanged).
 
     With `run_date`, a file whose key has a `YYYY-MM-DD` folder is pending only on that day, so backfills
     replay the right deliveries; files without a dated folder are pending on any day until loaded.
@@ -96,9 +98,9 @@ def pending_files(
     manifest = read_manifest(layout)
     out = []
     for src in config.sources:
-        done = settled_keys(manifest, src.name)
+        done = seen_versions(manifest, src.name)
         for f in zone.list(src.name, src.glob):
-            if (f.key, f.size) in done:
+            if (f.key, f.version) in done:
                 continue
             day = key_date(f.key)
             if run_date is not None and day is not None and day != run_date:
@@ -303,8 +305,13 @@ def ingest_source(cfg: SourceConfig, layout: DataLayout, run_date: str) -> Inges
             with zone.local_copy(file) as path:
                 sha = sha256_file(path)
                 if sha in seen:
+                    same = seen[sha] == file.key  # touched, copied back, re-uploaded: the same bytes
                     outcome = FileOutcome(
-                        file.key, "duplicate", sha, file.size, error=f"same bytes as {seen[sha]}"
+                        file.key,
+                        "skipped" if same else "duplicate",
+                        sha,
+                        file.size,
+                        error="unchanged: already loaded" if same else f"same bytes as {seen[sha]}",
                     )
                 else:
                     outcome = ingest_file(path, file, sha, cfg, layout, run_date, loaded_at)
@@ -334,6 +341,9 @@ def ingest_source(cfg: SourceConfig, layout: DataLayout, run_date: str) -> Inges
                     "encoding": outcome.encoding,
                     "run_date": run_date,
                     "loaded_at": pd.Timestamp(loaded_at),
+                    "version": file.version,
+                    "progress": RAW if outcome.status == "loaded" else None,
+                    "settled_run_date": run_date if outcome.status in ("duplicate", "skipped") else None,
                 }
             ],
         )

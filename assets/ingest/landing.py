@@ -24,6 +24,9 @@ class LandingFile:
     key: str  # path relative to the landing root, '/'-separated
     size: int
     uri: str  # absolute path or s3://bucket/key
+    version: str = (
+        ""  # changes whenever the object is rewritten (local: inode:mtime_ns:ctime_ns; S3: etag:mtime)
+    )
 
 
 @cache
@@ -99,7 +102,9 @@ class LocalLanding:
                 continue
             key = path.relative_to(self.root).as_posix()
             if rx.match(key) and not _hidden(key):
-                out.append(LandingFile(source, key, path.stat().st_size, str(path)))
+                st = path.stat()
+                version = f"{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"  # ctime: no tool can set it back
+                out.append(LandingFile(source, key, st.st_size, str(path), version))
         return out
 
     @contextlib.contextmanager
@@ -127,7 +132,9 @@ class S3Landing:
             for obj in page.get("Contents", []):
                 key = obj["Key"][len(base) :]
                 if key and not key.endswith("/") and rx.match(key) and not _hidden(key):
-                    out.append(LandingFile(source, key, int(obj["Size"]), f"s3://{self.bucket}/{obj['Key']}"))
+                    version = f"{obj.get('ETag', '')}:{obj['LastModified'].isoformat() if 'LastModified' in obj else ''}"
+                    uri = f"s3://{self.bucket}/{obj['Key']}"
+                    out.append(LandingFile(source, key, int(obj["Size"]), uri, version))
         return sorted(out, key=lambda f: f.key)
 
     @contextlib.contextmanager

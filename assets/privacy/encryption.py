@@ -177,24 +177,40 @@ def encrypt_warehouse(path: Path, key: str) -> None:
     reencrypt_warehouse(path, None, key)
 
 
-def reencrypt_warehouse(path: Path, old_key: str | None, key: str) -> None:
-    """Copy the warehouse (plain when `old_key` is None) into a file encrypted with `key`, then swap it in."""
-    tmp = path.with_name(path.name + ".encrypting")
-    tmp.unlink(missing_ok=True)
+def reencrypt_warehouse(path: Path, old_key: str | None, key: str | None) -> None:
+    """Copy the warehouse (plain when `old_key` is None) into a fresh file (encrypted with `key`, plain when None),
+    then swap it in atomically. The fresh file holds only live rows: deleted ones are not in any freed block."""
+    from assets.temp_area import temp_name
+
+    tmp = temp_name(path)
     con = duckdb.connect(config=duckdb_config())
     try:
-        enable_encryption(con, key)
+        if key is not None:
+            enable_encryption(con, key)
         if old_key is None:
             con.execute(f"ATTACH {sql_string(str(path))} AS {catalog_name(path)}")
         else:
             attach_warehouse(con, path, old_key, read_only=False)
-        attach_warehouse(con, tmp, key, read_only=False, alias="c360_encrypted")
-        con.execute(f"COPY FROM DATABASE {catalog_name(path)} TO c360_encrypted")
-        con.execute("DETACH c360_encrypted")
+        if key is None:
+            con.execute(f"ATTACH {sql_string(str(tmp))} AS c360_fresh")
+        else:
+            attach_warehouse(con, tmp, key, read_only=False, alias="c360_fresh")
+        con.execute(f"COPY FROM DATABASE {catalog_name(path)} TO c360_fresh")
+        con.execute("DETACH c360_fresh")
         con.execute(f"DETACH {catalog_name(path)}")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     finally:
         con.close()
     os.replace(tmp, path)
+
+
+def compact_warehouse(path: Path) -> None:
+    """Rewrite the warehouse into a fresh file under the same key (or none): after an erasure, the erased
+    values must not survive in freed blocks, which CHECKPOINT keeps in the file until reused."""
+    key = encryption_key() if warehouse_is_encrypted(path) else None
+    reencrypt_warehouse(path, key, key)
 
 
 def prepare_warehouse(path: Path) -> str | None:
@@ -215,12 +231,17 @@ def prepare_warehouse(path: Path) -> str | None:
         message = f"{path}: plain warehouse converted to an encrypted one ({ENCRYPTION_KEY_ENV} is set)"
         log.warning(message)
         return message
+    probe_warehouse(path, key)
+    return None
+
+
+def probe_warehouse(path: Path, key: str) -> None:
+    """Open an encrypted warehouse read-only with `key`: raises the one-line wrong-key error."""
     con = duckdb.connect()
     try:
-        attach_warehouse(con, path, key, read_only=True)  # raises the one-line wrong-key error
+        attach_warehouse(con, path, key, read_only=True)
     finally:
         con.close()
-    return None
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from pandera.errors import SchemaErrors
 from assets.ingest.batching import coalesced
 from assets.ingest.config import SourceConfig
 from assets.ingest.ingest import PARSE_ERROR, RAW_TEXT, SHA_KEY
-from assets.ingest.manifest import record_validation
+from assets.ingest.manifest import loaded_shas, read_manifest, record_validation
 from assets.ingest.parquet_out import ParquetOut
 from assets.ingest.prefetch import prefetch
 from assets.layout import DataLayout
@@ -286,13 +286,23 @@ def validate_partition(cfg: SourceConfig, layout: DataLayout, run_date: str) -> 
     bronze and failures to quarantine, one Parquet file each per raw file; fill the manifest's counts."""
     out = PartitionValidation(cfg.name, run_date)
     raw_dir = layout.raw(cfg.name, run_date)
+    recorded = {sha[:16] for sha in loaded_shas(read_manifest(layout), cfg.name, run_date)}
     gc.freeze()  # long-lived objects out of the collector's way: the per-batch collection stays cheap
     try:
         for path in sorted(raw_dir.glob("*.parquet")) if raw_dir.exists() else []:
+            if path.stem not in recorded:  # a killed run wrote it but never recorded it: it is ingested again
+                _drop_unrecorded(cfg, layout, run_date, path.name)
+                continue
             out.files.append(_validate_file(cfg, layout, run_date, path, out))
     finally:
         gc.unfreeze()
     return out
+
+
+def _drop_unrecorded(cfg: SourceConfig, layout: DataLayout, run_date: str, name: str) -> None:
+    """Remove a raw copy the manifest does not record, with anything validated from it."""
+    for folder in (layout.raw, layout.bronze, layout.quarantine):
+        (folder(cfg.name, run_date) / name).unlink(missing_ok=True)
 
 
 _Q_SCHEMA = pyarrow_.schema(
