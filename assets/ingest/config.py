@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assets.entities import ENTITIES, Pii
+from assets.ingest.confine import PathOutsideRoot, check_glob, vendor_file
 from assets.layout import DataLayout
 
 FORMATS = ("csv", "tsv", "xlsx", "jsonl", "json")
@@ -52,6 +53,11 @@ class SourceConfig(BaseModel):
         if value not in ENTITIES:
             raise ValueError(f"unknown entity {value!r}; use one of {sorted(ENTITIES)}")
         return value
+
+    @field_validator("glob")
+    @classmethod
+    def _confined_glob(cls, value: str) -> str:
+        return check_glob(value)
 
     @field_validator("encoding")
     @classmethod
@@ -188,7 +194,10 @@ def _expand_use(path: Path, index: int, entry: object) -> object:
     """`use: vendors/salesforce_contacts.yaml` merges a shipped vendor mapping under the entry's own keys."""
     if not isinstance(entry, dict) or "use" not in entry:
         return entry
-    ref = path.parent / str(entry["use"])
+    try:
+        ref = vendor_file(path.parent, str(entry["use"]), f"sources[{index}].use")
+    except PathOutsideRoot as exc:
+        raise SourcesConfigError(f"{path}: {exc}") from None
     if not ref.exists():
         raise SourcesConfigError(
             f"{path}: sources[{index}].use: {ref} not found — point it at a file in vendors/"

@@ -9,6 +9,7 @@ orchestration/sensors.py and calls `pending_files`.
 import dagster as dg
 import pandas as pd
 
+from assets.errors import fail_fast
 from assets.ingest.config import SourceConfig, SourcesConfig
 from assets.ingest.ingest import ingest_source
 from assets.metadata import bar_chart, preview_table
@@ -36,7 +37,8 @@ def _raw_asset(src: SourceConfig) -> dg.AssetsDefinition:
         kinds={"parquet"},
     )
     def _raw(context: dg.AssetExecutionContext, settings: Settings):
-        result = ingest_source(src, settings.layout(), context.partition_key)
+        with fail_fast():  # wrong key, missing landing zone, read-only data dir: no retry can fix them
+            result = ingest_source(src, settings.layout(), context.partition_key)
         failed = [f for f in result.files if f.status == "failed"]
         files = pd.DataFrame(
             [
@@ -94,7 +96,8 @@ def _bronze_asset(src: SourceConfig) -> dg.AssetsDefinition:
     )
     def _bronze(context: dg.AssetExecutionContext, settings: Settings):
         layout = settings.layout()
-        result = validate_partition(src, layout, context.partition_key)
+        with fail_fast():
+            result = validate_partition(src, layout, context.partition_key)
         rows_in, valid, quarantined = (result.total(k) for k in ("rows_in", "rows_valid", "rows_quarantined"))
         yield dg.MaterializeResult(
             metadata={

@@ -25,6 +25,7 @@ from assets.ingest.prefetch import prefetch
 from assets.ingest.readers import Batch, FileInfo, read_file
 from assets.layout import DataLayout
 from assets.parquet_files import open_parquet
+from assets.privacy.encryption import EncryptionUnavailable
 from assets.privacy.matching import ErasureMatcher
 from assets.privacy.tombstones import tombstone_matcher
 
@@ -312,8 +313,8 @@ def ingest_source(cfg: SourceConfig, layout: DataLayout, run_date: str) -> Inges
         except (UnreadableFile, SchemaDrift) as exc:
             outcome = FileOutcome(file.key, "failed", sha, file.size, error=str(exc))
         except Exception as exc:  # a reader bug or an odd file must not stop the other files
-            if _transient(exc):
-                raise
+            if _transient(exc) or isinstance(exc, EncryptionUnavailable | PermissionError):
+                raise  # S3 trouble: the step's retries; a wrong key or an unwritable zone: the whole run
             outcome = FileOutcome(file.key, "failed", sha, file.size, error=_oneline(exc))
         result.files.append(outcome)
         warn = f"unmapped headers kept in _extra: {', '.join(outcome.unmapped)}" if outcome.unmapped else ""

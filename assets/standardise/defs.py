@@ -3,6 +3,7 @@
 import dagster as dg
 
 from assets.entities import ENTITIES
+from assets.errors import fail_fast
 from assets.partitions import daily_partitions
 from assets.settings import Settings
 from assets.standardise.partition import PERSON, standardise_partition
@@ -28,7 +29,8 @@ def build_standardise_assets(sources: list) -> dg.AssetsDefinition:
     )
     def standardise_assets(context: dg.AssetExecutionContext, settings: Settings):
         layout = settings.layout()
-        result = standardise_partition(layout, sources, context.partition_key)
+        with fail_fast():
+            result = standardise_partition(layout, sources, context.partition_key)
         for name in (*ENTITIES, PERSON):
             rows = result.persons if name == PERSON else result.rows[name]
             yield dg.MaterializeResult(
