@@ -253,7 +253,10 @@ def rule_faults(cfg: SourceConfig, table: pa.Table, today: dt.date | None = None
 
 
 def _numbers(values: pa.Array) -> np.ndarray:
-    """float64 per row (NaN where not a number), parsed once per distinct value."""
+    """float64 per row (NaN where not a number, or a spreadsheet error), parsed once per distinct value."""
+    values = pc.if_else(
+        pc.starts_with(pc.utf8_trim_whitespace(values), "#"), pa.scalar(None, pa.string()), values
+    )
     distinct = pc.unique(values)
     parsed = to_number(pd.Series(distinct.to_pylist(), dtype="string")).to_numpy(
         dtype="float64", na_value=np.nan

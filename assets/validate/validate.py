@@ -239,6 +239,10 @@ def validate_source(
     )
     more = _row_faults(cfg, cells, frame, copies or {}, today)
     fails = pd.concat([fails, more[~more["index"].isin(unsplit)]], ignore_index=True)
+    errors = fails["check"] == "spreadsheet_error"  # `#N/A` in a date column: one reason, not two
+    if errors.any():
+        cell = fails["index"].astype(str) + "\x1f" + fails["column"].astype(str)
+        fails = fails[errors | ~cell.isin(set(cell[errors]))]
     fails = fails.sort_values(["index", "column"], kind="stable")
     rows = pd.Index(fails["index"].astype("int64"))
     q = pd.DataFrame(
