@@ -40,6 +40,8 @@ def _raw_asset(src: SourceConfig) -> dg.AssetsDefinition:
         with fail_fast():  # wrong key, missing landing zone, read-only data dir: no retry can fix them
             result = ingest_source(src, settings.layout(), context.partition_key)
         failed = [f for f in result.files if f.status == "failed"]
+        for f in failed:  # one line per rejected file, naming it and the reason
+            context.log.warning(f"rejected {f.key}: {f.error}")
         files = pd.DataFrame(
             [
                 {
@@ -70,6 +72,7 @@ def _raw_asset(src: SourceConfig) -> dg.AssetsDefinition:
                     check_name=NO_FAILED_FILES,
                     passed=not failed,
                     severity=dg.AssetCheckSeverity.WARN,
+                    description="; ".join(f"{f.key}: {f.error}" for f in failed) or None,
                     metadata={"failed": {f.key: f.error for f in failed}},
                 )
             ],
