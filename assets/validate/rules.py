@@ -218,7 +218,7 @@ def _extra_values(table: pa.Table, header: str) -> pa.Array:
         con.register("extra", extra)
         return (
             con.execute("select json_extract_string(e, ?) as v from extra", [path])
-            .arrow()
+            .fetch_arrow_table()
             .column(0)
             .combine_chunks()
         )
