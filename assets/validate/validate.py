@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from assets.ingest.prefetch import prefetch
 from assets.layout import DataLayout
 from assets.parquet_files import open_parquet
 from assets.standardise.dates import to_integer, to_number, unparseable
-from assets.validate.duplicates import FileDuplicates, content_columns, find_duplicates
+from assets.validate.duplicates import CopyFinder, content_columns, key_conflicts
 from assets.validate.rules import REASONS as ROW_REASONS
 from assets.validate.rules import cell_faults, no_failures, rule_faults, today_local
 
@@ -209,8 +210,8 @@ def validate_source(
     if cells is None:
         cells = pyarrow_.Table.from_pandas(frame, preserve_index=False)
     if duplicated_keys is None:  # one frame is the whole file
-        found = find_duplicates(cells, [c for c in cfg.primary_key if c in cells.column_names])
-        duplicated_keys, copies = found.key_conflicts, found.copies
+        duplicated_keys = key_conflicts(cells.select, cells.column_names, list(cfg.primary_key))
+        copies = CopyFinder().copies(cells.select(["_line", *content_columns(cells.column_names)]))
     schema = schema or build_schema(cfg, list(frame.columns), duplicated_keys)
     try:
         schema.validate(frame, lazy=True, inplace=True)
@@ -316,15 +317,15 @@ class PartitionValidation:
         return sum(f[key] for f in self.files)
 
 
-def _file_duplicates(path: Path, pk: list[str]) -> FileDuplicates:
-    """Key conflicts and exact copies anywhere in a raw file (DuckDB, out of core)."""
-    raw = open_parquet(path)
-    names = raw.schema_arrow.names
-    wanted = ["_line", *content_columns(names)]
-    rows = pyarrow_.RecordBatchReader.from_batches(
-        pyarrow_.schema([raw.schema_arrow.field(c) for c in wanted]), raw.iter_batches(columns=wanted)
-    )
-    return find_duplicates(rows, [c for c in pk if c in names])
+def _file_columns(path: Path) -> Callable[[list[str]], pyarrow_.RecordBatchReader]:
+    """`columns -> stream of those columns` of a raw file (for DuckDB's out-of-core scans)."""
+
+    def stream(columns: list[str]) -> pyarrow_.RecordBatchReader:
+        raw = open_parquet(path)
+        schema = pyarrow_.schema([raw.schema_arrow.field(c) for c in columns])
+        return pyarrow_.RecordBatchReader.from_batches(schema, raw.iter_batches(columns=columns))
+
+    return stream
 
 
 def validate_partition(cfg: SourceConfig, layout: DataLayout, run_date: str) -> PartitionValidation:
@@ -378,15 +379,16 @@ def _validate_file(
         ParquetOut(quarantine_path, _Q_SCHEMA, discard_if_empty=True) as bad,
         closing(prefetch(coalesced(source.iter_batches(batch_size=READ_ROWS)))) as batches,
     ):
-        scan = pool.submit(_file_duplicates, path, list(cfg.primary_key))
-        today = today_local()
+        scan = pool.submit(key_conflicts, _file_columns(path), names, list(cfg.primary_key))
+        today, copy_finder, content = today_local(), CopyFinder(), ["_line", *content_columns(names)]
         for batch in batches:
-            if schema is None:  # DuckDB scanned keys and rows while the first batch was decoded
-                dups = scan.result()
-                schema = build_schema(cfg, names, dups.key_conflicts)
+            if schema is None:  # DuckDB scanned the keys while the first batch was decoded
+                conflicts = scan.result()
+                schema = build_schema(cfg, names, conflicts)
                 checked = _checked_columns(cfg, schema, names)
             frame = batch.select(checked).to_pandas(types_mapper=_STR)
-            res = validate_source(cfg, frame, run_date, dups.key_conflicts, schema, batch, dups.copies, today)
+            copies = copy_finder.copies(batch.select(content))
+            res = validate_source(cfg, frame, run_date, conflicts, schema, batch, copies, today)
             valid = batch.filter(pyarrow_.array(~res.quarantined))  # contiguous: slices slow the writer
             bronze.write(valid)
             if len(res.quarantine):
