@@ -71,15 +71,23 @@ class CopyFinder:
     def __init__(self) -> None:
         self.hashes = np.zeros(0, dtype=np.uint64)  # sorted hashes of the rows seen so far
         self.first = np.zeros(0, dtype=np.int64)  # `_line` of the first row of each hash
+        self.con: duckdb.DuckDBPyConnection | None = None  # one per file: connecting costs more than hashing
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
 
     def copies(self, batch: pa.Table) -> dict[int, int]:
         """`_line` of each copy in `batch` -> `_line` of the row it repeats."""
         if batch.num_rows == 0:
             return {}
-        with duckdb.connect() as con:
-            con.register("batch", batch)
-            h = con.execute(f"select {_row_hash_sql(batch.column_names)} from batch").fetchnumpy()
-        hv = np.asarray(next(iter(h.values())), dtype=np.uint64)
+        if self.con is None:
+            self.con = duckdb.connect(config={"threads": 1})
+        self.con.register("batch", batch)
+        hashed = self.con.execute(f"select {_row_hash_sql(batch.column_names)} as hv from batch")
+        hv = hashed.fetch_arrow_table().column(0).to_numpy().astype(np.uint64, copy=False)
+        self.con.unregister("batch")
         lines = batch.column("_line").to_numpy().astype(np.int64)
         uniq, first_at, inverse = np.unique(hv, return_index=True, return_inverse=True)
         firsts = lines[first_at]

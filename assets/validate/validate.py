@@ -10,7 +10,7 @@ import gc
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -211,7 +211,8 @@ def validate_source(
         cells = pyarrow_.Table.from_pandas(frame, preserve_index=False)
     if duplicated_keys is None:  # one frame is the whole file
         duplicated_keys = key_conflicts(cells.select, cells.column_names, list(cfg.primary_key))
-        copies = CopyFinder().copies(cells.select(["_line", *content_columns(cells.column_names)]))
+        with closing(CopyFinder()) as finder:
+            copies = finder.copies(cells.select(["_line", *content_columns(cells.column_names)]))
     schema = schema or build_schema(cfg, list(frame.columns), duplicated_keys)
     try:
         schema.validate(frame, lazy=True, inplace=True)
@@ -374,13 +375,15 @@ def _validate_file(
     quarantine_path = layout.quarantine(cfg.name, run_date) / path.name
     schema: pa.DataFrameSchema | None = None
     with (
+        ExitStack() as stack,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="duplicate-keys") as pool,
         ParquetOut(layout.bronze(cfg.name, run_date) / path.name, source.schema_arrow) as bronze,
         ParquetOut(quarantine_path, _Q_SCHEMA, discard_if_empty=True) as bad,
         closing(prefetch(coalesced(source.iter_batches(batch_size=READ_ROWS)))) as batches,
     ):
         scan = pool.submit(key_conflicts, _file_columns(path), names, list(cfg.primary_key))
-        today, copy_finder, content = today_local(), CopyFinder(), ["_line", *content_columns(names)]
+        today, content = today_local(), ["_line", *content_columns(names)]
+        copy_finder = stack.enter_context(closing(CopyFinder()))
         for batch in batches:
             if schema is None:  # DuckDB scanned the keys while the first batch was decoded
                 conflicts = scan.result()
