@@ -16,6 +16,7 @@ def permanent_types() -> tuple[type[BaseException], ...]:
     from assets.ingest.confine import PathOutsideRoot
     from assets.ingest.landing import LandingMissing
     from assets.privacy.encryption import EncryptionUnavailable
+    from linkage.config import LinkageConfigError
 
     return (
         EncryptionUnavailable,
@@ -23,6 +24,7 @@ def permanent_types() -> tuple[type[BaseException], ...]:
         DeliveryConfigError,
         PathOutsideRoot,
         LandingMissing,
+        LinkageConfigError,
         PermissionError,
     )
 

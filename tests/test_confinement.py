@@ -190,3 +190,22 @@ def test_cli_errors_are_one_line(tmp_path):
     assert (
         broken.stderr.strip().count("\n") == 0 and "glob" in broken.stderr and "../x/*.csv" in broken.stderr
     )
+
+
+def test_yaml_errors_are_one_line(tmp_path):
+    (tmp_path / "vendors").mkdir()
+    (tmp_path / "vendors" / "bad.yaml").write_text("columns: [unclosed\n  x: 1\n")
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: crm\n    use: vendors/bad.yaml\n    glob: crm/*.csv\n"
+    )
+    with pytest.raises(SourcesConfigError) as err:
+        load_sources_config(tmp_path / "sources.yaml")
+    assert "\n" not in str(err.value) and "bad.yaml: not valid YAML" in str(err.value)
+    (tmp_path / "sources.yaml").write_text("sources:\n  - name: [crm\n")
+    with pytest.raises(SourcesConfigError) as err:
+        load_sources_config(tmp_path / "sources.yaml")
+    assert "\n" not in str(err.value)
+    (tmp_path / "delivery.yaml").write_text("targets: [\n  - a\n")
+    with pytest.raises(DeliveryConfigError) as err:
+        load_delivery_config(tmp_path / "delivery.yaml")
+    assert "\n" not in str(err.value)

@@ -199,7 +199,9 @@ def load_delivery_config(path: Path) -> DeliveryConfig:
             f"{path}: not found; fix: create it (see config/delivery.yaml in the repo)"
         ) from exc
     except yaml.YAMLError as exc:
-        raise DeliveryConfigError(f"{path}: not valid YAML ({exc}); fix the syntax") from exc
+        raise DeliveryConfigError(
+            f"{path}: not valid YAML ({' '.join(str(exc).split())}); fix the syntax"
+        ) from exc
     try:
         return DeliveryConfig.model_validate(data)
     except ValidationError as exc:

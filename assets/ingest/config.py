@@ -208,7 +208,7 @@ def load_sources_config(path: Path) -> SourcesConfig:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise SourcesConfigError(f"{path}: not valid YAML — {exc}") from None
+        raise SourcesConfigError(f"{path}: not valid YAML — {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
         raise SourcesConfigError(f"{path}: sources: missing — the file needs a top-level `sources:` list")
     data["sources"] = [_expand_use(path, i, s) for i, s in enumerate(data["sources"])]
@@ -239,7 +239,10 @@ def _expand_use(path: Path, index: int, entry: object) -> object:
         raise SourcesConfigError(
             f"{path}: sources[{index}].use: {ref} not found — point it at a file in vendors/"
         )
-    base = yaml.safe_load(ref.read_text(encoding="utf-8")) or {}
+    try:
+        base = yaml.safe_load(ref.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise SourcesConfigError(f"{ref}: not valid YAML — {' '.join(str(exc).split())}") from None
     merged = {**base, **{k: v for k, v in entry.items() if k != "use"}}
     if "columns" in base and "columns" in entry:
         merged["columns"] = {**base["columns"], **entry["columns"]}
