@@ -37,11 +37,26 @@ def run(
     ] = "",
 ) -> None:
     """Run the nightly job once through Dagster (recorded in $DAGSTER_HOME, visible in the UI)."""
-    from orchestration.run_once import print_summary, run_nightly
+    from assets.errors import is_permanent, one_line
+    from orchestration.preflight import PreflightError, check_partition, check_writable
 
     partition = date or today()
-    result = run_nightly(partition)
-    print_summary(partition)
+    try:
+        from assets.settings import settings_from_env
+        from orchestration.run_once import print_summary, run_nightly
+
+        check_partition(partition)
+        check_writable(settings_from_env().layout().root)
+        result = run_nightly(partition)
+        print_summary(partition)
+    except PreflightError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except Exception as exc:
+        if not is_permanent(exc):
+            raise
+        typer.echo(f"error: {one_line(exc)}", err=True)  # a config, key or permission problem: one line
+        raise typer.Exit(2) from None
     raise typer.Exit(0 if result else 1)
 
 

@@ -79,3 +79,18 @@ def summary(partition: str) -> dict[str, object]:
 def print_summary(partition: str) -> None:
     for key, value in summary(partition).items():
         typer.echo(f"{key:>18}: {value}")
+    for line in rejected_files(partition):
+        typer.echo(line)
+
+
+def rejected_files(partition: str) -> list[str]:
+    """`rejected <source>/<key>: <reason>`, one line per landing file this run_date could not read."""
+    manifest = zone_relation(settings_from_env().layout().manifest)
+    if manifest is None:
+        return []
+    with zone_connection() as con:
+        rows = con.execute(
+            f"select key, error from {manifest} where status = 'failed' and run_date = ? order by key",
+            [partition],
+        ).fetchall()
+    return [f"          rejected: {key}: {' '.join(str(error).split())}" for key, error in rows]

@@ -46,7 +46,11 @@ def deliver(sample: Path, landing: Path, sources: tuple[str, ...] | None) -> Non
 
 def customer_file(data: Path) -> dict[str, pd.DataFrame]:
     xref = pd.read_parquet(data / "linkage" / "customer_xref.parquet")
-    out = {"xref": xref[["source", "source_record_id", "customer_id"]].sort_values(["source", "source_record_id"])}
+    out = {
+        "xref": xref[["source", "source_record_id", "customer_id"]].sort_values(
+            ["source", "source_record_id"]
+        )
+    }
     with duckdb.connect(str(data / "warehouse" / "customer360.duckdb"), read_only=True) as con:
         for mart in MARTS:
             frame = con.execute(f"select * from marts.{mart}").df()
@@ -83,5 +87,7 @@ def test_restore_drill(tmp_path, monkeypatch):
         pd.testing.assert_frame_equal(actual[name], expected[name], check_dtype=False, obj=name)
     assert len(expected["xref"]) > 300 and expected["xref"]["customer_id"].nunique() > 100
     email = forgotten["email"].lower().encode()
-    holding = [p for p in data.rglob("*") if p.is_file() and "landing" not in p.parts and email in p.read_bytes()]
+    holding = [
+        p for p in data.rglob("*") if p.is_file() and "landing" not in p.parts and email in p.read_bytes()
+    ]
     assert holding == []

@@ -9,6 +9,7 @@ orchestration/sensors.py and calls `pending_files`.
 import dagster as dg
 import pandas as pd
 
+from assets.errors import fail_fast
 from assets.ingest.config import SourceConfig, SourcesConfig
 from assets.ingest.ingest import ingest_source
 from assets.ingest.manifest import RAW, pending_dates
@@ -37,8 +38,11 @@ def _raw_asset(src: SourceConfig) -> dg.AssetsDefinition:
         kinds={"parquet"},
     )
     def _raw(context: dg.AssetExecutionContext, settings: Settings):
-        result = ingest_source(src, settings.layout(), context.partition_key)
+        with fail_fast():  # wrong key, missing landing zone, read-only data dir: no retry can fix them
+            result = ingest_source(src, settings.layout(), context.partition_key)
         failed = [f for f in result.files if f.status == "failed"]
+        for f in failed:  # one line per rejected file, naming it and the reason
+            context.log.warning(f"rejected {f.key}: {f.error}")
         files = pd.DataFrame(
             [
                 {
@@ -69,6 +73,7 @@ def _raw_asset(src: SourceConfig) -> dg.AssetsDefinition:
                     check_name=NO_FAILED_FILES,
                     passed=not failed,
                     severity=dg.AssetCheckSeverity.WARN,
+                    description="; ".join(f"{f.key}: {f.error}" for f in failed) or None,
                     metadata={"failed": {f.key: f.error for f in failed}},
                 )
             ],
@@ -96,12 +101,13 @@ def _bronze_asset(src: SourceConfig) -> dg.AssetsDefinition:
     def _bronze(context: dg.AssetExecutionContext, settings: Settings):
         layout = settings.layout()
         resumed = [d for d in pending_dates(layout, src.name, (RAW,)) if d != context.partition_key]
-        for (
-            day
-        ) in resumed:  # files a killed run left unvalidated: finished here (see assets/ingest/manifest.py)
-            context.log.warning(f"{src.name}: resuming the pending files of run_date {day}")
-            validate_partition(src, layout, day)
-        result = validate_partition(src, layout, context.partition_key)
+        with fail_fast():
+            for (
+                day
+            ) in resumed:  # files a killed run left unvalidated: finished here (assets/ingest/manifest.py)
+                context.log.warning(f"{src.name}: resuming the pending files of run_date {day}")
+                validate_partition(src, layout, day)
+            result = validate_partition(src, layout, context.partition_key)
         rows_in, valid, quarantined = (result.total(k) for k in ("rows_in", "rows_valid", "rows_quarantined"))
         yield dg.MaterializeResult(
             metadata={

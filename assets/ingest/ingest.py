@@ -25,11 +25,14 @@ from assets.ingest.prefetch import prefetch
 from assets.ingest.readers import Batch, FileInfo, read_file
 from assets.layout import DataLayout
 from assets.parquet_files import open_parquet
+from assets.privacy.encryption import EncryptionUnavailable
 from assets.privacy.matching import ErasureMatcher
 from assets.privacy.tombstones import tombstone_matcher
 
 PARSE_ERROR = "_parse_error"  # key in `_extra` of a row the reader could not split into fields
 RAW_TEXT = "_raw_text"
+ROW_CHECK = "_check"  # the quarantine check of a set-aside row when it is not `parseable_row`
+UNSPLIT = "parseable_row"
 SHA_KEY = "c360.sha256"  # Parquet footer key: the landing file's sha256
 
 
@@ -200,13 +203,18 @@ def to_raw(
     by_target = {t: h for h, t in mapping.items() if h in batch.table.column_names}
     columns = {c: batch.table.column(h).combine_chunks() for c, h in by_target.items()}
     extra_names = [h for h in batch.table.column_names if h in unmapped or h not in mapping]
-    extra = extra_json(batch.table, extra_names)
+    extra = extra_json(batch.table, extra_names, batch.json_cells)
     lines = pa.array(batch.lines, pa.int64())
     if batch.errors:
         at = np.searchsorted(batch.lines, [e.line for e in batch.errors])
         columns = {c: _interleave(v, at, pa.nulls(len(at), v.type)) for c, v in columns.items()}
         unsplit = [
-            json.dumps({PARSE_ERROR: e.reason, RAW_TEXT: e.text}, ensure_ascii=False) for e in batch.errors
+            json.dumps(
+                {PARSE_ERROR: e.reason, RAW_TEXT: e.text}
+                | ({ROW_CHECK: e.check} if e.check != UNSPLIT else {}),
+                ensure_ascii=False,
+            )
+            for e in batch.errors
         ]
         extra = _interleave(extra, at, pa.array(unsplit, pa.string()))
         lines = _interleave(lines, at, pa.array([e.line for e in batch.errors], pa.int64()))
@@ -319,8 +327,8 @@ def ingest_source(cfg: SourceConfig, layout: DataLayout, run_date: str) -> Inges
         except (UnreadableFile, SchemaDrift) as exc:
             outcome = FileOutcome(file.key, "failed", sha, file.size, error=str(exc))
         except Exception as exc:  # a reader bug or an odd file must not stop the other files
-            if _transient(exc):
-                raise
+            if _transient(exc) or isinstance(exc, EncryptionUnavailable | PermissionError):
+                raise  # S3 trouble: the step's retries; a wrong key or an unwritable zone: the whole run
             outcome = FileOutcome(file.key, "failed", sha, file.size, error=_oneline(exc))
         result.files.append(outcome)
         warn = f"unmapped headers kept in _extra: {', '.join(outcome.unmapped)}" if outcome.unmapped else ""

@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
+from assets.ingest.confine import check_glob
+
 T = TypeVar("T")
 _DATE_SEGMENT = re.compile(r"(?:^|[=_])(\d{4}-\d{2}-\d{2})$")
 
@@ -87,18 +89,25 @@ def with_retries(fn: Callable[[], T], attempts: int = 5, base_delay: float = 0.2
     raise AssertionError("unreachable")
 
 
+class LandingMissing(FileNotFoundError):
+    """The landing zone itself is not there: a mount or path problem, never 'no files tonight'."""
+
+
 class LocalLanding:
     def __init__(self, root: str | Path):
         self.root = Path(root)
 
     def list(self, source: str, glob: str) -> list[LandingFile]:
-        if not self.root.exists():
-            return []
+        if not self.root.is_dir():
+            raise LandingMissing(
+                f"landing zone {self.root} does not exist — create it, mount it or set C360_LANDING"
+            )
+        check_glob(glob)
         rx = glob_regex(glob)
         start = self.root / literal_folder(glob)
         out = []
         for path in sorted(start.rglob("*")) if start.is_dir() else []:
-            if not path.is_file():
+            if not path.is_file():  # (a symlink placed in the zone by its owner is followed: their choice)
                 continue
             key = path.relative_to(self.root).as_posix()
             if rx.match(key) and not _hidden(key):
@@ -122,6 +131,7 @@ class S3Landing:
         return s3_client()
 
     def list(self, source: str, glob: str) -> list[LandingFile]:
+        check_glob(glob)
         rx = glob_regex(glob)
         base = f"{self.prefix}/" if self.prefix else ""
         out = []

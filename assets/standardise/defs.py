@@ -3,6 +3,7 @@
 import dagster as dg
 
 from assets.entities import ENTITIES
+from assets.errors import fail_fast
 from assets.ingest.manifest import SILVER, advance, pending_dates
 from assets.partitions import daily_partitions
 from assets.settings import Settings
@@ -30,10 +31,11 @@ def build_standardise_assets(sources: list) -> dg.AssetsDefinition:
     def standardise_assets(context: dg.AssetExecutionContext, settings: Settings):
         layout = settings.layout()
         resumed = [d for d in pending_dates(layout) if d != context.partition_key]
-        for day in resumed:  # partitions with files a killed run left pending: standardised again
-            context.log.warning(f"resuming the pending files of run_date {day}")
-            standardise_partition(layout, sources, day)
-        result = standardise_partition(layout, sources, context.partition_key)
+        with fail_fast():
+            for day in resumed:  # partitions with files a killed run left pending: standardised again
+                context.log.warning(f"resuming the pending files of run_date {day}")
+                standardise_partition(layout, sources, day)
+            result = standardise_partition(layout, sources, context.partition_key)
         advance(layout, [*resumed, context.partition_key], to=SILVER)
         for name in (*ENTITIES, PERSON):
             rows = result.persons if name == PERSON else result.rows[name]
