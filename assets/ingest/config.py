@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assets.entities import ENTITIES, Pii
+from assets.ingest.headers import unmapped_identifier_config
 from assets.layout import DataLayout
 
 FORMATS = ("csv", "tsv", "xlsx", "jsonl", "json")
@@ -104,6 +105,12 @@ class SourceConfig(BaseModel):
                 raise ValueError(
                     f"primary_key: {col!r} is not a target of `columns`; map a vendor header onto it"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _maps_an_identifier(self) -> SourceConfig:
+        if problem := unmapped_identifier_config(self.entity, self.columns):
+            raise ValueError(problem)
         return self
 
     @property
