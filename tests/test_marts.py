@@ -172,9 +172,10 @@ RATES = {"CNY": 1.0, "USD": 7.10}
 # (source, response_id, person, submitted, nps, csat, feedback, comment, channel, category)
 SURVEYS = [
     ("survey_tool", "R1", "SV-1", "2026-03-12 10:00", 10, 5, "praise", "很好", "online", "Electronics"),
-    ("survey_tool", "R2", "SV-2", "2026-03-20 10:00", 3, 2, "complaint", HOSTILE_COMMENT, "online", "Garden"),
+    # complaints as vendors word them: 抱怨 / 投诉 / 客户投訴 / Complaint all count as complaints
+    ("survey_tool", "R2", "SV-2", "2026-03-20 10:00", 3, 2, "抱怨", HOSTILE_COMMENT, "online", "Garden"),
     ("survey_tool", "R3", "SV-1", "2026-05-25 10:00", 8, 4, "none", "", "online", "Books"),
-    ("survey_tool", "R5", "SV-66", "2026-04-03 10:00", 11, 7, "complaint", "{{ 1 + 1 }}", "online", "Toys"),
+    ("survey_tool", "R5", "SV-66", "2026-04-03 10:00", 11, 7, "投诉", "{{ 1 + 1 }}", "online", "Toys"),
     (
         "survey_tool",
         "R4",
@@ -190,9 +191,9 @@ SURVEYS = [
 ]
 # (source, id, person, occurred, channel, type, status)
 INTERACTIONS = [
-    ("service_desk", "I1", "SD-2", "2026-03-21 09:00", "WeChat", "complaint", "open"),
+    ("service_desk", "I1", "SD-2", "2026-03-21 09:00", "WeChat", "客户投訴", "open"),
     ("service_desk", "I2", "SD-1", "2026-04-01 09:00", "phone", "inquiry", "resolved"),
-    ("service_desk", "I3", "SD-1", "2026-05-26 15:00", "email", "complaint", "resolved"),
+    ("service_desk", "I3", "SD-1", "2026-05-26 15:00", "email", "Complaint", "resolved"),
 ]
 CAMPAIGNS = [
     ("events", "EXPO-2026", "exhibition", "EV-1", "2026-04-10", "attended", "家电;smart home"),
@@ -299,7 +300,7 @@ def build_fixture(root: Path) -> None:
             "channel": ch,
             "interaction_type": ty,
             "status": st,
-            "notes": "客户投诉: 配送慢" if ty == "complaint" else None,
+            "notes": "客户投诉: 配送慢" if ty != "inquiry" else None,
         }
         for s, i, p, t, ch, ty, st in INTERACTIONS
     ]
@@ -772,6 +773,10 @@ def test_profile_interactions_feedback_campaigns_interests(wh):
     assert (c1["last_interaction_channel"], c1["interaction_count"]) == ("email", 2)
     assert (c1["last_nps_score"], c1["last_nps_category"]) == (8, "passive")
     assert (c1["open_complaints"], c2["open_complaints"]) == (0, 2)  # I3 resolved; R2 + open I1
+    kinds = wh.rows("select origin_id, feedback_type from marts.fct_feedback order by origin_id")
+    assert kinds == [  # 抱怨, 客户投訴, Complaint, 投诉 are complaints; 'suggestion' stays
+        ("I1", "complaint"), ("I3", "complaint"), ("R2", "complaint"), ("R4", "suggestion"), ("R5", "complaint"),
+    ]  # fmt: skip
     assert (c1["campaigns_joined"], c1["campaigns_attended"]) == (2, 1)
     assert c1["interests"] == ";".join(sorted({"家电", "smart home", "cloud", "travel"}))
     assert c2["interests"] == "cloud;gardening"  # full-width ；split too
