@@ -194,6 +194,7 @@ INTERACTIONS = [
     ("service_desk", "I1", "SD-2", "2026-03-21 09:00", "WeChat", "客户投訴", "open"),
     ("service_desk", "I2", "SD-1", "2026-04-01 09:00", "phone", "inquiry", "resolved"),
     ("service_desk", "I3", "SD-1", "2026-05-26 15:00", "email", "Complaint", "resolved"),
+    ("service_desk", "I9", "SD-404", "2026-05-27 11:00", "phone", "inquiry", "resolved"),  # nobody we know
 ]
 CAMPAIGNS = [
     ("events", "EXPO-2026", "exhibition", "EV-1", "2026-04-10", "attended", "家电;smart home"),
@@ -782,6 +783,29 @@ def test_profile_interactions_feedback_campaigns_interests(wh):
     assert c2["interests"] == "cloud;gardening"  # full-width ；split too
 
 
+def test_crosswalk_maps_every_source_row_to_its_customer(wh):
+    xw = wh.df("select * from marts.mart_source_row_crosswalk")
+    assert xw.groupby("entity").size().to_dict() == {  # every delivered row of every run
+        "contact": len(CONTACTS_RUN_1) + len(CONTACTS_RUN_2),
+        "enrichment": 1,
+        "order": 2 + len(ORDERS),  # O1's two lines came in both runs
+        "survey_response": len(SURVEYS),
+        "interaction": len(INTERACTIONS),
+        "campaign_member": len(CAMPAIGNS),
+    }
+    assert xw.source_row_id.is_unique
+    for row in xw.itertuples():  # the customer is linkage's, through the row's person
+        assert row.customer_id == XREF.get((row.source, row.person_source_record_id)), row
+    o4 = xw[xw.row_key == "O4|1"].iloc[0]
+    assert (o4.source, o4.source_file, o4.source_line, o4.customer_id, o4.match_probability) == (
+        "shop", "shop/order.csv", 6, "C2", 0.97,
+    )  # fmt: skip
+    assert set(xw[xw.entity == "order"].row_key) >= {"O5|1", "O7|"}  # a sheet without line numbers
+    assert "EXPO-2026|EV-1" in set(xw.row_key) and "R5" in set(xw.row_key)
+    unknown = xw[xw.row_key == "I9"].iloc[0]
+    assert unknown.customer_id is None and pd.isna(unknown.match_probability) and not unknown.is_linked
+
+
 def test_nps_and_csat_of_a_known_month(wh):
     march = [s for s in SURVEYS if s[3].startswith("2026-03")]
     nps = [s[4] for s in march]
@@ -900,7 +924,7 @@ def test_marts_contracts_and_pii_tags_in_manifest(wh):
         for n in manifest["nodes"].values()
         if n["resource_type"] == "model" and "marts" in n["fqn"]
     }
-    assert len(marts) == 13 and all(n["config"]["contract"]["enforced"] for n in marts.values())
+    assert len(marts) == 14 and all(n["config"]["contract"]["enforced"] for n in marts.values())
     tags = {c["meta"].get("pii") for n in marts.values() for c in n["columns"].values()} - {None}
     assert tags <= {p.value for p in Pii}
     assert marts["dim_customer"]["columns"]["email"]["meta"]["pii"] == Pii.EMAIL.value
