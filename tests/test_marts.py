@@ -108,18 +108,16 @@ CONTACTS_RUN_2 = [
         "birth_date": "1985-04-12",
         "updated_at": "2026-03-01 09:00:00",
     },
-    {
+    {  # an export that writes "Family, Given" and no name parts: dim_customer shows "Wei Zhang" / Wei / Zhang
         "source": "crm_global",
         "source_record_id": "g-100",
-        "full_name": "Wei Zhang",
-        "given_name": "Wei",
-        "family_name": "Zhang",
+        "full_name": "Zhang, Wei",
         "email": "wei.zhang@corp.com",
         "phone_norm": "+8613812345678",
         "city": "Shanghai",
         "country": "CN",
         "segment": "B2B",
-        "company": "Acme Trading",
+        "company": "ACME Trading Co., Ltd.",
         "updated_at": "2026-05-01 10:00:00",
     },
     {
@@ -240,7 +238,7 @@ def _person(
         "birth_date": kw.get("birth_date"),
         "gender": None,
         "country": kw.get("country"),
-        "province": None,
+        "province": kw.get("province"),
         "city": city,
         "address_norm": None,
         "postcode": None,
@@ -347,22 +345,23 @@ PERSONS = [
         "上海",
         given_name="伟",
         family_name="张",
+        province="上海",
         country="CN",
         birth_date="1985-04-12",
         name_pinyin="zhang wei",
     ),
-    _person(
+    _person(  # keys as linkage writes them; the display values come from silver (CONTACTS_RUN_2)
         "crm_global",
         "g-100",
         "contact",
-        "Wei Zhang",
+        "zhang wei",
         ["wei.zhang@corp.com"],
         ["+8613812345678"],
-        "Shanghai",
-        given_name="Wei",
-        family_name="Zhang",
+        "shanghai",
+        given_name="wei",
+        family_name="zhang",
         country="CN",
-        company="Acme Trading",
+        company="acme trading",
     ),
     _person("shop", "S-9", "order", "张伟", [], ["+8613812345678", "+862150001234"]),
     _person("survey_tool", "SV-1", "survey_response", None, ["zhang.wei@example.cn"]),
@@ -604,8 +603,21 @@ def observed_at() -> dict[tuple[str, str], pd.Timestamp]:
     return seen
 
 
+# Display values (as the source wrote them) where they differ from the person records' keys.
+DISPLAY = {
+    ("crm_global", "g-100"): {
+        "full_name": "Wei Zhang",
+        "given_name": "Wei",
+        "family_name": "Zhang",
+        "company": "ACME Trading Co., Ltd.",
+        "city": "Shanghai",
+    }
+}
+
+
 def expected_golden() -> dict[str, dict[str, tuple[str, str]]]:
-    """Survivorship re-implemented in Python: customer -> field -> (value, source)."""
+    """Survivorship re-implemented in Python: customer -> field -> (display value, source). Rules rank the keys;
+    city and province come from the best-ranked city record that has both, when there is one."""
     config = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
     rules, priority = config["survivorship_rules"], VARS["source_priority"]
     contacts = {(c["source"], c["source_record_id"]): c for c in CONTACTS_RUN_2}
@@ -622,6 +634,7 @@ def expected_golden() -> dict[str, dict[str, tuple[str, str]]]:
                 "wechat_id",
                 "birth_date",
                 "country",
+                "province",
                 "city",
                 "company",
             )
@@ -632,14 +645,17 @@ def expected_golden() -> dict[str, dict[str, tuple[str, str]]]:
         records.append((key, values))
     records.append((("enrich_vendor", "e-1"), {"industry": "Retail", "income_band": "high"}))
     out: dict[str, dict[str, tuple[str, str]]] = {}
+    ranked: dict[str, dict[str, list]] = {}
     for field in (
         "full_name",
         "given_name",
+        "family_name",
         "email",
         "phone",
         "wechat_id",
         "birth_date",
         "city",
+        "province",
         "country",
         "company",
         "segment",
@@ -667,8 +683,16 @@ def expected_golden() -> dict[str, dict[str, tuple[str, str]]]:
                 }[rule]
                 return (primary, prio, t, -complete, -freq[value], source, value)
 
-            (source, _), value, _ = min(cands, key=rank)
-            out.setdefault(customer, {})[field] = (value, source)
+            ranked.setdefault(customer, {})[field] = sorted(cands, key=rank)
+    for customer, fields in ranked.items():
+        pick = {f: c[0] for f, c in fields.items()}
+        provinces = {key for key, _, _ in fields.get("province", [])}
+        paired = [c for c in fields.get("city", []) if c[0] in provinces]
+        if paired:  # the location record: city and province from one record
+            pick["city"] = paired[0]
+            pick["province"] = next(c for c in fields["province"] if c[0] == paired[0][0])
+        for field, (key, value, _) in pick.items():
+            out.setdefault(customer, {})[field] = (DISPLAY.get(key, {}).get(field, value), key[0])
     return out
 
 
@@ -705,6 +729,19 @@ def test_survivorship_matches_python(wh):
     assert (
         dim.loc["C1", "full_name_source"] == "crm_global" and dim.loc["C1", "email_source"] == "survey_tool"
     )
+
+
+def test_golden_record_shows_values_as_written_and_keeps_the_keys(wh):
+    c1 = wh.df("select * from marts.dim_customer where customer_id = 'C1'").iloc[0]
+    assert (c1.full_name, c1.given_name, c1.family_name) == ("Wei Zhang", "Wei", "Zhang")  # not "zhang wei"
+    assert (c1.name_key, c1.given_name_key, c1.family_name_key) == ("zhang wei", "wei", "zhang")
+    assert (c1.company, c1.company_key) == ("ACME Trading Co., Ltd.", "acme trading")
+    # the city survives with its province: both from the record that has both, in one script
+    assert (c1.city, c1.province, c1.city_source, c1.province_source) == ("上海", "上海", "crm_cn", "crm_cn")
+    profile_row = wh.rows(
+        "select full_name, company from marts.mart_customer_profile where customer_id = 'C1'"
+    )
+    assert profile_row == [("Wei Zhang", "ACME Trading Co., Ltd.")]
 
 
 def test_hostile_values_flow_through_untouched(wh):
