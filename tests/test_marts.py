@@ -362,7 +362,9 @@ PERSONS = [
         family_name="zhang",
         country="CN",
         company="acme trading",
-    ),
+        birth_date="1985-04-12",
+        wechat_id="zw_1985",
+    ),  # the most complete record: its city wins by rule, but it has no province
     _person("shop", "S-9", "order", "张伟", [], ["+8613812345678", "+862150001234"]),
     _person("survey_tool", "SV-1", "survey_response", None, ["zhang.wei@example.cn"]),
     _person("service_desk", "SD-1", "interaction", "张伟", [], ["+8613812345678"], wechat_id="zw_1985"),
