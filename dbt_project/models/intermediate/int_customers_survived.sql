@@ -2,8 +2,8 @@
 -- var('survivorship_rules'): source_priority | most_recent | most_complete | most_frequent.
 -- Ties fall back to source priority, then recency, completeness, frequency, and finally the value itself.
 -- Rules compare the normalised keys (`value`); the winner's `display_value` is the value as its source wrote it.
--- The province follows the city: when the record whose city survived also has a province, that one survives,
--- so the golden record never pairs a city of one source with a province of another.
+-- City and province survive together, from one record: the best-ranked city record that also has a province
+-- (else the city's own winner), so the golden record never pairs a city of one source with a province of another.
 {{ config(materialized='table') }}  {#- read by dim_customer and its tests: compute once #}
 {%- set rules = survivorship_rules() %}
 with candidates as (
@@ -35,16 +35,22 @@ ranked as (
     from candidates
 ),
 
-city_record as (
-    select customer_id, source, source_record_id from ranked where field = 'city' and field_rank = 1
+location_record as (
+    select c.customer_id, c.source, c.source_record_id
+    from ranked as c
+    left join ranked as p
+        on p.field = 'province' and p.customer_id = c.customer_id
+        and p.source = c.source and p.source_record_id = c.source_record_id
+    where c.field = 'city'
+    qualify row_number() over (partition by c.customer_id order by (p.customer_id is null) asc, c.field_rank asc) = 1
 )
 
 select r.customer_id, r.field, r.value, r.display_value, r.source, r.source_record_id, r.observed_at, r.rule
 from ranked as r
-left join city_record as c
-    on r.field = 'province' and c.customer_id = r.customer_id
-    and c.source = r.source and c.source_record_id = r.source_record_id
+left join location_record as l
+    on r.field in ('city', 'province') and l.customer_id = r.customer_id
+    and l.source = r.source and l.source_record_id = r.source_record_id
 qualify row_number() over (
     partition by r.customer_id, r.field
-    order by (c.customer_id is null) asc, r.field_rank asc
+    order by (l.customer_id is null) asc, r.field_rank asc
 ) = 1
