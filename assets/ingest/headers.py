@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from assets.entities import Entity
 
@@ -30,7 +31,7 @@ def compact_key(header: str) -> str:
 
 
 def match_headers(
-    headers: list[str], columns: dict[str, str], canonical: list[str], exact_key
+    headers: list[str], columns: dict[str, str], canonical: list[str], exact_key: Callable[[str], str]
 ) -> tuple[dict[str, str], list[str]]:
     """File headers → (header → canonical column, unmapped headers in file order).
 
