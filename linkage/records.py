@@ -111,16 +111,25 @@ def _long(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     return long
 
 
-def _recency(frame: pd.DataFrame) -> pd.Series:
+def _recency(frame: pd.DataFrame, date_formats: list[str] | tuple[str, ...] = ()) -> pd.Series:
     at = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     for name in (*RECENCY_COLUMNS, "_loaded_at"):
         if name in frame and at.isna().any():
-            at = at.fillna(parse_datetimes(frame[name]))
+            at = at.fillna(parse_datetimes(frame[name], date_formats))
     return at
 
 
-def build_person_records(frame: pd.DataFrame, entity: str, source: str, region: str = "CN") -> pd.DataFrame:
+def build_person_records(
+    frame: pd.DataFrame,
+    entity: str,
+    source: str,
+    region: str = "CN",
+    date_formats: list[str] | tuple[str, ...] = (),
+) -> pd.DataFrame:
     """One source's bronze/silver rows (canonical columns of `entity`, raw strings) → person records.
+
+    `date_formats`: the source's own strptime patterns (sources.yaml), tried before the common forms for
+    birth dates and update times, so a Zoho `04/12/1985` is read as it is in silver.
 
     Rows of the same person (same source_record_id) are merged: emails and phones unioned (most recent
     first), every other field the most recent non-empty value.
@@ -139,7 +148,7 @@ def build_person_records(frame: pd.DataFrame, entity: str, source: str, region: 
         }
     )
     rows["source_record_id"] = person_keys(keyed, entity).astype("string")
-    rows["birth_date"] = normalise_birth_date(_col(frame, "birth_date"))
+    rows["birth_date"] = normalise_birth_date(_col(frame, "birth_date"), date_formats)
     rows["gender"] = normalise_gender(_col(frame, "gender"))
     rows["country"] = normalise_country(_col(frame, "country"))
     rows["province"] = normalise_place(_col(frame, "province"))
@@ -154,7 +163,7 @@ def build_person_records(frame: pd.DataFrame, entity: str, source: str, region: 
     rows["loaded_at"] = parse_datetimes(_col(frame, "_loaded_at"))
     rows["_file"] = _col(frame, "_file")
     rows["_line"] = _col(frame, "_line")
-    rows["_recency"] = _recency(frame)
+    rows["_recency"] = _recency(frame, date_formats)
     rows = rows.drop(columns=["email_norm", "phone_norm"])
     # Most recent row first within each person; ties keep file order.
     rows["_row"] = range(len(rows))

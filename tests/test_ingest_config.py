@@ -54,7 +54,9 @@ def test_vendor_mappings_cover_their_exports(tmp_path, vendor):
 
 def test_headers_match_despite_case_whitespace_bom_and_full_width():
     assert header_key("\ufeff  Contact  ID ") == header_key("contact id") == header_key("ＣＯＮＴＡＣＴ ID")
-    cfg = SourceConfig(name="s", entity="contact", glob="*", columns={"Contact ID": "source_record_id"})
+    cfg = SourceConfig(
+        name="s", entity="contact", glob="*", columns={"Contact ID": "source_record_id", "Name": "full_name"}
+    )
     assert map_columns(["\ufeffcontact id", "Extra"], cfg) == (
         {"\ufeffcontact id": "source_record_id"},
         ["Extra"],

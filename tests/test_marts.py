@@ -108,18 +108,16 @@ CONTACTS_RUN_2 = [
         "birth_date": "1985-04-12",
         "updated_at": "2026-03-01 09:00:00",
     },
-    {
+    {  # an export that writes "Family, Given" and no name parts: dim_customer shows "Wei Zhang" / Wei / Zhang
         "source": "crm_global",
         "source_record_id": "g-100",
-        "full_name": "Wei Zhang",
-        "given_name": "Wei",
-        "family_name": "Zhang",
+        "full_name": "Zhang, Wei",
         "email": "wei.zhang@corp.com",
         "phone_norm": "+8613812345678",
         "city": "Shanghai",
         "country": "CN",
         "segment": "B2B",
-        "company": "Acme Trading",
+        "company": "ACME Trading Co., Ltd.",
         "updated_at": "2026-05-01 10:00:00",
     },
     {
@@ -172,9 +170,10 @@ RATES = {"CNY": 1.0, "USD": 7.10}
 # (source, response_id, person, submitted, nps, csat, feedback, comment, channel, category)
 SURVEYS = [
     ("survey_tool", "R1", "SV-1", "2026-03-12 10:00", 10, 5, "praise", "很好", "online", "Electronics"),
-    ("survey_tool", "R2", "SV-2", "2026-03-20 10:00", 3, 2, "complaint", HOSTILE_COMMENT, "online", "Garden"),
+    # complaints as vendors word them: 抱怨 / 投诉 / 客户投訴 / Complaint all count as complaints
+    ("survey_tool", "R2", "SV-2", "2026-03-20 10:00", 3, 2, "抱怨", HOSTILE_COMMENT, "online", "Garden"),
     ("survey_tool", "R3", "SV-1", "2026-05-25 10:00", 8, 4, "none", "", "online", "Books"),
-    ("survey_tool", "R5", "SV-66", "2026-04-03 10:00", 11, 7, "complaint", "{{ 1 + 1 }}", "online", "Toys"),
+    ("survey_tool", "R5", "SV-66", "2026-04-03 10:00", 11, 7, "投诉", "{{ 1 + 1 }}", "online", "Toys"),
     (
         "survey_tool",
         "R4",
@@ -190,9 +189,10 @@ SURVEYS = [
 ]
 # (source, id, person, occurred, channel, type, status)
 INTERACTIONS = [
-    ("service_desk", "I1", "SD-2", "2026-03-21 09:00", "WeChat", "complaint", "open"),
+    ("service_desk", "I1", "SD-2", "2026-03-21 09:00", "WeChat", "客户投訴", "open"),
     ("service_desk", "I2", "SD-1", "2026-04-01 09:00", "phone", "inquiry", "resolved"),
-    ("service_desk", "I3", "SD-1", "2026-05-26 15:00", "email", "complaint", "resolved"),
+    ("service_desk", "I3", "SD-1", "2026-05-26 15:00", "email", "Complaint", "resolved"),
+    ("service_desk", "I9", "SD-404", "2026-05-27 11:00", "phone", "inquiry", "resolved"),  # nobody we know
 ]
 CAMPAIGNS = [
     ("events", "EXPO-2026", "exhibition", "EV-1", "2026-04-10", "attended", "家电;smart home"),
@@ -238,7 +238,7 @@ def _person(
         "birth_date": kw.get("birth_date"),
         "gender": None,
         "country": kw.get("country"),
-        "province": None,
+        "province": kw.get("province"),
         "city": city,
         "address_norm": None,
         "postcode": None,
@@ -299,7 +299,7 @@ def build_fixture(root: Path) -> None:
             "channel": ch,
             "interaction_type": ty,
             "status": st,
-            "notes": "客户投诉: 配送慢" if ty == "complaint" else None,
+            "notes": "客户投诉: 配送慢" if ty != "inquiry" else None,
         }
         for s, i, p, t, ch, ty, st in INTERACTIONS
     ]
@@ -345,23 +345,26 @@ PERSONS = [
         "上海",
         given_name="伟",
         family_name="张",
+        province="上海",
         country="CN",
         birth_date="1985-04-12",
         name_pinyin="zhang wei",
     ),
-    _person(
+    _person(  # keys as linkage writes them; the display values come from silver (CONTACTS_RUN_2)
         "crm_global",
         "g-100",
         "contact",
-        "Wei Zhang",
+        "zhang wei",
         ["wei.zhang@corp.com"],
         ["+8613812345678"],
-        "Shanghai",
-        given_name="Wei",
-        family_name="Zhang",
+        "shanghai",
+        given_name="wei",
+        family_name="zhang",
         country="CN",
-        company="Acme Trading",
-    ),
+        company="acme trading",
+        birth_date="1985-04-12",
+        wechat_id="zw_1985",
+    ),  # the most complete record: its city wins by rule, but it has no province
     _person("shop", "S-9", "order", "张伟", [], ["+8613812345678", "+862150001234"]),
     _person("survey_tool", "SV-1", "survey_response", None, ["zhang.wei@example.cn"]),
     _person("service_desk", "SD-1", "interaction", "张伟", [], ["+8613812345678"], wechat_id="zw_1985"),
@@ -602,8 +605,21 @@ def observed_at() -> dict[tuple[str, str], pd.Timestamp]:
     return seen
 
 
+# Display values (as the source wrote them) where they differ from the person records' keys.
+DISPLAY = {
+    ("crm_global", "g-100"): {
+        "full_name": "Wei Zhang",
+        "given_name": "Wei",
+        "family_name": "Zhang",
+        "company": "ACME Trading Co., Ltd.",
+        "city": "Shanghai",
+    }
+}
+
+
 def expected_golden() -> dict[str, dict[str, tuple[str, str]]]:
-    """Survivorship re-implemented in Python: customer -> field -> (value, source)."""
+    """Survivorship re-implemented in Python: customer -> field -> (display value, source). Rules rank the keys;
+    city and province come from the best-ranked city record that has both, when there is one."""
     config = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
     rules, priority = config["survivorship_rules"], VARS["source_priority"]
     contacts = {(c["source"], c["source_record_id"]): c for c in CONTACTS_RUN_2}
@@ -620,6 +636,7 @@ def expected_golden() -> dict[str, dict[str, tuple[str, str]]]:
                 "wechat_id",
                 "birth_date",
                 "country",
+                "province",
                 "city",
                 "company",
             )
@@ -630,14 +647,17 @@ def expected_golden() -> dict[str, dict[str, tuple[str, str]]]:
         records.append((key, values))
     records.append((("enrich_vendor", "e-1"), {"industry": "Retail", "income_band": "high"}))
     out: dict[str, dict[str, tuple[str, str]]] = {}
+    ranked: dict[str, dict[str, list]] = {}
     for field in (
         "full_name",
         "given_name",
+        "family_name",
         "email",
         "phone",
         "wechat_id",
         "birth_date",
         "city",
+        "province",
         "country",
         "company",
         "segment",
@@ -665,8 +685,16 @@ def expected_golden() -> dict[str, dict[str, tuple[str, str]]]:
                 }[rule]
                 return (primary, prio, t, -complete, -freq[value], source, value)
 
-            (source, _), value, _ = min(cands, key=rank)
-            out.setdefault(customer, {})[field] = (value, source)
+            ranked.setdefault(customer, {})[field] = sorted(cands, key=rank)
+    for customer, fields in ranked.items():
+        pick = {f: c[0] for f, c in fields.items()}
+        provinces = {key for key, _, _ in fields.get("province", [])}
+        paired = [c for c in fields.get("city", []) if c[0] in provinces]
+        if paired:  # the location record: city and province from one record
+            pick["city"] = paired[0]
+            pick["province"] = next(c for c in fields["province"] if c[0] == paired[0][0])
+        for field, (key, value, _) in pick.items():
+            out.setdefault(customer, {})[field] = (DISPLAY.get(key, {}).get(field, value), key[0])
     return out
 
 
@@ -703,6 +731,19 @@ def test_survivorship_matches_python(wh):
     assert (
         dim.loc["C1", "full_name_source"] == "crm_global" and dim.loc["C1", "email_source"] == "survey_tool"
     )
+
+
+def test_golden_record_shows_values_as_written_and_keeps_the_keys(wh):
+    c1 = wh.df("select * from marts.dim_customer where customer_id = 'C1'").iloc[0]
+    assert (c1.full_name, c1.given_name, c1.family_name) == ("Wei Zhang", "Wei", "Zhang")  # not "zhang wei"
+    assert (c1.name_key, c1.given_name_key, c1.family_name_key) == ("zhang wei", "wei", "zhang")
+    assert (c1.company, c1.company_key) == ("ACME Trading Co., Ltd.", "acme trading")
+    # the city survives with its province: both from the record that has both, in one script
+    assert (c1.city, c1.province, c1.city_source, c1.province_source) == ("上海", "上海", "crm_cn", "crm_cn")
+    profile_row = wh.rows(
+        "select full_name, company from marts.mart_customer_profile where customer_id = 'C1'"
+    )
+    assert profile_row == [("Wei Zhang", "ACME Trading Co., Ltd.")]
 
 
 def test_hostile_values_flow_through_untouched(wh):
@@ -772,9 +813,36 @@ def test_profile_interactions_feedback_campaigns_interests(wh):
     assert (c1["last_interaction_channel"], c1["interaction_count"]) == ("email", 2)
     assert (c1["last_nps_score"], c1["last_nps_category"]) == (8, "passive")
     assert (c1["open_complaints"], c2["open_complaints"]) == (0, 2)  # I3 resolved; R2 + open I1
+    kinds = wh.rows("select origin_id, feedback_type from marts.fct_feedback order by origin_id")
+    assert kinds == [  # 抱怨, 客户投訴, Complaint, 投诉 are complaints; 'suggestion' stays
+        ("I1", "complaint"), ("I3", "complaint"), ("R2", "complaint"), ("R4", "suggestion"), ("R5", "complaint"),
+    ]  # fmt: skip
     assert (c1["campaigns_joined"], c1["campaigns_attended"]) == (2, 1)
     assert c1["interests"] == ";".join(sorted({"家电", "smart home", "cloud", "travel"}))
     assert c2["interests"] == "cloud;gardening"  # full-width ；split too
+
+
+def test_crosswalk_maps_every_source_row_to_its_customer(wh):
+    xw = wh.df("select * from marts.mart_source_row_crosswalk")
+    assert xw.groupby("entity").size().to_dict() == {  # every delivered row of every run
+        "contact": len(CONTACTS_RUN_1) + len(CONTACTS_RUN_2),
+        "enrichment": 1,
+        "order": 2 + len(ORDERS),  # O1's two lines came in both runs
+        "survey_response": len(SURVEYS),
+        "interaction": len(INTERACTIONS),
+        "campaign_member": len(CAMPAIGNS),
+    }
+    assert xw.source_row_id.is_unique
+    for row in xw.itertuples():  # the customer is linkage's, through the row's person
+        assert row.customer_id == XREF.get((row.source, row.person_source_record_id)), row
+    o4 = xw[xw.row_key == "O4|1"].iloc[0]
+    assert (o4.source, o4.source_file, o4.source_line, o4.customer_id, o4.match_probability) == (
+        "shop", "shop/order.csv", 6, "C2", 0.97,
+    )  # fmt: skip
+    assert set(xw[xw.entity == "order"].row_key) >= {"O5|1", "O7|"}  # a sheet without line numbers
+    assert "EXPO-2026|EV-1" in set(xw.row_key) and "R5" in set(xw.row_key)
+    unknown = xw[xw.row_key == "I9"].iloc[0]
+    assert unknown.customer_id is None and pd.isna(unknown.match_probability) and not unknown.is_linked
 
 
 def test_nps_and_csat_of_a_known_month(wh):
@@ -895,7 +963,7 @@ def test_marts_contracts_and_pii_tags_in_manifest(wh):
         for n in manifest["nodes"].values()
         if n["resource_type"] == "model" and "marts" in n["fqn"]
     }
-    assert len(marts) == 13 and all(n["config"]["contract"]["enforced"] for n in marts.values())
+    assert len(marts) == 14 and all(n["config"]["contract"]["enforced"] for n in marts.values())
     tags = {c["meta"].get("pii") for n in marts.values() for c in n["columns"].values()} - {None}
     assert tags <= {p.value for p in Pii}
     assert marts["dim_customer"]["columns"]["email"]["meta"]["pii"] == Pii.EMAIL.value

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from test_marts import PROJECT_DIR, dbt
 
+from assets.report.build import make_report
 from assets.sample import generate_sample
 from assets.settings import Settings
 from orchestration.definitions import build_definitions
@@ -140,3 +141,26 @@ def test_monthly_nps_and_csat_match_truth(sample):
     assert (joined["n"] == joined["response_count"]).all()
     assert ((joined["truth_nps"] - joined["nps"]).abs() < 0.006).all()
     assert ((joined["truth_csat"] - joined["csat_pct"]).abs() < 0.006).all()
+
+
+def test_run_report_figures_are_the_marts_figures(sample):
+    """The report's customers, largest cluster, buying customers and revenue are read from the marts."""
+    data, _ = sample
+    report = make_report(Settings(data_dir=str(data)).layout(), out_dir=data / "reports")
+    marts = read(
+        data,
+        """select (select count(*) from marts.dim_customer) as customers,
+                  (select max(source_record_count) from marts.dim_customer) as largest,
+                  (select count(*) from marts.mart_customer_profile where order_count > 0) as buyers,
+                  (select sum(total_spend) from marts.mart_customer_profile) as spend,
+                  (select sum(amount_reporting) filter (where is_revenue) from marts.fct_orders) as revenue,
+                  (select count(*) from marts.fct_orders) as lines""",
+    ).iloc[0]
+    shown, linkage = report.marts.figures, report.linkage.figures
+    assert shown["customers"] == marts.customers == linkage["customers"]
+    assert shown["largest_cluster"] == marts.largest == linkage["largest_cluster"]
+    assert shown["buying_customers"] == marts.buyers > 0
+    assert shown["order_lines"] == marts.lines
+    assert shown["revenue (CNY)"] == round(marts.revenue, 2)
+    assert marts.spend == pytest.approx(marts.revenue)  # every revenue line reaches a customer's spend
+    assert "another linkage run" not in report.path.read_text(encoding="utf-8")

@@ -95,3 +95,29 @@ def test_order_totals_per_customer_match_ground_truth(nightly):
     expected = truth.groupby("true_customer_id")["amount"].sum()
     exact = (ours.reindex(expected.index).fillna(0) - expected).abs() < 0.01
     assert exact.mean() >= 0.95, f"{(~exact).sum()} of {len(exact)} customers' order totals differ"
+
+
+def test_crosswalk_delivered_maps_every_order_line_and_response(nightly):
+    """The analyst export carries the row-level crosswalk: a downstream system finds the customer of each
+    order line and survey response it holds by (source, row key), and it is the customer the marts give."""
+    data, _ = nightly
+    delivered = next((data / "exports" / "analyst").rglob("mart_source_row_crosswalk.parquet"))
+    crosswalk = pd.read_parquet(delivered)
+    assert {"contact", "order", "survey_response", "interaction", "campaign_member"} <= set(
+        crosswalk["entity"]
+    )
+    orders = _warehouse(data, "select source, order_id, line_no, customer_id from marts.fct_orders")
+    keyed = crosswalk[crosswalk["entity"] == "order"].drop_duplicates(["source", "row_key"])
+    orders["row_key"] = orders["order_id"] + "|" + orders["line_no"].astype(str)
+    merged = orders.merge(keyed, on=["source", "row_key"], how="left", suffixes=("", "_xw"))
+    assert merged["customer_id_xw"].notna().mean() >= 0.99  # sheets without line numbers are the rest
+    both = merged.dropna(subset=["customer_id_xw"])
+    assert (both["customer_id"].fillna("-") == both["customer_id_xw"].fillna("-")).all()
+    responses = _warehouse(
+        data, "select source, response_id as row_key, customer_id from marts.fct_survey_responses"
+    )
+    on = responses.merge(crosswalk, on=["source", "row_key"], suffixes=("", "_xw"))
+    assert (
+        len(on) >= len(responses)
+        and (on["customer_id"].fillna("-") == on["customer_id_xw"].fillna("-")).all()
+    )

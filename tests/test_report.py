@@ -126,7 +126,13 @@ def _warehouse(layout: DataLayout) -> None:
     with duckdb.connect(str(layout.warehouse)) as con:
         con.execute("create schema marts")
         con.execute(
-            "create table marts.dim_customer as select * from (values ('C000001'), ('C000002'), ('C000003')) t(customer_id)"
+            "create table marts.dim_customer as select * from (values ('C000001', 2), ('C000002', 1), ('C000003', 1))"
+            " t(customer_id, source_record_count)"
+        )
+        # C000002's only order was cancelled: not a buying customer (mart_customer_profile.order_count = 0)
+        con.execute(
+            "create table marts.mart_customer_profile as select * from (values ('C000001', 2), ('C000002', 0),"
+            " ('C000003', 1)) t(customer_id, order_count)"
         )
         # a cancelled line is not revenue: 100 + 50.5 + 20 CNY
         con.execute(
@@ -198,6 +204,8 @@ def test_full_report_has_every_section_with_the_figures(full_layout: DataLayout)
     assert "merged" in text  # what changed in the last linkage run (r2)
     # marts: customers, revenue, NPS by month computed from the responses
     assert "3 customers" in text and "170.5 revenue (CNY)" in text and "4 order lines" in text
+    assert "2 buying customers" in text and "2 largest cluster" in text  # as the marts count them
+    assert "another linkage run" not in text
     assert "2026-01 4 25 66.7" in text
     assert html.count("<svg") == 4  # quarantine, cluster sizes, match weights, NPS trend
 
@@ -230,25 +238,44 @@ def test_warehouse_is_not_held_open(full_layout: DataLayout) -> None:
         writer.execute("create table marts.after_report as select 1 as x")
 
 
-def test_example_matches_spread_from_weakest_to_strongest() -> None:
+def test_example_matches_are_confident_pairs_that_ended_in_one_customer() -> None:
     pairs = pd.DataFrame(
         {
-            "source_l": ["a"] * 5,
-            "id_l": list("12345"),
-            "source_r": ["b"] * 5,
-            "id_r": list("vwxyz"),
-            "match_weight": [9.0, 3.0, 12.0, 5.0, -2.0],
-            "match_probability": [0.9] * 5,
-            "decision": ["match", "match", "match", "match", "non_match"],
-            "weight_email": [1.0] * 5,
+            "source_l": ["a"] * 6,
+            "id_l": list("123456"),
+            "source_r": ["b", "b", "b", "c", "b", "b"],
+            "id_r": list("uvwxyz"),
+            "match_weight": [14.0, 3.0, 15.0, 9.0, 13.0, -2.0],
+            "match_probability": [0.9999, 0.80, 0.9999, 0.995, 0.999, 0.01],
+            "decision": ["match", "match", "match", "match", "match", "non_match"],
+            "weight_email": [9.0, 1.0, 9.0, 8.0, 9.0, -3.0],
+        }
+    )
+    xref = pd.DataFrame(  # a-3 / b-w matched, but clustering kept them apart: not an example of a merge
+        {
+            "source": list("aaaaaa") + list("bbbcbb"),
+            "source_record_id": list("123456") + list("uvwxyz"),
+            "customer_id": ["C1", "C2", "C3", "C4", "C5", "C6", "C1", "C2", "C9", "C4", "C5", "C7"],
         }
     )
     names = pd.DataFrame(
-        {"source": ["a"], "source_record_id": ["2"], "full_name": ["Li Na"], "city": ["Wuhan"]}
+        {"source": ["a"], "source_record_id": ["1"], "full_name": ["L* N*"], "city": ["Wuhan"]}
     )
-    out = example_matches(pairs, names, n=2)
-    assert out["match_weight"].tolist() == [3.0, 12.0]
-    assert out["name_l"].tolist()[0] == "Li Na" and "weight_email" in out.columns
+    out = example_matches(pairs, names, xref, n=2)
+    # the strongest trusted pair of each pair of sources: never the borderline 0.80 nor the split pair
+    assert list(zip(out["id_l"], out["id_r"], strict=True)) == [("1", "u"), ("4", "x")]
+    assert out["name_l"].tolist()[0] == "L* N*" and "weight_email" in out.columns
+    assert example_matches(pairs, names, xref, n=6)["id_l"].tolist() == ["1", "4", "5"]
+
+
+def test_report_says_when_linkage_and_marts_disagree(full_layout: DataLayout) -> None:
+    with duckdb.connect(str(full_layout.warehouse)) as con:
+        con.execute("update marts.dim_customer set source_record_count = 5 where customer_id = 'C000001'")
+    text = " ".join(" ".join(_parse(build_report(full_layout)).text).split())
+    assert (
+        "The marts were built from another linkage run: largest cluster 2 in linkage/customer_xref vs 5 in"
+        " dim_customer." in text
+    )
 
 
 def test_asset_materializes_with_metadata_linking_the_file(full_layout: DataLayout) -> None:

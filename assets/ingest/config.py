@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from assets.entities import ENTITIES, Pii
 from assets.ingest.confine import PathOutsideRoot, check_glob, vendor_file
+from assets.ingest.headers import unmapped_identifier_config
 from assets.ingest.rules import DEFAULT_AMOUNT_CHECK, AmountCheck, ColumnRule, merged_rules
 from assets.layout import DataLayout
 
@@ -129,6 +130,12 @@ class SourceConfig(BaseModel):
                     raise ValueError(
                         f"{key} is not a column of entity {self.entity!r}; use one of {sorted(known)}"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _maps_an_identifier(self) -> SourceConfig:
+        if problem := unmapped_identifier_config(self.entity, self.columns):
+            raise ValueError(problem)
         return self
 
     @property

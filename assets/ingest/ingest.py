@@ -18,6 +18,7 @@ from assets.ingest.batching import coalesced
 from assets.ingest.config import SourceConfig, SourcesConfig, header_key
 from assets.ingest.encoding import UnreadableFile
 from assets.ingest.extra_json import extra_json
+from assets.ingest.headers import match_headers, missing_identifier
 from assets.ingest.landing import LandingFile, key_date, landing_zone, sha256_file
 from assets.ingest.manifest import RAW, append_manifest, loaded_hashes, read_manifest, seen_versions
 from assets.ingest.parquet_out import ParquetOut
@@ -113,23 +114,12 @@ def pending_files(
 
 
 def map_columns(headers: list[str], cfg: SourceConfig) -> tuple[dict[str, str], list[str]]:
-    """File header -> canonical column (first header wins a target); the rest are unmapped (→ `_extra`).
+    """File header -> canonical column; the rest are unmapped (→ `_extra`). Matching rules: headers.py.
 
-    Headers match `columns:` tolerantly (case, whitespace, BOM, full-width); a header that already is a
-    canonical column name (`email`, `order_id`) maps to itself without configuration.
+    Headers match `columns:` tolerantly (case, whitespace, BOM, full-width, then spaces/underscores/punctuation);
+    a header that already is a canonical column name (`email`, `order_id`) maps to itself without configuration.
     """
-    wanted = {header_key(c): c for c in cfg.entity_def.column_names} | cfg.header_map()
-    mapping: dict[str, str] = {}
-    unmapped: list[str] = []
-    taken: set[str] = set()
-    for h in headers:
-        target = wanted.get(header_key(h))
-        if target and target not in taken:
-            mapping[h] = target
-            taken.add(target)
-        else:
-            unmapped.append(h)
-    return mapping, unmapped
+    return match_headers(headers, cfg.columns, cfg.entity_def.column_names, header_key)
 
 
 def check_drift(headers: list[str], mapping: dict[str, str], cfg: SourceConfig, file_key: str) -> None:
@@ -291,6 +281,8 @@ def _raw_tables(
             out.unmapped += [h for h in unmapped if h not in out.unmapped]
         if not checked and (batch.table.num_rows or not json_like):
             check_drift(headers, mapping, cfg, out.key)  # on the header / the first JSON records
+            if problem := missing_identifier(cfg.name, cfg.entity_def, headers, mapping, out.key):
+                raise SchemaDrift(problem)
             checked = True
         table = to_raw(batch, mapping, unmapped, schema, lineage)
         out.rows_read += table.num_rows

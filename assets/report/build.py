@@ -18,6 +18,7 @@ from assets.report.collect import (
     collect_marts,
     collect_quarantine,
     latest_run_date,
+    linkage_marts_mismatch,
 )
 from assets.report.render import render_report
 
@@ -45,6 +46,8 @@ def make_report(
         "linkage": collect_linkage(layout),
         "marts": collect_marts(layout),
     }
+    if mismatch := linkage_marts_mismatch(sections["linkage"], sections["marts"]):
+        sections["marts"].note = f"{sections['marts'].note} {mismatch}".strip()
     html = render_report(
         run_date=run_date,
         run_id=run_id,

@@ -18,6 +18,7 @@ from assets.privacy.encryption import connect_warehouse, zone_connection
 from assets.privacy.masking import mask_text
 
 EXAMPLE_MATCHES = 6
+CONFIDENT = 0.99  # example matches are drawn from pairs at least this probable that ended in one customer
 
 
 @dataclass
@@ -146,12 +147,24 @@ def _persons_names(layout: DataLayout) -> pd.DataFrame:
     return names
 
 
-def example_matches(pairs: pd.DataFrame, names: pd.DataFrame, n: int = EXAMPLE_MATCHES) -> pd.DataFrame:
-    """A spread of matched pairs from the weakest to the strongest, with per-comparison evidence columns."""
-    matches = pairs[pairs["decision"] == "match"].sort_values("match_weight", kind="stable")
+def example_matches(
+    pairs: pd.DataFrame, names: pd.DataFrame, xref: pd.DataFrame | None = None, n: int = EXAMPLE_MATCHES
+) -> pd.DataFrame:
+    """Matches a reader can trust, with per-comparison evidence columns: pairs of probability ≥ CONFIDENT whose
+    two records ended in the same customer (`xref`), the strongest of each pair of sources first, so the
+    examples show how different sources were joined (borderline pairs are what the review queue is for)."""
+    matches = pairs[pairs["decision"] == "match"]
+    if xref is not None and not matches.empty:
+        customer = xref.set_index(["source", "source_record_id"])["customer_id"]
+        left = customer.reindex(pd.MultiIndex.from_frame(matches[["source_l", "id_l"]])).to_numpy()
+        right = customer.reindex(pd.MultiIndex.from_frame(matches[["source_r", "id_r"]])).to_numpy()
+        matches = matches[pd.notna(left) & (left == right)]
+    matches = matches[matches["match_probability"] >= CONFIDENT]
     if matches.empty:
         return matches
-    picks = matches.iloc[sorted({round(i * (len(matches) - 1) / max(n - 1, 1)) for i in range(n)})]
+    ranked = matches.sort_values("match_weight", ascending=False, kind="stable")
+    turn = ranked.groupby(["source_l", "source_r"], sort=False).cumcount()
+    picks = ranked.assign(_turn=turn.to_numpy()).sort_values(["_turn"], kind="stable").head(n)
     evidence = [c for c in pairs.columns if c.startswith("weight_")]  # match weight per comparison
     out = picks[
         ["source_l", "id_l", "source_r", "id_r", "match_weight", "match_probability", *evidence]
@@ -198,7 +211,7 @@ def collect_linkage(layout: DataLayout) -> Section:
                 non_matches=int(decisions.get("non_match", 0)),
             )
             section.tables["match_weights"] = pairs[["match_weight", "decision"]]
-            section.tables["examples"] = example_matches(pairs, _persons_names(layout))
+            section.tables["examples"] = example_matches(pairs, _persons_names(layout), xref)
         review_path = layout.linkage_dir / "review_queue.parquet"
         if review_path.exists():
             section.figures["review_queue"] = open_parquet(review_path).metadata.num_rows
@@ -243,12 +256,15 @@ def _first(candidates: tuple[str, ...], columns: list[str]) -> str | None:
 
 
 def _revenue(con: duckdb.DuckDBPyConnection, orders: str) -> dict[str, object]:
-    """Order lines, buying customers and revenue (revenue lines only, in the reporting currency when known)."""
+    """Order lines, buying customers and revenue (revenue lines only, in the reporting currency when known).
+
+    A buying customer is a linked customer with a revenue line, as mart_customer_profile counts them."""
     cols = _columns(con, orders)
     amount = _first(_REVENUE_COLUMNS, cols)
-    revenue_filter = "filter (where is_revenue)" if "is_revenue" in cols else ""
+    revenue = "is_revenue" if "is_revenue" in cols else "true"
+    revenue_filter = f"filter (where {revenue})"
     currency = "any_value(reporting_currency)" if "reporting_currency" in cols else "null"
-    buyers = "count(distinct customer_id)" if "customer_id" in cols else "null"
+    buyers = f"count(distinct customer_id) {revenue_filter}" if "customer_id" in cols else "null"
     total = f"sum({amount}) {revenue_filter}" if amount else "null"
     lines, buying, revenue, unit = con.execute(
         f"select count(*), {buyers}, {total}, {currency} from {orders}"
@@ -279,8 +295,15 @@ def _marts_from(con: duckdb.DuckDBPyConnection) -> Section:
     section.note = f"Tables in the warehouse: {', '.join(present) or 'none'}"
     if dim := _find(tables, "dim_customer"):
         section.figures["customers"] = con.execute(f"select count(*) from {dim}").fetchone()[0]
+        if "source_record_count" in _columns(con, dim):  # the largest customer the marts publish
+            largest = con.execute(f"select max(source_record_count) from {dim}").fetchone()[0]
+            section.figures["largest_cluster"] = int(largest or 0)
     if orders := _find(tables, "fct_orders"):
         section.figures.update(_revenue(con, orders))
+    if profile := _find(tables, "mart_customer_profile"):  # the profile's own count wins: the marts agree
+        section.figures["buying_customers"] = con.execute(
+            f"select count(*) from {profile} where order_count > 0"
+        ).fetchone()[0]
     if surveys := _find(tables, "fct_survey_responses"):
         cols = _columns(con, surveys)
         when = _first(_SUBMITTED_COLUMNS, cols)
@@ -305,3 +328,15 @@ def _marts_from(con: duckdb.DuckDBPyConnection) -> Section:
     if not section.figures and not present:
         return Section(produced=False, note="Warehouse exists but no marts built yet")
     return section
+
+
+def linkage_marts_mismatch(linkage: Section, marts: Section) -> str:
+    """A sentence when the linkage outputs and the marts disagree on the customers (the marts were built from
+    another linkage run): the report shows both, and says so, rather than one figure in two versions."""
+    differ = [
+        f"{key.replace('_', ' ')} {linkage.figures[key]:,} in linkage/customer_xref vs {marts.figures[key]:,} in"
+        " dim_customer"
+        for key in ("customers", "largest_cluster")
+        if key in linkage.figures and key in marts.figures and linkage.figures[key] != marts.figures[key]
+    ]
+    return f"The marts were built from another linkage run: {'; '.join(differ)}." if differ else ""

@@ -34,6 +34,10 @@ def sample_person_records(
             continue
         raw = pd.concat([read_raw(f) for f in files], ignore_index=True)
         region = getattr(source, "phone_region", "CN") or "CN"
-        persons.append(build_person_records(raw, source.entity, source.name, region=region))
+        persons.append(
+            build_person_records(
+                raw, source.entity, source.name, region=region, date_formats=source.date_formats
+            )
+        )
     truth = pd.read_csv(workdir / "truth" / "ground_truth.csv", dtype=str)
     return pd.concat(persons, ignore_index=True), truth

@@ -45,7 +45,9 @@ def standardise_partition(layout: DataLayout, sources: list, run_date: str) -> S
         formats = list(getattr(source, "date_formats", []) or [])
         silver = standardise(bronze, entity, formats, region, getattr(source, "serial_dates", True))
         by_entity[entity.name].append(silver)
-        persons.append(build_person_records(bronze, entity.name, source.name, region=region))
+        persons.append(
+            build_person_records(bronze, entity.name, source.name, region=region, date_formats=formats)
+        )
         result.rows_by_source[source.name] = len(silver)
     for name, frames in by_entity.items():
         frame = pd.concat(frames, ignore_index=True) if frames else empty_silver(ENTITIES[name])

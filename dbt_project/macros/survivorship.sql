@@ -5,6 +5,31 @@
                'income_band']) }}
 {%- endmacro %}
 
+{#- Golden-record fields published as the source wrote them (original script and case); dim_customer keeps
+    their normalised matching keys in <field>_key columns (full_name: name_key). -#}
+{% macro display_fields() -%}
+    {{ return(['full_name', 'given_name', 'family_name', 'company', 'province', 'city', 'address', 'title']) }}
+{%- endmacro %}
+
+{#- The dim_customer column holding a display field's matching key. -#}
+{% macro key_column(field) -%}
+    {{ return('name_key' if field == 'full_name' else field ~ '_key') }}
+{%- endmacro %}
+
+{#- The given or family part of a displayed full name, as written: the token whose lower case is the part's
+    key ("Anna Walker", key "anna" -> "Anna"), or for a Hanzi name without spaces the leading family characters
+    and the rest (張偉 with keys 张 / 伟 -> 張 / 偉). NULL when it cannot be found. -#}
+{% macro name_part_as_written(full, given_key, family_key, part) -%}
+    {%- set key = given_key if part == 'given' else family_key -%}
+    case
+        when {{ full }} is null or {{ key }} is null then null
+        when regexp_matches({{ full }}, '\p{Han}') and not regexp_matches({{ full }}, '\s')
+            and length({{ full }}) = length(coalesce({{ family_key }}, '')) + length(coalesce({{ given_key }}, ''))
+            then {% if part == 'family' %}left({{ full }}, length({{ family_key }})){% else %}substr({{ full }}, length(coalesce({{ family_key }}, '')) + 1){% endif %}
+        else list_filter(string_split_regex({{ full }}, '[\s,]+'), t -> lower(t) = {{ key }})[1]
+    end
+{%- endmacro %}
+
 {% macro survivorship_rule_names() -%}
     {{ return(['source_priority', 'most_recent', 'most_complete', 'most_frequent']) }}
 {%- endmacro %}

@@ -1,5 +1,7 @@
 -- Every candidate value of every golden-record field, one row per
--- (customer, field, source record): the input of survivorship.
+-- (customer, field, source record): the input of survivorship. `value` is the normalised matching key that
+-- survivorship compares (most_frequent counts keys); `display_value` is the same value as the source wrote it
+-- (int_person_display_values), what dim_customer publishes.
 {%- set person_fields = ['full_name', 'given_name', 'family_name', 'email', 'phone', 'wechat_id', 'birth_date',
     'gender', 'country', 'province', 'city', 'address', 'postcode', 'company', 'title'] %}
 with persons as (
@@ -34,7 +36,7 @@ observations as (
     group by source, person_source_record_id
 ),
 
-records as (
+records_ as (
     -- person fields from every entity's person record; segment/industry from contacts; enrichment extras.
     -- observed_at: the record's own update time, else the source's latest event for the person, else load time
     select
@@ -52,6 +54,25 @@ records as (
     left join contacts as c on c.source = p.source and c.source_record_id = p.source_record_id
     left join enrichments as e on e.source = p.source and e.source_record_id = p.source_record_id
     left join observations as o on o.source = p.source and o.source_record_id = p.source_record_id
+),
+
+displayed as (
+    -- each field's display value beside its key; given/family names not delivered apart are cut from the
+    -- displayed full name where they match their keys
+    select
+        r.*,
+        {%- for f in display_fields() if f not in ('given_name', 'family_name') %}
+        d.{{ f }} as display_{{ f }},
+        {%- endfor %}
+        coalesce(d.given_name, {{ name_part_as_written('d.full_name', 'r.given_name', 'r.family_name', 'given') }}) as display_given_name,
+        coalesce(d.family_name, {{ name_part_as_written('d.full_name', 'r.given_name', 'r.family_name', 'family') }}) as display_family_name
+    from records_ as r
+    left join {{ ref('int_person_display_values') }} as d
+        on d.source = r.source and d.source_record_id = r.source_record_id
+),
+
+records as (
+    select * from displayed
     union all by name
     select
         source, source_record_id, 'enrichment' as entity,
@@ -64,14 +85,21 @@ records as (
 scored as (
     select
         xref.customer_id,
-        r.*,
+        r.source, r.source_record_id, r.entity, r.observed_at,
         -- completeness of the whole source record: how many golden fields it fills
-        ({% for f in golden_record_fields() %}(r.{{ f }} is not null)::int{{ " + " if not loop.last }}{% endfor %}) as record_completeness
+        ({% for f in golden_record_fields() %}(r.{{ f }} is not null)::int{{ " + " if not loop.last }}{% endfor %}) as record_completeness,
+        {%- for f in golden_record_fields() %}
+        {%- set shown = 'coalesce(r.display_' ~ f ~ ', r.' ~ f ~ ')' if f in display_fields() else 'r.' ~ f %}
+        case when r.{{ f }} is not null then {'value': r.{{ f }}, 'display_value': {{ shown }}} end as {{ f }}{{ "," if not loop.last }}
+        {%- endfor %}
     from records as r
     inner join {{ ref('stg_linkage__customer_xref') }} as xref
         on xref.source = r.source and xref.source_record_id = r.source_record_id
 )
 
-select customer_id, source, source_record_id, entity, observed_at, record_completeness, field, value
+select
+    customer_id, source, source_record_id, entity, observed_at, record_completeness, field,
+    candidate.value as value,
+    candidate.display_value as display_value
 from scored
-unpivot (value for field in ({{ golden_record_fields() | join(', ') }}))
+unpivot (candidate for field in ({{ golden_record_fields() | join(', ') }}))

@@ -1,6 +1,9 @@
 -- The surviving value of each golden-record field per customer, chosen by the field's rule in
 -- var('survivorship_rules'): source_priority | most_recent | most_complete | most_frequent.
 -- Ties fall back to source priority, then recency, completeness, frequency, and finally the value itself.
+-- Rules compare the normalised keys (`value`); the winner's `display_value` is the value as its source wrote it.
+-- City and province survive together, from one record: the best-ranked city record that also has a province
+-- (else the city's own winner), so the golden record never pairs a city of one source with a province of another.
 {{ config(materialized='table') }}  {#- read by dim_customer and its tests: compute once #}
 {%- set rules = survivorship_rules() %}
 with candidates as (
@@ -14,17 +17,40 @@ with candidates as (
         {{ source_rank('source') }} as source_rank,
         count(*) over (partition by customer_id, field, value) as value_frequency
     from {{ ref('int_customer_attributes_unpivoted') }}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by customer_id, field
+            order by
+                case when rule = 'source_priority' then source_rank end asc nulls last,
+                case when rule = 'most_recent' then observed_at end desc nulls last,
+                case when rule = 'most_complete' then record_completeness end desc nulls last,
+                case when rule = 'most_frequent' then value_frequency end desc nulls last,
+                source_rank asc, observed_at desc nulls last, record_completeness desc, value_frequency desc,
+                source, value
+        ) as field_rank
+    from candidates
+),
+
+location_record as (
+    select c.customer_id, c.source, c.source_record_id
+    from ranked as c
+    left join ranked as p
+        on p.field = 'province' and p.customer_id = c.customer_id
+        and p.source = c.source and p.source_record_id = c.source_record_id
+    where c.field = 'city'
+    qualify row_number() over (partition by c.customer_id order by (p.customer_id is null) asc, c.field_rank asc) = 1
 )
 
-select customer_id, field, value, source, source_record_id, observed_at, rule
-from candidates
+select r.customer_id, r.field, r.value, r.display_value, r.source, r.source_record_id, r.observed_at, r.rule
+from ranked as r
+left join location_record as l
+    on r.field in ('city', 'province') and l.customer_id = r.customer_id
+    and l.source = r.source and l.source_record_id = r.source_record_id
 qualify row_number() over (
-    partition by customer_id, field
-    order by
-        case when rule = 'source_priority' then source_rank end asc nulls last,
-        case when rule = 'most_recent' then observed_at end desc nulls last,
-        case when rule = 'most_complete' then record_completeness end desc nulls last,
-        case when rule = 'most_frequent' then value_frequency end desc nulls last,
-        source_rank asc, observed_at desc nulls last, record_completeness desc, value_frequency desc,
-        source, value
+    partition by r.customer_id, r.field
+    order by (l.customer_id is null) asc, r.field_rank asc
 ) = 1

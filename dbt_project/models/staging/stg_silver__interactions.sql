@@ -3,6 +3,7 @@ select
     cast(source as varchar) as source,
     cast(interaction_id as varchar) as interaction_id,
     cast(person_source_record_id as varchar) as person_source_record_id,
+    cast(full_name as varchar) as full_name,
     try_cast(occurred_at_ts as timestamp) as occurred_at,
     cast(channel as varchar) as channel,
     cast(direction as varchar) as direction,

@@ -4,6 +4,7 @@ select
     cast(order_id as varchar) as order_id,
     try_cast(line_no_int as bigint) as line_no,
     cast(person_source_record_id as varchar) as person_source_record_id,
+    cast(full_name as varchar) as full_name,
     cast(customer_ref as varchar) as customer_ref,
     try_cast(order_date_ts as timestamp) as ordered_at,
     cast(product_id as varchar) as product_id,

@@ -3,6 +3,7 @@ select
     cast(source as varchar) as source,
     cast(response_id as varchar) as response_id,
     cast(person_source_record_id as varchar) as person_source_record_id,
+    cast(full_name as varchar) as full_name,
     try_cast(submitted_at_ts as timestamp) as submitted_at,
     cast(survey_name as varchar) as survey_name,
     try_cast(nps_score_int as bigint) as nps_score,

@@ -1,4 +1,6 @@
 -- The golden record: one row per customer_id, each field's surviving value and the source it came from.
+-- Names, company and places are published as the winning source wrote them ("Anna Walker", 北京市); their
+-- normalised matching keys ("anna walker", 北京) are in the *_key columns (name_key, city_key, …).
 -- Customers inactive for more than var('archive_after_days') are flagged archived, never deleted.
 {%- set fields = golden_record_fields() %}
 with customers as (
@@ -18,8 +20,11 @@ survived as (
     select
         customer_id,
         {%- for f in fields %}
-        max(value) filter (where field = {{ sql_literal(f) }}) as {{ f }},
-        max(source) filter (where field = {{ sql_literal(f) }}) as {{ f }}_source{{ "," if not loop.last }}
+        max(display_value) filter (where field = {{ sql_literal(f) }}) as {{ f }},
+        max(source) filter (where field = {{ sql_literal(f) }}) as {{ f }}_source,
+        {%- endfor %}
+        {%- for f in display_fields() %}
+        max(value) filter (where field = {{ sql_literal(f) }}) as {{ key_column(f) }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ ref('int_customers_survived') }}
     group by customer_id
@@ -34,6 +39,9 @@ select
     s.{{ f }},
     {%- endif %}
     s.{{ f }}_source,
+    {%- endfor %}
+    {%- for f in display_fields() %}
+    s.{{ key_column(f) }},
     {%- endfor %}
     c.source_record_count,
     c.source_count,

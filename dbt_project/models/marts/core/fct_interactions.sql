@@ -9,7 +9,7 @@ select
     cast(occurred_at as date) as interaction_date,
     coalesce({{ clean_category('channel') }}, 'unknown') as channel,
     {{ clean_category('direction') }} as direction,
-    coalesce({{ clean_category('interaction_type') }}, 'unknown') as interaction_type,
+    coalesce({{ feedback_kind('interaction_type') }}, 'unknown') as interaction_type,
     subject,
     notes,
     {{ clean_category('status') }} as status,

@@ -21,7 +21,7 @@ select
     csat as csat_score,
     csat >= 4 as is_csat_satisfied,
     comment,
-    coalesce({{ clean_category('feedback_type') }}, 'none') as feedback_type,
+    coalesce({{ feedback_kind('feedback_type') }}, 'none') as feedback_type,
     coalesce({{ clean_category('channel') }}, 'unknown') as channel,
     coalesce({{ clean_category('product_category') }}, 'unknown') as product_category,
     loaded_from_file,
