@@ -48,7 +48,8 @@ def latest_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"decision labels must be one of {LABELS}, got {unknown}")
     left, right = record_key(d["source_l"], d["id_l"]), record_key(d["source_r"], d["id_r"])
     swap = (left > right).to_numpy()
-    for a, b in (("source_l", "source_r"), ("id_l", "id_r")):
+    for a in [c for c in d.columns if c.endswith("_l") and c[:-2] + "_r" in d.columns]:  # every side column
+        b = a[:-2] + "_r"
         d.loc[swap, [a, b]] = d.loc[swap, [b, a]].to_numpy()
     d["_pair"] = np.where(swap, right + _SEP + left, left + _SEP + right)
     if "decided_at" in d:
@@ -85,8 +86,10 @@ def constrain_clusters(
     decision, not refused by its chaining guard).
     """
     decisions = latest_decisions(decisions)
-    must, cannot = _indices(keys, decisions, "match"), _indices(keys, decisions, "non_match")
     refused = np.zeros(len(left), dtype=bool)
+    if decisions.empty:
+        return Constrained(labels, refused, np.zeros((0, 2), np.int64), np.zeros((0, 2), np.int64))
+    must, cannot = _indices(keys, decisions, "match"), _indices(keys, decisions, "non_match")
     if not len(must) and not len(cannot):
         return Constrained(labels, refused, must, cannot)
     touched = np.zeros(labels.max() + 1 if len(labels) else 0, dtype=bool)

@@ -158,7 +158,8 @@ def link(
         prior = estimate_prior(evidence, n_total)
         base = float(np.log2(prior / (1 - prior)))
         params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
-    keys = record_key(rec["source"], rec["source_record_id"])
+    decided = decisions is not None and len(decisions) > 0
+    keys = record_key(rec["source"], rec["source_record_id"]) if decided else pd.Series([], dtype=str)
     weights, base, learned = correct_weights(
         weights, cmp, base, pair_labels(keys, cmp["l"], cmp["r"], decisions), config
     )

@@ -117,9 +117,9 @@ def test_weights_move_towards_the_labels_only_with_enough_of_them():
     g = {f"g_{c.name}": rng.integers(0, c.n_levels, n).astype(np.int8) for c in config.comparisons}
     w = {f"weight_{c.name}": np.zeros(n) for c in config.comparisons}
     y = (g["g_email"] == config.comparisons[3].n_levels - 1).astype(float)  # the labels: email decides
-    same, base, info = correct_weights(w, g, 0.0, np.where(np.arange(n) < 10, y, np.nan), config)
+    same, _, info = correct_weights(w, g, 0.0, np.where(np.arange(n) < 10, y, np.nan), config)
     assert not info["corrected"] and same is w
-    learned, base, info = correct_weights(w, g, 0.0, y, config)
+    learned, _, info = correct_weights(w, g, 0.0, y, config)
     assert info["corrected"] and info["labels"] == n
     top = g["g_email"] == config.comparisons[3].n_levels - 1
     assert learned["weight_email"][top].mean() > 1 > -1 > learned["weight_email"][~top].mean()
