@@ -46,11 +46,12 @@ def correct_weights(
     base: float,
     y: np.ndarray,
     config: LinkageConfig,
-    min_labels: int = MIN_LABELS,
+    min_labels: int | None = None,
 ) -> tuple[dict[str, np.ndarray], float, dict]:
     """`weights`: weight_<comparison> per pair (bits); `levels`: g_<comparison> per pair; `y`: pair_labels.
 
     Returns corrected weights, base and a summary; unchanged when the labels are too few or one-sided."""
+    min_labels = MIN_LABELS if min_labels is None else min_labels
     known = ~np.isnan(y)
     n_pos, n_neg = int((y[known] == 1).sum()), int((y[known] == 0).sum())
     info = {"labels": int(known.sum()), "same": n_pos, "different": n_neg, "corrected": False}

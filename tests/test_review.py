@@ -90,7 +90,9 @@ def test_decisions_are_encrypted_data_with_who_when_and_fingerprints(world):
     assert is_encrypted_parquet(decisions_path(layout)) == (mode == "encrypted")
     log = read_decisions(layout)
     assert log.loc[0, "reviewer"] == "ana" and log.loc[0, "origin"] == "page"
-    assert len(log.loc[0, "fingerprint_l"]) == 16 and log.loc[0, "fingerprint_l"] != log.loc[0, "fingerprint_r"]
+    assert (
+        len(log.loc[0, "fingerprint_l"]) == 16 and log.loc[0, "fingerprint_l"] != log.loc[0, "fingerprint_r"]
+    )
     assert not current_decisions(layout, persons)["stale"].any()
     # The shop record's e-mail changes after the decision: the decision is flagged stale.
     changed = write_people(layout.root, pd.DataFrame({"source_record_id": ["9", "8"], "full_name": ["Wei Zhang", "Li Na"],
@@ -119,7 +121,17 @@ def test_export_import_round_trip_through_the_cli(world, tmp_path_factory):
     result = runner.invoke(app, ["review", "import", str(out)])
     assert result.exit_code == 0 and "2 decisions imported" in result.output, result.output
     after = read_decisions(layout)
-    columns = ["decision_id", "source_l", "id_l", "source_r", "id_r", "label", "reviewer", "origin", "fingerprint_l"]
+    columns = [
+        "decision_id",
+        "source_l",
+        "id_l",
+        "source_r",
+        "id_r",
+        "label",
+        "reviewer",
+        "origin",
+        "fingerprint_l",
+    ]
     pd.testing.assert_frame_equal(after[columns], before[columns])
     assert (after["decided_at"] == before["decided_at"]).all()
     again = runner.invoke(app, ["review", "import", str(out)])
@@ -188,11 +200,13 @@ def test_queue_orders_by_uncertainty_times_customer_value_and_drops_decided_pair
     config = load_linkage_config()
     review = pd.DataFrame({
         "source_l": ["a", "a", "a"], "id_l": ["1", "2", "3"], "source_r": ["b", "b", "b"], "id_r": ["1", "2", "3"],
-        "match_probability": [0.5, 0.5, 0.75],
+        "match_probability": [0.5, 0.5, 0.7],
     })  # fmt: skip
-    value = pd.Series({"a\x1f2": 1000.0, "a\x1f3": 1e6})
-    decided = pd.DataFrame([{"source_l": "a", "id_l": "1", "source_r": "b", "id_r": "1", "label": "non_match"}])
+    value = pd.Series({"a\x1f2": 0.0, "a\x1f3": 1e6})
+    decided = pd.DataFrame(
+        [{"source_l": "a", "id_l": "1", "source_r": "b", "id_r": "1", "label": "non_match"}]
+    )
     queue = build_queue(review, decided, value, config)
-    # a:2 (coin toss, big customer) before a:3 (surer, bigger); a:1 decided → gone.
-    assert queue["id_l"].tolist() == ["2", "3"]
-    assert queue["band"].tolist() == ["middle", "high"]
+    # a:3 (fairly sure, but a big customer) before a:2 (a coin toss, no orders); a:1 decided → gone.
+    assert queue["id_l"].tolist() == ["3", "2"]
+    assert queue["band"].tolist() == ["high", "middle"]

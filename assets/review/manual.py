@@ -59,7 +59,9 @@ def _history(layout: DataLayout, customer_id: str, event: str, related: list[str
     )
     history = read_previous(layout.linkage_dir, "id_history")
     if history is not None:  # an encrypted file of only empty lists reads back as lists of numbers
-        history["related_ids"] = [[str(x) for x in v] if v is not None else [] for v in history["related_ids"]]
+        history["related_ids"] = [
+            [str(x) for x in v] if v is not None else [] for v in history["related_ids"]
+        ]
     write_parquet_atomic(row if history is None or history.empty else pd.concat([history, row], ignore_index=True),
                          layout.linkage_dir / "id_history.parquet")  # fmt: skip
 
