@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 from starlette.applications import Starlette
@@ -113,7 +113,8 @@ def create_app(layout: DataLayout, config: LinkageConfig | None = None, role: st
         )
 
     async def decide(request: Request) -> Response:
-        form = await request.form()
+        # URL-encoded by the page's script; parsed here (Starlette's form parser needs python-multipart)
+        form = {k: v[-1] for k, v in parse_qs((await request.body()).decode("utf-8")).items()}
         if not secrets.compare_digest(str(form.get("token", "")), state.token):
             return PlainTextResponse("stale or missing token: reload the page", status_code=403)
         label = str(form.get("label", ""))
