@@ -154,7 +154,7 @@ def waterfall_svg(bars: list[dict], height: int = 150, step: int = 64) -> str:
     def y(v: float) -> float:
         return pad + (top - v) / span * (height - 2 * pad)
 
-    parts = [f'<svg id="waterfall" width="{step * len(bars) + 20}" height="{height + 70}" role="img" '
+    parts = [f'<svg id="waterfall" width="{step * len(bars) + 80}" height="{height + 70}" role="img" '
              f'aria-label="match weight waterfall" xmlns="http://www.w3.org/2000/svg" font-size="11">',
              f'<line x1="0" x2="{step * len(bars) + 20}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#52606d"/>']  # fmt: skip
     for k, b in enumerate(bars):
