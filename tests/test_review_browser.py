@@ -18,7 +18,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
-from browser.chromium import ARGS, require_chromium
+from browser.chromium import launched, new_page, require_chromium
 from browser.dagster_dev import VENV_BIN, free_port
 
 from assets.layout import REPO_ROOT
@@ -88,24 +88,14 @@ def steward_url(data_dir: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(chromium: Path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(chromium), args=ARGS, headless=True)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    with launched(chromium) as instance:
+        yield instance
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(60_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with new_page(browser) as page:
+        yield page
 
 
 def _pair(page) -> tuple[str, str]:
