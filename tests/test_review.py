@@ -210,3 +210,24 @@ def test_queue_orders_by_uncertainty_times_customer_value_and_drops_decided_pair
     # a:3 (fairly sure, but a big customer) before a:2 (a coin toss, no orders); a:1 decided → gone.
     assert queue["id_l"].tolist() == ["3", "2"]
     assert queue["band"].tolist() == ["high", "middle"]
+
+
+def test_concurrent_writers_lose_no_decision(tmp_path):
+    """Four processes (the page, an import, two merges…) append at once: every decision is kept."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pandas as pd\n"
+        "from assets.layout import DataLayout\n"
+        "from assets.review.decisions import record_decisions\n"
+        "layout = DataLayout(root=__import__('pathlib').Path(sys.argv[1]), landing='', config_dir=None)\n"
+        "for i in range(10):\n"
+        "    record_decisions(layout, pd.DataFrame([{'source_l': 'p' + sys.argv[2], 'id_l': str(i),\n"
+        "                     'source_r': 'q', 'id_r': str(i)}]), 'match', 'import')\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path), str(k)], cwd=REPO_ROOT) for k in range(4)]
+    assert all(p.wait(timeout=300) == 0 for p in procs)
+    layout = DataLayout(root=tmp_path, landing="", config_dir=REPO_ROOT / "config")
+    log = read_decisions(layout)
+    assert len(log) == 40 and log["decision_id"].is_unique

@@ -146,6 +146,16 @@ def test_steward_decides_with_the_keyboard_and_the_next_night_honours_it(page, s
     assert _pair(page) not in (first, second)
 
 
+def test_a_decision_without_the_page_token_is_refused(steward_url, data_dir):
+    import urllib.error
+
+    body = b"source_l=crm&id_l=1&source_r=shop&id_r=2&label=match&token=guess"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(urllib.request.Request(steward_url + "decide", data=body), timeout=30)
+    assert refused.value.code == 403
+    assert not (read_decisions(_layout(data_dir))["id_l"] == "1").any()
+
+
 def test_filters_and_masking_for_an_analyst(page, data_dir, steward_url):
     page.goto(steward_url)
     page.select_option("select[name=band]", "high")
