@@ -67,7 +67,7 @@ def simulate(name: str, persons: pd.DataFrame, truth: pd.Series, learn: bool) ->
         if review is not None:
             new = steward_labels(review, truth, budget - len(decisions), config)
             new["decided_at"] = pd.Timestamp(2026, 1, 1) + pd.Timedelta(days=night)
-            decisions = pd.concat([decisions, new], ignore_index=True)
+            decisions = new if decisions.empty else pd.concat([decisions, new], ignore_index=True)
         start = time.perf_counter()
         result = link(persons, config, decisions=decisions if len(decisions) else None)
         xref, review = result.xref, result.review
@@ -92,6 +92,7 @@ def main() -> None:
     truth = pd.Series(truth_frame["true_customer_id"].to_numpy(), index=record_keys(truth_frame).to_numpy())
     truth = truth[truth.index.isin(set(record_keys(persons)))]
     crm_less = persons[~persons["source"].isin(CRMS)].reset_index(drop=True)
+    print(f"{len(persons)} person records, {len(crm_less)} of them CRM-less", flush=True)
     rows = []
     for name, frame in (("sample", persons), ("crm-less", crm_less)):
         subset = truth[truth.index.isin(set(record_keys(frame)))]

@@ -226,7 +226,9 @@ def test_concurrent_writers_lose_no_decision(tmp_path):
         "    record_decisions(layout, pd.DataFrame([{'source_l': 'p' + sys.argv[2], 'id_l': str(i),\n"
         "                     'source_r': 'q', 'id_r': str(i)}]), 'match', 'import')\n"
     )
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path), str(k)], cwd=REPO_ROOT) for k in range(4)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(tmp_path), str(k)], cwd=REPO_ROOT) for k in range(4)
+    ]
     assert all(p.wait(timeout=300) == 0 for p in procs)
     layout = DataLayout(root=tmp_path, landing="", config_dir=REPO_ROOT / "config")
     log = read_decisions(layout)
