@@ -9,7 +9,7 @@ CUSTOMERS ?= 2000
 SEED ?= 7
 RUN_DATE ?= $(shell TZ=$${C360_TIMEZONE:-Asia/Shanghai} date +%F)
 
-.PHONY: help install demo dev test test-fast lint format bench bench-linkage bench-ingest docs clean
+.PHONY: help install demo dev test test-fast lint format bench bench-linkage bench-ingest bench-review review docs clean
 
 help:
 	@echo "make demo   - install, generate sample data, run the nightly job once, print the figures"
@@ -17,6 +17,7 @@ help:
 	@echo "make test   - the whole test suite (what CI runs)"
 	@echo "make bench  - benchmarks (linkage vs recordlinkage/Splink, ingestion throughput)"
 	@echo "make docs   - dbt docs on http://127.0.0.1:8080"
+	@echo "make review - clerical review page on http://127.0.0.1:8765 (C360_REVIEW_ROLE=steward to see data in clear)"
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -47,6 +48,12 @@ bench-linkage: install
 
 bench-ingest: install
 	@$(UV) run python bench/ingest.py
+
+bench-review: install
+	@$(UV) run python bench/review.py
+
+review: install
+	@$(UV) run customer360 review
 
 docs: install
 	@cd dbt_project && $(UV) run dbt docs generate --profiles-dir . && $(UV) run dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080

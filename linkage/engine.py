@@ -19,8 +19,10 @@ from linkage.blocking import block
 from linkage.cluster import guarded_clusters
 from linkage.compare import PairColumns, compare
 from linkage.config import LinkageConfig
+from linkage.constraints import annotate_pairs, constrain_clusters, record_key
 from linkage.encode import EncodedRecords, encode_records
 from linkage.identity import assign_customer_ids
+from linkage.learn import correct_weights, pair_labels
 from linkage.prepare import prepare_records
 from linkage.score import (
     Parameters,
@@ -106,11 +108,13 @@ def link(
     previous_xref: pd.DataFrame | None = None,
     run_id: str = "",
     training_labels: pd.DataFrame | None = None,
+    decisions: pd.DataFrame | None = None,
 ) -> LinkageResult:
     """Link person records (docs/CONTRACTS.md) into customers.
 
     `previous_xref`: the last run's customer_xref, so existing customers keep their ids.
     `training_labels` (source, source_record_id, entity_id): ground truth for `scoring.method: supervised`.
+    `decisions` (linkage/constraints.py): steward decisions: must-/cannot-links, and labels the weights learn from.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -154,6 +158,12 @@ def link(
         prior = estimate_prior(evidence, n_total)
         base = float(np.log2(prior / (1 - prior)))
         params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
+    decided = decisions is not None and len(decisions) > 0
+    keys = record_key(rec["source"], rec["source_record_id"]) if decided else pd.Series([], dtype=str)
+    weights, base, learned = correct_weights(
+        weights, cmp, base, pair_labels(keys, cmp["l"], cmp["r"], decisions), config
+    )
+    evidence = _total(weights, len(cmp["l"])) if learned["corrected"] else evidence
     lap("scoring")
     match_weight = base + evidence
     probability = 1.0 / (1.0 + np.exp2(-np.clip(match_weight, -1000, 1000)))
@@ -166,6 +176,10 @@ def link(
         len(rec), left, right, match_weight, decision == MATCH, config.clustering.min_average_weight,
         None if veto is None else float(np.log2(veto / (1 - veto))) if veto > 0 else None,
     )  # fmt: skip
+    steward = constrain_clusters(
+        keys, labels, left, right, match_weight, (decision == MATCH) & ~refused, decisions
+    )
+    labels, refused = steward.labels, refused | steward.refused
     decision[refused] = REVIEW
     lap("clustering")
 
@@ -185,10 +199,13 @@ def link(
         refused[keep],
         config,
     )
+    pairs = annotate_pairs(pairs, decisions)
     xref = _xref(rec, labels, customer_ids, left, right, probability, decision, at)
     review = pairs[pairs["decision"] == "review"].reset_index(drop=True)
     summary = _summary(rec, stats, decision, refused, xref, history, params, n_total)
     summary["timings"] = timings
+    summary["steward"] = {**learned, "must_links": len(steward.must), "cannot_links": len(steward.cannot),
+                          "conflicts": len(steward.conflicts)}  # fmt: skip
     return LinkageResult(
         xref=xref, pairs=pairs, review=review, history=history,
         summary=summary, parameters=params, timings=timings,

@@ -12,6 +12,7 @@ import typer
 from assets.backup.commands import backup_command, restore_command
 from assets.privacy.commands import erase_command, rotate_key_command
 from assets.report.cli import report_command
+from assets.review.cli import customer_app, review_app
 from orchestration.link_command import link_command
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="customer360: one trusted customer file.")
@@ -66,6 +67,8 @@ app.command("report")(report_command)
 app.command("rotate-key")(rotate_key_command)
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
+app.add_typer(review_app, name="review")
+app.add_typer(customer_app, name="customer")
 
 
 def today() -> str:

@@ -10,6 +10,7 @@ from assets.ingest.defs import build_source_assets
 from assets.link.defs import link_assets
 from assets.ops.defs import build_ops_assets
 from assets.report.defs import run_report_asset
+from assets.review.defs import review_queue_asset, review_queue_check
 from assets.settings import Settings
 from assets.standardise.defs import build_standardise_assets
 from orchestration.checks import build_operational_checks
@@ -46,12 +47,17 @@ def build_definitions(resources: dict[str, object] | None = None) -> dg.Definiti
             *build_ops_assets([s.name for s in sources.sources]),
             build_standardise_assets(sources.sources),
             link_assets,
+            review_queue_asset,
             customer360_dbt_assets,
             *build_delivery_assets(delivery_config_path(settings)),
             run_report_asset,
             backup,
         ],
-        asset_checks=[*build_operational_checks([s.name for s in sources.sources]), *backup_freshness],
+        asset_checks=[
+            *build_operational_checks([s.name for s in sources.sources]),
+            *backup_freshness,
+            review_queue_check,
+        ],
         jobs=[nightly_job, backup_job],
         schedules=[nightly_schedule, backup_schedule],
         sensors=[

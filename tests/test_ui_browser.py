@@ -16,7 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser.chromium import ARGS, require_chromium
+from browser.chromium import launched, new_page, require_chromium
 from browser.dagster_dev import (
     DagsterDev,
     c360_env,
@@ -60,24 +60,14 @@ def server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 @pytest.fixture(scope="module")
 def browser(chromium: Path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(chromium), args=ARGS, headless=True)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    with launched(chromium) as instance:
+        yield instance
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(60_000)  # the UI on 2 busy cores
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with new_page(browser) as page:
+        yield page
 
 
 def _shot(page, name: str) -> None:

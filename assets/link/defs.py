@@ -9,6 +9,7 @@ import pandas as pd
 from assets.ingest.manifest import LINKED, SILVER, advance, pending_dates
 from assets.link.io import read_person_glob, read_previous, write_linkage_outputs
 from assets.metadata import bar_chart, counts_table, distribution_counts, markdown_table
+from assets.review.decisions import current_decisions
 from assets.settings import Settings
 from linkage.config import load_linkage_config
 from linkage.engine import LinkageResult, link
@@ -66,9 +67,11 @@ def link_assets(context: dg.AssetExecutionContext, settings: Settings):
     if persons is None:
         persons = pd.DataFrame({c: pd.Series(dtype="string") for c in PERSON_COLUMNS})
     run_id = context.run_id or dt.datetime.now(dt.UTC).isoformat()
+    decisions = current_decisions(layout, persons)  # the stewards' (assets/review): constraints and labels
     result = link(
-        persons, config, previous_xref=read_previous(layout.linkage_dir, "customer_xref"), run_id=run_id
-    )
+        persons, config, previous_xref=read_previous(layout.linkage_dir, "customer_xref"), run_id=run_id,
+        decisions=decisions,
+    )  # fmt: skip
     paths = write_linkage_outputs(result, layout.linkage_dir, run_id)
     # the standardised files' rows are in the customer file now: settled (assets/ingest/manifest.py)
     settled = advance(
@@ -92,6 +95,7 @@ def link_assets(context: dg.AssetExecutionContext, settings: Settings):
             "retired": s["retired"],
             "cluster_sizes": bar_chart(sizes, title="records per customer", key="records", value="customers"),
             "timings_s": s["timings"],
+            "steward_decisions": {**s["steward"], "stale": int(decisions["stale"].sum())},
         },
     )
     yield _output(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,27 @@ def require_chromium() -> Path:
             pytrace=False,
         )
     return CHROMIUM
+
+
+@contextmanager
+def launched(executable: Path) -> Iterator:
+    """Debian's chromium under playwright, headless, closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(executable), args=ARGS, headless=True)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@contextmanager
+def new_page(browser, timeout_ms: int = 60_000) -> Iterator:
+    """A page in a fresh context (own cookies), 1400×1000, generous timeouts for 2 busy cores."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(timeout_ms)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

@@ -1,0 +1,56 @@
+"""review/queue asset and its check: size, age and decisions per day after each run; a warning when it grows."""
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from assets.layout import REPO_ROOT, DataLayout
+from assets.parquet_files import write_parquet_atomic
+from assets.review.decisions import record_decisions
+from assets.review.defs import queue_problems, queue_status, review_queue_asset, review_queue_check
+from assets.settings import Settings
+
+
+def _review(root: Path, n: int) -> None:
+    frame = pd.DataFrame({"source_l": ["a"] * n, "id_l": [str(i) for i in range(n)], "source_r": ["b"] * n,
+                          "id_r": [str(i) for i in range(n)], "match_probability": [0.5] * n})  # fmt: skip
+    write_parquet_atomic(frame, root / "linkage" / "review_queue.parquet")
+
+
+def _materialize(root: Path) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        [review_queue_asset, review_queue_check], resources={"settings": Settings(data_dir=str(root))}
+    )
+
+
+def test_queue_asset_reports_size_age_and_decisions_and_warns_when_growing(tmp_path: Path):
+    layout = DataLayout(root=tmp_path, landing="", config_dir=REPO_ROOT / "config")
+    _review(tmp_path, 3)
+    record_decisions(
+        layout, pd.DataFrame([{"source_l": "a", "id_l": "0", "source_r": "b", "id_r": "0"}]), "match", "page"
+    )
+    result = _materialize(tmp_path)
+    meta = result.asset_materializations_for_node("review__queue")[0].metadata
+    assert (
+        meta["open_pairs"].value == 2
+        and meta["decisions_total"].value == 1
+        and meta["decided_today"].value == 1
+    )
+    assert result.get_asset_check_evaluations()[0].passed
+    for n in (5, 8, 13):  # three runs in a row, each leaving more open pairs
+        _review(tmp_path, n)
+        result = _materialize(tmp_path)
+    check = result.get_asset_check_evaluations()[0]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert "grew in each of the last 3 runs" in check.description
+
+
+def test_age_of_the_oldest_pair_is_remembered_across_runs(tmp_path: Path):
+    layout = DataLayout(root=tmp_path, landing="", config_dir=REPO_ROOT / "config")
+    _review(tmp_path, 2)
+    queue_status(layout, now=pd.Timestamp("2026-01-01", tz="UTC"))
+    status = queue_status(layout, now=pd.Timestamp("2026-01-20", tz="UTC"))
+    assert status["oldest_days"] == 19
+    history = pd.DataFrame({"open": [2, 2], "oldest_days": [0, 19]})
+    assert queue_problems(history) == ["a pair has waited 19 days (more than 14)"]
