@@ -135,6 +135,23 @@ class Clustering(_Strict):
     )
 
 
+class Incremental(_Strict):
+    """Nights that reuse the fitted model (linkage/incremental.py) until it is due for a refit."""
+
+    refit_every_nights: int = Field(
+        7, ge=1, description="a full run (EM refit) at least this often; 1 = always"
+    )
+    max_drift: float = Field(
+        0.15,
+        gt=0,
+        le=1,
+        description="refit when the night's comparison levels move this far (total variation)",
+    )
+    drift_min_pairs: int = Field(
+        1000, ge=1, description="nights with fewer scored pairs are not judged for drift"
+    )
+
+
 class LinkageConfig(_Strict):
     link_type: Literal["dedupe_and_link", "link_only"] = "dedupe_and_link"
     blocking: Blocking
@@ -142,6 +159,7 @@ class LinkageConfig(_Strict):
     scoring: Scoring = Scoring()
     thresholds: Thresholds = Thresholds()
     clustering: Clustering = Clustering()
+    incremental: Incremental = Incremental()
     keep_non_match_pairs: bool = False
 
     @property

@@ -32,6 +32,7 @@ from linkage.score import (
     total_pairs,
     weights_by_comparison,
 )
+from linkage.state import LinkageState, config_digest, digest_table, level_shares
 
 DECISIONS = np.array(["non_match", "review", "match"], dtype=object)  # indexed by the int8 decision code
 NON_MATCH, REVIEW, MATCH = 0, 1, 2
@@ -47,6 +48,7 @@ class LinkageResult:
     summary: dict
     parameters: Parameters | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    state: LinkageState | None = None  # what an incremental night reuses (EM scoring only)
 
 
 def _tf_records(records: EncodedRecords, config: LinkageConfig) -> dict[str, int]:
@@ -60,6 +62,40 @@ def _tf_records(records: EncodedRecords, config: LinkageConfig) -> dict[str, int
                 (records.scalars[f"{c.column}_key" if c.kind == "name" else c.column] >= 0).sum()
             )
     return out
+
+
+def stored_weights(
+    records: EncodedRecords, cmp: PairColumns, config: LinkageConfig, params: Parameters
+) -> tuple[PairColumns, np.ndarray]:
+    """Per-comparison weights and the match weight (bits, prior included) of pairs under fitted parameters."""
+    weights = weights_by_comparison(cmp, config, params.m, params.u, _tf_records(records, config))
+    base = float(np.log2(params.prior / (1 - params.prior)))
+    return weights, base + _total(weights, len(cmp["l"]))
+
+
+def decide(match_weight: np.ndarray, config: LinkageConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Match probability and decision code (NON_MATCH / REVIEW / MATCH) per pair."""
+    probability = 1.0 / (1.0 + np.exp2(-np.clip(match_weight, -1000, 1000)))
+    decision = (probability >= config.thresholds.review).astype(np.int8) + (
+        probability >= config.thresholds.match
+    )
+    return probability, decision.astype(np.int8)
+
+
+def cluster(
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    match_weight: np.ndarray,
+    decision: np.ndarray,
+    config: LinkageConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Guarded clusters (label per record) and the match edges the chaining guard refused."""
+    veto = config.clustering.veto_probability
+    return guarded_clusters(
+        n, left, right, match_weight, decision == MATCH, config.clustering.min_average_weight,
+        None if veto is None else float(np.log2(veto / (1 - veto))) if veto > 0 else None,
+    )  # fmt: skip
 
 
 def _rows(columns: PairColumns, mask: np.ndarray) -> PairColumns:
@@ -156,16 +192,9 @@ def link(
         params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
     lap("scoring")
     match_weight = base + evidence
-    probability = 1.0 / (1.0 + np.exp2(-np.clip(match_weight, -1000, 1000)))
-    decision = (probability >= config.thresholds.review).astype(np.int8) + (
-        probability >= config.thresholds.match
-    )
+    probability, decision = decide(match_weight, config)
     left, right = cmp["l"], cmp["r"]
-    veto = config.clustering.veto_probability
-    labels, refused = guarded_clusters(
-        len(rec), left, right, match_weight, decision == MATCH, config.clustering.min_average_weight,
-        None if veto is None else float(np.log2(veto / (1 - veto))) if veto > 0 else None,
-    )  # fmt: skip
+    labels, refused = cluster(len(rec), left, right, match_weight, decision, config)
     decision[refused] = REVIEW
     lap("clustering")
 
@@ -189,9 +218,13 @@ def link(
     review = pairs[pairs["decision"] == "review"].reset_index(drop=True)
     summary = _summary(rec, stats, decision, refused, xref, history, params, n_total)
     summary["timings"] = timings
+    state = None
+    if params is not None:
+        state = LinkageState(params, level_shares(cmp, config, decision == MATCH), digest_table(rec, config),
+                             fitted_run_id=run_id, config_digest=config_digest(config))  # fmt: skip
     return LinkageResult(
         xref=xref, pairs=pairs, review=review, history=history,
-        summary=summary, parameters=params, timings=timings,
+        summary=summary, parameters=params, timings=timings, state=state,
     )  # fmt: skip
 
 
