@@ -148,7 +148,7 @@ class Incremental(_Strict):
         description="refit when the night's comparison levels move this far (total variation)",
     )
     drift_min_pairs: int = Field(
-        1000, ge=1, description="nights with fewer scored pairs are not judged for drift"
+        300, ge=1, description="nights with fewer matched pairs are not judged for drift"
     )
 
 

@@ -121,7 +121,7 @@ def link_incremental(
     found: list[PairColumns] = []
     stats = BlockingStats()
     rounds = 0
-    while frontier.any():
+    while rounds == 0 or frontier.any():  # one round even on a night with nothing new: empty pair columns
         rounds += 1
         candidates, night_stats = block(records, config, focus=frontier)
         if rounds == 1:

@@ -62,9 +62,11 @@ class LinkageState:
 
 
 def config_digest(config: LinkageConfig) -> str:
+    """The settings the parameters were fitted under (thresholds, clustering and refit policy are not)."""
     import hashlib
 
-    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
+    fitted_on = config.model_dump_json(include={"link_type", "blocking", "comparisons", "scoring"})
+    return hashlib.sha256(fitted_on.encode()).hexdigest()[:16]
 
 
 def record_digests(rec: pd.DataFrame, config: LinkageConfig) -> np.ndarray:
