@@ -147,6 +147,11 @@ class Incremental(_Strict):
         le=1,
         description="refit when the night's comparison levels move this far (total variation)",
     )
+    max_growth: float = Field(
+        0.25,
+        gt=0,
+        description="refit when the file has grown by more than this share since the model was fitted",
+    )
     drift_min_pairs: int = Field(
         300, ge=1, description="nights with fewer matched pairs are not judged for drift"
     )

@@ -221,7 +221,7 @@ def link(
     state = None
     if params is not None:
         state = LinkageState(params, level_shares(cmp, config, decision == MATCH), digest_table(rec, config),
-                             fitted_run_id=run_id, config_digest=config_digest(config))  # fmt: skip
+                             fitted_run_id=run_id, config_digest=config_digest(config), records_at_fit=len(rec))  # fmt: skip
     return LinkageResult(
         xref=xref, pairs=pairs, review=review, history=history,
         summary=summary, parameters=params, timings=timings, state=state,

@@ -56,7 +56,7 @@ class RefitNeeded:
     reason: str
 
 
-def refit_reason(state: LinkageState | None, config: LinkageConfig) -> str | None:
+def refit_reason(state: LinkageState | None, config: LinkageConfig, records: int = 0) -> str | None:
     """Why the stored parameters may not be reused before looking at the night's pairs (None: reuse)."""
     if state is None:
         return "no stored model (first run)"
@@ -66,6 +66,9 @@ def refit_reason(state: LinkageState | None, config: LinkageConfig) -> str | Non
         return "config/linkage.yaml changed since the model was fitted"
     if state.nights_since_fit + 1 >= config.incremental.refit_every_nights:
         return f"scheduled refit (every {config.incremental.refit_every_nights} nights)"
+    fitted = len(state.digests) if state.records_at_fit is None else state.records_at_fit
+    if records > fitted * (1 + config.incremental.max_growth):
+        return f"the file grew from {fitted} to {records} records since the model was fitted"
     return None
 
 
@@ -84,7 +87,7 @@ def link_incremental(
     run_id: str = "",
 ) -> LinkageResult | RefitNeeded:
     """Link a night against the customer file of `previous_xref` with `state`'s parameters."""
-    if reason := refit_reason(state, config):
+    if reason := refit_reason(state, config, len(persons)):
         return RefitNeeded(reason)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -201,7 +204,7 @@ def link_incremental(
     new_state = LinkageState(
         parameters=state.parameters, level_shares=state.level_shares, digests=digests,
         nights_since_fit=state.nights_since_fit + 1, fitted_run_id=state.fitted_run_id,
-        config_digest=state.config_digest,
+        config_digest=state.config_digest, records_at_fit=state.records_at_fit,
     )  # fmt: skip
     return LinkageResult(
         xref=xref[list(night_xref.columns)], pairs=all_pairs, review=review, history=history,

@@ -27,6 +27,7 @@ class LinkageState:
     nights_since_fit: int = 0
     fitted_run_id: str = ""
     config_digest: str = ""  # a changed linkage.yaml invalidates the parameters
+    records_at_fit: int | None = None  # None: as many as digests
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -41,6 +42,7 @@ class LinkageState:
                 "nights_since_fit": self.nights_since_fit,
                 "fitted_run_id": self.fitted_run_id,
                 "config_digest": self.config_digest,
+                "records_at_fit": self.records_at_fit,
                 **self.extra,
             },
             default=str,
@@ -56,7 +58,8 @@ class LinkageState:
             sessions=data.pop("sessions", []),
         )
         known = {
-            k: data.pop(k) for k in ("level_shares", "nights_since_fit", "fitted_run_id", "config_digest")
+            k: data.pop(k, None)
+            for k in ("level_shares", "nights_since_fit", "fitted_run_id", "config_digest", "records_at_fit")
         }
         return cls(parameters=parameters, digests=digests, extra=data, **known)
 
