@@ -124,6 +124,12 @@ class Thresholds(_Strict):
 
 
 class Clustering(_Strict):
+    complete_evidence_max_size: int = Field(
+        1000,
+        ge=0,
+        description="score every pair inside a match component of up to this many records before the guard "
+        "decides (0: only the blocked pairs)",
+    )
     min_average_weight: float = Field(
         0.0, description="refuse to merge two groups whose average pair match weight (bits) is below this"
     )

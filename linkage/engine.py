@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.blocking import block
-from linkage.cluster import guarded_clusters
+from linkage.cluster import guarded_clusters, unscored_pairs
 from linkage.compare import PairColumns, compare
 from linkage.config import LinkageConfig
 from linkage.encode import EncodedRecords, encode_records
@@ -71,6 +71,31 @@ def stored_weights(
     weights = weights_by_comparison(cmp, config, params.m, params.u, _tf_records(records, config))
     base = float(np.log2(params.prior / (1 - params.prior)))
     return weights, base + _total(weights, len(cmp["l"]))
+
+
+def complete_components(
+    records: EncodedRecords,
+    config: LinkageConfig,
+    cmp: PairColumns,
+    weights: PairColumns,
+    match_weight: np.ndarray,
+    score: Callable[[PairColumns], tuple[PairColumns, np.ndarray]],
+) -> tuple[PairColumns, PairColumns, np.ndarray]:
+    """The scored pairs plus every unscored pair inside a match component (cluster.unscored_pairs), scored
+    the same way, so the chaining guard weighs all the evidence between the records it may join."""
+    _, decision = decide(match_weight, config)
+    left, right = unscored_pairs(
+        records.n, cmp["l"], cmp["r"], decision == MATCH, config.clustering.complete_evidence_max_size
+    )
+    if not len(left):
+        return cmp, weights, match_weight
+    zeros = np.zeros(len(left), dtype=np.int64)
+    extra = compare(records, config, left, right, extra={"l": left, "r": right, "rules": zeros,
+                                                         "first_rule": zeros - 1})  # fmt: skip
+    extra_weights, extra_match = score(extra)
+    joined = {k: np.concatenate([cmp[k], extra[k]]) for k in cmp if k in extra}
+    joined_weights = {k: np.concatenate([weights[k], extra_weights[k]]) for k in weights}
+    return joined, joined_weights, np.concatenate([match_weight, extra_match])
 
 
 def decide(match_weight: np.ndarray, config: LinkageConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -180,18 +205,23 @@ def link(
         labelled = _labels_for_pairs(rec, cmp, training_labels)
         known = ~np.isnan(labelled)
         tables, base = fit_supervised(_rows(cmp, known), labelled[known].astype(int), config)
-        weights = {f"weight_{c.name}": np.where(cmp[f"g_{c.name}"] >= 0, tables[c.name][cmp[f"g_{c.name}"].clip(0)], 0.0)
-                   for c in config.comparisons}  # fmt: skip
-        evidence = _total(weights, len(cmp["l"]))
+
+        def score(pairs: PairColumns) -> tuple[PairColumns, np.ndarray]:
+            weights = {f"weight_{c.name}": np.where(pairs[f"g_{c.name}"] >= 0, tables[c.name][pairs[f"g_{c.name}"].clip(0)], 0.0)
+                       for c in config.comparisons}  # fmt: skip
+            return weights, base + _total(weights, len(pairs["l"]))
     else:
         m, sessions = estimate_m(comparison_patterns(cmp, config), config, u)
         weights = weights_by_comparison(cmp, config, m, u, _tf_records(records, config))
-        evidence = _total(weights, len(cmp["l"]))
-        prior = estimate_prior(evidence, n_total)
-        base = float(np.log2(prior / (1 - prior)))
+        prior = estimate_prior(_total(weights, len(cmp["l"])), n_total)
         params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
+
+        def score(pairs: PairColumns) -> tuple[PairColumns, np.ndarray]:
+            return stored_weights(records, pairs, config, params)
+
+    weights, match_weight = score(cmp)
     lap("scoring")
-    match_weight = base + evidence
+    cmp, weights, match_weight = complete_components(records, config, cmp, weights, match_weight, score)
     probability, decision = decide(match_weight, config)
     left, right = cmp["l"], cmp["r"]
     labels, refused = cluster(len(rec), left, right, match_weight, decision, config)

@@ -38,6 +38,7 @@ from linkage.engine import (
     _summary,
     _xref,
     cluster,
+    complete_components,
     decide,
     stored_weights,
 )
@@ -148,9 +149,15 @@ def link_incremental(
         inside |= frontier
     lap("blocking_compare")
 
-    pairs = _merge_rounds(found, n)
-    both = inside[pairs["l"]] & inside[pairs["r"]]
-    pairs = {k: v[both] for k, v in pairs.items()}
+    merged = _merge_rounds(found, n)
+    both = inside[merged["l"]] & inside[merged["r"]]
+    merged = {k: v[both] for k, v in merged.items()}
+    weights = {k: merged.pop(k) for k in list(merged) if k.startswith("weight_")}
+    pairs, weights, match_weight = complete_components(
+        records, config, merged, weights, merged.pop("match_weight"),
+        lambda p: stored_weights(records, p, config, state.parameters),
+    )  # fmt: skip
+    pairs = {**pairs, **weights, "match_weight": match_weight}
     _, night_decision = decide(pairs["match_weight"], config)
     matched = night_decision == MATCH
     distance, where = drift(state.level_shares, level_shares(pairs, config, matched))
