@@ -34,12 +34,15 @@ def run(
     date: Annotated[
         str, typer.Option(help="run_date partition YYYY-MM-DD (default: today in C360_TIMEZONE)")
     ] = "",
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="re-link every record and refit the model (not only the new)")
+    ] = False,
 ) -> None:
     """Run the nightly job once through Dagster (recorded in $DAGSTER_HOME, visible in the UI)."""
     from orchestration.run_once import print_summary, run_nightly
 
     partition = date or today()
-    result = run_nightly(partition)
+    result = run_nightly(partition, full_refresh=full_refresh)
     print_summary(partition)
     raise typer.Exit(0 if result else 1)
 

@@ -11,7 +11,8 @@ from orchestration.jobs import NIGHTLY_JOB
 from orchestration.logging import failure_summary, format_failures
 
 
-def run_nightly(partition: str) -> bool:
+def run_nightly(partition: str, full_refresh: bool = False) -> bool:
+    """`full_refresh`: re-link every record with a refitted model (the link asset's run config)."""
     import dagster as dg
 
     from orchestration.definitions import defs
@@ -22,7 +23,10 @@ def run_nightly(partition: str) -> bool:
             instance=instance,
             partition_key=partition,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": "INFO"}}},
+                **({"ops": {"link": {"config": {"full_refresh": True}}}} if full_refresh else {}),
+            },
         )
     for line in format_failures(failure_summary(result.all_events)):
         typer.echo(line, err=True)
