@@ -141,9 +141,13 @@ def _spawn(workdir: Path, what: str, arg: str) -> dict:
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if out.returncode != 0:
-        return {"error": out.stderr.strip().splitlines()[-1:] or ["failed"], "wall_s": time.perf_counter() - started}
+        return {
+            "error": out.stderr.strip().splitlines()[-1:] or ["failed"],
+            "wall_s": time.perf_counter() - started,
+        }
     row = json.loads(out.stdout.strip().splitlines()[-1])
     row.setdefault("wall_s", round(time.perf_counter() - started, 1))
+    print(json.dumps({"step": what, "arg": arg, **row}), flush=True)  # progress of a long run
     return row
 
 
@@ -178,13 +182,15 @@ def main() -> None:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="c360-scale-"))
     report: dict[str, object] = {"customers": args.customers, "load_average_start": os.getloadavg()}
     started = time.perf_counter()
-    generate_sample(workdir / "gen", customers=args.customers, seed=7)
-    report["generate_s"] = round(time.perf_counter() - started, 1)
-    report["files_night1"] = _land(workdir / "gen", workdir / "landing", NIGHTS[0])
-    rows = {"full night": _spawn(workdir, "night", NIGHTS[0])}
-    shutil.copy(workdir / "data" / "linkage" / "customer_xref.parquet", workdir / "night1_xref.parquet")
+    rows: dict[str, dict] = {}
+    if not (workdir / "night1_xref.parquet").exists():  # else: resume a run that got past night 1
+        generate_sample(workdir / "gen", customers=args.customers, seed=7)
+        report["generate_s"] = round(time.perf_counter() - started, 1)
+        report["files_night1"] = _land(workdir / "gen", workdir / "landing", NIGHTS[0])
+        rows["full night"] = _spawn(workdir, "night", NIGHTS[0])
+        shutil.copy(workdir / "data" / "linkage" / "customer_xref.parquet", workdir / "night1_xref.parquet")
     report["accuracy_night1"] = _spawn(workdir, "f1", str(workdir))
-    new = max(int(args.customers * args.new_share), 1)
+    new = max(int(args.customers * args.new_share), 20)  # the generator plants traps: needs a few people
     generate_sample(workdir / "gen2", customers=new, seed=8)
     report["files_night2"] = _land(workdir / "gen2", workdir / "landing", NIGHTS[1])
     rows[f"{args.new_share:.0%} new night"] = _spawn(workdir, "night", NIGHTS[1])
@@ -197,7 +203,9 @@ def main() -> None:
     print(f"\n{'run':<32}{'wall s':>9}{'peak RSS MB':>13}  " + "  ".join(f"{s:>11}" for s in stages))
     for name, row in rows.items():
         cells = "  ".join(f"{row.get('stages_s', {}).get(s, ''):>11}" for s in stages)
-        print(f"{name:<32}{row.get('wall_s', row.get('seconds', '')):>9}{row.get('peak_rss_mb', ''):>13}  {cells}")
+        print(
+            f"{name:<32}{row.get('wall_s', row.get('seconds', '')):>9}{row.get('peak_rss_mb', ''):>13}  {cells}"
+        )
     report["runs"] = rows
     report["workdir"] = str(workdir)
     print(json.dumps(report, default=str))
