@@ -147,6 +147,19 @@ def _labels_for_pairs(rec: pd.DataFrame, cmp: PairColumns, labels: pd.DataFrame)
     return np.where(known, (left == right).astype(float), np.nan)
 
 
+def stopwatch(timings: dict[str, float]) -> Callable[[str], None]:
+    """`lap(name)` records the seconds since the previous lap (or since now) under `name`."""
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    return lap
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """The engine makes few reference cycles, and a collection mid-run would rescan every string and list of
@@ -174,14 +187,7 @@ def link(
     `training_labels` (source, source_record_id, entity_id): ground truth for `scoring.method: supervised`.
     """
     timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
-
+    lap = stopwatch(timings)
     at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
     rec = prepare_records(persons)
     lap("prepare")

@@ -20,7 +20,6 @@ from the fitted level mix, or on demand (`customer360 run --full-refresh`).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +39,7 @@ from linkage.engine import (
     cluster,
     complete_components,
     decide,
+    stopwatch,
     stored_weights,
 )
 from linkage.identity import assign_customer_ids
@@ -91,14 +91,7 @@ def link_incremental(
     if reason := refit_reason(state, config, len(persons)):
         return RefitNeeded(reason)
     timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
-
+    lap = stopwatch(timings)
     at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
     rec = prepare_records(persons)
     digests = digest_table(rec, config)

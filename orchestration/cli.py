@@ -35,7 +35,8 @@ def run(
         str, typer.Option(help="run_date partition YYYY-MM-DD (default: today in C360_TIMEZONE)")
     ] = "",
     full_refresh: Annotated[
-        bool, typer.Option("--full-refresh", help="re-link every record and refit the model (not only the new)")
+        bool,
+        typer.Option("--full-refresh", help="re-link every record and refit the model (not only the new)"),
     ] = False,
 ) -> None:
     """Run the nightly job once through Dagster (recorded in $DAGSTER_HOME, visible in the UI)."""

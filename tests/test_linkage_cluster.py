@@ -50,7 +50,14 @@ def test_unscored_pairs_inside_components_give_the_guard_the_missing_evidence():
     assert len(set(labels[:5].tolist())) == 1
     # The unscored pairs inside components of ≥ 3 records (5–6 is a pair: nothing to add).
     a, b = unscored_pairs(7, left, right, weight > 5, max_size=10)
-    assert sorted(zip(a.tolist(), b.tolist(), strict=True)) == [(0, 2), (0, 3), (0, 4), (1, 3), (1, 4), (2, 4)]
+    assert sorted(zip(a.tolist(), b.tolist(), strict=True)) == [
+        (0, 2),
+        (0, 3),
+        (0, 4),
+        (1, 3),
+        (1, 4),
+        (2, 4),
+    ]
     assert len(unscored_pairs(7, left, right, weight > 5, max_size=4)[0]) == 0  # component over the limit
     # Scored, they say {0, 1} and {2, 3, 4} are different people: the weak bridge 1–2 is refused.
     cross = np.array([-20.0 if (x < 2) != (y < 2) else 8.0 for x, y in zip(a, b, strict=True)])
