@@ -141,10 +141,12 @@ def _spawn(workdir: Path, what: str, arg: str) -> dict:
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if out.returncode != 0:
-        return {
-            "error": out.stderr.strip().splitlines()[-1:] or ["failed"],
+        row = {
+            "error": out.stderr.strip().splitlines()[-3:] or ["failed"],
             "wall_s": time.perf_counter() - started,
         }
+        print(json.dumps({"step": what, "arg": arg, **row}), flush=True)
+        return row
     row = json.loads(out.stdout.strip().splitlines()[-1])
     row.setdefault("wall_s", round(time.perf_counter() - started, 1))
     print(json.dumps({"step": what, "arg": arg, **row}), flush=True)  # progress of a long run
