@@ -52,18 +52,21 @@ def child_night(partition: str) -> dict:
     job = defs.resolve_job_def(NIGHTLY_JOB)
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(instance=instance, partition_key=partition, raise_on_error=False)
+        entries = instance.all_logs(result.run_id)
     wall = time.perf_counter() - started
     starts, stages, skipped = {}, {}, []
-    for event in result.all_events:
-        kind, step = event.event_type_value, event.step_key
+    for entry in entries:
+        if entry.dagster_event is None:
+            continue
+        kind, step = entry.dagster_event.event_type_value, entry.step_key
         if kind == "STEP_START":
-            starts[step] = event.timestamp
+            starts[step] = entry.timestamp
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and step in starts:
-            stages[step] = round(event.timestamp - starts[step], 1)
+            stages[step] = round(entry.timestamp - starts[step], 1)
         elif kind == "STEP_SKIPPED":
             skipped.append(step)
     return {"success": result.success, "wall_s": round(wall, 1), "stages_s": _grouped(stages),
-            "skipped_steps": len(skipped), "peak_rss_mb": _peak_mb()}  # fmt: skip
+            "skipped_steps": sorted(skipped), "peak_rss_mb": _peak_mb()}  # fmt: skip
 
 
 def _grouped(stages: dict[str, float]) -> dict[str, float]:
