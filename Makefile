@@ -9,7 +9,7 @@ CUSTOMERS ?= 2000
 SEED ?= 7
 RUN_DATE ?= $(shell TZ=$${C360_TIMEZONE:-Asia/Shanghai} date +%F)
 
-.PHONY: help install demo dev test test-fast lint format bench bench-linkage bench-ingest bench-review review docs clean
+.PHONY: help install demo dev test test-fast lint format bench bench-linkage bench-ingest bench-review bench-scale review docs clean
 
 help:
 	@echo "make demo   - install, generate sample data, run the nightly job once, print the figures"
@@ -54,6 +54,9 @@ bench-review: install
 
 review: install
 	@$(UV) run customer360 review
+
+bench-scale: install  ## 150k customers: full night, 1% night, empty night, Splink (long)
+	@$(UV) run python bench/scale.py
 
 docs: install
 	@cd dbt_project && $(UV) run dbt docs generate --profiles-dir . && $(UV) run dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080

@@ -64,9 +64,13 @@ def rule_keys(records: EncodedRecords, columns: list[str]) -> tuple[np.ndarray, 
 
 
 def pairs_in_blocks(
-    rids: np.ndarray, keys: np.ndarray, cap: int
+    rids: np.ndarray, keys: np.ndarray, cap: int, focus: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(left, right) of every pair sharing a key whose block holds 2…cap records, and the skipped sizes."""
+    """(left, right) of every pair sharing a key whose block holds 2…cap records, and the skipped sizes.
+
+    `focus` (bool per rid): only the pairs with at least one focus record (an incremental night's new records
+    against the whole file); blocks keep their full size, so the cap drops the same keys as a full run.
+    """
     n = int(rids.max()) + 1 if len(rids) else 1
     entries = sorted_unique(keys * n + rids)  # distinct (key, rid), sorted by key then rid
     keys, rids = entries // n, entries % n
@@ -74,6 +78,9 @@ def pairs_in_blocks(
     sizes = np.diff(np.r_[starts, len(keys)])
     skipped = sizes[sizes > cap]
     usable = np.where(sizes > cap, 0, sizes)
+    if focus is not None:
+        left, right = _focus_pairs(rids, starts, usable, focus)
+        return left, right, skipped
     offset = np.arange(len(keys)) - np.repeat(starts, sizes)
     partners = np.maximum(np.repeat(usable, sizes) - 1 - offset, 0)  # later records of the same block
     left_pos = np.repeat(np.arange(len(keys), dtype=np.int64), partners)
@@ -82,8 +89,29 @@ def pairs_in_blocks(
     return rids[left_pos], rids[right_pos], skipped
 
 
-def block(records: EncodedRecords, config: LinkageConfig) -> tuple[CandidatePairs, BlockingStats]:
-    """Candidate pairs (l < r) of all rules and the per-rule counts."""
+def _focus_pairs(
+    rids: np.ndarray, starts: np.ndarray, usable: np.ndarray, focus: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each focus entry paired with every other entry of its (usable) block, as (min, max) rids."""
+    block_of = np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(np.r_[starts, len(rids)]))
+    mine = np.flatnonzero(focus[rids] & (usable[block_of] > 0))
+    b = block_of[mine]
+    count = usable[b]
+    left_pos = np.repeat(mine, count)
+    first = np.cumsum(count) - count
+    right_pos = (
+        np.repeat(starts[b], count) + np.arange(len(left_pos), dtype=np.int64) - np.repeat(first, count)
+    )
+    other = left_pos != right_pos
+    a, c = rids[left_pos[other]], rids[right_pos[other]]
+    return np.minimum(a, c), np.maximum(a, c)
+
+
+def block(
+    records: EncodedRecords, config: LinkageConfig, focus: np.ndarray | None = None
+) -> tuple[CandidatePairs, BlockingStats]:
+    """Candidate pairs (l < r) of all rules and the per-rule counts; with `focus` (bool per record), only
+    the pairs touching a focus record."""
     stats = BlockingStats()
     n = records.n
     rule_bits = max(int(np.ceil(np.log2(max(len(config.blocking.rules), 2)))), 1)
@@ -91,7 +119,7 @@ def block(records: EncodedRecords, config: LinkageConfig) -> tuple[CandidatePair
     for k, rule in enumerate(config.blocking.rules):
         rids, keys = rule_keys(records, rule.columns)
         cap = rule.max_block_size or config.blocking.max_block_size
-        left, right, skipped = pairs_in_blocks(rids, keys, cap)
+        left, right, skipped = pairs_in_blocks(rids, keys, cap, focus)
         if config.link_type == "link_only":
             other = records.source[left] != records.source[right]
             left, right = left[other], right[other]

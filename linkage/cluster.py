@@ -14,10 +14,34 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from linkage.blocking import pairs_in_blocks
+
 
 def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
     return connected_components(graph, directed=False)[1]
+
+
+def unscored_pairs(
+    n: int, left: np.ndarray, right: np.ndarray, is_match: np.ndarray, max_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(left, right) of the record pairs inside a match component of 3…max_size records that were not
+    scored (no blocking rule paired them). Scoring them gives the guard every piece of contradicting
+    evidence inside a component: two people joined through a chain of shared phones and mailboxes are
+    then kept apart by their own records, however long the chain, instead of only where blocking happened
+    to pair them."""
+    labels = components(n, left[is_match], right[is_match])
+    sizes = np.bincount(labels, minlength=1)
+    chosen = np.flatnonzero((sizes >= 3) & (sizes <= max_size))
+    if not len(chosen) or max_size < 3:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    rids = np.flatnonzero(np.isin(labels, chosen)).astype(np.int64)
+    a, b, _ = pairs_in_blocks(rids, labels[rids].astype(np.int64), max_size)
+    scored = np.sort(left.astype(np.int64) * n + right)
+    wanted = a * n + b
+    pos = np.searchsorted(scored, wanted)
+    known = (pos < len(scored)) & (scored[np.minimum(pos, len(scored) - 1)] == wanted)
+    return a[~known], b[~known]
 
 
 def guarded_clusters(

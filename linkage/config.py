@@ -124,6 +124,12 @@ class Thresholds(_Strict):
 
 
 class Clustering(_Strict):
+    complete_evidence_max_size: int = Field(
+        1000,
+        ge=0,
+        description="score every pair inside a match component of up to this many records before the guard "
+        "decides (0: only the blocked pairs)",
+    )
     min_average_weight: float = Field(
         0.0, description="refuse to merge two groups whose average pair match weight (bits) is below this"
     )
@@ -135,6 +141,28 @@ class Clustering(_Strict):
     )
 
 
+class Incremental(_Strict):
+    """Nights that reuse the fitted model (linkage/incremental.py) until it is due for a refit."""
+
+    refit_every_nights: int = Field(
+        7, ge=1, description="a full run (EM refit) at least this often; 1 = always"
+    )
+    max_drift: float = Field(
+        0.15,
+        gt=0,
+        le=1,
+        description="refit when the night's comparison levels move this far (total variation)",
+    )
+    max_growth: float = Field(
+        0.25,
+        gt=0,
+        description="refit when the file has grown by more than this share since the model was fitted",
+    )
+    drift_min_pairs: int = Field(
+        300, ge=1, description="nights with fewer matched pairs are not judged for drift"
+    )
+
+
 class LinkageConfig(_Strict):
     link_type: Literal["dedupe_and_link", "link_only"] = "dedupe_and_link"
     blocking: Blocking
@@ -142,6 +170,7 @@ class LinkageConfig(_Strict):
     scoring: Scoring = Scoring()
     thresholds: Thresholds = Thresholds()
     clustering: Clustering = Clustering()
+    incremental: Incremental = Incremental()
     keep_non_match_pairs: bool = False
 
     @property

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.blocking import block
-from linkage.cluster import guarded_clusters
+from linkage.cluster import guarded_clusters, unscored_pairs
 from linkage.compare import PairColumns, compare
 from linkage.config import LinkageConfig
 from linkage.constraints import annotate_pairs, constrain_clusters, record_key
@@ -34,6 +34,7 @@ from linkage.score import (
     total_pairs,
     weights_by_comparison,
 )
+from linkage.state import LinkageState, config_digest, digest_table, level_shares
 
 DECISIONS = np.array(["non_match", "review", "match"], dtype=object)  # indexed by the int8 decision code
 NON_MATCH, REVIEW, MATCH = 0, 1, 2
@@ -49,6 +50,7 @@ class LinkageResult:
     summary: dict
     parameters: Parameters | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    state: LinkageState | None = None  # what an incremental night reuses (EM scoring only)
 
 
 def _tf_records(records: EncodedRecords, config: LinkageConfig) -> dict[str, int]:
@@ -62,6 +64,65 @@ def _tf_records(records: EncodedRecords, config: LinkageConfig) -> dict[str, int
                 (records.scalars[f"{c.column}_key" if c.kind == "name" else c.column] >= 0).sum()
             )
     return out
+
+
+def stored_weights(
+    records: EncodedRecords, cmp: PairColumns, config: LinkageConfig, params: Parameters
+) -> tuple[PairColumns, np.ndarray]:
+    """Per-comparison weights and the match weight (bits, prior included) of pairs under fitted parameters."""
+    weights = weights_by_comparison(cmp, config, params.m, params.u, _tf_records(records, config))
+    base = float(np.log2(params.prior / (1 - params.prior)))
+    return weights, base + _total(weights, len(cmp["l"]))
+
+
+def complete_components(
+    records: EncodedRecords,
+    config: LinkageConfig,
+    cmp: PairColumns,
+    weights: PairColumns,
+    match_weight: np.ndarray,
+    score: Callable[[PairColumns], tuple[PairColumns, np.ndarray]],
+) -> tuple[PairColumns, PairColumns, np.ndarray]:
+    """The scored pairs plus every unscored pair inside a match component (cluster.unscored_pairs), scored
+    the same way, so the chaining guard weighs all the evidence between the records it may join."""
+    _, decision = decide(match_weight, config)
+    left, right = unscored_pairs(
+        records.n, cmp["l"], cmp["r"], decision == MATCH, config.clustering.complete_evidence_max_size
+    )
+    if not len(left):
+        return cmp, weights, match_weight
+    zeros = np.zeros(len(left), dtype=np.int64)
+    extra = compare(records, config, left, right, extra={"l": left, "r": right, "rules": zeros,
+                                                         "first_rule": zeros - 1})  # fmt: skip
+    extra_weights, extra_match = score(extra)
+    joined = {k: np.concatenate([cmp[k], extra[k]]) for k in cmp if k in extra}
+    joined_weights = {k: np.concatenate([weights[k], extra_weights[k]]) for k in weights}
+    return joined, joined_weights, np.concatenate([match_weight, extra_match])
+
+
+def decide(match_weight: np.ndarray, config: LinkageConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Match probability and decision code (NON_MATCH / REVIEW / MATCH) per pair."""
+    probability = 1.0 / (1.0 + np.exp2(-np.clip(match_weight, -1000, 1000)))
+    decision = (probability >= config.thresholds.review).astype(np.int8) + (
+        probability >= config.thresholds.match
+    )
+    return probability, decision.astype(np.int8)
+
+
+def cluster(
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    match_weight: np.ndarray,
+    decision: np.ndarray,
+    config: LinkageConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Guarded clusters (label per record) and the match edges the chaining guard refused."""
+    veto = config.clustering.veto_probability
+    return guarded_clusters(
+        n, left, right, match_weight, decision == MATCH, config.clustering.min_average_weight,
+        None if veto is None else float(np.log2(veto / (1 - veto))) if veto > 0 else None,
+    )  # fmt: skip
 
 
 def _rows(columns: PairColumns, mask: np.ndarray) -> PairColumns:
@@ -86,6 +147,19 @@ def _labels_for_pairs(rec: pd.DataFrame, cmp: PairColumns, labels: pd.DataFrame)
     left, right = entity[cmp["l"]], entity[cmp["r"]]
     known = pd.notna(left) & pd.notna(right)
     return np.where(known, (left == right).astype(float), np.nan)
+
+
+def stopwatch(timings: dict[str, float]) -> Callable[[str], None]:
+    """`lap(name)` records the seconds since the previous lap (or since now) under `name`."""
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    return lap
 
 
 @contextmanager
@@ -117,14 +191,7 @@ def link(
     `decisions` (linkage/constraints.py): steward decisions: must-/cannot-links, and labels the weights learn from.
     """
     timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
-
+    lap = stopwatch(timings)
     at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
     rec = prepare_records(persons)
     lap("prepare")
@@ -148,34 +215,34 @@ def link(
         labelled = _labels_for_pairs(rec, cmp, training_labels)
         known = ~np.isnan(labelled)
         tables, base = fit_supervised(_rows(cmp, known), labelled[known].astype(int), config)
-        weights = {f"weight_{c.name}": np.where(cmp[f"g_{c.name}"] >= 0, tables[c.name][cmp[f"g_{c.name}"].clip(0)], 0.0)
-                   for c in config.comparisons}  # fmt: skip
-        evidence = _total(weights, len(cmp["l"]))
+
+        def score(pairs: PairColumns) -> tuple[PairColumns, np.ndarray]:
+            weights = {f"weight_{c.name}": np.where(pairs[f"g_{c.name}"] >= 0, tables[c.name][pairs[f"g_{c.name}"].clip(0)], 0.0)
+                       for c in config.comparisons}  # fmt: skip
+            return weights, base + _total(weights, len(pairs["l"]))
     else:
         m, sessions = estimate_m(comparison_patterns(cmp, config), config, u)
         weights = weights_by_comparison(cmp, config, m, u, _tf_records(records, config))
-        evidence = _total(weights, len(cmp["l"]))
-        prior = estimate_prior(evidence, n_total)
-        base = float(np.log2(prior / (1 - prior)))
+        prior = estimate_prior(_total(weights, len(cmp["l"])), n_total)
         params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
+
+        def score(pairs: PairColumns) -> tuple[PairColumns, np.ndarray]:
+            return stored_weights(records, pairs, config, params)
+
+        base = float(np.log2(prior / (1 - prior)))
+    weights, match_weight = score(cmp)
     decided = decisions is not None and len(decisions) > 0
     keys = record_key(rec["source"], rec["source_record_id"]) if decided else pd.Series([], dtype=str)
     weights, base, learned = correct_weights(
         weights, cmp, base, pair_labels(keys, cmp["l"], cmp["r"], decisions), config
     )
-    evidence = _total(weights, len(cmp["l"])) if learned["corrected"] else evidence
+    if learned["corrected"]:  # the stewards' labels moved the weights (linkage/learn.py)
+        match_weight = base + _total(weights, len(cmp["l"]))
     lap("scoring")
-    match_weight = base + evidence
-    probability = 1.0 / (1.0 + np.exp2(-np.clip(match_weight, -1000, 1000)))
-    decision = (probability >= config.thresholds.review).astype(np.int8) + (
-        probability >= config.thresholds.match
-    )
+    cmp, weights, match_weight = complete_components(records, config, cmp, weights, match_weight, score)
+    probability, decision = decide(match_weight, config)
     left, right = cmp["l"], cmp["r"]
-    veto = config.clustering.veto_probability
-    labels, refused = guarded_clusters(
-        len(rec), left, right, match_weight, decision == MATCH, config.clustering.min_average_weight,
-        None if veto is None else float(np.log2(veto / (1 - veto))) if veto > 0 else None,
-    )  # fmt: skip
+    labels, refused = cluster(len(rec), left, right, match_weight, decision, config)
     steward = constrain_clusters(
         keys, labels, left, right, match_weight, (decision == MATCH) & ~refused, decisions
     )
@@ -206,9 +273,13 @@ def link(
     summary["timings"] = timings
     summary["steward"] = {**learned, "must_links": len(steward.must), "cannot_links": len(steward.cannot),
                           "conflicts": len(steward.conflicts)}  # fmt: skip
+    state = None
+    if params is not None:
+        state = LinkageState(params, level_shares(cmp, config, decision == MATCH), digest_table(rec, config),
+                             fitted_run_id=run_id, config_digest=config_digest(config), records_at_fit=len(rec))  # fmt: skip
     return LinkageResult(
         xref=xref, pairs=pairs, review=review, history=history,
-        summary=summary, parameters=params, timings=timings,
+        summary=summary, parameters=params, timings=timings, state=state,
     )  # fmt: skip
 
 

@@ -120,9 +120,20 @@ def build_freshness_checks(
 
 
 class LinkageBounds(BaseModel):
-    """Limits on the customer file's shape; the relative ones compare with the last accepted run."""
+    """Limits on the customer file's shape. The cluster-size limit scales with the data: the last accepted
+    run's largest customer, grown with the record count (first run: the current size distribution's tail)."""
 
-    max_cluster_size: int = Field(default=50, ge=2, description="no customer may gather more records")
+    max_cluster_size: int | None = Field(
+        default=None, ge=2, description="a fixed cap on records per customer instead of the scaled limit"
+    )
+    min_cluster_limit: int = Field(
+        default=20, ge=2, description="the scaled limit never falls below this (small or young files)"
+    )
+    tail_factor: float = Field(
+        default=8.0,
+        ge=1,
+        description="first run: largest customer at most this × the 99th percentile of multi-record sizes",
+    )
     max_merge_rate: float = Field(default=0.9, gt=0, le=1, description="1 − customers/records, absolute cap")
     max_collapse: float = Field(
         default=0.05,
@@ -131,13 +142,40 @@ class LinkageBounds(BaseModel):
         description="share of last run's customers (among records in both runs) that may merge into others",
     )
     max_cluster_growth: float = Field(
-        default=3.0, ge=1, description="largest cluster may grow by this factor"
+        default=3.0, ge=1, description="largest cluster may grow by this factor (× the record count's growth)"
     )
+
+
+def cluster_size_limit(
+    current: Mapping[str, float], previous: Mapping[str, float] | None, bounds: LinkageBounds
+) -> tuple[int, str]:
+    """Most records one customer may gather this run, and how the limit was set.
+
+    A person's records grow at most with the file, so the last accepted run's largest customer may grow by
+    `max_cluster_growth` × (records now / records then). Without a previous run, chaining shows as an outlier
+    far beyond the tail of the run's own size distribution.
+    """
+    if bounds.max_cluster_size is not None:
+        return bounds.max_cluster_size, "fixed"
+    if previous:
+        scale = max(1.0, float(current["records"]) / max(float(previous["records"]), 1.0))
+        limit = bounds.max_cluster_growth * max(float(previous["max_cluster_size"]), 1.0) * scale
+        how = f"×{bounds.max_cluster_growth:g} the last accepted run's {int(previous['max_cluster_size'])}"
+        if scale > 1:
+            how += f", ×{scale:.2f} for the records' growth"
+    else:
+        tail = float(current.get("p99_multi_cluster_size", 1.0))
+        limit = bounds.tail_factor * tail
+        how = f"×{bounds.tail_factor:g} the 99th percentile multi-record size {tail:g}"
+    if limit < bounds.min_cluster_limit:
+        return bounds.min_cluster_limit, "floor"
+    return int(limit), how
 
 
 def xref_stats(xref: pd.DataFrame) -> dict[str, float]:
     """Shape of the customer file: records, customers, merge rate, cluster-size percentiles."""
     sizes = xref.groupby("customer_id").size()
+    multi = sizes[sizes > 1]
     records = len(xref)
     return {
         "records": records,
@@ -146,6 +184,7 @@ def xref_stats(xref: pd.DataFrame) -> dict[str, float]:
         "multi_record_share": round(float(sizes[sizes > 1].sum() / records), 6) if records else 0.0,
         "max_cluster_size": int(sizes.max()) if records else 0,
         "p99_cluster_size": float(sizes.quantile(0.99)) if records else 0.0,
+        "p99_multi_cluster_size": float(multi.quantile(0.99)) if len(multi) else 1.0,
     }
 
 
@@ -181,9 +220,11 @@ def linkage_problems(
     """Every bound the current xref breaks, phrased with what to do about it. Empty = sane."""
     problems = []
     fix = "inspect linkage/match_pairs for the run (blocking rules, thresholds in config/linkage.yaml)"
-    if current["max_cluster_size"] > bounds.max_cluster_size:
+    limit, how = cluster_size_limit(current, previous, bounds)
+    if current["max_cluster_size"] > limit:
+        grew = f"; it was {int(previous['max_cluster_size'])} in the last accepted run" if previous else ""
         problems.append(
-            f"a customer gathers {current['max_cluster_size']} records (max {bounds.max_cluster_size}): "
+            f"a customer gathers {current['max_cluster_size']} records (limit {limit}: {how}){grew}: "
             f"likely chaining through a shared phone/email; {fix}"
         )
     if current["merge_rate"] > bounds.max_merge_rate:
@@ -194,13 +235,6 @@ def linkage_problems(
             f"{stable['customers_before']} to {stable['customers_after']} customers "
             f"({stable['collapse']:.1%} merged away, max {bounds.max_collapse:.0%}); {fix}"
         )
-    if previous:
-        grown = max(previous["max_cluster_size"], 1) * bounds.max_cluster_growth
-        if current["max_cluster_size"] > grown and current["max_cluster_size"] > 2:
-            problems.append(
-                f"largest customer grew from {previous['max_cluster_size']} to {current['max_cluster_size']} "
-                f"records (max ×{bounds.max_cluster_growth:g}); {fix}"
-            )
     return problems
 
 
@@ -267,6 +301,7 @@ def evaluate_linkage(layout: DataLayout, bounds: LinkageBounds, run_id: str = ""
     previous, previous_keys = previous_accepted(layout, fingerprint)
     stable = stability(previous_keys, keys) if previous_keys is not None else None
     problems = linkage_problems(current, previous, bounds, stable)
+    limit, limit_how = cluster_size_limit(current, previous, bounds)
     if not problems:
         record_accepted(layout, fingerprint, current, keys, run_id)
     sizes = distribution_counts(xref.groupby("customer_id").size())
@@ -275,6 +310,8 @@ def evaluate_linkage(layout: DataLayout, bounds: LinkageBounds, run_id: str = ""
         **({f"stable/{k}": v for k, v in stable.items()} if stable else {}),
         "previous_merge_rate": float(previous["merge_rate"]) if previous else -1.0,
         "previous_max_cluster_size": int(previous["max_cluster_size"]) if previous else -1,
+        "cluster_size_limit": limit,
+        "cluster_size_limit_from": limit_how,
         "cluster_size_distribution": bar_chart(sizes, "Customers by cluster size", "records", "customers"),
     }
     baseline = (

@@ -36,6 +36,10 @@ def run(
     date: Annotated[
         str, typer.Option(help="run_date partition YYYY-MM-DD (default: today in C360_TIMEZONE)")
     ] = "",
+    full_refresh: Annotated[
+        bool,
+        typer.Option("--full-refresh", help="re-link every record and refit the model (not only the new)"),
+    ] = False,
 ) -> None:
     """Run the nightly job once through Dagster (recorded in $DAGSTER_HOME, visible in the UI)."""
     from assets.errors import is_permanent, one_line
@@ -48,7 +52,7 @@ def run(
 
         check_partition(partition)
         check_writable(settings_from_env().layout().root)
-        result = run_nightly(partition)
+        result = run_nightly(partition, full_refresh=full_refresh)
         print_summary(partition)
     except PreflightError as exc:
         typer.echo(f"error: {exc}", err=True)

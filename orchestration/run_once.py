@@ -12,8 +12,9 @@ from orchestration.jobs import NIGHTLY_JOB
 from orchestration.logging import failure_summary, format_failures
 
 
-def run_nightly(partition: str) -> bool:
-    """Execute the nightly job in this process, under the run guard shared with daemon-launched runs."""
+def run_nightly(partition: str, full_refresh: bool = False) -> bool:
+    """Execute the nightly job in this process, under the run guard shared with daemon-launched runs.
+    `full_refresh`: re-link every record with a refitted model (the link asset's run config)."""
     import uuid
 
     import dagster as dg
@@ -33,7 +34,10 @@ def run_nightly(partition: str) -> bool:
             partition_key=partition,
             raise_on_error=False,
             run_id=run_id,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": "INFO"}}},
+                **({"ops": {"link": {"config": {"full_refresh": True}}}} if full_refresh else {}),
+            },
         )
     for line in format_failures(failure_summary(result.all_events)):
         typer.echo(line, err=True)

@@ -17,6 +17,7 @@ from orchestration.checks import (
     XREF_KEY,
     LinkageBounds,
     build_operational_checks,
+    cluster_size_limit,
     linkage_problems,
     record_keys,
     source_freshness,
@@ -99,8 +100,26 @@ def test_linkage_bounds() -> None:
     problems = linkage_problems(xref_stats(after), baseline, bounds, stable)
     assert any("gathers 60 records" in p for p in problems)
     assert any("over-merge: the 100 records of both runs went from 90 to 41 customers" in p for p in problems)
-    assert any("largest customer grew from 2 to 60" in p for p in problems)
+    assert any("it was 2 in the last accepted run" in p for p in problems)
     assert all("config/linkage.yaml" in p for p in problems)
+
+
+def test_cluster_size_limit_scales_with_the_data() -> None:
+    bounds = LinkageBounds()
+    # First run: healthy sizes (p99 of multi-record customers = 4) → limit 8 × 4 = 32.
+    healthy = xref_stats(_xref([1] * 5000 + [2] * 800 + [3] * 150 + [4] * 20))
+    assert cluster_size_limit(healthy, None, bounds) == (32, "×8 the 99th percentile multi-record size 4")
+    chained = xref_stats(_xref([1] * 5000 + [2] * 800 + [3] * 150 + [4] * 20 + [68]))
+    assert any("gathers 68 records (limit 32" in p for p in linkage_problems(chained, None, bounds))
+    # Ten times the records: the last accepted run's largest (4) may grow ×3 ×10 = 120, so a real 68 passes…
+    big = xref_stats(_xref([1] * 50000 + [2] * 8000 + [3] * 1500 + [4] * 199 + [68]))
+    assert cluster_size_limit(big, healthy, bounds)[0] == 120
+    assert linkage_problems(big, healthy, bounds) == []
+    # …while the same 68 on a file of the same size is chaining.
+    same = xref_stats(_xref([1] * 4932 + [2] * 800 + [3] * 150 + [4] * 20 + [68]))
+    assert cluster_size_limit(same, healthy, bounds)[0] == 20  # 3 × 4 = 12, below the floor
+    assert any("gathers 68 records (limit 20" in p for p in linkage_problems(same, healthy, bounds))
+    assert cluster_size_limit(same, healthy, LinkageBounds(max_cluster_size=100)) == (100, "fixed")
 
 
 def test_a_new_source_linking_into_existing_customers_is_not_an_over_merge() -> None:

@@ -58,3 +58,63 @@ def test_materialize_twice(tmp_path: Path):
     history = pd.read_parquet(tmp_path / "linkage" / "id_history.parquet")
     assert set(history["event"]) == {"created"} and len(history) == 3
     assert len(pd.read_parquet(tmp_path / "linkage" / "linkage_runs.parquet")) == 2
+
+
+def _people(ids: list[str], names: list[str], loaded: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source_record_id": ids,
+            "full_name": names,
+            "email": [f"{n.replace(' ', '.').lower()}@example.com" for n in names],
+            "phone_mobile": [f"1381234{int(i):04d}" for i in ids],
+            "_loaded_at": loaded,
+        }
+    )
+
+
+def test_night_without_new_person_records_skips_linkage_and_the_marts(tmp_path: Path):
+    names = [f"Person {chr(65 + i)} Number{i}" for i in range(20)]
+    _write_persons(tmp_path, "2026-01-01", _people([str(i) for i in range(20)], names, "2026-01-01"), "crm")
+    settings = Settings(data_dir=str(tmp_path), config_dir=str(tmp_path / "no-config"))
+    built: list[str] = []
+
+    @dg.asset(deps=[KEYS["customer_xref"]])
+    def mart() -> None:
+        built.append("mart")
+
+    def night(full_refresh: bool = False) -> dg.ExecuteInProcessResult:
+        config = {"ops": {"link": {"config": {"full_refresh": full_refresh}}}}
+        return dg.materialize([link_assets, mart], resources={"settings": settings}, run_config=config)
+
+    first = night()
+    assert first.success and built == ["mart"]
+    xref = tmp_path / "linkage" / "customer_xref.parquet"
+    before = xref.stat().st_mtime_ns
+    # an empty partition of a night without new files changes nothing
+    empty = build_person_records(_people([], [], "2026-01-02"), "contact", "crm")
+    (tmp_path / "silver" / "person" / "run_date=2026-01-02").mkdir(parents=True)
+    empty.to_parquet(tmp_path / "silver" / "person" / "run_date=2026-01-02" / "part.parquet")
+    second = night()
+    assert second.success and built == ["mart"]  # the mart was skipped
+    assert xref.stat().st_mtime_ns == before
+    observed = [
+        e.event_specific_data.asset_observation
+        for e in second.all_events
+        if e.event_type_value == "ASSET_OBSERVATION"
+    ]
+    assert {o.asset_key for o in observed} == set(KEYS.values())
+    assert all("skipped" in o.metadata["skipped"].value for o in observed)
+    # a new record the next night: incremental; a forced full refresh re-links everything, same ids
+    _write_persons(tmp_path, "2026-01-03", _people(["99"], ["Person A Number0"], "2026-01-03"), "shop")
+    third = night()
+    meta = {m.asset_key: m.metadata for m in third.asset_materializations_for_node("link")}
+    assert third.success and built == ["mart", "mart"]
+    assert meta[KEYS["customer_xref"]]["mode"].value == "incremental"
+    ids = pd.read_parquet(xref)
+    fourth = night(full_refresh=True)
+    meta = {m.asset_key: m.metadata for m in fourth.asset_materializations_for_node("link")}
+    assert meta[KEYS["customer_xref"]]["mode"].value == "full: full refresh asked"
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(xref)[["source", "source_record_id", "customer_id"]],
+        ids[["source", "source_record_id", "customer_id"]],
+    )

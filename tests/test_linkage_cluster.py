@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from linkage.cluster import guarded_clusters
+from linkage.cluster import guarded_clusters, unscored_pairs
 
 
 def test_bridge_record_does_not_chain_two_people():
@@ -39,3 +39,29 @@ def test_veto_pair_keeps_groups_apart_even_when_the_average_is_positive():
     assert len(set(labels.tolist())) == 1  # average (11 - 4) / 2 > 0
     labels, refused = guarded_clusters(3, left, right, weight, weight > 5, veto_weight=-2.5)
     assert labels[0] == labels[1] != labels[2] and refused[1]
+
+
+def test_unscored_pairs_inside_components_give_the_guard_the_missing_evidence():
+    # A chain 0–1–2–3–4 of strong matches (shared phones/mailboxes); blocking never paired the ends, so the
+    # guard sees no contradiction and the chain becomes one customer.
+    left, right = np.array([0, 1, 2, 3, 5]), np.array([1, 2, 3, 4, 6])
+    weight = np.array([12.0, 9.0, 11.0, 12.0, 10.0])
+    labels, _ = guarded_clusters(7, left, right, weight, weight > 5)
+    assert len(set(labels[:5].tolist())) == 1
+    # The unscored pairs inside components of ≥ 3 records (5–6 is a pair: nothing to add).
+    a, b = unscored_pairs(7, left, right, weight > 5, max_size=10)
+    assert sorted(zip(a.tolist(), b.tolist(), strict=True)) == [
+        (0, 2),
+        (0, 3),
+        (0, 4),
+        (1, 3),
+        (1, 4),
+        (2, 4),
+    ]
+    assert len(unscored_pairs(7, left, right, weight > 5, max_size=4)[0]) == 0  # component over the limit
+    # Scored, they say {0, 1} and {2, 3, 4} are different people: the weak bridge 1–2 is refused.
+    cross = np.array([-20.0 if (x < 2) != (y < 2) else 8.0 for x, y in zip(a, b, strict=True)])
+    labels, refused = guarded_clusters(
+        7, np.r_[left, a], np.r_[right, b], np.r_[weight, cross], np.r_[weight, cross] > 5, veto_weight=-2.5
+    )
+    assert labels[0] == labels[1] != labels[2] == labels[3] == labels[4] and refused[1]

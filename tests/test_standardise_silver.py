@@ -70,3 +70,36 @@ def test_partition_writes_every_entity_and_persons(layout):
     persons = pd.read_parquet(layout.silver("person", "2024-03-16"))
     assert sorted(persons["source_record_id"].str[:2].tolist()) == ["00", "h:"]
     assert result.persons == 2
+
+
+def test_partition_streams_in_batches_into_one_file_per_entity(layout):
+    # Batches of two rows: the first batch's customer_ref is all empty, the second's is not; every row lands
+    # in the one silver file with one schema.
+    orders = pd.concat([_orders()] * 3, ignore_index=True)
+    orders["order_id"] = [f"SO-{i}" for i in range(len(orders))]
+    orders["customer_ref"] = [None, None, "0042", "0043", None, "0044", None, None, "0045"]
+    bronze_dir = layout.bronze("shop", "2024-03-16")
+    bronze_dir.mkdir(parents=True)
+    orders.iloc[:5].to_parquet(bronze_dir / "a.parquet")
+    orders.iloc[5:].to_parquet(bronze_dir / "b.parquet")
+    source = SimpleNamespace(name="shop", entity="order", date_formats=["%m/%d/%Y"], phone_region="CN")
+    result = standardise_partition(layout, [source], "2024-03-16", batch_rows=2)
+    silver = pd.read_parquet(layout.silver("order", "2024-03-16"))
+    assert result.rows["order"] == len(silver) == 9
+    assert sorted(silver["order_id"]) == sorted(orders["order_id"])
+    assert silver["customer_ref"].notna().sum() == 4
+    assert silver["amount_num"].notna().all()
+
+
+def test_partition_failing_midway_leaves_the_previous_files(layout):
+    source = SimpleNamespace(name="shop", entity="order", date_formats=[], phone_region="CN")
+    bronze_dir = layout.bronze("shop", "2024-03-16")
+    bronze_dir.mkdir(parents=True)
+    _orders().to_parquet(bronze_dir / "a.parquet")
+    standardise_partition(layout, [source], "2024-03-16")
+    before = layout.silver("order", "2024-03-16").read_bytes()
+    (bronze_dir / "b.parquet").write_bytes(b"PAR1 truncated")  # a corrupted second file
+    with pytest.raises(ValueError):  # pyarrow.ArrowInvalid
+        standardise_partition(layout, [source], "2024-03-16", batch_rows=2)
+    assert layout.silver("order", "2024-03-16").read_bytes() == before
+    assert not list(layout.silver("order", "2024-03-16").parent.glob("*.tmp"))

@@ -7,12 +7,21 @@ import dagster as dg
 import pandas as pd
 
 from assets.ingest.manifest import LINKED, SILVER, advance, pending_dates
-from assets.link.io import read_person_glob, read_previous, write_linkage_outputs
+from assets.layout import DataLayout
+from assets.link.io import (
+    person_inputs,
+    read_person_glob,
+    read_previous,
+    read_state,
+    write_linkage_outputs,
+    write_state,
+)
 from assets.metadata import bar_chart, counts_table, distribution_counts, markdown_table
-from assets.review.decisions import current_decisions
+from assets.review.decisions import current_decisions, decisions_path
 from assets.settings import Settings
-from linkage.config import load_linkage_config
+from linkage.config import LinkageConfig, load_linkage_config
 from linkage.engine import LinkageResult, link
+from linkage.incremental import RefitNeeded, link_incremental
 from linkage.records import PERSON_COLUMNS
 
 KEYS = {
@@ -52,31 +61,74 @@ def example_matches(result: LinkageResult, n: int = 8) -> str:
     return markdown_table(table)
 
 
-@dg.multi_asset(
-    name="link",
-    outs={name: dg.AssetOut(key=key, group_name="linkage", is_required=True) for name, key in KEYS.items()},
-    deps=[PERSON_KEY],
-    description="Match every person record into customers with persistent ids (linkage/, config/linkage.yaml).",
-)
-def link_assets(context: dg.AssetExecutionContext, settings: Settings):
-    layout = settings.layout()
-    config = load_linkage_config(
-        layout.config_dir / "linkage.yaml" if (layout.config_dir / "linkage.yaml").exists() else None
-    )
-    persons = read_person_glob(str(layout.root / "silver" / "person" / "*" / "*.parquet"))
+class LinkRunConfig(dg.Config):
+    full_refresh: bool = False  # re-link every record and refit the model, however little is new
+
+
+def link_night(
+    layout: DataLayout, config: LinkageConfig, run_id: str, full_refresh: bool = False
+) -> tuple[LinkageResult | None, str, dict[str, Path]]:
+    """Link the night and write linkage/ (outputs, then the state for the next night). Returns the result,
+    how it was done — skipped (no person file and no steward decision changed since the last linkage),
+    incremental (stored model, new and changed records only) or full (first run, refit due, steward decisions
+    in force, or asked) — and the output paths."""
+    pattern = str(layout.root / "silver" / "person" / "*" / "*.parquet")
+    inputs = person_inputs(pattern) | person_inputs(str(decisions_path(layout)))
+    state, linked_from = (None, {}) if full_refresh else read_state(layout.linkage_dir)
+    previous = read_previous(layout.linkage_dir, "customer_xref")
+    if state is not None and previous is not None and inputs == linked_from:
+        return None, "skipped: no new or changed person records since the last linkage", {}
+    persons = read_person_glob(pattern)
     if persons is None:
         persons = pd.DataFrame({c: pd.Series(dtype="string") for c in PERSON_COLUMNS})
-    run_id = context.run_id or dt.datetime.now(dt.UTC).isoformat()
     decisions = current_decisions(layout, persons)  # the stewards' (assets/review): constraints and labels
-    result = link(
-        persons, config, previous_xref=read_previous(layout.linkage_dir, "customer_xref"), run_id=run_id,
-        decisions=decisions,
-    )  # fmt: skip
+    why = "full refresh asked" if full_refresh else "no customer file yet"
+    result: LinkageResult | None = None
+    if len(decisions):
+        why = "steward decisions are applied on the whole customer file"
+    elif state is not None and previous is not None:
+        pairs = read_previous(layout.linkage_dir, "match_pairs")
+        outcome = link_incremental(persons, config, state, previous, pairs, run_id=run_id)
+        if isinstance(outcome, RefitNeeded):
+            why = outcome.reason
+        else:
+            result = outcome
+    if result is None:
+        result = link(persons, config, previous_xref=previous, run_id=run_id, decisions=decisions)
+        result.summary["mode"] = f"full: {why}"
+    result.summary["stale_decisions"] = int(decisions["stale"].sum()) if len(decisions) else 0
     paths = write_linkage_outputs(result, layout.linkage_dir, run_id)
-    # the standardised files' rows are in the customer file now: settled (assets/ingest/manifest.py)
+    if result.state is not None:  # last: a night that failed before this is linked again
+        write_state(layout.linkage_dir, result.state, inputs)
+    return result, result.summary["mode"], paths
+
+
+@dg.multi_asset(
+    name="link",
+    outs={name: dg.AssetOut(key=key, group_name="linkage", is_required=False) for name, key in KEYS.items()},
+    deps=[PERSON_KEY],
+    can_subset=False,
+    description="Match person records into customers with persistent ids (linkage/, config/linkage.yaml): the "
+    "night's new and changed records against the customer file, all of them on a refit or `full_refresh`; "
+    "nothing (and no marts) when no person record changed.",
+)
+def link_assets(context: dg.AssetExecutionContext, settings: Settings, config: LinkRunConfig):
+    layout = settings.layout()
+    linkage_config = load_linkage_config(
+        layout.config_dir / "linkage.yaml" if (layout.config_dir / "linkage.yaml").exists() else None
+    )
+    run_id = context.run_id or dt.datetime.now(dt.UTC).isoformat()
+    result, mode, paths = link_night(layout, linkage_config, run_id, config.full_refresh)
+    # the standardised files' rows are in the customer file now (or had no person): settled (assets/ingest/manifest.py)
     settled = advance(
         layout, pending_dates(layout, progress=(SILVER,)), to=LINKED, settled_run_date=_run_date(context)
     )
+    if result is None:  # nothing materialised: dbt, delivery and the report downstream are skipped
+        context.log.info(f"linkage {mode}; the marts are not rebuilt")
+        for key in KEYS.values():
+            context.log_event(dg.AssetObservation(asset_key=key, metadata={"skipped": mode}))
+        return
+    context.log.info(f"linkage: {mode}")
     s = result.summary
     sizes = distribution_counts(result.xref.groupby("customer_id").size() if len(result.xref) else [])
     yield _output(
@@ -94,8 +146,10 @@ def link_assets(context: dg.AssetExecutionContext, settings: Settings):
             "split": s["split"],
             "retired": s["retired"],
             "cluster_sizes": bar_chart(sizes, title="records per customer", key="records", value="customers"),
+            "mode": mode,
+            "relinked_records": s.get("relinked_records", s["records"]),
             "timings_s": s["timings"],
-            "steward_decisions": {**s["steward"], "stale": int(decisions["stale"].sum())},
+            "steward_decisions": {**s.get("steward", {}), "stale": s["stale_decisions"]},
         },
     )
     yield _output(

@@ -11,6 +11,7 @@ from assets.parquet_files import read_parquet, write_parquet_atomic, zone_relati
 from assets.privacy.encryption import zone_connection
 from linkage.engine import LinkageResult
 from linkage.records import build_person_records
+from linkage.state import LinkageState
 
 OUTPUT_TABLES = ("customer_xref", "match_pairs", "review_queue", "id_history", "linkage_runs")
 # A user's own table may use these names for the canonical columns build_person_records reads.
@@ -99,3 +100,52 @@ def write_linkage_outputs(result: LinkageResult, directory: Path, run_id: str) -
         run_row if runs is None else pd.concat([runs, run_row], ignore_index=True), paths["linkage_runs"]
     )
     return paths
+
+
+# --- incremental state (linkage/state/) -----------------------------------------------------------------
+
+STATE_DIR = "state"
+
+
+def state_dir(directory: Path) -> Path:
+    return Path(directory) / STATE_DIR
+
+
+def person_inputs(pattern: str) -> dict[str, str]:
+    """Fingerprint of the silver/person files holding rows: path → size and mtime. A night whose standardise
+    found nothing new writes only empty files, so the fingerprint stays the same; an erasure rewrites a file,
+    so it changes."""
+    import glob
+
+    from assets.parquet_files import open_parquet
+
+    out = {}
+    for name in sorted(glob.glob(pattern)):
+        path = Path(name)
+        if open_parquet(path).metadata.num_rows:
+            stat = path.stat()
+            out[str(path)] = f"{stat.st_size}:{stat.st_mtime_ns}"
+    return out
+
+
+def read_state(directory: Path) -> tuple[LinkageState | None, dict[str, str]]:
+    """The stored model and record digests, and the person inputs they were linked from ({} when none)."""
+    folder = state_dir(directory)
+    model, digests = folder / "model.json", folder / "record_digests.parquet"
+    if not model.exists() or not digests.exists():
+        return None, {}
+    text = model.read_text(encoding="utf-8")
+    state = LinkageState.from_json(text, read_parquet(digests))
+    return state, dict(state.extra.pop("person_inputs", {}))
+
+
+def write_state(directory: Path, state: LinkageState, inputs: dict[str, str]) -> None:
+    """Digests first, then the model file that names them: a crash in between leaves the old model, whose
+    night re-links the changed records again (ids stay stable)."""
+    folder = state_dir(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_parquet_atomic(state.digests, folder / "record_digests.parquet")
+    state.extra["person_inputs"] = inputs
+    tmp = folder / "model.json.tmp"
+    tmp.write_text(state.to_json(), encoding="utf-8")
+    tmp.replace(folder / "model.json")

@@ -1,0 +1,120 @@
+"""What an incremental night needs from the last full fit: the model parameters, the comparison-level mix
+they were fitted on (to detect drift), and a digest of every linked record (to find the new and changed ones).
+
+The caller persists it (assets/link/io.py: linkage/state/); this module only turns it into plain tables/JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from linkage.compare import PairColumns
+from linkage.config import LIST_COLUMNS, LinkageConfig
+from linkage.score import Parameters
+
+DIGEST_COLUMNS = ["source", "source_record_id", "digest"]
+
+
+@dataclass
+class LinkageState:
+    parameters: Parameters
+    level_shares: dict[str, list[float]]  # per comparison: share of the matched pairs at each level
+    digests: pd.DataFrame  # source, source_record_id, digest (uint64) of every record linked
+    nights_since_fit: int = 0
+    fitted_run_id: str = ""
+    config_digest: str = ""  # a changed linkage.yaml invalidates the parameters
+    records_at_fit: int | None = None  # None: as many as digests
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        p = self.parameters
+        return json.dumps(
+            {
+                "m": {k: v.tolist() for k, v in p.m.items()},
+                "u": {k: v.tolist() for k, v in p.u.items()},
+                "prior": p.prior,
+                "sessions": p.sessions,
+                "level_shares": self.level_shares,
+                "nights_since_fit": self.nights_since_fit,
+                "fitted_run_id": self.fitted_run_id,
+                "config_digest": self.config_digest,
+                "records_at_fit": self.records_at_fit,
+                **self.extra,
+            },
+            default=str,
+        )
+
+    @classmethod
+    def from_json(cls, text: str, digests: pd.DataFrame) -> LinkageState:
+        data = json.loads(text)
+        parameters = Parameters(
+            m={k: np.asarray(v) for k, v in data.pop("m").items()},
+            u={k: np.asarray(v) for k, v in data.pop("u").items()},
+            prior=float(data.pop("prior")),
+            sessions=data.pop("sessions", []),
+        )
+        known = {
+            k: data.pop(k, None)
+            for k in ("level_shares", "nights_since_fit", "fitted_run_id", "config_digest", "records_at_fit")
+        }
+        return cls(parameters=parameters, digests=digests, extra=data, **known)
+
+
+def config_digest(config: LinkageConfig) -> str:
+    """The settings the parameters were fitted under (thresholds, clustering and refit policy are not)."""
+    import hashlib
+
+    fitted_on = config.model_dump_json(include={"link_type", "blocking", "comparisons", "scoring"})
+    return hashlib.sha256(fitted_on.encode()).hexdigest()[:16]
+
+
+def record_digests(rec: pd.DataFrame, config: LinkageConfig) -> np.ndarray:
+    """uint64 per prepared record over the columns linkage reads: equal digests, equal evidence."""
+    parts = {}
+    for column in sorted(config.record_columns & set(rec.columns)):
+        values = rec[column]
+        if column in LIST_COLUMNS:
+            values = pd.Series(["\x1f".join(map(str, v)) for v in values], dtype=object)
+        parts[column] = values.astype(object).where(values.notna(), "\x00").astype(str).to_numpy()
+    if not parts:
+        return np.zeros(len(rec), dtype=np.uint64)
+    return pd.util.hash_pandas_object(pd.DataFrame(parts), index=False).to_numpy()
+
+
+def digest_table(rec: pd.DataFrame, config: LinkageConfig) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source": rec["source"].to_numpy(),
+            "source_record_id": rec["source_record_id"].to_numpy(),
+            "digest": record_digests(rec, config),
+        }
+    )
+
+
+def level_shares(cmp: PairColumns, config: LinkageConfig, matched: np.ndarray) -> dict[str, list[float]]:
+    """Per comparison: the share of the matched pairs (with a value on both sides) at each level. Matched
+    pairs are picked by the same rule every night, so their level mix moves only when the data does (a new
+    source without birth dates, phones in a new format)."""
+    out = {}
+    for c in config.comparisons:
+        g = cmp[f"g_{c.name}"][matched]
+        counts = np.bincount(g[g >= 0], minlength=c.n_levels).astype(float)
+        out[c.name] = (counts / max(counts.sum(), 1.0)).round(6).tolist()
+    return out
+
+
+def drift(before: dict[str, list[float]], now: dict[str, list[float]]) -> tuple[float, str]:
+    """Largest total-variation distance between two level mixes, and the comparison it is on."""
+    worst, where = 0.0, ""
+    for name, shares in now.items():
+        old = before.get(name)
+        if old is None or len(old) != len(shares):
+            return 1.0, name
+        distance = 0.5 * float(np.abs(np.asarray(old) - np.asarray(shares)).sum())
+        if distance > worst:
+            worst, where = distance, name
+    return worst, where
