@@ -217,3 +217,26 @@ def test_yaml_errors_are_one_line(tmp_path):
     with pytest.raises(DeliveryConfigError) as err:
         load_delivery_config(tmp_path / "delivery.yaml")
     assert "\n" not in str(err.value)
+
+
+def test_rejected_files_are_one_line_each(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from assets.ingest.manifest import append_manifest
+    from orchestration.run_once import rejected_files
+
+    monkeypatch.setenv("C360_DATA_DIR", str(tmp_path))
+    layout = DataLayout(root=tmp_path, landing=str(tmp_path / "landing"), config_dir=tmp_path)
+    row = {"source": "crm", "size": 1, "sha256": "", "rows_read": 0, "rows_valid": None, "rows_quarantined": None,
+           "rows_erased": 0, "encoding": "", "loaded_at": pd.Timestamp("2026-03-01", tz="UTC")}  # fmt: skip
+    append_manifest(
+        layout,
+        [
+            row | {"key": "crm/a.jsonl", "status": "failed", "error": "a JSON array,\nnot JSON lines", "run_date": "2026-03-01"},
+            row | {"key": "crm/b.csv", "status": "loaded", "error": "", "run_date": "2026-03-01"},
+            row | {"key": "crm/c.csv", "status": "failed", "error": "binary content", "run_date": "2026-03-02"},
+        ],
+    )  # fmt: skip
+    assert [line.strip() for line in rejected_files("2026-03-01")] == [
+        "rejected: crm/a.jsonl: a JSON array, not JSON lines"
+    ]
