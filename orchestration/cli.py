@@ -43,7 +43,7 @@ def run(
 ) -> None:
     """Run the nightly job once through Dagster (recorded in $DAGSTER_HOME, visible in the UI)."""
     from assets.errors import is_permanent, one_line
-    from orchestration.preflight import PreflightError, check_partition, check_writable
+    from orchestration.preflight import PreflightError, check_landing, check_partition, check_writable
 
     partition = date or today()
     try:
@@ -51,7 +51,9 @@ def run(
         from orchestration.run_once import print_summary, run_nightly
 
         check_partition(partition)
-        check_writable(settings_from_env().layout().root)
+        layout = settings_from_env().layout()
+        check_writable(layout.root)
+        check_landing(layout.landing)
         result = run_nightly(partition, full_refresh=full_refresh)
         print_summary(partition)
     except PreflightError as exc:

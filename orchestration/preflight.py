@@ -29,6 +29,14 @@ def check_partition(partition: str) -> None:
         )
 
 
+def check_landing(landing: str) -> None:
+    """A local landing zone exists (an S3 zone is checked by the run itself)."""
+    if not landing.startswith("s3://") and not Path(landing).is_dir():
+        raise PreflightError(
+            f"landing zone {landing} does not exist — create it, mount it or set C360_LANDING"
+        )
+
+
 def check_writable(data_dir: Path) -> None:
     """The data directory exists (or can be created) and a file can be written in it."""
     try:

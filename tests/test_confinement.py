@@ -21,7 +21,7 @@ from assets.ingest.ingest import pending_files
 from assets.ingest.landing import LandingMissing, LocalLanding
 from assets.layout import REPO_ROOT, DataLayout
 from assets.privacy.encryption import EncryptionUnavailable
-from orchestration.preflight import PreflightError, check_partition, check_writable
+from orchestration.preflight import PreflightError, check_landing, check_partition, check_writable
 
 ENV = {**os.environ, "DO_NOT_TRACK": "1", "DAGSTER_DISABLE_TELEMETRY": "1"}
 
@@ -159,11 +159,16 @@ def test_preflight_partition_and_writable(tmp_path):
     with pytest.raises(PreflightError, match="not writable"):
         check_writable(tmp_path / "file" / "data")
     check_writable(tmp_path / "data")
+    with pytest.raises(PreflightError, match=r"landing zone .*not-mounted does not exist"):
+        check_landing(str(tmp_path / "not-mounted"))
+    check_landing(str(tmp_path / "data"))
+    check_landing("s3://bucket/prefix")  # the run checks S3 itself
 
 
 def _cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     run_env = {**ENV, "DAGSTER_HOME": str(tmp_path / "home"), "C360_DATA_DIR": str(tmp_path / "data"), **env}
     (tmp_path / "home").mkdir(exist_ok=True)
+    (tmp_path / "data" / "landing").mkdir(parents=True, exist_ok=True)
     code = "from orchestration.cli import app; app()"
     return subprocess.run(
         [sys.executable, "-c", code, "run", *args],
@@ -190,6 +195,9 @@ def test_cli_errors_are_one_line(tmp_path):
     assert (
         broken.stderr.strip().count("\n") == 0 and "glob" in broken.stderr and "../x/*.csv" in broken.stderr
     )
+    missing = _cli(tmp_path, "--date", "2026-03-01", C360_LANDING=str(tmp_path / "not-mounted"))
+    assert missing.returncode == 2 and missing.stderr.strip().count("\n") == 0, missing.stderr
+    assert "not-mounted does not exist" in missing.stderr
 
 
 def test_yaml_errors_are_one_line(tmp_path):
@@ -209,3 +217,26 @@ def test_yaml_errors_are_one_line(tmp_path):
     with pytest.raises(DeliveryConfigError) as err:
         load_delivery_config(tmp_path / "delivery.yaml")
     assert "\n" not in str(err.value)
+
+
+def test_rejected_files_are_one_line_each(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from assets.ingest.manifest import append_manifest
+    from orchestration.run_once import rejected_files
+
+    monkeypatch.setenv("C360_DATA_DIR", str(tmp_path))
+    layout = DataLayout(root=tmp_path, landing=str(tmp_path / "landing"), config_dir=tmp_path)
+    row = {"source": "crm", "size": 1, "sha256": "", "rows_read": 0, "rows_valid": None, "rows_quarantined": None,
+           "rows_erased": 0, "encoding": "", "loaded_at": pd.Timestamp("2026-03-01", tz="UTC")}  # fmt: skip
+    append_manifest(
+        layout,
+        [
+            row | {"key": "crm/a.jsonl", "status": "failed", "error": "a JSON array,\nnot JSON lines", "run_date": "2026-03-01"},
+            row | {"key": "crm/b.csv", "status": "loaded", "error": "", "run_date": "2026-03-01"},
+            row | {"key": "crm/c.csv", "status": "failed", "error": "binary content", "run_date": "2026-03-02"},
+        ],
+    )  # fmt: skip
+    assert [line.strip() for line in rejected_files("2026-03-01")] == [
+        "rejected: crm/a.jsonl: a JSON array, not JSON lines"
+    ]
