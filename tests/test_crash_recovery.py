@@ -99,7 +99,7 @@ def fingerprint(data: Path) -> dict[str, object]:
         ).fetchall()
         for schema, table in sorted(tables):
             columns = [
-                name
+                f'round("{name}", 6)' if kind in ("DOUBLE", "FLOAT") else f'"{name}"'  # summation order
                 for name, kind in con.execute(
                     "select column_name, data_type from information_schema.columns"
                     " where table_schema = ? and table_name = ?",
@@ -108,7 +108,7 @@ def fingerprint(data: Path) -> dict[str, object]:
                 # when it ran and the id labels, not what it holds
                 if "TIMESTAMP" not in kind and not name.endswith("_at") and "customer_id" not in name
             ]
-            cols = ", ".join(f'"{c}"' for c in columns)
+            cols = ", ".join(columns)
             out[table] = con.execute(f'select count(*), sum(hash({cols})) from {schema}."{table}"').fetchone()
     return out
 
