@@ -26,7 +26,7 @@ LATER = {1: ["salesforce/Contacts_Export.csv", "orders/orders_2026Q1.xlsx"], 2: 
 CLI = str(Path(sys.executable).parent / "customer360")
 TIMEOUT = 1200  # one run on a loaded 2-core machine; a hang behind a dead run would exceed it
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]  # a dozen nightly runs, most cut short
 
 
 def _env(data: Path, home: Path, kill_at: str | None = None) -> dict[str, str]:
