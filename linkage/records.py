@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import pandas as pd
 
 from linkage.standardise import (
@@ -46,21 +44,24 @@ def person_key_column(entity: str) -> str:
 
 
 def person_keys(frame: pd.DataFrame, entity: str) -> pd.Series:
-    """The person's id inside the source (docs/CONTRACTS.md): own id, else customer_ref, else identity hash.
+    """The person's id inside the source (docs/CONTRACTS.md): own id, else customer_ref, else the row itself.
 
-    `frame` holds the key column of `entity` and, for the identity hash, email_norm, phone_norm, full_name.
+    A row that names no person (no customer_ref) is a person record of its own, keyed by where it was
+    delivered, `r:<file>:<physical line>` (`r:<row>` without lineage columns): linkage decides whom it
+    belongs to from what it carries. Rows are never pooled under a hash of their values, which would make
+    one "person" of every row without a name, phone and e-mail, or of colleagues writing from info@.
+    `frame` holds the key column of `entity` and, when present, the lineage columns _file and _line.
     """
     key = frame[person_key_column(entity)].astype("string").str.strip().replace("", pd.NA)
     missing = key.isna()
     if missing.any():
-        identity = (
-            frame.loc[missing, "email_norm"].fillna("")
-            + "|"
-            + frame.loc[missing, "phone_norm"].fillna("")
-            + "|"
-            + frame.loc[missing, "full_name"].astype("string").fillna("").str.strip().str.lower()
-        )
-        key.loc[missing] = identity.map(lambda v: "h:" + hashlib.sha256(v.encode()).hexdigest()[:16])
+        rows = pd.Series(frame.index[missing].astype(str), index=frame.index[missing], dtype="string")
+        where = rows
+        if "_file" in frame and "_line" in frame:
+            file = frame.loc[missing, "_file"].astype("string")
+            line = frame.loc[missing, "_line"].astype("string")
+            where = (file + ":" + line).fillna(rows)
+        key.loc[missing] = "r:" + where
     return key
 
 
@@ -127,15 +128,12 @@ def build_person_records(frame: pd.DataFrame, entity: str, source: str, region: 
     """
     frame = frame.reset_index(drop=True)
     rows = _names(frame)
-    rows["email_norm"] = normalise_email(_col(frame, "email"))
-    rows["phone_norm"] = normalise_phone(_col(frame, "phone_mobile"), region)
     keyed = pd.DataFrame(
         {
             "source_record_id": _col(frame, "source_record_id"),
             "customer_ref": _col(frame, "customer_ref"),
-            "email_norm": rows["email_norm"],
-            "phone_norm": rows["phone_norm"],
-            "full_name": _col(frame, "full_name"),
+            "_file": _col(frame, "_file"),
+            "_line": _col(frame, "_line"),
         }
     )
     rows["source_record_id"] = person_keys(keyed, entity).astype("string")
@@ -155,7 +153,6 @@ def build_person_records(frame: pd.DataFrame, entity: str, source: str, region: 
     rows["_file"] = _col(frame, "_file")
     rows["_line"] = _col(frame, "_line")
     rows["_recency"] = _recency(frame)
-    rows = rows.drop(columns=["email_norm", "phone_norm"])
     # Most recent row first within each person; ties keep file order.
     rows["_row"] = range(len(rows))
     order = rows.sort_values(
