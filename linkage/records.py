@@ -23,6 +23,8 @@ from linkage.standardise import (
     split_names,
 )
 from linkage.standardise.dates import parse_datetimes
+from linkage.standardise.phone import PHONE_REGIONS
+from linkage.standardise.places import country_in_text
 
 PERSON_COLUMNS = [
     "source", "source_record_id", "entity", "full_name", "given_name", "family_name", "name_script",
@@ -63,6 +65,16 @@ def person_keys(frame: pd.DataFrame, entity: str) -> pd.Series:
             where = (file + ":" + line).fillna(rows)
         key.loc[missing] = "r:" + where
     return key
+
+
+def row_regions(frame: pd.DataFrame, default: str = "CN") -> pd.Series:
+    """Per row, the country to read phone numbers without a country code in: the row's country column,
+    else the country its address names, else `default` (the source's phone_region). A US customer's
+    '415-727-9325' in a Chinese CRM is a US number when the row says US."""
+    own = normalise_country(_col(frame, "country"))
+    own = own.where(own.isin(PHONE_REGIONS))
+    said = _col(frame, "address").map(country_in_text, na_action="ignore").astype("string")
+    return own.fillna(said.where(said.isin(PHONE_REGIONS))).fillna(default.upper())
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -122,12 +134,14 @@ def _recency(frame: pd.DataFrame) -> pd.Series:
 
 def build_person_records(frame: pd.DataFrame, entity: str, source: str, region: str = "CN") -> pd.DataFrame:
     """One source's bronze/silver rows (canonical columns of `entity`, raw strings) → person records.
+    `region`: the source's default country for phone numbers (row_regions reads each row's own first).
 
     Rows of the same person (same source_record_id) are merged: emails and phones unioned (most recent
     first), every other field the most recent non-empty value.
     """
     frame = frame.reset_index(drop=True)
     rows = _names(frame)
+    regions = row_regions(frame, region)
     keyed = pd.DataFrame(
         {
             "source_record_id": _col(frame, "source_record_id"),
@@ -163,7 +177,7 @@ def build_person_records(frame: pd.DataFrame, entity: str, source: str, region: 
     emails = _long(frame, EMAIL_COLUMNS)
     emails["value"] = normalise_email(emails["value"])
     phones = _long(frame, PHONE_COLUMNS)
-    phones["value"] = normalise_phone(phones["value"], region)
+    phones["value"] = normalise_phone(phones["value"], regions.to_numpy()[phones["row"].to_numpy()])
     lists = {}
     for name, long in (("emails", emails), ("phones", phones)):
         long = long.dropna(subset=["value"]).assign(
