@@ -69,4 +69,4 @@ def test_partition_writes_every_entity_and_persons(layout):
     assert result.rows["contact"] == 0
     persons = pd.read_parquet(layout.silver("person", "2024-03-16"))
     assert sorted(persons["source_record_id"].str[:2].tolist()) == ["00", "r:", "r:"]  # one record per unnamed row
-    assert result.persons == 2
+    assert result.persons == 3
