@@ -1,0 +1,23 @@
+"""Households and companies: shared places and numbers with clearly different given names are two people.
+
+Address, postcode, city, province, a landline and a company are one fact about where someone lives or
+works, which a spouse, a relative or a colleague shares; Fellegi–Sunter counts them as independent evidence
+(+25 bits for a household against −1.3 for two different given names, which true matches also show through
+English names and typing). A pair whose given names are clearly different is therefore not merged on such
+evidence alone: it needs a personal identifier in common (a personal e-mail or mobile, a WeChat id, the
+same birth date). It goes to review instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from linkage.compare import PairColumns
+from linkage.config import LinkageConfig
+from linkage.contact_points import top_level, different_given_names
+
+
+def household_pairs(cmp: PairColumns, config: LinkageConfig, personal_agree: np.ndarray) -> np.ndarray:
+    """Pairs with clearly different given names and no personal identifier in common."""
+    same_birth = top_level(cmp, config, "date", "birth_date")
+    return different_given_names(cmp, config) & ~personal_agree & ~same_birth
