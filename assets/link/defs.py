@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from assets.ingest.config import load_sources_config
 from assets.link.io import read_person_glob, read_previous, write_linkage_outputs
 from assets.metadata import bar_chart, counts_table, distribution_counts, markdown_table
 from assets.settings import Settings
@@ -50,6 +51,11 @@ def example_matches(result: LinkageResult, n: int = 8) -> str:
     return markdown_table(table)
 
 
+def _declared_references(path: Path) -> dict[str, list[str]]:
+    """sources.yaml `references:` (source → sources whose record ids its customer_ref holds)."""
+    return load_sources_config(path).references() if path.exists() else {}
+
+
 @dg.multi_asset(
     name="link",
     outs={name: dg.AssetOut(key=key, group_name="linkage", is_required=True) for name, key in KEYS.items()},
@@ -66,7 +72,11 @@ def link_assets(context: dg.AssetExecutionContext, settings: Settings):
         persons = pd.DataFrame({c: pd.Series(dtype="string") for c in PERSON_COLUMNS})
     run_id = context.run_id or dt.datetime.now(dt.UTC).isoformat()
     result = link(
-        persons, config, previous_xref=read_previous(layout.linkage_dir, "customer_xref"), run_id=run_id
+        persons,
+        config,
+        previous_xref=read_previous(layout.linkage_dir, "customer_xref"),
+        run_id=run_id,
+        references=_declared_references(layout.config_dir / "sources.yaml"),
     )
     paths = write_linkage_outputs(result, layout.linkage_dir, run_id)
     s = result.summary
@@ -84,6 +94,9 @@ def link_assets(context: dg.AssetExecutionContext, settings: Settings):
             "merged": s["merged"],
             "split": s["split"],
             "retired": s["retired"],
+            "reference_links": s["reference_links"],
+            "contact_point_attached": s["contact_point_attached"],
+            "unlinkable_records": s["unlinkable_records"],
             "cluster_sizes": bar_chart(sizes, title="records per customer", key="records", value="customers"),
             "timings_s": s["timings"],
         },

@@ -238,7 +238,8 @@ def _unique_handles(handles: pd.Series) -> np.ndarray:
 def _plant_shared_contacts(people: pd.DataFrame, rng: np.random.Generator) -> None:
     """Shared values that do not make one person:
     - households: a spouse or relative at the same address, city and home landline, with a different given
-      name (Western spouses often share the family name; Chinese spouses keep their own);
+      name (Western spouses often share the family name; Chinese spouses keep their own), some with one
+      family mailbox;
     - company switchboards: colleagues at one company share the switchboard number, each with an extension;
     - role mailboxes: colleagues share info@/sales@ of their company."""
     n = len(people)
@@ -247,15 +248,18 @@ def _plant_shared_contacts(people: pd.DataFrame, rng: np.random.Generator) -> No
     free = list(rng.permutation(n))
     for h in range(max(2, n // 40)):
         a, b = int(free.pop()), int(free.pop())
-        if people.loc[b, "given_latin"] == people.loc[a, "given_latin"]:  # two names in a household
+        same_name = people.loc[b, "given_latin"] == people.loc[a, "given_latin"]  # two names in a household
+        if same_name or people.loc[a, "name_script"] != people.loc[b, "name_script"]:
             free.insert(0, b)
             continue
         for col in ("province", "city", "city_latin", "country", "area", "address", "office_phone"):
             people.loc[b, col] = people.loc[a, col]
-        if people.loc[a, "name_script"] == people.loc[b, "name_script"] == "latin" and rng.random() < 0.7:
+        if people.loc[a, "name_script"] == "latin" and rng.random() < 0.7:
             people.loc[b, "family_latin"] = people.loc[a, "family_latin"]
             people.loc[b, "full_name"] = f"{people.loc[b, 'given_latin']} {people.loc[a, 'family_latin']}"
         people.loc[[a, b], "household"] = f"H{h:04d}"
+        if rng.random() < 0.3:  # one family mailbox for both
+            people.loc[b, "email"] = people.loc[a, "email"]
     for _ in range(max(2, n // 150)):
         group = [int(free.pop()) for _ in range(int(rng.integers(3, 6)))]
         head = people.loc[group[0]]
