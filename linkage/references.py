@@ -49,7 +49,7 @@ def id_forms(record_id: str) -> list[str]:
     forms = [record_id]
     if _SALESFORCE_ID.match(record_id):
         forms.append(record_id[:15])
-    digits = _DIGITS.fullmatch(re.sub(r"^[A-Za-z_\-:]+", "", record_id))
+    digits = _DIGITS.fullmatch(re.sub(r"^[A-Za-z]+[_\-:]", "", record_id))  # a prefix with a separator
     if digits and digits.group(0) != record_id:
         forms.append(digits.group(0))
     return forms
