@@ -1,5 +1,6 @@
 """Contact-point links, shared values, households and rows without identity, on a small hand-made file."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -33,11 +34,15 @@ def _crm() -> pd.DataFrame:
     frame.loc[21, ["family_name", "address"]] = frame.loc[20, ["family_name", "address"]].tolist()
     frame["phone_home"] = ""
     frame.loc[[20, 21], "phone_home"] = "021-6555 0101"
-    # Colleagues C010 and C011 use the company's info@ mailbox as their second address.
+    frame.loc[5, "phone_home"] = "010-6552 8888 转 8021"  # Paul's desk behind the company switchboard
+    # C010 gives the company's info@ mailbox as a second address (colleagues write from it too).
     frame["email_secondary"] = ""
-    frame.loc[[10, 11], "email_secondary"] = "info@acme.example.org"
-    # C012 (Rosa) and C013 (Sam) give the same mobile (a couple's shared phone).
-    frame.loc[13, "phone_mobile"] = frame.loc[12, "phone_mobile"]
+    frame.loc[10, "email_secondary"] = "info@acme.example.org"
+    # C012 (Rosa) and C013 (Sam), a couple: one mobile, one address, one family name.
+    frame.loc[13, ["phone_mobile", "address", "family_name"]] = frame.loc[
+        12, ["phone_mobile", "address", "family_name"]
+    ].tolist()
+    frame.loc[13, "email"] = ""
     return frame
 
 
@@ -97,7 +102,6 @@ def test_shared_values_join_nobody(result):
     for member in ("L3", "L4"):
         customer = _customer(result, "campaigns", member)
         assert (result.xref["customer_id"] == customer).sum() == 1, member
-    assert _customer(result, "crm", "C010") != _customer(result, "crm", "C011")  # info@ colleagues
     assert _customer(result, "crm", "C012") != _customer(result, "crm", "C013")  # shared mobile
 
 
@@ -122,3 +126,55 @@ def test_household_members_stay_apart_and_people_still_match(result):
     assert _customer(result, "crm2", "ZC020") == _customer(result, "crm", "C020")
     for i in range(6):
         assert _customer(result, "crm2", f"ZC{i:03d}") == _customer(result, "crm", f"C{i:03d}")
+
+
+def test_household_pairs_need_two_name_differences_and_no_personal_identifier():
+    from linkage.households import household_pairs
+
+    config = load_linkage_config()
+    # pairs: spouses (given+gender differ) · alias (given differs only) · spouses sharing a personal
+    # mobile · given differs, birth dates one digit apart · twins-like: given differs, birth date differs
+    n = 5
+    cmp = {"l": np.arange(n), "r": np.arange(n) + n}
+    levels = {"given_name": [0, 0, 0, 0, 0], "family_name": [3, 3, 3, 3, 3], "gender": [0, 1, 0, -1, -1],
+              "birth_date": [-1, -1, -1, 1, 0]}  # fmt: skip
+    for c in config.comparisons:
+        cmp[f"g_{c.name}"] = np.array(levels.get(c.name, [-1] * n), dtype=np.int8)
+    personal = np.array([False, False, True, False, False])
+    records = type("R", (), {"scalars": {}})()  # no name keys: whole-name spelling not consulted
+    got = household_pairs(records, cmp, config, personal)
+    assert got.tolist() == [True, False, False, False, True]
+
+
+def test_personal_values():
+    """Role mailboxes, landlines and a mobile two clearly different people give are not personal."""
+    from linkage.blocking import block
+    from linkage.compare import compare
+    from linkage.contact_points import personal_values
+    from linkage.encode import encode_records
+    from linkage.prepare import prepare_records
+
+    config = load_linkage_config()
+    persons = pd.concat(
+        [
+            build_person_records(_crm(), "contact", "crm"),
+            build_person_records(_crm2(), "contact", "crm2"),
+        ],
+        ignore_index=True,
+    )
+    rec = prepare_records(persons)
+    records = encode_records(rec, config.record_columns)
+    pairs, _ = block(records, config)
+    cmp = compare(records, config, pairs.left, pairs.right, extra={"l": pairs.left, "r": pairs.right})
+    personal = personal_values(rec, records, cmp, config)
+
+    def code(value: str) -> int:
+        return int(np.flatnonzero(records.vocab == value)[0])
+
+    crm = _crm()
+    assert personal.emails[code(crm.loc[6, "email"])]
+    assert not personal.emails[code("info@acme.example.org")]
+    assert personal.phones[code("+86" + crm.loc[7, "phone_mobile"])]
+    assert not personal.phones[code("+86" + crm.loc[12, "phone_mobile"])]  # Rosa's and Sam's
+    assert not personal.phones[code("+862165550101")]  # the household landline
+    assert not personal.phones[code("+861065528888")]  # a switchboard, held by one person so far
