@@ -179,7 +179,7 @@ def link(
         probability >= config.thresholds.match
     )
     agree = personal_agreement(records, cmp, config, personal_values(rec, records, cmp, config))
-    household = household_pairs(records, cmp, config, agree) & (decision == MATCH) & ~is_reference
+    household = household_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
     decision[household] = REVIEW
     match_weight[is_reference] = np.maximum(match_weight[is_reference], REFERENCE_WEIGHT)
     probability[is_reference], decision[is_reference] = 1.0, MATCH

@@ -128,7 +128,7 @@ def test_household_members_stay_apart_and_people_still_match(result):
         assert _customer(result, "crm2", f"ZC{i:03d}") == _customer(result, "crm", f"C{i:03d}")
 
 
-def test_household_pairs_need_two_name_differences_and_no_personal_identifier():
+def test_household_pairs_are_different_given_names_without_a_personal_identifier():
     from linkage.households import household_pairs
 
     config = load_linkage_config()
@@ -141,9 +141,10 @@ def test_household_pairs_need_two_name_differences_and_no_personal_identifier():
     for c in config.comparisons:
         cmp[f"g_{c.name}"] = np.array(levels.get(c.name, [-1] * n), dtype=np.int8)
     personal = np.array([False, False, True, False, False])
-    records = type("R", (), {"scalars": {}})()  # no name keys: whole-name spelling not consulted
-    got = household_pairs(records, cmp, config, personal)
-    assert got.tolist() == [True, False, False, False, True]
+    got = household_pairs(cmp, config, personal)
+    # An English name beside the Chinese one ('Kevin' / 'Wei') with no personal identifier in common is
+    # refused too: the household evidence alone does not tell it from a brother.
+    assert got.tolist() == [True, True, False, False, True]
 
 
 def test_personal_values():
