@@ -126,7 +126,9 @@ def with_references(
     keep = linkable[candidates.left] & linkable[candidates.right]
     left, right = candidates.left[keep], candidates.right[keep]
     rules, first = candidates.rules[keep], candidates.first_rule[keep]
-    n = int(max(left.max(initial=0), right.max(initial=0), refs.left.max(initial=0), refs.right.max(initial=0)))
+    n = int(
+        max(left.max(initial=0), right.max(initial=0), refs.left.max(initial=0), refs.right.max(initial=0))
+    )
     n += 1
     ref_l, ref_r = np.minimum(refs.left, refs.right), np.maximum(refs.left, refs.right)
     ref_key, at = np.unique(ref_l * n + ref_r, return_index=True)

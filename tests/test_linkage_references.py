@@ -15,7 +15,9 @@ def _crm(source: str, ids: list[str], first: int = 0) -> pd.DataFrame:
     """Different people in each CRM (`first`: where their names and numbers start)."""
     rows = {
         "source_record_id": ids,
-        "full_name": [f"{n} {source}" if n.isascii() else n + "华" for n in (NAMES * 2)[first : first + len(ids)]],
+        "full_name": [
+            f"{n} {source}" if n.isascii() else n + "华" for n in (NAMES * 2)[first : first + len(ids)]
+        ],
         "email": [f"person{i}@{source}.example.org" for i in range(len(ids))],
         "phone_mobile": [f"+86139{i:08d}" for i in range(first * 100, first * 100 + len(ids))],
     }
@@ -45,7 +47,9 @@ def test_id_forms():
 
 def test_declared_references_attach_orders_with_evidence(config):
     refs = [SF[0], SF[1][:15], ZOHO[2].removeprefix("zcrm_"), ZOHO[3], "NOPE-1"]
-    persons = pd.concat([_crm("salesforce", SF), _crm("zoho", ZOHO, first=4), _orders(refs)], ignore_index=True)
+    persons = pd.concat(
+        [_crm("salesforce", SF), _crm("zoho", ZOHO, first=4), _orders(refs)], ignore_index=True
+    )
     result = link(persons, config, references={"orders": ["salesforce", "zoho"]})
     xref = result.xref.set_index(["source", "source_record_id"])["customer_id"]
     assert xref[("orders", SF[0])] == xref[("salesforce", SF[0])]
@@ -62,7 +66,9 @@ def test_declared_references_attach_orders_with_evidence(config):
 
 
 def test_undeclared_references_are_detected(config):
-    persons = pd.concat([_crm("salesforce", SF), _orders([SF[0], SF[2], SF[4], "M1", "M2"])], ignore_index=True)
+    persons = pd.concat(
+        [_crm("salesforce", SF), _orders([SF[0], SF[2], SF[4], "M1", "M2"])], ignore_index=True
+    )
     result = link(persons, config)
     xref = result.xref.set_index(["source", "source_record_id"])["customer_id"]
     assert all(xref[("orders", i)] == xref[("salesforce", i)] for i in (SF[0], SF[2], SF[4]))
@@ -71,7 +77,9 @@ def test_undeclared_references_are_detected(config):
 def test_coincidental_ids_are_not_references(config):
     """An order workbook with its own numeric ids, one of which happens to be a CRM id: not a reference."""
     crm = _crm("legacy", ["1001", "1002", "1003"])
-    persons = pd.concat([crm, _orders([str(i) for i in range(1001, 1002)] + [f"{i}" for i in range(5000, 5100)])])
+    persons = pd.concat(
+        [crm, _orders([str(i) for i in range(1001, 1002)] + [f"{i}" for i in range(5000, 5100)])]
+    )
     result = link(persons.reset_index(drop=True), config)
     assert result.summary["reference_links"] == 0
     declared = link(persons.reset_index(drop=True), config, references={"orders": ["legacy"]})

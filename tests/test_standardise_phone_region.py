@@ -56,7 +56,13 @@ def test_row_regions_country_column_then_address_then_source_default():
     frame = pd.DataFrame(
         {
             "country": ["United States", None, None, "中国", "Narnia"],
-            "address": [None, "10 Downing St, London, UK", "上海市南京西路1号", "1 Main St, New York, USA", None],
+            "address": [
+                None,
+                "10 Downing St, London, UK",
+                "上海市南京西路1号",
+                "1 Main St, New York, USA",
+                None,
+            ],
         }
     )
     assert row_regions(frame, "CN").tolist() == ["US", "GB", "CN", "CN", "CN"]

@@ -68,5 +68,6 @@ def test_partition_writes_every_entity_and_persons(layout):
     assert all(layout.silver(name, "2024-03-16").exists() for name in ENTITIES)
     assert result.rows["contact"] == 0
     persons = pd.read_parquet(layout.silver("person", "2024-03-16"))
-    assert sorted(persons["source_record_id"].str[:2].tolist()) == ["00", "r:", "r:"]  # one record per unnamed row
+    # one record per unnamed row
+    assert sorted(persons["source_record_id"].str[:2].tolist()) == ["00", "r:", "r:"]
     assert result.persons == 3

@@ -333,8 +333,10 @@ def _contact_points(p, rng: np.random.Generator, ch: str) -> tuple[str, str, str
     address that wrote, sometimes a shared mailbox, a placeholder or nothing at all."""
     r = rng.random()
     if r < 0.04:  # a placeholder typed to get past a mandatory field
-        return "", JUNK_PHONES[int(rng.integers(0, 3))] if ch != "email" else "", (
-            JUNK_EMAILS[int(rng.integers(0, 3))] if ch == "email" else ""
+        return (
+            "",
+            JUNK_PHONES[int(rng.integers(0, 3))] if ch != "email" else "",
+            (JUNK_EMAILS[int(rng.integers(0, 3))] if ch == "email" else ""),
         )
     if r < 0.06:
         return "", "", ""

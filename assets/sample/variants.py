@@ -135,7 +135,9 @@ def _written(e164: str, rng: np.random.Generator) -> str:
         return pick(rng, forms, [0.3, 0.3, 0.2, 0.1, 0.1])
     if e164.startswith("+44"):
         nat = "0" + e164[3:]
-        return pick(rng, [e164, f"+44 {e164[3:7]} {e164[7:]}", f"{nat[:5]} {nat[5:]}", nat], [0.3, 0.2, 0.3, 0.2])
+        return pick(
+            rng, [e164, f"+44 {e164[3:7]} {e164[7:]}", f"{nat[:5]} {nat[5:]}", nat], [0.3, 0.2, 0.3, 0.2]
+        )
     if e164.startswith("+49"):
         nat = "0" + e164[3:]
         return pick(rng, [e164, f"+49 {e164[3:6]} {e164[6:]}", f"{nat[:4]} {nat[4:]}"], [0.4, 0.2, 0.4])

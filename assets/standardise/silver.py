@@ -41,7 +41,11 @@ def standardise(
         else:
             out[column.name + suffix] = to_integer(raw)
     out["email_norm"] = normalise_email(out["email"]) if "email" in out else pd.NA
-    out["phone_norm"] = normalise_phone(out["phone_mobile"], row_regions(out, phone_region)) if "phone_mobile" in out else pd.NA
+    out["phone_norm"] = (
+        normalise_phone(out["phone_mobile"], row_regions(out, phone_region))
+        if "phone_mobile" in out
+        else pd.NA
+    )
     out["source"] = out["_source"]
     out[PERSON_KEY] = person_keys(out, entity.name)
     return out

@@ -58,7 +58,8 @@ def canonical_country(value: str) -> str | None:
 # ('英国伦敦…'); a country name elsewhere is a street or a building ('Canada Square, London').
 _NAMES = sorted(_COUNTRY_LOOKUP, key=len, reverse=True)
 _COUNTRY_AT_END = re.compile(
-    r"(?:^|[\s,;])(" + "|".join(re.escape(n) for n in _NAMES if n.isascii() and (len(n) >= 3 or n == "uk"))
+    r"(?:^|[\s,;])("
+    + "|".join(re.escape(n) for n in _NAMES if n.isascii() and (len(n) >= 3 or n == "uk"))
     + r")[\s.,;\d\-]*$"
 )
 _COUNTRY_AT_START = re.compile("^(" + "|".join(re.escape(n) for n in _NAMES if not n.isascii()) + ")")
