@@ -20,10 +20,20 @@ from linkage.cluster import guarded_clusters, unscored_pairs
 from linkage.compare import PairColumns, compare
 from linkage.config import LinkageConfig
 from linkage.constraints import annotate_pairs, constrain_clusters, record_key
+from linkage.contact_points import (
+    CONTACT_POINT_PROBABILITY,
+    attach_evidence_only,
+    evidence_only,
+    identifiable,
+    personal_agreement,
+    personal_values,
+)
 from linkage.encode import EncodedRecords, encode_records
+from linkage.households import household_pairs
 from linkage.identity import assign_customer_ids
 from linkage.learn import correct_weights, pair_labels
 from linkage.prepare import prepare_records
+from linkage.references import REFERENCE_WEIGHT, record_entities, resolve_references, with_references
 from linkage.score import (
     Parameters,
     comparison_patterns,
@@ -183,12 +193,15 @@ def link(
     run_id: str = "",
     training_labels: pd.DataFrame | None = None,
     decisions: pd.DataFrame | None = None,
+    references: dict[str, list[str]] | None = None,
 ) -> LinkageResult:
     """Link person records (docs/CONTRACTS.md) into customers.
 
     `previous_xref`: the last run's customer_xref, so existing customers keep their ids.
     `training_labels` (source, source_record_id, entity_id): ground truth for `scoring.method: supervised`.
     `decisions` (linkage/constraints.py): steward decisions: must-/cannot-links, and labels the weights learn from.
+    `references`: source → the sources whose record ids its customer_ref holds (sources.yaml `references:`);
+    other sources' references are detected (linkage/references.py).
     """
     timings: dict[str, float] = {}
     lap = stopwatch(timings)
@@ -197,6 +210,11 @@ def link(
     lap("prepare")
     records = encode_records(rec, config.record_columns)
     candidates, stats = block(records, config)
+    # Deterministic pairs and records that must not be paired at all (new modules, small hooks here).
+    refs = resolve_references(rec, record_entities(persons, rec), references)
+    linkable = identifiable(rec)
+    linkable[refs.left] = True
+    candidates, is_reference, ref_evidence = with_references(candidates, refs, linkable)
     lap("blocking")
     u = estimate_u(records, config)
     lap("u_sampling")
@@ -241,6 +259,15 @@ def link(
     lap("scoring")
     cmp, weights, match_weight = complete_components(records, config, cmp, weights, match_weight, score)
     probability, decision = decide(match_weight, config)
+    # pairs complete_components appended are neither references nor carry their evidence
+    extra = len(cmp["l"]) - len(is_reference)
+    is_reference = np.concatenate([is_reference, np.zeros(extra, bool)])
+    ref_evidence = np.concatenate([ref_evidence, np.full(extra, "", dtype=object)])
+    agree = personal_agreement(records, cmp, config, personal_values(rec, records, cmp, config))
+    household = household_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
+    decision[household] = REVIEW
+    match_weight[is_reference] = np.maximum(match_weight[is_reference], REFERENCE_WEIGHT)
+    probability[is_reference], decision[is_reference] = 1.0, MATCH
     left, right = cmp["l"], cmp["r"]
     labels, refused = cluster(len(rec), left, right, match_weight, decision, config)
     steward = constrain_clusters(
@@ -248,6 +275,12 @@ def link(
     )
     labels, refused = steward.labels, refused | steward.refused
     decision[refused] = REVIEW
+    lone = evidence_only(rec) & (np.bincount(labels, minlength=len(rec))[labels] == 1)
+    attached = attach_evidence_only(labels, cmp, lone, agree)
+    labels, via_contact = attached.labels, attached.pairs
+    decision[via_contact] = MATCH
+    probability[via_contact] = np.maximum(probability[via_contact], CONTACT_POINT_PROBABILITY)
+    match_weight[via_contact] = np.maximum(match_weight[via_contact], np.log2(99.0))
     lap("clustering")
 
     members = rec[["source", "source_record_id"]].assign(cluster=labels)
@@ -256,6 +289,11 @@ def link(
     lap("identity")
 
     keep = np.ones(len(left), bool) if config.keep_non_match_pairs else decision != NON_MATCH
+    notes = np.full(len(left), "", dtype=object)
+    notes[household] = "household guard: different given names, no personal identifier in common"
+    notes[refused] = "chaining guard: groups disagree on average"
+    notes[via_contact] = "contact point: a personal e-mail or phone of one customer"
+    notes[is_reference] = "reference: " + ref_evidence[is_reference]
     pairs = _pairs_table(
         rec,
         _rows(cmp, keep),
@@ -263,13 +301,21 @@ def link(
         match_weight[keep],
         probability[keep],
         decision[keep],
-        refused[keep],
+        notes[keep],
         config,
     )
     pairs = annotate_pairs(pairs, decisions)
     xref = _xref(rec, labels, customer_ids, left, right, probability, decision, at)
     review = pairs[pairs["decision"] == "review"].reset_index(drop=True)
     summary = _summary(rec, stats, decision, refused, xref, history, params, n_total)
+    summary.update(
+        unlinkable_records=int((~linkable).sum()),
+        reference_links=int(is_reference.sum()),
+        unresolved_references=refs.unresolved,
+        contact_point_attached=attached.attached,
+        contact_point_ambiguous=attached.ambiguous,
+        household_guard_pairs=int(household.sum()),
+    )
     summary["timings"] = timings
     summary["steward"] = {**learned, "must_links": len(steward.must), "cannot_links": len(steward.cannot),
                           "conflicts": len(steward.conflicts)}  # fmt: skip
@@ -283,7 +329,7 @@ def link(
     )  # fmt: skip
 
 
-def _pairs_table(rec, cmp, weights, match_weight, probability, decision, refused, config) -> pd.DataFrame:
+def _pairs_table(rec, cmp, weights, match_weight, probability, decision, notes, config) -> pd.DataFrame:
     left, right = cmp["l"], cmp["r"]
     out = pd.DataFrame(
         {
@@ -306,7 +352,7 @@ def _pairs_table(rec, cmp, weights, match_weight, probability, decision, refused
         [",".join(n for k, n in enumerate(names) if v >> k & 1) for v in masks.tolist()], object
     )
     out["blocking_rules"] = labels[which]
-    out["note"] = np.where(refused, "chaining guard: groups disagree on average", "")
+    out["note"] = notes
     return out.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
 
 

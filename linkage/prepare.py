@@ -115,6 +115,8 @@ def prepare_records(persons: pd.DataFrame) -> pd.DataFrame:
     out["address_words"] = map_distinct(out["address_norm"], _address_words, missing=[])
     out["emails"] = _lists(frame, "emails")
     out["phones"] = _lists(frame, "phones")
+    if "phone_types" in frame:  # mobile | landline | …, aligned with phones (contact-point sharedness)
+        out["phone_types"] = _lists(frame, "phone_types")
     if "loaded_at" in frame:
         out["loaded_at"] = frame["loaded_at"].to_numpy()
     order = np.lexsort((out["source_record_id"].astype(str), out["source"].astype(str)))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import pandas as pd
 
 from linkage.standardise import (
@@ -25,6 +23,8 @@ from linkage.standardise import (
     split_names,
 )
 from linkage.standardise.dates import parse_datetimes
+from linkage.standardise.phone import PHONE_REGIONS
+from linkage.standardise.places import country_in_text
 
 PERSON_COLUMNS = [
     "source", "source_record_id", "entity", "full_name", "given_name", "family_name", "name_script",
@@ -46,22 +46,35 @@ def person_key_column(entity: str) -> str:
 
 
 def person_keys(frame: pd.DataFrame, entity: str) -> pd.Series:
-    """The person's id inside the source (docs/CONTRACTS.md): own id, else customer_ref, else identity hash.
+    """The person's id inside the source (docs/CONTRACTS.md): own id, else customer_ref, else the row itself.
 
-    `frame` holds the key column of `entity` and, for the identity hash, email_norm, phone_norm, full_name.
+    A row that names no person (no customer_ref) is a person record of its own, keyed by where it was
+    delivered, `r:<file>:<physical line>` (`r:<row>` without lineage columns): linkage decides whom it
+    belongs to from what it carries. Rows are never pooled under a hash of their values, which would make
+    one "person" of every row without a name, phone and e-mail, or of colleagues writing from info@.
+    `frame` holds the key column of `entity` and, when present, the lineage columns _file and _line.
     """
     key = frame[person_key_column(entity)].astype("string").str.strip().replace("", pd.NA)
     missing = key.isna()
     if missing.any():
-        identity = (
-            frame.loc[missing, "email_norm"].fillna("")
-            + "|"
-            + frame.loc[missing, "phone_norm"].fillna("")
-            + "|"
-            + frame.loc[missing, "full_name"].astype("string").fillna("").str.strip().str.lower()
-        )
-        key.loc[missing] = identity.map(lambda v: "h:" + hashlib.sha256(v.encode()).hexdigest()[:16])
+        rows = pd.Series(frame.index[missing].astype(str), index=frame.index[missing], dtype="string")
+        where = rows
+        if "_file" in frame and "_line" in frame:
+            file = frame.loc[missing, "_file"].astype("string")
+            line = frame.loc[missing, "_line"].astype("string")
+            where = (file + ":" + line).fillna(rows)
+        key.loc[missing] = "r:" + where
     return key
+
+
+def row_regions(frame: pd.DataFrame, default: str = "CN") -> pd.Series:
+    """Per row, the country to read phone numbers without a country code in: the row's country column,
+    else the country its address names, else `default` (the source's phone_region). A US customer's
+    '415-727-9325' in a Chinese CRM is a US number when the row says US."""
+    own = normalise_country(_col(frame, "country"))
+    own = own.where(own.isin(PHONE_REGIONS))
+    said = _col(frame, "address").map(country_in_text, na_action="ignore").astype("string")
+    return own.fillna(said.where(said.isin(PHONE_REGIONS))).fillna(default.upper())
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -127,6 +140,7 @@ def build_person_records(
     date_formats: list[str] | tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """One source's bronze/silver rows (canonical columns of `entity`, raw strings) → person records.
+    `region`: the source's default country for phone numbers (row_regions reads each row's own first).
 
     `date_formats`: the source's own strptime patterns (sources.yaml), tried before the common forms for
     birth dates and update times, so a Zoho `04/12/1985` is read as it is in silver.
@@ -136,15 +150,13 @@ def build_person_records(
     """
     frame = frame.reset_index(drop=True)
     rows = _names(frame)
-    rows["email_norm"] = normalise_email(_col(frame, "email"))
-    rows["phone_norm"] = normalise_phone(_col(frame, "phone_mobile"), region)
+    regions = row_regions(frame, region)
     keyed = pd.DataFrame(
         {
             "source_record_id": _col(frame, "source_record_id"),
             "customer_ref": _col(frame, "customer_ref"),
-            "email_norm": rows["email_norm"],
-            "phone_norm": rows["phone_norm"],
-            "full_name": _col(frame, "full_name"),
+            "_file": _col(frame, "_file"),
+            "_line": _col(frame, "_line"),
         }
     )
     rows["source_record_id"] = person_keys(keyed, entity).astype("string")
@@ -164,7 +176,6 @@ def build_person_records(
     rows["_file"] = _col(frame, "_file")
     rows["_line"] = _col(frame, "_line")
     rows["_recency"] = _recency(frame, date_formats)
-    rows = rows.drop(columns=["email_norm", "phone_norm"])
     # Most recent row first within each person; ties keep file order.
     rows["_row"] = range(len(rows))
     order = rows.sort_values(
@@ -175,7 +186,7 @@ def build_person_records(
     emails = _long(frame, EMAIL_COLUMNS)
     emails["value"] = normalise_email(emails["value"])
     phones = _long(frame, PHONE_COLUMNS)
-    phones["value"] = normalise_phone(phones["value"], region)
+    phones["value"] = normalise_phone(phones["value"], regions.to_numpy()[phones["row"].to_numpy()])
     lists = {}
     for name, long in (("emails", emails), ("phones", phones)):
         long = long.dropna(subset=["value"]).assign(

@@ -25,11 +25,13 @@ def febrl3():
 
 
 def test_febrl4_f1_floor(config):
-    """Regression floor; bench/linkage.py reports the exact figure (≈0.9987 at the time of writing)."""
+    """Regression floor; bench/linkage.py reports the exact figure (0.9945 at the time of writing: the
+    household guard keeps 42 of FEBRL's 5,000 true pairs apart, where FEBRL replaced the given name and the
+    birth date at the same address — a household in a customer file, see linkage/households.py)."""
     persons, truth = febrl_person_records(4)
     result = link(persons, config)
     scores = evaluate_pairs(_cluster_pairs(result.xref), truth)
-    assert scores["f1"] >= 0.995, scores
+    assert scores["f1"] >= 0.994, scores
     s = result.summary
     assert s["records"] == 10_000 and sum(s["new_pairs_by_rule"].values()) == s["candidate_pairs"]
     # Every predicted pair carries its per-comparison evidence, adding up to its match weight.

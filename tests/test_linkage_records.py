@@ -38,27 +38,37 @@ def test_rows_of_one_person_are_merged():
     assert second["phones"] == [] and second["name_pinyin"] == "zhang wei" and second["city"] == "beijing"
 
 
-def test_orders_keyed_by_customer_ref_else_identity_hash():
+def test_orders_keyed_by_customer_ref_else_by_their_row():
     orders = pd.DataFrame(
         {
-            "order_id": ["o1", "o2", "o3", "o4"],
-            "customer_ref": ["C9", "C9", None, None],
-            "full_name": ["Li Lei", "Li Lei", "韩梅梅", "韩梅梅"],
-            "email": [None, "LiLei@163.com", "hmm@qq.com", "hmm@qq.com"],
-            "phone_mobile": [None, None, None, None],
-            "order_date": ["2025-01-01", "2025-02-01", "2025-03-01", "2025-03-02"],
+            "order_id": ["o1", "o2", "o3", "o4", "o5", "o6"],
+            "customer_ref": ["C9", "C9", None, None, "", None],
+            "full_name": ["Li Lei", "Li Lei", "韩梅梅", "韩梅梅", None, None],
+            "email": [None, "LiLei@163.com", "hmm@qq.com", "hmm@qq.com", None, None],
+            "phone_mobile": [None, None, None, None, None, None],
+            "order_date": [
+                "2025-01-01",
+                "2025-02-01",
+                "2025-03-01",
+                "2025-03-02",
+                "2025-03-03",
+                "2025-03-04",
+            ],
             "_loaded_at": "2026-01-01",
+            "_file": "shop/orders.csv",
+            "_line": [2, 3, 4, 5, 6, 7],
         }
     )
     persons = build_person_records(orders, "order", "shop")
-    assert len(persons) == 2
-    ids = persons["source_record_id"].tolist()
-    assert "C9" in ids
-    hashed = next(i for i in ids if i != "C9")
-    assert hashed.startswith("h:") and len(hashed) == 18
+    ids = sorted(persons["source_record_id"])
+    # A row naming no person is its own record, keyed by where it was delivered: rows with no identity at
+    # all (o5, o6) are not pooled into one "person", and linkage, not the key, decides that o3 and o4 match.
+    assert ids == ["C9", *[f"r:shop/orders.csv:{line}" for line in (4, 5, 6, 7)]]
     again = build_person_records(orders.iloc[::-1], "order", "shop")
-    assert sorted(again["source_record_id"]) == sorted(ids)  # stable hash
+    assert sorted(again["source_record_id"]) == ids  # stable: the key does not depend on row order
     assert persons.set_index("source_record_id").loc["C9", "emails"] == ["lilei@163.com"]
+    bare = build_person_records(orders.drop(columns=["_file", "_line"]), "order", "shop")
+    assert sorted(bare["source_record_id"]) == ["C9", "r:2", "r:3", "r:4", "r:5"]  # no lineage: row position
 
 
 def test_given_and_family_columns_compose_a_name():

@@ -30,12 +30,16 @@ def _assignments(result, truth) -> pd.DataFrame:
 
 
 def test_accuracy_floor(linked):
+    """Over ALL person records (CRMs, orders keyed by CRM ids, surveys, enrichment, contact-point-only
+    interaction and campaign rows). Floors sit just under the figures measured when written (precision
+    1.0, recall 0.966, F1 0.983 at 400 customers, seed 11); bench/linkage.py measures 10k and 100k records.
+    The recall not reached is the sample's honest residue: rows whose only identifier is a placeholder, a
+    foreign number in national form with no country, or a value no other record of the person holds."""
     result, truth, _ = linked
     frame = _assignments(result, truth)
+    assert len(frame) == len(truth)  # every true person record is in the customer file
     scores = evaluate_clusters(frame["predicted"], frame["true"])
-    # Recall is the engine's; precision is capped by the generator giving different people with the same
-    # Western name the same personal e-mail address (see bench/linkage.py notes).
-    assert scores["recall"] >= 0.97 and scores["f1"] >= 0.95, scores  # 0.99 at the time of writing
+    assert scores["precision"] >= 0.995 and scores["recall"] >= 0.955 and scores["f1"] >= 0.975, scores
 
 
 def _merged(frame: pd.DataFrame, a: str, b: str) -> bool:
@@ -44,15 +48,47 @@ def _merged(frame: pd.DataFrame, a: str, b: str) -> bool:
     return bool(ca & cb)
 
 
-def test_shared_phone_and_common_name_traps_stay_apart(linked):
+def test_shared_values_and_common_name_traps_stay_apart(linked):
+    """Households (address, landline, sometimes one mailbox), switchboard colleagues, role mailboxes and
+    namesakes are different people. All customers take part, those sharing an e-mail included."""
     result, truth, customers = linked
     frame = _assignments(result, truth)
-    distinct = customers[customers["email"].duplicated(keep=False) == False]  # noqa: E712
     traps = []
-    for _, group in distinct[distinct["office_phone"] != ""].groupby("office_phone"):
+    for column in ("office_phone", "household", "shared_email", "email"):
+        for _, group in customers[customers[column] != ""].groupby(column):
+            traps += list(combinations(group.index, 2))
+    for _, group in customers[customers["name_script"] == "hanzi"].groupby("full_name"):
         traps += list(combinations(group.index, 2))
-    for _, group in distinct[distinct["name_script"] == "hanzi"].groupby("full_name"):
-        traps += list(combinations(group.index, 2))
-    assert len(traps) >= 3  # the generator planted some
+    kinds = {c: int((customers[c] != "").sum()) for c in ("household", "office_ext", "shared_email")}
+    assert min(kinds.values()) >= 2 and len(traps) >= 20, kinds  # the generator planted each kind
     merged = [(a, b) for a, b in traps if _merged(frame, a, b)]
     assert not merged, merged
+
+
+def test_orders_keyed_by_crm_ids_reach_the_crm_customer(linked):
+    """Order rows carrying only a Salesforce / Zoho / Fxiaoke record id (some in the 15-character or bare
+    numeric form) are attached to that CRM record's customer, with the evidence on the pair."""
+    result, truth, _ = linked
+    xref = result.xref.set_index(["source", "source_record_id"])["customer_id"]
+    orders = truth[(truth["source"] == "orders") & ~truth["source_record_id"].str.startswith("M")]
+    assert len(orders) >= 20
+    ref_pairs = result.pairs[result.pairs["note"].str.startswith("reference: customer_ref = ")]
+    assert set(orders["source_record_id"]) <= set(ref_pairs["id_l"]) | set(ref_pairs["id_r"])
+    assert (ref_pairs["match_probability"] == 1.0).all() and (ref_pairs["decision"] == "match").all()
+    crm = truth[truth["source"].isin(["salesforce", "zoho", "fxiaoke"])]
+    crm = crm.assign(customer=[xref[k] for k in zip(crm["source"], crm["source_record_id"], strict=True)])
+    home = crm.groupby("true_customer_id")["customer"].agg(set)
+    for rid, true_id in zip(orders["source_record_id"], orders["true_customer_id"], strict=True):
+        assert xref[("orders", rid)] in home[true_id], rid
+    assert result.summary["reference_links"] >= len(orders)
+
+
+def test_rows_without_identity_are_not_pooled(linked):
+    """Interaction rows naming no person are records of their own (r:<file>:<line>); those carrying no
+    usable identifier stay alone and are counted, instead of becoming one customer."""
+    result, _, _ = linked
+    rows = result.xref[result.xref["source_record_id"].str.startswith("r:")]
+    assert len(rows) >= 30
+    assert result.summary["unlinkable_records"] >= 3
+    assert result.xref.groupby("customer_id").size().max() <= 40  # no pool of unrelated rows
+    assert result.summary["contact_point_attached"] >= 50

@@ -42,9 +42,9 @@ def test_person_key_rule():
     silver = standardise(_orders(), ENTITIES["order"])
     keys = silver[PERSON_KEY].tolist()
     assert keys[0] == "0042"  # leading zero kept
-    assert keys[1].startswith("h:") and len(keys[1]) == 18
-    # same normalised identity → same key, different rows of one unnamed buyer stay together
-    assert keys[1] == keys[2]
+    # rows naming no person are person records of their own, keyed by file and line (the same key
+    # linkage.records gives them), whatever identity they carry: linkage, not the key, joins them
+    assert keys[1] == "r:orders.xlsx:3" and keys[2].startswith("r:orders.xlsx:") and keys[1] != keys[2]
 
 
 def test_empty_silver_has_full_schema():
@@ -68,8 +68,9 @@ def test_partition_writes_every_entity_and_persons(layout):
     assert all(layout.silver(name, "2024-03-16").exists() for name in ENTITIES)
     assert result.rows["contact"] == 0
     persons = pd.read_parquet(layout.silver("person", "2024-03-16"))
-    assert sorted(persons["source_record_id"].str[:2].tolist()) == ["00", "h:"]
-    assert result.persons == 2
+    # one record per unnamed row
+    assert sorted(persons["source_record_id"].str[:2].tolist()) == ["00", "r:", "r:"]
+    assert result.persons == 3
 
 
 def test_partition_streams_in_batches_into_one_file_per_entity(layout):

@@ -46,6 +46,9 @@ class SourceConfig(BaseModel):
     primary_key: list[str] = Field(default_factory=list)
     priority: int = Field(default=5, ge=1)
     phone_region: str = "CN"
+    # Sources whose record ids this source's customer_ref may hold (orders keyed by the CRM's contact id):
+    # such a row joins that record's customer deterministically (linkage/references.py).
+    references: list[str] = Field(default_factory=list)
     pii: dict[str, Pii] = Field(default_factory=dict)  # unmapped header kept in `_extra` -> PII tag
     description: str = ""
     # Validation rules (assets/ingest/rules.py): canonical column / unmapped header -> checks
@@ -186,6 +189,10 @@ class SourcesConfig(BaseModel):
             seen.add(s.name)
         return self
 
+    def references(self) -> dict[str, list[str]]:
+        """source -> the sources whose record ids its customer_ref may hold (declared ones only)."""
+        return {s.name: list(s.references) for s in self.sources if s.references}
+
     def get(self, name: str) -> SourceConfig:
         for s in self.sources:
             if s.name == name:
@@ -220,7 +227,7 @@ def load_sources_config(path: Path) -> SourcesConfig:
         raise SourcesConfigError(f"{path}: sources: missing — the file needs a top-level `sources:` list")
     data["sources"] = [_expand_use(path, i, s) for i, s in enumerate(data["sources"])]
     try:
-        return SourcesConfig.model_validate(data)
+        config = SourcesConfig.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         key = _key_path(tuple(first["loc"]), data)
@@ -232,6 +239,15 @@ def load_sources_config(path: Path) -> SourcesConfig:
             "string_pattern_mismatch": "use lower-case letters, digits and _",
         }.get(first["type"], "correct the value")
         raise SourcesConfigError(f"{path}: {key}: {msg} — {fix}") from None
+    names = {s.name for s in config.sources}
+    for i, s in enumerate(config.sources):
+        unknown = [r for r in s.references if r not in names or r == s.name]
+        if unknown:
+            raise SourcesConfigError(
+                f"{path}: sources[{i}].references: {unknown} are not other sources of this file"
+                f" — use some of {sorted(names - {s.name})}"
+            )
+    return config
 
 
 def _expand_use(path: Path, index: int, entry: object) -> object:

@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from assets.ingest.config import load_sources_config
 from assets.ingest.manifest import LINKED, SILVER, advance, pending_dates
 from assets.layout import DataLayout
 from assets.link.io import (
@@ -61,6 +62,11 @@ def example_matches(result: LinkageResult, n: int = 8) -> str:
     return markdown_table(table)
 
 
+def _declared_references(path: Path) -> dict[str, list[str]]:
+    """sources.yaml `references:` (source → sources whose record ids its customer_ref holds)."""
+    return load_sources_config(path).references() if path.exists() else {}
+
+
 class LinkRunConfig(dg.Config):
     full_refresh: bool = False  # re-link every record and refit the model, however little is new
 
@@ -94,7 +100,10 @@ def link_night(
         else:
             result = outcome
     if result is None:
-        result = link(persons, config, previous_xref=previous, run_id=run_id, decisions=decisions)
+        references = _declared_references(layout.config_dir / "sources.yaml")
+        result = link(
+            persons, config, previous_xref=previous, run_id=run_id, decisions=decisions, references=references
+        )
         result.summary["mode"] = f"full: {why}"
     result.summary["stale_decisions"] = int(decisions["stale"].sum()) if len(decisions) else 0
     paths = write_linkage_outputs(result, layout.linkage_dir, run_id)
@@ -145,6 +154,9 @@ def link_assets(context: dg.AssetExecutionContext, settings: Settings, config: L
             "merged": s["merged"],
             "split": s["split"],
             "retired": s["retired"],
+            "reference_links": s["reference_links"],
+            "contact_point_attached": s["contact_point_attached"],
+            "unlinkable_records": s["unlinkable_records"],
             "cluster_sizes": bar_chart(sizes, title="records per customer", key="records", value="customers"),
             "mode": mode,
             "relinked_records": s.get("relinked_records", s["records"]),

@@ -74,7 +74,13 @@ def _crm_picks(
     return sorted(picked)
 
 
-def _salesforce(people, rng, out: Path, truth: _Truth) -> int:
+def _crm_ref(crm: dict[str, list[tuple[str, str]]], p, rid: str, source: str, valid: bool) -> None:
+    """Remember a customer's CRM record ids: other systems (the order workbook) refer to them."""
+    if valid and rid:
+        crm.setdefault(p.true_customer_id, []).append((source, rid))
+
+
+def _salesforce(people, rng, out: Path, truth: _Truth, crm: dict) -> int:
     picks = _crm_picks(people, rng, 0.25, 0.55)
     ids = [f"0035g{v:010d}AAA" for v in 10**9 + rng.choice(9 * 10**9, size=len(picks), replace=False)]
     rows = []
@@ -84,7 +90,7 @@ def _salesforce(people, rng, out: Path, truth: _Truth) -> int:
         created = _when("2022-01-01", rng)
         row = [rid, "Mr." if p.gender == "M" else "Ms.", first, last, p.title, p.company,
                email(p.shared_email if p.shared_email and rng.random() < 0.5 else p.email, rng),
-               phone(p.office_phone, rng), phone(p.mobile, rng), p.address, p.city_latin, p.province,
+               phone(p.office_phone, rng, p.office_ext), phone(p.mobile, rng), p.address, p.city_latin, p.province,
                f"{100000 + i % 900000}", p.country, p.birth_date if rng.random() < 0.7 else "",
                ["Web", "Trade Show", "Referral", "Partner"][k % 4], "Li Ming",
                created.strftime("%Y-%m-%dT%H:%M:%S.000Z")]  # fmt: skip
@@ -97,15 +103,23 @@ def _salesforce(people, rng, out: Path, truth: _Truth) -> int:
         if k == 7:
             row[0], valid = "", False  # missing id: quarantined
         truth.add("salesforce", row[0], p.true_customer_id, valid)
+        _crm_ref(crm, p, row[0], "salesforce", valid)
         rows.append(row)
+    # A second export of the same org made through the API (Data Loader, Workbench): API field names.
+    api = [r for k, r in enumerate(rows) if k % 3 == 1]
+    rows = [r for k, r in enumerate(rows) if k % 3 != 1]
+    api_header = ["Id", "Salutation", "FirstName", "LastName", "Title", "Account.Name", "Email", "Phone",
+                  "MobilePhone", "MailingStreet", "MailingCity", "MailingState", "MailingPostalCode",
+                  "MailingCountry", "Birthdate", "LeadSource", "OwnerId", "CreatedDate"]  # fmt: skip
+    _write_csv(out / "salesforce" / "contacts_api_export.csv", api_header, api, "utf-8", "\n")
     header = ["Contact ID", "Salutation", "First Name", "Last Name", "Title", "Account Name", "Email", "Phone",
               "Mobile", "Mailing Street", "Mailing City", "Mailing State/Province", "Mailing Zip/Postal Code",
               "Mailing Country", "Birthdate", "Lead Source", "Contact Owner", "Created Date"]  # fmt: skip
     _write_csv(out / "salesforce" / "Contacts_Export.csv", header, rows, "utf-8", "\r\n")
-    return len(rows)
+    return len(rows) + len(api)
 
 
-def _zoho(people, rng, out: Path, truth: _Truth) -> int:
+def _zoho(people, rng, out: Path, truth: _Truth, crm: dict) -> int:
     picks = _crm_picks(people, rng, 0.25, 0.35)
     ids = _ids("zcrm_48768760000", len(picks), rng, 8)
     rows = []
@@ -114,7 +128,7 @@ def _zoho(people, rng, out: Path, truth: _Truth) -> int:
         first, last = latin_name(p, rng)
         birth = dt.date.fromisoformat(p.birth_date)
         created = _when("2022-03-01", rng)
-        row = [rid, "Li Ming", first, last, email(p.email, rng), "", phone(p.office_phone, rng),
+        row = [rid, "Li Ming", first, last, email(p.email, rng), "", phone(p.office_phone, rng, p.office_ext),
                phone(p.mobile, rng), p.title, p.company, p.address, p.city_latin, p.province, "",
                {"CN": "China", "HK": "Hong Kong"}.get(p.country, p.country),
                birth.strftime("%m/%d/%Y") if rng.random() < 0.6 else "", created.strftime("%m/%d/%Y %I:%M %p"),
@@ -124,6 +138,7 @@ def _zoho(people, rng, out: Path, truth: _Truth) -> int:
         if k == 4:
             row[16], valid = "13/45/2024 25:61 PM", False  # unparseable date
         truth.add("zoho", rid, p.true_customer_id, valid)
+        _crm_ref(crm, p, rid, "zoho", valid)
         rows.append(row)
     header = ["Record Id", "Contact Owner", "First Name", "Last Name", "Email", "Secondary Email", "Phone",
               "Mobile", "Title", "Account Name", "Mailing Street", "Mailing City", "Mailing State", "Mailing Zip",
@@ -132,7 +147,7 @@ def _zoho(people, rng, out: Path, truth: _Truth) -> int:
     return len(rows)
 
 
-def _fxiaoke(people, rng, out: Path, truth: _Truth) -> int:
+def _fxiaoke(people, rng, out: Path, truth: _Truth, crm: dict) -> int:
     hanzi = [p for p in people if p.name_script == "hanzi"]
     chinese = hanzi
     picks = _crm_picks(hanzi, rng, 0.55, 0.0)
@@ -143,13 +158,14 @@ def _fxiaoke(people, rng, out: Path, truth: _Truth) -> int:
         birth = dt.date.fromisoformat(p.birth_date)
         bday = [birth.strftime("%Y/%m/%d"), f"{birth.year}年{birth.month}月{birth.day}日", ""][k % 3]
         row = [rid, full_name(p, rng, hanzi_first=True), "男" if p.gender == "M" else "女", phone(p.mobile, rng),
-               phone(p.office_phone, rng), email(p.email, rng), p.wechat_id, p.province, p.city, p.address,
+               phone(p.office_phone, rng, p.office_ext), email(p.email, rng), p.wechat_id, p.province, p.city, p.address,
                p.company, p.title, bday, _when("2022-06-01", rng).strftime("%Y-%m-%d %H:%M"), "王经理",
                ["重要客户", "普通客户", "潜在客户"][k % 3]]  # fmt: skip
         valid = True
         if k == 2:
             row[12], valid = "1990-02-30", False  # no such day
         truth.add("fxiaoke", rid, p.true_customer_id, valid)
+        _crm_ref(crm, p, rid, "fxiaoke", valid)
         rows.append(row)
     header = ["客户编号", "客户名称", "性别", "手机", "电话", "邮箱", "微信", "省份", "城市", "地址", "公司", "职位",
               "生日", "创建时间", "负责人", "客户级别"]  # fmt: skip
@@ -157,7 +173,19 @@ def _fxiaoke(people, rng, out: Path, truth: _Truth) -> int:
     return len(rows)
 
 
-def _orders(people, rng, out: Path, truth: _Truth, members: dict[int, str]) -> tuple[int, pd.DataFrame]:
+def _crm_written(source: str, rid: str, rng: np.random.Generator) -> str:
+    """A CRM record id as another system stores it: Salesforce's 15-character form beside the 18-character
+    one, Zoho's bare number without the export's zcrm_ prefix."""
+    if source == "salesforce" and rng.random() < 0.25:
+        return rid[:15]
+    if source == "zoho" and rng.random() < 0.5:
+        return rid.removeprefix("zcrm_")
+    return rid
+
+
+def _orders(
+    people, rng, out: Path, truth: _Truth, members: dict[int, str], crm: dict
+) -> tuple[int, pd.DataFrame]:
     sheet: list[list[object]] = []
     header = ["order_id", "line_no", "customer_ref", "buyer_name", "buyer_phone", "buyer_email", "order_date",
               "product_id", "product_name", "category", "qty", "unit_price", "amount", "currency",
@@ -167,6 +195,11 @@ def _orders(people, rng, out: Path, truth: _Truth, members: dict[int, str]) -> t
     buyers = [i for i in members if rng.random() < 0.85]
     for i in buyers:
         p = people[i]
+        # The shop's ERP knows a CRM customer by the CRM's record id only: no name, phone or e-mail.
+        by_crm = p.true_customer_id in crm and rng.random() < 0.5
+        if by_crm:
+            source, rid = crm[p.true_customer_id][int(rng.integers(0, len(crm[p.true_customer_id])))]
+            ref = _crm_written(source, rid, rng)
         for _ in range(int(rng.integers(1, 6))):
             order_no += 1
             oid = f"SO{2024000000 + order_no * 7}"
@@ -176,6 +209,8 @@ def _orders(people, rng, out: Path, truth: _Truth, members: dict[int, str]) -> t
                 pick(rng, ["completed", "refunded", "cancelled", "pending"], [0.85, 0.07, 0.05, 0.03])
             )
             name, tel, mail = full_name(p, rng), phone(p.mobile, rng), email(p.email, rng)
+            if by_crm:
+                name, tel, mail = "", "", ""
             for line in range(1, int(rng.integers(1, 4)) + 1):
                 pid, pname, cat, price = PRODUCTS[int(rng.integers(0, len(PRODUCTS)))]
                 qty = int(rng.integers(1, 4))
@@ -187,7 +222,7 @@ def _orders(people, rng, out: Path, truth: _Truth, members: dict[int, str]) -> t
                     date_cell = (when - dt.datetime(1899, 12, 30)).days  # a bare serial number
                 elif r >= 0.95:
                     date_cell = when.strftime("%Y/%m/%d %H:%M")  # text typed into the cell
-                row = [oid, line, members[i], name, tel, mail, date_cell, pid, pname, cat, qty, price, amount,
+                row = [oid, line, ref if by_crm else members[i], name, tel, mail, date_cell, pid, pname, cat, qty, price, amount,
                        currency, pick(rng, PAYMENTS), pick(rng, CHANNELS), status,
                        ["上海南京路店", "北京三里屯店", ""][n % 3]]  # fmt: skip
                 valid = True
@@ -199,7 +234,7 @@ def _orders(people, rng, out: Path, truth: _Truth, members: dict[int, str]) -> t
                     row[0], valid = None, False
                 sheet.append(row)
                 n += 1
-                truth.add("orders", members[i], p.true_customer_id, valid)
+                truth.add("orders", str(row[2]), p.true_customer_id, valid)
                 serial = 0.85 <= r < 0.95  # an Excel serial keeps the day only
                 day = when.date().isoformat() if serial else when.isoformat(sep=" ")
                 truth_rows.append(
@@ -288,7 +323,31 @@ def _enrichment(people, rng, out: Path, truth: _Truth) -> int:
     return len(lines)
 
 
+INTERACTIONS_FILE = "interactions/service_desk_interactions.csv"
+JUNK_PHONES = ["13800138000", "13888888888", "12345678901"]
+JUNK_EMAILS = ["test@test.com", "none@none.com", "no-reply@example.com"]
+
+
+def _contact_points(p, rng: np.random.Generator, ch: str) -> tuple[str, str, str]:
+    """(name, phone, email) an agent noted for one contact: often only the number that called or the
+    address that wrote, sometimes a shared mailbox, a placeholder or nothing at all."""
+    r = rng.random()
+    if r < 0.04:  # a placeholder typed to get past a mandatory field
+        return (
+            "",
+            JUNK_PHONES[int(rng.integers(0, 3))] if ch != "email" else "",
+            (JUNK_EMAILS[int(rng.integers(0, 3))] if ch == "email" else ""),
+        )
+    if r < 0.06:
+        return "", "", ""
+    mail = p.shared_email if p.shared_email and rng.random() < 0.5 else p.email
+    tel = phone(p.mobile, rng) if ch != "email" else ""
+    mail = email(mail, rng) if ch == "email" else ""
+    return (full_name(p, rng) if rng.random() < 0.4 else ""), tel, mail
+
+
 def _interactions(people, rng, out: Path, truth: _Truth) -> int:
+    """Service desk log: some rows carry the desk's own customer id, many only what the agent noted."""
     picks = np.flatnonzero(rng.random(len(people)) < 0.45)
     refs = _ids("K", len(picks), rng, 7)
     rows, k = [], 0
@@ -297,8 +356,15 @@ def _interactions(people, rng, out: Path, truth: _Truth) -> int:
         for _ in range(int(rng.integers(1, 5))):
             ch = pick(rng, ["phone", "email", "chat", "wechat"], [0.35, 0.25, 0.2, 0.2])
             kind = pick(rng, ["inquiry", "complaint", "suggestion", "support"], [0.5, 0.2, 0.1, 0.2])
-            row = [f"INT{100000 + k}", ref, full_name(p, rng), phone(p.mobile, rng) if ch != "email" else "",
-                   email(p.email, rng) if ch == "email" else "", p.wechat_id if ch == "wechat" else "",
+            own_id = rng.random() < 0.75
+            if own_id:
+                name = full_name(p, rng) if rng.random() < 0.6 else ""
+                tel = phone(p.mobile, rng) if ch != "email" else ""
+                mail = email(p.email, rng) if ch == "email" else ""
+            else:
+                name, tel, mail = _contact_points(p, rng, ch)
+            row = [f"INT{100000 + k}", ref if own_id else "", name, tel, mail,
+                   p.wechat_id if ch == "wechat" else "",
                    _when("2024-01-01", rng, 450).strftime("%Y-%m-%d %H:%M:%S"), ch,
                    pick(rng, ["inbound", "outbound"], [0.8, 0.2]), kind, f"{kind} about order",
                    "客户来电咨询退货流程" if p.name_script == "hanzi" else "Customer asked about returns",
@@ -307,13 +373,16 @@ def _interactions(people, rng, out: Path, truth: _Truth) -> int:
             valid = True
             if k == 8:
                 row[6], valid = "", False  # missing timestamp
-            truth.add("interactions", ref, p.true_customer_id, valid)
+            # A row without the desk's id is a person record of its own, keyed by its file and physical line
+            # (docs/CONTRACTS.md); no cell of this file holds a line break, so line = row number + 2.
+            key = ref if own_id else f"r:{INTERACTIONS_FILE}:{len(rows) + 2}"
+            truth.add("interactions", key, p.true_customer_id, valid)
             rows.append(row)
             k += 1
     header = ["interaction_id", "customer_id", "customer_name", "phone", "email", "wechat_id", "occurred_at",
               "channel", "direction", "type", "subject", "notes", "status", "agent", "product_category",
               "duration_seconds"]  # fmt: skip
-    _write_csv(out / "interactions" / "service_desk_interactions.csv", header, rows, "utf-8")
+    _write_csv(out / INTERACTIONS_FILE, header, rows, "utf-8")
     return len(rows)
 
 
@@ -328,8 +397,14 @@ def _campaigns(people, rng, out: Path, truth: _Truth) -> int:
         for c in rng.choice(len(campaigns), size=int(rng.integers(1, 3)), replace=False):
             cid, cname, ctype = campaigns[int(c)]
             interests = ";".join(sorted(set(p.interests.split(";")) | {INTERESTS[int(rng.integers(0, 10))]}))
-            rows.append([cid, cname, ctype, ref, full_name(p, rng), email(p.email, rng), phone(p.mobile, rng),
-                         p.company, _when("2024-01-01", rng, 400).strftime("%Y/%m/%d"),
+            # Lists bought or scanned at a booth: often an e-mail only or a mobile only.
+            name, mail, tel = full_name(p, rng), email(p.email, rng), phone(p.mobile, rng)
+            r = rng.random()
+            if r < 0.35:
+                name, tel = "", ""
+            elif r < 0.55:
+                name, mail = "", ""
+            rows.append([cid, cname, ctype, ref, name, mail, tel, p.company if name else "", _when("2024-01-01", rng, 400).strftime("%Y/%m/%d"),
                          pick(rng, ["invited", "registered", "attended", "converted"]), interests,
                          pick(rng, ["email", "wechat", "sms"])])  # fmt: skip
             truth.add("campaigns", ref, p.true_customer_id)
@@ -349,12 +424,13 @@ def generate_sample(out: Path, customers: int = 2000, seed: int = 7) -> dict:
     frame, people = people, list(people.itertuples(index=False))
     members_idx = _members(len(people), 0.6, rng)
     members = dict(zip(members_idx.tolist(), _ids("M", len(members_idx), rng, 7), strict=True))
+    crm: dict[str, list[tuple[str, str]]] = {}
     records = {
-        "salesforce": _salesforce(people, rng, landing, truth),
-        "zoho": _zoho(people, rng, landing, truth),
-        "fxiaoke": _fxiaoke(people, rng, landing, truth),
+        "salesforce": _salesforce(people, rng, landing, truth, crm),
+        "zoho": _zoho(people, rng, landing, truth, crm),
+        "fxiaoke": _fxiaoke(people, rng, landing, truth, crm),
     }
-    records["orders"], orders = _orders(people, rng, landing, truth, members)
+    records["orders"], orders = _orders(people, rng, landing, truth, members, crm)
     records["survey"], survey = _survey(people, rng, landing, truth, members)
     records["enrichment"] = _enrichment(people, rng, landing, truth)
     records["interactions"] = _interactions(people, rng, landing, truth)

@@ -181,7 +181,7 @@ def _mobile(country: str, prefix: str, m: int) -> str:
     if country == "HK":
         return f"+852{5 + m % 5}{m % 10**7:07d}"
     if country in ("US",):
-        return f"+1415{m % 10**7:07d}"
+        return f"+1415{2 * 10**6 + m % (8 * 10**6)}"
     if country == "GB":
         return f"+447{m % 10**9:09d}"
     if country == "DE":
@@ -195,6 +195,16 @@ def _landline(area: str, country: str, m: int) -> str:
     if country == "CN":
         width = 8 if len(area) == 2 else 7
         return f"+86{area}{6 * 10 ** (width - 1) + m % 10 ** (width - 1)}"
+    if country == "US":
+        return f"+1{area}{2 * 10**6 + m % (8 * 10**6)}"
+    if country == "GB":
+        return f"+44{area}7{m % 10**7:07d}"
+    if country == "DE":
+        return f"+49{area}{2 * 10**7 + m % (7 * 10**7)}"
+    if country == "SG":
+        return f"+656{m % 10**7:07d}"
+    if country == "HK":
+        return f"+8522{m % 10**7:07d}"
     return ""
 
 
@@ -226,15 +236,46 @@ def _unique_handles(handles: pd.Series) -> np.ndarray:
 
 
 def _plant_shared_contacts(people: pd.DataFrame, rng: np.random.Generator) -> None:
-    """Households and switchboards: 2–3 different people share an office phone; colleagues share info@."""
+    """Shared values that do not make one person:
+    - households: a spouse or relative at the same address, city and home landline, with a different given
+      name (Western spouses often share the family name; Chinese spouses keep their own), some with one
+      family mailbox;
+    - company switchboards: colleagues at one company share the switchboard number, each with an extension;
+    - role mailboxes: colleagues share info@/sales@ of their company."""
     n = len(people)
-    groups = max(2, n // 60)
-    idx = rng.choice(n, size=min(n, groups * 3), replace=False).reshape(-1, 3)
-    for g in idx:
-        people.loc[g, "office_phone"] = people.loc[g[0], "office_phone"] or "+861062000000"
-    idx = rng.choice(n, size=min(n, max(2, n // 100) * 2), replace=False).reshape(-1, 2)
+    people["office_ext"] = ""
+    people["household"] = ""
+    free = list(rng.permutation(n))
+    for h in range(max(2, n // 40)):
+        a, b = int(free.pop()), int(free.pop())
+        same_name = people.loc[b, "given_latin"] == people.loc[a, "given_latin"]  # two names in a household
+        if same_name or people.loc[a, "name_script"] != people.loc[b, "name_script"]:
+            free.insert(0, b)
+            continue
+        for col in ("province", "city", "city_latin", "country", "area", "address", "office_phone"):
+            people.loc[b, col] = people.loc[a, col]
+        if people.loc[a, "name_script"] == "latin" and rng.random() < 0.7:
+            people.loc[b, "family_latin"] = people.loc[a, "family_latin"]
+            people.loc[b, "full_name"] = f"{people.loc[b, 'given_latin']} {people.loc[a, 'family_latin']}"
+        people.loc[[a, b], "household"] = f"H{h:04d}"
+        if rng.random() < 0.3:  # one family mailbox for both
+            people.loc[b, "email"] = people.loc[a, "email"]
+    for _ in range(max(2, n // 150)):
+        group = [int(free.pop()) for _ in range(int(rng.integers(3, 6)))]
+        head = people.loc[group[0]]
+        board = _landline(str(head["area"]), str(head["country"]), int(rng.integers(10**6)) * 10)
+        exts = rng.choice(np.arange(100, 9000), size=len(group), replace=False)
+        for i, ext in zip(group, exts, strict=True):
+            people.loc[i, "company"] = people.loc[group[0], "company"]
+            people.loc[i, "office_phone"] = board
+            people.loc[i, "office_ext"] = str(ext)
     people["shared_email"] = ""
-    for g in idx:
+    for _ in range(max(2, n // 100)):
+        g = [int(free.pop()), int(free.pop())]
         domain = COMPANY_DOMAINS[people.loc[g[0], "company"]]
-        people.loc[g, "shared_email"] = f"info@{domain}"
+        people.loc[g, "shared_email"] = f"{pick_role(rng)}@{domain}"
         people.loc[g, "company"] = people.loc[g[0], "company"]
+
+
+def pick_role(rng: np.random.Generator) -> str:
+    return ["info", "sales", "service", "contact", "office"][int(rng.integers(0, 5))]

@@ -82,10 +82,20 @@ def full_name(p, rng: np.random.Generator, hanzi_first: bool = False) -> str:
     return forms[int(rng.integers(0, len(forms)))]
 
 
-def phone(e164: str, rng: np.random.Generator) -> str:
-    """One E.164 number written as people do: +86 138-0013-8000, 0086…, 13800138000, spaces, full-width."""
+def phone(e164: str, rng: np.random.Generator, ext: str = "") -> str:
+    """One E.164 number written as people do: +86 138-0013-8000, 0086…, 13800138000, spaces, full-width;
+    foreign numbers often in their national form without a country code (415-727-9325, 07700 900123);
+    a switchboard number with the person's extension (010-6552 8888 转 8021, +86 21 5049 0000 ext. 312)."""
     if not e164:
         return ""
+    text = _written(e164, rng)
+    if ext:
+        text += pick(rng, [f" 转 {ext}", f" ext. {ext}", f" 分机{ext}", f" x{ext}", f"-{ext}"],
+                     [0.35, 0.25, 0.15, 0.15, 0.1])  # fmt: skip
+    return text
+
+
+def _written(e164: str, rng: np.random.Generator) -> str:
     if e164.startswith("+86"):
         nat = e164[3:]
         if nat.startswith("1") and len(nat) == 11:
@@ -111,17 +121,29 @@ def phone(e164: str, rng: np.random.Generator) -> str:
                 f"(0{area}) {local[:4]} {local[4:]}",
                 f"+86 {area} {local}",
                 f"0{area}{local}",
+                f"0{area}-{local[:4]} {local[4:]}",
             ]
-            weights = [0.4, 0.2, 0.2, 0.2]
+            weights = [0.35, 0.2, 0.2, 0.15, 0.1]
         return pick(rng, forms, weights)
     if e164.startswith("+852"):
         nat = e164[4:]
         return [f"+852 {nat[:4]} {nat[4:]}", f"{nat[:4]} {nat[4:]}", f"(852) {nat}"][int(rng.integers(0, 3))]
     if e164.startswith("+1"):
         nat = e164[2:]
-        return [f"+1 ({nat[:3]}) {nat[3:6]}-{nat[6:]}", f"{nat[:3]}-{nat[3:6]}-{nat[6:]}"][
-            int(rng.integers(0, 2))
-        ]
+        forms = [f"+1 ({nat[:3]}) {nat[3:6]}-{nat[6:]}", f"{nat[:3]}-{nat[3:6]}-{nat[6:]}",
+                 f"({nat[:3]}) {nat[3:6]}-{nat[6:]}", f"{nat[:3]}.{nat[3:6]}.{nat[6:]}", f"+1{nat}"]  # fmt: skip
+        return pick(rng, forms, [0.3, 0.3, 0.2, 0.1, 0.1])
+    if e164.startswith("+44"):
+        nat = "0" + e164[3:]
+        return pick(
+            rng, [e164, f"+44 {e164[3:7]} {e164[7:]}", f"{nat[:5]} {nat[5:]}", nat], [0.3, 0.2, 0.3, 0.2]
+        )
+    if e164.startswith("+49"):
+        nat = "0" + e164[3:]
+        return pick(rng, [e164, f"+49 {e164[3:6]} {e164[6:]}", f"{nat[:4]} {nat[4:]}"], [0.4, 0.2, 0.4])
+    if e164.startswith("+65"):
+        nat = e164[3:]
+        return pick(rng, [e164, f"+65 {nat[:4]} {nat[4:]}", f"{nat[:4]} {nat[4:]}"], [0.4, 0.3, 0.3])
     return e164 if rng.random() < 0.6 else f"{e164[:3]} {e164[3:]}"
 
 

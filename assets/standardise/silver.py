@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from assets.entities import LINEAGE_COLUMNS, Entity
-from linkage.records import person_keys
+from linkage.records import person_keys, row_regions
 from linkage.standardise import normalise_email, normalise_phone
 from linkage.standardise.dates import parse_datetimes, to_integer, to_number
 
@@ -45,7 +45,11 @@ def standardise(
         else:
             out[column.name + suffix] = to_integer(raw)
     out["email_norm"] = normalise_email(out["email"]) if "email" in out else pd.NA
-    out["phone_norm"] = normalise_phone(out["phone_mobile"], phone_region) if "phone_mobile" in out else pd.NA
+    out["phone_norm"] = (
+        normalise_phone(out["phone_mobile"], row_regions(out, phone_region))
+        if "phone_mobile" in out
+        else pd.NA
+    )
     out["source"] = out["_source"]
     out[PERSON_KEY] = person_keys(out, entity.name)
     return out

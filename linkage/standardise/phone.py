@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import phonenumbers
 from phonenumbers import PhoneNumberType
@@ -30,6 +31,14 @@ _TYPE_NAMES = {
 }
 _EXCEL_FLOAT = re.compile(r"^(\d+)\.0+$")
 _RUN = re.compile(r"(\d)\1{7,}")
+# An extension behind a switchboard number: '010-6552 8888 转 8021', '… ext. 312', '… 分机 12', '… x312'.
+_EXTENSION = re.compile(r"\s*(?:转|轉|分机|分機|ext\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
+# A North American number written nationally: '(212) 555-0142', '415-727-9325', '415.727.9325'. No Chinese
+# number is written so (mobiles have 11 digits, landlines start with the trunk 0), nor most others.
+_NANP_SHAPE = re.compile(r"^(?:\(\s*[2-9]\d{2}\s*\)\s*|[2-9]\d{2}[\s.\-])[2-9]\d{2}[\s.\-]\d{4}$")
+NANP_REGIONS = frozenset({"US", "CA"})
+PHONE_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
+_TRAILING_GROUP = re.compile(r"[\-\s]\d{1,5}$")
 
 
 def _is_junk_digits(national: str) -> bool:
@@ -40,15 +49,38 @@ def _is_junk_digits(national: str) -> bool:
     return bool(_RUN.search(national))  # 138 0000 0000: eight equal digits in a row
 
 
+def split_extension(text: str) -> tuple[str, str]:
+    """(number, extension) of a switchboard number written with the person's extension."""
+    match = _EXTENSION.search(text)
+    if match and len(re.sub(r"\D", "", text[: match.start()])) >= 7:
+        return text[: match.start()], match.group(1)
+    return text, ""
+
+
+def number_region(text: str, region: str) -> str:
+    """The region to read a number without a country code in: `region`, unless the number's shape says
+    North America (a CN-default source holding '(212) 555-0142')."""
+    if region.upper() not in NANP_REGIONS and _NANP_SHAPE.match(text.strip()):
+        return "US"
+    return region
+
+
 def canonical_phone(value: str, region: str = "CN") -> str | None:
+    """E.164 of one written number, without any extension; None when invalid or a placeholder. `region`:
+    the country to read a number without a country code in (the record's country, else the source's)."""
     text = fold_text(value)
     text = _EXCEL_FLOAT.sub(r"\1", text)  # 13812345678.0 from a spreadsheet
     if not re.search(r"\d", text):
         return None
+    text, _ = split_extension(text)
+    region = number_region(text, region or "CN")
     candidates = [text]
     digits = re.sub(r"\D", "", text)
     if not text.startswith("+") and len(digits) > 10:
         candidates.append("+" + digits)  # '86 138 1234 5678' written without the plus
+    tail = _TRAILING_GROUP.search(text)
+    if tail and len(re.sub(r"\D", "", text[: tail.start()])) >= 7:
+        candidates.append(text[: tail.start()])  # '021-5049 0000-312': an extension after a dash, last resort
     for candidate in candidates:
         try:
             number = phonenumbers.parse(candidate, region.upper())
@@ -61,10 +93,16 @@ def canonical_phone(value: str, region: str = "CN") -> str | None:
     return None
 
 
-def normalise_phone(s: pd.Series, region: str = "CN") -> pd.Series:
-    """E.164 ('+8613812345678') or <NA> when missing, invalid or a placeholder. `region` is the default
-    country for numbers written without a country code (ISO 3166 alpha-2)."""
-    return map_unique(s, lambda v: canonical_phone(v, region))
+def normalise_phone(s: pd.Series, region: str | pd.Series | np.ndarray = "CN") -> pd.Series:
+    """E.164 ('+8613812345678') or <NA> when missing, invalid or a placeholder; extensions are dropped.
+    `region`: the default country for numbers written without a country code (ISO 3166 alpha-2), one for
+    the column or one per row, in the rows' order (the record's own country: linkage.records.row_regions)."""
+    if isinstance(region, str):
+        return map_unique(s, lambda v: canonical_phone(v, region))
+    text = s.astype("string")
+    regions = pd.Series(np.asarray(region, dtype=object), index=s.index, dtype="string").fillna("CN")
+    pairs = (text + "\x1f" + regions).where(text.notna())
+    return map_unique(pairs, lambda v: canonical_phone(*v.split("\x1f", 1)))
 
 
 def phone_kind(e164: str) -> str | None:

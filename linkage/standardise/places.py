@@ -54,6 +54,24 @@ def canonical_country(value: str) -> str | None:
     return _COUNTRY_LOOKUP.get(text) or _COUNTRY_LOOKUP.get(text.rstrip(".")) or text.upper()
 
 
+# An address names its country at the end in Latin script ('…, New York, USA') and first in Chinese
+# ('英国伦敦…'); a country name elsewhere is a street or a building ('Canada Square, London').
+_NAMES = sorted(_COUNTRY_LOOKUP, key=len, reverse=True)
+_COUNTRY_AT_END = re.compile(
+    r"(?:^|[\s,;])("
+    + "|".join(re.escape(n) for n in _NAMES if n.isascii() and (len(n) >= 3 or n == "uk"))
+    + r")[\s.,;\d\-]*$"
+)
+_COUNTRY_AT_START = re.compile("^(" + "|".join(re.escape(n) for n in _NAMES if not n.isascii()) + ")")
+
+
+def country_in_text(value: str) -> str | None:
+    """The country an address names ('350 5th Ave, New York, USA' → 'US', '英国伦敦…' → 'GB'), else None."""
+    text = to_simplified(fold_text(value)).strip()
+    match = _COUNTRY_AT_END.search(text) or _COUNTRY_AT_START.match(text)
+    return _COUNTRY_LOOKUP[match.group(1)] if match else None
+
+
 def canonical_place(value: str) -> str | None:
     """'广东省' → '广东', '北京市' → '北京', 'Shenzhen City' → 'shenzhen'."""
     text = strip_accents(to_simplified(fold_text(value)))

@@ -1,0 +1,238 @@
+"""Contact points: which e-mails and phones are one person's, and records that carry nothing else.
+
+A personal value (a private mailbox, a mobile) names one person; a shared one (info@ and sales@ mailboxes, a
+company switchboard, a household landline, a mobile two clearly different named people give) does not.
+A value is shared when its local part is a role, its phone type is not a personal one, or two records that
+hold it carry clearly different names.
+
+A record that carries a contact point and no name (a campaign member known by an e-mail only, a service call
+logged with the calling number) cannot be scored like a contact: agreement on one rare value is ≈10 bits,
+against a prior of one match among all record pairs. But the question for such a record is not "which of all
+records is it" but "whose is this value": when the value is personal and the records holding it form one
+customer, the record is that customer's. It is attached to that customer after clustering; when its values
+lead to two customers it stays on its own (ambiguous), and it is never a bridge between two customers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from linkage.compare import PairColumns, shared_values
+from linkage.config import LinkageConfig
+from linkage.encode import EncodedRecords
+from linkage.standardise.phone import phone_kind
+
+# Mailboxes of a role, not a person (RFC 2142 and common practice, English and Chinese pinyin).
+ROLE_LOCAL_PARTS = frozenset(
+    {
+        "info", "sales", "service", "services", "support", "contact", "contactus", "admin", "office", "hr",
+        "jobs", "careers", "marketing", "enquiries", "enquiry", "inquiry", "hello", "team", "mail", "help",
+        "billing", "accounts", "finance", "orders", "order", "shop", "store", "webmaster", "postmaster",
+        "customerservice", "cs", "kefu", "service-cn", "business", "press", "media", "reception", "general",
+    }
+)  # fmt: skip
+PERSONAL_PHONE_TYPES = frozenset({"mobile", "fixed_or_mobile", "personal"})
+# A value more records hold than this is no one person's, whatever the names say (they may be missing).
+MAX_HOLDERS = 12
+# Probability recorded for an attachment: a personal value held by one customer (a reassigned number or a
+# typo'd address are the way it can be wrong).
+CONTACT_POINT_PROBABILITY = 0.99
+
+
+def _levels(cmp: PairColumns, config: LinkageConfig, kind: str, column: str) -> np.ndarray | None:
+    for c in config.comparisons:
+        if c.kind == kind and c.column == column:
+            return cmp[f"g_{c.name}"]
+    return None
+
+
+def top_level(cmp: PairColumns, config: LinkageConfig, kind: str, column: str) -> np.ndarray:
+    """Pairs at the top level (exact) of the comparison of `column`; all False without one."""
+    for c in config.comparisons:
+        if c.kind == kind and c.column == column:
+            return cmp[f"g_{c.name}"] == c.n_levels - 1
+    return np.zeros(len(cmp["l"]), dtype=bool)
+
+
+def different_given_names(cmp: PairColumns, config: LinkageConfig) -> np.ndarray:
+    """Pairs whose given names are both present and clearly different (the lowest level)."""
+    given = _levels(cmp, config, "name", "given")
+    return np.zeros(len(cmp["l"]), dtype=bool) if given is None else given == 0
+
+
+def _same_letters(records: EncodedRecords, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Pairs whose family + given keys spell the same letters, in either order ('ou yangjiaqi' and
+    'ouyang jiaqi': a compound family name split in another place)."""
+    s = records.scalars
+    if "family_key" not in s or "given_key" not in s:
+        return np.zeros(len(left), dtype=bool)
+
+    def spelled(rows: np.ndarray, first: str, second: str) -> np.ndarray:
+        a, b = s[first][rows], s[second][rows]
+        text = [
+            (records.vocab[x] if x >= 0 else "") + (records.vocab[y] if y >= 0 else "")
+            for x, y in zip(a.tolist(), b.tolist(), strict=True)
+        ]
+        return np.array([t.replace(" ", "") for t in text], dtype=object)
+
+    fl, fr = spelled(left, "family_key", "given_key"), spelled(right, "family_key", "given_key")
+    gr = spelled(right, "given_key", "family_key")
+    return (fl == fr) | (fl == gr)
+
+
+def different_people_by_name(records: EncodedRecords, cmp: PairColumns, config: LinkageConfig) -> np.ndarray:
+    """Pairs that are clearly two people by name: different given names, and a different family name or
+    gender (so 'Kevin Zhang' and 'Wei Zhang', one man with an English name, are not two people), unless
+    the whole names spell the same."""
+    family = _levels(cmp, config, "name", "family")
+    gender = _levels(cmp, config, "exact", "gender")
+    other = np.zeros(len(cmp["l"]), dtype=bool)
+    for g in (family, gender):
+        if g is not None:
+            other |= g == 0
+    out = different_given_names(cmp, config) & other
+    idx = np.flatnonzero(out)
+    out[idx[_same_letters(records, cmp["l"][idx], cmp["r"][idx])]] = False
+    return out
+
+
+@dataclass
+class PersonalValues:
+    """Per vocabulary code: True where the e-mail / phone value is personal."""
+
+    emails: np.ndarray
+    phones: np.ndarray
+
+
+def _holders(records: EncodedRecords, column: str) -> np.ndarray:
+    if column not in records.lists:
+        return np.zeros(len(records.vocab), dtype=np.int64)
+    return np.bincount(records.lists[column].codes, minlength=len(records.vocab))
+
+
+def _phone_types(rec: pd.DataFrame) -> dict[str, str]:
+    """Phone value → type, from the person records' phone_types (computed when they are absent)."""
+    out: dict[str, str] = {}
+    if "phone_types" in rec:
+        for phones, kinds in zip(rec["phones"], rec["phone_types"], strict=True):
+            if isinstance(kinds, list | tuple | np.ndarray) and len(kinds) == len(phones):
+                out.update(zip(phones, kinds, strict=True))
+    return out
+
+
+def personal_values(
+    rec: pd.DataFrame, records: EncodedRecords, cmp: PairColumns, config: LinkageConfig
+) -> PersonalValues:
+    """Which e-mail and phone codes are personal: not a role mailbox, a personal phone type, held by at
+    most MAX_HOLDERS records, and no candidate pair holding it is clearly two people by name."""
+    size = len(records.vocab)
+    two_people = different_people_by_name(records, cmp, config)
+    out = []
+    for column in ("emails", "phones"):
+        ok = np.zeros(size, dtype=bool)
+        if column not in records.lists:
+            out.append(ok)
+            continue
+        used = np.unique(records.lists[column].codes)
+        values = records.vocab[used]
+        if column == "emails":
+            kind_ok = np.array([str(v).split("@", 1)[0] not in ROLE_LOCAL_PARTS for v in values], dtype=bool)
+        else:
+            known = _phone_types(rec)
+            kind_ok = np.array(
+                [(known.get(v) or phone_kind(str(v))) in PERSONAL_PHONE_TYPES for v in values], dtype=bool
+            )
+        ok[used] = kind_ok
+        ok &= _holders(records, column) <= MAX_HOLDERS
+        pair, code = shared_values(records.lists[column], cmp["l"], cmp["r"])
+        ok[code[two_people[pair]]] = False
+        out.append(ok)
+    return PersonalValues(*out)
+
+
+def personal_agreement(
+    records: EncodedRecords, cmp: PairColumns, config: LinkageConfig, personal: PersonalValues
+) -> np.ndarray:
+    """Pairs that share a personal e-mail or phone, or the same WeChat id."""
+    agree = top_level(cmp, config, "exact", "wechat_id")
+    for column, ok in (("emails", personal.emails), ("phones", personal.phones)):
+        if column in records.lists:
+            pair, code = shared_values(records.lists[column], cmp["l"], cmp["r"])
+            agree[pair[ok[code]]] = True
+    return agree
+
+
+def evidence_only(rec: pd.DataFrame) -> np.ndarray:
+    """Records carrying a contact point (e-mail, phone, WeChat id) and no name."""
+    named = rec["family_key"].notna().to_numpy() | rec["given_key"].notna().to_numpy()
+    return ~named & _contact(rec)
+
+
+# Besides a name, one of these makes a record linkable (a name alone is anyone's).
+NAME_COMPANIONS = ("birth_date", "address_norm", "postcode", "city_key", "company")
+
+
+def identifiable(rec: pd.DataFrame) -> np.ndarray:
+    """Records with a usable identifier: a contact point, or a name and something else about the person.
+    The others (a service call logged with a placeholder number, an order line with nothing but a product)
+    are never paired: they stay customers of their own, counted as unlinkable."""
+    named = rec["family_key"].notna().to_numpy() | rec["given_key"].notna().to_numpy()
+    companion = np.zeros(len(rec), dtype=bool)
+    for column in NAME_COMPANIONS:
+        if column in rec:
+            companion |= rec[column].notna().to_numpy()
+    return evidence_only(rec) | (named & (companion | _contact(rec)))
+
+
+def _contact(rec: pd.DataFrame) -> np.ndarray:
+    contact = (rec["emails"].map(len) > 0).to_numpy() | (rec["phones"].map(len) > 0).to_numpy()
+    return contact | (rec["wechat_id"].notna().to_numpy() if "wechat_id" in rec else False)
+
+
+@dataclass
+class Attachments:
+    labels: np.ndarray  # cluster label per record after attaching (dense 0…k-1)
+    pairs: np.ndarray  # bool per candidate pair: the pair that attached a record
+    attached: int  # evidence-only records attached to a customer or to each other
+    ambiguous: int  # evidence-only records whose values lead to two or more customers
+
+
+def attach_evidence_only(
+    labels: np.ndarray, cmp: PairColumns, lone: np.ndarray, agree: np.ndarray
+) -> Attachments:
+    """Attach each lone evidence-only record (`lone`: evidence-only and alone in its cluster) to the one
+    customer its personal values lead to; records leading only to each other form one customer."""
+    n = len(labels)
+    left, right = cmp["l"], cmp["r"]
+    edges = agree & (lone[left] | lone[right])
+    # Nodes: lone records keep their rid; any other record stands for its cluster (n + label).
+    a = np.where(lone[left[edges]], left[edges], n + labels[left[edges]])
+    b = np.where(lone[right[edges]], right[edges], n + labels[right[edges]])
+    size = n + int(labels.max(initial=-1)) + 1
+    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(size, size))
+    component = connected_components(graph, directed=False)[1]
+    nodes = np.unique(np.concatenate([a, b]))
+    clusters = nodes[nodes >= n]
+    per_component = np.bincount(component[clusters], minlength=size)
+    out = labels.copy()
+    members = nodes[nodes < n]
+    comp = component[members]
+    target = np.full(size, -1, dtype=np.int64)
+    target[component[clusters]] = clusters - n
+    one = per_component[comp] == 1
+    out[members[one]] = target[comp[one]]
+    alone = per_component[comp] == 0  # only each other: the lowest record's label for all
+    first = pd.Series(labels[members[alone]]).groupby(comp[alone]).transform("min").to_numpy()
+    out[members[alone]] = first
+    resolved = np.zeros(n, dtype=bool)
+    resolved[members[one | alone]] = True
+    used = np.zeros(len(left), dtype=bool)
+    idx = np.flatnonzero(edges)
+    used[idx] = (resolved[left[idx]] | resolved[right[idx]]) & (out[left[idx]] == out[right[idx]])
+    _, dense = np.unique(out, return_inverse=True)
+    return Attachments(dense.astype(np.int64), used, int((one | alone).sum()), int((~(one | alone)).sum()))

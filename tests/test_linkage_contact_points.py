@@ -1,0 +1,181 @@
+"""Contact-point links, shared values, households and rows without identity, on a small hand-made file."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from linkage.config import load_linkage_config
+from linkage.engine import link
+from linkage.records import build_person_records
+
+# 24 CRM contacts: (id, name, email, mobile, address, landline, gender)
+GIVEN = ["Anna", "Tom", "Lena", "Omar", "Ivy", "Paul", "Rosa", "Sam", "Nina", "Hugo", "Eva", "Carl"]
+FAMILY = ["Walker", "Brown", "Fischer", "Rossi", "Dubois", "Martin", "Taylor", "Moore"]
+
+
+def _crm() -> pd.DataFrame:
+    rows = []
+    for i in range(24):
+        given, family = GIVEN[i % 12], FAMILY[(i * 5) % 8]
+        rows.append(
+            {
+                "source_record_id": f"C{i:03d}",
+                "given_name": given,
+                "family_name": family,
+                "email": f"{given}.{family}{i}@mail.example.org".lower(),
+                "phone_mobile": f"139{i:08d}",
+                "address": f"{i + 1} Harbour Road",
+                "city": "Shanghai",
+                "gender": "F" if given in ("Anna", "Lena", "Ivy", "Rosa", "Nina", "Eva") else "M",
+            }
+        )
+    frame = pd.DataFrame(rows)
+    # A household: C020 (Nina) and C021 (Hugo) share the family name, address and home landline.
+    frame.loc[21, ["family_name", "address"]] = frame.loc[20, ["family_name", "address"]].tolist()
+    frame["phone_home"] = ""
+    frame.loc[[20, 21], "phone_home"] = "021-6555 0101"
+    frame.loc[5, "phone_home"] = "010-6552 8888 转 8021"  # Paul's desk behind the company switchboard
+    # C010 gives the company's info@ mailbox as a second address (colleagues write from it too).
+    frame["email_secondary"] = ""
+    frame.loc[10, "email_secondary"] = "info@acme.example.org"
+    # C012 (Rosa) and C013 (Sam), a couple: one mobile, one address, one family name.
+    frame.loc[13, ["phone_mobile", "address", "family_name"]] = frame.loc[
+        12, ["phone_mobile", "address", "family_name"]
+    ].tolist()
+    frame.loc[13, "email"] = ""
+    return frame
+
+
+def _crm2() -> pd.DataFrame:
+    """The same people in a second CRM for C000…C005 (names written differently), and C020/C021 again."""
+    crm = _crm()
+    rows = crm.iloc[[0, 1, 2, 3, 4, 5, 20, 21]].copy()
+    rows["source_record_id"] = "Z" + rows["source_record_id"]
+    rows["given_name"] = rows["given_name"].str.upper()
+    rows["email"] = ""  # this CRM has no e-mails: the household shares address, name and landline only
+    rows.loc[rows.index.isin([20, 21]), "phone_mobile"] = ""
+    return rows
+
+
+def _campaign() -> pd.DataFrame:
+    crm = _crm()
+    rows = [
+        ("L1", crm.loc[6, "email"].upper(), ""),  # a personal e-mail only → C006
+        ("L2", "", "+86 " + crm.loc[7, "phone_mobile"]),  # a personal mobile only → C007
+        ("L3", "info@acme.example.org", ""),  # a role mailbox: nobody's
+        ("L4", "", crm.loc[12, "phone_mobile"]),  # the couple's shared mobile: nobody's
+        ("L5", "", "13800138000"),  # a placeholder: no identifier at all
+        ("L6", "test@test.com", ""),
+        ("L7", crm.loc[8, "email"], crm.loc[9, "phone_mobile"]),  # leads to two customers: ambiguous
+        ("L8", "only.here@mail.example.org", ""),  # held by no contact: joins L9, the same mailbox
+        ("L9", "only.here@mail.example.org", ""),
+    ]
+    return pd.DataFrame(rows, columns=["customer_ref", "email", "phone_mobile"])
+
+
+@pytest.fixture(scope="module")
+def result():
+    persons = pd.concat(
+        [
+            build_person_records(_crm(), "contact", "crm"),
+            build_person_records(_crm2(), "contact", "crm2"),
+            build_person_records(_campaign(), "campaign_member", "campaigns"),
+        ],
+        ignore_index=True,
+    )
+    return link(persons, load_linkage_config())
+
+
+def _customer(result, source: str, rid: str) -> str:
+    xref = result.xref.set_index(["source", "source_record_id"])["customer_id"]
+    return xref[(source, rid)]
+
+
+def test_a_personal_email_or_mobile_alone_joins_its_owner(result):
+    assert _customer(result, "campaigns", "L1") == _customer(result, "crm", "C006")
+    assert _customer(result, "campaigns", "L2") == _customer(result, "crm", "C007")
+    note = result.pairs.loc[result.pairs["id_l"].eq("L1") | result.pairs["id_r"].eq("L1"), "note"]
+    assert "contact point" in " ".join(note)
+
+
+def test_shared_values_join_nobody(result):
+    for member in ("L3", "L4"):
+        customer = _customer(result, "campaigns", member)
+        assert (result.xref["customer_id"] == customer).sum() == 1, member
+    assert _customer(result, "crm", "C012") != _customer(result, "crm", "C013")  # shared mobile
+
+
+def test_ambiguous_contact_points_are_no_bridge(result):
+    assert _customer(result, "crm", "C008") != _customer(result, "crm", "C009")
+    assert (result.xref["customer_id"] == _customer(result, "campaigns", "L7")).sum() == 1
+    assert result.summary["contact_point_ambiguous"] >= 1
+
+
+def test_evidence_only_records_sharing_a_value_form_one_customer(result):
+    assert _customer(result, "campaigns", "L8") == _customer(result, "campaigns", "L9")
+
+
+def test_rows_without_identifier_stay_alone_and_are_counted(result):
+    assert _customer(result, "campaigns", "L5") != _customer(result, "campaigns", "L6")
+    assert result.summary["unlinkable_records"] == 2
+
+
+def test_household_members_stay_apart_and_people_still_match(result):
+    assert _customer(result, "crm", "C020") != _customer(result, "crm", "C021")
+    assert _customer(result, "crm2", "ZC020") != _customer(result, "crm2", "ZC021")
+    assert _customer(result, "crm2", "ZC020") == _customer(result, "crm", "C020")
+    for i in range(6):
+        assert _customer(result, "crm2", f"ZC{i:03d}") == _customer(result, "crm", f"C{i:03d}")
+
+
+def test_household_pairs_are_different_given_names_without_a_personal_identifier():
+    from linkage.households import household_pairs
+
+    config = load_linkage_config()
+    # pairs: spouses (given+gender differ) · alias (given differs only) · spouses sharing a personal
+    # mobile · given differs, birth dates one digit apart · twins-like: given differs, birth date differs
+    n = 5
+    cmp = {"l": np.arange(n), "r": np.arange(n) + n}
+    levels = {"given_name": [0, 0, 0, 0, 0], "family_name": [3, 3, 3, 3, 3], "gender": [0, 1, 0, -1, -1],
+              "birth_date": [-1, -1, -1, 1, 0]}  # fmt: skip
+    for c in config.comparisons:
+        cmp[f"g_{c.name}"] = np.array(levels.get(c.name, [-1] * n), dtype=np.int8)
+    personal = np.array([False, False, True, False, False])
+    got = household_pairs(cmp, config, personal)
+    # An English name beside the Chinese one ('Kevin' / 'Wei') with no personal identifier in common is
+    # refused too: the household evidence alone does not tell it from a brother.
+    assert got.tolist() == [True, True, False, False, True]
+
+
+def test_personal_values():
+    """Role mailboxes, landlines and a mobile two clearly different people give are not personal."""
+    from linkage.blocking import block
+    from linkage.compare import compare
+    from linkage.contact_points import personal_values
+    from linkage.encode import encode_records
+    from linkage.prepare import prepare_records
+
+    config = load_linkage_config()
+    persons = pd.concat(
+        [
+            build_person_records(_crm(), "contact", "crm"),
+            build_person_records(_crm2(), "contact", "crm2"),
+        ],
+        ignore_index=True,
+    )
+    rec = prepare_records(persons)
+    records = encode_records(rec, config.record_columns)
+    pairs, _ = block(records, config)
+    cmp = compare(records, config, pairs.left, pairs.right, extra={"l": pairs.left, "r": pairs.right})
+    personal = personal_values(rec, records, cmp, config)
+
+    def code(value: str) -> int:
+        return int(np.flatnonzero(records.vocab == value)[0])
+
+    crm = _crm()
+    assert personal.emails[code(crm.loc[6, "email"])]
+    assert not personal.emails[code("info@acme.example.org")]
+    assert personal.phones[code("+86" + crm.loc[7, "phone_mobile"])]
+    assert not personal.phones[code("+86" + crm.loc[12, "phone_mobile"])]  # Rosa's and Sam's
+    assert not personal.phones[code("+862165550101")]  # the household landline
+    assert not personal.phones[code("+861065528888")]  # a switchboard, held by one person so far
