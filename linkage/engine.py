@@ -25,10 +25,12 @@ from linkage.prepare import prepare_records
 from linkage.score import (
     Parameters,
     comparison_patterns,
+    decisions,
     estimate_m,
     estimate_prior,
     estimate_u,
     fit_supervised,
+    match_probability,
     total_pairs,
     weights_by_comparison,
 )
@@ -156,10 +158,8 @@ def link(
         params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
     lap("scoring")
     match_weight = base + evidence
-    probability = 1.0 / (1.0 + np.exp2(-np.clip(match_weight, -1000, 1000)))
-    decision = (probability >= config.thresholds.review).astype(np.int8) + (
-        probability >= config.thresholds.match
-    )
+    probability = match_probability(match_weight)
+    decision = decisions(probability, config.thresholds)
     left, right = cmp["l"], cmp["r"]
     veto = config.clustering.veto_probability
     labels, refused = guarded_clusters(
