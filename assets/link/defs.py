@@ -6,11 +6,12 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from assets.link.engine import LinkEngine
 from assets.link.io import read_person_glob, read_previous, write_linkage_outputs
 from assets.metadata import bar_chart, counts_table, distribution_counts, markdown_table
 from assets.settings import Settings
 from linkage.config import load_linkage_config
-from linkage.engine import LinkageResult, link
+from linkage.engine import LinkageResult
 from linkage.records import PERSON_COLUMNS
 
 KEYS = {
@@ -55,8 +56,9 @@ def example_matches(result: LinkageResult, n: int = 8) -> str:
     outs={name: dg.AssetOut(key=key, group_name="linkage", is_required=True) for name, key in KEYS.items()},
     deps=[PERSON_KEY],
     description="Match every person record into customers with persistent ids (linkage/, config/linkage.yaml).",
+    resource_defs={"link_engine": LinkEngine()},  # C360_ENGINE picks in-process or Spark
 )
-def link_assets(context: dg.AssetExecutionContext, settings: Settings):
+def link_assets(context: dg.AssetExecutionContext, settings: Settings, link_engine: LinkEngine):
     layout = settings.layout()
     config = load_linkage_config(
         layout.config_dir / "linkage.yaml" if (layout.config_dir / "linkage.yaml").exists() else None
@@ -65,8 +67,8 @@ def link_assets(context: dg.AssetExecutionContext, settings: Settings):
     if persons is None:
         persons = pd.DataFrame({c: pd.Series(dtype="string") for c in PERSON_COLUMNS})
     run_id = context.run_id or dt.datetime.now(dt.UTC).isoformat()
-    result = link(
-        persons, config, previous_xref=read_previous(layout.linkage_dir, "customer_xref"), run_id=run_id
+    result = link_engine.link(
+        persons, config, layout.root, read_previous(layout.linkage_dir, "customer_xref"), run_id
     )
     paths = write_linkage_outputs(result, layout.linkage_dir, run_id)
     s = result.summary
@@ -86,6 +88,7 @@ def link_assets(context: dg.AssetExecutionContext, settings: Settings):
             "retired": s["retired"],
             "cluster_sizes": bar_chart(sizes, title="records per customer", key="records", value="customers"),
             "timings_s": s["timings"],
+            "engine": link_engine.engine_name(),
         },
     )
     yield _output(

@@ -28,30 +28,47 @@ def rule_entries(records: DataFrame, columns: list[str]) -> DataFrame:
 
 
 def candidate_pairs(records: DataFrame, config: LinkageConfig) -> tuple[DataFrame, BlockingStats]:
-    """(l, r, rules, first_rule) with l < r, and the per-rule counts of linkage/blocking.py."""
+    """(l, r, rules, first_rule) with l < r, and the per-rule counts of linkage/blocking.py. All rules in one
+    plan: entries tagged with their rule, blocks keyed by (rule, key), each rule's cap a column."""
     from pyspark.sql import functions as F
 
-    stats = BlockingStats()
-    found = []
-    for k, rule in enumerate(config.blocking.rules):
-        cap = rule.max_block_size or config.blocking.max_block_size
-        entries = rule_entries(records, rule.columns).localCheckpoint()
-        sizes = entries.groupBy("key").agg(F.count("*").alias("size"))
-        skipped = sizes.where(F.col("size") > cap).agg(F.count("*"), F.max("size")).collect()[0]
-        stats.skipped_keys_by_rule[rule.name] = int(skipped[0])
-        stats.largest_skipped[rule.name] = int(skipped[1] or 0)
-        usable = entries.join(sizes.where((F.col("size") >= 2) & (F.col("size") <= cap)), "key")
-        a, b = usable.alias("a"), usable.alias("b")
-        condition = (F.col("a.key") == F.col("b.key")) & (F.col("a.rid") < F.col("b.rid"))
-        if config.link_type == "link_only":
-            condition &= F.col("a.source") != F.col("b.source")
-        pairs = a.join(b, condition).select(F.col("a.rid").alias("l"), F.col("b.rid").alias("r")).distinct()
-        found.append(pairs.withColumn("rule", F.lit(k)))
-    tagged = found[0]
-    for more in found[1:]:
-        tagged = tagged.unionByName(more)
-    tagged = tagged.localCheckpoint()
-    by_rule = dict(tagged.groupBy("rule").count().collect())
+    rules = config.blocking.rules
+    entries = rule_entries(records, rules[0].columns).withColumn("rule", F.lit(0))
+    for k, rule in enumerate(rules[1:], start=1):
+        entries = entries.unionByName(rule_entries(records, rule.columns).withColumn("rule", F.lit(k)))
+    caps = F.create_map(
+        *(
+            x
+            for k, r in enumerate(rules)
+            for x in (F.lit(k), F.lit(r.max_block_size or config.blocking.max_block_size))
+        )
+    )
+    entries = entries.localCheckpoint()
+    sizes = (
+        entries.groupBy("rule", "key").agg(F.count("*").alias("size")).withColumn("cap", caps[F.col("rule")])
+    )
+    skipped = dict(
+        (row["rule"], (row["keys"], row["largest"]))
+        for row in sizes.where("size > cap")
+        .groupBy("rule")
+        .agg(F.count("*").alias("keys"), F.max("size").alias("largest"))
+        .collect()
+    )
+    usable = entries.join(sizes.where("size >= 2 AND size <= cap").select("rule", "key"), ["rule", "key"])
+    a, b = usable.alias("a"), usable.alias("b")
+    condition = (
+        (F.col("a.rule") == F.col("b.rule"))
+        & (F.col("a.key") == F.col("b.key"))
+        & (F.col("a.rid") < F.col("b.rid"))
+    )
+    if config.link_type == "link_only":
+        condition &= F.col("a.source") != F.col("b.source")
+    tagged = (
+        a.join(b, condition)
+        .select(F.col("a.rid").alias("l"), F.col("b.rid").alias("r"), F.col("a.rule").alias("rule"))
+        .distinct()
+        .localCheckpoint()
+    )
     candidates = (
         tagged.groupBy("l", "r")
         .agg(
@@ -60,9 +77,14 @@ def candidate_pairs(records: DataFrame, config: LinkageConfig) -> tuple[DataFram
         )
         .localCheckpoint()
     )
+    by_rule = dict(tagged.groupBy("rule").count().collect())
     new_by_rule = dict(candidates.groupBy("first_rule").count().collect())
-    for k, rule in enumerate(config.blocking.rules):
+    stats = BlockingStats()
+    for k, rule in enumerate(rules):
+        keys, largest = skipped.get(k, (0, 0))
+        stats.skipped_keys_by_rule[rule.name] = int(keys)
+        stats.largest_skipped[rule.name] = int(largest or 0)
         stats.pairs_by_rule[rule.name] = int(by_rule.get(k, 0))
         stats.new_pairs_by_rule[rule.name] = int(new_by_rule.get(k, 0))
-    stats.candidate_pairs = candidates.count()
+    stats.candidate_pairs = sum(new_by_rule.values())
     return candidates, stats

@@ -64,7 +64,7 @@ def prepared_records(persons: DataFrame, config: LinkageConfig) -> DataFrame:
     schema = StructType(
         [StructField(c, ArrayType(StringType()) if c in LIST_COLUMNS else StringType()) for c in columns]
     )
-    table = persons.mapInPandas(_prepare_batches(columns), schema)
+    table = persons.mapInPandas(_prepare_batches(columns), schema).localCheckpoint()  # prepared once
     repeated = table.groupBy(*KEYS).count().where("count > 1").limit(3).collect()
     if repeated:
         dupes = [{k: row[k] for k in KEYS} for row in repeated]
@@ -102,14 +102,10 @@ def with_value_counts(records: DataFrame, config: LinkageConfig) -> tuple[DataFr
 
     holders: dict[str, int] = {}
     out = records
+    counts_by_column = {}
     for column in sorted(set(tf_columns(config).values())):
         if column in LIST_COLUMNS:
-            held = (
-                records.select("rid", F.explode(column).alias("v"))
-                .where(_present("v"))
-                .distinct()
-                .localCheckpoint()
-            )
+            held = records.select("rid", F.explode(column).alias("v")).where(_present("v")).distinct()
             counts = held.groupBy("v").agg(F.count("*").alias("n"))
             per_record = (
                 held.join(counts, "v")
@@ -117,14 +113,13 @@ def with_value_counts(records: DataFrame, config: LinkageConfig) -> tuple[DataFr
                 .agg(F.collect_list(F.struct("v", "n")).alias(f"{column}__vn"))
             )
             out = out.join(per_record, "rid", "left")
-            holders[column] = held.select("rid").distinct().count()
+            counts_by_column[column] = F.count(F.when(F.size(f"{column}__vn") > 0, 1))
         else:
-            counts = (
-                records.where(_present(column))
-                .groupBy(column)
-                .agg(F.count("*").alias(f"{column}__n"))
-                .localCheckpoint()
-            )
+            counts = records.where(_present(column)).groupBy(column).agg(F.count("*").alias(f"{column}__n"))
             out = out.join(counts, column, "left")
-            holders[column] = int(counts.agg(F.sum(f"{column}__n")).collect()[0][0] or 0)
+            counts_by_column[column] = F.count(f"{column}__n")
+    out = out.localCheckpoint()
+    if counts_by_column:  # records holding any value: one pass for every column
+        row = out.agg(*(expr.alias(c) for c, expr in counts_by_column.items())).collect()[0]
+        holders = {c: int(row[c]) for c in counts_by_column}
     return out, holders
