@@ -49,7 +49,7 @@ def _prepare_batches(columns: list[str]):
                         [_strings(v) for v in table[c]] if c in table else [[] for _ in range(len(table))]
                     )
                 else:
-                    out[c] = table[c] if c in table else None
+                    out[c] = table.get(c)
             yield out
 
     return prepare
