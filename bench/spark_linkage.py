@@ -130,6 +130,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.one:
         tool, workdir, size = args.one
+        if tool == "data":
+            make_data(Path(workdir), int(size))
+            return
         print("RESULT " + json.dumps(run_one(tool, Path(workdir), int(size))), flush=True)
         return
     rows = []
@@ -138,8 +141,15 @@ def main() -> None:
         for size in [int(s) for s in args.sizes.split(",") if s]:
             started = time.perf_counter()
             try:
-                make_data(workdir, size)
-            except Exception as exc:  # data generation over the cap or failing: report and stop growing
+                subprocess.run(
+                    [sys.executable, __file__, "--one", "data", str(workdir), str(size)],
+                    timeout=args.cap,
+                    check=True,
+                )
+            except (
+                subprocess.SubprocessError,
+                OSError,
+            ) as exc:  # data generation over the cap or failing: report and stop growing
                 print(json.dumps({"records": size, "error": f"sample data: {exc}"[:200]}), flush=True)
                 break
             print(

@@ -22,7 +22,7 @@ from linkage.engine import link
 if os.environ.get("C360_REQUIRE_SPARK") != "1":
     pytest.importorskip("pyspark")
 
-pytestmark = [pytest.mark.spark, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.spark, pytest.mark.timeout(2400)]
 PAIR_KEYS = ["source_l", "id_l", "source_r", "id_r", "decision", "blocking_rules", "note"]
 SUMMARY_KEYS = ["records", "candidate_pairs", "pairs_by_rule", "new_pairs_by_rule", "skipped_block_keys",
                 "matches", "review", "chaining_refusals", "clusters", "cluster_size_distribution",
