@@ -9,12 +9,13 @@ CUSTOMERS ?= 2000
 SEED ?= 7
 RUN_DATE ?= $(shell TZ=$${C360_TIMEZONE:-Asia/Shanghai} date +%F)
 
-.PHONY: help install demo dev test test-fast lint format bench bench-linkage bench-ingest bench-review bench-scale review docs clean
+.PHONY: help install install-spark demo demo-spark dev test test-spark test-fast lint format bench bench-linkage bench-ingest bench-review bench-scale bench-spark review docs clean
 
 help:
 	@echo "make demo   - install, generate sample data, run the nightly job once, print the figures"
 	@echo "make dev    - Dagster UI on http://127.0.0.1:3000 with the job ready to run"
-	@echo "make test   - the whole test suite (what CI runs)"
+	@echo "make test   - the whole test suite (what CI runs, with make test-spark)"
+	@echo "make demo-spark / test-spark / bench-spark - the same on Spark (local[2]; C360_SPARK_MASTER)"
 	@echo "make bench  - benchmarks (linkage vs recordlinkage/Splink, ingestion throughput)"
 	@echo "make docs   - dbt docs on http://127.0.0.1:8080"
 	@echo "make review - clerical review page on http://127.0.0.1:8765 (C360_REVIEW_ROLE=steward to see data in clear)"
@@ -28,12 +29,26 @@ demo: install
 	@$(UV) run customer360 sample --out $(C360_DATA_DIR) --customers $(CUSTOMERS) --seed $(SEED)
 	@$(UV) run customer360 run --date $(RUN_DATE)
 
+# Spark: pyspark + dbt-spark (dependency group `spark`) and Java 17 (tests/system_deps.sh).
+install-spark: install
+	@bash tests/system_deps.sh
+	@$(UV) sync --frozen --group spark
+
+demo-spark: install-spark
+	@$(UV) run --frozen --group spark customer360 sample --out $(C360_DATA_DIR) --customers $(CUSTOMERS) --seed $(SEED)
+	@C360_ENGINE=spark C360_SPARK_MASTER=$${C360_SPARK_MASTER:-local[2]} $(UV) run --frozen --group spark customer360 run --date $(RUN_DATE)
+
 dev: install
 	@$(UV) run dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 test: install
 	@bash tests/system_deps.sh
-	@bash tests/run_tests.sh
+	@bash tests/run_tests.sh -m "not spark"
+
+test-spark: install-spark
+	@mkdir -p test-artifacts
+	@C360_REQUIRE_SPARK=1 DO_NOT_TRACK=1 DAGSTER_DISABLE_TELEMETRY=1 $(UV) run --frozen --group spark \
+		pytest -m spark --junitxml=test-artifacts/junit-spark.xml
 
 lint: install
 	@$(UV) run ruff check . && $(UV) run ruff format --check .
@@ -45,6 +60,9 @@ bench: bench-linkage bench-ingest
 
 bench-linkage: install
 	@$(UV) run python bench/linkage.py
+
+bench-spark: install-spark
+	@$(UV) run --frozen --group spark --group bench python bench/spark_linkage.py
 
 bench-ingest: install
 	@$(UV) run python bench/ingest.py

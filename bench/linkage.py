@@ -161,12 +161,14 @@ def run_recordlinkage(data: Dataset) -> tuple[pd.DataFrame, int]:
     return pd.DataFrame({"a": left, "b": right}), len(candidates)
 
 
-def run_splink(data: Dataset) -> tuple[pd.DataFrame, int]:
-    """Splink 5 on DuckDB: term-frequency-adjusted name comparisons, u by random sampling, m by EM."""
+def run_splink(data: Dataset, db_api=None) -> tuple[pd.DataFrame, int]:
+    """Splink 5 on DuckDB (or `db_api`, e.g. its SparkAPI): term-frequency-adjusted name comparisons, u by
+    random sampling, m by EM."""
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-    db_api = DuckDBAPI()
+    on_duckdb = db_api is None
+    db_api = db_api or DuckDBAPI()
     if data.raw is not None:
         frames = []
         for i, f in enumerate(data.raw):
@@ -233,7 +235,11 @@ def run_splink(data: Dataset) -> tuple[pd.DataFrame, int]:
     )
     import pyarrow as pa
 
-    sdfs = [db_api.register(pa.Table.from_pandas(f, preserve_index=False)) for f in frames]
+    tables = [pa.Table.from_pandas(f, preserve_index=False) for f in frames]
+    sdfs = [
+        db_api.register(t if on_duckdb else db_api.spark.createDataFrame(f))
+        for t, f in zip(tables, frames, strict=True)
+    ]
     linker = Linker(sdfs, settings, log_level=40)
     linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6)
@@ -242,7 +248,10 @@ def run_splink(data: Dataset) -> tuple[pd.DataFrame, int]:
             rule, estimate_without_term_frequencies=True
         )
     predictions = linker.inference.predict(threshold_match_probability=0.05)
-    n_pairs = predictions.as_duckdbpyrelation().count("*").fetchall()[0][0]
+    if on_duckdb:
+        n_pairs = predictions.as_duckdbpyrelation().count("*").fetchall()[0][0]
+    else:
+        n_pairs = predictions.as_spark_dataframe().count()
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=0.5
     )

@@ -14,7 +14,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Levenshtein
 
 from linkage.config import Comparison, LinkageConfig
-from linkage.encode import EncodedRecords, ListColumn, expand, sorted_unique
+from linkage.encode import EncodedRecords, ListColumn, expand, sorted_unique, value_counts
 
 PairColumns = dict[str, np.ndarray]  # one array per column, one element per candidate pair
 
@@ -173,8 +173,8 @@ def _overlap_levels(
     if not c.term_frequency:
         return g, None
     # The rarest value the two share: share of records (holding any value) that hold it.
-    counts = np.bincount(col.codes, minlength=len(records.vocab))
-    holders = max(int((lengths > 0).sum()), 1)
+    counts, holders = value_counts(records, c.column)
+    holders = max(holders, 1)
     tf = np.full(len(left), np.nan)
     np.fmin.at(tf, pair, counts[values] / holders)
     return g, tf
@@ -191,9 +191,9 @@ def value_frequencies(records: EncodedRecords, column: str) -> np.ndarray:
     """Per record: the share of records holding a value in `column` that hold the same value (NaN if none)."""
     codes = records.scalars[column]
     present = codes >= 0
-    counts = np.bincount(codes[present], minlength=len(records.vocab))
+    counts, holders = value_counts(records, column)
     out = np.full(records.n, np.nan)
-    out[present] = counts[codes[present]] / max(int(present.sum()), 1)
+    out[present] = counts[codes[present]] / max(holders, 1)
     return out
 
 

@@ -7,7 +7,7 @@ comparison, a list column is CSR (offsets + codes), and string similarity runs o
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 
 import numpy as np
@@ -39,6 +39,9 @@ class EncodedRecords:
     vocab: np.ndarray  # object array: code → string
     scalars: dict[str, np.ndarray]  # column → int64 codes, -1 where missing
     lists: dict[str, ListColumn]
+    # column → (records holding each code's value, records holding any value), when these records are a
+    # batch of a larger table (linkage/spark): term frequencies are the whole table's, not the batch's.
+    value_counts: dict[str, tuple[np.ndarray, int]] = field(default_factory=dict)
 
     def strings(self, codes: np.ndarray) -> np.ndarray:
         return self.vocab[codes]
@@ -51,6 +54,18 @@ class EncodedRecords:
         lookup = np.full(len(self.vocab), -1, dtype=np.int64)
         lookup[used] = mapped
         return _csr(col.rids(), lookup[col.codes], self.n)
+
+
+def value_counts(records: EncodedRecords, column: str) -> tuple[np.ndarray, int]:
+    """Records holding each value (indexed by code) of a scalar or list column, and records holding any."""
+    if column in records.value_counts:
+        return records.value_counts[column]
+    if column in records.lists:
+        col = records.lists[column]
+        return np.bincount(col.codes, minlength=len(records.vocab)), int((col.lengths > 0).sum())
+    codes = records.scalars[column]
+    present = codes >= 0
+    return np.bincount(codes[present], minlength=len(records.vocab)), int(present.sum())
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:

@@ -95,6 +95,24 @@ def _address_words(address: str) -> list[str]:
 
 def prepare_records(persons: pd.DataFrame) -> pd.DataFrame:
     """One row per person record, `rid` 0…n-1 in (source, source_record_id) order: a rerun is identical."""
+    table = prepare_columns(persons)
+    order = np.lexsort(
+        (table["source_record_id"].to_numpy().astype(str), table["source"].to_numpy().astype(str))
+    )
+    table = table.iloc[order].reset_index(drop=True)
+    repeated = table.duplicated(["source", "source_record_id"])
+    if repeated.any():
+        dupes = table.loc[repeated, ["source", "source_record_id"]].head(3)
+        raise ValueError(
+            f"person records must be unique per (source, source_record_id); repeated: {dupes.to_dict('records')}"
+        )
+    table.insert(0, "rid", np.arange(len(table), dtype=np.int64))
+    return table
+
+
+def prepare_columns(persons: pd.DataFrame) -> pd.DataFrame:
+    """The record table's columns, row by row in input order (no `rid`): each row depends on its own
+    person record only, so any batch of records can be prepared on its own (linkage/spark)."""
     frame = persons.reset_index(drop=True)
     source = _text(frame, "source")
     source[pd.isna(source)] = ""
@@ -119,13 +137,4 @@ def prepare_records(persons: pd.DataFrame) -> pd.DataFrame:
         out["phone_types"] = _lists(frame, "phone_types")
     if "loaded_at" in frame:
         out["loaded_at"] = frame["loaded_at"].to_numpy()
-    order = np.lexsort((out["source_record_id"].astype(str), out["source"].astype(str)))
-    table = pd.DataFrame(out).iloc[order].reset_index(drop=True)
-    repeated = table.duplicated(["source", "source_record_id"])
-    if repeated.any():
-        dupes = table.loc[repeated, ["source", "source_record_id"]].head(3)
-        raise ValueError(
-            f"person records must be unique per (source, source_record_id); repeated: {dupes.to_dict('records')}"
-        )
-    table.insert(0, "rid", np.arange(len(table), dtype=np.int64))
-    return table
+    return pd.DataFrame(out)

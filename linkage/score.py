@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.compare import PairColumns, compare
-from linkage.config import Comparison, LinkageConfig
+from linkage.config import Comparison, LinkageConfig, Thresholds
 from linkage.encode import EncodedRecords
 
 MIN_SESSION_PAIRS = 50
@@ -53,9 +53,9 @@ def total_pairs(sizes: pd.Series, link_only: bool) -> float:
     return n * (n - 1) / 2
 
 
-def estimate_u(records: EncodedRecords, config: LinkageConfig) -> dict[str, np.ndarray]:
-    """Level frequencies among random record pairs (all pairs when there are few)."""
-    n = records.n
+def u_sample_pairs(n: int, config: LinkageConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The random record pairs u is estimated on (all pairs when there are few), before the link_only
+    filter and the cut to `u_sample_pairs`."""
     rng = np.random.default_rng(config.scoring.seed)
     want = config.scoring.u_sample_pairs
     if n * (n - 1) / 2 <= want:
@@ -64,10 +64,21 @@ def estimate_u(records: EncodedRecords, config: LinkageConfig) -> dict[str, np.n
         left, right = rng.integers(0, n, size=(2, int(want * 1.1)))
         keep = left != right
         left, right = np.minimum(left[keep], right[keep]), np.maximum(left[keep], right[keep])
+    return left.astype(np.int64), right.astype(np.int64)
+
+
+def estimate_u(records: EncodedRecords, config: LinkageConfig) -> dict[str, np.ndarray]:
+    """Level frequencies among random record pairs (all pairs when there are few)."""
+    want = config.scoring.u_sample_pairs
+    left, right = u_sample_pairs(records.n, config)
     if config.link_type == "link_only":
         keep = records.source[left] != records.source[right]
         left, right = left[keep], right[keep]
-    sample = compare(records, config, left[:want].astype(np.int64), right[:want].astype(np.int64), tf=False)
+    return u_from_levels(compare(records, config, left[:want], right[:want], tf=False), config)
+
+
+def u_from_levels(sample: PairColumns, config: LinkageConfig) -> dict[str, np.ndarray]:
+    """u per comparison from the levels (g_<comparison>) of the random pairs."""
     u = {}
     for c in config.comparisons:
         g = sample[f"g_{c.name}"]
@@ -193,12 +204,18 @@ def weights_by_comparison(
     return out
 
 
-def estimate_prior(evidence: np.ndarray, n_total_pairs: float, iterations: int = 100) -> float:
-    """λ over all record pairs by EM, taking pairs outside the candidate set as non-matches."""
-    lam = max(len(evidence), 1) / max(n_total_pairs, 1.0) * 0.1
+def estimate_prior(
+    evidence: np.ndarray, n_total_pairs: float, iterations: int = 100, counts: np.ndarray | None = None
+) -> float:
+    """λ over all record pairs by EM, taking pairs outside the candidate set as non-matches.
+
+    `counts`: pairs per `evidence` value, when the evidence comes as distinct values (linkage/spark)."""
+    n_pairs = len(evidence) if counts is None else int(counts.sum())
+    lam = max(n_pairs, 1) / max(n_total_pairs, 1.0) * 0.1
     for _ in range(iterations):
         logit = np.log2(lam / (1 - lam)) + evidence
-        expected = float((1.0 / (1.0 + np.exp2(-np.clip(logit, -1000, 1000)))).sum())
+        p = 1.0 / (1.0 + np.exp2(-np.clip(logit, -1000, 1000)))
+        expected = float(p.sum() if counts is None else (p * counts).sum())
         new = min(max(expected / max(n_total_pairs, 1.0), 1e-12), 0.5)
         if abs(new - lam) <= 1e-9 * lam:
             lam = new
@@ -227,3 +244,12 @@ def fit_supervised(cmp: PairColumns, labels: np.ndarray, config: LinkageConfig) 
     for (name, level), coef in zip(columns, model.coef_[0], strict=True):
         tables[name][level] = coef / np.log(2)
     return tables, float(model.intercept_[0] / np.log(2))
+
+
+def match_probability(match_weight: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp2(-np.clip(match_weight, -1000, 1000)))
+
+
+def decisions(probability: np.ndarray, thresholds: Thresholds) -> np.ndarray:
+    """int8 per pair: 0 non-match, 1 review, 2 match."""
+    return (probability >= thresholds.review).astype(np.int8) + (probability >= thresholds.match)

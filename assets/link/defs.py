@@ -9,6 +9,7 @@ import pandas as pd
 from assets.ingest.config import load_sources_config
 from assets.ingest.manifest import LINKED, SILVER, advance, pending_dates
 from assets.layout import DataLayout
+from assets.link.engine import LinkEngine
 from assets.link.io import (
     person_inputs,
     read_person_glob,
@@ -72,7 +73,11 @@ class LinkRunConfig(dg.Config):
 
 
 def link_night(
-    layout: DataLayout, config: LinkageConfig, run_id: str, full_refresh: bool = False
+    layout: DataLayout,
+    config: LinkageConfig,
+    run_id: str,
+    full_refresh: bool = False,
+    engine: LinkEngine | None = None,
 ) -> tuple[LinkageResult | None, str, dict[str, Path]]:
     """Link the night and write linkage/ (outputs, then the state for the next night). Returns the result,
     how it was done — skipped (no person file and no steward decision changed since the last linkage),
@@ -101,9 +106,17 @@ def link_night(
             result = outcome
     if result is None:
         references = _declared_references(layout.config_dir / "sources.yaml")
-        result = link(
-            persons, config, previous_xref=previous, run_id=run_id, decisions=decisions, references=references
-        )
+        if engine is not None and engine.engine_name() == "spark":  # mirrors the engine before #12's stages
+            result = engine.link(persons, config, layout.root, previous, run_id)
+        else:
+            result = link(
+                persons,
+                config,
+                previous_xref=previous,
+                run_id=run_id,
+                decisions=decisions,
+                references=references,
+            )
         result.summary["mode"] = f"full: {why}"
     result.summary["stale_decisions"] = int(decisions["stale"].sum()) if len(decisions) else 0
     paths = write_linkage_outputs(result, layout.linkage_dir, run_id)
@@ -120,14 +133,17 @@ def link_night(
     description="Match person records into customers with persistent ids (linkage/, config/linkage.yaml): the "
     "night's new and changed records against the customer file, all of them on a refit or `full_refresh`; "
     "nothing (and no marts) when no person record changed.",
+    resource_defs={"link_engine": LinkEngine()},  # C360_ENGINE picks in-process or Spark
 )
-def link_assets(context: dg.AssetExecutionContext, settings: Settings, config: LinkRunConfig):
+def link_assets(
+    context: dg.AssetExecutionContext, settings: Settings, config: LinkRunConfig, link_engine: LinkEngine
+):
     layout = settings.layout()
     linkage_config = load_linkage_config(
         layout.config_dir / "linkage.yaml" if (layout.config_dir / "linkage.yaml").exists() else None
     )
     run_id = context.run_id or dt.datetime.now(dt.UTC).isoformat()
-    result, mode, paths = link_night(layout, linkage_config, run_id, config.full_refresh)
+    result, mode, paths = link_night(layout, linkage_config, run_id, config.full_refresh, link_engine)
     # the standardised files' rows are in the customer file now (or had no person): settled (assets/ingest/manifest.py)
     settled = advance(
         layout, pending_dates(layout, progress=(SILVER,)), to=LINKED, settled_run_date=_run_date(context)
@@ -154,14 +170,15 @@ def link_assets(context: dg.AssetExecutionContext, settings: Settings, config: L
             "merged": s["merged"],
             "split": s["split"],
             "retired": s["retired"],
-            "reference_links": s["reference_links"],
-            "contact_point_attached": s["contact_point_attached"],
-            "unlinkable_records": s["unlinkable_records"],
+            "reference_links": s.get("reference_links", 0),
+            "contact_point_attached": s.get("contact_point_attached", 0),
+            "unlinkable_records": s.get("unlinkable_records", 0),
             "cluster_sizes": bar_chart(sizes, title="records per customer", key="records", value="customers"),
             "mode": mode,
             "relinked_records": s.get("relinked_records", s["records"]),
             "timings_s": s["timings"],
             "steward_decisions": {**s.get("steward", {}), "stale": s["stale_decisions"]},
+            "engine": link_engine.engine_name(),
         },
     )
     yield _output(

@@ -1,0 +1,200 @@
+# ruff: noqa: E402
+"""Linkage on Spark (local[2]) beside the in-process engine and Splink (Spark and DuckDB backends).
+
+For each size (person records of the sample generator, ≈3 per customer) and each tool, one child process
+with a time cap: seconds, F1, candidate pairs, and the Spark engine's per-stage seconds. Then the scaling
+curve (records vs seconds) and a paper estimate for 10M/100M records on a cluster from the per-stage costs.
+
+    uv run --group spark --group bench python bench/spark_linkage.py                  # 10k,100k,1M
+    uv run --group spark --group bench python bench/spark_linkage.py --sizes 10000 --cap 600
+
+Splink's Spark backend runs offline: its similarity UDF jar ships inside the splink wheel (spark.jars).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
+
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+import time
+
+import pandas as pd
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+TOOLS = ("customer360", "customer360-spark", "splink-spark", "splink-duckdb")
+# Stages whose work spreads over executors, and the driver's (identity, collecting the tables).
+PARALLEL_STAGES = ("prepare", "blocking", "u_sampling", "compare", "scoring", "clustering")
+
+
+def persons_path(workdir: Path, size: int) -> Path:
+    return workdir / f"persons_{size}.parquet"
+
+
+def make_data(workdir: Path, size: int) -> None:
+    """Sample person records (+ truth) for `size` records, cached as Parquet."""
+    from assets.sample.person_records import sample_person_records
+
+    persons, truth = sample_person_records(workdir / f"sample_{size}", customers=max(size // 3, 100))
+    persons.to_parquet(persons_path(workdir, size), index=False)
+    truth.to_parquet(workdir / f"truth_{size}.parquet", index=False)
+
+
+def run_one(tool: str, workdir: Path, size: int) -> dict:
+    """One tool on one size in this process: the bench's result row."""
+    from bench.linkage import Dataset, run_splink
+    from linkage.config import load_linkage_config
+    from linkage.datasets import record_keys
+    from linkage.evaluate import evaluate_pairs, pairs_from_clusters
+
+    persons = pd.read_parquet(persons_path(workdir, size))
+    truth = pd.read_parquet(workdir / f"truth_{size}.parquet")
+    labels = pd.Series(truth["true_customer_id"].to_numpy(), index=record_keys(truth).to_numpy())
+    true_pairs = pairs_from_clusters(labels[labels.index.isin(set(record_keys(persons)))])
+    row: dict = {"tool": tool, "records": len(persons)}
+    config = load_linkage_config()
+    started = time.perf_counter()
+    if tool.startswith("customer360"):
+        if tool == "customer360":
+            from linkage.engine import link
+
+            result = link(persons, config)
+        else:
+            from linkage.spark.engine import link_spark
+            from linkage.spark.session import spark_session
+
+            spark = spark_session()
+            row["spark_startup_s"] = round(time.perf_counter() - started, 2)
+            started = time.perf_counter()
+            result = link_spark(spark, persons, config, str(workdir / "spark-work"))
+        predicted = pairs_from_clusters(
+            pd.Series(result.xref["customer_id"].to_numpy(), index=record_keys(result.xref).to_numpy())
+        )
+        row["candidate_pairs"] = result.summary["candidate_pairs"]
+        row["stages_s"] = result.summary["timings"]
+    else:
+        db_api = None
+        if tool == "splink-spark":
+            from splink.backends.spark import SparkAPI, similarity_jar_location
+
+            from linkage.spark.session import spark_session
+
+            spark = spark_session(conf={"spark.jars": similarity_jar_location()})
+            spark.sparkContext.setCheckpointDir(str(workdir / "splink-checkpoints"))
+            row["spark_startup_s"] = round(time.perf_counter() - started, 2)
+            started = time.perf_counter()
+            db_api = SparkAPI(spark_session=spark)
+        predicted, row["candidate_pairs"] = run_splink(Dataset(f"sample{size}", persons, true_pairs), db_api)
+    row["seconds"] = round(time.perf_counter() - started, 2)
+    row["records_per_s"] = round(len(persons) / max(row["seconds"], 1e-9))
+    row["f1"] = round(evaluate_pairs(predicted, true_pairs)["f1"], 5)
+    return row
+
+
+def paper_estimate(
+    row: dict, targets: tuple[int, ...] = (10_000_000, 100_000_000), cores: int = 128
+) -> list[dict]:
+    """Seconds on `cores` executor cores, from a local[2] run: parallel stages scale with records (candidate
+    pairs grow about linearly under capped blocks) divided by the core ratio at 50% efficiency; the driver's
+    stages (identity on one row per record) scale with records on one core."""
+    stages = row["stages_s"]
+    parallel = sum(v for k, v in stages.items() if k in PARALLEL_STAGES)
+    driver = sum(v for k, v in stages.items() if k not in PARALLEL_STAGES)
+    out = []
+    for n in targets:
+        growth = n / row["records"]
+        seconds = parallel * growth * 2 / (cores * 0.5) + driver * growth
+        out.append({"records": n, "cores": cores, "parallel_s": round(parallel * growth * 2 / (cores * 0.5)),
+                    "driver_s": round(driver * growth), "total_min": round(seconds / 60, 1)})  # fmt: skip
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--tools", default=",".join(TOOLS))
+    parser.add_argument(
+        "--cap", type=float, default=1800, help="seconds per tool and size (and per data set)"
+    )
+    parser.add_argument("--one", nargs=3, metavar=("TOOL", "WORKDIR", "SIZE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        tool, workdir, size = args.one
+        if tool == "data":
+            make_data(Path(workdir), int(size))
+            return
+        print("RESULT " + json.dumps(run_one(tool, Path(workdir), int(size))), flush=True)
+        return
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="c360-bench-spark-") as tmp:
+        workdir = Path(tmp)
+        for size in [int(s) for s in args.sizes.split(",") if s]:
+            started = time.perf_counter()
+            try:
+                subprocess.run(
+                    [sys.executable, __file__, "--one", "data", str(workdir), str(size)],
+                    timeout=args.cap,
+                    check=True,
+                )
+            except (
+                subprocess.SubprocessError,
+                OSError,
+            ) as exc:  # data generation over the cap or failing: report and stop growing
+                print(json.dumps({"records": size, "error": f"sample data: {exc}"[:200]}), flush=True)
+                break
+            print(
+                json.dumps({"records": size, "data_s": round(time.perf_counter() - started, 1)}), flush=True
+            )
+            for tool in [t for t in args.tools.split(",") if t]:
+                row = {"tool": tool, "records": size}
+                try:
+                    done = subprocess.run(
+                        [sys.executable, __file__, "--one", tool, str(workdir), str(size)],
+                        capture_output=True, text=True, timeout=args.cap,
+                    )  # fmt: skip
+                    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+                    row = json.loads(lines[-1][7:]) if lines else {**row, "error": done.stderr.strip()[-300:]}
+                except subprocess.TimeoutExpired:
+                    row["error"] = f"over the {args.cap:.0f} s cap"
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    table = pd.DataFrame(rows)
+    print()
+    shown = [
+        c
+        for c in (
+            "tool",
+            "records",
+            "seconds",
+            "records_per_s",
+            "f1",
+            "candidate_pairs",
+            "spark_startup_s",
+            "error",
+        )
+        if c in table
+    ]
+    print(table[shown].to_string(index=False))
+    print("\nscaling (seconds by records):")
+    if "seconds" in table:
+        print(table.pivot_table(index="records", columns="tool", values="seconds").to_string())
+    spark_rows = [r for r in rows if r.get("tool") == "customer360-spark" and "stages_s" in r]
+    if spark_rows:
+        largest = max(spark_rows, key=lambda r: r["records"])
+        print(f"\nper-stage seconds at {largest['records']} records on local[2]: {largest['stages_s']}")
+        print("paper estimate on a cluster (128 executor cores):")
+        print(pd.DataFrame(paper_estimate(largest)).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

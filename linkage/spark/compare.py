@@ -1,0 +1,87 @@
+"""Comparison levels on Spark: pairs joined with both records, compared in `mapInPandas` batches by
+`linkage.compare.compare` on the batch's records (encoded per batch) with the whole table's value counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from linkage.compare import compare
+from linkage.config import LIST_COLUMNS, LinkageConfig
+from linkage.encode import EncodedRecords, encode_records
+from linkage.spark.records import record_columns, tf_columns
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+    from pyspark.sql.types import StructType
+
+
+def _batch_records(
+    batch: pd.DataFrame,
+    columns: list[str],
+    counted: list[str],
+    holders: dict[str, int],
+    config: LinkageConfig,
+) -> tuple[EncodedRecords, np.ndarray, np.ndarray]:
+    """The records of a batch of pairs (rows l_*/r_*), encoded; the pairs' positions among them."""
+    wanted = ["rid", *columns, *(f"{c}__vn" if c in LIST_COLUMNS else f"{c}__n" for c in counted)]
+    sides = [batch[[f"{p}_{c}" for c in wanted]].set_axis(wanted, axis=1) for p in ("l", "r")]
+    table = pd.concat(sides, ignore_index=True).drop_duplicates("rid").sort_values("rid", ignore_index=True)
+    rids = table["rid"].to_numpy()
+    records = encode_records(table, config.record_columns)
+    lookup = pd.Index(records.vocab)
+    for c in counted:  # the whole table's count of each value, at the value's code in this batch
+        counts = np.zeros(len(records.vocab), dtype=np.int64)
+        if c in LIST_COLUMNS:
+            entries = [e for held in table[f"{c}__vn"] if held is not None for e in held]
+            if entries:
+                codes = lookup.get_indexer([e["v"] for e in entries])
+                counts[codes[codes >= 0]] = np.array([e["n"] for e in entries], dtype=np.int64)[codes >= 0]
+        else:
+            codes = records.scalars[c]
+            present = codes >= 0
+            counts[codes[present]] = table[f"{c}__n"].to_numpy()[present].astype(np.int64)
+        records.value_counts[c] = (counts, holders[c])
+    return (
+        records,
+        np.searchsorted(rids, batch["l_rid"].to_numpy()),
+        np.searchsorted(rids, batch["r_rid"].to_numpy()),
+    )
+
+
+def comparison_schema(config: LinkageConfig, extra: StructType, tf: bool) -> StructType:
+    from pyspark.sql.types import ByteType, DoubleType, StructField, StructType
+
+    fields = list(extra.fields) + [StructField(f"g_{c.name}", ByteType(), False) for c in config.comparisons]
+    if tf:
+        fields += [StructField(f"tf_{c.name}", DoubleType()) for c in config.comparisons if c.term_frequency]
+    return StructType(fields)
+
+
+def compare_pairs(
+    pairs: DataFrame, records: DataFrame, config: LinkageConfig, holders: dict[str, int], tf: bool = True
+) -> DataFrame:
+    """`pairs` (l, r and any other columns, kept) with g_<comparison> (and tf_<comparison> when `tf`)."""
+    from pyspark.sql import functions as F
+
+    columns = record_columns(config)
+    counted = sorted(set(tf_columns(config).values())) if tf else []
+    kept = [
+        c for c in records.columns if c in ("rid", *columns) or any(c.startswith(f"{t}__") for t in counted)
+    ]
+    side = {p: records.select(*(F.col(c).alias(f"{p}_{c}") for c in kept)) for p in ("l", "r")}
+    joined = pairs.join(side["l"], F.col("l") == F.col("l_rid")).join(side["r"], F.col("r") == F.col("r_rid"))
+    extra_names = pairs.columns
+    schema = comparison_schema(config, pairs.schema, tf)
+
+    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            records_, left, right = _batch_records(batch, columns, counted, holders, config)
+            extra = {name: batch[name].to_numpy() for name in extra_names}
+            out = compare(records_, config, left, right, tf=tf, extra=extra)
+            yield pd.DataFrame({f.name: out[f.name] for f in schema.fields})
+
+    return joined.mapInPandas(run, schema)
