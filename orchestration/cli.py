@@ -1,60 +1,52 @@
-"""`customer360`: everything a user runs by hand. Heavy imports stay inside the commands."""
+"""`customer360`: everything a user runs by hand.
+
+This file only declares the commands: each lives in its own module, imported when the command runs, so
+`customer360 --help` answers without loading Dagster, pandas or scipy. Add a command with one line below
+(`"name": LazyCommand("package.module:function_or_typer_app", "one-line help")`).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-from pathlib import Path
-from typing import Annotated
-
 import typer
 
-from assets.privacy.commands import erase_command, rotate_key_command
-from assets.report.cli import report_command
-from linkage.cli import link_command
+from orchestration.lazy_cli import LazyCommand, lazy_group, plain_help_labels
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="customer360: one trusted customer file.")
+COMMANDS: dict[str, LazyCommand] = {
+    "sample": LazyCommand(
+        "orchestration.commands.sample:sample_command",
+        "Write a messy multi-source sample delivery about one set of true customers.",
+    ),
+    "run": LazyCommand(
+        "orchestration.commands.run:run_command",
+        "Run the nightly job once through Dagster and print what it produced.",
+    ),
+    "link": LazyCommand(
+        "linkage.cli:link_command",
+        "Link your own file of person records: customer ids, match evidence, a review queue.",
+    ),
+    "erase": LazyCommand(
+        "assets.privacy.commands:erase_command",
+        "Record a right-to-be-forgotten request; the next run erases the person everywhere.",
+    ),
+    "report": LazyCommand(
+        "assets.report.cli:report_command",
+        "Regenerate the self-contained HTML run report (data quality, linkage, marts).",
+    ),
+    "rotate-key": LazyCommand(
+        "assets.privacy.commands:rotate_key_command",
+        "Re-encrypt the warehouse and zone files from C360_ENCRYPTION_KEY to C360_NEW_ENCRYPTION_KEY.",
+    ),
+}
 
-
-@app.command()
-def sample(
-    out: Annotated[Path, typer.Option(help="data directory; files land in OUT/landing, truth in OUT/truth")],
-    customers: Annotated[int, typer.Option(min=1, help="number of true customers")] = 2000,
-    seed: Annotated[int, typer.Option(help="random seed (same seed, same files)")] = 7,
-) -> None:
-    """Write a messy multi-source sample delivery about one set of true customers."""
-    from assets.sample import generate_sample
-
-    summary = generate_sample(out, customers=customers, seed=seed)
-    typer.echo(f"sample: {summary}")
-
-
-@app.command()
-def run(
-    date: Annotated[
-        str, typer.Option(help="run_date partition YYYY-MM-DD (default: today in C360_TIMEZONE)")
-    ] = "",
-) -> None:
-    """Run the nightly job once through Dagster (recorded in $DAGSTER_HOME, visible in the UI)."""
-    from orchestration.run_once import print_summary, run_nightly
-
-    partition = date or today()
-    result = run_nightly(partition)
-    print_summary(partition)
-    raise typer.Exit(0 if result else 1)
-
-
-app.command("link")(link_command)
-app.command("erase")(erase_command)
-app.command("report")(report_command)
-app.command("rotate-key")(rotate_key_command)
+plain_help_labels()
+app = typer.Typer(
+    cls=lazy_group(COMMANDS),
+    no_args_is_help=True,
+    add_completion=False,
+    help="customer360: one trusted customer file.",
+)
 
 
-def today() -> str:
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo(os.environ.get("C360_TIMEZONE", "Asia/Shanghai"))).date().isoformat()
-
-
-def main() -> None:  # pragma: no cover - console entry
-    app()
+@app.callback()
+def main() -> None:
+    """customer360: one trusted customer file."""

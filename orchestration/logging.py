@@ -20,6 +20,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.layout import DataLayout
 from assets.settings import Settings, settings_from_env
 
 _STANDARD = set(vars(logging.makeLogRecord({})))
@@ -73,26 +74,52 @@ def json_handler(
     return handler
 
 
+# Dagster's structured events are logged at DEBUG; these are the ones an operator's log shipper needs.
+RUN_EVENTS = frozenset(
+    {
+        "RUN_START", "RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED",
+        "STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_UP_FOR_RETRY", "STEP_SKIPPED",
+        "ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION",
+    }
+)  # fmt: skip
+
+
 class JsonLinesFileHandler(logging.Handler):
     """JSON lines appended to `path` (default `<C360_DATA_DIR>/logs/dagster.jsonl`), opened on the first record:
-    an instance whose data directory does not exist yet still starts."""
+    an instance whose data directory does not exist yet still starts.
 
-    def __init__(self, path: str = "", level: int | str = logging.INFO) -> None:
-        super().__init__(level)
+    Keeps records at `level` and above, plus the Dagster events named in `events` whatever their level (run and
+    step starts and ends, materialisations, check evaluations), so a run is traceable from the file alone."""
+
+    def __init__(
+        self, path: str = "", level: int | str = logging.INFO, events: Iterable[str] = RUN_EVENTS
+    ) -> None:
+        super().__init__(logging.DEBUG)
+        self.min_level = logging.getLevelName(level) if isinstance(level, str) else level
+        self.events = frozenset(events)
         self.path = path
         self._file: logging.Handler | None = None
 
     def target(self) -> Path:
         return Path(self.path) if self.path else settings_from_env().layout().root / "logs" / "dagster.jsonl"
 
+    def wanted(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= self.min_level:
+            return True
+        event = (getattr(record, "dagster_meta", None) or {}).get("dagster_event")
+        return event is not None and event.event_type_value in self.events
+
     def emit(self, record: logging.LogRecord) -> None:
+        if not self.wanted(record):
+            return
         if self._file is None:
-            self._file = json_handler(path=self.target(), level=self.level)
+            self._file = json_handler(path=self.target(), level=logging.DEBUG)
         self._file.emit(record)
 
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
+            self._file = None
         super().close()
 
 
@@ -193,13 +220,27 @@ def run_failure_log_sensor(context: dg.RunFailureSensorContext, settings: Settin
     records = context.instance.all_logs(context.dagster_run.run_id)
     events = [r.dagster_event for r in records if r.dagster_event is not None]
     summary = failure_summary(events)
-    path = settings.layout().root / "logs" / "failures.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
     run = context.dagster_run
-    with path.open("a", encoding="utf-8") as out:
-        for item in summary or [{"kind": "run", "error": context.failure_event.message or "run failed"}]:
-            entry = {"ts": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "run_id": run.run_id,
-                     "job": run.job_name, "partition": run.tags.get("dagster/partition", ""), **item}  # fmt: skip
-            out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    record_failures(
+        settings.layout(),
+        summary or [{"kind": "run", "error": context.failure_event.message or "run failed"}],
+        run_id=run.run_id,
+        job=run.job_name,
+        partition=run.tags.get("dagster/partition", ""),
+    )
     for line in format_failures(summary):
         context.log.error(line)
+
+
+def record_failures(
+    layout: DataLayout, summary: list[dict[str, str]], run_id: str, job: str, partition: str
+) -> Path:
+    """Append a run's failures (from `failure_summary`) to `<data>/logs/failures.jsonl`; daemon and CLI runs alike."""
+    path = layout.root / "logs" / "failures.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as out:
+        for item in summary:
+            entry = {"ts": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "run_id": run_id,
+                     "job": job, "partition": partition, **item}  # fmt: skip
+            out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    return path

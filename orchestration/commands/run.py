@@ -1,0 +1,45 @@
+"""`customer360 run`: the nightly job once, in this process, recorded in $DAGSTER_HOME like any other run."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def run_command(
+    date: Annotated[
+        str,
+        typer.Option(metavar="YYYY-MM-DD", help="run_date partition (default: today in C360_TIMEZONE)"),
+    ] = "",
+) -> None:
+    """Run the nightly job once: per-stage progress here, dbt's output in the log file, then a short summary."""
+    from orchestration.run_once import quiet_warnings
+
+    quiet_warnings()
+    from assets.partitions import PartitionOutOfRange, check_run_date, today
+    from assets.settings import settings_from_env
+    from orchestration.logging import format_failures
+    from orchestration.run_once import run_nightly
+    from orchestration.run_summary import format_summary, mart_rows, run_figures
+
+    try:
+        partition = check_run_date(date or today())
+    except PartitionOutOfRange as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    layout = settings_from_env().layout()
+    typer.echo(f"customer360 run {partition}: data in {layout.root}", err=True)
+    outcome = run_nightly(partition, layout)
+    lines = format_summary(
+        partition,
+        outcome.success,
+        outcome.seconds,
+        run_figures(layout, partition, outcome.started),
+        mart_rows(layout),
+        layout,
+        str(outcome.log_file),
+        format_failures(outcome.failures),
+    )
+    typer.echo("\n".join(lines))
+    raise typer.Exit(0 if outcome.success else 1)
