@@ -9,7 +9,7 @@ CUSTOMERS ?= 2000
 SEED ?= 7
 RUN_DATE ?= $(shell TZ=$${C360_TIMEZONE:-Asia/Shanghai} date +%F)
 
-.PHONY: help install demo dev test test-fast lint format bench bench-linkage bench-ingest docs clean
+.PHONY: help install install-dev install-bench demo dev test test-fast lint format bench bench-linkage bench-ingest docs clean
 
 help:
 	@echo "make demo   - install, generate sample data, run the nightly job once, print the figures"
@@ -23,6 +23,13 @@ install:
 	@$(UV) sync --frozen
 	@mkdir -p $(DAGSTER_HOME) && cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
+# The default install is what running needs; tests and benchmarks add their groups on top (--inexact keeps both).
+install-dev: install
+	@$(UV) sync --frozen --inexact --group dev
+
+install-bench: install
+	@$(UV) sync --frozen --inexact --group bench
+
 demo: install
 	@$(UV) run customer360 sample --out $(C360_DATA_DIR) --customers $(CUSTOMERS) --seed $(SEED)
 	@$(UV) run customer360 run --date $(RUN_DATE)
@@ -30,22 +37,22 @@ demo: install
 dev: install
 	@$(UV) run dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-test: install
+test: install-dev
 	@bash tests/system_deps.sh
 	@bash tests/run_tests.sh
 
-lint: install
+lint: install-dev
 	@$(UV) run ruff check . && $(UV) run ruff format --check .
 
-format: install
+format: install-dev
 	@$(UV) run ruff check --fix . && $(UV) run ruff format .
 
 bench: bench-linkage bench-ingest
 
-bench-linkage: install
+bench-linkage: install-bench
 	@$(UV) run python bench/linkage.py
 
-bench-ingest: install
+bench-ingest: install-bench
 	@$(UV) run python bench/ingest.py
 
 docs: install
