@@ -153,6 +153,10 @@ def _retry(call, seconds: float = 90):
     while True:
         try:
             return call()
+        except urllib.error.HTTPError as exc:
+            if time.monotonic() > deadline:
+                pytest.fail(f"webserver answered {exc.code}: {exc.read()[:3000]!r}", pytrace=False)
+            time.sleep(3)
         except (urllib.error.URLError, ConnectionError, TimeoutError, RuntimeError):
             if time.monotonic() > deadline:
                 raise
