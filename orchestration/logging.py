@@ -48,12 +48,32 @@ class JsonFormatter(logging.Formatter):
         event = meta.get("dagster_event")
         if event is not None:
             entry["event"] = getattr(event, "event_type_value", str(event))
+            entry.update(_event_fields(event))
         for key, value in vars(record).items():  # `extra=` fields
             if key not in _STANDARD and not key.startswith("dagster") and key not in {"message", "asctime"}:
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def _event_fields(event: object) -> dict[str, object]:
+    """The asset, partition and check verdict of a materialisation or check evaluation, as top-level keys."""
+    data = getattr(event, "event_specific_data", None)
+    check = getattr(event, "asset_check_evaluation_data", None) if entry_is_check(event) else None
+    if check is not None:
+        return {"asset": check.asset_key.to_user_string(), "check": check.check_name, "passed": check.passed,
+                "severity": check.severity.value, "description": check.description or "",
+                **({"partition": check.partition} if getattr(check, "partition", None) else {})}  # fmt: skip
+    materialization = getattr(data, "materialization", None)
+    if materialization is not None:
+        return {"asset": materialization.asset_key.to_user_string(),
+                **({"partition": materialization.partition} if materialization.partition else {})}  # fmt: skip
+    return {}
+
+
+def entry_is_check(event: object) -> bool:
+    return getattr(event, "event_type_value", "") == "ASSET_CHECK_EVALUATION"
 
 
 def _message(record: logging.LogRecord) -> str:

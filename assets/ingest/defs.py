@@ -38,6 +38,11 @@ def _raw_asset(src: SourceConfig) -> dg.AssetsDefinition:
     def _raw(context: dg.AssetExecutionContext, settings: Settings):
         result = ingest_source(src, settings.layout(), context.partition_key)
         failed = [f for f in result.files if f.status == "failed"]
+        for f in result.files:  # one log record per file: its outcome is in logs/dagster.jsonl too
+            (context.log.warning if f.status == "failed" else context.log.info)(
+                f"file {f.key}: {f.status}, {f.rows_read or 0} rows, encoding {f.encoding or '-'}"
+                + (f" — {f.error}" if f.error else "")
+            )
         files = pd.DataFrame(
             [
                 {
