@@ -115,13 +115,19 @@ class JsonLinesFileHandler(logging.Handler):
         self, path: str = "", level: int | str = logging.INFO, events: Iterable[str] = RUN_EVENTS
     ) -> None:
         super().__init__(logging.DEBUG)
-        self.min_level = logging.getLevelName(level) if isinstance(level, str) else level
+        self.setLevel(level)
         self.events = frozenset(events)
         self.path = path
         self._file: logging.Handler | None = None
 
     def target(self) -> Path:
         return Path(self.path) if self.path else settings_from_env().layout().root / "logs" / "dagster.jsonl"
+
+    def setLevel(self, level: int | str) -> None:
+        """`level` (dagster.yaml's handler config) is the floor for plain records; Dagster's events, logged at
+        DEBUG, still reach `emit`, which keeps the ones in `events`."""
+        self.min_level = logging.getLevelName(level) if isinstance(level, str) else level
+        super().setLevel(logging.DEBUG)
 
     def wanted(self, record: logging.LogRecord) -> bool:
         if record.levelno >= self.min_level:
@@ -171,10 +177,10 @@ _FILE = re.compile(r"(?:[\w./=-]+/)?[\w.=-]+\.(?:csv|tsv|xlsx|jsonl?|parquet|gz|
 
 def _advice(kind: str, step: str, message: str) -> str:
     text = message.lower()
+    if kind == "check" and message.startswith("dbt test"):
+        return "see the failing rows with `dbt test --select <test>` in dbt_project/; fix the model or the data"
     if kind == "check":
-        return (
-            "the check's description says what is out of bounds; fix the input or the config, then re-execute"
-        )
+        return "fix the input or the config named above, then re-execute"
     if "sources.yaml" in text or "linkage.yaml" in text or "delivery.yaml" in text or "config" in step:
         return "fix the named key in the config file (the message names file, key and fix), then re-execute"
     if "lock" in text and "duckdb" in text:
@@ -211,13 +217,22 @@ def failure_summary(events: Iterable[dg.DagsterEvent]) -> list[dict[str, str]]:
             data = event.asset_check_evaluation_data
             if data.passed:
                 continue
-            description = data.description or ""
+            description = data.description or _undescribed_check(data)
             out.append(
                 {"kind": "check", "step": event.step_key or "", "check": f"{data.asset_key.to_user_string()}:{data.check_name}",
                  "severity": data.severity.value, "file": "", "error": description,
                  "what_to_do": _advice("check", event.step_key or "", description)}
             )  # fmt: skip
     return out
+
+
+def _undescribed_check(data: object) -> str:
+    """dagster-dbt's test results carry no description: say which test, on what, and how many rows failed."""
+    metadata = data.metadata or {}
+    failed = getattr(metadata.get("dagster_dbt/failed_row_count"), "value", None)
+    status = getattr(metadata.get("status"), "value", None) or "failed"
+    rows = f"{failed} failing row{'s' if failed != 1 else ''}" if failed is not None else status
+    return f"dbt test {data.check_name} on {data.asset_key.to_user_string()}: {rows}"
 
 
 def format_failures(summary: list[dict[str, str]]) -> list[str]:
