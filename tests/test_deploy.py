@@ -62,7 +62,9 @@ def prod_deployment(tmp: Path, pg_url: str) -> Iterator[tuple[DagsterDev, dict[s
     code_port, web_port = free_port(), free_port()
     env.update(
         C360_ENV="prod",
-        C360_DAGSTER_PG_URL=pg_url,
+        # psycopg2, the driver dagster-postgres is written for (SQLAlchemy 2.1 picks psycopg 3 for postgresql://,
+        # whose `with connection:` closes the connection the storage goes on using)
+        C360_DAGSTER_PG_URL=pg_url.replace("postgresql://", "postgresql+psycopg2://"),
         C360_CODE_SERVER_HOST="127.0.0.1",
         C360_CODE_SERVER_PORT=str(code_port),
         C360_NIGHTLY_CRON="* * * * *",
