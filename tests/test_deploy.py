@@ -61,7 +61,8 @@ def prod_deployment(tmp: Path, pg_url: str) -> Iterator[tuple[DagsterDev, dict[s
     env = c360_env(data, home)
     code_port, web_port = free_port(), free_port()
     env.update(
-        C360_ENV="prod",
+        C360_ENV="prod",  # data dir and landing zone are required dg.EnvVars in prod
+        C360_LANDING=str(data / "landing"),
         # psycopg2, the driver dagster-postgres is written for (SQLAlchemy 2.1 picks psycopg 3 for postgresql://,
         # whose `with connection:` closes the connection the storage goes on using)
         C360_DAGSTER_PG_URL=pg_url.replace("postgresql://", "postgresql+psycopg2://"),
