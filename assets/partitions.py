@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from assets.layout import REPO_ROOT
+from linkage.standardise.dates import TIMEZONE
 
-TIMEZONE = os.environ.get("C360_TIMEZONE", "Asia/Shanghai")
 START_ENV = "C360_PARTITION_START"
 DEFAULT_START = "2020-01-01"
 _SCAN_DEPTH = 4  # dated folders sit near the top: <source>/<date>/file or <source>/<vendor>/dt=<date>/file

@@ -39,8 +39,9 @@ import numpy as np
 import pandas as pd
 import psutil
 
+from assets.sample.person_records import sample_person_records
 from linkage.config import load_linkage_config
-from linkage.datasets import KEY_SEP, febrl_person_records, record_keys, sample_person_records
+from linkage.datasets import KEY_SEP, febrl_person_records, record_keys
 from linkage.engine import link
 from linkage.evaluate import evaluate_pairs, pairs_from_clusters
 from linkage.standardise import romanise

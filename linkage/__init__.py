@@ -7,8 +7,10 @@ Public API (import from the modules; this package imports nothing heavy on purpo
 - `linkage.engine.link(persons, config, previous_xref, run_id, training_labels)` → `LinkageResult`
   (.xref, .pairs, .review, .history, .summary, .parameters).
 - `linkage.evaluate.evaluate_pairs / evaluate_clusters / pairs_from_clusters`: precision, recall, F1.
-- `linkage.io.write_linkage_outputs / read_person_glob / read_user_table`: the linkage/*.parquet tables.
-- `linkage.cli.link_command`: the `customer360 link INPUT --out OUT` command.
+- `linkage.datasets.febrl_person_records`: FEBRL3/4 as person records + true pairs.
+
+A library: it imports nothing from `assets/`, `orchestration/` or Dagster, so Spark executors and scripts load
+only the engine. Its users do the I/O (`assets.link.io`, `orchestration.link_command`).
 
 Stages: prepare (keys) → encode (integer codes, one vocabulary) → blocking (numpy, rules OR-ed, capped
 blocks) → compare (graded levels on codes, rapidfuzz for similarity) → score (u from random pairs, m by EM per blocking rule, prior by EM, TF-adjusted weights) → cluster

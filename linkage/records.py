@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 
-from assets.entities import ENTITIES
-from assets.standardise.dates import parse_datetimes
-from assets.standardise.silver import person_keys
 from linkage.standardise import (
     has_han,
     normalise_address,
@@ -25,6 +24,7 @@ from linkage.standardise import (
     split_multi,
     split_names,
 )
+from linkage.standardise.dates import parse_datetimes
 
 PERSON_COLUMNS = [
     "source", "source_record_id", "entity", "full_name", "given_name", "family_name", "name_script",
@@ -36,6 +36,32 @@ PHONE_COLUMNS = ("phone_mobile", "phone_office", "phone_home", "phone_other")
 # Most recent first: the row's own update time, else the event time of orders/surveys/interactions/campaigns.
 RECENCY_COLUMNS = ("updated_at", "created_at", "order_date", "submitted_at", "occurred_at", "joined_at")
 RAW_COLUMNS = ("full_name", "given_name", "family_name", "email", "phone_mobile", "birth_date", "address")
+# Entities whose rows are persons, keyed by their own source_record_id; every other entity (orders, survey
+# responses, interactions, campaign members) names its person by customer_ref.
+PERSON_ENTITIES = frozenset({"contact", "enrichment"})
+
+
+def person_key_column(entity: str) -> str:
+    return "source_record_id" if entity in PERSON_ENTITIES else "customer_ref"
+
+
+def person_keys(frame: pd.DataFrame, entity: str) -> pd.Series:
+    """The person's id inside the source (docs/CONTRACTS.md): own id, else customer_ref, else identity hash.
+
+    `frame` holds the key column of `entity` and, for the identity hash, email_norm, phone_norm, full_name.
+    """
+    key = frame[person_key_column(entity)].astype("string").str.strip().replace("", pd.NA)
+    missing = key.isna()
+    if missing.any():
+        identity = (
+            frame.loc[missing, "email_norm"].fillna("")
+            + "|"
+            + frame.loc[missing, "phone_norm"].fillna("")
+            + "|"
+            + frame.loc[missing, "full_name"].astype("string").fillna("").str.strip().str.lower()
+        )
+        key.loc[missing] = identity.map(lambda v: "h:" + hashlib.sha256(v.encode()).hexdigest()[:16])
+    return key
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -112,7 +138,7 @@ def build_person_records(frame: pd.DataFrame, entity: str, source: str, region: 
             "full_name": _col(frame, "full_name"),
         }
     )
-    rows["source_record_id"] = person_keys(keyed, ENTITIES.get(entity, ENTITIES["contact"])).astype("string")
+    rows["source_record_id"] = person_keys(keyed, entity).astype("string")
     rows["birth_date"] = normalise_birth_date(_col(frame, "birth_date"))
     rows["gender"] = normalise_gender(_col(frame, "gender"))
     rows["country"] = normalise_country(_col(frame, "country"))

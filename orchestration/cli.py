@@ -21,7 +21,7 @@ COMMANDS: dict[str, LazyCommand] = {
         "Run the nightly job once through Dagster and print what it produced.",
     ),
     "link": LazyCommand(
-        "linkage.cli:link_command",
+        "orchestration.link_command:link_command",
         "Link your own file of person records: customer ids, match evidence, a review queue.",
     ),
     "erase": LazyCommand(

@@ -173,3 +173,32 @@ def test_old_dbt_target_folders_are_pruned(tmp_path):
         *(f"customer360_dbt_assets-run{i}-abc" for i in range(3, 7)),
         "manifest.json",
     ]
+
+
+def test_a_failing_error_test_blocks_the_models_downstream(tmp_path):
+    """match_probability outside [0, 1] is our own bug: its error-severity test fails and dbt builds nothing
+    that reads the xref, so no mart is published from it."""
+    data_dir = empty_night(tmp_path / "data")
+    write(
+        data_dir / "linkage" / "customer_xref.parquet",
+        pd.DataFrame(
+            {
+                "source": ["crm"], "source_record_id": ["1"], "customer_id": ["c1"],
+                "cluster_size": pd.Series([1], dtype="Int64"), "match_probability": [1.7],
+                "linked_at": [pd.Timestamp("2026-05-31")],
+            }
+        ),
+    )  # fmt: skip
+    result = dg.materialize(
+        [customer360_dbt_assets],
+        resources={"dbt": dbt_resource(), "settings": Settings(data_dir=str(data_dir))},
+        raise_on_error=False,
+    )
+    assert not result.success
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    assert [(e.asset_key, e.severity) for e in failed] == [
+        (key("stg_linkage__customer_xref"), dg.AssetCheckSeverity.ERROR)
+    ]
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert key("stg_linkage__customer_xref") in materialized  # the view is built, then its test fails
+    assert not {key("dim_customer"), key("mart_customer_profile"), key("fct_orders")} & materialized

@@ -47,9 +47,12 @@ def test_asset_graph_runs_from_landing_to_marts():
 
 def test_nightly_job_is_daily_partitioned_with_schedule():
     job = defs.resolve_job_def(NIGHTLY_JOB)
-    assert job.partitions_def is not None
+    assert isinstance(job.partitions_def, dg.DailyPartitionsDefinition)
+    assert job.partitions_def.timezone == "Asia/Shanghai"
     schedule = defs.resolve_schedule_def("nightly_customer360_schedule")
     assert schedule.execution_timezone == "Asia/Shanghai"
+    assert schedule.cron_schedule == "0 2 * * *"  # 02:00 every day
+    assert schedule.job_name == NIGHTLY_JOB
 
 
 def test_every_asset_has_a_producer():

@@ -8,6 +8,7 @@ import dagster as dg
 
 from assets.ingest.config import load_sources_config
 from assets.ingest.defs import NO_FAILED_FILES, ROWS_BALANCE, build_source_assets
+from assets.partitions import daily_partitions
 from assets.settings import Settings
 from tests.source_fixtures import contact_sources_yaml
 
@@ -41,3 +42,47 @@ def test_assets_materialise_with_checks(tmp_path: Path):
     assert (
         "| crm/a.csv | 3 | source_record_id | not_empty |" in meta["bronze/crm"]["quarantine_preview"].value
     )
+
+
+def test_a_failing_rows_balance_check_blocks_what_reads_bronze(tmp_path, monkeypatch) -> None:
+    """A validation that loses a row fails the blocking rows-balance check: nothing downstream runs."""
+    import assets.ingest.defs as ingest_defs
+
+    real = ingest_defs.validate_partition
+
+    def losing_a_row(*args, **kwargs):
+        result = real(*args, **kwargs)
+        result.files[0]["rows_valid"] -= 1
+        return result
+
+    monkeypatch.setattr(ingest_defs, "validate_partition", losing_a_row)
+    _run_balance_pipeline(tmp_path, expect_balanced=False)
+
+
+def test_a_balanced_validation_lets_downstream_run(tmp_path) -> None:
+    _run_balance_pipeline(tmp_path, expect_balanced=True)
+
+
+def _run_balance_pipeline(tmp_path: Path, expect_balanced: bool) -> None:
+    (tmp_path / "sources.yaml").write_text(YAML)
+    (tmp_path / "landing" / "crm").mkdir(parents=True)
+    (tmp_path / "landing/crm/a.csv").write_text("ID,Name\n1,Amy\n2,Bob\n")
+    ran: list[str] = []
+
+    @dg.asset(
+        key=["silver", "contact"], deps=[dg.AssetKey(["bronze", "crm"])], partitions_def=daily_partitions
+    )
+    def silver() -> None:
+        ran.append("silver")
+
+    settings = Settings(
+        data_dir=str(tmp_path / "data"), landing=str(tmp_path / "landing"), config_dir=str(tmp_path)
+    )
+    assets = [*build_source_assets(load_sources_config(tmp_path / "sources.yaml")), silver]
+    result = dg.materialize(
+        assets, resources={"settings": settings}, partition_key="2026-03-01", raise_on_error=False
+    )
+    [balance] = [c for c in result.get_asset_check_evaluations() if c.check_name == ROWS_BALANCE]
+    assert balance.passed is expect_balanced
+    assert result.success is expect_balanced
+    assert ran == (["silver"] if expect_balanced else [])

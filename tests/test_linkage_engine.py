@@ -118,17 +118,24 @@ def test_rerun_without_history_gives_same_ids(config):
     assert a["customer_id"].tolist() == b["customer_id"].tolist()
 
 
-def test_supervised_option(config, febrl3):
+def test_supervised_option_on_held_out_people(config, febrl3):
+    """Trained on the labels of half of FEBRL3's people, graded on the pairs of the other half only."""
     persons, truth = febrl3
     keys = record_keys(persons)
     entity = keys.str.extract(r"rec-(\d+)-")[0]
+    train = entity.astype(int) % 2 == 0
     labels = pd.DataFrame(
         {"source": persons["source"], "source_record_id": persons["source_record_id"], "entity_id": entity}
-    )
+    )[train]
     supervised = config.model_copy(
         update={"scoring": config.scoring.model_copy(update={"method": "supervised"})}
     )
     result = link(persons, supervised, training_labels=labels)
-    assert evaluate_pairs(_cluster_pairs(result.xref), truth)["f1"] >= 0.99
+    held_out = set(keys[~train])
+    predicted = _cluster_pairs(result.xref)
+    predicted = predicted[predicted.iloc[:, 0].isin(held_out) | predicted.iloc[:, 1].isin(held_out)]
+    truth = truth[truth.iloc[:, 0].isin(held_out)]
+    assert len(truth) > 1000
+    assert evaluate_pairs(predicted, truth)["f1"] >= 0.995  # measured 0.996 (P 1.000, R 0.992)
     with pytest.raises(ValueError, match="training_labels"):
         link(persons.head(50), supervised)

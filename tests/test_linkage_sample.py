@@ -6,8 +6,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from assets.sample.person_records import sample_person_records
 from linkage.config import load_linkage_config
-from linkage.datasets import record_keys, sample_person_records
+from linkage.datasets import record_keys
 from linkage.engine import link
 from linkage.evaluate import evaluate_clusters
 

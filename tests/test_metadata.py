@@ -101,5 +101,19 @@ def test_line_chart_skips_missing_points() -> None:
     )
     ns = "{http://www.w3.org/2000/svg}"
     assert len(list(svg.iter(f"{ns}circle"))) == 3
-    assert len(list(svg.iter(f"{ns}polyline"))) == 1  # the lone first point is not joined across the gap
-    assert ET.fromstring(bar_chart_svg(["a"], [float("nan")])) is not None
+    [line] = svg.iter(f"{ns}polyline")  # the lone first point is not joined across the gap
+    points = [tuple(map(float, p.split(","))) for p in line.get("points").split()]
+    circles = [(float(c.get("cx")), float(c.get("cy"))) for c in svg.iter(f"{ns}circle")]
+    assert points == circles[1:]  # joins 2026-03 and 2026-04 only
+    # x follows the months (2026-02 keeps its slot), y grows upwards with the value
+    assert [x for x, _ in circles] == sorted(x for x, _ in circles) and circles[1][0] > 2 * circles[0][0]
+    assert circles[0][1] > circles[1][1] > circles[2][1]
+    assert [t.text for t in svg.iter(f"{ns}title")] == ["10", "30", "35.50"]
+
+
+def test_bar_chart_draws_missing_values_as_empty_bars() -> None:
+    svg = ET.fromstring(bar_chart_svg(["a", "b", "c"], [float("nan"), 2.0, 1.0]))
+    ns = "{http://www.w3.org/2000/svg}"
+    widths = [float(r.get("width")) for r in svg.iter(f"{ns}rect")]
+    assert widths[0] == 0 and widths[1] == 2 * widths[2] > 0  # bars proportional, NaN drawn empty
+    assert [t.text for t in svg.iter(f"{ns}text")] == ["a", "–", "b", "2", "c", "1"]

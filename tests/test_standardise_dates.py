@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from assets.standardise.dates import parse_datetimes, to_integer, to_number, unparseable
+from linkage.standardise.dates import parse_datetimes, to_integer, to_number, unparseable
 
 
 def test_source_format_wins_over_fallbacks():

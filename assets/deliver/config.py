@@ -89,12 +89,50 @@ class S3Target(_TargetBase):
     endpoint_url_env: str = "AWS_ENDPOINT_URL"
 
 
+class RoleGrant(_Strict):
+    """A PostgreSQL role that may read this target's tables, optionally only some customers' rows.
+
+    `customers: {country: [CN]}` keeps the rows of customers whose dim_customer.country is CN: a row-level
+    security policy on every table with that column or with customer_id; tables with neither (aggregates)
+    are not granted to the role. Values are literals and columns identifiers, never SQL text.
+    """
+
+    name: str
+    customers: dict[str, list[str]] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _role(cls, value: str) -> str:
+        if not _IDENT.match(value):
+            raise ValueError(f"'{value}' is not a plain identifier (letters, digits, _)")
+        return value.lower()
+
+    @field_validator("customers")
+    @classmethod
+    def _filter(cls, value: dict[str, list[str]] | None) -> dict[str, list[str]] | None:
+        for column, values in (value or {}).items():
+            if not _IDENT.match(column) or not values:
+                raise ValueError(
+                    f"customers: '{column}' must be a column name with a non-empty list of values"
+                )
+        return value
+
+
 class PostgresTarget(_TargetBase):
     kind: Literal["postgres"]
     dsn_env: str = "C360_PG_DSN"
     schema_name: str = Field("customer360", alias="schema")
     # Give up the table swap (keeping the old table) rather than queue forever behind a reader's lock.
     lock_timeout_seconds: int = Field(30, gt=0)
+    # Roles granted read access on every delivery (created NOLOGIN when missing; a DBA grants them to users).
+    roles: list[RoleGrant] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _filtered_roles_need_customers(self) -> PostgresTarget:
+        filtered = [r.name for r in self.roles if r.customers]
+        if filtered and "dim_customer" not in self.tables:
+            raise ValueError(f"roles {filtered} keep some customers' rows: add dim_customer to tables")
+        return self
 
     @field_validator("schema_name")
     @classmethod

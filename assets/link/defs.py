@@ -6,11 +6,11 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from assets.link.io import read_person_glob, read_previous, write_linkage_outputs
 from assets.metadata import bar_chart, counts_table, distribution_counts, markdown_table
 from assets.settings import Settings
 from linkage.config import load_linkage_config
 from linkage.engine import LinkageResult, link
-from linkage.io import read_person_glob, read_previous, write_linkage_outputs
 from linkage.records import PERSON_COLUMNS
 
 KEYS = {

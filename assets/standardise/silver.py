@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import pandas as pd
 
 from assets.entities import LINEAGE_COLUMNS, Entity
-from assets.standardise.dates import parse_datetimes, to_integer, to_number
+from linkage.records import person_keys
 from linkage.standardise import normalise_email, normalise_phone
+from linkage.standardise.dates import parse_datetimes, to_integer, to_number
 
 # Suffix of the typed column written beside each raw canonical column, by column kind.
 TYPED_SUFFIX = {"date": "_date", "datetime": "_ts", "number": "_num", "integer": "_int"}
@@ -22,23 +21,6 @@ def conform(frame: pd.DataFrame, entity: Entity) -> pd.DataFrame:
         if name not in out.columns:
             out[name] = pd.NA
     return out
-
-
-def person_keys(frame: pd.DataFrame, entity: Entity) -> pd.Series:
-    """The person's id inside the source (docs/CONTRACTS.md): own id, else customer_ref, else identity hash."""
-    own = "source_record_id" if "source_record_id" in entity.column_names else "customer_ref"
-    key = frame[own].astype("string").str.strip().replace("", pd.NA)
-    missing = key.isna()
-    if missing.any():
-        identity = (
-            frame.loc[missing, "email_norm"].fillna("")
-            + "|"
-            + frame.loc[missing, "phone_norm"].fillna("")
-            + "|"
-            + frame.loc[missing, "full_name"].astype("string").fillna("").str.strip().str.lower()
-        )
-        key.loc[missing] = identity.map(lambda v: "h:" + hashlib.sha256(v.encode()).hexdigest()[:16])
-    return key
 
 
 def standardise(
@@ -61,7 +43,7 @@ def standardise(
     out["email_norm"] = normalise_email(out["email"]) if "email" in out else pd.NA
     out["phone_norm"] = normalise_phone(out["phone_mobile"], phone_region) if "phone_mobile" in out else pd.NA
     out["source"] = out["_source"]
-    out[PERSON_KEY] = person_keys(out, entity)
+    out[PERSON_KEY] = person_keys(out, entity.name)
     return out
 
 

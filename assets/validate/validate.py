@@ -28,7 +28,7 @@ from assets.ingest.parquet_out import ParquetOut
 from assets.ingest.prefetch import prefetch
 from assets.layout import DataLayout
 from assets.parquet_files import open_parquet
-from assets.standardise.dates import to_integer, to_number, unparseable
+from linkage.standardise.dates import to_integer, to_number, unparseable
 
 RANGES = {"nps_score": (0, 10), "csat_score": (1, 5)}
 QUARANTINE_COLUMNS = ["source", "file", "line", "column", "check", "raw_value", "reason", "run_date"]

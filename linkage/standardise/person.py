@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assets.standardise.dates import parse_datetimes
 from linkage.standardise._unique import map_unique
+from linkage.standardise.dates import parse_datetimes
 from linkage.standardise.text import fold_text
 
 GENDERS = {

@@ -19,6 +19,7 @@ from psycopg.types.json import Jsonb
 
 from assets.deliver.config import PostgresTarget
 from assets.deliver.staging import StagedTable
+from assets.deliver.targets.postgres_roles import apply_roles, ensure_roles, read_access, restore_access
 from assets.privacy.matching import ErasureMatcher
 
 DELIVERIES = "_c360_deliveries"
@@ -73,7 +74,8 @@ class PostgresPublisher:
     def connect(self) -> psycopg.Connection:
         return psycopg.connect(self.dsn or _dsn(self.target))
 
-    def _load(self, cur: psycopg.Cursor, table: StagedTable, staging: str) -> None:
+    def _load(self, cur: psycopg.Cursor, table: StagedTable, staging: str) -> list[str]:
+        """COPY the staged Parquet into a new table `staging`; returns its column names."""
         reader = pq.ParquetFile(table.path)
         schema = reader.schema_arrow
         columns = sql.SQL(", ").join(
@@ -97,13 +99,18 @@ class PostgresPublisher:
                     columns_py[i] = [None if v is None else Jsonb(_json_ready(v)) for v in columns_py[i]]
                 for row in zip(*columns_py, strict=True):
                     out.write_row(row)
+        return schema.names
 
     def publish(self, staged: list[StagedTable], manifest: dict) -> str:
         if any(t.format != "parquet" for t in staged):
             raise ValueError("the postgres target loads Parquet staging files only")
         with self.connect() as conn:
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
+            with conn.cursor() as cur:
+                ensure_roles(cur, self.schema, self.target.roles)
             conn.commit()
+            ours = {role.name for role in self.target.roles}
+            granted: dict[str, list[str]] = {}
             for table in staged:
                 staging = f"_stg_{table.name}_{manifest['run_id'][:12]}"
                 with conn.transaction(), conn.cursor() as cur:
@@ -112,7 +119,8 @@ class PostgresPublisher:
                             sql.Literal(f"{self.target.lock_timeout_seconds}s")
                         )
                     )
-                    self._load(cur, table, staging)
+                    columns = self._load(cur, table, staging)
+                    access = read_access(cur, self.schema, table.name, ours)
                     cur.execute(
                         sql.SQL("DROP TABLE IF EXISTS {}.{}").format(
                             sql.Identifier(self.schema), sql.Identifier(table.name)
@@ -123,13 +131,22 @@ class PostgresPublisher:
                             sql.Identifier(self.schema), sql.Identifier(staging), sql.Identifier(table.name)
                         )
                     )
+                    restore_access(cur, self.schema, table.name, access)
+                    granted[table.name] = apply_roles(
+                        cur, self.schema, table.name, columns, self.target.roles, access
+                    )
             with conn.transaction(), conn.cursor() as cur:
                 self._ensure_deliveries(cur)
                 cur.execute(
                     sql.SQL("INSERT INTO {}.{} VALUES (%s, %s, %s, %s)").format(
                         sql.Identifier(self.schema), sql.Identifier(DELIVERIES)
                     ),
-                    [manifest["run_id"], manifest["run_date"], datetime.now(UTC), Jsonb(manifest)],
+                    [
+                        manifest["run_id"],
+                        manifest["run_date"],
+                        datetime.now(UTC),
+                        Jsonb({**manifest, "grants": granted}),
+                    ],
                 )
         return f"postgresql:{self.schema}.{DELIVERIES}?run_id={manifest['run_id']}"
 

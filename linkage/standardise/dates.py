@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import numpy as np
 import pandas as pd
-
-from assets.partitions import TIMEZONE
 
 # Common forms tried after a source's own formats, most specific first.
 FALLBACK_FORMATS = (
@@ -24,6 +23,8 @@ FALLBACK_FORMATS = (
     "%Y年%m月%d日 %H:%M",
     "%Y年%m月%d日",
 )
+# Wall-clock zone that ISO 8601 values with an offset are converted to (the platform's daily partitions).
+TIMEZONE = os.environ.get("C360_TIMEZONE", "Asia/Shanghai")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _EXCEL_SERIAL = re.compile(r"^\d{4,5}(\.\d+)?$")
 

@@ -6,7 +6,7 @@ import pandas as pd
 import typer
 from typer.testing import CliRunner
 
-from linkage.cli import link_command
+from orchestration.link_command import link_command
 
 CSV = """source,id,full_name,email,phone,birth_date,city
 crm,1,張偉,zw@qq.com,138 1234 5678,1990-01-02,北京

@@ -18,9 +18,9 @@ from typing import Annotated
 
 import typer
 
+from assets.link.io import read_previous, read_user_table, write_linkage_outputs
 from linkage.config import load_linkage_config
 from linkage.engine import link
-from linkage.io import read_previous, read_user_table, write_linkage_outputs
 
 
 def link_command(
@@ -49,7 +49,7 @@ def link_command(
         typer.echo(f"{name}: {path}")
 
 
-def main() -> None:  # `python -m linkage.cli` without the project CLI
+def main() -> None:  # `python -m orchestration.link_command` without the project CLI
     typer.run(link_command)
 
 
