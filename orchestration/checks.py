@@ -63,7 +63,9 @@ def source_freshness(
             )
         elif source in first_later:
             status = NOT_STARTED
-            reason = f"{source}: no delivery up to {as_of}; its first file was loaded for {first_later[source]}"
+            reason = (
+                f"{source}: no delivery up to {as_of}; its first file was loaded for {first_later[source]}"
+            )
         else:
             status = NO_DATA
             reason = (

@@ -178,7 +178,9 @@ _FILE = re.compile(r"(?:[\w./=-]+/)?[\w.=-]+\.(?:csv|tsv|xlsx|jsonl?|parquet|gz|
 def _advice(kind: str, step: str, message: str) -> str:
     text = message.lower()
     if kind == "check" and message.startswith("dbt test"):
-        return "see the failing rows with `dbt test --select <test>` in dbt_project/; fix the model or the data"
+        return (
+            "see the failing rows with `dbt test --select <test>` in dbt_project/; fix the model or the data"
+        )
     if kind == "check":
         return "fix the input or the config named above, then re-execute"
     if "sources.yaml" in text or "linkage.yaml" in text or "delivery.yaml" in text or "config" in step:

@@ -73,7 +73,11 @@ class RunProgress(logging.Handler):
             self.started_at.setdefault(stage, time.monotonic())
             if stage == "dbt marts" and self.dbt_total:
                 self._write(f"  {stage:<20} {bar(0, self.dbt_total)}", final=False)
-        elif kind in {"ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION"} and stage == "dbt marts" and self.dbt_total:
+        elif (
+            kind in {"ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION"}
+            and stage == "dbt marts"
+            and self.dbt_total
+        ):
             self.dbt_done = min(self.dbt_done + 1, self.dbt_total)
             self._write(f"  {stage:<20} {bar(self.dbt_done, self.dbt_total)}", final=False)
         elif kind in {"STEP_SUCCESS", "STEP_FAILURE"}:

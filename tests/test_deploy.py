@@ -92,7 +92,7 @@ def prod_deployment(tmp: Path, pg_url: str) -> Iterator[tuple[DagsterDev, dict[s
             ],
             env,
             logs["code_server"],
-        ),  # fmt: skip
+        ),
         _start(
             [
                 str(VENV_BIN / "dagster-webserver"),
@@ -105,7 +105,7 @@ def prod_deployment(tmp: Path, pg_url: str) -> Iterator[tuple[DagsterDev, dict[s
             ],
             env,
             logs["webserver"],
-        ),  # fmt: skip
+        ),
     ]
     server = DagsterDev(url=f"http://127.0.0.1:{web_port}", data_dir=data, home=home, log=logs["webserver"])
     try:
@@ -142,10 +142,9 @@ def _wait_loaded(server: DagsterDev, procs: list[subprocess.Popen], logs: dict[s
 
 
 _RUNS = (
-    """query { runsOrError(filter: {pipelineName: "%s"}) { ... on Runs { results {
-  runId status tags { key value } } } } }"""
-    % JOB
-)  # noqa: UP031
+    'query { runsOrError(filter: {pipelineName: "' + JOB + '"}) { ... on Runs { results { '
+    "runId status tags { key value } } } } }"
+)
 _QUEUE_EVENTS = """query($runId: ID!) { logsForRun(runId: $runId, limit: 5000) { ... on EventConnection {
   events { __typename } } } }"""
 
