@@ -60,7 +60,7 @@ def test_every_declared_command_resolves_to_its_module() -> None:
 def test_link_help_lists_the_accepted_columns() -> None:
     result = CliRunner().invoke(app, ["link", "--help"], terminal_width=200)
     assert result.exit_code == 0
-    for column in ("full_name", "phone_mobile", "email", "birth_date", "姓名"):
+    for column in ("full_name", "phone_mobile", "email", "birth_date", "客户名称", "First Name"):
         assert column in result.output, column
 
 
