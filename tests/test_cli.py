@@ -106,3 +106,62 @@ def test_progress_prints_one_line_per_finished_stage(tmp_path: Path) -> None:
     assert "2 steps" in lines[0]
     assert bar(2, 4, width=8) == "[####....] 2/4"
     assert stage_of("delivery__analyst_parquet") == "delivery"
+
+
+@pytest.mark.slow
+def test_run_prints_a_short_summary_and_logs_like_a_daemon_run(tmp_path: Path) -> None:
+    """`customer360 run` on a small sample: stage lines, this run's figures, marts, next step — no dbt output or
+    Dagster warnings on the terminal; the run in the audit log, its records and file outcomes in dagster.jsonl."""
+    import json
+    import os
+    import shutil
+
+    from assets.sample import generate_sample
+
+    data, home = tmp_path / "data", tmp_path / "home"
+    home.mkdir()
+    shutil.copyfile(REPO_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    generate_sample(data, customers=40, seed=5)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("C360_")}
+    env.update(
+        C360_DATA_DIR=str(data), DAGSTER_HOME=str(home), DO_NOT_TRACK="1", DAGSTER_DISABLE_TELEMETRY="1"
+    )
+    env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
+    proc = subprocess.run(
+        [str(VENV_BIN / "customer360"), "run", "--date", "2026-03-02"],
+        capture_output=True, text=True, timeout=900, env=env, cwd=REPO_ROOT,
+    )  # fmt: skip
+    terminal = proc.stdout + proc.stderr
+    assert proc.returncode == 0, terminal[-3000:]
+    lines = terminal.splitlines()
+    assert len(lines) < 45, terminal
+    assert not re.search(r"Warning|BetaWarning|SupersessionWarning|Concurrency|OK created", terminal), (
+        terminal
+    )
+    assert any(line.split()[:2] == ["dbt", "marts"] for line in lines)
+    assert "run 2026-03-02 succeeded" in terminal
+    assert re.search(r"this run: 8 files loaded from 8 sources \(0 already seen, 0 failed\)", terminal), (
+        terminal
+    )
+    assert re.search(r"marts\.mart_customer_profile +[\d,]+ rows", terminal) and "['" not in terminal
+    assert "next: open" in terminal and "hubspot: no data yet" in terminal
+    log_file = next((data / "logs" / "cli").glob("*.log"))
+    assert "dbt" in log_file.read_text()  # dbt's own output went to the log file
+
+    audit = [json.loads(line) for line in (data / "audit" / "audit_log.jsonl").read_text().splitlines()]
+    [entry] = [e for e in audit if e["event"] == "run"]
+    assert json.loads(entry["details"]) | {"seconds": 0} == {
+        "status": "success", "partition": "2026-03-02", "trigger": "cli", "seconds": 0,
+    }  # fmt: skip
+    records = [json.loads(line) for line in (data / "logs" / "dagster.jsonl").read_text().splitlines()]
+    assert {r["run_id"] for r in records} == {entry["run_id"]}
+    assert any(r["message"].startswith("file salesforce/") and ": loaded, " in r["message"] for r in records)
+    assert sum(r.get("event") == "STEP_SUCCESS" for r in records) >= 20
+
+    # a rerun of the same day: nothing new to load, and this run's figures say so
+    again = subprocess.run(
+        [str(VENV_BIN / "customer360"), "run", "--date", "2026-03-02"],
+        capture_output=True, text=True, timeout=900, env=env, cwd=REPO_ROOT,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "this run: 0 files loaded" in again.stdout, again.stdout

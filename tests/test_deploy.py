@@ -121,7 +121,7 @@ _LOCATIONS = """{ workspaceOrError { ... on Workspace { locationEntries { name l
 
 
 def _wait_loaded(server: DagsterDev, procs: list[subprocess.Popen], logs: dict[str, Path]) -> None:
-    deadline, last = time.monotonic() + 150, ""
+    deadline, last = time.monotonic() + 300, ""  # a stale dbt manifest is re-parsed at load
     while time.monotonic() < deadline:
         for proc, name in zip(procs, logs, strict=False):
             if proc.poll() is not None:
@@ -136,7 +136,7 @@ def _wait_loaded(server: DagsterDev, procs: list[subprocess.Popen], logs: dict[s
             last = str(exc)
         time.sleep(2)
     pytest.fail(
-        f"code location not served after 150 s ({last}):\n{_tail(logs['code_server'])}\n{_tail(logs['webserver'])}",
+        f"code location not served after 300 s ({last}):\n{_tail(logs['code_server'])}\n{_tail(logs['webserver'])}",
         pytrace=False,
     )
 
