@@ -185,20 +185,26 @@ def test_over_merge_blocks_the_marts(layout: DataLayout) -> None:
     assert third.success and built == ["dim_customer", "dim_customer"]
 
 
-def test_freshness_check_per_source_in_a_partitioned_run(layout: DataLayout) -> None:
-    sources = ["salesforce", "fxiaoke"]
-    raw = [
-        dg.AssetSpec(dg.AssetKey(["raw", s]), partitions_def=daily_partitions) for s in sources
-    ]  # materialised by ingest in the real job; here only the checks run
+def _raw_assets(sources: list[str]) -> dg.AssetsDefinition:
+    """`raw/<source>` daily assets: materialised by ingest in the real job; here only the checks run."""
+    raw = [dg.AssetSpec(dg.AssetKey(["raw", s]), partitions_def=daily_partitions) for s in sources]
 
     @dg.multi_asset(specs=raw, can_subset=True)
     def ingest(context: dg.AssetExecutionContext):
         for key in context.selected_asset_keys:
             yield dg.MaterializeResult(asset_key=key)
 
-    at = pd.Timestamp("2026-03-10 01:00", tz="UTC")
-    base = {"size": 1, "sha256": "x", "rows_read": 1, "rows_valid": 1, "rows_quarantined": 0, "rows_erased": 0,
-            "error": None, "encoding": "utf-8", "loaded_at": at, "status": "loaded"}  # fmt: skip
+    return ingest
+
+
+LOADED = {"size": 1, "sha256": "x", "rows_read": 1, "rows_valid": 1, "rows_quarantined": 0, "rows_erased": 0,
+          "error": None, "encoding": "utf-8", "loaded_at": pd.Timestamp("2026-03-10 01:00", tz="UTC"),
+          "status": "loaded"}  # fmt: skip
+
+
+def test_freshness_check_per_source_in_a_partitioned_run(layout: DataLayout) -> None:
+    sources = ["salesforce", "fxiaoke"]
+    ingest, base = _raw_assets(sources), LOADED
     append_manifest(
         layout,
         [
@@ -221,16 +227,7 @@ def test_freshness_check_per_source_in_a_partitioned_run(layout: DataLayout) -> 
 def test_freshness_after_a_backfill_judges_each_replayed_day(layout: DataLayout) -> None:
     """Backfilling days before a source's loads: not 'no file ever loaded', and each verdict on its own day."""
     sources = ["salesforce", "hubspot"]
-    raw = [dg.AssetSpec(dg.AssetKey(["raw", s]), partitions_def=daily_partitions) for s in sources]
-
-    @dg.multi_asset(specs=raw, can_subset=True)
-    def ingest(context: dg.AssetExecutionContext):
-        for key in context.selected_asset_keys:
-            yield dg.MaterializeResult(asset_key=key)
-
-    at = pd.Timestamp("2026-03-10 01:00", tz="UTC")
-    base = {"size": 1, "sha256": "x", "rows_read": 1, "rows_valid": 1, "rows_quarantined": 0, "rows_erased": 0,
-            "error": None, "encoding": "utf-8", "loaded_at": at, "status": "loaded", "source": "salesforce"}  # fmt: skip
+    ingest, base = _raw_assets(sources), {**LOADED, "source": "salesforce"}
     append_manifest(
         layout,
         [{**base, "key": "sf/2024-05-01/a.csv", "run_date": "2024-05-01"},

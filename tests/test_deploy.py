@@ -9,9 +9,7 @@ deploy/README.md installs it.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import signal
 import subprocess
 import time
 import urllib.error
@@ -21,7 +19,14 @@ from pathlib import Path
 import pytest
 
 from assets.layout import REPO_ROOT
-from tests.browser.dagster_dev import VENV_BIN, DagsterDev, c360_env, free_port, stop_standard_sensors
+from tests.browser.dagster_dev import (
+    VENV_BIN,
+    DagsterDev,
+    _stop,  # SIGTERM, then the whole process group (run workers too)
+    c360_env,
+    free_port,
+    stop_standard_sensors,
+)
 from tests.pg_server import running_postgres
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
@@ -35,17 +40,6 @@ def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
         return subprocess.Popen(
             args, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=15)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)  # run workers started by the code server
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=10)
 
 
 def _tail(log: Path, lines: int = 30) -> str:
