@@ -43,6 +43,8 @@ app = typer.Typer(
     cls=lazy_group(COMMANDS),
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
     help="customer360: one trusted customer file.",
 )
 

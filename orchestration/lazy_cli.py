@@ -31,7 +31,7 @@ def load_command(name: str, spec: LazyCommand) -> Any:
     if isinstance(obj, typer.Typer):
         command = typer.main.get_group(obj)
     else:
-        single = typer.Typer(add_completion=False)
+        single = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
         single.command(name, help=obj.__doc__ or spec.help)(obj)
         command = typer.main.get_command(single)
     command.name = name
