@@ -109,6 +109,7 @@ def test_progress_prints_one_line_per_finished_stage(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # two runs of the whole job
 def test_run_prints_a_short_summary_and_logs_like_a_daemon_run(tmp_path: Path) -> None:
     """`customer360 run` on a small sample: stage lines, this run's figures, marts, next step — no dbt output or
     Dagster warnings on the terminal; the run in the audit log, its records and file outcomes in dagster.jsonl."""
