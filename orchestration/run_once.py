@@ -73,9 +73,6 @@ def run_nightly(partition: str, layout: DataLayout, out: TextIO | None = None) -
     dbt_nodes = len(customer360_dbt_assets.keys) + len(customer360_dbt_assets.check_keys)
     progress = RunProgress([n.name for n in job.graph.nodes], out, dbt_nodes=dbt_nodes)
     events = JsonLinesFileHandler(str(layout.root / "logs" / "dagster.jsonl"), events=RUN_EVENTS)
-    job = job.with_logger_defs(
-        {"progress": _handler_logger("progress", [progress]), "jsonl": _handler_logger("jsonl", [events])}
-    )
     run_id = str(uuid.uuid4())
     log_file = layout.root / "logs" / "cli" / f"{run_id}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -85,13 +82,16 @@ def run_nightly(partition: str, layout: DataLayout, out: TextIO | None = None) -
         log_file.open("a", encoding="utf-8") as text_log,
         contextlib.redirect_stdout(text_log),  # dbt's output and anything else printed by the steps
     ):
-        result = job.execute_in_process(
+        loggers = {"progress": _handler_logger("progress", [progress])}
+        if not any(isinstance(h, JsonLinesFileHandler) for h in instance.get_handlers()):
+            loggers["jsonl"] = _handler_logger("jsonl", [events])  # the instance's dagster.yaml has none
+        result = job.with_logger_defs(loggers).execute_in_process(
             instance=instance,
             partition_key=partition,
             raise_on_error=False,
             run_id=run_id,
             tags={"customer360/trigger": "cli"},
-            run_config={"loggers": {"progress": {}, "jsonl": {}}},
+            run_config={"loggers": {key: {} for key in loggers}},
         )
     events.close()
     if own_out:
