@@ -29,6 +29,7 @@ from assets.privacy.encryption import (
     wrong_key,
     zone_connection,
 )
+from assets.temp_area import temp_name
 
 ENCRYPTED_FOOTER = b"PARE"  # Parquet's magic for a file with an encrypted footer
 BATCH_ROWS = 65_536
@@ -87,7 +88,7 @@ def write_parquet_atomic(frame: pd.DataFrame | pa.Table, path: Path) -> Path:
     """Write under a temporary name beside `path`, then rename over it (atomic on one filesystem);
     encrypted when the key is set (`encrypts`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".parquet.tmp")
+    tmp = temp_name(path)
     if not encrypts():
         if isinstance(frame, pa.Table):
             pq.write_table(frame, tmp)

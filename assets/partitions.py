@@ -62,15 +62,16 @@ def check_run_date(value: str, start: str | None = None, timezone: str = TIMEZON
     try:
         date = dt.date.fromisoformat(value)
     except ValueError:
-        raise PartitionOutOfRange(f"run date {value!r} is not a date; use YYYY-MM-DD") from None
+        raise PartitionOutOfRange(f"--date {value!r} is not a date — use YYYY-MM-DD") from None
     last = dt.datetime.now(ZoneInfo(timezone)).date() + dt.timedelta(days=1)  # end_offset=1: today's run
     if date.isoformat() < start:
         raise PartitionOutOfRange(
-            f"run date {date} is before the first partition {start}; set {START_ENV} to an earlier date to backfill it"
+            f"--date {date} is outside the run_date partitions: before the first, {start} — set {START_ENV}"
+            " to an earlier date to backfill it"
         )
     if date >= last:
         raise PartitionOutOfRange(
-            f"run date {date} is in the future; the last partition is {last - dt.timedelta(days=1)}"
+            f"--date {date} is outside the run_date partitions: the last is today, {last - dt.timedelta(days=1)}"
         )
     return date.isoformat()
 

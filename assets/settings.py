@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.crash_points import maybe_crash
 from assets.layout import REPO_ROOT, DataLayout
 
 
@@ -23,6 +24,7 @@ class Settings(dg.ConfigurableResource):
     timezone: str = "Asia/Shanghai"
 
     def layout(self) -> DataLayout:
+        maybe_crash()  # C360_TEST_KILL_AT: the crash-injection tests' hook (assets/crash_points.py)
         root = Path(self.data_dir or _env("C360_DATA_DIR", str(REPO_ROOT / "data"))).resolve()
         landing = self.landing or _env("C360_LANDING", str(root / "landing"))
         config_dir = Path(self.config_dir or _env("C360_CONFIG_DIR", str(REPO_ROOT / "config")))

@@ -36,6 +36,14 @@ COMMANDS: dict[str, LazyCommand] = {
         "assets.privacy.commands:rotate_key_command",
         "Re-encrypt the warehouse and zone files from C360_ENCRYPTION_KEY to C360_NEW_ENCRYPTION_KEY.",
     ),
+    "backup": LazyCommand(
+        "assets.backup.commands:backup_command",
+        "Snapshot the warehouse and data layers (checksummed, sealed when a key is set).",
+    ),
+    "restore": LazyCommand(
+        "assets.backup.commands:restore_command",
+        "Restore a backup after verifying every file.",
+    ),
 }
 
 plain_help_labels()

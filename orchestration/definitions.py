@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.backup.defs import backup, backup_freshness, backup_freshness_sensor, backup_job, backup_schedule
 from assets.dbt.defs import customer360_dbt_assets
 from assets.deliver.defs import audit_run_sensors, build_delivery_assets, delivery_config_path, erasure_asset
 from assets.ingest.config import load_default_sources_config
@@ -12,11 +13,12 @@ from assets.report.defs import run_report_asset
 from assets.settings import Settings, settings_from_env
 from assets.standardise.defs import build_standardise_assets
 from orchestration.checks import build_operational_checks
+from orchestration.executor import guarded_in_process_executor
 from orchestration.jobs import nightly_job
 from orchestration.logging import run_failure_log_sensor
 from orchestration.resources import resources_for
 from orchestration.schedules import nightly_schedule
-from orchestration.sensors import build_landing_sensor
+from orchestration.sensors import build_landing_sensor, dead_run_sensor
 
 ERASURE_KEY = dg.AssetKey(["privacy", "erasure"])
 
@@ -48,11 +50,19 @@ def build_definitions(resources: dict[str, object] | None = None) -> dg.Definiti
             customer360_dbt_assets,
             *build_delivery_assets(delivery_config_path(settings)),
             run_report_asset,
+            backup,
         ],
-        asset_checks=build_operational_checks([s.name for s in sources.sources]),
-        jobs=[nightly_job],
-        schedules=[nightly_schedule],
-        sensors=[build_landing_sensor(sources), run_failure_log_sensor, *audit_run_sensors],
+        asset_checks=[*build_operational_checks([s.name for s in sources.sources]), *backup_freshness],
+        jobs=[nightly_job, backup_job],
+        schedules=[nightly_schedule, backup_schedule],
+        sensors=[
+            build_landing_sensor(sources),
+            run_failure_log_sensor,
+            *audit_run_sensors,
+            backup_freshness_sensor,
+            dead_run_sensor,
+        ],
+        executor=guarded_in_process_executor,  # UI materialisations too: one writer at a time
         resources=resources,
     )
 

@@ -68,6 +68,7 @@ def run_nightly(partition: str, layout: DataLayout, out: TextIO | None = None) -
     from orchestration.jobs import NIGHTLY_JOB
     from orchestration.logging import RUN_EVENTS, JsonLinesFileHandler, failure_summary, record_failures
     from orchestration.progress import RunProgress
+    from orchestration.run_guard import guarded_run
 
     job = defs.resolve_job_def(NIGHTLY_JOB)
     dbt_nodes = len(customer360_dbt_assets.keys) + len(customer360_dbt_assets.check_keys)
@@ -77,8 +78,13 @@ def run_nightly(partition: str, layout: DataLayout, out: TextIO | None = None) -
     log_file = layout.root / "logs" / "cli" / f"{run_id}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now(dt.UTC)
+
+    def say(line: str) -> None:
+        out.write(f"customer360 run: {line}\n")
+
     with (
         dg.DagsterInstance.get() as instance,
+        guarded_run(instance, layout.root, layout.warehouse, run_id, say),  # the run guard daemon runs share
         log_file.open("a", encoding="utf-8") as text_log,
         contextlib.redirect_stdout(text_log),  # dbt's output and anything else printed by the steps
     ):

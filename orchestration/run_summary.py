@@ -10,6 +10,7 @@ from assets.layout import DataLayout
 
 def run_figures(layout: DataLayout, partition: str, since: dt.datetime) -> dict[str, object]:
     """Files this run saw for `partition` (recorded in the manifest at or after `since`) and the customer file."""
+    from assets.ingest.manifest import pending_rows, read_manifest
     from assets.parquet_files import zone_relation
     from assets.privacy.encryption import zone_connection
 
@@ -30,6 +31,15 @@ def run_figures(layout: DataLayout, partition: str, since: dt.datetime) -> dict[
                 files_loaded=row[0], sources_loaded=row[1], files_duplicate=row[2], files_failed=row[3],
                 rows_valid=int(row[4]), rows_quarantined=int(row[5]),
             )  # fmt: skip
+            rejected = con.execute(
+                f"select key, error from {manifest} where status = 'failed' and run_date = ? and loaded_at >= ?"
+                " order by key",
+                [partition, since],
+            ).fetchall()
+            figures["files_pending"] = len(pending_rows(read_manifest(layout)))  # loaded, not yet linked
+            figures["rejected"] = [
+                f"rejected {key}: {' '.join(str(error).split())}" for key, error in rejected
+            ]
         if xref is not None:
             row = con.execute(f"select count(*), count(distinct customer_id) from {xref}").fetchone()
             figures.update(person_records=row[0], customers=row[1])
@@ -77,6 +87,9 @@ def format_summary(
             f" ({figures['files_duplicate']} already seen, {figures['files_failed']} failed);"
             f" {figures['rows_valid']:,} rows valid, {figures['rows_quarantined']:,} quarantined"
         )
+    lines += [f"  {line}" for line in figures.get("rejected", [])]
+    if figures.get("files_pending"):
+        lines.append(f"  {figures['files_pending']} loaded files wait for the next linkage (not yet settled)")
     if "customers" in figures:
         lines.append(
             f"  customer file: {figures['customers']:,} customers from {figures['person_records']:,} person records"

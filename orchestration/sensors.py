@@ -26,7 +26,7 @@ def build_landing_sensor(config: SourcesConfig, minimum_interval_seconds: int = 
         files = pending_files(settings.layout(), config, today)
         if not files:
             return dg.SkipReason("no new landing files")
-        fingerprint = "\n".join(sorted(f"{f.source}:{f.key}:{f.size}" for f in files))
+        fingerprint = "\n".join(sorted(f"{f.source}:{f.key}:{f.size}:{f.version}" for f in files))
         sources = sorted({f.source for f in files})
         return dg.RunRequest(
             run_key=f"{today}:{hashlib.sha256(fingerprint.encode()).hexdigest()[:16]}",
@@ -35,3 +35,16 @@ def build_landing_sensor(config: SourcesConfig, minimum_interval_seconds: int = 
         )
 
     return landing_sensor
+
+
+@dg.sensor(
+    name="dead_run_sensor",
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Fails runs whose process died (SIGKILL, OOM, reboot) and frees their slots, so the queue moves on.",
+)
+def dead_run_sensor(context: dg.SensorEvaluationContext, settings: Settings):
+    from orchestration.run_guard import reap_dead_runs
+
+    lines = reap_dead_runs(context.instance, settings.layout().root)
+    return dg.SkipReason("; ".join(lines) or "no dead runs")

@@ -75,7 +75,7 @@ def test_run_rejects_a_date_before_the_first_partition_in_one_line(tmp_path: Pat
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert lines == [
-        "error: run date 1999-12-31 is before the first partition 2020-01-01; "
+        "error: --date 1999-12-31 is outside the run_date partitions: before the first, 2020-01-01 — "
         "set C360_PARTITION_START to an earlier date to backfill it"
     ], proc.stderr[-2000:]
 

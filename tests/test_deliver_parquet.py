@@ -151,3 +151,43 @@ def test_model_missing_from_manifest_refused(setup, tmp_path):
     write_manifest(config.manifest_path(), {"dim_customer": {"email": "email"}})
     with pytest.raises(LookupError, match=r"no model named.*dbt parse"):
         deliver_target(config, "analyst_parquet", layout, run_id="r")
+
+
+KILL_WHILE_PUBLISHING = """
+import os, signal, sys
+from assets.deliver.config import load_delivery_config
+from assets.deliver.run import deliver_target
+from assets.layout import DataLayout
+from pathlib import Path
+
+class Killed:
+    def publish(self, staged, manifest):
+        os.kill(os.getpid(), signal.SIGKILL)  # everything is staged: the worst moment to die
+
+root = Path(sys.argv[1])
+layout = DataLayout(root=root, landing=str(root / "landing"), config_dir=root)
+deliver_target(load_delivery_config(Path(sys.argv[2])), "analyst_parquet", layout, "run-1", publisher=Killed())
+"""
+
+
+def test_killed_delivery_leaves_no_clear_pii_and_the_next_run_sweeps_it(setup, tmp_path):
+    import subprocess
+    import sys
+
+    from assets.temp_area import sweep_temp
+
+    layout, _ = setup
+    done = subprocess.run(
+        [sys.executable, "-c", KILL_WHILE_PUBLISHING, str(layout.root), str(tmp_path / "delivery.yaml")],
+        cwd=REPO_ROOT,
+        env={**__import__("os").environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+    )
+    assert done.returncode == -9, done.stderr.decode()[-2000:]
+    left = [p for p in (layout.root / "tmp").rglob("*") if p.is_file()]
+    assert left, "the killed delivery staged its files"
+    for path in left:
+        data = path.read_bytes()
+        for clear in (b"zhang.wei@163.com", "张伟".encode(), b"8613812345678"):
+            assert clear not in data, f"{clear!r} in {path}"
+    assert sweep_temp(layout.root) and not any((layout.root / "tmp").iterdir())

@@ -4,6 +4,7 @@ bring them back — with plain files and with encryption at rest (C360_ENCRYPTIO
 
 import io
 import os
+from pathlib import Path
 
 import boto3
 import pandas as pd
@@ -223,6 +224,7 @@ def test_erased_everywhere_and_never_resurrected(world):
 
     _assert_forgotten(_lake_text(layout))
     _assert_forgotten(_warehouse_text(layout))
+    _assert_not_in_bytes(layout.warehouse)  # not in freed blocks either: the file was rewritten
     if encrypted := bool(
         os.environ.get("C360_ENCRYPTION_KEY")
     ):  # rewritten files and the warehouse: encrypted
@@ -265,6 +267,39 @@ def test_erased_everywhere_and_never_resurrected(world):
     assert audit.loc[audit["event"] == "erasure", "rows"].item() == report.total
     assert set(audit["actor"]) == {"dpo@example.org"}
     assert "zhang" not in audit.to_csv().lower()
+
+
+def _assert_not_in_bytes(path: Path) -> None:
+    data = path.read_bytes()
+    for value in ("zhang.wei@163.com", "+8613812345678", "张伟"):
+        assert value.encode() not in data, f"{value} still in the bytes of {path}"
+
+
+def test_crash_mid_erasure_is_retried_until_verified(world, monkeypatch):
+    """A run killed after the zones were cleaned, before the warehouse and the targets: the retry still finds
+    the person's customer id (kept as a tombstone first) in the masked exports, and only then records it applied."""
+    layout, config, dsn = world
+    record_erasure_request(layout, email="zhang.wei@163.com")
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("killed")
+
+    import assets.privacy.erasure as erasure
+
+    with monkeypatch.context() as patched:
+        patched.setattr(erasure, "_erase_warehouse", crash)
+        with pytest.raises(KeyboardInterrupt):
+            apply_erasures(layout, config)
+    assert read_requests(layout)["status"].tolist() == ["pending"]
+    assert not any("zhang" in t for t in _lake_text(layout).values())  # the zones were cleaned…
+    assert any("c-0001" in t for t in _s3_text().values())  # …the masked exports not yet
+
+    report = apply_erasures(layout, config)
+    assert report.customer_ids >= 1 and report.removed["delivery.lake"] == 4
+    assert report.removed["delivery.analyst"] == 4 and report.removed["delivery.bi"] == 4
+    for places in (_lake_text(layout), _warehouse_text(layout), _s3_text(), _pg_text(dsn)):
+        _assert_forgotten(places)
+    assert read_requests(layout)["status"].tolist() == ["applied"]
 
 
 def test_drop_erased_by_phone_and_customer_id(tmp_path, monkeypatch):

@@ -38,6 +38,8 @@ def test_assets_materialise_with_checks(tmp_path: Path):
         for e in result.get_asset_materialization_events()
     }
     assert meta["raw/crm"]["files_failed"].value == 1
+    rejected = checks[NO_FAILED_FILES].description  # one line naming the file and the reason
+    assert rejected == "crm/b.csv: binary content (NUL bytes), not a text export"
     assert meta["bronze/crm"]["rows_quarantined"].value == 1
     assert (
         "| crm/a.csv | 3 | source_record_id | not_empty |" in meta["bronze/crm"]["quarantine_preview"].value

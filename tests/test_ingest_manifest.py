@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pandas as pd
 
+from assets.ingest.config import SourceConfig
+from assets.ingest.ingest import ingest_source
 from assets.ingest.manifest import (
+    LINKED,
+    SILVER,
+    advance,
     append_manifest,
     loaded_hashes,
+    pending_dates,
+    pending_rows,
     read_manifest,
     record_validation,
-    settled_keys,
+    seen_versions,
 )
 from assets.layout import DataLayout
+from assets.validate import validate_partition
 
 
 def row(key: str, status: str, sha: str, size: int = 10) -> dict:
     return {"source": "crm", "key": key, "size": size, "sha256": sha, "rows_read": 2, "status": status,
-            "error": "", "run_date": "2026-03-01", "loaded_at": pd.Timestamp("2026-03-01", tz="UTC")}  # fmt: skip
+            "error": "", "run_date": "2026-03-01", "loaded_at": pd.Timestamp("2026-03-01", tz="UTC"),
+            "version": f"v-{key}", "progress": "raw" if status == "loaded" else None}  # fmt: skip
 
 
 def test_settled_files_and_retries(tmp_path):
@@ -26,9 +38,71 @@ def test_settled_files_and_retries(tmp_path):
         layout, [row("a.csv", "loaded", "s1"), row("b.csv", "duplicate", "s1"), row("c.csv", "failed", "")]
     )
     m = read_manifest(layout)
-    assert settled_keys(m, "crm") == {("a.csv", 10), ("b.csv", 10)}  # failed c.csv is retried next run
+    assert seen_versions(m, "crm") == {("a.csv", "v-a.csv"), ("b.csv", "v-b.csv")}  # failed c.csv: retried
     assert loaded_hashes(m, "crm") == {"s1": "a.csv"}
     record_validation(layout, "crm", "s1", "2026-03-01", valid=1, quarantined=1)
     m = read_manifest(layout).set_index("key")
     assert (m.loc["a.csv", "rows_valid"], m.loc["a.csv", "rows_quarantined"]) == (1, 1)
     assert pd.isna(m.loc["b.csv", "rows_valid"])  # the duplicate row is not the loaded one
+
+
+# ---------------------------------------------------------------- settlement by checksum and by linkage
+CRM = SourceConfig(
+    name="crm", entity="contact", glob="crm/*", columns={"ID": "source_record_id", "Name": "full_name"},
+    primary_key=["source_record_id"],
+)  # fmt: skip
+
+
+def _layout(tmp_path: Path) -> DataLayout:
+    (tmp_path / "landing" / "crm").mkdir(parents=True)
+    return DataLayout(root=tmp_path, landing=str(tmp_path / "landing"), config_dir=tmp_path)
+
+
+def test_corrected_file_with_same_name_size_and_mtime_is_loaded(tmp_path):
+    layout = _layout(tmp_path)
+    path = tmp_path / "landing" / "crm" / "a.csv"
+    path.write_bytes(b"ID,Name\n1,Wang Wei\n")
+    assert [f.status for f in ingest_source(CRM, layout, "2026-03-01").files] == ["loaded"]
+    stat = path.stat()
+    path.write_bytes(b"ID,Name\n1,Wang Wu \n")  # corrected: same name, same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the old mtime restored
+    assert path.stat().st_size == stat.st_size
+    again = ingest_source(CRM, layout, "2026-03-02")
+    assert [(f.key, f.status) for f in again.files] == [("crm/a.csv", "loaded")]
+    assert ingest_source(CRM, layout, "2026-03-03").files == []  # this version is handled: not hashed again
+
+
+def test_touched_file_is_hashed_and_skipped_not_loaded_twice(tmp_path):
+    layout = _layout(tmp_path)
+    path = tmp_path / "landing" / "crm" / "a.csv"
+    path.write_bytes(b"ID,Name\n1,Wang Wei\n")
+    ingest_source(CRM, layout, "2026-03-01")
+    path.touch()
+    os.utime(path, ns=(1, 1))
+    assert [f.status for f in ingest_source(CRM, layout, "2026-03-02").files] == ["skipped"]
+    assert len(list((tmp_path / "raw").rglob("*.parquet"))) == 1
+
+
+def test_loaded_file_is_pending_until_its_rows_are_linked(tmp_path):
+    layout = _layout(tmp_path)
+    (tmp_path / "landing" / "crm" / "a.csv").write_bytes(b"ID,Name\n1,Wang Wei\n")
+    ingest_source(CRM, layout, "2026-03-01")
+    assert pending_dates(layout) == ["2026-03-01"]  # a run killed here leaves the file pending
+    assert advance(layout, ["2026-03-01"], to=SILVER) == 0  # not validated yet: not standardised either
+    record_validation(layout, "crm", read_manifest(layout)["sha256"][0], "2026-03-01", valid=1, quarantined=0)
+    assert advance(layout, ["2026-03-01"], to=SILVER) == 1
+    assert pending_dates(layout, progress=(SILVER,)) == ["2026-03-01"]
+    assert advance(layout, ["2026-03-01"], to=LINKED, settled_run_date="2026-03-02") == 1
+    m = read_manifest(layout)
+    assert pending_dates(layout) == [] and pending_rows(m).empty
+    assert (m["progress"][0], m["settled_run_date"][0]) == ("linked", "2026-03-02")
+
+
+def test_unrecorded_raw_copy_is_dropped_not_validated(tmp_path):
+    """A run killed between writing a raw copy and recording it: the copy is removed, the file ingested again."""
+    layout = _layout(tmp_path)
+    (tmp_path / "landing" / "crm" / "a.csv").write_bytes(b"ID,Name\n1,Wang Wei\n")
+    ingest_source(CRM, layout, "2026-03-01")
+    layout.manifest.unlink()
+    assert validate_partition(CRM, layout, "2026-03-01").files == []
+    assert not list(layout.raw("crm", "2026-03-01").glob("*.parquet"))

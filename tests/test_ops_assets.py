@@ -52,6 +52,7 @@ def test_summaries_of_every_source_for_the_run_date(tmp_path: Path):
 
 def test_a_day_without_files_is_empty_not_an_error(tmp_path: Path):
     (tmp_path / "sources.yaml").write_text(YAML)
+    (tmp_path / "landing").mkdir()  # an empty landing zone (a missing one fails the run)
     meta = _materialise(tmp_path, "2026-03-02")
     assert meta[FILE_MANIFEST_KEY.to_user_string()]["files_seen"].value == 0
     assert meta[QUARANTINE_KEY.to_user_string()]["failures"].value == 0

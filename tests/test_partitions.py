@@ -46,9 +46,12 @@ def test_the_sample_history_can_be_backfilled() -> None:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("2019-12-31", "before the first partition 2020-01-01; set C360_PARTITION_START"),
-        ("2999-01-01", "is in the future; the last partition is"),
-        ("15/06/2024", "is not a date; use YYYY-MM-DD"),
+        (
+            "2019-12-31",
+            "outside the run_date partitions: before the first, 2020-01-01 — set C360_PARTITION_START",
+        ),
+        ("2999-01-01", "outside the run_date partitions: the last is today"),
+        ("15/06/2024", "is not a date — use YYYY-MM-DD"),
     ],
 )
 def test_dates_out_of_range_are_one_line_errors(value: str, message: str) -> None:

@@ -57,3 +57,45 @@ def test_rotate_key_command_moves_zone_files_to_the_new_key(tmp_path, monkeypatc
     audit = read_audit(layout)
     assert audit["event"].tolist() == ["key_rotation"]
     assert "passphrase" not in audit.to_csv()
+
+
+def _files(root) -> dict[str, bytes]:
+    return {str(p): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_erase_with_a_wrong_encryption_key_fails_in_one_line_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("C360_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("C360_ENCRYPTION_KEY", "the right passphrase")
+    layout = settings_from_env().layout()
+    write_parquet_atomic(pd.DataFrame({"email": ["li.na@163.com"]}), layout.silver("person", "2026-03-01"))
+    before = _files(tmp_path)  # a run's files, no erasure state yet
+    monkeypatch.setenv("C360_ENCRYPTION_KEY", "a wrong passphrase")
+    result = CliRunner().invoke(_app(), ["erase", "--email", "zhang.wei@163.com"])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1 and "wrong key" in result.output
+    assert _files(tmp_path) == before
+    monkeypatch.delenv("C360_ENCRYPTION_KEY")
+    missing = CliRunner().invoke(_app(), ["erase", "--email", "zhang.wei@163.com"])
+    assert missing.exit_code == 2 and "is encrypted" in missing.output and _files(tmp_path) == before
+
+
+def test_tombstones_are_keyed_without_hmac_key(tmp_path, monkeypatch):
+    import hashlib
+
+    from assets.privacy.tombstones import LOCAL_KEY, read_tombstones
+
+    monkeypatch.setenv("C360_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("C360_HMAC_KEY", raising=False)
+    assert CliRunner().invoke(_app(), ["erase", "--email", "Zhang.Wei@163.com"]).exit_code == 0
+    layout = settings_from_env().layout()
+    stones = read_tombstones(layout)
+    assert set(stones["scheme"]) != {"sha256"} and stones["scheme"].str.startswith("hmac-sha256:").all()
+    assert hashlib.sha256(b"zhang.wei@163.com").hexdigest() not in set(
+        stones["hash"]
+    )  # a guess cannot be confirmed
+    key_file = layout.erasure_dir / LOCAL_KEY
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert (
+        CliRunner().invoke(_app(), ["erase", "--email", "li.na@163.com"]).exit_code == 0
+    )  # the same key again
+    assert len(set(read_tombstones(layout)["scheme"])) == 1

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from privacy_fixtures import MARTS, build_warehouse, make_layout
 
-from assets.deliver.warehouse import snapshot_tables
+from assets.deliver.warehouse import open_marts
 from assets.parquet_files import (
     encrypts,
     is_encrypted_parquet,
@@ -148,9 +148,8 @@ def test_encrypted_warehouse_read_for_delivery(tmp_path, monkeypatch):
     path = tmp_path / "customer360.duckdb"
     _encrypted_warehouse(path, monkeypatch)
     assert warehouse_is_encrypted(path) and b"zhang.wei" not in path.read_bytes()
-    copies = snapshot_tables(path, ["dim_customer"], tmp_path / "out")
-    assert is_encrypted_parquet(copies["dim_customer"])  # the temporary copy holds PII too
-    assert read_parquet(copies["dim_customer"])["email"].tolist() == ["zhang.wei@163.com", "li.na@qq.com"]
+    with open_marts(path, ["dim_customer"]) as marts:  # streamed into masking: no copy on disk
+        assert marts["dim_customer"].read()["email"].to_pylist() == ["zhang.wei@163.com", "li.na@qq.com"]
 
 
 def test_wrong_or_missing_key_is_one_clear_line(tmp_path, monkeypatch):
@@ -170,8 +169,9 @@ def test_wrong_or_missing_key_is_one_clear_line(tmp_path, monkeypatch):
 
 def test_key_set_but_plain_warehouse_still_readable(tmp_path, key):
     path = build_warehouse(tmp_path / "customer360.duckdb")
-    copies = snapshot_tables(path, ["dim_customer"], tmp_path / "out")  # readers do not convert; dbt will
-    assert len(read_parquet(copies["dim_customer"])) == 2 and not warehouse_is_encrypted(path)
+    with open_marts(path, ["dim_customer"]) as marts:  # readers do not convert; dbt will
+        assert marts["dim_customer"].read().num_rows == 2
+    assert not warehouse_is_encrypted(path)
 
 
 def test_rotate_key_reencrypts_zone_files_and_the_warehouse(tmp_path, monkeypatch):

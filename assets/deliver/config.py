@@ -78,7 +78,29 @@ class _TargetBase(_Strict):
 class ParquetTarget(_TargetBase):
     kind: Literal["parquet"]
     path: str = "exports"  # relative paths are under C360_DATA_DIR
+    # A folder outside the data directory that `path` may point into (else C360_DELIVERY_ROOT; else none).
+    root: str | None = None
     format: Literal["parquet", "csv", "xlsx"] = "parquet"
+
+    @model_validator(mode="after")
+    def _confined(self) -> ParquetTarget:
+        """Statically refused: a relative path climbing out, an absolute one with no root allowing it."""
+        from assets.ingest.confine import DELIVERY_ROOT_ENV, delivery_root, inside
+
+        path = Path(self.path).expanduser()
+        if not path.is_absolute() and ".." in path.parts:
+            raise ValueError(f"path {self.path!r} climbs out of the data directory with '..'")
+        root = delivery_root(self.root)
+        if path.is_absolute() and not (root and inside(path, root)):
+            raise ValueError(
+                f"path {self.path!r} is absolute and outside "
+                + (
+                    f"the delivery root {root}"
+                    if root
+                    else f"any delivery root (set `root:` or {DELIVERY_ROOT_ENV})"
+                )
+            )
+        return self
 
 
 class S3Target(_TargetBase):
@@ -87,6 +109,18 @@ class S3Target(_TargetBase):
     prefix: str = ""
     format: Literal["parquet", "csv"] = "parquet"
     endpoint_url_env: str = "AWS_ENDPOINT_URL"
+
+    @field_validator("prefix")
+    @classmethod
+    def _confined_prefix(cls, value: str) -> str:
+        from assets.ingest.confine import escapes
+
+        why = escapes(value)
+        if why and not value.startswith("/"):  # a leading '/' is harmless in a key prefix; '..' is not
+            raise ValueError(f"prefix {value!r} {why}")
+        if ".." in value.split("/"):
+            raise ValueError(f"prefix {value!r} climbs out with '..'")
+        return value
 
 
 class RoleGrant(_Strict):
@@ -203,7 +237,9 @@ def load_delivery_config(path: Path) -> DeliveryConfig:
             f"{path}: not found; fix: create it (see config/delivery.yaml in the repo)"
         ) from exc
     except yaml.YAMLError as exc:
-        raise DeliveryConfigError(f"{path}: not valid YAML ({exc}); fix the syntax") from exc
+        raise DeliveryConfigError(
+            f"{path}: not valid YAML ({' '.join(str(exc).split())}); fix the syntax"
+        ) from exc
     try:
         return DeliveryConfig.model_validate(data)
     except ValidationError as exc:

@@ -13,6 +13,7 @@ import dagster as dg
 
 from assets.deliver.config import DeliveryConfig, load_delivery_config
 from assets.deliver.run import deliver_target
+from assets.errors import fail_fast
 from assets.privacy.audit import audit_path, record_event
 from assets.privacy.erasure import apply_erasures
 from assets.settings import Settings, settings_from_env
@@ -42,10 +43,11 @@ def _delivery_asset(config: DeliveryConfig, name: str) -> dg.AssetsDefinition:
     )
     def _deliver(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
         layout = settings.layout()
-        current = load_delivery_config(delivery_config_path(settings))
         # in the nightly (partitioned) job the delivery folder is the run's date, else today's (UTC)
         run_date = context.run.tags.get("dagster/partition")
-        result = deliver_target(current, name, layout, run_id=context.run.run_id, run_date=run_date)
+        with fail_fast():  # a wrong key or a bad path fails at once, not after the retries
+            current = load_delivery_config(delivery_config_path(settings))
+            result = deliver_target(current, name, layout, run_id=context.run.run_id, run_date=run_date)
         masking = {t.name: t.masking for t in result.tables}
         return dg.MaterializeResult(
             metadata={

@@ -11,7 +11,7 @@ from assets.deliver.aggregates import Aggregate, CellSuppression, aggregates_fro
 from assets.deliver.config import DeliveryConfig
 from assets.deliver.staging import StagedTable, check_tagged, stage_table
 from assets.deliver.targets import Publisher, publisher_for
-from assets.deliver.warehouse import snapshot_tables
+from assets.deliver.warehouse import open_marts
 from assets.entities import Pii
 from assets.layout import DataLayout
 from assets.privacy.audit import record_event
@@ -82,13 +82,13 @@ def deliver_target(
     (layout.root / "tmp").mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"deliver-{target.name}-", dir=layout.root / "tmp") as tmp:
         work = Path(tmp)
-        copies = snapshot_tables(layout.warehouse, target.tables, work / "src")
         staged = []
-        for table, source in copies.items():
-            check_tagged(table, source, tags[table], frozenset(config.not_pii))
-            declared = (aggregates or {}).get(table) if min_cell_size is not None else None
-            cells = CellSuppression(declared, min_cell_size) if declared is not None else None
-            staged.append(stage_table(table, source, work / "out", tags[table], policy, fmt, key, cells))
+        with open_marts(layout.warehouse, target.tables) as marts:  # masked on the way out: no clear copy
+            for table, source in marts.items():
+                check_tagged(table, source, tags[table], frozenset(config.not_pii))
+                declared = (aggregates or {}).get(table) if min_cell_size is not None else None
+                cells = CellSuppression(declared, min_cell_size) if declared is not None else None
+                staged.append(stage_table(table, source, work / "out", tags[table], policy, fmt, key, cells))
         manifest = {
             "target": target.name,
             "kind": target.kind,

@@ -11,11 +11,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from pyarrow.parquet import ParquetFile
 
 from assets.deliver.aggregates import CellSuppression
+from assets.deliver.warehouse import MartTable
 from assets.entities import Pii
 from assets.ingest.landing import sha256_file
-from assets.parquet_files import open_parquet, read_parquet
+from assets.parquet_files import open_parquet
 from assets.privacy.classification import find_untagged_pii
 from assets.privacy.masking import Action, apply_policy, neutralise_formulas
 
@@ -79,9 +81,13 @@ def _spreadsheet_ready(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
     return neutralise_formulas(out)
 
 
-def check_tagged(table: str, source: Path, tags: dict[str, Pii], not_pii: frozenset[str]) -> None:
+def _open(source: Path | MartTable) -> MartTable | ParquetFile:
+    return open_parquet(source) if isinstance(source, Path) else source
+
+
+def check_tagged(table: str, source: Path | MartTable, tags: dict[str, Pii], not_pii: frozenset[str]) -> None:
     """Refuse to deliver a table with a column that looks like PII but carries no tag (fail closed)."""
-    snapshot = open_parquet(source)
+    snapshot = _open(source)
     sample = next(iter(snapshot.iter_batches(batch_size=200)), None)
     frame = sample.to_pandas() if sample is not None else snapshot.schema_arrow.empty_table().to_pandas()
     found = find_untagged_pii(table, frame, tags, not_pii)
@@ -91,7 +97,7 @@ def check_tagged(table: str, source: Path, tags: dict[str, Pii], not_pii: frozen
 
 def stage_table(
     name: str,
-    source: Path,
+    source: Path | MartTable,
     out_dir: Path,
     tags: dict[str, Pii],
     policy: dict[Pii, Action],
@@ -99,17 +105,17 @@ def stage_table(
     key: bytes | None = None,
     cells: CellSuppression | None = None,
 ) -> StagedTable:
-    """Mask `source` (a Parquet copy of the mart) into `out_dir/<name>.<fmt>`, suppressing its small cells first
-    when `cells` is given (an aggregate delivered under a policy with a min_cell_size)."""
+    """Mask `source` (the mart in the warehouse, or a Parquet file of it) into `out_dir/<name>.<fmt>`, suppressing
+    its small cells first when `cells` is given (an aggregate delivered under a policy with a min_cell_size)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.{fmt}"
-    reader = open_parquet(source)  # the mart's snapshot: encrypted when the key is set
+    reader = _open(source)
     source_schema = reader.schema_arrow
     if cells is not None:
         cells.aggregate.check(name, source_schema)
         source_schema = cells.schema(source_schema)
         # decided on the whole table (totals and their parts), from the few columns that decide it
-        suppress = cells.cells(read_parquet(source, columns=cells.aggregate.columns()))
+        suppress = cells.cells(reader.read(columns=cells.aggregate.columns()).to_pandas())
     applied = {c: policy.get(t, Action.DROPPED) for c, t in tags.items() if c in source_schema.names}
     schema = _output_schema(source_schema, applied, fmt)
     rows = 0

@@ -1,30 +1,51 @@
-"""Read the dbt warehouse: a read-only DuckDB connection held only while the tables are copied out."""
+"""Read the dbt warehouse for a delivery: the marts are streamed out of a read-only connection straight into
+masking, so no unmasked copy of a mart is ever written to disk (a run killed mid-delivery leaves none)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
-from assets.parquet_files import encrypted_copy_sql, encrypts
-from assets.privacy.encryption import connect_warehouse, sql_string
+from assets.privacy.encryption import connect_warehouse
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def snapshot_tables(warehouse: Path, tables: list[str], workdir: Path) -> dict[str, Path]:
-    """Copy each table to `workdir/<table>.parquet` and close the connection at once (dbt may build next).
+class MartTable:
+    """One mart of the open warehouse, with the part of `pq.ParquetFile` staging uses: `schema_arrow`,
+    `iter_batches(batch_size=)` (streamed in table order) and `read(columns=)`."""
 
-    Tables are looked up in any schema of the warehouse (the `marts` schema first, then `main`, then any other).
-    """
+    def __init__(self, con: duckdb.DuckDBPyConnection, relation: str):
+        self.con, self.relation = con, relation
+        self.schema_arrow = self._query(f"SELECT * FROM {relation} LIMIT 0").fetch_arrow_table().schema
+
+    def _query(self, sql: str) -> duckdb.DuckDBPyConnection:
+        cursor = self.con.cursor()  # one result stream per cursor: reads do not cut each other off
+        cursor.execute("SET TimeZone = 'UTC'")  # timestamps as UTC, whatever the machine's zone
+        return cursor.execute(sql)
+
+    def iter_batches(self, batch_size: int) -> Iterator[pa.RecordBatch]:
+        yield from self._query(f"SELECT * FROM {self.relation}").fetch_record_batch(batch_size)
+
+    def read(self, columns: list[str] | None = None) -> pa.Table:
+        listed = ", ".join(_quote(c) for c in columns) if columns else "*"
+        return self._query(f"SELECT {listed} FROM {self.relation}").fetch_arrow_table()
+
+
+@contextmanager
+def open_marts(warehouse: Path, tables: list[str]) -> Iterator[dict[str, MartTable]]:
+    """The named tables of the warehouse for the block, read-only (dbt must not build meanwhile: the run guard
+    and the duckdb_warehouse pool see to that). Tables are looked up in any schema (`marts` first, then `main`)."""
     if not Path(warehouse).exists():
         raise FileNotFoundError(
             f"{warehouse}: warehouse not found; fix: run the dbt build (customer360 materialize) first"
         )
-    workdir.mkdir(parents=True, exist_ok=True)
-    out: dict[str, Path] = {}
     with connect_warehouse(warehouse, read_only=True) as (con, catalog):
         found: dict[str, str] = {}
         for name, schema in con.execute(
@@ -39,12 +60,4 @@ def snapshot_tables(warehouse: Path, tables: list[str], workdir: Path) -> dict[s
                 f"{warehouse}: tables {missing} not in the warehouse (have {sorted(found)}); "
                 "fix: build those dbt models or remove them from the target's tables in config/delivery.yaml"
             )
-        for table in tables:
-            path = workdir / f"{table}.parquet"
-            relation = f"{_quote(catalog)}.{_quote(found[table])}.{_quote(table)}"
-            if encrypts():  # a temporary copy, but still personal data at rest
-                con.execute(encrypted_copy_sql(relation, path, pa.schema([])))
-            else:
-                con.execute(f"COPY (SELECT * FROM {relation}) TO {sql_string(str(path))} (FORMAT parquet)")
-            out[table] = path
-    return out
+        yield {t: MartTable(con, f"{_quote(catalog)}.{_quote(found[t])}.{_quote(t)}") for t in tables}

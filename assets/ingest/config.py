@@ -11,6 +11,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assets.entities import ENTITIES, Pii
+from assets.ingest.confine import PathOutsideRoot, check_glob, vendor_file
+from assets.ingest.rules import DEFAULT_AMOUNT_CHECK, AmountCheck, ColumnRule, merged_rules
 from assets.layout import DataLayout
 
 FORMATS = ("csv", "tsv", "xlsx", "jsonl", "json")
@@ -45,6 +47,11 @@ class SourceConfig(BaseModel):
     phone_region: str = "CN"
     pii: dict[str, Pii] = Field(default_factory=dict)  # unmapped header kept in `_extra` -> PII tag
     description: str = ""
+    # Validation rules (assets/ingest/rules.py): canonical column / unmapped header -> checks
+    rules: dict[str, ColumnRule] = Field(default_factory=dict)
+    extra_rules: dict[str, ColumnRule] = Field(default_factory=dict)
+    amount_check: AmountCheck | bool = True  # orders: amount ≈ quantity × unit_price; false turns it off
+    excel_serials: bool | None = None  # bare numbers in date columns as Excel serials (default: xlsx only)
 
     @field_validator("entity")
     @classmethod
@@ -52,6 +59,11 @@ class SourceConfig(BaseModel):
         if value not in ENTITIES:
             raise ValueError(f"unknown entity {value!r}; use one of {sorted(ENTITIES)}")
         return value
+
+    @field_validator("glob")
+    @classmethod
+    def _confined_glob(cls, value: str) -> str:
+        return check_glob(value)
 
     @field_validator("encoding")
     @classmethod
@@ -106,16 +118,47 @@ class SourceConfig(BaseModel):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _rules_name_columns(self) -> SourceConfig:
+        known = set(self.entity_def.column_names)
+        for column, rule in self.rules.items():
+            for name, key in [(column, f"rules: {column!r}")] + [
+                (c, f"rules.{column}.unless: {c!r}") for c in rule.unless
+            ]:
+                if name not in known:
+                    raise ValueError(
+                        f"{key} is not a column of entity {self.entity!r}; use one of {sorted(known)}"
+                    )
+        return self
+
     @property
     def entity_def(self):
         return ENTITIES[self.entity]
 
     @property
     def required_columns(self) -> list[str]:
-        """Canonical columns a file of this source must carry (entity's required + primary key)."""
-        out = list(self.entity_def.required)
+        """Canonical columns a file of this source must carry (entity's required + primary key + rules'
+        `required: true`, less those a rule declares `required: false`)."""
+        rules = self.column_rules()
+        out = [c for c in self.entity_def.required if rules.get(c, ColumnRule()).required is not False]
+        out += [c for c, r in rules.items() if r.required and c not in out]
         out += [c for c in self.primary_key if c not in out]
         return out
+
+    def column_rules(self) -> dict[str, ColumnRule]:
+        """The entity's default rules with this source's `rules:` over them."""
+        return merged_rules(self.entity, self.rules)
+
+    def amount_rule(self) -> AmountCheck | None:
+        """The amount ≈ quantity × unit_price check of an order source, or None when off."""
+        if self.amount_check is False or self.entity not in DEFAULT_AMOUNT_CHECK:
+            return None
+        return DEFAULT_AMOUNT_CHECK[self.entity] if self.amount_check is True else self.amount_check
+
+    @property
+    def serial_dates(self) -> bool:
+        """Bare numbers in date columns are Excel serials only in spreadsheets, unless the source says so."""
+        return self.format == "xlsx" if self.excel_serials is None else self.excel_serials
 
     def header_map(self) -> dict[str, str]:
         """Normalised vendor header -> canonical column."""
@@ -165,7 +208,7 @@ def load_sources_config(path: Path) -> SourcesConfig:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise SourcesConfigError(f"{path}: not valid YAML — {exc}") from None
+        raise SourcesConfigError(f"{path}: not valid YAML — {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
         raise SourcesConfigError(f"{path}: sources: missing — the file needs a top-level `sources:` list")
     data["sources"] = [_expand_use(path, i, s) for i, s in enumerate(data["sources"])]
@@ -188,12 +231,18 @@ def _expand_use(path: Path, index: int, entry: object) -> object:
     """`use: vendors/salesforce_contacts.yaml` merges a shipped vendor mapping under the entry's own keys."""
     if not isinstance(entry, dict) or "use" not in entry:
         return entry
-    ref = path.parent / str(entry["use"])
+    try:
+        ref = vendor_file(path.parent, str(entry["use"]), f"sources[{index}].use")
+    except PathOutsideRoot as exc:
+        raise SourcesConfigError(f"{path}: {exc}") from None
     if not ref.exists():
         raise SourcesConfigError(
             f"{path}: sources[{index}].use: {ref} not found — point it at a file in vendors/"
         )
-    base = yaml.safe_load(ref.read_text(encoding="utf-8")) or {}
+    try:
+        base = yaml.safe_load(ref.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise SourcesConfigError(f"{ref}: not valid YAML — {' '.join(str(exc).split())}") from None
     merged = {**base, **{k: v for k, v in entry.items() if k != "use"}}
     if "columns" in base and "columns" in entry:
         merged["columns"] = {**base["columns"], **entry["columns"]}

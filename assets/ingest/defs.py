@@ -9,8 +9,10 @@ orchestration/sensors.py and calls `pending_files`.
 import dagster as dg
 import pandas as pd
 
+from assets.errors import fail_fast
 from assets.ingest.config import SourceConfig, SourcesConfig
 from assets.ingest.ingest import ingest_source
+from assets.ingest.manifest import RAW, pending_dates
 from assets.metadata import bar_chart, preview_table
 from assets.partitions import daily_partitions
 from assets.privacy.masking import mask_preview
@@ -36,13 +38,17 @@ def _raw_asset(src: SourceConfig) -> dg.AssetsDefinition:
         kinds={"parquet"},
     )
     def _raw(context: dg.AssetExecutionContext, settings: Settings):
-        result = ingest_source(src, settings.layout(), context.partition_key)
+        with fail_fast():  # wrong key, missing landing zone, read-only data dir: no retry can fix them
+            result = ingest_source(src, settings.layout(), context.partition_key)
         failed = [f for f in result.files if f.status == "failed"]
-        for f in result.files:  # one log record per file: its outcome is in logs/dagster.jsonl too
-            (context.log.warning if f.status == "failed" else context.log.info)(
-                f"file {f.key}: {f.status}, {f.rows_read or 0} rows, encoding {f.encoding or '-'}"
-                + (f" — {f.error}" if f.error else "")
-            )
+        for f in result.files:  # one log record per file (logs/dagster.jsonl); a rejected file as a warning
+            if f.status == "failed":
+                context.log.warning(f"rejected {f.key}: {f.error}")
+            else:
+                context.log.info(
+                    f"file {f.key}: {f.status}, {f.rows_read or 0} rows, encoding {f.encoding or '-'}"
+                    + (f" — {f.error}" if f.error else "")
+                )
         files = pd.DataFrame(
             [
                 {
@@ -73,6 +79,7 @@ def _raw_asset(src: SourceConfig) -> dg.AssetsDefinition:
                     check_name=NO_FAILED_FILES,
                     passed=not failed,
                     severity=dg.AssetCheckSeverity.WARN,
+                    description="; ".join(f"{f.key}: {f.error}" for f in failed) or None,
                     metadata={"failed": {f.key: f.error for f in failed}},
                 )
             ],
@@ -99,13 +106,21 @@ def _bronze_asset(src: SourceConfig) -> dg.AssetsDefinition:
     )
     def _bronze(context: dg.AssetExecutionContext, settings: Settings):
         layout = settings.layout()
-        result = validate_partition(src, layout, context.partition_key)
+        resumed = [d for d in pending_dates(layout, src.name, (RAW,)) if d != context.partition_key]
+        with fail_fast():
+            for (
+                day
+            ) in resumed:  # files a killed run left unvalidated: finished here (assets/ingest/manifest.py)
+                context.log.warning(f"{src.name}: resuming the pending files of run_date {day}")
+                validate_partition(src, layout, day)
+            result = validate_partition(src, layout, context.partition_key)
         rows_in, valid, quarantined = (result.total(k) for k in ("rows_in", "rows_valid", "rows_quarantined"))
         yield dg.MaterializeResult(
             metadata={
                 "rows_in": rows_in,
                 "rows_valid": valid,
                 "rows_quarantined": quarantined,
+                "resumed_partitions": resumed,
                 "quarantined_by_check": bar_chart(
                     result.by_check, "quarantined rows by check", "check", "rows"
                 ),

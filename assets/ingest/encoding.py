@@ -77,6 +77,13 @@ def _utf16_without_bom(sample: bytes) -> str | None:
     return None
 
 
+def _binary(sample: bytes) -> bool:
+    """Binary files are full of NUL bytes; a text export with a stray NUL in a field is still text (that row
+    is quarantined by validation, the others load)."""
+    nul = sample.count(0)
+    return nul >= 2 and nul >= len(sample) // 200
+
+
 def detect_encoding(sample: bytes, truncated: bool = True) -> str:
     """Codec name for `sample` (the first bytes of a file). Raises UnreadableFile for binary data.
 
@@ -92,7 +99,7 @@ def detect_encoding(sample: bytes, truncated: bool = True) -> str:
     utf16 = _utf16_without_bom(sample)
     if utf16:
         return utf16
-    if b"\x00" in sample:
+    if _binary(sample):
         raise UnreadableFile("binary content (NUL bytes), not a text export")
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=not truncated)

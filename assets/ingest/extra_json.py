@@ -6,6 +6,7 @@ for a struct of strings (compact, non-ASCII kept, the short escapes, other contr
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -31,8 +32,15 @@ def _quoted(text: str) -> str:
     return '"' + json_escape(pa.array([text], pa.string()))[0].as_py() + '"'
 
 
-def extra_json(table: pa.Table, names: list[str]) -> pa.Array:
-    """One JSON object per row of `table` holding the string columns `names` (`{}` when there are none)."""
+def extra_json(
+    table: pa.Table, names: list[str], json_cells: dict[str, np.ndarray] | None = None
+) -> pa.Array:
+    """One JSON object per row of `table` holding the string columns `names` (`{}` when there are none).
+
+    `json_cells`: per column, the cells whose text already is JSON (numbers, booleans, objects and arrays of
+    a JSON source): written as they are, so numbers stay numbers and nested values stay JSON.
+    """
+    json_cells = json_cells or {}
     n = table.num_rows
     if not names or n == 0:
         return pa.repeat(pa.scalar("{}", pa.string()), n)
@@ -42,7 +50,13 @@ def extra_json(table: pa.Table, names: list[str]) -> pa.Array:
     for i, name in enumerate(names):
         text += ("," if i else "") + _quoted(name) + ":"
         values = json_escape(table.column(name).combine_chunks())
-        if values.null_count:
+        if name in json_cells:  # quoted text, or the cell's JSON as it is
+            raw = table.column(name).combine_chunks()
+            quoted = pc.binary_join_element_wise('"', values, '"', "")
+            mixed = pc.if_else(pa.array(json_cells[name]), raw, quoted)
+            pieces += [text, pc.fill_null(mixed, "null")]
+            text = ""
+        elif values.null_count:
             pieces += [text, pc.fill_null(pc.binary_join_element_wise('"', values, '"', ""), "null")]
             text = ""
         else:

@@ -19,17 +19,20 @@ from assets.ingest.config import SourceConfig, SourcesConfig, header_key
 from assets.ingest.encoding import UnreadableFile
 from assets.ingest.extra_json import extra_json
 from assets.ingest.landing import LandingFile, key_date, landing_zone, sha256_file
-from assets.ingest.manifest import append_manifest, loaded_hashes, read_manifest, settled_keys
+from assets.ingest.manifest import RAW, append_manifest, loaded_hashes, read_manifest, seen_versions
 from assets.ingest.parquet_out import ParquetOut
 from assets.ingest.prefetch import prefetch
 from assets.ingest.readers import Batch, FileInfo, read_file
 from assets.layout import DataLayout
 from assets.parquet_files import open_parquet
+from assets.privacy.encryption import EncryptionUnavailable
 from assets.privacy.matching import ErasureMatcher
 from assets.privacy.tombstones import tombstone_matcher
 
 PARSE_ERROR = "_parse_error"  # key in `_extra` of a row the reader could not split into fields
 RAW_TEXT = "_raw_text"
+ROW_CHECK = "_check"  # the quarantine check of a set-aside row when it is not `parseable_row`
+UNSPLIT = "parseable_row"
 SHA_KEY = "c360.sha256"  # Parquet footer key: the landing file's sha256
 
 
@@ -87,7 +90,9 @@ def raw_schema(cfg: SourceConfig) -> pa.Schema:
 def pending_files(
     layout: DataLayout, config: SourcesConfig, run_date: str | None = None
 ) -> list[LandingFile]:
-    """Landing files not yet settled in the manifest (failed ones are retried).
+    """Landing files whose current version the manifest has not handled (failed ones are retried). A listed
+    file is only a candidate: `ingest_source` hashes it and settles it by its sha256 (same bytes as a loaded
+    file → `duplicate`, or `skipped` when it is that same file unchanged).
 
     With `run_date`, a file whose key has a `YYYY-MM-DD` folder is pending only on that day, so backfills
     replay the right deliveries; files without a dated folder are pending on any day until loaded.
@@ -96,9 +101,9 @@ def pending_files(
     manifest = read_manifest(layout)
     out = []
     for src in config.sources:
-        done = settled_keys(manifest, src.name)
+        done = seen_versions(manifest, src.name)
         for f in zone.list(src.name, src.glob):
-            if (f.key, f.size) in done:
+            if (f.key, f.version) in done:
                 continue
             day = key_date(f.key)
             if run_date is not None and day is not None and day != run_date:
@@ -198,13 +203,18 @@ def to_raw(
     by_target = {t: h for h, t in mapping.items() if h in batch.table.column_names}
     columns = {c: batch.table.column(h).combine_chunks() for c, h in by_target.items()}
     extra_names = [h for h in batch.table.column_names if h in unmapped or h not in mapping]
-    extra = extra_json(batch.table, extra_names)
+    extra = extra_json(batch.table, extra_names, batch.json_cells)
     lines = pa.array(batch.lines, pa.int64())
     if batch.errors:
         at = np.searchsorted(batch.lines, [e.line for e in batch.errors])
         columns = {c: _interleave(v, at, pa.nulls(len(at), v.type)) for c, v in columns.items()}
         unsplit = [
-            json.dumps({PARSE_ERROR: e.reason, RAW_TEXT: e.text}, ensure_ascii=False) for e in batch.errors
+            json.dumps(
+                {PARSE_ERROR: e.reason, RAW_TEXT: e.text}
+                | ({ROW_CHECK: e.check} if e.check != UNSPLIT else {}),
+                ensure_ascii=False,
+            )
+            for e in batch.errors
         ]
         extra = _interleave(extra, at, pa.array(unsplit, pa.string()))
         lines = _interleave(lines, at, pa.array([e.line for e in batch.errors], pa.int64()))
@@ -303,8 +313,13 @@ def ingest_source(cfg: SourceConfig, layout: DataLayout, run_date: str) -> Inges
             with zone.local_copy(file) as path:
                 sha = sha256_file(path)
                 if sha in seen:
+                    same = seen[sha] == file.key  # touched, copied back, re-uploaded: the same bytes
                     outcome = FileOutcome(
-                        file.key, "duplicate", sha, file.size, error=f"same bytes as {seen[sha]}"
+                        file.key,
+                        "skipped" if same else "duplicate",
+                        sha,
+                        file.size,
+                        error="unchanged: already loaded" if same else f"same bytes as {seen[sha]}",
                     )
                 else:
                     outcome = ingest_file(path, file, sha, cfg, layout, run_date, loaded_at)
@@ -312,8 +327,8 @@ def ingest_source(cfg: SourceConfig, layout: DataLayout, run_date: str) -> Inges
         except (UnreadableFile, SchemaDrift) as exc:
             outcome = FileOutcome(file.key, "failed", sha, file.size, error=str(exc))
         except Exception as exc:  # a reader bug or an odd file must not stop the other files
-            if _transient(exc):
-                raise
+            if _transient(exc) or isinstance(exc, EncryptionUnavailable | PermissionError):
+                raise  # S3 trouble: the step's retries; a wrong key or an unwritable zone: the whole run
             outcome = FileOutcome(file.key, "failed", sha, file.size, error=_oneline(exc))
         result.files.append(outcome)
         warn = f"unmapped headers kept in _extra: {', '.join(outcome.unmapped)}" if outcome.unmapped else ""
@@ -334,6 +349,9 @@ def ingest_source(cfg: SourceConfig, layout: DataLayout, run_date: str) -> Inges
                     "encoding": outcome.encoding,
                     "run_date": run_date,
                     "loaded_at": pd.Timestamp(loaded_at),
+                    "version": file.version,
+                    "progress": RAW if outcome.status == "loaded" else None,
+                    "settled_run_date": run_date if outcome.status in ("duplicate", "skipped") else None,
                 }
             ],
         )

@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
+from assets.ingest.confine import check_glob
+
 T = TypeVar("T")
 _DATE_SEGMENT = re.compile(r"(?:^|[=_])(\d{4}-\d{2}-\d{2})$")
 
@@ -24,6 +26,9 @@ class LandingFile:
     key: str  # path relative to the landing root, '/'-separated
     size: int
     uri: str  # absolute path or s3://bucket/key
+    version: str = (
+        ""  # changes whenever the object is rewritten (local: inode:mtime_ns:ctime_ns; S3: etag:mtime)
+    )
 
 
 @cache
@@ -84,22 +89,31 @@ def with_retries(fn: Callable[[], T], attempts: int = 5, base_delay: float = 0.2
     raise AssertionError("unreachable")
 
 
+class LandingMissing(FileNotFoundError):
+    """The landing zone itself is not there: a mount or path problem, never 'no files tonight'."""
+
+
 class LocalLanding:
     def __init__(self, root: str | Path):
         self.root = Path(root)
 
     def list(self, source: str, glob: str) -> list[LandingFile]:
-        if not self.root.exists():
-            return []
+        if not self.root.is_dir():
+            raise LandingMissing(
+                f"landing zone {self.root} does not exist — create it, mount it or set C360_LANDING"
+            )
+        check_glob(glob)
         rx = glob_regex(glob)
         start = self.root / literal_folder(glob)
         out = []
         for path in sorted(start.rglob("*")) if start.is_dir() else []:
-            if not path.is_file():
+            if not path.is_file():  # (a symlink placed in the zone by its owner is followed: their choice)
                 continue
             key = path.relative_to(self.root).as_posix()
             if rx.match(key) and not _hidden(key):
-                out.append(LandingFile(source, key, path.stat().st_size, str(path)))
+                st = path.stat()
+                version = f"{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"  # ctime: no tool can set it back
+                out.append(LandingFile(source, key, st.st_size, str(path), version))
         return out
 
     @contextlib.contextmanager
@@ -117,6 +131,7 @@ class S3Landing:
         return s3_client()
 
     def list(self, source: str, glob: str) -> list[LandingFile]:
+        check_glob(glob)
         rx = glob_regex(glob)
         base = f"{self.prefix}/" if self.prefix else ""
         out = []
@@ -127,7 +142,9 @@ class S3Landing:
             for obj in page.get("Contents", []):
                 key = obj["Key"][len(base) :]
                 if key and not key.endswith("/") and rx.match(key) and not _hidden(key):
-                    out.append(LandingFile(source, key, int(obj["Size"]), f"s3://{self.bucket}/{obj['Key']}"))
+                    version = f"{obj.get('ETag', '')}:{obj['LastModified'].isoformat() if 'LastModified' in obj else ''}"
+                    uri = f"s3://{self.bucket}/{obj['Key']}"
+                    out.append(LandingFile(source, key, int(obj["Size"]), uri, version))
         return sorted(out, key=lambda f: f.key)
 
     @contextlib.contextmanager

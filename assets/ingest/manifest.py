@@ -1,4 +1,16 @@
-"""The file manifest (`manifest/files.parquet`): one row per file seen, the memory that makes ingest idempotent."""
+"""The file manifest (`manifest/files.parquet`): one row per file seen, the memory that makes ingest idempotent.
+
+Settlement. A landing file is settled once its bytes (sha256) were handled: `duplicate`/`skipped` at once, a
+`loaded` file only when its rows reached the customer file. `progress` follows a loaded file's rows:
+`raw` (raw copy written) → `silver` (standardised) → `linked` (in linkage's customer file: settled, with
+`settled_run_date`). A loaded file not yet `linked` is *pending*: the next run validates and standardises its
+partition again (`pending_dates`) and linkage settles it, whatever partition that run is for — so a run killed
+after ingest loses no rows, and the file is never ingested twice (its raw copy is named by its checksum).
+
+Landing files are matched to the manifest by `version` — the landing object's identity (local: inode, mtime
+and ctime in ns; S3: ETag and LastModified), which any rewrite changes, even to the same name and size — only
+to skip re-hashing an unchanged file; a new version is always hashed and settled by its sha256.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +37,12 @@ COLUMNS = {
     "encoding": "string",
     "run_date": "string",
     "loaded_at": "datetime64[us, UTC]",
+    "version": "string",  # landing object identity when seen (see the module docstring)
+    "progress": "string",  # loaded files: raw | silver | linked (settled)
+    "settled_run_date": "string",  # run_date of the run whose linkage settled the file
 }
+RAW, SILVER, LINKED = "raw", "silver", "linked"
+SETTLED_STATUSES = ("loaded", "duplicate", "skipped")
 
 
 def empty_manifest() -> pd.DataFrame:
@@ -35,7 +52,14 @@ def empty_manifest() -> pd.DataFrame:
 def read_manifest(layout: DataLayout) -> pd.DataFrame:
     if not layout.manifest.exists():
         return empty_manifest()
-    return read_parquet(layout.manifest).astype(COLUMNS)
+    frame = read_parquet(layout.manifest)
+    if "progress" not in frame.columns:  # a manifest written before settlement was tracked: all settled
+        frame["progress"] = (
+            frame["status"]
+            .where(frame["status"] != "loaded", LINKED)
+            .where(frame["status"] == "loaded", None)
+        )
+    return frame.reindex(columns=list(COLUMNS)).astype(COLUMNS)
 
 
 @contextlib.contextmanager
@@ -81,13 +105,60 @@ def record_validation(
             _write(layout, m)
 
 
+def loaded_shas(manifest: pd.DataFrame, source: str, run_date: str) -> set[str]:
+    """sha256 of the files of (source, run_date) whose raw copy the manifest records (the others are leftovers
+    of a run killed between writing a raw copy and recording it)."""
+    m = manifest[
+        (manifest["source"] == source) & (manifest["run_date"] == run_date) & (manifest["status"] == "loaded")
+    ]
+    return set(m["sha256"].dropna())
+
+
 def loaded_hashes(manifest: pd.DataFrame, source: str) -> dict[str, str]:
     """sha256 -> key of every file of `source` already loaded."""
     m = manifest[(manifest["source"] == source) & (manifest["status"] == "loaded")]
     return dict(zip(m["sha256"], m["key"], strict=True))
 
 
-def settled_keys(manifest: pd.DataFrame, source: str) -> set[tuple[str, int]]:
-    """(key, size) of files needing no more work: loaded, duplicate or skipped. Failed files are retried."""
-    m = manifest[(manifest["source"] == source) & manifest["status"].isin(["loaded", "duplicate", "skipped"])]
-    return set(zip(m["key"], m["size"].astype("int64"), strict=True))
+def seen_versions(manifest: pd.DataFrame, source: str) -> set[tuple[str, str]]:
+    """(key, version) of landing objects already hashed and handled (loaded, duplicate or skipped): they need
+    no re-hashing. Failed files are retried; rows without a version (older manifests) are hashed again."""
+    m = manifest[(manifest["source"] == source) & manifest["status"].isin(SETTLED_STATUSES)]
+    m = m[m["version"].notna() & (m["version"] != "")]
+    return set(zip(m["key"], m["version"], strict=True))
+
+
+def _pending(manifest: pd.DataFrame) -> pd.Series:
+    return (manifest["status"] == "loaded") & (manifest["progress"].fillna(RAW) != LINKED)
+
+
+def pending_rows(manifest: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
+    """Loaded files whose rows have not reached the customer file yet."""
+    hit = _pending(manifest) & ((manifest["source"] == source) if source else True)
+    return manifest[hit]
+
+
+def pending_dates(
+    layout: DataLayout, source: str | None = None, progress: tuple[str, ...] = (RAW, SILVER)
+) -> list[str]:
+    """Partitions (run_dates) holding pending files of `source` (any source when None) at `progress`."""
+    m = pending_rows(read_manifest(layout), source)
+    m = m[m["progress"].fillna(RAW).isin(progress)]
+    return sorted(set(m["run_date"].dropna()))
+
+
+def advance(layout: DataLayout, run_dates: list[str], to: str, settled_run_date: str | None = None) -> int:
+    """Move pending files of `run_dates` one step: to `silver` (validated ones, after standardise) or to
+    `linked` (silver ones, after linkage: settled). Returns the number of files moved."""
+    frm = RAW if to == SILVER else SILVER
+    with _locked(layout):
+        m = read_manifest(layout)
+        hit = _pending(m) & (m["progress"].fillna(RAW) == frm) & m["run_date"].isin(run_dates)
+        if to == SILVER:
+            hit &= m["rows_valid"].notna()
+        if hit.any():
+            m.loc[hit, "progress"] = to
+            if to == LINKED:
+                m.loc[hit, "settled_run_date"] = settled_run_date
+            _write(layout, m)
+        return int(hit.sum())

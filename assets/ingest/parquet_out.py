@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 
 from assets.parquet_files import encrypted_copy_sql, encrypts
 from assets.privacy.encryption import zone_connection
+from assets.temp_area import temp_name
 
 _END = object()
 
@@ -103,7 +104,7 @@ class ParquetOut:
 
     def __init__(self, path: Path, schema: pa.Schema, discard_if_empty: bool = False):
         self.path = Path(path)
-        self.tmp = self.path.with_name(self.path.name + ".tmp")
+        self.tmp = temp_name(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         writer = _EncryptedWriter if encrypts() else _PlainWriter
         self.writer = writer(self.tmp, schema)

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ class RowError:
     line: int
     reason: str
     text: str
+    check: str = "parseable_row"  # the quarantine check it is reported under
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Batch:
     lines: np.ndarray  # int64, 1-based physical line of each row
     errors: list[RowError] = field(default_factory=list)
     blank_rows: int = 0
+    json_cells: dict[str, np.ndarray] = field(default_factory=dict)  # column -> cells holding JSON, not text
 
 
 @dataclass
@@ -438,35 +441,108 @@ def _xlsx_batches(wb, rows, names: list[str], line: int) -> Iterator[Batch]:
 
 
 # ---------------------------------------------------------------- JSON lines / JSON
+class JsonNumber(str):
+    """A JSON number kept as its verbatim digits, still known to be a number (not a string)."""
+
+
 def json_text(value: object) -> str | None:
     """A JSON value as verbatim text: numbers keep their digits, nested values stay JSON."""
     if value is None:
         return None
     if isinstance(value, str):
         return value
+    return json_dump(value)
+
+
+def json_dump(value: object) -> str:
+    """`value` as compact JSON, numbers (JsonNumber) written as the digits they arrived with."""
+    if isinstance(value, JsonNumber):
+        return str.__str__(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(value, dict):
+        return (
+            "{"
+            + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{json_dump(v)}" for k, v in value.items())
+            + "}"
+        )
+    if isinstance(value, list):
+        return "[" + ",".join(json_dump(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
-_DECODER = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str)  # numbers stay verbatim
+class _DuplicateKeys:
+    """`object_pairs_hook` remembering the first key an object repeats (a plain dict would keep the last
+    value silently); `reset()` before each record."""
+
+    def __init__(self) -> None:
+        self.found: str | None = None
+
+    def __call__(self, pairs: list[tuple[str, object]]) -> dict:
+        record = dict(pairs)
+        if len(record) != len(pairs) and self.found is None:
+            seen: set[str] = set()
+            self.found = next(k for k, _ in pairs if k in seen or seen.add(k))
+        return record
+
+    def reset(self) -> None:
+        self.found = None
+
+
+class _Decoder(threading.local):
+    """One decoder per thread (readers run on worker threads): numbers stay verbatim, repeated keys noticed."""
+
+    def __init__(self) -> None:
+        self.duplicates = _DuplicateKeys()
+        self.decoder = json.JSONDecoder(
+            parse_float=JsonNumber,
+            parse_int=JsonNumber,
+            parse_constant=str,
+            object_pairs_hook=self.duplicates,
+        )
+
+
+_LOCAL = _Decoder()
+DUPLICATE_JSON_KEY = "duplicate_json_key"
 
 
 def _loads(text: str) -> object:
-    return _DECODER.decode(text)
+    _LOCAL.duplicates.reset()
+    return _LOCAL.decoder.decode(text)
 
 
 def _records_to_batch(records: list[dict], lines: list[int], errors: list[RowError], blank: int) -> Batch:
     names: dict[str, None] = {}
     for r in records:
         names.update(dict.fromkeys(r))
-    table = pa.table({n: pa.array([json_text(r.get(n)) for r in records], pa.string()) for n in names})
-    return Batch(table, np.array(lines, dtype=np.int64), errors, blank)
+    columns, json_cells = {}, {}
+    for n in names:
+        values = [r.get(n) for r in records]
+        columns[n] = pa.array([json_text(v) for v in values], pa.string())
+        nested = [v is not None and (type(v) is not str) for v in values]  # numbers, booleans, objects, lists
+        if any(nested):
+            json_cells[n] = np.array(nested, dtype=bool)
+    return Batch(
+        pa.table(columns) if columns else pa.table({}),
+        np.array(lines, dtype=np.int64),
+        errors,
+        blank,
+        json_cells,
+    )
 
 
 def _read_jsonl(path: Path, cfg: SourceConfig, info: FileInfo) -> Iterator[Batch]:
     enc, sample = _encoding(path, cfg)
-    decode_sample(sample, enc)
+    head = decode_sample(sample, enc).lstrip("\ufeff \t\r\n")
+    if head.startswith("["):  # one document, not one object per line: a whole file of junk rows otherwise
+        raise UnreadableFile(
+            "a JSON array, not JSON lines (one object per line): set `format: json` for this source"
+            " or have the vendor deliver one object per line"
+        )
     info.encoding = enc
     return _jsonl_batches(path, enc, info)
 
@@ -476,6 +552,7 @@ _BLANK = object()  # a blank JSONL line: counted, not a record
 
 class _Invalid(NamedTuple):
     reason: str
+    check: str = "parseable_row"
 
 
 JsonValues = Iterator[tuple[int, object, str | None]]  # (line or record index, value, source text)
@@ -488,14 +565,40 @@ def _jsonl_values(fh: TextIO) -> JsonValues:
             yield line_no, _BLANK, None
             continue
         try:
-            yield line_no, _loads(body), body
+            value = _loads(body)
         except json.JSONDecodeError as exc:
             yield line_no, _Invalid(f"invalid JSON: {exc.msg} at column {exc.colno}"), body
+        except RecursionError:
+            yield line_no, _Invalid("invalid JSON: nested too deep to read"), body
+        else:
+            found = _LOCAL.duplicates.found
+            yield (
+                line_no,
+                _Invalid(f"key {found!r} appears twice in one object", DUPLICATE_JSON_KEY)
+                if found
+                else value,
+                body,
+            )
 
 
 def _json_array_values(fh: TextIO) -> JsonValues:
-    for index, value in enumerate(iter_json_records(fh, _DECODER), start=1):
-        yield index, value, None
+    duplicates = _LOCAL.duplicates
+    duplicates.reset()
+    for index, value in enumerate(iter_json_records(fh, _LOCAL.decoder), start=1):
+        found = duplicates.found
+        if found:
+            duplicates.reset()
+            yield (
+                index,
+                _Invalid(f"key {found!r} appears twice in one object", DUPLICATE_JSON_KEY),
+                json_dump(value),
+            )
+        else:
+            yield index, value, None
+
+
+def _json_kind(value: object) -> str:
+    return "number" if isinstance(value, JsonNumber) else type(value).__name__
 
 
 def _jsonl_batches(path: Path, enc: str, info: FileInfo) -> Iterator[Batch]:
@@ -518,14 +621,13 @@ def _json_record_batches(
                     blank += 1
                     continue
                 if not isinstance(value, dict):
-                    reason = (
-                        value.reason
+                    invalid = (
+                        value
                         if isinstance(value, _Invalid)
-                        else f"JSON {type(value).__name__}, expected an object"
+                        else _Invalid(f"JSON {_json_kind(value)}, expected an object")
                     )
-                    errors.append(
-                        RowError(line, reason, text if text is not None else json_text(value) or "")
-                    )
+                    raw = text if text is not None else json_text(value) or ""
+                    errors.append(RowError(line, invalid.reason, raw, invalid.check))
                     continue
                 records.append(value)
                 lines.append(line)
@@ -536,6 +638,8 @@ def _json_record_batches(
                     records, lines, errors, blank = [], [], [], 0
     except JsonArrayError as exc:
         raise UnreadableFile(str(exc)) from None
+    except RecursionError:
+        raise UnreadableFile("invalid JSON: a record nested too deep to read") from None
     except (UnicodeDecodeError, OSError, EOFError) as exc:
         raise UnreadableFile(_one_line(exc)) from None
     info.headers = list(seen)

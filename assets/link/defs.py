@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from assets.ingest.manifest import LINKED, SILVER, advance, pending_dates
 from assets.link.io import read_person_glob, read_previous, write_linkage_outputs
 from assets.metadata import bar_chart, counts_table, distribution_counts, markdown_table
 from assets.settings import Settings
@@ -69,6 +70,10 @@ def link_assets(context: dg.AssetExecutionContext, settings: Settings):
         persons, config, previous_xref=read_previous(layout.linkage_dir, "customer_xref"), run_id=run_id
     )
     paths = write_linkage_outputs(result, layout.linkage_dir, run_id)
+    # the standardised files' rows are in the customer file now: settled (assets/ingest/manifest.py)
+    settled = advance(
+        layout, pending_dates(layout, progress=(SILVER,)), to=LINKED, settled_run_date=_run_date(context)
+    )
     s = result.summary
     sizes = distribution_counts(result.xref.groupby("customer_id").size() if len(result.xref) else [])
     yield _output(
@@ -81,6 +86,7 @@ def link_assets(context: dg.AssetExecutionContext, settings: Settings):
             "multi_record_customers": s["multi_record_clusters"],
             "match_rate": float(s["match_rate"]),
             "new_customers": s["new_customers"],
+            "files_settled": settled,
             "merged": s["merged"],
             "split": s["split"],
             "retired": s["retired"],
@@ -105,6 +111,11 @@ def link_assets(context: dg.AssetExecutionContext, settings: Settings):
     yield _output("review_queue", result.review, paths, {})
     events = result.history["event"].value_counts().to_dict() if len(result.history) else {}
     yield _output("id_history", result.history, paths, {"events_this_run": counts_table(events, key="event")})
+
+
+def _run_date(context: dg.AssetExecutionContext) -> str | None:
+    """The run's partition (the nightly job's run_date), if it has one: link itself is not partitioned."""
+    return context.run.tags.get("dagster/partition")
 
 
 def _output(

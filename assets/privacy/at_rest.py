@@ -13,14 +13,16 @@ import duckdb
 import pyarrow as pa
 
 from assets.layout import DataLayout
-from assets.parquet_files import encrypt_zone_file, encrypted_copy_sql, is_encrypted_parquet
+from assets.parquet_files import encrypt_zone_file, encrypted_copy_sql, is_encrypted_parquet, open_parquet
 from assets.privacy.encryption import (
     duckdb_config,
     enable_encryption,
     encryption_key,
+    missing_key,
     parquet_key,
     parquet_scan,
     prepare_warehouse,
+    probe_warehouse,
     reencrypt_warehouse,
     sql_string,
     warehouse_is_encrypted,
@@ -66,3 +68,18 @@ def rotate_key(layout: DataLayout, old_key: str, new_key: str) -> list[str]:
         reencrypt_warehouse(layout.warehouse, old_key, new_key)
         lines.append(f"{layout.warehouse}: re-encrypted with the new key")
     return lines
+
+
+def check_key(layout: DataLayout) -> None:
+    """Refuse, before anything is written, a C360_ENCRYPTION_KEY that is missing or does not open what is stored:
+    the warehouse and one encrypted file per zone are probed. Raises EncryptionUnavailable (one line)."""
+    key = encryption_key()
+    if layout.warehouse.exists() and warehouse_is_encrypted(layout.warehouse):
+        if key is None:
+            raise missing_key(layout.warehouse)
+        probe_warehouse(layout.warehouse, key)
+    for zone in ZONES:
+        files = data_files(layout.root / zone, suffixes=(".parquet",))
+        probe = next((path for path in files if is_encrypted_parquet(path)), None)
+        if probe is not None:
+            open_parquet(probe)  # decrypts the footer: missing or wrong key raise here

@@ -18,7 +18,7 @@ import pandas as pd
 
 from assets.layout import DataLayout
 
-EVENTS = ("run", "delivery", "erasure_request", "erasure", "export", "key_rotation")
+EVENTS = ("run", "delivery", "erasure_request", "erasure", "export", "key_rotation", "backup", "restore")
 _SECRET_KEY = re.compile(r"key|secret|password|passwd|token|dsn|credential", re.I)
 _DSN_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@|(password=)\S+", re.I)
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from assets.privacy.audit import record_event
-from assets.privacy.encryption import ENCRYPTION_KEY_ENV, encryption_key
+from assets.privacy.encryption import ENCRYPTION_KEY_ENV, EncryptionUnavailable, encryption_key
 from assets.privacy.erasure import record_erasure_request
 from assets.settings import settings_from_env
 
@@ -26,11 +26,13 @@ def erase_command(
     ] = None,
 ) -> None:
     """Record a right-to-be-forgotten request. The next run erases the person everywhere and keeps a tombstone."""
+    from assets.privacy.at_rest import check_key
+
+    layout = settings_from_env().layout()
     try:
-        request_id = record_erasure_request(
-            settings_from_env().layout(), email=email, phone=phone, customer_id=customer_id
-        )
-    except ValueError as exc:
+        check_key(layout)  # a wrong key would write the erasure state under it: refused before any write
+        request_id = record_erasure_request(layout, email=email, phone=phone, customer_id=customer_id)
+    except (ValueError, EncryptionUnavailable) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(

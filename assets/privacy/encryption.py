@@ -42,13 +42,14 @@ def encryption_key() -> str | None:
     return os.environ.get(ENCRYPTION_KEY_ENV) or None
 
 
-def _derive(key: str, info: bytes) -> bytes:
+def derive_key(key: str, info: bytes) -> bytes:
+    """A 256-bit key for one purpose (`info`) from the passphrase: every encrypted thing gets its own."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(key.encode())
 
 
 def parquet_key(key: str) -> str:
     """The AES-256 key of zone Parquet files (base64, as DuckDB takes it), derived so any passphrase works."""
-    return base64.b64encode(_derive(key, b"customer360 parquet v1")).decode()
+    return base64.b64encode(derive_key(key, b"customer360 parquet v1")).decode()
 
 
 def sql_string(value: str) -> str:
@@ -176,24 +177,40 @@ def encrypt_warehouse(path: Path, key: str) -> None:
     reencrypt_warehouse(path, None, key)
 
 
-def reencrypt_warehouse(path: Path, old_key: str | None, key: str) -> None:
-    """Copy the warehouse (plain when `old_key` is None) into a file encrypted with `key`, then swap it in."""
-    tmp = path.with_name(path.name + ".encrypting")
-    tmp.unlink(missing_ok=True)
+def reencrypt_warehouse(path: Path, old_key: str | None, key: str | None) -> None:
+    """Copy the warehouse (plain when `old_key` is None) into a fresh file (encrypted with `key`, plain when None),
+    then swap it in atomically. The fresh file holds only live rows: deleted ones are not in any freed block."""
+    from assets.temp_area import temp_name
+
+    tmp = temp_name(path)
     con = duckdb.connect(config=duckdb_config())
     try:
-        enable_encryption(con, key)
+        if key is not None:
+            enable_encryption(con, key)
         if old_key is None:
             con.execute(f"ATTACH {sql_string(str(path))} AS {catalog_name(path)}")
         else:
             attach_warehouse(con, path, old_key, read_only=False)
-        attach_warehouse(con, tmp, key, read_only=False, alias="c360_encrypted")
-        con.execute(f"COPY FROM DATABASE {catalog_name(path)} TO c360_encrypted")
-        con.execute("DETACH c360_encrypted")
+        if key is None:
+            con.execute(f"ATTACH {sql_string(str(tmp))} AS c360_fresh")
+        else:
+            attach_warehouse(con, tmp, key, read_only=False, alias="c360_fresh")
+        con.execute(f"COPY FROM DATABASE {catalog_name(path)} TO c360_fresh")
+        con.execute("DETACH c360_fresh")
         con.execute(f"DETACH {catalog_name(path)}")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     finally:
         con.close()
     os.replace(tmp, path)
+
+
+def compact_warehouse(path: Path) -> None:
+    """Rewrite the warehouse into a fresh file under the same key (or none): after an erasure, the erased
+    values must not survive in freed blocks, which CHECKPOINT keeps in the file until reused."""
+    key = encryption_key() if warehouse_is_encrypted(path) else None
+    reencrypt_warehouse(path, key, key)
 
 
 def prepare_warehouse(path: Path) -> str | None:
@@ -214,12 +231,17 @@ def prepare_warehouse(path: Path) -> str | None:
         message = f"{path}: plain warehouse converted to an encrypted one ({ENCRYPTION_KEY_ENV} is set)"
         log.warning(message)
         return message
+    probe_warehouse(path, key)
+    return None
+
+
+def probe_warehouse(path: Path, key: str) -> None:
+    """Open an encrypted warehouse read-only with `key`: raises the one-line wrong-key error."""
     con = duckdb.connect()
     try:
-        attach_warehouse(con, path, key, read_only=True)  # raises the one-line wrong-key error
+        attach_warehouse(con, path, key, read_only=True)
     finally:
         con.close()
-    return None
 
 
 @contextmanager
@@ -270,6 +292,6 @@ def open_envelope(blob: bytes, key: str | None = None) -> bytes:
     key = key or encryption_key()
     if key is None:
         raise EncryptionUnavailable(f"an encrypted file needs {ENCRYPTION_KEY_ENV}; fix: export the key")
-    aead = AESGCM(_derive(key, b"customer360 file encryption v1"))
+    aead = AESGCM(derive_key(key, b"customer360 file encryption v1"))
     nonce = blob[len(_ENVELOPE_MAGIC) : len(_ENVELOPE_MAGIC) + _ENVELOPE_NONCE]
     return aead.decrypt(nonce, blob[len(_ENVELOPE_MAGIC) + _ENVELOPE_NONCE :], b"")

@@ -20,8 +20,8 @@ from assets.entities import Pii
 from assets.layout import DataLayout
 from assets.parquet_files import read_parquet, write_parquet_atomic
 from assets.privacy.audit import current_actor, record_event
-from assets.privacy.encryption import connect_warehouse
-from assets.privacy.identifiers import canonical_identifier, digest, hash_scheme, hmac_key
+from assets.privacy.encryption import compact_warehouse, connect_warehouse
+from assets.privacy.identifiers import canonical_identifier, digest, hash_scheme
 from assets.privacy.matching import (
     CUSTOMER_ID,
     EMAIL,
@@ -32,7 +32,8 @@ from assets.privacy.matching import (
     source_record_key,
 )
 from assets.privacy.rewrite import data_files, erase_from_zone_file, matched_rows
-from assets.privacy.tombstones import add_tombstones, tombstone_matcher
+from assets.privacy.tombstones import add_tombstones, erasure_key, tombstone_matcher
+from assets.temp_area import sweep_temp
 
 REQUEST_COLUMNS = [
     "request_id", "requested_at", "requested_by", "email_hash", "phone_hash", "customer_id_hash",
@@ -40,8 +41,9 @@ REQUEST_COLUMNS = [
 ]  # fmt: skip
 
 # Parquet layers Python owns, in the order they are cleaned (linkage includes linkage/history, the check
-# baselines). Quarantine comes last: its rows are found by the (file, line) of the raw rows erased before it.
-LAYERS = ("raw", "bronze", "silver", "linkage", "quarantine")
+# baselines). Raw comes last: until it is clean, a retry after a crash finds the person again from it.
+LAYERS = ("quarantine", "linkage", "silver", "bronze", "raw")
+MAX_PASSES = 3  # erasure passes before giving up; the last must find nothing (the verification pass)
 REPORT_FILES = "reports (files)"  # a count of deleted files, not rows
 
 
@@ -104,7 +106,7 @@ def record_erasure_request(
     at once, so ingestion drops the person's identifiers even before the next run applies the erasure."""
     if not any(v and v.strip() for v in (email, phone, customer_id)):
         raise ValueError("an erasure request needs --email, --phone or --customer-id")
-    key = hmac_key()
+    key = erasure_key(layout)
     request_id = uuid.uuid4().hex[:16]
     row = {
         "request_id": request_id,
@@ -117,14 +119,31 @@ def record_erasure_request(
         "status": "pending",
         "applied_at": pd.NaT,
     }
+    _store_request(layout, row)
+    try:  # beside the backups too, so a restore from an older backup re-applies it
+        from assets.backup.journal import journal_request
+
+        journal_request(layout, row)
+        journaled = "yes"
+    except Exception as exc:  # the request itself is recorded; say what the journal missed
+        journaled = f"failed: {exc.__class__.__name__}: {exc}"
+    record_event(layout, "erasure_request", request_id, actor=row["requested_by"], details={
+        "identifiers": [k for k, v in (("email", email), ("phone", phone), ("customer_id", customer_id)) if v],
+        "journal": journaled,
+    })  # fmt: skip
+    return request_id
+
+
+def _store_request(layout: DataLayout, row: dict) -> None:
+    """Append one pending request and write its tombstones (ingestion drops the person from then on)."""
     with erasure_lock(layout):
         add_tombstones(
             layout,
-            request_id,
+            row["request_id"],
             {
-                EMAIL: {row["email_hash"]} - {None},
-                PHONE: {row["phone_hash"]} - {None},
-                CUSTOMER_ID: {row["customer_id_hash"]} - {None},
+                EMAIL: {row.get("email_hash")} - {None},
+                PHONE: {row.get("phone_hash")} - {None},
+                CUSTOMER_ID: {row.get("customer_id_hash")} - {None},
             },
         )
         old = read_requests(layout)
@@ -132,10 +151,13 @@ def record_erasure_request(
         write_parquet_atomic(
             pd.concat([old, new], ignore_index=True) if len(old) else new, requests_path(layout)
         )
-    record_event(layout, "erasure_request", request_id, actor=row["requested_by"], details={
-        "identifiers": [k for k, v in (("email", email), ("phone", phone), ("customer_id", customer_id)) if v]
-    })  # fmt: skip
-    return request_id
+
+
+def reinstate_request(layout: DataLayout, record: dict) -> None:
+    """A journaled request missing from a restored data dir, pending again (applied by the next apply)."""
+    row = {c: record.get(c) for c in REQUEST_COLUMNS} | {"status": "pending", "applied_at": pd.NaT}
+    row["requested_at"] = pd.Timestamp(record["requested_at"])
+    _store_request(layout, row)
 
 
 def _layer_root(layout: DataLayout, layer: str) -> Path:
@@ -175,15 +197,21 @@ def _linked_people(layout: DataLayout, matcher: ErasureMatcher) -> ErasureMatche
     return matcher
 
 
-def _erase_layers(layout: DataLayout, matcher: ErasureMatcher, report: ErasureReport) -> ErasureMatcher:
+def _with_raw_lines(layout: DataLayout, matcher: ErasureMatcher) -> ErasureMatcher:
+    """Add the (file, line) of the person's raw rows: their quarantine rows are found by them."""
+    lines: set[tuple[str, int]] = set()
+    for path in data_files(_layer_root(layout, "raw")):
+        hit = matched_rows(path, matcher)
+        if {"_file", "_line"} <= set(hit.columns):
+            lines |= {(str(f), int(n)) for f, n in zip(hit["_file"], hit["_line"], strict=True)}
+    return matcher.extended(SOURCE_RECORD, file_lines=lines) if lines else matcher
+
+
+def _erase_layers(layout: DataLayout, matcher: ErasureMatcher, report: ErasureReport) -> None:
     for layer in LAYERS:
         for path in data_files(_layer_root(layout, layer)):
             hit = erase_from_zone_file(path, matcher)
             report.removed[layer] = report.removed.get(layer, 0) + len(hit)
-            if layer == "raw" and {"_file", "_line"} <= set(hit.columns):
-                lines = {(str(f), int(n)) for f, n in zip(hit["_file"], hit["_line"], strict=True)}
-                matcher = matcher.extended(SOURCE_RECORD, file_lines=lines)
-    return matcher
 
 
 def _erase_warehouse(layout: DataLayout, matcher: ErasureMatcher, report: ErasureReport) -> None:
@@ -212,9 +240,7 @@ def _erase_warehouse(layout: DataLayout, matcher: ErasureMatcher, report: Erasur
                 con.execute(f"delete from {relation} where rowid in (select _rowid from _erase_rowids)")
                 con.unregister("_erase_rowids")
                 report.removed[f"warehouse.{schema}.{name}"] = int(hit.sum())
-        con.execute(
-            "CHECKPOINT"
-        )  # deleted rows leave the WAL and the table's storage now, not at some later write
+        con.execute("CHECKPOINT")  # deleted rows leave the WAL and the table's storage now
 
 
 def _erase_reports(layout: DataLayout, report: ErasureReport) -> None:
@@ -231,6 +257,39 @@ def repr_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _erasure_pass(layout: DataLayout, delivery_config, report: ErasureReport, request_ids: str) -> int:
+    """One pass over every place: the person (tombstones widened to their records and customer ids) is
+    removed from the zones, the temp area, the warehouse (rewritten: no freed blocks) and every enabled
+    target. The widened digests become tombstones before anything is deleted, so a retry after a crash
+    still finds the person's customer ids in what is left (delivered, masked exports). Returns rows removed."""
+    matcher = _linked_people(layout, tombstone_matcher(layout))
+    with erasure_lock(layout):
+        report.tombstones_added += add_tombstones(
+            layout,
+            request_ids,
+            {
+                CUSTOMER_ID: set(matcher.hashes[CUSTOMER_ID]),
+                SOURCE_RECORD: set(matcher.hashes[SOURCE_RECORD]),
+            },
+        )
+    matcher = _with_raw_lines(layout, matcher)
+    before = report.total
+    sweep_temp(layout.root)  # staging copies of killed deliveries
+    _erase_layers(layout, matcher, report)
+    _erase_warehouse(layout, matcher, report)
+    _erase_reports(layout, report)
+    if delivery_config is not None:
+        from assets.deliver.targets import publisher_for
+
+        for target in delivery_config.targets:
+            if target.enabled:
+                place = f"delivery.{target.name}"
+                report.removed[place] = report.removed.get(place, 0) + publisher_for(target, layout).erase(
+                    matcher
+                )
+    return report.total - before
+
+
 def apply_erasures(layout: DataLayout, delivery_config=None, run_id: str | None = None) -> ErasureReport:
     """Apply every pending request (and re-apply all tombstones) across all layers, the warehouse and the
     enabled delivery targets of `delivery_config` (a DeliveryConfig). Idempotent; cheap when nothing is pending."""
@@ -239,27 +298,21 @@ def apply_erasures(layout: DataLayout, delivery_config=None, run_id: str | None 
     report = ErasureReport(requests=pending["request_id"].tolist())
     if pending.empty:
         return report
-    matcher = _linked_people(layout, tombstone_matcher(layout))
-    matcher = _erase_layers(layout, matcher, report)
-    _erase_warehouse(layout, matcher, report)
-    _erase_reports(layout, report)
-    if delivery_config is not None:
-        from assets.deliver.targets import publisher_for
-
-        for target in delivery_config.targets:
-            if target.enabled:
-                report.removed[f"delivery.{target.name}"] = publisher_for(target, layout).erase(matcher)
+    for attempt in range(1, MAX_PASSES + 1):
+        removed = _erasure_pass(layout, delivery_config, report, ",".join(report.requests))
+        if removed == 0:  # the verification pass: the person is found nowhere
+            break
+        if attempt == MAX_PASSES:
+            raise RuntimeError(
+                f"erasure {','.join(report.requests)} not verified: rows still found after {MAX_PASSES} passes "
+                f"({removed} in the last); the requests stay pending for the next run"
+            )
+    if layout.warehouse.exists():  # freed blocks (deleted rows, tables dbt replaced) go with the old file
+        compact_warehouse(layout.warehouse)
+    matcher = tombstone_matcher(layout)
     report.customer_ids = len(matcher.hashes[CUSTOMER_ID])
     report.source_records = len(matcher.hashes[SOURCE_RECORD])
     with erasure_lock(layout):  # a request recorded meanwhile stays pending for the next run
-        report.tombstones_added = add_tombstones(
-            layout,
-            ",".join(report.requests),
-            {
-                CUSTOMER_ID: set(matcher.hashes[CUSTOMER_ID]),
-                SOURCE_RECORD: set(matcher.hashes[SOURCE_RECORD]),
-            },
-        )
         requests = read_requests(layout)
         done = requests["request_id"].isin(report.requests)
         requests["applied_at"] = pd.to_datetime(requests["applied_at"], utc=True)

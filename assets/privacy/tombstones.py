@@ -1,13 +1,18 @@
 """Erasure tombstones: hashed identifiers of people who asked to be forgotten.
 
 `<data>/erasure/tombstones.parquet` holds one row per digest (kind email | phone | customer_id | source_record),
-never a clear identifier. Ingest matches every batch against `tombstone_matcher` (cached per
+never a clear identifier. Digests are always keyed (HMAC-SHA256): with C360_HMAC_KEY, or else with a local
+key generated once into `<data>/erasure/.hmac_key` (mode 0600), so nobody can confirm a guessed address
+against them (`erasure_key`). Tombstones recorded as plain sha256 by earlier versions keep that scheme until
+C360_HMAC_KEY is set (their clear values are gone, so they cannot be re-keyed). Ingest matches every batch against `tombstone_matcher` (cached per
 file change), so a re-delivered old file cannot bring an erased person back; `drop_erased` does it for a frame.
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +24,29 @@ from assets.privacy.identifiers import hash_scheme, hmac_key
 from assets.privacy.matching import KINDS, ErasureMatcher
 
 TOMBSTONE_COLUMNS = ["kind", "hash", "scheme", "request_id", "created_at"]
+LOCAL_KEY = ".hmac_key"
+
+
+def erasure_key(layout: DataLayout) -> bytes | None:
+    """The key of erasure digests: C360_HMAC_KEY, else the data dir's local key (generated on first use).
+    None only for a data dir whose existing tombstones are plain sha256 (recorded before keys were generated)."""
+    key = hmac_key()
+    if key is not None:
+        return key
+    path = layout.erasure_dir / LOCAL_KEY
+    if not path.exists():
+        stones = tombstone_path(layout)
+        if stones.exists() and set(read_parquet(stones, columns=["scheme"])["scheme"]) == {hash_scheme(None)}:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process generated it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
 
 
 def tombstone_path(layout: DataLayout) -> Path:
@@ -34,7 +62,7 @@ def read_tombstones(layout: DataLayout) -> pd.DataFrame:
 
 def add_tombstones(layout: DataLayout, request_id: str, digests: dict[str, set[str]]) -> int:
     """Append digests (kind → set) for a request; returns how many new tombstones were written."""
-    key = hmac_key()
+    key = erasure_key(layout)
     old = read_tombstones(layout)
     _check_scheme(layout, old, key)
     now = datetime.now(UTC)
@@ -52,7 +80,7 @@ def add_tombstones(layout: DataLayout, request_id: str, digests: dict[str, set[s
 
 def tombstone_matcher(layout: DataLayout) -> ErasureMatcher:
     """A matcher over every tombstone; refuses tombstones hashed under another key (they could not match)."""
-    key = hmac_key()
+    key = erasure_key(layout)
     path = tombstone_path(layout)
     if not path.exists():
         return ErasureMatcher.empty(key)

@@ -3,6 +3,8 @@
 import dagster as dg
 
 from assets.entities import ENTITIES
+from assets.errors import fail_fast
+from assets.ingest.manifest import SILVER, advance, pending_dates
 from assets.partitions import daily_partitions
 from assets.settings import Settings
 from assets.standardise.partition import PERSON, standardise_partition
@@ -28,7 +30,13 @@ def build_standardise_assets(sources: list) -> dg.AssetsDefinition:
     )
     def standardise_assets(context: dg.AssetExecutionContext, settings: Settings):
         layout = settings.layout()
-        result = standardise_partition(layout, sources, context.partition_key)
+        resumed = [d for d in pending_dates(layout) if d != context.partition_key]
+        with fail_fast():
+            for day in resumed:  # partitions with files a killed run left pending: standardised again
+                context.log.warning(f"resuming the pending files of run_date {day}")
+                standardise_partition(layout, sources, day)
+            result = standardise_partition(layout, sources, context.partition_key)
+        advance(layout, [*resumed, context.partition_key], to=SILVER)
         for name in (*ENTITIES, PERSON):
             rows = result.persons if name == PERSON else result.rows[name]
             yield dg.MaterializeResult(
@@ -36,7 +44,11 @@ def build_standardise_assets(sources: list) -> dg.AssetsDefinition:
                 metadata={
                     "dagster/row_count": rows,
                     "path": dg.MetadataValue.path(str(result.paths[name])),
-                    **({"rows_by_source": result.rows_by_source} if name == PERSON else {}),
+                    **(
+                        {"rows_by_source": result.rows_by_source, "resumed_partitions": resumed}
+                        if name == PERSON
+                        else {}
+                    ),
                 },
             )
 

@@ -42,7 +42,8 @@ def standardise_partition(layout: DataLayout, sources: list, run_date: str) -> S
             continue
         entity = ENTITIES[source.entity]
         region = getattr(source, "phone_region", "CN") or "CN"
-        silver = standardise(bronze, entity, list(getattr(source, "date_formats", []) or []), region)
+        formats = list(getattr(source, "date_formats", []) or [])
+        silver = standardise(bronze, entity, formats, region, getattr(source, "serial_dates", True))
         by_entity[entity.name].append(silver)
         persons.append(build_person_records(bronze, entity.name, source.name, region=region))
         result.rows_by_source[source.name] = len(silver)

@@ -24,7 +24,11 @@ def conform(frame: pd.DataFrame, entity: Entity) -> pd.DataFrame:
 
 
 def standardise(
-    frame: pd.DataFrame, entity: Entity, date_formats: list[str] | None = None, phone_region: str = "CN"
+    frame: pd.DataFrame,
+    entity: Entity,
+    date_formats: list[str] | None = None,
+    phone_region: str = "CN",
+    excel_serials: bool = True,
 ) -> pd.DataFrame:
     """Add typed and normalised columns to one source's bronze rows; raw columns stay verbatim."""
     out = conform(frame, entity)
@@ -34,7 +38,7 @@ def standardise(
             continue
         raw = out[column.name]
         if column.kind in ("date", "datetime"):
-            parsed = parse_datetimes(raw, date_formats or [])
+            parsed = parse_datetimes(raw, date_formats or [], excel_serials)
             out[column.name + suffix] = parsed.dt.normalize() if column.kind == "date" else parsed
         elif column.kind == "number":
             out[column.name + suffix] = to_number(raw)

@@ -5,14 +5,15 @@ A row failing any check is quarantined whole, one quarantine row per failure; ro
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -22,12 +23,15 @@ from pandera.errors import SchemaErrors
 
 from assets.ingest.batching import coalesced
 from assets.ingest.config import SourceConfig
-from assets.ingest.ingest import PARSE_ERROR, RAW_TEXT, SHA_KEY
-from assets.ingest.manifest import record_validation
+from assets.ingest.ingest import PARSE_ERROR, RAW_TEXT, ROW_CHECK, SHA_KEY
+from assets.ingest.manifest import loaded_shas, read_manifest, record_validation
 from assets.ingest.parquet_out import ParquetOut
 from assets.ingest.prefetch import prefetch
 from assets.layout import DataLayout
 from assets.parquet_files import open_parquet
+from assets.validate.duplicates import CopyFinder, content_columns, key_conflicts
+from assets.validate.rules import REASONS as ROW_REASONS
+from assets.validate.rules import cell_faults, no_failures, rule_faults, today_local
 from linkage.standardise.dates import to_integer, to_number, unparseable
 
 RANGES = {"nps_score": (0, 10), "csat_score": (1, 5)}
@@ -62,7 +66,8 @@ REASONS: dict[str, str] = {
     "integer": "not a whole number",
     "parseable_row": "row could not be split into fields",
     "parseable_date": "not a date in the source's date_formats, ISO 8601 or an Excel serial",
-    "primary_key_unique": "primary key repeats within the file",
+    "primary_key_unique": "primary key repeats within the file with different content",
+    **ROW_REASONS,
     **{f"between_{lo}_{hi}": f"outside {lo}–{hi}" for lo, hi in RANGES.values()},
 }
 
@@ -123,8 +128,9 @@ def build_schema(
     `duplicated_keys`: primary keys repeated anywhere in the file (when validating it batch by batch).
     """
     entity = cfg.entity_def
-    required = set(cfg.required_columns)
-    fmts = list(cfg.date_formats)
+    rules = cfg.column_rules()
+    required = {c for c in cfg.required_columns if not rules.get(c) or not rules[c].unless}  # else rules.py
+    fmts, serials = list(cfg.date_formats), cfg.serial_dates
     schema_cols: dict[str, pa.Column] = {}
     for col in entity.columns:
         if col.name not in columns:
@@ -133,7 +139,7 @@ def build_schema(
         if col.name in required:
             checks.append(_check(_present, "not_empty"))
         if col.kind in ("date", "datetime"):
-            checks.append(_check(_per_value(lambda u: ~unparseable(u, fmts)), "parseable_date"))
+            checks.append(_check(_per_value(lambda u: ~unparseable(u, fmts, serials)), "parseable_date"))
         elif col.kind == "number":
             checks.append(_check(_per_value(lambda u: to_number(u).notna()), "numeric"))
         elif col.kind == "integer":
@@ -189,13 +195,24 @@ def validate_source(
     run_date: str | None = None,
     duplicated_keys: frozenset | None = None,
     schema: pa.DataFrameSchema | None = None,
+    cells: pyarrow_.Table | None = None,
+    copies: dict[int, int] | None = None,
+    today: dt.date | None = None,
 ) -> ValidationResult:
     """Split raw rows into valid rows and quarantine rows (source, file, line, column, check, raw_value, reason).
 
-    `duplicated_keys` / `schema`: when one file is validated batch by batch, its repeated primary keys and
-    one schema (from `build_schema`) for all its batches.
+    `duplicated_keys` / `copies` / `schema`: when one file is validated batch by batch, its key conflicts and
+    exact copies (found over the whole file) and one schema (from `build_schema`) for all its batches.
+    `cells`: the batch with every raw column (the frame may hold only the checked ones) for the cell and rule
+    checks; `today`: the day `max: today` rules compare with.
     """
     frame = raw_frame.reset_index(drop=True)
+    if cells is None:
+        cells = pyarrow_.Table.from_pandas(frame, preserve_index=False)
+    if duplicated_keys is None:  # one frame is the whole file
+        duplicated_keys = key_conflicts(cells.select, cells.column_names, list(cfg.primary_key))
+        with closing(CopyFinder()) as finder:
+            copies = finder.copies(cells.select(["_line", *content_columns(cells.column_names)]))
     schema = schema or build_schema(cfg, list(frame.columns), duplicated_keys)
     try:
         schema.validate(frame, lazy=True, inplace=True)
@@ -212,8 +229,24 @@ def validate_source(
     fails = fails.drop_duplicates(["index", "column", "check"])
     unsplit = set(fails.loc[fails["check"] == "parseable_row", "index"])
     fails = fails[(fails["check"] == "parseable_row") | ~fails["index"].isin(unsplit)]  # one reason suffices
-    fails = fails.sort_values(["index", "column"], kind="stable")
     rows = pd.Index(fails["index"])
+    fails = pd.DataFrame(
+        {
+            "index": rows,
+            "column": fails["column"].to_numpy(),
+            "check": fails["check"].to_numpy(),
+            "raw_value": _raw_values(frame, rows, fails["column"].map(lambda c: c.split("+")[0])),
+            "reason": fails["check"].map(REASONS).to_numpy(),
+        }
+    )
+    more = _row_faults(cfg, cells, frame, copies or {}, today)
+    fails = pd.concat([fails, more[~more["index"].isin(unsplit)]], ignore_index=True)
+    errors = fails["check"] == "spreadsheet_error"  # `#N/A` in a date column: one reason, not two
+    if errors.any():
+        cell = fails["index"].astype(str) + "\x1f" + fails["column"].astype(str)
+        fails = fails[errors | ~cell.isin(set(cell[errors]))]
+    fails = fails.sort_values(["index", "column"], kind="stable")
+    rows = pd.Index(fails["index"].astype("int64"))
     q = pd.DataFrame(
         {
             "source": cfg.name,
@@ -221,16 +254,17 @@ def validate_source(
             "line": frame["_line"].to_numpy()[rows] if len(rows) else [],
             "column": fails["column"].to_numpy(),
             "check": fails["check"].to_numpy(),
-            "raw_value": _raw_values(frame, rows, fails["column"].map(lambda c: c.split("+")[0])),
-            "reason": fails["check"].map(REASONS).to_numpy(),
+            "raw_value": fails["raw_value"].to_numpy(),
+            "reason": fails["reason"].to_numpy(),
             "run_date": run_date or (frame["_run_date"].iloc[0] if len(frame) else None),
         }
     )
     parse = q["check"] == "parseable_row"
-    if parse.any():  # a row the reader could not split: its reason and raw text from `_extra`
+    if parse.any():  # a row the reader set aside: its reason, raw text and check from `_extra`
         info = [json.loads(v) for v in q.loc[parse, "raw_value"]]
         q.loc[parse, "raw_value"] = [i.get(RAW_TEXT) for i in info]
         q.loc[parse, "reason"] = [i.get(PARSE_ERROR) for i in info]
+        q.loc[parse, "check"] = [i.get(ROW_CHECK, "parseable_row") for i in info]
     q = q.astype({"line": "int64"}).astype({c: "string" for c in QUARANTINE_COLUMNS if c != "line"})
     bad = frame.index.isin(rows.unique())
     counts = {
@@ -241,6 +275,33 @@ def validate_source(
         "by_check": q.groupby("check").size().to_dict() if len(q) else {},
     }
     return ValidationResult(frame, bad, q.reset_index(drop=True), counts)
+
+
+def _row_faults(
+    cfg: SourceConfig,
+    cells: pyarrow_.Table,
+    frame: pd.DataFrame,
+    copies: dict[int, int],
+    today: dt.date | None,
+) -> pd.DataFrame:
+    """Failures beyond the schema: bad cells, sources.yaml rules, exact copies of earlier rows."""
+    found = cell_faults(cells, [*cfg.entity_def.column_names, "_extra"]) + rule_faults(cfg, cells, today)
+    if copies:
+        lines = frame["_line"].to_numpy()
+        at = np.flatnonzero(pd.Series(lines).isin(copies).to_numpy())
+        found.append(
+            pd.DataFrame(
+                {
+                    "index": at,
+                    "column": "*",
+                    "check": "duplicate_row",
+                    "raw_value": [f"same as line {copies[int(lines[i])]}" for i in at],
+                    "reason": REASONS["duplicate_row"],
+                }
+            )
+        )
+    found = [f for f in found if len(f)]
+    return pd.concat(found, ignore_index=True) if found else no_failures()
 
 
 # ---------------------------------------------------------------- one partition, file by file
@@ -257,28 +318,15 @@ class PartitionValidation:
         return sum(f[key] for f in self.files)
 
 
-def _duplicated_keys(path: Path, pk: list[str]) -> frozenset:
-    """Primary keys repeated anywhere in a raw file: DuckDB groups the key columns out of core."""
-    parts = [f"coalesce({_quote(c)}, '')" for c in pk]
-    key = f"case when {' and '.join(f'{p} = {_EMPTY}' for p in parts)} then '' else concat_ws(chr(31), {', '.join(parts)}) end"
-    raw = open_parquet(path)
-    keys = pyarrow_.RecordBatchReader.from_batches(
-        pyarrow_.schema([raw.schema_arrow.field(c) for c in pk]), raw.iter_batches(columns=pk)
-    )
-    with duckdb.connect() as con:
-        con.execute("set memory_limit = '256MB'")
-        con.register("raw_keys", keys)
-        rows = con.execute(
-            f"select k from (select {key} as k from raw_keys) where k <> '' group by k having count(*) > 1"
-        ).fetchall()
-    return frozenset(r[0] for r in rows)
+def _file_columns(path: Path) -> Callable[[list[str]], pyarrow_.RecordBatchReader]:
+    """`columns -> stream of those columns` of a raw file (for DuckDB's out-of-core scans)."""
 
+    def stream(columns: list[str]) -> pyarrow_.RecordBatchReader:
+        raw = open_parquet(path)
+        schema = pyarrow_.schema([raw.schema_arrow.field(c) for c in columns])
+        return pyarrow_.RecordBatchReader.from_batches(schema, raw.iter_batches(columns=columns))
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-_EMPTY = "''"
+    return stream
 
 
 def validate_partition(cfg: SourceConfig, layout: DataLayout, run_date: str) -> PartitionValidation:
@@ -286,13 +334,23 @@ def validate_partition(cfg: SourceConfig, layout: DataLayout, run_date: str) -> 
     bronze and failures to quarantine, one Parquet file each per raw file; fill the manifest's counts."""
     out = PartitionValidation(cfg.name, run_date)
     raw_dir = layout.raw(cfg.name, run_date)
+    recorded = {sha[:16] for sha in loaded_shas(read_manifest(layout), cfg.name, run_date)}
     gc.freeze()  # long-lived objects out of the collector's way: the per-batch collection stays cheap
     try:
         for path in sorted(raw_dir.glob("*.parquet")) if raw_dir.exists() else []:
+            if path.stem not in recorded:  # a killed run wrote it but never recorded it: it is ingested again
+                _drop_unrecorded(cfg, layout, run_date, path.name)
+                continue
             out.files.append(_validate_file(cfg, layout, run_date, path, out))
     finally:
         gc.unfreeze()
     return out
+
+
+def _drop_unrecorded(cfg: SourceConfig, layout: DataLayout, run_date: str, name: str) -> None:
+    """Remove a raw copy the manifest does not record, with anything validated from it."""
+    for folder in (layout.raw, layout.bronze, layout.quarantine):
+        (folder(cfg.name, run_date) / name).unlink(missing_ok=True)
 
 
 _Q_SCHEMA = pyarrow_.schema(
@@ -327,19 +385,23 @@ def _validate_file(
     quarantine_path = layout.quarantine(cfg.name, run_date) / path.name
     schema: pa.DataFrameSchema | None = None
     with (
+        ExitStack() as stack,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="duplicate-keys") as pool,
         ParquetOut(layout.bronze(cfg.name, run_date) / path.name, source.schema_arrow) as bronze,
         ParquetOut(quarantine_path, _Q_SCHEMA, discard_if_empty=True) as bad,
         closing(prefetch(coalesced(source.iter_batches(batch_size=READ_ROWS)))) as batches,
     ):
-        scan = pool.submit(_duplicated_keys, path, list(cfg.primary_key)) if cfg.primary_key else None
+        scan = pool.submit(key_conflicts, _file_columns(path), names, list(cfg.primary_key))
+        today, content = today_local(), ["_line", *content_columns(names)]
+        copy_finder = stack.enter_context(closing(CopyFinder()))
         for batch in batches:
             if schema is None:  # DuckDB scanned the keys while the first batch was decoded
-                dups = scan.result() if scan else None
-                schema = build_schema(cfg, names, dups)
+                conflicts = scan.result()
+                schema = build_schema(cfg, names, conflicts)
                 checked = _checked_columns(cfg, schema, names)
             frame = batch.select(checked).to_pandas(types_mapper=_STR)
-            res = validate_source(cfg, frame, run_date, dups, schema)
+            copies = copy_finder.copies(batch.select(content))
+            res = validate_source(cfg, frame, run_date, conflicts, schema, batch, copies, today)
             valid = batch.filter(pyarrow_.array(~res.quarantined))  # contiguous: slices slow the writer
             bronze.write(valid)
             if len(res.quarantine):

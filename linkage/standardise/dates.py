@@ -69,10 +69,13 @@ def _parse_unique(raw: pd.Series, formats: tuple[str, ...], excel_serials: bool)
     return result
 
 
-def unparseable(values: pd.Series, formats: list[str] | tuple[str, ...] = ()) -> pd.Series:
-    """True where a non-blank value does not parse as a date: what validation quarantines."""
+def unparseable(
+    values: pd.Series, formats: list[str] | tuple[str, ...] = (), excel_serials: bool = True
+) -> pd.Series:
+    """True where a non-blank value does not parse as a date: what validation quarantines. Without
+    `excel_serials` a bare number is not a date (a CSV's `45000` is not guessed as 2023-03-15)."""
     present = values.astype("string").str.strip().fillna("") != ""
-    return present & parse_datetimes(values, formats).isna()
+    return present & parse_datetimes(values, formats, excel_serials).isna()
 
 
 def to_number(values: pd.Series) -> pd.Series:

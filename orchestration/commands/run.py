@@ -17,20 +17,29 @@ def run_command(
     from orchestration.run_once import quiet_warnings
 
     quiet_warnings()
-    from assets.partitions import PartitionOutOfRange, check_run_date, today
+    from assets.errors import is_permanent, one_line
+    from assets.partitions import today
     from assets.settings import settings_from_env
     from orchestration.logging import format_failures
+    from orchestration.preflight import PreflightError, check_partition, check_writable
     from orchestration.run_once import run_nightly
     from orchestration.run_summary import format_summary, mart_rows, run_figures
 
+    partition = date or today()
+    layout = settings_from_env().layout()
     try:
-        partition = check_run_date(date or today())
-    except PartitionOutOfRange as exc:
+        check_partition(partition)
+        check_writable(layout.root)
+        typer.echo(f"customer360 run {partition}: data in {layout.root}", err=True)
+        outcome = run_nightly(partition, layout)
+    except PreflightError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    layout = settings_from_env().layout()
-    typer.echo(f"customer360 run {partition}: data in {layout.root}", err=True)
-    outcome = run_nightly(partition, layout)
+    except Exception as exc:
+        if not is_permanent(exc):
+            raise
+        typer.echo(f"error: {one_line(exc)}", err=True)  # a config, key or permission problem: one line
+        raise typer.Exit(2) from None
     lines = format_summary(
         partition,
         outcome.success,

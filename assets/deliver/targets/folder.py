@@ -9,6 +9,7 @@ from pathlib import Path
 
 from assets.deliver.config import ParquetTarget
 from assets.deliver.staging import StagedTable, note_erasure
+from assets.ingest.confine import delivery_dir
 from assets.ingest.landing import sha256_file
 from assets.layout import DataLayout
 from assets.privacy.matching import ErasureMatcher
@@ -35,8 +36,7 @@ def write_json_atomically(data: dict, dest: Path) -> None:
 
 class FolderPublisher:
     def __init__(self, target: ParquetTarget, layout: DataLayout):
-        path = Path(target.path)
-        self.root = path if path.is_absolute() else layout.root / path
+        self.root = delivery_dir(target.path, layout.root, target.root, f"targets.{target.name}.path")
 
     def publish(self, staged: list[StagedTable], manifest: dict) -> str:
         dest = self.root / f"run_date={manifest['run_date']}"

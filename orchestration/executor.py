@@ -1,0 +1,37 @@
+"""The in-process executor inside the run guard (orchestration/run_guard.py): runs launched by the daemon (UI,
+schedule, sensor) hold the same writer lock as `customer360 run`, and reap dead runs before they write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import dagster as dg
+from dagster._core.definitions.executor_definition import IN_PROC_CONFIG, _core_in_process_executor_creation
+from dagster._core.executor.in_process import InProcessExecutor
+
+from assets.settings import settings_from_env
+from orchestration.run_guard import guarded_run
+
+
+class GuardedInProcessExecutor(InProcessExecutor):
+    def execute(self, plan_context, execution_plan) -> Iterator[dg.DagsterEvent]:
+        layout = settings_from_env().layout()  # the deployment's data directory (C360_DATA_DIR)
+        with guarded_run(
+            plan_context.instance,
+            layout.root,
+            layout.warehouse,
+            plan_context.dagster_run.run_id,
+            plan_context.log.warning,
+        ):
+            yield from super().execute(plan_context, execution_plan)
+
+
+@dg.executor(name="guarded_in_process", config_schema=IN_PROC_CONFIG)
+def guarded_in_process_executor(init_context) -> GuardedInProcessExecutor:
+    """`in_process_executor` with the run guard around the whole run."""
+    inner = _core_in_process_executor_creation(init_context.executor_config)
+    return GuardedInProcessExecutor(
+        retries=inner.retries,
+        step_dependency_config=inner.step_dependency_config,
+        marker_to_close=inner.marker_to_close,
+    )
