@@ -234,7 +234,8 @@ def _undescribed_check(data: object) -> str:
     failed = getattr(metadata.get("dagster_dbt/failed_row_count"), "value", None)
     status = getattr(metadata.get("status"), "value", None) or "failed"
     rows = f"{failed} failing row{'s' if failed != 1 else ''}" if failed is not None else status
-    return f"dbt test {data.check_name} on {data.asset_key.to_user_string()}: {rows}"
+    what = "dbt test" if "dagster_dbt/failed_row_count" in metadata or "unique_id" in metadata else "check"
+    return f"{what} {data.check_name} on {data.asset_key.to_user_string()}: {rows}"
 
 
 def format_failures(summary: list[dict[str, str]]) -> list[str]:
