@@ -30,7 +30,6 @@ def run_command(
     try:
         check_partition(partition)
         check_writable(layout.root)
-        typer.echo(f"customer360 run {partition}: data in {layout.root}", err=True)
         outcome = run_nightly(partition, layout)
     except PreflightError as exc:
         typer.echo(f"error: {exc}", err=True)
