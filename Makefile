@@ -9,7 +9,7 @@ CUSTOMERS ?= 2000
 SEED ?= 7
 RUN_DATE ?= $(shell TZ=$${C360_TIMEZONE:-Asia/Shanghai} date +%F)
 
-.PHONY: help install install-spark demo demo-spark dev test test-spark test-fast lint format bench bench-linkage bench-ingest bench-review bench-scale bench-spark review docs clean
+.PHONY: help install install-dev install-bench install-spark demo demo-spark dev test test-spark test-fast lint format bench bench-linkage bench-ingest bench-review bench-scale bench-spark review docs clean
 
 help:
 	@echo "make demo   - install, generate sample data, run the nightly job once, print the figures"
@@ -24,6 +24,13 @@ install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen
 	@mkdir -p $(DAGSTER_HOME) && cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+# The default install is what running needs; tests and benchmarks add their groups on top (--inexact keeps both).
+install-dev: install
+	@$(UV) sync --frozen --inexact --group dev
+
+install-bench: install
+	@$(UV) sync --frozen --inexact --group bench
 
 demo: install
 	@$(UV) run customer360 sample --out $(C360_DATA_DIR) --customers $(CUSTOMERS) --seed $(SEED)
@@ -41,7 +48,7 @@ demo-spark: install-spark
 dev: install
 	@$(UV) run dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-test: install
+test: install-dev
 	@bash tests/system_deps.sh
 	@bash tests/run_tests.sh -m "not spark"
 
@@ -50,30 +57,30 @@ test-spark: install-spark
 	@C360_REQUIRE_SPARK=1 DO_NOT_TRACK=1 DAGSTER_DISABLE_TELEMETRY=1 $(UV) run --frozen --group spark \
 		pytest -m spark --junitxml=test-artifacts/junit-spark.xml
 
-lint: install
+lint: install-dev
 	@$(UV) run ruff check . && $(UV) run ruff format --check .
 
-format: install
+format: install-dev
 	@$(UV) run ruff check --fix . && $(UV) run ruff format .
 
 bench: bench-linkage bench-ingest
 
-bench-linkage: install
+bench-linkage: install-bench
 	@$(UV) run python bench/linkage.py
 
 bench-spark: install-spark
 	@$(UV) run --frozen --group spark --group bench python bench/spark_linkage.py
 
-bench-ingest: install
+bench-ingest: install-bench
 	@$(UV) run python bench/ingest.py
 
-bench-review: install
+bench-review: install-bench
 	@$(UV) run python bench/review.py
 
 review: install
 	@$(UV) run customer360 review
 
-bench-scale: install  ## 150k customers: full night, 1% night, empty night, Splink (long)
+bench-scale: install-bench  ## 150k customers: full night, 1% night, empty night, Splink (long)
 	@$(UV) run python bench/scale.py
 
 docs: install

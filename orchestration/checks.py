@@ -23,7 +23,7 @@ from assets.ingest.manifest import read_manifest
 from assets.layout import DataLayout
 from assets.metadata import bar_chart, distribution_counts
 from assets.parquet_files import read_parquet, write_parquet_atomic
-from assets.partitions import TIMEZONE
+from assets.partitions import TIMEZONE, daily_partitions
 from assets.settings import Settings
 
 FRESHNESS_CHECK = "source_freshness"
@@ -34,57 +34,81 @@ XREF_KEY = dg.AssetKey(["linkage", "customer_xref"])
 # --- freshness ----------------------------------------------------------------------------------
 
 
+FRESH, STALE, NOT_STARTED, NO_DATA = "fresh", "stale", "not started", "no data yet"
+
+
 def source_freshness(
     manifest: pd.DataFrame, sources: Iterable[str], as_of: dt.date, max_age_days: Mapping[str, int] | int
 ) -> pd.DataFrame:
-    """Per source: last run_date with a loaded file, its age in days at `as_of`, fresh or not and why."""
+    """Per source, as of the partition date `as_of`: its last loaded run_date up to that day, the age, a status
+    and why. Loads of later partitions are not counted against `as_of` (a backfill judges the day it replays),
+    but they tell a source that had not started yet (`not started`, passes) from one that never delivered
+    anything (`no data yet`, a warning) and from one that stopped (`stale`)."""
     loaded = manifest[(manifest["status"] == "loaded") & manifest["run_date"].notna()]
-    loaded = loaded[
-        pd.to_datetime(loaded["run_date"]).dt.date <= as_of
-    ]  # a backfill ignores later deliveries
-    last = loaded.groupby("source")["run_date"].max()
+    dates = pd.to_datetime(loaded["run_date"]).dt.date
+    last = loaded[dates <= as_of].groupby("source")["run_date"].max()
+    first_later = loaded[dates > as_of].groupby("source")["run_date"].min()
     rows = []
     for source in sources:
         limit = max_age_days if isinstance(max_age_days, int) else max_age_days.get(source, 2)
-        last_date = last.get(source)
-        if last_date is None:
-            age, fresh = None, False
-            reason = f"{source}: no file ever loaded — check the landing zone glob in config/sources.yaml"
-        else:
+        last_date, age = last.get(source), None
+        if last_date is not None:
             age = (as_of - dt.date.fromisoformat(str(last_date))).days
-            fresh = age <= limit
+            status = FRESH if age <= limit else STALE
             reason = (
                 f"{source}: last file loaded for {last_date} ({age} days before {as_of})"
-                if fresh
+                if status == FRESH
                 else f"{source}: stopped delivering — last file loaded for {last_date}, {age} days before {as_of}"
                 f" (max {limit}); ask the source owner for the missing exports or check the landing zone"
             )
+        elif source in first_later:
+            status = NOT_STARTED
+            reason = (
+                f"{source}: no delivery up to {as_of}; its first file was loaded for {first_later[source]}"
+            )
+        else:
+            status = NO_DATA
+            reason = (
+                f"{source}: no data yet — configured in config/sources.yaml but no file has been loaded; "
+                "check its landing glob, or remove the source if it is not delivering"
+            )
         rows.append(
-            {"source": source, "last_run_date": last_date, "age_days": age, "max_age_days": limit, "fresh": fresh,
-             "reason": reason}
+            {"source": source, "last_run_date": last_date, "age_days": age, "max_age_days": limit,
+             "status": status, "fresh": status in {FRESH, NOT_STARTED}, "reason": reason}
         )  # fmt: skip
     return pd.DataFrame(
-        rows, columns=["source", "last_run_date", "age_days", "max_age_days", "fresh", "reason"]
+        rows, columns=["source", "last_run_date", "age_days", "max_age_days", "status", "fresh", "reason"]
     )
 
 
 def _as_of(context: dg.AssetCheckExecutionContext) -> dt.date:
-    """The run's partition date when there is one (backfills), else today in the partitions' timezone."""
-    tag = context.run.tags.get("dagster/partition")
-    if tag:
-        return dt.date.fromisoformat(tag)
+    """The partition being checked (backfills judge the day they replay), else today in the partitions' timezone."""
+    key = context.partition_key if context.has_partition_key else context.run.tags.get("dagster/partition")
+    if key:
+        return dt.date.fromisoformat(key)
     return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
+def freshness_metadata(row: object) -> dict[str, object]:
+    """What the UI plots: only figures that exist (no -1 placeholders for a source without loads)."""
+    metadata: dict[str, object] = {"status": row.status, "max_age_days": int(row.max_age_days)}
+    if not pd.isna(row.last_run_date):
+        metadata["last_run_date"] = str(row.last_run_date)
+        metadata["age_days"] = int(row.age_days)
+    return metadata
 
 
 def build_freshness_checks(
     source_names: list[str], max_age_days: Mapping[str, int] | int = 2
 ) -> dg.AssetChecksDefinition:
-    """One check per `raw/<source>`, evaluated together from the manifest (one read, one op)."""
+    """One check per `raw/<source>` and daily partition, evaluated together from the manifest (one read, one op)."""
     specs = [
         dg.AssetCheckSpec(
             FRESHNESS_CHECK,
             asset=dg.AssetKey(["raw", s]),
-            description="The source delivered a file recently enough (file manifest vs max age in days).",
+            description="The source delivered a file recently enough for this partition (file manifest vs max "
+            "age in days); a source that never delivered is 'no data yet'.",
+            partitions_def=daily_partitions,
         )
         for s in source_names
     ]
@@ -106,11 +130,7 @@ def build_freshness_checks(
                 passed=bool(row.fresh),
                 severity=dg.AssetCheckSeverity.WARN,
                 description=row.reason,
-                metadata={
-                    "last_run_date": "never" if pd.isna(row.last_run_date) else str(row.last_run_date),
-                    "age_days": -1 if pd.isna(row.age_days) else int(row.age_days),
-                    "max_age_days": int(row.max_age_days),
-                },
+                metadata=freshness_metadata(row),
             )
 
     return freshness

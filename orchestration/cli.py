@@ -1,87 +1,70 @@
-"""`customer360`: everything a user runs by hand. Heavy imports stay inside the commands."""
+"""`customer360`: everything a user runs by hand.
+
+This file only declares the commands: each lives in its own module, imported when the command runs, so
+`customer360 --help` answers without loading Dagster, pandas or scipy. Add a command with one line below
+(`"name": LazyCommand("package.module:function_or_typer_app", "one-line help")`).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-from pathlib import Path
-from typing import Annotated
-
 import typer
 
-from assets.backup.commands import backup_command, restore_command
-from assets.privacy.commands import erase_command, rotate_key_command
-from assets.report.cli import report_command
-from assets.review.cli import customer_app, review_app
-from orchestration.link_command import link_command
+from orchestration.lazy_cli import LazyCommand, lazy_group, plain_help_labels
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="customer360: one trusted customer file.")
+COMMANDS: dict[str, LazyCommand] = {
+    "sample": LazyCommand(
+        "orchestration.commands.sample:sample_command",
+        "Write a messy multi-source sample delivery about one set of true customers.",
+    ),
+    "run": LazyCommand(
+        "orchestration.commands.run:run_command",
+        "Run the nightly job once through Dagster and print what it produced.",
+    ),
+    "link": LazyCommand(
+        "orchestration.link_command:link_command",
+        "Link your own file of person records: customer ids, match evidence, a review queue.",
+    ),
+    "erase": LazyCommand(
+        "assets.privacy.commands:erase_command",
+        "Record a right-to-be-forgotten request; the next run erases the person everywhere.",
+    ),
+    "report": LazyCommand(
+        "assets.report.cli:report_command",
+        "Regenerate the self-contained HTML run report (data quality, linkage, marts).",
+    ),
+    "rotate-key": LazyCommand(
+        "assets.privacy.commands:rotate_key_command",
+        "Re-encrypt the warehouse and zone files from C360_ENCRYPTION_KEY to C360_NEW_ENCRYPTION_KEY.",
+    ),
+    "backup": LazyCommand(
+        "assets.backup.commands:backup_command",
+        "Snapshot the warehouse and data layers (checksummed, sealed when a key is set).",
+    ),
+    "restore": LazyCommand(
+        "assets.backup.commands:restore_command",
+        "Restore a backup after verifying every file.",
+    ),
+    "review": LazyCommand(
+        "assets.review.cli:review_app",
+        "The clerical review page, and decisions exported/imported as CSV.",
+    ),
+    "customer": LazyCommand(
+        "assets.review.cli:customer_app",
+        "Merge or unmerge customers by hand (recorded as steward decisions).",
+    ),
+}
 
-
-@app.command()
-def sample(
-    out: Annotated[Path, typer.Option(help="data directory; files land in OUT/landing, truth in OUT/truth")],
-    customers: Annotated[int, typer.Option(min=1, help="number of true customers")] = 2000,
-    seed: Annotated[int, typer.Option(help="random seed (same seed, same files)")] = 7,
-) -> None:
-    """Write a messy multi-source sample delivery about one set of true customers."""
-    from assets.sample import generate_sample
-
-    summary = generate_sample(out, customers=customers, seed=seed)
-    typer.echo(f"sample: {summary}")
-
-
-@app.command()
-def run(
-    date: Annotated[
-        str, typer.Option(help="run_date partition YYYY-MM-DD (default: today in C360_TIMEZONE)")
-    ] = "",
-    full_refresh: Annotated[
-        bool,
-        typer.Option("--full-refresh", help="re-link every record and refit the model (not only the new)"),
-    ] = False,
-) -> None:
-    """Run the nightly job once through Dagster (recorded in $DAGSTER_HOME, visible in the UI)."""
-    from assets.errors import is_permanent, one_line
-    from orchestration.preflight import PreflightError, check_landing, check_partition, check_writable
-
-    partition = date or today()
-    try:
-        from assets.settings import settings_from_env
-        from orchestration.run_once import print_summary, run_nightly
-
-        check_partition(partition)
-        layout = settings_from_env().layout()
-        check_writable(layout.root)
-        check_landing(layout.landing)
-        result = run_nightly(partition, full_refresh=full_refresh)
-        print_summary(partition)
-    except PreflightError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    except Exception as exc:
-        if not is_permanent(exc):
-            raise
-        typer.echo(f"error: {one_line(exc)}", err=True)  # a config, key or permission problem: one line
-        raise typer.Exit(2) from None
-    raise typer.Exit(0 if result else 1)
+plain_help_labels()
+app = typer.Typer(
+    cls=lazy_group(COMMANDS),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    help="customer360: one trusted customer file.",
+)
 
 
-app.command("link")(link_command)
-app.command("erase")(erase_command)
-app.command("report")(report_command)
-app.command("rotate-key")(rotate_key_command)
-app.command("backup")(backup_command)
-app.command("restore")(restore_command)
-app.add_typer(review_app, name="review")
-app.add_typer(customer_app, name="customer")
-
-
-def today() -> str:
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo(os.environ.get("C360_TIMEZONE", "Asia/Shanghai"))).date().isoformat()
-
-
-def main() -> None:  # pragma: no cover - console entry
-    app()
+@app.callback()
+def main() -> None:
+    """customer360: one trusted customer file."""

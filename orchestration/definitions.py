@@ -3,7 +3,7 @@
 import dagster as dg
 
 from assets.backup.defs import backup, backup_freshness, backup_freshness_sensor, backup_job, backup_schedule
-from assets.dbt.defs import customer360_dbt_assets, dbt_resource
+from assets.dbt.defs import customer360_dbt_assets
 from assets.deliver.defs import audit_run_sensors, build_delivery_assets, delivery_config_path, erasure_asset
 from assets.ingest.config import load_default_sources_config
 from assets.ingest.defs import build_source_assets
@@ -11,7 +11,7 @@ from assets.link.defs import link_assets
 from assets.ops.defs import build_ops_assets
 from assets.report.defs import run_report_asset
 from assets.review.defs import review_queue_asset, review_queue_check
-from assets.settings import Settings
+from assets.settings import Settings, settings_from_env
 from assets.standardise.defs import build_standardise_assets
 from orchestration.checks import build_operational_checks
 from orchestration.executor import guarded_in_process_executor
@@ -36,9 +36,10 @@ def after_erasure(assets: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition
 
 def build_definitions(resources: dict[str, object] | None = None) -> dg.Definitions:
     """Everything of the code location; `resources` overrides the environment's (tests pass a tmp Settings)."""
-    resources = {"dbt": dbt_resource(), **resources_for(), **(resources or {})}
-    settings = resources["settings"]
+    # load-time configuration (which sources, which targets) from the same variables the resources resolve
+    settings = (resources or {}).get("settings") or settings_from_env()
     assert isinstance(settings, Settings)
+    resources = {**resources_for(), **(resources or {})}
     sources = load_default_sources_config(settings.layout())
     return dg.Definitions(
         assets=[

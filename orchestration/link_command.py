@@ -1,40 +1,76 @@
-"""`customer360 link INPUT --out OUT`: link a user's own CSV/Parquet of person records.
+"""`customer360 link INPUT --out OUT`: link a user's own file of person records.
 
-INPUT columns (any subset; one row per record, several rows of one record are merged):
-  source, source_record_id (or id), full_name or given_name + family_name, email, email_secondary,
-  phone_mobile (or phone), phone_office, phone_home, phone_other, birth_date, gender, country, province,
-  city, address, postcode, company, title, wechat_id, updated_at.
-Or person records as written by the standardise step (silver/person Parquet, list columns emails/phones).
-OUT receives customer_xref, match_pairs, review_queue, id_history, linkage_runs (Parquet). An existing
-customer_xref in OUT is the previous run: its customers keep their ids.
+INPUT is read like a landing file (encoding and delimiter detected; CSV, TSV, XLSX, JSON lines; headers matched
+against the contact columns and every shipped vendor mapping, so a GBK export with Chinese headers works);
+headers that match nothing are reported. Person records as written by the standardise step (silver/person
+Parquet, list columns emails/phones) are read as they are. OUT receives customer_xref, match_pairs,
+review_queue, id_history, linkage_runs (Parquet). An existing customer_xref in OUT is the previous run: its
+customers keep their ids.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from assets.link.io import read_previous, read_user_table, write_linkage_outputs
-from linkage.config import load_linkage_config
-from linkage.engine import link
+from assets.layout import REPO_ROOT
+from assets.link.io import persons_from_table, read_previous, read_user_table, write_linkage_outputs
+from assets.link.user_file import accepted_columns_help, read_user_file
+
+CONFIG_DIR = Path(os.environ.get("C360_CONFIG_DIR") or REPO_ROOT / "config")
 
 
 def link_command(
     input: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, help="CSV or Parquet of person records")
+        Path,
+        typer.Argument(
+            metavar="INPUT",
+            exists=True,
+            dir_okay=False,
+            help="CSV/TSV/XLSX/JSONL of person records, or silver/person Parquet. "
+            + accepted_columns_help(CONFIG_DIR),
+        ),
     ],
-    out: Annotated[Path, typer.Option("--out", help="folder for the linkage tables")],
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="folder for the linkage tables")],
     config: Annotated[
-        Path | None, typer.Option("--config", help="linkage.yaml (default: config/linkage.yaml)")
+        Path | None,
+        typer.Option("--config", metavar="FILE", help="linkage.yaml (default: config/linkage.yaml)"),
     ] = None,
 ) -> None:
     """Find which records are the same customer; write customer ids, match evidence and a review queue."""
+    from linkage.config import load_linkage_config
+    from linkage.engine import link
+
     settings = load_linkage_config(config)
-    persons = read_user_table(input)
+    if input.suffix.lower() in (".parquet", ".pq"):
+        persons = read_user_table(input)
+    else:
+        try:
+            user_file = read_user_file(input, CONFIG_DIR)
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        mapped = ", ".join(f"{h} → {c}" for h, c in user_file.mapped.items() if h != c)
+        typer.echo(f"read {len(user_file.frame)} rows of {input.name} ({user_file.encoding or 'n/a'})")
+        if mapped:
+            typer.echo(f"  columns mapped: {mapped}")
+        if user_file.unmapped:
+            typer.echo(f"  columns not used (unknown): {', '.join(user_file.unmapped)}")
+        if user_file.bad_rows:
+            typer.echo(
+                f"  rows skipped as unreadable: {len(user_file.bad_rows)} (first at line {user_file.bad_rows[0].line})"
+            )
+        if user_file.frame.empty:
+            typer.echo(
+                "error: no rows with a known column to link; see the accepted columns in --help", err=True
+            )
+            raise typer.Exit(2)
+        persons = persons_from_table(user_file.frame, input.name.split(".")[0])
     run_id = dt.datetime.now(dt.UTC).strftime("cli-%Y%m%dT%H%M%S%f")
     result = link(persons, settings, previous_xref=read_previous(out, "customer_xref"), run_id=run_id)
     paths = write_linkage_outputs(result, out, run_id)

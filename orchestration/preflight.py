@@ -3,7 +3,6 @@ one line on the terminal, not a traceback from deep inside a run."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tempfile
 from pathlib import Path
@@ -14,19 +13,13 @@ class PreflightError(ValueError):
 
 
 def check_partition(partition: str) -> None:
-    """`partition` is a YYYY-MM-DD date inside the job's daily partition set."""
-    try:
-        dt.date.fromisoformat(partition)
-    except ValueError:
-        raise PreflightError(f"--date {partition!r} is not a date — use YYYY-MM-DD") from None
-    from assets.partitions import daily_partitions
+    """`partition` is a YYYY-MM-DD date inside the job's daily partition set (assets/partitions.py)."""
+    from assets.partitions import PartitionOutOfRange, check_run_date
 
-    keys = daily_partitions.get_partition_keys()
-    if partition not in keys:
-        span = f"{keys[0]} … {keys[-1]}" if keys else "none yet"
-        raise PreflightError(
-            f"--date {partition} is outside the run_date partitions ({span}) — pick a date in that range"
-        )
+    try:
+        check_run_date(partition)
+    except PartitionOutOfRange as exc:
+        raise PreflightError(str(exc)) from None
 
 
 def check_landing(landing: str) -> None:

@@ -1,100 +1,142 @@
-"""Run the nightly job in-process against the Dagster instance, and summarise what it produced."""
+"""Run the nightly job in-process against the Dagster instance, and summarise what this run produced.
+
+The terminal gets per-stage progress (orchestration/progress.py); Dagster's records go as JSON lines to
+`<data>/logs/dagster.jsonl` and dbt's own output to `<data>/logs/cli/<run_id>.log`. Like a daemon-launched
+run, a CLI run leaves a `run` entry in the audit log and, when it fails, its explanation in
+`<data>/logs/failures.jsonl`.
+"""
 
 from __future__ import annotations
 
-import typer
+import contextlib
+import datetime as dt
+import logging
+import os
+import sys
+import uuid
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
 
-from assets.ingest.manifest import pending_rows, read_manifest
-from assets.parquet_files import zone_relation
-from assets.privacy.encryption import connect_warehouse, zone_connection
-from assets.settings import settings_from_env
-from orchestration.jobs import NIGHTLY_JOB
-from orchestration.logging import failure_summary, format_failures
+from assets.layout import DataLayout
 
 
-def run_nightly(partition: str, full_refresh: bool = False) -> bool:
-    """Execute the nightly job in this process, under the run guard shared with daemon-launched runs.
-    `full_refresh`: re-link every record with a refitted model (the link asset's run config)."""
-    import uuid
+def quiet_warnings() -> None:
+    """Dagster's Beta/Preview/Supersession warnings are for code authors, not for someone running the job."""
+    from dagster_shared.utils.warnings import BetaWarning, PreviewWarning, SupersessionWarning
 
+    for category in (BetaWarning, PreviewWarning, SupersessionWarning, DeprecationWarning, FutureWarning):
+        warnings.filterwarnings("ignore", category=category)
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    success: bool
+    started: dt.datetime
+    seconds: float
+    log_file: Path
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+
+def _handler_logger(name: str, handlers: list[logging.Handler]):
     import dagster as dg
 
+    @dg.logger(description=f"customer360 run: {name}")
+    def _init(_: dg.InitLoggerContext) -> logging.Logger:
+        logger = logging.getLogger(f"customer360.cli.{name}")
+        logger.handlers[:] = handlers
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = False
+        return logger
+
+    return _init
+
+
+def run_nightly(
+    partition: str, layout: DataLayout, out: TextIO | None = None, full_refresh: bool = False
+) -> RunOutcome:
+    """Execute the nightly job for `partition`; progress to `out`, everything else to the log files.
+
+    `full_refresh`: re-link every record with a refitted model (the link asset's run config).
+    `out` defaults to a duplicate of the terminal's stderr taken now, before Dagster captures the steps' output."""
+    own_out = out is None
+    out = os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1) if out is None else out
+    quiet_warnings()
+    import dagster as dg
+
+    from assets.dbt.defs import customer360_dbt_assets
     from orchestration.definitions import defs
+    from orchestration.jobs import NIGHTLY_JOB
+    from orchestration.logging import RUN_EVENTS, JsonLinesFileHandler, failure_summary, record_failures
+    from orchestration.progress import RunProgress
     from orchestration.run_guard import guarded_run
 
     job = defs.resolve_job_def(NIGHTLY_JOB)
+    dbt_nodes = len(customer360_dbt_assets.keys) + len(customer360_dbt_assets.check_keys)
+    progress = RunProgress([n.name for n in job.graph.nodes], out, dbt_nodes=dbt_nodes)
+    events = JsonLinesFileHandler(str(layout.root / "logs" / "dagster.jsonl"), events=RUN_EVENTS)
     run_id = str(uuid.uuid4())
-    layout = settings_from_env().layout()
+    log_file = layout.root / "logs" / "cli" / f"{run_id}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    started = dt.datetime.now(dt.UTC)
+
+    def say(line: str) -> None:
+        out.write(f"customer360 run: {line}\n")
+
     with (
         dg.DagsterInstance.get() as instance,
-        guarded_run(instance, layout.root, layout.warehouse, run_id, _say),
+        guarded_run(instance, layout.root, layout.warehouse, run_id, say),  # the run guard daemon runs share
+        log_file.open("a", encoding="utf-8") as text_log,
+        contextlib.redirect_stdout(text_log),  # dbt's output and anything else printed by the steps
     ):
-        result = job.execute_in_process(
+        loggers = {"progress": _handler_logger("progress", [progress])}
+        if not any(isinstance(h, JsonLinesFileHandler) for h in instance.get_handlers()):
+            loggers["jsonl"] = _handler_logger("jsonl", [events])  # the instance's dagster.yaml has none
+        result = job.with_logger_defs(loggers).execute_in_process(
             instance=instance,
             partition_key=partition,
             raise_on_error=False,
             run_id=run_id,
+            tags={"customer360/trigger": "cli"},
             run_config={
-                "loggers": {"console": {"config": {"log_level": "INFO"}}},
+                "loggers": {key: {} for key in loggers},
                 **({"ops": {"link": {"config": {"full_refresh": True}}}} if full_refresh else {}),
             },
         )
-    for line in format_failures(failure_summary(result.all_events)):
-        typer.echo(line, err=True)
-    return result.success
+    events.close()
+    if own_out:
+        out.close()
+    failures = failure_summary(result.all_events)
+    outcome = RunOutcome(
+        run_id,
+        result.success,
+        started,
+        (dt.datetime.now(dt.UTC) - started).total_seconds(),
+        log_file,
+        failures,
+    )
+    record_cli_run(layout, outcome, partition)
+    if failures:
+        record_failures(layout, failures, run_id=run_id, job=NIGHTLY_JOB, partition=partition)
+    return outcome
 
 
-def _say(line: str) -> None:
-    typer.echo(f"customer360 run: {line}", err=True)
+def record_cli_run(layout: DataLayout, outcome: RunOutcome, partition: str) -> None:
+    """The same `run` audit entry the run status sensors write for daemon-launched runs."""
+    from assets.privacy.audit import record_event
+    from orchestration.jobs import NIGHTLY_JOB
 
-
-def summary(partition: str) -> dict[str, object]:
-    """Headline figures of the customer file, read from the layers (no lock held on the warehouse afterwards)."""
-    layout = settings_from_env().layout()
-    figures: dict[str, object] = {"run_date": partition, "warehouse": str(layout.warehouse)}
-    manifest = zone_relation(layout.manifest)
-    xref = zone_relation(layout.linkage_dir / "customer_xref.parquet")
-    with zone_connection() as con:
-        if manifest is not None:
-            row = con.execute(
-                "select count(distinct source) filter (where status = 'loaded'), count(*) filter (where status = 'failed'),"
-                f" coalesce(sum(rows_quarantined), 0) from {manifest}"
-            ).fetchone()
-            figures.update(sources_loaded=row[0], files_failed=row[1], rows_quarantined=int(row[2]))
-            figures["files_pending"] = len(pending_rows(read_manifest(layout)))  # loaded, not yet linked
-        if xref is not None:
-            row = con.execute(f"select count(*), count(distinct customer_id) from {xref}").fetchone()
-            figures.update(person_records=row[0], customers_found=row[1])
-    report = layout.reports / "latest.html"
-    if report.exists():
-        figures["report"] = str(report)
-    if layout.warehouse.exists():
-        with connect_warehouse(layout.warehouse, read_only=True) as (wh, catalog):
-            marts = wh.execute(
-                "select table_schema || '.' || table_name from information_schema.tables"
-                " where table_catalog = ? and (table_name like 'mart_%' or table_name like 'dim_%' or table_name like 'fct_%')"
-                " order by 1",
-                [catalog],
-            ).fetchall()
-        figures["marts"] = [m[0] for m in marts]
-    return figures
-
-
-def print_summary(partition: str) -> None:
-    for key, value in summary(partition).items():
-        typer.echo(f"{key:>18}: {value}")
-    for line in rejected_files(partition):
-        typer.echo(line)
-
-
-def rejected_files(partition: str) -> list[str]:
-    """`rejected <source>/<key>: <reason>`, one line per landing file this run_date could not read."""
-    manifest = zone_relation(settings_from_env().layout().manifest)
-    if manifest is None:
-        return []
-    with zone_connection() as con:
-        rows = con.execute(
-            f"select key, error from {manifest} where status = 'failed' and run_date = ? order by key",
-            [partition],
-        ).fetchall()
-    return [f"          rejected: {key}: {' '.join(str(error).split())}" for key, error in rows]
+    record_event(
+        layout,
+        "run",
+        NIGHTLY_JOB,
+        run_id=outcome.run_id,
+        details={
+            "status": "success" if outcome.success else "failure",
+            "partition": partition,
+            "trigger": "cli",
+            "seconds": round(outcome.seconds, 1),
+        },
+    )

@@ -4,7 +4,7 @@ set -uo pipefail
 export DO_NOT_TRACK=1 DAGSTER_DISABLE_TELEMETRY=1 PYTHONUNBUFFERED=1
 mkdir -p test-artifacts
 UV=$(command -v uv 2>/dev/null || echo "python3 -m uv")
-$UV run pytest "$@" --junitxml=test-artifacts/junit.xml
+$UV run --group dev pytest "$@" --junitxml=test-artifacts/junit.xml
 status=$?
 if [ "$status" -eq 5 ]; then
   echo "run_tests: pytest collected no tests — treating as failure" >&2

@@ -47,8 +47,12 @@ def test_freshness_flags_a_source_that_stopped_delivering() -> None:
     assert verdict.loc["salesforce", "fresh"] and verdict.loc["salesforce", "age_days"] == 1
     assert not verdict.loc["fxiaoke", "fresh"] and verdict.loc["fxiaoke", "age_days"] == 9
     assert "stopped delivering" in verdict.loc["fxiaoke", "reason"]
-    assert not verdict.loc["survey", "fresh"] and "no file ever loaded" in verdict.loc["survey", "reason"]
-    assert not verdict.loc["zoho", "fresh"]
+    # a source whose first delivery came after the day being checked had not started: nothing is stale
+    assert verdict.loc["survey", "fresh"] and verdict.loc["survey", "status"] == "not started"
+    assert "first file was loaded for 2026-03-12" in verdict.loc["survey", "reason"]
+    # a configured source that never delivered anything: a warning that says so, with no age to plot
+    assert not verdict.loc["zoho", "fresh"] and verdict.loc["zoho", "status"] == "no data yet"
+    assert "no data yet" in verdict.loc["zoho", "reason"] and pd.isna(verdict.loc["zoho", "age_days"])
 
 
 def test_freshness_limit_per_source() -> None:
@@ -200,20 +204,26 @@ def test_over_merge_blocks_the_marts(layout: DataLayout) -> None:
     assert third.success and built == ["dim_customer", "dim_customer"]
 
 
-def test_freshness_check_per_source_in_a_partitioned_run(layout: DataLayout) -> None:
-    sources = ["salesforce", "fxiaoke"]
-    raw = [
-        dg.AssetSpec(dg.AssetKey(["raw", s]), partitions_def=daily_partitions) for s in sources
-    ]  # materialised by ingest in the real job; here only the checks run
+def _raw_assets(sources: list[str]) -> dg.AssetsDefinition:
+    """`raw/<source>` daily assets: materialised by ingest in the real job; here only the checks run."""
+    raw = [dg.AssetSpec(dg.AssetKey(["raw", s]), partitions_def=daily_partitions) for s in sources]
 
     @dg.multi_asset(specs=raw, can_subset=True)
     def ingest(context: dg.AssetExecutionContext):
         for key in context.selected_asset_keys:
             yield dg.MaterializeResult(asset_key=key)
 
-    at = pd.Timestamp("2026-03-10 01:00", tz="UTC")
-    base = {"size": 1, "sha256": "x", "rows_read": 1, "rows_valid": 1, "rows_quarantined": 0, "rows_erased": 0,
-            "error": None, "encoding": "utf-8", "loaded_at": at, "status": "loaded"}  # fmt: skip
+    return ingest
+
+
+LOADED = {"size": 1, "sha256": "x", "rows_read": 1, "rows_valid": 1, "rows_quarantined": 0, "rows_erased": 0,
+          "error": None, "encoding": "utf-8", "loaded_at": pd.Timestamp("2026-03-10 01:00", tz="UTC"),
+          "status": "loaded"}  # fmt: skip
+
+
+def test_freshness_check_per_source_in_a_partitioned_run(layout: DataLayout) -> None:
+    sources = ["salesforce", "fxiaoke"]
+    ingest, base = _raw_assets(sources), LOADED
     append_manifest(
         layout,
         [
@@ -228,3 +238,30 @@ def test_freshness_check_per_source_in_a_partitioned_run(layout: DataLayout) -> 
     assert not verdicts["fxiaoke"].passed and "8 days before 2026-03-10" in verdicts["fxiaoke"].description
     assert verdicts["fxiaoke"].severity == dg.AssetCheckSeverity.WARN
     assert result.success  # a late source is flagged, not fatal
+    # recorded for the partition checked, with only real figures (no -1 placeholders)
+    assert {e.partition for e in verdicts.values()} == {"2026-03-10"}
+    assert verdicts["fxiaoke"].metadata["age_days"].value == 8
+
+
+def test_freshness_after_a_backfill_judges_each_replayed_day(layout: DataLayout) -> None:
+    """Backfilling days before a source's loads: not 'no file ever loaded', and each verdict on its own day."""
+    sources = ["salesforce", "hubspot"]
+    ingest, base = _raw_assets(sources), {**LOADED, "source": "salesforce"}
+    append_manifest(
+        layout,
+        [{**base, "key": "sf/2024-05-01/a.csv", "run_date": "2024-05-01"},
+         {**base, "key": "sf/a.csv", "run_date": "2026-03-10"}],
+    )  # fmt: skip
+    checks = build_operational_checks(sources, max_age_days=3)
+    by_day = {}
+    for day in ("2024-04-30", "2024-05-02", "2024-06-30"):
+        result = _run(layout, [ingest], checks[:1], partition=day)
+        by_day[day] = {e.asset_key.path[-1]: e for e in _check_result(result, FRESHNESS_CHECK)}
+        assert {e.partition for e in by_day[day].values()} == {day}
+    assert by_day["2024-04-30"]["salesforce"].passed  # before its first delivery: not started
+    assert by_day["2024-05-02"]["salesforce"].passed
+    stale = by_day["2024-06-30"]["salesforce"]
+    assert not stale.passed and "last file loaded for 2024-05-01" in stale.description
+    never = by_day["2024-06-30"]["hubspot"]
+    assert not never.passed and never.description.startswith("hubspot: no data yet")
+    assert "age_days" not in never.metadata

@@ -120,3 +120,42 @@ def test_shipped_instance_config_writes_json_lines(tmp_path: Path, monkeypatch):
     failure = next(line for line in lines if line.get("event") == "STEP_FAILURE")
     assert failure["step"] == "raw__fxiaoke" and failure["level"] == "ERROR"
     assert any(line["message"] == "reading landing files" for line in lines)
+
+
+def test_shipped_instance_config_traces_steps_and_check_verdicts(tmp_path: Path, monkeypatch):
+    """Dagster logs its step and check events at DEBUG; the file keeps them so a run is traceable from it alone."""
+    import yaml
+
+    monkeypatch.setenv("C360_DATA_DIR", str(tmp_path / "data"))
+    shipped = yaml.safe_load((Path(__file__).parent.parent / "orchestration/dagster.yaml").read_text())
+    with dg.instance_for_test(overrides={"python_logs": shipped["python_logs"]}) as instance:
+        _run(tmp_path, instance)
+    lines = [json.loads(line) for line in (tmp_path / "data/logs/dagster.jsonl").read_text().splitlines()]
+    events = {line.get("event") for line in lines}
+    assert {"STEP_START", "STEP_FAILURE", "STEP_SUCCESS", "ASSET_CHECK_EVALUATION"} <= events, events
+    verdict = next(line for line in lines if line.get("event") == "ASSET_CHECK_EVALUATION")
+    assert verdict["check"] == "linkage_sanity" and verdict["passed"] is False
+    assert verdict["asset"] == "linkage/customer_xref" and "60 records" in verdict["description"]
+    assert not any(line.get("event") == "STEP_OUTPUT" for line in lines)  # the noise stays out
+
+
+def test_a_dbt_test_without_description_is_still_explained() -> None:
+    @dg.asset
+    def dim_customer() -> None:
+        pass
+
+    @dg.asset_check(asset=dim_customer)
+    def not_null_dim_customer_email() -> dg.AssetCheckResult:  # what dagster-dbt yields: no description
+        return dg.AssetCheckResult(
+            passed=False,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"status": "warn", "dagster_dbt/failed_row_count": 3},
+        )
+
+    result = dg.materialize([dim_customer], selection=[dim_customer])
+    check = dg.materialize([dim_customer, not_null_dim_customer_email], raise_on_error=False)
+    [item] = [i for i in failure_summary(check.all_events) if i["kind"] == "check"]
+    assert result.success
+    assert item["error"] == "dbt test not_null_dim_customer_email on dim_customer: 3 failing rows"
+    assert "dbt test --select" in item["what_to_do"]
+    assert format_failures([item])[0].startswith("WARNING dim_customer:not_null_dim_customer_email: dbt test")

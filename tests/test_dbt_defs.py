@@ -136,6 +136,43 @@ def test_materialize_an_empty_night_builds_the_warehouse_and_passes_checks(tmp_p
         assert con.execute("select count(*) from marts.dim_customer").fetchone() == (0,)
         assert con.execute("select count(*) from marts.mart_dq_quarantine_summary").fetchone() == (0,)
     assert dbt_project.project_dir == DBT_PROJECT_DIR
+    # row counts, read after dbt exited (DuckDB: one process on a file being written)
+    counts = {
+        e.materialization.asset_key: e.materialization.metadata.get("dagster/row_count")
+        for e in result.get_asset_materialization_events()
+    }
+    assert counts[key("mart_customer_profile")].value == 0
+    assert counts[key("currency_rates")].value > 0  # a seed with rows
+
+
+def test_descriptions_never_carry_raw_sql():
+    for asset_key, description in customer360_dbt_assets.descriptions_by_key.items():
+        assert description and "select" not in description.lower(), (asset_key, description)
+    from assets.dbt.defs import Customer360DbtTranslator
+
+    bare = {"resource_type": "model", "name": "m", "raw_code": "select 1", "config": {"materialized": "view"},
+            "original_file_path": "models/m.sql", "description": ""}  # fmt: skip
+    assert Customer360DbtTranslator().get_description(bare) == (
+        "dbt model `m` (view), defined in dbt_project/models/m.sql"
+    )
+
+
+def test_old_dbt_target_folders_are_pruned(tmp_path):
+    import time
+
+    from assets.dbt.targets import prune_run_targets
+
+    for i in range(7):
+        folder = tmp_path / f"customer360_dbt_assets-run{i}-abc"
+        folder.mkdir()
+        os.utime(folder, (time.time() - 100 + i, time.time() - 100 + i))
+    (tmp_path / "manifest.json").write_text("{}")
+    removed = prune_run_targets(tmp_path, "customer360_dbt_assets", keep=4)
+    assert sorted(p.name for p in removed) == [f"customer360_dbt_assets-run{i}-abc" for i in range(3)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        *(f"customer360_dbt_assets-run{i}-abc" for i in range(3, 7)),
+        "manifest.json",
+    ]
 
 
 def test_a_failing_error_test_blocks_the_models_downstream(tmp_path):

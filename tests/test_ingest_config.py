@@ -92,3 +92,13 @@ def test_unknown_canonical_column_is_named(tmp_path):
         SourcesConfigError, match=r"'Name' maps to 'fullname', not a column of entity 'contact'"
     ):
         load_sources_config(path)
+
+
+def test_the_crms_customer_tier_is_the_segment():
+    """zoho's `Customer Tier` and 纷享销客's 客户级别 carry the customer type the marts segment by."""
+    from assets.ingest.config import header_key, load_sources_config
+    from assets.layout import REPO_ROOT
+
+    config = load_sources_config(REPO_ROOT / "config" / "sources.yaml")
+    assert config.get("zoho").header_map()[header_key("Customer Tier")] == "segment"
+    assert config.get("fxiaoke").header_map()[header_key("客户级别")] == "segment"

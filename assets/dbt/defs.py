@@ -20,6 +20,8 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from assets.dbt.row_counts import with_row_counts
+from assets.dbt.targets import keep_count, prune_run_targets
 from assets.ingest.config import load_default_sources_config
 from assets.layout import REPO_ROOT
 from assets.privacy.at_rest import prepare_encrypted_storage
@@ -71,6 +73,20 @@ class Customer360DbtTranslator(DagsterDbtTranslator):
         # fqn = [project, folder, ..., name]: staging / intermediate / marts
         return f"dbt_{fqn[1]}" if len(fqn) > 2 else "dbt"
 
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        """The yml description; without one, what and where the node is — never its raw SQL."""
+        own = (dbt_resource_props.get("description") or "").strip()
+        if own:
+            return own
+        kind = dbt_resource_props["resource_type"]
+        materialized = (dbt_resource_props.get("config") or {}).get("materialized")
+        where = dbt_resource_props.get("original_file_path", "")
+        return (
+            f"dbt {kind} `{dbt_resource_props['name']}`"
+            + (f" ({materialized})" if materialized else "")
+            + (f", defined in dbt_project/{where}" if where else "")
+        )
+
 
 def dbt_build_args(settings: Settings) -> list[str]:
     """`dbt build` pointed at the run's data root, with the source priorities of sources.yaml (one source of
@@ -91,9 +107,14 @@ def dbt_build_args(settings: Settings) -> list[str]:
 def customer360_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, settings: Settings
 ) -> Iterator[Any]:
-    for line in prepare_encrypted_storage(settings.layout()):  # C360_ENCRYPTION_KEY: dbt's files encrypted
+    layout = settings.layout()
+    for line in prepare_encrypted_storage(layout):  # C360_ENCRYPTION_KEY: dbt's files encrypted
         context.log.info(line)
-    yield from dbt.cli(dbt_build_args(settings), context=context).stream()
+    pruned = prune_run_targets(dbt_project.target_path, context.op_def.name, keep=max(keep_count() - 1, 0))
+    if pruned:
+        context.log.info(f"removed {len(pruned)} old dbt target folders (keeping the last {keep_count()})")
+    events = dbt.cli(dbt_build_args(settings), context=context).stream()
+    yield from with_row_counts(events, json.loads(dbt_project.manifest_path.read_text()), layout)
 
 
 def dbt_resource() -> DbtCliResource:

@@ -41,8 +41,14 @@ def _raw_asset(src: SourceConfig) -> dg.AssetsDefinition:
         with fail_fast():  # wrong key, missing landing zone, read-only data dir: no retry can fix them
             result = ingest_source(src, settings.layout(), context.partition_key)
         failed = [f for f in result.files if f.status == "failed"]
-        for f in failed:  # one line per rejected file, naming it and the reason
-            context.log.warning(f"rejected {f.key}: {f.error}")
+        for f in result.files:  # one log record per file (logs/dagster.jsonl); a rejected file as a warning
+            if f.status == "failed":
+                context.log.warning(f"rejected {f.key}: {f.error}")
+            else:
+                context.log.info(
+                    f"file {f.key}: {f.status}, {f.rows_read or 0} rows, encoding {f.encoding or '-'}"
+                    + (f" — {f.error}" if f.error else "")
+                )
         files = pd.DataFrame(
             [
                 {

@@ -59,12 +59,17 @@ def read_user_table(path: Path) -> pd.DataFrame:
         raise ValueError(f"{path}: expected a .csv or .parquet file of person records")
     if "emails" in frame and len(frame) and isinstance(frame["emails"].iloc[0], list | tuple):
         return frame
+    return persons_from_table(frame, path.stem)
+
+
+def persons_from_table(frame: pd.DataFrame, default_source: str) -> pd.DataFrame:
+    """Canonical contact columns (string cells) → person records, one `source` at a time."""
     frame = frame.rename(columns={k: v for k, v in INPUT_ALIASES.items() if k in frame and v not in frame})
     if "source_record_id" not in frame:
         frame["source_record_id"] = [str(i + 1) for i in range(len(frame))]
     if "source" not in frame:
-        frame["source"] = path.stem
-    frame["source"] = frame["source"].replace("", path.stem)
+        frame["source"] = default_source
+    frame["source"] = frame["source"].fillna("").replace("", default_source)
     parts = [
         build_person_records(group, "contact", str(source))
         for source, group in frame.groupby("source", sort=True)

@@ -1,0 +1,71 @@
+"""Row counts of the models a dbt build materialised, read once dbt has exited.
+
+dagster-dbt's `fetch_row_counts()` queries the warehouse while dbt is still building; DuckDB allows one process
+on a file being written, so here the materialisations are held back until the build ends, counted over one
+read-only connection, and then reported with `dagster/row_count` (the UI's row-count column and plot).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+
+from assets.layout import DataLayout
+
+ROW_COUNT = "dagster/row_count"
+
+
+def relations(manifest: Mapping[str, Any], unique_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """unique_id → (schema, table) for the models, seeds and snapshots among `unique_ids`."""
+    nodes = manifest.get("nodes", {})
+    out = {}
+    for uid in unique_ids:
+        node = nodes.get(uid)
+        if node and node.get("resource_type") in {"model", "seed", "snapshot"}:
+            out[uid] = (node["schema"], node.get("alias") or node["name"])
+    return out
+
+
+def count_rows(layout: DataLayout, tables: Mapping[str, tuple[str, str]]) -> dict[str, int]:
+    """unique_id → rows, for the relations that exist (ephemeral models and failed builds have none)."""
+    from assets.privacy.encryption import connect_warehouse
+
+    if not tables or not layout.warehouse.exists():
+        return {}
+    counts = {}
+    with connect_warehouse(layout.warehouse, read_only=True) as (con, catalog):
+        existing = {
+            (s, t)
+            for s, t in con.execute(
+                "select table_schema, table_name from information_schema.tables where table_catalog = ?",
+                [catalog],
+            ).fetchall()
+        }
+        for uid, (schema, table) in tables.items():
+            if (schema, table) in existing:
+                counts[uid] = con.execute(
+                    f'select count(*) from "{catalog}"."{schema}"."{table}"'
+                ).fetchone()[0]
+    return counts
+
+
+def with_row_counts(events: Iterable[Any], manifest: Mapping[str, Any], layout: DataLayout) -> Iterator[Any]:
+    """Pass dbt's events through; each model's Output comes after the build, carrying its row count."""
+    held: list[dg.Output] = []
+    failure: Exception | None = None
+    try:
+        for event in events:
+            if isinstance(event, dg.Output):
+                held.append(event)
+            else:
+                yield event
+    except Exception as exc:  # dbt failed: what it did build is still reported, then the failure
+        failure = exc
+    unique_ids = [str(getattr(e.metadata.get("unique_id"), "value", "")) for e in held]
+    counts = count_rows(layout, relations(manifest, unique_ids)) if held else {}
+    for event, uid in zip(held, unique_ids, strict=True):
+        yield event.with_metadata({**event.metadata, ROW_COUNT: counts[uid]}) if uid in counts else event
+    if failure is not None:
+        raise failure
