@@ -144,6 +144,12 @@ class Clustering(_Strict):
 class Incremental(_Strict):
     """Nights that reuse the fitted model (linkage/incremental.py) until it is due for a refit."""
 
+    enabled: bool = Field(
+        False,
+        description="off until the incremental path runs the reference, contact-point and household stages "
+        "of the full engine: with it on, a night with such records can link differently from a full run",
+    )
+
     refit_every_nights: int = Field(
         7, ge=1, description="a full run (EM refit) at least this often; 1 = always"
     )

@@ -112,6 +112,14 @@ def test_fxiaoke_person_is_the_contact_and_the_account_is_the_company(tmp_path):
     ]  # fmt: skip
     both = mapped(tmp_path, "fxiaoke_customers.yaml", "客户编号,客户名称,联系人姓名,公司")
     assert both == {"客户编号": "source_record_id", "联系人姓名": "full_name", "公司": "company"}
+    # a B2C export: no contact column, the account is the person (its company in 公司)
+    b2c = mapped(tmp_path, "fxiaoke_customers.yaml", "客户编号,客户名称,手机,公司")
+    assert b2c == {
+        "客户编号": "source_record_id",
+        "客户名称": "full_name",
+        "手机": "phone_mobile",
+        "公司": "company",
+    }
 
 
 def test_hubspot_labels_and_api_properties(tmp_path):

@@ -4,7 +4,9 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import yaml
 
+from assets.layout import REPO_ROOT
 from assets.link.defs import KEYS, link_assets
 from assets.settings import Settings
 from linkage.records import build_person_records
@@ -75,7 +77,12 @@ def _people(ids: list[str], names: list[str], loaded: str) -> pd.DataFrame:
 def test_night_without_new_person_records_skips_linkage_and_the_marts(tmp_path: Path):
     names = [f"Person {chr(65 + i)} Number{i}" for i in range(20)]
     _write_persons(tmp_path, "2026-01-01", _people([str(i) for i in range(20)], names, "2026-01-01"), "crm")
-    settings = Settings(data_dir=str(tmp_path), config_dir=str(tmp_path / "no-config"))
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    shipped = yaml.safe_load((REPO_ROOT / "config" / "linkage.yaml").read_text(encoding="utf-8"))
+    shipped.setdefault("incremental", {})["enabled"] = True  # contacts only: no stage the path lacks
+    (config_dir / "linkage.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True), encoding="utf-8")
+    settings = Settings(data_dir=str(tmp_path), config_dir=str(config_dir))
     built: list[str] = []
 
     @dg.asset(deps=[KEYS["customer_xref"]])

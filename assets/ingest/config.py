@@ -41,7 +41,8 @@ class SourceConfig(BaseModel):
     sheet: str | int | None = None  # xlsx: sheet name or 0-based index; default the first sheet
     skip_rows: int = Field(default=0, ge=0)  # rows above the header
     skip_rows_after_header: int = Field(default=0, ge=0)  # e.g. Qualtrics' two extra header rows
-    columns: dict[str, str] = Field(default_factory=dict)  # vendor header -> canonical column
+    # vendor header -> canonical column; `a|b`: column a, else b when a better-listed header already holds a
+    columns: dict[str, str] = Field(default_factory=dict)
     date_formats: list[str] = Field(default_factory=list)  # tried first; ISO, 年月日 and Excel serials after
     primary_key: list[str] = Field(default_factory=list)
     priority: int = Field(default=5, ge=1)
@@ -100,8 +101,9 @@ class SourceConfig(BaseModel):
     def _columns_exist(self) -> SourceConfig:
         entity = ENTITIES[self.entity]
         known = set(entity.column_names)
-        for vendor, canonical in self.columns.items():
-            if canonical not in known:
+        for vendor, targets in self.columns.items():
+            canonical = next((t for t in targets.split("|") if t not in known), None)
+            if canonical is not None:
                 raise ValueError(
                     f"columns: {vendor!r} maps to {canonical!r}, not a column of entity {self.entity!r};"
                     f" use one of {sorted(known)}"
@@ -114,7 +116,7 @@ class SourceConfig(BaseModel):
                     f"columns: {keys[k]!r} and {vendor!r} are the same header but map differently"
                 )
             keys[k] = vendor
-        mapped = set(self.columns.values())
+        mapped = {t for targets in self.columns.values() for t in targets.split("|")}
         for col in self.primary_key:
             if col not in mapped:
                 raise ValueError(

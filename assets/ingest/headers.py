@@ -53,13 +53,22 @@ def match_headers(
         loose.setdefault(compact_key(name), (late, name))
 
     best: dict[str, tuple[int, int, str]] = {}  # target -> (rank, file position, header)
+    fallbacks: list[tuple[int, int, str, list[str]]] = []
     for pos, header in enumerate(headers):
         hit = exact.get(exact_key(header)) or loose.get(compact_key(header))
         if hit is None:
             continue
-        rank, target = hit
+        rank, (target, *others) = hit[0], hit[1].split("|")
+        if others:
+            fallbacks.append((rank, pos, header, others))
         if target not in best or (rank, pos) < best[target][:2]:
             best[target] = (rank, pos, header)
+    taken = {header for _, _, header in best.values()}
+    for rank, pos, header, others in sorted(fallbacks):  # `a|b`: b when another header holds a
+        free = next((t for t in others if t not in best), None)
+        if header not in taken and free is not None:
+            best[free] = (rank, pos, header)
+            taken.add(header)
     mapping = {header: target for target, (_, _, header) in sorted(best.items(), key=lambda kv: kv[1][1])}
     return mapping, [h for h in headers if h not in mapping]
 
@@ -80,7 +89,11 @@ def missing_identifier(
 
 def unmapped_identifier_config(entity: str, columns: dict[str, str]) -> str | None:
     """Config check: a person source whose explicit `columns:` map no identifier (checked at load time)."""
-    if entity not in PERSON_ENTITIES or not columns or set(columns.values()) & set(IDENTIFIER_COLUMNS):
+    if (
+        entity not in PERSON_ENTITIES
+        or not columns
+        or {t for v in columns.values() for t in v.split("|")} & set(IDENTIFIER_COLUMNS)
+    ):
         return None
     mapping = ", ".join(f"{h!r}→{t}" for h, t in columns.items())
     return (

@@ -126,7 +126,7 @@ def check_drift(headers: list[str], mapping: dict[str, str], cfg: SourceConfig, 
     missing = [c for c in cfg.required_columns if c not in mapping.values()]
     if not missing:
         return
-    expected = {c: [v for v, t in cfg.columns.items() if t == c] for c in missing}
+    expected = {c: [v for v, t in cfg.columns.items() if c in t.split("|")] for c in missing}
     wanted = "; ".join(f"{c} (header {' or '.join(map(repr, v)) or repr(c)})" for c, v in expected.items())
     unmapped = [h for h in headers if h not in mapping]
     raise SchemaDrift(

@@ -97,6 +97,8 @@ def link_night(
     result: LinkageResult | None = None
     if len(decisions):
         why = "steward decisions are applied on the whole customer file"
+    elif not config.incremental.enabled:
+        why = "incremental nights are off (linkage.yaml incremental.enabled)"
     elif state is not None and previous is not None:
         pairs = read_previous(layout.linkage_dir, "match_pairs")
         outcome = link_incremental(persons, config, state, previous, pairs, run_id=run_id)

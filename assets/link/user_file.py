@@ -50,7 +50,9 @@ def contact_header_map(config_dir: Path) -> dict[str, str]:
     known: set[str] = set()
 
     def add(header: str, column: str) -> None:
-        if header_key(header) not in known and column in ENTITIES["contact"].column_names:
+        if header_key(header) not in known and set(column.split("|")) <= set(
+            ENTITIES["contact"].column_names
+        ):
             known.add(header_key(header))
             columns[header] = column
 
@@ -91,7 +93,8 @@ def read_user_file(path: Path, config_dir: Path) -> UserFile:
 def accepted_columns_help(config_dir: Path) -> str:
     """The columns `customer360 link` reads, for its --help: canonical names and the vendor headers it knows."""
     by_column: dict[str, list[str]] = {}
-    for header, column in contact_header_map(config_dir).items():
+    for header, targets in contact_header_map(config_dir).items():
+        column = targets.split("|")[0]
         if column in LINKED_COLUMNS and header != column:
             by_column.setdefault(column, []).append(header)
     parts = [
