@@ -6,7 +6,6 @@ person back, and write an audit entry.
 
 from __future__ import annotations
 
-import fcntl
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from assets.entities import Pii
+from assets.folder_lock import folder_lock
 from assets.layout import DataLayout
 from assets.parquet_files import read_parquet, write_parquet_atomic
 from assets.privacy.audit import current_actor, record_event
@@ -65,13 +65,8 @@ class ErasureReport:
 @contextmanager
 def erasure_lock(layout: DataLayout) -> Iterator[None]:
     """Serialise writers of the erasure state (CLI requests vs the nightly apply) on this machine."""
-    layout.erasure_dir.mkdir(parents=True, exist_ok=True)
-    with open(layout.erasure_dir / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with folder_lock(layout.erasure_dir):
+        yield
 
 
 def requests_path(layout: DataLayout) -> Path:

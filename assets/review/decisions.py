@@ -10,7 +10,6 @@ their records like their match_pairs rows (assets/privacy/erasure.py).
 
 from __future__ import annotations
 
-import fcntl
 import getpass
 import hashlib
 import os
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from assets.folder_lock import folder_lock
 from assets.layout import DataLayout
 from assets.parquet_files import read_parquet, write_parquet_atomic
 from linkage.constraints import LABELS, latest_decisions, record_key
@@ -55,14 +55,8 @@ def reviewer_name() -> str:
 @contextmanager
 def _locked(layout: DataLayout) -> Iterator[None]:
     """One writer of the decision log at a time on this machine (the page, an import, a merge)."""
-    path = decisions_path(layout)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.parent / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with folder_lock(decisions_path(layout).parent):
+        yield
 
 
 def empty_decisions() -> pd.DataFrame:
