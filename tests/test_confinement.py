@@ -27,7 +27,12 @@ ENV = {**os.environ, "DO_NOT_TRACK": "1", "DAGSTER_DISABLE_TELEMETRY": "1"}
 
 
 def _sources(tmp_path: Path, glob: str = "crm/*.csv", use: str | None = None) -> Path:
-    entry = {"name": "crm", "entity": "contact", "glob": glob, "columns": {"ID": "source_record_id"}}
+    entry = {
+        "name": "crm",
+        "entity": "contact",
+        "glob": glob,
+        "columns": {"ID": "source_record_id", "Name": "full_name"},
+    }
     if use is not None:
         entry = {"name": "crm", "use": use, "glob": glob}
     (tmp_path / "vendors").mkdir(exist_ok=True)
@@ -223,7 +228,7 @@ def test_rejected_files_are_one_line_each(tmp_path, monkeypatch):
     import pandas as pd
 
     from assets.ingest.manifest import append_manifest
-    from orchestration.run_once import rejected_files
+    from orchestration.run_summary import run_figures
 
     monkeypatch.setenv("C360_DATA_DIR", str(tmp_path))
     layout = DataLayout(root=tmp_path, landing=str(tmp_path / "landing"), config_dir=tmp_path)
@@ -237,6 +242,5 @@ def test_rejected_files_are_one_line_each(tmp_path, monkeypatch):
             row | {"key": "crm/c.csv", "status": "failed", "error": "binary content", "run_date": "2026-03-02"},
         ],
     )  # fmt: skip
-    assert [line.strip() for line in rejected_files("2026-03-01")] == [
-        "rejected: crm/a.jsonl: a JSON array, not JSON lines"
-    ]
+    figures = run_figures(layout, "2026-03-01", pd.Timestamp("2026-01-01", tz="UTC").to_pydatetime())
+    assert figures["rejected"] == ["rejected crm/a.jsonl: a JSON array, not JSON lines"]
