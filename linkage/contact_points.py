@@ -103,10 +103,12 @@ def different_people_by_name(records: EncodedRecords, cmp: PairColumns, config: 
 
 @dataclass
 class PersonalValues:
-    """Per vocabulary code: True where the e-mail / phone value is personal."""
+    """Per vocabulary code: True where the e-mail / phone value is personal; `shared`: per list column, the
+    (pair, code) of every value both records of a candidate pair hold (computed once, used twice)."""
 
     emails: np.ndarray
     phones: np.ndarray
+    shared: dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 def _holders(records: EncodedRecords, column: str) -> np.ndarray:
@@ -132,7 +134,7 @@ def personal_values(
     most MAX_HOLDERS records, and no candidate pair holding it is clearly two people by name."""
     size = len(records.vocab)
     two_people = different_people_by_name(records, cmp, config)
-    out = []
+    out, shared = [], {}
     for column in ("emails", "phones"):
         ok = np.zeros(size, dtype=bool)
         if column not in records.lists:
@@ -149,10 +151,10 @@ def personal_values(
             )
         ok[used] = kind_ok
         ok &= _holders(records, column) <= MAX_HOLDERS
-        pair, code = shared_values(records.lists[column], cmp["l"], cmp["r"])
+        pair, code = shared[column] = shared_values(records.lists[column], cmp["l"], cmp["r"])
         ok[code[two_people[pair]]] = False
         out.append(ok)
-    return PersonalValues(*out)
+    return PersonalValues(*out, shared=shared)
 
 
 def personal_agreement(
@@ -161,8 +163,8 @@ def personal_agreement(
     """Pairs that share a personal e-mail or phone, or the same WeChat id."""
     agree = top_level(cmp, config, "exact", "wechat_id")
     for column, ok in (("emails", personal.emails), ("phones", personal.phones)):
-        if column in records.lists:
-            pair, code = shared_values(records.lists[column], cmp["l"], cmp["r"])
+        if column in personal.shared:
+            pair, code = personal.shared[column]
             agree[pair[ok[code]]] = True
     return agree
 

@@ -75,8 +75,9 @@ def resolve_references(
     keys = rec["source_record_id"].astype(str)
     targets = {s: _index(keys[(sources == s) & person]) for s in pd.unique(sources[person])}
     left, right, evidence, unresolved = [], [], [], 0
+    named = ~person & ~keys.str.startswith(ROW_KEY_PREFIX).to_numpy()  # rows keyed by a customer_ref
     for source in pd.unique(sources[~person]):
-        mine = (sources == source) & ~person & ~keys.str.startswith(ROW_KEY_PREFIX).to_numpy()
+        mine = (sources == source) & named
         values = keys[mine]
         if not len(values):
             continue
