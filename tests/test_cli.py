@@ -141,7 +141,7 @@ def test_run_prints_a_short_summary_and_logs_like_a_daemon_run(tmp_path: Path) -
     )
     assert any(line.split()[:2] == ["dbt", "marts"] for line in lines)
     assert "run 2026-03-02 succeeded" in terminal
-    assert re.search(r"this run: 8 files loaded from 8 sources \(0 already seen, 0 failed\)", terminal), (
+    assert re.search(r"this run: 9 files loaded from 8 sources \(0 already seen, 0 failed\)", terminal), (
         terminal
     )
     assert re.search(r"marts\.mart_customer_profile +[\d,]+ rows", terminal) and "['" not in terminal
