@@ -233,3 +233,22 @@ def test_concurrent_writers_lose_no_decision(tmp_path):
     layout = DataLayout(root=tmp_path, landing="", config_dir=REPO_ROOT / "config")
     log = read_decisions(layout)
     assert len(log) == 40 and log["decision_id"].is_unique
+
+
+def test_the_review_page_reads_only_the_records_it_needs_and_still_sees_stale_decisions(world):
+    from assets.link.io import read_person_glob
+    from assets.review.queue import load_review
+
+    layout, persons, _ = world
+    only = pd.DataFrame({"source": ["crm", "shop"], "source_record_id": ["3", "8"]})
+    read = read_person_glob(layout.silver_glob("person"), only=only)
+    assert sorted(read["source"] + ":" + read["source_record_id"]) == ["crm:3", "shop:8"]
+    record_decisions(layout, _pair("crm:3", "shop:8"), "non_match", "page", persons=persons)
+    config = load_linkage_config(REPO_ROOT / "config" / "linkage.yaml")
+    assert load_review(layout, config).decisions["stale"].tolist() == [False]
+    write_people(layout.root, pd.DataFrame({"source_record_id": ["9", "8"], "full_name": ["Wei Zhang", "Li Na"],
+                                            "email": ["zw@qq.com", "li.na@new.cn"],
+                                            "phone_mobile": ["+86 138-1234-5678", "139 1234 5678"],
+                                            "birth_date": ["1990-01-02", "1985-03-04"],
+                                            "_loaded_at": "2026-01-02T00:00:00"}))  # fmt: skip
+    assert load_review(layout, config).decisions["stale"].tolist() == [True]

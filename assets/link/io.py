@@ -21,14 +21,21 @@ INPUT_ALIASES = {
 }  # fmt: skip
 
 
-def read_person_glob(pattern: str) -> pd.DataFrame | None:
+def read_person_glob(pattern: str, only: pd.DataFrame | None = None) -> pd.DataFrame | None:
     """Every silver/person partition; a person seen on several days keeps the latest values and every
-    email/phone ever seen."""
+    email/phone ever seen. `only` (source, source_record_id): just those records, filtered in the scan."""
     relation = zone_relation(pattern, "union_by_name = true")
     if relation is None:
         return None
     with zone_connection() as con:
-        frame = con.execute(f"SELECT * FROM {relation} ORDER BY loaded_at DESC NULLS LAST").df()
+        where = ""
+        if only is not None:
+            con.register("_only", only[["source", "source_record_id"]].astype(str).drop_duplicates())
+            where = (
+                "WHERE (CAST(source AS VARCHAR), CAST(source_record_id AS VARCHAR)) IN "
+                "(SELECT (source, source_record_id) FROM _only)"
+            )
+        frame = con.execute(f"SELECT * FROM {relation} {where} ORDER BY loaded_at DESC NULLS LAST").df()
     if frame.empty:
         return frame
     return merge_person_versions(frame)

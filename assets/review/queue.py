@@ -19,7 +19,7 @@ from assets.link.io import read_person_glob, read_previous
 from assets.parquet_files import zone_relation
 from assets.privacy.encryption import zone_connection
 from assets.privacy.masking import mask_value
-from assets.review.decisions import current_decisions
+from assets.review.decisions import current_decisions, read_decisions
 from linkage.config import Comparison, LinkageConfig
 from linkage.constraints import record_key
 from linkage.prepare import prepare_records
@@ -115,7 +115,17 @@ def build_queue(
 
 def load_review(layout: DataLayout, config: LinkageConfig) -> ReviewData:
     review = read_previous(layout.linkage_dir, "review_queue")
-    persons = read_person_glob(layout.silver_glob("person"))
+    sides = [review] if review is not None else []
+    sides.append(read_decisions(layout))  # decided records too: their fingerprints tell a stale decision
+    needed = pd.concat(
+        [
+            f[[f"source_{s}", f"id_{s}"]].set_axis(["source", "source_record_id"], axis=1)
+            for f in sides
+            for s in "lr"
+        ],
+        ignore_index=True,
+    )
+    persons = read_person_glob(layout.silver_glob("person"), only=needed)  # not the whole file
     if persons is None:
         persons = pd.DataFrame(columns=["source", "source_record_id"])
     keys = record_key(persons["source"], persons["source_record_id"])
