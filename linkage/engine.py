@@ -283,8 +283,11 @@ def link(
     match_weight[via_contact] = np.maximum(match_weight[via_contact], np.log2(99.0))
     lap("clustering")
 
+    # A record with no usable identifier that nothing joined stays unlinked: no customer id, not a customer.
+    unlinked = ~linkable & (np.bincount(labels, minlength=len(rec))[labels] == 1)
     members = rec[["source", "source_record_id"]].assign(cluster=labels)
-    customer_ids, history = assign_customer_ids(members, previous_xref, run_id, at)
+    customer_ids, history = assign_customer_ids(members[~unlinked], previous_xref, run_id, at)
+    customer_ids = customer_ids.reindex(members.index)
     history["run_id"] = run_id
     lap("identity")
 
@@ -310,6 +313,7 @@ def link(
     summary = _summary(rec, stats, decision, refused, xref, history, params, n_total)
     summary.update(
         unlinkable_records=int((~linkable).sum()),
+        unlinked_records=int(unlinked.sum()),
         reference_links=int(is_reference.sum()),
         unresolved_references=refs.unresolved,
         contact_point_attached=attached.attached,
