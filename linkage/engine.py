@@ -22,8 +22,7 @@ from linkage.config import LinkageConfig
 from linkage.constraints import annotate_pairs, constrain_clusters, record_key
 from linkage.contact_points import (
     CONTACT_POINT_PROBABILITY,
-    attach_evidence_only,
-    evidence_only,
+    attach_lone_records,
     identifiable,
     personal_agreement,
     personal_values,
@@ -275,8 +274,7 @@ def link(
     )
     labels, refused = steward.labels, refused | steward.refused
     decision[refused] = REVIEW
-    lone = evidence_only(rec) & (np.bincount(labels, minlength=len(rec))[labels] == 1)
-    attached = attach_evidence_only(labels, cmp, lone, agree)
+    attached = attach_lone_records(rec, labels, cmp, agree)
     labels, via_contact = attached.labels, attached.pairs
     decision[via_contact] = MATCH
     probability[via_contact] = np.maximum(probability[via_contact], CONTACT_POINT_PROBABILITY)
