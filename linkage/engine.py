@@ -274,7 +274,7 @@ def link(
     )
     labels, refused = steward.labels, refused | steward.refused
     decision[refused] = REVIEW
-    attached = attach_lone_records(rec, labels, cmp, agree)
+    attached = attach_lone_records(rec, labels, cmp, agree, steward.cannot)
     labels, via_contact = attached.labels, attached.pairs
     decision[via_contact] = MATCH
     probability[via_contact] = np.maximum(probability[via_contact], CONTACT_POINT_PROBABILITY)
