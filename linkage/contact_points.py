@@ -204,14 +204,48 @@ class Attachments:
     ambiguous: int  # evidence-only records whose values lead to two or more customers
 
 
-def attach_evidence_only(
-    labels: np.ndarray, cmp: PairColumns, lone: np.ndarray, agree: np.ndarray
+def attach_lone_records(
+    rec: pd.DataFrame,
+    labels: np.ndarray,
+    cmp: PairColumns,
+    agree: np.ndarray,
+    cannot: np.ndarray | None = None,
 ) -> Attachments:
-    """Attach each lone evidence-only record (`lone`: evidence-only and alone in its cluster) to the one
-    customer its personal values lead to; records leading only to each other form one customer."""
+    """Records the scores left alone, attached by their personal values: first the evidence-only ones
+    (attach_evidence_only), then named ones. A named record the weights could not place (a ticket signed
+    'Amy Song' from the address 宋海燕 gave the CRM: the weights cannot know her English name) joins the one
+    customer (with a named record) its personal values lead to; its values are personal only when no
+    candidate pair holding them is clearly two people by name (personal_values). `cannot`: (k, 2) record
+    indices a steward keeps apart (linkage/constraints.py); no attachment joins them."""
+    singleton = np.bincount(labels, minlength=len(rec))[labels] == 1
+    first = attach_evidence_only(labels, cmp, evidence_only(rec) & singleton, agree, cannot=cannot)
+    named = _contact(rec) & ~evidence_only(rec)
+    alone = np.bincount(first.labels, minlength=len(rec))[first.labels] == 1
+    named_cluster = np.zeros(len(rec), dtype=bool)
+    named_cluster[first.labels[~evidence_only(rec)]] = True
+    second = attach_evidence_only(
+        first.labels, cmp, named & alone, agree & named_cluster[first.labels[cmp["l"]]]
+        & named_cluster[first.labels[cmp["r"]]], bridge=False, cannot=cannot
+    )  # fmt: skip
+    return Attachments(
+        second.labels, first.pairs | second.pairs, first.attached + second.attached, first.ambiguous
+    )
+
+
+def attach_evidence_only(
+    labels: np.ndarray,
+    cmp: PairColumns,
+    lone: np.ndarray,
+    agree: np.ndarray,
+    bridge: bool = True,
+    cannot: np.ndarray | None = None,
+) -> Attachments:
+    """Attach each lone record (`lone`: e.g. evidence-only and alone in its cluster) to the one customer its
+    personal values lead to; records leading only to each other form one customer. `bridge=False`: lone
+    records never join each other, nor reach a customer through each other."""
     n = len(labels)
     left, right = cmp["l"], cmp["r"]
-    edges = agree & (lone[left] | lone[right])
+    edges = agree & ((lone[left] | lone[right]) if bridge else (lone[left] ^ lone[right]))
     # Nodes: lone records keep their rid; any other record stands for its cluster (n + label).
     a = np.where(lone[left[edges]], left[edges], n + labels[left[edges]])
     b = np.where(lone[right[edges]], right[edges], n + labels[right[edges]])
@@ -228,11 +262,19 @@ def attach_evidence_only(
     target[component[clusters]] = clusters - n
     one = per_component[comp] == 1
     out[members[one]] = target[comp[one]]
-    alone = per_component[comp] == 0  # only each other: the lowest record's label for all
+    alone = (per_component[comp] == 0) & bridge  # only each other: the lowest record's label for all
     first = pd.Series(labels[members[alone]]).groupby(comp[alone]).transform("min").to_numpy()
     out[members[alone]] = first
     resolved = np.zeros(n, dtype=bool)
     resolved[members[one | alone]] = True
+    if cannot is not None and len(cannot):  # a steward's cannot-link: the attached side stays alone
+        a, b = cannot[:, 0], cannot[:, 1]
+        joined = (out[a] == out[b]) & (labels[a] != labels[b])
+        undo = np.unique(np.concatenate([a[joined & resolved[a]], b[joined & resolved[b]]]))
+        out[undo] = labels.max(initial=-1) + 1 + np.arange(len(undo))
+        resolved[undo] = False
+        one &= resolved[members]
+        alone &= resolved[members]
     used = np.zeros(len(left), dtype=bool)
     idx = np.flatnonzero(edges)
     used[idx] = (resolved[left[idx]] | resolved[right[idx]]) & (out[left[idx]] == out[right[idx]])

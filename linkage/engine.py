@@ -22,8 +22,7 @@ from linkage.config import LinkageConfig
 from linkage.constraints import annotate_pairs, constrain_clusters, record_key
 from linkage.contact_points import (
     CONTACT_POINT_PROBABILITY,
-    attach_evidence_only,
-    evidence_only,
+    attach_lone_records,
     identifiable,
     personal_agreement,
     personal_values,
@@ -275,16 +274,18 @@ def link(
     )
     labels, refused = steward.labels, refused | steward.refused
     decision[refused] = REVIEW
-    lone = evidence_only(rec) & (np.bincount(labels, minlength=len(rec))[labels] == 1)
-    attached = attach_evidence_only(labels, cmp, lone, agree)
+    attached = attach_lone_records(rec, labels, cmp, agree, steward.cannot)
     labels, via_contact = attached.labels, attached.pairs
     decision[via_contact] = MATCH
     probability[via_contact] = np.maximum(probability[via_contact], CONTACT_POINT_PROBABILITY)
     match_weight[via_contact] = np.maximum(match_weight[via_contact], np.log2(99.0))
     lap("clustering")
 
+    # A record with no usable identifier that nothing joined stays unlinked: no customer id, not a customer.
+    unlinked = ~linkable & (np.bincount(labels, minlength=len(rec))[labels] == 1)
     members = rec[["source", "source_record_id"]].assign(cluster=labels)
-    customer_ids, history = assign_customer_ids(members, previous_xref, run_id, at)
+    customer_ids, history = assign_customer_ids(members[~unlinked], previous_xref, run_id, at)
+    customer_ids = customer_ids.reindex(members.index)
     history["run_id"] = run_id
     lap("identity")
 
@@ -310,6 +311,7 @@ def link(
     summary = _summary(rec, stats, decision, refused, xref, history, params, n_total)
     summary.update(
         unlinkable_records=int((~linkable).sum()),
+        unlinked_records=int(unlinked.sum()),
         reference_links=int(is_reference.sum()),
         unresolved_references=refs.unresolved,
         contact_point_attached=attached.attached,

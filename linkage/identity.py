@@ -32,6 +32,8 @@ def assign_customer_ids(
     frame = pd.DataFrame({"key": key.to_numpy(), "cluster": members["cluster"].to_numpy()})
     anchors = frame.sort_values("key").drop_duplicates("cluster").set_index("cluster")["key"]
     old_ids: set[str] = set()
+    if previous is not None:  # unlinked records carry no customer id
+        previous = previous.dropna(subset=["customer_id"])
     if previous is not None and len(previous):
         prev_key = previous["source"].astype(str) + "\x1f" + previous["source_record_id"].astype(str)
         old = pd.Series(previous["customer_id"].astype(str).to_numpy(), index=prev_key.to_numpy())

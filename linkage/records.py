@@ -23,8 +23,9 @@ from linkage.standardise import (
     split_names,
 )
 from linkage.standardise.dates import parse_datetimes
+from linkage.standardise.national_numbers import national_readings
 from linkage.standardise.phone import PHONE_REGIONS
-from linkage.standardise.places import country_in_text
+from linkage.standardise.places import country_in_text, country_of_place
 
 PERSON_COLUMNS = [
     "source", "source_record_id", "entity", "full_name", "given_name", "family_name", "name_script",
@@ -67,14 +68,24 @@ def person_keys(frame: pd.DataFrame, entity: str) -> pd.Series:
     return key
 
 
-def row_regions(frame: pd.DataFrame, default: str = "CN") -> pd.Series:
-    """Per row, the country to read phone numbers without a country code in: the row's country column,
-    else the country its address names, else `default` (the source's phone_region). A US customer's
-    '415-727-9325' in a Chinese CRM is a US number when the row says US."""
+def own_regions(frame: pd.DataFrame) -> pd.Series:
+    """Per row, the country the row itself says: its country column, else the country its address names,
+    else the country of its city or province ('Hong Kong', 'London', '新加坡'); <NA> when it says none."""
     own = normalise_country(_col(frame, "country"))
     own = own.where(own.isin(PHONE_REGIONS))
     said = _col(frame, "address").map(country_in_text, na_action="ignore").astype("string")
-    return own.fillna(said.where(said.isin(PHONE_REGIONS))).fillna(default.upper())
+    own = own.fillna(said.where(said.isin(PHONE_REGIONS)))
+    for column in ("city", "province"):
+        place = _col(frame, column).map(country_of_place, na_action="ignore").astype("string")
+        own = own.fillna(place.where(place.isin(PHONE_REGIONS)))
+    return own
+
+
+def row_regions(frame: pd.DataFrame, default: str = "CN") -> pd.Series:
+    """Per row, the country to read phone numbers without a country code in: the row's own (own_regions),
+    else `default` (the source's phone_region). A US customer's '415-727-9325' in a Chinese CRM is a US
+    number when the row says US."""
+    return own_regions(frame).fillna(default.upper())
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -150,7 +161,8 @@ def build_person_records(
     """
     frame = frame.reset_index(drop=True)
     rows = _names(frame)
-    regions = row_regions(frame, region)
+    stated = own_regions(frame)
+    regions = stated.fillna(region.upper())
     keyed = pd.DataFrame(
         {
             "source_record_id": _col(frame, "source_record_id"),
@@ -186,7 +198,9 @@ def build_person_records(
     emails = _long(frame, EMAIL_COLUMNS)
     emails["value"] = normalise_email(emails["value"])
     phones = _long(frame, PHONE_COLUMNS)
-    phones["value"] = normalise_phone(phones["value"], regions.to_numpy()[phones["row"].to_numpy()])
+    raw_phones = phones["value"]
+    phones["value"] = normalise_phone(raw_phones, regions.to_numpy()[phones["row"].to_numpy()])
+    phones = national_readings(phones, raw_phones, stated, region)
     lists = {}
     for name, long in (("emails", emails), ("phones", phones)):
         long = long.dropna(subset=["value"]).assign(

@@ -5,7 +5,9 @@ against the contact columns and every shipped vendor mapping, so a GBK export wi
 headers that match nothing are reported. Person records as written by the standardise step (silver/person
 Parquet, list columns emails/phones) are read as they are. OUT receives customer_xref, match_pairs,
 review_queue, id_history, linkage_runs (Parquet). An existing customer_xref in OUT is the previous run: its
-customers keep their ids.
+customers keep their ids. As in the nightly link, the references config/sources.yaml declares resolve
+customer_refs, and steward decisions in OUT/review/decisions.parquet (the log `customer360 review` writes in
+a linkage folder) are applied.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ def link_command(
     ] = None,
 ) -> None:
     """Find which records are the same customer; write customer ids, match evidence and a review queue."""
+    from assets.link.inputs import declared_references, steward_decisions
     from linkage.config import load_linkage_config
     from linkage.engine import link
 
@@ -72,13 +75,24 @@ def link_command(
             raise typer.Exit(2)
         persons = persons_from_table(user_file.frame, input.name.split(".")[0])
     run_id = dt.datetime.now(dt.UTC).strftime("cli-%Y%m%dT%H%M%S%f")
-    result = link(persons, settings, previous_xref=read_previous(out, "customer_xref"), run_id=run_id)
+    # As the nightly link does: the references sources.yaml declares, the decisions in OUT/review/.
+    decisions = steward_decisions(out, persons)
+    result = link(
+        persons,
+        settings,
+        previous_xref=read_previous(out, "customer_xref"),
+        run_id=run_id,
+        decisions=decisions,
+        references=declared_references(CONFIG_DIR),
+    )
     paths = write_linkage_outputs(result, out, run_id)
     s = result.summary
     typer.echo(
         f"{s['records']} records → {s['clusters']} customers ({s['multi_record_clusters']} with several records); "
         f"{s['matches']} matching pairs, {s['review']} to review; new {s['new_customers']}, merged {s['merged']}, "
-        f"split {s['split']}"
+        f"split {s['split']}; {s.get('unlinked_records', 0)} rows with no identifier left unlinked, "
+        f"{s.get('reference_links', 0)} reference links, {s['steward']['must_links']} must-links and "
+        f"{s['steward']['cannot_links']} cannot-links of stewards"
     )
     typer.echo(json.dumps({"pairs_by_rule": s["pairs_by_rule"], "timings": s["timings"]}))
     for name, path in paths.items():

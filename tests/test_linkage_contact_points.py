@@ -70,7 +70,13 @@ def _campaign() -> pd.DataFrame:
         ("L8", "only.here@mail.example.org", ""),  # held by no contact: joins L9, the same mailbox
         ("L9", "only.here@mail.example.org", ""),
     ]
-    return pd.DataFrame(rows, columns=["customer_ref", "email", "phone_mobile"])
+    frame = pd.DataFrame(rows, columns=["customer_ref", "email", "phone_mobile"]).assign(full_name="")
+    named = [  # a name the weights cannot place: her English name beside the CRM's family name → C004;
+        # clearly someone else (another given and family name) writing from C003's mailbox → nobody's
+        ("L10", crm.loc[4, "email"], "", "Iris " + crm.loc[4, "family_name"]),
+        ("L11", crm.loc[3, "email"], "", "Zachary Stone"),
+    ]
+    return pd.concat([frame, pd.DataFrame(named, columns=frame.columns)], ignore_index=True)
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +122,16 @@ def test_evidence_only_records_sharing_a_value_form_one_customer(result):
 
 
 def test_rows_without_identifier_stay_alone_and_are_counted(result):
-    assert _customer(result, "campaigns", "L5") != _customer(result, "campaigns", "L6")
-    assert result.summary["unlinkable_records"] == 2
+    """No customer id, no customer: the customer count leaves them out and says how many."""
+    assert pd.isna(_customer(result, "campaigns", "L5")) and pd.isna(_customer(result, "campaigns", "L6"))
+    assert result.summary["unlinkable_records"] == result.summary["unlinked_records"] == 2
+    assert result.summary["clusters"] == result.xref["customer_id"].nunique()
+    assert result.history["customer_id"].notna().all() and len(result.history) == result.summary["clusters"]
+
+
+def test_a_named_record_left_alone_joins_the_owner_of_its_personal_value(result):
+    assert _customer(result, "campaigns", "L10") == _customer(result, "crm", "C004")
+    assert _customer(result, "campaigns", "L11") != _customer(result, "crm", "C003")  # two people by name
 
 
 def test_household_members_stay_apart_and_people_still_match(result):

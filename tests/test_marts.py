@@ -218,6 +218,7 @@ XREF = {  # (source, source_record_id) -> customer_id
     ("crm_cn", "cn-003"): "C5",
     ("shop", "S-66"): "C6",
     ("survey_tool", "SV-66"): "C6",
+    ("service_desk", "SD-404"): None,  # a caller with no usable identifier: unlinked, no customer
 }
 
 
@@ -402,8 +403,8 @@ def _write_linkage_and_ops(lay: DataLayout) -> None:
                 "source": s,
                 "source_record_id": r,
                 "customer_id": c,
-                "cluster_size": int(sizes[c]),
-                "match_probability": 1.0 if sizes[c] == 1 else 0.97,
+                "cluster_size": int(sizes[c]) if c else 1,
+                "match_probability": (1.0 if sizes[c] == 1 else 0.97) if c else None,
                 "linked_at": pd.Timestamp("2026-05-31 03:00"),
             }
             for (s, r), c in XREF.items()
@@ -446,7 +447,7 @@ def _write_linkage_and_ops(lay: DataLayout) -> None:
                     "related_ids": "[]",
                     "at": pd.Timestamp("2026-05-31"),
                 }
-                for c in sorted(set(XREF.values()))
+                for c in sorted(set(XREF.values()) - {None})
             ]
         ),
     )

@@ -83,3 +83,36 @@ def test_person_records_read_foreign_numbers_by_the_rows_country():
     assert persons.loc["a", "phones"] == ["+14157279325"]
     assert persons.loc["b", "phones"] == ["+447911123456"]
     assert persons.loc["c", "phones"] == ["+8613812345678"]
+
+
+def test_a_city_abroad_says_the_country():
+    frame = pd.DataFrame({"city": ["Hong Kong", "香港特别行政区", "London", "多伦多", "上海", "Springfield"]})
+    assert row_regions(frame, "CN").tolist() == ["HK", "HK", "GB", "CA", "CN", "CN"]
+
+
+def _calls(numbers: list[str], **columns) -> pd.DataFrame:
+    return pd.DataFrame({"customer_ref": [f"K{i}" for i in range(len(numbers))], "phone_mobile": numbers,
+                         **columns})  # fmt: skip
+
+
+def test_national_numbers_without_a_country_are_read_in_the_sources_countries():
+    """A service desk logging callers from Hong Kong and London (some written with +852 / +44): a bare
+    '9133 4209' is read as a Hong Kong mobile, '07215 231624' as a UK one; a Chinese mobile stays Chinese."""
+    numbers = ["+852 9876 5432", "+852 6123 4567", "+44 7911 223344", "+44 7400 123456", "9133 4209",
+               "07215 231624", "138 1234 5678"]  # fmt: skip
+    records = build_person_records(_calls(numbers), "interaction", "desk").set_index("source_record_id")
+    assert "+85291334209" in records.loc["K4", "phones"]
+    assert "+447215231624" in records.loc["K5", "phones"]
+    assert records.loc["K6", "phones"] == ["+8613812345678"]
+
+
+def test_national_numbers_stay_unread_when_the_source_says_no_other_country():
+    records = build_person_records(_calls(["9133 4209", "13812345678"]), "interaction", "desk")
+    assert records.set_index("source_record_id").loc["K0", "phones"] == []
+
+
+def test_a_row_stating_its_country_is_read_there_only():
+    numbers = ["+852 9876 5432", "+852 6123 4567", "+65 9123 4567", "+65 8123 4567", "9133 4209"]
+    frame = _calls(numbers, country=["", "", "", "", "SG"])
+    records = build_person_records(frame, "interaction", "desk").set_index("source_record_id")
+    assert records.loc["K4", "phones"] == ["+6591334209"]

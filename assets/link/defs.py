@@ -6,10 +6,10 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from assets.ingest.config import load_sources_config
 from assets.ingest.manifest import LINKED, SILVER, advance, pending_dates
 from assets.layout import DataLayout
 from assets.link.engine import LinkEngine
+from assets.link.inputs import declared_references, steward_decisions
 from assets.link.io import (
     person_inputs,
     read_person_glob,
@@ -19,7 +19,7 @@ from assets.link.io import (
     write_state,
 )
 from assets.metadata import bar_chart, counts_table, distribution_counts, markdown_table
-from assets.review.decisions import current_decisions, decisions_path
+from assets.review.decisions import decisions_path
 from assets.settings import Settings
 from linkage.config import LinkageConfig, load_linkage_config
 from linkage.engine import LinkageResult, link
@@ -63,11 +63,6 @@ def example_matches(result: LinkageResult, n: int = 8) -> str:
     return markdown_table(table)
 
 
-def _declared_references(path: Path) -> dict[str, list[str]]:
-    """sources.yaml `references:` (source → sources whose record ids its customer_ref holds)."""
-    return load_sources_config(path).references() if path.exists() else {}
-
-
 class LinkRunConfig(dg.Config):
     full_refresh: bool = False  # re-link every record and refit the model, however little is new
 
@@ -92,7 +87,7 @@ def link_night(
     persons = read_person_glob(pattern)
     if persons is None:
         persons = pd.DataFrame({c: pd.Series(dtype="string") for c in PERSON_COLUMNS})
-    decisions = current_decisions(layout, persons)  # the stewards' (assets/review): constraints and labels
+    decisions = steward_decisions(layout.linkage_dir, persons)  # constraints and labels (assets/review)
     why = "full refresh asked" if full_refresh else "no customer file yet"
     result: LinkageResult | None = None
     if len(decisions):
@@ -107,7 +102,7 @@ def link_night(
         else:
             result = outcome
     if result is None:
-        references = _declared_references(layout.config_dir / "sources.yaml")
+        references = declared_references(layout.config_dir)
         if engine is not None and engine.engine_name() == "spark":  # mirrors the engine before #12's stages
             result = engine.link(persons, config, layout.root, previous, run_id)
         else:

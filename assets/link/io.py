@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from assets.parquet_files import read_parquet, write_parquet_atomic, zone_relation
@@ -64,7 +65,7 @@ def read_user_table(path: Path) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     else:
         raise ValueError(f"{path}: expected a .csv or .parquet file of person records")
-    if "emails" in frame and len(frame) and isinstance(frame["emails"].iloc[0], list | tuple):
+    if "emails" in frame and len(frame) and isinstance(frame["emails"].iloc[0], list | tuple | np.ndarray):
         return frame
     return persons_from_table(frame, path.stem)
 

@@ -194,6 +194,7 @@ def collect_linkage(layout: DataLayout) -> Section:
             figures={
                 "records": len(xref),
                 "customers": int(sizes.size),
+                "unlinked_records": int(xref["customer_id"].isna().sum()),  # no identifier: no customer
                 "multi_record_customers": int((sizes > 1).sum()),
                 "largest_cluster": int(sizes.max()) if sizes.size else 0,
                 "sources": int(xref["source"].nunique()),

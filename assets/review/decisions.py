@@ -67,7 +67,11 @@ def empty_decisions() -> pd.DataFrame:
 
 def read_decisions(layout: DataLayout) -> pd.DataFrame:
     """Every decision ever recorded (oldest first); an empty table when there is none."""
-    path = decisions_path(layout)
+    return read_decisions_file(decisions_path(layout))
+
+
+def read_decisions_file(path: Path) -> pd.DataFrame:
+    """read_decisions of the decision log at `path` (a linkage folder's review/decisions.parquet)."""
     if not path.exists():
         return empty_decisions()
     frame = read_parquet(path)
@@ -136,7 +140,12 @@ def append_decisions(layout: DataLayout, rows: pd.DataFrame) -> None:
 
 def current_decisions(layout: DataLayout, persons: pd.DataFrame | None = None) -> pd.DataFrame:
     """The decision in force per pair, with `stale` True where a record's fields changed since the decision."""
-    latest = latest_decisions(read_decisions(layout))
+    return decisions_in_force(decisions_path(layout), persons)
+
+
+def decisions_in_force(path: Path, persons: pd.DataFrame | None = None) -> pd.DataFrame:
+    """current_decisions of the decision log at `path`."""
+    latest = latest_decisions(read_decisions_file(path))
     if latest.empty:
         return latest.assign(stale=pd.Series(dtype=bool))
     prints = fingerprints(persons) if persons is not None else pd.Series(dtype=str)

@@ -72,6 +72,34 @@ def country_in_text(value: str) -> str | None:
     return _COUNTRY_LOOKUP[match.group(1)] if match else None
 
 
+# Cities outside mainland China that a delivery names without a country (phones are read in their country).
+CITY_COUNTRIES: dict[str, tuple[str, ...]] = {
+    "HK": ("kowloon", "九龙", "new territories", "新界", "tsim sha tsui", "尖沙咀", "中环", "wan chai", "湾仔"),
+    "MO": ("macau",),
+    "TW": ("taipei", "台北", "kaohsiung", "高雄", "taichung", "台中", "tainan", "台南", "hsinchu", "新竹"),
+    "US": ("new york", "纽约", "san francisco", "旧金山", "los angeles", "洛杉矶", "chicago", "芝加哥", "boston",
+           "波士顿", "seattle", "西雅图", "houston"),
+    "GB": ("london", "伦敦", "manchester", "曼彻斯特", "edinburgh", "爱丁堡", "glasgow", "leeds"),
+    "AU": ("sydney", "悉尼", "melbourne", "墨尔本", "brisbane", "perth", "珀斯"),
+    "CA": ("toronto", "多伦多", "vancouver", "温哥华", "montreal", "蒙特利尔"),
+    "JP": ("tokyo", "东京", "osaka", "大阪", "kyoto", "京都"),
+    "KR": ("seoul", "首尔", "busan", "釜山"),
+    "MY": ("kuala lumpur", "吉隆坡", "penang", "槟城"),
+    "DE": ("berlin", "柏林", "munich", "慕尼黑", "frankfurt", "法兰克福", "hamburg", "汉堡"),
+    "FR": ("paris", "巴黎", "lyon", "里昂"),
+}  # fmt: skip
+_CITY_LOOKUP = {name: code for code, names in CITY_COUNTRIES.items() for name in names}
+
+
+def country_of_place(value: str) -> str | None:
+    """The country a city or province name stands for: a city-state or territory ('Hong Kong', '香港特别行政区',
+    'Singapore') or a well-known city abroad ('London', '多伦多'); None for other places."""
+    place = canonical_place(value)
+    if place is None:
+        return None
+    return _COUNTRY_LOOKUP.get(place) or _CITY_LOOKUP.get(place)
+
+
 def canonical_place(value: str) -> str | None:
     """'广东省' → '广东', '北京市' → '北京', 'Shenzhen City' → 'shenzhen'."""
     text = strip_accents(to_simplified(fold_text(value)))
