@@ -6,17 +6,22 @@ The caller persists it (assets/link/io.py: linkage/state/); this module only tur
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from linkage.compare import PairColumns
+from linkage.compare import PairColumns, tf_source
 from linkage.config import LIST_COLUMNS, LinkageConfig
+from linkage.encode import EncodedRecords, value_counts
 from linkage.score import Parameters
 
 DIGEST_COLUMNS = ["source", "source_record_id", "digest"]
+FREQUENCY_COLUMNS = ["column", "value", "count"]
+# A value the model did not see when it was fitted counts as held by this many records: as rare as the rarest.
+UNSEEN_COUNT = 1
 
 
 @dataclass
@@ -28,7 +33,26 @@ class LinkageState:
     fitted_run_id: str = ""
     config_digest: str = ""  # a changed linkage.yaml invalidates the parameters
     records_at_fit: int | None = None  # None: as many as digests
+    # Term frequencies at the fit (column, value, count) and the records holding a value per column: part of
+    # the model, so a pair scores the same on every night until the next refit, whatever else arrived.
+    frequencies: pd.DataFrame | None = None
+    holders: dict[str, int] = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
+
+    def frozen_counts(self, records: EncodedRecords) -> dict[str, tuple[np.ndarray, int]]:
+        """encode.value_counts overrides for `records`: each value's count at the fit (UNSEEN_COUNT if new)."""
+        if self.frequencies is None:
+            return {}
+        out = {}
+        for column, table in self.frequencies.groupby("column", sort=False):
+            counts = pd.Series(table["count"].to_numpy(np.int64), index=table["value"].to_numpy(dtype=object))
+            looked_up = counts.reindex(records.vocab).fillna(UNSEEN_COUNT).to_numpy(np.int64)
+            out[str(column)] = (looked_up, int(self.holders.get(str(column), 0)))
+        return out
+
+    def next_night(self, digests: pd.DataFrame) -> LinkageState:
+        """The same model one night later, over the night's records."""
+        return dataclasses.replace(self, digests=digests, nights_since_fit=self.nights_since_fit + 1)
 
     def to_json(self) -> str:
         p = self.parameters
@@ -43,13 +67,16 @@ class LinkageState:
                 "fitted_run_id": self.fitted_run_id,
                 "config_digest": self.config_digest,
                 "records_at_fit": self.records_at_fit,
+                "holders": self.holders,
                 **self.extra,
             },
             default=str,
         )
 
     @classmethod
-    def from_json(cls, text: str, digests: pd.DataFrame) -> LinkageState:
+    def from_json(
+        cls, text: str, digests: pd.DataFrame, frequencies: pd.DataFrame | None = None
+    ) -> LinkageState:
         data = json.loads(text)
         parameters = Parameters(
             m={k: np.asarray(v) for k, v in data.pop("m").items()},
@@ -61,7 +88,22 @@ class LinkageState:
             k: data.pop(k, None)
             for k in ("level_shares", "nights_since_fit", "fitted_run_id", "config_digest", "records_at_fit")
         }
-        return cls(parameters=parameters, digests=digests, extra=data, **known)
+        holders = data.pop("holders", None) or {}
+        return cls(parameters=parameters, digests=digests, frequencies=frequencies, holders=holders, extra=data,
+                   **known)  # fmt: skip
+
+
+def term_frequencies(records: EncodedRecords, config: LinkageConfig) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The value counts of every term-frequency-adjusted comparison's column, and its holders."""
+    parts, holders = [], {}
+    for column in sorted({tf_source(c) for c in config.comparisons if c.term_frequency}):
+        counts, held = value_counts(records, column)
+        codes = np.flatnonzero(counts)
+        parts.append(pd.DataFrame({"column": column, "value": records.vocab[codes].astype(str),
+                                   "count": counts[codes].astype(np.int64)}))  # fmt: skip
+        holders[column] = held
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FREQUENCY_COLUMNS)
+    return table, holders
 
 
 def config_digest(config: LinkageConfig) -> str:
