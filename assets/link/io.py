@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -134,23 +136,48 @@ def person_inputs(pattern: str) -> dict[str, str]:
 
 
 def read_state(directory: Path) -> tuple[LinkageState | None, dict[str, str]]:
-    """The stored model and record digests, and the person inputs they were linked from ({} when none)."""
+    """The stored model, term frequencies and record digests, and the person inputs they were linked from
+    ({} when none)."""
     folder = state_dir(directory)
-    model, digests = folder / "model.json", folder / "record_digests.parquet"
-    if not model.exists() or not digests.exists():
+    model = folder / "model.json"
+    if not model.exists():
         return None, {}
     text = model.read_text(encoding="utf-8")
-    state = LinkageState.from_json(text, read_parquet(digests))
+    generation = json.loads(text).get("generation")
+    digests, frequencies = _state_files(folder, generation)
+    if not digests.exists():
+        return None, {}
+    table = read_parquet(frequencies) if frequencies.exists() else None
+    state = LinkageState.from_json(text, read_parquet(digests), table)
+    state.extra.pop("generation", None)
     return state, dict(state.extra.pop("person_inputs", {}))
 
 
+def _state_files(folder: Path, generation: str | None) -> tuple[Path, Path]:
+    suffix = f".{generation}" if generation else ""
+    return folder / f"record_digests{suffix}.parquet", folder / f"term_frequencies{suffix}.parquet"
+
+
 def write_state(directory: Path, state: LinkageState, inputs: dict[str, str]) -> None:
-    """Digests first, then the model file that names them: a crash in between leaves the old model, whose
-    night re-links the changed records again (ids stay stable)."""
+    """The tables under a new generation's names, then model.json naming that generation (written to a
+    temporary file, fsynced, renamed over the old one), then the older generations removed. A process killed
+    anywhere in between leaves a model.json naming a complete generation: the old one, whose night re-links
+    the changed records again (ids stay stable), or the new one."""
     folder = state_dir(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    write_parquet_atomic(state.digests, folder / "record_digests.parquet")
-    state.extra["person_inputs"] = inputs
+    generation = uuid.uuid4().hex[:12]
+    digests, frequencies = _state_files(folder, generation)
+    write_parquet_atomic(state.digests, digests)
+    if state.frequencies is not None:
+        write_parquet_atomic(state.frequencies, frequencies)
+    state.extra.update(person_inputs=inputs, generation=generation)
     tmp = folder / "model.json.tmp"
-    tmp.write_text(state.to_json(), encoding="utf-8")
+    with tmp.open("w", encoding="utf-8") as out:
+        out.write(state.to_json())
+        out.flush()
+        os.fsync(out.fileno())
     tmp.replace(folder / "model.json")
+    state.extra.pop("generation")
+    for stale in folder.glob("*.parquet"):
+        if stale not in (digests, frequencies):
+            stale.unlink(missing_ok=True)
