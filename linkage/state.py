@@ -19,7 +19,7 @@ from linkage.encode import EncodedRecords, value_counts
 from linkage.score import Parameters
 
 DIGEST_COLUMNS = ["source", "source_record_id", "digest"]
-FREQUENCY_COLUMNS = ["column", "value", "count"]
+FREQUENCY_COLUMNS = ["column", "value_hash", "count"]  # values hashed: no e-mail or name kept in the state
 # A value the model did not see when it was fitted counts as held by this many records: as rare as the rarest.
 UNSEEN_COUNT = 1
 
@@ -33,7 +33,7 @@ class LinkageState:
     fitted_run_id: str = ""
     config_digest: str = ""  # a changed linkage.yaml invalidates the parameters
     records_at_fit: int | None = None  # None: as many as digests
-    # Term frequencies at the fit (column, value, count) and the records holding a value per column: part of
+    # Term frequencies at the fit (column, value_hash, count) and the records holding a value per column: part of
     # the model, so a pair scores the same on every night until the next refit, whatever else arrived.
     frequencies: pd.DataFrame | None = None
     holders: dict[str, int] = field(default_factory=dict)
@@ -44,9 +44,12 @@ class LinkageState:
         if self.frequencies is None:
             return {}
         out = {}
+        vocab = value_hashes(records.vocab)
         for column, table in self.frequencies.groupby("column", sort=False):
-            counts = pd.Series(table["count"].to_numpy(np.int64), index=table["value"].to_numpy(dtype=object))
-            looked_up = counts.reindex(records.vocab).fillna(UNSEEN_COUNT).to_numpy(np.int64)
+            counts = pd.Series(
+                table["count"].to_numpy(np.int64), index=table["value_hash"].to_numpy(np.uint64)
+            )
+            looked_up = counts.reindex(vocab).fillna(UNSEEN_COUNT).to_numpy(np.int64)
             out[str(column)] = (looked_up, int(self.holders.get(str(column), 0)))
         return out
 
@@ -93,13 +96,18 @@ class LinkageState:
                    **known)  # fmt: skip
 
 
+def value_hashes(values: np.ndarray) -> np.ndarray:
+    """uint64 per value (pandas' fixed-key SipHash: the same in every process)."""
+    return pd.util.hash_array(np.asarray(values, dtype=object))
+
+
 def term_frequencies(records: EncodedRecords, config: LinkageConfig) -> tuple[pd.DataFrame, dict[str, int]]:
     """The value counts of every term-frequency-adjusted comparison's column, and its holders."""
     parts, holders = [], {}
     for column in sorted({tf_source(c) for c in config.comparisons if c.term_frequency}):
         counts, held = value_counts(records, column)
         codes = np.flatnonzero(counts)
-        parts.append(pd.DataFrame({"column": column, "value": records.vocab[codes].astype(str),
+        parts.append(pd.DataFrame({"column": column, "value_hash": value_hashes(records.vocab[codes]),
                                    "count": counts[codes].astype(np.int64)}))  # fmt: skip
         holders[column] = held
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FREQUENCY_COLUMNS)
