@@ -392,12 +392,12 @@ def link(
     state = None
     if params is not None:
         if model is not None:
-            state = model.next_night(digest_table(rec, config))
+            state = model.next_night(digest_table(persons), rec.drop(columns="rid"))
         else:
             frequencies, holders = term_frequencies(records, config)
-            state = LinkageState(params, level_shares(c.cmp, config, c.decision == MATCH), digest_table(rec, config),
+            state = LinkageState(params, level_shares(c.cmp, config, c.decision == MATCH), digest_table(persons),
                                  fitted_run_id=run_id, config_digest=config_digest(config), records_at_fit=len(rec),
-                                 frequencies=frequencies, holders=holders)  # fmt: skip
+                                 frequencies=frequencies, holders=holders, records=rec.drop(columns="rid"))  # fmt: skip
     return LinkageResult(
         xref=xref, pairs=pairs, review=review, history=history,
         summary=summary, parameters=params, timings=timings, state=state,

@@ -55,7 +55,7 @@ from linkage.engine import (
 )
 from linkage.identity import assign_customer_ids
 from linkage.learn import MIN_LABELS
-from linkage.prepare import prepare_records
+from linkage.prepare import ordered_records, prepare_columns, prepare_records
 from linkage.references import record_entities, resolve_references
 from linkage.score import total_pairs
 from linkage.state import LinkageState, config_digest, digest_table, drift, level_shares
@@ -141,6 +141,42 @@ def blocks_over_cap(records: EncodedRecords, config: LinkageConfig, changed: np.
     return out
 
 
+def _prepare_night(
+    persons: pd.DataFrame, person_key: pd.Index, new_rows: np.ndarray, stored: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The night's record table, preparing only the new and changed person records (the others are the stored
+    prepared rows), and the stored rows of the records that changed or left (what they held before)."""
+    if stored is None:
+        return prepare_records(persons), stored_rows_empty()
+    stored_key = _keys(stored["source"], stored["source_record_id"])
+    same = stored_key.isin(person_key[~new_rows])
+    table = pd.concat([stored[same], prepare_columns(persons[new_rows])], ignore_index=True)
+    return ordered_records(table), stored[~same].reset_index(drop=True)
+
+
+def stored_rows_empty() -> pd.DataFrame:
+    return pd.DataFrame({"emails": pd.Series(dtype=object), "phones": pd.Series(dtype=object)})
+
+
+def holders_of(records: EncodedRecords, rows: pd.DataFrame) -> np.ndarray:
+    """Records holding an e-mail or phone of `rows` (prepared rows, e.g. what changed records held before)
+    that at most MAX_HOLDERS records hold now."""
+    out = np.zeros(records.n, dtype=bool)
+    vocab = pd.Index(records.vocab)
+    for column in ("emails", "phones"):
+        if column not in records.lists or column not in rows or not len(rows):
+            continue
+        values = [v for held in rows[column] if isinstance(held, list | tuple | np.ndarray) for v in held]
+        codes = vocab.get_indexer(pd.unique(np.asarray(values, dtype=object))) if values else np.empty(0, int)
+        col = records.lists[column]
+        holders = np.bincount(col.codes, minlength=len(records.vocab))
+        wanted = np.zeros(len(records.vocab), dtype=bool)
+        codes = codes[codes >= 0]
+        wanted[codes[holders[codes] <= MAX_HOLDERS]] = True
+        out[col.rids()[wanted[col.codes]]] = True
+    return out
+
+
 def link_incremental(
     persons: pd.DataFrame,
     config: LinkageConfig,
@@ -160,15 +196,17 @@ def link_incremental(
     timings: dict[str, float] = {}
     lap = stopwatch(timings)
     at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
-    rec = prepare_records(persons)
-    digests = digest_table(rec, config)
-    keys = _keys(rec["source"], rec["source_record_id"])
+    digests = digest_table(persons)
+    person_key = _keys(digests["source"], digests["source_record_id"])
     old_digest = pd.Series(
         state.digests["digest"].to_numpy(),
         index=_keys(state.digests["source"], state.digests["source_record_id"]),
     )
-    before = old_digest.reindex(keys).to_numpy()
-    changed = pd.isna(before) | (before != digests["digest"].to_numpy())
+    before = old_digest.reindex(person_key).to_numpy()
+    new_rows = pd.isna(before) | (before != digests["digest"].to_numpy())
+    rec, old_rows = _prepare_night(persons, person_key, new_rows, state.records)
+    keys = _keys(rec["source"], rec["source_record_id"])
+    changed = keys.isin(person_key[new_rows])
     prev_keys = _keys(previous_xref["source"], previous_xref["source_record_id"])
     prev_ids = pd.Series(previous_xref["customer_id"].astype(str).to_numpy(), index=prev_keys)
     gone = ~prev_keys.isin(keys)  # in the customer file, no longer among the person records
@@ -193,6 +231,7 @@ def link_incremental(
     split_ref = (cust_code[refs.left] != cust_code[refs.right]) | (cust_code[refs.left] < 0)
     start[refs.left[split_ref]] = start[refs.right[split_ref]] = True
     start |= blocks_over_cap(records, config, changed)
+    start |= holders_of(records, old_rows)  # a value a changed record gave up may have become someone's own
     inside = _whole_customers(start, cust_code)
     frontier = inside.copy()
     found: list[PairColumns] = []
@@ -280,7 +319,8 @@ def link_incremental(
     summary["timings"] = timings
     return LinkageResult(
         xref=xref[list(night_xref.columns)], pairs=all_pairs, review=review, history=history,
-        summary=summary, parameters=state.parameters, timings=timings, state=state.next_night(digests),
+        summary=summary, parameters=state.parameters, timings=timings,
+        state=state.next_night(digests, rec.drop(columns="rid")),
     )  # fmt: skip
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 import pandas as pd
 
 from linkage.compare import PairColumns, tf_source
-from linkage.config import LIST_COLUMNS, LinkageConfig
+from linkage.config import LinkageConfig
 from linkage.encode import EncodedRecords, value_counts
 from linkage.score import Parameters
 
@@ -37,6 +38,9 @@ class LinkageState:
     # the model, so a pair scores the same on every night until the next refit, whatever else arrived.
     frequencies: pd.DataFrame | None = None
     holders: dict[str, int] = field(default_factory=dict)
+    # The prepared record table (linkage/prepare.py, without rid) the digests describe: a night prepares only
+    # its new and changed records, and knows what a changed record held before.
+    records: pd.DataFrame | None = None
     extra: dict = field(default_factory=dict)
 
     def frozen_counts(self, records: EncodedRecords) -> dict[str, tuple[np.ndarray, int]]:
@@ -53,9 +57,11 @@ class LinkageState:
             out[str(column)] = (looked_up, int(self.holders.get(str(column), 0)))
         return out
 
-    def next_night(self, digests: pd.DataFrame) -> LinkageState:
+    def next_night(self, digests: pd.DataFrame, records: pd.DataFrame) -> LinkageState:
         """The same model one night later, over the night's records."""
-        return dataclasses.replace(self, digests=digests, nights_since_fit=self.nights_since_fit + 1)
+        return dataclasses.replace(
+            self, digests=digests, records=records, nights_since_fit=self.nights_since_fit + 1
+        )
 
     def to_json(self) -> str:
         p = self.parameters
@@ -78,7 +84,11 @@ class LinkageState:
 
     @classmethod
     def from_json(
-        cls, text: str, digests: pd.DataFrame, frequencies: pd.DataFrame | None = None
+        cls,
+        text: str,
+        digests: pd.DataFrame,
+        frequencies: pd.DataFrame | None = None,
+        records: pd.DataFrame | None = None,
     ) -> LinkageState:
         data = json.loads(text)
         parameters = Parameters(
@@ -92,12 +102,12 @@ class LinkageState:
             for k in ("level_shares", "nights_since_fit", "fitted_run_id", "config_digest", "records_at_fit")
         }
         holders = data.pop("holders", None) or {}
-        return cls(parameters=parameters, digests=digests, frequencies=frequencies, holders=holders, extra=data,
-                   **known)  # fmt: skip
+        return cls(parameters=parameters, digests=digests, frequencies=frequencies, holders=holders,
+                   records=records, extra=data, **known)  # fmt: skip
 
 
-def value_hashes(values: np.ndarray) -> np.ndarray:
-    """uint64 per value (pandas' fixed-key SipHash: the same in every process)."""
+def value_hashes(values: pd.Series | np.ndarray) -> np.ndarray:
+    """uint64 per value (pandas' fixed-key SipHash: the same in every process; missing values hash alike)."""
     return pd.util.hash_array(np.asarray(values, dtype=object))
 
 
@@ -122,27 +132,47 @@ def config_digest(config: LinkageConfig) -> str:
     return hashlib.sha256(fitted_on.encode()).hexdigest()[:16]
 
 
-def record_digests(rec: pd.DataFrame, config: LinkageConfig) -> np.ndarray:
-    """uint64 per prepared record over the columns linkage reads: equal digests, equal evidence."""
-    parts = {}
-    for column in sorted(config.record_columns & set(rec.columns)):
-        values = rec[column]
-        if column in LIST_COLUMNS:
-            values = pd.Series(["\x1f".join(map(str, v)) for v in values], dtype=object)
-        parts[column] = values.astype(object).where(values.notna(), "\x00").astype(str).to_numpy()
-    if not parts:
-        return np.zeros(len(rec), dtype=np.uint64)
-    return pd.util.hash_pandas_object(pd.DataFrame(parts), index=False).to_numpy()
+_PRIME = np.uint64(0x100000001B3)
 
 
-def digest_table(rec: pd.DataFrame, config: LinkageConfig) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "source": rec["source"].to_numpy(),
-            "source_record_id": rec["source_record_id"].to_numpy(),
-            "digest": record_digests(rec, config),
-        }
+def _hash_lists(values: pd.Series) -> np.ndarray:
+    """uint64 per row over the row's list (order kept)."""
+    rows = values.tolist()
+    lengths = np.fromiter((len(v) if isinstance(v, list | tuple | np.ndarray) else 0 for v in rows), np.int64)
+    flat = np.fromiter(
+        chain.from_iterable(v for v in rows if isinstance(v, list | tuple | np.ndarray)),
+        object,
+        int(lengths.sum()),
     )
+    out = lengths.astype(np.uint64) * _PRIME
+    if len(flat):
+        row = np.repeat(np.arange(len(rows)), lengths)
+        position = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        with np.errstate(over="ignore"):
+            np.add.at(out, row, value_hashes(flat) * (position.astype(np.uint64) * _PRIME + np.uint64(1)))
+    return out
+
+
+def person_keys(persons: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(source, source_record_id) of each person record as prepare_records keys it (stripped)."""
+    source = persons["source"].astype(object).where(persons["source"].notna(), "").astype(str).str.strip()
+    return source.to_numpy(dtype=object), persons["source_record_id"].astype(str).str.strip().to_numpy(
+        dtype=object
+    )
+
+
+def digest_table(persons: pd.DataFrame) -> pd.DataFrame:
+    """uint64 per person record over every column but its load time: equal digests, the same prepared record
+    (linkage/prepare.py reads nothing else), so a night prepares and links again only the others."""
+    digest = np.zeros(len(persons), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in sorted(set(persons.columns) - {"loaded_at", "_loaded_at"}):
+            values = persons[column]
+            present = values.dropna()
+            lists = len(present) > 0 and isinstance(present.iloc[0], list | tuple | np.ndarray)
+            digest = digest * _PRIME + (_hash_lists(values) if lists else value_hashes(values))
+    source, record_id = person_keys(persons)
+    return pd.DataFrame({"source": source, "source_record_id": record_id, "digest": digest})
 
 
 def level_shares(cmp: PairColumns, config: LinkageConfig, matched: np.ndarray) -> dict[str, list[float]]:

@@ -1,10 +1,14 @@
 """Incremental nights (linkage/incremental.py): the night's new records linked against the customer file with
 the stored model give the same customer ids as a full rebuild; refits when due; erasures re-cluster."""
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from assets.link.io import read_state, write_state
 from assets.sample.person_records import sample_person_records
 from linkage.config import load_linkage_config
 from linkage.engine import link
@@ -38,10 +42,18 @@ def _full_rebuild(persons, config, state, previous, run_id, decisions=None):
     return link(persons, config, previous_xref=previous, run_id=run_id, decisions=decisions, model=state)
 
 
+def _stored(state: LinkageState) -> LinkageState:
+    """The state as the next night reads it back from linkage/state/."""
+    with tempfile.TemporaryDirectory() as folder:
+        write_state(Path(folder), state, {"silver/person/x.parquet": "1:1"})
+        back, _ = read_state(Path(folder))
+    return back
+
+
 def _night(persons, config, before, run_id, decisions=None):
     """One incremental night after `before`, checked against a full rebuild of the same deliveries."""
     night = link_incremental(
-        persons, config, before.state, before.xref, before.pairs, run_id=run_id, decisions=decisions
+        persons, config, _stored(before.state), before.xref, before.pairs, run_id=run_id, decisions=decisions
     )
     assert not isinstance(night, RefitNeeded), night
     full = _full_rebuild(persons, config, before.state, before.xref, run_id, decisions)

@@ -144,18 +144,20 @@ def read_state(directory: Path) -> tuple[LinkageState | None, dict[str, str]]:
         return None, {}
     text = model.read_text(encoding="utf-8")
     generation = json.loads(text).get("generation")
-    digests, frequencies = _state_files(folder, generation)
+    digests, frequencies, records = _state_files(folder, generation)
     if not digests.exists():
         return None, {}
-    table = read_parquet(frequencies) if frequencies.exists() else None
-    state = LinkageState.from_json(text, read_parquet(digests), table)
+    optional = [read_parquet(p) if p.exists() else None for p in (frequencies, records)]
+    state = LinkageState.from_json(text, read_parquet(digests), *optional)
     state.extra.pop("generation", None)
     return state, dict(state.extra.pop("person_inputs", {}))
 
 
-def _state_files(folder: Path, generation: str | None) -> tuple[Path, Path]:
+def _state_files(folder: Path, generation: str | None) -> tuple[Path, Path, Path]:
+    """The digests, term frequencies and prepared records of a generation."""
     suffix = f".{generation}" if generation else ""
-    return folder / f"record_digests{suffix}.parquet", folder / f"term_frequencies{suffix}.parquet"
+    names = ("record_digests", "term_frequencies", "prepared_records")
+    return tuple(folder / f"{name}{suffix}.parquet" for name in names)  # type: ignore[return-value]
 
 
 def write_state(directory: Path, state: LinkageState, inputs: dict[str, str]) -> None:
@@ -166,10 +168,10 @@ def write_state(directory: Path, state: LinkageState, inputs: dict[str, str]) ->
     folder = state_dir(directory)
     folder.mkdir(parents=True, exist_ok=True)
     generation = uuid.uuid4().hex[:12]
-    digests, frequencies = _state_files(folder, generation)
-    write_parquet_atomic(state.digests, digests)
-    if state.frequencies is not None:
-        write_parquet_atomic(state.frequencies, frequencies)
+    files = _state_files(folder, generation)
+    for table, path in zip((state.digests, state.frequencies, state.records), files, strict=True):
+        if table is not None:
+            write_parquet_atomic(table, path)
     state.extra.update(person_inputs=inputs, generation=generation)
     tmp = folder / "model.json.tmp"
     with tmp.open("w", encoding="utf-8") as out:
@@ -179,5 +181,5 @@ def write_state(directory: Path, state: LinkageState, inputs: dict[str, str]) ->
     tmp.replace(folder / "model.json")
     state.extra.pop("generation")
     for stale in folder.glob("*.parquet"):
-        if stale not in (digests, frequencies):
+        if stale not in files:
             stale.unlink(missing_ok=True)
