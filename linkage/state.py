@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -17,6 +16,7 @@ import pandas as pd
 from linkage.compare import PairColumns, tf_source
 from linkage.config import LinkageConfig
 from linkage.encode import EncodedRecords, value_counts
+from linkage.prepare import PERSON_INPUT
 from linkage.score import Parameters
 
 DIGEST_COLUMNS = ["source", "source_record_id", "digest"]
@@ -136,17 +136,14 @@ _PRIME = np.uint64(0x100000001B3)
 
 
 def _hash_lists(values: pd.Series) -> np.ndarray:
-    """uint64 per row over the row's list (order kept)."""
-    rows = values.tolist()
-    lengths = np.fromiter((len(v) if isinstance(v, list | tuple | np.ndarray) else 0 for v in rows), np.int64)
-    flat = np.fromiter(
-        chain.from_iterable(v for v in rows if isinstance(v, list | tuple | np.ndarray)),
-        object,
-        int(lengths.sum()),
-    )
+    """uint64 per row over the row's list (order kept; missing = empty)."""
+    values = values.reset_index(drop=True)
+    lengths = values.str.len().fillna(0).astype(np.int64).to_numpy()
+    exploded = values.explode().to_numpy(dtype=object)  # max(length, 1) rows per row
+    flat = exploded[np.repeat(lengths > 0, np.maximum(lengths, 1))]
     out = lengths.astype(np.uint64) * _PRIME
     if len(flat):
-        row = np.repeat(np.arange(len(rows)), lengths)
+        row = np.repeat(np.arange(len(values)), lengths)
         position = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         with np.errstate(over="ignore"):
             np.add.at(out, row, value_hashes(flat) * (position.astype(np.uint64) * _PRIME + np.uint64(1)))
@@ -162,11 +159,12 @@ def person_keys(persons: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def digest_table(persons: pd.DataFrame) -> pd.DataFrame:
-    """uint64 per person record over every column but its load time: equal digests, the same prepared record
-    (linkage/prepare.py reads nothing else), so a night prepares and links again only the others."""
+    """uint64 per person record over what linkage reads of it (linkage/prepare.py's columns but the load time,
+    and the entity): equal digests, the same prepared record, so a night prepares and links only the others."""
     digest = np.zeros(len(persons), dtype=np.uint64)
+    read = (set(PERSON_INPUT) | {"phone_types", "entity"}) & set(persons.columns)
     with np.errstate(over="ignore"):
-        for column in sorted(set(persons.columns) - {"loaded_at", "_loaded_at"}):
+        for column in sorted(read):
             values = persons[column]
             present = values.dropna()
             lists = len(present) > 0 and isinstance(present.iloc[0], list | tuple | np.ndarray)
