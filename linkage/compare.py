@@ -180,11 +180,16 @@ def _overlap_levels(
     return g, tf
 
 
+def tf_source(c: Comparison) -> str:
+    """The record column holding the values comparison `c` compares (their frequencies adjust it)."""
+    return f"{c.column}_key" if c.kind == "name" else c.column
+
+
 def tf_column(c: Comparison) -> str | None:
     """The record column whose value frequencies adjust comparison `c` (scalar comparisons)."""
     if not c.term_frequency or c.kind == "overlap":
         return None
-    return f"{c.column}_key" if c.kind == "name" else c.column
+    return tf_source(c)
 
 
 def value_frequencies(records: EncodedRecords, column: str) -> np.ndarray:

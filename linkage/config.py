@@ -145,9 +145,9 @@ class Incremental(_Strict):
     """Nights that reuse the fitted model (linkage/incremental.py) until it is due for a refit."""
 
     enabled: bool = Field(
-        False,
-        description="off until the incremental path runs the reference, contact-point and household stages "
-        "of the full engine: with it on, a night with such records can link differently from a full run",
+        True,
+        description="link only the night's new and changed records and the customers they touch (the same "
+        "ids as a full run with the stored model); off: every record every night",
     )
 
     refit_every_nights: int = Field(

@@ -15,24 +15,31 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from linkage.blocking import block
+from linkage.blocking import BlockingStats, CandidatePairs, block
 from linkage.cluster import guarded_clusters, unscored_pairs
-from linkage.compare import PairColumns, compare
+from linkage.compare import PairColumns, compare, tf_source
 from linkage.config import LinkageConfig
-from linkage.constraints import annotate_pairs, constrain_clusters, record_key
+from linkage.constraints import Constrained, annotate_pairs, constrain_clusters, record_key
 from linkage.contact_points import (
     CONTACT_POINT_PROBABILITY,
+    Attachments,
     attach_lone_records,
     identifiable,
     personal_agreement,
     personal_values,
 )
-from linkage.encode import EncodedRecords, encode_records
+from linkage.encode import EncodedRecords, encode_records, value_counts
 from linkage.households import household_pairs
 from linkage.identity import assign_customer_ids
 from linkage.learn import correct_weights, pair_labels
 from linkage.prepare import prepare_records
-from linkage.references import REFERENCE_WEIGHT, record_entities, resolve_references, with_references
+from linkage.references import (
+    REFERENCE_WEIGHT,
+    References,
+    record_entities,
+    resolve_references,
+    with_references,
+)
 from linkage.score import (
     Parameters,
     comparison_patterns,
@@ -43,7 +50,7 @@ from linkage.score import (
     total_pairs,
     weights_by_comparison,
 )
-from linkage.state import LinkageState, config_digest, digest_table, level_shares
+from linkage.state import LinkageState, config_digest, digest_table, level_shares, term_frequencies
 
 DECISIONS = np.array(["non_match", "review", "match"], dtype=object)  # indexed by the int8 decision code
 NON_MATCH, REVIEW, MATCH = 0, 1, 2
@@ -64,15 +71,7 @@ class LinkageResult:
 
 def _tf_records(records: EncodedRecords, config: LinkageConfig) -> dict[str, int]:
     """Records holding a value, per comparison (how far to trust its term frequencies)."""
-    out = {}
-    for c in config.comparisons:
-        if c.kind == "overlap":
-            out[c.name] = int((records.lists[c.column].lengths > 0).sum())
-        else:
-            out[c.name] = int(
-                (records.scalars[f"{c.column}_key" if c.kind == "name" else c.column] >= 0).sum()
-            )
-    return out
+    return {c.name: value_counts(records, tf_source(c))[1] for c in config.comparisons}
 
 
 def stored_weights(
@@ -184,6 +183,113 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass
+class Candidates:
+    pairs: CandidatePairs  # blocked pairs between linkable records, and the reference pairs
+    stats: BlockingStats
+    is_reference: np.ndarray  # per pair
+    evidence: np.ndarray  # object per pair: the reference's evidence ('' elsewhere)
+
+
+def find_candidates(
+    records: EncodedRecords,
+    config: LinkageConfig,
+    refs: References,
+    linkable: np.ndarray,
+    focus: np.ndarray | None = None,
+) -> Candidates:
+    """Candidate pairs: the blocking rules' (between linkable records) plus the reference pairs; with `focus`
+    (bool per record) only the pairs touching a focus record (an incremental night)."""
+    candidates, stats = block(records, config, focus=focus)
+    if focus is not None:
+        near = focus[refs.left] | focus[refs.right]
+        refs = References(refs.left[near], refs.right[near], refs.evidence[near], refs.unresolved)
+    pairs, is_reference, evidence = with_references(candidates, refs, linkable)
+    return Candidates(pairs, stats, is_reference, evidence)
+
+
+def stays_unlinked(linkable: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """A record with no usable identifier that nothing joined stays unlinked: no customer id, not a customer."""
+    return ~linkable & (np.bincount(labels, minlength=len(labels))[labels] == 1)
+
+
+def linkable_records(rec: pd.DataFrame, refs: References) -> np.ndarray:
+    """Records that may be paired: an identifier of their own, or a reference to another record."""
+    linkable = identifiable(rec)
+    linkable[refs.left] = True
+    return linkable
+
+
+@dataclass
+class Clusters:
+    """The scored pairs after every stage, with what each stage decided, and a cluster label per record."""
+
+    cmp: PairColumns
+    weights: PairColumns
+    match_weight: np.ndarray
+    probability: np.ndarray
+    decision: np.ndarray
+    labels: np.ndarray
+    refused: np.ndarray  # match edges the chaining guard or a cannot-link refused
+    household: np.ndarray
+    via_contact: np.ndarray
+    is_reference: np.ndarray
+    evidence: np.ndarray
+    steward: Constrained
+    attached: Attachments
+
+    def notes(self) -> np.ndarray:
+        notes = np.full(len(self.decision), "", dtype=object)
+        notes[self.household] = "household guard: different given names, no personal identifier in common"
+        notes[self.refused] = "chaining guard: groups disagree on average"
+        notes[self.via_contact] = "contact point: a personal e-mail or phone of one customer"
+        notes[self.is_reference] = "reference: " + self.evidence[self.is_reference]
+        return notes
+
+
+def resolve_clusters(
+    rec: pd.DataFrame,
+    records: EncodedRecords,
+    config: LinkageConfig,
+    cmp: PairColumns,
+    weights: PairColumns,
+    match_weight: np.ndarray,
+    score: Callable[[PairColumns], tuple[PairColumns, np.ndarray]],
+    is_reference: np.ndarray,
+    evidence: np.ndarray,
+    keys: pd.Series,
+    decisions: pd.DataFrame | None,
+) -> Clusters:
+    """Scored candidate pairs → clusters: evidence completed inside match components, household guard,
+    references, chaining guard, steward constraints, contact-point attachment. Runs on every record (a full
+    run) or on the pairs of a closed set of records (an incremental night): records without pairs stay alone."""
+    cmp, weights, match_weight = complete_components(records, config, cmp, weights, match_weight, score)
+    probability, decision = decide(match_weight, config)
+    # pairs complete_components appended are neither references nor carry their evidence
+    extra = len(cmp["l"]) - len(is_reference)
+    is_reference = np.concatenate([is_reference, np.zeros(extra, bool)])
+    evidence = np.concatenate([evidence, np.full(extra, "", dtype=object)])
+    agree = personal_agreement(records, cmp, config, personal_values(rec, records, cmp, config))
+    household = household_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
+    decision[household] = REVIEW
+    match_weight[is_reference] = np.maximum(match_weight[is_reference], REFERENCE_WEIGHT)
+    probability[is_reference], decision[is_reference] = 1.0, MATCH
+    left, right = cmp["l"], cmp["r"]
+    labels, refused = cluster(len(rec), left, right, match_weight, decision, config)
+    steward = constrain_clusters(
+        keys, labels, left, right, match_weight, (decision == MATCH) & ~refused, decisions
+    )
+    labels, refused = steward.labels, refused | steward.refused
+    decision[refused] = REVIEW
+    attached = attach_lone_records(rec, labels, cmp, agree, steward.cannot)
+    labels, via_contact = attached.labels, attached.pairs
+    decision[via_contact] = MATCH
+    probability[via_contact] = np.maximum(probability[via_contact], CONTACT_POINT_PROBABILITY)
+    match_weight[via_contact] = np.maximum(match_weight[via_contact], np.log2(99.0))
+    return Clusters(cmp, weights, match_weight, probability, decision, labels, refused, household,
+                    via_contact, is_reference, evidence, steward, attached)  # fmt: skip
+
+
 @_gc_paused()
 def link(
     persons: pd.DataFrame,
@@ -193,6 +299,7 @@ def link(
     training_labels: pd.DataFrame | None = None,
     decisions: pd.DataFrame | None = None,
     references: dict[str, list[str]] | None = None,
+    model: LinkageState | None = None,
 ) -> LinkageResult:
     """Link person records (docs/CONTRACTS.md) into customers.
 
@@ -201,6 +308,8 @@ def link(
     `decisions` (linkage/constraints.py): steward decisions: must-/cannot-links, and labels the weights learn from.
     `references`: source → the sources whose record ids its customer_ref holds (sources.yaml `references:`);
     other sources' references are detected (linkage/references.py).
+    `model`: a stored EM model (parameters and term frequencies) to score with instead of fitting one: the
+    clusters an incremental night (linkage/incremental.py) reproduces.
     """
     timings: dict[str, float] = {}
     lap = stopwatch(timings)
@@ -208,15 +317,14 @@ def link(
     rec = prepare_records(persons)
     lap("prepare")
     records = encode_records(rec, config.record_columns)
-    candidates, stats = block(records, config)
+    if model is not None and config.scoring.method == "em":
+        records.value_counts.update(model.frozen_counts(records))
     # Deterministic pairs and records that must not be paired at all (new modules, small hooks here).
     refs = resolve_references(rec, record_entities(persons, rec), references)
-    linkable = identifiable(rec)
-    linkable[refs.left] = True
-    candidates, is_reference, ref_evidence = with_references(candidates, refs, linkable)
+    linkable = linkable_records(rec, refs)
+    found = find_candidates(records, config, refs, linkable)
+    candidates, stats = found.pairs, found.stats
     lap("blocking")
-    u = estimate_u(records, config)
-    lap("u_sampling")
     pair_columns = {"l": candidates.left, "r": candidates.right, "rules": candidates.rules,
                     "first_rule": candidates.first_rule}  # fmt: skip
     cmp = compare(records, config, candidates.left, candidates.right, extra=pair_columns)
@@ -238,15 +346,21 @@ def link(
                        for c in config.comparisons}  # fmt: skip
             return weights, base + _total(weights, len(pairs["l"]))
     else:
-        m, sessions = estimate_m(comparison_patterns(cmp, config), config, u)
-        weights = weights_by_comparison(cmp, config, m, u, _tf_records(records, config))
-        prior = estimate_prior(_total(weights, len(cmp["l"])), n_total)
-        params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
+        if model is not None:
+            params = model.parameters
+        else:
+            u = estimate_u(records, config)
+            lap("u_sampling")
+            m, sessions = estimate_m(comparison_patterns(cmp, config), config, u)
+            weights = weights_by_comparison(cmp, config, m, u, _tf_records(records, config))
+            prior = estimate_prior(_total(weights, len(cmp["l"])), n_total)
+            params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
+        fitted = params
 
         def score(pairs: PairColumns) -> tuple[PairColumns, np.ndarray]:
-            return stored_weights(records, pairs, config, params)
+            return stored_weights(records, pairs, config, fitted)
 
-        base = float(np.log2(prior / (1 - prior)))
+        base = float(np.log2(params.prior / (1 - params.prior)))
     weights, match_weight = score(cmp)
     decided = decisions is not None and len(decisions) > 0
     keys = record_key(rec["source"], rec["source_record_id"]) if decided else pd.Series([], dtype=str)
@@ -256,79 +370,53 @@ def link(
     if learned["corrected"]:  # the stewards' labels moved the weights (linkage/learn.py)
         match_weight = base + _total(weights, len(cmp["l"]))
     lap("scoring")
-    cmp, weights, match_weight = complete_components(records, config, cmp, weights, match_weight, score)
-    probability, decision = decide(match_weight, config)
-    # pairs complete_components appended are neither references nor carry their evidence
-    extra = len(cmp["l"]) - len(is_reference)
-    is_reference = np.concatenate([is_reference, np.zeros(extra, bool)])
-    ref_evidence = np.concatenate([ref_evidence, np.full(extra, "", dtype=object)])
-    agree = personal_agreement(records, cmp, config, personal_values(rec, records, cmp, config))
-    household = household_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
-    decision[household] = REVIEW
-    match_weight[is_reference] = np.maximum(match_weight[is_reference], REFERENCE_WEIGHT)
-    probability[is_reference], decision[is_reference] = 1.0, MATCH
-    left, right = cmp["l"], cmp["r"]
-    labels, refused = cluster(len(rec), left, right, match_weight, decision, config)
-    steward = constrain_clusters(
-        keys, labels, left, right, match_weight, (decision == MATCH) & ~refused, decisions
-    )
-    labels, refused = steward.labels, refused | steward.refused
-    decision[refused] = REVIEW
-    attached = attach_lone_records(rec, labels, cmp, agree, steward.cannot)
-    labels, via_contact = attached.labels, attached.pairs
-    decision[via_contact] = MATCH
-    probability[via_contact] = np.maximum(probability[via_contact], CONTACT_POINT_PROBABILITY)
-    match_weight[via_contact] = np.maximum(match_weight[via_contact], np.log2(99.0))
+    c = resolve_clusters(rec, records, config, cmp, weights, match_weight, score, found.is_reference,
+                         found.evidence, keys, decisions)  # fmt: skip
     lap("clustering")
 
-    # A record with no usable identifier that nothing joined stays unlinked: no customer id, not a customer.
-    unlinked = ~linkable & (np.bincount(labels, minlength=len(rec))[labels] == 1)
-    members = rec[["source", "source_record_id"]].assign(cluster=labels)
+    unlinked = stays_unlinked(linkable, c.labels)
+    members = rec[["source", "source_record_id"]].assign(cluster=c.labels)
     customer_ids, history = assign_customer_ids(members[~unlinked], previous_xref, run_id, at)
     customer_ids = customer_ids.reindex(members.index)
     history["run_id"] = run_id
     lap("identity")
 
-    keep = np.ones(len(left), bool) if config.keep_non_match_pairs else decision != NON_MATCH
-    notes = np.full(len(left), "", dtype=object)
-    notes[household] = "household guard: different given names, no personal identifier in common"
-    notes[refused] = "chaining guard: groups disagree on average"
-    notes[via_contact] = "contact point: a personal e-mail or phone of one customer"
-    notes[is_reference] = "reference: " + ref_evidence[is_reference]
-    pairs = _pairs_table(
-        rec,
-        _rows(cmp, keep),
-        _rows(weights, keep),
-        match_weight[keep],
-        probability[keep],
-        decision[keep],
-        notes[keep],
-        config,
-    )
+    left, right = c.cmp["l"], c.cmp["r"]
+    keep = np.ones(len(left), bool) if config.keep_non_match_pairs else c.decision != NON_MATCH
+    pairs = _pairs_table(rec, _rows(c.cmp, keep), _rows(c.weights, keep), c.match_weight[keep],
+                         c.probability[keep], c.decision[keep], c.notes()[keep], config)  # fmt: skip
     pairs = annotate_pairs(pairs, decisions)
-    xref = _xref(rec, labels, customer_ids, left, right, probability, decision, at)
+    xref = _xref(rec, c.labels, customer_ids, left, right, c.probability, c.decision, at)
     review = pairs[pairs["decision"] == "review"].reset_index(drop=True)
-    summary = _summary(rec, stats, decision, refused, xref, history, params, n_total)
-    summary.update(
-        unlinkable_records=int((~linkable).sum()),
-        unlinked_records=int(unlinked.sum()),
-        reference_links=int(is_reference.sum()),
-        unresolved_references=refs.unresolved,
-        contact_point_attached=attached.attached,
-        contact_point_ambiguous=attached.ambiguous,
-        household_guard_pairs=int(household.sum()),
-    )
+    summary = _summary(rec, stats, c.decision, c.refused, xref, history, params, n_total)
+    summary.update(unlinkable_records=int((~linkable).sum()), unlinked_records=int(unlinked.sum()),
+                   unresolved_references=refs.unresolved, **stage_counts(c))  # fmt: skip
     summary["timings"] = timings
-    summary["steward"] = {**learned, "must_links": len(steward.must), "cannot_links": len(steward.cannot),
-                          "conflicts": len(steward.conflicts)}  # fmt: skip
+    summary["steward"] = {**learned, "must_links": len(c.steward.must), "cannot_links": len(c.steward.cannot),
+                          "conflicts": len(c.steward.conflicts)}  # fmt: skip
     state = None
     if params is not None:
-        state = LinkageState(params, level_shares(cmp, config, decision == MATCH), digest_table(rec, config),
-                             fitted_run_id=run_id, config_digest=config_digest(config), records_at_fit=len(rec))  # fmt: skip
+        if model is not None:
+            state = model.next_night(digest_table(persons), rec.drop(columns="rid"))
+        else:
+            frequencies, holders = term_frequencies(records, config)
+            state = LinkageState(params, level_shares(c.cmp, config, c.decision == MATCH), digest_table(persons),
+                                 fitted_run_id=run_id, config_digest=config_digest(config), records_at_fit=len(rec),
+                                 frequencies=frequencies, holders=holders, records=rec.drop(columns="rid"))  # fmt: skip
     return LinkageResult(
         xref=xref, pairs=pairs, review=review, history=history,
         summary=summary, parameters=params, timings=timings, state=state,
     )  # fmt: skip
+
+
+def stage_counts(c: Clusters) -> dict[str, int]:
+    """What the reference, contact-point and household stages did (the run summary)."""
+    return {
+        "reference_links": int(c.is_reference.sum()),
+        "contact_point_attached": c.attached.attached,
+        "contact_point_ambiguous": c.attached.ambiguous,
+        "household_guard_pairs": int(c.household.sum()),
+    }
 
 
 def _pairs_table(rec, cmp, weights, match_weight, probability, decision, notes, config) -> pd.DataFrame:

@@ -20,13 +20,18 @@ def _opaque_id(anchor: str, taken: set[str]) -> str:
 
 
 def assign_customer_ids(
-    members: pd.DataFrame, previous: pd.DataFrame | None, run_id: str, at: pd.Timestamp
+    members: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    run_id: str,
+    at: pd.Timestamp,
+    reserved: set[str] | None = None,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """`members`: source, source_record_id, cluster. Returns customer_id per row and the id history rows.
 
     Each old id goes to the new cluster holding most of its records (ties: the cluster with the smallest
     anchor record); clusters left without one get a new opaque id derived from their anchor record, so a
-    rerun on the same input gives the same ids.
+    rerun on the same input gives the same ids. `reserved`: ids of customers outside `previous` that a new id
+    must not take (an incremental night re-identifies only the customers it touched).
     """
     key = members["source"].astype(str) + "\x1f" + members["source_record_id"].astype(str)
     frame = pd.DataFrame({"key": key.to_numpy(), "cluster": members["cluster"].to_numpy()})
@@ -50,7 +55,7 @@ def assign_customer_ids(
         if cluster not in assigned and old_id not in used:
             assigned[cluster] = old_id
             used.add(old_id)
-    taken = old_ids | used
+    taken = old_ids | used | (reserved or set())
     for cluster, anchor in anchors.sort_values().items():
         if cluster not in assigned:
             assigned[cluster] = _opaque_id(anchor, taken)

@@ -1,21 +1,28 @@
 """Incremental nights: link only what changed against the existing customer file.
 
-A full run (engine.link) fits the model and leaves a LinkageState: the parameters, the comparison-level mix
-they were fitted on and a digest of every record. On a later night:
+A full run (engine.link) fits the model and leaves a LinkageState: the parameters, the term frequencies and
+the comparison-level mix they were fitted on, and a digest of every record. On a later night:
 
 1. records whose digest is new or changed (and records that disappeared, e.g. erased) are the night's work;
-   the affected set A is those records plus every record of the customers they belonged to;
+   the affected set A is those records plus every record of the customers they belonged to, and every record a
+   steward decision names (with its customer);
 2. only candidate pairs touching A are blocked (blocks keep their full size, so the block-size cap drops the
-   same keys as a full run) and compared, then scored with the stored parameters;
-3. a match from A to a record outside it pulls that record's whole customer into A; repeated until closed,
-   so no match edge leaves A and every customer outside A is exactly what it was;
-4. A alone is re-clustered (with the chaining guard) and given ids by overlap with its old customers, so
-   ids stay stable and merges/splits go to id_history as in a full run.
+   same keys as a full run), with the reference pairs touching A, compared and scored with the stored model;
+3. whatever can join a record of A to a record outside it pulls that record's whole customer into A: a match,
+   a reference, or a shared e-mail/phone few enough records hold to be someone's personal value (its holders
+   decide whether it is personal, and which customer an evidence-only record holding it belongs to);
+   repeated until closed, so no stage's decision crosses A's border and every customer outside A is exactly
+   what a full run gives;
+4. A alone goes through the full run's stages (engine.resolve_clusters: evidence completion, household guard,
+   references, chaining guard, steward constraints, contact-point attachment) and is given ids by overlap with
+   its old customers (engine's identity), so ids stay stable and merges/splits go to id_history.
 
-Same parameters and same blocks give the same clusters as a full run. They can differ from a full rebuild
-when a refit moves the parameters, when value frequencies (TF) shift, or when a block crosses its size cap:
-the EM is refitted (a full run) every `incremental.refit_every_nights` nights, when the night's pairs drift
-from the fitted level mix, or on demand (`customer360 run --full-refresh`).
+The stored model includes the term frequencies, so a pair scores the same on every night until the next
+refit, and a full run with the stored model (engine.link(model=...), `customer360 run --full-refresh`) gives
+the same customer ids. The model is refitted (a full run) every `incremental.refit_every_nights` nights, when
+the file grew by more than `max_growth`, when the night's matches drift from the fitted level mix, when
+linkage.yaml changed, or on demand (`--refit`); steward labels numerous enough to correct the weights
+(linkage/learn.py) make the night a full run with the stored model.
 """
 
 from __future__ import annotations
@@ -25,25 +32,32 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from linkage.blocking import BlockingStats, block
-from linkage.compare import PairColumns, compare
+from linkage.blocking import rule_keys
+from linkage.compare import PairColumns, compare, shared_values
 from linkage.config import LinkageConfig
-from linkage.encode import encode_records
+from linkage.constraints import annotate_pairs, latest_decisions, record_key
+from linkage.contact_points import MAX_HOLDERS, top_level
+from linkage.encode import EncodedRecords, encode_records, sorted_unique
 from linkage.engine import (
     MATCH,
-    REVIEW,
+    NON_MATCH,
     LinkageResult,
     _pairs_table,
     _summary,
     _xref,
-    cluster,
-    complete_components,
     decide,
+    find_candidates,
+    linkable_records,
+    resolve_clusters,
+    stage_counts,
+    stays_unlinked,
     stopwatch,
     stored_weights,
 )
 from linkage.identity import assign_customer_ids
-from linkage.prepare import prepare_records
+from linkage.learn import MIN_LABELS
+from linkage.prepare import ordered_records, prepare_columns, prepare_records
+from linkage.references import record_entities, resolve_references
 from linkage.score import total_pairs
 from linkage.state import LinkageState, config_digest, digest_table, drift, level_shares
 
@@ -52,9 +66,11 @@ PAIR_KEYS = ["source_l", "id_l", "source_r", "id_r"]
 
 @dataclass
 class RefitNeeded:
-    """The night cannot reuse the stored model: run the full path (engine.link) instead."""
+    """The night cannot be linked incrementally: run the full path (engine.link) instead, refitting the model
+    (`refit`) or with the stored one."""
 
     reason: str
+    refit: bool = True
 
 
 def refit_reason(state: LinkageState | None, config: LinkageConfig, records: int = 0) -> str | None:
@@ -65,6 +81,8 @@ def refit_reason(state: LinkageState | None, config: LinkageConfig, records: int
         return f"scoring.method {config.scoring.method!r} is refitted every night"
     if state.config_digest != config_digest(config):
         return "config/linkage.yaml changed since the model was fitted"
+    if state.frequencies is None:
+        return "the stored model has no term frequencies (written by an older version)"
     if state.nights_since_fit + 1 >= config.incremental.refit_every_nights:
         return f"scheduled refit (every {config.incremental.refit_every_nights} nights)"
     fitted = len(state.digests) if state.records_at_fit is None else state.records_at_fit
@@ -73,10 +91,91 @@ def refit_reason(state: LinkageState | None, config: LinkageConfig, records: int
     return None
 
 
+def learns_from_stewards(decisions: pd.DataFrame | None) -> bool:
+    """Enough same/different labels that linkage/learn.py may correct the weights over the whole file."""
+    decided = latest_decisions(decisions)
+    labels = decided.loc[decided["label"] != "unsure", "label"]
+    return len(labels) >= MIN_LABELS and labels.nunique() == 2
+
+
 def _keys(source: pd.Series | np.ndarray, record_id: pd.Series | np.ndarray) -> pd.Index:
-    return pd.Index(
-        pd.Series(source, dtype=object).astype(str) + "\x1f" + pd.Series(record_id, dtype=object).astype(str)
-    )
+    return pd.Index(record_key(pd.Series(source, dtype=object), pd.Series(record_id, dtype=object)))
+
+
+def _whole_customers(rows: np.ndarray, cust_code: np.ndarray) -> np.ndarray:
+    """Records `rows` (bool per record) and every record of the customers they belong to."""
+    codes = np.unique(cust_code[rows])
+    return rows | (np.isin(cust_code, codes[codes >= 0]) & (cust_code >= 0))
+
+
+def _reaching(
+    records: EncodedRecords, config: LinkageConfig, cmp: PairColumns, match: np.ndarray
+) -> np.ndarray:
+    """Pairs through which a stage may join or affect the two records' customers: a match (references
+    included), a shared e-mail or phone held by at most MAX_HOLDERS records (it may be personal: the contact-
+    point and household stages read it), the same WeChat id."""
+    reach = match | top_level(cmp, config, "exact", "wechat_id")
+    for column in ("emails", "phones"):
+        if column in records.lists:
+            col = records.lists[column]
+            holders = np.bincount(col.codes, minlength=len(records.vocab))
+            pair, code = shared_values(col, cmp["l"], cmp["r"])
+            reach[pair[holders[code] <= MAX_HOLDERS]] = True
+    return reach
+
+
+def blocks_over_cap(records: EncodedRecords, config: LinkageConfig, changed: np.ndarray) -> np.ndarray:
+    """Records of the blocks the night's records pushed over their size cap: a full run no longer pairs them
+    on that key, so their old pairs from it are gone and their customers are linked again."""
+    out = np.zeros(records.n, dtype=bool)
+    for rule in config.blocking.rules:
+        rids, keys = rule_keys(records, rule.columns)
+        if not len(keys):
+            continue
+        cap = rule.max_block_size or config.blocking.max_block_size
+        entries = sorted_unique(keys * records.n + rids)
+        keys, rids = entries // records.n, entries % records.n
+        size = np.bincount(keys)
+        new = np.bincount(keys, weights=changed[rids].astype(float), minlength=len(size))
+        crossed = (size > cap) & (size - new <= cap)
+        out[rids[crossed[keys]]] = True
+    return out
+
+
+def _prepare_night(
+    persons: pd.DataFrame, person_key: pd.Index, new_rows: np.ndarray, stored: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The night's record table, preparing only the new and changed person records (the others are the stored
+    prepared rows), and the stored rows of the records that changed or left (what they held before)."""
+    if stored is None:
+        return prepare_records(persons), stored_rows_empty()
+    stored_key = _keys(stored["source"], stored["source_record_id"])
+    same = stored_key.isin(person_key[~new_rows])
+    table = pd.concat([stored[same], prepare_columns(persons[new_rows])], ignore_index=True)
+    return ordered_records(table), stored[~same].reset_index(drop=True)
+
+
+def stored_rows_empty() -> pd.DataFrame:
+    return pd.DataFrame({"emails": pd.Series(dtype=object), "phones": pd.Series(dtype=object)})
+
+
+def holders_of(records: EncodedRecords, rows: pd.DataFrame) -> np.ndarray:
+    """Records holding an e-mail or phone of `rows` (prepared rows, e.g. what changed records held before)
+    that at most MAX_HOLDERS records hold now."""
+    out = np.zeros(records.n, dtype=bool)
+    vocab = pd.Index(records.vocab)
+    for column in ("emails", "phones"):
+        if column not in records.lists or column not in rows or not len(rows):
+            continue
+        values = [v for held in rows[column] if isinstance(held, list | tuple | np.ndarray) for v in held]
+        codes = vocab.get_indexer(pd.unique(np.asarray(values, dtype=object))) if values else np.empty(0, int)
+        col = records.lists[column]
+        holders = np.bincount(col.codes, minlength=len(records.vocab))
+        wanted = np.zeros(len(records.vocab), dtype=bool)
+        codes = codes[codes >= 0]
+        wanted[codes[holders[codes] <= MAX_HOLDERS]] = True
+        out[col.rids()[wanted[col.codes]]] = True
+    return out
 
 
 def link_incremental(
@@ -86,110 +185,123 @@ def link_incremental(
     previous_xref: pd.DataFrame,
     previous_pairs: pd.DataFrame | None,
     run_id: str = "",
+    decisions: pd.DataFrame | None = None,
+    references: dict[str, list[str]] | None = None,
 ) -> LinkageResult | RefitNeeded:
-    """Link a night against the customer file of `previous_xref` with `state`'s parameters."""
+    """Link a night against the customer file of `previous_xref` with `state`'s model; `decisions` and
+    `references` as engine.link takes them."""
     if reason := refit_reason(state, config, len(persons)):
         return RefitNeeded(reason)
+    if learns_from_stewards(decisions):
+        return RefitNeeded("steward labels correct the weights over the whole file", refit=False)
     timings: dict[str, float] = {}
     lap = stopwatch(timings)
     at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
-    rec = prepare_records(persons)
-    digests = digest_table(rec, config)
-    keys = _keys(rec["source"], rec["source_record_id"])
+    digests = digest_table(persons)
+    person_key = _keys(digests["source"], digests["source_record_id"])
     old_digest = pd.Series(
         state.digests["digest"].to_numpy(),
         index=_keys(state.digests["source"], state.digests["source_record_id"]),
     )
-    before = old_digest.reindex(keys).to_numpy()
-    changed = pd.isna(before) | (before != digests["digest"].to_numpy())
+    before = old_digest.reindex(person_key).to_numpy()
+    new_rows = pd.isna(before) | (before != digests["digest"].to_numpy())
+    rec, old_rows = _prepare_night(persons, person_key, new_rows, state.records)
+    keys = _keys(rec["source"], rec["source_record_id"])
+    changed = keys.isin(person_key[new_rows])
     prev_keys = _keys(previous_xref["source"], previous_xref["source_record_id"])
     prev_ids = pd.Series(previous_xref["customer_id"].astype(str).to_numpy(), index=prev_keys)
     gone = ~prev_keys.isin(keys)  # in the customer file, no longer among the person records
     lap("prepare")
 
     records = encode_records(rec, config.record_columns)
+    records.value_counts.update(state.frozen_counts(records))
+    refs = resolve_references(rec, record_entities(persons, rec), references)
+    linkable = linkable_records(rec, refs)
     n = len(rec)
     customer = prev_ids.reindex(keys).to_numpy(dtype=object)  # None/NaN for new records
-    cust_code, cust_values = pd.factorize(pd.Series(customer, dtype=object))
-    affected_ids = set(pd.Series(customer[changed]).dropna()) | set(prev_ids[gone])
-    member = np.isin(cust_code, np.flatnonzero(pd.Index(cust_values).isin(affected_ids))) & (cust_code >= 0)
-    inside = changed | member
+    cust_code, _ = pd.factorize(pd.Series(customer, dtype=object))
+    gone_ids = pd.Index(prev_ids[gone].unique())
+    start = changed | (np.isin(customer, gone_ids) & (cust_code >= 0))
+    decided = latest_decisions(decisions)
+    if len(decided):  # the records a decision names: their constraints are applied again
+        named = _keys(decided["source_l"], decided["id_l"]).append(
+            _keys(decided["source_r"], decided["id_r"])
+        )
+        start |= keys.isin(named)
+    # a reference between two customers (a newly detected one, or to a record that arrived late)
+    split_ref = (cust_code[refs.left] != cust_code[refs.right]) | (cust_code[refs.left] < 0)
+    start[refs.left[split_ref]] = start[refs.right[split_ref]] = True
+    start |= blocks_over_cap(records, config, changed)
+    start |= holders_of(records, old_rows)  # a value a changed record gave up may have become someone's own
+    inside = _whole_customers(start, cust_code)
     frontier = inside.copy()
     found: list[PairColumns] = []
-    stats = BlockingStats()
+    stats = None
     rounds = 0
     while rounds == 0 or frontier.any():  # one round even on a night with nothing new: empty pair columns
         rounds += 1
-        candidates, night_stats = block(records, config, focus=frontier)
-        if rounds == 1:
-            stats = night_stats
-        extra = {"l": candidates.left, "r": candidates.right, "rules": candidates.rules,
-                 "first_rule": candidates.first_rule}  # fmt: skip
-        cmp = compare(records, config, candidates.left, candidates.right, extra=extra)
-        weights, match_weight = stored_weights(records, cmp, config, state.parameters)
-        cmp.update(weights)
-        cmp["match_weight"] = match_weight
+        cand = find_candidates(records, config, refs, linkable, focus=frontier)
+        stats = stats or cand.stats
+        p = cand.pairs
+        extra = {"l": p.left, "r": p.right, "rules": p.rules, "first_rule": p.first_rule,
+                 "is_reference": cand.is_reference, "evidence": cand.evidence}  # fmt: skip
+        cmp = compare(records, config, p.left, p.right, extra=extra)
+        _, match_weight = stored_weights(records, cmp, config, state.parameters)
         found.append(cmp)
-        _, decision = decide(match_weight, config)
-        reach = decision == MATCH
-        outside = np.concatenate([candidates.left[reach], candidates.right[reach]])
-        outside = outside[~inside[outside]]
-        pulled = np.zeros(n, dtype=bool)
-        pulled[outside] = True
-        codes = np.unique(cust_code[outside])
-        pulled |= np.isin(cust_code, codes[codes >= 0]) & (cust_code >= 0)
-        frontier = pulled & ~inside
+        reach = _reaching(
+            records, config, cmp, (decide(match_weight, config)[1] == MATCH) | cand.is_reference
+        )
+        ends = np.zeros(n, dtype=bool)
+        ends[p.left[reach]] = ends[p.right[reach]] = True
+        frontier = _whole_customers(ends & ~inside, cust_code) & ~inside
         inside |= frontier
     lap("blocking_compare")
 
-    merged = _merge_rounds(found, n)
-    both = inside[merged["l"]] & inside[merged["r"]]
-    merged = {k: v[both] for k, v in merged.items()}
-    weights = {k: merged.pop(k) for k in list(merged) if k.startswith("weight_")}
-    pairs, weights, match_weight = complete_components(
-        records, config, merged, weights, merged.pop("match_weight"),
-        lambda p: stored_weights(records, p, config, state.parameters),
-    )  # fmt: skip
-    pairs = {**pairs, **weights, "match_weight": match_weight}
-    _, night_decision = decide(pairs["match_weight"], config)
-    matched = night_decision == MATCH
-    distance, where = drift(state.level_shares, level_shares(pairs, config, matched))
+    pairs = _merge_rounds(found, n)
+    pairs = {k: v[inside[pairs["l"]] & inside[pairs["r"]]] for k, v in pairs.items()}
+    is_reference, evidence = pairs.pop("is_reference"), pairs.pop("evidence")
+
+    def score(columns: PairColumns) -> tuple[PairColumns, np.ndarray]:
+        return stored_weights(records, columns, config, state.parameters)
+
+    weights, match_weight = score(pairs)
+    steward_keys = pd.Series(keys.to_numpy(), dtype=object) if len(decided) else pd.Series([], dtype=str)
+    c = resolve_clusters(rec, records, config, pairs, weights, match_weight, score, is_reference, evidence,
+                         steward_keys, decisions)  # fmt: skip
+    matched = c.decision == MATCH
+    distance, where = drift(state.level_shares, level_shares(c.cmp, config, matched))
     if int(matched.sum()) >= config.incremental.drift_min_pairs and distance > config.incremental.max_drift:
         return RefitNeeded(f"the night's pairs drift from the fitted model on {where} ({distance:.2f})")
-
-    rids = np.flatnonzero(inside)
-    local = np.full(n, -1, dtype=np.int64)
-    local[rids] = np.arange(len(rids))
-    left, right = local[pairs["l"]], local[pairs["r"]]
-    probability, decision = decide(pairs["match_weight"], config)
-    labels, refused = cluster(len(rids), left, right, pairs["match_weight"], decision, config)
-    decision[refused] = REVIEW
     lap("clustering")
 
-    sub = rec.iloc[rids].reset_index(drop=True)
-    touched_ids = set(pd.Series(customer[inside], dtype=object).dropna()) | set(prev_ids[gone])
+    rids = np.flatnonzero(inside & ~stays_unlinked(linkable, c.labels))  # the unlinked get no customer id
+    touched_ids = set(pd.Series(customer[inside], dtype=object).dropna()) | set(gone_ids)
     touched = previous_xref[previous_xref["customer_id"].astype(str).isin(touched_ids)]
-    customer_ids, history = assign_customer_ids(
-        sub[["source", "source_record_id"]].assign(cluster=labels), touched, run_id, at
-    )
+    sub = rec.iloc[rids]
+    night_ids, history = assign_customer_ids(
+        sub[["source", "source_record_id"]].assign(cluster=c.labels[rids]), touched, run_id, at,
+        reserved=set(prev_ids.unique()),
+    )  # fmt: skip
     history["run_id"] = run_id
-    sub_pairs = {**{k: v for k, v in pairs.items()}, "l": left, "r": right}
-    night_xref = _xref(sub, labels, customer_ids, left, right, probability, decision, at)
+    customer_ids = pd.Series(np.full(n, None, dtype=object))
+    customer_ids.iloc[rids] = night_ids.to_numpy()
+    left, right = c.cmp["l"], c.cmp["r"]
+    night_xref = _xref(rec, c.labels, customer_ids, left, right, c.probability, c.decision, at)[inside]
     keep_old = ~prev_keys.isin(keys[inside]) & ~gone
     xref = pd.concat([previous_xref[keep_old], night_xref], ignore_index=True)
     xref = xref.sort_values(["source", "source_record_id"], kind="stable").reset_index(drop=True)
     lap("identity")
 
-    keep = np.ones(len(left), bool) if config.keep_non_match_pairs else decision != 0
-    weights = {k: v[keep] for k, v in sub_pairs.items() if k.startswith("weight_")}
+    keep = np.ones(len(left), bool) if config.keep_non_match_pairs else c.decision != NON_MATCH
     night_pairs = _pairs_table(
-        sub, {k: v[keep] for k, v in sub_pairs.items()}, weights, pairs["match_weight"][keep],
-        probability[keep], decision[keep], refused[keep], config,
+        rec, {k: v[keep] for k, v in c.cmp.items()}, {k: v[keep] for k, v in c.weights.items()},
+        c.match_weight[keep], c.probability[keep], c.decision[keep], c.notes()[keep], config,
     )  # fmt: skip
+    night_pairs = annotate_pairs(night_pairs, decisions)
     all_pairs = _carry_pairs(previous_pairs, keys[inside], prev_keys[gone], night_pairs)
     review = all_pairs[all_pairs["decision"] == "review"].reset_index(drop=True)
     n_total = total_pairs(rec.groupby("source").size(), config.link_type == "link_only")
-    summary = _summary(rec, stats, decision, refused, xref, history, state.parameters, n_total)
+    summary = _summary(rec, stats, c.decision, c.refused, xref, history, state.parameters, n_total)
     summary.update(
         mode="incremental",
         new_or_changed_records=int(changed.sum()),
@@ -198,17 +310,18 @@ def link_incremental(
         closure_rounds=rounds,
         drift=round(distance, 4),
         nights_since_fit=state.nights_since_fit + 1,
+        unlinkable_records=int((~linkable).sum()),
+        unresolved_references=refs.unresolved,
+        **stage_counts(c),
     )
+    summary["steward"] = {"labels": 0, "corrected": False, "must_links": len(c.steward.must),
+                          "cannot_links": len(c.steward.cannot), "conflicts": len(c.steward.conflicts)}  # fmt: skip
     lap("outputs")
     summary["timings"] = timings
-    new_state = LinkageState(
-        parameters=state.parameters, level_shares=state.level_shares, digests=digests,
-        nights_since_fit=state.nights_since_fit + 1, fitted_run_id=state.fitted_run_id,
-        config_digest=state.config_digest, records_at_fit=state.records_at_fit,
-    )  # fmt: skip
     return LinkageResult(
         xref=xref[list(night_xref.columns)], pairs=all_pairs, review=review, history=history,
-        summary=summary, parameters=state.parameters, timings=timings, state=new_state,
+        summary=summary, parameters=state.parameters, timings=timings,
+        state=state.next_night(digests, rec.drop(columns="rid")),
     )  # fmt: skip
 
 
@@ -216,8 +329,7 @@ def _merge_rounds(found: list[PairColumns], n: int) -> PairColumns:
     """The pair columns of every closure round, each pair once (a pair may touch two rounds' frontiers)."""
     merged = {k: np.concatenate([f[k] for f in found]) for k in found[0]}
     key = merged["l"].astype(np.int64) * max(n, 1) + merged["r"]
-    _, first = np.unique(key, return_index=True)
-    first = np.sort(first)
+    _, first = np.unique(key, return_index=True)  # in (l, r) order, as a full run's candidates
     return {k: v[first] for k, v in merged.items()}
 
 
@@ -235,4 +347,4 @@ def _carry_pairs(
     return out.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
 
 
-__all__ = ["RefitNeeded", "link_incremental", "refit_reason"]
+__all__ = ["RefitNeeded", "learns_from_stewards", "link_incremental", "refit_reason"]

@@ -95,7 +95,11 @@ def _address_words(address: str) -> list[str]:
 
 def prepare_records(persons: pd.DataFrame) -> pd.DataFrame:
     """One row per person record, `rid` 0…n-1 in (source, source_record_id) order: a rerun is identical."""
-    table = prepare_columns(persons)
+    return ordered_records(prepare_columns(persons))
+
+
+def ordered_records(table: pd.DataFrame) -> pd.DataFrame:
+    """Prepared rows (prepare_columns, any batches of them) → the record table: sorted, unique, `rid`."""
     order = np.lexsort(
         (table["source_record_id"].to_numpy().astype(str), table["source"].to_numpy().astype(str))
     )

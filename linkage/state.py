@@ -6,17 +6,23 @@ The caller persists it (assets/link/io.py: linkage/state/); this module only tur
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from linkage.compare import PairColumns
-from linkage.config import LIST_COLUMNS, LinkageConfig
+from linkage.compare import PairColumns, tf_source
+from linkage.config import LinkageConfig
+from linkage.encode import EncodedRecords, value_counts
+from linkage.prepare import PERSON_INPUT
 from linkage.score import Parameters
 
 DIGEST_COLUMNS = ["source", "source_record_id", "digest"]
+FREQUENCY_COLUMNS = ["column", "value_hash", "count"]  # values hashed: no e-mail or name kept in the state
+# A value the model did not see when it was fitted counts as held by this many records: as rare as the rarest.
+UNSEEN_COUNT = 1
 
 
 @dataclass
@@ -28,7 +34,34 @@ class LinkageState:
     fitted_run_id: str = ""
     config_digest: str = ""  # a changed linkage.yaml invalidates the parameters
     records_at_fit: int | None = None  # None: as many as digests
+    # Term frequencies at the fit (column, value_hash, count) and the records holding a value per column: part of
+    # the model, so a pair scores the same on every night until the next refit, whatever else arrived.
+    frequencies: pd.DataFrame | None = None
+    holders: dict[str, int] = field(default_factory=dict)
+    # The prepared record table (linkage/prepare.py, without rid) the digests describe: a night prepares only
+    # its new and changed records, and knows what a changed record held before.
+    records: pd.DataFrame | None = None
     extra: dict = field(default_factory=dict)
+
+    def frozen_counts(self, records: EncodedRecords) -> dict[str, tuple[np.ndarray, int]]:
+        """encode.value_counts overrides for `records`: each value's count at the fit (UNSEEN_COUNT if new)."""
+        if self.frequencies is None:
+            return {}
+        out = {}
+        vocab = value_hashes(records.vocab)
+        for column, table in self.frequencies.groupby("column", sort=False):
+            counts = pd.Series(
+                table["count"].to_numpy(np.int64), index=table["value_hash"].to_numpy(np.uint64)
+            )
+            looked_up = counts.reindex(vocab).fillna(UNSEEN_COUNT).to_numpy(np.int64)
+            out[str(column)] = (looked_up, int(self.holders.get(str(column), 0)))
+        return out
+
+    def next_night(self, digests: pd.DataFrame, records: pd.DataFrame) -> LinkageState:
+        """The same model one night later, over the night's records."""
+        return dataclasses.replace(
+            self, digests=digests, records=records, nights_since_fit=self.nights_since_fit + 1
+        )
 
     def to_json(self) -> str:
         p = self.parameters
@@ -43,13 +76,20 @@ class LinkageState:
                 "fitted_run_id": self.fitted_run_id,
                 "config_digest": self.config_digest,
                 "records_at_fit": self.records_at_fit,
+                "holders": self.holders,
                 **self.extra,
             },
             default=str,
         )
 
     @classmethod
-    def from_json(cls, text: str, digests: pd.DataFrame) -> LinkageState:
+    def from_json(
+        cls,
+        text: str,
+        digests: pd.DataFrame,
+        frequencies: pd.DataFrame | None = None,
+        records: pd.DataFrame | None = None,
+    ) -> LinkageState:
         data = json.loads(text)
         parameters = Parameters(
             m={k: np.asarray(v) for k, v in data.pop("m").items()},
@@ -61,7 +101,27 @@ class LinkageState:
             k: data.pop(k, None)
             for k in ("level_shares", "nights_since_fit", "fitted_run_id", "config_digest", "records_at_fit")
         }
-        return cls(parameters=parameters, digests=digests, extra=data, **known)
+        holders = data.pop("holders", None) or {}
+        return cls(parameters=parameters, digests=digests, frequencies=frequencies, holders=holders,
+                   records=records, extra=data, **known)  # fmt: skip
+
+
+def value_hashes(values: pd.Series | np.ndarray) -> np.ndarray:
+    """uint64 per value (pandas' fixed-key SipHash: the same in every process; missing values hash alike)."""
+    return pd.util.hash_array(np.asarray(values, dtype=object))
+
+
+def term_frequencies(records: EncodedRecords, config: LinkageConfig) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The value counts of every term-frequency-adjusted comparison's column, and its holders."""
+    parts, holders = [], {}
+    for column in sorted({tf_source(c) for c in config.comparisons if c.term_frequency}):
+        counts, held = value_counts(records, column)
+        codes = np.flatnonzero(counts)
+        parts.append(pd.DataFrame({"column": column, "value_hash": value_hashes(records.vocab[codes]),
+                                   "count": counts[codes].astype(np.int64)}))  # fmt: skip
+        holders[column] = held
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FREQUENCY_COLUMNS)
+    return table, holders
 
 
 def config_digest(config: LinkageConfig) -> str:
@@ -72,27 +132,45 @@ def config_digest(config: LinkageConfig) -> str:
     return hashlib.sha256(fitted_on.encode()).hexdigest()[:16]
 
 
-def record_digests(rec: pd.DataFrame, config: LinkageConfig) -> np.ndarray:
-    """uint64 per prepared record over the columns linkage reads: equal digests, equal evidence."""
-    parts = {}
-    for column in sorted(config.record_columns & set(rec.columns)):
-        values = rec[column]
-        if column in LIST_COLUMNS:
-            values = pd.Series(["\x1f".join(map(str, v)) for v in values], dtype=object)
-        parts[column] = values.astype(object).where(values.notna(), "\x00").astype(str).to_numpy()
-    if not parts:
-        return np.zeros(len(rec), dtype=np.uint64)
-    return pd.util.hash_pandas_object(pd.DataFrame(parts), index=False).to_numpy()
+_PRIME = np.uint64(0x100000001B3)
 
 
-def digest_table(rec: pd.DataFrame, config: LinkageConfig) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "source": rec["source"].to_numpy(),
-            "source_record_id": rec["source_record_id"].to_numpy(),
-            "digest": record_digests(rec, config),
-        }
+def _hash_lists(values: pd.Series) -> np.ndarray:
+    """uint64 per row over the row's list (order kept; missing = empty)."""
+    values = values.reset_index(drop=True)
+    lengths = values.str.len().fillna(0).astype(np.int64).to_numpy()
+    exploded = values.explode().to_numpy(dtype=object)  # max(length, 1) rows per row
+    flat = exploded[np.repeat(lengths > 0, np.maximum(lengths, 1))]
+    out = lengths.astype(np.uint64) * _PRIME
+    if len(flat):
+        row = np.repeat(np.arange(len(values)), lengths)
+        position = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        with np.errstate(over="ignore"):
+            np.add.at(out, row, value_hashes(flat) * (position.astype(np.uint64) * _PRIME + np.uint64(1)))
+    return out
+
+
+def person_keys(persons: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(source, source_record_id) of each person record as prepare_records keys it (stripped)."""
+    source = persons["source"].astype(object).where(persons["source"].notna(), "").astype(str).str.strip()
+    return source.to_numpy(dtype=object), persons["source_record_id"].astype(str).str.strip().to_numpy(
+        dtype=object
     )
+
+
+def digest_table(persons: pd.DataFrame) -> pd.DataFrame:
+    """uint64 per person record over what linkage reads of it (linkage/prepare.py's columns but the load time,
+    and the entity): equal digests, the same prepared record, so a night prepares and links only the others."""
+    digest = np.zeros(len(persons), dtype=np.uint64)
+    read = (set(PERSON_INPUT) | {"phone_types", "entity"}) & set(persons.columns)
+    with np.errstate(over="ignore"):
+        for column in sorted(read):
+            values = persons[column]
+            present = values.dropna()
+            lists = len(present) > 0 and isinstance(present.iloc[0], list | tuple | np.ndarray)
+            digest = digest * _PRIME + (_hash_lists(values) if lists else value_hashes(values))
+    source, record_id = person_keys(persons)
+    return pd.DataFrame({"source": source, "source_record_id": record_id, "digest": digest})
 
 
 def level_shares(cmp: PairColumns, config: LinkageConfig, matched: np.ndarray) -> dict[str, list[float]]:

@@ -55,11 +55,16 @@ def _handler_logger(name: str, handlers: list[logging.Handler]):
 
 
 def run_nightly(
-    partition: str, layout: DataLayout, out: TextIO | None = None, full_refresh: bool = False
+    partition: str,
+    layout: DataLayout,
+    out: TextIO | None = None,
+    full_refresh: bool = False,
+    refit: bool = False,
 ) -> RunOutcome:
     """Execute the nightly job for `partition`; progress to `out`, everything else to the log files.
 
-    `full_refresh`: re-link every record with a refitted model (the link asset's run config).
+    `full_refresh`: re-link every record with the stored model; `refit`: with a refitted one (the link asset's
+    run config).
     `out` defaults to a duplicate of the terminal's stderr taken now, before Dagster captures the steps' output."""
     own_out = out is None
     out = os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1) if out is None else out
@@ -102,7 +107,11 @@ def run_nightly(
             tags={"customer360/trigger": "cli"},
             run_config={
                 "loggers": {key: {} for key in loggers},
-                **({"ops": {"link": {"config": {"full_refresh": True}}}} if full_refresh else {}),
+                **(
+                    {"ops": {"link": {"config": {"full_refresh": full_refresh, "refit": refit}}}}
+                    if full_refresh or refit
+                    else {}
+                ),
             },
         )
     events.close()

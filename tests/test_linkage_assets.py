@@ -80,7 +80,6 @@ def test_night_without_new_person_records_skips_linkage_and_the_marts(tmp_path: 
     config_dir = tmp_path / "config"
     config_dir.mkdir()
     shipped = yaml.safe_load((REPO_ROOT / "config" / "linkage.yaml").read_text(encoding="utf-8"))
-    shipped.setdefault("incremental", {})["enabled"] = True  # contacts only: no stage the path lacks
     (config_dir / "linkage.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True), encoding="utf-8")
     settings = Settings(data_dir=str(tmp_path), config_dir=str(config_dir))
     built: list[str] = []
@@ -89,8 +88,8 @@ def test_night_without_new_person_records_skips_linkage_and_the_marts(tmp_path: 
     def mart() -> None:
         built.append("mart")
 
-    def night(full_refresh: bool = False) -> dg.ExecuteInProcessResult:
-        config = {"ops": {"link": {"config": {"full_refresh": full_refresh}}}}
+    def night(full_refresh: bool = False, refit: bool = False) -> dg.ExecuteInProcessResult:
+        config = {"ops": {"link": {"config": {"full_refresh": full_refresh, "refit": refit}}}}
         return dg.materialize([link_assets, mart], resources={"settings": settings}, run_config=config)
 
     first = night()
@@ -120,8 +119,11 @@ def test_night_without_new_person_records_skips_linkage_and_the_marts(tmp_path: 
     ids = pd.read_parquet(xref)
     fourth = night(full_refresh=True)
     meta = {m.asset_key: m.metadata for m in fourth.asset_materializations_for_node("link")}
-    assert meta[KEYS["customer_xref"]]["mode"].value == "full: full refresh asked"
+    assert meta[KEYS["customer_xref"]]["mode"].value == "full (stored model): full refresh asked"
     pd.testing.assert_frame_equal(
         pd.read_parquet(xref)[["source", "source_record_id", "customer_id"]],
         ids[["source", "source_record_id", "customer_id"]],
     )
+    fifth = night(refit=True)
+    meta = {m.asset_key: m.metadata for m in fifth.asset_materializations_for_node("link")}
+    assert meta[KEYS["customer_xref"]]["mode"].value == "full (refitted model): refit asked"

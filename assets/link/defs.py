@@ -23,7 +23,7 @@ from assets.review.decisions import decisions_path
 from assets.settings import Settings
 from linkage.config import LinkageConfig, load_linkage_config
 from linkage.engine import LinkageResult, link
-from linkage.incremental import RefitNeeded, link_incremental
+from linkage.incremental import RefitNeeded, link_incremental, refit_reason
 from linkage.records import PERSON_COLUMNS
 
 KEYS = {
@@ -64,7 +64,10 @@ def example_matches(result: LinkageResult, n: int = 8) -> str:
 
 
 class LinkRunConfig(dg.Config):
-    full_refresh: bool = False  # re-link every record and refit the model, however little is new
+    full_refresh: bool = (
+        False  # re-link every record with the stored model (the ids an incremental night gives)
+    )
+    refit: bool = False  # refit the model (EM) first, then re-link every record
 
 
 def link_night(
@@ -73,48 +76,52 @@ def link_night(
     run_id: str,
     full_refresh: bool = False,
     engine: LinkEngine | None = None,
+    refit: bool = False,
 ) -> tuple[LinkageResult | None, str, dict[str, Path]]:
     """Link the night and write linkage/ (outputs, then the state for the next night). Returns the result,
     how it was done — skipped (no person file and no steward decision changed since the last linkage),
-    incremental (stored model, new and changed records only) or full (first run, refit due, steward decisions
-    in force, or asked) — and the output paths."""
+    incremental (stored model, new and changed records and the customers they touch) or full (every record:
+    with a refitted model on the first run, a refit due or asked; with the stored one on `full_refresh`, with
+    incremental nights off, or when steward labels correct the weights) — and the output paths."""
     pattern = str(layout.root / "silver" / "person" / "*" / "*.parquet")
     inputs = person_inputs(pattern) | person_inputs(str(decisions_path(layout)))
-    state, linked_from = (None, {}) if full_refresh else read_state(layout.linkage_dir)
+    state, linked_from = read_state(layout.linkage_dir)
     previous = read_previous(layout.linkage_dir, "customer_xref")
-    if state is not None and previous is not None and inputs == linked_from:
+    asked = full_refresh or refit
+    if not asked and state is not None and previous is not None and inputs == linked_from:
         return None, "skipped: no new or changed person records since the last linkage", {}
     persons = read_person_glob(pattern)
     if persons is None:
         persons = pd.DataFrame({c: pd.Series(dtype="string") for c in PERSON_COLUMNS})
     decisions = steward_decisions(layout.linkage_dir, persons)  # constraints and labels (assets/review)
-    why = "full refresh asked" if full_refresh else "no customer file yet"
+    references = declared_references(layout.config_dir)
     result: LinkageResult | None = None
-    if len(decisions):
-        why = "steward decisions are applied on the whole customer file"
+    model = None if refit else state
+    if refit:
+        why = "refit asked"
+    elif reason := refit_reason(state, config, len(persons)):
+        why, model = reason, None
+    elif full_refresh:
+        why = "full refresh asked"
     elif not config.incremental.enabled:
         why = "incremental nights are off (linkage.yaml incremental.enabled)"
-    elif state is not None and previous is not None:
+    elif previous is None:
+        why = "no customer file yet"
+    else:
         pairs = read_previous(layout.linkage_dir, "match_pairs")
-        outcome = link_incremental(persons, config, state, previous, pairs, run_id=run_id)
+        outcome = link_incremental(persons, config, state, previous, pairs, run_id, decisions, references)
         if isinstance(outcome, RefitNeeded):
-            why = outcome.reason
+            why, model = outcome.reason, None if outcome.refit else state
         else:
             result = outcome
     if result is None:
-        references = declared_references(layout.config_dir)
         if engine is not None and engine.engine_name() == "spark":  # mirrors the engine before #12's stages
             result = engine.link(persons, config, layout.root, previous, run_id)
         else:
-            result = link(
-                persons,
-                config,
-                previous_xref=previous,
-                run_id=run_id,
-                decisions=decisions,
-                references=references,
-            )
-        result.summary["mode"] = f"full: {why}"
+            result = link(persons, config, previous_xref=previous, run_id=run_id, decisions=decisions,
+                          references=references, model=model)  # fmt: skip
+        refitted = "refitted model" if model is None else "stored model"
+        result.summary["mode"] = f"full ({refitted}): {why}"
     result.summary["stale_decisions"] = int(decisions["stale"].sum()) if len(decisions) else 0
     paths = write_linkage_outputs(result, layout.linkage_dir, run_id)
     if result.state is not None:  # last: a night that failed before this is linked again
@@ -140,7 +147,9 @@ def link_assets(
         layout.config_dir / "linkage.yaml" if (layout.config_dir / "linkage.yaml").exists() else None
     )
     run_id = context.run_id or dt.datetime.now(dt.UTC).isoformat()
-    result, mode, paths = link_night(layout, linkage_config, run_id, config.full_refresh, link_engine)
+    result, mode, paths = link_night(
+        layout, linkage_config, run_id, config.full_refresh, link_engine, refit=config.refit
+    )
     # the standardised files' rows are in the customer file now (or had no person): settled (assets/ingest/manifest.py)
     settled = advance(
         layout, pending_dates(layout, progress=(SILVER,)), to=LINKED, settled_run_date=_run_date(context)

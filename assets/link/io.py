@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -142,23 +144,50 @@ def person_inputs(pattern: str) -> dict[str, str]:
 
 
 def read_state(directory: Path) -> tuple[LinkageState | None, dict[str, str]]:
-    """The stored model and record digests, and the person inputs they were linked from ({} when none)."""
+    """The stored model, term frequencies and record digests, and the person inputs they were linked from
+    ({} when none)."""
     folder = state_dir(directory)
-    model, digests = folder / "model.json", folder / "record_digests.parquet"
-    if not model.exists() or not digests.exists():
+    model = folder / "model.json"
+    if not model.exists():
         return None, {}
     text = model.read_text(encoding="utf-8")
-    state = LinkageState.from_json(text, read_parquet(digests))
+    generation = json.loads(text).get("generation")
+    digests, frequencies, records = _state_files(folder, generation)
+    if not digests.exists():
+        return None, {}
+    optional = [read_parquet(p) if p.exists() else None for p in (frequencies, records)]
+    state = LinkageState.from_json(text, read_parquet(digests), *optional)
+    state.extra.pop("generation", None)
     return state, dict(state.extra.pop("person_inputs", {}))
 
 
+def _state_files(folder: Path, generation: str | None) -> tuple[Path, Path, Path]:
+    """The digests, term frequencies and prepared records of a generation."""
+    suffix = f".{generation}" if generation else ""
+    names = ("record_digests", "term_frequencies", "prepared_records")
+    return tuple(folder / f"{name}{suffix}.parquet" for name in names)  # type: ignore[return-value]
+
+
 def write_state(directory: Path, state: LinkageState, inputs: dict[str, str]) -> None:
-    """Digests first, then the model file that names them: a crash in between leaves the old model, whose
-    night re-links the changed records again (ids stay stable)."""
+    """The tables under a new generation's names, then model.json naming that generation (written to a
+    temporary file, fsynced, renamed over the old one), then the older generations removed. A process killed
+    anywhere in between leaves a model.json naming a complete generation: the old one, whose night re-links
+    the changed records again (ids stay stable), or the new one."""
     folder = state_dir(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    write_parquet_atomic(state.digests, folder / "record_digests.parquet")
-    state.extra["person_inputs"] = inputs
+    generation = uuid.uuid4().hex[:12]
+    files = _state_files(folder, generation)
+    for table, path in zip((state.digests, state.frequencies, state.records), files, strict=True):
+        if table is not None:
+            write_parquet_atomic(table, path)
+    state.extra.update(person_inputs=inputs, generation=generation)
     tmp = folder / "model.json.tmp"
-    tmp.write_text(state.to_json(), encoding="utf-8")
+    with tmp.open("w", encoding="utf-8") as out:
+        out.write(state.to_json())
+        out.flush()
+        os.fsync(out.fileno())
     tmp.replace(folder / "model.json")
+    state.extra.pop("generation")
+    for stale in folder.glob("*.parquet"):
+        if stale not in files:
+            stale.unlink(missing_ok=True)

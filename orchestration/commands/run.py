@@ -14,7 +14,12 @@ def run_command(
     ] = "",
     full_refresh: Annotated[
         bool,
-        typer.Option("--full-refresh", help="re-link every record and refit the model (not only the new)"),
+        typer.Option(
+            "--full-refresh", help="re-link every record, not only the new (with the stored model: same ids)"
+        ),
+    ] = False,
+    refit: Annotated[
+        bool, typer.Option("--refit", help="refit the matching model first, then re-link every record")
     ] = False,
 ) -> None:
     """Run the nightly job once: per-stage progress here, dbt's output in the log file, then a short summary."""
@@ -35,7 +40,7 @@ def run_command(
         check_partition(partition)
         check_writable(layout.root)
         check_landing(layout.landing)
-        outcome = run_nightly(partition, layout, full_refresh=full_refresh)
+        outcome = run_nightly(partition, layout, full_refresh=full_refresh, refit=refit)
     except PreflightError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
