@@ -11,11 +11,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from linkage.blocking import block
+from linkage.blocking import BlockingStats, block
 from linkage.cluster import guarded_clusters, unscored_pairs
 from linkage.compare import PairColumns, compare
 from linkage.config import LinkageConfig
@@ -33,7 +34,13 @@ from linkage.households import household_pairs
 from linkage.identity import assign_customer_ids
 from linkage.learn import correct_weights, pair_labels
 from linkage.prepare import prepare_records
-from linkage.references import REFERENCE_WEIGHT, record_entities, resolve_references, with_references
+from linkage.references import (
+    REFERENCE_WEIGHT,
+    References,
+    record_entities,
+    resolve_references,
+    with_references,
+)
 from linkage.score import (
     Parameters,
     comparison_patterns,
@@ -61,6 +68,40 @@ class LinkageResult:
     parameters: Parameters | None = None
     timings: dict[str, float] = field(default_factory=dict)
     state: LinkageState | None = None  # what an incremental night reuses (EM scoring only)
+
+
+class RecordTable(NamedTuple):
+    """The prepared records (rid order) and what the stages after scoring read about them."""
+
+    rec: pd.DataFrame
+    records: EncodedRecords
+    stats: BlockingStats
+    refs: References
+    linkable: np.ndarray  # bool per record: identifiable, or a record that refers to another
+    n_total: float  # record pairs the prior is a share of
+
+
+class ScoredPairs(NamedTuple):
+    """The scored candidate pairs ((l, r) ascending; reference pairs included) and how to score more."""
+
+    cmp: PairColumns
+    weights: PairColumns
+    match_weight: np.ndarray
+    base: float  # log-odds of the prior (bits)
+    score: Callable[[PairColumns], tuple[PairColumns, np.ndarray]]
+    params: Parameters | None
+    is_reference: np.ndarray
+    ref_evidence: np.ndarray
+
+
+def linkable_records(
+    persons: pd.DataFrame, rec: pd.DataFrame, references: dict[str, list[str]] | None
+) -> tuple[References, np.ndarray]:
+    """The reference pairs among the records, and which records may be paired at all."""
+    refs = resolve_references(rec, record_entities(persons, rec), references)
+    linkable = identifiable(rec)
+    linkable[refs.left] = True
+    return refs, linkable
 
 
 def _tf_records(records: EncodedRecords, config: LinkageConfig) -> dict[str, int]:
@@ -211,9 +252,7 @@ def link(
     records = encode_records(rec, config.record_columns)
     candidates, stats = block(records, config)
     # Deterministic pairs and records that must not be paired at all (new modules, small hooks here).
-    refs = resolve_references(rec, record_entities(persons, rec), references)
-    linkable = identifiable(rec)
-    linkable[refs.left] = True
+    refs, linkable = linkable_records(persons, rec, references)
     candidates, is_reference, ref_evidence = with_references(candidates, refs, linkable)
     lap("blocking")
     u = estimate_u(records, config)
@@ -249,6 +288,27 @@ def link(
 
         base = float(np.log2(prior / (1 - prior)))
     weights, match_weight = score(cmp)
+    scored = ScoredPairs(cmp, weights, match_weight, base, score, params, is_reference, ref_evidence)
+    records_seen = RecordTable(rec, records, stats, refs, linkable, n_total)
+    return finish_link(records_seen, scored, config, decisions, previous_xref, run_id, at, timings, lap)
+
+
+def finish_link(
+    table: RecordTable,
+    scored: ScoredPairs,
+    config: LinkageConfig,
+    decisions: pd.DataFrame | None,
+    previous_xref: pd.DataFrame | None,
+    run_id: str,
+    at: pd.Timestamp,
+    timings: dict[str, float],
+    lap: Callable[[str], None],
+) -> LinkageResult:
+    """Every stage after scoring, on the whole record table and its scored candidate pairs: the stewards'
+    labels, evidence completion, households, references, the chaining guard, constraints, contact points,
+    ids and the output tables. link() and linkage/spark (on the pairs it scored) both end here."""
+    rec, records, stats, refs, linkable, n_total = table
+    cmp, weights, match_weight, base, score, params, is_reference, ref_evidence = scored
     decided = decisions is not None and len(decisions) > 0
     keys = record_key(rec["source"], rec["source_record_id"]) if decided else pd.Series([], dtype=str)
     weights, base, learned = correct_weights(
