@@ -108,8 +108,8 @@ def link_night(
             result = outcome
     if result is None:
         references = _declared_references(layout.config_dir / "sources.yaml")
-        if engine is not None and engine.engine_name() == "spark":  # mirrors the engine before #12's stages
-            result = engine.link(persons, config, layout.root, previous, run_id)
+        if engine is not None:  # in-process or on Spark (C360_ENGINE): the same stages, the same result
+            result = engine.link(persons, config, layout.root, previous, run_id, decisions, references)
         else:
             result = link(
                 persons,

@@ -46,9 +46,12 @@ class LinkEngine(dg.ConfigurableResource):
         data_root: Path,
         previous_xref: pd.DataFrame | None,
         run_id: str,
+        decisions: pd.DataFrame | None = None,
+        references: dict[str, list[str]] | None = None,
     ) -> LinkageResult:
+        """link() or link_spark() with the stewards' `decisions` and the declared `references`."""
         if self.engine_name() == "duckdb":
-            return link(persons, config, previous_xref=previous_xref, run_id=run_id)
+            return link(persons, config, previous_xref, run_id, decisions=decisions, references=references)
         if encryption_key():
             raise ValueError(
                 "C360_ENGINE=spark writes its stages as plain Parquet: it does not run with zone encryption "
@@ -63,4 +66,6 @@ class LinkEngine(dg.ConfigurableResource):
             self.work_dir(data_root),
             previous_xref=previous_xref,
             run_id=run_id,
+            decisions=decisions,
+            references=references,
         )
