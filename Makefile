@@ -39,7 +39,7 @@ demo: install
 # Spark: pyspark + dbt-spark (dependency group `spark`) and Java 17 (tests/system_deps.sh).
 install-spark: install
 	@bash tests/system_deps.sh
-	@$(UV) sync --frozen --group spark
+	@$(UV) sync --frozen --inexact --group spark
 
 demo-spark: install-spark
 	@$(UV) run --frozen --group spark customer360 sample --out $(C360_DATA_DIR) --customers $(CUSTOMERS) --seed $(SEED)
@@ -52,9 +52,9 @@ test: install-dev
 	@bash tests/system_deps.sh
 	@bash tests/run_tests.sh -m "not spark"
 
-test-spark: install-spark
+test-spark: install-spark install-dev
 	@mkdir -p test-artifacts
-	@C360_REQUIRE_SPARK=1 DO_NOT_TRACK=1 DAGSTER_DISABLE_TELEMETRY=1 $(UV) run --frozen --group spark \
+	@C360_REQUIRE_SPARK=1 DO_NOT_TRACK=1 DAGSTER_DISABLE_TELEMETRY=1 $(UV) run --frozen --group dev --group spark \
 		pytest -m spark --junitxml=test-artifacts/junit-spark.xml
 
 lint: install-dev

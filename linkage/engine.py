@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -181,6 +182,30 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+class RecordTable(NamedTuple):
+    """The prepared records (rid order) and what the stages after scoring read about them."""
+
+    rec: pd.DataFrame
+    records: EncodedRecords
+    stats: BlockingStats
+    refs: References
+    linkable: np.ndarray  # bool per record: identifiable, or a record that refers to another
+    n_total: float  # record pairs the prior is a share of
+
+
+class ScoredPairs(NamedTuple):
+    """The scored candidate pairs ((l, r) ascending; reference pairs included) and how to score more."""
+
+    cmp: PairColumns
+    weights: PairColumns
+    match_weight: np.ndarray
+    base: float  # log-odds of the prior (bits)
+    score: Callable[[PairColumns], tuple[PairColumns, np.ndarray]]
+    params: Parameters | None
+    is_reference: np.ndarray
+    ref_evidence: np.ndarray
 
 
 @dataclass
@@ -362,6 +387,32 @@ def link(
 
         base = float(np.log2(params.prior / (1 - params.prior)))
     weights, match_weight = score(cmp)
+    table = RecordTable(rec, records, stats, refs, linkable, n_total)
+    scored = ScoredPairs(cmp, weights, match_weight, base, score, params, found.is_reference, found.evidence)
+    return finish_link(
+        table, scored, config, decisions, previous_xref, run_id, at, timings, lap, persons, model
+    )
+
+
+def finish_link(
+    table: RecordTable,
+    scored: ScoredPairs,
+    config: LinkageConfig,
+    decisions: pd.DataFrame | None,
+    previous_xref: pd.DataFrame | None,
+    run_id: str,
+    at: pd.Timestamp,
+    timings: dict[str, float],
+    lap: Callable[[str], None],
+    persons: pd.DataFrame,
+    model: LinkageState | None = None,
+) -> LinkageResult:
+    """Every stage after scoring, on the whole record table and its scored candidate pairs: the stewards'
+    labels, then resolve_clusters (evidence completion, households, references, the chaining guard,
+    constraints, contact points), ids, the output tables and the model state. link() and linkage/spark (on
+    the pairs it scored) both end here."""
+    rec, records, stats, refs, linkable, n_total = table
+    cmp, weights, match_weight, base, score, params, is_reference, ref_evidence = scored
     decided = decisions is not None and len(decisions) > 0
     keys = record_key(rec["source"], rec["source_record_id"]) if decided else pd.Series([], dtype=str)
     weights, base, learned = correct_weights(
@@ -370,8 +421,8 @@ def link(
     if learned["corrected"]:  # the stewards' labels moved the weights (linkage/learn.py)
         match_weight = base + _total(weights, len(cmp["l"]))
     lap("scoring")
-    c = resolve_clusters(rec, records, config, cmp, weights, match_weight, score, found.is_reference,
-                         found.evidence, keys, decisions)  # fmt: skip
+    c = resolve_clusters(rec, records, config, cmp, weights, match_weight, score, is_reference, ref_evidence,
+                         keys, decisions)  # fmt: skip
     lap("clustering")
 
     unlinked = stays_unlinked(linkable, c.labels)

@@ -1,32 +1,38 @@
-"""The Spark linkage (linkage/spark) on local[2] gives the local engine's customers and pairs exactly.
+"""The Spark linkage (linkage/spark) on local[2] gives the local engine's customers and pairs exactly, with every
+stage of the engine in play: references, contact-point links, the household guard, steward decisions (labels
+that correct the weights, must- and cannot-links) and id continuity from a previous run.
 
 Needs pyspark (`uv sync --group spark`) and Java 17: `make test-spark`. Without pyspark these tests skip,
 unless C360_REQUIRE_SPARK=1 (make test-spark sets it), where a missing pyspark fails them.
 """
 
 import os
+from pathlib import Path
 
 import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components as scipy_components
 
+from assets.ingest.config import load_sources_config
 from assets.link.defs import KEYS, link_assets
 from assets.sample.person_records import sample_person_records
 from assets.settings import Settings
 from linkage.config import load_linkage_config
 from linkage.engine import link
+from linkage.records import build_person_records
 
 if os.environ.get("C360_REQUIRE_SPARK") != "1":
     pytest.importorskip("pyspark")
 
-pytestmark = [pytest.mark.spark, pytest.mark.timeout(2400)]
+pytestmark = [pytest.mark.spark, pytest.mark.timeout(1200)]
+REPO = Path(__file__).resolve().parents[1]
 PAIR_KEYS = ["source_l", "id_l", "source_r", "id_r", "decision", "blocking_rules", "note"]
 SUMMARY_KEYS = ["records", "candidate_pairs", "pairs_by_rule", "new_pairs_by_rule", "skipped_block_keys",
                 "matches", "review", "chaining_refusals", "clusters", "cluster_size_distribution",
-                "created", "merged", "split", "retired"]  # fmt: skip
+                "created", "merged", "split", "retired", "unlinkable_records", "reference_links",
+                "unresolved_references", "contact_point_attached", "contact_point_ambiguous",
+                "household_guard_pairs", "steward"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +42,32 @@ def spark():
     return spark_session("local[2]")
 
 
+def _household_file() -> pd.DataFrame:
+    """Two CRMs and a campaign list with a household, a couple sharing a mobile, role mailboxes and
+    evidence-only records (tests/test_linkage_contact_points.py): the household guard's cases."""
+    from test_linkage_contact_points import _campaign, _crm, _crm2
+
+    return pd.concat(
+        [
+            build_person_records(_crm(), "contact", "crm"),
+            build_person_records(_crm2(), "contact", "crm2"),
+            build_person_records(_campaign(), "campaign_member", "campaigns"),
+        ],
+        ignore_index=True,
+    )
+
+
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory) -> pd.DataFrame:
-    persons, _ = sample_person_records(tmp_path_factory.mktemp("sample"), customers=300, seed=7)
-    return persons
+def sample(tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The harder sample (300 customers: order rows naming a CRM id, campaign members known by an e-mail)
+    plus the household file; and the sample's truth."""
+    persons, truth = sample_person_records(tmp_path_factory.mktemp("sample"), customers=300, seed=7)
+    return pd.concat([persons, _household_file()], ignore_index=True), truth
+
+
+@pytest.fixture(scope="module")
+def references() -> dict[str, list[str]]:
+    return load_sources_config(REPO / "config" / "sources.yaml").references()
 
 
 def assert_same_linkage(local, spark_result) -> None:
@@ -56,13 +84,40 @@ def assert_same_linkage(local, spark_result) -> None:
     assert {k: local.summary[k] for k in SUMMARY_KEYS} == {k: spark_result.summary[k] for k in SUMMARY_KEYS}
 
 
-def test_spark_linkage_equals_local_engine(spark, sample, tmp_path):
+def steward_decisions(result, truth: pd.DataFrame) -> pd.DataFrame:
+    """Decisions a steward would give: the review queue and 30 matched pairs labelled from the truth, a
+    cannot-link inside a customer and a must-link between two customers."""
+    true_id = truth.set_index(["source", "source_record_id"])["true_customer_id"]
+    pairs = result.pairs
+    picked = pd.concat([pairs[pairs["decision"] == "review"], pairs[pairs["decision"] == "match"].head(30)])
+    left = true_id.reindex(pd.MultiIndex.from_frame(picked[["source_l", "id_l"]])).to_numpy()
+    right = true_id.reindex(pd.MultiIndex.from_frame(picked[["source_r", "id_r"]])).to_numpy()
+    known = pd.notna(left) & pd.notna(right)
+    labelled = picked.loc[known, ["source_l", "id_l", "source_r", "id_r"]].assign(
+        label=np.where(left[known] == right[known], "match", "non_match")
+    )
+    inside = pairs[(pairs["decision"] == "match") & ~pairs.index.isin(picked.index)].iloc[0]
+    xref = result.xref.drop_duplicates("customer_id")
+    forced = pd.DataFrame(
+        [
+            [inside["source_l"], inside["id_l"], inside["source_r"], inside["id_r"], "non_match"],
+            [*xref.iloc[0][["source", "source_record_id"]], *xref.iloc[1][["source", "source_record_id"]], "match"],
+        ],
+        columns=labelled.columns,
+    )  # fmt: skip
+    return pd.concat([labelled, forced], ignore_index=True).assign(reviewer="ann")
+
+
+def test_spark_linkage_equals_local_engine(spark, sample, references, tmp_path):
     from linkage.spark.engine import link_spark
 
+    persons, truth = sample
     config = load_linkage_config()
-    local = link(sample, config, run_id="r1")
-    on_spark = link_spark(spark, sample, config, str(tmp_path / "work"), run_id="r1")
-    assert local.summary["matches"] > 100 and local.summary["multi_record_clusters"] > 50
+    local = link(persons, config, run_id="r1", references=references)
+    on_spark = link_spark(spark, persons, config, str(tmp_path / "work"), run_id="r1", references=references)
+    s = local.summary
+    assert s["matches"] > 1000 and s["multi_record_clusters"] > 100
+    assert s["reference_links"] > 20 and s["contact_point_attached"] > 50 and s["household_guard_pairs"] > 0
     assert_same_linkage(local, on_spark)
     for c in config.comparisons:
         np.testing.assert_allclose(local.parameters.m[c.name], on_spark.parameters.m[c.name], rtol=1e-9)
@@ -72,53 +127,41 @@ def test_spark_linkage_equals_local_engine(spark, sample, tmp_path):
         "compare",
         "clustering",
     }
+    assert on_spark.state is not None  # an incremental night can follow a Spark run
 
-    # The next run keeps ids the same way: some records gone, one source's records edited.
-    later = sample.sample(frac=0.9, random_state=1).reset_index(drop=True)
+    # The next night: some records gone, some edited, the stewards' decisions in force, ids kept.
+    decisions = steward_decisions(local, truth)
+    later = persons.sample(frac=0.9, random_state=1).reset_index(drop=True)
     later.loc[later.index[:40], "emails"] = pd.Series([[] for _ in range(40)], index=later.index[:40])
-    local2 = link(later, config, previous_xref=local.xref, run_id="r2")
-    spark2 = link_spark(spark, later, config, str(tmp_path / "work"), previous_xref=local.xref, run_id="r2")
+    args = {"previous_xref": local.xref, "run_id": "r2", "decisions": decisions, "references": references}
+    local2 = link(later, config, **args)
+    spark2 = link_spark(spark, later, config, str(tmp_path / "work"), **args)
+    steward = local2.summary["steward"]
+    assert steward["corrected"] and steward["must_links"] and steward["cannot_links"]
     assert local2.summary["retired"] + local2.summary["split"] + local2.summary["merged"] > 0
     assert_same_linkage(local2, spark2)
 
 
-def test_link_only_and_repeated_keys(spark, sample, tmp_path):
+def test_link_only_and_repeated_keys(spark, sample, references, tmp_path):
     from linkage.spark.engine import link_spark
 
     config = load_linkage_config().model_copy(update={"link_type": "link_only"})
-    part = sample[sample["source"].isin(sorted(sample["source"].unique())[:2])].head(250)
+    persons = sample[0]
+    part = persons[persons["source"].isin(["salesforce", "orders"])].head(300)
     assert_same_linkage(
-        link(part, config, run_id="x"), link_spark(spark, part, config, str(tmp_path / "w"), run_id="x")
+        link(part, config, run_id="x", references=references),
+        link_spark(spark, part, config, str(tmp_path / "w"), run_id="x", references=references),
     )
     doubled = pd.concat([part, part.head(2)], ignore_index=True)
     with pytest.raises(ValueError, match="unique per"):
         link_spark(spark, doubled, config, str(tmp_path / "w2"))
 
 
-def test_large_star_small_star_components(spark):
-    from linkage.spark.components import connected_components
-
-    rng = np.random.default_rng(3)
-    n = 400
-    a, b = rng.integers(0, n, size=(2, 300))
-    a = np.r_[a, np.arange(50, 99)]  # and a long chain (many rounds of label propagation)
-    b = np.r_[b, np.arange(51, 100)]
-    edges = spark.createDataFrame(pd.DataFrame({"a": a.astype(np.int64), "b": b.astype(np.int64)}))
-    got = connected_components(edges).toPandas().set_index("node")["component"]
-    _, labels = scipy_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)), directed=False)
-    nodes = np.unique(np.r_[a[a != b], b[a != b]])
-    expected = pd.Series(labels[nodes], index=nodes).groupby(level=0).first()
-    smallest = pd.Series(nodes, index=nodes).groupby(labels[nodes]).transform("min")
-    assert sorted(got.index) == sorted(nodes.tolist())
-    assert (got.loc[nodes].to_numpy() == smallest.to_numpy()).all()
-    assert len(set(got)) == len(set(expected))
-
-
 def test_link_asset_on_spark_writes_same_customers(spark, sample, tmp_path, monkeypatch):
     data = tmp_path / "data"
     path = data / "silver" / "person" / "run_date=2026-01-01" / "part.parquet"
     path.parent.mkdir(parents=True)
-    persons = sample.head(200)
+    persons = sample[0].head(200)
     persons.to_parquet(path, index=False)
     monkeypatch.setenv("C360_ENGINE", "spark")
     settings = Settings(data_dir=str(data), config_dir=str(tmp_path / "no-config"))
@@ -126,7 +169,7 @@ def test_link_asset_on_spark_writes_same_customers(spark, sample, tmp_path, monk
     assert result.success
     meta = {m.asset_key: m.metadata for m in result.asset_materializations_for_node("link")}
     assert meta[KEYS["customer_xref"]]["engine"].value == "spark"
-    assert (data / "spark" / "scored").is_dir()  # the stages went through the shared path
+    assert (data / "spark" / "comparisons").is_dir()  # the stages went through the shared path
     xref = pd.read_parquet(data / "linkage" / "customer_xref.parquet")
     local = link(pd.read_parquet(path), load_linkage_config(), run_id="x").xref
     assert xref["customer_id"].tolist() == local["customer_id"].tolist()

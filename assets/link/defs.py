@@ -115,8 +115,10 @@ def link_night(
         else:
             result = outcome
     if result is None:
-        if engine is not None and engine.engine_name() == "spark":  # mirrors the engine before #12's stages
-            result = engine.link(persons, config, layout.root, previous, run_id)
+        if engine is not None and engine.engine_name() == "spark":
+            model = None  # Spark fits its model on the whole file: a full night there is always a refit
+        if engine is not None:  # in-process or on Spark (C360_ENGINE): the same stages, the same result
+            result = engine.link(persons, config, layout.root, previous, run_id, decisions, references, model)
         else:
             result = link(persons, config, previous_xref=previous, run_id=run_id, decisions=decisions,
                           references=references, model=model)  # fmt: skip

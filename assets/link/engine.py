@@ -12,6 +12,7 @@ import pandas as pd
 from assets.privacy.encryption import encryption_key
 from linkage.config import LinkageConfig
 from linkage.engine import LinkageResult, link
+from linkage.state import LinkageState
 
 ENGINES = ("duckdb", "spark")
 
@@ -46,9 +47,15 @@ class LinkEngine(dg.ConfigurableResource):
         data_root: Path,
         previous_xref: pd.DataFrame | None,
         run_id: str,
+        decisions: pd.DataFrame | None = None,
+        references: dict[str, list[str]] | None = None,
+        model: LinkageState | None = None,
     ) -> LinkageResult:
+        """link() or link_spark() with the stewards' `decisions` and the declared `references`; `model`: the
+        stored model to score with (in-process only: Spark fits its own)."""
         if self.engine_name() == "duckdb":
-            return link(persons, config, previous_xref=previous_xref, run_id=run_id)
+            return link(persons, config, previous_xref, run_id, decisions=decisions, references=references,
+                        model=model)  # fmt: skip
         if encryption_key():
             raise ValueError(
                 "C360_ENGINE=spark writes its stages as plain Parquet: it does not run with zone encryption "
@@ -63,4 +70,6 @@ class LinkEngine(dg.ConfigurableResource):
             self.work_dir(data_root),
             previous_xref=previous_xref,
             run_id=run_id,
+            decisions=decisions,
+            references=references,
         )
