@@ -428,7 +428,7 @@ def finish_link(
     unlinked = stays_unlinked(linkable, c.labels)
     members = rec[["source", "source_record_id"]].assign(cluster=c.labels)
     customer_ids, history = assign_customer_ids(members[~unlinked], previous_xref, run_id, at)
-    customer_ids = customer_ids.reindex(members.index)
+    customer_ids = customer_ids.reindex(members.index).astype(object).replace({np.nan: None})
     history["run_id"] = run_id
     lap("identity")
 
