@@ -29,7 +29,7 @@ def test_delivery_assets_follow_config(settings):
     assets = build_delivery_assets(settings.layout().config_dir / "delivery.yaml")
     assert [a.key for a in assets] == [dg.AssetKey(["delivery", "analyst_parquet"])]  # s3/postgres disabled
     deps = {k for dep_keys in assets[0].asset_deps.values() for k in dep_keys}
-    assert deps == {dg.AssetKey("dim_customer"), dg.AssetKey("fct_orders")}
+    assert deps == {dg.AssetKey(["marts", "dim_customer"]), dg.AssetKey(["marts", "fct_orders"])}
 
 
 def test_materialize_delivery_then_erasure(settings):

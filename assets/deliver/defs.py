@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.dbt.keys import dbt_asset_key
 from assets.deliver.config import DeliveryConfig, load_delivery_config
 from assets.deliver.run import deliver_target
 from assets.errors import fail_fast
@@ -33,7 +34,7 @@ def _delivery_asset(config: DeliveryConfig, name: str) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=dg.AssetKey(["delivery", name]),
-        deps=[dg.AssetKey(table) for table in target.tables],
+        deps=[dbt_asset_key(table) for table in target.tables],
         group_name=GROUP,
         kinds={target.kind},
         description=f"Deliver {len(target.tables)} marts to the {target.kind} target '{name}' with the "
