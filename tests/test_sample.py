@@ -55,7 +55,7 @@ def test_truth_is_consistent(sample):
     # a subset of the same customers, some held twice (a duplicate contact inside HubSpot)
     assert 0 < hub_truth["true_customer_id"].nunique() < len(customers)
     assert hub_truth["true_customer_id"].duplicated().any()
-    assert hub["Lifecycle Stage"].ne("").mean() > 0.8 and hub_api["lifecyclestage"].ne("").mean() > 0.8
+    assert hub["Lifecycle Stage"].ne("").mean() > 0.8 and hub_api["email"].ne("").mean() > 0.8
     orders = pd.read_csv(out / "truth/orders.csv")
     assert (~orders["valid"]).sum() == 3 and set(orders["currency"]) == {"CNY", "USD", "HKD"}
     # traps: different people share a common name, an office phone, a generic email

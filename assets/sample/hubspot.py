@@ -1,6 +1,8 @@
 """The sample's HubSpot contacts: a marketing CRM holding a subset of the same customers, exported twice —
-once from the UI (property labels: "Record ID", "First Name", "Lifecycle Stage", UTF-8 with a BOM) and once
-through the API by an integration (property names: hs_object_id, firstname, lifecyclestage, internal values).
+once from the UI (property labels: "Record ID", "First Name", "Lifecycle Stage", UTF-8 with a BOM) and once by
+an integration syncing contact details through the API (property names: hs_object_id, firstname, createdate in
+ISO 8601 with milliseconds). The sync leaves out the enumerations (lifecycle stage, industry, source): the API
+writes them as internal values (`marketingqualifiedlead`), which no mapping turns into the labels yet.
 
 It draws from its own random stream (derived from the seed), so every other file of a seed stays as it was.
 """
@@ -15,16 +17,13 @@ import numpy as np
 
 from assets.sample.variants import email, latin_name, phone, pick
 
-# Lifecycle stages: UI label and internal value (the API export writes the latter).
-STAGES = [("Subscriber", "subscriber"), ("Lead", "lead"), ("Marketing Qualified Lead", "marketingqualifiedlead"),
-          ("Sales Qualified Lead", "salesqualifiedlead"), ("Opportunity", "opportunity"),
-          ("Customer", "customer"), ("Evangelist", "evangelist"), ("Other", "other")]  # fmt: skip
+# Property values as the UI export writes them (labels, not the API's internal values).
+STAGES = ["Subscriber", "Lead", "Marketing Qualified Lead", "Sales Qualified Lead", "Opportunity", "Customer",
+          "Evangelist", "Other"]  # fmt: skip
 STAGE_WEIGHTS = [0.08, 0.17, 0.12, 0.08, 0.07, 0.4, 0.05, 0.03]
-INDUSTRIES = [("Retail", "RETAIL"), ("Computer Software", "COMPUTER_SOFTWARE"),
-              ("Consumer Electronics", "CONSUMER_ELECTRONICS"), ("Financial Services", "FINANCIAL_SERVICES"),
-              ("Hospital & Health Care", "HOSPITAL_HEALTH_CARE"), ("Education Management", "EDUCATION_MANAGEMENT")]  # fmt: skip
-SOURCES = [("Organic Search", "ORGANIC_SEARCH"), ("Paid Social", "PAID_SOCIAL"), ("Email Marketing", "EMAIL_MARKETING"),
-           ("Direct Traffic", "DIRECT_TRAFFIC"), ("Offline Sources", "OFFLINE")]  # fmt: skip
+INDUSTRIES = ["Retail", "Computer Software", "Consumer Electronics", "Financial Services", "Hospital & Health Care",
+              "Education Management"]  # fmt: skip
+SOURCES = ["Organic Search", "Paid Social", "Email Marketing", "Direct Traffic", "Offline Sources"]
 OWNERS = [("Emma Clarke", "51234001"), ("陈静", "51234002"), ("Daniel Wu", "51234003")]
 
 UI_FILE = "hubspot/hubspot-crm-exports-all-contacts-2026-03-01.csv"
@@ -34,8 +33,9 @@ UI_HEADER = ["Record ID", "First Name", "Last Name", "Email", "Phone Number", "M
              "Date of birth", "Industry", "Lifecycle Stage", "Lead Status", "Original Traffic Source",
              "Contact owner", "Create Date", "Last Modified Date", "Marketing contact status"]  # fmt: skip
 API_HEADER = ["hs_object_id", "firstname", "lastname", "email", "phone", "mobilephone", "jobtitle", "company",
-              "address", "city", "state", "zip", "country", "date_of_birth", "industry", "lifecyclestage",
-              "hs_lead_status", "hs_analytics_source", "hubspot_owner_id", "createdate", "lastmodifieddate"]  # fmt: skip
+              "address", "city", "state", "zip", "country", "date_of_birth", "hubspot_owner_id", "createdate",
+              "lastmodifieddate"]  # fmt: skip
+ENUMERATIONS = range(14, 18)  # Industry … Original Traffic Source: cells the API sync leaves out
 
 
 def _write(path: Path, header: list[str], rows: list[list[str]], encoding: str) -> None:
@@ -56,8 +56,8 @@ def write_hubspot(people, picks: list[int], out: Path, truth, rng: np.random.Gen
         first, last = latin_name(p, rng)
         created = dt.datetime(2023, 1, 1) + dt.timedelta(minutes=int(rng.integers(0, 800 * 24 * 60)))
         modified = created + dt.timedelta(days=int(rng.integers(0, 300)), minutes=int(rng.integers(0, 1440)))
-        stage = pick(rng, STAGES, STAGE_WEIGHTS) if rng.random() < 0.93 else ("", "")
-        industry = pick(rng, INDUSTRIES) if rng.random() < 0.7 else ("", "")
+        stage = pick(rng, STAGES, STAGE_WEIGHTS) if rng.random() < 0.93 else ""
+        industry = pick(rng, INDUSTRIES) if rng.random() < 0.7 else ""
         source, owner = pick(rng, SOURCES), pick(rng, OWNERS)
         birth = p.birth_date if rng.random() < 0.3 else ""
         valid = True
@@ -70,11 +70,11 @@ def write_hubspot(people, picks: list[int], out: Path, truth, rng: np.random.Gen
         cells = [rid, first, last, email(p.email, rng), phone(p.office_phone, rng, p.office_ext),
                  phone(p.mobile, rng) if rng.random() < 0.8 else "", p.title, p.company, p.address,
                  p.city_latin, p.province, "" if rng.random() < 0.4 else f"{200000 + i % 700000}",
-                 p.country, birth, industry[1 if by_api else 0], stage[1 if by_api else 0],
-                 pick(rng, ["NEW", "OPEN", "IN_PROGRESS", "CONNECTED", ""]), source[1 if by_api else 0],
-                 owner[1 if by_api else 0], created_text]  # fmt: skip
+                 p.country, birth, industry, stage, pick(rng, ["NEW", "OPEN", "IN_PROGRESS", "CONNECTED", ""]),
+                 source, owner[1 if by_api else 0], created_text]  # fmt: skip
         if by_api:
             cells[19] = created.strftime("%Y-%m-%dT%H:%M:%S.") + f"{k % 1000:03d}Z"
+            cells = [c for j, c in enumerate(cells) if j not in ENUMERATIONS]
             api.append([*cells, modified.strftime("%Y-%m-%dT%H:%M:%S.000Z")])
         else:
             ui.append(
