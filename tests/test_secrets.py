@@ -104,9 +104,11 @@ def test_a_run_resolves_the_secrets_and_records_none_of_them(secrets, monkeypatc
 def test_a_variable_gone_at_run_time_fails_the_run_naming_the_variable(secrets, monkeypatch, tmp_path):
     resources = env_var_resources()  # loaded while C360_PG_DSN was set
     monkeypatch.delenv("C360_PG_DSN")
-    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
-        with pytest.raises(dg.DagsterInvalidConfigError) as failure:
-            dg.materialize([_probe({})], resources=resources, instance=instance)
+    with (
+        dg.instance_for_test(temp_dir=str(tmp_path)) as instance,
+        pytest.raises(dg.DagsterInvalidConfigError) as failure,
+    ):
+        dg.materialize([_probe({})], resources=resources, instance=instance)
     assert "C360_PG_DSN" in str(failure.value)
     assert not [v for v in VALUES if v in str(failure.value)]
 
@@ -144,7 +146,9 @@ def test_the_ui_shows_variable_names_never_values(secrets, tmp_path):
     for name, cls in expected.items():
         values = {v["key"]: (v["type"], v["value"]) for v in shown[name]}
         # a variable set in the environment shows as its name; one not set as no value at all
-        expected_values = {f: ("ENV_VAR", var) if var in SECRETS else ("VALUE", "null") for f, var in cls.ENV.items()}
+        expected_values = {
+            f: ("ENV_VAR", var) if var in SECRETS else ("VALUE", "null") for f, var in cls.ENV.items()
+        }
         assert values == expected_values, (name, values)
     env_vars = {e["envVarName"] for e in answer["utilizedEnvVarsOrError"]["results"]}
     assert {"C360_HMAC_KEY", "C360_PG_DSN", "AWS_SECRET_ACCESS_KEY"} <= env_vars
