@@ -101,6 +101,24 @@ def test_a_run_resolves_the_secrets_and_records_none_of_them(secrets, monkeypatc
     assert hmac_key() == b"changed-after-the-run"
 
 
+def test_the_library_code_reads_the_steps_resource_not_the_environment(secrets, tmp_path):
+    """A resource configured otherwise than the environment wins inside the step (one code path for secrets)."""
+    seen: dict[str, object] = {}
+    resources = {
+        "keys": EncryptionKeys(hmac_key="hmac-of-the-resource", encryption_key="enc-of-the-resource"),
+        "postgres": PostgresConnection(dsn="postgresql://resource@127.0.0.1:2/db"),
+        "s3": S3Storage(
+            endpoint_url="http://127.0.0.1:3", access_key_id="AKIARESOURCE", secret_access_key="x"
+        ),
+    }
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        assert dg.materialize([_probe(seen)], resources=resources, instance=instance).success
+    assert seen["hmac"] == b"hmac-of-the-resource" and seen["encryption"] == "enc-of-the-resource"
+    assert seen["dsn"] == "postgresql://resource@127.0.0.1:2/db"
+    assert seen["endpoint"] == "http://127.0.0.1:3" and seen["access_key"] == "AKIARESOURCE"
+    assert hmac_key() == SECRETS["C360_HMAC_KEY"].encode()  # after the step: the environment again
+
+
 def test_a_variable_gone_at_run_time_fails_the_run_naming_the_variable(secrets, monkeypatch, tmp_path):
     resources = env_var_resources()  # loaded while C360_PG_DSN was set
     monkeypatch.delenv("C360_PG_DSN")
