@@ -67,6 +67,6 @@ def test_every_asset_has_a_producer():
     graph = defs.resolve_asset_graph()
     orphans = [k.to_user_string() for k in graph.get_all_asset_keys() if not graph.get(k).is_materializable]
     assert orphans == []
-    assert {"stg_ops__quarantine"} == {
+    assert {"staging/stg_ops__quarantine"} == {
         k.to_user_string() for k in graph.get(dg.AssetKey(["ops", "quarantine"])).child_keys
     }
