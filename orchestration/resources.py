@@ -4,8 +4,9 @@ Both environments have the same resource keys; they differ in where values come 
 - `local`: every setting has a default (./data, ./data/landing, ./config), read once at load;
 - `prod`: the data directory and landing zone are `dg.EnvVar`s, resolved in the run's process (the UI shows
   the variable, not its value) and a run fails at start, naming the variable, when one is missing instead of
-  writing to a default folder. Secrets (HMAC, encryption, Postgres DSN, AWS) are always read from the
-  environment by the code that needs them, never from config or run tags.
+  writing to a default folder.
+In both, secrets (S3 endpoint and credentials, the Postgres DSN, the encryption and HMAC keys) are the resources
+`s3`, `postgres` and `keys` (assets/secrets.py): `dg.EnvVar`s, so the UI and run config show variable names only.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def _prod_settings() -> Settings:
 def resources_for(env: str | None = None) -> dict[str, object]:
     """The resource dictionary of `env` (default: C360_ENV): same keys in every environment."""
     from assets.dbt.defs import dbt_resource
+    from assets.secrets import env_var_resources
 
     settings = _prod_settings() if current_env(env) == "prod" else settings_from_env()
-    return {"settings": settings, "dbt": dbt_resource()}
+    return {"settings": settings, "dbt": dbt_resource(), **env_var_resources()}

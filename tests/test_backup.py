@@ -14,6 +14,7 @@ from assets.backup.sealing import SealError, seal, unseal
 from assets.backup.snapshot import backup_name, take_backup
 from assets.backup.store import FolderStore, S3Store
 from assets.layout import DataLayout
+from assets.secrets import env_var_resources
 
 KEY = "backup passphrase for tests"
 
@@ -163,14 +164,16 @@ def test_backup_asset_and_its_freshness_check(tmp_path, monkeypatch):
     settings = Settings(data_dir=str(layout.root), config_dir=str(tmp_path / "config"))
     checks = build_backup_freshness(timedelta(seconds=3))
     with dg.DagsterInstance.ephemeral() as instance:
-        made = dg.materialize([backup, *checks], resources={"settings": settings}, instance=instance)
+        made = dg.materialize(
+            [backup, *checks], resources={"settings": settings, **env_var_resources()}, instance=instance
+        )
         meta = made.get_asset_materialization_events()[0].materialization.metadata
         assert meta["files"].value == 5 and meta["encrypted"].value is False
         assert [e.passed for e in made.get_asset_check_evaluations()] == [True]
         time.sleep(4)  # the last backup is now older than the allowed age
         later = dg.materialize(
             [backup, *checks],
-            resources={"settings": settings},
+            resources={"settings": settings, **env_var_resources()},
             instance=instance,
             selection=dg.AssetSelection.checks(*checks),
         )

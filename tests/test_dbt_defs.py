@@ -21,6 +21,7 @@ from assets.dbt.defs import (
     manifest_is_stale,
     prepare,
 )
+from assets.dbt.keys import dbt_asset_key
 from assets.entities import ENTITIES
 from assets.settings import Settings
 from assets.standardise.silver import empty_silver
@@ -32,39 +33,44 @@ def key(*parts: str) -> dg.AssetKey:
     return dg.AssetKey(list(parts))
 
 
-def test_every_model_is_an_asset_keyed_by_name_and_grouped_by_folder():
+def test_every_model_is_an_asset_keyed_by_layer_and_name_and_grouped_by_folder():
     keys = customer360_dbt_assets.keys
-    for name in (
-        "dim_customer",
-        "mart_customer_profile",
-        "mart_satisfaction",
-        "fct_orders",
-        "dim_customer_snapshot",
-        "currency_rates",
-        "stg_silver__orders",
+    for layer, name in (
+        ("marts", "dim_customer"),
+        ("marts", "mart_customer_profile"),
+        ("marts", "mart_satisfaction"),
+        ("marts", "fct_orders"),
+        ("snapshots", "dim_customer_snapshot"),
+        ("seeds", "currency_rates"),
+        ("staging", "stg_silver__orders"),
     ):
-        assert key(name) in keys
+        assert key(layer, name) in keys
+    # every dbt key is <layer>/<name>, the layer also being the group: like raw/…, silver/…, delivery/…
     groups = customer360_dbt_assets.group_names_by_key
-    assert groups[key("dim_customer")] == "dbt_marts"
-    assert groups[key("stg_silver__orders")] == "dbt_staging"
-    assert groups[key("int_customers_survived")] == "dbt_intermediate"
-    assert groups[key("dim_customer_snapshot")] == "dbt_snapshots"
+    assert all(len(k.path) == 2 and groups[k] == f"dbt_{k.path[0]}" for k in keys), sorted(keys)
+    assert dbt_asset_key("dim_customer") == key("marts", "dim_customer")
+    assert dbt_asset_key("stg_silver__orders") == key("staging", "stg_silver__orders")
+    groups = customer360_dbt_assets.group_names_by_key
+    assert groups[key("marts", "dim_customer")] == "dbt_marts"
+    assert groups[key("staging", "stg_silver__orders")] == "dbt_staging"
+    assert groups[key("intermediate", "int_customers_survived")] == "dbt_intermediate"
+    assert groups[key("snapshots", "dim_customer_snapshot")] == "dbt_snapshots"
 
 
 def test_sources_join_the_python_assets():
     deps = customer360_dbt_assets.asset_deps
-    assert key("silver", "order") in deps[key("stg_silver__orders")]
-    assert key("silver", "person") in deps[key("stg_silver__persons")]
-    assert key("linkage", "customer_xref") in deps[key("stg_linkage__customer_xref")]
-    assert key("dim_customer") in deps[key("mart_customer_profile")]
+    assert key("silver", "order") in deps[key("staging", "stg_silver__orders")]
+    assert key("silver", "person") in deps[key("staging", "stg_silver__persons")]
+    assert key("linkage", "customer_xref") in deps[key("staging", "stg_linkage__customer_xref")]
+    assert key("marts", "dim_customer") in deps[key("marts", "mart_customer_profile")]
 
 
 def test_dbt_tests_are_asset_checks():
     checks = {c.asset_key: c for c in customer360_dbt_assets.check_keys}
-    names = {c.name for c in customer360_dbt_assets.check_keys if c.asset_key == key("dim_customer")}
+    names = {c.name for c in customer360_dbt_assets.check_keys if c.asset_key == key("marts", "dim_customer")}
     assert "unique_dim_customer_customer_id" in names
     assert any(n.startswith("row_count_reconciles_dim_customer") for n in names)
-    assert len(list(customer360_dbt_assets.check_keys)) > 150 and key("mart_satisfaction") in checks
+    assert len(list(customer360_dbt_assets.check_keys)) > 150 and key("marts", "mart_satisfaction") in checks
 
 
 def test_fresh_clone_gets_a_manifest_by_dbt_parse(tmp_path):
@@ -128,7 +134,10 @@ def test_materialize_an_empty_night_builds_the_warehouse_and_passes_checks(tmp_p
     materialized = {
         m.asset_key for m in result.get_asset_materialization_events() for m in [m.materialization]
     }
-    assert key("mart_customer_profile") in materialized and key("dim_customer_snapshot") in materialized
+    assert (
+        key("marts", "mart_customer_profile") in materialized
+        and key("snapshots", "dim_customer_snapshot") in materialized
+    )
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) > 150
     assert [e.check_name for e in evaluations if not e.passed] == []
@@ -141,8 +150,8 @@ def test_materialize_an_empty_night_builds_the_warehouse_and_passes_checks(tmp_p
         e.materialization.asset_key: e.materialization.metadata.get("dagster/row_count")
         for e in result.get_asset_materialization_events()
     }
-    assert counts[key("mart_customer_profile")].value == 0
-    assert counts[key("currency_rates")].value > 0  # a seed with rows
+    assert counts[key("marts", "mart_customer_profile")].value == 0
+    assert counts[key("seeds", "currency_rates")].value > 0  # a seed with rows
 
 
 def test_descriptions_never_carry_raw_sql():
@@ -197,8 +206,13 @@ def test_a_failing_error_test_blocks_the_models_downstream(tmp_path):
     assert not result.success
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     assert [(e.asset_key, e.severity) for e in failed] == [
-        (key("stg_linkage__customer_xref"), dg.AssetCheckSeverity.ERROR)
+        (key("staging", "stg_linkage__customer_xref"), dg.AssetCheckSeverity.ERROR)
     ]
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
-    assert key("stg_linkage__customer_xref") in materialized  # the view is built, then its test fails
-    assert not {key("dim_customer"), key("mart_customer_profile"), key("fct_orders")} & materialized
+    assert (
+        key("staging", "stg_linkage__customer_xref") in materialized
+    )  # the view is built, then its test fails
+    assert (
+        not {key("marts", "dim_customer"), key("marts", "mart_customer_profile"), key("marts", "fct_orders")}
+        & materialized
+    )

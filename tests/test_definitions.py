@@ -32,9 +32,16 @@ def test_asset_graph_runs_from_landing_to_marts():
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert {"raw/salesforce", "bronze/salesforce", "silver/person", "linkage/customer_xref"} <= keys
-    assert {"dim_customer", "mart_customer_profile", "mart_satisfaction", "report/run_report"} <= keys
+    assert {
+        "marts/dim_customer",
+        "marts/mart_customer_profile",
+        "marts/mart_satisfaction",
+        "report/run_report",
+    } <= keys
+    assert {"staging/stg_silver__orders", "snapshots/dim_customer_snapshot", "seeds/currency_rates"} <= keys
+    assert not [k for k in graph.get_all_asset_keys() if len(k.path) < 2]  # every key carries its layer
     # the marts sit downstream of every stage, from the landing files on
-    upstream = dg.AssetSelection.assets("mart_customer_profile").upstream().resolve(graph)
+    upstream = dg.AssetSelection.assets(["marts", "mart_customer_profile"]).upstream().resolve(graph)
     names = {key.to_user_string() for key in upstream}
     assert {
         "raw/fxiaoke",
@@ -60,6 +67,6 @@ def test_every_asset_has_a_producer():
     graph = defs.resolve_asset_graph()
     orphans = [k.to_user_string() for k in graph.get_all_asset_keys() if not graph.get(k).is_materializable]
     assert orphans == []
-    assert {"stg_ops__quarantine"} == {
+    assert {"staging/stg_ops__quarantine"} == {
         k.to_user_string() for k in graph.get(dg.AssetKey(["ops", "quarantine"])).child_keys
     }

@@ -8,6 +8,7 @@ from assets.deliver.defs import audit_run_sensors, build_delivery_assets, erasur
 from assets.layout import REPO_ROOT
 from assets.privacy.audit import read_audit
 from assets.privacy.erasure import record_erasure_request
+from assets.secrets import env_var_resources
 from assets.settings import Settings
 
 
@@ -29,14 +30,16 @@ def test_delivery_assets_follow_config(settings):
     assets = build_delivery_assets(settings.layout().config_dir / "delivery.yaml")
     assert [a.key for a in assets] == [dg.AssetKey(["delivery", "analyst_parquet"])]  # s3/postgres disabled
     deps = {k for dep_keys in assets[0].asset_deps.values() for k in dep_keys}
-    assert deps == {dg.AssetKey("dim_customer"), dg.AssetKey("fct_orders")}
+    assert deps == {dg.AssetKey(["marts", "dim_customer"]), dg.AssetKey(["marts", "fct_orders"])}
 
 
 def test_materialize_delivery_then_erasure(settings):
     layout = settings.layout()
     assets = build_delivery_assets(layout.config_dir / "delivery.yaml")
     result = dg.materialize(
-        [*assets, erasure_asset], resources={"settings": settings}, selection=[assets[0].key]
+        [*assets, erasure_asset],
+        resources={"settings": settings, **env_var_resources()},
+        selection=[assets[0].key],
     )
     assert result.success
     meta = result.asset_materializations_for_node(assets[0].op.name)[0].metadata
@@ -49,7 +52,7 @@ def test_materialize_delivery_then_erasure(settings):
     assert pd.read_parquet(delivered)["email"].tolist() == ["z***@163.com", "l***@qq.com"]
 
     record_erasure_request(layout, customer_id="C-0001")
-    result = dg.materialize([erasure_asset], resources={"settings": settings})
+    result = dg.materialize([erasure_asset], resources={"settings": settings, **env_var_resources()})
     meta = result.asset_materializations_for_node(erasure_asset.op.name)[0].metadata
     assert meta["requests_applied"].value == 1
     assert meta["removed_by_place"].value["delivery.analyst_parquet"] == 3  # 1 customer row + 2 orders
@@ -60,7 +63,9 @@ def test_materialize_delivery_then_erasure(settings):
 def test_run_sensors_write_audit_entries(settings, monkeypatch):
     monkeypatch.setenv("C360_DATA_DIR", settings.data_dir)
     with dg.instance_for_test() as instance:
-        result = dg.materialize([erasure_asset], resources={"settings": settings}, instance=instance)
+        result = dg.materialize(
+            [erasure_asset], resources={"settings": settings, **env_var_resources()}, instance=instance
+        )
         run = instance.get_run_by_id(result.run_id)
         context = dg.build_run_status_sensor_context(
             sensor_name="audit_run_success",

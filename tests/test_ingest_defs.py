@@ -9,6 +9,7 @@ import dagster as dg
 from assets.ingest.config import load_sources_config
 from assets.ingest.defs import NO_FAILED_FILES, ROWS_BALANCE, build_source_assets
 from assets.partitions import daily_partitions
+from assets.secrets import env_var_resources
 from assets.settings import Settings
 from tests.source_fixtures import contact_sources_yaml
 
@@ -26,7 +27,9 @@ def test_assets_materialise_with_checks(tmp_path: Path):
     settings = Settings(
         data_dir=str(tmp_path / "data"), landing=str(tmp_path / "landing"), config_dir=str(tmp_path)
     )
-    result = dg.materialize(assets, resources={"settings": settings}, partition_key="2026-03-01")
+    result = dg.materialize(
+        assets, resources={"settings": settings, **env_var_resources()}, partition_key="2026-03-01"
+    )
     assert result.success
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert checks[ROWS_BALANCE].passed
@@ -82,7 +85,10 @@ def _run_balance_pipeline(tmp_path: Path, expect_balanced: bool) -> None:
     )
     assets = [*build_source_assets(load_sources_config(tmp_path / "sources.yaml")), silver]
     result = dg.materialize(
-        assets, resources={"settings": settings}, partition_key="2026-03-01", raise_on_error=False
+        assets,
+        resources={"settings": settings, **env_var_resources()},
+        partition_key="2026-03-01",
+        raise_on_error=False,
     )
     [balance] = [c for c in result.get_asset_check_evaluations() if c.check_name == ROWS_BALANCE]
     assert balance.passed is expect_balanced

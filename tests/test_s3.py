@@ -38,14 +38,12 @@ def bucket(s3_endpoint, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    landing.s3_client.cache_clear()
     client = boto3.client("s3", endpoint_url=s3_endpoint)
     client.create_bucket(Bucket="landing")
     yield client
     for obj in client.list_objects_v2(Bucket="landing").get("Contents", []):
         client.delete_object(Bucket="landing", Key=obj["Key"])
     client.delete_bucket(Bucket="landing")
-    landing.s3_client.cache_clear()
 
 
 def test_s3_landing_end_to_end(bucket, tmp_path):

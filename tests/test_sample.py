@@ -28,6 +28,9 @@ def test_encodings_and_layouts_are_the_vendors(sample):
     assert b"\r\n" in (out / "landing/salesforce/Contacts_Export.csv").read_bytes()[:400]
     survey = (out / "landing/survey/NPS_Survey_Qualtrics.csv").read_text(encoding="utf-8-sig").splitlines()
     assert survey[2].startswith('"{""ImportId""')
+    hub = (out / "landing/hubspot/hubspot-crm-exports-all-contacts-2026-03-01.csv").read_bytes()
+    assert hub.startswith("\ufeffRecord ID,First Name,Last Name,Email,Phone Number".encode())
+    assert (out / "landing/hubspot/contacts_api_sync.csv").read_bytes().startswith(b"hs_object_id,firstname")
 
 
 def test_truth_is_consistent(sample):
@@ -41,6 +44,18 @@ def test_truth_is_consistent(sample):
     api = pd.read_csv(out / "landing/salesforce/contacts_api_export.csv", dtype=str, keep_default_na=False)
     ids = set(truth.loc[truth["source"] == "salesforce", "source_record_id"])
     assert ids == (set(sf["Contact ID"]) | set(api["Id"])) - {""}  # labels export + API-name export
+    hub = pd.read_csv(out / "landing/hubspot/hubspot-crm-exports-all-contacts-2026-03-01.csv", dtype=str,
+                      encoding="utf-8-sig", keep_default_na=False)  # fmt: skip
+    hub_api = pd.read_csv(out / "landing/hubspot/contacts_api_sync.csv", dtype=str, keep_default_na=False)
+    hub_truth = truth.loc[truth["source"] == "hubspot"]
+    hub_ids = (set(hub["Record ID"]) | set(hub_api["hs_object_id"])) - {""}
+    assert (
+        set(hub_truth["source_record_id"]) <= hub_ids and len(hub_ids) - len(hub_truth) == 1
+    )  # the bad date
+    # a subset of the same customers, some held twice (a duplicate contact inside HubSpot)
+    assert 0 < hub_truth["true_customer_id"].nunique() < len(customers)
+    assert hub_truth["true_customer_id"].duplicated().any()
+    assert hub["Lifecycle Stage"].ne("").mean() > 0.8 and hub_api["email"].ne("").mean() > 0.8
     orders = pd.read_csv(out / "truth/orders.csv")
     assert (~orders["valid"]).sum() == 3 and set(orders["currency"]) == {"CNY", "USD", "HKD"}
     # traps: different people share a common name, an office phone, a generic email
@@ -70,11 +85,12 @@ def test_sample_ingests_with_the_shipped_config_and_quarantines_only_the_planted
     config = load_sources_config(REPO_ROOT / "config" / "sources.yaml")
     layout = DataLayout(root=tmp_path, landing=str(out / "landing"), config_dir=REPO_ROOT / "config")
     quarantined = {}
+    assert all(summary["records"].get(src.name) for src in config.sources)  # every configured source delivers
     for src in config.sources:
         result = ingest_source(src, layout, "2026-03-01")
         assert all(f.status == "loaded" for f in result.files), [f.error for f in result.files]
         v = validate_partition(src, layout, "2026-03-01")
         assert v.total("rows_in") == summary["records"].get(src.name, 0)
         quarantined[src.name] = v.total("rows_quarantined")
-    assert quarantined == {"salesforce": 1, "zoho": 1, "fxiaoke": 1, "hubspot": 0, "orders": 3, "survey": 2,
+    assert quarantined == {"salesforce": 1, "zoho": 1, "fxiaoke": 1, "hubspot": 2, "orders": 3, "survey": 2,
                            "enrichment": 1, "interactions": 1, "campaigns": 0}  # fmt: skip

@@ -9,6 +9,7 @@ import dagster as dg
 
 from assets.backup.run import run_backup
 from assets.partitions import TIMEZONE
+from assets.secrets import EncryptionKeys, S3Storage
 from assets.settings import Settings
 
 BACKUP_KEY = dg.AssetKey(["ops", "backup"])
@@ -23,7 +24,10 @@ BACKUP_JOB = "backup_customer360"
     "while no run writes; older backups pruned by retention (7 daily, 4 weekly).",
     kinds={"backup"},
 )
-def backup(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+def backup(
+    context: dg.AssetExecutionContext, settings: Settings, s3: S3Storage, keys: EncryptionKeys
+) -> dg.MaterializeResult:
+    # an s3:// destination (s3) and the backup's encryption (keys): the active resources while this step runs
     info = run_backup(settings.layout(), None, keep_daily=7, keep_weekly=4, say=context.log.info)
     return dg.MaterializeResult(
         metadata={

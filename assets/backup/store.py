@@ -67,11 +67,11 @@ class FolderStore:
 
 class S3Store:
     def __init__(self, url: str):
-        import boto3
+        from assets.secrets import S3Storage, active
 
         bucket, _, prefix = url.removeprefix("s3://").partition("/")
         self.bucket, self.prefix = bucket, prefix.strip("/")
-        self.client = boto3.client("s3", endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None)
+        self.client = active(S3Storage).client()
 
     def _key(self, *parts: str) -> str:
         return "/".join(p for p in (self.prefix, *parts) if p)

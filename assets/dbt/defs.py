@@ -1,7 +1,7 @@
 """dbt models as Dagster assets.
 
-Every dbt model, seed and snapshot is an asset keyed by its name (grouped by folder: staging,
-intermediate, marts, snapshots, seeds); every dbt test is an asset check. dbt sources carry
+Every dbt model, seed and snapshot is an asset keyed `<layer>/<name>` (assets/dbt/keys.py: `marts/dim_customer`,
+`staging/stg_silver__orders`, `snapshots/…`, `seeds/…`) and grouped by the same folder; every dbt test is an asset check. dbt sources carry
 `meta.dagster.asset_key` (dbt_project/models/staging/_sources.yml), so `silver/*` and `linkage/*`
 — written by the Python assets — are the upstream assets of the staging models.
 
@@ -20,6 +20,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from assets.dbt.keys import node_asset_key
 from assets.dbt.row_counts import with_row_counts
 from assets.dbt.targets import keep_count, prune_run_targets
 from assets.ingest.config import load_default_sources_config
@@ -56,12 +57,13 @@ dbt_project = prepare(DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_P
 
 
 class Customer360DbtTranslator(DagsterDbtTranslator):
-    """Sources → the Python assets' keys (from meta.dagster.asset_key); models → their name, grouped by folder."""
+    """Sources → the Python assets' keys (from meta.dagster.asset_key); models → `<folder>/<name>`, grouped by
+    folder."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
             return super().get_asset_key(dbt_resource_props)
-        return dg.AssetKey(dbt_resource_props["name"])
+        return node_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         resource_type = dbt_resource_props["resource_type"]

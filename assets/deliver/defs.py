@@ -3,19 +3,21 @@
 - `delivery/<target>` for each enabled target of config/delivery.yaml, downstream of its mart asset keys;
 - `privacy/erasure`, applying pending erasure requests (order it before ingestion in the nightly job);
 - `audit_run_sensors`, recording every finished run in the audit log.
-Secrets are read from environment variables by name (C360_HMAC_KEY, the target's dsn_env, AWS_*), never
-passed through config or shown in metadata.
+Secrets come from the `s3`, `postgres` and `keys` resources (assets/secrets.py: `dg.EnvVar`s of AWS_*,
+C360_PG_DSN, C360_HMAC_KEY), never passed through config or shown in metadata.
 """
 
 from pathlib import Path
 
 import dagster as dg
 
+from assets.dbt.keys import dbt_asset_key
 from assets.deliver.config import DeliveryConfig, load_delivery_config
 from assets.deliver.run import deliver_target
 from assets.errors import fail_fast
 from assets.privacy.audit import audit_path, record_event
 from assets.privacy.erasure import apply_erasures
+from assets.secrets import EncryptionKeys, PostgresConnection, S3Storage
 from assets.settings import Settings, settings_from_env
 
 GROUP = "delivery"
@@ -33,7 +35,7 @@ def _delivery_asset(config: DeliveryConfig, name: str) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=dg.AssetKey(["delivery", name]),
-        deps=[dg.AssetKey(table) for table in target.tables],
+        deps=[dbt_asset_key(table) for table in target.tables],
         group_name=GROUP,
         kinds={target.kind},
         description=f"Deliver {len(target.tables)} marts to the {target.kind} target '{name}' with the "
@@ -41,7 +43,14 @@ def _delivery_asset(config: DeliveryConfig, name: str) -> dg.AssetsDefinition:
         retry_policy=dg.RetryPolicy(max_retries=2, delay=30),
         pool=WAREHOUSE_POOL,
     )
-    def _deliver(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+    def _deliver(
+        context: dg.AssetExecutionContext,
+        settings: Settings,
+        s3: S3Storage,
+        postgres: PostgresConnection,
+        keys: EncryptionKeys,
+    ) -> dg.MaterializeResult:
+        # the target's credentials (s3, postgres) and keys (HMAC, encryption): active while this step runs
         layout = settings.layout()
         # in the nightly (partitioned) job the delivery folder is the run's date, else today's (UTC)
         run_date = context.run.tags.get("dagster/partition")
@@ -77,7 +86,14 @@ def build_delivery_assets(config_path: Path | None = None) -> list[dg.AssetsDefi
     pool=WAREHOUSE_POOL,
     description="Apply pending right-to-be-forgotten requests everywhere (layers, linkage, warehouse, targets).",
 )
-def erasure_asset(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+def erasure_asset(
+    context: dg.AssetExecutionContext,
+    settings: Settings,
+    s3: S3Storage,
+    postgres: PostgresConnection,
+    keys: EncryptionKeys,
+) -> dg.MaterializeResult:
+    # erasure reaches the delivery targets (s3, postgres) and the encrypted layers (keys)
     layout = settings.layout()
     path = delivery_config_path(settings)
     config = load_delivery_config(path) if path.exists() else None

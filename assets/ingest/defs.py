@@ -16,6 +16,7 @@ from assets.ingest.manifest import RAW, pending_dates
 from assets.metadata import bar_chart, preview_table
 from assets.partitions import daily_partitions
 from assets.privacy.masking import mask_preview
+from assets.secrets import EncryptionKeys, S3Storage
 from assets.settings import Settings
 from assets.validate.validate import validate_partition
 
@@ -37,7 +38,8 @@ def _raw_asset(src: SourceConfig) -> dg.AssetsDefinition:
         description=f"{src.name} ({src.entity}): new landing files `{src.glob}` as verbatim strings + lineage.",
         kinds={"parquet"},
     )
-    def _raw(context: dg.AssetExecutionContext, settings: Settings):
+    def _raw(context: dg.AssetExecutionContext, settings: Settings, s3: S3Storage, keys: EncryptionKeys):
+        # s3 (an s3:// landing zone) and keys (zone encryption) are the active resources while this step runs
         with fail_fast():  # wrong key, missing landing zone, read-only data dir: no retry can fix them
             result = ingest_source(src, settings.layout(), context.partition_key)
         failed = [f for f in result.files if f.status == "failed"]

@@ -171,13 +171,11 @@ def _hidden(key: str) -> bool:
     return name.startswith((".", "~$")) or name.endswith((".tmp", ".part", ".crdownload"))
 
 
-@cache
 def s3_client():
-    import boto3
-    from botocore.config import Config
+    """The S3 client of the `S3Storage` resource (AWS_* variables outside a run)."""
+    from assets.secrets import S3Storage, active
 
-    cfg = Config(retries={"max_attempts": 8, "mode": "standard"}, connect_timeout=10, read_timeout=60)
-    return boto3.client("s3", endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None, config=cfg)
+    return active(S3Storage).client()
 
 
 def landing_zone(landing: str) -> LocalLanding | S3Landing:

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
 
 from assets.privacy.audit import record_event
-from assets.privacy.encryption import ENCRYPTION_KEY_ENV, EncryptionUnavailable, encryption_key
+from assets.privacy.encryption import ENCRYPTION_KEY_ENV, EncryptionUnavailable
 from assets.privacy.erasure import record_erasure_request
 from assets.settings import settings_from_env
 
@@ -49,8 +48,10 @@ def rotate_key_command() -> None:
     Run it while no customer360 run is active; afterwards export the new key as C360_ENCRYPTION_KEY everywhere.
     """
     from assets.privacy.at_rest import rotate_key
+    from assets.secrets import EncryptionKeys
 
-    old, new = encryption_key(), os.environ.get(NEW_KEY_ENV) or None
+    keys = EncryptionKeys.from_env()
+    old, new = keys.encryption_key, keys.new_encryption_key
     if old is None or new is None or old == new:
         typer.echo(
             f"error: export the current key as {ENCRYPTION_KEY_ENV} and a different new one as {NEW_KEY_ENV}",

@@ -39,7 +39,10 @@ class EncryptionUnavailable(RuntimeError):
 
 
 def encryption_key() -> str | None:
-    return os.environ.get(ENCRYPTION_KEY_ENV) or None
+    """The key of the running step's `EncryptionKeys` resource, else C360_ENCRYPTION_KEY (assets/secrets.py)."""
+    from assets.secrets import EncryptionKeys, active
+
+    return active(EncryptionKeys).encryption_key
 
 
 def derive_key(key: str, info: bytes) -> bytes:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 
 import pandas as pd
@@ -22,8 +21,11 @@ _E164 = r"\+[1-9]\d{6,14}"
 
 
 def hmac_key() -> bytes | None:
-    """The keyed-hash secret from the environment (never from code or config), or None when unset."""
-    key = os.environ.get(HMAC_KEY_ENV)
+    """The keyed-hash secret of the `EncryptionKeys` resource (C360_HMAC_KEY; never from code or config), or
+    None when unset."""
+    from assets.secrets import EncryptionKeys, active
+
+    key = active(EncryptionKeys).hmac_key
     return key.encode() if key else None
 
 

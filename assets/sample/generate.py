@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from assets.sample.hubspot import write_hubspot
 from assets.sample.people import INTERESTS, make_customers
 from assets.sample.variants import email, full_name, latin_name, phone, pick
 from assets.sample.xlsx import write_xlsx
@@ -435,6 +436,12 @@ def generate_sample(out: Path, customers: int = 2000, seed: int = 7) -> dict:
     records["enrichment"] = _enrichment(people, rng, landing, truth)
     records["interactions"] = _interactions(people, rng, landing, truth)
     records["campaigns"] = _campaigns(people, rng, landing, truth)
+    hub_rng = np.random.default_rng(
+        [seed, 0x4B5]
+    )  # its own stream: the other files of a seed stay as they were
+    records["hubspot"] = write_hubspot(
+        people, _crm_picks(people, hub_rng, 0.15, 0.45), landing, truth, hub_rng
+    )
     truth_dir.mkdir(parents=True, exist_ok=True)
     truth.frame().to_csv(truth_dir / "ground_truth.csv", index=False)
     orders.to_csv(truth_dir / "orders.csv", index=False)

@@ -1,12 +1,12 @@
 """PostgreSQL target via psycopg 3: COPY into a staging table, then drop + rename in one transaction.
 
 Readers keep seeing the previous table until the swap commits; a failure rolls back and leaves it intact. The
-DSN comes from the environment variable named by the target's `dsn_env` (C360_PG_DSN by default).
+DSN comes from the `PostgresConnection` resource (C360_PG_DSN as a `dg.EnvVar`, assets/secrets.py); a target whose
+`dsn_env` names another variable reads that one.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 
 import numpy as np
@@ -21,6 +21,7 @@ from assets.deliver.config import PostgresTarget
 from assets.deliver.staging import StagedTable
 from assets.deliver.targets.postgres_roles import apply_roles, ensure_roles, read_access, restore_access
 from assets.privacy.matching import ErasureMatcher
+from assets.secrets import PostgresConnection, active, named_secret
 
 DELIVERIES = "_c360_deliveries"
 _BATCH = 50_000
@@ -56,7 +57,8 @@ def _json_ready(value: object) -> object:
 
 
 def _dsn(target: PostgresTarget) -> str:
-    dsn = os.environ.get(target.dsn_env)
+    own = PostgresConnection.ENV["dsn"] != target.dsn_env  # a target naming its own variable
+    dsn = named_secret(target.dsn_env) if own else active(PostgresConnection).dsn
     if not dsn:
         raise RuntimeError(
             f"{target.dsn_env} is not set; fix: export {target.dsn_env}=postgresql://user@host:5432/db "

@@ -1,7 +1,7 @@
 """S3 target via boto3: upload to a staging key, then server-side copy onto the final key; manifest last.
 
-Credentials and endpoint come from boto3's environment (AWS_ACCESS_KEY_ID, …, and the variable named by
-`endpoint_url_env`, AWS_ENDPOINT_URL by default, for MinIO/moto/other S3-compatible stores).
+Credentials and endpoint come from the `S3Storage` resource (AWS_* as `dg.EnvVar`s, assets/secrets.py); a target
+whose `endpoint_url_env` names another variable than AWS_ENDPOINT_URL takes its endpoint from that variable.
 """
 
 from __future__ import annotations
@@ -9,15 +9,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 
-import boto3
 from botocore.exceptions import ClientError
 
 from assets.deliver.config import S3Target
 from assets.deliver.staging import StagedTable, note_erasure
 from assets.privacy.matching import ErasureMatcher
 from assets.privacy.rewrite import filter_bytes
+from assets.secrets import S3Storage, active, named_secret
 
 MANIFEST = "_manifest.json"
 _FORMATS = (".parquet", ".csv")
@@ -27,7 +26,9 @@ class S3Publisher:
     def __init__(self, target: S3Target):
         self.bucket = target.bucket
         self.prefix = target.prefix.strip("/")
-        self.client = boto3.client("s3", endpoint_url=os.environ.get(target.endpoint_url_env) or None)
+        s3 = active(S3Storage)  # a target naming its own endpoint variable overrides the resource's endpoint
+        own = S3Storage.ENV["endpoint_url"] != target.endpoint_url_env
+        self.client = s3.client(named_secret(target.endpoint_url_env) if own else None)
 
     def _key(self, *parts: str) -> str:
         return "/".join(p for p in (self.prefix, *parts) if p)
