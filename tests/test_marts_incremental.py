@@ -118,7 +118,7 @@ def nights(tmp_path_factory):
     rewrite_silver(data, set(zip(gone["source"], gone["source_record_id"], strict=True)))
     new_line = linked[linked["customer_id"] == buyer].head(1)[orders.columns].copy()
     new_line["order_id"] = new_line["order_id"].astype(str) + "-N2"
-    new_line["_loaded_at"] = pd.Timestamp.now()
+    new_line["_loaded_at"] = pd.Timestamp.now(tz="UTC")
     new_line["_run_date"] = "2026-11-28"
     night2 = data / "silver" / "order" / "run_date=2026-11-28"
     night2.mkdir(parents=True)

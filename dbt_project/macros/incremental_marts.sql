@@ -6,10 +6,16 @@
     (delete+insert), in one transaction. int_marts_last_build records what the marts were built from; it is
     built after every incremental model, so a night that fails half way is redone whole by the next one. -#}
 
-{#- The relation of the last build's state, or none on a first build (read without ref(): it is built after
-    the models that read it). -#}
+{#- The relation of the last build's state, or none on a first build or when it lacks a column this release
+    reads (read without ref(): it is built after the models that read it). -#}
 {% macro marts_last_build_relation() -%}
-    {{- return(adapter.get_relation(database=this.database, schema=this.schema, identifier='int_marts_last_build')) -}}
+    {%- set relation = adapter.get_relation(database=this.database, schema=this.schema, identifier='int_marts_last_build') -%}
+    {%- if relation is none -%}{{ return(none) }}{%- endif -%}
+    {%- set have = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+    {%- for model in silver_staging_models() -%}
+        {%- if loaded_through_column(model) not in have -%}{{ return(none) }}{%- endif -%}
+    {%- endfor -%}
+    {{- return(relation) -}}
 {%- endmacro %}
 
 {#- `and`/`where` condition keeping the rows of the touched customers (and rows linked to no customer) on an
@@ -51,13 +57,10 @@
     {{- sql_literal(local_md5(parts | join('\n'))) -}}
 {%- endmacro %}
 
-{#- The latest load time of any silver row (what a build has seen). -#}
-{% macro silver_loaded_through() -%}
-    (select max(loaded_at) from (
-        {%- for model in silver_staging_models() %}
-        select max(loaded_at) as loaded_at from {{ ref(model) }}{{ " union all" if not loop.last }}
-        {%- endfor %}
-    ))
+{#- The column of int_marts_last_build holding the latest load time of a silver staging model's rows (each
+    entity its own: their clocks need not agree). -#}
+{% macro loaded_through_column(model) -%}
+    {{- model ~ '_loaded_through' -}}
 {%- endmacro %}
 
 {% macro silver_staging_models() -%}

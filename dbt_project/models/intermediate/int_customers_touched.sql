@@ -32,7 +32,12 @@ last_build as (
 ),
 
 build_state as (
-    select max(silver_loaded_through) as loaded_through, max(config_fingerprint) as fingerprint from {{ last }}
+    select
+        {%- for model in silver_staging_models() %}
+        max({{ loaded_through_column(model) }}) as {{ loaded_through_column(model) }},
+        {%- endfor %}
+        max(config_fingerprint) as fingerprint
+    from {{ last }}
 ),
 
 moved as (
@@ -47,7 +52,8 @@ delivered as (
     {%- for model in silver_staging_models() %}
     select r.source, r.{{ 'source_record_id' if model == 'stg_silver__persons' else 'person_source_record_id' }} as source_record_id
     from {{ ref(model) }} as r, build_state as b
-    where r.loaded_at is null or b.loaded_through is null or r.loaded_at > b.loaded_through
+    where r.loaded_at is null or b.{{ loaded_through_column(model) }} is null
+        or r.loaded_at > b.{{ loaded_through_column(model) }}
     union all
     {%- endfor %}
     {%- for model, key in redelivered %}
@@ -57,7 +63,8 @@ delivered as (
     semi join (
         select n.source{% for k in key %}, n.{{ k }}{% endfor %}
         from {{ ref(model) }} as n, build_state as b
-        where n.loaded_at is null or b.loaded_through is null or n.loaded_at > b.loaded_through
+        where n.loaded_at is null or b.{{ loaded_through_column(model) }} is null
+            or n.loaded_at > b.{{ loaded_through_column(model) }}
     ) as n on n.source = r.source {% for k in key %}and n.{{ k }} = r.{{ k }}{% endfor %}
     {{ "union all" if not loop.last }}
     {%- endfor %}
