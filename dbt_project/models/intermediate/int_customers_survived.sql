@@ -4,7 +4,9 @@
 -- Rules compare the normalised keys (`value`); the winner's `display_value` is the value as its source wrote it.
 -- City and province survive together, from one record: the best-ranked city record that also has a province
 -- (else the city's own winner), so the golden record never pairs a city of one source with a province of another.
-{{ config(materialized='table') }}  {#- read by dim_customer and its tests: compute once #}
+{#- a table read by dim_customer and its tests (compute once); incremental: the touched customers only #}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='customer_id',
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}") }}
 {%- set rules = survivorship_rules() %}
 with candidates as (
     select
@@ -17,6 +19,7 @@ with candidates as (
         {{ source_rank('source') }} as source_rank,
         count(*) over (partition by customer_id, field, value) as value_frequency
     from {{ ref('int_customer_attributes_unpivoted') }}
+    {{ touched_rows_filter() }}
 ),
 
 ranked as (

@@ -1,4 +1,6 @@
 -- One row per person per campaign (promotions, exhibitions, seminars, webinars, email campaigns).
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='participation_key',
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}") }}
 select
     {{ surrogate_key(['source', 'campaign_id', 'person_source_record_id']) }} as participation_key,
     customer_id,
@@ -16,3 +18,4 @@ select
     loaded_from_file,
     loaded_from_line
 from {{ ref('int_campaign_members_linked') }}
+{{ touched_rows_filter() }}

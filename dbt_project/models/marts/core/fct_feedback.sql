@@ -1,5 +1,7 @@
 -- Complaints and suggestions, from survey answers and from interactions. A complaint is open until
 -- its interaction is resolved/closed; survey complaints carry no workflow status and count as open.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='feedback_key',
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}") }}
 select
     {{ surrogate_key(["'survey'", 'response_key']) }} as feedback_key,
     customer_id,
@@ -15,6 +17,7 @@ select
     true as is_open
 from {{ ref('fct_survey_responses') }}
 where feedback_type in ('complaint', 'suggestion')
+{{ touched_rows_filter(keyword='and') }}
 union all
 select
     {{ surrogate_key(["'interaction'", 'interaction_key']) }},
@@ -31,3 +34,4 @@ select
     is_open
 from {{ ref('fct_interactions') }}
 where interaction_type in ('complaint', 'suggestion')
+{{ touched_rows_filter(keyword='and') }}

@@ -1,4 +1,6 @@
 -- One row per interaction (call, email, chat, WeChat, visit).
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='interaction_key',
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}") }}
 select
     {{ surrogate_key(['source', 'interaction_id']) }} as interaction_key,
     customer_id,
@@ -20,3 +22,4 @@ select
     loaded_from_file,
     loaded_from_line
 from {{ ref('int_interactions_linked') }}
+{{ touched_rows_filter() }}

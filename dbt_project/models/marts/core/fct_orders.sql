@@ -1,12 +1,15 @@
 -- One row per order line, amounts normalised to var('reporting_currency') with seeds/currency_rates.csv
 -- (the rate valid on the order date; the earliest known rate for orders before it).
 -- amount_reporting is NULL when the currency has no rate (tested: warn).
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_line_id',
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}") }}
 with lines as (
     select
         o.*,
         coalesce(alias.currency_code, upper({{ clean_text('o.currency') }}), {{ sql_literal(var('default_currency')) }}) as currency_code
     from {{ ref('int_orders_linked') }} as o
     left join {{ ref('currency_aliases') }} as alias on alias.alias = upper({{ clean_text('o.currency') }})
+    {{ touched_rows_filter('o.customer_id') }}
 ),
 
 rates as (

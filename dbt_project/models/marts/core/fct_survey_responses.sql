@@ -1,10 +1,13 @@
 -- One row per survey answer sheet. Scores outside their scale (NPS 0-10, CSAT 1-5) become NULL.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='response_key',
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}") }}
 with responses as (
     select
         *,
         case when nps_score between 0 and 10 then nps_score end as nps,
         case when csat_score between 1 and 5 then csat_score end as csat
     from {{ ref('int_survey_responses_linked') }}
+    {{ touched_rows_filter() }}
 )
 
 select

@@ -7,6 +7,11 @@
 {%- set q = (clv['annual_retention_rate'] | float) / (1 + (clv['discount_rate'] | float)) %}
 {%- set ns = namespace(annuity=0.0) %}
 {%- for t in range(1, (clv['horizon_years'] | int) + 1) %}{% set ns.annuity = ns.annuity + q ** t %}{% endfor %}
+{#- incremental: the touched customers' rows, and those whose recency, RFM quintile, value tier or archive flag
+    moved with everyone else's (a new as_of_date, a shifted spend distribution) -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='customer_id',
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}") }}
+-- depends_on: {{ ref('int_customers_touched') }}
 with as_of as (
     select as_of_date from {{ ref('int_as_of_date') }}
 ),
@@ -65,6 +70,21 @@ rfm as (
         cast(ceil(5 * cume_dist() over (order by total_spend nulls first)) as integer) as rfm_monetary,
         cume_dist() over (order by total_spend desc nulls last) as spend_top_share
     from buyers
+),
+
+tiered as (
+    select
+        *,
+        case
+            {%- if tiers['vip_min_spend'] is not none %}
+            when total_spend >= {{ tiers['vip_min_spend'] | float }} then 'vip'
+            {%- endif %}
+            when spend_top_share <= {{ tiers['vip_top_share'] | float }} then 'vip'
+            when spend_top_share <= {{ tiers['high_top_share'] | float }} then 'high'
+            when spend_top_share <= {{ tiers['medium_top_share'] | float }} then 'medium'
+            else 'low'
+        end as value_tier
+    from rfm
 ),
 
 interactions as (
@@ -136,6 +156,25 @@ interests as (
     where interest <> ''
     group by customer_id
 )
+{%- if is_incremental() %},
+
+batch as (
+    select customer_id from {{ ref('int_customers_touched') }}
+    union
+    select d.customer_id
+    from {{ ref('dim_customer') }} as d
+    cross join as_of as a
+    left join tiered as r on r.customer_id = d.customer_id
+    left join {{ this }} as p on p.customer_id = d.customer_id
+    where p.customer_id is null
+        or p.as_of_date is distinct from a.as_of_date
+        or p.is_archived is distinct from d.is_archived
+        or p.rfm_recency is distinct from r.rfm_recency
+        or p.rfm_frequency is distinct from r.rfm_frequency
+        or p.rfm_monetary is distinct from r.rfm_monetary
+        or p.value_tier is distinct from coalesce(r.value_tier, 'none')
+)
+{%- endif %}
 
 select
     d.customer_id,
@@ -193,16 +232,7 @@ select
         when r.order_count >= 2 then 'repeat'
         else 'new'
     end as lifecycle_stage,
-    case
-        when r.customer_id is null then 'none'
-        {%- if tiers['vip_min_spend'] is not none %}
-        when r.total_spend >= {{ tiers['vip_min_spend'] | float }} then 'vip'
-        {%- endif %}
-        when r.spend_top_share <= {{ tiers['vip_top_share'] | float }} then 'vip'
-        when r.spend_top_share <= {{ tiers['high_top_share'] | float }} then 'high'
-        when r.spend_top_share <= {{ tiers['medium_top_share'] | float }} then 'medium'
-        else 'low'
-    end as value_tier,
+    coalesce(r.value_tier, 'none') as value_tier,
     coalesce(i.interaction_count, 0) as interaction_count,
     i.last_interaction_at,
     i.last_interaction_channel,
@@ -221,7 +251,7 @@ select
     a.as_of_date
 from {{ ref('dim_customer') }} as d
 cross join as_of as a
-left join rfm as r on r.customer_id = d.customer_id
+left join tiered as r on r.customer_id = d.customer_id
 left join favourite_category as fc on fc.customer_id = d.customer_id
 left join favourite_payment as fp on fp.customer_id = d.customer_id
 left join interactions as i on i.customer_id = d.customer_id
@@ -230,3 +260,6 @@ left join surveys as s on s.customer_id = d.customer_id
 left join complaints as c on c.customer_id = d.customer_id
 left join campaigns as cp on cp.customer_id = d.customer_id
 left join interests as it on it.customer_id = d.customer_id
+{%- if is_incremental() %}
+where d.customer_id in (select customer_id from batch)
+{%- endif %}

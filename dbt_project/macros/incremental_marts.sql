@@ -1,0 +1,69 @@
+{#- Incremental marts: a night rebuilds only the rows of the customers it touched.
+
+    int_customers_touched lists them (records new, moved or gone since the last build, customers of the silver
+    rows delivered since, everyone when the project or its vars changed); each incremental model deletes those
+    customers' rows (pre_hook) and inserts them again from the current data, keyed on its own row key
+    (delete+insert), in one transaction. int_marts_last_build records what the marts were built from; it is
+    built after every incremental model, so a night that fails half way is redone whole by the next one. -#}
+
+{#- The relation of the last build's state, or none on a first build or when it lacks a column this release
+    reads (read without ref(): it is built after the models that read it). -#}
+{% macro marts_last_build_relation() -%}
+    {%- set relation = adapter.get_relation(database=this.database, schema=this.schema, identifier='int_marts_last_build') -%}
+    {%- if relation is none -%}{{ return(none) }}{%- endif -%}
+    {%- set have = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+    {%- for model in silver_staging_models() -%}
+        {%- if loaded_through_column(model) not in have -%}{{ return(none) }}{%- endif -%}
+    {%- endfor -%}
+    {{- return(relation) -}}
+{%- endmacro %}
+
+{#- `and`/`where` condition keeping the rows of the touched customers (and rows linked to no customer) on an
+    incremental run; empty on a full build. The ref() is outside the branch so dbt records the dependency. -#}
+{% macro touched_rows_filter(customer_column='customer_id', keyword='where') -%}
+    {%- set touched = ref('int_customers_touched') -%}
+    {%- if is_incremental() -%}
+        {{ keyword }} ({{ customer_column }} is null
+            or {{ customer_column }} in (select customer_id from {{ touched }}))
+    {%- endif -%}
+{%- endmacro %}
+
+{#- pre_hook of an incremental model: delete the touched customers' rows (merged-away, split and erased ids
+    included), which the model then inserts again from the current data. -#}
+{% macro delete_touched_rows() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where customer_id in (select customer_id from {{ ref('int_customers_touched') }})
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A fingerprint of everything besides the data that shapes the marts: every model's and seed's checksum and
+    the vars they read. When it changes (a new release, an edited var or seed) every customer is touched. -#}
+{% macro marts_config_fingerprint() -%}
+    {%- set parts = [] -%}
+    {%- if execute -%}
+        {%- for node in graph.nodes.values() | sort(attribute='unique_id') -%}
+            {%- if node.resource_type in ('model', 'seed') -%}
+                {%- do parts.append(node.unique_id ~ '=' ~ node.checksum.checksum) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- for name in ['as_of_date', 'reporting_currency', 'default_currency', 'non_revenue_order_statuses',
+                     'source_priority', 'survivorship_default_rule', 'survivorship_rules', 'archive_after_days',
+                     'lifecycle', 'active_window_days', 'value_tiers', 'clv', 'nps_min_sample'] -%}
+        {%- do parts.append(name ~ '=' ~ tojson(var(name, none))) -%}
+    {%- endfor -%}
+    {{- sql_literal(local_md5(parts | join('\n'))) -}}
+{%- endmacro %}
+
+{#- The column of int_marts_last_build holding the latest load time of a silver staging model's rows (each
+    entity its own: their clocks need not agree). -#}
+{% macro loaded_through_column(model) -%}
+    {{- model ~ '_loaded_through' -}}
+{%- endmacro %}
+
+{% macro silver_staging_models() -%}
+    {{- return(['stg_silver__persons', 'stg_silver__contacts', 'stg_silver__enrichments', 'stg_silver__orders',
+                'stg_silver__survey_responses', 'stg_silver__interactions', 'stg_silver__campaign_members']) -}}
+{%- endmacro %}

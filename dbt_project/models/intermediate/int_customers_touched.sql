@@ -1,0 +1,89 @@
+-- The customers whose rows tonight's incremental marts rebuild (macros/incremental_marts.sql), one row each:
+--   * both customers of every record that is new, moved (merge, split) or gone (erasure) since the last build;
+--   * the customer of every person with a silver row loaded since the last build, and of every earlier version
+--     of a re-delivered order, response or interaction (its customer_ref may have changed);
+--   * every customer when there is no last build or the project, its seeds or vars changed since.
+{{ config(materialized='table') }}
+{%- for model in silver_staging_models() %}
+-- depends_on: {{ ref(model) }}
+{%- endfor %}
+{%- set last = marts_last_build_relation() %}
+{%- set redelivered = [
+    ('stg_silver__orders', ['order_id']),
+    ('stg_silver__survey_responses', ['response_id']),
+    ('stg_silver__interactions', ['interaction_id']),
+] %}
+with current_xref as (
+    select source, source_record_id, customer_id
+    from {{ ref('stg_linkage__customer_xref') }}
+    where customer_id is not null
+),
+
+{%- if last is none %}
+
+touched as (
+    select customer_id from current_xref
+)
+
+{%- else %}
+
+last_build as (
+    select source, source_record_id, customer_id from {{ last }}
+),
+
+build_state as (
+    select
+        {%- for model in silver_staging_models() %}
+        max({{ loaded_through_column(model) }}) as {{ loaded_through_column(model) }},
+        {%- endfor %}
+        max(config_fingerprint) as fingerprint
+    from {{ last }}
+),
+
+moved as (
+    select c.customer_id as new_id, l.customer_id as old_id
+    from current_xref as c
+    full join last_build as l using (source, source_record_id)
+    where c.customer_id is distinct from l.customer_id
+),
+
+delivered as (
+    -- persons with a row loaded since the last build (a NULL load time counts as new)
+    {%- for model in silver_staging_models() %}
+    select r.source, r.{{ 'source_record_id' if model == 'stg_silver__persons' else 'person_source_record_id' }} as source_record_id
+    from {{ ref(model) }} as r, build_state as b
+    where r.loaded_at is null or b.{{ loaded_through_column(model) }} is null
+        or r.loaded_at > b.{{ loaded_through_column(model) }}
+    union all
+    {%- endfor %}
+    {%- for model, key in redelivered %}
+    -- every version of a re-delivered {{ model }} key
+    select r.source, r.person_source_record_id
+    from {{ ref(model) }} as r
+    semi join (
+        select n.source{% for k in key %}, n.{{ k }}{% endfor %}
+        from {{ ref(model) }} as n, build_state as b
+        where n.loaded_at is null or b.{{ loaded_through_column(model) }} is null
+            or n.loaded_at > b.{{ loaded_through_column(model) }}
+    ) as n on n.source = r.source {% for k in key %}and n.{{ k }} = r.{{ k }}{% endfor %}
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
+),
+
+touched as (
+    select new_id as customer_id from moved where new_id is not null
+    union all
+    select old_id from moved where old_id is not null
+    union all
+    select x.customer_id
+    from current_xref as x
+    semi join delivered as d on d.source = x.source and d.source_record_id = x.source_record_id
+    union all
+    select x.customer_id
+    from current_xref as x, build_state as b
+    where b.fingerprint is distinct from {{ marts_config_fingerprint() }}
+)
+
+{%- endif %}
+
+select distinct customer_id from touched

@@ -1,0 +1,180 @@
+"""Incremental marts: a second night that touches a few customers rebuilds only their rows, and the result equals
+a full-refresh build of the same state (dbt_project/macros/incremental_marts.sql).
+
+Night 1 is the sample through the real Python steps into silver, linked by its ground truth, built by dbt. Night 2
+merges one customer into another, erases a third (its records leave the customer file and silver, not the
+warehouse: the marts must drop it themselves) and delivers a new order line for a fourth. The same state is then
+built twice: incrementally on night 1's warehouse and with `--full-refresh` on a copy.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+from test_marts import dbt
+from test_marts_sample import RUN_DATE, write_truth_linkage
+
+from assets.sample import generate_sample
+from assets.settings import Settings
+from orchestration.definitions import build_definitions
+from orchestration.jobs import NIGHTLY_JOB
+
+pytestmark = pytest.mark.slow
+VARS = {
+    "as_of_date": "2026-11-27"
+}  # pinned: a moving as_of_date rewrites every buyer's recency (tested apart)
+INCREMENTAL = {
+    "intermediate": ["int_customers_survived"],
+    "marts": ["fct_orders", "fct_interactions", "fct_survey_responses", "fct_campaign_participation",
+              "fct_feedback", "mart_customer_profile"],
+}  # fmt: skip
+COMPARED = {**INCREMENTAL, "marts": [*INCREMENTAL["marts"], "dim_customer", "mart_source_row_crosswalk"]}
+
+
+def build(data: Path, work: Path, *extra: str) -> dict[str, dict]:
+    """dbt build; returns run_results by model name."""
+    result = dbt(["build", *extra], data, work, VARS)
+    assert result.returncode == 0, result.stdout[-6000:]
+    results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+    return {r["unique_id"].split(".")[-1]: r for r in results if r["unique_id"].startswith("model.")}
+
+
+def query(data: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(data / "warehouse" / "customer360.duckdb"), read_only=True) as con:
+        return con.execute(sql).df()
+
+
+def table(data: Path, schema: str, name: str) -> pd.DataFrame:
+    frame = query(data, f"select * from {schema}.{name}")
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+def row_marks(data: Path) -> dict[str, int]:
+    """The highest rowid of every incremental table: rows a later build writes get higher ones (DuckDB appends;
+    the rows a build leaves alone keep theirs), so rowid > mark is what that build processed."""
+    return {
+        name: int(query(data, f"select coalesce(max(rowid), -1) as m from {schema}.{name}")["m"].iloc[0])
+        for schema, names in INCREMENTAL.items()
+        for name in names
+    }
+
+
+def written_since(data: Path, marks: dict[str, int]) -> dict[str, pd.DataFrame]:
+    return {
+        name: query(data, f"select * from {schema}.{name} where rowid > {marks[name]}")
+        for schema, names in INCREMENTAL.items()
+        for name in names
+    }
+
+
+def rewrite_silver(data: Path, drop: set[tuple[str, str]]) -> None:
+    """Remove the rows of the given (source, person record) from every silver file (an erasure's zone part)."""
+    for path in (data / "silver").rglob("*.parquet"):
+        frame = pd.read_parquet(path)
+        person = "source_record_id" if path.parts[-3] == "person" else "person_source_record_id"
+        keys = list(zip(frame["source"].astype(str), frame[person].astype(str), strict=True))
+        keep = [k not in drop for k in keys]
+        if not all(keep):
+            frame[keep].to_parquet(path, index=False)
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory):
+    root = tmp_path_factory.mktemp("incremental")
+    data = root / "data"
+    generate_sample(data, customers=150, seed=5)
+    defs = build_definitions({"settings": Settings(data_dir=str(data))})
+    silver = dg.AssetSelection.key_prefixes(["silver"]).upstream()
+    with dg.DagsterInstance.ephemeral() as instance:
+        defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
+            instance=instance,
+            partition_key=RUN_DATE,
+            asset_selection=list(silver.resolve(defs.resolve_asset_graph())),
+            raise_on_error=False,
+        )
+    xref = write_truth_linkage(data)
+    (data / "warehouse").mkdir(exist_ok=True)
+    build(data, root / "night1")
+    marks = row_marks(data)
+
+    # night 2: pick customers with orders so every fact and the profile see the change
+    orders = pd.read_parquet(next((data / "silver" / "order").rglob("*.parquet")))
+    linked = orders.merge(
+        xref, left_on=["source", "person_source_record_id"], right_on=["source", "source_record_id"]
+    )
+    buyers = sorted(linked["customer_id"].unique())
+    keeper, absorbed, erased, buyer = buyers[0], buyers[1], buyers[2], buyers[3]
+    xref.loc[xref["customer_id"] == absorbed, "customer_id"] = keeper
+    gone = xref[xref["customer_id"] == erased]
+    xref = xref[xref["customer_id"] != erased]
+    xref["cluster_size"] = xref["customer_id"].map(xref["customer_id"].value_counts()).astype("int64")
+    xref.to_parquet(data / "linkage" / "customer_xref.parquet", index=False)
+    rewrite_silver(data, set(zip(gone["source"], gone["source_record_id"], strict=True)))
+    new_line = linked[linked["customer_id"] == buyer].head(1)[orders.columns].copy()
+    new_line["order_id"] = new_line["order_id"].astype(str) + "-N2"
+    new_line["_loaded_at"] = pd.Timestamp.now(tz="UTC")
+    new_line["_run_date"] = "2026-11-28"
+    night2 = data / "silver" / "order" / "run_date=2026-11-28"
+    night2.mkdir(parents=True)
+    new_line.to_parquet(night2 / "part.parquet", index=False)
+
+    full = root / "full"
+    shutil.copytree(data, full / "data")
+    build(data, root / "night2")
+    written = written_since(data, marks)
+    build(full / "data", full, "--full-refresh")
+    return {
+        "data": data, "full": full / "data", "written": written,
+        "keeper": keeper, "absorbed": absorbed, "erased": erased, "buyer": buyer,
+    }  # fmt: skip
+
+
+def test_incremental_marts_equal_a_full_refresh(nights):
+    for schema, names in COMPARED.items():
+        for name in names:
+            got, want = table(nights["data"], schema, name), table(nights["full"], schema, name)
+            pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=name)
+
+
+def test_merged_and_erased_customers_leave_every_incremental_mart(nights):
+    for schema, names in INCREMENTAL.items():
+        for name in names:
+            ids = set(table(nights["data"], schema, name)["customer_id"])
+            assert nights["absorbed"] not in ids, name
+            assert nights["erased"] not in ids, name
+    touched = table(nights["data"], "intermediate", "int_customers_touched")
+    want = {nights[k] for k in ("keeper", "absorbed", "erased", "buyer")}
+    assert set(touched["customer_id"]) == want
+
+
+def test_the_second_night_rewrites_only_the_touched_customers_rows(nights):
+    """Night 2 writes exactly the rows of the two touched customers still there (the merge's keeper, the new
+    order's buyer); the profile also the few customers whose RFM quintile or value tier the merge moved."""
+    touched = {nights["keeper"], nights["buyer"]}
+    for schema, names in INCREMENTAL.items():
+        for name in names:
+            written = nights["written"][name]
+            assert set(written["customer_id"].dropna()) >= touched & set(
+                table(nights["data"], schema, name)["customer_id"]
+            ), name
+            if name == "mart_customer_profile":
+                assert len(written) < len(table(nights["data"], schema, name)) / 4
+                continue
+            mine = table(nights["data"], schema, name)
+            mine = mine[mine["customer_id"].isin(touched) | mine["customer_id"].isna()]
+            assert len(written) == len(mine), name
+            assert set(written["customer_id"].dropna()) <= touched, name
+
+
+def test_a_night_with_nothing_new_writes_nothing(nights, tmp_path):
+    marks = row_marks(nights["data"])
+    build(nights["data"], tmp_path)
+    assert table(nights["data"], "intermediate", "int_customers_touched").empty
+    for name, written in written_since(nights["data"], marks).items():
+        assert written.empty, name
