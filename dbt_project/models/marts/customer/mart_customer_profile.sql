@@ -51,8 +51,8 @@ buyers as (
     select
         o.*,
         o.total_spend / o.order_count as avg_order_value,
-        date_diff('day', cast(o.last_order_at as date), a.as_of_date) as recency_days,
-        greatest(date_diff('day', cast(o.first_order_at as date), a.as_of_date), 0) / 365.25 as tenure_years
+        {{ date_diff('day', 'cast(o.last_order_at as date)', 'a.as_of_date') }} as recency_days,
+        greatest({{ date_diff('day', 'cast(o.first_order_at as date)', 'a.as_of_date') }}, 0) / 365.25 as tenure_years
     from orders as o cross join as_of as a
 ),
 
@@ -72,9 +72,14 @@ interactions as (
         customer_id,
         count(*) as interaction_count,
         max(occurred_at) as last_interaction_at,
-        first(channel order by occurred_at desc nulls last, interaction_key) as last_interaction_channel
-    from {{ ref('fct_interactions') }}
-    where customer_id is not null
+        max(channel) filter (where recency_rank = 1) as last_interaction_channel
+    from (
+        select *, row_number() over (
+            partition by customer_id order by occurred_at desc nulls last, interaction_key
+        ) as recency_rank
+        from {{ ref('fct_interactions') }}
+        where customer_id is not null
+    )
     group by customer_id
 ),
 
@@ -90,12 +95,18 @@ surveys as (
     select
         customer_id,
         count(*) as survey_response_count,
-        first(nps_score order by submitted_at desc nulls last, response_key) filter (where nps_score is not null) as last_nps_score,
-        first(nps_category order by submitted_at desc nulls last, response_key) filter (where nps_score is not null) as last_nps_category,
+        max(nps_score) filter (where nps_score is not null and nps_rank = 1) as last_nps_score,
+        max(nps_category) filter (where nps_score is not null and nps_rank = 1) as last_nps_category,
         max(submitted_at) filter (where nps_score is not null) as last_nps_at,
         avg(csat_score) as avg_csat_score
-    from {{ ref('fct_survey_responses') }}
-    where customer_id is not null
+    from (
+        -- nps_rank 1: the latest answer with an NPS score
+        select *, row_number() over (
+            partition by customer_id, nps_score is null order by submitted_at desc nulls last, response_key
+        ) as nps_rank
+        from {{ ref('fct_survey_responses') }}
+        where customer_id is not null
+    )
     group by customer_id
 ),
 
@@ -127,11 +138,14 @@ interest_lists as (
 ),
 
 interests as (
-    select customer_id, string_agg(distinct interest, ';' order by interest) as interests
+    select customer_id, {{ string_agg_distinct('interest', ';') }} as interests
     from (
-        select customer_id, trim(unnest(string_split(replace(interests, '；', ';'), ';'))) as interest
-        from interest_lists
-        where customer_id is not null and interests is not null
+        select customer_id, trim(listed) as interest
+        from (
+            select customer_id, {{ unnest_list(split_string("replace(interests, '；', ';')", ';')) }} as listed
+            from interest_lists
+            where customer_id is not null and interests is not null
+        )
     )
     where interest <> ''
     group by customer_id
@@ -162,7 +176,7 @@ select
     r.rfm_recency,
     r.rfm_frequency,
     r.rfm_monetary,
-    cast(r.rfm_recency as varchar) || cast(r.rfm_frequency as varchar) || cast(r.rfm_monetary as varchar) as rfm_score,
+    cast(r.rfm_recency as {{ string_type() }}) || cast(r.rfm_frequency as {{ string_type() }}) || cast(r.rfm_monetary as {{ string_type() }}) as rfm_score,
     case
         when r.customer_id is null then null
         when r.rfm_recency >= 4 and r.rfm_frequency >= 4 then 'Champions'
