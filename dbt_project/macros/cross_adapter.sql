@@ -14,21 +14,19 @@
 
 {#- A Parquet timestamp column as a timestamp, NULL when it is not one. On Spark, Parquet TIMESTAMP(NANOS)
     (what pandas writes) is read as a bigint of nanoseconds (spark.sql.legacy.parquet.nanosAsLong, set by the
-    spark profile), so a bigint here is nanoseconds since the epoch. -#}
+    spark profile); Spark checks every branch of a CASE against the column's type, so the value goes through
+    its text, which both a timestamp and a bigint of nanoseconds have. -#}
 {% macro try_cast_timestamp(column) %}{{ return(adapter.dispatch('try_cast_timestamp')(column)) }}{% endmacro %}
 {% macro duckdb__try_cast_timestamp(column) -%}try_cast({{ column }} as timestamp){%- endmacro %}
 {% macro spark__try_cast_timestamp(column) -%}
-    case when typeof({{ column }}) = 'bigint' then timestamp_micros(div(cast({{ column }} as bigint), 1000))
-        else try_cast({{ column }} as timestamp) end
+    coalesce(try_cast(cast({{ column }} as string) as timestamp),
+        timestamp_micros(div(try_cast(cast({{ column }} as string) as bigint), 1000)))
 {%- endmacro %}
 
 {#- The same for a date (a Parquet date, or a timestamp cut to its day). -#}
 {% macro try_cast_date(column) %}{{ return(adapter.dispatch('try_cast_date')(column)) }}{% endmacro %}
 {% macro duckdb__try_cast_date(column) -%}try_cast({{ column }} as date){%- endmacro %}
-{% macro spark__try_cast_date(column) -%}
-    case when typeof({{ column }}) = 'bigint' then cast(timestamp_micros(div(cast({{ column }} as bigint), 1000)) as date)
-        else try_cast({{ column }} as date) end
-{%- endmacro %}
+{% macro spark__try_cast_date(column) -%}cast({{ spark__try_cast_timestamp(column) }} as date){%- endmacro %}
 
 {#- `expression` matches the regular expression `pattern` (a plain string, RE2 syntax as DuckDB reads it;
     on Spark the Java equivalent: \p{Han} -> \p{IsHan}, backslashes escaped for Spark's string literals). -#}
@@ -83,7 +81,10 @@
 {#- Aggregate: the distinct non-null values of `expression`, sorted, joined by `separator`. -#}
 {% macro string_agg_distinct(expression, separator) %}{{ return(adapter.dispatch('string_agg_distinct')(expression, separator)) }}{% endmacro %}
 {% macro duckdb__string_agg_distinct(expression, separator) -%}string_agg(distinct {{ expression }}, {{ sql_literal(separator) }} order by {{ expression }}){%- endmacro %}
-{% macro spark__string_agg_distinct(expression, separator) -%}listagg(distinct {{ expression }}, {{ sql_literal(separator) }}) within group (order by {{ expression }}){%- endmacro %}
+{#- (Spark 4.0's listagg(distinct …) within group fails beside other aggregates: ClassCastException) -#}
+{% macro spark__string_agg_distinct(expression, separator) -%}
+    case when count({{ expression }}) > 0 then array_join(array_sort(collect_set({{ expression }})), {{ sql_literal(separator) }}) end
+{%- endmacro %}
 
 {#- Whole `part`s (day, month) from `start` to `end` (dates, or month starts for month). -#}
 {% macro date_diff(part, start, end) %}{{ return(adapter.dispatch('date_diff')(part, start, end)) }}{% endmacro %}

@@ -31,20 +31,24 @@ orders as (
 
 favourite_category as (
     select customer_id, product_category
-    from revenue_lines
-    group by customer_id, product_category
+    from (
+        select customer_id, product_category, count(*) as lines, sum(amount_reporting) as spend
+        from revenue_lines
+        group by customer_id, product_category
+    )
     qualify row_number() over (
-        partition by customer_id order by count(*) desc, sum(amount_reporting) desc nulls last, product_category
+        partition by customer_id order by lines desc, spend desc nulls last, product_category
     ) = 1
 ),
 
 favourite_payment as (
     select customer_id, payment_method
-    from revenue_lines
-    group by customer_id, payment_method
-    qualify row_number() over (
-        partition by customer_id order by count(distinct source || chr(31) || order_id) desc, payment_method
-    ) = 1
+    from (
+        select customer_id, payment_method, count(distinct source || chr(31) || order_id) as orders
+        from revenue_lines
+        group by customer_id, payment_method
+    )
+    qualify row_number() over (partition by customer_id order by orders desc, payment_method) = 1
 ),
 
 buyers as (
@@ -85,10 +89,13 @@ interactions as (
 
 preferred_channel as (
     select customer_id, channel
-    from {{ ref('fct_interactions') }}
-    where customer_id is not null
-    group by customer_id, channel
-    qualify row_number() over (partition by customer_id order by count(*) desc, max(occurred_at) desc, channel) = 1
+    from (
+        select customer_id, channel, count(*) as interactions, max(occurred_at) as last_at
+        from {{ ref('fct_interactions') }}
+        where customer_id is not null
+        group by customer_id, channel
+    )
+    qualify row_number() over (partition by customer_id order by interactions desc, last_at desc, channel) = 1
 ),
 
 surveys as (
