@@ -6,9 +6,9 @@
 {% macro feedback_kind(column) -%}
     {%- set token = clean_category(column) -%}
     case
-        when regexp_matches({{ token }}, {{ sql_literal(var('complaint_wordings', '投诉|投訴|客诉|客訴|抱怨|complain')) }}) then 'complaint'
-        when regexp_matches({{ token }}, {{ sql_literal(var('suggestion_wordings', '建议|建議|suggest')) }}) then 'suggestion'
-        when regexp_matches({{ token }}, {{ sql_literal(var('praise_wordings', '表扬|表揚|好评|好評|praise|compliment')) }}) then 'praise'
+        when {{ matches_regexp(token, var('complaint_wordings', '投诉|投訴|客诉|客訴|抱怨|complain')) }} then 'complaint'
+        when {{ matches_regexp(token, var('suggestion_wordings', '建议|建議|suggest')) }} then 'suggestion'
+        when {{ matches_regexp(token, var('praise_wordings', '表扬|表揚|好评|好評|praise|compliment')) }} then 'praise'
         else {{ token }}
     end
 {%- endmacro %}

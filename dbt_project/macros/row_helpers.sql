@@ -18,7 +18,7 @@
 
 {#- Stable surrogate key from several columns (NULL-safe, separator-safe). -#}
 {% macro surrogate_key(columns) -%}
-    md5(concat_ws(chr(31), {% for c in columns %}coalesce(cast({{ c }} as varchar), chr(0)){{ ", " if not loop.last }}{% endfor %}))
+    md5(concat_ws(chr(31), {% for c in columns %}coalesce(cast({{ c }} as {{ string_type() }}), chr(0)){{ ", " if not loop.last }}{% endfor %}))
 {%- endmacro %}
 
 {#- `select <cte>.*, customer_id` joining a CTE (with source, person_source_record_id) to the xref. -#}
@@ -31,8 +31,8 @@ left join {{ ref('stg_linkage__customer_xref') }} as xref
 
 {#- The lineage columns of a silver row, renamed for the warehouse. -#}
 {% macro silver_lineage_columns() -%}
-    cast(_file as varchar) as loaded_from_file,
+    cast(_file as {{ string_type() }}) as loaded_from_file,
     try_cast(_line as bigint) as loaded_from_line,
-    try_cast(_loaded_at as timestamp) as loaded_at,
-    try_cast(_run_date as date) as run_date
+    {{ try_cast_timestamp('_loaded_at') }} as loaded_at,
+    {{ try_cast_date('_run_date') }} as run_date
 {%- endmacro %}

@@ -23,10 +23,10 @@
     {%- set key = given_key if part == 'given' else family_key -%}
     case
         when {{ full }} is null or {{ key }} is null then null
-        when regexp_matches({{ full }}, '\p{Han}') and not regexp_matches({{ full }}, '\s')
+        when {{ matches_regexp(full, '\\p{Han}') }} and not {{ matches_regexp(full, '\\s') }}
             and length({{ full }}) = length(coalesce({{ family_key }}, '')) + length(coalesce({{ given_key }}, ''))
             then {% if part == 'family' %}left({{ full }}, length({{ family_key }})){% else %}substr({{ full }}, length(coalesce({{ family_key }}, '')) + 1){% endif %}
-        else list_filter(string_split_regex({{ full }}, '[\s,]+'), t -> lower(t) = {{ key }})[1]
+        else {{ list_item(list_filter(split_regexp(full, '[\\s,]+'), 't -> lower(t) = ' ~ key), 1) }}
     end
 {%- endmacro %}
 
@@ -72,6 +72,7 @@
     {%- if priority | length == 0 -%}
         1
     {%- else -%}
-        coalesce(list_position([{% for s in priority %}{{ sql_literal(s) }}{{ ", " if not loop.last }}{% endfor %}], {{ column }}), {{ priority | length + 1 }})
+        {%- set items = [] %}{% for s in priority %}{% do items.append(sql_literal(s)) %}{% endfor %}
+        coalesce({{ list_position(items, column) }}, {{ priority | length + 1 }})
     {%- endif -%}
 {%- endmacro %}

@@ -44,12 +44,12 @@ records_ as (
         coalesce(c.updated_at, c.created_at, e.updated_at, o.seen_at, p.loaded_at) as observed_at,
         {% for f in person_fields if f not in ('email', 'phone', 'birth_date') %}{{ clean_text('p.' ~ f) }} as {{ f }},
         {% endfor -%}
-        {{ clean_text('p.emails[1]') }} as email,
-        {{ clean_text('p.phones[1]') }} as phone,
-        cast(p.birth_date as varchar) as birth_date,
+        {{ clean_text(list_item('p.emails', 1)) }} as email,
+        {{ clean_text(list_item('p.phones', 1)) }} as phone,
+        cast(p.birth_date as {{ string_type() }}) as birth_date,
         case when p.entity = 'contact' then {{ clean_text('c.industry') }} end as industry,
         case when p.entity = 'contact' then {{ clean_text('c.segment') }} end as segment,
-        cast(null as varchar) as income_band
+        cast(null as {{ string_type() }}) as income_band
     from persons as p
     left join contacts as c on c.source = p.source and c.source_record_id = p.source_record_id
     left join enrichments as e on e.source = p.source and e.source_record_id = p.source_record_id
@@ -72,13 +72,22 @@ displayed as (
 ),
 
 records as (
+    -- every column of `displayed`, in its order; the enrichment extras fill industry and income_band
+    {%- set enrichment_extras = {
+        'source': 'source', 'source_record_id': 'source_record_id', 'entity': "'enrichment'",
+        'observed_at': 'coalesce(updated_at, loaded_at)',
+        'industry': clean_text('industry'), 'income_band': clean_text('income_band')} %}
+    {%- set displayed_columns = ['source', 'source_record_id', 'entity', 'observed_at'] %}
+    {%- for f in person_fields if f not in ('email', 'phone', 'birth_date') %}{% do displayed_columns.append(f) %}{% endfor %}
+    {%- do displayed_columns.extend(['email', 'phone', 'birth_date', 'industry', 'segment', 'income_band']) %}
+    {%- for f in display_fields() if f not in ('given_name', 'family_name') %}{% do displayed_columns.append('display_' ~ f) %}{% endfor %}
+    {%- do displayed_columns.extend(['display_given_name', 'display_family_name']) %}
     select * from displayed
-    union all by name
+    union all
     select
-        source, source_record_id, 'enrichment' as entity,
-        coalesce(updated_at, loaded_at) as observed_at,
-        {{ clean_text('industry') }} as industry,
-        {{ clean_text('income_band') }} as income_band
+        {%- for c in displayed_columns %}
+        {{ enrichment_extras.get(c, 'null') }} as {{ c }}{{ "," if not loop.last }}
+        {%- endfor %}
     from enrichments
 ),
 
@@ -87,10 +96,10 @@ scored as (
         xref.customer_id,
         r.source, r.source_record_id, r.entity, r.observed_at,
         -- completeness of the whole source record: how many golden fields it fills
-        ({% for f in golden_record_fields() %}(r.{{ f }} is not null)::int{{ " + " if not loop.last }}{% endfor %}) as record_completeness,
+        ({% for f in golden_record_fields() %}cast(r.{{ f }} is not null as integer){{ " + " if not loop.last }}{% endfor %}) as record_completeness,
         {%- for f in golden_record_fields() %}
         {%- set shown = 'coalesce(r.display_' ~ f ~ ', r.' ~ f ~ ')' if f in display_fields() else 'r.' ~ f %}
-        case when r.{{ f }} is not null then {'value': r.{{ f }}, 'display_value': {{ shown }}} end as {{ f }}{{ "," if not loop.last }}
+        case when r.{{ f }} is not null then {{ struct_of([('value', 'r.' ~ f), ('display_value', shown)]) }} end as {{ f }}{{ "," if not loop.last }}
         {%- endfor %}
     from records as r
     inner join {{ ref('stg_linkage__customer_xref') }} as xref

@@ -3,11 +3,9 @@
 -- and a multi-line order keeps every line.
 with numbered as (
     select
-        * replace (
-            coalesce(line_no, row_number() over (
+        {{ star_replace(ref('stg_silver__orders'), {'line_no': "coalesce(line_no, row_number() over (
                 partition by source, order_id, loaded_from_file, run_date order by loaded_from_line
-            )) as line_no
-        )
+            ))"}) }}
     from {{ ref('stg_silver__orders') }}
     where order_id is not null
 ),

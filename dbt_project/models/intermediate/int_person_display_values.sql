@@ -15,12 +15,12 @@ with rows_ as (
     {%- for model, cols in sources %}
     select
         source, person_source_record_id as source_record_id, run_date, loaded_at, loaded_from_line,
-        {%- for f in cols %}
-        {{ clean_text(f) }} as {{ f }}{{ "," if not loop.last }}
+        {%- for f in fields %}
+        {{ clean_text(f) if f in cols else 'cast(null as ' ~ string_type() ~ ')' }} as {{ f }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ ref(model) }}
     where person_source_record_id is not null
-    {{ "union all by name" if not loop.last }}
+    {{ "union all" if not loop.last }}
     {%- endfor %}
 ),
 
@@ -29,23 +29,26 @@ latest as (
         source,
         source_record_id,
         {%- for f in fields %}
-        arg_max({{ f }}, (run_date, loaded_at, loaded_from_line)) filter (where {{ f }} is not null) as {{ f }}{{ "," if not loop.last }}
+        {{ arg_max_by(f, ['run_date', 'loaded_at', 'loaded_from_line']) }} filter (where {{ f }} is not null) as {{ f }}{{ "," if not loop.last }}
         {%- endfor %}
     from rows_
     group by source, source_record_id
 )
 
 select
-    * replace (
+    source,
+    source_record_id,
         case
             -- "Walker, Anna" (Latin family, given) reads "Anna Walker"
-            when full_name is not null and not regexp_matches(full_name, '\p{Han}')
-                and regexp_matches(full_name, '^[^,]+,[^,]+$')
+            when full_name is not null and not {{ matches_regexp('full_name', '\\p{Han}') }}
+                and {{ matches_regexp('full_name', '^[^,]+,[^,]+$') }}
                 then trim(split_part(full_name, ',', 2)) || ' ' || trim(split_part(full_name, ',', 1))
             when full_name is not null then full_name
-            when regexp_matches(coalesce(family_name, '') || coalesce(given_name, ''), '\p{Han}')
+            when {{ matches_regexp("coalesce(family_name, '') || coalesce(given_name, '')", '\\p{Han}') }}
                 then nullif(coalesce(family_name, '') || coalesce(given_name, ''), '')
             else nullif(trim(coalesce(given_name, '') || ' ' || coalesce(family_name, '')), '')
         end as full_name
-    )
+    {%- for f in fields if f != 'full_name' %},
+    {{ f }}
+    {%- endfor %}
 from latest

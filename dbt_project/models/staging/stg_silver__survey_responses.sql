@@ -1,16 +1,16 @@
 -- One row per survey answer sheet per run (rename + cast only).
 select
-    cast(source as varchar) as source,
-    cast(response_id as varchar) as response_id,
-    cast(person_source_record_id as varchar) as person_source_record_id,
-    cast(full_name as varchar) as full_name,
-    try_cast(submitted_at_ts as timestamp) as submitted_at,
-    cast(survey_name as varchar) as survey_name,
+    cast(source as {{ string_type() }}) as source,
+    cast(response_id as {{ string_type() }}) as response_id,
+    cast(person_source_record_id as {{ string_type() }}) as person_source_record_id,
+    cast(full_name as {{ string_type() }}) as full_name,
+    {{ try_cast_timestamp('submitted_at_ts') }} as submitted_at,
+    cast(survey_name as {{ string_type() }}) as survey_name,
     try_cast(nps_score_int as bigint) as nps_score,
     try_cast(csat_score_int as bigint) as csat_score,
-    cast(comment as varchar) as comment,
-    cast(feedback_type as varchar) as feedback_type,
-    cast(channel as varchar) as channel,
-    cast(product_category as varchar) as product_category,
+    cast(comment as {{ string_type() }}) as comment,
+    cast(feedback_type as {{ string_type() }}) as feedback_type,
+    cast(channel as {{ string_type() }}) as channel,
+    cast(product_category as {{ string_type() }}) as product_category,
     {{ silver_lineage_columns() }}
 from {{ source('silver', 'survey_response') }}

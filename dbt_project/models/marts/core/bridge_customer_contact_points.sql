@@ -4,9 +4,9 @@ with persons as (
 ),
 
 points as (
-    select source, source_record_id, loaded_at, 'email' as contact_type, unnest(emails) as contact_value from persons
+    select source, source_record_id, loaded_at, 'email' as contact_type, {{ unnest_list('emails') }} as contact_value from persons
     union all
-    select source, source_record_id, loaded_at, 'phone', unnest(phones) from persons
+    select source, source_record_id, loaded_at, 'phone', {{ unnest_list('phones') }} from persons
     union all
     select source, source_record_id, loaded_at, 'wechat', wechat_id from persons
 ),
@@ -23,7 +23,7 @@ select
     l.customer_id,
     l.contact_type,
     l.contact_value,
-    string_agg(distinct l.source, ';' order by l.source) as sources,
+    {{ string_agg_distinct('l.source', ';') }} as sources,
     count(*) as times_seen,
     min(l.loaded_at) as first_seen_at,
     max(l.loaded_at) as last_seen_at,

@@ -8,7 +8,7 @@ with customers as (
         customer_id,
         count(*) as source_record_count,
         count(distinct source) as source_count,
-        string_agg(distinct source, ';' order by source) as sources,
+        {{ string_agg_distinct('source', ';') }} as sources,
         max(match_probability) as match_probability,
         max(linked_at) as linked_at
     from {{ ref('stg_linkage__customer_xref') }}
@@ -50,7 +50,7 @@ select
     c.linked_at,
     a.first_activity_at,
     a.last_activity_at,
-    coalesce(a.last_activity_at < d.as_of_date - to_days({{ var('archive_after_days') | int }}), false) as is_archived,
+    coalesce(a.last_activity_at < {{ minus_days('d.as_of_date', var('archive_after_days') | int) }}, false) as is_archived,
     d.as_of_date
 from customers as c
 left join survived as s on s.customer_id = c.customer_id

@@ -13,7 +13,7 @@ select
     comment as feedback_text,
     channel,
     product_category,
-    cast(null as varchar) as status,
+    cast(null as {{ string_type() }}) as status,
     true as is_open
 from {{ ref('fct_survey_responses') }}
 where feedback_type in ('complaint', 'suggestion')

@@ -21,9 +21,9 @@ with source_rows as (
         loaded_from_line as source_line,
         run_date,
         {%- if key | length == 1 %}
-        cast({{ key[0] }} as varchar) as row_key,
+        cast({{ key[0] }} as {{ string_type() }}) as row_key,
         {%- else %}
-        concat_ws('|', {% for k in key %}coalesce(cast({{ k }} as varchar), ''){{ ", " if not loop.last }}{% endfor %}) as row_key,
+        concat_ws('|', {% for k in key %}coalesce(cast({{ k }} as {{ string_type() }}), ''){{ ", " if not loop.last }}{% endfor %}) as row_key,
         {%- endif %}
         {{ sql_literal(key | join('|')) }} as row_key_columns,
         person_source_record_id

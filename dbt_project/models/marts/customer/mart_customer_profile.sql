@@ -36,28 +36,32 @@ orders as (
 
 favourite_category as (
     select customer_id, product_category
-    from revenue_lines
-    group by customer_id, product_category
+    from (
+        select customer_id, product_category, count(*) as lines, sum(amount_reporting) as spend
+        from revenue_lines
+        group by customer_id, product_category
+    )
     qualify row_number() over (
-        partition by customer_id order by count(*) desc, sum(amount_reporting) desc nulls last, product_category
+        partition by customer_id order by lines desc, spend desc nulls last, product_category
     ) = 1
 ),
 
 favourite_payment as (
     select customer_id, payment_method
-    from revenue_lines
-    group by customer_id, payment_method
-    qualify row_number() over (
-        partition by customer_id order by count(distinct source || chr(31) || order_id) desc, payment_method
-    ) = 1
+    from (
+        select customer_id, payment_method, count(distinct source || chr(31) || order_id) as orders
+        from revenue_lines
+        group by customer_id, payment_method
+    )
+    qualify row_number() over (partition by customer_id order by orders desc, payment_method) = 1
 ),
 
 buyers as (
     select
         o.*,
         o.total_spend / o.order_count as avg_order_value,
-        date_diff('day', cast(o.last_order_at as date), a.as_of_date) as recency_days,
-        greatest(date_diff('day', cast(o.first_order_at as date), a.as_of_date), 0) / 365.25 as tenure_years
+        {{ date_diff('day', 'cast(o.last_order_at as date)', 'a.as_of_date') }} as recency_days,
+        greatest({{ date_diff('day', 'cast(o.first_order_at as date)', 'a.as_of_date') }}, 0) / 365.25 as tenure_years
     from orders as o cross join as_of as a
 ),
 
@@ -92,30 +96,44 @@ interactions as (
         customer_id,
         count(*) as interaction_count,
         max(occurred_at) as last_interaction_at,
-        first(channel order by occurred_at desc nulls last, interaction_key) as last_interaction_channel
-    from {{ ref('fct_interactions') }}
-    where customer_id is not null
+        max(channel) filter (where recency_rank = 1) as last_interaction_channel
+    from (
+        select *, row_number() over (
+            partition by customer_id order by occurred_at desc nulls last, interaction_key
+        ) as recency_rank
+        from {{ ref('fct_interactions') }}
+        where customer_id is not null
+    )
     group by customer_id
 ),
 
 preferred_channel as (
     select customer_id, channel
-    from {{ ref('fct_interactions') }}
-    where customer_id is not null
-    group by customer_id, channel
-    qualify row_number() over (partition by customer_id order by count(*) desc, max(occurred_at) desc, channel) = 1
+    from (
+        select customer_id, channel, count(*) as interactions, max(occurred_at) as last_at
+        from {{ ref('fct_interactions') }}
+        where customer_id is not null
+        group by customer_id, channel
+    )
+    qualify row_number() over (partition by customer_id order by interactions desc, last_at desc, channel) = 1
 ),
 
 surveys as (
     select
         customer_id,
         count(*) as survey_response_count,
-        first(nps_score order by submitted_at desc nulls last, response_key) filter (where nps_score is not null) as last_nps_score,
-        first(nps_category order by submitted_at desc nulls last, response_key) filter (where nps_score is not null) as last_nps_category,
+        max(nps_score) filter (where nps_score is not null and nps_rank = 1) as last_nps_score,
+        max(nps_category) filter (where nps_score is not null and nps_rank = 1) as last_nps_category,
         max(submitted_at) filter (where nps_score is not null) as last_nps_at,
         avg(csat_score) as avg_csat_score
-    from {{ ref('fct_survey_responses') }}
-    where customer_id is not null
+    from (
+        -- nps_rank 1: the latest answer with an NPS score
+        select *, row_number() over (
+            partition by customer_id, nps_score is null order by submitted_at desc nulls last, response_key
+        ) as nps_rank
+        from {{ ref('fct_survey_responses') }}
+        where customer_id is not null
+    )
     group by customer_id
 ),
 
@@ -147,11 +165,14 @@ interest_lists as (
 ),
 
 interests as (
-    select customer_id, string_agg(distinct interest, ';' order by interest) as interests
+    select customer_id, {{ string_agg_distinct('interest', ';') }} as interests
     from (
-        select customer_id, trim(unnest(string_split(replace(interests, '；', ';'), ';'))) as interest
-        from interest_lists
-        where customer_id is not null and interests is not null
+        select customer_id, trim(listed) as interest
+        from (
+            select customer_id, {{ unnest_list(split_string("replace(interests, '；', ';')", ';')) }} as listed
+            from interest_lists
+            where customer_id is not null and interests is not null
+        )
     )
     where interest <> ''
     group by customer_id
@@ -201,7 +222,7 @@ select
     r.rfm_recency,
     r.rfm_frequency,
     r.rfm_monetary,
-    cast(r.rfm_recency as varchar) || cast(r.rfm_frequency as varchar) || cast(r.rfm_monetary as varchar) as rfm_score,
+    cast(r.rfm_recency as {{ string_type() }}) || cast(r.rfm_frequency as {{ string_type() }}) || cast(r.rfm_monetary as {{ string_type() }}) as rfm_score,
     case
         when r.customer_id is null then null
         when r.rfm_recency >= 4 and r.rfm_frequency >= 4 then 'Champions'

@@ -21,12 +21,12 @@ failures as (
     select
         source,
         run_date,
-        coalesce("check", '(all)') as "check",
-        coalesce("column", '(all)') as "column",
+        coalesce({{ adapter.quote('check') }}, '(all)') as {{ adapter.quote('check') }},
+        coalesce({{ adapter.quote('column') }}, '(all)') as {{ adapter.quote('column') }},
         count(*) as failures,
-        count(distinct file || chr(31) || cast(line as varchar)) as rows_affected
+        count(distinct file || chr(31) || cast(line as {{ string_type() }})) as rows_affected
     from {{ ref('stg_ops__quarantine') }}
-    group by grouping sets ((source, run_date, "check", "column"), (source, run_date))
+    group by grouping sets ((source, run_date, {{ adapter.quote('check') }}, {{ adapter.quote('column') }}), (source, run_date))
 ),
 
 runs as (
@@ -36,11 +36,11 @@ runs as (
 )
 
 select
-    {{ surrogate_key(['runs.source', 'runs.run_date', 'f."check"', 'f."column"']) }} as summary_key,
+    {{ surrogate_key(['runs.source', 'runs.run_date', 'f.' ~ adapter.quote('check'), 'f.' ~ adapter.quote('column')]) }} as summary_key,
     runs.source,
     runs.run_date,
-    coalesce(f."check", '(all)') as failed_check,
-    coalesce(f."column", '(all)') as failed_column,
+    coalesce(f.{{ adapter.quote('check') }}, '(all)') as failed_check,
+    coalesce(f.{{ adapter.quote('column') }}, '(all)') as failed_column,
     coalesce(f.failures, 0) as failures,
     coalesce(f.rows_affected, 0) as rows_affected,
     m.files_seen,

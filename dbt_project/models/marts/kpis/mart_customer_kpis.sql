@@ -21,7 +21,7 @@ order_months as (
 ),
 
 activity as (
-    select c.customer_id, c.cohort_month, date_diff('month', c.cohort_month, m.order_month) as month_offset
+    select c.customer_id, c.cohort_month, {{ date_diff('month', 'c.cohort_month', 'm.order_month') }} as month_offset
     from customers as c
     inner join order_months as m on m.customer_id = c.customer_id
 ),
@@ -55,7 +55,7 @@ select
     round(c.repurchasers / c.cohort_size, 4) as repurchase_rate,
     {%- for k in [1, 2, 3, 6, 12] %}
     case
-        when c.cohort_month + to_months({{ k + 1 }}) <= c.as_of_date + 1
+        when {{ plus_months('c.cohort_month', k + 1) }} <= c.as_of_date + 1
         then round(coalesce(r.retained_m{{ k }}, 0) / c.cohort_size, 4)
     end as retention_rate_m{{ k }},
     {%- endfor %}

@@ -29,11 +29,11 @@ months as (
         cast(m as date) as month,
         least(cast(m + interval 1 month - interval 1 day as date), a.as_of_date) as month_end
     from as_of as a,
-        range(
-            (select cast(date_trunc('month', min(order_date)) as timestamp) from lines),
-            cast(date_trunc('month', a.as_of_date) as timestamp) + interval 1 month,
-            interval 1 month
-        ) as t(m)
+        {{ month_starts(
+            "(select cast(date_trunc('month', min(order_date)) as timestamp) from lines)",
+            "cast(date_trunc('month', a.as_of_date) as timestamp) + interval 1 month",
+            't', 'm'
+        ) }}
 ),
 
 last_order_at_month_end as (
@@ -46,8 +46,8 @@ last_order_at_month_end as (
 status as (
     select
         month,
-        count(*) filter (where date_diff('day', last_order_date, month_end) <= {{ window }}) as active_customers,
-        count(*) filter (where date_diff('day', last_order_date, month_end) > {{ churn_days }}) as churned_customers
+        count(*) filter (where {{ date_diff('day', 'last_order_date', 'month_end') }} <= {{ window }}) as active_customers,
+        count(*) filter (where {{ date_diff('day', 'last_order_date', 'month_end') }} > {{ churn_days }}) as churned_customers
     from last_order_at_month_end
     group by month
 ),
