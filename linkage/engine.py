@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.blocking import block
-from linkage.cluster import guarded_clusters, unscored_pairs
+from linkage.cluster import guard_weights, guarded_clusters, unscored_pairs
 from linkage.compare import PairColumns, compare
 from linkage.config import LinkageConfig
 from linkage.constraints import annotate_pairs, constrain_clusters, record_key
@@ -268,7 +268,7 @@ def link(
     match_weight[is_reference] = np.maximum(match_weight[is_reference], REFERENCE_WEIGHT)
     probability[is_reference], decision[is_reference] = 1.0, MATCH
     left, right = cmp["l"], cmp["r"]
-    labels, refused = cluster(len(rec), left, right, match_weight, decision, config)
+    labels, refused = cluster(len(rec), left, right, guard_weights(match_weight, weights), decision, config)
     steward = constrain_clusters(
         keys, labels, left, right, match_weight, (decision == MATCH) & ~refused, decisions
     )
