@@ -67,7 +67,7 @@ def test_no_cluster_of_different_people_and_customer_count(delivery):
 
 def test_orders_and_surveys_reach_the_same_customers(delivery):
     """Every person with an order and a survey response: both land on one customer."""
-    _, predicted, true, truth = delivery
+    _, predicted, true, _ = delivery
     frame = pd.DataFrame({"p": predicted, "t": true}).dropna()
     frame["source"] = frame.index.str.split("\x1f").str[0]
     orders = frame[frame["source"] == "orders"].groupby("t")["p"].agg(set)
