@@ -220,7 +220,11 @@ def write_delivery(landing: Path, people_count: int = 300, seed: int = 5) -> pd.
 
     sf, zoho, fx = [], [], []
     for p in people:
-        if rng.random() < 0.6:
+        in_sf, in_zoho = rng.random() < 0.6, rng.random() < 0.4
+        in_fx = p.chinese and p.country in ("CN", "HK") and rng.random() < 0.5
+        if not (in_sf or in_zoho or in_fx) and rng.random() < 0.95:  # > 95% of people are some CRM's contact
+            in_sf = True
+        if in_sf:
             p.ids["salesforce"] = (
                 "0035g0000"
                 + "".join(
@@ -238,7 +242,7 @@ def write_delivery(landing: Path, people_count: int = 300, seed: int = 5) -> pd.
                        "Birthdate": p.birth if rng.random() < 0.5 else "", "Account.Name": p.company,
                        "CreatedDate": "2024-03-01T08:00:00.000Z"})  # fmt: skip
             truth.append(("salesforce", p.ids["salesforce"], p.pid))
-        if rng.random() < 0.4:
+        if in_zoho:
             p.ids["zoho"] = f"zcrm_48768760000{rng.randrange(10**8):08d}"
             first, last = _name_latin(rng, p)
             y, m, d = p.birth.split("-")
@@ -247,7 +251,7 @@ def write_delivery(landing: Path, people_count: int = 300, seed: int = 5) -> pd.
                          "Mailing City": p.city[1] if rng.random() < 0.8 else "", "Mailing Country": p.country if rng.random() < 0.4 else "",
                          "Date of Birth": f"{m}/{d}/{y}" if rng.random() < 0.6 else "", "Account Name": p.company})  # fmt: skip
             truth.append(("zoho", p.ids["zoho"], p.pid))
-        if p.chinese and p.country in ("CN", "HK") and rng.random() < 0.5:
+        if in_fx:
             p.ids["fxiaoke"] = f"KH{rng.randrange(10**9):09d}"
             y, m, d = p.birth.split("-")
             fx.append({"客户编号": p.ids["fxiaoke"], "联系人": _native(p), "客户名称": p.company, "手机": written_phone(rng, p.mobile, False),
