@@ -143,6 +143,7 @@ def _typo(rng: random.Random, text: str) -> str:
 
 def make_people(n: int, rng: random.Random) -> list[Person]:
     people: list[Person] = []
+    taken: set[str] = set()  # a mailbox is one person's: namesakes get another one
     for i in range(n):
         country = rng.choices(["CN", "HK", "US", "GB", "SG"], [0.62, 0.14, 0.09, 0.08, 0.07])[0]
         chinese = country in ("CN", "HK") or rng.random() < 0.5
@@ -153,6 +154,9 @@ def make_people(n: int, rng: random.Random) -> list[Person]:
         email = rng.choice(
             [latin, f"{given[1]}{family[1]}{rng.randrange(100, 9999)}", f"{family[1]}_{given[1]}{i}"]
         )
+        while f"{email}@" in taken:
+            email += str(rng.randrange(10))
+        taken.add(f"{email}@")
         city = rng.choice(CITIES[country])
         people.append(
             Person(
