@@ -25,6 +25,7 @@ from scipy.sparse.csgraph import connected_components
 from linkage.compare import PairColumns, shared_values
 from linkage.config import LinkageConfig
 from linkage.encode import EncodedRecords
+from linkage.mistyped_emails import attach_mistyped
 from linkage.standardise.phone import phone_kind
 
 # Mailboxes of a role, not a person (RFC 2142 and common practice, English and Chinese pinyin).
@@ -227,9 +228,28 @@ def attach_lone_records(
         first.labels, cmp, named & alone, agree & named_cluster[first.labels[cmp["l"]]]
         & named_cluster[first.labels[cmp["r"]]], bridge=False, cannot=cannot
     )  # fmt: skip
+    labels, mistyped = _attach_mistyped(rec, second.labels, cannot)
     return Attachments(
-        second.labels, first.pairs | second.pairs, first.attached + second.attached, first.ambiguous
+        labels, first.pairs | second.pairs, first.attached + second.attached + mistyped, first.ambiguous
     )
+
+
+def _attach_mistyped(
+    rec: pd.DataFrame, labels: np.ndarray, cannot: np.ndarray | None
+) -> tuple[np.ndarray, int]:
+    """Evidence-only records still alone whose e-mail nobody else holds: linkage/mistyped_emails.py."""
+    emails = rec["emails"]
+    held = pd.Series([e for lst in emails for e in lst], dtype=object).value_counts()
+    only = evidence_only(rec) & (np.bincount(labels, minlength=len(rec))[labels] == 1)
+    only &= (rec["phones"].map(len) == 0).to_numpy()
+    only &= np.array([len(lst) > 0 and all(held.get(e, 0) == 1 for e in lst) for lst in emails], dtype=bool)
+    if cannot is not None and len(cannot):
+        only[cannot.ravel()] = False  # a steward decided about it: not guessed at
+    owners = np.zeros(len(rec), dtype=bool)
+    owners[np.isin(labels, labels[~evidence_only(rec)])] = True
+    personal = {e for e in held.index if str(e).split("@", 1)[0] not in ROLE_LOCAL_PARTS}
+    out, attached = attach_mistyped(emails, labels, only, owners & ~only, personal)
+    return np.unique(out, return_inverse=True)[1].astype(np.int64), attached
 
 
 def attach_evidence_only(

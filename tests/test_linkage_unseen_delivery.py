@@ -62,9 +62,9 @@ def test_no_cluster_of_different_people_and_customer_count(delivery):
     frame = pd.DataFrame({"p": predicted, "t": true}).dropna()
     assert frame.groupby("p")["t"].nunique().max() <= 5
     customers, people = result.summary["clusters"], true.nunique()
-    # Issue #12's target is 5%. Measured +9% (326 vs 299, seed 5): the rest are people whose records share
-    # nothing (a survey answer by an e-mail no CRM holds, a ticket from a typo'd address); kept honest here.
-    assert abs(customers - people) <= 0.10 * people, (customers, people)
+    # Measured 313 vs 300 (+4.3%, seed 5; 2,098 vs 1,997, +5.1%, at 2,000 people): the rest are people
+    # whose records share nothing (a survey answer by an e-mail no CRM holds, a ticket from a number only).
+    assert abs(customers - people) <= 0.05 * people, (customers, people)
 
 
 def test_orders_and_surveys_reach_the_same_customers(delivery):
