@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -49,24 +50,39 @@ def _one_edit(a: str, b: str) -> bool:
 
 
 def attach_mistyped(
-    emails: pd.Series, labels: np.ndarray, lone: np.ndarray, owners: np.ndarray, personal: set[str]
+    emails: Sequence[Sequence[str]],
+    labels: np.ndarray,
+    lone: np.ndarray,
+    owners: np.ndarray,
+    personal: set[str],
 ) -> tuple[np.ndarray, int]:
     """Labels with each `lone` record (carrying e-mails only, held by no one else) attached to the one
     customer whose `personal` mailbox is one keystroke from its e-mail; `owners`: records whose mailboxes
     may be matched (those of named customers). Returns the labels and how many records were attached."""
+    # Only mailboxes that can be one edit from a lone one: same domain, same digits, length within one.
+    shapes = {(k[0], k[1], len(e.partition("@")[0])) for r in np.flatnonzero(lone).tolist()
+              for e in emails[r] for k in list(_keys(e))[:1]}  # fmt: skip
+    near_shape = {(d, g, n + s) for d, g, n in shapes for s in (-1, 0, 1)}
+    if not near_shape:
+        return labels.copy(), 0
+    rows = np.flatnonzero(owners)
+    flat = pd.Series([emails[r] for r in rows.tolist()], index=rows, dtype=object).explode().dropna()
+    parts = flat.astype(str).str.partition("@")
+    digits = parts[0].str.replace(r"\D", "", regex=True)
+    shape = parts[2] + "\x1f" + digits + "\x1f" + parts[0].str.len().astype(str)
+    flat = flat[shape.isin({f"{d}\x1f{g}\x1f{n}" for d, g, n in near_shape}).to_numpy()]
     index: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     holder: dict[str, set[int]] = defaultdict(set)
-    for rid in np.flatnonzero(owners).tolist():
-        for email in emails.iat[rid]:
-            if email in personal:
-                holder[email].add(int(labels[rid]))
-                for key in _keys(email):
-                    index[key].add(email)
+    for rid, email in zip(flat.index.tolist(), flat.tolist(), strict=True):
+        if email in personal:
+            holder[email].add(int(labels[rid]))
+            for key in _keys(email):
+                index[key].add(email)
     out = labels.copy()
     attached = 0
     for rid in np.flatnonzero(lone).tolist():
         targets: set[int] = set()
-        for email in emails.iat[rid]:
+        for email in emails[rid]:
             near = {e for key in _keys(email) for e in index.get(key, ()) if _one_edit(email, e)}
             for e in near:
                 targets |= holder[e]

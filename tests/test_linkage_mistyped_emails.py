@@ -1,7 +1,6 @@
 """A lone e-mail one keystroke from one customer's personal mailbox is that customer's; other edits are not."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from linkage.mistyped_emails import attach_mistyped
@@ -9,7 +8,7 @@ from linkage.mistyped_emails import attach_mistyped
 
 def _attach(lone_email: str, owners: list[str]) -> int:
     """Label the lone record (last) gets; owners are customers 0, 1, …; -1 when left alone."""
-    emails = pd.Series([[e] for e in owners] + [[lone_email]], dtype=object)
+    emails = [[e] for e in owners] + [[lone_email]]
     labels = np.arange(len(emails))
     lone = np.zeros(len(emails), dtype=bool)
     lone[-1] = True
