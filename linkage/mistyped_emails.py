@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
 MIN_LOCAL = 6
 _DIGITS = re.compile(r"\d+")
@@ -59,25 +58,24 @@ def attach_mistyped(
     """Labels with each `lone` record (carrying e-mails only, held by no one else) attached to the one
     customer whose `personal` mailbox is one keystroke from its e-mail; `owners`: records whose mailboxes
     may be matched (those of named customers). Returns the labels and how many records were attached."""
-    # Only mailboxes that can be one edit from a lone one: same domain, same digits, length within one.
-    shapes = {(k[0], k[1], len(e.partition("@")[0])) for r in np.flatnonzero(lone).tolist()
-              for e in emails[r] for k in list(_keys(e))[:1]}  # fmt: skip
-    near_shape = {(d, g, n + s) for d, g, n in shapes for s in (-1, 0, 1)}
-    if not near_shape:
-        return labels.copy(), 0
-    rows = np.flatnonzero(owners)
-    flat = pd.Series([emails[r] for r in rows.tolist()], index=rows, dtype=object).explode().dropna()
-    parts = flat.astype(str).str.partition("@")
-    digits = parts[0].str.replace(r"\D", "", regex=True)
-    shape = parts[2] + "\x1f" + digits + "\x1f" + parts[0].str.len().astype(str)
-    flat = flat[shape.isin({f"{d}\x1f{g}\x1f{n}" for d, g, n in near_shape}).to_numpy()]
+
+    # Only mailboxes that can be one edit from a lone one: same domain, same first two characters, length
+    # within one (a slip in the first two characters is not looked for), then same digits.
+    def shape(email: str, extra: int = 0) -> str:
+        local, _, domain = email.partition("@")
+        return f"{domain}\x1f{local[:2]}\x1f{len(local) + extra}"
+
+    near = {
+        shape(e, d) for r in np.flatnonzero(lone).tolist() for e in emails[r] if _keys(e) for d in (-1, 0, 1)
+    }
     index: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     holder: dict[str, set[int]] = defaultdict(set)
-    for rid, email in zip(flat.index.tolist(), flat.tolist(), strict=True):
-        if email in personal:
-            holder[email].add(int(labels[rid]))
-            for key in _keys(email):
-                index[key].add(email)
+    for rid in np.flatnonzero(owners).tolist() if near else []:
+        for email in emails[rid]:
+            if email in personal and shape(email) in near:
+                holder[email].add(int(labels[rid]))
+                for key in _keys(email):
+                    index[key].add(email)
     out = labels.copy()
     attached = 0
     for rid in np.flatnonzero(lone).tolist():
