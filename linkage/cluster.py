@@ -116,3 +116,13 @@ def guarded_clusters(
     relabel[members] = labels.max() + 1 + roots
     _, dense = np.unique(relabel, return_inverse=True)
     return dense, refused
+
+
+def guard_weights(match_weight: np.ndarray, weights: dict[str, np.ndarray]) -> np.ndarray:
+    """The weights the chaining guard reads: a pair whose comparisons contradict nothing (each agrees or is
+    missing: an order keyed by a CRM id with no field, a survey answer with the same e-mail) is no evidence
+    against joining, whatever the prior makes of it; its negative total is read as 0."""
+    contradicts = np.zeros(len(match_weight), dtype=bool)
+    for w in weights.values():
+        contradicts |= w < 0
+    return np.where(contradicts, match_weight, np.maximum(match_weight, 0.0))

@@ -15,6 +15,7 @@ lead to two customers it stays on its own (ambiguous), and it is never a bridge 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,7 @@ from scipy.sparse.csgraph import connected_components
 from linkage.compare import PairColumns, shared_values
 from linkage.config import LinkageConfig
 from linkage.encode import EncodedRecords
+from linkage.mistyped_emails import attach_mistyped
 from linkage.standardise.phone import phone_kind
 
 # Mailboxes of a role, not a person (RFC 2142 and common practice, English and Chinese pinyin).
@@ -218,18 +220,40 @@ def attach_lone_records(
     candidate pair holding them is clearly two people by name (personal_values). `cannot`: (k, 2) record
     indices a steward keeps apart (linkage/constraints.py); no attachment joins them."""
     singleton = np.bincount(labels, minlength=len(rec))[labels] == 1
-    first = attach_evidence_only(labels, cmp, evidence_only(rec) & singleton, agree, cannot=cannot)
-    named = _contact(rec) & ~evidence_only(rec)
+    unnamed = evidence_only(rec)
+    first = attach_evidence_only(labels, cmp, unnamed & singleton, agree, cannot=cannot)
+    named = _contact(rec) & ~unnamed
     alone = np.bincount(first.labels, minlength=len(rec))[first.labels] == 1
     named_cluster = np.zeros(len(rec), dtype=bool)
-    named_cluster[first.labels[~evidence_only(rec)]] = True
+    named_cluster[first.labels[~unnamed]] = True
     second = attach_evidence_only(
         first.labels, cmp, named & alone, agree & named_cluster[first.labels[cmp["l"]]]
         & named_cluster[first.labels[cmp["r"]]], bridge=False, cannot=cannot
     )  # fmt: skip
+    labels, mistyped = _attach_mistyped(rec, second.labels, unnamed, cannot)
     return Attachments(
-        second.labels, first.pairs | second.pairs, first.attached + second.attached, first.ambiguous
+        labels, first.pairs | second.pairs, first.attached + second.attached + mistyped, first.ambiguous
     )
+
+
+def _attach_mistyped(
+    rec: pd.DataFrame, labels: np.ndarray, unnamed: np.ndarray, cannot: np.ndarray | None
+) -> tuple[np.ndarray, int]:
+    """Evidence-only records (`unnamed`) still alone whose e-mail nobody else holds, no phone:
+    linkage/mistyped_emails.py."""
+    emails = rec["emails"].tolist()
+    held = Counter(e for lst in emails for e in lst)
+    only = unnamed & (np.bincount(labels, minlength=len(rec))[labels] == 1)
+    only &= (rec["phones"].map(len) == 0).to_numpy()
+    only[only] = [len(emails[i]) > 0 and all(held[e] == 1 for e in emails[i]) for i in np.flatnonzero(only)]
+    if cannot is not None and len(cannot):
+        only[cannot.ravel()] = False  # a steward decided about it: not guessed at
+    if not only.any():
+        return labels, 0
+    owners = np.isin(labels, labels[~unnamed]) & ~only
+    personal = {e for e in held if e.split("@", 1)[0] not in ROLE_LOCAL_PARTS}
+    out, attached = attach_mistyped(emails, labels, only, owners, personal)
+    return np.unique(out, return_inverse=True)[1].astype(np.int64), attached
 
 
 def attach_evidence_only(

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.blocking import BlockingStats, CandidatePairs, block
-from linkage.cluster import guarded_clusters, unscored_pairs
+from linkage.cluster import guard_weights, guarded_clusters, unscored_pairs
 from linkage.compare import PairColumns, compare, tf_source
 from linkage.config import LinkageConfig
 from linkage.constraints import Constrained, annotate_pairs, constrain_clusters, record_key
@@ -300,7 +300,7 @@ def resolve_clusters(
     match_weight[is_reference] = np.maximum(match_weight[is_reference], REFERENCE_WEIGHT)
     probability[is_reference], decision[is_reference] = 1.0, MATCH
     left, right = cmp["l"], cmp["r"]
-    labels, refused = cluster(len(rec), left, right, match_weight, decision, config)
+    labels, refused = cluster(len(rec), left, right, guard_weights(match_weight, weights), decision, config)
     steward = constrain_clusters(
         keys, labels, left, right, match_weight, (decision == MATCH) & ~refused, decisions
     )

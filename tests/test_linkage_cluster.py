@@ -65,3 +65,29 @@ def test_unscored_pairs_inside_components_give_the_guard_the_missing_evidence():
         7, np.r_[left, a], np.r_[right, b], np.r_[weight, cross], np.r_[weight, cross] > 5, veto_weight=-2.5
     )
     assert labels[0] == labels[1] != labels[2] == labels[3] == labels[4] and refused[1]
+
+
+def test_a_pair_that_contradicts_nothing_is_no_evidence_against_a_join():
+    """An order keyed by a CRM id (no field to compare) or an e-mail-only answer: the prior alone makes its
+    pairs negative, which must not keep two CRM records of one person apart; a disagreeing name still does."""
+    import numpy as np
+
+    from linkage.cluster import guard_weights, guarded_clusters
+
+    match_weight = np.array([-10.5, -2.9, -4.0, 20.0])
+    weights = {
+        "weight_name": np.array([0.0, 0.0, -6.0, 9.0]),  # pair 2: the names disagree
+        "weight_email": np.array([0.0, 7.6, 0.0, 11.0]),
+    }
+    assert guard_weights(match_weight, weights).tolist() == [0.0, 0.0, -4.0, 20.0]
+    # records 0 (CRM A), 1 (order keyed by A's id), 2 (CRM B, the same person as A): 0–1 reference, 0–2 match
+    left, right = np.array([0, 0, 1]), np.array([1, 2, 2])
+    weight = np.array([60.0, 5.0, -10.5])  # the order and CRM B share no field: the prior alone
+    no_fields = {"weight_name": np.zeros(3), "weight_email": np.array([0.0, 7.0, 0.0])}
+    is_match = np.array([True, True, False])
+    labels, _ = guarded_clusters(3, left, right, weight, is_match, min_average_weight=0.0)
+    assert labels[0] != labels[2]  # the raw weights keep them apart
+    labels, _ = guarded_clusters(
+        3, left, right, guard_weights(weight, no_fields), is_match, min_average_weight=0.0
+    )
+    assert labels[0] == labels[1] == labels[2]

@@ -32,14 +32,14 @@ def _assignments(result, truth) -> pd.DataFrame:
 def test_accuracy_floor(linked):
     """Over ALL person records (CRMs, orders keyed by CRM ids, surveys, enrichment, contact-point-only
     interaction and campaign rows). Floors sit just under the figures measured when written (precision
-    1.0, recall 0.966, F1 0.983 at 400 customers, seed 11); bench/linkage.py measures 10k and 100k records.
+    1.0, recall 0.972, F1 0.986 at 400 customers, seed 11); bench/linkage.py measures 10k and 100k records.
     The recall not reached is the sample's honest residue: rows whose only identifier is a placeholder, a
     foreign number in national form with no country, or a value no other record of the person holds."""
     result, truth, _ = linked
     frame = _assignments(result, truth)
     assert len(frame) == len(truth)  # every true person record is in the customer file
     scores = evaluate_clusters(frame["predicted"], frame["true"])
-    assert scores["precision"] >= 0.995 and scores["recall"] >= 0.955 and scores["f1"] >= 0.975, scores
+    assert scores["precision"] >= 0.995 and scores["recall"] >= 0.965 and scores["f1"] >= 0.98, scores
 
 
 def _merged(frame: pd.DataFrame, a: str, b: str) -> bool:

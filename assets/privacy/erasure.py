@@ -177,7 +177,9 @@ def _linked_people(layout: DataLayout, matcher: ErasureMatcher) -> ErasureMatche
     matcher = matcher.extended(SOURCE_RECORD, {digest(r, key) for r in records})
     xref_path = layout.linkage_dir / "customer_xref.parquet"
     if xref_path.exists():
-        xref = read_parquet(xref_path)
+        xref = read_parquet(xref_path).dropna(
+            subset=["customer_id"]
+        )  # unlinked records: no customer to widen to
         linked = xref.loc[matcher.match(xref), "customer_id"].astype(str)
         wanted = set(matcher.hashes[CUSTOMER_ID]) | {digest(c, key) for c in linked}
         people = xref.loc[xref["customer_id"].astype(str).map(lambda c: digest(c, key) in wanted)]

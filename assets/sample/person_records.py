@@ -25,11 +25,18 @@ def sample_person_records(
     layout = DataLayout(
         root=workdir / "data", landing=str(workdir / "landing"), config_dir=REPO_ROOT / "config"
     )
+    truth = pd.read_csv(workdir / "truth" / "ground_truth.csv", dtype=str)
+    return delivered_person_records(layout), truth
+
+
+def delivered_person_records(layout: DataLayout, run_date: str = RUN_DATE) -> pd.DataFrame:
+    """Every source of layout's sources.yaml ingested from its landing folder for `run_date`, as the person
+    records linkage reads (each source's phone region and date formats)."""
     config = load_sources_config(layout.config_dir / "sources.yaml")
     persons = []
     for source in config.sources:
-        ingest_source(source, layout, RUN_DATE)
-        files = sorted(layout.raw(source.name, RUN_DATE).glob("*.parquet"))
+        ingest_source(source, layout, run_date)
+        files = sorted(layout.raw(source.name, run_date).glob("*.parquet"))
         if not files:
             continue
         raw = pd.concat([read_raw(f) for f in files], ignore_index=True)
@@ -39,5 +46,4 @@ def sample_person_records(
                 raw, source.entity, source.name, region=region, date_formats=source.date_formats
             )
         )
-    truth = pd.read_csv(workdir / "truth" / "ground_truth.csv", dtype=str)
-    return pd.concat(persons, ignore_index=True), truth
+    return pd.concat(persons, ignore_index=True)

@@ -23,7 +23,7 @@ from linkage.standardise.text import fold_text
 
 _MOBILE = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
 # A region needs this many of the source's rows (or +prefixed numbers) before its readings are tried.
-MIN_ROWS_FOR_REGION = 2
+MIN_ROWS_FOR_REGION = 1
 
 
 def _written_national(text: str) -> bool:

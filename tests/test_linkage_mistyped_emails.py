@@ -1,0 +1,36 @@
+"""A lone e-mail one keystroke from one customer's personal mailbox is that customer's; other edits are not."""
+
+import numpy as np
+import pytest
+
+from linkage.mistyped_emails import attach_mistyped
+
+
+def _attach(lone_email: str, owners: list[str]) -> int:
+    """Label the lone record (last) gets; owners are customers 0, 1, …; -1 when left alone."""
+    emails = [[e] for e in owners] + [[lone_email]]
+    labels = np.arange(len(emails))
+    lone = np.zeros(len(emails), dtype=bool)
+    lone[-1] = True
+    out, attached = attach_mistyped(emails, labels, lone, ~lone, set(owners))
+    return int(out[-1]) if attached else -1
+
+
+@pytest.mark.parametrize(
+    ("typed", "owner"),
+    [
+        ("qiagn.chen@outlook.com", 0),  # swapped neighbours
+        ("qiangchen@outlook.com", 0),  # a dropped dot
+        ("qiang.chenn@outlook.com", 0),  # a doubled letter
+        ("qiang.chen@gmail.com", -1),  # another domain
+        ("qiang.chen7@outlook.com", -1),  # another digit: another mailbox
+        ("qiang.shen@outlook.com", -1),  # a replaced letter may be another name
+        ("li.na@outlook.com", -1),  # too short to tell from another person's
+    ],
+)
+def test_one_keystroke_from_one_customer(typed, owner):
+    assert _attach(typed, ["qiang.chen@outlook.com", "lina@outlook.com"]) == owner
+
+
+def test_two_customers_one_keystroke_away_is_ambiguous():
+    assert _attach("wangwei@qq.com", ["wang.wei@qq.com", "wangwe.i@qq.com"]) == -1
