@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # four nightly runs
 # The CRMs arrive together: a CRM arriving alone on a later night would merge many existing customers at
 # once, which the linkage sanity check rightly stops before the marts (write-audit-publish).
 NIGHTS = {
-    "2026-11-25": ("salesforce", "zoho", "fxiaoke", "enrichment", "orders", "survey"),
+    "2026-11-25": ("salesforce", "zoho", "fxiaoke", "hubspot", "enrichment", "orders", "survey"),
     "2026-11-26": ("interactions",),
 }
 THIRD = "2026-11-27"  # everything else (campaign members, …)
