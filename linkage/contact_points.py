@@ -206,19 +206,44 @@ class Attachments:
     ambiguous: int  # evidence-only records whose values lead to two or more customers
 
 
+def contradicting(cmp: PairColumns, config: LinkageConfig) -> np.ndarray:
+    """Pairs whose records say they are two people whatever they share: a different birth date or gender."""
+    out = np.zeros(len(cmp["l"]), dtype=bool)
+    for kind, column in (("date", "birth_date"), ("exact", "gender")):
+        g = _levels(cmp, config, kind, column)
+        if g is not None:
+            out |= g == 0
+    return out
+
+
+def _contradicted(cmp: PairColumns, labels: np.ndarray, lone: np.ndarray, apart: np.ndarray) -> np.ndarray:
+    """Pairs joining a `lone` record to a cluster holding any record it contradicts (`apart` pairs)."""
+    left, right, n = cmp["l"], cmp["r"], len(labels)
+    bad_l, bad_r = apart & lone[left], apart & lone[right]
+    forbidden = np.concatenate(
+        [left[bad_l] * n + labels[right[bad_l]], right[bad_r] * n + labels[left[bad_r]]]
+    )
+    return (lone[left] & np.isin(left * n + labels[right], forbidden)) | (
+        lone[right] & np.isin(right * n + labels[left], forbidden)
+    )
+
+
 def attach_lone_records(
     rec: pd.DataFrame,
     labels: np.ndarray,
     cmp: PairColumns,
     agree: np.ndarray,
     cannot: np.ndarray | None = None,
+    apart: np.ndarray | None = None,
 ) -> Attachments:
     """Records the scores left alone, attached by their personal values: first the evidence-only ones
     (attach_evidence_only), then named ones. A named record the weights could not place (a ticket signed
     'Amy Song' from the address 宋海燕 gave the CRM: the weights cannot know her English name) joins the one
     customer (with a named record) its personal values lead to; its values are personal only when no
     candidate pair holding them is clearly two people by name (personal_values). `cannot`: (k, 2) record
-    indices a steward keeps apart (linkage/constraints.py); no attachment joins them."""
+    indices a steward keeps apart (linkage/constraints.py); no attachment joins them. `apart` (per pair,
+    `contradicting`): a named record never joins through a pair whose records contradict each other (a
+    household mailbox: 'Jose White' born 1955 and 'Hannah White' born 2002)."""
     singleton = np.bincount(labels, minlength=len(rec))[labels] == 1
     unnamed = evidence_only(rec)
     first = attach_evidence_only(labels, cmp, unnamed & singleton, agree, cannot=cannot)
@@ -226,8 +251,9 @@ def attach_lone_records(
     alone = np.bincount(first.labels, minlength=len(rec))[first.labels] == 1
     named_cluster = np.zeros(len(rec), dtype=bool)
     named_cluster[first.labels[~unnamed]] = True
+    usable = agree if apart is None else agree & ~_contradicted(cmp, first.labels, named & alone, apart)
     second = attach_evidence_only(
-        first.labels, cmp, named & alone, agree & named_cluster[first.labels[cmp["l"]]]
+        first.labels, cmp, named & alone, usable & named_cluster[first.labels[cmp["l"]]]
         & named_cluster[first.labels[cmp["r"]]], bridge=False, cannot=cannot
     )  # fmt: skip
     labels, mistyped = _attach_mistyped(rec, second.labels, unnamed, cannot)

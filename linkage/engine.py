@@ -25,6 +25,7 @@ from linkage.contact_points import (
     CONTACT_POINT_PROBABILITY,
     Attachments,
     attach_lone_records,
+    contradicting,
     identifiable,
     personal_agreement,
     personal_values,
@@ -306,7 +307,7 @@ def resolve_clusters(
     )
     labels, refused = steward.labels, refused | steward.refused
     decision[refused] = REVIEW
-    attached = attach_lone_records(rec, labels, cmp, agree, steward.cannot)
+    attached = attach_lone_records(rec, labels, cmp, agree, steward.cannot, contradicting(cmp, config))
     labels, via_contact = attached.labels, attached.pairs
     decision[via_contact] = MATCH
     probability[via_contact] = np.maximum(probability[via_contact], CONTACT_POINT_PROBABILITY)

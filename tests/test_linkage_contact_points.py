@@ -79,9 +79,8 @@ def _campaign() -> pd.DataFrame:
     return pd.concat([frame, pd.DataFrame(named, columns=frame.columns)], ignore_index=True)
 
 
-@pytest.fixture(scope="module")
-def result():
-    persons = pd.concat(
+def _persons() -> pd.DataFrame:
+    return pd.concat(
         [
             build_person_records(_crm(), "contact", "crm"),
             build_person_records(_crm2(), "contact", "crm2"),
@@ -89,7 +88,11 @@ def result():
         ],
         ignore_index=True,
     )
-    return link(persons, load_linkage_config())
+
+
+@pytest.fixture(scope="module")
+def result():
+    return link(_persons(), load_linkage_config())
 
 
 def _customer(result, source: str, rid: str) -> str:
@@ -193,3 +196,25 @@ def test_personal_values():
     assert not personal.phones[code("+86" + crm.loc[12, "phone_mobile"])]  # Rosa's and Sam's
     assert not personal.phones[code("+862165550101")]  # the household landline
     assert not personal.phones[code("+861065528888")]  # a switchboard, held by one person so far
+
+
+@pytest.mark.parametrize("born", ["1955-06-14", ""])
+def test_a_named_record_never_joins_a_customer_it_contradicts(born):
+    """A household mailbox: 'Lia Rossi' writes from Omar Rossi's e-mail. Born decades apart, she contradicts
+    one of his records, so she joins none of them; without a birth date the same record joins him."""
+    crm = _crm()
+    omar = crm.loc[[15]].assign(source_record_id="X015", birth_date="1980-03-02")
+    lia = pd.DataFrame([{"source_record_id": "H1", "full_name": "Lia Rossi", "email": omar["email"].iloc[0],
+                         "city": "Shanghai", "birth_date": born}])  # fmt: skip
+    persons = pd.concat(
+        [
+            _persons(),
+            build_person_records(omar, "contact", "crm3"),
+            build_person_records(lia, "contact", "hub"),
+        ],
+        ignore_index=True,
+    )
+    result = link(persons, load_linkage_config())
+    assert _customer(result, "crm3", "X015") == _customer(result, "crm", "C015")
+    joined = _customer(result, "hub", "H1") == _customer(result, "crm", "C015")
+    assert joined == (born == ""), result.pairs[result.pairs["id_l"].eq("H1") | result.pairs["id_r"].eq("H1")]
