@@ -34,7 +34,9 @@ def spark_table(data: Path, schema: str, table: str, frame: pd.DataFrame, parts:
 def spark_data(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("C360_ENGINE", "spark")
     data = tmp_path / "data"
-    spark_table(data, "marts", "dim_customer", pd.DataFrame({"customer_id": ["C1", "C2", "C3"], "n": [1, 2, 3]}))
+    spark_table(
+        data, "marts", "dim_customer", pd.DataFrame({"customer_id": ["C1", "C2", "C3"], "n": [1, 2, 3]})
+    )
     spark_table(data, "staging", "it's", pd.DataFrame({"x": [1]}), parts=1)  # quotes in names stay names
     (spark_warehouse(data) / "staging.db" / "a_view").mkdir()  # a view: a folder without Parquet
     return data
@@ -67,11 +69,15 @@ def test_readers_open_the_spark_tables(spark_data):
         assert con.execute('select sum(n) from "marts"."dim_customer"').fetchone() == (6,)
         assert catalog == "memory"
     with open_marts(warehouse, ["dim_customer"]) as marts:
-        assert marts["dim_customer"].read().to_pandas().sort_values("n")["customer_id"].tolist() == ["C1", "C2", "C3"]
+        assert marts["dim_customer"].read().to_pandas().sort_values("n")["customer_id"].tolist() == [
+            "C1",
+            "C2",
+            "C3",
+        ]
     layout = Settings(data_dir=str(spark_data)).layout()
-    assert count_rows(layout, {"model.dim": ("marts", "dim_customer"), "model.view": ("staging", "a_view")}) == {
-        "model.dim": 3
-    }
+    assert count_rows(
+        layout, {"model.dim": ("marts", "dim_customer"), "model.view": ("staging", "a_view")}
+    ) == {"model.dim": 3}
 
 
 def test_spark_engine_without_built_tables_says_what_to_do(tmp_path, monkeypatch):
@@ -81,7 +87,8 @@ def test_spark_engine_without_built_tables_says_what_to_do(tmp_path, monkeypatch
     with pytest.raises(FileNotFoundError, match="run the dbt build"), open_marts(warehouse, ["dim_customer"]):
         pass
     spark_table(tmp_path / "data", "marts", "fct_orders", pd.DataFrame({"x": [1]}))
-    with pytest.raises(LookupError, match=r"\['dim_customer'\] not in the warehouse"), open_marts(
-        warehouse, ["dim_customer"]
+    with (
+        pytest.raises(LookupError, match=r"\['dim_customer'\] not in the warehouse"),
+        open_marts(warehouse, ["dim_customer"]),
     ):
         pass

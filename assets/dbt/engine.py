@@ -54,7 +54,7 @@ def connect_spark_tables(warehouse: Path) -> Iterator[tuple[duckdb.DuckDBPyConne
         for (schema, table), folder in spark_tables(warehouse).items():
             con.execute(f'create schema if not exists "{schema}"')
             glob = str(folder / "*.parquet").replace("'", "''")
-            con.execute(f"create view \"{schema}\".\"{table}\" as select * from read_parquet('{glob}')")
+            con.execute(f'create view "{schema}"."{table}" as select * from read_parquet(\'{glob}\')')
         yield con, SPARK_CATALOG
     finally:
         con.close()
