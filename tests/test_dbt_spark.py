@@ -12,6 +12,7 @@ skip, unless C360_REQUIRE_SPARK=1 (make test-spark sets it), where a missing pys
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ import pytest
 from test_marts import dbt
 from test_marts_sample import linked_sample
 
-from assets.dbt.engine import spark_tables, spark_warehouse
+from assets.dbt.engine import connect_spark_tables, spark_tables, spark_warehouse
 from assets.deliver.warehouse import open_marts
 
 if os.environ.get("C360_REQUIRE_SPARK") != "1":
@@ -69,6 +70,10 @@ def comparable(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows as sortable values: timestamps naive UTC, numbers as floats, the rest as text; sorted."""
     out = {}
     for name, column in frame.items():
+        if pd.api.types.is_object_dtype(column) and any(isinstance(v, dt.date) for v in column.dropna()):
+            column = pd.to_datetime(
+                column
+            )  # dates come back as datetime.date or datetime64 depending on the reader
         if isinstance(column.dtype, pd.DatetimeTZDtype):
             column = column.dt.tz_convert("UTC").dt.tz_localize(None)
         if pd.api.types.is_datetime64_any_dtype(column):
@@ -97,8 +102,10 @@ def test_spark_marts_equal_duckdb_marts(built):
                if schema == "marts"}  # fmt: skip
     assert set(expected) >= KEY_MARTS
     assert set(written) == set(expected)  # every mart, nothing else
-    for name, folder in sorted(written.items()):
-        assert_same_rows(name, expected[name], pd.read_parquet(folder))
+    with connect_spark_tables(spark_warehouse(data)) as (con, _):  # read as DuckDB's: same pandas types
+        con.execute("SET TimeZone = 'UTC'")
+        for name in sorted(written):
+            assert_same_rows(name, expected[name], con.execute(f'select * from marts."{name}"').df())
     assert len(expected["dim_customer"]) > 100 and len(expected["fct_orders"]) > 100  # not trivially equal
 
 
