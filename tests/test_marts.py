@@ -502,9 +502,10 @@ def _write_linkage_and_ops(lay: DataLayout) -> None:
 
 # --------------------------------------------------------------------------- dbt run
 def dbt(
-    args: list[str], data_dir: Path, work: Path, vars_: dict | None = None
+    args: list[str], data_dir: Path, work: Path, vars_: dict | None = None, env: dict | None = None
 ) -> subprocess.CompletedProcess:
-    """Run the dbt CLI on the project against `data_dir`, artifacts and logs under `work`."""
+    """Run the dbt CLI on the project against `data_dir`, artifacts and logs under `work` (`env`: extra
+    environment, e.g. C360_ENGINE=spark)."""
     exe = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
     cmd = [
         exe,
@@ -520,8 +521,8 @@ def dbt(
     ]
     if vars_ is not None:
         cmd += ["--vars", json.dumps(vars_)]
-    env = {**os.environ, "C360_DATA_DIR": str(data_dir), "DO_NOT_TRACK": "1"}
-    return subprocess.run(cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600)
+    env = {**os.environ, "C360_DATA_DIR": str(data_dir), "DO_NOT_TRACK": "1", **(env or {})}
+    return subprocess.run(cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=1200)
 
 
 class Warehouse:

@@ -57,10 +57,9 @@ def write_truth_linkage(data: Path) -> pd.DataFrame:
     return xref
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    root = tmp_path_factory.mktemp("sample")
-    data = root / "data"
+def linked_sample(data: Path) -> pd.DataFrame:
+    """The sample generator's files landed, validated and standardised into silver under `data` by the real
+    Python steps, linked by the ground truth (`write_truth_linkage`); returns the customer_xref."""
     generate_sample(data, customers=200, seed=5)
     defs = build_definitions({"settings": Settings(data_dir=str(data))})
     job = defs.resolve_job_def(NIGHTLY_JOB)
@@ -78,6 +77,14 @@ def sample(tmp_path_factory):
     } <= written
     xref = write_truth_linkage(data)
     (data / "warehouse").mkdir(exist_ok=True)
+    return xref
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sample")
+    data = root / "data"
+    xref = linked_sample(data)
     built = dbt(["build"], data, root)
     assert built.returncode == 0, built.stdout[-6000:]
     return data, xref

@@ -20,6 +20,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from assets.dbt.engine import engine_build_args
 from assets.dbt.keys import node_asset_key
 from assets.dbt.row_counts import with_row_counts
 from assets.dbt.targets import keep_count, prune_run_targets
@@ -97,7 +98,8 @@ def dbt_build_args(settings: Settings) -> list[str]:
     layout.warehouse.parent.mkdir(parents=True, exist_ok=True)  # DuckDB does not create the folder
     sources = load_default_sources_config(layout).sources
     priority = [s.name for s in sorted(sources, key=lambda s: (s.priority, s.name))]
-    return ["build", "--vars", json.dumps({"c360_data_dir": str(layout.root), "source_priority": priority})]
+    build = ["build", "--vars", json.dumps({"c360_data_dir": str(layout.root), "source_priority": priority})]
+    return build + engine_build_args()  # C360_ENGINE=spark: profiles.yml's `spark` target
 
 
 @dbt_assets(

@@ -30,12 +30,12 @@ def relations(manifest: Mapping[str, Any], unique_ids: Iterable[str]) -> dict[st
 
 def count_rows(layout: DataLayout, tables: Mapping[str, tuple[str, str]]) -> dict[str, int]:
     """unique_id → rows, for the relations that exist (ephemeral models and failed builds have none)."""
-    from assets.privacy.encryption import connect_warehouse
+    from assets.dbt.engine import built_warehouse_exists, connect_built_warehouse
 
-    if not tables or not layout.warehouse.exists():
+    if not tables or not built_warehouse_exists(layout.warehouse):
         return {}
     counts = {}
-    with connect_warehouse(layout.warehouse, read_only=True) as (con, catalog):
+    with connect_built_warehouse(layout.warehouse, read_only=True) as (con, catalog):
         existing = {
             (s, t)
             for s, t in con.execute(

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from assets.privacy.encryption import connect_warehouse
+from assets.dbt.engine import built_warehouse_exists, connect_built_warehouse
 
 
 def _quote(name: str) -> str:
@@ -42,11 +42,11 @@ class MartTable:
 def open_marts(warehouse: Path, tables: list[str]) -> Iterator[dict[str, MartTable]]:
     """The named tables of the warehouse for the block, read-only (dbt must not build meanwhile: the run guard
     and the duckdb_warehouse pool see to that). Tables are looked up in any schema (`marts` first, then `main`)."""
-    if not Path(warehouse).exists():
+    if not built_warehouse_exists(warehouse):  # C360_ENGINE=spark: the Parquet of Spark's tables
         raise FileNotFoundError(
             f"{warehouse}: warehouse not found; fix: run the dbt build (customer360 materialize) first"
         )
-    with connect_warehouse(warehouse, read_only=True) as (con, catalog):
+    with connect_built_warehouse(warehouse, read_only=True) as (con, catalog):
         found: dict[str, str] = {}
         for name, schema in con.execute(
             "select table_name, table_schema from information_schema.tables where table_catalog = ? "

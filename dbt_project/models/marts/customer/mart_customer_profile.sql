@@ -61,7 +61,7 @@ buyers as (
         o.*,
         o.total_spend / o.order_count as avg_order_value,
         {{ date_diff('day', 'cast(o.last_order_at as date)', 'a.as_of_date') }} as recency_days,
-        greatest({{ date_diff('day', 'cast(o.first_order_at as date)', 'a.as_of_date') }}, 0) / 365.25 as tenure_years
+        greatest({{ date_diff('day', 'cast(o.first_order_at as date)', 'a.as_of_date') }}, 0) / cast(365.25 as double) as tenure_years
     from orders as o cross join as_of as a
 ),
 
@@ -243,7 +243,7 @@ select
         -- 0 when no order has a known amount (e.g. only currencies without a rate)
         else coalesce(round(
             r.avg_order_value * r.order_count / greatest(r.tenure_years, 1)
-            * {{ clv['gross_margin'] | float }} * {{ ns.annuity }}, 2), 0)
+            * cast({{ clv['gross_margin'] | float }} as double) * cast({{ ns.annuity }} as double), 2), 0)
     end as clv_predictive,
     case
         when r.customer_id is null then 'prospect'
