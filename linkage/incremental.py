@@ -37,7 +37,7 @@ from linkage.compare import PairColumns, compare, shared_values
 from linkage.config import LinkageConfig
 from linkage.constraints import annotate_pairs, latest_decisions, record_key
 from linkage.contact_points import MAX_HOLDERS, top_level
-from linkage.encode import EncodedRecords, encode_records, sorted_unique
+from linkage.encode import EncodedRecords, ListColumn, encode_records, sorted_unique
 from linkage.engine import (
     MATCH,
     NON_MATCH,
@@ -123,22 +123,36 @@ def _reaching(
     return reach
 
 
-def blocks_over_cap(records: EncodedRecords, config: LinkageConfig, changed: np.ndarray) -> np.ndarray:
-    """Records of the blocks the night's records pushed over their size cap: a full run no longer pairs them
-    on that key, so their old pairs from it are gone and their customers are linked again."""
-    out = np.zeros(records.n, dtype=bool)
+def blocks_crossing_cap(
+    joint: EncodedRecords, n: int, config: LinkageConfig, changed: np.ndarray
+) -> np.ndarray:
+    """Records (of the first `n` of `joint`: the night's records, then the stored rows of the records that
+    changed or left) of the blocks the night moved across their size cap, either way: a full run pairs them
+    differently on that key now, so their customers are linked again."""
+    out = np.zeros(n, dtype=bool)
     for rule in config.blocking.rules:
-        rids, keys = rule_keys(records, rule.columns)
+        rids, keys = rule_keys(joint, rule.columns)
         if not len(keys):
             continue
         cap = rule.max_block_size or config.blocking.max_block_size
-        entries = sorted_unique(keys * records.n + rids)
-        keys, rids = entries // records.n, entries % records.n
-        size = np.bincount(keys)
-        new = np.bincount(keys, weights=changed[rids].astype(float), minlength=len(size))
-        crossed = (size > cap) & (size - new <= cap)
-        out[rids[crossed[keys]]] = True
+        entries = sorted_unique(keys * joint.n + rids)
+        keys, rids = entries // joint.n, entries % joint.n
+        now = rids < n
+        size = np.bincount(keys[now], minlength=int(keys.max()) + 1)
+        moved = np.bincount(keys[now][changed[rids[now]]], minlength=len(size))
+        before = size - moved + np.bincount(keys[~now], minlength=len(size))
+        crossed = (size > cap) != (before > cap)
+        out[rids[now][crossed[keys[now]]]] = True
     return out
+
+
+def _head(records: EncodedRecords, n: int) -> EncodedRecords:
+    """The first `n` records of an encoding (same vocabulary)."""
+    lists = {
+        c: ListColumn(col.offsets[: n + 1], col.codes[: col.offsets[n]]) for c, col in records.lists.items()
+    }
+    scalars = {c: codes[:n] for c, codes in records.scalars.items()}
+    return EncodedRecords(n, records.source[:n], records.vocab, scalars, lists)
 
 
 def _prepare_night(
@@ -147,15 +161,11 @@ def _prepare_night(
     """The night's record table, preparing only the new and changed person records (the others are the stored
     prepared rows), and the stored rows of the records that changed or left (what they held before)."""
     if stored is None:
-        return prepare_records(persons), stored_rows_empty()
+        return prepare_records(persons), pd.DataFrame(columns=["source", "source_record_id"])
     stored_key = _keys(stored["source"], stored["source_record_id"])
     same = stored_key.isin(person_key[~new_rows])
     table = pd.concat([stored[same], prepare_columns(persons[new_rows])], ignore_index=True)
     return ordered_records(table), stored[~same].reset_index(drop=True)
-
-
-def stored_rows_empty() -> pd.DataFrame:
-    return pd.DataFrame({"emails": pd.Series(dtype=object), "phones": pd.Series(dtype=object)})
 
 
 def holders_of(records: EncodedRecords, rows: pd.DataFrame) -> np.ndarray:
@@ -212,7 +222,9 @@ def link_incremental(
     gone = ~prev_keys.isin(keys)  # in the customer file, no longer among the person records
     lap("prepare")
 
-    records = encode_records(rec, config.record_columns)
+    # the stored rows of the changed and removed records encoded after the night's: what their blocks held
+    joint = encode_records(pd.concat([rec, old_rows], ignore_index=True), config.record_columns)
+    records = _head(joint, len(rec))
     records.value_counts.update(state.frozen_counts(records))
     refs = resolve_references(rec, record_entities(persons, rec), references)
     linkable = linkable_records(rec, refs)
@@ -230,7 +242,7 @@ def link_incremental(
     # a reference between two customers (a newly detected one, or to a record that arrived late)
     split_ref = (cust_code[refs.left] != cust_code[refs.right]) | (cust_code[refs.left] < 0)
     start[refs.left[split_ref]] = start[refs.right[split_ref]] = True
-    start |= blocks_over_cap(records, config, changed)
+    start |= blocks_crossing_cap(joint, len(rec), config, changed)
     start |= holders_of(records, old_rows)  # a value a changed record gave up may have become someone's own
     inside = _whole_customers(start, cust_code)
     frontier = inside.copy()
