@@ -32,7 +32,7 @@ from linkage.contact_points import (
 from linkage.encode import EncodedRecords, encode_records, value_counts
 from linkage.households import household_pairs
 from linkage.identity import assign_customer_ids
-from linkage.learn import correct_weights, pair_labels
+from linkage.learn import correct_weights, pair_labels, steward_fingerprint
 from linkage.prepare import prepare_records
 from linkage.references import (
     REFERENCE_WEIGHT,
@@ -392,12 +392,15 @@ def link(
     state = None
     if params is not None:
         if model is not None:
-            state = model.next_night(digest_table(persons), rec.drop(columns="rid"))
+            state = model.next_night(
+                digest_table(persons), rec.drop(columns="rid"), steward_fingerprint(decisions)
+            )
         else:
             frequencies, holders = term_frequencies(records, config)
             state = LinkageState(params, level_shares(c.cmp, config, c.decision == MATCH), digest_table(persons),
                                  fitted_run_id=run_id, config_digest=config_digest(config), records_at_fit=len(rec),
-                                 frequencies=frequencies, holders=holders, records=rec.drop(columns="rid"))  # fmt: skip
+                                 frequencies=frequencies, holders=holders, records=rec.drop(columns="rid"),
+                                 steward_labels=steward_fingerprint(decisions))  # fmt: skip
     return LinkageResult(
         xref=xref, pairs=pairs, review=review, history=history,
         summary=summary, parameters=params, timings=timings, state=state,

@@ -22,7 +22,8 @@ refit, and a full run with the stored model (engine.link(model=...), `customer36
 the same customer ids. The model is refitted (a full run) every `incremental.refit_every_nights` nights, when
 the file grew by more than `max_growth`, when the night's matches drift from the fitted level mix, when
 linkage.yaml changed, or on demand (`--refit`); steward labels numerous enough to correct the weights
-(linkage/learn.py) make the night a full run with the stored model.
+(linkage/learn.py) correct the night's weights as a full run's; a night whose labels changed them is a full run
+with the stored model (the correction moves every pair of the file).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from linkage.engine import (
     LinkageResult,
     _pairs_table,
     _summary,
+    _total,
     _xref,
     decide,
     find_candidates,
@@ -54,7 +56,7 @@ from linkage.engine import (
     stored_weights,
 )
 from linkage.identity import assign_customer_ids
-from linkage.learn import MIN_LABELS
+from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
 from linkage.prepare import ordered_records, prepare_columns, prepare_records
 from linkage.references import record_entities, resolve_references
 from linkage.score import total_pairs
@@ -88,13 +90,6 @@ def refit_reason(state: LinkageState | None, config: LinkageConfig, records: int
     if records > fitted * (1 + config.incremental.max_growth):
         return f"the file grew from {fitted} to {records} records since the model was fitted"
     return None
-
-
-def learns_from_stewards(decisions: pd.DataFrame | None) -> bool:
-    """Enough same/different labels that linkage/learn.py may correct the weights over the whole file."""
-    decided = latest_decisions(decisions)
-    labels = decided.loc[decided["label"] != "unsure", "label"]
-    return len(labels) >= MIN_LABELS and labels.nunique() == 2
 
 
 def _keys(source: pd.Series | np.ndarray, record_id: pd.Series | np.ndarray) -> pd.Index:
@@ -201,8 +196,11 @@ def link_incremental(
     `references` as engine.link takes them."""
     if reason := refit_reason(state, config, len(persons)):
         return RefitNeeded(reason)
-    if learns_from_stewards(decisions):
-        return RefitNeeded("steward labels correct the weights over the whole file", refit=False)
+    labels = steward_fingerprint(decisions)
+    if labels != state.steward_labels:  # the weights they correct are every pair's, not only the night's
+        return RefitNeeded(
+            "steward labels changed: their corrected weights apply to the whole file", refit=False
+        )
     timings: dict[str, float] = {}
     lap = stopwatch(timings)
     at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
@@ -246,6 +244,21 @@ def link_incremental(
     start |= holders_of(records, old_rows)  # a value a changed record gave up may have become someone's own
     inside = _whole_customers(start, cust_code)
     frontier = inside.copy()
+    base = float(np.log2(state.parameters.prior / (1 - state.parameters.prior)))
+    correction: Correction | None = None
+    learned = {"labels": 0, "corrected": False}
+
+    def score(columns: PairColumns) -> tuple[PairColumns, np.ndarray]:
+        return stored_weights(records, columns, config, state.parameters)
+
+    def corrected(columns: PairColumns) -> tuple[PairColumns, np.ndarray]:
+        """Scored as engine.link scores its candidate pairs: corrected by the steward labels (learn.py)."""
+        weights, match_weight = score(columns)
+        if correction is None:
+            return weights, match_weight
+        weights = apply_correction(weights, columns, correction, config)
+        return weights, base + correction.intercept + _total(weights, len(columns["l"]))
+
     found: list[PairColumns] = []
     stats = None
     rounds = 0
@@ -257,7 +270,13 @@ def link_incremental(
         extra = {"l": p.left, "r": p.right, "rules": p.rules, "first_rule": p.first_rule,
                  "is_reference": cand.is_reference, "evidence": cand.evidence}  # fmt: skip
         cmp = compare(records, config, p.left, p.right, extra=extra)
-        _, match_weight = stored_weights(records, cmp, config, state.parameters)
+        if (
+            rounds == 1 and labels
+        ):  # every decided record is in the first frontier: every labelled pair is here
+            weights, _ = score(cmp)
+            y = pair_labels(pd.Series(keys.to_numpy(), dtype=object), cmp["l"], cmp["r"], decisions)
+            correction, learned = fit_correction(weights, cmp, base, y, config)
+        _, match_weight = corrected(cmp)
         found.append(cmp)
         reach = _reaching(
             records, config, cmp, (decide(match_weight, config)[1] == MATCH) | cand.is_reference
@@ -272,10 +291,7 @@ def link_incremental(
     pairs = {k: v[inside[pairs["l"]] & inside[pairs["r"]]] for k, v in pairs.items()}
     is_reference, evidence = pairs.pop("is_reference"), pairs.pop("evidence")
 
-    def score(columns: PairColumns) -> tuple[PairColumns, np.ndarray]:
-        return stored_weights(records, columns, config, state.parameters)
-
-    weights, match_weight = score(pairs)
+    weights, match_weight = corrected(pairs)
     steward_keys = pd.Series(keys.to_numpy(), dtype=object) if len(decided) else pd.Series([], dtype=str)
     c = resolve_clusters(rec, records, config, pairs, weights, match_weight, score, is_reference, evidence,
                          steward_keys, decisions)  # fmt: skip
@@ -325,14 +341,14 @@ def link_incremental(
         unresolved_references=refs.unresolved,
         **stage_counts(c),
     )
-    summary["steward"] = {"labels": 0, "corrected": False, "must_links": len(c.steward.must),
+    summary["steward"] = {**learned, "must_links": len(c.steward.must),
                           "cannot_links": len(c.steward.cannot), "conflicts": len(c.steward.conflicts)}  # fmt: skip
     lap("outputs")
     summary["timings"] = timings
     return LinkageResult(
         xref=xref[list(night_xref.columns)], pairs=all_pairs, review=review, history=history,
         summary=summary, parameters=state.parameters, timings=timings,
-        state=state.next_night(digests, rec.drop(columns="rid")),
+        state=state.next_night(digests, rec.drop(columns="rid"), labels),
     )  # fmt: skip
 
 
@@ -358,4 +374,4 @@ def _carry_pairs(
     return out.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
 
 
-__all__ = ["RefitNeeded", "learns_from_stewards", "link_incremental", "refit_reason"]
+__all__ = ["RefitNeeded", "link_incremental", "refit_reason"]

@@ -41,6 +41,9 @@ class LinkageState:
     # The prepared record table (linkage/prepare.py, without rid) the digests describe: a night prepares only
     # its new and changed records, and knows what a changed record held before.
     records: pd.DataFrame | None = None
+    steward_labels: str = (
+        ""  # learn.steward_fingerprint of the labels the last night corrected the weights by
+    )
     extra: dict = field(default_factory=dict)
 
     def frozen_counts(self, records: EncodedRecords) -> dict[str, tuple[np.ndarray, int]]:
@@ -57,11 +60,12 @@ class LinkageState:
             out[str(column)] = (looked_up, int(self.holders.get(str(column), 0)))
         return out
 
-    def next_night(self, digests: pd.DataFrame, records: pd.DataFrame) -> LinkageState:
+    def next_night(self, digests: pd.DataFrame, records: pd.DataFrame, steward_labels: str) -> LinkageState:
         """The same model one night later, over the night's records."""
         return dataclasses.replace(
-            self, digests=digests, records=records, nights_since_fit=self.nights_since_fit + 1
-        )
+            self, digests=digests, records=records, steward_labels=steward_labels,
+            nights_since_fit=self.nights_since_fit + 1,
+        )  # fmt: skip
 
     def to_json(self) -> str:
         p = self.parameters
@@ -77,6 +81,7 @@ class LinkageState:
                 "config_digest": self.config_digest,
                 "records_at_fit": self.records_at_fit,
                 "holders": self.holders,
+                "steward_labels": self.steward_labels,
                 **self.extra,
             },
             default=str,
@@ -99,8 +104,16 @@ class LinkageState:
         )
         known = {
             k: data.pop(k, None)
-            for k in ("level_shares", "nights_since_fit", "fitted_run_id", "config_digest", "records_at_fit")
+            for k in (
+                "level_shares",
+                "nights_since_fit",
+                "fitted_run_id",
+                "config_digest",
+                "records_at_fit",
+                "steward_labels",
+            )
         }
+        known["steward_labels"] = known["steward_labels"] or ""
         holders = data.pop("holders", None) or {}
         return cls(parameters=parameters, digests=digests, frequencies=frequencies, holders=holders,
                    records=records, extra=data, **known)  # fmt: skip

@@ -243,3 +243,32 @@ def test_a_block_the_night_moves_across_its_cap_is_linked_again(config, directio
     flagged = blocks_crossing_cap(joint, len(rec), small, np.array(changed))
     expected = {"over": [True] * 5, "under": [True] * 4 + [False], "neither": [False] * 5}[direction]
     assert flagged.tolist() == expected
+
+
+def _labels(pairs: pd.DataFrame, n: int) -> pd.DataFrame:
+    """`n` steward labels on blocked pairs: the strongest matches same person, the review pairs different."""
+    blocked = pairs[pairs["blocking_rules"] != ""]
+    same = blocked[blocked["decision"] == "match"].head(n * 2 // 3)
+    different = blocked[blocked["decision"] == "review"].head(n - len(same))
+    return pd.concat(
+        [same[PAIR_COLUMNS].assign(label="match"), different[PAIR_COLUMNS].assign(label="non_match")],
+        ignore_index=True,
+    )
+
+
+PAIR_COLUMNS = ["source_l", "id_l", "source_r", "id_r"]
+
+
+def test_steward_labels_correct_an_incremental_night_as_a_full_run(nights, config):
+    """50+ labels correct the weights (linkage/learn.py): the night they arrive is a full run with the stored
+    model (the correction moves every pair); later nights are incremental and corrected the same way."""
+    persons, first = nights
+    night1 = first.xref[KEYS].merge(persons, on=KEYS)
+    decisions = _labels(first.pairs, 60)
+    assert len(decisions) == 60 and set(decisions["label"]) == {"match", "non_match"}
+    outcome = link_incremental(night1, config, first.state, first.xref, first.pairs, decisions=decisions)
+    assert isinstance(outcome, RefitNeeded) and not outcome.refit and "steward labels" in outcome.reason
+    labelled = link(night1, config, previous_xref=first.xref, decisions=decisions, model=first.state)
+    assert labelled.summary["steward"]["corrected"] and labelled.state.steward_labels
+    night, _ = _night(persons, config, labelled, "night-2", decisions=decisions)
+    assert night.summary["mode"] == "incremental" and night.summary["steward"]["corrected"]
