@@ -58,9 +58,9 @@ from linkage.engine import (
 from linkage.identity import assign_customer_ids
 from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
 from linkage.prepare import ordered_records, prepare_columns, prepare_records
-from linkage.references import record_entities, resolve_references
+from linkage.references import References, record_entities, resolve_references
 from linkage.score import total_pairs
-from linkage.state import LinkageState, config_digest, digest_table, drift, level_shares
+from linkage.state import LinkageState, config_digest, digest_table, drift, level_shares, linking_digest
 
 PAIR_KEYS = ["source_l", "id_l", "source_r", "id_r"]
 
@@ -141,6 +141,25 @@ def blocks_crossing_cap(
     return out
 
 
+def _lost_references(
+    previous: pd.DataFrame | None, refs: References, rec: pd.DataFrame, keys: pd.Index
+) -> np.ndarray:
+    """Records of last night's reference pairs that are no references now (a source no longer detected as
+    referring): what joined them is gone."""
+    out = np.zeros(len(rec), dtype=bool)
+    if previous is None or previous.empty or "note" not in previous:
+        return out
+    was = previous[previous["note"].astype(str).str.startswith("reference")]
+    left = keys.get_indexer(_keys(was["source_l"], was["id_l"]))
+    right = keys.get_indexer(_keys(was["source_r"], was["id_r"]))
+    n = max(len(rec), 1)
+    now = set((np.minimum(refs.left, refs.right) * n + np.maximum(refs.left, refs.right)).tolist())
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        if a < 0 or b < 0 or min(a, b) * n + max(a, b) not in now:
+            out[[x for x in (a, b) if x >= 0]] = True
+    return out
+
+
 def _head(records: EncodedRecords, n: int) -> EncodedRecords:
     """The first `n` records of an encoding (same vocabulary)."""
     lists = {
@@ -196,6 +215,10 @@ def link_incremental(
     `references` as engine.link takes them."""
     if reason := refit_reason(state, config, len(persons)):
         return RefitNeeded(reason)
+    if state.linked_under != linking_digest(config):  # every customer was clustered under other settings
+        return RefitNeeded(
+            "linkage.yaml's thresholds or guards changed: every record is linked again", refit=False
+        )
     labels = steward_fingerprint(decisions)
     if labels != state.steward_labels:  # the weights they correct are every pair's, not only the night's
         return RefitNeeded(
@@ -240,6 +263,7 @@ def link_incremental(
     # a reference between two customers (a newly detected one, or to a record that arrived late)
     split_ref = (cust_code[refs.left] != cust_code[refs.right]) | (cust_code[refs.left] < 0)
     start[refs.left[split_ref]] = start[refs.right[split_ref]] = True
+    start |= _lost_references(previous_pairs, refs, rec, keys)
     start |= blocks_crossing_cap(joint, len(rec), config, changed)
     start |= holders_of(records, old_rows)  # a value a changed record gave up may have become someone's own
     inside = _whole_customers(start, cust_code)
@@ -348,7 +372,7 @@ def link_incremental(
     return LinkageResult(
         xref=xref[list(night_xref.columns)], pairs=all_pairs, review=review, history=history,
         summary=summary, parameters=state.parameters, timings=timings,
-        state=state.next_night(digests, rec.drop(columns="rid"), labels),
+        state=state.next_night(digests, rec.drop(columns="rid"), labels, linking_digest(config)),
     )  # fmt: skip
 
 

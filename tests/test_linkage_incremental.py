@@ -169,11 +169,11 @@ def test_refit_when_due_or_the_config_changed(nights, config):
         update={"scoring": config.scoring.model_copy(update={"u_sample_pairs": 5000})}
     )
     assert "linkage.yaml changed" in link_incremental(persons, scoring, first.state, first.xref, None).reason
-    # thresholds are applied to the stored parameters, no refit needed
+    # other thresholds keep the parameters, but every customer was clustered under the old ones: a full run
+    # with the stored model
     stricter = config.model_copy(update={"thresholds": config.thresholds.model_copy(update={"match": 0.9})})
-    assert not isinstance(
-        link_incremental(persons, stricter, first.state, first.xref, first.pairs), RefitNeeded
-    )
+    outcome = link_incremental(persons, stricter, first.state, first.xref, first.pairs)
+    assert isinstance(outcome, RefitNeeded) and not outcome.refit and "thresholds" in outcome.reason
 
 
 def test_drift_of_the_nights_matches_forces_a_refit(nights, config):
