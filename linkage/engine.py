@@ -33,7 +33,7 @@ from linkage.contact_points import (
 from linkage.encode import EncodedRecords, encode_records, value_counts
 from linkage.households import household_pairs
 from linkage.identity import assign_customer_ids
-from linkage.learn import correct_weights, pair_labels
+from linkage.learn import correct_weights, pair_labels, steward_fingerprint
 from linkage.prepare import prepare_records
 from linkage.references import (
     REFERENCE_WEIGHT,
@@ -52,7 +52,14 @@ from linkage.score import (
     total_pairs,
     weights_by_comparison,
 )
-from linkage.state import LinkageState, config_digest, digest_table, level_shares, term_frequencies
+from linkage.state import (
+    LinkageState,
+    config_digest,
+    digest_table,
+    level_shares,
+    linking_digest,
+    term_frequencies,
+)
 
 DECISIONS = np.array(["non_match", "review", "match"], dtype=object)  # indexed by the int8 decision code
 NON_MATCH, REVIEW, MATCH = 0, 1, 2
@@ -449,12 +456,18 @@ def finish_link(
     state = None
     if params is not None:
         if model is not None:
-            state = model.next_night(digest_table(persons), rec.drop(columns="rid"))
+            state = model.next_night(
+                digest_table(persons),
+                rec.drop(columns="rid"),
+                steward_fingerprint(decisions),
+                linking_digest(config),
+            )
         else:
             frequencies, holders = term_frequencies(records, config)
             state = LinkageState(params, level_shares(c.cmp, config, c.decision == MATCH), digest_table(persons),
                                  fitted_run_id=run_id, config_digest=config_digest(config), records_at_fit=len(rec),
-                                 frequencies=frequencies, holders=holders, records=rec.drop(columns="rid"))  # fmt: skip
+                                 frequencies=frequencies, holders=holders, records=rec.drop(columns="rid"),
+                                 steward_labels=steward_fingerprint(decisions), linked_under=linking_digest(config))  # fmt: skip
     return LinkageResult(
         xref=xref, pairs=pairs, review=review, history=history,
         summary=summary, parameters=params, timings=timings, state=state,

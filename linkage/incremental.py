@@ -22,7 +22,8 @@ refit, and a full run with the stored model (engine.link(model=...), `customer36
 the same customer ids. The model is refitted (a full run) every `incremental.refit_every_nights` nights, when
 the file grew by more than `max_growth`, when the night's matches drift from the fitted level mix, when
 linkage.yaml changed, or on demand (`--refit`); steward labels numerous enough to correct the weights
-(linkage/learn.py) make the night a full run with the stored model.
+(linkage/learn.py) correct the night's weights as a full run's; a night whose labels changed them is a full run
+with the stored model (the correction moves every pair of the file).
 """
 
 from __future__ import annotations
@@ -37,13 +38,14 @@ from linkage.compare import PairColumns, compare, shared_values
 from linkage.config import LinkageConfig
 from linkage.constraints import annotate_pairs, latest_decisions, record_key
 from linkage.contact_points import MAX_HOLDERS, top_level
-from linkage.encode import EncodedRecords, encode_records, sorted_unique
+from linkage.encode import EncodedRecords, ListColumn, encode_records, sorted_unique
 from linkage.engine import (
     MATCH,
     NON_MATCH,
     LinkageResult,
     _pairs_table,
     _summary,
+    _total,
     _xref,
     decide,
     find_candidates,
@@ -55,11 +57,11 @@ from linkage.engine import (
     stored_weights,
 )
 from linkage.identity import assign_customer_ids
-from linkage.learn import MIN_LABELS
+from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
 from linkage.prepare import ordered_records, prepare_columns, prepare_records
-from linkage.references import record_entities, resolve_references
+from linkage.references import References, record_entities, resolve_references
 from linkage.score import total_pairs
-from linkage.state import LinkageState, config_digest, digest_table, drift, level_shares
+from linkage.state import LinkageState, config_digest, digest_table, drift, level_shares, linking_digest
 
 PAIR_KEYS = ["source_l", "id_l", "source_r", "id_r"]
 
@@ -91,13 +93,6 @@ def refit_reason(state: LinkageState | None, config: LinkageConfig, records: int
     return None
 
 
-def learns_from_stewards(decisions: pd.DataFrame | None) -> bool:
-    """Enough same/different labels that linkage/learn.py may correct the weights over the whole file."""
-    decided = latest_decisions(decisions)
-    labels = decided.loc[decided["label"] != "unsure", "label"]
-    return len(labels) >= MIN_LABELS and labels.nunique() == 2
-
-
 def _keys(source: pd.Series | np.ndarray, record_id: pd.Series | np.ndarray) -> pd.Index:
     return pd.Index(record_key(pd.Series(source, dtype=object), pd.Series(record_id, dtype=object)))
 
@@ -124,22 +119,55 @@ def _reaching(
     return reach
 
 
-def blocks_over_cap(records: EncodedRecords, config: LinkageConfig, changed: np.ndarray) -> np.ndarray:
-    """Records of the blocks the night's records pushed over their size cap: a full run no longer pairs them
-    on that key, so their old pairs from it are gone and their customers are linked again."""
-    out = np.zeros(records.n, dtype=bool)
+def blocks_crossing_cap(
+    joint: EncodedRecords, n: int, config: LinkageConfig, changed: np.ndarray
+) -> np.ndarray:
+    """Records (of the first `n` of `joint`: the night's records, then the stored rows of the records that
+    changed or left) of the blocks the night moved across their size cap, either way: a full run pairs them
+    differently on that key now, so their customers are linked again."""
+    out = np.zeros(n, dtype=bool)
     for rule in config.blocking.rules:
-        rids, keys = rule_keys(records, rule.columns)
+        rids, keys = rule_keys(joint, rule.columns)
         if not len(keys):
             continue
         cap = rule.max_block_size or config.blocking.max_block_size
-        entries = sorted_unique(keys * records.n + rids)
-        keys, rids = entries // records.n, entries % records.n
-        size = np.bincount(keys)
-        new = np.bincount(keys, weights=changed[rids].astype(float), minlength=len(size))
-        crossed = (size > cap) & (size - new <= cap)
-        out[rids[crossed[keys]]] = True
+        entries = sorted_unique(keys * joint.n + rids)
+        keys, rids = entries // joint.n, entries % joint.n
+        now = rids < n
+        size = np.bincount(keys[now], minlength=int(keys.max()) + 1)
+        moved = np.bincount(keys[now][changed[rids[now]]], minlength=len(size))
+        before = size - moved + np.bincount(keys[~now], minlength=len(size))
+        crossed = (size > cap) != (before > cap)
+        out[rids[now][crossed[keys[now]]]] = True
     return out
+
+
+def _lost_references(
+    previous: pd.DataFrame | None, refs: References, rec: pd.DataFrame, keys: pd.Index
+) -> np.ndarray:
+    """Records of last night's reference pairs that are no references now (a source no longer detected as
+    referring): what joined them is gone."""
+    out = np.zeros(len(rec), dtype=bool)
+    if previous is None or previous.empty or "note" not in previous:
+        return out
+    was = previous[previous["note"].astype(str).str.startswith("reference")]
+    left = keys.get_indexer(_keys(was["source_l"], was["id_l"]))
+    right = keys.get_indexer(_keys(was["source_r"], was["id_r"]))
+    n = max(len(rec), 1)
+    now = set((np.minimum(refs.left, refs.right) * n + np.maximum(refs.left, refs.right)).tolist())
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        if a < 0 or b < 0 or min(a, b) * n + max(a, b) not in now:
+            out[[x for x in (a, b) if x >= 0]] = True
+    return out
+
+
+def _head(records: EncodedRecords, n: int) -> EncodedRecords:
+    """The first `n` records of an encoding (same vocabulary)."""
+    lists = {
+        c: ListColumn(col.offsets[: n + 1], col.codes[: col.offsets[n]]) for c, col in records.lists.items()
+    }
+    scalars = {c: codes[:n] for c, codes in records.scalars.items()}
+    return EncodedRecords(n, records.source[:n], records.vocab, scalars, lists)
 
 
 def _prepare_night(
@@ -148,15 +176,11 @@ def _prepare_night(
     """The night's record table, preparing only the new and changed person records (the others are the stored
     prepared rows), and the stored rows of the records that changed or left (what they held before)."""
     if stored is None:
-        return prepare_records(persons), stored_rows_empty()
+        return prepare_records(persons), pd.DataFrame(columns=["source", "source_record_id"])
     stored_key = _keys(stored["source"], stored["source_record_id"])
     same = stored_key.isin(person_key[~new_rows])
     table = pd.concat([stored[same], prepare_columns(persons[new_rows])], ignore_index=True)
     return ordered_records(table), stored[~same].reset_index(drop=True)
-
-
-def stored_rows_empty() -> pd.DataFrame:
-    return pd.DataFrame({"emails": pd.Series(dtype=object), "phones": pd.Series(dtype=object)})
 
 
 def holders_of(records: EncodedRecords, rows: pd.DataFrame) -> np.ndarray:
@@ -192,8 +216,15 @@ def link_incremental(
     `references` as engine.link takes them."""
     if reason := refit_reason(state, config, len(persons)):
         return RefitNeeded(reason)
-    if learns_from_stewards(decisions):
-        return RefitNeeded("steward labels correct the weights over the whole file", refit=False)
+    if state.linked_under != linking_digest(config):  # every customer was clustered under other settings
+        return RefitNeeded(
+            "linkage.yaml's thresholds or guards changed: every record is linked again", refit=False
+        )
+    labels = steward_fingerprint(decisions)
+    if labels != state.steward_labels:  # the weights they correct are every pair's, not only the night's
+        return RefitNeeded(
+            "steward labels changed: their corrected weights apply to the whole file", refit=False
+        )
     timings: dict[str, float] = {}
     lap = stopwatch(timings)
     at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
@@ -213,7 +244,9 @@ def link_incremental(
     gone = ~prev_keys.isin(keys)  # in the customer file, no longer among the person records
     lap("prepare")
 
-    records = encode_records(rec, config.record_columns)
+    # the stored rows of the changed and removed records encoded after the night's: what their blocks held
+    joint = encode_records(pd.concat([rec, old_rows], ignore_index=True), config.record_columns)
+    records = _head(joint, len(rec))
     records.value_counts.update(state.frozen_counts(records))
     refs = resolve_references(rec, record_entities(persons, rec), references)
     linkable = linkable_records(rec, refs)
@@ -231,10 +264,26 @@ def link_incremental(
     # a reference between two customers (a newly detected one, or to a record that arrived late)
     split_ref = (cust_code[refs.left] != cust_code[refs.right]) | (cust_code[refs.left] < 0)
     start[refs.left[split_ref]] = start[refs.right[split_ref]] = True
-    start |= blocks_over_cap(records, config, changed)
+    start |= _lost_references(previous_pairs, refs, rec, keys)
+    start |= blocks_crossing_cap(joint, len(rec), config, changed)
     start |= holders_of(records, old_rows)  # a value a changed record gave up may have become someone's own
     inside = _whole_customers(start, cust_code)
     frontier = inside.copy()
+    base = float(np.log2(state.parameters.prior / (1 - state.parameters.prior)))
+    correction: Correction | None = None
+    learned = {"labels": 0, "corrected": False}
+
+    def score(columns: PairColumns) -> tuple[PairColumns, np.ndarray]:
+        return stored_weights(records, columns, config, state.parameters)
+
+    def corrected(columns: PairColumns) -> tuple[PairColumns, np.ndarray]:
+        """Scored as engine.link scores its candidate pairs: corrected by the steward labels (learn.py)."""
+        weights, match_weight = score(columns)
+        if correction is None:
+            return weights, match_weight
+        weights = apply_correction(weights, columns, correction, config)
+        return weights, base + correction.intercept + _total(weights, len(columns["l"]))
+
     found: list[PairColumns] = []
     stats = None
     rounds = 0
@@ -246,7 +295,13 @@ def link_incremental(
         extra = {"l": p.left, "r": p.right, "rules": p.rules, "first_rule": p.first_rule,
                  "is_reference": cand.is_reference, "evidence": cand.evidence}  # fmt: skip
         cmp = compare(records, config, p.left, p.right, extra=extra)
-        _, match_weight = stored_weights(records, cmp, config, state.parameters)
+        if (
+            rounds == 1 and labels
+        ):  # every decided record is in the first frontier: every labelled pair is here
+            weights, _ = score(cmp)
+            y = pair_labels(pd.Series(keys.to_numpy(), dtype=object), cmp["l"], cmp["r"], decisions)
+            correction, learned = fit_correction(weights, cmp, base, y, config)
+        _, match_weight = corrected(cmp)
         found.append(cmp)
         reach = _reaching(
             records, config, cmp, (decide(match_weight, config)[1] == MATCH) | cand.is_reference
@@ -261,10 +316,7 @@ def link_incremental(
     pairs = {k: v[inside[pairs["l"]] & inside[pairs["r"]]] for k, v in pairs.items()}
     is_reference, evidence = pairs.pop("is_reference"), pairs.pop("evidence")
 
-    def score(columns: PairColumns) -> tuple[PairColumns, np.ndarray]:
-        return stored_weights(records, columns, config, state.parameters)
-
-    weights, match_weight = score(pairs)
+    weights, match_weight = corrected(pairs)
     steward_keys = pd.Series(keys.to_numpy(), dtype=object) if len(decided) else pd.Series([], dtype=str)
     c = resolve_clusters(rec, records, config, pairs, weights, match_weight, score, is_reference, evidence,
                          steward_keys, decisions)  # fmt: skip
@@ -314,14 +366,14 @@ def link_incremental(
         unresolved_references=refs.unresolved,
         **stage_counts(c),
     )
-    summary["steward"] = {"labels": 0, "corrected": False, "must_links": len(c.steward.must),
+    summary["steward"] = {**learned, "must_links": len(c.steward.must),
                           "cannot_links": len(c.steward.cannot), "conflicts": len(c.steward.conflicts)}  # fmt: skip
     lap("outputs")
     summary["timings"] = timings
     return LinkageResult(
         xref=xref[list(night_xref.columns)], pairs=all_pairs, review=review, history=history,
         summary=summary, parameters=state.parameters, timings=timings,
-        state=state.next_night(digests, rec.drop(columns="rid")),
+        state=state.next_night(digests, rec.drop(columns="rid"), labels, linking_digest(config)),
     )  # fmt: skip
 
 
@@ -347,4 +399,4 @@ def _carry_pairs(
     return out.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
 
 
-__all__ = ["RefitNeeded", "learns_from_stewards", "link_incremental", "refit_reason"]
+__all__ = ["RefitNeeded", "link_incremental", "refit_reason"]

@@ -41,6 +41,10 @@ class LinkageState:
     # The prepared record table (linkage/prepare.py, without rid) the digests describe: a night prepares only
     # its new and changed records, and knows what a changed record held before.
     records: pd.DataFrame | None = None
+    # learn.steward_fingerprint of the labels the last night corrected the weights by, and linking_digest of
+    # the thresholds and guards it clustered with: a change moves every customer, not only the night's
+    steward_labels: str = ""
+    linked_under: str = ""
     extra: dict = field(default_factory=dict)
 
     def frozen_counts(self, records: EncodedRecords) -> dict[str, tuple[np.ndarray, int]]:
@@ -57,11 +61,14 @@ class LinkageState:
             out[str(column)] = (looked_up, int(self.holders.get(str(column), 0)))
         return out
 
-    def next_night(self, digests: pd.DataFrame, records: pd.DataFrame) -> LinkageState:
+    def next_night(
+        self, digests: pd.DataFrame, records: pd.DataFrame, steward_labels: str, linked_under: str
+    ) -> LinkageState:
         """The same model one night later, over the night's records."""
         return dataclasses.replace(
-            self, digests=digests, records=records, nights_since_fit=self.nights_since_fit + 1
-        )
+            self, digests=digests, records=records, steward_labels=steward_labels, linked_under=linked_under,
+            nights_since_fit=self.nights_since_fit + 1,
+        )  # fmt: skip
 
     def to_json(self) -> str:
         p = self.parameters
@@ -77,6 +84,8 @@ class LinkageState:
                 "config_digest": self.config_digest,
                 "records_at_fit": self.records_at_fit,
                 "holders": self.holders,
+                "steward_labels": self.steward_labels,
+                "linked_under": self.linked_under,
                 **self.extra,
             },
             default=str,
@@ -99,8 +108,18 @@ class LinkageState:
         )
         known = {
             k: data.pop(k, None)
-            for k in ("level_shares", "nights_since_fit", "fitted_run_id", "config_digest", "records_at_fit")
+            for k in (
+                "level_shares",
+                "nights_since_fit",
+                "fitted_run_id",
+                "config_digest",
+                "records_at_fit",
+                "steward_labels",
+                "linked_under",
+            )
         }
+        known["steward_labels"] = known["steward_labels"] or ""
+        known["linked_under"] = known["linked_under"] or ""
         holders = data.pop("holders", None) or {}
         return cls(parameters=parameters, digests=digests, frequencies=frequencies, holders=holders,
                    records=records, extra=data, **known)  # fmt: skip
@@ -130,6 +149,15 @@ def config_digest(config: LinkageConfig) -> str:
 
     fitted_on = config.model_dump_json(include={"link_type", "blocking", "comparisons", "scoring"})
     return hashlib.sha256(fitted_on.encode()).hexdigest()[:16]
+
+
+def linking_digest(config: LinkageConfig) -> str:
+    """The settings that turn scores into customers (thresholds, guards, pairs kept): a change re-links every
+    record with the stored model."""
+    import hashlib
+
+    used = config.model_dump_json(include={"thresholds", "clustering", "keep_non_match_pairs"})
+    return hashlib.sha256(used.encode()).hexdigest()[:16]
 
 
 _PRIME = np.uint64(0x100000001B3)

@@ -11,8 +11,10 @@ import pytest
 from assets.link.io import read_state, write_state
 from assets.sample.person_records import sample_person_records
 from linkage.config import load_linkage_config
+from linkage.encode import encode_records
 from linkage.engine import link
-from linkage.incremental import RefitNeeded, link_incremental
+from linkage.incremental import RefitNeeded, blocks_crossing_cap, link_incremental
+from linkage.prepare import prepare_records
 from linkage.state import LinkageState
 
 KEYS = ["source", "source_record_id"]
@@ -167,11 +169,11 @@ def test_refit_when_due_or_the_config_changed(nights, config):
         update={"scoring": config.scoring.model_copy(update={"u_sample_pairs": 5000})}
     )
     assert "linkage.yaml changed" in link_incremental(persons, scoring, first.state, first.xref, None).reason
-    # thresholds are applied to the stored parameters, no refit needed
+    # other thresholds keep the parameters, but every customer was clustered under the old ones: a full run
+    # with the stored model
     stricter = config.model_copy(update={"thresholds": config.thresholds.model_copy(update={"match": 0.9})})
-    assert not isinstance(
-        link_incremental(persons, stricter, first.state, first.xref, first.pairs), RefitNeeded
-    )
+    outcome = link_incremental(persons, stricter, first.state, first.xref, first.pairs)
+    assert isinstance(outcome, RefitNeeded) and not outcome.refit and "thresholds" in outcome.reason
 
 
 def test_drift_of_the_nights_matches_forces_a_refit(nights, config):
@@ -195,3 +197,78 @@ def test_state_round_trips_through_json(nights):
         assert np.allclose(back.parameters.m[name], m) and np.allclose(
             back.parameters.u[name], state.parameters.u[name]
         )
+
+
+def _block_of_five(postcodes: list[str]) -> pd.DataFrame:
+    """Prepared records 1…5 in Shanghai with the given postcodes."""
+    persons = pd.DataFrame(
+        {
+            "source": "crm",
+            "source_record_id": [str(i) for i in range(1, len(postcodes) + 1)],
+            "family_name": "王",
+            "given_name": [f"名{i}" for i in range(len(postcodes))],
+            "city": "上海",
+            "postcode": postcodes,
+            "emails": [[] for _ in postcodes],
+            "phones": [[] for _ in postcodes],
+        }
+    )
+    return prepare_records(persons)
+
+
+@pytest.mark.parametrize("direction", ["over", "under", "neither"])
+def test_a_block_the_night_moves_across_its_cap_is_linked_again(config, direction):
+    """A new record pushing a block over its cap removes its old pairs; a changed record leaving a block at the
+    cap gives it pairs: either way its records are linked again. A block staying on one side is not."""
+    rule = next(r for r in config.blocking.rules if r.name == "postcode_city")
+    small = config.model_copy(
+        update={
+            "blocking": config.blocking.model_copy(
+                update={"rules": [rule.model_copy(update={"max_block_size": 4})]}
+            )
+        }
+    )
+    if direction == "over":  # record 5 arrives in a block of 4
+        rec, old, changed = _block_of_five(["200001"] * 5), _block_of_five([])[:0], [False] * 4 + [True]
+    elif direction == "under":  # record 5 moves out of a block of 5
+        rec, changed = _block_of_five(["200001"] * 4 + ["200999"]), [False] * 4 + [True]
+        old = _block_of_five(["200001"] * 5).iloc[[4]]
+    else:  # record 4 of a block of 3 + itself moves in and the block stays under the cap
+        rec, old, changed = (
+            _block_of_five(["200001"] * 4 + ["200999"]),
+            _block_of_five([])[:0],
+            [False] * 3 + [True, False],
+        )
+    joint = encode_records(pd.concat([rec, old], ignore_index=True), small.record_columns)
+    flagged = blocks_crossing_cap(joint, len(rec), small, np.array(changed))
+    expected = {"over": [True] * 5, "under": [True] * 4 + [False], "neither": [False] * 5}[direction]
+    assert flagged.tolist() == expected
+
+
+def _labels(pairs: pd.DataFrame, n: int) -> pd.DataFrame:
+    """`n` steward labels on blocked pairs: the strongest matches same person, the review pairs different."""
+    blocked = pairs[pairs["blocking_rules"] != ""]
+    same = blocked[blocked["decision"] == "match"].head(n * 2 // 3)
+    different = blocked[blocked["decision"] == "review"].head(n - len(same))
+    return pd.concat(
+        [same[PAIR_COLUMNS].assign(label="match"), different[PAIR_COLUMNS].assign(label="non_match")],
+        ignore_index=True,
+    )
+
+
+PAIR_COLUMNS = ["source_l", "id_l", "source_r", "id_r"]
+
+
+def test_steward_labels_correct_an_incremental_night_as_a_full_run(nights, config):
+    """50+ labels correct the weights (linkage/learn.py): the night they arrive is a full run with the stored
+    model (the correction moves every pair); later nights are incremental and corrected the same way."""
+    persons, first = nights
+    night1 = first.xref[KEYS].merge(persons, on=KEYS)
+    decisions = _labels(first.pairs, 60)
+    assert len(decisions) == 60 and set(decisions["label"]) == {"match", "non_match"}
+    outcome = link_incremental(night1, config, first.state, first.xref, first.pairs, decisions=decisions)
+    assert isinstance(outcome, RefitNeeded) and not outcome.refit and "steward labels" in outcome.reason
+    labelled = link(night1, config, previous_xref=first.xref, decisions=decisions, model=first.state)
+    assert labelled.summary["steward"]["corrected"] and labelled.state.steward_labels
+    night, _ = _night(persons, config, labelled, "night-2", decisions=decisions)
+    assert night.summary["mode"] == "incremental" and night.summary["steward"]["corrected"]
