@@ -21,6 +21,12 @@ from typing import TextIO
 
 from assets.layout import DataLayout
 
+# `customer360 run --full-refresh`: every record re-linked (model refitted) and the incremental marts rebuilt whole
+FULL_REFRESH_OPS = {
+    "link": {"config": {"full_refresh": True}},
+    "customer360_dbt_assets": {"config": {"full_refresh": True}},
+}
+
 
 def quiet_warnings() -> None:
     """Dagster's Beta/Preview/Supersession warnings are for code authors, not for someone running the job."""
@@ -59,7 +65,8 @@ def run_nightly(
 ) -> RunOutcome:
     """Execute the nightly job for `partition`; progress to `out`, everything else to the log files.
 
-    `full_refresh`: re-link every record with a refitted model (the link asset's run config).
+    `full_refresh`: re-link every record with a refitted model and rebuild the incremental marts whole (the
+    run config of the link and dbt assets, FULL_REFRESH_OPS).
     `out` defaults to a duplicate of the terminal's stderr taken now, before Dagster captures the steps' output."""
     own_out = out is None
     out = os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1) if out is None else out
@@ -102,7 +109,7 @@ def run_nightly(
             tags={"customer360/trigger": "cli"},
             run_config={
                 "loggers": {key: {} for key in loggers},
-                **({"ops": {"link": {"config": {"full_refresh": True}}}} if full_refresh else {}),
+                **({"ops": FULL_REFRESH_OPS} if full_refresh else {}),
             },
         )
     events.close()
