@@ -13,17 +13,11 @@ import re
 import shutil
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
 from test_marts import dbt
-from test_marts_sample import RUN_DATE, write_truth_linkage
-
-from assets.sample import generate_sample
-from assets.settings import Settings
-from orchestration.definitions import build_definitions
-from orchestration.jobs import NIGHTLY_JOB
+from test_marts_sample import linked_sample
 
 pytestmark = pytest.mark.slow
 VARS = {
@@ -70,18 +64,7 @@ def rewrite_silver(data: Path, drop: set[tuple[str, str]]) -> None:
 def nights(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental")
     data = root / "data"
-    generate_sample(data, customers=150, seed=5)
-    defs = build_definitions({"settings": Settings(data_dir=str(data))})
-    silver = dg.AssetSelection.key_prefixes(["silver"]).upstream()
-    with dg.DagsterInstance.ephemeral() as instance:
-        defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
-            instance=instance,
-            partition_key=RUN_DATE,
-            asset_selection=list(silver.resolve(defs.resolve_asset_graph())),
-            raise_on_error=False,
-        )
-    xref = write_truth_linkage(data)
-    (data / "warehouse").mkdir(exist_ok=True)
+    xref = linked_sample(data, customers=150)
     assert build(data, root / "night1") == {}  # a first build is a full one
 
     # night 2: pick customers with orders so every fact and the profile see the change

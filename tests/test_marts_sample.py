@@ -57,11 +57,10 @@ def write_truth_linkage(data: Path) -> pd.DataFrame:
     return xref
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    root = tmp_path_factory.mktemp("sample")
-    data = root / "data"
-    generate_sample(data, customers=200, seed=5)
+def linked_sample(data: Path, customers: int) -> pd.DataFrame:
+    """The generator's sample through the real Python steps into silver (one night, RUN_DATE), linked by its
+    ground truth (write_truth_linkage); returns the customer_xref."""
+    generate_sample(data, customers=customers, seed=5)
     defs = build_definitions({"settings": Settings(data_dir=str(data))})
     job = defs.resolve_job_def(NIGHTLY_JOB)
     silver = dg.AssetSelection.key_prefixes(["silver"]).upstream()
@@ -76,8 +75,15 @@ def sample(tmp_path_factory):
     assert {
         dg.AssetKey(["silver", name]) for name in ("contact", "order", "survey_response", "person")
     } <= written
-    xref = write_truth_linkage(data)
     (data / "warehouse").mkdir(exist_ok=True)
+    return write_truth_linkage(data)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sample")
+    data = root / "data"
+    xref = linked_sample(data, customers=200)
     built = dbt(["build"], data, root)
     assert built.returncode == 0, built.stdout[-6000:]
     return data, xref
