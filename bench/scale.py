@@ -22,6 +22,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -41,6 +42,38 @@ def _peak_mb() -> float:
     return round(max(own, children) / 1024, 1)  # KiB on Linux
 
 
+class RssSampler:
+    """Resident memory of this process and its children (dbt) every `every` seconds, with the wall-clock time,
+    so each step's peak can be read off its start and end (`peak_between`)."""
+
+    def __init__(self, every: float = 0.25) -> None:
+        import threading
+
+        import psutil
+
+        self.samples: list[tuple[float, float]] = []
+        self._me, self._every, self._stop = psutil.Process(), every, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.wait(self._every):
+            total = 0
+            for proc in [self._me, *self._me.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):  # a child that just exited
+                    total += proc.memory_info().rss
+            self.samples.append((time.time(), total / 2**20))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak_between(self, start: float, end: float) -> float:
+        return round(max((mb for t, mb in self.samples if start <= t <= end), default=0.0), 1)
+
+
 def child_night(partition: str) -> dict:
     """One nightly run in this process (C360_DATA_DIR / C360_LANDING set by the parent)."""
     import dagster as dg
@@ -50,11 +83,13 @@ def child_night(partition: str) -> dict:
 
     started = time.perf_counter()
     job = defs.resolve_job_def(NIGHTLY_JOB)
+    sampler = RssSampler()
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(instance=instance, partition_key=partition, raise_on_error=False)
         entries = instance.all_logs(result.run_id)
+    sampler.stop()
     wall = time.perf_counter() - started
-    starts, stages, skipped = {}, {}, []
+    starts, stages, peaks, skipped = {}, {}, {}, []
     for entry in entries:
         if entry.dagster_event is None:
             continue
@@ -63,14 +98,17 @@ def child_night(partition: str) -> dict:
             starts[step] = entry.timestamp
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and step in starts:
             stages[step] = round(entry.timestamp - starts[step], 1)
+            peaks[step] = sampler.peak_between(starts[step], entry.timestamp)
         elif kind == "STEP_SKIPPED":
             skipped.append(step)
     return {"success": result.success, "wall_s": round(wall, 1), "stages_s": _grouped(stages),
-            "skipped_steps": sorted(skipped), "peak_rss_mb": _peak_mb()}  # fmt: skip
+            "peak_rss_mb_by_stage": _grouped(peaks, combine=max), "skipped_steps": sorted(skipped),
+            "peak_rss_mb": _peak_mb()}  # fmt: skip
 
 
-def _grouped(stages: dict[str, float]) -> dict[str, float]:
-    """Steps summed by stage: ingest (raw + validation per source), standardise, link, dbt, deliver, other."""
+def _grouped(stages: dict[str, float], combine=lambda a, b: a + b) -> dict[str, float]:
+    """Steps combined by stage (seconds summed, peaks maxed): ingest (raw + validation per source),
+    standardise, link, dbt, deliver, other."""
     out: dict[str, float] = {}
     for step, seconds in stages.items():
         name = step.lower()
@@ -78,7 +116,7 @@ def _grouped(stages: dict[str, float]) -> dict[str, float]:
             (s for s in ("standardise", "link", "dbt", "deliver", "report", "erasure") if s in name),
             "ingest" if ("raw" in name or "bronze" in name or "ingest" in name or "ops" in name) else "other",
         )
-        out[stage] = round(out.get(stage, 0.0) + seconds, 1)
+        out[stage] = round(combine(out.get(stage, 0.0), seconds), 1)
     return out
 
 

@@ -21,6 +21,18 @@ from typing import TextIO
 
 from assets.layout import DataLayout
 
+# `customer360 run --full-refresh`: every record re-linked (stored model) and the incremental marts rebuilt whole
+FULL_REFRESH_OPS = {
+    "link": {"config": {"full_refresh": True}},
+    "customer360_dbt_assets": {"config": {"full_refresh": True}},
+}
+
+
+def refresh_ops(full_refresh: bool, refit: bool) -> dict:
+    """Run config of `--full-refresh` / `--refit`: a refit re-links with a new model, the marts stay incremental."""
+    ops: dict = {"link": {"config": {"full_refresh": full_refresh, "refit": refit}}}
+    return {**FULL_REFRESH_OPS, **ops} if full_refresh else ops
+
 
 def quiet_warnings() -> None:
     """Dagster's Beta/Preview/Supersession warnings are for code authors, not for someone running the job."""
@@ -63,8 +75,8 @@ def run_nightly(
 ) -> RunOutcome:
     """Execute the nightly job for `partition`; progress to `out`, everything else to the log files.
 
-    `full_refresh`: re-link every record with the stored model; `refit`: with a refitted one (the link asset's
-    run config).
+    `full_refresh`: re-link every record with the stored model and rebuild the incremental marts whole;
+    `refit`: re-link with a refitted model (the run config of the link and dbt assets, refresh_ops).
     `out` defaults to a duplicate of the terminal's stderr taken now, before Dagster captures the steps' output."""
     own_out = out is None
     out = os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1) if out is None else out
@@ -107,11 +119,7 @@ def run_nightly(
             tags={"customer360/trigger": "cli"},
             run_config={
                 "loggers": {key: {} for key in loggers},
-                **(
-                    {"ops": {"link": {"config": {"full_refresh": full_refresh, "refit": refit}}}}
-                    if full_refresh or refit
-                    else {}
-                ),
+                **({"ops": refresh_ops(full_refresh, refit)} if full_refresh or refit else {}),
             },
         )
     events.close()

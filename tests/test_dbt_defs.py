@@ -216,3 +216,18 @@ def test_a_failing_error_test_blocks_the_models_downstream(tmp_path):
         not {key("marts", "dim_customer"), key("marts", "mart_customer_profile"), key("marts", "fct_orders")}
         & materialized
     )
+
+
+def test_full_refresh_reaches_dbt_from_the_cli_run_config(tmp_path):
+    """`customer360 run --full-refresh` sets the dbt asset's config too: dbt build gets --full-refresh."""
+    from assets.dbt.defs import dbt_build_args
+    from orchestration.definitions import defs
+    from orchestration.jobs import NIGHTLY_JOB
+    from orchestration.run_once import FULL_REFRESH_OPS
+
+    settings = Settings(data_dir=str(tmp_path / "data"))
+    assert "--full-refresh" not in dbt_build_args(settings)
+    assert dbt_build_args(settings, full_refresh=True)[-1] == "--full-refresh"
+    job = defs.resolve_job_def(NIGHTLY_JOB)
+    assert dg.validate_run_config(job, {"ops": FULL_REFRESH_OPS})
+    assert FULL_REFRESH_OPS[customer360_dbt_assets.op.name] == {"config": {"full_refresh": True}}

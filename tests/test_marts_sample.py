@@ -57,10 +57,10 @@ def write_truth_linkage(data: Path) -> pd.DataFrame:
     return xref
 
 
-def linked_sample(data: Path) -> pd.DataFrame:
-    """The sample generator's files landed, validated and standardised into silver under `data` by the real
-    Python steps, linked by the ground truth (`write_truth_linkage`); returns the customer_xref."""
-    generate_sample(data, customers=200, seed=5)
+def linked_sample(data: Path, customers: int = 200) -> pd.DataFrame:
+    """The generator's sample through the real Python steps into silver (one night, RUN_DATE), linked by its
+    ground truth (write_truth_linkage); returns the customer_xref."""
+    generate_sample(data, customers=customers, seed=5)
     defs = build_definitions({"settings": Settings(data_dir=str(data))})
     job = defs.resolve_job_def(NIGHTLY_JOB)
     silver = dg.AssetSelection.key_prefixes(["silver"]).upstream()
@@ -75,16 +75,15 @@ def linked_sample(data: Path) -> pd.DataFrame:
     assert {
         dg.AssetKey(["silver", name]) for name in ("contact", "order", "survey_response", "person")
     } <= written
-    xref = write_truth_linkage(data)
     (data / "warehouse").mkdir(exist_ok=True)
-    return xref
+    return write_truth_linkage(data)
 
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     root = tmp_path_factory.mktemp("sample")
     data = root / "data"
-    xref = linked_sample(data)
+    xref = linked_sample(data, customers=200)
     built = dbt(["build"], data, root)
     assert built.returncode == 0, built.stdout[-6000:]
     return data, xref

@@ -91,15 +91,21 @@ class Customer360DbtTranslator(DagsterDbtTranslator):
         )
 
 
-def dbt_build_args(settings: Settings) -> list[str]:
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = False  # rebuild the incremental marts whole (`customer360 run --full-refresh`)
+
+
+def dbt_build_args(settings: Settings, full_refresh: bool = False) -> list[str]:
     """`dbt build` pointed at the run's data root, with the source priorities of sources.yaml (one source of
-    truth for survivorship's `source_priority` rule: most trusted first, ties by name)."""
+    truth for survivorship's `source_priority` rule: most trusted first, ties by name); `--full-refresh` rebuilds
+    the incremental models whole instead of the customers the night touched."""
     layout = settings.layout()
     layout.warehouse.parent.mkdir(parents=True, exist_ok=True)  # DuckDB does not create the folder
     sources = load_default_sources_config(layout).sources
     priority = [s.name for s in sorted(sources, key=lambda s: (s.priority, s.name))]
-    build = ["build", "--vars", json.dumps({"c360_data_dir": str(layout.root), "source_priority": priority})]
-    return build + engine_build_args()  # C360_ENGINE=spark: profiles.yml's `spark` target
+    args = ["build", "--vars", json.dumps({"c360_data_dir": str(layout.root), "source_priority": priority})]
+    args += engine_build_args()  # C360_ENGINE=spark: profiles.yml's `spark` target
+    return [*args, "--full-refresh"] if full_refresh else args
 
 
 @dbt_assets(
@@ -109,7 +115,7 @@ def dbt_build_args(settings: Settings) -> list[str]:
     pool="duckdb_warehouse",  # the warehouse's only writer; erasure and delivery share the pool
 )
 def customer360_dbt_assets(
-    context: AssetExecutionContext, dbt: DbtCliResource, settings: Settings
+    context: AssetExecutionContext, dbt: DbtCliResource, settings: Settings, config: DbtBuildConfig
 ) -> Iterator[Any]:
     layout = settings.layout()
     for line in prepare_encrypted_storage(layout):  # C360_ENCRYPTION_KEY: dbt's files encrypted
@@ -117,7 +123,7 @@ def customer360_dbt_assets(
     pruned = prune_run_targets(dbt_project.target_path, context.op_def.name, keep=max(keep_count() - 1, 0))
     if pruned:
         context.log.info(f"removed {len(pruned)} old dbt target folders (keeping the last {keep_count()})")
-    events = dbt.cli(dbt_build_args(settings), context=context).stream()
+    events = dbt.cli(dbt_build_args(settings, config.full_refresh), context=context).stream()
     yield from with_row_counts(events, json.loads(dbt_project.manifest_path.read_text()), layout)
 
 

@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape
 
 _EPOCH = dt.datetime(1899, 12, 30)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")  # what escape() or _ILLEGAL would change
 
 _CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
@@ -55,6 +56,11 @@ def _column(i: int) -> str:
 
 
 def _cell(ref: str, value: object) -> str:
+    if type(value) is str:  # most cells: text needing no escaping is written as it is (no regex, no escape())
+        if not value:
+            return ""
+        text = value if _SPECIAL.search(value) is None else escape(_ILLEGAL.sub("", value))
+        return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
@@ -106,7 +112,7 @@ def write_xlsx(path: Path, sheets: dict[str, Iterable[Sequence[object]]]) -> Non
                 )
                 buf: list[str] = []
                 for r, row in enumerate(sheets[name], start=1):
-                    cells = "".join(_cell(f"{_column(c)}{r}", v) for c, v in enumerate(row))
+                    cells = "".join([_cell(f"{_column(c)}{r}", v) for c, v in enumerate(row)])
                     buf.append(f'<row r="{r}">{cells}</row>')
                     if len(buf) >= 2000:
                         fh.write("".join(buf).encode())

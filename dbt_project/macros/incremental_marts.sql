@@ -67,3 +67,17 @@
     {{- return(['stg_silver__persons', 'stg_silver__contacts', 'stg_silver__enrichments', 'stg_silver__orders',
                 'stg_silver__survey_responses', 'stg_silver__interactions', 'stg_silver__campaign_members']) -}}
 {%- endmacro %}
+
+{#- post_hook of an incremental model: log how many rows this build rebuilt ("incremental batch: <model> <n>
+    rows"), so a night's dbt log and the Dagster run show that only the touched customers were processed. -#}
+{% macro log_incremental_batch() -%}
+    {%- if execute and is_incremental() -%}
+        {%- set found = run_query("select table_name from duckdb_tables() where temporary and starts_with(table_name, "
+            ~ sql_literal(this.identifier ~ '__dbt_tmp') ~ ") order by table_name desc limit 1") -%}
+        {%- if found.rows | length -%}
+            {%- set rows = run_query('select count(*) from temp.main.' ~ adapter.quote(found.rows[0][0])).columns[0].values()[0] -%}
+            {%- do log('incremental batch: ' ~ this.identifier ~ ' ' ~ rows ~ ' rows', info=True) -%}
+        {%- endif -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}

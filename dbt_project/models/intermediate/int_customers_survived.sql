@@ -6,7 +6,8 @@
 -- (else the city's own winner), so the golden record never pairs a city of one source with a province of another.
 {#- a table read by dim_customer and its tests (compute once); incremental: the touched customers only #}
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='customer_id',
-          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}") }}
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
+          post_hook="{{ log_incremental_batch() }}") }}
 {%- set rules = survivorship_rules() %}
 with candidates as (
     select

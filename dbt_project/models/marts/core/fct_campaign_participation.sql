@@ -1,6 +1,7 @@
 -- One row per person per campaign (promotions, exhibitions, seminars, webinars, email campaigns).
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='participation_key',
-          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}") }}
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
+          post_hook="{{ log_incremental_batch() }}") }}
 select
     {{ surrogate_key(['source', 'campaign_id', 'person_source_record_id']) }} as participation_key,
     customer_id,

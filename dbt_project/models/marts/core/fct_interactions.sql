@@ -1,6 +1,7 @@
 -- One row per interaction (call, email, chat, WeChat, visit).
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='interaction_key',
-          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}") }}
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
+          post_hook="{{ log_incremental_batch() }}") }}
 select
     {{ surrogate_key(['source', 'interaction_id']) }} as interaction_key,
     customer_id,

@@ -10,7 +10,8 @@
 {#- incremental: the touched customers' rows, and those whose recency, RFM quintile, value tier or archive flag
     moved with everyone else's (a new as_of_date, a shifted spend distribution) -#}
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='customer_id',
-          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}") }}
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
+          post_hook="{{ log_incremental_batch() }}") }}
 -- depends_on: {{ ref('int_customers_touched') }}
 with as_of as (
     select as_of_date from {{ ref('int_as_of_date') }}
