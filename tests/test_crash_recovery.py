@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 NIGHTS = ("2026-03-01", "2026-03-02", "2026-03-03")
@@ -29,9 +30,24 @@ TIMEOUT = 1200  # one run on a loaded 2-core machine; a hang behind a dead run w
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]  # a dozen nightly runs, most cut short
 
 
+def refitting_config(where: Path) -> Path:
+    """The shipped config with the matching model refitted every night. A killed night links its files a night
+    later than the serial run, so with incremental nights the model would be fitted on other data and score
+    the same customers differently; crash recovery is what this suite checks (incremental nights against full
+    rebuilds: tests/test_linkage_incremental.py)."""
+    target = where / "config"
+    if not target.exists():
+        shutil.copytree(REPO / "config", target)
+        linkage = yaml.safe_load((target / "linkage.yaml").read_text(encoding="utf-8"))
+        linkage.setdefault("incremental", {})["refit_every_nights"] = 1
+        (target / "linkage.yaml").write_text(yaml.safe_dump(linkage, allow_unicode=True), encoding="utf-8")
+    return target
+
+
 def _env(data: Path, home: Path, kill_at: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("C360_")}
     env |= {"C360_DATA_DIR": str(data), "DAGSTER_HOME": str(home), "DO_NOT_TRACK": "1"}
+    env["C360_CONFIG_DIR"] = str(refitting_config(data.parent))
     env |= {"DAGSTER_DISABLE_TELEMETRY": "1", "PYTHONWARNINGS": "ignore"}
     if kill_at:
         env["C360_TEST_KILL_AT"] = kill_at
