@@ -8,7 +8,7 @@ a night with no new files, beside Splink's dedupe of the same person records, in
 Each night runs the real Dagster job (ingest → validate → standardise → link → dbt → delivery → report) in a
 fresh process, so its peak RSS is its own (max of the job process and its dbt subprocess). Per-stage seconds
 come from the run's step events. After night 2 the linkage is also run as a full rebuild on the same records
-(model refitted), and the customer ids of the incremental night are compared with it. Cluster-pair F1 is
+(the stored model, as `--full-refresh`), and the customer ids of the incremental night are compared with it. Cluster-pair F1 is
 night 1's customer file against the sample's truth. The load average is printed: the machine is shared.
 """
 
@@ -121,10 +121,11 @@ def _grouped(stages: dict[str, float], combine=lambda a, b: a + b) -> dict[str, 
 
 
 def child_compare_full(workdir: Path) -> dict:
-    """Night 2's records linked by a full rebuild (EM refitted) from night 1's customer file: same ids?"""
+    """Night 2's records linked by a full rebuild with the stored model (`--full-refresh`) from night 1's
+    customer file: same ids?"""
     import pandas as pd
 
-    from assets.link.io import read_person_glob
+    from assets.link.io import read_person_glob, read_state
     from linkage.config import load_linkage_config
     from linkage.engine import link
 
@@ -132,12 +133,13 @@ def child_compare_full(workdir: Path) -> dict:
     persons = read_person_glob(str(data / "silver" / "person" / "*" / "*.parquet"))
     night1 = pd.read_parquet(workdir / "night1_xref.parquet")
     started = time.perf_counter()
-    full = link(persons, load_linkage_config(), previous_xref=night1, run_id="full-rebuild")
+    model, _ = read_state(data / "linkage")
+    full = link(persons, load_linkage_config(), previous_xref=night1, run_id="full-rebuild", model=model)
     seconds = time.perf_counter() - started
     night2 = pd.read_parquet(data / "linkage" / "customer_xref.parquet")
     keys = ["source", "source_record_id"]
-    a = full.xref.set_index(keys)["customer_id"]
-    b = night2.set_index(keys)["customer_id"].reindex(a.index)
+    a = full.xref.set_index(keys)["customer_id"].fillna("")  # "": unlinked rows, no customer id
+    b = night2.set_index(keys)["customer_id"].reindex(a.index).fillna("")
     return {"records": len(a), "different_ids": int((a != b).sum()), "full_link_s": round(seconds, 1),
             "peak_rss_mb": _peak_mb()}  # fmt: skip
 
