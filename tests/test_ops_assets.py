@@ -7,6 +7,7 @@ import dagster as dg
 from assets.ingest.config import load_sources_config
 from assets.ingest.defs import build_source_assets
 from assets.ops.defs import FILE_MANIFEST_KEY, QUARANTINE_KEY, build_ops_assets
+from assets.secrets import env_var_resources
 from assets.settings import Settings
 from tests.source_fixtures import contact_sources_yaml
 
@@ -19,7 +20,9 @@ def _materialise(tmp_path: Path, run_date: str) -> dict[str, dict]:
         data_dir=str(tmp_path / "data"), landing=str(tmp_path / "landing"), config_dir=str(tmp_path)
     )
     assets = [*build_source_assets(config), *build_ops_assets([s.name for s in config.sources])]
-    result = dg.materialize(assets, resources={"settings": settings}, partition_key=run_date)
+    result = dg.materialize(
+        assets, resources={"settings": settings, **env_var_resources()}, partition_key=run_date
+    )
     assert result.success
     return {
         e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata

@@ -4,7 +4,9 @@
     rows delivered since, everyone when the project or its vars changed); each incremental model deletes those
     customers' rows (pre_hook) and inserts them again from the current data, keyed on its own row key
     (delete+insert), in one transaction. int_marts_last_build records what the marts were built from; it is
-    built after every incremental model, so a night that fails half way is redone whole by the next one. -#}
+    built after every incremental model, so a night that fails half way is redone whole by the next one.
+    On Spark they are tables rebuilt whole: delete+insert needs row-level deletes, which dbt-spark offers only on
+    Delta/Iceberg tables (`target.type == 'spark'` in each model's config). -#}
 
 {#- The relation of the last build's state, or none on a first build or when it lacks a column this release
     reads (read without ref(): it is built after the models that read it). -#}

@@ -5,7 +5,7 @@
 -- City and province survive together, from one record: the best-ranked city record that also has a province
 -- (else the city's own winner), so the golden record never pairs a city of one source with a province of another.
 {#- a table read by dim_customer and its tests (compute once); incremental: the touched customers only #}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='customer_id',
+{{ config(materialized=('table' if target.type == 'spark' else 'incremental'), incremental_strategy='delete+insert', unique_key='customer_id',
           on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
           post_hook="{{ log_incremental_batch() }}") }}
 {%- set rules = survivorship_rules() %}
@@ -20,7 +20,8 @@ with candidates as (
         {{ source_rank('source') }} as source_rank,
         count(*) over (partition by customer_id, field, value) as value_frequency
     from {{ ref('int_customer_attributes_unpivoted') }}
-    {{ touched_rows_filter() }}
+    where customer_id is not null  -- an unlinked row is no customer: nothing survives for it
+    {{ touched_rows_filter(keyword='and') }}
 ),
 
 ranked as (

@@ -16,6 +16,7 @@ linked as (
     from points as p
     inner join {{ ref('stg_linkage__customer_xref') }} as xref
         on xref.source = p.source and xref.source_record_id = p.source_record_id
+    where xref.customer_id is not null  -- an unlinked row's values (placeholders, junk) belong to no customer
 )
 
 select

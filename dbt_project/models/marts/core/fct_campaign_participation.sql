@@ -1,5 +1,5 @@
 -- One row per person per campaign (promotions, exhibitions, seminars, webinars, email campaigns).
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='participation_key',
+{{ config(materialized=('table' if target.type == 'spark' else 'incremental'), incremental_strategy='delete+insert', unique_key='participation_key',
           on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
           post_hook="{{ log_incremental_batch() }}") }}
 select

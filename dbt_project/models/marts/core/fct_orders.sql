@@ -1,7 +1,7 @@
 -- One row per order line, amounts normalised to var('reporting_currency') with seeds/currency_rates.csv
 -- (the rate valid on the order date; the earliest known rate for orders before it).
 -- amount_reporting is NULL when the currency has no rate (tested: warn).
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_line_id',
+{{ config(materialized=('table' if target.type == 'spark' else 'incremental'), incremental_strategy='delete+insert', unique_key='order_line_id',
           on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
           post_hook="{{ log_incremental_batch() }}") }}
 with lines as (

@@ -1,5 +1,5 @@
 -- One row per survey answer sheet. Scores outside their scale (NPS 0-10, CSAT 1-5) become NULL.
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='response_key',
+{{ config(materialized=('table' if target.type == 'spark' else 'incremental'), incremental_strategy='delete+insert', unique_key='response_key',
           on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
           post_hook="{{ log_incremental_batch() }}") }}
 with responses as (

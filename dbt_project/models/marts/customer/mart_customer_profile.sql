@@ -9,7 +9,7 @@
 {%- for t in range(1, (clv['horizon_years'] | int) + 1) %}{% set ns.annuity = ns.annuity + q ** t %}{% endfor %}
 {#- incremental: the touched customers' rows, and those whose recency, RFM quintile, value tier or archive flag
     moved with everyone else's (a new as_of_date, a shifted spend distribution) -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='customer_id',
+{{ config(materialized=('table' if target.type == 'spark' else 'incremental'), incremental_strategy='delete+insert', unique_key='customer_id',
           on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
           post_hook="{{ log_incremental_batch() }}") }}
 -- depends_on: {{ ref('int_customers_touched') }}
