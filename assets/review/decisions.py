@@ -145,7 +145,12 @@ def current_decisions(layout: DataLayout, persons: pd.DataFrame | None = None) -
 
 def decisions_in_force(path: Path, persons: pd.DataFrame | None = None) -> pd.DataFrame:
     """current_decisions of the decision log at `path`."""
-    latest = latest_decisions(read_decisions_file(path))
+    return in_force(read_decisions_file(path), persons)
+
+
+def in_force(log: pd.DataFrame, persons: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The decision in force per pair of an already read decision log, with `stale` as in current_decisions."""
+    latest = latest_decisions(log)
     if latest.empty:
         return latest.assign(stale=pd.Series(dtype=bool))
     prints = fingerprints(persons) if persons is not None else pd.Series(dtype=str)

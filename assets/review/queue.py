@@ -19,7 +19,7 @@ from assets.link.io import read_person_glob, read_previous
 from assets.parquet_files import zone_relation
 from assets.privacy.encryption import zone_connection
 from assets.privacy.masking import mask_value
-from assets.review.decisions import current_decisions, read_decisions
+from assets.review.decisions import in_force, read_decisions
 from linkage.config import Comparison, LinkageConfig
 from linkage.constraints import record_key
 from linkage.prepare import prepare_records
@@ -116,7 +116,8 @@ def build_queue(
 def load_review(layout: DataLayout, config: LinkageConfig) -> ReviewData:
     review = read_previous(layout.linkage_dir, "review_queue")
     sides = [review] if review is not None else []
-    sides.append(read_decisions(layout))  # decided records too: their fingerprints tell a stale decision
+    log = read_decisions(layout)
+    sides.append(log)  # decided records too: their fingerprints tell a stale decision
     needed = pd.concat(
         [
             f[[f"source_{s}", f"id_{s}"]].set_axis(["source", "source_record_id"], axis=1)
@@ -136,7 +137,7 @@ def load_review(layout: DataLayout, config: LinkageConfig) -> ReviewData:
         | set(record_key(review["source_r"], review["id_r"]))
     )
     wanted = keys.isin(in_queue).to_numpy()
-    decisions = current_decisions(layout, persons)
+    decisions = in_force(log, persons)
     persons = persons[wanted].set_index(keys[wanted].to_numpy())
     prepared = prepare_records(persons.reset_index(drop=True)) if len(persons) else pd.DataFrame()
     if len(prepared):  # prepared rows come in (source, source_record_id) order
