@@ -57,6 +57,8 @@ class SourceConfig(BaseModel):
     extra_rules: dict[str, ColumnRule] = Field(default_factory=dict)
     amount_check: AmountCheck | bool = True  # orders: amount ≈ quantity × unit_price; false turns it off
     excel_serials: bool | None = None  # bare numbers in date columns as Excel serials (default: xlsx only)
+    # canonical column -> {delivered code: value written to silver}, e.g. an API's enumeration names to labels
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     @field_validator("entity")
     @classmethod
@@ -135,6 +137,16 @@ class SourceConfig(BaseModel):
                     raise ValueError(
                         f"{key} is not a column of entity {self.entity!r}; use one of {sorted(known)}"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _values_name_columns(self) -> SourceConfig:
+        known = set(self.entity_def.column_names)
+        for column in self.values:
+            if column not in known:
+                raise ValueError(
+                    f"values: {column!r} is not a column of entity {self.entity!r}; use one of {sorted(known)}"
+                )
         return self
 
     @model_validator(mode="after")
@@ -269,8 +281,13 @@ def _expand_use(path: Path, index: int, entry: object) -> object:
     except yaml.YAMLError as exc:
         raise SourcesConfigError(f"{ref}: not valid YAML — {' '.join(str(exc).split())}") from None
     merged = {**base, **{k: v for k, v in entry.items() if k != "use"}}
-    if "columns" in base and "columns" in entry:
+    if isinstance(base.get("columns"), dict) and isinstance(entry.get("columns"), dict):
         merged["columns"] = {**base["columns"], **entry["columns"]}
+    if isinstance(base.get("values"), dict) and isinstance(entry.get("values"), dict):  # codes per column
+        merged["values"] = {**base["values"], **entry["values"]}
+        for column, codes in entry["values"].items():
+            if isinstance(codes, dict) and isinstance(base["values"].get(column), dict):
+                merged["values"][column] = {**base["values"][column], **codes}
     return merged
 
 

@@ -1,8 +1,8 @@
 """The sample's HubSpot contacts: a marketing CRM holding a subset of the same customers, exported twice —
 once from the UI (property labels: "Record ID", "First Name", "Lifecycle Stage", UTF-8 with a BOM) and once by
 an integration syncing contact details through the API (property names: hs_object_id, firstname, createdate in
-ISO 8601 with milliseconds). The sync leaves out the enumerations (lifecycle stage, industry, source): the API
-writes them as internal values (`marketingqualifiedlead`), which no mapping turns into the labels yet.
+ISO 8601 with milliseconds). The API writes enumerations as internal values (`marketingqualifiedlead`,
+`ORGANIC_SEARCH`, `COMPUTER_SOFTWARE`), which the vendor mapping's `values:` turns into the UI's labels.
 
 It draws from its own random stream (derived from the seed), so every other file of a seed stays as it was.
 """
@@ -34,8 +34,21 @@ UI_HEADER = ["Record ID", "First Name", "Last Name", "Email", "Phone Number", "M
              "Contact owner", "Create Date", "Last Modified Date", "Marketing contact status"]  # fmt: skip
 API_HEADER = ["hs_object_id", "firstname", "lastname", "email", "phone", "mobilephone", "jobtitle", "company",
               "address", "city", "state", "zip", "country", "date_of_birth", "hubspot_owner_id", "createdate",
-              "lastmodifieddate"]  # fmt: skip
-ENUMERATIONS = range(14, 18)  # Industry … Original Traffic Source: cells the API sync leaves out
+              "lastmodifieddate", "industry", "lifecyclestage", "hs_analytics_source"]  # fmt: skip
+ENUMERATIONS = range(
+    14, 18
+)  # Industry … Original Traffic Source: the API sync writes them as internal values
+SOURCE_CODES = {"Organic Search": "ORGANIC_SEARCH", "Paid Social": "PAID_SOCIAL", "Email Marketing": "EMAIL_MARKETING",
+                "Direct Traffic": "DIRECT_TRAFFIC", "Offline Sources": "OFFLINE"}  # fmt: skip
+
+
+def api_codes(industry: str, stage: str, source: str) -> list[str]:
+    """The API's internal values of the UI's labels ("Hospital & Health Care" -> HOSPITAL_HEALTH_CARE)."""
+    return [
+        "_".join(industry.replace("&", " ").upper().split()),
+        stage.replace(" ", "").lower(),
+        SOURCE_CODES.get(source, source),
+    ]
 
 
 def _write(path: Path, header: list[str], rows: list[list[str]], encoding: str) -> None:
@@ -75,7 +88,9 @@ def write_hubspot(people, picks: list[int], out: Path, truth, rng: np.random.Gen
         if by_api:
             cells[19] = created.strftime("%Y-%m-%dT%H:%M:%S.") + f"{k % 1000:03d}Z"
             cells = [c for j, c in enumerate(cells) if j not in ENUMERATIONS]
-            api.append([*cells, modified.strftime("%Y-%m-%dT%H:%M:%S.000Z")])
+            api.append(
+                [*cells, modified.strftime("%Y-%m-%dT%H:%M:%S.000Z"), *api_codes(industry, stage, source)]
+            )
         else:
             ui.append(
                 [

@@ -95,7 +95,10 @@ def standardise_partition(
             region = getattr(source, "phone_region", "CN") or "CN"
             formats = list(getattr(source, "date_formats", []) or [])
             for bronze in bronze_batches(layout.bronze(source.name, run_date), batch_rows):
-                silver = standardise(bronze, entity, formats, region, getattr(source, "serial_dates", True))
+                silver = standardise(
+                    bronze, entity, formats, region, getattr(source, "serial_dates", True),
+                    getattr(source, "values", None),
+                )  # fmt: skip
                 writers[entity.name].write(silver)
                 writers[PERSON].write(
                     build_person_records(

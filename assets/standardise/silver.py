@@ -29,9 +29,13 @@ def standardise(
     date_formats: list[str] | None = None,
     phone_region: str = "CN",
     excel_serials: bool = True,
+    values: dict[str, dict[str, str]] | None = None,
 ) -> pd.DataFrame:
-    """Add typed and normalised columns to one source's bronze rows; raw columns stay verbatim."""
+    """Add typed and normalised columns to one source's bronze rows; raw columns stay verbatim, except codes
+    the source's `values:` names, which become their value (case and surrounding blanks do not matter)."""
     out = conform(frame, entity)
+    for column, codes in (values or {}).items():
+        out[column] = recode(out[column], codes)
     for column in entity.columns:
         suffix = TYPED_SUFFIX.get(column.kind)
         if suffix is None:
@@ -53,6 +57,13 @@ def standardise(
     out["source"] = out["_source"]
     out[PERSON_KEY] = person_keys(out, entity.name)
     return out
+
+
+def recode(column: pd.Series, codes: dict[str, str]) -> pd.Series:
+    """`column` with each value found in `codes` (matched trimmed and case-folded) replaced by its value."""
+    folded = {str(k).strip().casefold(): v for k, v in codes.items()}
+    found = column.astype("string").str.strip().str.casefold().map(folded)
+    return column.where(found.isna(), found)
 
 
 def empty_silver(entity: Entity) -> pd.DataFrame:
