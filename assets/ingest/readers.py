@@ -356,7 +356,7 @@ def cell_text(value: object) -> str | None:
         return value.isoformat(sep=" ") if value.time() != dt.time() else value.date().isoformat()
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:  # exact in a double
         return str(int(value))
     return str(value)
 
@@ -364,46 +364,43 @@ def cell_text(value: object) -> str | None:
 def _read_xlsx(path: Path, cfg: SourceConfig, info: FileInfo) -> Iterator[Batch]:
     import zipfile
 
-    from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
+    from python_calamine import CalamineError
+
+    from assets.ingest.workbook import WorkbookError, open_sheet
 
     with open(path, "rb") as fh:
         if fh.read(8) == bytes.fromhex("D0CF11E0A1B11AE1"):
             raise UnreadableFile("an Excel 97-2003 .xls workbook, not XLSX: re-save it as .xlsx or CSV")
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        ws = open_sheet(path, cfg.sheet)
+    except WorkbookError as exc:
+        raise UnreadableFile(str(exc)) from None
+    except (zipfile.BadZipFile, InvalidFileException, CalamineError, KeyError, OSError, ValueError) as exc:
         raise UnreadableFile(f"not a readable XLSX workbook: {_one_line(exc)}") from None
-    sheet = cfg.sheet
-    if sheet is None:
-        ws = wb.worksheets[0]
-    elif isinstance(sheet, int):
-        if sheet >= len(wb.worksheets):
-            raise UnreadableFile(f"sheet index {sheet} missing; workbook has {wb.sheetnames}")
-        ws = wb.worksheets[sheet]
-    else:
-        if sheet not in wb.sheetnames:
-            raise UnreadableFile(f"sheet {sheet!r} missing; workbook has {wb.sheetnames}")
-        ws = wb[sheet]
-    rows = ws.iter_rows(values_only=True)
+    rows = iter(ws.rows)
     header: list[str] | None = None
     line = 0
-    for raw in rows:
-        line += 1
-        if line == cfg.skip_rows + 1:
-            header = [cell_text(v) or f"column {i + 1}" for i, v in enumerate(raw)]
-        if line >= cfg.skip_rows + 1 + cfg.skip_rows_after_header:
-            break
-    if header is None:
-        raise UnreadableFile(f"no header row in sheet {ws.title!r}")
+    try:
+        for raw in rows:
+            line += 1
+            if line == cfg.skip_rows + 1:
+                header = [cell_text(v) or f"column {i + 1}" for i, v in enumerate(raw)]
+            if line >= cfg.skip_rows + 1 + cfg.skip_rows_after_header:
+                break
+        if header is None:
+            raise UnreadableFile(f"no header row in sheet {ws.title!r}")
+    except BaseException:
+        ws.close()
+        raise
     while header and header[-1].startswith("column ") and header[-1] == f"column {len(header)}":
         header.pop()  # trailing empty header cells of a sheet's used range
     names = unique_headers(header)
     info.encoding, info.headers = "xlsx", names
-    return _xlsx_batches(wb, rows, names, line)
+    return _xlsx_batches(ws.close, rows, names, line)
 
 
-def _xlsx_batches(wb, rows, names: list[str], line: int) -> Iterator[Batch]:
+def _xlsx_batches(close: Callable[[], None], rows, names: list[str], line: int) -> Iterator[Batch]:
     width = len(names)
     buf: list[list[str | None]] = []
     lines: list[int] = []
@@ -437,7 +434,7 @@ def _xlsx_batches(wb, rows, names: list[str], line: int) -> Iterator[Batch]:
                 blank = 0
         yield flush()
     finally:
-        wb.close()
+        close()
 
 
 # ---------------------------------------------------------------- JSON lines / JSON

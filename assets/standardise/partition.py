@@ -23,6 +23,7 @@ from assets.layout import DataLayout
 from assets.parquet_files import open_parquet, write_parquet_atomic
 from assets.standardise.silver import empty_silver, standardise
 from linkage.records import build_person_records
+from linkage.standardise._unique import forget
 
 PERSON = "person"
 BATCH_ROWS = 200_000
@@ -89,6 +90,7 @@ def standardise_partition(
     """`sources`: the SourceConfig objects (name, entity, date_formats, phone_region) of sources.yaml."""
     result = SilverResult()
     with ExitStack() as stack:
+        stack.callback(forget)  # the night's remembered phones, names and addresses: not the next night's
         writers = {name: _Appender(stack, layout.silver(name, run_date)) for name in (*ENTITIES, PERSON)}
         for source in sources:
             entity = ENTITIES[source.entity]

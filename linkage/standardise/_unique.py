@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
+
+T = TypeVar("T")
 
 
 def map_unique(values: pd.Series, fn: Callable[[str], Any], dtype: str | None = "string") -> pd.Series:
@@ -18,3 +21,22 @@ def map_unique(values: pd.Series, fn: Callable[[str], Any], dtype: str | None = 
     if dtype is None:
         return out.astype(object).where(out.notna(), None)
     return out.astype(dtype)
+
+
+MEMO_SIZE = 1 << 17  # distinct values remembered per function: tens of MB at most
+_MEMOS: list = []
+
+
+def remembered(fn: Callable[..., T]) -> Callable[..., T]:
+    """`fn` (pure, hashable arguments, immutable result) remembered across calls, batches and sources:
+    a night's phones, addresses and names recur in every source, and silver and the person records read the
+    same columns. Bounded (least recently used dropped first), thread-safe; `forget()` empties every memo."""
+    memo = functools.lru_cache(maxsize=MEMO_SIZE)(fn)
+    _MEMOS.append(memo)
+    return memo
+
+
+def forget() -> None:
+    """Empty every memo (the end of a night's standardise: its values are not the next night's)."""
+    for memo in _MEMOS:
+        memo.cache_clear()

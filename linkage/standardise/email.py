@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from linkage.standardise._unique import map_unique
+from linkage.standardise._unique import map_unique, remembered
 from linkage.standardise.text import fold_text
 
 _VALID = re.compile(r"^[a-z0-9!#$%&'*/=?^_`{|}~+.\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)*\.[a-z]{2,}$")
@@ -28,6 +28,7 @@ _TLD_TYPOS = {"con": "com", "cmo": "com", "comm": "com", "ocm": "com", "vom": "c
 JUNK_EMAILS = frozenset({"a@a.com", "abc@abc.com", "123@qq.com", "123456@qq.com", "test@qq.com"})
 
 
+@remembered
 def canonical_email(value: str) -> str | None:
     text = fold_text(value).replace("。", ".").replace("mailto:", "").replace(" ", "").strip("<>\"'.,;")
     text = text.replace("＠", "@")

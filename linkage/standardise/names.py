@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from linkage.standardise._unique import map_unique
+from linkage.standardise._unique import map_unique, remembered
 from linkage.standardise.chinese import (
     has_han,
     romanise,
@@ -41,6 +41,7 @@ def name_script_of(text: str) -> str | None:
     return "hanzi" if han == len(letters) else "latin" if han == 0 else "mixed"
 
 
+@remembered
 def canonical_name(value: str) -> str | None:
     text = to_simplified(fold_text(value))
     if text in JUNK_VALUES:
@@ -58,6 +59,7 @@ def canonical_name(value: str) -> str | None:
     return text or None
 
 
+@remembered
 def parse_name(value: str) -> NameParts:
     """'張偉' → 张伟/hanzi/张/伟; 'ZHANG Wei' and 'Wei Zhang' → family zhang, given wei; 'Smith, John'."""
     full = canonical_name(value)

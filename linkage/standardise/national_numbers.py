@@ -11,13 +11,14 @@ every such reading is kept: a wrong reading matches nobody's number, the right o
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 import pandas as pd
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
-from linkage.standardise._unique import map_unique
+from linkage.standardise._unique import map_unique, remembered
 from linkage.standardise.phone import PHONE_REGIONS, canonical_phone, phone_kind
 from linkage.standardise.text import fold_text
 
@@ -38,30 +39,41 @@ def source_regions(regions: pd.Series, numbers: Iterable[str]) -> list[str]:
     codes of the numbers written with '+', each seen at least MIN_ROWS_FOR_REGION times."""
     counts = regions.dropna().astype(str).str.upper().value_counts()
     codes: dict[str, int] = {}
-    for value in numbers:
-        text = fold_text(str(value)).strip()
-        if not text.startswith("+"):
-            continue
-        try:
-            region = phonenumbers.region_code_for_number(phonenumbers.parse(text, None))
-        except phonenumbers.NumberParseException:
-            continue
+    for value, n in Counter(map(str, numbers)).items():  # each distinct number parsed once
+        region = _code_region(value)
         if region in PHONE_REGIONS:
-            codes[region] = codes.get(region, 0) + 1
+            codes[region] = codes.get(region, 0) + n
     total = counts.add(pd.Series(codes, dtype="int64"), fill_value=0)
     return sorted(r for r, n in total.items() if n >= MIN_ROWS_FOR_REGION and r in PHONE_REGIONS)
+
+
+@remembered
+def _code_region(value: str) -> str | None:
+    """The region of a number written with '+' and its country code; None for any other."""
+    text = fold_text(value).strip()
+    if not text.startswith("+"):
+        return None
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(text, None))
+    except phonenumbers.NumberParseException:
+        return None
 
 
 def readings(value: str, region: str, others: list[str]) -> list[str]:
     """E.164 readings of one written number: its reading in `region` (the row's country); when it has no
     country code and is no mobile there, also its mobile readings in `others` (the source's countries)."""
+    return list(_readings(value, region, tuple(others)))
+
+
+@remembered
+def _readings(value: str, region: str, others: tuple[str, ...]) -> tuple[str, ...]:
     own = canonical_phone(value, region)
     if (
         not others
         or not _written_national(value)
         or (own and phone_kind(own) in ("mobile", "fixed_or_mobile"))
     ):
-        return [own] if own else []
+        return (own,) if own else ()
     out = [own] if own else []
     for other in others:
         if other == region:
@@ -71,7 +83,7 @@ def readings(value: str, region: str, others: list[str]) -> list[str]:
             number = phonenumbers.parse(reading, None)
             if phonenumbers.number_type(number) in _MOBILE:
                 out.append(reading)
-    return out
+    return tuple(out)
 
 
 def national_readings(phones: pd.DataFrame, raw: pd.Series, stated: pd.Series, default: str) -> pd.DataFrame:

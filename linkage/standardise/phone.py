@@ -9,7 +9,7 @@ import pandas as pd
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
-from linkage.standardise._unique import map_unique
+from linkage.standardise._unique import map_unique, remembered
 from linkage.standardise.text import fold_text
 
 # National numbers that stand for "no phone" (placeholders, keyboard runs).
@@ -65,6 +65,7 @@ def number_region(text: str, region: str) -> str:
     return region
 
 
+@remembered
 def canonical_phone(value: str, region: str = "CN") -> str | None:
     """E.164 of one written number, without any extension; None when invalid or a placeholder. `region`:
     the country to read a number without a country code in (the record's country, else the source's)."""
@@ -105,6 +106,7 @@ def normalise_phone(s: pd.Series, region: str | pd.Series | np.ndarray = "CN") -
     return map_unique(pairs, lambda v: canonical_phone(*v.split("\x1f", 1)))
 
 
+@remembered
 def phone_kind(e164: str) -> str | None:
     try:
         number = phonenumbers.parse(e164, None)

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from linkage.standardise._unique import map_unique
+from linkage.standardise._unique import map_unique, remembered
 from linkage.standardise.chinese import to_simplified
 from linkage.standardise.text import JUNK_VALUES, fold_text, strip_accents
 
@@ -46,6 +46,7 @@ _ABBREVIATIONS = {
 }  # fmt: skip
 
 
+@remembered
 def canonical_country(value: str) -> str | None:
     text = fold_text(value)
     if text in JUNK_VALUES:
@@ -65,6 +66,7 @@ _COUNTRY_AT_END = re.compile(
 _COUNTRY_AT_START = re.compile("^(" + "|".join(re.escape(n) for n in _NAMES if not n.isascii()) + ")")
 
 
+@remembered
 def country_in_text(value: str) -> str | None:
     """The country an address names ('350 5th Ave, New York, USA' → 'US', '英国伦敦…' → 'GB'), else None."""
     text = to_simplified(fold_text(value)).strip()
@@ -100,6 +102,7 @@ def country_of_place(value: str) -> str | None:
     return _COUNTRY_LOOKUP.get(place) or _CITY_LOOKUP.get(place)
 
 
+@remembered
 def canonical_place(value: str) -> str | None:
     """'广东省' → '广东', '北京市' → '北京', 'Shenzhen City' → 'shenzhen'."""
     text = strip_accents(to_simplified(fold_text(value)))
@@ -110,6 +113,7 @@ def canonical_place(value: str) -> str | None:
     return PLACE_EXONYMS.get(stripped, stripped) or None
 
 
+@remembered
 def canonical_address(value: str) -> str | None:
     text = strip_accents(to_simplified(fold_text(value)))
     if text in JUNK_VALUES:
