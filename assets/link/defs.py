@@ -11,6 +11,7 @@ from assets.layout import DataLayout
 from assets.link.engine import LinkEngine
 from assets.link.inputs import declared_references, steward_decisions
 from assets.link.io import (
+    LINKED_COLUMNS,
     person_inputs,
     read_person_glob,
     read_previous,
@@ -90,7 +91,7 @@ def link_night(
     asked = full_refresh or refit
     if not asked and state is not None and previous is not None and inputs == linked_from:
         return None, "skipped: no new or changed person records since the last linkage", {}
-    persons = read_person_glob(pattern)
+    persons = read_person_glob(pattern, columns=LINKED_COLUMNS)
     if persons is None:
         persons = pd.DataFrame({c: pd.Series(dtype="string") for c in PERSON_COLUMNS})
     decisions = steward_decisions(layout.linkage_dir, persons)  # constraints and labels (assets/review)
