@@ -109,8 +109,8 @@ def link_night(
     elif previous is None:
         why = "no customer file yet"
     else:
-        pairs = read_previous(layout.linkage_dir, "match_pairs")
-        outcome = link_incremental(persons, config, state, previous, pairs, run_id, decisions, references)
+        outcome = link_incremental(persons, config, state, previous, read_previous(layout.linkage_dir, "match_pairs"),
+                                   run_id, decisions, references)  # fmt: skip
         if isinstance(outcome, RefitNeeded):
             why, model = outcome.reason, None if outcome.refit else state
         else:
@@ -126,6 +126,8 @@ def link_night(
         refitted = "refitted model" if model is None else "stored model"
         result.summary["mode"] = f"full ({refitted}): {why}"
     result.summary["stale_decisions"] = int(decisions["stale"].sum()) if len(decisions) else 0
+    # the person records, last night's file and state: the step's largest objects, gone before the writes
+    del persons, previous, state, model
     paths = write_linkage_outputs(result, layout.linkage_dir, run_id)
     if result.state is not None:  # last: a night that failed before this is linked again
         write_state(layout.linkage_dir, result.state, inputs)
