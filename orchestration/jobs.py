@@ -7,6 +7,7 @@ import dagster as dg
 from assets.backup.defs import BACKUP_GROUP
 from assets.partitions import daily_partitions
 from orchestration.executor import guarded_in_process_executor
+from orchestration.memory import RELEASE_MEMORY_HOOKS
 
 NIGHTLY_JOB = "nightly_customer360"
 
@@ -21,4 +22,6 @@ nightly_job = dg.define_asset_job(
     executor_def=guarded_in_process_executor,
     # dbt writes the warehouse: at most one such run at a time (tag_concurrency_limits in dagster.yaml).
     tags={"dagster/max_retries": 1, "customer360/warehouse": "writer"},
+    # Each step's freed memory goes back to the OS before the next (orchestration/memory.py).
+    hooks=RELEASE_MEMORY_HOOKS,
 )

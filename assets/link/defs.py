@@ -11,6 +11,7 @@ from assets.layout import DataLayout
 from assets.link.engine import LinkEngine
 from assets.link.inputs import declared_references, steward_decisions
 from assets.link.io import (
+    LINKED_COLUMNS,
     person_inputs,
     read_person_glob,
     read_previous,
@@ -90,7 +91,7 @@ def link_night(
     asked = full_refresh or refit
     if not asked and state is not None and previous is not None and inputs == linked_from:
         return None, "skipped: no new or changed person records since the last linkage", {}
-    persons = read_person_glob(pattern)
+    persons = read_person_glob(pattern, columns=LINKED_COLUMNS)
     if persons is None:
         persons = pd.DataFrame({c: pd.Series(dtype="string") for c in PERSON_COLUMNS})
     decisions = steward_decisions(layout.linkage_dir, persons)  # constraints and labels (assets/review)
@@ -108,8 +109,8 @@ def link_night(
     elif previous is None:
         why = "no customer file yet"
     else:
-        pairs = read_previous(layout.linkage_dir, "match_pairs")
-        outcome = link_incremental(persons, config, state, previous, pairs, run_id, decisions, references)
+        outcome = link_incremental(persons, config, state, previous, read_previous(layout.linkage_dir, "match_pairs"),
+                                   run_id, decisions, references)  # fmt: skip
         if isinstance(outcome, RefitNeeded):
             why, model = outcome.reason, None if outcome.refit else state
         else:
@@ -125,6 +126,8 @@ def link_night(
         refitted = "refitted model" if model is None else "stored model"
         result.summary["mode"] = f"full ({refitted}): {why}"
     result.summary["stale_decisions"] = int(decisions["stale"].sum()) if len(decisions) else 0
+    # the person records, last night's file and state: the step's largest objects, gone before the writes
+    del persons, previous, state, model
     paths = write_linkage_outputs(result, layout.linkage_dir, run_id)
     if result.state is not None:  # last: a night that failed before this is linked again
         write_state(layout.linkage_dir, result.state, inputs)

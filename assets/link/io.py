@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +14,13 @@ import pandas as pd
 from assets.parquet_files import read_parquet, write_parquet_atomic, zone_relation
 from assets.privacy.encryption import zone_connection
 from linkage.engine import LinkageResult
+from linkage.prepare import PERSON_INPUT
 from linkage.records import build_person_records
 from linkage.state import LinkageState
 
+# What linkage reads of a person record (prepare_records, the record digests, references), not its display
+# columns (name_script, name_pinyin): the link asset reads only these.
+LINKED_COLUMNS = (*PERSON_INPUT, "phone_types", "entity", "loaded_at")
 OUTPUT_TABLES = ("customer_xref", "match_pairs", "review_queue", "id_history", "linkage_runs")
 # A user's own table may use these names for the canonical columns build_person_records reads.
 INPUT_ALIASES = {
@@ -24,13 +29,21 @@ INPUT_ALIASES = {
 }  # fmt: skip
 
 
-def read_person_glob(pattern: str, only: pd.DataFrame | None = None) -> pd.DataFrame | None:
+def read_person_glob(
+    pattern: str, only: pd.DataFrame | None = None, columns: Sequence[str] | None = None
+) -> pd.DataFrame | None:
     """Every silver/person partition; a person seen on several days keeps the latest values and every
-    email/phone ever seen. `only` (source, source_record_id): just those records, filtered in the scan."""
+    email/phone ever seen. `only` (source, source_record_id): just those records, filtered in the scan;
+    `columns`: just those columns (the ones the files have; the keys and loaded_at always)."""
     relation = zone_relation(pattern, "union_by_name = true")
     if relation is None:
         return None
     with zone_connection() as con:
+        select = "*"
+        if columns is not None:
+            have = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+            wanted = {"source", "source_record_id", "loaded_at", *columns}
+            select = ", ".join(f'"{c}"' for c in have if c in wanted)
         where = ""
         if only is not None:
             con.register("_only", only[["source", "source_record_id"]].astype(str).drop_duplicates())
@@ -38,7 +51,9 @@ def read_person_glob(pattern: str, only: pd.DataFrame | None = None) -> pd.DataF
                 "WHERE (CAST(source AS VARCHAR), CAST(source_record_id AS VARCHAR)) IN "
                 "(SELECT (source, source_record_id) FROM _only)"
             )
-        frame = con.execute(f"SELECT * FROM {relation} {where} ORDER BY loaded_at DESC NULLS LAST").df()
+        frame = con.execute(
+            f"SELECT {select} FROM {relation} {where} ORDER BY loaded_at DESC NULLS LAST"
+        ).df()
     if frame.empty:
         return frame
     return merge_person_versions(frame)
