@@ -26,9 +26,13 @@ VARS = {
 INCREMENTAL = {
     "intermediate": ["int_customers_survived"],
     "marts": ["fct_orders", "fct_interactions", "fct_survey_responses", "fct_campaign_participation",
-              "fct_feedback", "mart_customer_profile"],
+              "fct_feedback", "dim_customer", "bridge_customer_contact_points", "mart_source_row_crosswalk",
+              "mart_customer_profile"],
 }  # fmt: skip
-COMPARED = {**INCREMENTAL, "marts": [*INCREMENTAL["marts"], "dim_customer", "mart_source_row_crosswalk"]}
+COMPARED = {
+    **INCREMENTAL,
+    "marts": [*INCREMENTAL["marts"], "mart_satisfaction", "mart_customer_kpis", "mart_customer_kpis_monthly"],
+}  # fmt: skip
 
 
 def build(data: Path, work: Path, *extra: str) -> dict[str, int]:
@@ -77,8 +81,10 @@ def nights(tmp_path_factory):
         xref, left_on=["source", "person_source_record_id"], right_on=["source", "source_record_id"]
     )
     buyers = sorted(linked["customer_id"].unique())
-    keeper, absorbed, erased, buyer = buyers[0], buyers[1], buyers[2], buyers[3]
+    keeper, absorbed, erased, buyer, rescored = buyers[:5]
     xref.loc[xref["customer_id"] == absorbed, "customer_id"] = keeper
+    # a full re-link scores a customer's records anew (same customer): dim_customer and the crosswalk publish it
+    xref.loc[xref["customer_id"] == rescored, "match_probability"] = 0.777
     gone = xref[xref["customer_id"] == erased]
     xref = xref[xref["customer_id"] != erased]
     xref["cluster_size"] = (
@@ -100,7 +106,8 @@ def nights(tmp_path_factory):
     assert build(full / "data", full, "--full-refresh") == {}
     return {
         "data": data, "full": full / "data", "batches": batches,
-        "keeper": keeper, "absorbed": absorbed, "erased": erased, "buyer": buyer,
+        "keeper": keeper, "absorbed": absorbed, "erased": erased, "buyer": buyer, "rescored": rescored,
+        "root": root,
     }  # fmt: skip
 
 
@@ -118,14 +125,15 @@ def test_merged_and_erased_customers_leave_every_incremental_mart(nights):
             assert nights["absorbed"] not in ids, name
             assert nights["erased"] not in ids, name
     touched = table(nights["data"], "intermediate", "int_customers_touched")
-    want = {nights[k] for k in ("keeper", "absorbed", "erased", "buyer")}
+    want = {nights[k] for k in ("keeper", "absorbed", "erased", "buyer", "rescored")}
     assert set(touched["customer_id"]) == want
 
 
 def test_the_second_night_rebuilds_only_the_touched_customers_rows(nights):
-    """Night 2 rebuilds exactly the rows of the two touched customers still there (the merge's keeper, the new
-    order's buyer); the profile also the few customers whose RFM quintile or value tier the merge moved."""
-    touched = {nights["keeper"], nights["buyer"]}
+    """Night 2 rebuilds exactly the rows of the touched customers still there (the merge's keeper, the new
+    order's buyer, the re-scored one); the profile also the few customers whose RFM quintile or value tier the
+    merge moved."""
+    touched = {nights["keeper"], nights["buyer"], nights["rescored"]}
     for schema, names in INCREMENTAL.items():
         for name in names:
             rows = table(nights["data"], schema, name)
@@ -137,6 +145,46 @@ def test_the_second_night_rebuilds_only_the_touched_customers_rows(nights):
 
 
 def test_a_night_with_nothing_new_rebuilds_nothing(nights, tmp_path):
+    """Nothing is rebuilt but the crosswalk's rows linked to no customer (rebuilt every night: an erased
+    unlinked row has no customer whose touch would remove it)."""
     batches = build(nights["data"], tmp_path)
-    assert batches == {name: 0 for names in INCREMENTAL.values() for name in names}
+    crosswalk = table(nights["data"], "marts", "mart_source_row_crosswalk")
+    unlinked = int(crosswalk["customer_id"].isna().sum())
+    assert unlinked > 0
+    want = {name: 0 for names in INCREMENTAL.values() for name in names}
+    assert batches == {**want, "mart_source_row_crosswalk": unlinked}
     assert table(nights["data"], "intermediate", "int_customers_touched").empty
+
+
+def test_a_night_tests_its_own_rows_and_counts_every_row(nights):
+    """On an incremental night the row tests of an incremental mart read only the rows it rebuilt (the touched
+    customers' and the unlinked ones); a --full-refresh build tests every row (macros/night_tests.sql)."""
+
+    def compiled(work: Path, test: str) -> str:
+        return next((work / "target" / "compiled").rglob(f"{test}*.sql")).read_text()
+
+    night = compiled(nights["root"] / "night2", "not_null_fct_orders_order_id")
+    full = compiled(nights["full"].parent, "not_null_fct_orders_order_id")
+    assert "int_customers_touched" in night and "int_customers_touched" not in full
+    reconcile = compiled(nights["root"] / "night2", "row_count_reconciles_fct_orders")
+    assert "int_customers_touched" not in reconcile  # counts every row, every night
+    staging = compiled(nights["root"] / "night2", "not_null_stg_silver__orders_order_id")
+    assert "int_customers_touched" not in staging  # not an incremental model
+
+
+def test_a_row_doubled_outside_the_nights_customers_fails_the_night(nights, tmp_path):
+    """The night's row tests skip the untouched rows, so a broken earlier build must still be caught: an order
+    line of an untouched customer copied into fct_orders fails the night's row-count reconciliation."""
+    data = tmp_path / "data"
+    shutil.copytree(nights["data"], data)
+    untouched = sorted(
+        set(table(data, "marts", "fct_orders")["customer_id"].dropna()) - set(nights.values())
+    )[0]
+    with duckdb.connect(str(data / "warehouse" / "customer360.duckdb")) as con:
+        con.execute(
+            "insert into marts.fct_orders select * from marts.fct_orders where customer_id = ? limit 1",
+            [untouched],
+        )
+    result = dbt(["build"], data, tmp_path, VARS)
+    assert result.returncode != 0
+    assert re.search(r"FAIL \d+ row_count_reconciles_fct_orders", result.stdout), result.stdout[-3000:]

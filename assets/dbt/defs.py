@@ -23,7 +23,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from assets.dbt.engine import engine_build_args
 from assets.dbt.keys import node_asset_key
 from assets.dbt.row_counts import with_row_counts
-from assets.dbt.targets import keep_count, prune_run_targets
+from assets.dbt.targets import keep_count, keep_partial_parse, prune_run_targets
 from assets.ingest.config import load_default_sources_config
 from assets.layout import REPO_ROOT
 from assets.privacy.at_rest import prepare_encrypted_storage
@@ -123,8 +123,9 @@ def customer360_dbt_assets(
     pruned = prune_run_targets(dbt_project.target_path, context.op_def.name, keep=max(keep_count() - 1, 0))
     if pruned:
         context.log.info(f"removed {len(pruned)} old dbt target folders (keeping the last {keep_count()})")
-    events = dbt.cli(dbt_build_args(settings, config.full_refresh), context=context).stream()
-    yield from with_row_counts(events, json.loads(dbt_project.manifest_path.read_text()), layout)
+    invocation = dbt.cli(dbt_build_args(settings, config.full_refresh), context=context)
+    yield from with_row_counts(invocation.stream(), json.loads(dbt_project.manifest_path.read_text()), layout)
+    keep_partial_parse(invocation.target_path, dbt_project.project_dir / dbt_project.target_path)
 
 
 def dbt_resource() -> DbtCliResource:

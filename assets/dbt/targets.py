@@ -27,3 +27,22 @@ def prune_run_targets(target_dir: Path, prefix: str, keep: int) -> list[Path]:
     for path in removed:
         shutil.rmtree(path, ignore_errors=True)
     return removed
+
+
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def keep_partial_parse(run_target: Path, project_target: Path) -> bool:
+    """Keep a finished build's parse cache as the project's (`target/partial_parse.msgpack`), which dagster-dbt
+    copies into the next invocation's folder. The load-time `dbt parse` runs without the build's vars, so its
+    cache never matches them and every build parsed the whole project again (~20 s); a night with the previous
+    night's vars and profile now parses only what changed. Written under a temporary name and renamed, so a
+    concurrent build reads the old cache or the new one, never half of it. Returns whether it was kept."""
+    built = Path(run_target) / PARTIAL_PARSE
+    if not built.is_file() or Path(run_target).resolve() == Path(project_target).resolve():
+        return False
+    project_target.mkdir(parents=True, exist_ok=True)
+    staged = project_target / f"{PARTIAL_PARSE}.{os.getpid()}.tmp"
+    shutil.copyfile(built, staged)
+    os.replace(staged, project_target / PARTIAL_PARSE)
+    return True

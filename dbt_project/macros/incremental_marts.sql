@@ -14,6 +14,9 @@
     {%- set relation = adapter.get_relation(database=this.database, schema=this.schema, identifier='int_marts_last_build') -%}
     {%- if relation is none -%}{{ return(none) }}{%- endif -%}
     {%- set have = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+    {%- for column in ['match_probability', 'linked_at'] -%}
+        {%- if column not in have -%}{{ return(none) }}{%- endif -%}
+    {%- endfor -%}
     {%- for model in silver_staging_models() -%}
         {%- if loaded_through_column(model) not in have -%}{{ return(none) }}{%- endif -%}
     {%- endfor -%}
@@ -31,10 +34,13 @@
 {%- endmacro %}
 
 {#- pre_hook of an incremental model: delete the touched customers' rows (merged-away, split and erased ids
-    included), which the model then inserts again from the current data. -#}
-{% macro delete_touched_rows() -%}
+    included), which the model then inserts again from the current data. `unlinked`: also the rows linked to no
+    customer (a model keyed by source row rebuilds them every night: an erased unlinked row has no customer
+    to be touched by). -#}
+{% macro delete_touched_rows(unlinked=false) -%}
     {%- if is_incremental() -%}
         delete from {{ this }} where customer_id in (select customer_id from {{ ref('int_customers_touched') }})
+            {%- if unlinked %} or customer_id is null{% endif %}
     {%- else -%}
         select 1
     {%- endif -%}

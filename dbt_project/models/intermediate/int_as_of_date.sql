@@ -1,6 +1,8 @@
 -- The single "today" every recency, lifecycle and churn figure is computed against:
 -- var('as_of_date') when set, else the latest event date in the data that is not in the future
 -- (a mistyped 2099 order must not age every customer), else current_date.
+-- A table of one row: computed once from the silver zone, read by the marts and their tests.
+{{ config(materialized='table') }}
 {%- set pinned = var('as_of_date') %}
 {%- if pinned %}
 select cast({{ sql_literal(pinned) }} as date) as as_of_date

@@ -1,12 +1,13 @@
--- First/last dates of every kind of activity per customer.
+-- First/last dates of every kind of activity per customer, from the facts (built once, the latest delivery of
+-- each row with its customer) and the CRM records' own dates.
 with events as (
-    select customer_id, 'order' as kind, ordered_at as event_at from {{ ref('int_orders_linked') }}
+    select customer_id, 'order' as kind, ordered_at as event_at from {{ ref('fct_orders') }}
     union all
-    select customer_id, 'interaction', occurred_at from {{ ref('int_interactions_linked') }}
+    select customer_id, 'interaction', occurred_at from {{ ref('fct_interactions') }}
     union all
-    select customer_id, 'survey', submitted_at from {{ ref('int_survey_responses_linked') }}
+    select customer_id, 'survey', submitted_at from {{ ref('fct_survey_responses') }}
     union all
-    select customer_id, 'campaign', joined_at from {{ ref('int_campaign_members_linked') }}
+    select customer_id, 'campaign', joined_at from {{ ref('fct_campaign_participation') }}
     union all
     select xref.customer_id, 'record', coalesce(c.updated_at, c.created_at)
     from {{ ref('stg_silver__contacts') }} as c

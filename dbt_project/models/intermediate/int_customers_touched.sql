@@ -1,5 +1,6 @@
 -- The customers whose rows tonight's incremental marts rebuild (macros/incremental_marts.sql), one row each:
---   * both customers of every record that is new, moved (merge, split) or gone (erasure) since the last build;
+--   * both customers of every record that is new, moved (merge, split), re-scored (its match probability or link
+--     time changed: a full re-link) or gone (erasure) since the last build;
 --   * the customer of every person with a silver row loaded since the last build, and of every earlier version
 --     of a re-delivered order, response or interaction (its customer_ref may have changed);
 --   * every customer when there is no last build or the project, its seeds or vars changed since.
@@ -14,7 +15,7 @@
     ('stg_silver__interactions', ['interaction_id']),
 ] %}
 with current_xref as (
-    select source, source_record_id, customer_id
+    select source, source_record_id, customer_id, match_probability, linked_at
     from {{ ref('stg_linkage__customer_xref') }}
     where customer_id is not null
 ),
@@ -28,7 +29,8 @@ touched as (
 {%- else %}
 
 last_build as (
-    select source, source_record_id, customer_id from {{ last }}
+    select source, source_record_id, customer_id, match_probability, linked_at from {{ last }}
+    where customer_id is not null
 ),
 
 build_state as (
@@ -45,6 +47,8 @@ moved as (
     from current_xref as c
     full join last_build as l using (source, source_record_id)
     where c.customer_id is distinct from l.customer_id
+        or c.match_probability is distinct from l.match_probability
+        or c.linked_at is distinct from l.linked_at
 ),
 
 delivered as (

@@ -1,4 +1,8 @@
 -- Every email, phone and WeChat id known for a customer, with where and when it was seen.
+-- Incremental (macros/incremental_marts.sql): a night rewrites the contact points of the customers it touched.
+{{ config(materialized=('table' if target.type == 'spark' else 'incremental'), incremental_strategy='delete+insert', unique_key='contact_point_id',
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
+          post_hook="{{ log_incremental_batch() }}") }}
 with persons as (
     select * from {{ ref('stg_silver__persons') }}
 ),
@@ -17,6 +21,7 @@ linked as (
     inner join {{ ref('stg_linkage__customer_xref') }} as xref
         on xref.source = p.source and xref.source_record_id = p.source_record_id
     where xref.customer_id is not null  -- an unlinked row's values (placeholders, junk) belong to no customer
+    {{ touched_rows_filter('xref.customer_id', keyword='and') }}
 )
 
 select

@@ -2,6 +2,12 @@
 -- Names, company and places are published as the winning source wrote them ("Anna Walker", 北京市); their
 -- normalised matching keys ("anna walker", 北京) are in the *_key columns (name_key, city_key, …).
 -- Customers inactive for more than var('archive_after_days') are flagged archived, never deleted.
+-- Incremental (macros/incremental_marts.sql): a night rewrites the customers it touched, and every row when the
+-- as-of date moved (it is in every row and decides is_archived); an untouched customer's row is otherwise unchanged.
+{{ config(materialized=('table' if target.type == 'spark' else 'incremental'), incremental_strategy='delete+insert', unique_key='customer_id',
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
+          post_hook="{{ log_incremental_batch() }}") }}
+-- depends_on: {{ ref('int_customers_touched') }}
 {%- set fields = golden_record_fields() %}
 with customers as (
     select
@@ -13,6 +19,11 @@ with customers as (
         max(linked_at) as linked_at
     from {{ ref('stg_linkage__customer_xref') }}
     where customer_id is not null
+    {%- if is_incremental() %}
+        and (customer_id in (select customer_id from {{ ref('int_customers_touched') }})
+            or (select as_of_date from {{ ref('int_as_of_date') }})
+                is distinct from (select max(as_of_date) from {{ this }}))
+    {%- endif %}
     group by customer_id
 ),
 
@@ -27,6 +38,9 @@ survived as (
         max(value) filter (where field = {{ sql_literal(f) }}) as {{ key_column(f) }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ ref('int_customers_survived') }}
+    {%- if is_incremental() %}
+    where customer_id in (select customer_id from customers)
+    {%- endif %}
     group by customer_id
 )
 

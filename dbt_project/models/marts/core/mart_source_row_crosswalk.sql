@@ -3,7 +3,11 @@
 -- source, file and line, with the row's own key as delivered and the customer_id linkage gave its person
 -- (NULL when the row is not linked). A downstream system maps any order, response or interaction to the
 -- customer file with it.
-{{ config(materialized='table') }}
+-- Incremental (macros/incremental_marts.sql): a night rewrites the rows of the customers it touched (their new rows,
+-- rows whose person moved, and drops the rows of erased records) and the rows linked to no customer.
+{{ config(materialized=('table' if target.type == 'spark' else 'incremental'), incremental_strategy='delete+insert', unique_key='source_row_id',
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows(unlinked=true) }}",
+          post_hook="{{ log_incremental_batch() }}") }}
 {%- set entities = [
     ('contact', 'stg_silver__contacts', ['source_record_id']),
     ('enrichment', 'stg_silver__enrichments', ['source_record_id']),
@@ -48,3 +52,4 @@ select
 from source_rows as r
 left join {{ ref('stg_linkage__customer_xref') }} as xref
     on xref.source = r.source and xref.source_record_id = r.person_source_record_id
+{{ touched_rows_filter('xref.customer_id') }}
