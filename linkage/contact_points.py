@@ -237,7 +237,9 @@ def attach_lone_records(
     apart: np.ndarray | None = None,
 ) -> Attachments:
     """Records the scores left alone, attached by their personal values: first the evidence-only ones
-    (attach_evidence_only), then named ones. A named record the weights could not place (a ticket signed
+    (attach_evidence_only), then named ones, then the evidence-only ones again (those the named pass
+    resolved: a ticket holding the mobile of a CRM contact and of the alias record that has just joined her),
+    then mistyped e-mails (linkage/mistyped_emails.py). A named record the weights could not place (a ticket signed
     'Amy Song' from the address 宋海燕 gave the CRM: the weights cannot know her English name) joins the one
     customer (with a named record) its personal values lead to; its values are personal only when no
     candidate pair holding them is clearly two people by name (personal_values). `cannot`: (k, 2) record
@@ -256,9 +258,15 @@ def attach_lone_records(
         first.labels, cmp, named & alone, usable & named_cluster[first.labels[cmp["l"]]]
         & named_cluster[first.labels[cmp["r"]]], bridge=False, cannot=cannot
     )  # fmt: skip
-    labels, mistyped = _attach_mistyped(rec, second.labels, unnamed, cannot)
+    # Evidence-only records that led to two customers the named pass has just made one try again.
+    still = unnamed & (np.bincount(second.labels, minlength=len(rec))[second.labels] == 1)
+    third = attach_evidence_only(second.labels, cmp, still, agree, cannot=cannot)
+    labels, mistyped = _attach_mistyped(rec, third.labels, unnamed, cannot)
     return Attachments(
-        labels, first.pairs | second.pairs, first.attached + second.attached + mistyped, first.ambiguous
+        labels,
+        first.pairs | second.pairs | third.pairs,
+        first.attached + second.attached + third.attached + mistyped,
+        third.ambiguous,
     )
 
 
@@ -292,28 +300,33 @@ def attach_evidence_only(
 ) -> Attachments:
     """Attach each lone record (`lone`: e.g. evidence-only and alone in its cluster) to the one customer its
     personal values lead to; records leading only to each other form one customer. `bridge=False`: lone
-    records never join each other, nor reach a customer through each other."""
+    records never join each other, nor reach a customer through each other.
+
+    Whether a record is ambiguous is decided per group of lone records joined by shared values (each record
+    on its own without `bridge`), never through a customer: a campaign member holding only Ann's mailbox
+    joins Ann although a ticket holding Ann's and Bob's numbers, which reaches Ann too, is ambiguous."""
     n = len(labels)
     left, right = cmp["l"], cmp["r"]
     edges = agree & ((lone[left] | lone[right]) if bridge else (lone[left] ^ lone[right]))
-    # Nodes: lone records keep their rid; any other record stands for its cluster (n + label).
-    a = np.where(lone[left[edges]], left[edges], n + labels[left[edges]])
-    b = np.where(lone[right[edges]], right[edges], n + labels[right[edges]])
-    size = n + int(labels.max(initial=-1)) + 1
-    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(size, size))
-    component = connected_components(graph, directed=False)[1]
-    nodes = np.unique(np.concatenate([a, b]))
-    clusters = nodes[nodes >= n]
-    per_component = np.bincount(component[clusters], minlength=size)
+    # Groups: lone records joined by lone-lone edges; every other record stands for its cluster.
+    both = edges & lone[left] & lone[right]
+    graph = coo_matrix((np.ones(int(both.sum())), (left[both], right[both])), shape=(n, n))
+    group = connected_components(graph, directed=False)[1]
+    reach = edges & ~both
+    lone_end = np.where(lone[left[reach]], left[reach], right[reach])
+    other_end = np.where(lone[left[reach]], right[reach], left[reach])
+    found = pd.DataFrame({"g": group[lone_end], "c": labels[other_end]}).drop_duplicates()
+    per_group = np.bincount(found["g"], minlength=n)
+    target = np.full(n, -1, dtype=np.int64)
+    target[found["g"].to_numpy()] = found["c"].to_numpy()
+    members = np.unique(np.concatenate([left[edges], right[edges]]))
+    members = members[lone[members]]
+    g = group[members]
+    one = per_group[g] == 1
     out = labels.copy()
-    members = nodes[nodes < n]
-    comp = component[members]
-    target = np.full(size, -1, dtype=np.int64)
-    target[component[clusters]] = clusters - n
-    one = per_component[comp] == 1
-    out[members[one]] = target[comp[one]]
-    alone = (per_component[comp] == 0) & bridge  # only each other: the lowest record's label for all
-    first = pd.Series(labels[members[alone]]).groupby(comp[alone]).transform("min").to_numpy()
+    out[members[one]] = target[g[one]]
+    alone = (per_group[g] == 0) & bridge  # only each other: the lowest record's label for all
+    first = pd.Series(labels[members[alone]]).groupby(g[alone]).transform("min").to_numpy()
     out[members[alone]] = first
     resolved = np.zeros(n, dtype=bool)
     resolved[members[one | alone]] = True

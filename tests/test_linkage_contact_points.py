@@ -69,6 +69,8 @@ def _campaign() -> pd.DataFrame:
         ("L7", crm.loc[8, "email"], crm.loc[9, "phone_mobile"]),  # leads to two customers: ambiguous
         ("L8", "only.here@mail.example.org", ""),  # held by no contact: joins L9, the same mailbox
         ("L9", "only.here@mail.example.org", ""),
+        ("L12", "", crm.loc[8, "phone_mobile"]),  # C008's mobile only: L7 reaching C008 too is no doubt on it
+        ("L13", crm.loc[4, "email"], ""),  # C004's mailbox, which L10 (named, alone at first) holds too
     ]
     frame = pd.DataFrame(rows, columns=["customer_ref", "email", "phone_mobile"]).assign(full_name="")
     named = [  # a name the weights cannot place: her English name beside the CRM's family name → C004;
@@ -118,6 +120,17 @@ def test_ambiguous_contact_points_are_no_bridge(result):
     assert _customer(result, "crm", "C008") != _customer(result, "crm", "C009")
     assert (result.xref["customer_id"] == _customer(result, "campaigns", "L7")).sum() == 1
     assert result.summary["contact_point_ambiguous"] >= 1
+
+
+def test_one_ambiguous_record_leaves_the_others_of_a_customer_alone(result):
+    """Ambiguity is a record's own: L7 (C008's e-mail, C009's mobile) stays alone, L12 (C008's mobile) joins."""
+    assert _customer(result, "campaigns", "L12") == _customer(result, "crm", "C008")
+
+
+def test_a_record_between_a_customer_and_its_alias_joins_once_they_are_one(result):
+    """L13 holds C004's mailbox, which L10 ('Iris', her English name) holds too: two customers until L10
+    joins C004, then one."""
+    assert _customer(result, "campaigns", "L13") == _customer(result, "crm", "C004")
 
 
 def test_evidence_only_records_sharing_a_value_form_one_customer(result):
