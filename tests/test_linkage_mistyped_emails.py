@@ -22,6 +22,9 @@ def _attach(lone_email: str, owners: list[str]) -> int:
         ("qiagn.chen@outlook.com", 0),  # swapped neighbours
         ("qiangchen@outlook.com", 0),  # a dropped dot
         ("qiang.chenn@outlook.com", 0),  # a doubled letter
+        ("iqang.chen@outlook.com", 0),  # swapped in the first two characters
+        ("qang.chen@outlook.com", 0),  # a letter lost in the first two
+        ("uqiang.chen@outlook.com", 0),  # a letter before the first
         ("qiang.chen@gmail.com", -1),  # another domain
         ("qiang.chen7@outlook.com", -1),  # another digit: another mailbox
         ("qiang.shen@outlook.com", -1),  # a replaced letter may be another name
@@ -34,3 +37,19 @@ def test_one_keystroke_from_one_customer(typed, owner):
 
 def test_two_customers_one_keystroke_away_is_ambiguous():
     assert _attach("wangwei@qq.com", ["wang.wei@qq.com", "wangwe.i@qq.com"]) == -1
+
+
+@pytest.mark.parametrize(
+    ("typed", "owner"),
+    [
+        ("qiang.chen1958@outlook.com", 0),  # two digits of the year swapped
+        ("qiang.chen185@outlook.com", 0),  # one digit lost
+        ("qiang.chen1986@outlook.com", -1),  # a replaced digit: another mailbox
+        ("qiang.chen19855@outlook.com", 0),  # a doubled digit
+        ("qiang.chn1958@outlook.com", -1),  # a letter lost and two digits swapped: two edits
+        ("wang.wei12@qq.com", -1),  # a short counter: wang.wei1 and wang.wei12 are two people
+        ("12345687@qq.com", -1),  # a QQ number: every neighbour is someone's
+    ],
+)
+def test_a_slip_in_the_number_of_a_mailbox(typed, owner):
+    assert _attach(typed, ["qiang.chen1985@outlook.com", "wang.wei1@qq.com", "12345678@qq.com"]) == owner
