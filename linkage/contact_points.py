@@ -237,9 +237,9 @@ def attach_lone_records(
     apart: np.ndarray | None = None,
 ) -> Attachments:
     """Records the scores left alone, attached by their personal values: first the evidence-only ones
-    (attach_evidence_only), then named ones, then the evidence-only ones again (those the named pass
-    resolved: a ticket holding the mobile of a CRM contact and of the alias record that has just joined her),
-    then mistyped e-mails (linkage/mistyped_emails.py). A named record the weights could not place (a ticket signed
+    (attach_evidence_only), then those with a mistyped e-mail (linkage/mistyped_emails.py), then named ones,
+    then the evidence-only ones again (those the named pass resolved: a ticket holding the mobile of a CRM
+    contact and of the alias record that has just joined her). A named record the weights could not place (a ticket signed
     'Amy Song' from the address 宋海燕 gave the CRM: the weights cannot know her English name) joins the one
     customer (with a named record) its personal values lead to; its values are personal only when no
     candidate pair holding them is clearly two people by name (personal_values). `cannot`: (k, 2) record
@@ -249,23 +249,25 @@ def attach_lone_records(
     singleton = np.bincount(labels, minlength=len(rec))[labels] == 1
     unnamed = evidence_only(rec)
     first = attach_evidence_only(labels, cmp, unnamed & singleton, agree, cannot=cannot)
+    # Mistyped e-mails next, so that a CRM contact a survey answer joins that way is a customer of several
+    # records when the named pass looks for the customer a named record's values lead to.
+    labels, mistyped = _attach_mistyped(rec, first.labels, unnamed, cannot)
     named = _contact(rec) & ~unnamed
-    alone = np.bincount(first.labels, minlength=len(rec))[first.labels] == 1
+    alone = np.bincount(labels, minlength=len(rec))[labels] == 1
     named_cluster = np.zeros(len(rec), dtype=bool)
-    named_cluster[first.labels[~unnamed]] = True
-    usable = agree if apart is None else agree & ~_contradicted(cmp, first.labels, named & alone, apart)
+    named_cluster[labels[~unnamed]] = True
+    usable = agree if apart is None else agree & ~_contradicted(cmp, labels, named & alone, apart)
     second = attach_evidence_only(
-        first.labels, cmp, named & alone, usable & named_cluster[first.labels[cmp["l"]]]
-        & named_cluster[first.labels[cmp["r"]]], bridge=False, cannot=cannot
+        labels, cmp, named & alone, usable & named_cluster[labels[cmp["l"]]]
+        & named_cluster[labels[cmp["r"]]], bridge=False, cannot=cannot
     )  # fmt: skip
     # Evidence-only records that led to two customers the named pass has just made one try again.
     still = unnamed & (np.bincount(second.labels, minlength=len(rec))[second.labels] == 1)
     third = attach_evidence_only(second.labels, cmp, still, agree, cannot=cannot)
-    labels, mistyped = _attach_mistyped(rec, third.labels, unnamed, cannot)
     return Attachments(
-        labels,
+        third.labels,
         first.pairs | second.pairs | third.pairs,
-        first.attached + second.attached + third.attached + mistyped,
+        first.attached + mistyped + second.attached + third.attached,
         third.ambiguous,
     )
 

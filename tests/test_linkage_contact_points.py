@@ -71,12 +71,14 @@ def _campaign() -> pd.DataFrame:
         ("L9", "only.here@mail.example.org", ""),
         ("L12", "", crm.loc[8, "phone_mobile"]),  # C008's mobile only: L7 reaching C008 too is no doubt on it
         ("L13", crm.loc[4, "email"], ""),  # C004's mailbox, which L10 (named, alone at first) holds too
+        ("L14", crm.loc[18, "email"].replace("fischer", "fsicher"), ""),  # C018's mailbox, mistyped
     ]
     frame = pd.DataFrame(rows, columns=["customer_ref", "email", "phone_mobile"]).assign(full_name="")
     named = [  # a name the weights cannot place: her English name beside the CRM's family name → C004;
         # clearly someone else (another given and family name) writing from C003's mailbox → nobody's
         ("L10", crm.loc[4, "email"], "", "Iris " + crm.loc[4, "family_name"]),
         ("L11", crm.loc[3, "email"], "", "Zachary Stone"),
+        ("L15", "", crm.loc[18, "phone_mobile"], "Ruth " + crm.loc[18, "family_name"]),  # C018's alias
     ]
     return pd.concat([frame, pd.DataFrame(named, columns=frame.columns)], ignore_index=True)
 
@@ -131,6 +133,13 @@ def test_a_record_between_a_customer_and_its_alias_joins_once_they_are_one(resul
     """L13 holds C004's mailbox, which L10 ('Iris', her English name) holds too: two customers until L10
     joins C004, then one."""
     assert _customer(result, "campaigns", "L13") == _customer(result, "crm", "C004")
+
+
+def test_a_named_record_finds_a_contact_its_mistyped_mailbox_joined(result):
+    """L14 (C018's mailbox, two letters swapped) joins C018 before the named pass, which then finds C018
+    a customer to join for L15 (C018's mobile, another given name): two lone records are never joined."""
+    assert _customer(result, "campaigns", "L14") == _customer(result, "crm", "C018")
+    assert _customer(result, "campaigns", "L15") == _customer(result, "crm", "C018")
 
 
 def test_evidence_only_records_sharing_a_value_form_one_customer(result):
