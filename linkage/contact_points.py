@@ -120,12 +120,16 @@ def _holders(records: EncodedRecords, column: str) -> np.ndarray:
 
 
 def _phone_types(rec: pd.DataFrame) -> dict[str, str]:
-    """Phone value → type, from the person records' phone_types (computed when they are absent)."""
+    """Phone value → type, from the person records' phone_types (computed when they are absent); a number
+    one record types as personal and another as a landline (its home phone) is a landline."""
     out: dict[str, str] = {}
     if "phone_types" in rec:
         for phones, kinds in zip(rec["phones"], rec["phone_types"], strict=True):
             if isinstance(kinds, list | tuple | np.ndarray) and len(kinds) == len(phones):
-                out.update(zip(phones, kinds, strict=True))
+                for phone, kind in zip(phones, kinds, strict=True):
+                    if out.get(phone) not in (None, *PERSONAL_PHONE_TYPES):
+                        continue
+                    out[phone] = kind
     return out
 
 

@@ -240,3 +240,42 @@ def test_a_named_record_never_joins_a_customer_it_contradicts(born):
     assert _customer(result, "crm3", "X015") == _customer(result, "crm", "C015")
     joined = _customer(result, "hub", "H1") == _customer(result, "crm", "C015")
     assert joined == (born == ""), result.pairs[result.pairs["id_l"].eq("H1") | result.pairs["id_r"].eq("H1")]
+
+
+def test_a_north_american_home_phone_is_a_household_s_not_a_person_s():
+    """US numbers do not say mobile or landline (fixed_or_mobile). Samuel and Juan Hughes share the home
+    phone, each with a mobile and a mailbox of their own: the home phone is no personal value, so Samuel,
+    whom the scores leave alone, does not join Juan's customer through it."""
+    home = "(415) 889-1277"
+    rows = [("S1", "Samuel", "(646) 737-7323", "samuel.h@mail.example.org"),
+            ("J1", "Juan", "(617) 636-5328", "juan.h@mail.example.org")]  # fmt: skip
+    crm = pd.DataFrame(
+        [
+            {
+                "source_record_id": i,
+                "given_name": g,
+                "family_name": "Hughes",
+                "phone_mobile": m,
+                "phone_home": home,
+                "email": e,
+                "country": "US",
+                "city": "San Francisco",
+            }
+            for i, g, m, e in rows
+        ]
+    )
+    juan = crm.iloc[[1]].assign(source_record_id="J2", phone_home="", city="")
+    persons = pd.concat(
+        [
+            _persons(),
+            build_person_records(crm, "contact", "us"),
+            build_person_records(juan, "contact", "us2"),
+        ],
+        ignore_index=True,
+    )
+    samuel = persons[persons["source_record_id"] == "S1"].iloc[0]
+    kinds = dict(zip(samuel["phones"], samuel["phone_types"], strict=True))
+    assert kinds == {"+16467377323": "fixed_or_mobile", "+14158891277": "landline"}
+    result = link(persons, load_linkage_config())
+    assert _customer(result, "us2", "J2") == _customer(result, "us", "J1")
+    assert _customer(result, "us", "S1") != _customer(result, "us", "J1")
