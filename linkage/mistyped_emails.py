@@ -5,7 +5,8 @@ People mistype their address on a survey or a campaign form ('qiagn.chen@outlook
 'qiang.chen@outlook.com', 'ynag.chen@…', 'qiang.chen1958@…' for '…1985@…'); with nothing else on the row,
 an exact match finds nobody. One deleted, inserted or swapped character anywhere in a local part of at least
 MIN_LOCAL characters, same domain, leading to one customer only, attaches it. A replaced character is not
-read as a typo ('xiuying.xu' and 'xiuying.hu', 'wang.wei1' and 'wang.wei2' are two people). A slip in the
+read as a typo ('xiuying.xu' and 'xiuying.hu', 'wang.wei1' and 'wang.wei2' are two people), nor an edit
+that turns one name the records hold into another ('xinyi.li' / 'xinyi.liu', 'ann.lee' / 'anna.lee'). A slip in the
 number of a mailbox ('zhangwei1985' / 'zhangwei195') is one only when the number has at least MIN_NUMBER
 digits and the local part has letters besides: mailboxes that are numbers (a QQ number, a phone number) or
 end in a short counter are dense, one digit away is someone else's.
@@ -26,6 +27,7 @@ MIN_LOCAL = 6
 MIN_NUMBER = 3  # digits a mailbox's number needs before a lost or swapped digit is read as a typo
 MIN_LETTERS = 4  # characters besides the digits a local part needs for that
 _DIGITS = re.compile(r"\d+")
+_WORDS = re.compile(r"[^\W\d_]+")
 
 
 def _keys(email: str) -> set[tuple[str, str]]:
@@ -64,10 +66,24 @@ def _same_number(a: str, b: str) -> bool:
     return rest == _DIGITS.sub("", b) and len(rest) >= MIN_LETTERS and max(len(da), len(db)) >= MIN_NUMBER
 
 
-def _typo_of(typed: str, owned: str) -> bool:
+def _another_name(a: str, b: str, names: frozenset[str]) -> bool:
+    """The edit changed one word of the local part into another, and both are names someone holds."""
+    wa, wb = _WORDS.findall(a), _WORDS.findall(b)
+    if len(wa) != len(wb):
+        return False
+    diff = [(x, y) for x, y in zip(wa, wb, strict=True) if x != y]
+    return len(diff) == 1 and diff[0][0] in names and diff[0][1] in names
+
+
+def _typo_of(typed: str, owned: str, names: frozenset[str]) -> bool:
     local_t, _, domain_t = typed.partition("@")
     local_o, _, domain_o = owned.partition("@")
-    return domain_t == domain_o and _one_edit(local_t, local_o) and _same_number(local_t, local_o)
+    return (
+        domain_t == domain_o
+        and _one_edit(local_t, local_o)
+        and _same_number(local_t, local_o)
+        and not _another_name(local_t, local_o, names)
+    )
 
 
 def _shapes(email: str, extra: int = 0) -> tuple[str, str]:
@@ -84,10 +100,12 @@ def attach_mistyped(
     lone: np.ndarray,
     owners: np.ndarray,
     personal: set[str],
+    names: frozenset[str] = frozenset(),
 ) -> tuple[np.ndarray, int]:
     """Labels with each `lone` record (carrying e-mails only, held by no one else) attached to the one
     customer whose `personal` mailbox is one keystroke from its e-mail; `owners`: records whose mailboxes
-    may be matched (those of named customers). Returns the labels and how many records were attached."""
+    may be matched (those of named customers); `names`: the family and given names (Latin letters, lower
+    case) the records hold. Returns the labels and how many records were attached."""
     # Only mailboxes that can be one edit from a lone one are indexed: same domain, length within one, the
     # same first or last two characters (a plain pass over every mailbox; the keys only for those).
     near = {
@@ -111,7 +129,7 @@ def attach_mistyped(
     for rid in np.flatnonzero(lone).tolist():
         targets: set[int] = set()
         for email in emails[rid]:
-            found = {e for key in _keys(email) for e in index.get(key, ()) if _typo_of(email, e)}
+            found = {e for key in _keys(email) for e in index.get(key, ()) if _typo_of(email, e, names)}
             for e in found:
                 targets |= holder[e]
         if len(targets) == 1:

@@ -6,13 +6,13 @@ import pytest
 from linkage.mistyped_emails import attach_mistyped
 
 
-def _attach(lone_email: str, owners: list[str]) -> int:
+def _attach(lone_email: str, owners: list[str], names: frozenset[str] = frozenset()) -> int:
     """Label the lone record (last) gets; owners are customers 0, 1, …; -1 when left alone."""
     emails = [[e] for e in owners] + [[lone_email]]
     labels = np.arange(len(emails))
     lone = np.zeros(len(emails), dtype=bool)
     lone[-1] = True
-    out, attached = attach_mistyped(emails, labels, lone, ~lone, set(owners))
+    out, attached = attach_mistyped(emails, labels, lone, ~lone, set(owners), names)
     return int(out[-1]) if attached else -1
 
 
@@ -53,3 +53,17 @@ def test_two_customers_one_keystroke_away_is_ambiguous():
 )
 def test_a_slip_in_the_number_of_a_mailbox(typed, owner):
     assert _attach(typed, ["qiang.chen1985@outlook.com", "wang.wei1@qq.com", "12345678@qq.com"]) == owner
+
+
+@pytest.mark.parametrize(
+    ("typed", "owner"),
+    [
+        ("xinyi.li@yahoo.com", -1),  # li and liu: two family names the records hold
+        ("xinyi.lui@yahoo.com", 0),  # lui is nobody's name: a typo
+        ("xiny.liu@yahoo.com", 0),  # xiny is nobody's either
+        ("xinyiliu@yahoo.com", 0),  # a dropped dot changes no name
+    ],
+)
+def test_an_edit_that_makes_another_name_is_no_typo(typed, owner):
+    names = frozenset({"xinyi", "liu", "li", "wang"})
+    assert _attach(typed, ["xinyi.liu@yahoo.com", "wang.li@yahoo.com"], names) == owner
