@@ -120,12 +120,16 @@ def _holders(records: EncodedRecords, column: str) -> np.ndarray:
 
 
 def _phone_types(rec: pd.DataFrame) -> dict[str, str]:
-    """Phone value → type, from the person records' phone_types (computed when they are absent)."""
+    """Phone value → type, from the person records' phone_types (computed when they are absent); a number
+    one record types as personal and another as a landline (its home phone) is a landline."""
     out: dict[str, str] = {}
     if "phone_types" in rec:
         for phones, kinds in zip(rec["phones"], rec["phone_types"], strict=True):
             if isinstance(kinds, list | tuple | np.ndarray) and len(kinds) == len(phones):
-                out.update(zip(phones, kinds, strict=True))
+                for phone, kind in zip(phones, kinds, strict=True):
+                    if out.get(phone) not in (None, *PERSONAL_PHONE_TYPES):
+                        continue
+                    out[phone] = kind
     return out
 
 
@@ -237,7 +241,9 @@ def attach_lone_records(
     apart: np.ndarray | None = None,
 ) -> Attachments:
     """Records the scores left alone, attached by their personal values: first the evidence-only ones
-    (attach_evidence_only), then named ones. A named record the weights could not place (a ticket signed
+    (attach_evidence_only), then those with a mistyped e-mail (linkage/mistyped_emails.py), then named ones,
+    then the evidence-only ones again (those the named pass resolved: a ticket holding the mobile of a CRM
+    contact and of the alias record that has just joined her). A named record the weights could not place (a ticket signed
     'Amy Song' from the address 宋海燕 gave the CRM: the weights cannot know her English name) joins the one
     customer (with a named record) its personal values lead to; its values are personal only when no
     candidate pair holding them is clearly two people by name (personal_values). `cannot`: (k, 2) record
@@ -247,18 +253,26 @@ def attach_lone_records(
     singleton = np.bincount(labels, minlength=len(rec))[labels] == 1
     unnamed = evidence_only(rec)
     first = attach_evidence_only(labels, cmp, unnamed & singleton, agree, cannot=cannot)
+    # Mistyped e-mails next, so that a CRM contact a survey answer joins that way is a customer of several
+    # records when the named pass looks for the customer a named record's values lead to.
+    labels, mistyped = _attach_mistyped(rec, first.labels, unnamed, cannot)
     named = _contact(rec) & ~unnamed
-    alone = np.bincount(first.labels, minlength=len(rec))[first.labels] == 1
+    alone = np.bincount(labels, minlength=len(rec))[labels] == 1
     named_cluster = np.zeros(len(rec), dtype=bool)
-    named_cluster[first.labels[~unnamed]] = True
-    usable = agree if apart is None else agree & ~_contradicted(cmp, first.labels, named & alone, apart)
+    named_cluster[labels[~unnamed]] = True
+    usable = agree if apart is None else agree & ~_contradicted(cmp, labels, named & alone, apart)
     second = attach_evidence_only(
-        first.labels, cmp, named & alone, usable & named_cluster[first.labels[cmp["l"]]]
-        & named_cluster[first.labels[cmp["r"]]], bridge=False, cannot=cannot
+        labels, cmp, named & alone, usable & named_cluster[labels[cmp["l"]]]
+        & named_cluster[labels[cmp["r"]]], bridge=False, cannot=cannot
     )  # fmt: skip
-    labels, mistyped = _attach_mistyped(rec, second.labels, unnamed, cannot)
+    # Evidence-only records that led to two customers the named pass has just made one try again.
+    still = unnamed & (np.bincount(second.labels, minlength=len(rec))[second.labels] == 1)
+    third = attach_evidence_only(second.labels, cmp, still, agree, cannot=cannot)
     return Attachments(
-        labels, first.pairs | second.pairs, first.attached + second.attached + mistyped, first.ambiguous
+        third.labels,
+        first.pairs | second.pairs | third.pairs,
+        first.attached + mistyped + second.attached + third.attached,
+        third.ambiguous,
     )
 
 
@@ -278,7 +292,11 @@ def _attach_mistyped(
         return labels, 0
     owners = np.isin(labels, labels[~unnamed]) & ~only
     personal = {e for e in held if e.split("@", 1)[0] not in ROLE_LOCAL_PARTS}
-    out, attached = attach_mistyped(emails, labels, only, owners, personal)
+    names = frozenset(
+        word for column in ("family_key", "given_key") if column in rec
+        for key in rec[column].dropna().unique().tolist() for word in (str(key), *str(key).split())
+    )  # fmt: skip
+    out, attached = attach_mistyped(emails, labels, only, owners, personal, names)
     return np.unique(out, return_inverse=True)[1].astype(np.int64), attached
 
 
@@ -292,28 +310,33 @@ def attach_evidence_only(
 ) -> Attachments:
     """Attach each lone record (`lone`: e.g. evidence-only and alone in its cluster) to the one customer its
     personal values lead to; records leading only to each other form one customer. `bridge=False`: lone
-    records never join each other, nor reach a customer through each other."""
+    records never join each other, nor reach a customer through each other.
+
+    Whether a record is ambiguous is decided per group of lone records joined by shared values (each record
+    on its own without `bridge`), never through a customer: a campaign member holding only Ann's mailbox
+    joins Ann although a ticket holding Ann's and Bob's numbers, which reaches Ann too, is ambiguous."""
     n = len(labels)
     left, right = cmp["l"], cmp["r"]
     edges = agree & ((lone[left] | lone[right]) if bridge else (lone[left] ^ lone[right]))
-    # Nodes: lone records keep their rid; any other record stands for its cluster (n + label).
-    a = np.where(lone[left[edges]], left[edges], n + labels[left[edges]])
-    b = np.where(lone[right[edges]], right[edges], n + labels[right[edges]])
-    size = n + int(labels.max(initial=-1)) + 1
-    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(size, size))
-    component = connected_components(graph, directed=False)[1]
-    nodes = np.unique(np.concatenate([a, b]))
-    clusters = nodes[nodes >= n]
-    per_component = np.bincount(component[clusters], minlength=size)
+    # Groups: lone records joined by lone-lone edges; every other record stands for its cluster.
+    both = edges & lone[left] & lone[right]
+    graph = coo_matrix((np.ones(int(both.sum())), (left[both], right[both])), shape=(n, n))
+    group = connected_components(graph, directed=False)[1]
+    reach = edges & ~both
+    lone_end = np.where(lone[left[reach]], left[reach], right[reach])
+    other_end = np.where(lone[left[reach]], right[reach], left[reach])
+    found = pd.DataFrame({"g": group[lone_end], "c": labels[other_end]}).drop_duplicates()
+    per_group = np.bincount(found["g"], minlength=n)
+    target = np.full(n, -1, dtype=np.int64)
+    target[found["g"].to_numpy()] = found["c"].to_numpy()
+    members = np.unique(np.concatenate([left[edges], right[edges]]))
+    members = members[lone[members]]
+    g = group[members]
+    one = per_group[g] == 1
     out = labels.copy()
-    members = nodes[nodes < n]
-    comp = component[members]
-    target = np.full(size, -1, dtype=np.int64)
-    target[component[clusters]] = clusters - n
-    one = per_component[comp] == 1
-    out[members[one]] = target[comp[one]]
-    alone = (per_component[comp] == 0) & bridge  # only each other: the lowest record's label for all
-    first = pd.Series(labels[members[alone]]).groupby(comp[alone]).transform("min").to_numpy()
+    out[members[one]] = target[g[one]]
+    alone = (per_group[g] == 0) & bridge  # only each other: the lowest record's label for all
+    first = pd.Series(labels[members[alone]]).groupby(g[alone]).transform("min").to_numpy()
     out[members[alone]] = first
     resolved = np.zeros(n, dtype=bool)
     resolved[members[one | alone]] = True

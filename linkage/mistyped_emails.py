@@ -2,11 +2,17 @@
 customer's personal mailbox, is that customer's.
 
 People mistype their address on a survey or a campaign form ('qiagn.chen@outlook.com' for
-'qiang.chen@outlook.com'); with nothing else on the row, an exact match finds nobody. One deleted, inserted
-or swapped character of a local part of at least MIN_LOCAL characters, same domain, same digits (so
-'wang.wei1' and 'wang.wei2', two people, stay apart; a replaced letter is not read as a typo:
-'xiuying.xu' and 'xiuying.hu' are two people), leading to one customer only, attaches it. Found with
-symmetric-delete keys: two strings one edit apart share a key made by deleting one character from each.
+'qiang.chen@outlook.com', 'ynag.chen@…', 'qiang.chen1958@…' for '…1985@…'); with nothing else on the row,
+an exact match finds nobody. One deleted, inserted or swapped character anywhere in a local part of at least
+MIN_LOCAL characters, same domain, leading to one customer only, attaches it. A replaced character is not
+read as a typo ('xiuying.xu' and 'xiuying.hu', 'wang.wei1' and 'wang.wei2' are two people), nor an edit
+that turns one name the records hold into another ('xinyi.li' / 'xinyi.liu', 'ann.lee' / 'anna.lee'). A slip in the
+number of a mailbox ('zhangwei1985' / 'zhangwei195') is one only when the number has at least MIN_NUMBER
+digits and the local part has letters besides: mailboxes that are numbers (a QQ number, a phone number) or
+end in a short counter are dense, one digit away is someone else's.
+
+Found with symmetric-delete keys: two strings one edit apart share a key made by deleting one character
+from each, whatever the position of the edit.
 """
 
 from __future__ import annotations
@@ -18,17 +24,19 @@ from collections.abc import Sequence
 import numpy as np
 
 MIN_LOCAL = 6
+MIN_NUMBER = 3  # digits a mailbox's number needs before a lost or swapped digit is read as a typo
+MIN_LETTERS = 4  # characters besides the digits a local part needs for that
 _DIGITS = re.compile(r"\d+")
+_WORDS = re.compile(r"[^\W\d_]+")
 
 
-def _keys(email: str) -> set[tuple[str, str, str]]:
-    """(domain, digits, local part with one character deleted) for every deletion, and the whole local."""
+def _keys(email: str) -> set[tuple[str, str]]:
+    """(domain, local part with one character deleted) for every deletion, and (domain, whole local)."""
     local, _, domain = email.partition("@")
     if len(local) < MIN_LOCAL or not domain:
         return set()
-    digits = "".join(_DIGITS.findall(local))
-    out = {(domain, digits, local)}
-    out.update((domain, digits, local[:i] + local[i + 1 :]) for i in range(len(local)))
+    out = {(domain, local)}
+    out.update((domain, local[:i] + local[i + 1 :]) for i in range(len(local)))
     return out
 
 
@@ -48,31 +56,71 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
+def _same_number(a: str, b: str) -> bool:
+    """Two local parts one edit apart name one mailbox: the edit left the digits alone, or it lost or swapped
+    a digit of a number of MIN_NUMBER digits or more in a local part with MIN_LETTERS other characters."""
+    da, db = "".join(_DIGITS.findall(a)), "".join(_DIGITS.findall(b))
+    if da == db:
+        return True
+    rest = _DIGITS.sub("", a)
+    return rest == _DIGITS.sub("", b) and len(rest) >= MIN_LETTERS and max(len(da), len(db)) >= MIN_NUMBER
+
+
+def _another_name(a: str, b: str, names: frozenset[str]) -> bool:
+    """The edit changed one word of the local part into another, and both are names someone holds."""
+    wa, wb = _WORDS.findall(a), _WORDS.findall(b)
+    if len(wa) != len(wb):
+        return False
+    diff = [(x, y) for x, y in zip(wa, wb, strict=True) if x != y]
+    return len(diff) == 1 and diff[0][0] in names and diff[0][1] in names
+
+
+def _typo_of(typed: str, owned: str, names: frozenset[str]) -> bool:
+    local_t, _, domain_t = typed.partition("@")
+    local_o, _, domain_o = owned.partition("@")
+    return (
+        domain_t == domain_o
+        and _one_edit(local_t, local_o)
+        and _same_number(local_t, local_o)
+        and not _another_name(local_t, local_o, names)
+    )
+
+
+def _shapes(email: str, extra: int = 0) -> tuple[str, str]:
+    """(domain, first two characters, length) and (domain, last two characters, length): one edit of a local
+    part of MIN_LOCAL characters or more leaves one of the two ends as it was."""
+    local, _, domain = email.partition("@")
+    size = len(local) + extra
+    return f"{domain}\x1f^{local[:2]}\x1f{size}", f"{domain}\x1f{local[-2:]}$\x1f{size}"
+
+
 def attach_mistyped(
     emails: Sequence[Sequence[str]],
     labels: np.ndarray,
     lone: np.ndarray,
     owners: np.ndarray,
     personal: set[str],
+    names: frozenset[str] = frozenset(),
 ) -> tuple[np.ndarray, int]:
     """Labels with each `lone` record (carrying e-mails only, held by no one else) attached to the one
     customer whose `personal` mailbox is one keystroke from its e-mail; `owners`: records whose mailboxes
-    may be matched (those of named customers). Returns the labels and how many records were attached."""
-
-    # Only mailboxes that can be one edit from a lone one: same domain, same first two characters, length
-    # within one (a slip in the first two characters is not looked for), then same digits.
-    def shape(email: str, extra: int = 0) -> str:
-        local, _, domain = email.partition("@")
-        return f"{domain}\x1f{local[:2]}\x1f{len(local) + extra}"
-
+    may be matched (those of named customers); `names`: the family and given names (Latin letters, lower
+    case) the records hold. Returns the labels and how many records were attached."""
+    # Only mailboxes that can be one edit from a lone one are indexed: same domain, length within one, the
+    # same first or last two characters (a plain pass over every mailbox; the keys only for those).
     near = {
-        shape(e, d) for r in np.flatnonzero(lone).tolist() for e in emails[r] if _keys(e) for d in (-1, 0, 1)
+        shape
+        for r in np.flatnonzero(lone).tolist()
+        for e in emails[r]
+        if _keys(e)
+        for d in (-1, 0, 1)
+        for shape in _shapes(e, d)
     }
-    index: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    index: dict[tuple[str, str], set[str]] = defaultdict(set)
     holder: dict[str, set[int]] = defaultdict(set)
     for rid in np.flatnonzero(owners).tolist() if near else []:
         for email in emails[rid]:
-            if email in personal and shape(email) in near:
+            if email in personal and not near.isdisjoint(_shapes(email)):
                 holder[email].add(int(labels[rid]))
                 for key in _keys(email):
                     index[key].add(email)
@@ -81,8 +129,8 @@ def attach_mistyped(
     for rid in np.flatnonzero(lone).tolist():
         targets: set[int] = set()
         for email in emails[rid]:
-            near = {e for key in _keys(email) for e in index.get(key, ()) if _one_edit(email, e)}
-            for e in near:
+            found = {e for key in _keys(email) for e in index.get(key, ()) if _typo_of(email, e, names)}
+            for e in found:
                 targets |= holder[e]
         if len(targets) == 1:
             out[rid] = targets.pop()

@@ -34,6 +34,7 @@ PERSON_COLUMNS = [
 ]  # fmt: skip
 EMAIL_COLUMNS = ("email", "email_secondary")
 PHONE_COLUMNS = ("phone_mobile", "phone_office", "phone_home", "phone_other")
+LANDLINE_COLUMNS = (PHONE_COLUMNS.index("phone_office"), PHONE_COLUMNS.index("phone_home"))
 # Most recent first: the row's own update time, else the event time of orders/surveys/interactions/campaigns.
 RECENCY_COLUMNS = ("updated_at", "created_at", "order_date", "submitted_at", "occurred_at", "joined_at")
 RAW_COLUMNS = ("full_name", "given_name", "family_name", "email", "phone_mobile", "birth_date", "address")
@@ -210,9 +211,12 @@ def build_person_records(
         long = long.sort_values(["key", "rank", "col"]).drop_duplicates(["key", "value"])
         lists[name] = long.groupby("key", sort=False)["value"].agg(list)
         if name == "phones":
-            lists["phone_types"] = (
-                phone_type(long["value"]).groupby(long["key"].to_numpy(), sort=False).agg(list)
-            )
+            kinds = phone_type(long["value"])
+            # A number its digits cannot type (North America: fixed_or_mobile) given as a home or office
+            # phone is a landline: a household's or a company's, not one person's.
+            fixed = kinds.eq("fixed_or_mobile") & long["col"].isin(LANDLINE_COLUMNS)
+            kinds = kinds.mask(fixed.fillna(False), "landline")
+            lists["phone_types"] = kinds.groupby(long["key"].to_numpy(), sort=False).agg(list)
 
     scalar = [c for c in rows.columns if c not in ("source_record_id", "_recency", "_row", "loaded_at")]
     grouped = order.groupby("source_record_id", sort=False)

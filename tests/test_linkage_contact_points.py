@@ -69,12 +69,16 @@ def _campaign() -> pd.DataFrame:
         ("L7", crm.loc[8, "email"], crm.loc[9, "phone_mobile"]),  # leads to two customers: ambiguous
         ("L8", "only.here@mail.example.org", ""),  # held by no contact: joins L9, the same mailbox
         ("L9", "only.here@mail.example.org", ""),
+        ("L12", "", crm.loc[8, "phone_mobile"]),  # C008's mobile only: L7 reaching C008 too is no doubt on it
+        ("L13", crm.loc[4, "email"], ""),  # C004's mailbox, which L10 (named, alone at first) holds too
+        ("L14", crm.loc[18, "email"].replace("fischer", "fsicher"), ""),  # C018's mailbox, mistyped
     ]
     frame = pd.DataFrame(rows, columns=["customer_ref", "email", "phone_mobile"]).assign(full_name="")
     named = [  # a name the weights cannot place: her English name beside the CRM's family name → C004;
         # clearly someone else (another given and family name) writing from C003's mailbox → nobody's
         ("L10", crm.loc[4, "email"], "", "Iris " + crm.loc[4, "family_name"]),
         ("L11", crm.loc[3, "email"], "", "Zachary Stone"),
+        ("L15", "", crm.loc[18, "phone_mobile"], "Ruth " + crm.loc[18, "family_name"]),  # C018's alias
     ]
     return pd.concat([frame, pd.DataFrame(named, columns=frame.columns)], ignore_index=True)
 
@@ -118,6 +122,24 @@ def test_ambiguous_contact_points_are_no_bridge(result):
     assert _customer(result, "crm", "C008") != _customer(result, "crm", "C009")
     assert (result.xref["customer_id"] == _customer(result, "campaigns", "L7")).sum() == 1
     assert result.summary["contact_point_ambiguous"] >= 1
+
+
+def test_one_ambiguous_record_leaves_the_others_of_a_customer_alone(result):
+    """Ambiguity is a record's own: L7 (C008's e-mail, C009's mobile) stays alone, L12 (C008's mobile) joins."""
+    assert _customer(result, "campaigns", "L12") == _customer(result, "crm", "C008")
+
+
+def test_a_record_between_a_customer_and_its_alias_joins_once_they_are_one(result):
+    """L13 holds C004's mailbox, which L10 ('Iris', her English name) holds too: two customers until L10
+    joins C004, then one."""
+    assert _customer(result, "campaigns", "L13") == _customer(result, "crm", "C004")
+
+
+def test_a_named_record_finds_a_contact_its_mistyped_mailbox_joined(result):
+    """L14 (C018's mailbox, two letters swapped) joins C018 before the named pass, which then finds C018
+    a customer to join for L15 (C018's mobile, another given name): two lone records are never joined."""
+    assert _customer(result, "campaigns", "L14") == _customer(result, "crm", "C018")
+    assert _customer(result, "campaigns", "L15") == _customer(result, "crm", "C018")
 
 
 def test_evidence_only_records_sharing_a_value_form_one_customer(result):
@@ -218,3 +240,42 @@ def test_a_named_record_never_joins_a_customer_it_contradicts(born):
     assert _customer(result, "crm3", "X015") == _customer(result, "crm", "C015")
     joined = _customer(result, "hub", "H1") == _customer(result, "crm", "C015")
     assert joined == (born == ""), result.pairs[result.pairs["id_l"].eq("H1") | result.pairs["id_r"].eq("H1")]
+
+
+def test_a_north_american_home_phone_is_a_household_s_not_a_person_s():
+    """US numbers do not say mobile or landline (fixed_or_mobile). Samuel and Juan Hughes share the home
+    phone, each with a mobile and a mailbox of their own: the home phone is no personal value, so Samuel,
+    whom the scores leave alone, does not join Juan's customer through it."""
+    home = "(415) 889-1277"
+    rows = [("S1", "Samuel", "(646) 737-7323", "samuel.h@mail.example.org"),
+            ("J1", "Juan", "(617) 636-5328", "juan.h@mail.example.org")]  # fmt: skip
+    crm = pd.DataFrame(
+        [
+            {
+                "source_record_id": i,
+                "given_name": g,
+                "family_name": "Hughes",
+                "phone_mobile": m,
+                "phone_home": home,
+                "email": e,
+                "country": "US",
+                "city": "San Francisco",
+            }
+            for i, g, m, e in rows
+        ]
+    )
+    juan = crm.iloc[[1]].assign(source_record_id="J2", phone_home="", city="")
+    persons = pd.concat(
+        [
+            _persons(),
+            build_person_records(crm, "contact", "us"),
+            build_person_records(juan, "contact", "us2"),
+        ],
+        ignore_index=True,
+    )
+    samuel = persons[persons["source_record_id"] == "S1"].iloc[0]
+    kinds = dict(zip(samuel["phones"], samuel["phone_types"], strict=True))
+    assert kinds == {"+16467377323": "fixed_or_mobile", "+14158891277": "landline"}
+    result = link(persons, load_linkage_config())
+    assert _customer(result, "us2", "J2") == _customer(result, "us", "J1")
+    assert _customer(result, "us", "S1") != _customer(result, "us", "J1")

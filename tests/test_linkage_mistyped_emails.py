@@ -6,13 +6,13 @@ import pytest
 from linkage.mistyped_emails import attach_mistyped
 
 
-def _attach(lone_email: str, owners: list[str]) -> int:
+def _attach(lone_email: str, owners: list[str], names: frozenset[str] = frozenset()) -> int:
     """Label the lone record (last) gets; owners are customers 0, 1, …; -1 when left alone."""
     emails = [[e] for e in owners] + [[lone_email]]
     labels = np.arange(len(emails))
     lone = np.zeros(len(emails), dtype=bool)
     lone[-1] = True
-    out, attached = attach_mistyped(emails, labels, lone, ~lone, set(owners))
+    out, attached = attach_mistyped(emails, labels, lone, ~lone, set(owners), names)
     return int(out[-1]) if attached else -1
 
 
@@ -22,6 +22,9 @@ def _attach(lone_email: str, owners: list[str]) -> int:
         ("qiagn.chen@outlook.com", 0),  # swapped neighbours
         ("qiangchen@outlook.com", 0),  # a dropped dot
         ("qiang.chenn@outlook.com", 0),  # a doubled letter
+        ("iqang.chen@outlook.com", 0),  # swapped in the first two characters
+        ("qang.chen@outlook.com", 0),  # a letter lost in the first two
+        ("uqiang.chen@outlook.com", 0),  # a letter before the first
         ("qiang.chen@gmail.com", -1),  # another domain
         ("qiang.chen7@outlook.com", -1),  # another digit: another mailbox
         ("qiang.shen@outlook.com", -1),  # a replaced letter may be another name
@@ -34,3 +37,33 @@ def test_one_keystroke_from_one_customer(typed, owner):
 
 def test_two_customers_one_keystroke_away_is_ambiguous():
     assert _attach("wangwei@qq.com", ["wang.wei@qq.com", "wangwe.i@qq.com"]) == -1
+
+
+@pytest.mark.parametrize(
+    ("typed", "owner"),
+    [
+        ("qiang.chen1958@outlook.com", 0),  # two digits of the year swapped
+        ("qiang.chen185@outlook.com", 0),  # one digit lost
+        ("qiang.chen1986@outlook.com", -1),  # a replaced digit: another mailbox
+        ("qiang.chen19855@outlook.com", 0),  # a doubled digit
+        ("qiang.chn1958@outlook.com", -1),  # a letter lost and two digits swapped: two edits
+        ("wang.wei12@qq.com", -1),  # a short counter: wang.wei1 and wang.wei12 are two people
+        ("12345687@qq.com", -1),  # a QQ number: every neighbour is someone's
+    ],
+)
+def test_a_slip_in_the_number_of_a_mailbox(typed, owner):
+    assert _attach(typed, ["qiang.chen1985@outlook.com", "wang.wei1@qq.com", "12345678@qq.com"]) == owner
+
+
+@pytest.mark.parametrize(
+    ("typed", "owner"),
+    [
+        ("xinyi.li@yahoo.com", -1),  # li and liu: two family names the records hold
+        ("xinyi.lui@yahoo.com", 0),  # lui is nobody's name: a typo
+        ("xiny.liu@yahoo.com", 0),  # xiny is nobody's either
+        ("xinyiliu@yahoo.com", 0),  # a dropped dot changes no name
+    ],
+)
+def test_an_edit_that_makes_another_name_is_no_typo(typed, owner):
+    names = frozenset({"xinyi", "liu", "li", "wang"})
+    assert _attach(typed, ["xinyi.liu@yahoo.com", "wang.li@yahoo.com"], names) == owner
