@@ -235,6 +235,7 @@ def attach_lone_records(
     agree: np.ndarray,
     cannot: np.ndarray | None = None,
     apart: np.ndarray | None = None,
+    typos: bool = True,
 ) -> Attachments:
     """Records the scores left alone, attached by their personal values: first the evidence-only ones
     (attach_evidence_only), then named ones. A named record the weights could not place (a ticket signed
@@ -243,7 +244,8 @@ def attach_lone_records(
     candidate pair holding them is clearly two people by name (personal_values). `cannot`: (k, 2) record
     indices a steward keeps apart (linkage/constraints.py); no attachment joins them. `apart` (per pair,
     `contradicting`): a named record never joins through a pair whose records contradict each other (a
-    household mailbox: 'Jose White' born 1955 and 'Hannah White' born 2002)."""
+    household mailbox: 'Jose White' born 1955 and 'Hannah White' born 2002). `typos=False`: no mistyped-e-mail
+    attachment (a look-up across the whole file; linkage/spark runs it after its per-component stages)."""
     singleton = np.bincount(labels, minlength=len(rec))[labels] == 1
     unnamed = evidence_only(rec)
     first = attach_evidence_only(labels, cmp, unnamed & singleton, agree, cannot=cannot)
@@ -256,7 +258,7 @@ def attach_lone_records(
         first.labels, cmp, named & alone, usable & named_cluster[first.labels[cmp["l"]]]
         & named_cluster[first.labels[cmp["r"]]], bridge=False, cannot=cannot
     )  # fmt: skip
-    labels, mistyped = _attach_mistyped(rec, second.labels, unnamed, cannot)
+    labels, mistyped = _attach_mistyped(rec, second.labels, unnamed, cannot) if typos else (second.labels, 0)
     return Attachments(
         labels, first.pairs | second.pairs, first.attached + second.attached + mistyped, first.ambiguous
     )
