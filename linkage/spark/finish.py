@@ -294,12 +294,15 @@ def finish_on_spark(
     pairs = save("scored", pairs)
     lap("scoring")
     pairs = save("completed", _completed(pairs, records, config, scoring))
+    lap("completion")
     personal = spark.createDataFrame(_personal(pairs, records, table, config),
                                      "rid long, personal array<string>")  # fmt: skip
     records = records.join(personal, "rid", "left")
+    lap("personal_values")
     must = _decided_rids(rec, decisions, "match")
     must_df = spark.createDataFrame(pd.DataFrame({"a": must[:, 0], "b": must[:, 1]}), "a long, b long")
     component = save("components", connected_components(_edges(pairs, records, config, must_df)))
+    lap("components")
     ends = {p: component.select(F.col("rid").alias(p), F.col("component").alias(f"c_{p}")) for p in "lr"}
     placed = pairs.join(ends["l"], "l", "left").join(ends["r"], "r", "left")
     inside = placed.where(F.col("c_l") == F.col("c_r")).withColumnRenamed("c_l", "component").drop("c_r")
@@ -310,6 +313,7 @@ def finish_on_spark(
     body = _component_body(config, scoring, decisions, columns, counted, wanted)
     resolved = save("resolved", inside.groupBy("component").cogroup(members.groupBy("component"))
                     .applyInPandas(body, _component_schema(config)))  # fmt: skip
+    lap("per_component")
     keep = F.lit(True) if config.keep_non_match_pairs else F.col("decision") != NON_MATCH
     between = placed.where(
         (F.col("c_l").isNull() | F.col("c_r").isNull() | (F.col("c_l") != F.col("c_r"))) & keep
