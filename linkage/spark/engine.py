@@ -31,7 +31,7 @@ from linkage.spark.blocking import candidate_pairs
 from linkage.spark.compare import compare_pairs
 from linkage.spark.finish import RESOLVE_COLUMNS, Scoring, finish_on_spark
 from linkage.spark.records import record_columns, tf_columns, with_value_counts
-from linkage.spark.score import scored_schema, weighted_decisions, with_weights
+from linkage.spark.score import scored_schema, weighted_decisions, with_decisions, with_weights
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -184,14 +184,13 @@ def link_spark(
     patterns = cmp.groupBy(*g_cols, "rules").agg(F.count("*").alias("n")).toPandas()
     m, sessions = estimate_m(patterns, config, u)
     tf_records = {name: holders[column] for name, column in tf_columns(config).items()}
-    evidence = cmp.mapInPandas(
-        with_weights(config, m, u, tf_records, None), scored_schema(cmp, config, False)
-    )
-    spread = evidence.groupBy("evidence").agg(F.count("*").alias("n")).toPandas()
+    run = with_weights(config, m, u, tf_records, None)
+    weighted = stages.save("weighted", cmp.mapInPandas(run, scored_schema(cmp, config, False)))
+    spread = weighted.groupBy("evidence").agg(F.count("*").alias("n")).toPandas()
     prior = estimate_prior(spread["evidence"].to_numpy(), n_total, counts=spread["n"].to_numpy())
     base = float(np.log2(prior / (1 - prior)))
     params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
-    scored = weighted_decisions(cmp, with_weights(config, m, u, tf_records, base), config)
+    scored = weighted_decisions(weighted, with_decisions(config, base), config)
     result = finish_on_spark(
         spark, stages.save, RecordTable(rec, records, stats, refs, linkable, n_total), on_spark, scored, config,
         Scoring(params, base, tf_records, holders), decisions, previous_xref, run_id, at, timings, lap, frame,

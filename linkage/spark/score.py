@@ -24,6 +24,13 @@ def weight_names(config: LinkageConfig) -> list[str]:
     return [f"weight_{c.name}" for c in config.comparisons]
 
 
+def _decided(out: pd.DataFrame, base: float, config: LinkageConfig) -> pd.DataFrame:
+    """The match weight (the log-odds prior plus the summed `evidence`), its probability and decision."""
+    out["match_weight"] = base + out["evidence"].to_numpy()
+    out["probability"], out["decision"] = decide(out["match_weight"].to_numpy(), config)
+    return out
+
+
 def with_weights(config: LinkageConfig, m, u, tf_records, base: float | None) -> Batches:
     """The pairs with weight_<comparison> and their sum `evidence`; once `base` (log-odds prior) is known, also
     the match weight, its probability and decision."""
@@ -32,12 +39,18 @@ def with_weights(config: LinkageConfig, m, u, tf_records, base: float | None) ->
         for batch in batches:
             cmp = {k: batch[k].to_numpy() for k in batch.columns}
             weights = weights_by_comparison(cmp, config, m, u, tf_records)
-            evidence = _total(weights, len(batch))
-            out = batch.assign(**weights, evidence=evidence)
-            if base is not None:
-                out["match_weight"] = base + evidence
-                out["probability"], out["decision"] = decide(out["match_weight"].to_numpy(), config)
-            yield out
+            out = batch.assign(**weights, evidence=_total(weights, len(batch)))
+            yield out if base is None else _decided(out, base, config)
+
+    return run
+
+
+def with_decisions(config: LinkageConfig, base: float) -> Batches:
+    """Weighted pairs (with_weights without `base`) with their match weight, probability and decision."""
+
+    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            yield _decided(batch, base, config)
 
     return run
 
