@@ -33,8 +33,16 @@ import pandas as pd
 os.environ.setdefault("DO_NOT_TRACK", "1")
 TOOLS = ("customer360", "customer360-spark", "splink-spark", "splink-duckdb")
 # Stages whose work spreads over executors; the others run on the driver (linkage/spark/__init__.py: the record
-# table, references, and everything after scoring in linkage.engine.finish_link).
-PARALLEL_STAGES = ("blocking", "u_sampling", "compare", "scoring")
+# table and references (prepare), which values are personal, labels → ids and the output tables).
+PARALLEL_STAGES = (
+    "blocking",
+    "u_sampling",
+    "compare",
+    "scoring",
+    "completion",
+    "components",
+    "per_component",
+)
 
 
 def persons_path(workdir: Path, size: int) -> Path:
@@ -108,7 +116,8 @@ def paper_estimate(
 ) -> list[dict]:
     """Seconds on `cores` executor cores, from a local[2] run: parallel stages scale with records (candidate
     pairs grow about linearly under capped blocks) divided by the core ratio at 50% efficiency; the driver's
-    stages (record table, references, everything after scoring) scale with records on one core."""
+    stages (record table, references, personal values, labels → ids, output tables) scale with records on
+    one core."""
     stages = row["stages_s"]
     parallel = sum(v for k, v in stages.items() if k in PARALLEL_STAGES)
     driver = sum(v for k, v in stages.items() if k not in PARALLEL_STAGES)

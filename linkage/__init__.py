@@ -6,9 +6,10 @@ Public API (import from the modules; this package imports nothing heavy on purpo
 - `linkage.config.load_linkage_config(path)` → `LinkageConfig` (config/linkage.yaml, pydantic-validated).
 - `linkage.engine.link(persons, config, previous_xref, run_id, training_labels)` → `LinkageResult`
   (.xref, .pairs, .review, .history, .summary, .parameters).
-- `linkage.engine.finish_link(RecordTable, ScoredPairs, …)`: every stage after scoring, where `link()` and
-  `linkage.spark.engine.link_spark` (the pair stages on Spark) both end; `linkage.engine.linkable_records`:
-  the reference pairs and the records that may be paired.
+- `linkage.engine.finish_link(RecordTable, ScoredPairs, …)`: every stage after scoring (`resolve_clusters`,
+  then `link_outputs`: ids and output tables); `linkage.spark.engine.link_spark` runs the pair stages on Spark
+  and `resolve_clusters` per connected component, then the same `link_outputs`;
+  `linkage.engine.linkable_records`: the reference pairs and the records that may be paired.
 - `linkage.evaluate.evaluate_pairs / evaluate_clusters / pairs_from_clusters`: precision, recall, F1.
 - `linkage.datasets.febrl_person_records`: FEBRL3/4 as person records + true pairs.
 

@@ -239,6 +239,7 @@ def attach_lone_records(
     agree: np.ndarray,
     cannot: np.ndarray | None = None,
     apart: np.ndarray | None = None,
+    typos: bool = True,
 ) -> Attachments:
     """Records the scores left alone, attached by their personal values: first the evidence-only ones
     (attach_evidence_only), then those with a mistyped e-mail (linkage/mistyped_emails.py), then named ones,
@@ -249,13 +250,14 @@ def attach_lone_records(
     candidate pair holding them is clearly two people by name (personal_values). `cannot`: (k, 2) record
     indices a steward keeps apart (linkage/constraints.py); no attachment joins them. `apart` (per pair,
     `contradicting`): a named record never joins through a pair whose records contradict each other (a
-    household mailbox: 'Jose White' born 1955 and 'Hannah White' born 2002)."""
+    household mailbox: 'Jose White' born 1955 and 'Hannah White' born 2002). `typos=False`: no mistyped-e-mail
+    attachment (a look-up across the whole file; linkage/spark runs it after its per-component stages)."""
     singleton = np.bincount(labels, minlength=len(rec))[labels] == 1
     unnamed = evidence_only(rec)
     first = attach_evidence_only(labels, cmp, unnamed & singleton, agree, cannot=cannot)
     # Mistyped e-mails next, so that a CRM contact a survey answer joins that way is a customer of several
     # records when the named pass looks for the customer a named record's values lead to.
-    labels, mistyped = _attach_mistyped(rec, first.labels, unnamed, cannot)
+    labels, mistyped = _attach_mistyped(rec, first.labels, unnamed, cannot) if typos else (first.labels, 0)
     named = _contact(rec) & ~unnamed
     alone = np.bincount(labels, minlength=len(rec))[labels] == 1
     named_cluster = np.zeros(len(rec), dtype=bool)

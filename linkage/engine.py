@@ -24,6 +24,7 @@ from linkage.constraints import Constrained, annotate_pairs, constrain_clusters,
 from linkage.contact_points import (
     CONTACT_POINT_PROBABILITY,
     Attachments,
+    PersonalValues,
     attach_lone_records,
     contradicting,
     identifiable,
@@ -292,17 +293,21 @@ def resolve_clusters(
     evidence: np.ndarray,
     keys: pd.Series,
     decisions: pd.DataFrame | None,
+    personal: Callable[..., PersonalValues] = personal_values,
+    mistyped: bool = True,
 ) -> Clusters:
     """Scored candidate pairs → clusters: evidence completed inside match components, household guard,
     references, chaining guard, steward constraints, contact-point attachment. Runs on every record (a full
-    run) or on the pairs of a closed set of records (an incremental night): records without pairs stay alone."""
+    run), on the pairs of a closed set of records (an incremental night): records without pairs stay alone,
+    or on one connected component (linkage/spark/components.py: `personal` reads which values are personal
+    from the whole file, and the mistyped e-mails, a look-up across all customers, run after, on the driver)."""
     cmp, weights, match_weight = complete_components(records, config, cmp, weights, match_weight, score)
     probability, decision = decide(match_weight, config)
     # pairs complete_components appended are neither references nor carry their evidence
     extra = len(cmp["l"]) - len(is_reference)
     is_reference = np.concatenate([is_reference, np.zeros(extra, bool)])
     evidence = np.concatenate([evidence, np.full(extra, "", dtype=object)])
-    agree = personal_agreement(records, cmp, config, personal_values(rec, records, cmp, config))
+    agree = personal_agreement(records, cmp, config, personal(rec, records, cmp, config))
     household = household_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
     decision[household] = REVIEW
     match_weight[is_reference] = np.maximum(match_weight[is_reference], REFERENCE_WEIGHT)
@@ -314,7 +319,9 @@ def resolve_clusters(
     )
     labels, refused = steward.labels, refused | steward.refused
     decision[refused] = REVIEW
-    attached = attach_lone_records(rec, labels, cmp, agree, steward.cannot, contradicting(cmp, config))
+    attached = attach_lone_records(
+        rec, labels, cmp, agree, steward.cannot, contradicting(cmp, config), typos=mistyped
+    )
     labels, via_contact = attached.labels, attached.pairs
     decision[via_contact] = MATCH
     probability[via_contact] = np.maximum(probability[via_contact], CONTACT_POINT_PROBABILITY)
@@ -419,7 +426,7 @@ def finish_link(
     labels, then resolve_clusters (evidence completion, households, references, the chaining guard,
     constraints, contact points), ids, the output tables and the model state. link() and linkage/spark (on
     the pairs it scored) both end here."""
-    rec, records, stats, refs, linkable, n_total = table
+    rec, records = table.rec, table.records
     cmp, weights, match_weight, base, score, params, is_reference, ref_evidence = scored
     decided = decisions is not None and len(decisions) > 0
     keys = record_key(rec["source"], rec["source_record_id"]) if decided else pd.Series([], dtype=str)
@@ -432,7 +439,55 @@ def finish_link(
     c = resolve_clusters(rec, records, config, cmp, weights, match_weight, score, is_reference, ref_evidence,
                          keys, decisions)  # fmt: skip
     lap("clustering")
+    steward = {"must_links": len(c.steward.must), "cannot_links": len(c.steward.cannot),
+               "conflicts": len(c.steward.conflicts)}  # fmt: skip
+    kept = Outcome.of(c, config.keep_non_match_pairs, steward)
+    return link_outputs(table, kept, config, decisions, previous_xref, run_id, at, timings, lap, persons,
+                        params, learned, model)  # fmt: skip
 
+
+@dataclass
+class Outcome:
+    """What the output tables read after clustering: a cluster label per record and the pairs match_pairs
+    keeps (every match and review pair; all pairs with keep_non_match_pairs), in the engine's pair order."""
+
+    labels: np.ndarray
+    cmp: PairColumns
+    weights: PairColumns
+    match_weight: np.ndarray
+    probability: np.ndarray
+    decision: np.ndarray
+    notes: np.ndarray
+    refused: np.ndarray
+    counts: dict[str, int]  # stage_counts
+    steward: dict[str, int]  # must_links, cannot_links, conflicts
+
+    @classmethod
+    def of(cls, c: Clusters, keep_all: bool, steward: dict[str, int]) -> Outcome:
+        keep = np.ones(len(c.decision), bool) if keep_all else c.decision != NON_MATCH
+        return cls(c.labels, _rows(c.cmp, keep), _rows(c.weights, keep), c.match_weight[keep],
+                   c.probability[keep], c.decision[keep], c.notes()[keep], c.refused[keep], stage_counts(c),
+                   steward)  # fmt: skip
+
+
+def link_outputs(
+    table: RecordTable,
+    c: Outcome,
+    config: LinkageConfig,
+    decisions: pd.DataFrame | None,
+    previous_xref: pd.DataFrame | None,
+    run_id: str,
+    at: pd.Timestamp,
+    timings: dict[str, float],
+    lap: Callable[[str], None],
+    persons: pd.DataFrame,
+    params: Parameters | None,
+    learned: dict,
+    model: LinkageState | None = None,
+) -> LinkageResult:
+    """Customer ids, the output tables, the run summary and the model state from the clusters (finish_link,
+    and linkage/spark from its per-component results)."""
+    rec, records, stats, refs, linkable, n_total = table
     unlinked = stays_unlinked(linkable, c.labels)
     members = rec[["source", "source_record_id"]].assign(cluster=c.labels)
     customer_ids, history = assign_customer_ids(members[~unlinked], previous_xref, run_id, at)
@@ -441,18 +496,15 @@ def finish_link(
     lap("identity")
 
     left, right = c.cmp["l"], c.cmp["r"]
-    keep = np.ones(len(left), bool) if config.keep_non_match_pairs else c.decision != NON_MATCH
-    pairs = _pairs_table(rec, _rows(c.cmp, keep), _rows(c.weights, keep), c.match_weight[keep],
-                         c.probability[keep], c.decision[keep], c.notes()[keep], config)  # fmt: skip
+    pairs = _pairs_table(rec, c.cmp, c.weights, c.match_weight, c.probability, c.decision, c.notes, config)
     pairs = annotate_pairs(pairs, decisions)
     xref = _xref(rec, c.labels, customer_ids, left, right, c.probability, c.decision, at)
     review = pairs[pairs["decision"] == "review"].reset_index(drop=True)
     summary = _summary(rec, stats, c.decision, c.refused, xref, history, params, n_total)
     summary.update(unlinkable_records=int((~linkable).sum()), unlinked_records=int(unlinked.sum()),
-                   unresolved_references=refs.unresolved, **stage_counts(c))  # fmt: skip
+                   unresolved_references=refs.unresolved, **c.counts)  # fmt: skip
     summary["timings"] = timings
-    summary["steward"] = {**learned, "must_links": len(c.steward.must), "cannot_links": len(c.steward.cannot),
-                          "conflicts": len(c.steward.conflicts)}  # fmt: skip
+    summary["steward"] = {**learned, **c.steward}
     state = None
     if params is not None:
         if model is not None:

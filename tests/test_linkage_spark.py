@@ -108,13 +108,57 @@ def steward_decisions(result, truth: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([labelled, forced], ignore_index=True).assign(reviewer="ann")
 
 
-def test_spark_linkage_equals_local_engine(spark, sample, references, tmp_path):
+def _collected_pairs(monkeypatch) -> list[pd.DataFrame]:
+    """Every frame of record pairs (columns l and r) the driver takes from Spark, as pandas."""
+    from pyspark.sql import DataFrame
+
+    seen: list[pd.DataFrame] = []
+    to_pandas, collect = DataFrame.toPandas, DataFrame.collect
+
+    def watched_to_pandas(self):
+        out = to_pandas(self)
+        if {"l", "r"} <= set(out.columns):
+            seen.append(out)
+        return out
+
+    def watched_collect(self):
+        rows = collect(self)
+        if {"l", "r"} <= set(self.columns):
+            seen.append(pd.DataFrame([r.asDict() for r in rows], columns=self.columns))
+        return rows
+
+    monkeypatch.setattr(DataFrame, "toPandas", watched_to_pandas)
+    monkeypatch.setattr(DataFrame, "collect", watched_collect)
+    return seen
+
+
+def assert_no_scored_pairs_on_driver(seen: list[pd.DataFrame], config, result, decided: int = 0) -> None:
+    """The stages after scoring ran per component: the driver took only the pairs match_pairs keeps (no
+    non-match), the pairs a steward labelled, and the pairs that can make a contact value not personal
+    (different given names); never the scored candidate pairs."""
+    given = next(c.name for c in config.comparisons if c.kind == "name" and c.column == "given")
+    assert result.summary["spark_components"] > 100
+    for frame in seen:
+        if "decision" in frame:
+            assert (frame["decision"] != 0).all(), "the driver collected non-match pairs"
+        elif f"g_{given}" in frame and "weight_" + given not in frame:
+            assert (frame[f"g_{given}"] == 0).all(), "the driver collected pairs with the same given name"
+        else:
+            assert len(frame) <= decided, (
+                f"the driver collected {len(frame)} pairs: {list(frame.columns)[:6]}"
+            )
+    assert sum(len(f) for f in seen) < result.summary["candidate_pairs"]
+
+
+def test_spark_linkage_equals_local_engine(spark, sample, references, tmp_path, monkeypatch):
     from linkage.spark.engine import link_spark
 
     persons, truth = sample
     config = load_linkage_config()
     local = link(persons, config, run_id="r1", references=references)
+    seen = _collected_pairs(monkeypatch)
     on_spark = link_spark(spark, persons, config, str(tmp_path / "work"), run_id="r1", references=references)
+    assert_no_scored_pairs_on_driver(seen, config, on_spark)
     s = local.summary
     assert s["matches"] > 1000 and s["multi_record_clusters"] > 100
     assert s["reference_links"] > 20 and s["contact_point_attached"] > 50 and s["household_guard_pairs"] > 0
@@ -135,11 +179,40 @@ def test_spark_linkage_equals_local_engine(spark, sample, references, tmp_path):
     later.loc[later.index[:40], "emails"] = pd.Series([[] for _ in range(40)], index=later.index[:40])
     args = {"previous_xref": local.xref, "run_id": "r2", "decisions": decisions, "references": references}
     local2 = link(later, config, **args)
+    seen.clear()
     spark2 = link_spark(spark, later, config, str(tmp_path / "work"), **args)
+    assert_no_scored_pairs_on_driver(seen, config, spark2, decided=len(decisions))
     steward = local2.summary["steward"]
     assert steward["corrected"] and steward["must_links"] and steward["cannot_links"]
     assert local2.summary["retired"] + local2.summary["split"] + local2.summary["merged"] > 0
     assert_same_linkage(local2, spark2)
+
+
+def test_connected_components_match_scipy(spark):
+    """Large-star/small-star on Spark: the components of a random graph with long chains (a path of 300
+    records, a star, repeated and reversed edges, self-loops) are scipy's, each named by its smallest rid."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components as scipy_components
+
+    from linkage.spark.components import connected_components
+
+    rng = np.random.default_rng(3)
+    path = np.arange(1000, 1300)
+    edges = np.concatenate([
+        rng.integers(0, 600, (400, 2)),
+        np.column_stack([path[1:], path[:-1]])[rng.permutation(299)],
+        np.column_stack([np.full(50, 700), np.arange(701, 751)]),
+        [[5, 5], [9, 8], [8, 9]],
+    ])  # fmt: skip
+    frame = spark.createDataFrame(pd.DataFrame({"a": edges[:, 0], "b": edges[:, 1]}).astype("int64"))
+    got = connected_components(frame).toPandas().set_index("rid")["component"].sort_index()
+    nodes = np.unique(edges)
+    assert got.index.tolist() == nodes.tolist()
+    n = int(nodes.max()) + 1
+    labels = scipy_components(coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n)),
+                              directed=False)[1]  # fmt: skip
+    smallest = pd.Series(nodes).groupby(labels[nodes]).transform("min").to_numpy()
+    assert got.to_numpy().tolist() == smallest.tolist()
 
 
 def test_link_only_and_repeated_keys(spark, sample, references, tmp_path):

@@ -31,6 +31,18 @@ def _batch_records(
     sides = [batch[[f"{p}_{c}" for c in wanted]].set_axis(wanted, axis=1) for p in ("l", "r")]
     table = pd.concat(sides, ignore_index=True).drop_duplicates("rid").sort_values("rid", ignore_index=True)
     rids = table["rid"].to_numpy()
+    return (
+        encoded_with_counts(table, counted, holders, config),
+        np.searchsorted(rids, batch["l_rid"].to_numpy()),
+        np.searchsorted(rids, batch["r_rid"].to_numpy()),
+    )
+
+
+def encoded_with_counts(
+    table: pd.DataFrame, counted: list[str], holders: dict[str, int], config: LinkageConfig
+) -> EncodedRecords:
+    """Records of the Spark record table (some of them, rid order) encoded, with the whole table's value counts
+    (the `<column>__n` / `__vn` columns of records.with_value_counts) for term frequencies."""
     records = encode_records(table, config.record_columns)
     lookup = pd.Index(records.vocab)
     for c in counted:  # the whole table's count of each value, at the value's code in this batch
@@ -45,11 +57,7 @@ def _batch_records(
             present = codes >= 0
             counts[codes[present]] = table[f"{c}__n"].to_numpy()[present].astype(np.int64)
         records.value_counts[c] = (counts, holders[c])
-    return (
-        records,
-        np.searchsorted(rids, batch["l_rid"].to_numpy()),
-        np.searchsorted(rids, batch["r_rid"].to_numpy()),
-    )
+    return records
 
 
 def comparison_schema(config: LinkageConfig, extra: StructType, tf: bool) -> StructType:

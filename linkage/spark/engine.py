@@ -1,35 +1,24 @@
 """link_spark(): linkage/engine.py's link() with its pair stages on Spark; same result, same LinkageResult.
 
-On Spark (the work that grows with the candidate pairs): blocking, comparisons, u sampling, the EM pattern
-counts and the pairs' weights. On the driver, with the engine's own functions: the record table (prepared
-once, also written for Spark), references, and every stage after scoring (`linkage.engine.finish_link`) over
-the collected scored pairs.
+On Spark (the work that grows with the candidate pairs): blocking, the reference pairs, comparisons, u
+sampling, the EM pattern counts, the pairs' weights, and every stage after scoring per connected component
+(finish.py). On the driver, with the engine's own functions: the record table (prepared once, also written
+for Spark), references, the EM fits, and the per-record results (labels → ids, output tables).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from linkage.blocking import CandidatePairs
 from linkage.config import LIST_COLUMNS, LinkageConfig
 from linkage.encode import encode_records
-from linkage.engine import (
-    LinkageResult,
-    RecordTable,
-    ScoredPairs,
-    finish_link,
-    link,
-    linkable_records,
-    stopwatch,
-    stored_weights,
-)
+from linkage.engine import LinkageResult, RecordTable, link, linkable_records, stopwatch
 from linkage.prepare import prepare_records
-from linkage.references import record_entities, resolve_references, with_references
+from linkage.references import References, record_entities, resolve_references
 from linkage.score import (
     Parameters,
     estimate_m,
@@ -37,11 +26,12 @@ from linkage.score import (
     total_pairs,
     u_from_levels,
     u_sample_pairs,
-    weights_by_comparison,
 )
 from linkage.spark.blocking import candidate_pairs
 from linkage.spark.compare import compare_pairs
+from linkage.spark.finish import RESOLVE_COLUMNS, Scoring, finish_on_spark
 from linkage.spark.records import record_columns, tf_columns, with_value_counts
+from linkage.spark.score import scored_schema, weighted_decisions, with_decisions, with_weights
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -80,13 +70,19 @@ def _record_table(rec: pd.DataFrame, config: LinkageConfig) -> tuple[pd.DataFram
     """rid and the record columns the rules and comparisons read, with their Arrow schema."""
     import pyarrow as pa
 
-    columns = record_columns(config)
+    columns = [
+        *record_columns(config),
+        *(c for c in RESOLVE_COLUMNS if c in rec and c not in config.record_columns),
+    ]
     out = {"rid": rec["rid"].to_numpy(np.int64)}
     fields = [pa.field("rid", pa.int64(), nullable=False)]
     for c in columns:
         values = rec[c] if c in rec else pd.Series([None] * len(rec))
-        if c in LIST_COLUMNS:
-            out[c] = [[str(v) for v in x] if isinstance(x, list | tuple | np.ndarray) else [] for x in values]
+        if c in LIST_COLUMNS or c == "phone_types":
+            out[c] = [
+                [None if v is None else str(v) for v in x] if isinstance(x, list | tuple | np.ndarray) else []
+                for x in values
+            ]
             fields.append(pa.field(c, pa.list_(pa.string())))
         else:
             out[c] = [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values]
@@ -118,28 +114,30 @@ def _u(
     return u_from_levels({k: g[k].to_numpy() for k in g.columns}, config)
 
 
-def _weights(config: LinkageConfig, m, u, tf_records, base: float | None):
-    """mapInPandas body: the pairs with weight_<comparison> and their sum `evidence`, plus, once `base`
-    (log-odds prior) is known, the match weight."""
+def _with_references(
+    spark: SparkSession, blocked: DataFrame, refs: References, linkable: np.ndarray
+) -> DataFrame:
+    """`linkage.references.with_references` on Spark: the blocked pairs between linkable records plus the
+    reference pairs (rules 0, first_rule -1 when no rule paired them), `is_reference` and `ref_evidence`."""
+    from pyspark.sql import functions as F
 
-    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        for batch in batches:
-            cmp = {k: batch[k].to_numpy() for k in batch.columns}
-            weights = weights_by_comparison(cmp, config, m, u, tf_records)
-            evidence = np.zeros(len(batch))
-            for w in weights.values():  # summed in the order of the engine's _total
-                evidence += w
-            out = batch.assign(**weights, evidence=evidence)
-            if base is not None:
-                out["match_weight"] = base + evidence
-            yield out
-
-    return run
-
-
-def _candidates(frame: pd.DataFrame) -> CandidatePairs:
-    frame = frame.sort_values(["l", "r"], ignore_index=True)
-    return CandidatePairs(*(frame[k].to_numpy(np.int64) for k in ("l", "r", "rules", "first_rule")))
+    pairs = blocked
+    unlinkable = np.flatnonzero(~linkable).astype(np.int64)
+    if len(unlinkable):
+        out = F.broadcast(spark.createDataFrame(pd.DataFrame({"rid": unlinkable}), "rid long"))
+        for side in ("l", "r"):
+            pairs = pairs.join(out.withColumnRenamed("rid", side), side, "left_anti")
+    left, right = np.minimum(refs.left, refs.right), np.maximum(refs.left, refs.right)
+    n = int(max(left.max(initial=0), right.max(initial=0))) + 1
+    _, at = np.unique(left * n + right, return_index=True)  # the first reference of a pair gives its evidence
+    found = pd.DataFrame({"l": left[at], "r": right[at], "ref_evidence": refs.evidence[at].astype(str)})
+    ref_pairs = spark.createDataFrame(found, "l long, r long, ref_evidence string")
+    return pairs.join(ref_pairs, ["l", "r"], "full_outer").select(
+        "l", "r", F.coalesce("rules", F.lit(0).cast("long")).alias("rules"),
+        F.coalesce("first_rule", F.lit(-1).cast("long")).alias("first_rule"),
+        F.col("ref_evidence").isNotNull().alias("is_reference"),
+        F.coalesce("ref_evidence", F.lit("")).alias("ref_evidence"),
+    )  # fmt: skip
 
 
 def link_spark(
@@ -155,7 +153,6 @@ def link_spark(
     """link() with the pair stages on Spark: `persons` (pandas or a Spark DataFrame of person records), stages
     written to `work_dir`; `decisions` and `references` as for link(). The result is link()'s."""
     from pyspark.sql import functions as F
-    from pyspark.sql.types import DoubleType, StructField, StructType
 
     if config.scoring.method != "em":
         raise ValueError("scoring.method 'supervised' runs on the local engine only (C360_ENGINE=duckdb)")
@@ -175,12 +172,9 @@ def link_spark(
     on_spark = stages.save("records", on_spark)
     lap("prepare")
     blocked, stats = candidate_pairs(on_spark, config)
-    pairs, is_reference, ref_evidence = with_references(_candidates(blocked.toPandas()), refs, linkable)
-    columns = {"l": pairs.left, "r": pairs.right, "rules": pairs.rules, "first_rule": pairs.first_rule}
-    candidates = stages.upload("candidates", pd.DataFrame(columns))
+    candidates = stages.save("candidates", _with_references(spark, blocked, refs, linkable))
     lap("blocking")
-    n = len(rec)
-    u = _u(spark, on_spark, n, config, holders)
+    u = _u(spark, on_spark, len(rec), config, holders)
     lap("u_sampling")
     cmp = stages.save("comparisons", compare_pairs(candidates, on_spark, config, holders))
     lap("compare")
@@ -190,30 +184,16 @@ def link_spark(
     patterns = cmp.groupBy(*g_cols, "rules").agg(F.count("*").alias("n")).toPandas()
     m, sessions = estimate_m(patterns, config, u)
     tf_records = {name: holders[column] for name, column in tf_columns(config).items()}
-    weight_fields = [StructField(f"weight_{c.name}", DoubleType()) for c in config.comparisons]
-    evidence_schema = StructType([*cmp.schema.fields, *weight_fields, StructField("evidence", DoubleType())])
-    evidence = cmp.mapInPandas(_weights(config, m, u, tf_records, None), evidence_schema)
-    spread = evidence.groupBy("evidence").agg(F.count("*").alias("n")).toPandas()
+    run = with_weights(config, m, u, tf_records, None)
+    weighted = stages.save("weighted", cmp.mapInPandas(run, scored_schema(cmp, config, False)))
+    spread = weighted.groupBy("evidence").agg(F.count("*").alias("n")).toPandas()
     prior = estimate_prior(spread["evidence"].to_numpy(), n_total, counts=spread["n"].to_numpy())
     base = float(np.log2(prior / (1 - prior)))
     params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
-    scored_schema = StructType([*evidence_schema.fields, StructField("match_weight", DoubleType())])
-    scored = cmp.mapInPandas(_weights(config, m, u, tf_records, base), scored_schema)
-    got = scored.drop("evidence").toPandas().sort_values(["l", "r"], ignore_index=True)
-    if not (np.array_equal(got["l"], pairs.left) and np.array_equal(got["r"], pairs.right)):
-        raise RuntimeError("Spark scored other pairs than it was given")  # a lost or repeated partition
-    weight_names = [f.name for f in weight_fields]
-    compared = {k: got[k].to_numpy() for k in got.columns if k not in (*weight_names, "match_weight")}
-    weights = {k: got[k].to_numpy() for k in weight_names}
-
-    def score(more):
-        return stored_weights(records, more, config, params)
-
-    result = finish_link(
-        RecordTable(rec, records, stats, refs, linkable, n_total),
-        ScoredPairs(compared, weights, got["match_weight"].to_numpy(), base, score, params, is_reference,
-                    ref_evidence),
-        config, decisions, previous_xref, run_id, at, timings, lap, frame,
+    scored = weighted_decisions(weighted, with_decisions(config, base), config)
+    result = finish_on_spark(
+        spark, stages.save, RecordTable(rec, records, stats, refs, linkable, n_total), on_spark, scored, config,
+        Scoring(params, base, tf_records, holders), decisions, previous_xref, run_id, at, timings, lap, frame,
     )  # fmt: skip
     result.summary["engine"] = "spark"
     return result
