@@ -292,9 +292,9 @@ def _attach_mistyped(
         return labels, 0
     owners = np.isin(labels, labels[~unnamed]) & ~only
     personal = {e for e in held if e.split("@", 1)[0] not in ROLE_LOCAL_PARTS}
-    names = frozenset(
+    names = Counter(
         word for column in ("family_key", "given_key") if column in rec
-        for key in rec[column].dropna().unique().tolist() for word in (str(key), *str(key).split())
+        for key in rec[column].dropna().tolist() for word in {str(key), *str(key).split()}
     )  # fmt: skip
     out, attached = attach_mistyped(emails, labels, only, owners, personal, names)
     return np.unique(out, return_inverse=True)[1].astype(np.int64), attached
