@@ -294,10 +294,11 @@ def _attach_mistyped(
         return labels, 0
     owners = np.isin(labels, labels[~unnamed]) & ~only
     personal = {e for e in held if e.split("@", 1)[0] not in ROLE_LOCAL_PARTS}
-    names = frozenset(
-        word for column in ("family_key", "given_key") if column in rec
-        for key in rec[column].dropna().unique().tolist() for word in (str(key), *str(key).split())
-    )  # fmt: skip
+    names: Counter[str] = Counter()  # records holding each name (a name in several words: each word too)
+    keys = [rec[c].dropna().astype(str) for c in ("family_key", "given_key") if c in rec]
+    for key, count in pd.concat(keys).value_counts().items() if keys else ():
+        for word in {key, *key.split()}:
+            names[word] += count
     out, attached = attach_mistyped(emails, labels, only, owners, personal, names)
     return np.unique(out, return_inverse=True)[1].astype(np.int64), attached
 

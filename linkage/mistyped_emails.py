@@ -6,7 +6,9 @@ People mistype their address on a survey or a campaign form ('qiagn.chen@outlook
 an exact match finds nobody. One deleted, inserted or swapped character anywhere in a local part of at least
 MIN_LOCAL characters, same domain, leading to one customer only, attaches it. A replaced character is not
 read as a typo ('xiuying.xu' and 'xiuying.hu', 'wang.wei1' and 'wang.wei2' are two people), nor an edit
-that turns one name the records hold into another ('xinyi.li' / 'xinyi.liu', 'ann.lee' / 'anna.lee'). A slip in the
+that turns one name the records hold into another ('xinyi.li' / 'xinyi.liu', 'ann.lee' / 'anna.lee'): a
+name at least NAME_SHARE as common as the other (a common name typed wrong, 'yogn' for 'yong', recurs
+in a large file, rarely). A slip in the
 number of a mailbox ('zhangwei1985' / 'zhangwei195') is one only when the number has at least MIN_NUMBER
 digits and the local part has letters besides: mailboxes that are numbers (a QQ number, a phone number) or
 end in a short counter are dense, one digit away is someone else's.
@@ -19,13 +21,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 MIN_LOCAL = 6
 MIN_NUMBER = 3  # digits a mailbox's number needs before a lost or swapped digit is read as a typo
 MIN_LETTERS = 4  # characters besides the digits a local part needs for that
+NAME_SHARE = 0.05  # records holding the rarer of two names, against the commoner, for both to be names
 _DIGITS = re.compile(r"\d+")
 _WORDS = re.compile(r"[^\W\d_]+")
 
@@ -66,16 +69,20 @@ def _same_number(a: str, b: str) -> bool:
     return rest == _DIGITS.sub("", b) and len(rest) >= MIN_LETTERS and max(len(da), len(db)) >= MIN_NUMBER
 
 
-def _another_name(a: str, b: str, names: frozenset[str]) -> bool:
-    """The edit changed one word of the local part into another, and both are names someone holds."""
+def _another_name(a: str, b: str, names: Mapping[str, int]) -> bool:
+    """The edit changed one word of the local part into another, and both are names records hold, the
+    rarer on at least NAME_SHARE as many records as the commoner."""
     wa, wb = _WORDS.findall(a), _WORDS.findall(b)
     if len(wa) != len(wb):
         return False
     diff = [(x, y) for x, y in zip(wa, wb, strict=True) if x != y]
-    return len(diff) == 1 and diff[0][0] in names and diff[0][1] in names
+    if len(diff) != 1:
+        return False
+    held = sorted((names.get(diff[0][0], 0), names.get(diff[0][1], 0)))
+    return held[0] > 0 and held[0] >= NAME_SHARE * held[1]
 
 
-def _typo_of(typed: str, owned: str, names: frozenset[str]) -> bool:
+def _typo_of(typed: str, owned: str, names: Mapping[str, int]) -> bool:
     local_t, _, domain_t = typed.partition("@")
     local_o, _, domain_o = owned.partition("@")
     return (
@@ -100,12 +107,13 @@ def attach_mistyped(
     lone: np.ndarray,
     owners: np.ndarray,
     personal: set[str],
-    names: frozenset[str] = frozenset(),
+    names: Mapping[str, int] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Labels with each `lone` record (carrying e-mails only, held by no one else) attached to the one
     customer whose `personal` mailbox is one keystroke from its e-mail; `owners`: records whose mailboxes
-    may be matched (those of named customers); `names`: the family and given names (Latin letters, lower
-    case) the records hold. Returns the labels and how many records were attached."""
+    may be matched (those of named customers); `names`: how many records hold each family and given name
+    (Latin letters, lower case). Returns the labels and how many records were attached."""
+    names = names or {}
     # Only mailboxes that can be one edit from a lone one are indexed: same domain, length within one, the
     # same first or last two characters (a plain pass over every mailbox; the keys only for those).
     near = {

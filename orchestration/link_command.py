@@ -7,7 +7,9 @@ Parquet, list columns emails/phones) are read as they are. OUT receives customer
 review_queue, id_history, linkage_runs (Parquet). An existing customer_xref in OUT is the previous run: its
 customers keep their ids. As in the nightly link, the references config/sources.yaml declares resolve
 customer_refs, and steward decisions in OUT/review/decisions.parquet (the log `customer360 review` writes in
-a linkage folder) are applied.
+a linkage folder) are applied. Every row of INPUT is read as a contact (its id column, else its row number, is
+its key) and linked by what it carries; a customer_ref column is not read: orders or survey answers keyed by
+CRM ids are linked through sources.yaml with their CRM files (`customer360 run`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import pytest
 from linkage.mistyped_emails import attach_mistyped
 
 
-def _attach(lone_email: str, owners: list[str], names: frozenset[str] = frozenset()) -> int:
+def _attach(lone_email: str, owners: list[str], names: dict[str, int] | None = None) -> int:
     """Label the lone record (last) gets; owners are customers 0, 1, …; -1 when left alone."""
     emails = [[e] for e in owners] + [[lone_email]]
     labels = np.arange(len(emails))
@@ -62,8 +62,9 @@ def test_a_slip_in_the_number_of_a_mailbox(typed, owner):
         ("xinyi.lui@yahoo.com", 0),  # lui is nobody's name: a typo
         ("xiny.liu@yahoo.com", 0),  # xiny is nobody's either
         ("xinyiliu@yahoo.com", 0),  # a dropped dot changes no name
+        ("xinyi.lu@yahoo.com", 0),  # 'lu' on 2 records against 'liu' on 80: 'liu' typed wrong twice
     ],
 )
 def test_an_edit_that_makes_another_name_is_no_typo(typed, owner):
-    names = frozenset({"xinyi", "liu", "li", "wang"})
+    names = {"xinyi": 12, "liu": 80, "li": 90, "wang": 100, "lu": 2}
     assert _attach(typed, ["xinyi.liu@yahoo.com", "wang.li@yahoo.com"], names) == owner
