@@ -78,3 +78,25 @@ def test_sheet_by_index_and_missing_sheet(tmp_path):
         open_sheet(path, "Nope")
     with pytest.raises(WorkbookError, match="sheet index 5 missing"):
         open_sheet(path, 5)
+
+
+def test_rows_read_the_same_whether_empty_cells_are_none_or_blank():
+    # openpyxl gives None for an empty cell, calamine "": the batches (rows, blank lines, row errors) agree.
+    from assets.ingest.readers import _xlsx_batches
+
+    def batch(empty):
+        rows = [
+            ["O1", empty, 2.0],  # a short row of a three-column header: padded
+            [empty, empty, empty, empty],  # blank
+            ["O2", "x", 3.0, empty, "stray"],  # a value beyond the header: a row error
+            ["O3", dt.date(2024, 1, 2), True, empty],
+        ]
+        (out,) = _xlsx_batches(lambda: None, iter(rows), ["id", "a", "b"], 1)
+        return out.table.to_pylist(), out.lines.tolist(), out.blank_rows, [vars(e) for e in out.errors]
+
+    table, lines, blank, errors = batch(None)
+    assert (table, lines, blank, errors) == batch("")
+    assert table == [{"id": "O1", "a": "", "b": "2"}, {"id": "O3", "a": "2024-01-02", "b": "TRUE"}]
+    assert (lines, blank) == ([2, 5], 1)
+    assert errors[0]["line"] == 4 and errors[0]["reason"] == "expected 3 cells, found 4"
+    assert errors[0]["text"] == '["O2", "x", "3", null, "stray"]'

@@ -1,5 +1,6 @@
 """build_person_records: one person record per (source, source_record_id)."""
 
+import numpy as np
 import pandas as pd
 
 from linkage.records import PERSON_COLUMNS, build_person_records
@@ -84,3 +85,18 @@ def test_empty_frame():
     frame = pd.DataFrame({"source_record_id": pd.Series(dtype="string")})
     persons = build_person_records(frame, "contact", "none")
     assert persons.empty and list(persons.columns[: len(PERSON_COLUMNS)]) == PERSON_COLUMNS
+
+
+def test_runs_are_groupby_lists():
+    from linkage.records import _runs
+
+    long = pd.DataFrame(
+        {"key": ["a", "a", "b", "c", "c", "c"], "value": pd.array(["1", pd.NA, "2", "3", "4", "5"], "string")}
+    )
+    expected = long.groupby("key", sort=False)["value"].agg(list)
+    got = _runs(long["key"].to_numpy(), long["value"].to_numpy())
+    assert got.index.tolist() == expected.index.tolist()
+    assert [[None if v is pd.NA else v for v in x] for x in got] == [
+        [None if v is pd.NA else v for v in x] for x in expected
+    ]
+    assert _runs(np.array([], dtype=object), np.array([], dtype=object)).empty

@@ -417,17 +417,18 @@ def _xlsx_batches(close: Callable[[], None], rows, names: list[str], line: int) 
     try:
         for raw in rows:
             line += 1
-            values = [cell_text(v) for v in raw]
-            if all(v is None or v == "" for v in values):
+            values = [v if type(v) is str else cell_text(v) for v in raw]  # most cells are text already
+            if not any(values):  # every cell None or ""
                 blank += 1
                 continue
-            extra = [v for v in values[width:] if v not in (None, "")]
-            if extra:
-                errors.append(
-                    RowError(line, f"expected {width} cells, found {width + len(extra)}", json.dumps(values))
-                )
+            if len(values) > width and any(values[width:]):
+                extra = [v for v in values[width:] if v]
+                text = json.dumps([v or None for v in values])  # an empty cell is null, whichever reader
+                errors.append(RowError(line, f"expected {width} cells, found {width + len(extra)}", text))
                 continue
-            buf.append([(values[i] if i < len(values) else None) or "" for i in range(width)])
+            if len(values) != width:
+                values = values[:width] + [None] * (width - len(values))
+            buf.append([v or "" for v in values])
             lines.append(line)
             if len(buf) >= BATCH_ROWS:
                 yield flush()

@@ -41,7 +41,8 @@ def has_error_cells(path: Path) -> bool:
             with zf.open(name) as part:
                 tail = b""
                 while chunk := part.read(_SCAN_BYTES):
-                    if _ERROR_CELL.search(tail + chunk):
+                    window = tail + chunk
+                    if (b'"e"' in window or b"'e'" in window) and _ERROR_CELL.search(window):  # memchr first
                         return True
                     tail = chunk[-16:]
     return False
