@@ -196,14 +196,18 @@ def _spawn(workdir: Path, what: str, arg: str) -> dict:
     return row
 
 
-def _land(generated: Path, landing: Path, day: str) -> int:
-    """Move a generated delivery under landing/<source>/<day>/ (the day's partition)."""
+def _land(generated: Path, landing: Path, day: str, link: bool = False) -> int:
+    """Move a generated delivery under landing/<source>/<day>/ (the day's partition); `link`: symlink its
+    files there instead (a sample generated once and shared read-only, `--sample`)."""
     files = 0
     for path in sorted((generated / "landing").rglob("*")):
         if path.is_file():
             target = landing / path.relative_to(generated / "landing").parent / day / path.name
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(path), target)
+            if link:
+                target.symlink_to(path.resolve())
+            else:
+                shutil.move(str(path), target)
             files += 1
     return files
 
@@ -214,6 +218,10 @@ def main() -> None:
     parser.add_argument("--new-share", type=float, default=0.01)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--no-splink", action="store_true")
+    parser.add_argument(
+        "--sample", type=Path, default=None,
+        help="an already generated sample of --customers (landing/ and truth/, read only) instead of generating",
+    )  # fmt: skip
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--arg", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -229,9 +237,15 @@ def main() -> None:
     started = time.perf_counter()
     rows: dict[str, dict] = {}
     if not (workdir / "night1_xref.parquet").exists():  # else: resume a run that got past night 1
-        generate_sample(workdir / "gen", customers=args.customers, seed=7)
-        report["generate_s"] = round(time.perf_counter() - started, 1)
-        report["files_night1"] = _land(workdir / "gen", workdir / "landing", NIGHTS[0])
+        if args.sample is not None:  # night 1's files linked from it, its truth read where it is
+            workdir.mkdir(parents=True, exist_ok=True)
+            (workdir / "gen").symlink_to(args.sample.resolve())
+        else:
+            generate_sample(workdir / "gen", customers=args.customers, seed=7)
+            report["generate_s"] = round(time.perf_counter() - started, 1)
+        report["files_night1"] = _land(
+            workdir / "gen", workdir / "landing", NIGHTS[0], args.sample is not None
+        )
         rows["full night"] = _spawn(workdir, "night", NIGHTS[0])
         shutil.copy(workdir / "data" / "linkage" / "customer_xref.parquet", workdir / "night1_xref.parquet")
     report["accuracy_night1"] = _spawn(workdir, "f1", str(workdir))
