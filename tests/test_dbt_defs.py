@@ -231,3 +231,23 @@ def test_full_refresh_reaches_dbt_from_the_cli_run_config(tmp_path):
     job = defs.resolve_job_def(NIGHTLY_JOB)
     assert dg.validate_run_config(job, {"ops": FULL_REFRESH_OPS})
     assert FULL_REFRESH_OPS[customer360_dbt_assets.op.name] == {"config": {"full_refresh": True}}
+
+
+def test_a_second_build_reuses_the_parse_cache_of_the_first(tmp_path):
+    """The load-time `dbt parse` has no --vars, so its cache never fits a build; the build's own cache is kept as
+    the project's (assets/dbt/targets.py: keep_partial_parse) and the next build with the same vars parses only
+    what changed instead of the whole project."""
+    data_dir = empty_night(tmp_path / "data")
+    resources = {"dbt": dbt_resource(), "settings": Settings(data_dir=str(data_dir))}
+    target = DBT_PROJECT_DIR / "target"
+    logs = []
+    for _ in range(2):
+        before = set(target.glob("customer360_dbt_assets-*"))
+        result = dg.materialize(
+            [customer360_dbt_assets], resources=resources, selection="seeds/currency_rates"
+        )
+        assert result.success
+        (run,) = set(target.glob("customer360_dbt_assets-*")) - before
+        logs.append((run / "dbt.log").read_text())
+        assert (target / "partial_parse.msgpack").read_bytes() == (run / "partial_parse.msgpack").read_bytes()
+    assert "Unable to do partial parsing" not in logs[1]
