@@ -19,6 +19,7 @@ import argparse
 import functools
 import json
 import os
+import resource
 import threading
 import time
 import tracemalloc
@@ -97,7 +98,7 @@ def instrument(memory: Memory) -> None:
         return marked
 
     engine.stopwatch = stopwatch
-    incremental.stopwatch = stopwatch if hasattr(incremental, "stopwatch") else None  # type: ignore[attr-defined]
+    incremental.stopwatch = stopwatch  # it imported the name from engine
 
 
 def run_job(memory: Memory, partition: str) -> None:
@@ -112,12 +113,10 @@ def run_job(memory: Memory, partition: str) -> None:
     selection = dg.AssetSelection.assets(*KEYS.values()).upstream().required_multi_asset_neighbors()
     keys = selection.resolve(defs.resolve_asset_graph())
     with dg.DagsterInstance.ephemeral() as instance:
-        for event in job.execute_in_process(
+        result = job.execute_in_process(
             instance=instance, partition_key=partition, asset_selection=list(keys), raise_on_error=False
-        ).all_events:
-            if event.event_type_value in ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE"):
-                pass
-    memory.mark("job done")
+        )
+    memory.mark(f"job done (success: {result.success})")
 
 
 def run_link(memory: Memory) -> None:
@@ -132,7 +131,11 @@ def run_link(memory: Memory) -> None:
     result, mode, _ = link_night(layout, load_linkage_config(), dt.datetime.now(dt.UTC).isoformat(),
                                  full_refresh=True)  # fmt: skip
     memory.mark(f"link_night done ({mode})")
-    print(json.dumps({"timings": result.summary["timings"] if result else None}))
+    del result
+    from orchestration.memory import release_memory
+
+    release_memory()  # what the job's hook does after the step (orchestration/memory.py)
+    memory.mark("after release_memory")
 
 
 def main() -> None:
@@ -153,8 +156,7 @@ def main() -> None:
         run_job(memory, args.partition)
     else:
         run_link(memory)
-    print(json.dumps({"peak_rss_mb": round(psutil.Process().memory_info().rss / 2**20),
-                      "max_rss_mb": round(__import__("resource").getrusage(0).ru_maxrss / 1024)}))  # fmt: skip
+    print(json.dumps({"max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
 
 
 def step_marks(memory: Memory) -> None:
