@@ -130,6 +130,25 @@ def paper_estimate(
     return out
 
 
+def _run_tools(args: argparse.Namespace, workdir: Path, size: int) -> list[dict]:
+    """Each tool on one size, one child process each under the time cap."""
+    rows = []
+    for tool in [t for t in args.tools.split(",") if t]:
+        row = {"tool": tool, "records": size}
+        try:
+            done = subprocess.run(
+                [sys.executable, __file__, "--one", tool, str(workdir), str(size)],
+                capture_output=True, text=True, timeout=args.cap,
+            )  # fmt: skip
+            lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+            row = json.loads(lines[-1][7:]) if lines else {**row, "error": done.stderr.strip()[-300:]}
+        except subprocess.TimeoutExpired:
+            row["error"] = f"over the {args.cap:.0f} s cap"
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -138,6 +157,9 @@ def main() -> None:
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument(
         "--cap", type=float, default=1800, help="seconds per tool and size (and per data set)"
+    )
+    parser.add_argument(
+        "--workdir", help="keep the sample data here and reuse it (default: a temporary folder)"
     )
     parser.add_argument("--one", nargs=3, metavar=("TOOL", "WORKDIR", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -150,9 +172,13 @@ def main() -> None:
         return
     rows = []
     with tempfile.TemporaryDirectory(prefix="c360-bench-spark-") as tmp:
-        workdir = Path(tmp)
+        workdir = Path(args.workdir or tmp)
         for size in [int(s) for s in args.sizes.split(",") if s]:
             started = time.perf_counter()
+            if persons_path(workdir, size).exists():
+                print(json.dumps({"records": size, "data": "reused"}), flush=True)
+                rows += _run_tools(args, workdir, size)
+                continue
             try:
                 subprocess.run(
                     [sys.executable, __file__, "--one", "data", str(workdir), str(size)],
@@ -168,19 +194,7 @@ def main() -> None:
             print(
                 json.dumps({"records": size, "data_s": round(time.perf_counter() - started, 1)}), flush=True
             )
-            for tool in [t for t in args.tools.split(",") if t]:
-                row = {"tool": tool, "records": size}
-                try:
-                    done = subprocess.run(
-                        [sys.executable, __file__, "--one", tool, str(workdir), str(size)],
-                        capture_output=True, text=True, timeout=args.cap,
-                    )  # fmt: skip
-                    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-                    row = json.loads(lines[-1][7:]) if lines else {**row, "error": done.stderr.strip()[-300:]}
-                except subprocess.TimeoutExpired:
-                    row["error"] = f"over the {args.cap:.0f} s cap"
-                rows.append(row)
-                print(json.dumps(row), flush=True)
+            rows += _run_tools(args, workdir, size)
     table = pd.DataFrame(rows)
     print()
     shown = [

@@ -108,9 +108,9 @@ def steward_decisions(result, truth: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([labelled, forced], ignore_index=True).assign(reviewer="ann")
 
 
-def _collected_pairs(monkeypatch) -> list[pd.DataFrame]:
+def _collected_pairs(spark, monkeypatch) -> list[pd.DataFrame]:
     """Every frame of record pairs (columns l and r) the driver takes from Spark, as pandas."""
-    from pyspark.sql import DataFrame
+    DataFrame = type(spark.range(1))  # the session's class (pyspark.sql.classic), which overrides both
 
     seen: list[pd.DataFrame] = []
     to_pandas, collect = DataFrame.toPandas, DataFrame.collect
@@ -138,6 +138,7 @@ def assert_no_scored_pairs_on_driver(seen: list[pd.DataFrame], config, result, d
     (different given names); never the scored candidate pairs."""
     given = next(c.name for c in config.comparisons if c.kind == "name" and c.column == "given")
     assert result.summary["spark_components"] > 100
+    assert any("decision" in frame for frame in seen)  # the kept pairs: the watch sees what is collected
     for frame in seen:
         if "decision" in frame:
             assert (frame["decision"] != 0).all(), "the driver collected non-match pairs"
@@ -156,7 +157,7 @@ def test_spark_linkage_equals_local_engine(spark, sample, references, tmp_path, 
     persons, truth = sample
     config = load_linkage_config()
     local = link(persons, config, run_id="r1", references=references)
-    seen = _collected_pairs(monkeypatch)
+    seen = _collected_pairs(spark, monkeypatch)
     on_spark = link_spark(spark, persons, config, str(tmp_path / "work"), run_id="r1", references=references)
     assert_no_scored_pairs_on_driver(seen, config, on_spark)
     s = local.summary

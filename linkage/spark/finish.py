@@ -13,8 +13,8 @@ first, over the whole file, and handed to the components:
    carries its personal values as a column.
 4. components: of every edge a stage can join records through: match edges, reference pairs, pairs sharing a
    personal value (contact-point attachment), steward must-links.
-5. per component (`cogroup(...).applyInPandas`): `linkage.engine.resolve_clusters` on the component's records
-   and pairs: households, references, the chaining guard, must-/cannot-links, contact points. It returns a
+5. per component (`cogroup(...).applyInPandas` over groups of whole components, a few per core):
+   `linkage.engine.resolve_clusters` on the group's records and pairs: households, references, the chaining guard, must-/cannot-links, contact points. It returns a
    label per record and the pairs match_pairs keeps (match, review) with their notes.
 6. the driver: labels of the lone records, the mistyped e-mails (a fuzzy look-up of a lone record's e-mail
    among every customer's mailboxes: global, run over the record table and the labels), then ids and the
@@ -196,10 +196,17 @@ def _personal_from_column(rec: pd.DataFrame) -> Callable[..., PersonalValues]:
     return personal
 
 
+def _groups(spark: SparkSession) -> int:
+    """Groups of whole components resolve_clusters runs on at once: a few per core (one Python call per
+    component would cost more than the work)."""
+    return max(4 * spark.sparkContext.defaultParallelism, 1)
+
+
 def _component_body(config: LinkageConfig, scoring: Scoring, decisions: pd.DataFrame | None, columns: list[str],
                     counted: list[str], pair_columns: list[str]):  # fmt: skip
-    """applyInPandas body: one component's pairs and records → rows of kind 0 (rid, label), 1 (a kept pair)
-    and 2 (the component's stage counts)."""
+    """applyInPandas body: the pairs and records of a group of whole components → rows of kind 0 (rid, label),
+    1 (a kept pair) and 2 (the group's stage counts). Every stage of resolve_clusters stays inside a component,
+    so a group gives each component's result."""
     g_columns = [f"g_{c.name}" for c in config.comparisons]
     decided = decisions is not None and len(decisions) > 0
 
@@ -240,7 +247,8 @@ def _component_body(config: LinkageConfig, scoring: Scoring, decisions: pd.DataF
             refused=c.refused[keep],
             **{k: v[keep] for k, v in c.weights.items()},
         )
-        labelled = pd.DataFrame({"kind": 0, "rid": rids, "label": c.labels.astype(np.int64)})
+        group = int(recs["group"].iloc[0])
+        labelled = pd.DataFrame({"kind": 0, "group": group, "rid": rids, "label": c.labels.astype(np.int64)})
         counts = {**stage_counts(c), "conflicts": len(c.steward.conflicts)}
         stats = pd.DataFrame({"kind": [2], **{k: [int(v)] for k, v in counts.items()}})
         return pd.concat([labelled, kept, stats], ignore_index=True)
@@ -260,7 +268,7 @@ def _component_schema(config: LinkageConfig):
         StructType,
     )  # fmt: skip
 
-    longs = ["rid", "label", "l", "r", "order", "rules", *STAT_COLUMNS]
+    longs = ["group", "rid", "label", "l", "r", "order", "rules", *STAT_COLUMNS]
     fields = [StructField("kind", IntegerType())] + [StructField(k, LongType()) for k in longs]
     fields += [StructField("extra", BooleanType()), StructField("refused", BooleanType())]
     fields += [StructField(f"g_{c.name}", ByteType()) for c in config.comparisons]
@@ -302,16 +310,19 @@ def finish_on_spark(
     must = _decided_rids(rec, decisions, "match")
     must_df = spark.createDataFrame(pd.DataFrame({"a": must[:, 0], "b": must[:, 1]}), "a long, b long")
     component = save("components", connected_components(_edges(pairs, records, config, must_df)))
+    components = component.where("rid = component").count()
     lap("components")
     ends = {p: component.select(F.col("rid").alias(p), F.col("component").alias(f"c_{p}")) for p in "lr"}
     placed = pairs.join(ends["l"], "l", "left").join(ends["r"], "r", "left")
     inside = placed.where(F.col("c_l") == F.col("c_r")).withColumnRenamed("c_l", "component").drop("c_r")
-    members = records.join(component, "rid")
+    groups = F.pmod(F.xxhash64("component"), F.lit(_groups(spark)))
+    inside = inside.withColumn("group", groups)
+    members = records.join(component, "rid").withColumn("group", groups)
     columns = record_columns(config)
     counted = sorted(set(tf_columns(config).values()))
     wanted = [c for c in inside.columns if c.startswith(("g_", "tf_"))] + ["l", "r", "rules", "first_rule"]
     body = _component_body(config, scoring, decisions, columns, counted, wanted)
-    resolved = save("resolved", inside.groupBy("component").cogroup(members.groupBy("component"))
+    resolved = save("resolved", inside.groupBy("group").cogroup(members.groupBy("group"))
                     .applyInPandas(body, _component_schema(config)))  # fmt: skip
     lap("per_component")
     keep = F.lit(True) if config.keep_non_match_pairs else F.col("decision") != NON_MATCH
@@ -327,15 +338,14 @@ def finish_on_spark(
         ],
         ignore_index=True,
     ).sort_values(["extra", "order", "l", "r"], ignore_index=True)
-    placed_labels = resolved.where("kind = 0").select("rid", "label").toPandas()
+    placed_labels = resolved.where("kind = 0").select("group", "rid", "label").toPandas()
     sums = resolved.where("kind = 2").agg(*(F.sum(k).alias(k) for k in STAT_COLUMNS)).collect()[0]
     counts = {k: int(sums[k] or 0) for k in STAT_COLUMNS}
 
     n = len(rec)
     labels = np.arange(n, dtype=np.int64)
-    comp_of = component.toPandas().set_index("rid")["component"]  # per record: small
     rid = placed_labels["rid"].to_numpy(np.int64)
-    pair_key = comp_of.reindex(rid).to_numpy(np.int64) * (n + 1) + placed_labels["label"].to_numpy(np.int64)
+    pair_key = placed_labels["group"].to_numpy(np.int64) * (n + 1) + placed_labels["label"].to_numpy(np.int64)
     labels[rid] = n + np.unique(pair_key, return_inverse=True)[1]
     labels = np.unique(labels, return_inverse=True)[1].astype(np.int64)
     cannot = _decided_rids(rec, decisions, "non_match")
@@ -354,5 +364,5 @@ def finish_on_spark(
     )  # fmt: skip
     result = link_outputs(table, outcome, config, decisions, previous_xref, run_id, at, timings, lap, persons,
                           scoring.params, learned)  # fmt: skip
-    result.summary["spark_components"] = len(comp_of.unique())
+    result.summary["spark_components"] = components
     return result
