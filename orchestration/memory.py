@@ -29,7 +29,11 @@ def _malloc_trim():
 
 
 def release_memory() -> None:
-    """Free what the previous step left: cycles, Arrow's pooled buffers, glibc's free heap pages."""
+    """Free what the previous step left: the standardise memos (linkage/standardise/_unique.py), cycles,
+    Arrow's pooled buffers, glibc's free heap pages."""
+    from linkage.standardise._unique import forget
+
+    forget()
     gc.collect()
     try:
         import pyarrow as pa
