@@ -10,8 +10,9 @@
 
 {#- The relation of the last build's state, or none on a first build or when it lacks a column this release
     reads (read without ref(): it is built after the models that read it). -#}
-{% macro marts_last_build_relation() -%}
-    {%- set relation = adapter.get_relation(database=this.database, schema=this.schema, identifier='int_marts_last_build') -%}
+{% macro marts_last_build_relation(beside=none) -%}
+    {%- set at = beside if beside is not none else this -%}
+    {%- set relation = adapter.get_relation(database=at.database, schema=at.schema, identifier='int_marts_last_build') -%}
     {%- if relation is none -%}{{ return(none) }}{%- endif -%}
     {%- set have = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
     {%- for column in ['match_probability', 'linked_at'] -%}
@@ -38,8 +39,13 @@
     customer (a model keyed by source row rebuilds them every night: an erased unlinked row has no customer
     to be touched by). -#}
 {% macro delete_touched_rows(unlinked=false) -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where customer_id in (select customer_id from {{ ref('int_customers_touched') }})
+    {%- set touched = ref('int_customers_touched') -%}
+    {%- if is_incremental() and marts_last_build_relation(touched) is none -%}
+        {#- no last build to compare with (a build that selected this model but not int_marts_last_build, or a
+            state from an older release): every customer is touched, and rows of customers gone since go too -#}
+        delete from {{ this }}
+    {%- elif is_incremental() -%}
+        delete from {{ this }} where customer_id in (select customer_id from {{ touched }})
             {%- if unlinked %} or customer_id is null{% endif %}
     {%- else -%}
         select 1
