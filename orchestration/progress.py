@@ -48,7 +48,9 @@ class RunProgress(logging.Handler):
         self.planned = Counter(stage_of(k) for k in step_keys)
         self.finished: Counter[str] = Counter()
         self.failed: set[str] = set()
-        self.started_at: dict[str, float] = {}
+        self.started_at: dict[str, float] = {}  # per step key
+        self.spent: Counter[str] = Counter()  # per stage: the sum of its steps' times, not the span (its
+        # steps need not run back to back: the review queue runs before dbt, its status after)
         self.dbt_total, self.dbt_done = dbt_nodes, 0
         self.out = out
         self.live = out.isatty() if live is None else live
@@ -70,7 +72,7 @@ class RunProgress(logging.Handler):
             return
         stage, kind = stage_of(event.step_key), event.event_type_value
         if kind == "STEP_START":
-            self.started_at.setdefault(stage, time.monotonic())
+            self.started_at[event.step_key] = time.monotonic()
             if stage == "dbt marts" and self.dbt_total:
                 self._write(f"  {stage:<20} {bar(0, self.dbt_total)}", final=False)
         elif (
@@ -82,11 +84,13 @@ class RunProgress(logging.Handler):
             self._write(f"  {stage:<20} {bar(self.dbt_done, self.dbt_total)}", final=False)
         elif kind in {"STEP_SUCCESS", "STEP_FAILURE"}:
             self.finished[stage] += 1
+            now = time.monotonic()
+            self.spent[stage] += now - self.started_at.pop(event.step_key, now)
             if kind == "STEP_FAILURE":
                 self.failed.add(stage)
             done, total = self.finished[stage], self.planned.get(stage, 1)
             if done >= total:
-                seconds = time.monotonic() - self.started_at.get(stage, time.monotonic())
+                seconds = self.spent[stage]
                 mark = "FAILED" if stage in self.failed else "ok"
                 count = f"{total} steps" if total > 1 else "1 step"
                 self._write(f"  {stage:<20} {mark:<6} {count:>9} {seconds:6.1f} s", final=True)

@@ -108,6 +108,23 @@ def test_progress_prints_one_line_per_finished_stage(tmp_path: Path) -> None:
     assert stage_of("delivery__analyst_parquet") == "delivery"
 
 
+def test_a_stage_takes_the_time_of_its_own_steps(monkeypatch, tmp_path: Path) -> None:
+    """The review queue runs before dbt and its status after: its line must not carry dbt's minutes."""
+    clock = iter([0.0, 1.0, 1.0, 61.0, 61.0, 62.5])
+    monkeypatch.setattr("orchestration.progress.time.monotonic", lambda: next(clock))
+    out = (tmp_path / "out.txt").open("w+")
+    progress = RunProgress(["review__queue", "customer360_dbt_assets", "review__status"], out, live=False)
+    for step, kind in [
+        ("review__queue", "STEP_START"), ("review__queue", "STEP_SUCCESS"),
+        ("customer360_dbt_assets", "STEP_START"), ("customer360_dbt_assets", "STEP_SUCCESS"),
+        ("review__status", "STEP_START"), ("review__status", "STEP_SUCCESS"),
+    ]:  # fmt: skip
+        progress.emit(_record(step, kind))
+    out.seek(0)
+    lines = {line.split()[0]: line for line in out.read().splitlines()}
+    assert lines["review"].endswith(" 2.5 s") and lines["dbt"].endswith("60.0 s"), lines
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(1500)  # two runs of the whole job
 def test_run_prints_a_short_summary_and_logs_like_a_daemon_run(tmp_path: Path) -> None:
