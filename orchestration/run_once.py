@@ -81,10 +81,10 @@ def run_nightly(
     own_out = out is None
     out = os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1) if out is None else out
     quiet_warnings()
-    import dagster as dg
 
     from assets.dbt.defs import customer360_dbt_assets
     from orchestration.definitions import defs
+    from orchestration.instance import open_instance
     from orchestration.jobs import NIGHTLY_JOB
     from orchestration.logging import RUN_EVENTS, JsonLinesFileHandler, failure_summary, record_failures
     from orchestration.progress import RunProgress
@@ -103,7 +103,7 @@ def run_nightly(
         out.write(f"customer360 run: {line}\n")
 
     with (
-        dg.DagsterInstance.get() as instance,
+        open_instance() as instance,  # created one process at a time
         guarded_run(instance, layout.root, layout.warehouse, run_id, say),  # the run guard daemon runs share
         log_file.open("a", encoding="utf-8") as text_log,
         contextlib.redirect_stdout(text_log),  # dbt's output and anything else printed by the steps
