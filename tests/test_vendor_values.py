@@ -68,19 +68,15 @@ def test_an_entrys_own_values_add_to_the_vendors(tmp_path):
     assert cfg.values["segment"]["customer"] == "Customer" and "lead_source" in cfg.values
 
 
-def test_values_for_a_column_the_entity_lacks_fail_in_one_line(tmp_path):
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [("{colour: {r: Red}}", "colour"), ("{segment: 3}", "values.segment")],
+    ids=["a column the entity lacks", "codes that are not a mapping"],
+)
+def test_bad_values_fail_in_one_line(tmp_path, values, named):
     with pytest.raises(SourcesConfigError) as err:
         _config(
             tmp_path,
-            "{name: hubspot, glob: 'h/*.csv', use: vendors/hubspot_contacts.yaml, values: {colour: {r: Red}}}",
+            f"{{name: hubspot, glob: 'h/*.csv', use: vendors/hubspot_contacts.yaml, values: {values}}}",
         )
-    assert "colour" in str(err.value) and "\n" not in str(err.value)
-
-
-def test_codes_that_are_not_a_mapping_fail_in_one_line(tmp_path):
-    with pytest.raises(SourcesConfigError) as err:
-        _config(
-            tmp_path,
-            "{name: hubspot, glob: 'h/*.csv', use: vendors/hubspot_contacts.yaml, values: {segment: 3}}",
-        )
-    assert "values.segment" in str(err.value) and "\n" not in str(err.value)
+    assert named in str(err.value) and "\n" not in str(err.value)
