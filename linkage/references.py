@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.blocking import CandidatePairs
+from linkage.encode import in_sorted
 
 PERSON_ENTITIES = frozenset({"contact", "enrichment"})  # records keyed by their own id (linkage.records)
 ROW_KEY_PREFIX = "r:"  # a row naming no person (linkage.records.person_keys)
@@ -133,8 +134,8 @@ def with_references(
     n += 1
     ref_l, ref_r = np.minimum(refs.left, refs.right), np.maximum(refs.left, refs.right)
     ref_key, at = np.unique(ref_l * n + ref_r, return_index=True)
-    key = left * n + right
-    known = np.isin(ref_key, key)
+    key = left * n + right  # sorted: the candidates are in (left, right) order
+    known = in_sorted(ref_key, key)
     all_key = np.concatenate([key, ref_key[~known]])
     order = np.argsort(all_key, kind="stable")
     pad = int((~known).sum())
@@ -144,7 +145,7 @@ def with_references(
         np.concatenate([rules, np.zeros(pad, dtype=rules.dtype)])[order],
         np.concatenate([first, np.full(pad, -1, dtype=first.dtype)])[order],
     )
-    is_ref = np.isin(all_key[order], ref_key)
+    is_ref = in_sorted(all_key[order], ref_key)
     evidence = np.full(len(order), "", dtype=object)
     evidence[is_ref] = pd.Series(refs.evidence[at], index=ref_key).reindex(all_key[order][is_ref]).to_numpy()
     return merged, is_ref, evidence
