@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import connected_components
 
 from linkage.compare import PairColumns, shared_values
 from linkage.config import LinkageConfig
-from linkage.encode import EncodedRecords
+from linkage.encode import EncodedRecords, in_sorted, isin
 from linkage.mistyped_emails import attach_mistyped
 from linkage.standardise.phone import phone_kind
 
@@ -227,8 +227,9 @@ def _contradicted(cmp: PairColumns, labels: np.ndarray, lone: np.ndarray, apart:
     forbidden = np.concatenate(
         [left[bad_l] * n + labels[right[bad_l]], right[bad_r] * n + labels[left[bad_r]]]
     )
-    return (lone[left] & np.isin(left * n + labels[right], forbidden)) | (
-        lone[right] & np.isin(right * n + labels[left], forbidden)
+    forbidden = np.sort(forbidden)
+    return (lone[left] & in_sorted(left * n + labels[right], forbidden)) | (
+        lone[right] & in_sorted(right * n + labels[left], forbidden)
     )
 
 
@@ -292,7 +293,7 @@ def _attach_mistyped(
         only[cannot.ravel()] = False  # a steward decided about it: not guessed at
     if not only.any():
         return labels, 0
-    owners = np.isin(labels, labels[~unnamed]) & ~only
+    owners = isin(labels, labels[~unnamed]) & ~only
     personal = {e for e in held if e.split("@", 1)[0] not in ROLE_LOCAL_PARTS}
     names: Counter[str] = Counter()  # records holding each name (a name in several words: each word too)
     keys = [rec[c].dropna().astype(str) for c in ("family_key", "given_key") if c in rec]
