@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ from scipy.sparse.csgraph import connected_components
 
 from linkage.compare import PairColumns, shared_values
 from linkage.config import LinkageConfig
-from linkage.encode import EncodedRecords, in_sorted, isin
+from linkage.encode import EncodedRecords, in_sorted, isin, sorted_unique
 from linkage.mistyped_emails import attach_mistyped
 from linkage.standardise.phone import phone_kind
 
@@ -39,6 +40,7 @@ ROLE_LOCAL_PARTS = frozenset(
     }
 )  # fmt: skip
 PERSONAL_PHONE_TYPES = frozenset({"mobile", "fixed_or_mobile", "personal"})
+_LIST_TYPES = (list, tuple, np.ndarray)
 # A value more records hold than this is no one person's, whatever the names say (they may be missing).
 MAX_HOLDERS = 12
 # Probability recorded for an attachment: a personal value held by one customer (a reassigned number or a
@@ -73,17 +75,22 @@ def _same_letters(records: EncodedRecords, left: np.ndarray, right: np.ndarray) 
     s = records.scalars
     if "family_key" not in s or "given_key" not in s:
         return np.zeros(len(left), dtype=bool)
+    # The spelling of each distinct (family, given) pair, family first and given first, as one code each.
+    rows = np.unique(np.concatenate([left, right]))
+    pair = (s["family_key"][rows] + 1) * (len(records.vocab) + 1) + s["given_key"][rows] + 1
+    _, first, combo = np.unique(pair, return_index=True, return_inverse=True)
+    family, given = s["family_key"][rows[first]], s["given_key"][rows[first]]
 
-    def spelled(rows: np.ndarray, first: str, second: str) -> np.ndarray:
-        a, b = s[first][rows], s[second][rows]
-        text = [
-            (records.vocab[x] if x >= 0 else "") + (records.vocab[y] if y >= 0 else "")
+    def spelled(a: np.ndarray, b: np.ndarray) -> list[str]:
+        return [
+            ((records.vocab[x] if x >= 0 else "") + (records.vocab[y] if y >= 0 else "")).replace(" ", "")
             for x, y in zip(a.tolist(), b.tolist(), strict=True)
         ]
-        return np.array([t.replace(" ", "") for t in text], dtype=object)
 
-    fl, fr = spelled(left, "family_key", "given_key"), spelled(right, "family_key", "given_key")
-    gr = spelled(right, "given_key", "family_key")
+    codes = pd.factorize(np.array(spelled(family, given) + spelled(given, family), dtype=object))[0]
+    family_first, given_first = np.full(records.n, -1), np.full(records.n, -1)
+    family_first[rows], given_first[rows] = codes[: len(first)][combo], codes[len(first) :][combo]
+    fl, fr, gr = family_first[left], family_first[right], given_first[right]
     return (fl == fr) | (fl == gr)
 
 
@@ -121,15 +128,22 @@ def _holders(records: EncodedRecords, column: str) -> np.ndarray:
 
 def _phone_types(rec: pd.DataFrame) -> dict[str, str]:
     """Phone value → type, from the person records' phone_types (computed when they are absent); a number
-    one record types as personal and another as a landline (its home phone) is a landline."""
-    out: dict[str, str] = {}
-    if "phone_types" in rec:
-        for phones, kinds in zip(rec["phones"], rec["phone_types"], strict=True):
-            if isinstance(kinds, list | tuple | np.ndarray) and len(kinds) == len(phones):
-                for phone, kind in zip(phones, kinds, strict=True):
-                    if out.get(phone) not in (None, *PERSONAL_PHONE_TYPES):
-                        continue
-                    out[phone] = kind
+    one record types as personal and another as a landline (its home phone) is a landline: the first
+    type that is not a personal one, else the last."""
+    if "phone_types" not in rec:
+        return {}
+    typed = [
+        (phones, kinds)
+        for phones, kinds in zip(rec["phones"].tolist(), rec["phone_types"].tolist(), strict=True)
+        if isinstance(kinds, _LIST_TYPES) and len(kinds) == len(phones)
+    ]
+    phones = list(chain.from_iterable(p for p, _ in typed))
+    kinds = list(chain.from_iterable(k for _, k in typed))
+    out = dict(zip(phones, kinds, strict=True))  # the last type given
+    shared = [
+        (p, k) for p, k in zip(phones, kinds, strict=True) if k is not None and k not in PERSONAL_PHONE_TYPES
+    ]
+    out.update(reversed(shared))  # the first shared type given, if any
     return out
 
 
@@ -146,7 +160,7 @@ def personal_values(
         if column not in records.lists:
             out.append(ok)
             continue
-        used = np.unique(records.lists[column].codes)
+        used = sorted_unique(records.lists[column].codes)
         values = records.vocab[used]
         if column == "emails":
             kind_ok = np.array([str(v).split("@", 1)[0] not in ROLE_LOCAL_PARTS for v in values], dtype=bool)
