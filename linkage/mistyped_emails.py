@@ -13,8 +13,9 @@ number of a mailbox ('zhangwei1985' / 'zhangwei195') is one only when the number
 digits and the local part has letters besides: mailboxes that are numbers (a QQ number, a phone number) or
 end in a short counter are dense, one digit away is someone else's.
 
-Found with symmetric-delete keys: two strings one edit apart share a key made by deleting one character
-from each, whatever the position of the edit.
+Found by shape: one edit of a local part of MIN_LOCAL characters or more leaves its domain, its length within
+one and its first or last two characters as they were, so each mailbox is checked only against the lone
+mailboxes of its shapes.
 """
 
 from __future__ import annotations
@@ -33,14 +34,10 @@ _DIGITS = re.compile(r"\d+")
 _WORDS = re.compile(r"[^\W\d_]+")
 
 
-def _keys(email: str) -> set[tuple[str, str]]:
-    """(domain, local part with one character deleted) for every deletion, and (domain, whole local)."""
+def _indexable(email: str) -> bool:
+    """A mailbox long enough for a typo to be read as one: MIN_LOCAL characters before a domain."""
     local, _, domain = email.partition("@")
-    if len(local) < MIN_LOCAL or not domain:
-        return set()
-    out = {(domain, local)}
-    out.update((domain, local[:i] + local[i + 1 :]) for i in range(len(local)))
-    return out
+    return len(local) >= MIN_LOCAL and bool(domain)
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -114,32 +111,28 @@ def attach_mistyped(
     may be matched (those of named customers); `names`: how many records hold each family and given name
     (Latin letters, lower case). Returns the labels and how many records were attached."""
     names = names or {}
-    # Only mailboxes that can be one edit from a lone one are indexed: same domain, length within one, the
-    # same first or last two characters (a plain pass over every mailbox; the keys only for those).
-    near = {
-        shape
-        for r in np.flatnonzero(lone).tolist()
-        for e in emails[r]
-        if _keys(e)
-        for d in (-1, 0, 1)
-        for shape in _shapes(e, d)
-    }
-    index: dict[tuple[str, str], set[str]] = defaultdict(set)
-    holder: dict[str, set[int]] = defaultdict(set)
+    # Each lone mailbox under its shapes: a mailbox one edit from it shares its domain, its length within one,
+    # and its first or last two characters (a plain pass over every mailbox, _typo_of only for those).
+    near: dict[str, list[str]] = defaultdict(list)
+    for email in {e for r in np.flatnonzero(lone).tolist() for e in emails[r] if _indexable(e)}:
+        for d in (-1, 0, 1):
+            for shape in _shapes(email, d):
+                near[shape].append(email)
+    holder: dict[str, set[int]] = defaultdict(set)  # personal mailbox → the customers holding it
     for rid in np.flatnonzero(owners).tolist() if near else []:
         for email in emails[rid]:
-            if email in personal and not near.isdisjoint(_shapes(email)):
+            if email in personal:
                 holder[email].add(int(labels[rid]))
-                for key in _keys(email):
-                    index[key].add(email)
+    typo_of: dict[str, set[str]] = defaultdict(set)  # lone mailbox → the personal mailboxes it mistypes
+    for owned in holder:
+        if _indexable(owned):
+            for typed in {t for shape in _shapes(owned) for t in near.get(shape, ())}:
+                if _typo_of(typed, owned, names):
+                    typo_of[typed].add(owned)
     out = labels.copy()
     attached = 0
     for rid in np.flatnonzero(lone).tolist():
-        targets: set[int] = set()
-        for email in emails[rid]:
-            found = {e for key in _keys(email) for e in index.get(key, ()) if _typo_of(email, e, names)}
-            for e in found:
-                targets |= holder[e]
+        targets = {c for email in emails[rid] for e in typo_of.get(email, ()) for c in holder[e]}
         if len(targets) == 1:
             out[rid] = targets.pop()
             attached += 1
