@@ -53,7 +53,10 @@ def _one_edit(a: str, b: str) -> bool:
             and a[diff[1]] == b[diff[0]]
         )
     short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+    i = 0  # deleting the first character that differs is as good as deleting any
+    while i < len(short) and short[i] == long[i]:
+        i += 1
+    return long[i + 1 :] == short[i:]
 
 
 def _same_number(a: str, b: str) -> bool:
