@@ -211,8 +211,13 @@ def identifiable(rec: pd.DataFrame) -> np.ndarray:
     return evidence_only(rec) | (named & (companion | _contact(rec)))
 
 
+def _lengths(values: pd.Series) -> np.ndarray:
+    """len() of each record's list."""
+    return np.fromiter(map(len, values.tolist()), dtype=np.int64, count=len(values))
+
+
 def _contact(rec: pd.DataFrame) -> np.ndarray:
-    contact = (rec["emails"].map(len) > 0).to_numpy() | (rec["phones"].map(len) > 0).to_numpy()
+    contact = (_lengths(rec["emails"]) > 0) | (_lengths(rec["phones"]) > 0)
     return contact | (rec["wechat_id"].notna().to_numpy() if "wechat_id" in rec else False)
 
 
@@ -301,7 +306,7 @@ def _attach_mistyped(
     emails = rec["emails"].tolist()
     held = Counter(e for lst in emails for e in lst)
     only = unnamed & (np.bincount(labels, minlength=len(rec))[labels] == 1)
-    only &= (rec["phones"].map(len) == 0).to_numpy()
+    only &= _lengths(rec["phones"]) == 0
     only[only] = [len(emails[i]) > 0 and all(held[e] == 1 for e in emails[i]) for i in np.flatnonzero(only)]
     if cannot is not None and len(cannot):
         only[cannot.ravel()] = False  # a steward decided about it: not guessed at
