@@ -30,6 +30,7 @@ DETECT_SHARE = 0.05
 MIN_DETECTED = 3
 _SALESFORCE_ID = re.compile(r"^[a-zA-Z0-9]{18}$")
 _DIGITS = re.compile(r"\d{8,}")
+_PREFIX = re.compile(r"^[A-Za-z]+[_\-:]")  # a prefix with a separator: zcrm_, KH-
 
 
 @dataclass
@@ -47,19 +48,24 @@ class References:
 def id_forms(record_id: str) -> list[str]:
     """The forms another system may hold an id in: itself, Salesforce's case-sensitive 15-character form of
     an 18-character id, the bare number of a prefixed numeric id (zcrm_4876876000012345678)."""
-    forms = [record_id]
-    if _SALESFORCE_ID.match(record_id):
-        forms.append(record_id[:15])
-    digits = _DIGITS.fullmatch(re.sub(r"^[A-Za-z]+[_\-:]", "", record_id))  # a prefix with a separator
-    if digits and digits.group(0) != record_id:
-        forms.append(digits.group(0))
-    return forms
+    return _forms(pd.Series([record_id], dtype=object))["form"].tolist()
+
+
+def _forms(ids: pd.Series) -> pd.DataFrame:
+    """id_forms of every id (form, and the id's index label as rid); the regexes only run on the ids a
+    cheap test leaves (18 characters, before a final newline; a separator)."""
+    values = [str(v) for v in ids.tolist()]
+    salesforce = [i for i, v in enumerate(values) if 18 <= len(v) <= 19 and _SALESFORCE_ID.match(v)]
+    bare = {i: _PREFIX.sub("", v) for i, v in enumerate(values) if "_" in v or "-" in v or ":" in v}
+    number = [i for i, v in bare.items() if v != values[i] and _DIGITS.fullmatch(v)]
+    rows = list(range(len(values))) + salesforce + number
+    forms = values + [values[i][:15] for i in salesforce] + [bare[i] for i in number]
+    return pd.DataFrame({"form": np.array(forms, dtype=object), "rid": ids.index.to_numpy()[rows]})
 
 
 def _index(ids: pd.Series) -> pd.Series:
     """form → rid over `ids` (rid-indexed); a form two records share is dropped (ambiguous)."""
-    rows = [(form, rid) for rid, value in ids.items() for form in id_forms(str(value))]
-    frame = pd.DataFrame(rows, columns=["form", "rid"]).drop_duplicates()
+    frame = _forms(ids).drop_duplicates()
     unique = frame[~frame["form"].duplicated(keep=False)]
     return pd.Series(unique["rid"].to_numpy(), index=unique["form"].to_numpy())
 
@@ -76,7 +82,8 @@ def resolve_references(
     keys = rec["source_record_id"].astype(str)
     targets = {s: _index(keys[(sources == s) & person]) for s in pd.unique(sources[person])}
     left, right, evidence, unresolved = [], [], [], 0
-    named = ~person & ~keys.str.startswith(ROW_KEY_PREFIX).to_numpy()  # rows keyed by a customer_ref
+    row_keyed = np.array([k.startswith(ROW_KEY_PREFIX) for k in keys.tolist()], dtype=bool)
+    named = ~person & ~row_keyed  # rows keyed by a customer_ref
     for source in pd.unique(sources[~person]):
         mine = (sources == source) & named
         values = keys[mine]
