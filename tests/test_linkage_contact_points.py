@@ -279,3 +279,27 @@ def test_a_north_american_home_phone_is_a_household_s_not_a_person_s():
     result = link(persons, load_linkage_config())
     assert _customer(result, "us2", "J2") == _customer(result, "us", "J1")
     assert _customer(result, "us", "S1") != _customer(result, "us", "J1")
+
+
+def test_a_number_typed_once_as_shared_is_shared():
+    """Phone types across records: the first type that is not a personal one wins, else the last given."""
+    from linkage.contact_points import _phone_types
+
+    rec = pd.DataFrame(
+        {
+            "phones": [["+1A", "+1B"], ["+1A", "+1C"], ["+1A", "+1B", "+1C"], ["+1D"], ["+1D"]],
+            "phone_types": [
+                ["mobile", "mobile"],
+                ["landline", "toll_free"],
+                ["mobile", "fixed_or_mobile", "voip"],
+                ["mobile"],
+                ["x", "y"],
+            ],
+        }
+    )
+    assert _phone_types(rec) == {
+        "+1A": "landline",
+        "+1B": "fixed_or_mobile",
+        "+1C": "toll_free",
+        "+1D": "mobile",
+    }

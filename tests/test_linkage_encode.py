@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from linkage.encode import encode_records, expand, sorted_unique
+from linkage.encode import encode_records, expand, in_sorted, isin, sorted_unique
 
 
 def _table() -> pd.DataFrame:
@@ -43,3 +43,12 @@ def test_list_column_is_distinct_sorted_values_per_record():
 def test_sorted_unique():
     assert sorted_unique(np.array([5, 1, 5, 3, 1], dtype=np.int64)).tolist() == [1, 3, 5]
     assert sorted_unique(np.array([], dtype=np.int64)).tolist() == []
+
+
+def test_in_sorted_and_isin_agree_with_numpy():
+    rng = np.random.default_rng(5)
+    values = rng.integers(-5, 60, size=500)
+    for haystack in (rng.integers(0, 50, size=40), np.array([7]), np.array([], dtype=np.int64)):
+        expected = np.isin(values, haystack)
+        assert (in_sorted(values, sorted_unique(haystack)) == expected).all()  # values beyond both ends too
+        assert (isin(values, haystack) == expected).all()

@@ -68,3 +68,20 @@ def test_a_slip_in_the_number_of_a_mailbox(typed, owner):
 def test_an_edit_that_makes_another_name_is_no_typo(typed, owner):
     names = {"xinyi": 12, "liu": 80, "li": 90, "wang": 100, "lu": 2}
     assert _attach(typed, ["xinyi.liu@yahoo.com", "wang.li@yahoo.com"], names) == owner
+
+
+OWNER = "qiang.chen@outlook.com"
+LOCAL = OWNER.split("@")[0]
+EDITS = sorted(
+    {LOCAL[:i] + LOCAL[i + 1 :] for i in range(len(LOCAL))}  # a letter lost
+    | {LOCAL[:i] + "x" + LOCAL[i:] for i in range(len(LOCAL) + 1)}  # a letter added
+    | {
+        LOCAL[:i] + LOCAL[i + 1] + LOCAL[i] + LOCAL[i + 2 :] for i in range(len(LOCAL) - 1)
+    }  # neighbours swapped
+)
+
+
+@pytest.mark.parametrize("typed", EDITS)
+def test_a_keystroke_anywhere_in_the_local_part_is_found(typed):
+    """Whatever the position of the edit (first, last characters included), the mailbox is found."""
+    assert _attach(f"{typed}@outlook.com", [OWNER, "qiang.wu@outlook.com"]) == 0

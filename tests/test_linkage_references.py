@@ -6,7 +6,7 @@ import pytest
 from linkage.config import load_linkage_config
 from linkage.engine import link
 from linkage.records import build_person_records
-from linkage.references import id_forms
+from linkage.references import _index, id_forms
 
 NAMES = ["Zoe Johnson", "王伟", "Anna Walker", "李娜", "Tom Brown", "陈静", "Lukas Fischer", "刘洋"]
 
@@ -43,6 +43,16 @@ def test_id_forms():
     assert id_forms("zcrm_4876876000012345678") == ["zcrm_4876876000012345678", "4876876000012345678"]
     assert id_forms("KH2024000123") == ["KH2024000123"]  # a code with a prefix, not a prefixed number
     assert id_forms("12") == ["12"]
+
+
+def test_a_form_two_records_share_is_dropped():
+    ids = pd.Series(["0035g00000XyZ12AAB", "0035g00000XyZ12AAC", "zcrm_4876876000012345678", "4876876000012345678"],
+                    index=[10, 11, 12, 13])  # fmt: skip
+    index = _index(ids)
+    assert "0035g00000XyZ12" not in index  # the 15-character form of two 18-character ids: ambiguous
+    assert index["0035g00000XyZ12AAB"] == 10 and index["0035g00000XyZ12AAC"] == 11
+    assert "4876876000012345678" not in index  # a record's own id and another's bare number
+    assert index["zcrm_4876876000012345678"] == 12
 
 
 def test_declared_references_attach_orders_with_evidence(config):
