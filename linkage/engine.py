@@ -456,8 +456,8 @@ def finish_link(
         base = base + correction.intercept
         total, negative = weigh_chunks(store, corrected)
         weigh = corrected
-    match_weight = base + total
-    del total
+    total += base  # the match weight (bits), in place: this array is one of the few the size of the pairs
+    match_weight = total
     lap("scoring")
 
     def signs(pairs: PairColumns) -> tuple[PairColumns, np.ndarray]:

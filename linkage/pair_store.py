@@ -30,7 +30,9 @@ NEGATIVE = "any_negative"  # the one weight column the stages after scoring read
 Weigh = Callable[[PairColumns], PairColumns]  # pair columns (levels, frequencies) → weight_<comparison>
 
 
-def chunk_slices(n: int, size: int = CHUNK_PAIRS) -> Iterator[slice]:
+def chunk_slices(n: int, size: int | None = None) -> Iterator[slice]:
+    """Consecutive slices of at most `size` (CHUNK_PAIRS) of n pairs."""
+    size = size or CHUNK_PAIRS
     for start in range(0, n, size):
         yield slice(start, min(start + size, n))
 
@@ -79,7 +81,7 @@ def _smallest_uint(values: np.ndarray) -> np.ndarray:
 
 
 def compare_pairs(
-    records: EncodedRecords, config: LinkageConfig, pairs: CandidatePairs, size: int = CHUNK_PAIRS
+    records: EncodedRecords, config: LinkageConfig, pairs: CandidatePairs, size: int | None = None
 ) -> PairStore:
     """compare() chunk by chunk into a PairStore, with the comparison patterns EM fits on."""
     n = len(pairs.left)
@@ -108,7 +110,7 @@ def compare_pairs(
                      levels, overlap, scalar, merge_patterns(found, config))  # fmt: skip
 
 
-def weigh_chunks(store: PairStore, weigh: Weigh, size: int = CHUNK_PAIRS) -> tuple[np.ndarray, np.ndarray]:
+def weigh_chunks(store: PairStore, weigh: Weigh, size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per pair: the sum of its weights (bits, no prior) and -1 where any weight is negative (else 0)."""
     total = np.zeros(len(store))
     negative = np.zeros(len(store), np.int8)
