@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from linkage import pair_store
 from linkage.blocking import BlockingStats, CandidatePairs, block
 from linkage.cluster import guard_weights, guarded_clusters, unscored_pairs
 from linkage.compare import PairColumns, compare, tf_source
@@ -246,8 +247,37 @@ def find_candidates(
     if focus is not None:
         near = focus[refs.left] | focus[refs.right]
         refs = References(refs.left[near], refs.right[near], refs.evidence[near], refs.unresolved)
-    pairs, is_reference, evidence = with_references(candidates, refs, linkable)
-    return Candidates(pairs, stats, is_reference, evidence)
+    parts = _with_references_by_range(candidates, refs, linkable)
+    del candidates  # before the parts are joined: the blocked pairs' arrays are as large as the result
+    if len(parts) == 1:
+        return Candidates(parts[0][0], stats, parts[0][1], parts[0][2])
+    pairs = CandidatePairs(*(np.concatenate([getattr(p[0], name) for p in parts])
+                             for name in ("left", "right", "rules", "first_rule")))  # fmt: skip
+    return Candidates(
+        pairs, stats, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts])
+    )
+
+
+def _with_references_by_range(
+    candidates: CandidatePairs, refs: References, linkable: np.ndarray
+) -> list[tuple[CandidatePairs, np.ndarray, np.ndarray]]:
+    """with_references on consecutive ranges of left records, about CHUNK_PAIRS blocked pairs each, each
+    range with the reference pairs whose lower record falls in it: the same pairs in the same (l, r) order,
+    with the merge's temporaries (several arrays the size of the pairs) bounded by the range."""
+    cuts = np.unique(candidates.left[pair_store.CHUNK_PAIRS :: pair_store.CHUNK_PAIRS])
+    if not len(cuts):
+        return [with_references(candidates, refs, linkable)]
+    starts = np.r_[0, np.searchsorted(candidates.left, cuts), len(candidates.left)]
+    ref_range = np.searchsorted(cuts, np.minimum(refs.left, refs.right), side="right")
+    parts = []
+    for i in range(len(starts) - 1):
+        rows = slice(starts[i], starts[i + 1])
+        part = CandidatePairs(candidates.left[rows], candidates.right[rows], candidates.rules[rows],
+                              candidates.first_rule[rows])  # fmt: skip
+        mine = ref_range == i
+        part_refs = References(refs.left[mine], refs.right[mine], refs.evidence[mine], refs.unresolved)
+        parts.append(with_references(part, part_refs, linkable))
+    return parts
 
 
 def stays_unlinked(linkable: np.ndarray, labels: np.ndarray) -> np.ndarray:
