@@ -107,6 +107,16 @@ def _focus_pairs(
     return np.minimum(a, c), np.maximum(a, c)
 
 
+def _distinct_sorted(parts: list[np.ndarray]) -> np.ndarray:
+    """The distinct values of int64 arrays, sorted: one concatenation sorted in place (no second copy)."""
+    values = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+    parts.clear()
+    values.sort()
+    if len(values):
+        values = values[np.r_[True, values[1:] != values[:-1]]]
+    return values
+
+
 def block(
     records: EncodedRecords, config: LinkageConfig, focus: np.ndarray | None = None
 ) -> tuple[CandidatePairs, BlockingStats]:
@@ -126,14 +136,19 @@ def block(
         found.append(((left * n + right) << rule_bits) | k)
         stats.skipped_keys_by_rule[rule.name] = len(skipped)
         stats.largest_skipped[rule.name] = int(skipped.max()) if len(skipped) else 0
-    tagged = sorted_unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
-    pair_keys, rule_index = tagged >> rule_bits, tagged & ((1 << rule_bits) - 1)
+    tagged = _distinct_sorted(found)
+    # Rule index and bit in small dtypes: these arrays have an entry per (pair, rule), ~1.5× the pairs.
+    rule_index = (tagged & ((1 << rule_bits) - 1)).astype(np.int8 if rule_bits < 8 else np.int64)
+    tagged >>= rule_bits  # the pair keys l·n + r, in place
     found_by_rule = np.bincount(rule_index, minlength=len(config.blocking.rules))
-    starts = group_starts(pair_keys)
-    keys = pair_keys[starts]
+    starts = group_starts(tagged)
+    keys = tagged[starts]
+    del tagged
     # The first entry of each pair holds its lowest rule index (entries are sorted within a pair too).
-    first_rule = rule_index[starts]
-    rules = np.bitwise_or.reduceat(np.left_shift(1, rule_index), starts) if len(starts) else rule_index
+    first_rule = rule_index[starts].astype(np.int64)
+    bit = np.int32 if len(config.blocking.rules) <= 31 else np.int64
+    rules = (np.bitwise_or.reduceat(np.left_shift(bit(1), rule_index.astype(bit)), starts) if len(starts)
+             else np.empty(0, bit)).astype(np.int64)  # fmt: skip
     for k, rule in enumerate(config.blocking.rules):
         stats.pairs_by_rule[rule.name] = int(found_by_rule[k])
         stats.new_pairs_by_rule[rule.name] = int((first_rule == k).sum())

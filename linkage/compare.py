@@ -202,6 +202,11 @@ def value_frequencies(records: EncodedRecords, column: str) -> np.ndarray:
     return out
 
 
+def pair_frequency(freq: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """A pair's term frequency from its records' (value_frequencies): the commoner value's."""
+    return np.fmax(freq[left], freq[right])
+
+
 def compare(
     records: EncodedRecords,
     config: LinkageConfig,
@@ -229,8 +234,7 @@ def compare(
         out[f"g_{c.name}"] = g
         column = tf_column(c)
         if tf and column is not None:
-            freq = value_frequencies(records, column)
-            tf_values = np.fmax(freq[left], freq[right])
+            tf_values = pair_frequency(value_frequencies(records, column), left, right)
         if tf and c.term_frequency and tf_values is not None:
             out[f"tf_{c.name}"] = tf_values
     return out

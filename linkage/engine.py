@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from linkage import pair_store
 from linkage.blocking import BlockingStats, CandidatePairs, block
 from linkage.cluster import guard_weights, guarded_clusters, unscored_pairs
 from linkage.compare import PairColumns, compare, tf_source
@@ -34,7 +35,15 @@ from linkage.contact_points import (
 from linkage.encode import EncodedRecords, encode_records, value_counts
 from linkage.households import household_pairs
 from linkage.identity import assign_customer_ids
-from linkage.learn import correct_weights, pair_labels, steward_fingerprint
+from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
+from linkage.pair_store import (
+    NEGATIVE,
+    PairStore,
+    chunk_slices,
+    compare_pairs,
+    negative_weights,
+    weigh_chunks,
+)
 from linkage.prepare import prepare_records
 from linkage.references import (
     REFERENCE_WEIGHT,
@@ -45,7 +54,6 @@ from linkage.references import (
 )
 from linkage.score import (
     Parameters,
-    comparison_patterns,
     estimate_m,
     estimate_prior,
     estimate_u,
@@ -207,9 +215,10 @@ class RecordTable(NamedTuple):
 class ScoredPairs(NamedTuple):
     """The scored candidate pairs ((l, r) ascending; reference pairs included) and how to score more."""
 
-    cmp: PairColumns
-    weights: PairColumns
-    match_weight: np.ndarray
+    store: PairStore  # every pair's levels (linkage/pair_store.py)
+    weigh: Callable[[PairColumns], PairColumns]  # pair columns → weight_<comparison>
+    total: np.ndarray  # per pair, the sum of its weights (bits, no prior)
+    negative: np.ndarray  # per pair, -1 where a weight is negative (int8)
     base: float  # log-odds of the prior (bits)
     score: Callable[[PairColumns], tuple[PairColumns, np.ndarray]]
     params: Parameters | None
@@ -238,8 +247,37 @@ def find_candidates(
     if focus is not None:
         near = focus[refs.left] | focus[refs.right]
         refs = References(refs.left[near], refs.right[near], refs.evidence[near], refs.unresolved)
-    pairs, is_reference, evidence = with_references(candidates, refs, linkable)
-    return Candidates(pairs, stats, is_reference, evidence)
+    parts = _with_references_by_range(candidates, refs, linkable)
+    del candidates  # before the parts are joined: the blocked pairs' arrays are as large as the result
+    if len(parts) == 1:
+        return Candidates(parts[0][0], stats, parts[0][1], parts[0][2])
+    pairs = CandidatePairs(*(np.concatenate([getattr(p[0], name) for p in parts])
+                             for name in ("left", "right", "rules", "first_rule")))  # fmt: skip
+    return Candidates(
+        pairs, stats, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts])
+    )
+
+
+def _with_references_by_range(
+    candidates: CandidatePairs, refs: References, linkable: np.ndarray
+) -> list[tuple[CandidatePairs, np.ndarray, np.ndarray]]:
+    """with_references on consecutive ranges of left records, about CHUNK_PAIRS blocked pairs each, each
+    range with the reference pairs whose lower record falls in it: the same pairs in the same (l, r) order,
+    with the merge's temporaries (several arrays the size of the pairs) bounded by the range."""
+    cuts = np.unique(candidates.left[pair_store.CHUNK_PAIRS :: pair_store.CHUNK_PAIRS])
+    if not len(cuts):
+        return [with_references(candidates, refs, linkable)]
+    starts = np.r_[0, np.searchsorted(candidates.left, cuts), len(candidates.left)]
+    ref_range = np.searchsorted(cuts, np.minimum(refs.left, refs.right), side="right")
+    parts = []
+    for i in range(len(starts) - 1):
+        rows = slice(starts[i], starts[i + 1])
+        part = CandidatePairs(candidates.left[rows], candidates.right[rows], candidates.rules[rows],
+                              candidates.first_rule[rows])  # fmt: skip
+        mine = ref_range == i
+        part_refs = References(refs.left[mine], refs.right[mine], refs.evidence[mine], refs.unresolved)
+        parts.append(with_references(part, part_refs, linkable))
+    return parts
 
 
 def stays_unlinked(linkable: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -363,47 +401,54 @@ def link(
     refs = resolve_references(rec, record_entities(persons, rec), references)
     linkable = linkable_records(rec, refs)
     found = find_candidates(records, config, refs, linkable)
-    candidates, stats = found.pairs, found.stats
+    stats = found.stats
     lap("blocking")
-    pair_columns = {"l": candidates.left, "r": candidates.right, "rules": candidates.rules,
-                    "first_rule": candidates.first_rule}  # fmt: skip
-    cmp = compare(records, config, candidates.left, candidates.right, extra=pair_columns)
+    store = compare_pairs(records, config, found.pairs)  # levels for every pair, in bounded chunks
+    is_reference, ref_evidence = found.is_reference, found.evidence
+    del found  # the blocked pairs' int64 rule columns: the store keeps compact copies
     lap("compare")
 
     n_total = total_pairs(rec.groupby("source").size(), config.link_type == "link_only")
     params: Parameters | None = None
+    total: np.ndarray | None = None  # per pair, the sum of its weights (when EM has just computed it)
     if config.scoring.method == "supervised":
         if training_labels is None:
             raise ValueError(
                 "scoring.method is 'supervised': pass training_labels (source, source_record_id, entity_id)"
             )
-        labelled = _labels_for_pairs(rec, cmp, training_labels)
-        known = ~np.isnan(labelled)
-        tables, base = fit_supervised(_rows(cmp, known), labelled[known].astype(int), config)
+        labelled = _labels_for_pairs(rec, {"l": store.left, "r": store.right}, training_labels)
+        known = np.flatnonzero(~np.isnan(labelled))
+        tables, base = fit_supervised(store.columns(known), labelled[known].astype(int), config)
 
-        def score(pairs: PairColumns) -> tuple[PairColumns, np.ndarray]:
-            weights = {f"weight_{c.name}": np.where(pairs[f"g_{c.name}"] >= 0, tables[c.name][pairs[f"g_{c.name}"].clip(0)], 0.0)
-                       for c in config.comparisons}  # fmt: skip
-            return weights, base + _total(weights, len(pairs["l"]))
+        def weigh(pairs: PairColumns) -> PairColumns:
+            return {f"weight_{c.name}": np.where(pairs[f"g_{c.name}"] >= 0, tables[c.name][pairs[f"g_{c.name}"].clip(0)], 0.0)
+                    for c in config.comparisons}  # fmt: skip
     else:
         if model is not None:
             params = model.parameters
+            m, u = params.m, params.u
         else:
             u = estimate_u(records, config)
             lap("u_sampling")
-            m, sessions = estimate_m(comparison_patterns(cmp, config), config, u)
-            weights = weights_by_comparison(cmp, config, m, u, _tf_records(records, config))
-            prior = estimate_prior(_total(weights, len(cmp["l"])), n_total)
-            params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
-        fitted = params
+            m, sessions = estimate_m(store.patterns, config, u)
+        tf_records = _tf_records(records, config)
 
-        def score(pairs: PairColumns) -> tuple[PairColumns, np.ndarray]:
-            return stored_weights(records, pairs, config, fitted)
+        def weigh(pairs: PairColumns) -> PairColumns:
+            return weights_by_comparison(pairs, config, m, u, tf_records)
 
+        if params is None:
+            total, negative = weigh_chunks(store, weigh)
+            params = Parameters(m=m, u=u, prior=estimate_prior(total, n_total), sessions=sessions)
         base = float(np.log2(params.prior / (1 - params.prior)))
-    weights, match_weight = score(cmp)
+
+    def score(pairs: PairColumns) -> tuple[PairColumns, np.ndarray]:
+        weights = weigh(pairs)
+        return weights, base + _total(weights, len(pairs["l"]))
+
+    if total is None:
+        total, negative = weigh_chunks(store, weigh)
     table = RecordTable(rec, records, stats, refs, linkable, n_total)
-    scored = ScoredPairs(cmp, weights, match_weight, base, score, params, found.is_reference, found.evidence)
+    scored = ScoredPairs(store, weigh, total, negative, base, score, params, is_reference, ref_evidence)
     return finish_link(
         table, scored, config, decisions, previous_xref, run_id, at, timings, lap, persons, model
     )
@@ -424,26 +469,90 @@ def finish_link(
 ) -> LinkageResult:
     """Every stage after scoring, on the whole record table and its scored candidate pairs: the stewards'
     labels, then resolve_clusters (evidence completion, households, references, the chaining guard,
-    constraints, contact points), ids, the output tables and the model state. link() and linkage/spark (on
-    the pairs it scored) both end here."""
+    constraints, contact points), ids, the output tables and the model state. The stages read each pair's
+    levels, match weight and whether a weight contradicts (pair_store.NEGATIVE); the pairs the output keeps
+    get their weights back at the end (kept_outcome)."""
     rec, records = table.rec, table.records
-    cmp, weights, match_weight, base, score, params, is_reference, ref_evidence = scored
+    store, weigh, total, negative, base, score, params, is_reference, ref_evidence = scored
     decided = decisions is not None and len(decisions) > 0
     keys = record_key(rec["source"], rec["source_record_id"]) if decided else pd.Series([], dtype=str)
-    weights, base, learned = correct_weights(
-        weights, cmp, base, pair_labels(keys, cmp["l"], cmp["r"], decisions), config
-    )
-    if learned["corrected"]:  # the stewards' labels moved the weights (linkage/learn.py)
-        match_weight = base + _total(weights, len(cmp["l"]))
+    correction, learned = _steward_correction(store, weigh, base, keys, decisions, config)
+    if correction is not None:  # the stewards' labels moved the weights (linkage/learn.py)
+        plain = weigh
+
+        def corrected(pairs: PairColumns) -> PairColumns:
+            return apply_correction(plain(pairs), pairs, correction, config)
+
+        base = base + correction.intercept
+        total, negative = weigh_chunks(store, corrected)
+        weigh = corrected
+    total += base  # the match weight (bits), in place: this array is one of the few the size of the pairs
+    match_weight = total
     lap("scoring")
-    c = resolve_clusters(rec, records, config, cmp, weights, match_weight, score, is_reference, ref_evidence,
-                         keys, decisions)  # fmt: skip
+
+    def signs(pairs: PairColumns) -> tuple[PairColumns, np.ndarray]:
+        weights, weight = score(pairs)
+        return {NEGATIVE: -negative_weights(weights, len(weight))}, weight
+
+    c = resolve_clusters(rec, records, config, store.level_columns(), {NEGATIVE: negative}, match_weight, signs,
+                         is_reference, ref_evidence, keys, decisions)  # fmt: skip
     lap("clustering")
     steward = {"must_links": len(c.steward.must), "cannot_links": len(c.steward.cannot),
                "conflicts": len(c.steward.conflicts)}  # fmt: skip
-    kept = Outcome.of(c, config.keep_non_match_pairs, steward)
+    kept = kept_outcome(c, store, weigh, score, records, config, steward)
     return link_outputs(table, kept, config, decisions, previous_xref, run_id, at, timings, lap, persons,
                         params, learned, model)  # fmt: skip
+
+
+def _steward_correction(
+    store: PairStore,
+    weigh: Callable[[PairColumns], PairColumns],
+    base: float,
+    keys: pd.Series,
+    decisions: pd.DataFrame | None,
+    config: LinkageConfig,
+) -> tuple[Correction | None, dict]:
+    """The correction the stewards' labelled candidate pairs ask for (linkage/learn.py), fitted on those
+    pairs alone; their labels are looked up chunk by chunk."""
+    labelled, y = [], []
+    if decisions is not None and len(decisions):
+        for rows in chunk_slices(len(store)):
+            part = pair_labels(keys, store.left[rows], store.right[rows], decisions)
+            known = np.flatnonzero(~np.isnan(part))
+            labelled.append(known + rows.start)
+            y.append(part[known])
+    rows = np.concatenate(labelled) if labelled else np.empty(0, np.int64)
+    pairs = store.columns(rows)
+    return fit_correction(weigh(pairs), pairs, base, np.concatenate(y) if y else np.empty(0), config)
+
+
+def kept_outcome(
+    c: Clusters,
+    store: PairStore,
+    weigh: Callable[[PairColumns], PairColumns],
+    score: Callable[[PairColumns], tuple[PairColumns, np.ndarray]],
+    records: EncodedRecords,
+    config: LinkageConfig,
+    steward: dict[str, int],
+) -> Outcome:
+    """Outcome.of for clusters resolved on the store's level columns: the kept pairs' full columns and
+    weights, recomputed (the candidate pairs' as scored, steward correction included; the pairs evidence
+    completion added as it scored them: compared again, uncorrected)."""
+    keep = np.ones(len(c.decision), bool) if config.keep_non_match_pairs else c.decision != NON_MATCH
+    rows = np.flatnonzero(keep)
+    blocked, added = rows[rows < len(store)], rows[rows >= len(store)]
+    cmp = store.columns(blocked)
+    weights = weigh(cmp)
+    if len(added):
+        left, right = c.cmp["l"][added], c.cmp["r"][added]
+        zeros = np.zeros(len(added), dtype=np.int64)
+        more = compare(records, config, left, right, extra={"l": left, "r": right, "rules": zeros,
+                                                            "first_rule": zeros - 1})  # fmt: skip
+        more_weights, _ = score(more)
+        cmp = {k: np.concatenate([cmp[k], more[k]]) for k in cmp}
+        weights = {k: np.concatenate([weights[k], more_weights[k]]) for k in weights}
+    return Outcome(c.labels, cmp, weights, c.match_weight[keep], c.probability[keep], c.decision[keep],
+                   c.notes()[keep], c.refused[keep], stage_counts(c), steward)  # fmt: skip
 
 
 @dataclass

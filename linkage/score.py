@@ -109,6 +109,17 @@ def comparison_patterns(cmp: PairColumns, config: LinkageConfig) -> pd.DataFrame
     return pd.DataFrame({**{k: out[k] for k in columns}, "rules": uniq, "n": counts})
 
 
+def merge_patterns(parts: list[pd.DataFrame], config: LinkageConfig) -> pd.DataFrame:
+    """comparison_patterns of several chunks of pairs as one table (counts summed over the chunks)."""
+    columns = [*(f"g_{c.name}" for c in config.comparisons), "rules"]
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return pd.DataFrame({**{k: np.empty(0, np.int8) for k in columns[:-1]}, "rules": np.empty(0, np.int64),
+                             "n": np.empty(0, np.int64)})  # fmt: skip
+    return pd.concat(parts, ignore_index=True).groupby(columns, as_index=False, sort=True)["n"].sum()
+
+
 def _em(gammas: np.ndarray, counts: np.ndarray, u: list[np.ndarray], m0: list[np.ndarray], iterations: int):
     """EM for (λ, m) with u fixed; gammas: patterns × comparisons (−1 missing); counts: pairs per pattern."""
     lam = 0.5
