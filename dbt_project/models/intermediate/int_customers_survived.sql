@@ -18,7 +18,15 @@
 {%- set ranked_struct, output_struct = [], [] %}
 {%- for c in ranked_columns %}{% do ranked_struct.append((c, c)) %}{% endfor %}
 {%- for c in output_columns %}{% do output_struct.append((c, c)) %}{% endfor %}
-with candidates as (
+-- depends_on: {{ ref('int_customer_attributes_unpivoted') }}
+with records_in_scope as (
+    -- the records of the customers this build rebuilds (an incremental build: the touched ones)
+    select source, source_record_id
+    from {{ ref('stg_linkage__customer_xref') }}
+    where customer_id is not null {{ touched_rows_filter(keyword='and') }}
+),
+
+candidates as (
     select
         customer_id, field, value, display_value, source, source_record_id, observed_at, record_completeness,
         case field
@@ -28,9 +36,9 @@ with candidates as (
         end as rule,
         {{ source_rank('source') }} as source_rank,
         coalesce(-{{ epoch_microseconds('observed_at') }}, 9223372036854775807) as recency_rank
-    from {{ ref('int_customer_attributes_unpivoted') }}
+    -- the candidates of int_customer_attributes_unpivoted, of the records in scope only on an incremental build
+    from ({{ customer_attribute_candidates('records_in_scope' if is_incremental() else none) }}) as a
     where customer_id is not null  -- an unlinked row is no customer: nothing survives for it
-    {{ touched_rows_filter(keyword='and') }}
 ),
 
 value_candidates as (
