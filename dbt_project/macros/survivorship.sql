@@ -76,3 +76,18 @@
         coalesce({{ list_position(items, column) }}, {{ priority | length + 1 }})
     {%- endif -%}
 {%- endmacro %}
+
+{#- The order survivorship ranks a field's candidate values in, least first, as a list of keys compared in turn
+    (arg_min_by; none is ever NULL): the field's rule, then the fallbacks source priority, recency, completeness and
+    frequency, then the values themselves, so the choice never depends on the order rows arrive in. Reads the
+    candidate columns rule, source_rank, recency_rank (0 - epoch microseconds; undated last), record_completeness,
+    source, value, display_value, source_record_id; `frequency`: the SQL of how many of the customer's records
+    carry the value. -#}
+{% macro survivorship_order(frequency) -%}
+    {%- set fewer = '-(' ~ frequency ~ ')' -%}
+    {{ return([
+        "case rule when 'source_priority' then source_rank when 'most_recent' then recency_rank"
+            ~ " when 'most_complete' then -record_completeness when 'most_frequent' then " ~ fewer ~ " end",
+        'source_rank', 'recency_rank', '-record_completeness', fewer,
+        'source', 'value', 'display_value', 'source_record_id']) }}
+{%- endmacro %}
