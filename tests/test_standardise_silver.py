@@ -114,10 +114,10 @@ def test_partition_empties_the_nights_memos(layout):
     bronze_dir.mkdir(parents=True)
     _orders().to_parquet(bronze_dir / "part.parquet")
     source = SimpleNamespace(name="shop", entity="order", date_formats=["%m/%d/%Y"], phone_region="CN")
-    first = standardise_partition(layout, [source], "2024-03-16", batch_rows=2)
+    first = standardise_partition(layout, [source], "2024-03-16", batch_rows=2, workers=1)
     silver = pd.read_parquet(layout.silver("order", "2024-03-16"))
     assert canonical_phone.cache_info().currsize == 0
     canonical_phone("+86 138-1234-5678", "CN")  # a warm memo gives the same night
-    second = standardise_partition(layout, [source], "2024-03-16", batch_rows=2)
+    second = standardise_partition(layout, [source], "2024-03-16", batch_rows=2, workers=1)
     assert first.rows == second.rows
     pd.testing.assert_frame_equal(pd.read_parquet(layout.silver("order", "2024-03-16")), silver)

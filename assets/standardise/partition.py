@@ -4,7 +4,8 @@ records, so memory follows the batch size, not the night's delivery.
 Each bronze file is read `BATCH_ROWS` at a time over Arrow, standardised, and appended to its entity's silver
 file and to the person file through `ParquetOut` (written beside, renamed into place when complete). Rows of
 one person split across two batches become two person rows of the night; linkage merges them
-(`assets/link/io.merge_person_versions`: latest values, every email and phone).
+(`assets/link/io.merge_person_versions`: latest values, every email and phone). Batches are standardised
+side by side in worker processes (assets/standardise/workers.py) and written in the order they were read.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from assets.entities import ENTITIES
 from assets.ingest.parquet_out import ParquetOut
 from assets.layout import DataLayout
 from assets.parquet_files import open_parquet, write_parquet_atomic
-from assets.standardise.silver import empty_silver, standardise
+from assets.standardise.silver import empty_silver
+from assets.standardise.workers import Batch, in_order, worker_count
 from linkage.records import build_person_records
 from linkage.standardise._unique import forget
 
@@ -37,12 +39,27 @@ class SilverResult:
     paths: dict[str, Path] = field(default_factory=dict)
 
 
-def bronze_batches(directory: Path, batch_rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
-    """A source's bronze rows of one run_date, `batch_rows` at a time, file by file."""
+def bronze_tables(directory: Path, batch_rows: int = BATCH_ROWS) -> Iterator[pa.Table]:
+    """A source's bronze rows of one run_date as Arrow, `batch_rows` at a time, file by file."""
     for path in sorted(directory.glob("*.parquet")):
         for batch in open_parquet(path).iter_batches(batch_size=batch_rows):
             if batch.num_rows:
-                yield pa.Table.from_batches([batch]).to_pandas()
+                yield pa.Table.from_batches([batch])
+
+
+def night_batches(layout: DataLayout, sources: list, run_date: str, batch_rows: int) -> Iterator[Batch]:
+    """Every source's batches of the night, sources in their configured order."""
+    for source in sources:
+        for rows in bronze_tables(layout.bronze(source.name, run_date), batch_rows):
+            yield Batch(
+                rows=rows,
+                entity=ENTITIES[source.entity].name,
+                source=source.name,
+                region=getattr(source, "phone_region", "CN") or "CN",
+                formats=tuple(getattr(source, "date_formats", []) or []),
+                serial_dates=getattr(source, "serial_dates", True),
+                values=getattr(source, "values", None),
+            )
 
 
 def _settled(schema: pa.Schema) -> pa.Schema:
@@ -65,8 +82,7 @@ class _Appender:
         self.out: ParquetOut | None = None
         self.schema: pa.Schema | None = None
 
-    def write(self, frame: pd.DataFrame) -> None:
-        table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+    def write(self, table: pa.Table) -> None:
         if self.out is None:
             self.schema = _settled(table.schema)
             self.out = self.stack.enter_context(ParquetOut(self.path, self.schema))
@@ -85,29 +101,25 @@ class _Appender:
 
 
 def standardise_partition(
-    layout: DataLayout, sources: list, run_date: str, batch_rows: int = BATCH_ROWS
+    layout: DataLayout,
+    sources: list,
+    run_date: str,
+    batch_rows: int = BATCH_ROWS,
+    workers: int | None = None,
 ) -> SilverResult:
-    """`sources`: the SourceConfig objects (name, entity, date_formats, phone_region) of sources.yaml."""
+    """`sources`: the SourceConfig objects (name, entity, date_formats, phone_region) of sources.yaml.
+    `workers`: processes standardising batches side by side (default `C360_WORKERS`, else the cores); the
+    files written are the same for any number."""
     result = SilverResult()
+    workers = worker_count() if workers is None else workers
     with ExitStack() as stack:
         stack.callback(forget)  # the night's remembered phones, names and addresses: not the next night's
         writers = {name: _Appender(stack, layout.silver(name, run_date)) for name in (*ENTITIES, PERSON)}
-        for source in sources:
-            entity = ENTITIES[source.entity]
-            region = getattr(source, "phone_region", "CN") or "CN"
-            formats = list(getattr(source, "date_formats", []) or [])
-            for bronze in bronze_batches(layout.bronze(source.name, run_date), batch_rows):
-                silver = standardise(
-                    bronze, entity, formats, region, getattr(source, "serial_dates", True),
-                    getattr(source, "values", None),
-                )  # fmt: skip
-                writers[entity.name].write(silver)
-                writers[PERSON].write(
-                    build_person_records(
-                        bronze, entity.name, source.name, region=region, date_formats=formats
-                    )
-                )
-                result.rows_by_source[source.name] = result.rows_by_source.get(source.name, 0) + len(silver)
+        batches = night_batches(layout, sources, run_date, batch_rows)
+        for batch, (silver, persons) in in_order(batches, workers):
+            writers[batch.entity].write(silver)
+            writers[PERSON].write(persons)
+            result.rows_by_source[batch.source] = result.rows_by_source.get(batch.source, 0) + len(silver)
     for name, writer in writers.items():
         if writer.out is None:  # nothing this night: an empty file with the full schema
             empty = empty_persons() if name == PERSON else empty_silver(ENTITIES[name])

@@ -1,0 +1,110 @@
+"""Standardise a night's batches on every core: a process pool of `C360_WORKERS`, results in batch order.
+
+Each batch (one source's `BATCH_ROWS` bronze rows, as Arrow) is standardised in a worker process, which hands
+back the silver and person rows as Arrow tables (pickled as Arrow buffers, not as Python objects). The parent
+writes them in the order the batches were read, so the silver files are the same whatever the number of
+workers. At most `workers + 1` batches are in flight, so memory follows the batch size, not the night.
+
+A worker that raises fails the step with its exception; a worker that dies (killed, out of memory) fails it
+with `BrokenProcessPool`: never a hang. Workers are spawned, not forked (the Dagster process runs threads), and
+each keeps its own memos of the night's phones and names (linkage/standardise/_unique.py), gone with it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from assets.crash_points import ENV as KILL_AT
+
+WORKERS_ENV = "C360_WORKERS"
+MAX_WORKERS = 8  # past this, memory (a batch and the memos per worker) grows faster than the speed-up
+KILL_WORKER = "standardise-worker"  # C360_TEST_KILL_AT value: a worker SIGKILLs itself on its first batch
+
+
+def worker_count(env: dict[str, str] | None = None) -> int:
+    """`C360_WORKERS` (1 = standardise in the step's own process), default the machine's cores, capped."""
+    raw = (env if env is not None else os.environ).get(WORKERS_ENV, "").strip()
+    if not raw:
+        return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+    try:
+        wanted = int(raw)
+    except ValueError:
+        raise ValueError(
+            f"{WORKERS_ENV}={raw!r}: expected a whole number of worker processes (1 = none)"
+        ) from None
+    if wanted < 1:
+        raise ValueError(f"{WORKERS_ENV}={raw!r}: expected at least 1")
+    return min(wanted, MAX_WORKERS)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One source's batch of bronze rows and what standardising it needs (all picklable)."""
+
+    rows: pa.Table
+    entity: str
+    source: str
+    region: str
+    formats: tuple[str, ...]
+    serial_dates: bool
+    values: dict[str, dict[str, str]] | None
+
+
+def to_arrow(frame) -> pa.Table:
+    """A standardised frame as the Arrow table its silver file receives (no pandas metadata)."""
+    return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+
+
+def standardise_batch(batch: Batch) -> tuple[pa.Table, pa.Table]:
+    """(silver rows, person records) of one batch."""
+    if os.environ.get(KILL_AT) == KILL_WORKER and multiprocessing.parent_process() is not None:
+        os.kill(os.getpid(), signal.SIGKILL)
+    from assets.entities import ENTITIES
+    from assets.standardise.silver import standardise
+    from linkage.records import build_person_records
+
+    bronze = batch.rows.to_pandas()
+    entity = ENTITIES[batch.entity]
+    formats = list(batch.formats)
+    silver = standardise(bronze, entity, formats, batch.region, batch.serial_dates, batch.values)
+    persons = build_person_records(
+        bronze, entity.name, batch.source, region=batch.region, date_formats=formats
+    )
+    return to_arrow(silver), to_arrow(persons)
+
+
+def in_order(
+    batches: Iterable[Batch], workers: int, work: Callable[[Batch], Any] = standardise_batch
+) -> Iterator[tuple[Batch, Any]]:
+    """(batch, work(batch)) for every batch, in the batches' order: in this process when `workers` is 1 or the
+    night is one batch, else in a pool of that many spawned processes with at most `workers + 1` in flight."""
+    batches = iter(batches)
+    head = list(itertools.islice(batches, 2))
+    if workers <= 1 or len(head) < 2:  # one batch: nothing to share out, no processes to start
+        for batch in itertools.chain(head, batches):
+            yield batch, work(batch)
+        return
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pending: deque[tuple[Batch, Future]] = deque()
+    try:
+        for batch in itertools.chain(head, batches):
+            pending.append((batch, pool.submit(work, batch)))
+            while len(pending) > workers:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
