@@ -247,9 +247,11 @@ def _contradicted(cmp: PairColumns, labels: np.ndarray, lone: np.ndarray, apart:
         [left[bad_l] * n + labels[right[bad_l]], right[bad_r] * n + labels[left[bad_r]]]
     )
     forbidden = np.sort(forbidden)
-    return (lone[left] & in_sorted(left * n + labels[right], forbidden)) | (
-        lone[right] & in_sorted(right * n + labels[left], forbidden)
-    )
+    out = np.zeros(len(left), dtype=bool)
+    for mine, other in ((left, right), (right, left)):  # only the pairs with a lone record on that side
+        at = np.flatnonzero(lone[mine])
+        out[at] |= in_sorted(mine[at] * n + labels[other[at]], forbidden)
+    return out
 
 
 def attach_lone_records(
