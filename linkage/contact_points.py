@@ -76,7 +76,7 @@ def _same_letters(records: EncodedRecords, left: np.ndarray, right: np.ndarray) 
     if "family_key" not in s or "given_key" not in s:
         return np.zeros(len(left), dtype=bool)
     # The spelling of each distinct (family, given) pair, family first and given first, as one code each.
-    rows = np.unique(np.concatenate([left, right]))
+    rows = sorted_unique(np.concatenate([left, right]))
     pair = (s["family_key"][rows] + 1) * (len(records.vocab) + 1) + s["given_key"][rows] + 1
     _, first, combo = np.unique(pair, return_index=True, return_inverse=True)
     family, given = s["family_key"][rows[first]], s["given_key"][rows[first]]
@@ -354,7 +354,7 @@ def attach_evidence_only(
     per_group = np.bincount(found["g"], minlength=n)
     target = np.full(n, -1, dtype=np.int64)
     target[found["g"].to_numpy()] = found["c"].to_numpy()
-    members = np.unique(np.concatenate([left[edges], right[edges]]))
+    members = sorted_unique(np.concatenate([left[edges], right[edges]]))
     members = members[lone[members]]
     g = group[members]
     one = per_group[g] == 1
