@@ -76,7 +76,7 @@ def _same_letters(records: EncodedRecords, left: np.ndarray, right: np.ndarray) 
     if "family_key" not in s or "given_key" not in s:
         return np.zeros(len(left), dtype=bool)
     # The spelling of each distinct (family, given) pair, family first and given first, as one code each.
-    rows = np.unique(np.concatenate([left, right]))
+    rows = sorted_unique(np.concatenate([left, right]))
     pair = (s["family_key"][rows] + 1) * (len(records.vocab) + 1) + s["given_key"][rows] + 1
     _, first, combo = np.unique(pair, return_index=True, return_inverse=True)
     family, given = s["family_key"][rows[first]], s["given_key"][rows[first]]
@@ -247,9 +247,11 @@ def _contradicted(cmp: PairColumns, labels: np.ndarray, lone: np.ndarray, apart:
         [left[bad_l] * n + labels[right[bad_l]], right[bad_r] * n + labels[left[bad_r]]]
     )
     forbidden = np.sort(forbidden)
-    return (lone[left] & in_sorted(left * n + labels[right], forbidden)) | (
-        lone[right] & in_sorted(right * n + labels[left], forbidden)
-    )
+    out = np.zeros(len(left), dtype=bool)
+    for mine, other in ((left, right), (right, left)):  # only the pairs with a lone record on that side
+        at = np.flatnonzero(lone[mine])
+        out[at] |= in_sorted(mine[at] * n + labels[other[at]], forbidden)
+    return out
 
 
 def attach_lone_records(
@@ -352,7 +354,7 @@ def attach_evidence_only(
     per_group = np.bincount(found["g"], minlength=n)
     target = np.full(n, -1, dtype=np.int64)
     target[found["g"].to_numpy()] = found["c"].to_numpy()
-    members = np.unique(np.concatenate([left[edges], right[edges]]))
+    members = sorted_unique(np.concatenate([left[edges], right[edges]]))
     members = members[lone[members]]
     g = group[members]
     one = per_group[g] == 1

@@ -79,7 +79,22 @@ def assign_customer_ids(
     )
     for old_id in sorted(old_ids - used):
         events.append((old_id, "retired", holders.get(old_id, [])))
-    history = pd.DataFrame(
-        [(run_id, cid, event, list(related), at) for cid, event, related in events], columns=HISTORY_COLUMNS
-    )
+    history = _history(run_id, events, at)
     return pd.Series(ids.to_numpy(), index=members.index, name="customer_id"), history
+
+
+def _history(run_id: str, events: list[tuple[str, str, list[str]]], at: pd.Timestamp) -> pd.DataFrame:
+    """The history rows, built column by column (a frame of one tuple per row infers each cell's type)."""
+    if not events:
+        return pd.DataFrame([], columns=HISTORY_COLUMNS)
+    customer_ids, kinds, related = zip(*events, strict=True)
+    rows = len(events)
+    return pd.DataFrame(
+        {
+            "run_id": pd.Series([run_id] * rows),
+            "customer_id": pd.Series(customer_ids),
+            "event": pd.Series(kinds),
+            "related_ids": pd.Series([list(r) for r in related]),
+            "at": pd.Series([at]).repeat(rows).reset_index(drop=True),  # one value: its type inferred once
+        }
+    )[HISTORY_COLUMNS]
