@@ -10,6 +10,9 @@ Public API (import from the modules; this package imports nothing heavy on purpo
   then `link_outputs`: ids and output tables); `linkage.spark.engine.link_spark` runs the pair stages on Spark
   and `resolve_clusters` per connected component, then the same `link_outputs`;
   `linkage.engine.linkable_records`: the reference pairs and the records that may be paired.
+- `linkage.pair_store.compare_pairs(records, config, pairs)` → `PairStore`: every candidate pair compared in
+  bounded chunks, kept compactly (int8 levels, compact rule masks, sparse overlap frequencies); `weigh_chunks`
+  gives each pair's summed weight without holding the weights.
 - `linkage.evaluate.evaluate_pairs / evaluate_clusters / pairs_from_clusters`: precision, recall, F1.
 - `linkage.datasets.febrl_person_records`: FEBRL3/4 as person records + true pairs.
 

@@ -494,8 +494,10 @@ def finish_link(
         weights, weight = score(pairs)
         return {NEGATIVE: -negative_weights(weights, len(weight))}, weight
 
-    c = resolve_clusters(rec, records, config, store.level_columns(), {NEGATIVE: negative}, match_weight, signs,
+    n_pairs = len(store)
+    c = resolve_clusters(rec, records, config, store.hand_over(), {NEGATIVE: negative}, match_weight, signs,
                          is_reference, ref_evidence, keys, decisions)  # fmt: skip
+    store.take_back(c.cmp, n_pairs)
     lap("clustering")
     steward = {"must_links": len(c.steward.must), "cannot_links": len(c.steward.cannot),
                "conflicts": len(c.steward.conflicts)}  # fmt: skip

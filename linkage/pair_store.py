@@ -24,7 +24,7 @@ from linkage.config import LinkageConfig
 from linkage.encode import EncodedRecords
 from linkage.score import comparison_patterns, merge_patterns
 
-CHUNK_PAIRS = 500_000  # pairs compared or weighed at once (a few hundred MB of temporaries at most)
+CHUNK_PAIRS = 1_000_000  # pairs compared or weighed at once (a few hundred MB of temporaries at most)
 NEGATIVE = "any_negative"  # the one weight column the stages after scoring read: -1 where a weight is < 0
 
 Weigh = Callable[[PairColumns], PairColumns]  # pair columns (levels, frequencies) → weight_<comparison>
@@ -51,7 +51,7 @@ class PairStore:
     patterns: pd.DataFrame  # comparison_patterns of all pairs
 
     def __len__(self) -> int:
-        return len(self.left)
+        return len(self.rules)
 
     def columns(self, rows: slice | np.ndarray) -> PairColumns:
         """l, r, rules, first_rule, g_… and tf_… of the pairs `rows`, as compare() gives them."""
@@ -71,9 +71,18 @@ class PairStore:
             out[name] = tf
         return out
 
-    def level_columns(self) -> PairColumns:
-        """l, r and every level of all pairs (no copies): what the stages after scoring read per pair."""
-        return {"l": self.left, "r": self.right, **self.levels}
+    def hand_over(self) -> PairColumns:
+        """l, r and every level of all pairs, which the store stops holding until `take_back`: the stages
+        after scoring extend these columns (evidence completion), and the originals can go meanwhile."""
+        out = {"l": self.left, "r": self.right, **self.levels}
+        self.left = self.right = np.empty(0, np.int64)
+        self.levels = {}
+        return out
+
+    def take_back(self, columns: PairColumns, n: int) -> None:
+        """The first `n` rows of `columns` (hand_over's columns, extended) as the store's own again."""
+        self.left, self.right = columns["l"][:n], columns["r"][:n]
+        self.levels = {k: v[:n] for k, v in columns.items() if k.startswith("g_")}
 
 
 def _smallest_uint(values: np.ndarray) -> np.ndarray:
