@@ -56,42 +56,37 @@ located as (
 ),
 
 province_records as (
-    select distinct customer_id as province_customer_id, source as province_source,
-        source_record_id as province_source_record_id
+    -- the records with a province: a city is taken from one of them when the customer has one
+    select distinct customer_id as preferred_customer_id, source as preferred_source,
+        source_record_id as preferred_source_record_id
     from located
     where field = 'province'
 ),
+{%- for field, preferred in [('city', 'province_records'), ('province', 'city_record')] %}
 
-city_winners as (
-    -- the best city of a record that also has a province, else the best city
+{{ field }}_winners as (
+    -- the best {{ field }} of a record in {{ preferred }}, else the best {{ field }}
     select {{ output_columns | join(', ') }}
     from (
-        select c.*, case when p.province_customer_id is null then 1 else 0 end as without_province
+        select c.*, case when p.preferred_customer_id is null then 1 else 0 end as not_preferred
         from located as c
-        left join province_records as p
-            on p.province_customer_id = c.customer_id and p.province_source = c.source
-            and p.province_source_record_id = c.source_record_id
-        where c.field = 'city'
+        left join {{ preferred }} as p
+            on p.preferred_customer_id = c.customer_id and p.preferred_source = c.source
+            and p.preferred_source_record_id = c.source_record_id
+        where c.field = {{ sql_literal(field) }}
     ) as c
-    qualify row_number() over (partition by customer_id order by without_province, {{ survivorship_order('value_frequency') | join(', ') }}) = 1
+    qualify row_number() over (partition by customer_id order by not_preferred, {{ survivorship_order('value_frequency') | join(', ') }}) = 1
 ),
+{%- if field == 'city' %}
 
-province_winners as (
-    -- the province of the city's record when it has one, else the best province
-    select {{ output_columns | join(', ') }}
-    from (
-        select c.*, case when l.customer_id is null then 1 else 0 end as off_city_record
-        from located as c
-        left join (
-            select customer_id, source as city_source, source_record_id as city_source_record_id
-            from city_winners
-        ) as l
-            on l.customer_id = c.customer_id and l.city_source = c.source
-            and l.city_source_record_id = c.source_record_id
-        where c.field = 'province'
-    ) as c
-    qualify row_number() over (partition by customer_id order by off_city_record, {{ survivorship_order('value_frequency') | join(', ') }}) = 1
+city_record as (
+    -- the record the city survived from: the province is taken from it when it has one
+    select customer_id as preferred_customer_id, source as preferred_source,
+        source_record_id as preferred_source_record_id
+    from city_winners
 ),
+{%- endif %}
+{%- endfor %}
 
 winners as (
     select * from field_winners
