@@ -78,11 +78,6 @@
 {% macro duckdb__arg_max_by(value, keys) -%}arg_max({{ value }}, ({{ keys | join(', ') }})){%- endmacro %}
 {% macro spark__arg_max_by(value, keys) -%}max_by({{ value }}, struct({{ keys | join(', ') }})){%- endmacro %}
 
-{#- Aggregate: `value` of the row with the least (key1, key2, …), compared in order (keys never NULL). -#}
-{% macro arg_min_by(value, keys) %}{{ return(adapter.dispatch('arg_min_by')(value, keys)) }}{% endmacro %}
-{% macro duckdb__arg_min_by(value, keys) -%}arg_min({{ value }}, ({{ keys | join(', ') }})){%- endmacro %}
-{% macro spark__arg_min_by(value, keys) -%}min_by({{ value }}, struct({{ keys | join(', ') }})){%- endmacro %}
-
 {#- A timestamp as whole microseconds since 1970-01-01 (bigint). -#}
 {% macro epoch_microseconds(timestamp) %}{{ return(adapter.dispatch('epoch_microseconds')(timestamp)) }}{% endmacro %}
 {% macro duckdb__epoch_microseconds(timestamp) -%}epoch_us({{ timestamp }}){%- endmacro %}

@@ -78,7 +78,7 @@
 {%- endmacro %}
 
 {#- The order survivorship ranks a field's candidate values in, least first, as a list of keys compared in turn
-    (arg_min_by; none is ever NULL): the field's rule, then the fallbacks source priority, recency, completeness and
+    (none is ever NULL): the field's rule, then the fallbacks source priority, recency, completeness and
     frequency, then the values themselves, so the choice never depends on the order rows arrive in. Reads the
     candidate columns rule, source_rank, recency_rank (0 - epoch microseconds; undated last), record_completeness,
     source, value, display_value, source_record_id; `frequency`: the SQL of how many of the customer's records
