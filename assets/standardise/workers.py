@@ -28,6 +28,9 @@ from assets.crash_points import ENV as KILL_AT
 
 WORKERS_ENV = "C360_WORKERS"
 MAX_WORKERS = 8  # past this, memory (a batch and the memos per worker) grows faster than the speed-up
+# A worker costs ~10 s of CPU to start (imports, romanisation dictionaries) and relearns the night's phones and
+# names on its own: it pays for itself with about a minute of work, ~250k source rows.
+ROWS_PER_WORKER = 250_000
 KILL_WORKER = "standardise-worker"  # C360_TEST_KILL_AT value: a worker SIGKILLs itself on its first batch
 
 
@@ -45,6 +48,11 @@ def worker_count(env: dict[str, str] | None = None) -> int:
     if wanted < 1:
         raise ValueError(f"{WORKERS_ENV}={raw!r}: expected at least 1")
     return min(wanted, MAX_WORKERS)
+
+
+def workers_for(rows: int, configured: int) -> int:
+    """Workers worth starting for a night of `rows` source rows: `configured`, fewer for a small night."""
+    return max(1, min(configured, rows // ROWS_PER_WORKER))
 
 
 @dataclass(frozen=True)
