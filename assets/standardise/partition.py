@@ -117,8 +117,8 @@ def standardise_partition(
     workers: int | None = None,
 ) -> SilverResult:
     """`sources`: the SourceConfig objects (name, entity, date_formats, phone_region) of sources.yaml.
-    `workers`: processes standardising batches side by side (default `C360_WORKERS`, else the cores, fewer
-    for a small night); the files written are the same for any number."""
+    `workers`: processes standardising batches side by side (default `C360_WORKERS`, else 1; fewer for a
+    small night); the files written are the same for any number."""
     result = SilverResult()
     if workers is None:
         workers = workers_for(night_rows(layout, sources, run_date), worker_count())
