@@ -23,7 +23,8 @@ def map_unique(values: pd.Series, fn: Callable[[str], Any], dtype: str | None = 
     return out.astype(dtype)
 
 
-MEMO_SIZE = 1 << 18  # distinct values per function: one 200k-row batch's, so silver and the person records share them; ~60 MB at most
+# Distinct values remembered per function: one 200k-row batch's, so the person records reuse what silver computed.
+MEMO_SIZE = 1 << 18
 _MEMOS: list = []
 
 
