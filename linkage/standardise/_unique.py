@@ -23,8 +23,7 @@ def map_unique(values: pd.Series, fn: Callable[[str], Any], dtype: str | None = 
     return out.astype(dtype)
 
 
-# Distinct values remembered per function: one 200k-row batch's, so the person records reuse what silver computed.
-MEMO_SIZE = 1 << 18
+MEMO_SIZE = 1 << 17  # distinct values remembered per function: tens of MB at most
 _MEMOS: list = []
 
 
