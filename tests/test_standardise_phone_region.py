@@ -116,3 +116,33 @@ def test_a_row_stating_its_country_is_read_there_only():
     frame = _calls(numbers, country=["", "", "", "", "SG"])
     records = build_person_records(frame, "interaction", "desk").set_index("source_record_id")
     assert records.loc["K4", "phones"] == ["+6591334209"]
+
+
+def test_separators_do_not_change_how_a_number_is_read():
+    # Numbers written with digits and separators only are parsed once per digit string: the same reading,
+    # valid or not, as libphonenumber gives the written form, in every region.
+    import itertools
+
+    import phonenumbers
+
+    from linkage.standardise.phone import _is_junk_digits, _parse_key, _reading
+
+    def direct(text: str, region: str) -> str | None:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_valid_number(number) or _is_junk_digits(str(number.national_number)):
+            return None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    digits = ["13812345678", "02150490000", "4157279325", "85291334209", "447215231624", "12", "0"]
+    shapes = [
+        lambda a, b: a + b, lambda a, b: f"+{a}{b}", lambda a, b: f"00{a}{b}", lambda a, b: f"({a}) {b}",
+        lambda a, b: f"{a}-{b}", lambda a, b: f"{a}.{b}", lambda a, b: f"+ {a} ({b})", lambda a, b: f"{a}  -  {b}",
+    ]  # fmt: skip
+    written = {shape(n[: len(n) // 3], n[len(n) // 3 :]) for n in digits for shape in shapes}
+    assert len({_parse_key(w) for w in written}) < len(written)
+    for text, region in itertools.product(sorted(written), ["CN", "US", "HK", "GB"]):
+        reading = _reading(_parse_key(text), region)
+        assert (reading or None) == direct(text, region), (text, region)

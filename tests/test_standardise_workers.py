@@ -11,7 +11,14 @@ from assets.crash_points import ENV as KILL_AT
 from assets.entities import ENTITIES
 from assets.layout import DataLayout
 from assets.standardise.partition import PERSON, standardise_partition
-from assets.standardise.workers import KILL_WORKER, Batch, in_order, worker_count
+from assets.standardise.workers import (
+    KILL_WORKER,
+    ROWS_PER_WORKER,
+    Batch,
+    in_order,
+    worker_count,
+    workers_for,
+)
 
 DAY = "2024-03-16"
 
@@ -91,9 +98,16 @@ def test_worker_count_from_the_environment(env, expected):
     assert worker_count(env) == expected
 
 
-def test_worker_count_defaults_to_the_cores_and_names_a_bad_value():
-    assert 1 <= worker_count({}) <= 8
+def test_worker_count_defaults_to_one_process_and_names_a_bad_value():
+    assert worker_count({}) == 1
     with pytest.raises(ValueError, match="C360_WORKERS='two'"):
         worker_count({"C360_WORKERS": "two"})
     with pytest.raises(ValueError, match="at least 1"):
         worker_count({"C360_WORKERS": "0"})
+
+
+def test_a_small_night_is_standardised_in_the_steps_own_process():
+    assert workers_for(10_000, 4) == 1  # starting a worker would cost more than the night
+    assert workers_for(3 * ROWS_PER_WORKER, 2) == 2
+    assert workers_for(3 * ROWS_PER_WORKER, 8) == 3
+    assert workers_for(0, 1) == 1

@@ -23,7 +23,7 @@ from assets.ingest.parquet_out import ParquetOut
 from assets.layout import DataLayout
 from assets.parquet_files import open_parquet, write_parquet_atomic
 from assets.standardise.silver import empty_silver
-from assets.standardise.workers import Batch, in_order, worker_count
+from assets.standardise.workers import Batch, in_order, worker_count, workers_for
 from linkage.records import build_person_records
 from linkage.standardise._unique import forget
 
@@ -45,6 +45,15 @@ def bronze_tables(directory: Path, batch_rows: int = BATCH_ROWS) -> Iterator[pa.
         for batch in open_parquet(path).iter_batches(batch_size=batch_rows):
             if batch.num_rows:
                 yield pa.Table.from_batches([batch])
+
+
+def night_rows(layout: DataLayout, sources: list, run_date: str) -> int:
+    """Bronze rows of the night, from the files' footers."""
+    return sum(
+        open_parquet(path).metadata.num_rows
+        for source in sources
+        for path in layout.bronze(source.name, run_date).glob("*.parquet")
+    )
 
 
 def night_batches(layout: DataLayout, sources: list, run_date: str, batch_rows: int) -> Iterator[Batch]:
@@ -108,10 +117,11 @@ def standardise_partition(
     workers: int | None = None,
 ) -> SilverResult:
     """`sources`: the SourceConfig objects (name, entity, date_formats, phone_region) of sources.yaml.
-    `workers`: processes standardising batches side by side (default `C360_WORKERS`, else the cores); the
-    files written are the same for any number."""
+    `workers`: processes standardising batches side by side (default `C360_WORKERS`, else 1; fewer for a
+    small night); the files written are the same for any number."""
     result = SilverResult()
-    workers = worker_count() if workers is None else workers
+    if workers is None:
+        workers = workers_for(night_rows(layout, sources, run_date), worker_count())
     with ExitStack() as stack:
         stack.callback(forget)  # the night's remembered phones, names and addresses: not the next night's
         writers = {name: _Appender(stack, layout.silver(name, run_date)) for name in (*ENTITIES, PERSON)}

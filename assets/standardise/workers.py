@@ -1,4 +1,4 @@
-"""Standardise a night's batches on every core: a process pool of `C360_WORKERS`, results in batch order.
+"""Standardise a night's batches side by side: a process pool of `C360_WORKERS` (opt-in), results in batch order.
 
 Each batch (one source's `BATCH_ROWS` bronze rows, as Arrow) is standardised in a worker process, which hands
 back the silver and person rows as Arrow tables (pickled as Arrow buffers, not as Python objects). The parent
@@ -28,14 +28,21 @@ from assets.crash_points import ENV as KILL_AT
 
 WORKERS_ENV = "C360_WORKERS"
 MAX_WORKERS = 8  # past this, memory (a batch and the memos per worker) grows faster than the speed-up
+# A worker costs ~10 s of CPU to start (imports, romanisation dictionaries) and relearns the night's phones and
+# names on its own: it pays for itself with about a minute of work, ~250k source rows.
+ROWS_PER_WORKER = 250_000
 KILL_WORKER = "standardise-worker"  # C360_TEST_KILL_AT value: a worker SIGKILLs itself on its first batch
 
 
 def worker_count(env: dict[str, str] | None = None) -> int:
-    """`C360_WORKERS` (1 = standardise in the step's own process), default the machine's cores, capped."""
+    """`C360_WORKERS` (default 1: standardise in the step's own process), capped at MAX_WORKERS.
+
+    Not the cores by default: each worker holds a 200k-row batch as pandas objects and its own memos, so at 150k
+    customers two workers and the job process peak at ~3.5 GB where one process stays at ~1.5 GB, and they
+    spend ~30% more CPU in all (each relearns the night's values). Worth it with memory to spare and idle cores."""
     raw = (env if env is not None else os.environ).get(WORKERS_ENV, "").strip()
     if not raw:
-        return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+        return 1
     try:
         wanted = int(raw)
     except ValueError:
@@ -45,6 +52,11 @@ def worker_count(env: dict[str, str] | None = None) -> int:
     if wanted < 1:
         raise ValueError(f"{WORKERS_ENV}={raw!r}: expected at least 1")
     return min(wanted, MAX_WORKERS)
+
+
+def workers_for(rows: int, configured: int) -> int:
+    """Workers worth starting for a night of `rows` source rows: `configured`, fewer for a small night."""
+    return max(1, min(configured, rows // ROWS_PER_WORKER))
 
 
 @dataclass(frozen=True)

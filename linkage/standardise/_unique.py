@@ -23,7 +23,7 @@ def map_unique(values: pd.Series, fn: Callable[[str], Any], dtype: str | None = 
     return out.astype(dtype)
 
 
-MEMO_SIZE = 1 << 18  # distinct values per function: one 200k-row batch's, so silver and the person records share them; ~60 MB at most
+MEMO_SIZE = 1 << 17  # distinct values remembered per function: tens of MB at most
 _MEMOS: list = []
 
 

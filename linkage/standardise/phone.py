@@ -83,15 +83,34 @@ def canonical_phone(value: str, region: str = "CN") -> str | None:
     if tail and len(re.sub(r"\D", "", text[: tail.start()])) >= 7:
         candidates.append(text[: tail.start()])  # '021-5049 0000-312': an extension after a dash, last resort
     for candidate in candidates:
-        try:
-            number = phonenumbers.parse(candidate, region.upper())
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            if _is_junk_digits(str(number.national_number)):
-                return None
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        e164 = _reading(_parse_key(candidate), region.upper())
+        if e164 is not None:
+            return e164 or None
     return None
+
+
+# A number written with digits, a leading '+' and separators only: libphonenumber reads it as its digits alone,
+# so '138 1234 5678', '138-1234-5678' and '(138) 1234.5678' are parsed once between them.
+_PLAIN_NUMBER = re.compile(r"\+?[0-9 \-.()]+")
+_PLAIN_SEPARATORS = re.compile(r"[ \-.()]")
+
+
+def _parse_key(candidate: str) -> str:
+    return _PLAIN_SEPARATORS.sub("", candidate) if _PLAIN_NUMBER.fullmatch(candidate) else candidate
+
+
+@remembered
+def _reading(candidate: str, region: str) -> str | None:
+    """E.164 of `candidate` read in `region`, '' when that is a placeholder, None when it is no valid number."""
+    try:
+        number = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    if _is_junk_digits(str(number.national_number)):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def normalise_phone(s: pd.Series, region: str | pd.Series | np.ndarray = "CN") -> pd.Series:
