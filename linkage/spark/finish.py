@@ -199,7 +199,8 @@ def _personal_from_column(rec: pd.DataFrame) -> Callable[..., PersonalValues]:
 def _groups(spark: SparkSession) -> int:
     """Groups of whole components resolve_clusters runs on at once: a few per core (one Python call per
     component would cost more than the work)."""
-    return max(4 * spark.sparkContext.defaultParallelism, 1)
+    shuffle = int(spark.conf.get("spark.sql.shuffle.partitions"))
+    return max(4 * spark.sparkContext.defaultParallelism, shuffle, 1)
 
 
 def _component_body(config: LinkageConfig, scoring: Scoring, decisions: pd.DataFrame | None, columns: list[str],
