@@ -45,6 +45,33 @@ PARALLEL_STAGES = (
 )
 
 
+class _SourceOnlySqlglot:
+    """A meta-path finder that loads sqlglot from its .py files. sqlglotc (pulled in by dagster-dbt's
+    `sqlglot[rs]`) overlays mypyc-compiled .so modules onto sqlglot's own, which import first; Splink's Spark
+    dialect subclasses sqlglot's classes, and an interpreted class cannot inherit from a compiled one
+    (`TypeError: interpreted classes cannot inherit from compiled`). sqlglot has no switch for it, so the
+    Splink-on-Spark child imports the pure-Python modules that ship beside the compiled ones."""
+
+    def find_spec(self, fullname: str, path=None, target=None):
+        import importlib.machinery
+
+        if fullname != "sqlglot" and not fullname.startswith("sqlglot."):
+            return None
+        details = (importlib.machinery.SourceFileLoader, importlib.machinery.SOURCE_SUFFIXES)
+        for entry in path or sys.path:
+            spec = importlib.machinery.FileFinder(entry or ".", details).find_spec(fullname)
+            if spec is not None:
+                return spec
+        return None
+
+
+def pure_python_sqlglot() -> None:
+    """Import sqlglot without its compiled overlay in this process (before anything imports sqlglot)."""
+    if "sqlglot" in sys.modules:
+        raise RuntimeError("sqlglot is imported already: call pure_python_sqlglot() first")
+    sys.meta_path.insert(0, _SourceOnlySqlglot())
+
+
 def persons_path(workdir: Path, size: int) -> Path:
     return workdir / f"persons_{size}.parquet"
 
@@ -165,6 +192,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.one:
         tool, workdir, size = args.one
+        if tool == "splink-spark":
+            pure_python_sqlglot()
         if tool == "data":
             make_data(Path(workdir), int(size))
             return
