@@ -33,10 +33,10 @@ import pandas as pd
 os.environ.setdefault("DO_NOT_TRACK", "1")
 TOOLS = ("customer360", "customer360-spark", "splink-spark", "splink-duckdb")
 # Stages whose work spreads over executors; the others run on the driver (linkage/spark/__init__.py: the record
-# table and references (prepare), which values are personal, labels → ids and the output tables).
+# table with its value counts and references (prepare), u on its fixed-size sample, which values are personal,
+# the mistyped-e-mail edges, labels → ids and the output tables).
 PARALLEL_STAGES = (
     "blocking",
-    "u_sampling",
     "compare",
     "scoring",
     "completion",
