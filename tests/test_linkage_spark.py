@@ -207,6 +207,27 @@ def test_mistyped_email_attaches_before_the_named_pass(spark, tmp_path):
     assert_same_linkage(local, on_spark)
 
 
+def test_partitions_follow_the_cores_and_the_file(spark, monkeypatch):
+    """Two shuffle partitions per core, one per C360_SPARK_RECORDS_PER_PARTITION records beyond that, a user's
+    spark.sql.shuffle.partitions kept; a Python stage over a one-partition frame gets them all."""
+    from linkage.spark.session import _FIXED, SHUFFLE_PARTITIONS, spread, tune_partitions
+
+    try:
+        assert tune_partitions(spark, 1000) == 4  # local[2]
+        assert tune_partitions(spark, 1_000_000) == 20
+        monkeypatch.setenv("C360_SPARK_RECORDS_PER_PARTITION", "1000")
+        assert tune_partitions(spark, 1_000_000) == 1000
+        one = spark.range(100).coalesce(1)
+        assert spread(one).rdd.getNumPartitions() == 1000
+        spark.conf.set(SHUFFLE_PARTITIONS, "7")
+        spark.conf.set(_FIXED, "true")
+        assert tune_partitions(spark, 1_000_000) == 7
+    finally:
+        spark.conf.set(_FIXED, "false")
+        monkeypatch.delenv("C360_SPARK_RECORDS_PER_PARTITION")
+        tune_partitions(spark, 0)
+
+
 def test_connected_components_match_scipy(spark):
     """Large-star/small-star on Spark: the components of a random graph with long chains (a path of 300
     records, a star, repeated and reversed edges, self-loops) are scipy's, each named by its smallest rid."""
