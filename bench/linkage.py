@@ -179,7 +179,9 @@ def run_splink(data: Dataset, db_api=None) -> tuple[pd.DataFrame, int]:
         comparisons = [
             cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
             cl.NameComparison("surname").configure(term_frequency_adjustments=True),
-            cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d"),
+            cl.DateOfBirthComparison(
+                "date_of_birth", input_is_string=True, datetime_format="%Y%m%d" if on_duckdb else "yyyyMMdd"
+            ),
             cl.ExactMatch("street_number").configure(term_frequency_adjustments=True),
             cl.JaroWinklerAtThresholds("address_1", [0.9, 0.7]),
             cl.JaroWinklerAtThresholds("suburb", [0.9]).configure(term_frequency_adjustments=True),
@@ -216,7 +218,9 @@ def run_splink(data: Dataset, db_api=None) -> tuple[pd.DataFrame, int]:
         comparisons = [
             cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
             cl.NameComparison("family_name").configure(term_frequency_adjustments=True),
-            cl.DateOfBirthComparison("birth_date", input_is_string=True, datetime_format="%Y-%m-%d"),
+            cl.DateOfBirthComparison(
+                "birth_date", input_is_string=True, datetime_format="%Y-%m-%d" if on_duckdb else "yyyy-MM-dd"
+            ),
             cl.ArrayIntersectAtSizes("emails", [1]),
             cl.ArrayIntersectAtSizes("phones", [1]),
             cl.ExactMatch("city").configure(term_frequency_adjustments=True),

@@ -16,6 +16,7 @@ lead to two customers it stays on its own (ambiguous), and it is never a bridge 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 
@@ -261,7 +262,7 @@ def attach_lone_records(
     agree: np.ndarray,
     cannot: np.ndarray | None = None,
     apart: np.ndarray | None = None,
-    typos: bool = True,
+    typos: bool | Callable[..., tuple[np.ndarray, int]] = True,
 ) -> Attachments:
     """Records the scores left alone, attached by their personal values: first the evidence-only ones
     (attach_evidence_only), then those with a mistyped e-mail (linkage/mistyped_emails.py), then named ones,
@@ -273,13 +274,14 @@ def attach_lone_records(
     indices a steward keeps apart (linkage/constraints.py); no attachment joins them. `apart` (per pair,
     `contradicting`): a named record never joins through a pair whose records contradict each other (a
     household mailbox: 'Jose White' born 1955 and 'Hannah White' born 2002). `typos=False`: no mistyped-e-mail
-    attachment (a look-up across the whole file; linkage/spark runs it after its per-component stages)."""
+    attachment; a callable: `_attach_mistyped` with the whole file's facts (linkage/spark/mistyped.py)."""
     singleton = np.bincount(labels, minlength=len(rec))[labels] == 1
     unnamed = evidence_only(rec)
     first = attach_evidence_only(labels, cmp, unnamed & singleton, agree, cannot=cannot)
     # Mistyped e-mails next, so that a CRM contact a survey answer joins that way is a customer of several
     # records when the named pass looks for the customer a named record's values lead to.
-    labels, mistyped = _attach_mistyped(rec, first.labels, unnamed, cannot) if typos else (first.labels, 0)
+    attach = typos if callable(typos) else _attach_mistyped  # linkage/spark: with the whole file's facts
+    labels, mistyped = attach(rec, first.labels, unnamed, cannot) if typos else (first.labels, 0)
     named = _contact(rec) & ~unnamed
     alone = np.bincount(labels, minlength=len(rec))[labels] == 1
     named_cluster = np.zeros(len(rec), dtype=bool)
@@ -301,28 +303,46 @@ def attach_lone_records(
 
 
 def _attach_mistyped(
-    rec: pd.DataFrame, labels: np.ndarray, unnamed: np.ndarray, cannot: np.ndarray | None
+    rec: pd.DataFrame,
+    labels: np.ndarray,
+    unnamed: np.ndarray,
+    cannot: np.ndarray | None,
+    unique: np.ndarray | None = None,
+    names: Counter[str] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Evidence-only records (`unnamed`) still alone whose e-mail nobody else holds, no phone:
-    linkage/mistyped_emails.py."""
+    linkage/mistyped_emails.py. When `rec` is part of a file (linkage/spark: a connected component), the
+    file's facts: `unique` (per record: e-mails held by no other record of the file) and `names`
+    (name_counts of the file)."""
     emails = rec["emails"].tolist()
     held = Counter(e for lst in emails for e in lst)
     only = unnamed & (np.bincount(labels, minlength=len(rec))[labels] == 1)
     only &= _lengths(rec["phones"]) == 0
-    only[only] = [len(emails[i]) > 0 and all(held[e] == 1 for e in emails[i]) for i in np.flatnonzero(only)]
+    if unique is None:
+        only[only] = [
+            len(emails[i]) > 0 and all(held[e] == 1 for e in emails[i]) for i in np.flatnonzero(only)
+        ]
+    else:
+        only &= unique
     if cannot is not None and len(cannot):
         only[cannot.ravel()] = False  # a steward decided about it: not guessed at
     if not only.any():
         return labels, 0
     owners = isin(labels, labels[~unnamed]) & ~only
     personal = {e for e in held if e.split("@", 1)[0] not in ROLE_LOCAL_PARTS}
-    names: Counter[str] = Counter()  # records holding each name (a name in several words: each word too)
+    names = name_counts(rec) if names is None else names
+    out, attached = attach_mistyped(emails, labels, only, owners, personal, names)
+    return np.unique(out, return_inverse=True)[1].astype(np.int64), attached
+
+
+def name_counts(rec: pd.DataFrame) -> Counter[str]:
+    """Records holding each name (a name in several words: each word too)."""
+    names: Counter[str] = Counter()
     keys = [rec[c].dropna().astype(str) for c in ("family_key", "given_key") if c in rec]
     for key, count in pd.concat(keys).value_counts().items() if keys else ():
         for word in {key, *key.split()}:
             names[word] += count
-    out, attached = attach_mistyped(emails, labels, only, owners, personal, names)
-    return np.unique(out, return_inverse=True)[1].astype(np.int64), attached
+    return names
 
 
 def attach_evidence_only(

@@ -189,6 +189,45 @@ def test_spark_linkage_equals_local_engine(spark, sample, references, tmp_path, 
     assert_same_linkage(local2, spark2)
 
 
+def test_mistyped_email_attaches_before_the_named_pass(spark, tmp_path):
+    """The contact-point file alone (tests/test_linkage_contact_points.py): L14 (C018's mailbox, two letters
+    swapped, no pair at all) joins C018 before the named pass, so L15 (C018's mobile, another given name) finds
+    C018 a customer of two records to join; were the mistyped e-mails attached after the per-component stages,
+    C018 and L15 would be two lone records there, never joined."""
+    from test_linkage_contact_points import _persons
+
+    from linkage.spark.engine import link_spark
+
+    persons, config = _persons(), load_linkage_config()
+    local = link(persons, config, run_id="t")
+    on_spark = link_spark(spark, persons, config, str(tmp_path / "work"), run_id="t")
+    for result in (local, on_spark):
+        customer = result.xref.set_index(["source", "source_record_id"])["customer_id"]
+        assert customer[("campaigns", "L14")] == customer[("crm", "C018")] == customer[("campaigns", "L15")]
+    assert_same_linkage(local, on_spark)
+
+
+def test_partitions_follow_the_cores_and_the_file(spark, monkeypatch):
+    """Two shuffle partitions per core, one per C360_SPARK_RECORDS_PER_PARTITION records beyond that, a user's
+    spark.sql.shuffle.partitions kept; a Python stage over a one-partition frame gets them all."""
+    from linkage.spark.session import _FIXED, SHUFFLE_PARTITIONS, spread, tune_partitions
+
+    try:
+        assert tune_partitions(spark, 1000) == 4  # local[2]
+        assert tune_partitions(spark, 1_000_000) == 20
+        monkeypatch.setenv("C360_SPARK_RECORDS_PER_PARTITION", "1000")
+        assert tune_partitions(spark, 1_000_000) == 1000
+        one = spark.range(100).coalesce(1)
+        assert spread(one).rdd.getNumPartitions() == 1000
+        spark.conf.set(SHUFFLE_PARTITIONS, "7")
+        spark.conf.set(_FIXED, "true")
+        assert tune_partitions(spark, 1_000_000) == 7
+    finally:
+        spark.conf.set(_FIXED, "false")
+        monkeypatch.delenv("C360_SPARK_RECORDS_PER_PARTITION")
+        tune_partitions(spark, 0)
+
+
 def test_connected_components_match_scipy(spark):
     """Large-star/small-star on Spark: the components of a random graph with long chains (a path of 300
     records, a star, repeated and reversed edges, self-loops) are scipy's, each named by its smallest rid."""

@@ -12,19 +12,39 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 
-def rule_entries(records: DataFrame, columns: list[str]) -> DataFrame:
-    """Distinct (rid, source, key) for every record holding all of `columns` (one per list element)."""
+def rule_keys(columns: list[str]):
+    """A record's keys for a rule on `columns`: every combination of its values (one per list element),
+    as an array of arrays; none when a column is empty."""
     from pyspark.sql import functions as F
 
-    lists = [c for c in columns if c in LIST_COLUMNS]
-    parts = []
-    frame = records
-    for c in columns:
-        name = f"_k_{c}"
-        frame = frame.withColumn(name, F.explode(c) if c in lists else F.col(c))
-        frame = frame.where(F.col(name).isNotNull() & (F.col(name) != ""))
-        parts.append(F.col(name))
-    return frame.select("rid", "source", F.array(*parts).alias("key")).distinct()
+    def values(c: str):
+        held = F.col(c) if c in LIST_COLUMNS else F.array(F.col(c))
+        return F.filter(
+            F.coalesce(held, F.array().cast("array<string>")), lambda x: x.isNotNull() & (x != "")
+        )
+
+    def extend(c: str):  # (a key so far) → that key with each value of c (one-argument lambdas for Spark)
+        return lambda k: F.transform(values(c), lambda x: F.concat(k, F.array(x)))
+
+    keys = F.transform(values(columns[0]), lambda x: F.array(x))
+    for c in columns[1:]:
+        keys = F.flatten(F.transform(keys, extend(c)))
+    return keys
+
+
+def rule_entries(records: DataFrame, rules: list[list[str]]) -> DataFrame:
+    """Distinct (rid, source, rule, key) for every record and rule (by position in `rules`) whose columns
+    the record all holds: one pass over the records for every rule."""
+    from pyspark.sql import functions as F
+
+    def tag(k: int):
+        return lambda key: F.struct(F.lit(k).alias("rule"), key.alias("key"))
+
+    tagged = [F.transform(rule_keys(columns), tag(k)) for k, columns in enumerate(rules)]
+    entry = F.explode(F.concat(*tagged)).alias("entry")
+    return (
+        records.select("rid", "source", entry).select("rid", "source", "entry.rule", "entry.key").distinct()
+    )
 
 
 def candidate_pairs(records: DataFrame, config: LinkageConfig) -> tuple[DataFrame, BlockingStats]:
@@ -33,9 +53,7 @@ def candidate_pairs(records: DataFrame, config: LinkageConfig) -> tuple[DataFram
     from pyspark.sql import functions as F
 
     rules = config.blocking.rules
-    entries = rule_entries(records, rules[0].columns).withColumn("rule", F.lit(0))
-    for k, rule in enumerate(rules[1:], start=1):
-        entries = entries.unionByName(rule_entries(records, rule.columns).withColumn("rule", F.lit(k)))
+    entries = rule_entries(records, [rule.columns for rule in rules])
     caps = F.create_map(
         *(
             x

@@ -13,6 +13,7 @@ from linkage.compare import compare
 from linkage.config import LIST_COLUMNS, LinkageConfig
 from linkage.encode import EncodedRecords, encode_records
 from linkage.spark.records import record_columns, tf_columns
+from linkage.spark.session import spread
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -42,16 +43,19 @@ def encoded_with_counts(
     table: pd.DataFrame, counted: list[str], holders: dict[str, int], config: LinkageConfig
 ) -> EncodedRecords:
     """Records of the Spark record table (some of them, rid order) encoded, with the whole table's value counts
-    (the `<column>__n` / `__vn` columns of records.with_value_counts) for term frequencies."""
+    (the `<column>__n` / `__vn` columns of records.value_count_columns) for term frequencies."""
     records = encode_records(table, config.record_columns)
     lookup = pd.Index(records.vocab)
     for c in counted:  # the whole table's count of each value, at the value's code in this batch
         counts = np.zeros(len(records.vocab), dtype=np.int64)
-        if c in LIST_COLUMNS:
-            entries = [e for held in table[f"{c}__vn"] if held is not None for e in held]
-            if entries:
-                codes = lookup.get_indexer([e["v"] for e in entries])
-                counts[codes[codes >= 0]] = np.array([e["n"] for e in entries], dtype=np.int64)[codes >= 0]
+        if c in LIST_COLUMNS:  # `__vn`: the count of each value of the list, in its order
+            held = [
+                (v, n) for v, n in zip(table[c], table[f"{c}__vn"], strict=True) if v is not None and len(v)
+            ]
+            if held:
+                codes = lookup.get_indexer(np.concatenate([v for v, _ in held]).astype(object))
+                n = np.concatenate([n for _, n in held]).astype(np.int64)
+                counts[codes[codes >= 0]] = n[codes >= 0]
         else:
             codes = records.scalars[c]
             present = codes >= 0
@@ -81,7 +85,11 @@ def compare_pairs(
         c for c in records.columns if c in ("rid", *columns) or any(c.startswith(f"{t}__") for t in counted)
     ]
     side = {p: records.select(*(F.col(c).alias(f"{p}_{c}") for c in kept)) for p in ("l", "r")}
-    joined = pairs.join(side["l"], F.col("l") == F.col("l_rid")).join(side["r"], F.col("r") == F.col("r_rid"))
+    joined = (
+        spread(pairs)
+        .join(side["l"], F.col("l") == F.col("l_rid"))
+        .join(side["r"], F.col("r") == F.col("r_rid"))
+    )
     extra_names = pairs.columns
     schema = comparison_schema(config, pairs.schema, tf)
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.config import LIST_COLUMNS, LinkageConfig
-from linkage.encode import encode_records
+from linkage.encode import EncodedRecords, encode_records
 from linkage.engine import LinkageResult, RecordTable, link, linkable_records, stopwatch
 from linkage.prepare import prepare_records
 from linkage.references import References, record_entities, resolve_references
@@ -23,15 +23,15 @@ from linkage.score import (
     Parameters,
     estimate_m,
     estimate_prior,
+    estimate_u,
     total_pairs,
-    u_from_levels,
-    u_sample_pairs,
 )
 from linkage.spark.blocking import candidate_pairs
 from linkage.spark.compare import compare_pairs
 from linkage.spark.finish import RESOLVE_COLUMNS, Scoring, finish_on_spark
-from linkage.spark.records import record_columns, tf_columns, with_value_counts
+from linkage.spark.records import record_columns, tf_columns, value_count_columns
 from linkage.spark.score import scored_schema, weighted_decisions, with_decisions, with_weights
+from linkage.spark.session import spread, tune_partitions
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -66,8 +66,11 @@ class _Stages:
         return self.spark.read.parquet(str(folder))
 
 
-def _record_table(rec: pd.DataFrame, config: LinkageConfig) -> tuple[pd.DataFrame, object]:
-    """rid and the record columns the rules and comparisons read, with their Arrow schema."""
+def _record_table(
+    rec: pd.DataFrame, records: EncodedRecords, config: LinkageConfig
+) -> tuple[pd.DataFrame, object, dict[str, int]]:
+    """rid, the record columns the rules and comparisons read and their value counts, with their Arrow schema;
+    the records holding any value per term-frequency column."""
     import pyarrow as pa
 
     columns = [
@@ -87,31 +90,12 @@ def _record_table(rec: pd.DataFrame, config: LinkageConfig) -> tuple[pd.DataFram
         else:
             out[c] = [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values]
             fields.append(pa.field(c, pa.string()))
-    return pd.DataFrame(out), pa.schema(fields)
-
-
-def _u(
-    spark: SparkSession, records: DataFrame, n: int, config: LinkageConfig, holders
-) -> dict[str, np.ndarray]:
-    """u from the same random pairs as linkage.score.estimate_u, compared on Spark."""
-    from pyspark.sql import functions as F
-
-    left, right = u_sample_pairs(n, config)
-    sample = spark.createDataFrame(
-        pd.DataFrame({"i": np.arange(len(left), dtype=np.int64), "l": left, "r": right})
+    counts, types, holders = value_count_columns(
+        records, config, {c: out[c] for c in LIST_COLUMNS if c in out}
     )
-    if config.link_type == "link_only":
-        src = records.select("rid", "source")
-        sample = (
-            sample.join(src.withColumnsRenamed({"rid": "l", "source": "sl"}), "l")
-            .join(src.withColumnsRenamed({"rid": "r", "source": "sr"}), "r")
-            .where("sl != sr")
-            .select("i", "l", "r")
-        )
-    sample = sample.orderBy("i").limit(config.scoring.u_sample_pairs)
-    levels = compare_pairs(sample, records, config, holders, tf=False)
-    g = levels.select(*(F.col(f"g_{c.name}") for c in config.comparisons)).toPandas()
-    return u_from_levels({k: g[k].to_numpy() for k in g.columns}, config)
+    out.update(counts)
+    fields += [pa.field(name, kind) for name, kind in types.items()]
+    return pd.DataFrame(out), pa.schema(fields), holders
 
 
 def _with_references(
@@ -167,14 +151,14 @@ def link_spark(
     refs = resolve_references(rec, record_entities(frame, rec), references)
     linkable = linkable_records(rec, refs)
     stages = _Stages(spark, work_dir)
-    table, schema = _record_table(rec, config)
-    on_spark, holders = with_value_counts(stages.upload("prepared", table, schema), config)
-    on_spark = stages.save("records", on_spark)
+    tune_partitions(spark, len(rec))
+    table, schema, holders = _record_table(rec, records, config)
+    on_spark = stages.upload("records", table, schema)
     lap("prepare")
     blocked, stats = candidate_pairs(on_spark, config)
     candidates = stages.save("candidates", _with_references(spark, blocked, refs, linkable))
     lap("blocking")
-    u = _u(spark, on_spark, len(rec), config, holders)
+    u = estimate_u(records, config)  # a fixed-size sample (scoring.u_sample_pairs): on the driver, as link()
     lap("u_sampling")
     cmp = stages.save("comparisons", compare_pairs(candidates, on_spark, config, holders))
     lap("compare")
@@ -185,9 +169,9 @@ def link_spark(
     m, sessions = estimate_m(patterns, config, u)
     tf_records = {name: holders[column] for name, column in tf_columns(config).items()}
     run = with_weights(config, m, u, tf_records, None)
-    weighted = stages.save("weighted", cmp.mapInPandas(run, scored_schema(cmp, config, False)))
-    spread = weighted.groupBy("evidence").agg(F.count("*").alias("n")).toPandas()
-    prior = estimate_prior(spread["evidence"].to_numpy(), n_total, counts=spread["n"].to_numpy())
+    weighted = stages.save("weighted", spread(cmp).mapInPandas(run, scored_schema(cmp, config, False)))
+    by_evidence = weighted.groupBy("evidence").agg(F.count("*").alias("n")).toPandas()
+    prior = estimate_prior(by_evidence["evidence"].to_numpy(), n_total, counts=by_evidence["n"].to_numpy())
     base = float(np.log2(prior / (1 - prior)))
     params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
     scored = weighted_decisions(weighted, with_decisions(config, base), config)

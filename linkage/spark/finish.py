@@ -12,17 +12,21 @@ first, over the whole file, and handed to the components:
    only pairs that can spoil a value (different given names, a shared e-mail or phone); each record then
    carries its personal values as a column.
 4. components: of every edge a stage can join records through: match edges, reference pairs, pairs sharing a
-   personal value (contact-point attachment), steward must-links.
+   personal value (contact-point attachment), steward must-links, and each record a mistyped e-mail could
+   attach with every record holding a mailbox one keystroke from it (mistyped.py: found on the driver over
+   the whole file; such a record usually has no candidate pair at all).
 5. per component (`cogroup(...).applyInPandas` over groups of whole components, a few per core):
-   `linkage.engine.resolve_clusters` on the group's records and pairs: households, references, the chaining guard, must-/cannot-links, contact points. It returns a
+   `linkage.engine.resolve_clusters` on the group's records and pairs: households, references, the chaining
+   guard, must-/cannot-links, contact points, mistyped e-mails (with the file's facts: which records hold
+   e-mails nobody else holds, how many records hold each name), in the local engine's order. It returns a
    label per record and the pairs match_pairs keeps (match, review) with their notes.
-6. the driver: labels of the lone records, the mistyped e-mails (a fuzzy look-up of a lone record's e-mail
-   among every customer's mailboxes: global, run over the record table and the labels), then ids and the
-   output tables (`linkage.engine.link_outputs`). Review pairs between two components are kept as scored.
+6. the driver: labels of the lone records, then ids and the output tables (`linkage.engine.link_outputs`).
+   Review pairs between two components are kept as scored.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -31,7 +35,7 @@ import pandas as pd
 
 from linkage.config import LinkageConfig
 from linkage.constraints import _indices, latest_decisions, record_key
-from linkage.contact_points import PersonalValues, _attach_mistyped, evidence_only, personal_values
+from linkage.contact_points import PersonalValues, _attach_mistyped, name_counts, personal_values
 from linkage.engine import (
     MATCH,
     NON_MATCH,
@@ -47,6 +51,7 @@ from linkage.learn import fit_correction, pair_labels
 from linkage.score import Parameters
 from linkage.spark.compare import compare_pairs, encoded_with_counts
 from linkage.spark.components import connected_components
+from linkage.spark.mistyped import typo_candidates, typo_edges
 from linkage.spark.records import record_columns, tf_columns
 from linkage.spark.score import corrected, weight_names, weighted_decisions, with_weights
 
@@ -199,11 +204,23 @@ def _personal_from_column(rec: pd.DataFrame) -> Callable[..., PersonalValues]:
 def _groups(spark: SparkSession) -> int:
     """Groups of whole components resolve_clusters runs on at once: a few per core (one Python call per
     component would cost more than the work)."""
-    return max(4 * spark.sparkContext.defaultParallelism, 1)
+    shuffle = int(spark.conf.get("spark.sql.shuffle.partitions"))
+    return max(4 * spark.sparkContext.defaultParallelism, shuffle, 1)
+
+
+def _mistyped_from_column(recs: pd.DataFrame, names: Counter[str]) -> Callable[..., tuple[np.ndarray, int]]:
+    """The mistyped-e-mail pass for a component, with the file's facts: the `typo` column (typo_candidates)
+    and the file's name counts."""
+    unique = recs["typo"].fillna(False).to_numpy(bool)
+
+    def attach(rec_, labels, unnamed, cannot):
+        return _attach_mistyped(rec_, labels, unnamed, cannot, unique=unique, names=names)
+
+    return attach
 
 
 def _component_body(config: LinkageConfig, scoring: Scoring, decisions: pd.DataFrame | None, columns: list[str],
-                    counted: list[str], pair_columns: list[str]):  # fmt: skip
+                    counted: list[str], pair_columns: list[str], names: Counter[str]):  # fmt: skip
     """applyInPandas body: the pairs and records of a group of whole components → rows of kind 0 (rid, label),
     1 (a kept pair) and 2 (the group's stage counts). Every stage of resolve_clusters stays inside a component,
     so a group gives each component's result."""
@@ -233,7 +250,7 @@ def _component_body(config: LinkageConfig, scoring: Scoring, decisions: pd.DataF
         c = resolve_clusters(
             recs, records, config, cmp, weights, pairs["match_weight"].to_numpy(float).copy(), score,
             pairs["is_reference"].to_numpy(bool), pairs["ref_evidence"].to_numpy(object), keys, decisions,
-            personal=_personal_from_column(recs), mistyped=False,
+            personal=_personal_from_column(recs), mistyped=_mistyped_from_column(recs, names),
         )  # fmt: skip
         if len(c.decision) != len(pairs):
             raise RuntimeError("a component held match edges its completion on Spark did not pair")
@@ -308,7 +325,13 @@ def finish_on_spark(
     records = records.join(personal, "rid", "left")
     lap("personal_values")
     must = _decided_rids(rec, decisions, "match")
-    must_df = spark.createDataFrame(pd.DataFrame({"a": must[:, 0], "b": must[:, 1]}), "a long, b long")
+    cannot = _decided_rids(rec, decisions, "non_match")
+    typo, names = typo_candidates(rec, cannot), name_counts(rec)
+    typo_df = spark.createDataFrame(pd.DataFrame({"rid": np.flatnonzero(typo).astype(np.int64), "typo": True}),
+                                    "rid long, typo boolean")  # fmt: skip
+    records = records.join(typo_df, "rid", "left")
+    folded = np.concatenate([must, typo_edges(rec, typo, names)])  # steward must-links, mistyped e-mails
+    must_df = spark.createDataFrame(pd.DataFrame({"a": folded[:, 0], "b": folded[:, 1]}), "a long, b long")
     component = save("components", connected_components(_edges(pairs, records, config, must_df)))
     components = component.where("rid = component").count()
     lap("components")
@@ -321,7 +344,7 @@ def finish_on_spark(
     columns = record_columns(config)
     counted = sorted(set(tf_columns(config).values()))
     wanted = [c for c in inside.columns if c.startswith(("g_", "tf_"))] + ["l", "r", "rules", "first_rule"]
-    body = _component_body(config, scoring, decisions, columns, counted, wanted)
+    body = _component_body(config, scoring, decisions, columns, counted, wanted, names)
     resolved = save("resolved", inside.groupBy("group").cogroup(members.groupBy("group"))
                     .applyInPandas(body, _component_schema(config)))  # fmt: skip
     lap("per_component")
@@ -348,9 +371,6 @@ def finish_on_spark(
     pair_key = placed_labels["group"].to_numpy(np.int64) * (n + 1) + placed_labels["label"].to_numpy(np.int64)
     labels[rid] = n + np.unique(pair_key, return_inverse=True)[1]
     labels = np.unique(labels, return_inverse=True)[1].astype(np.int64)
-    cannot = _decided_rids(rec, decisions, "non_match")
-    labels, typos = _attach_mistyped(rec, labels, evidence_only(rec), cannot)
-    counts["contact_point_attached"] += typos
     lap("clustering")
 
     cmp = {k: kept[k].to_numpy() for k in ("l", "r", "rules", *(f"g_{c.name}" for c in config.comparisons))}

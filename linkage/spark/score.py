@@ -12,6 +12,7 @@ from linkage.config import LinkageConfig
 from linkage.engine import _total, decide
 from linkage.learn import Correction, apply_correction
 from linkage.score import weights_by_comparison
+from linkage.spark.session import spread
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -86,5 +87,5 @@ def scored_schema(frame: DataFrame, config: LinkageConfig, final: bool) -> Struc
 def weighted_decisions(frame: DataFrame, run: Batches, config: LinkageConfig) -> DataFrame:
     """`frame` through a scoring body that (re)writes the weights and the decision columns."""
     base_fields = [f for f in frame.columns if f not in ("match_weight", "probability", "decision")]
-    frame = frame.select(*base_fields)
+    frame = spread(frame.select(*base_fields))
     return frame.mapInPandas(run, scored_schema(frame, config, final=True))

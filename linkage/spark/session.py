@@ -1,13 +1,20 @@
-"""A SparkSession for the engine: C360_SPARK_MASTER (default local[2]), quiet, Arrow on, the venv's Python."""
+"""A SparkSession for the engine: C360_SPARK_MASTER (default local[2]), quiet, Arrow on, the venv's Python.
+
+Partitions follow the cores and the data, not Spark's defaults: the heavy stages are Python batches (compare,
+weights, per component), whose cost is per row, so a stage needs enough tasks for every core even when its
+bytes are few. AQE's partition coalescing (which packs small shuffles into one task) is therefore off, and the
+shuffle partitions are set per run by `tune_partitions`: two per core, more for a big file.
+"""
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 DEFAULT_MASTER = "local[2]"
 DEFAULT_CONF = {
@@ -16,17 +23,33 @@ DEFAULT_CONF = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.execution.arrow.maxRecordsPerBatch": "20000",
     "spark.sql.adaptive.enabled": "true",
+    "spark.sql.adaptive.coalescePartitions.enabled": "false",
+    "spark.python.worker.reuse": "true",
     "spark.sql.session.timeZone": "UTC",
 }
+SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
+# Records per shuffle partition (about 8 candidate pairs per record on the sample): C360_SPARK_RECORDS_PER_PARTITION.
+RECORDS_PER_PARTITION = 50_000
+_FIXED = "spark.customer360.fixedShufflePartitions"  # set when the user chose spark.sql.shuffle.partitions
 
 
 def spark_master() -> str:
     return os.environ.get("C360_SPARK_MASTER", "").strip() or DEFAULT_MASTER
 
 
+def _user_conf(conf: dict[str, str] | None) -> dict[str, str]:
+    """C360_SPARK_CONF (k=v,k=v), then `conf`."""
+    settings = {}
+    for item in filter(None, os.environ.get("C360_SPARK_CONF", "").split(",")):
+        key, _, value = item.partition("=")
+        settings[key.strip()] = value.strip()
+    settings.update(conf or {})
+    return settings
+
+
 def spark_session(master: str | None = None, conf: dict[str, str] | None = None) -> SparkSession:
-    """The active session, or a new one on `master`. Local masters get few shuffle partitions (the
-    default 200 is for a cluster); `conf` and C360_SPARK_CONF (k=v,k=v) override."""
+    """The active session, or a new one on `master`; `conf` and C360_SPARK_CONF (k=v,k=v) override the
+    defaults (a spark.sql.shuffle.partitions given there is kept by `tune_partitions`)."""
     from pyspark.sql import SparkSession
 
     master = master or spark_master()
@@ -34,15 +57,33 @@ def spark_session(master: str | None = None, conf: dict[str, str] | None = None)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     settings = dict(DEFAULT_CONF)
     if master.startswith("local"):
-        settings["spark.sql.shuffle.partitions"] = "4"
         settings["spark.driver.memory"] = os.environ.get("C360_SPARK_DRIVER_MEMORY", "4g")
-    for item in filter(None, os.environ.get("C360_SPARK_CONF", "").split(",")):
-        key, _, value = item.partition("=")
-        settings[key.strip()] = value.strip()
-    settings.update(conf or {})
+    user = _user_conf(conf)
+    settings.update(user)
+    if SHUFFLE_PARTITIONS in user:
+        settings[_FIXED] = "true"
     builder = SparkSession.builder.master(master).appName("customer360")
     for key, value in settings.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
+    tune_partitions(session, 0)
     return session
+
+
+def tune_partitions(spark: SparkSession, records: int) -> int:
+    """Set the shuffle partitions for a run over `records` records: two per core, and one per
+    C360_SPARK_RECORDS_PER_PARTITION records (default 50,000) beyond that; a value the user set is kept."""
+    if spark.conf.get(_FIXED, "false") == "true":
+        return int(spark.conf.get(SHUFFLE_PARTITIONS))
+    per = int(os.environ.get("C360_SPARK_RECORDS_PER_PARTITION", "") or RECORDS_PER_PARTITION)
+    partitions = max(2 * spark.sparkContext.defaultParallelism, math.ceil(records / max(per, 1)))
+    spark.conf.set(SHUFFLE_PARTITIONS, str(partitions))
+    return partitions
+
+
+def spread(frame: DataFrame) -> DataFrame:
+    """`frame` over at least the shuffle partitions, for a Python stage (mapInPandas) whose cost is per row: a
+    stage read back from a few small files is otherwise one task on one core."""
+    wanted = int(frame.sparkSession.conf.get(SHUFFLE_PARTITIONS))
+    return frame if frame.rdd.getNumPartitions() >= wanted else frame.repartition(wanted)
