@@ -332,13 +332,13 @@ def resolve_clusters(
     keys: pd.Series,
     decisions: pd.DataFrame | None,
     personal: Callable[..., PersonalValues] = personal_values,
-    mistyped: bool = True,
+    mistyped: bool | Callable[..., tuple[np.ndarray, int]] = True,
 ) -> Clusters:
     """Scored candidate pairs → clusters: evidence completed inside match components, household guard,
     references, chaining guard, steward constraints, contact-point attachment. Runs on every record (a full
     run), on the pairs of a closed set of records (an incremental night): records without pairs stay alone,
     or on one connected component (linkage/spark/components.py: `personal` reads which values are personal
-    from the whole file, and the mistyped e-mails, a look-up across all customers, run after, on the driver)."""
+    from the whole file; `mistyped` attaches mistyped e-mails with the whole file's facts, linkage/spark/mistyped.py)."""
     cmp, weights, match_weight = complete_components(records, config, cmp, weights, match_weight, score)
     probability, decision = decide(match_weight, config)
     # pairs complete_components appended are neither references nor carry their evidence
