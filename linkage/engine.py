@@ -212,6 +212,19 @@ class RecordTable(NamedTuple):
     n_total: float  # record pairs the prior is a share of
 
 
+class RunContext(NamedTuple):
+    """What a run's output stages read beside the clusters: the stewards' decisions, last night's customer file,
+    the run's id and time, its stage clock and the person records (the state's digest)."""
+
+    decisions: pd.DataFrame | None
+    previous_xref: pd.DataFrame | None
+    run_id: str
+    at: pd.Timestamp
+    timings: dict[str, float]
+    lap: Callable[[str], None]
+    persons: pd.DataFrame
+
+
 class ScoredPairs(NamedTuple):
     """The scored candidate pairs ((l, r) ascending; reference pairs included) and how to score more."""
 
@@ -449,22 +462,15 @@ def link(
         total, negative = weigh_chunks(store, weigh)
     table = RecordTable(rec, records, stats, refs, linkable, n_total)
     scored = ScoredPairs(store, weigh, total, negative, base, score, params, is_reference, ref_evidence)
-    return finish_link(
-        table, scored, config, decisions, previous_xref, run_id, at, timings, lap, persons, model
-    )
+    run = RunContext(decisions, previous_xref, run_id, at, timings, lap, persons)
+    return finish_link(table, scored, config, run, model)
 
 
 def finish_link(
     table: RecordTable,
     scored: ScoredPairs,
     config: LinkageConfig,
-    decisions: pd.DataFrame | None,
-    previous_xref: pd.DataFrame | None,
-    run_id: str,
-    at: pd.Timestamp,
-    timings: dict[str, float],
-    lap: Callable[[str], None],
-    persons: pd.DataFrame,
+    run: RunContext,
     model: LinkageState | None = None,
 ) -> LinkageResult:
     """Every stage after scoring, on the whole record table and its scored candidate pairs: the stewards'
@@ -474,6 +480,7 @@ def finish_link(
     get their weights back at the end (kept_outcome)."""
     rec, records = table.rec, table.records
     store, weigh, total, negative, base, score, params, is_reference, ref_evidence = scored
+    decisions, lap = run.decisions, run.lap
     decided = decisions is not None and len(decisions) > 0
     keys = record_key(rec["source"], rec["source_record_id"]) if decided else pd.Series([], dtype=str)
     correction, learned = _steward_correction(store, weigh, base, keys, decisions, config)
@@ -502,8 +509,7 @@ def finish_link(
     steward = {"must_links": len(c.steward.must), "cannot_links": len(c.steward.cannot),
                "conflicts": len(c.steward.conflicts)}  # fmt: skip
     kept = kept_outcome(c, store, weigh, score, records, config, steward)
-    return link_outputs(table, kept, config, decisions, previous_xref, run_id, at, timings, lap, persons,
-                        params, learned, model)  # fmt: skip
+    return link_outputs(table, kept, config, run, params, learned, model)
 
 
 def _steward_correction(
@@ -585,13 +591,7 @@ def link_outputs(
     table: RecordTable,
     c: Outcome,
     config: LinkageConfig,
-    decisions: pd.DataFrame | None,
-    previous_xref: pd.DataFrame | None,
-    run_id: str,
-    at: pd.Timestamp,
-    timings: dict[str, float],
-    lap: Callable[[str], None],
-    persons: pd.DataFrame,
+    run: RunContext,
     params: Parameters | None,
     learned: dict,
     model: LinkageState | None = None,
@@ -599,6 +599,7 @@ def link_outputs(
     """Customer ids, the output tables, the run summary and the model state from the clusters (finish_link,
     and linkage/spark from its per-component results)."""
     rec, records, stats, refs, linkable, n_total = table
+    decisions, previous_xref, run_id, at, timings, lap, persons = run
     unlinked = stays_unlinked(linkable, c.labels)
     members = rec[["source", "source_record_id"]].assign(cluster=c.labels)
     customer_ids, history = assign_customer_ids(members[~unlinked], previous_xref, run_id, at)

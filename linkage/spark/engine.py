@@ -16,7 +16,7 @@ import pandas as pd
 
 from linkage.config import LIST_COLUMNS, LinkageConfig
 from linkage.encode import EncodedRecords, encode_records
-from linkage.engine import LinkageResult, RecordTable, link, linkable_records, stopwatch
+from linkage.engine import LinkageResult, RecordTable, RunContext, link, linkable_records, stopwatch
 from linkage.prepare import prepare_records
 from linkage.references import References, record_entities, resolve_references
 from linkage.score import (
@@ -175,9 +175,10 @@ def link_spark(
     base = float(np.log2(prior / (1 - prior)))
     params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
     scored = weighted_decisions(weighted, with_decisions(config, base), config)
+    context = RunContext(decisions, previous_xref, run_id, at, timings, lap, frame)
     result = finish_on_spark(
         spark, stages.save, RecordTable(rec, records, stats, refs, linkable, n_total), on_spark, scored, config,
-        Scoring(params, base, tf_records, holders), decisions, previous_xref, run_id, at, timings, lap, frame,
+        Scoring(params, base, tf_records, holders), context,
     )  # fmt: skip
     result.summary["engine"] = "spark"
     return result

@@ -42,6 +42,7 @@ from linkage.engine import (
     LinkageResult,
     Outcome,
     RecordTable,
+    RunContext,
     link_outputs,
     resolve_clusters,
     stage_counts,
@@ -302,19 +303,13 @@ def finish_on_spark(
     pairs: DataFrame,
     config: LinkageConfig,
     scoring: Scoring,
-    decisions: pd.DataFrame | None,
-    previous_xref: pd.DataFrame | None,
-    run_id: str,
-    at: pd.Timestamp,
-    timings: dict[str, float],
-    lap: Callable[[str], None],
-    persons: pd.DataFrame,
+    run: RunContext,
 ) -> LinkageResult:
     """finish_link's result from the scored pairs on Spark (`pairs`: compared and weighted, with probability
     and decision), the stages after scoring run per connected component; `save(name, frame)` writes a stage."""
     from pyspark.sql import functions as F
 
-    rec = table.rec
+    rec, decisions, lap = table.rec, run.decisions, run.lap
     pairs, learned = _correct(spark, pairs, rec, config, scoring, decisions)
     pairs = save("scored", pairs)
     lap("scoring")
@@ -382,7 +377,6 @@ def finish_on_spark(
         kept["decision"].to_numpy(np.int8), kept["note"].to_numpy(object), kept["refused"].to_numpy(bool),
         counts, steward,
     )  # fmt: skip
-    result = link_outputs(table, outcome, config, decisions, previous_xref, run_id, at, timings, lap, persons,
-                          scoring.params, learned)  # fmt: skip
+    result = link_outputs(table, outcome, config, run, scoring.params, learned)
     result.summary["spark_components"] = components
     return result
