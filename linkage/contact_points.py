@@ -317,13 +317,10 @@ def _attach_mistyped(
     emails = rec["emails"].tolist()
     held = Counter(e for lst in emails for e in lst)
     only = unnamed & (np.bincount(labels, minlength=len(rec))[labels] == 1)
-    only &= _lengths(rec["phones"]) == 0
     if unique is None:
-        only[only] = [
-            len(emails[i]) > 0 and all(held[e] == 1 for e in emails[i]) for i in np.flatnonzero(only)
-        ]
+        only = sole_mailboxes(emails, held, rec["phones"], only)
     else:
-        only &= unique
+        only &= (_lengths(rec["phones"]) == 0) & unique
     if cannot is not None and len(cannot):
         only[cannot.ravel()] = False  # a steward decided about it: not guessed at
     if not only.any():
@@ -333,6 +330,14 @@ def _attach_mistyped(
     names = name_counts(rec) if names is None else names
     out, attached = attach_mistyped(emails, labels, only, owners, personal, names)
     return np.unique(out, return_inverse=True)[1].astype(np.int64), attached
+
+
+def sole_mailboxes(emails: list, held: Counter[str], phones: pd.Series, among: np.ndarray) -> np.ndarray:
+    """`among` narrowed to the records with no phone and e-mails only, each held by no other record (`held`:
+    records per e-mail): those a mistyped e-mail may attach."""
+    out = among & (_lengths(phones) == 0)
+    out[out] = [len(emails[i]) > 0 and all(held[e] == 1 for e in emails[i]) for i in np.flatnonzero(out)]
+    return out
 
 
 def name_counts(rec: pd.DataFrame) -> Counter[str]:

@@ -12,24 +12,19 @@ alone after the evidence-only pass) is decided there, as in the local engine.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 import pandas as pd
 
-from linkage.contact_points import evidence_only
+from linkage.contact_points import evidence_only, sole_mailboxes
 from linkage.mistyped_emails import _indexable, _shapes, _typo_of
 
 
 def typo_candidates(rec: pd.DataFrame, cannot: np.ndarray) -> np.ndarray:
     """Per record: no name, no phone, e-mails all held by no other record, no steward decision about it."""
     emails = rec["emails"].tolist()
-    held: dict[str, int] = defaultdict(int)
-    for values in emails:
-        for e in values:
-            held[e] += 1
-    out = evidence_only(rec) & (rec["phones"].map(len) == 0).to_numpy()
-    out[out] = [len(emails[i]) > 0 and all(held[e] == 1 for e in emails[i]) for i in np.flatnonzero(out)]
+    out = sole_mailboxes(emails, Counter(e for lst in emails for e in lst), rec["phones"], evidence_only(rec))
     if len(cannot):
         out[cannot.ravel()] = False
     return out
