@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 export DO_NOT_TRACK := 1
 export DAGSTER_DISABLE_TELEMETRY := 1
+# Installed packages are byte-compiled once at install: every process (a run, a test's subprocess) then loads
+# them instead of compiling them again, which it would do each time where PYTHONDONTWRITEBYTECODE is set.
+export UV_COMPILE_BYTECODE := 1
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export C360_DATA_DIR ?= $(CURDIR)/data
 UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)

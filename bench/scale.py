@@ -78,13 +78,14 @@ def child_night(partition: str) -> dict:
     """One nightly run in this process (C360_DATA_DIR / C360_LANDING set by the parent)."""
     import dagster as dg
 
+    from assets.frozen_heap import frozen_heap
     from orchestration.definitions import defs
     from orchestration.jobs import NIGHTLY_JOB
 
     started = time.perf_counter()
     job = defs.resolve_job_def(NIGHTLY_JOB)
     sampler = RssSampler()
-    with dg.DagsterInstance.ephemeral() as instance:
+    with dg.DagsterInstance.ephemeral() as instance, frozen_heap():  # as `customer360 run` does
         result = job.execute_in_process(instance=instance, partition_key=partition, raise_on_error=False)
         entries = instance.all_logs(result.run_id)
     sampler.stop()

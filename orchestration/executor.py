@@ -9,6 +9,7 @@ import dagster as dg
 from dagster._core.definitions.executor_definition import IN_PROC_CONFIG, _core_in_process_executor_creation
 from dagster._core.executor.in_process import InProcessExecutor
 
+from assets.frozen_heap import frozen_heap
 from assets.settings import settings_from_env
 from orchestration.run_guard import guarded_run
 
@@ -16,13 +17,16 @@ from orchestration.run_guard import guarded_run
 class GuardedInProcessExecutor(InProcessExecutor):
     def execute(self, plan_context, execution_plan) -> Iterator[dg.DagsterEvent]:
         layout = settings_from_env().layout()  # the deployment's data directory (C360_DATA_DIR)
-        with guarded_run(
-            plan_context.instance,
-            layout.root,
-            layout.warehouse,
-            plan_context.dagster_run.run_id,
-            plan_context.log.warning,
-        ):
+        with (
+            guarded_run(
+                plan_context.instance,
+                layout.root,
+                layout.warehouse,
+                plan_context.dagster_run.run_id,
+                plan_context.log.warning,
+            ),
+            frozen_heap(),
+        ):  # the collection after each step skips what the whole run keeps
             yield from super().execute(plan_context, execution_plan)
 
 

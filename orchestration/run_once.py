@@ -83,6 +83,7 @@ def run_nightly(
     quiet_warnings()
 
     from assets.dbt.defs import customer360_dbt_assets
+    from assets.frozen_heap import frozen_heap
     from orchestration.definitions import defs
     from orchestration.instance import open_instance
     from orchestration.jobs import NIGHTLY_JOB
@@ -107,6 +108,7 @@ def run_nightly(
         guarded_run(instance, layout.root, layout.warehouse, run_id, say),  # the run guard daemon runs share
         log_file.open("a", encoding="utf-8") as text_log,
         contextlib.redirect_stdout(text_log),  # dbt's output and anything else printed by the steps
+        frozen_heap(),  # the collection after each step skips what the whole run keeps
     ):
         loggers = {"progress": _handler_logger("progress", [progress])}
         if not any(isinstance(h, JsonLinesFileHandler) for h in instance.get_handlers()):

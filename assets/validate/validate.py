@@ -21,6 +21,7 @@ import pyarrow as pyarrow_
 import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
+from assets.frozen_heap import frozen_heap
 from assets.ingest.batching import coalesced
 from assets.ingest.config import SourceConfig
 from assets.ingest.ingest import PARSE_ERROR, RAW_TEXT, ROW_CHECK, SHA_KEY
@@ -335,15 +336,12 @@ def validate_partition(cfg: SourceConfig, layout: DataLayout, run_date: str) -> 
     out = PartitionValidation(cfg.name, run_date)
     raw_dir = layout.raw(cfg.name, run_date)
     recorded = {sha[:16] for sha in loaded_shas(read_manifest(layout), cfg.name, run_date)}
-    gc.freeze()  # long-lived objects out of the collector's way: the per-batch collection stays cheap
-    try:
+    with frozen_heap():  # the per-batch collection stays cheap
         for path in sorted(raw_dir.glob("*.parquet")) if raw_dir.exists() else []:
             if path.stem not in recorded:  # a killed run wrote it but never recorded it: it is ingested again
                 _drop_unrecorded(cfg, layout, run_date, path.name)
                 continue
             out.files.append(_validate_file(cfg, layout, run_date, path, out))
-    finally:
-        gc.unfreeze()
     return out
 
 
