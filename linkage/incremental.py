@@ -171,16 +171,31 @@ def _head(records: EncodedRecords, n: int) -> EncodedRecords:
 
 
 def _prepare_night(
-    persons: pd.DataFrame, person_key: pd.Index, new_rows: np.ndarray, stored: pd.DataFrame | None
+    persons: pd.DataFrame,
+    person_key: pd.Index,
+    new_rows: np.ndarray,
+    night_rows: np.ndarray,
+    stored: pd.DataFrame | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The night's record table, preparing only the new and changed person records (the others are the stored
-    prepared rows), and the stored rows of the records that changed or left (what they held before)."""
+    """The night's record table, preparing only the new and changed person records (`night_rows` of
+    `persons`; `new_rows` of every record, keyed `person_key`): the others are the stored prepared rows; and
+    the stored rows of the records that changed or left (what they held before)."""
     if stored is None:
         return prepare_records(persons), pd.DataFrame(columns=["source", "source_record_id"])
     stored_key = _keys(stored["source"], stored["source_record_id"])
     same = stored_key.isin(person_key[~new_rows])
-    table = pd.concat([stored[same], prepare_columns(persons[new_rows])], ignore_index=True)
+    table = pd.concat([stored[same], prepare_columns(persons[night_rows])], ignore_index=True)
     return ordered_records(table), stored[~same].reset_index(drop=True)
+
+
+def with_stored_digests(state: LinkageState, night: pd.DataFrame) -> pd.DataFrame:
+    """Every record's digest when `night` holds only the records a night delivered: the stored digests of the
+    others, then the night's (last, in their order)."""
+    stored = state.digests
+    again = _keys(stored["source"], stored["source_record_id"]).isin(
+        _keys(night["source"], night["source_record_id"])
+    )
+    return pd.concat([stored[~again], night], ignore_index=True)
 
 
 def holders_of(records: EncodedRecords, rows: pd.DataFrame) -> np.ndarray:
@@ -211,10 +226,15 @@ def link_incremental(
     run_id: str = "",
     decisions: pd.DataFrame | None = None,
     references: dict[str, list[str]] | None = None,
+    night_only: bool = False,
 ) -> LinkageResult | RefitNeeded:
     """Link a night against the customer file of `previous_xref` with `state`'s model; `decisions` and
-    `references` as engine.link takes them."""
-    if reason := refit_reason(state, config, len(persons)):
+    `references` as engine.link takes them. `night_only`: `persons` holds only the records the night
+    delivered (linkage/night_records.py); every other record of the state is unchanged and kept as stored."""
+    digests = digest_table(persons)
+    if night_only:
+        digests = with_stored_digests(state, digests)
+    if reason := refit_reason(state, config, len(digests)):
         return RefitNeeded(reason)
     if state.linked_under != linking_digest(config):  # every customer was clustered under other settings
         return RefitNeeded(
@@ -228,7 +248,6 @@ def link_incremental(
     timings: dict[str, float] = {}
     lap = stopwatch(timings)
     at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
-    digests = digest_table(persons)
     person_key = _keys(digests["source"], digests["source_record_id"])
     old_digest = pd.Series(
         state.digests["digest"].to_numpy(),
@@ -236,7 +255,8 @@ def link_incremental(
     )
     before = old_digest.reindex(person_key).to_numpy()
     new_rows = pd.isna(before) | (before != digests["digest"].to_numpy())
-    rec, old_rows = _prepare_night(persons, person_key, new_rows, state.records)
+    night_rows = new_rows[len(digests) - len(persons) :]  # the persons' rows are the digests' last
+    rec, old_rows = _prepare_night(persons, person_key, new_rows, night_rows, state.records)
     keys = _keys(rec["source"], rec["source_record_id"])
     changed = keys.isin(person_key[new_rows])
     prev_keys = _keys(previous_xref["source"], previous_xref["source_record_id"])
@@ -248,7 +268,7 @@ def link_incremental(
     joint = encode_records(pd.concat([rec, old_rows], ignore_index=True), config.record_columns)
     records = _head(joint, len(rec))
     records.value_counts.update(state.frozen_counts(records))
-    refs = resolve_references(rec, record_entities(persons, rec), references)
+    refs = resolve_references(rec, record_entities(digests if night_only else persons, rec), references)
     linkable = linkable_records(rec, refs)
     n = len(rec)
     customer = prev_ids.reindex(keys).to_numpy(dtype=object)  # None/NaN for new records
