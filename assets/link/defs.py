@@ -130,6 +130,7 @@ def link_night(
         refitted = "refitted model" if model is None else "stored model"
         result.summary["mode"] = f"full ({refitted}): {why}"
     result.summary["stale_decisions"] = int(decisions["stale"].sum()) if len(decisions) else 0
+    result.summary["person_records_read"] = len(persons)
     # the person records, last night's file and state: the step's largest objects, gone before the writes
     del persons, previous, state, model
     paths = write_linkage_outputs(result, layout.linkage_dir, run_id)

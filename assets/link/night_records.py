@@ -33,6 +33,9 @@ def added_files(pattern: str, inputs: dict[str, str], linked_from: dict[str, str
         log.info("linkage reads every person record: %d person file(s) changed or emptied since the last "
                  "linkage, e.g. %s", len(changed), changed[0])  # fmt: skip
         return None
+    if not before:  # the state names no file here (a moved data dir): every file is new
+        log.info("linkage reads every person record: the state names none of the person files")
+        return None
     return sorted(set(now) - set(before))
 
 
