@@ -309,11 +309,13 @@ def _attach_mistyped(
     cannot: np.ndarray | None,
     unique: np.ndarray | None = None,
     names: Counter[str] | None = None,
+    within: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Evidence-only records (`unnamed`) still alone whose e-mail nobody else holds, no phone:
     linkage/mistyped_emails.py. When `rec` is part of a file (linkage/spark: a connected component), the
     file's facts: `unique` (per record: e-mails held by no other record of the file) and `names`
-    (name_counts of the file)."""
+    (name_counts of the file). `within` (bool per record): only these may be attached (an incremental
+    night's records; each attachment reads only the owners, so the others' are the same)."""
     emails = rec["emails"].tolist()
     held = Counter(e for lst in emails for e in lst)
     only = unnamed & (np.bincount(labels, minlength=len(rec))[labels] == 1)
@@ -326,6 +328,8 @@ def _attach_mistyped(
     if not only.any():
         return labels, 0
     owners = isin(labels, labels[~unnamed]) & ~only
+    if within is not None:
+        only &= within
     personal = {e for e in held if e.split("@", 1)[0] not in ROLE_LOCAL_PARTS}
     names = name_counts(rec) if names is None else names
     out, attached = attach_mistyped(emails, labels, only, owners, personal, names)

@@ -42,12 +42,19 @@ class EncodedRecords:
     # column → (records holding each code's value, records holding any value), when these records are a
     # batch of a larger table (linkage/spark): term frequencies are the whole table's, not the batch's.
     value_counts: dict[str, tuple[np.ndarray, int]] = field(default_factory=dict)
+    _mapped: dict = field(default_factory=dict, repr=False, compare=False)  # mapped_list's, per (column, fn)
 
     def strings(self, codes: np.ndarray) -> np.ndarray:
         return self.vocab[codes]
 
     def mapped_list(self, column: str, fn: Callable[[str], str]) -> ListColumn:
-        """The list column with `fn` applied to each distinct value (e.g. last 8 digits of a phone)."""
+        """The list column with `fn` applied to each distinct value (e.g. last 8 digits of a phone); computed
+        once per column and function (an incremental night compares several rounds of pairs)."""
+        if (column, fn) not in self._mapped:
+            self._mapped[column, fn] = self._map_list(column, fn)
+        return self._mapped[column, fn]
+
+    def _map_list(self, column: str, fn: Callable[[str], str]) -> ListColumn:
         col = self.lists[column]
         used = sorted_unique(col.codes)
         mapped = pd.factorize(np.array([fn(v) for v in self.vocab[used]], dtype=object))[0]

@@ -29,6 +29,7 @@ with the stored model (the correction moves every pair of the file).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -36,8 +37,8 @@ import pandas as pd
 from linkage.blocking import rule_keys
 from linkage.compare import PairColumns, compare, shared_values
 from linkage.config import LinkageConfig
-from linkage.constraints import annotate_pairs, latest_decisions, record_key
-from linkage.contact_points import MAX_HOLDERS, top_level
+from linkage.constraints import _SEP, annotate_pairs, latest_decisions, record_key
+from linkage.contact_points import MAX_HOLDERS, _attach_mistyped, top_level
 from linkage.encode import EncodedRecords, ListColumn, encode_records, sorted_unique
 from linkage.engine import (
     MATCH,
@@ -339,7 +340,7 @@ def link_incremental(
     weights, match_weight = corrected(pairs)
     steward_keys = pd.Series(keys.to_numpy(), dtype=object) if len(decided) else pd.Series([], dtype=str)
     c = resolve_clusters(rec, records, config, pairs, weights, match_weight, score, is_reference, evidence,
-                         steward_keys, decisions)  # fmt: skip
+                         steward_keys, decisions, mistyped=partial(_attach_mistyped, within=inside))  # fmt: skip
     matched = c.decision == MATCH
     distance, where = drift(state.level_shares, level_shares(c.cmp, config, matched))
     if int(matched.sum()) >= config.incremental.drift_min_pairs and distance > config.incremental.max_drift:
@@ -405,6 +406,16 @@ def _merge_rounds(found: list[PairColumns], n: int) -> PairColumns:
     return {k: v[first] for k, v in merged.items()}
 
 
+def _named(pairs: pd.DataFrame, side: str, keys: pd.Index) -> np.ndarray:
+    """Pairs whose `side` record is one of `keys` (a few of the file's): record ids looked up first, the
+    full key built only for the pairs whose id matches."""
+    ids = pairs[f"id_{side}"]
+    maybe = ids.astype(str).isin(pd.Index(keys.str.split(_SEP, n=1).str[1]).unique()).to_numpy()
+    out = np.zeros(len(pairs), dtype=bool)
+    out[maybe] = _keys(pairs[f"source_{side}"].to_numpy()[maybe], ids.to_numpy()[maybe]).isin(keys)
+    return out
+
+
 def _carry_pairs(
     previous: pd.DataFrame | None, relinked: pd.Index, removed: pd.Index, night: pd.DataFrame
 ) -> pd.DataFrame:
@@ -412,9 +423,7 @@ def _carry_pairs(
     if previous is None or previous.empty:
         return night
     drop = relinked.append(removed)
-    left = _keys(previous["source_l"], previous["id_l"])
-    right = _keys(previous["source_r"], previous["id_r"])
-    kept = previous[~left.isin(drop) & ~right.isin(drop)]
+    kept = previous[~_named(previous, "l", drop) & ~_named(previous, "r", drop)]
     out = pd.concat([kept, night], ignore_index=True) if len(night) else kept
     return out.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
 
