@@ -42,7 +42,9 @@ class EncodedRecords:
     # column → (records holding each code's value, records holding any value), when these records are a
     # batch of a larger table (linkage/spark): term frequencies are the whole table's, not the batch's.
     value_counts: dict[str, tuple[np.ndarray, int]] = field(default_factory=dict)
-    _mapped: dict = field(default_factory=dict, repr=False, compare=False)  # mapped_list's, per (column, fn)
+    # what is derived from the codes once and read again (mapped_list's columns, an incremental night's block
+    # keys): an incremental night blocks and compares several rounds of pairs over the same records
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def strings(self, codes: np.ndarray) -> np.ndarray:
         return self.vocab[codes]
@@ -50,9 +52,9 @@ class EncodedRecords:
     def mapped_list(self, column: str, fn: Callable[[str], str]) -> ListColumn:
         """The list column with `fn` applied to each distinct value (e.g. last 8 digits of a phone); computed
         once per column and function (an incremental night compares several rounds of pairs)."""
-        if (column, fn) not in self._mapped:
-            self._mapped[column, fn] = self._map_list(column, fn)
-        return self._mapped[column, fn]
+        if ("mapped", column, fn) not in self.cache:
+            self.cache["mapped", column, fn] = self._map_list(column, fn)
+        return self.cache["mapped", column, fn]
 
     def _map_list(self, column: str, fn: Callable[[str], str]) -> ListColumn:
         col = self.lists[column]

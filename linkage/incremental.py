@@ -38,7 +38,7 @@ from linkage.blocking import rule_keys
 from linkage.compare import PairColumns, compare, shared_values
 from linkage.config import LinkageConfig
 from linkage.constraints import _SEP, annotate_pairs, latest_decisions, record_key
-from linkage.contact_points import MAX_HOLDERS, _attach_mistyped, top_level
+from linkage.contact_points import MAX_HOLDERS, _attach_mistyped, personal_values, top_level
 from linkage.encode import EncodedRecords, ListColumn, encode_records, sorted_unique
 from linkage.engine import (
     MATCH,
@@ -340,7 +340,8 @@ def link_incremental(
     weights, match_weight = corrected(pairs)
     steward_keys = pd.Series(keys.to_numpy(), dtype=object) if len(decided) else pd.Series([], dtype=str)
     c = resolve_clusters(rec, records, config, pairs, weights, match_weight, score, is_reference, evidence,
-                         steward_keys, decisions, mistyped=partial(_attach_mistyped, within=inside))  # fmt: skip
+                         steward_keys, decisions, personal=partial(personal_values, within=inside),
+                         mistyped=partial(_attach_mistyped, within=inside))  # fmt: skip
     matched = c.decision == MATCH
     distance, where = drift(state.level_shares, level_shares(c.cmp, config, matched))
     if int(matched.sum()) >= config.incremental.drift_min_pairs and distance > config.incremental.max_drift:
