@@ -39,7 +39,7 @@ from linkage.compare import PairColumns, compare, shared_values
 from linkage.config import LinkageConfig
 from linkage.constraints import _SEP, annotate_pairs, latest_decisions, record_key
 from linkage.contact_points import MAX_HOLDERS, _attach_mistyped, personal_values, top_level
-from linkage.encode import EncodedRecords, ListColumn, encode_records, sorted_unique
+from linkage.encode import EncodedRecords, ListColumn, encode_records, isin, sorted_unique
 from linkage.engine import (
     MATCH,
     NON_MATCH,
@@ -155,10 +155,11 @@ def _lost_references(
     left = keys.get_indexer(_keys(was["source_l"], was["id_l"]))
     right = keys.get_indexer(_keys(was["source_r"], was["id_r"]))
     n = max(len(rec), 1)
-    now = set((np.minimum(refs.left, refs.right) * n + np.maximum(refs.left, refs.right)).tolist())
-    for a, b in zip(left.tolist(), right.tolist(), strict=True):
-        if a < 0 or b < 0 or min(a, b) * n + max(a, b) not in now:
-            out[[x for x in (a, b) if x >= 0]] = True
+    now = np.minimum(refs.left, refs.right).astype(np.int64) * n + np.maximum(refs.left, refs.right)
+    pair = np.minimum(left, right).astype(np.int64) * n + np.maximum(left, right)
+    lost = (left < 0) | (right < 0) | ~isin(pair, now)
+    for side in (left, right):
+        out[side[lost & (side >= 0)]] = True
     return out
 
 
