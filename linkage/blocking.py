@@ -127,7 +127,13 @@ def block(
     rule_bits = max(int(np.ceil(np.log2(max(len(config.blocking.rules), 2)))), 1)
     found = []  # pair key l·n + r shifted left by rule_bits, or-ed with the rule's index
     for k, rule in enumerate(config.blocking.rules):
-        rids, keys = rule_keys(records, rule.columns)
+        if focus is None:
+            rids, keys = rule_keys(records, rule.columns)
+        else:  # an incremental night's closure rounds block the same records again
+            cached = ("rule_keys", tuple(rule.columns))
+            if cached not in records.cache:
+                records.cache[cached] = rule_keys(records, rule.columns)
+            rids, keys = records.cache[cached]
         cap = rule.max_block_size or config.blocking.max_block_size
         left, right, skipped = pairs_in_blocks(rids, keys, cap, focus)
         if config.link_type == "link_only":

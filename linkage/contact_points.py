@@ -149,10 +149,16 @@ def _phone_types(rec: pd.DataFrame) -> dict[str, str]:
 
 
 def personal_values(
-    rec: pd.DataFrame, records: EncodedRecords, cmp: PairColumns, config: LinkageConfig
+    rec: pd.DataFrame,
+    records: EncodedRecords,
+    cmp: PairColumns,
+    config: LinkageConfig,
+    within: np.ndarray | None = None,
 ) -> PersonalValues:
     """Which e-mail and phone codes are personal: not a role mailbox, a personal phone type, held by at
-    most MAX_HOLDERS records, and no candidate pair holding it is clearly two people by name."""
+    most MAX_HOLDERS records, and no candidate pair holding it is clearly two people by name. `within`
+    (bool per record, holding every record of `cmp`): only the values these records hold are judged (an
+    incremental night), from every record holding them."""
     size = len(records.vocab)
     two_people = different_people_by_name(records, cmp, config)
     out, shared = [], {}
@@ -161,12 +167,14 @@ def personal_values(
         if column not in records.lists:
             out.append(ok)
             continue
-        used = sorted_unique(records.lists[column].codes)
+        col = records.lists[column]
+        used = sorted_unique(col.codes if within is None else col.codes[within[col.rids()]])
         values = records.vocab[used]
         if column == "emails":
             kind_ok = np.array([str(v).split("@", 1)[0] not in ROLE_LOCAL_PARTS for v in values], dtype=bool)
         else:
-            known = _phone_types(rec)
+            holding = None if within is None else np.unique(col.rids()[isin(col.codes, used)])
+            known = _phone_types(rec if holding is None else rec.iloc[holding])
             kind_ok = np.array(
                 [(known.get(v) or phone_kind(str(v))) in PERSONAL_PHONE_TYPES for v in values], dtype=bool
             )
@@ -309,14 +317,18 @@ def _attach_mistyped(
     cannot: np.ndarray | None,
     unique: np.ndarray | None = None,
     names: Counter[str] | None = None,
+    within: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Evidence-only records (`unnamed`) still alone whose e-mail nobody else holds, no phone:
     linkage/mistyped_emails.py. When `rec` is part of a file (linkage/spark: a connected component), the
     file's facts: `unique` (per record: e-mails held by no other record of the file) and `names`
-    (name_counts of the file)."""
+    (name_counts of the file). `within` (bool per record): only these may be attached (an incremental
+    night's records; each attachment reads only the owners, so the others' are the same)."""
     emails = rec["emails"].tolist()
     held = Counter(e for lst in emails for e in lst)
     only = unnamed & (np.bincount(labels, minlength=len(rec))[labels] == 1)
+    if within is not None:  # a lone record joins no cluster of a named record: the owners stay the same
+        only &= within
     if unique is None:
         only = sole_mailboxes(emails, held, rec["phones"], only)
     else:

@@ -42,12 +42,21 @@ class EncodedRecords:
     # column → (records holding each code's value, records holding any value), when these records are a
     # batch of a larger table (linkage/spark): term frequencies are the whole table's, not the batch's.
     value_counts: dict[str, tuple[np.ndarray, int]] = field(default_factory=dict)
+    # what is derived from the codes once and read again (mapped_list's columns, an incremental night's block
+    # keys): an incremental night blocks and compares several rounds of pairs over the same records
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def strings(self, codes: np.ndarray) -> np.ndarray:
         return self.vocab[codes]
 
     def mapped_list(self, column: str, fn: Callable[[str], str]) -> ListColumn:
-        """The list column with `fn` applied to each distinct value (e.g. last 8 digits of a phone)."""
+        """The list column with `fn` applied to each distinct value (e.g. last 8 digits of a phone); computed
+        once per column and function (an incremental night compares several rounds of pairs)."""
+        if ("mapped", column, fn) not in self.cache:
+            self.cache["mapped", column, fn] = self._map_list(column, fn)
+        return self.cache["mapped", column, fn]
+
+    def _map_list(self, column: str, fn: Callable[[str], str]) -> ListColumn:
         col = self.lists[column]
         used = sorted_unique(col.codes)
         mapped = pd.factorize(np.array([fn(v) for v in self.vocab[used]], dtype=object))[0]

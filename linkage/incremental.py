@@ -29,6 +29,7 @@ with the stored model (the correction moves every pair of the file).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -36,9 +37,9 @@ import pandas as pd
 from linkage.blocking import rule_keys
 from linkage.compare import PairColumns, compare, shared_values
 from linkage.config import LinkageConfig
-from linkage.constraints import annotate_pairs, latest_decisions, record_key
-from linkage.contact_points import MAX_HOLDERS, top_level
-from linkage.encode import EncodedRecords, ListColumn, encode_records, sorted_unique
+from linkage.constraints import _SEP, annotate_pairs, latest_decisions, record_key
+from linkage.contact_points import MAX_HOLDERS, _attach_mistyped, personal_values, top_level
+from linkage.encode import EncodedRecords, ListColumn, encode_records, isin, sorted_unique
 from linkage.engine import (
     MATCH,
     NON_MATCH,
@@ -154,10 +155,11 @@ def _lost_references(
     left = keys.get_indexer(_keys(was["source_l"], was["id_l"]))
     right = keys.get_indexer(_keys(was["source_r"], was["id_r"]))
     n = max(len(rec), 1)
-    now = set((np.minimum(refs.left, refs.right) * n + np.maximum(refs.left, refs.right)).tolist())
-    for a, b in zip(left.tolist(), right.tolist(), strict=True):
-        if a < 0 or b < 0 or min(a, b) * n + max(a, b) not in now:
-            out[[x for x in (a, b) if x >= 0]] = True
+    now = np.minimum(refs.left, refs.right).astype(np.int64) * n + np.maximum(refs.left, refs.right)
+    pair = np.minimum(left, right).astype(np.int64) * n + np.maximum(left, right)
+    lost = (left < 0) | (right < 0) | ~isin(pair, now)
+    for side in (left, right):
+        out[side[lost & (side >= 0)]] = True
     return out
 
 
@@ -171,16 +173,31 @@ def _head(records: EncodedRecords, n: int) -> EncodedRecords:
 
 
 def _prepare_night(
-    persons: pd.DataFrame, person_key: pd.Index, new_rows: np.ndarray, stored: pd.DataFrame | None
+    persons: pd.DataFrame,
+    person_key: pd.Index,
+    new_rows: np.ndarray,
+    night_rows: np.ndarray,
+    stored: pd.DataFrame | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The night's record table, preparing only the new and changed person records (the others are the stored
-    prepared rows), and the stored rows of the records that changed or left (what they held before)."""
+    """The night's record table, preparing only the new and changed person records (`night_rows` of
+    `persons`; `new_rows` of every record, keyed `person_key`): the others are the stored prepared rows; and
+    the stored rows of the records that changed or left (what they held before)."""
     if stored is None:
         return prepare_records(persons), pd.DataFrame(columns=["source", "source_record_id"])
     stored_key = _keys(stored["source"], stored["source_record_id"])
     same = stored_key.isin(person_key[~new_rows])
-    table = pd.concat([stored[same], prepare_columns(persons[new_rows])], ignore_index=True)
+    table = pd.concat([stored[same], prepare_columns(persons[night_rows])], ignore_index=True)
     return ordered_records(table), stored[~same].reset_index(drop=True)
+
+
+def with_stored_digests(state: LinkageState, night: pd.DataFrame) -> pd.DataFrame:
+    """Every record's digest when `night` holds only the records a night delivered: the stored digests of the
+    others, then the night's (last, in their order)."""
+    stored = state.digests
+    again = _keys(stored["source"], stored["source_record_id"]).isin(
+        _keys(night["source"], night["source_record_id"])
+    )
+    return pd.concat([stored[~again], night], ignore_index=True)
 
 
 def holders_of(records: EncodedRecords, rows: pd.DataFrame) -> np.ndarray:
@@ -211,10 +228,15 @@ def link_incremental(
     run_id: str = "",
     decisions: pd.DataFrame | None = None,
     references: dict[str, list[str]] | None = None,
+    night_only: bool = False,
 ) -> LinkageResult | RefitNeeded:
     """Link a night against the customer file of `previous_xref` with `state`'s model; `decisions` and
-    `references` as engine.link takes them."""
-    if reason := refit_reason(state, config, len(persons)):
+    `references` as engine.link takes them. `night_only`: `persons` holds only the records the night
+    delivered (linkage/night_records.py); every other record of the state is unchanged and kept as stored."""
+    digests = digest_table(persons)
+    if night_only:
+        digests = with_stored_digests(state, digests)
+    if reason := refit_reason(state, config, len(digests)):
         return RefitNeeded(reason)
     if state.linked_under != linking_digest(config):  # every customer was clustered under other settings
         return RefitNeeded(
@@ -228,7 +250,6 @@ def link_incremental(
     timings: dict[str, float] = {}
     lap = stopwatch(timings)
     at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
-    digests = digest_table(persons)
     person_key = _keys(digests["source"], digests["source_record_id"])
     old_digest = pd.Series(
         state.digests["digest"].to_numpy(),
@@ -236,7 +257,8 @@ def link_incremental(
     )
     before = old_digest.reindex(person_key).to_numpy()
     new_rows = pd.isna(before) | (before != digests["digest"].to_numpy())
-    rec, old_rows = _prepare_night(persons, person_key, new_rows, state.records)
+    night_rows = new_rows[len(digests) - len(persons) :]  # the persons' rows are the digests' last
+    rec, old_rows = _prepare_night(persons, person_key, new_rows, night_rows, state.records)
     keys = _keys(rec["source"], rec["source_record_id"])
     changed = keys.isin(person_key[new_rows])
     prev_keys = _keys(previous_xref["source"], previous_xref["source_record_id"])
@@ -248,7 +270,7 @@ def link_incremental(
     joint = encode_records(pd.concat([rec, old_rows], ignore_index=True), config.record_columns)
     records = _head(joint, len(rec))
     records.value_counts.update(state.frozen_counts(records))
-    refs = resolve_references(rec, record_entities(persons, rec), references)
+    refs = resolve_references(rec, record_entities(digests if night_only else persons, rec), references)
     linkable = linkable_records(rec, refs)
     n = len(rec)
     customer = prev_ids.reindex(keys).to_numpy(dtype=object)  # None/NaN for new records
@@ -319,7 +341,8 @@ def link_incremental(
     weights, match_weight = corrected(pairs)
     steward_keys = pd.Series(keys.to_numpy(), dtype=object) if len(decided) else pd.Series([], dtype=str)
     c = resolve_clusters(rec, records, config, pairs, weights, match_weight, score, is_reference, evidence,
-                         steward_keys, decisions)  # fmt: skip
+                         steward_keys, decisions, personal=partial(personal_values, within=inside),
+                         mistyped=partial(_attach_mistyped, within=inside))  # fmt: skip
     matched = c.decision == MATCH
     distance, where = drift(state.level_shares, level_shares(c.cmp, config, matched))
     if int(matched.sum()) >= config.incremental.drift_min_pairs and distance > config.incremental.max_drift:
@@ -385,6 +408,16 @@ def _merge_rounds(found: list[PairColumns], n: int) -> PairColumns:
     return {k: v[first] for k, v in merged.items()}
 
 
+def _named(pairs: pd.DataFrame, side: str, keys: pd.Index) -> np.ndarray:
+    """Pairs whose `side` record is one of `keys` (a few of the file's): record ids looked up first, the
+    full key built only for the pairs whose id matches."""
+    ids = pairs[f"id_{side}"]
+    maybe = ids.astype(str).isin(pd.Index(keys.str.split(_SEP, n=1).str[1]).unique()).to_numpy()
+    out = np.zeros(len(pairs), dtype=bool)
+    out[maybe] = _keys(pairs[f"source_{side}"].to_numpy()[maybe], ids.to_numpy()[maybe]).isin(keys)
+    return out
+
+
 def _carry_pairs(
     previous: pd.DataFrame | None, relinked: pd.Index, removed: pd.Index, night: pd.DataFrame
 ) -> pd.DataFrame:
@@ -392,9 +425,7 @@ def _carry_pairs(
     if previous is None or previous.empty:
         return night
     drop = relinked.append(removed)
-    left = _keys(previous["source_l"], previous["id_l"])
-    right = _keys(previous["source_r"], previous["id_r"])
-    kept = previous[~left.isin(drop) & ~right.isin(drop)]
+    kept = previous[~_named(previous, "l", drop) & ~_named(previous, "r", drop)]
     out = pd.concat([kept, night], ignore_index=True) if len(night) else kept
     return out.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
 

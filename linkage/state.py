@@ -19,7 +19,7 @@ from linkage.encode import EncodedRecords, value_counts
 from linkage.prepare import PERSON_INPUT
 from linkage.score import Parameters
 
-DIGEST_COLUMNS = ["source", "source_record_id", "digest"]
+DIGEST_COLUMNS = ["source", "source_record_id", "digest"]  # and `entity` when the person records have one
 FREQUENCY_COLUMNS = ["column", "value_hash", "count"]  # values hashed: no e-mail or name kept in the state
 # A value the model did not see when it was fitted counts as held by this many records: as rare as the rarest.
 UNSEEN_COUNT = 1
@@ -198,7 +198,10 @@ def digest_table(persons: pd.DataFrame) -> pd.DataFrame:
             lists = len(present) > 0 and isinstance(present.iloc[0], list | tuple | np.ndarray)
             digest = digest * _PRIME + (_hash_lists(values) if lists else value_hashes(values))
     source, record_id = person_keys(persons)
-    return pd.DataFrame({"source": source, "source_record_id": record_id, "digest": digest})
+    table = pd.DataFrame({"source": source, "source_record_id": record_id, "digest": digest})
+    if "entity" in persons:  # what references.record_entities reads of a record a night does not re-read
+        table["entity"] = persons["entity"].to_numpy(dtype=object)
+    return table
 
 
 def level_shares(cmp: PairColumns, config: LinkageConfig, matched: np.ndarray) -> dict[str, list[float]]:

@@ -19,6 +19,7 @@ from assets.link.io import (
     write_linkage_outputs,
     write_state,
 )
+from assets.link.night_records import added_files, entities_stored, night_keys, stored_enough
 from assets.metadata import bar_chart, counts_table, distribution_counts, markdown_table
 from assets.review.decisions import decisions_path
 from assets.settings import Settings
@@ -26,6 +27,7 @@ from linkage.config import LinkageConfig, load_linkage_config
 from linkage.engine import LinkageResult, link
 from linkage.incremental import RefitNeeded, link_incremental, refit_reason
 from linkage.records import PERSON_COLUMNS
+from linkage.state import LinkageState
 
 KEYS = {
     "customer_xref": dg.AssetKey(["linkage", "customer_xref"]),
@@ -91,16 +93,15 @@ def link_night(
     asked = full_refresh or refit
     if not asked and state is not None and previous is not None and inputs == linked_from:
         return None, "skipped: no new or changed person records since the last linkage", {}
-    persons = read_person_glob(pattern, columns=LINKED_COLUMNS)
-    if persons is None:
-        persons = pd.DataFrame({c: pd.Series(dtype="string") for c in PERSON_COLUMNS})
+    night = None if asked or previous is None else night_persons(pattern, inputs, linked_from, state, layout)
+    persons = night if night is not None else read_all_persons(pattern)
     decisions = steward_decisions(layout.linkage_dir, persons)  # constraints and labels (assets/review)
     references = declared_references(layout.config_dir)
     result: LinkageResult | None = None
     model = None if refit else state
     if refit:
         why = "refit asked"
-    elif reason := refit_reason(state, config, len(persons)):
+    elif night is None and (reason := refit_reason(state, config, len(persons))):
         why, model = reason, None
     elif full_refresh:
         why = "full refresh asked"
@@ -110,11 +111,14 @@ def link_night(
         why = "no customer file yet"
     else:
         outcome = link_incremental(persons, config, state, previous, read_previous(layout.linkage_dir, "match_pairs"),
-                                   run_id, decisions, references)  # fmt: skip
+                                   run_id, decisions, references, night_only=night is not None)  # fmt: skip
         if isinstance(outcome, RefitNeeded):
             why, model = outcome.reason, None if outcome.refit else state
         else:
             result = outcome
+    if result is None and night is not None:  # the full path links every record
+        persons = read_all_persons(pattern)
+        decisions = steward_decisions(layout.linkage_dir, persons)
     if result is None:
         if engine is not None and engine.engine_name() == "spark":
             model = None  # Spark fits its model on the whole file: a full night there is always a refit
@@ -126,12 +130,40 @@ def link_night(
         refitted = "refitted model" if model is None else "stored model"
         result.summary["mode"] = f"full ({refitted}): {why}"
     result.summary["stale_decisions"] = int(decisions["stale"].sum()) if len(decisions) else 0
+    result.summary["person_records_read"] = len(persons)
     # the person records, last night's file and state: the step's largest objects, gone before the writes
     del persons, previous, state, model
     paths = write_linkage_outputs(result, layout.linkage_dir, run_id)
     if result.state is not None:  # last: a night that failed before this is linked again
         write_state(layout.linkage_dir, result.state, inputs)
     return result, result.summary["mode"], paths
+
+
+def read_all_persons(pattern: str) -> pd.DataFrame:
+    """Every person record (the columns linkage reads); an empty table when there is none."""
+    persons = read_person_glob(pattern, columns=LINKED_COLUMNS)
+    if persons is None:
+        persons = pd.DataFrame({c: pd.Series(dtype="string") for c in PERSON_COLUMNS})
+    return persons
+
+
+def night_persons(
+    pattern: str,
+    inputs: dict[str, str],
+    linked_from: dict[str, str],
+    state: LinkageState | None,
+    layout: DataLayout,
+) -> pd.DataFrame | None:
+    """The person records of the files added since the last linkage and those the steward decisions name
+    (assets/link/night_records.py), or None when the night must read every record."""
+    files = added_files(pattern, inputs, linked_from)
+    if files is None or not stored_enough(state):
+        return None
+    keys = night_keys(files, steward_decisions(layout.linkage_dir, None))
+    persons = read_person_glob(pattern, only=keys, columns=LINKED_COLUMNS) if len(keys) else None
+    if persons is None or not entities_stored(state, persons):
+        return None
+    return persons
 
 
 @dg.multi_asset(

@@ -6,6 +6,7 @@ import json
 import os
 import uuid
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -60,16 +61,34 @@ def read_person_glob(
 
 
 def merge_person_versions(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows ordered most recent first → one row per (source, source_record_id), lists unioned."""
+    """Rows ordered most recent first → one row per (source, source_record_id), lists unioned (each value
+    once, in the order the rows first hold it; missing values dropped). Array code: no Python per record."""
     keys = ["source", "source_record_id"]
-    latest = frame.drop_duplicates(keys).set_index(keys)
+    group = frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()  # numbered as first seen
+    first = np.flatnonzero(~frame.duplicated(keys).to_numpy())  # the latest row of each key, in group order
+    latest = frame.iloc[first].reset_index(drop=True)
+    latest = latest[keys + [c for c in latest.columns if c not in keys]]
     for column in ("emails", "phones"):
         if column in frame:
-            exploded = frame[[*keys, column]].explode(column).dropna(subset=[column])
-            exploded = exploded.drop_duplicates([*keys, column])
-            union = exploded.groupby(keys, sort=False)[column].agg(list)
-            latest[column] = [v if isinstance(v, list) else [] for v in union.reindex(latest.index)]
-    return latest.reset_index()
+            latest[column] = union_lists(frame[column], group, len(first))
+    return latest
+
+
+def union_lists(values: pd.Series, group: np.ndarray, groups: int) -> list[list]:
+    """Per group (0…groups-1, one per row of `values`): the distinct non-missing values of its rows' lists
+    in order of first appearance."""
+    exploded = values.reset_index(drop=True).explode()
+    owner = group[exploded.index.to_numpy()]
+    present = exploded.notna().to_numpy()
+    flat, owner = exploded.to_numpy(dtype=object)[present], owner[present]
+    codes = pd.factorize(flat)[0].astype(np.int64)
+    seen = ~pd.Series(owner * max(int(codes.max(initial=0)) + 1, 1) + codes).duplicated().to_numpy()
+    flat, owner = flat[seen], owner[seen]
+    order = np.argsort(owner, kind="stable")
+    flat, owner = flat[order], owner[order]
+    bounds = np.searchsorted(owner, np.arange(groups + 1)).tolist()
+    values_list = flat.tolist()
+    return [values_list[a:b] for a, b in pairwise(bounds)]
 
 
 def read_user_table(path: Path) -> pd.DataFrame:

@@ -1,0 +1,101 @@
+"""assets/link/night_records.py: an incremental night reads only the person records of the files added since
+the last linkage (merged with their earlier rows), takes every other record from the state, and gives the ids
+of a night that reads every record; a changed file or an older state reads every record."""
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assets.layout import REPO_ROOT, DataLayout
+from assets.link import defs
+from assets.link.defs import link_night
+from assets.link.io import read_state, state_dir
+from assets.parquet_files import write_parquet_atomic
+from assets.sample.person_records import sample_person_records
+from linkage.config import load_linkage_config
+
+KEYS = ["source", "source_record_id"]
+
+
+@pytest.fixture(scope="module")
+def persons(tmp_path_factory) -> pd.DataFrame:
+    people, _ = sample_person_records(tmp_path_factory.mktemp("sample"), customers=300, seed=5)
+    return people.drop(columns=[c for c in people if c.startswith("raw_") or c.startswith("_")])
+
+
+def _day(root: Path, day: str, frame: pd.DataFrame) -> None:
+    path = root / "silver" / "person" / f"run_date={day}" / "part.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.assign(loaded_at=pd.Timestamp(day)).to_parquet(path, index=False)
+
+
+def _night_one(persons: pd.DataFrame, root: Path) -> pd.DataFrame:
+    """`root` linked on night 1 (98% of the records), and night 2's file: the 2% held back and a new
+    version of six records already linked (another e-mail, one a new given name)."""
+    late = np.random.default_rng(1).random(len(persons)) < 0.02
+    _day(root, "2026-01-01", persons[~late])
+    _, mode, _ = link_night(_layout(root), load_linkage_config(), "night-1")
+    assert mode.startswith("full (refitted model)")
+    again = persons[~late].sample(6, random_state=2).copy()
+    again["emails"] = [[f"new.{i}@example.cn"] for i in range(len(again))]
+    again.iloc[0, again.columns.get_loc("given_name")] = "改名"
+    return pd.concat([persons[late], again], ignore_index=True)
+
+
+def _layout(root: Path) -> DataLayout:
+    return DataLayout(root=root, landing=str(root / "landing"), config_dir=REPO_ROOT / "config")
+
+
+def _ids(root: Path) -> pd.Series:
+    xref = pd.read_parquet(root / "linkage" / "customer_xref.parquet")
+    return xref.set_index(KEYS)["customer_id"].sort_index()
+
+
+def _night_two(root: Path, night: pd.DataFrame) -> dict:
+    _day(root, "2026-01-02", night)
+    result, mode, _ = link_night(_layout(root), load_linkage_config(), "night-2")
+    assert mode == "incremental", mode
+    return result.summary
+
+
+def test_a_night_reads_only_its_records_and_gives_the_ids_of_reading_all(persons, tmp_path, monkeypatch):
+    night = _night_one(persons, tmp_path / "only")
+    only = _night_two(tmp_path / "only", night)
+    _night_one(persons, tmp_path / "every")
+    with monkeypatch.context() as patched:  # the same night reading every person record
+        patched.setattr(defs, "night_persons", lambda *args: None)
+        every = _night_two(tmp_path / "every", night)
+    assert only["person_records_read"] == len(night) < every["person_records_read"] / 10
+    assert only["records"] == every["records"] and only["new_or_changed_records"] == len(night)
+    assert only["relinked_records"] == every["relinked_records"]
+    pd.testing.assert_series_equal(_ids(tmp_path / "only"), _ids(tmp_path / "every"))
+    state, _ = read_state(tmp_path / "only" / "linkage")
+    assert len(state.digests) == only["records"] and state.digests["entity"].notna().all()
+
+
+def test_a_changed_file_or_an_older_state_reads_every_record(persons, tmp_path, caplog):
+    changed = tmp_path / "changed"
+    night = _night_one(persons, changed)
+    day_one = changed / "silver" / "person" / "run_date=2026-01-01" / "part.parquet"
+    frame = pd.read_parquet(day_one)
+    frame.iloc[:-1].to_parquet(day_one, index=False)  # e.g. an erasure rewrote night 1's file
+    with caplog.at_level(logging.INFO):
+        summary = _night_two(changed, night)
+    assert summary["person_records_read"] == summary["records"]
+    assert "person file(s) changed or emptied" in caplog.text
+
+    older = tmp_path / "older"
+    _night_one(persons, older)
+    folder = state_dir(older / "linkage")
+    digests = next(folder.glob("record_digests.*.parquet"))
+    write_parquet_atomic(
+        pd.read_parquet(digests).drop(columns="entity"), digests
+    )  # as an older version wrote
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        summary = _night_two(older, night)
+    assert summary["person_records_read"] == summary["records"]
+    assert "no record entities (older version)" in caplog.text
