@@ -1,5 +1,9 @@
-"""Row counts after a dbt build: stored relations only (a view's count would run its query every night)."""
+"""What the dbt step costs besides dbt: row counts of stored relations only (a view's count would run its query
+every night), and no dbt adapter opened in the job's process."""
 
+import dagster_dbt.core.resource as dbt_core_resource
+
+from assets.dbt.defs import dbt_project, dbt_resource
 from assets.dbt.row_counts import relations
 
 
@@ -24,3 +28,15 @@ def test_only_stored_relations_are_counted():
         "seed.p.seed": ("s", "seed"),
         "snapshot.p.snap": ("s", "snap"),
     }
+
+
+def test_the_build_runs_without_an_adapter_in_the_job_process(monkeypatch):
+    seen = {}
+
+    def run(**kwargs):
+        seen.update(kwargs)
+        return "invocation"
+
+    monkeypatch.setattr(dbt_core_resource.DbtCliInvocation, "run", staticmethod(run))
+    assert dbt_resource().cli(["build"], manifest=dbt_project.manifest_path) == "invocation"
+    assert seen["adapter"] is None and seen["args"][-1] == "build"
