@@ -40,3 +40,11 @@ def test_the_build_runs_without_an_adapter_in_the_job_process(monkeypatch):
     monkeypatch.setattr(dbt_core_resource.DbtCliInvocation, "run", staticmethod(run))
     assert dbt_resource().cli(["build"], manifest=dbt_project.manifest_path) == "invocation"
     assert seen["adapter"] is None and seen["args"][-1] == "build"
+
+
+def test_the_dbt_version_is_read_without_running_dbt(monkeypatch):
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"ran {args}")
+
+    monkeypatch.setattr(dbt_core_resource, "check_output", no_subprocess)
+    assert dbt_resource()._cli_version.major == 1  # dbt-core 1.x, this environment's
