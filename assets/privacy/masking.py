@@ -19,9 +19,12 @@ class Action(StrEnum):
     DROPPED = "dropped"  # the column is removed
 
 
+_NON_DIGITS = re.compile(r"\D")
+
+
 def mask_phone(value: str) -> str:
     """Keep the first 3 and last 4 digits: '+86 138-1234-5678' → '138****5678'."""
-    digits = re.sub(r"\D", "", value)
+    digits = _NON_DIGITS.sub("", value)
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     if len(digits) <= 7:
