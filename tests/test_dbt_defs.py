@@ -152,6 +152,7 @@ def test_materialize_an_empty_night_builds_the_warehouse_and_passes_checks(tmp_p
     }
     assert counts[key("marts", "mart_customer_profile")].value == 0
     assert counts[key("seeds", "currency_rates")].value > 0  # a seed with rows
+    assert counts[key("staging", "stg_silver__persons")] is None  # a view: counting it would run its query
 
 
 def test_descriptions_never_carry_raw_sql():

@@ -60,3 +60,13 @@ def test_the_nightly_job_carries_the_hooks() -> None:
     from orchestration.jobs import nightly_job
 
     assert set(nightly_job.hooks) >= RELEASE_MEMORY_HOOKS
+
+
+def test_romanised_names_are_not_carried_into_the_next_step() -> None:
+    # every name of the night is romanised (standardise, linkage): ~150 MB per 500k names at 150k customers,
+    # which dbt's step would otherwise run beside
+    from linkage.standardise.chinese import romanise
+
+    assert romanise("张伟") == romanise("张伟") and romanise.cache_info().currsize > 0
+    release_memory()
+    assert romanise.cache_info().currsize == 0

@@ -268,6 +268,38 @@ def test_example_matches_are_confident_pairs_that_ended_in_one_customer() -> Non
     assert example_matches(pairs, names, xref, n=6)["id_l"].tolist() == ["1", "4", "5"]
 
 
+def test_example_matches_look_past_the_strongest_pairs_that_were_split() -> None:
+    # the five strongest a-b matches ended in different customers; only the sixth joined one: still found
+    # (candidates are checked against the customer file a few per pair of sources at a time)
+    pairs = pd.DataFrame(
+        {
+            "source_l": ["a"] * 7,
+            "id_l": list("1234567"),
+            "source_r": ["b"] * 7,
+            "id_r": list("uvwxyzq"),
+            "match_weight": [20.0, 19.0, 18.0, 17.0, 16.0, 15.0, 14.0],
+            "match_probability": [0.9999] * 7,
+            "decision": ["match"] * 7,
+        }
+    )
+    xref = pd.DataFrame(
+        {
+            "source": list("aaaaaaa") + list("bbbbbbb"),
+            "source_record_id": list("1234567") + list("uvwxyzq"),
+            "customer_id": [
+                *("C1", "C2", "C3", "C4", "C5", "C6", "C7"),
+                *("D1", "D2", "D3", "D4", "D5", "C6", "C7"),
+            ],
+        }
+    )
+    names = pd.DataFrame(columns=["source", "source_record_id", "full_name", "city"])
+    assert example_matches(pairs, names, xref, n=1)["id_l"].tolist() == ["6"]
+    asked = []
+    out = example_matches(pairs, lambda records: asked.append(records) or names, xref, n=2)
+    assert out["id_l"].tolist() == ["6", "7"]
+    assert sorted(asked[0]["source_record_id"]) == ["6", "7", "q", "z"]  # names read for the picks only
+
+
 def test_report_says_when_linkage_and_marts_disagree(full_layout: DataLayout) -> None:
     with duckdb.connect(str(full_layout.warehouse)) as con:
         con.execute("update marts.dim_customer set source_record_count = 5 where customer_id = 'C000001'")

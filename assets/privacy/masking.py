@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+import numpy as np
 import pandas as pd
 
 from assets.entities import ENTITIES, Pii
@@ -18,9 +19,12 @@ class Action(StrEnum):
     DROPPED = "dropped"  # the column is removed
 
 
+_NON_DIGITS = re.compile(r"\D")
+
+
 def mask_phone(value: str) -> str:
     """Keep the first 3 and last 4 digits: '+86 138-1234-5678' → '138****5678'."""
-    digits = re.sub(r"\D", "", value)
+    digits = _NON_DIGITS.sub("", value)
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     if len(digits) <= 7:
@@ -58,6 +62,16 @@ def mask_value(value: object, tag: Pii) -> object:
     return masker(text) if masker else "****"
 
 
+def mask_series(values: pd.Series, tag: Pii) -> pd.Series:
+    """`mask_value` over a column, each distinct value masked once (names, cities and keys repeat a lot)."""
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable values (lists): one by one
+        return values.map(lambda v: mask_value(v, tag)).astype(object)
+    masked = np.array([mask_value(v, tag) for v in uniques] + [None], dtype=object)
+    return pd.Series(masked[codes], index=values.index, dtype=object)  # code -1 (missing): the trailing None
+
+
 def apply_policy(
     frame: pd.DataFrame, tags: dict[str, Pii], policy: dict[Pii, Action], key: bytes | None = None
 ) -> tuple[pd.DataFrame, dict[str, Action]]:
@@ -76,7 +90,7 @@ def apply_policy(
         if action == Action.DROPPED:
             out = out.drop(columns=column)
         elif action == Action.MASKED:
-            out[column] = out[column].map(lambda v, t=tag: mask_value(v, t)).astype(object)
+            out[column] = mask_series(out[column], tag)
         elif action == Action.HASHED:
             out[column] = hash_series(out[column], tag, key or require_hmac_key())
     return out, applied

@@ -6,9 +6,11 @@ Each `collect_*` returns a `Section`: `produced=False` (with a note) when its in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from assets.ingest.manifest import read_manifest
@@ -126,20 +128,29 @@ def collect_quarantine(layout: DataLayout, run_date: str | None) -> Section:
 # --- linkage ------------------------------------------------------------------------------------
 
 
-def _persons_names(layout: DataLayout) -> pd.DataFrame:
-    """(source, source_record_id) → full_name, city from the newest silver/person rows (for examples)."""
+def _persons_names(layout: DataLayout, records: pd.DataFrame) -> pd.DataFrame:
+    """(source, source_record_id) → full_name, city from the newest silver/person rows of `records` (the few
+    records of the example matches: the report never reads every person's name)."""
+    empty = pd.DataFrame(columns=["source", "source_record_id", "full_name", "city"])
     files = zone_relation(
         layout.root / "silver" / "person" / "*" / "*.parquet",
         "union_by_name = true, hive_partitioning = false",
     )
-    if files is None:
-        return pd.DataFrame(columns=["source", "source_record_id", "full_name", "city"])
+    wanted = records[["source", "source_record_id"]].drop_duplicates()
+    if files is None or wanted.empty:
+        return empty
+    keys = ", ".join(["(?, ?)"] * len(wanted))
     names = _sql(
         f"""
-        select source, source_record_id, arg_max(full_name, coalesce(cast(loaded_at as varchar), '')) as full_name,
-               arg_max(city, coalesce(cast(loaded_at as varchar), '')) as city
-        from {files} group by all
-        """
+        select p.source, p.source_record_id,
+               arg_max(p.full_name, coalesce(cast(p.loaded_at as varchar), '')) as full_name,
+               arg_max(p.city, coalesce(cast(p.loaded_at as varchar), '')) as city
+        from {files} as p
+        semi join (values {keys}) as w(source, source_record_id)
+            on w.source = p.source and w.source_record_id = p.source_record_id
+        group by all
+        """,
+        [str(v) for pair in wanted.itertuples(index=False) for v in pair],
     )
     names["full_name"] = names["full_name"].map(  # the report is a file on disk: no clear-text names in it
         lambda v: mask_text(v) if isinstance(v, str) and v.strip() else v
@@ -147,28 +158,63 @@ def _persons_names(layout: DataLayout) -> pd.DataFrame:
     return names
 
 
+def _same_customer(candidates: pd.DataFrame, customer: dict[tuple[str, str], object]) -> np.ndarray:
+    left = [customer.get(k) for k in zip(candidates["source_l"], candidates["id_l"], strict=True)]
+    right = [customer.get(k) for k in zip(candidates["source_r"], candidates["id_r"], strict=True)]
+    return np.array([lc is not None and lc == rc for lc, rc in zip(left, right, strict=True)], dtype=bool)
+
+
 def example_matches(
-    pairs: pd.DataFrame, names: pd.DataFrame, xref: pd.DataFrame | None = None, n: int = EXAMPLE_MATCHES
+    pairs: pd.DataFrame,
+    names: pd.DataFrame | Callable[[pd.DataFrame], pd.DataFrame],
+    xref: pd.DataFrame | None = None,
+    n: int = EXAMPLE_MATCHES,
 ) -> pd.DataFrame:
     """Matches a reader can trust, with per-comparison evidence columns: pairs of probability ≥ CONFIDENT whose
     two records ended in the same customer (`xref`), the strongest of each pair of sources first, so the
-    examples show how different sources were joined (borderline pairs are what the review queue is for)."""
-    matches = pairs[pairs["decision"] == "match"]
-    if xref is not None and not matches.empty:
-        customer = xref.set_index(["source", "source_record_id"])["customer_id"]
-        left = customer.reindex(pd.MultiIndex.from_frame(matches[["source_l", "id_l"]])).to_numpy()
-        right = customer.reindex(pd.MultiIndex.from_frame(matches[["source_r", "id_r"]])).to_numpy()
-        matches = matches[pd.notna(left) & (left == right)]
-    matches = matches[matches["match_probability"] >= CONFIDENT]
-    if matches.empty:
-        return matches
+    examples show how different sources were joined (borderline pairs are what the review queue is for).
+    `names`: the records' names, or a function giving them for the picked records (source, source_record_id).
+
+    Only the strongest candidates of each pair of sources are checked against `xref` (at most n of each can be
+    picked), so the cost follows the examples shown, not the pairs linkage kept."""
+    matches = pairs[(pairs["decision"] == "match") & (pairs["match_probability"] >= CONFIDENT)]
     ranked = matches.sort_values("match_weight", ascending=False, kind="stable")
+    position = ranked.groupby(["source_l", "source_r"], sort=False).cumcount().to_numpy()
+    if xref is not None and not ranked.empty:
+        linked = xref[xref["customer_id"].notna()]
+        customer = dict(
+            zip(
+                zip(linked["source"], linked["source_record_id"], strict=True),
+                linked["customer_id"],
+                strict=True,
+            )
+        )
+        depth = 4 * n
+        while True:  # check the first `depth` of each pair of sources until each gives n or runs out
+            head = ranked[position < depth]
+            agreeing = head[_same_customer(head, customer)]
+            short = agreeing.groupby(["source_l", "source_r"], sort=False).size()
+            groups = head.groupby(["source_l", "source_r"], sort=False).size()
+            if not ((short.reindex(groups.index, fill_value=0) < n) & (groups >= depth)).any():
+                break
+            depth *= 4
+        ranked = agreeing
+    if ranked.empty:
+        return ranked
     turn = ranked.groupby(["source_l", "source_r"], sort=False).cumcount()
     picks = ranked.assign(_turn=turn.to_numpy()).sort_values(["_turn"], kind="stable").head(n)
     evidence = [c for c in pairs.columns if c.startswith("weight_")]  # match weight per comparison
     out = picks[
         ["source_l", "id_l", "source_r", "id_r", "match_weight", "match_probability", *evidence]
     ].copy()
+    if callable(names):
+        records = pd.concat(
+            [
+                out[[f"source_{side}", f"id_{side}"]].set_axis(["source", "source_record_id"], axis=1)
+                for side in ("l", "r")
+            ]
+        )
+        names = names(records)
     for side in ("l", "r"):
         renamed = names.rename(
             columns={
@@ -181,6 +227,9 @@ def example_matches(
         out = out.merge(renamed, on=[f"source_{side}", f"id_{side}"], how="left")
     people = [f"{c}_{side}" for side in ("l", "r") for c in ("source", "id", "name", "city")]
     return out[[*people, *[c for c in out.columns if c not in people]]]
+
+
+PAIR_COLUMNS = ["source_l", "id_l", "source_r", "id_r", "match_weight", "match_probability", "decision"]
 
 
 def collect_linkage(layout: DataLayout) -> Section:
@@ -203,7 +252,9 @@ def collect_linkage(layout: DataLayout) -> Section:
         )
         pairs_path = layout.linkage_dir / "match_pairs.parquet"
         if pairs_path.exists():
-            pairs = read_parquet(pairs_path)
+            stored = open_parquet(pairs_path)  # what the report shows: not the levels, rules and notes
+            columns = [c for c in stored.schema_arrow.names if c in PAIR_COLUMNS or c.startswith("weight_")]
+            pairs = stored.read(columns=columns).to_pandas()
             decisions = pairs["decision"].value_counts()
             section.figures.update(
                 pairs=len(pairs),
@@ -212,7 +263,9 @@ def collect_linkage(layout: DataLayout) -> Section:
                 non_matches=int(decisions.get("non_match", 0)),
             )
             section.tables["match_weights"] = pairs[["match_weight", "decision"]]
-            section.tables["examples"] = example_matches(pairs, _persons_names(layout), xref)
+            section.tables["examples"] = example_matches(
+                pairs, lambda records: _persons_names(layout, records), xref
+            )
         review_path = layout.linkage_dir / "review_queue.parquet"
         if review_path.exists():
             section.figures["review_queue"] = open_parquet(review_path).metadata.num_rows

@@ -27,11 +27,16 @@ MEMO_SIZE = 1 << 17  # distinct values remembered per function: tens of MB at mo
 _MEMOS: list = []
 
 
-def remembered(fn: Callable[..., T]) -> Callable[..., T]:
+def remembered(
+    fn: Callable[..., T] | None = None, *, maxsize: int | None = MEMO_SIZE
+) -> Callable[..., T] | Callable[[Callable[..., T]], Callable[..., T]]:
     """`fn` (pure, hashable arguments, immutable result) remembered across calls, batches and sources:
     a night's phones, addresses and names recur in every source, and silver and the person records read the
-    same columns. Bounded (least recently used dropped first), thread-safe; `forget()` empties every memo."""
-    memo = functools.lru_cache(maxsize=MEMO_SIZE)(fn)
+    same columns. Bounded (least recently used dropped first; `@remembered(maxsize=None)`: not bounded, for a
+    function every step calls for the same values), thread-safe; `forget()` empties every memo."""
+    if fn is None:
+        return functools.partial(remembered, maxsize=maxsize)
+    memo = functools.lru_cache(maxsize=maxsize)(fn)
     _MEMOS.append(memo)
     return memo
 

@@ -14,6 +14,8 @@ from functools import cache
 import opencc
 from pypinyin import Style, lazy_pinyin
 
+from linkage.standardise._unique import remembered
+
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 SYSTEMS = ("pinyin", "cantonese", "wade_giles")
 
@@ -127,7 +129,9 @@ def _syllables_cantonese(hanzi: str) -> list[str]:
     return out
 
 
-@cache
+@remembered(
+    maxsize=None
+)  # emptied between the job's steps (forget()): ~150 MB per 500k names at 150k customers
 def romanise(text: str, system: str = "pinyin", surname: bool = False) -> str:
     """Latin key of `text`: Han characters romanised in `system`, Latin letters kept, everything else dropped."""
     if system not in SYSTEMS:
