@@ -27,7 +27,7 @@ from linkage.score import (
     total_pairs,
 )
 from linkage.spark.blocking import candidate_pairs
-from linkage.spark.compare import compare_pairs
+from linkage.spark.compare import broadcast_records, compare_pairs
 from linkage.spark.finish import RESOLVE_COLUMNS, Scoring, finish_on_spark
 from linkage.spark.records import record_columns, tf_columns, value_count_columns
 from linkage.spark.score import scored_schema, weighted_decisions, with_decisions, with_weights
@@ -160,7 +160,8 @@ def link_spark(
     lap("blocking")
     u = estimate_u(records, config)  # a fixed-size sample (scoring.u_sample_pairs): on the driver, as link()
     lap("u_sampling")
-    cmp = stages.save("comparisons", compare_pairs(candidates, on_spark, config, holders))
+    encoded = broadcast_records(spark, records, config)  # None when too big: pairs joined with their records
+    cmp = stages.save("comparisons", compare_pairs(candidates, on_spark, config, holders, encoded=encoded))
     lap("compare")
 
     n_total = total_pairs(rec.groupby("source").size(), config.link_type == "link_only")
@@ -178,7 +179,7 @@ def link_spark(
     context = RunContext(decisions, previous_xref, run_id, at, timings, lap, frame)
     result = finish_on_spark(
         spark, stages.save, RecordTable(rec, records, stats, refs, linkable, n_total), on_spark, scored, config,
-        Scoring(params, base, tf_records, holders), context,
+        Scoring(params, base, tf_records, holders, encoded), context,
     )  # fmt: skip
     result.summary["engine"] = "spark"
     return result
