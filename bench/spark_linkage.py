@@ -7,6 +7,10 @@ curve (records vs seconds) and a paper estimate for 10M/100M records on a cluste
 
     uv run --group spark --group bench python bench/spark_linkage.py                  # 10k,100k,1M
     uv run --group spark --group bench python bench/spark_linkage.py --sizes 10000 --cap 600
+    # plus a person file of your own (silver/person Parquet) with its truth (source, source_record_id,
+    # true_customer_id), e.g. the 150k-customer sample's night 1 (538k records):
+    uv run ... bench/spark_linkage.py --sizes 100000 --persons silver/person/run_date=2026-01-01/part.parquet \
+        --truth truth/ground_truth.csv
 
 Splink's Spark backend runs offline: its similarity UDF jar ships inside the splink wheel (spark.jars).
 """
@@ -83,6 +87,19 @@ def make_data(workdir: Path, size: int) -> None:
     persons, truth = sample_person_records(workdir / f"sample_{size}", customers=max(size // 3, 100))
     persons.to_parquet(persons_path(workdir, size), index=False)
     truth.to_parquet(workdir / f"truth_{size}.parquet", index=False)
+
+
+def copy_data(workdir: Path, persons_file: str, truth_file: str) -> int:
+    """A person file and its truth (CSV or Parquet) as the bench's data for their record count; the count."""
+    persons = pd.read_parquet(persons_file)
+    truth = pd.read_csv(truth_file, dtype=str) if truth_file.endswith(".csv") else pd.read_parquet(truth_file)
+    size = len(persons)
+    workdir.mkdir(parents=True, exist_ok=True)
+    persons.to_parquet(persons_path(workdir, size), index=False)
+    truth[["source", "source_record_id", "true_customer_id"]].to_parquet(
+        workdir / f"truth_{size}.parquet", index=False
+    )
+    return size
 
 
 def run_one(tool: str, workdir: Path, size: int) -> dict:
@@ -168,20 +185,35 @@ def paper_estimate(
     return out
 
 
+def _run_child(command: list[str], cap: float) -> tuple[str | None, str]:
+    """The child's stdout and stderr; (None, "") when it ran over `cap` seconds, its whole process group (the
+    Spark JVM it started included) then killed."""
+    import signal
+
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)  # fmt: skip
+    try:
+        stdout, stderr = child.communicate(timeout=cap)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+        return None, ""
+    return stdout, stderr
+
+
 def _run_tools(args: argparse.Namespace, workdir: Path, size: int) -> list[dict]:
     """Each tool on one size, one child process each under the time cap."""
     rows = []
     for tool in [t for t in args.tools.split(",") if t]:
         row = {"tool": tool, "records": size}
-        try:
-            done = subprocess.run(
-                [sys.executable, __file__, "--one", tool, str(workdir), str(size)],
-                capture_output=True, text=True, timeout=args.cap,
-            )  # fmt: skip
-            lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-            row = json.loads(lines[-1][7:]) if lines else {**row, "error": done.stderr.strip()[-300:]}
-        except subprocess.TimeoutExpired:
+        stdout, stderr = _run_child(
+            [sys.executable, __file__, "--one", tool, str(workdir), str(size)], args.cap
+        )
+        if stdout is None:
             row["error"] = f"over the {args.cap:.0f} s cap"
+        else:
+            lines = [line for line in stdout.splitlines() if line.startswith("RESULT ")]
+            row = json.loads(lines[-1][7:]) if lines else {**row, "error": stderr.strip()[-300:]}
         rows.append(row)
         print(json.dumps(row), flush=True)
     return rows
@@ -199,6 +231,8 @@ def main() -> None:
     parser.add_argument(
         "--workdir", help="keep the sample data here and reuse it (default: a temporary folder)"
     )
+    parser.add_argument("--persons", help="also run on this person file (Parquet, silver/person columns)")
+    parser.add_argument("--truth", help="the true customer of each record of --persons (CSV or Parquet)")
     parser.add_argument("--one", nargs=3, metavar=("TOOL", "WORKDIR", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -210,10 +244,15 @@ def main() -> None:
             return
         print("RESULT " + json.dumps(run_one(tool, Path(workdir), int(size))), flush=True)
         return
+    if bool(args.persons) != bool(args.truth):
+        parser.error("--persons and --truth go together")
     rows = []
     with tempfile.TemporaryDirectory(prefix="c360-bench-spark-") as tmp:
         workdir = Path(args.workdir or tmp)
-        for size in [int(s) for s in args.sizes.split(",") if s]:
+        sizes = [int(s) for s in args.sizes.split(",") if s]
+        if args.persons:
+            sizes = sorted({*sizes, copy_data(workdir, args.persons, args.truth)})
+        for size in sizes:
             started = time.perf_counter()
             if persons_path(workdir, size).exists():
                 print(json.dumps({"records": size, "data": "reused"}), flush=True)
