@@ -185,6 +185,20 @@ def paper_estimate(
     return out
 
 
+def previous_rows(path: Path, measured: set[tuple[str, int]]) -> list[dict]:
+    """The result rows (JSON lines with a tool and seconds or an error) of an earlier run's output, except the
+    (tool, records) this run measured."""
+    rows = []
+    for line in path.read_text().splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict) and "tool" in row and (row["tool"], row["records"]) not in measured:
+            rows.append(row)
+    return rows
+
+
 def _run_child(command: list[str], cap: float) -> tuple[str | None, str]:
     """The child's stdout and stderr; (None, "") when it ran over `cap` seconds, its whole process group (the
     Spark JVM it started included) then killed."""
@@ -233,6 +247,10 @@ def main() -> None:
     )
     parser.add_argument("--persons", help="also run on this person file (Parquet, silver/person columns)")
     parser.add_argument("--truth", help="the true customer of each record of --persons (CSV or Parquet)")
+    parser.add_argument(
+        "--previous", action="append", default=[],
+        help="an earlier run's output: its result rows join this run's table, curve and estimate",
+    )  # fmt: skip
     parser.add_argument("--one", nargs=3, metavar=("TOOL", "WORKDIR", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -274,6 +292,8 @@ def main() -> None:
                 json.dumps({"records": size, "data_s": round(time.perf_counter() - started, 1)}), flush=True
             )
             rows += _run_tools(args, workdir, size)
+    for path in args.previous:
+        rows += previous_rows(Path(path), {(r["tool"], r["records"]) for r in rows if "seconds" in r})
     table = pd.DataFrame(rows)
     print()
     shown = [
