@@ -90,8 +90,11 @@ def make_data(workdir: Path, size: int) -> None:
 
 
 def copy_data(workdir: Path, persons_file: str, truth_file: str) -> int:
-    """A person file and its truth (CSV or Parquet) as the bench's data for their record count; the count."""
-    persons = pd.read_parquet(persons_file)
+    """A person file (or glob; read as the link asset reads silver/person: a record's versions merged) and its
+    truth (CSV or Parquet) as the bench's data for their record count; the count."""
+    from assets.link.io import LINKED_COLUMNS, read_person_glob
+
+    persons = read_person_glob(persons_file, columns=LINKED_COLUMNS)
     truth = pd.read_csv(truth_file, dtype=str) if truth_file.endswith(".csv") else pd.read_parquet(truth_file)
     size = len(persons)
     workdir.mkdir(parents=True, exist_ok=True)
