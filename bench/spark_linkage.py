@@ -117,7 +117,7 @@ def run_one(tool: str, workdir: Path, size: int) -> dict:
     truth = pd.read_parquet(workdir / f"truth_{size}.parquet")
     labels = pd.Series(truth["true_customer_id"].to_numpy(), index=record_keys(truth).to_numpy())
     true_pairs = pairs_from_clusters(labels[labels.index.isin(set(record_keys(persons)))])
-    row: dict = {"tool": tool, "records": len(persons)}
+    row: dict = {"tool": tool, "records": len(persons), "load_before": round(os.getloadavg()[0], 1)}
     config = load_linkage_config()
     references = load_sources_config(REPO / "config" / "sources.yaml").references()  # as the nightly run
     started = time.perf_counter()
@@ -154,6 +154,9 @@ def run_one(tool: str, workdir: Path, size: int) -> dict:
         predicted, row["candidate_pairs"] = run_splink(Dataset(f"sample{size}", persons, true_pairs), db_api)
     row["seconds"] = round(time.perf_counter() - started, 2)
     row["records_per_s"] = round(len(persons) / max(row["seconds"], 1e-9))
+    row["load_after"] = round(
+        os.getloadavg()[0], 1
+    )  # the machine's 1-minute load average, beside the seconds
     row["f1"] = round(evaluate_pairs(predicted, true_pairs)["f1"], 5)
     return row
 
@@ -309,6 +312,8 @@ def main() -> None:
             "f1",
             "candidate_pairs",
             "spark_startup_s",
+            "load_before",
+            "load_after",
             "error",
         )
         if c in table

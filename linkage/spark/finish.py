@@ -214,7 +214,7 @@ def _groups(spark: SparkSession) -> int:
 def _mistyped_from_column(recs: pd.DataFrame, names: Counter[str]) -> Callable[..., tuple[np.ndarray, int]]:
     """The mistyped-e-mail pass for a component, with the file's facts: the `typo` column (typo_candidates)
     and the file's name counts."""
-    unique = recs["typo"].fillna(False).to_numpy(bool)
+    unique = recs["typo"].astype("boolean").fillna(False).to_numpy(bool)
 
     def attach(rec_, labels, unnamed, cannot):
         return _attach_mistyped(rec_, labels, unnamed, cannot, unique=unique, names=names)
