@@ -72,7 +72,7 @@ bench-linkage: install-bench
 	@$(UV) run python bench/linkage.py
 
 bench-spark: install-spark
-	@$(UV) run --frozen --group spark --group bench python bench/spark_linkage.py
+	@$(UV) run --frozen --group spark --group bench python bench/spark_linkage.py $(BENCH_SPARK_ARGS)
 
 bench-ingest: install-bench
 	@$(UV) run python bench/ingest.py

@@ -7,6 +7,10 @@ curve (records vs seconds) and a paper estimate for 10M/100M records on a cluste
 
     uv run --group spark --group bench python bench/spark_linkage.py                  # 10k,100k,1M
     uv run --group spark --group bench python bench/spark_linkage.py --sizes 10000 --cap 600
+    # plus a person file of your own (silver/person Parquet) with its truth (source, source_record_id,
+    # true_customer_id), e.g. the 150k-customer sample's night 1 (538k records):
+    uv run ... bench/spark_linkage.py --sizes 100000 --persons silver/person/run_date=2026-01-01/part.parquet \
+        --truth truth/ground_truth.csv
 
 Splink's Spark backend runs offline: its similarity UDF jar ships inside the splink wheel (spark.jars).
 """
@@ -85,6 +89,22 @@ def make_data(workdir: Path, size: int) -> None:
     truth.to_parquet(workdir / f"truth_{size}.parquet", index=False)
 
 
+def copy_data(workdir: Path, persons_file: str, truth_file: str) -> int:
+    """A person file (or glob; read as the link asset reads silver/person: a record's versions merged) and its
+    truth (CSV or Parquet) as the bench's data for their record count; the count."""
+    from assets.link.io import LINKED_COLUMNS, read_person_glob
+
+    persons = read_person_glob(persons_file, columns=LINKED_COLUMNS)
+    truth = pd.read_csv(truth_file, dtype=str) if truth_file.endswith(".csv") else pd.read_parquet(truth_file)
+    size = len(persons)
+    workdir.mkdir(parents=True, exist_ok=True)
+    persons.to_parquet(persons_path(workdir, size), index=False)
+    truth[["source", "source_record_id", "true_customer_id"]].to_parquet(
+        workdir / f"truth_{size}.parquet", index=False
+    )
+    return size
+
+
 def run_one(tool: str, workdir: Path, size: int) -> dict:
     """One tool on one size in this process: the bench's result row."""
     from assets.ingest.config import load_sources_config
@@ -97,7 +117,7 @@ def run_one(tool: str, workdir: Path, size: int) -> dict:
     truth = pd.read_parquet(workdir / f"truth_{size}.parquet")
     labels = pd.Series(truth["true_customer_id"].to_numpy(), index=record_keys(truth).to_numpy())
     true_pairs = pairs_from_clusters(labels[labels.index.isin(set(record_keys(persons)))])
-    row: dict = {"tool": tool, "records": len(persons)}
+    row: dict = {"tool": tool, "records": len(persons), "load_before": round(os.getloadavg()[0], 1)}
     config = load_linkage_config()
     references = load_sources_config(REPO / "config" / "sources.yaml").references()  # as the nightly run
     started = time.perf_counter()
@@ -134,6 +154,9 @@ def run_one(tool: str, workdir: Path, size: int) -> dict:
         predicted, row["candidate_pairs"] = run_splink(Dataset(f"sample{size}", persons, true_pairs), db_api)
     row["seconds"] = round(time.perf_counter() - started, 2)
     row["records_per_s"] = round(len(persons) / max(row["seconds"], 1e-9))
+    row["load_after"] = round(
+        os.getloadavg()[0], 1
+    )  # the machine's 1-minute load average, beside the seconds
     row["f1"] = round(evaluate_pairs(predicted, true_pairs)["f1"], 5)
     return row
 
@@ -168,20 +191,49 @@ def paper_estimate(
     return out
 
 
+def previous_rows(path: Path, measured: set[tuple[str, int]]) -> list[dict]:
+    """The result rows (JSON lines with a tool and seconds or an error) of an earlier run's output, except the
+    (tool, records) this run measured."""
+    rows = []
+    for line in path.read_text().splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict) and "tool" in row and (row["tool"], row["records"]) not in measured:
+            rows.append(row)
+    return rows
+
+
+def _run_child(command: list[str], cap: float) -> tuple[str | None, str]:
+    """The child's stdout and stderr; (None, "") when it ran over `cap` seconds, its whole process group (the
+    Spark JVM it started included) then killed."""
+    import signal
+
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)  # fmt: skip
+    try:
+        stdout, stderr = child.communicate(timeout=cap)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+        return None, ""
+    return stdout, stderr
+
+
 def _run_tools(args: argparse.Namespace, workdir: Path, size: int) -> list[dict]:
     """Each tool on one size, one child process each under the time cap."""
     rows = []
     for tool in [t for t in args.tools.split(",") if t]:
         row = {"tool": tool, "records": size}
-        try:
-            done = subprocess.run(
-                [sys.executable, __file__, "--one", tool, str(workdir), str(size)],
-                capture_output=True, text=True, timeout=args.cap,
-            )  # fmt: skip
-            lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-            row = json.loads(lines[-1][7:]) if lines else {**row, "error": done.stderr.strip()[-300:]}
-        except subprocess.TimeoutExpired:
+        stdout, stderr = _run_child(
+            [sys.executable, __file__, "--one", tool, str(workdir), str(size)], args.cap
+        )
+        if stdout is None:
             row["error"] = f"over the {args.cap:.0f} s cap"
+        else:
+            lines = [line for line in stdout.splitlines() if line.startswith("RESULT ")]
+            row = json.loads(lines[-1][7:]) if lines else {**row, "error": stderr.strip()[-300:]}
         rows.append(row)
         print(json.dumps(row), flush=True)
     return rows
@@ -199,6 +251,12 @@ def main() -> None:
     parser.add_argument(
         "--workdir", help="keep the sample data here and reuse it (default: a temporary folder)"
     )
+    parser.add_argument("--persons", help="also run on this person file (Parquet, silver/person columns)")
+    parser.add_argument("--truth", help="the true customer of each record of --persons (CSV or Parquet)")
+    parser.add_argument(
+        "--previous", action="append", default=[],
+        help="an earlier run's output: its result rows join this run's table, curve and estimate",
+    )  # fmt: skip
     parser.add_argument("--one", nargs=3, metavar=("TOOL", "WORKDIR", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -210,10 +268,15 @@ def main() -> None:
             return
         print("RESULT " + json.dumps(run_one(tool, Path(workdir), int(size))), flush=True)
         return
+    if bool(args.persons) != bool(args.truth):
+        parser.error("--persons and --truth go together")
     rows = []
     with tempfile.TemporaryDirectory(prefix="c360-bench-spark-") as tmp:
         workdir = Path(args.workdir or tmp)
-        for size in [int(s) for s in args.sizes.split(",") if s]:
+        sizes = [int(s) for s in args.sizes.split(",") if s]
+        if args.persons:
+            sizes = sorted({*sizes, copy_data(workdir, args.persons, args.truth)})
+        for size in sizes:
             started = time.perf_counter()
             if persons_path(workdir, size).exists():
                 print(json.dumps({"records": size, "data": "reused"}), flush=True)
@@ -235,6 +298,8 @@ def main() -> None:
                 json.dumps({"records": size, "data_s": round(time.perf_counter() - started, 1)}), flush=True
             )
             rows += _run_tools(args, workdir, size)
+    for path in args.previous:
+        rows += previous_rows(Path(path), {(r["tool"], r["records"]) for r in rows if "seconds" in r})
     table = pd.DataFrame(rows)
     print()
     shown = [
@@ -247,6 +312,8 @@ def main() -> None:
             "f1",
             "candidate_pairs",
             "spark_startup_s",
+            "load_before",
+            "load_after",
             "error",
         )
         if c in table

@@ -270,6 +270,25 @@ def test_link_only_and_repeated_keys(spark, sample, references, tmp_path):
         link_spark(spark, doubled, config, str(tmp_path / "w2"))
 
 
+def test_record_table_too_big_to_broadcast_compares_joined(spark, sample, references, tmp_path, monkeypatch):
+    """Over C360_SPARK_BROADCAST_MB the pairs are joined with both records instead of comparing by index into
+    the broadcast table: the same linkage as the local engine either way."""
+    from linkage.encode import encode_records
+    from linkage.prepare import prepare_records
+    from linkage.spark.compare import broadcast_records
+    from linkage.spark.engine import link_spark
+
+    config = load_linkage_config()
+    part = sample[0].head(400)
+    local = link(part, config, run_id="x", references=references)
+    records = encode_records(prepare_records(part), config.record_columns)
+    assert broadcast_records(spark, records, config) is not None
+    monkeypatch.setenv("C360_SPARK_BROADCAST_MB", "0")
+    assert broadcast_records(spark, records, config) is None
+    joined = link_spark(spark, part, config, str(tmp_path / "w"), run_id="x", references=references)
+    assert_same_linkage(local, joined)
+
+
 def test_link_asset_on_spark_writes_same_customers(spark, sample, tmp_path, monkeypatch):
     data = tmp_path / "data"
     path = data / "silver" / "person" / "run_date=2026-01-01" / "part.parquet"

@@ -81,11 +81,8 @@ def candidate_pairs(records: DataFrame, config: LinkageConfig) -> tuple[DataFram
     )
     if config.link_type == "link_only":
         condition &= F.col("a.source") != F.col("b.source")
-    tagged = (
-        a.join(b, condition)
-        .select(F.col("a.rid").alias("l"), F.col("b.rid").alias("r"), F.col("a.rule").alias("rule"))
-        .distinct()
-        .localCheckpoint()
+    tagged = a.join(b, condition).select(
+        F.col("a.rid").alias("l"), F.col("b.rid").alias("r"), F.col("a.rule").alias("rule")
     )
     candidates = (
         tagged.groupBy("l", "r")
@@ -95,8 +92,13 @@ def candidate_pairs(records: DataFrame, config: LinkageConfig) -> tuple[DataFram
         )
         .localCheckpoint()
     )
-    by_rule = dict(tagged.groupBy("rule").count().collect())
-    new_by_rule = dict(candidates.groupBy("first_rule").count().collect())
+    # pairs per rule (its bit set) and new pairs per rule (the first rule): one job over the candidates
+    counts = candidates.agg(
+        *(F.sum(F.expr(f"shiftright(rules, {k}) & 1")).alias(f"p{k}") for k in range(len(rules))),
+        *(F.count_if(F.col("first_rule") == k).alias(f"n{k}") for k in range(len(rules))),
+    ).collect()[0]
+    by_rule = {k: counts[f"p{k}"] or 0 for k in range(len(rules))}
+    new_by_rule = {k: counts[f"n{k}"] or 0 for k in range(len(rules))}
     stats = BlockingStats()
     for k, rule in enumerate(rules):
         keys, largest = skipped.get(k, (0, 0))

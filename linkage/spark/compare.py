@@ -1,9 +1,19 @@
-"""Comparison levels on Spark: pairs joined with both records, compared in `mapInPandas` batches by
-`linkage.compare.compare` on the batch's records (encoded per batch) with the whole table's value counts."""
+"""Comparison levels on Spark, in `mapInPandas` batches by `linkage.compare.compare`.
+
+Two ways to hand the batches their records:
+- broadcast (when the encoded record table fits, `broadcast_records`): the driver's encoded table (numpy
+  arrays and the shared vocabulary, with the whole table's value counts) is broadcast once; a batch carries
+  only pair ids (l, r: rows of that table) and compares by index, exactly as the local engine;
+- joined (a table too big to broadcast): pairs joined with both records' columns, each batch encoding its
+  records with the whole table's value counts (`encoded_with_counts`).
+"""
 
 from __future__ import annotations
 
+import os
+import pickle
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,13 +21,31 @@ import pandas as pd
 
 from linkage.compare import compare
 from linkage.config import LIST_COLUMNS, LinkageConfig
-from linkage.encode import EncodedRecords, encode_records
+from linkage.encode import EncodedRecords, encode_records, value_counts
 from linkage.spark.records import record_columns, tf_columns
 from linkage.spark.session import spread
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark import Broadcast
+    from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import StructType
+
+# Largest pickled record table broadcast to the executors (C360_SPARK_BROADCAST_MB); above it, the joined way.
+BROADCAST_MB = 1024
+
+
+def broadcast_records(
+    spark: SparkSession, records: EncodedRecords, config: LinkageConfig
+) -> Broadcast | None:
+    """The encoded record table with its term-frequency value counts, broadcast to the executors; None when
+    its pickle is over C360_SPARK_BROADCAST_MB (default 1024) megabytes."""
+    counted = {column: value_counts(records, column) for column in set(tf_columns(config).values())}
+    table = replace(records, value_counts={**records.value_counts, **counted})
+    data = pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL)
+    limit = float(os.environ.get("C360_SPARK_BROADCAST_MB", "") or BROADCAST_MB)
+    if len(data) > limit * 2**20:
+        return None
+    return spark.sparkContext.broadcast(table)
 
 
 def _batch_records(
@@ -74,11 +102,29 @@ def comparison_schema(config: LinkageConfig, extra: StructType, tf: bool) -> Str
 
 
 def compare_pairs(
-    pairs: DataFrame, records: DataFrame, config: LinkageConfig, holders: dict[str, int], tf: bool = True
+    pairs: DataFrame,
+    records: DataFrame,
+    config: LinkageConfig,
+    holders: dict[str, int],
+    tf: bool = True,
+    encoded: Broadcast | None = None,
 ) -> DataFrame:
-    """`pairs` (l, r and any other columns, kept) with g_<comparison> (and tf_<comparison> when `tf`)."""
+    """`pairs` (l, r and any other columns, kept) with g_<comparison> (and tf_<comparison> when `tf`): by
+    index into the broadcast table `encoded` when given, else joined with `records`."""
     from pyspark.sql import functions as F
 
+    schema = comparison_schema(config, pairs.schema, tf)
+    if encoded is not None:
+        names = pairs.columns
+
+        def by_index(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+            table = encoded.value
+            for batch in batches:
+                extra = {name: batch[name].to_numpy() for name in names}
+                out = compare(table, config, extra["l"], extra["r"], tf=tf, extra=extra)
+                yield pd.DataFrame({f.name: out[f.name] for f in schema.fields})
+
+        return spread(pairs).mapInPandas(by_index, schema)
     columns = record_columns(config)
     counted = sorted(set(tf_columns(config).values())) if tf else []
     kept = [
@@ -91,7 +137,6 @@ def compare_pairs(
         .join(side["r"], F.col("r") == F.col("r_rid"))
     )
     extra_names = pairs.columns
-    schema = comparison_schema(config, pairs.schema, tf)
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:

@@ -27,10 +27,10 @@ from linkage.score import (
     total_pairs,
 )
 from linkage.spark.blocking import candidate_pairs
-from linkage.spark.compare import compare_pairs
+from linkage.spark.compare import broadcast_records, compare_pairs
 from linkage.spark.finish import RESOLVE_COLUMNS, Scoring, finish_on_spark
 from linkage.spark.records import record_columns, tf_columns, value_count_columns
-from linkage.spark.score import scored_schema, weighted_decisions, with_decisions, with_weights
+from linkage.spark.score import evidence_counts, scored_schema, with_weights
 from linkage.spark.session import spread, tune_partitions
 
 if TYPE_CHECKING:
@@ -49,53 +49,66 @@ class _Stages:
         frame.write.mode("overwrite").parquet(path)
         return self.spark.read.parquet(path)
 
-    def upload(self, name: str, frame: pd.DataFrame, schema=None) -> DataFrame:
-        """A driver table as a stage (Arrow → Parquet under the work path, read by Spark)."""
-        import pyarrow as pa
+    def upload(self, name: str, table) -> DataFrame:
+        """A driver table (Arrow) as a stage (Parquet under the work path, read by Spark)."""
         import pyarrow.parquet as pq
 
         path = f"{self.work_dir}/{name}"
         if "://" in path and not path.startswith("file:"):  # a cluster path: through Spark
-            return self.save(name, self.spark.createDataFrame(frame))
+            return self.save(name, self.spark.createDataFrame(table.to_pandas()))
         folder = Path(path.removeprefix("file:"))
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("*.parquet"):
             old.unlink()
-        table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
         pq.write_table(table, folder / "part-0.parquet")
         return self.spark.read.parquet(str(folder))
 
 
+def _string_column(values: pd.Series, listed: bool):
+    """A record column as Arrow strings (lists of strings; a missing list is empty), vectorised; element by
+    element only when a value is not a string."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = pa.list_(pa.string()) if listed else pa.string()
+    try:
+        out = pa.array(values.tolist() if listed else values, type=kind, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        if listed:
+            cells = [
+                [None if v is None else str(v) for v in x] if isinstance(x, list | tuple | np.ndarray) else []
+                for x in values
+            ]
+        else:
+            cells = [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values]
+        return pa.array(cells, type=kind)
+    if listed and out.null_count:
+        out = pc.if_else(out.is_null(), pa.scalar([], kind), out)
+    return out
+
+
 def _record_table(
     rec: pd.DataFrame, records: EncodedRecords, config: LinkageConfig
-) -> tuple[pd.DataFrame, object, dict[str, int]]:
-    """rid, the record columns the rules and comparisons read and their value counts, with their Arrow schema;
-    the records holding any value per term-frequency column."""
+) -> tuple[object, dict[str, int]]:
+    """rid, the record columns the rules and comparisons read and their value counts, as an Arrow table; the
+    records holding any value per term-frequency column."""
     import pyarrow as pa
 
     columns = [
         *record_columns(config),
         *(c for c in RESOLVE_COLUMNS if c in rec and c not in config.record_columns),
     ]
-    out = {"rid": rec["rid"].to_numpy(np.int64)}
-    fields = [pa.field("rid", pa.int64(), nullable=False)]
+    out = {"rid": pa.array(rec["rid"].to_numpy(np.int64))}
     for c in columns:
-        values = rec[c] if c in rec else pd.Series([None] * len(rec))
-        if c in LIST_COLUMNS or c == "phone_types":
-            out[c] = [
-                [None if v is None else str(v) for v in x] if isinstance(x, list | tuple | np.ndarray) else []
-                for x in values
-            ]
-            fields.append(pa.field(c, pa.list_(pa.string())))
-        else:
-            out[c] = [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values]
-            fields.append(pa.field(c, pa.string()))
-    counts, types, holders = value_count_columns(
-        records, config, {c: out[c] for c in LIST_COLUMNS if c in out}
-    )
+        values = rec[c] if c in rec else pd.Series([None] * len(rec), dtype=object)
+        out[c] = _string_column(values, c in LIST_COLUMNS or c == "phone_types")
+    counts, holders = value_count_columns(records, config, {c: out[c] for c in LIST_COLUMNS if c in out})
     out.update(counts)
-    fields += [pa.field(name, kind) for name, kind in types.items()]
-    return pd.DataFrame(out), pa.schema(fields), holders
+    schema = pa.schema(
+        [pa.field("rid", pa.int64(), nullable=False)]
+        + [pa.field(k, v.type) for k, v in out.items() if k != "rid"]
+    )
+    return pa.table(out, schema=schema), holders
 
 
 def _with_references(
@@ -152,15 +165,16 @@ def link_spark(
     linkable = linkable_records(rec, refs)
     stages = _Stages(spark, work_dir)
     tune_partitions(spark, len(rec))
-    table, schema, holders = _record_table(rec, records, config)
-    on_spark = stages.upload("records", table, schema)
+    table, holders = _record_table(rec, records, config)
+    on_spark = stages.upload("records", table)
     lap("prepare")
     blocked, stats = candidate_pairs(on_spark, config)
     candidates = stages.save("candidates", _with_references(spark, blocked, refs, linkable))
     lap("blocking")
     u = estimate_u(records, config)  # a fixed-size sample (scoring.u_sample_pairs): on the driver, as link()
     lap("u_sampling")
-    cmp = stages.save("comparisons", compare_pairs(candidates, on_spark, config, holders))
+    encoded = broadcast_records(spark, records, config)  # None when too big: pairs joined with their records
+    cmp = stages.save("comparisons", compare_pairs(candidates, on_spark, config, holders, encoded=encoded))
     lap("compare")
 
     n_total = total_pairs(rec.groupby("source").size(), config.link_type == "link_only")
@@ -168,17 +182,17 @@ def link_spark(
     patterns = cmp.groupBy(*g_cols, "rules").agg(F.count("*").alias("n")).toPandas()
     m, sessions = estimate_m(patterns, config, u)
     tf_records = {name: holders[column] for name, column in tf_columns(config).items()}
-    run = with_weights(config, m, u, tf_records, None)
-    weighted = stages.save("weighted", spread(cmp).mapInPandas(run, scored_schema(cmp, config, False)))
-    by_evidence = weighted.groupBy("evidence").agg(F.count("*").alias("n")).toPandas()
+    counting = spread(cmp).mapInPandas(evidence_counts(config, m, u, tf_records), "evidence double, n long")
+    by_evidence = counting.groupBy("evidence").agg(F.sum("n").alias("n")).toPandas()
     prior = estimate_prior(by_evidence["evidence"].to_numpy(), n_total, counts=by_evidence["n"].to_numpy())
     base = float(np.log2(prior / (1 - prior)))
     params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
-    scored = weighted_decisions(weighted, with_decisions(config, base), config)
+    run = with_weights(config, m, u, tf_records, base)  # weights and decisions in one pass, written once
+    scored = spread(cmp).mapInPandas(run, scored_schema(cmp, config, True))
     context = RunContext(decisions, previous_xref, run_id, at, timings, lap, frame)
     result = finish_on_spark(
         spark, stages.save, RecordTable(rec, records, stats, refs, linkable, n_total), on_spark, scored, config,
-        Scoring(params, base, tf_records, holders), context,
+        Scoring(params, base, tf_records, holders, encoded), context,
     )  # fmt: skip
     result.summary["engine"] = "spark"
     return result

@@ -57,6 +57,7 @@ from linkage.spark.records import record_columns, tf_columns
 from linkage.spark.score import corrected, weight_names, weighted_decisions, with_weights
 
 if TYPE_CHECKING:
+    from pyspark import Broadcast
     from pyspark.sql import DataFrame, SparkSession
 
 # Record columns the stages after scoring read (contact points, households), besides the comparisons' own.
@@ -72,6 +73,7 @@ class Scoring(NamedTuple):
     base: float
     tf_records: dict[str, int]
     holders: dict[str, int]
+    encoded: Broadcast | None = None  # the broadcast encoded record table (compare.broadcast_records)
 
 
 def _decided_rids(rec: pd.DataFrame, decisions: pd.DataFrame | None, label: str) -> np.ndarray:
@@ -130,7 +132,7 @@ def _completed(pairs: DataFrame, records: DataFrame, config: LinkageConfig, scor
     unset = {"rules": F.lit(0).cast("long"), "first_rule": F.lit(-1).cast("long"), "is_reference": F.lit(False),
              "ref_evidence": F.lit(""), "extra": F.lit(True)}  # fmt: skip
     unscored = inside.join(pairs.select("l", "r"), ["l", "r"], "left_anti").withColumns(unset)
-    compared = compare_pairs(unscored, records, config, scoring.holders)
+    compared = compare_pairs(unscored, records, config, scoring.holders, encoded=scoring.encoded)
     params = scoring.params
     run = with_weights(config, params.m, params.u, scoring.tf_records, scoring.base)
     extra = weighted_decisions(compared, run, config)
@@ -212,7 +214,7 @@ def _groups(spark: SparkSession) -> int:
 def _mistyped_from_column(recs: pd.DataFrame, names: Counter[str]) -> Callable[..., tuple[np.ndarray, int]]:
     """The mistyped-e-mail pass for a component, with the file's facts: the `typo` column (typo_candidates)
     and the file's name counts."""
-    unique = recs["typo"].fillna(False).to_numpy(bool)
+    unique = recs["typo"].astype("boolean").fillna(False).to_numpy(bool)
 
     def attach(rec_, labels, unnamed, cannot):
         return _attach_mistyped(rec_, labels, unnamed, cannot, unique=unique, names=names)

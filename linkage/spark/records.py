@@ -31,26 +31,27 @@ def tf_columns(config: LinkageConfig) -> dict[str, str]:
 
 
 def value_count_columns(
-    records: EncodedRecords, config: LinkageConfig, lists: dict[str, list[list[str | None]]]
-) -> tuple[dict[str, list], dict[str, pa.DataType], dict[str, int]]:
-    """The whole table's value counts for term frequencies, as record-table columns: `<column>__n` (records
-    holding the record's value) or, for a list column (its values per record in `lists`), `<column>__vn`
-    (the count of each of the record's values, in the list's order: plain numbers cross Arrow into pandas
-    far faster than structs); their Arrow types; and the records holding any value per column. From the
-    driver's encoded table (encode.value_counts): the counts the local engine uses."""
+    records: EncodedRecords, config: LinkageConfig, lists: dict[str, pa.ListArray]
+) -> tuple[dict[str, pa.Array], dict[str, int]]:
+    """The whole table's value counts for term frequencies, as record-table columns (Arrow arrays): `<column>__n`
+    (records holding the record's value) or, for a list column (its values per record in `lists`),
+    `<column>__vn` (the count of each of the record's values, in the list's order: plain numbers cross Arrow
+    into pandas far faster than structs); and the records holding any value per column. From the driver's
+    encoded table (encode.value_counts): the counts the local engine uses."""
+    import numpy as np
+    import pandas as pd
     import pyarrow as pa
 
-    columns: dict[str, list] = {}
-    types: dict[str, pa.DataType] = {}
+    columns: dict[str, pa.Array] = {}
     holders: dict[str, int] = {}
     for column in sorted(set(tf_columns(config).values())):
         counts, holders[column] = value_counts(records, column)
         if column in LIST_COLUMNS:
-            known = dict(zip(records.vocab.tolist(), counts.tolist(), strict=True))
-            columns[f"{column}__vn"] = [[known.get(v, 0) for v in held] for held in lists[column]]
-            types[f"{column}__vn"] = pa.list_(pa.int64())
+            held = lists[column]
+            codes = pd.Index(records.vocab).get_indexer(held.flatten().to_numpy(zero_copy_only=False))
+            found = np.where(codes >= 0, counts[np.maximum(codes, 0)], 0).astype(np.int64)
+            columns[f"{column}__vn"] = pa.ListArray.from_arrays(held.offsets, pa.array(found))
         else:
             codes = records.scalars[column]
-            columns[f"{column}__n"] = [int(counts[c]) if c >= 0 else None for c in codes]
-            types[f"{column}__n"] = pa.int64()
-    return columns, types, holders
+            columns[f"{column}__n"] = pa.array(counts[np.maximum(codes, 0)].astype(np.int64), mask=codes < 0)
+    return columns, holders

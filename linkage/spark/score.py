@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from linkage.config import LinkageConfig
@@ -46,12 +47,16 @@ def with_weights(config: LinkageConfig, m, u, tf_records, base: float | None) ->
     return run
 
 
-def with_decisions(config: LinkageConfig, base: float) -> Batches:
-    """Weighted pairs (with_weights without `base`) with their match weight, probability and decision."""
+def evidence_counts(config: LinkageConfig, m, u, tf_records) -> Batches:
+    """Per batch, (evidence, n): the pairs' summed weights (as with_weights) counted, for the prior's EM
+    without writing the weighted pairs."""
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
-            yield _decided(batch, base, config)
+            cmp = {k: batch[k].to_numpy() for k in batch.columns}
+            evidence = _total(weights_by_comparison(cmp, config, m, u, tf_records), len(batch))
+            counted = pd.Series(evidence).value_counts(sort=False, dropna=False)
+            yield pd.DataFrame({"evidence": counted.index.to_numpy(float), "n": counted.to_numpy(np.int64)})
 
     return run
 

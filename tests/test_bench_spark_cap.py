@@ -1,0 +1,48 @@
+"""bench/spark_linkage.py's time cap: a child over it is killed with everything it started (a Spark run's JVM),
+and an earlier run's result rows join the table without the ones measured again."""
+
+import json
+import os
+import sys
+import time
+
+from bench.spark_linkage import _run_child, previous_rows
+
+
+def test_child_over_the_cap_is_killed_with_its_own_children(tmp_path):
+    pid_file = tmp_path / "grandchild.pid"
+    script = (
+        "import subprocess, sys, time\n"
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid))\n"
+        "time.sleep(120)\n"
+    )
+    started = time.monotonic()
+    stdout, _ = _run_child([sys.executable, "-c", script], cap=3)
+    assert stdout is None and time.monotonic() - started < 60
+    grandchild = int(pid_file.read_text())
+    for _ in range(50):  # killed: gone, or a zombie until its (dead) parent's reaper collects it
+        try:
+            with open(f"/proc/{grandchild}/stat") as f:
+                if f.read().split(") ")[1][0] == "Z":
+                    break
+        except FileNotFoundError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(grandchild, 9)
+        raise AssertionError("the child's own child outlived the cap")
+
+
+def test_child_within_the_cap_gives_its_output():
+    stdout, stderr = _run_child([sys.executable, "-c", "print('RESULT {}')"], cap=60)
+    assert stdout.strip() == "RESULT {}" and stderr == ""
+
+
+def test_previous_rows_skip_what_this_run_measured(tmp_path):
+    earlier = tmp_path / "earlier.log"
+    rows = [{"tool": "customer360", "records": 100, "seconds": 1.0},
+            {"tool": "customer360-spark", "records": 100, "seconds": 9.0},
+            {"records": 100, "data_s": 3.0}]  # fmt: skip
+    earlier.write_text("noise\n" + "\n".join(json.dumps(r) for r in rows) + "\n")
+    assert previous_rows(earlier, {("customer360", 100)}) == [rows[1]]
