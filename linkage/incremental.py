@@ -143,6 +143,28 @@ def blocks_crossing_cap(
     return out
 
 
+def holders_crossing_cap(joint: EncodedRecords, n: int, changed: np.ndarray) -> np.ndarray:
+    """Records (of the first `n` of `joint`, as blocks_crossing_cap) holding an e-mail or phone whose number
+    of holders the night moved across MAX_HOLDERS, either way: a full run judges the value personal (or no
+    one's) differently now, e.g. an evidence-only record attached by it stays on its own, and a pair sharing a
+    value held by more than MAX_HOLDERS reaches no one in the closure, so its holders are linked again."""
+    out = np.zeros(n, dtype=bool)
+    size = len(joint.vocab)
+    for column in ("emails", "phones"):
+        if column not in joint.lists:
+            continue
+        col = joint.lists[column]
+        rids = col.rids()
+        now = rids < n
+        was = ~now  # the stored rows of the records that changed or left, then the unchanged records
+        was[now] = ~changed[rids[now]]
+        held_now = np.bincount(col.codes[now], minlength=size)
+        held_before = np.bincount(col.codes[was], minlength=size)
+        crossed = (held_now > MAX_HOLDERS) != (held_before > MAX_HOLDERS)
+        out[rids[now][crossed[col.codes[now]]]] = True
+    return out
+
+
 def _lost_references(
     previous: pd.DataFrame | None, refs: References, rec: pd.DataFrame, keys: pd.Index
 ) -> np.ndarray:
@@ -289,6 +311,7 @@ def link_incremental(
     start |= _lost_references(previous_pairs, refs, rec, keys)
     start |= blocks_crossing_cap(joint, len(rec), config, changed)
     start |= holders_of(records, old_rows)  # a value a changed record gave up may have become someone's own
+    start |= holders_crossing_cap(joint, n, changed)  # a value now personal, or no longer
     inside = _whole_customers(start, cust_code)
     frontier = inside.copy()
     base = float(np.log2(state.parameters.prior / (1 - state.parameters.prior)))
@@ -430,4 +453,4 @@ def _carry_pairs(
     return out.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
 
 
-__all__ = ["RefitNeeded", "link_incremental", "refit_reason"]
+__all__ = ["RefitNeeded", "holders_crossing_cap", "link_incremental", "refit_reason"]
