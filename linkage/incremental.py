@@ -5,7 +5,8 @@ the comparison-level mix they were fitted on, and a digest of every record. On a
 
 1. records whose digest is new or changed (and records that disappeared, e.g. erased) are the night's work;
    the affected set A is those records plus every record of the customers they belonged to, and every record a
-   steward decision names (with its customer);
+   steward decision names (with its customer), and every holder of an e-mail/phone whose number of holders the
+   night moved across MAX_HOLDERS (personal on one side, no one's on the other);
 2. only candidate pairs touching A are blocked (blocks keep their full size, so the block-size cap drops the
    same keys as a full run), with the reference pairs touching A, compared and scored with the stored model;
 3. whatever can join a record of A to a record outside it pulls that record's whole customer into A: a match,
