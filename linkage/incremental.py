@@ -5,7 +5,8 @@ the comparison-level mix they were fitted on, and a digest of every record. On a
 
 1. records whose digest is new or changed (and records that disappeared, e.g. erased) are the night's work;
    the affected set A is those records plus every record of the customers they belonged to, and every record a
-   steward decision names (with its customer);
+   steward decision names (with its customer), and every holder of an e-mail/phone whose number of holders the
+   night moved across MAX_HOLDERS (personal on one side, no one's on the other);
 2. only candidate pairs touching A are blocked (blocks keep their full size, so the block-size cap drops the
    same keys as a full run), with the reference pairs touching A, compared and scored with the stored model;
 3. whatever can join a record of A to a record outside it pulls that record's whole customer into A: a match,
@@ -140,6 +141,28 @@ def blocks_crossing_cap(
         before = size - moved + np.bincount(keys[~now], minlength=len(size))
         crossed = (size > cap) != (before > cap)
         out[rids[now][crossed[keys[now]]]] = True
+    return out
+
+
+def holders_crossing_cap(joint: EncodedRecords, n: int, changed: np.ndarray) -> np.ndarray:
+    """Records (of the first `n` of `joint`, as blocks_crossing_cap) holding an e-mail or phone whose number
+    of holders the night moved across MAX_HOLDERS, either way: a full run judges the value personal (or no
+    one's) differently now, e.g. an evidence-only record attached by it stays on its own, and a pair sharing a
+    value held by more than MAX_HOLDERS reaches no one in the closure, so its holders are linked again."""
+    out = np.zeros(n, dtype=bool)
+    size = len(joint.vocab)
+    for column in ("emails", "phones"):
+        if column not in joint.lists:
+            continue
+        col = joint.lists[column]
+        rids = col.rids()
+        now = rids < n
+        was = ~now  # the stored rows of the records that changed or left, then the unchanged records
+        was[now] = ~changed[rids[now]]
+        held_now = np.bincount(col.codes[now], minlength=size)
+        held_before = np.bincount(col.codes[was], minlength=size)
+        crossed = (held_now > MAX_HOLDERS) != (held_before > MAX_HOLDERS)
+        out[rids[now][crossed[col.codes[now]]]] = True
     return out
 
 
@@ -289,6 +312,7 @@ def link_incremental(
     start |= _lost_references(previous_pairs, refs, rec, keys)
     start |= blocks_crossing_cap(joint, len(rec), config, changed)
     start |= holders_of(records, old_rows)  # a value a changed record gave up may have become someone's own
+    start |= holders_crossing_cap(joint, n, changed)  # a value now personal, or no longer
     inside = _whole_customers(start, cust_code)
     frontier = inside.copy()
     base = float(np.log2(state.parameters.prior / (1 - state.parameters.prior)))
@@ -430,4 +454,4 @@ def _carry_pairs(
     return out.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
 
 
-__all__ = ["RefitNeeded", "link_incremental", "refit_reason"]
+__all__ = ["RefitNeeded", "holders_crossing_cap", "link_incremental", "refit_reason"]
