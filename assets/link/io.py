@@ -16,6 +16,7 @@ from assets.privacy.encryption import zone_connection
 from linkage.engine import LinkageResult
 from linkage.prepare import PERSON_INPUT
 from linkage.records import build_person_records
+from linkage.shared_strings import share_strings
 from linkage.state import LinkageState
 
 # What linkage reads of a person record (prepare_records, the record digests, references), not its display
@@ -53,7 +54,10 @@ def read_person_glob(
             )
         frame = con.execute(
             f"SELECT {select} FROM {relation} {where} ORDER BY loaded_at DESC NULLS LAST"
-        ).df()
+        ).fetch_arrow_table()
+    # through Arrow: one Python string per distinct value (a night's cities, sources, phone types repeat
+    # hundreds of thousands of times), as DuckDB's .df() would give them, timestamps in ns
+    frame = frame.to_pandas(deduplicate_objects=True, self_destruct=True, coerce_temporal_nanoseconds=True)
     if frame.empty:
         return frame
     return merge_person_versions(frame)
@@ -61,6 +65,17 @@ def read_person_glob(
 
 def merge_person_versions(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows ordered most recent first → one row per (source, source_record_id), lists unioned."""
+    keys = ["source", "source_record_id"]
+    if frame.duplicated(keys).any():
+        return share_strings(_union_versions(frame))
+    if list(frame.columns[:2]) != keys:  # the keys first, as _union_versions gives them
+        frame = frame[[*keys, *(c for c in frame.columns if c not in keys)]]
+    # one version of each record (a full night): its lists only lose missing values and repeats
+    return share_strings(frame, distinct=("emails", "phones"))
+
+
+def _union_versions(frame: pd.DataFrame) -> pd.DataFrame:
+    """merge_person_versions of any rows: the latest row of each record, its e-mails and phones unioned."""
     keys = ["source", "source_record_id"]
     latest = frame.drop_duplicates(keys).set_index(keys)
     for column in ("emails", "phones"):
