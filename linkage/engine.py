@@ -514,8 +514,12 @@ def finish_link(
         return {NEGATIVE: -negative_weights(weights, len(weight))}, weight
 
     n_pairs = len(store)
-    c = resolve_clusters(rec, records, config, store.hand_over(), {NEGATIVE: negative}, match_weight, signs,
-                         is_reference, ref_evidence, keys, decisions)  # fmt: skip
+    # resolve_clusters extends each of these into new arrays; held by it alone, the originals go meanwhile
+    handed = {"cmp": store.hand_over(), "weights": {NEGATIVE: negative}, "match_weight": total,
+              "is_reference": is_reference, "evidence": ref_evidence}  # fmt: skip
+    del total, match_weight, negative, is_reference, ref_evidence
+    c = resolve_clusters(rec, records, config, handed.pop("cmp"), handed.pop("weights"), handed.pop("match_weight"),
+                         signs, handed.pop("is_reference"), handed.pop("evidence"), keys, decisions)  # fmt: skip
     store.take_back(c.cmp, n_pairs)
     lap("clustering")
     steward = {"must_links": len(c.steward.must), "cannot_links": len(c.steward.cannot),
@@ -523,7 +527,7 @@ def finish_link(
     kept = kept_outcome(c, store, weigh, score, records, config, steward)
     # Every candidate pair's arrays (the store, the clustering's columns) go before the output tables are
     # built: only the kept pairs (`kept`) are read from here on.
-    del c, store, total, negative, match_weight, is_reference, ref_evidence
+    del c, store
     return link_outputs(table, kept, config, run, params, learned, model)
 
 

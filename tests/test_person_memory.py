@@ -47,19 +47,21 @@ def test_share_strings_keeps_every_value_and_missing_marker_and_shares_the_objec
 def test_records_seen_once_get_the_lists_the_union_of_versions_gives():
     frame = pd.DataFrame(
         {
-            "source": ["crm", "crm", "shop", "shop"],
-            "source_record_id": ["1", "2", "1", "3"],
+            "source": ["crm", "crm", "shop", "shop", "crm"],
+            "source_record_id": ["1", "2", "1", "3", "1"],  # crm 1 seen twice (latest first)
             "emails": [np.array(["a@x", "b@x", "a@x"], dtype=object), np.array([], dtype=object),
-                       np.array(["c@x", None], dtype=object), "d@x"],
-            "phones": [["+1", "+1"], [None], ["+2"], np.array(["+3", "+4"], dtype=object)],
-            "city": ["x", None, "y", "x"],
+                       np.array(["c@x", None], dtype=object), "d@x", ["e@x", "a@x"]],
+            "phones": [["+1", "+1"], [None], ["+2"], np.array(["+3", "+4"], dtype=object), None],
+            "city": ["x", None, "y", "x", "old"],
         }
     )  # fmt: skip
-    once = merge_person_versions(frame.copy())
-    union = _union_versions(frame.copy())
-    pd.testing.assert_frame_equal(once, union)
-    assert once["emails"].tolist() == [["a@x", "b@x"], [], ["c@x"], ["d@x"]]
-    assert once["phones"].tolist() == [["+1"], [], ["+2"], ["+3", "+4"]]
+    merged = merge_person_versions(frame.copy())
+    pd.testing.assert_frame_equal(merged, _union_versions(frame.copy()))
+    assert merged["emails"].tolist() == [["a@x", "b@x", "e@x"], [], ["c@x"], ["d@x"]]
+    assert merged["phones"].tolist() == [["+1"], [], ["+2"], ["+3", "+4"]]
+    assert merged["city"].tolist() == ["x", None, "y", "x"]
+    once = frame.iloc[:4]  # every record once: no union to make, the same lists
+    pd.testing.assert_frame_equal(merge_person_versions(once.copy()), _union_versions(once.copy()))
 
 
 def test_read_person_glob_shares_repeated_strings_and_keeps_the_digests(tmp_path):

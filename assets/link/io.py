@@ -66,12 +66,21 @@ def read_person_glob(
 def merge_person_versions(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows ordered most recent first → one row per (source, source_record_id), lists unioned."""
     keys = ["source", "source_record_id"]
-    if frame.duplicated(keys).any():
-        return share_strings(_union_versions(frame))
+    lists = [c for c in ("emails", "phones") if c in frame]
+    repeated = frame.duplicated(keys, keep=False).to_numpy()
     if list(frame.columns[:2]) != keys:  # the keys first, as _union_versions gives them
         frame = frame[[*keys, *(c for c in frame.columns if c not in keys)]]
-    # one version of each record (a full night): its lists only lose missing values and repeats
-    return share_strings(frame, distinct=("emails", "phones"))
+    if repeated.any():  # the records seen in several versions are unioned on their own (usually a few)
+        union = _union_versions(frame.loc[repeated, [*keys, *lists]])  # in first-seen order, like `frame`'s
+        latest = ~frame.duplicated(keys).to_numpy()
+        frame, at = frame.loc[latest].reset_index(drop=True), np.flatnonzero(repeated[latest])
+        for column in lists:
+            cells = frame[column].to_numpy(copy=True)
+            for i, value in zip(at.tolist(), union[column].tolist(), strict=True):
+                cells[i] = value
+            frame[column] = cells
+    # every other record's lists only lose missing values and repeats (what the union of one version gives)
+    return share_strings(frame, distinct=tuple(lists))
 
 
 def _union_versions(frame: pd.DataFrame) -> pd.DataFrame:
