@@ -33,6 +33,7 @@ from linkage.contact_points import (
     personal_values,
 )
 from linkage.encode import EncodedRecords, encode_records, value_counts
+from linkage.heap import trim_heap
 from linkage.households import household_pairs
 from linkage.identity import assign_customer_ids
 from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
@@ -422,9 +423,11 @@ def link(
     found = find_candidates(records, config, refs, linkable)
     stats = found.stats
     lap("blocking")
+    trim_heap()  # blocking's per-rule and per-range temporaries (linkage/heap.py)
     store = compare_pairs(records, config, found.pairs)  # levels for every pair, in bounded chunks
     is_reference, ref_evidence = found.is_reference, found.evidence
     del found  # the blocked pairs' int64 rule columns: the store keeps compact copies
+    trim_heap()  # and the chunks compare() made
     lap("compare")
 
     n_total = total_pairs(rec.groupby("source").size(), config.link_type == "link_only")
@@ -513,6 +516,7 @@ def finish_link(
         weights, weight = score(pairs)
         return {NEGATIVE: -negative_weights(weights, len(weight))}, weight
 
+    trim_heap()  # the scoring chunks, before the clustering stages' pair-sized arrays
     n_pairs = len(store)
     # resolve_clusters extends each of these into new arrays; held by it alone, the originals go meanwhile
     handed = {"cmp": store.hand_over(), "weights": {NEGATIVE: negative}, "match_weight": total,
@@ -528,6 +532,7 @@ def finish_link(
     # Every candidate pair's arrays (the store, the clustering's columns) go before the output tables are
     # built: only the kept pairs (`kept`) are read from here on.
     del c, store
+    trim_heap()
     return link_outputs(table, kept, config, run, params, learned, model)
 
 
