@@ -37,7 +37,10 @@ def unscored_pairs(
         return np.empty(0, np.int64), np.empty(0, np.int64)
     rids = np.flatnonzero(np.isin(labels, chosen)).astype(np.int64)
     a, b, _ = pairs_in_blocks(rids, labels[rids].astype(np.int64), max_size)
-    scored = np.sort(left.astype(np.int64) * n + right)
+    scored = left.astype(np.int64)  # left * n + right, sorted, with no other pair-sized temporary
+    scored *= n
+    scored += right
+    scored.sort()
     wanted = a * n + b
     pos = np.searchsorted(scored, wanted)
     known = (pos < len(scored)) & (scored[np.minimum(pos, len(scored) - 1)] == wanted)
@@ -125,4 +128,6 @@ def guard_weights(match_weight: np.ndarray, weights: dict[str, np.ndarray]) -> n
     contradicts = np.zeros(len(match_weight), dtype=bool)
     for w in weights.values():
         contradicts |= w < 0
-    return np.where(contradicts, match_weight, np.maximum(match_weight, 0.0))
+    out = match_weight.copy()  # np.where(contradicts, w, max(w, 0)) without a second pair-sized array
+    np.maximum(out, 0.0, out=out, where=~contradicts)
+    return out

@@ -150,13 +150,23 @@ def _near_dates(chars: np.ndarray, length: np.ndarray, a: np.ndarray, b: np.ndar
     return near.astype(np.int8)
 
 
+# Pairs whose values shared_values expands at once (its temporaries: a few int64 per value).
+SHARED_CHUNK = 1_000_000
+
+
 def shared_values(col: ListColumn, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(pair index, value code) for every value the two records of a pair both hold."""
-    owner, values = expand(col, left)
+    """(pair index, value code) for every value the two records of a pair both hold, in pair order; the
+    pairs' values are expanded SHARED_CHUNK pairs at a time (all candidate pairs: ~12M at 1M source rows)."""
     width = int(col.codes.max()) + 1 if len(col.codes) else 1
     held = pd.Index(col.rids() * width + col.codes)
-    hit = held.get_indexer(right[owner] * width + values) >= 0
-    return owner[hit], values[hit]
+    pairs, codes = [np.empty(0, np.int64)], [np.empty(0, col.codes.dtype)]
+    for start in range(0, len(left), SHARED_CHUNK):
+        rows = slice(start, start + SHARED_CHUNK)
+        owner, values = expand(col, left[rows])
+        hit = held.get_indexer(right[rows][owner] * width + values) >= 0
+        pairs.append(owner[hit] + start)
+        codes.append(values[hit])
+    return np.concatenate(pairs), np.concatenate(codes)
 
 
 def _overlap_levels(

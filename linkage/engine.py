@@ -33,6 +33,7 @@ from linkage.contact_points import (
     personal_values,
 )
 from linkage.encode import EncodedRecords, encode_records, value_counts
+from linkage.heap import trim_heap
 from linkage.households import household_pairs
 from linkage.identity import assign_customer_ids
 from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
@@ -110,7 +111,9 @@ def complete_components(
     score: Callable[[PairColumns], tuple[PairColumns, np.ndarray]],
 ) -> tuple[PairColumns, PairColumns, np.ndarray]:
     """The scored pairs plus every unscored pair inside a match component (cluster.unscored_pairs), scored
-    the same way, so the chaining guard weighs all the evidence between the records it may join."""
+    the same way, so the chaining guard weighs all the evidence between the records it may join. Takes the
+    columns out of `cmp` and `weights` as it extends them (the caller reads the returned ones), so each column
+    is held twice only while it is being extended."""
     _, decision = decide(match_weight, config)
     left, right = unscored_pairs(
         records.n, cmp["l"], cmp["r"], decision == MATCH, config.clustering.complete_evidence_max_size
@@ -121,14 +124,18 @@ def complete_components(
     extra = compare(records, config, left, right, extra={"l": left, "r": right, "rules": zeros,
                                                          "first_rule": zeros - 1})  # fmt: skip
     extra_weights, extra_match = score(extra)
-    joined = {k: np.concatenate([cmp[k], extra[k]]) for k in cmp if k in extra}
-    joined_weights = {k: np.concatenate([weights[k], extra_weights[k]]) for k in weights}
+    joined = {k: np.concatenate([cmp.pop(k), extra.pop(k)]) for k in list(cmp) if k in extra}
+    joined_weights = {k: np.concatenate([weights.pop(k), extra_weights[k]]) for k in list(weights)}
     return joined, joined_weights, np.concatenate([match_weight, extra_match])
 
 
 def decide(match_weight: np.ndarray, config: LinkageConfig) -> tuple[np.ndarray, np.ndarray]:
     """Match probability and decision code (NON_MATCH / REVIEW / MATCH) per pair."""
-    probability = 1.0 / (1.0 + np.exp2(-np.clip(match_weight, -1000, 1000)))
+    probability = np.clip(match_weight, -1000, 1000)  # 1 / (1 + 2^-w), in place: no pair-sized temporaries
+    np.negative(probability, out=probability)
+    np.exp2(probability, out=probability)
+    probability += 1.0
+    np.divide(1.0, probability, out=probability)
     decision = (probability >= config.thresholds.review).astype(np.int8) + (
         probability >= config.thresholds.match
     )
@@ -416,9 +423,11 @@ def link(
     found = find_candidates(records, config, refs, linkable)
     stats = found.stats
     lap("blocking")
+    trim_heap()  # blocking's per-rule and per-range temporaries (linkage/heap.py)
     store = compare_pairs(records, config, found.pairs)  # levels for every pair, in bounded chunks
     is_reference, ref_evidence = found.is_reference, found.evidence
     del found  # the blocked pairs' int64 rule columns: the store keeps compact copies
+    trim_heap()  # and the chunks compare() made
     lap("compare")
 
     n_total = total_pairs(rec.groupby("source").size(), config.link_type == "link_only")
@@ -461,14 +470,16 @@ def link(
     if total is None:
         total, negative = weigh_chunks(store, weigh)
     table = RecordTable(rec, records, stats, refs, linkable, n_total)
-    scored = ScoredPairs(store, weigh, total, negative, base, score, params, is_reference, ref_evidence)
+    scored = [ScoredPairs(store, weigh, total, negative, base, score, params, is_reference, ref_evidence)]
+    # the pair-sized arrays live on in `scored` alone, which finish_link empties once it has clustered
+    del store, total, negative, is_reference, ref_evidence
     run = RunContext(decisions, previous_xref, run_id, at, timings, lap, persons)
     return finish_link(table, scored, config, run, model)
 
 
 def finish_link(
     table: RecordTable,
-    scored: ScoredPairs,
+    scored: ScoredPairs | list[ScoredPairs],
     config: LinkageConfig,
     run: RunContext,
     model: LinkageState | None = None,
@@ -477,9 +488,13 @@ def finish_link(
     labels, then resolve_clusters (evidence completion, households, references, the chaining guard,
     constraints, contact points), ids, the output tables and the model state. The stages read each pair's
     levels, match weight and whether a weight contradicts (pair_store.NEGATIVE); the pairs the output keeps
-    get their weights back at the end (kept_outcome)."""
+    get their weights back at the end (kept_outcome). `scored` in a one-item list: finish_link takes it out, so
+    the candidate pairs' arrays are freed before the output tables are built (the step's memory peak)."""
     rec, records = table.rec, table.records
+    if isinstance(scored, list):
+        scored = scored.pop()
     store, weigh, total, negative, base, score, params, is_reference, ref_evidence = scored
+    del scored
     decisions, lap = run.decisions, run.lap
     decided = decisions is not None and len(decisions) > 0
     keys = record_key(rec["source"], rec["source_record_id"]) if decided else pd.Series([], dtype=str)
@@ -501,14 +516,23 @@ def finish_link(
         weights, weight = score(pairs)
         return {NEGATIVE: -negative_weights(weights, len(weight))}, weight
 
+    trim_heap()  # the scoring chunks, before the clustering stages' pair-sized arrays
     n_pairs = len(store)
-    c = resolve_clusters(rec, records, config, store.hand_over(), {NEGATIVE: negative}, match_weight, signs,
-                         is_reference, ref_evidence, keys, decisions)  # fmt: skip
+    # resolve_clusters extends each of these into new arrays; held by it alone, the originals go meanwhile
+    handed = {"cmp": store.hand_over(), "weights": {NEGATIVE: negative}, "match_weight": total,
+              "is_reference": is_reference, "evidence": ref_evidence}  # fmt: skip
+    del total, match_weight, negative, is_reference, ref_evidence
+    c = resolve_clusters(rec, records, config, handed.pop("cmp"), handed.pop("weights"), handed.pop("match_weight"),
+                         signs, handed.pop("is_reference"), handed.pop("evidence"), keys, decisions)  # fmt: skip
     store.take_back(c.cmp, n_pairs)
     lap("clustering")
     steward = {"must_links": len(c.steward.must), "cannot_links": len(c.steward.cannot),
                "conflicts": len(c.steward.conflicts)}  # fmt: skip
     kept = kept_outcome(c, store, weigh, score, records, config, steward)
+    # Every candidate pair's arrays (the store, the clustering's columns) go before the output tables are
+    # built: only the kept pairs (`kept`) are read from here on.
+    del c, store
+    trim_heap()
     return link_outputs(table, kept, config, run, params, learned, model)
 
 
@@ -672,7 +696,7 @@ def _pairs_table(rec, cmp, weights, match_weight, probability, decision, notes, 
     )
     out["blocking_rules"] = labels[which]
     out["note"] = notes
-    return out.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
+    return out.sort_values("match_weight", ascending=False, kind="stable", ignore_index=True)
 
 
 def _xref(rec, labels, customer_ids, left, right, probability, decision, at) -> pd.DataFrame:

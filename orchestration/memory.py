@@ -8,24 +8,11 @@ Between steps: collect reference cycles, release Arrow's unused pool memory, and
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import functools
 import gc
 
 import dagster as dg
 
-
-@functools.cache
-def _malloc_trim():
-    """glibc's malloc_trim, or None (musl, macOS, Windows)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
-        return None
-    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    return trim
+from linkage.heap import trim_heap
 
 
 def release_memory() -> None:
@@ -41,9 +28,7 @@ def release_memory() -> None:
         pa.default_memory_pool().release_unused()
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         pass
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
+    trim_heap()
 
 
 @dg.success_hook(name="release_memory_on_success")

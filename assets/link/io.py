@@ -17,6 +17,7 @@ from assets.privacy.encryption import zone_connection
 from linkage.engine import LinkageResult
 from linkage.prepare import PERSON_INPUT
 from linkage.records import build_person_records
+from linkage.shared_strings import share_strings
 from linkage.state import LinkageState
 
 # What linkage reads of a person record (prepare_records, the record digests, references), not its display
@@ -54,7 +55,10 @@ def read_person_glob(
             )
         frame = con.execute(
             f"SELECT {select} FROM {relation} {where} ORDER BY loaded_at DESC NULLS LAST"
-        ).df()
+        ).fetch_arrow_table()
+    # through Arrow: one Python string per distinct value (a night's cities, sources, phone types repeat
+    # hundreds of thousands of times), as DuckDB's .df() would give them, timestamps in ns
+    frame = frame.to_pandas(deduplicate_objects=True, self_destruct=True, coerce_temporal_nanoseconds=True)
     if frame.empty:
         return frame
     return merge_person_versions(frame)
@@ -64,10 +68,29 @@ def merge_person_versions(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows ordered most recent first → one row per (source, source_record_id), lists unioned (each value
     once, in the order the rows first hold it; missing values dropped). Array code: no Python per record."""
     keys = ["source", "source_record_id"]
+    lists = [c for c in ("emails", "phones") if c in frame]
+    repeated = frame.duplicated(keys, keep=False).to_numpy()
+    if list(frame.columns[:2]) != keys:  # the keys first, as _union_versions gives them
+        frame = frame[[*keys, *(c for c in frame.columns if c not in keys)]]
+    if repeated.any():  # the records seen in several versions are unioned on their own (usually a few)
+        union = _union_versions(frame.loc[repeated, [*keys, *lists]])  # in first-seen order, like `frame`'s
+        latest = ~frame.duplicated(keys).to_numpy()
+        frame, at = frame.loc[latest].reset_index(drop=True), np.flatnonzero(repeated[latest])
+        for column in lists:
+            cells = frame[column].to_numpy(copy=True)
+            for i, value in zip(at.tolist(), union[column].tolist(), strict=True):
+                cells[i] = value
+            frame[column] = cells
+    # every other record's lists only lose missing values and repeats (what the union of one version gives)
+    return share_strings(frame, distinct=tuple(lists))
+
+
+def _union_versions(frame: pd.DataFrame) -> pd.DataFrame:
+    """merge_person_versions of any rows: the latest row of each record, its e-mails and phones unioned."""
+    keys = ["source", "source_record_id"]
     group = frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()  # numbered as first seen
     first = np.flatnonzero(~frame.duplicated(keys).to_numpy())  # the latest row of each key, in group order
     latest = frame.iloc[first].reset_index(drop=True)
-    latest = latest[keys + [c for c in latest.columns if c not in keys]]
     for column in ("emails", "phones"):
         if column in frame:
             latest[column] = union_lists(frame[column], group, len(first))
