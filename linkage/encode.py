@@ -46,6 +46,10 @@ class EncodedRecords:
     # keys): an incremental night blocks and compares several rounds of pairs over the same records
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def __getstate__(self) -> dict:
+        """Pickled (Spark broadcasts the table) without the cache: it is derived, and keyed by functions."""
+        return {**self.__dict__, "cache": {}}
+
     def strings(self, codes: np.ndarray) -> np.ndarray:
         return self.vocab[codes]
 

@@ -52,3 +52,17 @@ def test_in_sorted_and_isin_agree_with_numpy():
         expected = np.isin(values, haystack)
         assert (in_sorted(values, sorted_unique(haystack)) == expected).all()  # values beyond both ends too
         assert (isin(values, haystack) == expected).all()
+
+
+def test_encoded_records_pickle_without_their_cache() -> None:
+    """Spark broadcasts the record table: the cache of mapped columns (keyed by lambdas) is not pickled."""
+    import pickle
+
+    from linkage.compare import PARTIAL_VALUES
+
+    records = encode_records(pd.DataFrame({"source": ["a", "b"], "emails": [["x@y.com"], []]}))
+    records.mapped_list("emails", PARTIAL_VALUES["email_local"])
+    assert records.cache
+    again = pickle.loads(pickle.dumps(records))
+    assert again.cache == {}
+    assert again.mapped_list("emails", PARTIAL_VALUES["email_local"]).lengths.tolist() == [1, 0]
