@@ -46,3 +46,13 @@ def test_previous_rows_skip_what_this_run_measured(tmp_path):
             {"records": 100, "data_s": 3.0}]  # fmt: skip
     earlier.write_text("noise\n" + "\n".join(json.dumps(r) for r in rows) + "\n")
     assert previous_rows(earlier, {("customer360", 100)}) == [rows[1]]
+
+
+def test_pairs_with_a_record_the_truth_does_not_place_are_not_scored() -> None:
+    import pandas as pd
+
+    from bench.spark_linkage import on_truth
+
+    predicted = pd.DataFrame({"a": ["s:1", "s:1", "s:2"], "b": ["s:2", "s:9", "s:3"]})
+    kept = on_truth(predicted, pd.Index(["s:1", "s:2", "s:3"]))
+    assert kept.values.tolist() == [["s:1", "s:2"], ["s:2", "s:3"]]
