@@ -3,6 +3,7 @@ the last linkage (merged with their earlier rows), takes every other record from
 of a night that reads every record; a changed file or an older state reads every record."""
 
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -99,3 +100,13 @@ def test_a_changed_file_or_an_older_state_reads_every_record(persons, tmp_path, 
         summary = _night_two(older, night)
     assert summary["person_records_read"] == summary["records"]
     assert "no record entities (older version)" in caplog.text
+
+
+def test_a_data_dir_moved_or_restored_elsewhere_still_reads_only_the_new_records(persons, tmp_path):
+    """The state names its person files relative to the data root: a data dir copied to another path (a
+    restored backup, a new volume) keeps its incremental nights."""
+    night = _night_one(persons, tmp_path / "before")
+    shutil.copytree(tmp_path / "before", tmp_path / "after", copy_function=shutil.copy2)  # sizes, mtimes kept
+    shutil.rmtree(tmp_path / "before")
+    summary = _night_two(tmp_path / "after", night)
+    assert summary["person_records_read"] == len(night) < summary["records"] / 10

@@ -36,6 +36,7 @@ KEYS = {
     "id_history": dg.AssetKey(["linkage", "id_history"]),
 }
 PERSON_KEY = dg.AssetKey(["silver", "person"])
+PERSON_FILES = "silver/person/*/*.parquet"  # relative to the data root
 
 
 def example_matches(result: LinkageResult, n: int = 8) -> str:
@@ -86,8 +87,9 @@ def link_night(
     incremental (stored model, new and changed records and the customers they touch) or full (every record:
     with a refitted model on the first run, a refit due or asked; with the stored one on `full_refresh`, with
     incremental nights off, or when steward labels correct the weights) — and the output paths."""
-    pattern = str(layout.root / "silver" / "person" / "*" / "*.parquet")
-    inputs = person_inputs(pattern) | person_inputs(str(decisions_path(layout)))
+    pattern = str(layout.root / PERSON_FILES)
+    decided = decisions_path(layout).relative_to(layout.root).as_posix()
+    inputs = person_inputs(layout.root, PERSON_FILES) | person_inputs(layout.root, decided)
     state, linked_from = read_state(layout.linkage_dir)
     previous = read_previous(layout.linkage_dir, "customer_xref")
     asked = full_refresh or refit
@@ -156,10 +158,10 @@ def night_persons(
 ) -> pd.DataFrame | None:
     """The person records of the files added since the last linkage and those the steward decisions name
     (assets/link/night_records.py), or None when the night must read every record."""
-    files = added_files(pattern, inputs, linked_from)
+    files = added_files(PERSON_FILES, inputs, linked_from)
     if files is None or not stored_enough(state):
         return None
-    keys = night_keys(files, steward_decisions(layout.linkage_dir, None))
+    keys = night_keys([layout.root / f for f in files], steward_decisions(layout.linkage_dir, None))
     persons = read_person_glob(pattern, only=keys, columns=LINKED_COLUMNS) if len(keys) else None
     if persons is None or not entities_stored(state, persons):
         return None

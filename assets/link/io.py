@@ -183,20 +183,18 @@ def state_dir(directory: Path) -> Path:
     return Path(directory) / STATE_DIR
 
 
-def person_inputs(pattern: str) -> dict[str, str]:
-    """Fingerprint of the silver/person files holding rows: path → size and mtime. A night whose standardise
-    found nothing new writes only empty files, so the fingerprint stays the same; an erasure rewrites a file,
-    so it changes."""
-    import glob
-
+def person_inputs(root: Path, pattern: str) -> dict[str, str]:
+    """Fingerprint of the files under `root` matching `pattern` (relative to it) that hold rows: path relative
+    to `root` → size and mtime, so a data dir moved or restored elsewhere still names the same files. A night
+    whose standardise found nothing new writes only empty files, so the fingerprint stays the same; an erasure
+    rewrites a file, so it changes."""
     from assets.parquet_files import open_parquet
 
     out = {}
-    for name in sorted(glob.glob(pattern)):
-        path = Path(name)
+    for path in sorted(Path(root).glob(pattern)):
         if open_parquet(path).metadata.num_rows:
             stat = path.stat()
-            out[str(path)] = f"{stat.st_size}:{stat.st_mtime_ns}"
+            out[path.relative_to(root).as_posix()] = f"{stat.st_size}:{stat.st_mtime_ns}"
     return out
 
 

@@ -23,9 +23,10 @@ log = logging.getLogger(__name__)
 
 
 def added_files(pattern: str, inputs: dict[str, str], linked_from: dict[str, str]) -> list[str] | None:
-    """The person files (`pattern`'s folder) added since the state was linked from `linked_from`; None when
-    one of its files changed or holds no rows now (every record must be read again)."""
-    folder = str(Path(pattern).parent.parent)
+    """The person files (`pattern`'s folder, relative to the data root as the keys of `inputs`) added since
+    the state was linked from `linked_from`; None when one of its files changed or holds no rows now (every
+    record must be read again)."""
+    folder = Path(pattern).parent.parent.as_posix()
     now = {p: v for p, v in inputs.items() if p.startswith(folder)}
     before = {p: v for p, v in linked_from.items() if p.startswith(folder)}
     changed = [p for p, v in before.items() if now.get(p) != v]
@@ -33,7 +34,7 @@ def added_files(pattern: str, inputs: dict[str, str], linked_from: dict[str, str
         log.info("linkage reads every person record: %d person file(s) changed or emptied since the last "
                  "linkage, e.g. %s", len(changed), changed[0])  # fmt: skip
         return None
-    if not before:  # the state names no file here (a moved data dir): every file is new
+    if not before:  # the state names no file here (written by an older version): every file is new
         log.info("linkage reads every person record: the state names none of the person files")
         return None
     return sorted(set(now) - set(before))
@@ -57,7 +58,7 @@ def entities_stored(state: LinkageState, persons: pd.DataFrame) -> bool:
     return True
 
 
-def night_keys(files: list[str], decided: pd.DataFrame | None) -> pd.DataFrame:
+def night_keys(files: list[Path], decided: pd.DataFrame | None) -> pd.DataFrame:
     """(source, source_record_id) of every record of `files` and of each side of the `decided` pairs."""
     parts = [read_parquet(Path(f), columns=["source", "source_record_id"]) for f in files]
     if decided is not None and len(decided):
