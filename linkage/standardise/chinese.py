@@ -129,9 +129,8 @@ def _syllables_cantonese(hanzi: str) -> list[str]:
     return out
 
 
-@remembered(
-    maxsize=None
-)  # emptied between the job's steps (forget()): ~150 MB per 500k names at 150k customers
+# Not bounded, emptied between the job's steps (forget()): ~150 MB per 500k names at 150k customers.
+@remembered(maxsize=None)
 def romanise(text: str, system: str = "pinyin", surname: bool = False) -> str:
     """Latin key of `text`: Han characters romanised in `system`, Latin letters kept, everything else dropped."""
     if system not in SYSTEMS:
