@@ -228,9 +228,13 @@ def test_partitions_follow_the_cores_and_the_file(spark, monkeypatch):
         tune_partitions(spark, 0)
 
 
-def test_connected_components_match_scipy(spark):
+@pytest.mark.parametrize("driver_edges", ["0", "500", "1000000"])
+def test_connected_components_match_scipy(spark, monkeypatch, driver_edges):
     """Large-star/small-star on Spark: the components of a random graph with long chains (a path of 300
-    records, a star, repeated and reversed edges, self-loops) are scipy's, each named by its smallest rid."""
+    records, a star, repeated and reversed edges, self-loops) are scipy's, each named by its smallest rid:
+    every round on Spark (C360_SPARK_DRIVER_EDGES=0), rounds on Spark until under 500 edges are left then the
+    driver, or all on the driver."""
+    monkeypatch.setenv("C360_SPARK_DRIVER_EDGES", driver_edges)
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components as scipy_components
 

@@ -30,7 +30,7 @@ from linkage.spark.blocking import candidate_pairs
 from linkage.spark.compare import broadcast_records, compare_pairs
 from linkage.spark.finish import RESOLVE_COLUMNS, Scoring, finish_on_spark
 from linkage.spark.records import record_columns, tf_columns, value_count_columns
-from linkage.spark.score import evidence_counts, scored_schema, with_weights
+from linkage.spark.score import decided_by_evidence, scored_schema, with_weights
 from linkage.spark.session import spread, tune_partitions
 
 if TYPE_CHECKING:
@@ -182,13 +182,13 @@ def link_spark(
     patterns = cmp.groupBy(*g_cols, "rules").agg(F.count("*").alias("n")).toPandas()
     m, sessions = estimate_m(patterns, config, u)
     tf_records = {name: holders[column] for name, column in tf_columns(config).items()}
-    counting = spread(cmp).mapInPandas(evidence_counts(config, m, u, tf_records), "evidence double, n long")
-    by_evidence = counting.groupBy("evidence").agg(F.sum("n").alias("n")).toPandas()
+    weigh = with_weights(config, m, u, tf_records, None)  # the weights depend on m and u only: one pass
+    weighted = stages.save("weighted", spread(cmp).mapInPandas(weigh, scored_schema(cmp, config, False)))
+    by_evidence = weighted.groupBy("evidence").agg(F.count("*").alias("n")).toPandas()
     prior = estimate_prior(by_evidence["evidence"].to_numpy(), n_total, counts=by_evidence["n"].to_numpy())
     base = float(np.log2(prior / (1 - prior)))
     params = Parameters(m=m, u=u, prior=prior, sessions=sessions)
-    run = with_weights(config, m, u, tf_records, base)  # weights and decisions in one pass, written once
-    scored = spread(cmp).mapInPandas(run, scored_schema(cmp, config, True))
+    scored = decided_by_evidence(weighted, by_evidence["evidence"].to_numpy(), base, config)
     context = RunContext(decisions, previous_xref, run_id, at, timings, lap, frame)
     result = finish_on_spark(
         spark, stages.save, RecordTable(rec, records, stats, refs, linkable, n_total), on_spark, scored, config,

@@ -47,18 +47,22 @@ def with_weights(config: LinkageConfig, m, u, tf_records, base: float | None) ->
     return run
 
 
-def evidence_counts(config: LinkageConfig, m, u, tf_records) -> Batches:
-    """Per batch, (evidence, n): the pairs' summed weights (as with_weights) counted, for the prior's EM
-    without writing the weighted pairs."""
+def decided_by_evidence(
+    pairs: DataFrame, evidence: np.ndarray, base: float, config: LinkageConfig
+) -> DataFrame:
+    """`pairs` (weighted, with `evidence`) with match_weight, probability and decision: the decision is a function
+    of the evidence alone, so decide() runs on the driver once per distinct evidence value (`evidence`, the values
+    the prior's EM counted) and the pairs join that small table, instead of a second Python pass over them."""
+    from pyspark.sql import functions as F
 
-    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        for batch in batches:
-            cmp = {k: batch[k].to_numpy() for k in batch.columns}
-            evidence = _total(weights_by_comparison(cmp, config, m, u, tf_records), len(batch))
-            counted = pd.Series(evidence).value_counts(sort=False, dropna=False)
-            yield pd.DataFrame({"evidence": counted.index.to_numpy(float), "n": counted.to_numpy(np.int64)})
-
-    return run
+    table = pd.DataFrame({"evidence": np.asarray(evidence, float)})
+    table["match_weight"] = base + table["evidence"].to_numpy()
+    table["probability"], table["decision"] = decide(table["match_weight"].to_numpy(), config)
+    schema = "evidence double, match_weight double, probability double, decision byte"
+    lookup = F.broadcast(pairs.sparkSession.createDataFrame(table, schema))
+    return pairs.join(lookup, "evidence", "left").select(
+        *pairs.columns, "match_weight", "probability", "decision"
+    )
 
 
 def corrected(config: LinkageConfig, correction: Correction, base: float) -> Batches:
