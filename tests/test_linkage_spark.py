@@ -276,7 +276,8 @@ def test_link_only_and_repeated_keys(spark, sample, references, tmp_path):
 
 def test_record_table_too_big_to_broadcast_compares_joined(spark, sample, references, tmp_path, monkeypatch):
     """Over C360_SPARK_BROADCAST_MB the pairs are joined with both records instead of comparing by index into
-    the broadcast table: the same linkage as the local engine either way."""
+    the broadcast table, and over C360_SPARK_BROADCAST_REFERENCES the reference pairs are full-outer-joined
+    with the blocked pairs instead of looked up: the same linkage as the local engine either way."""
     from linkage.encode import encode_records
     from linkage.prepare import prepare_records
     from linkage.spark.compare import broadcast_records
@@ -285,9 +286,11 @@ def test_record_table_too_big_to_broadcast_compares_joined(spark, sample, refere
     config = load_linkage_config()
     part = sample[0].head(400)
     local = link(part, config, run_id="x", references=references)
+    assert local.summary["reference_links"] > 0
     records = encode_records(prepare_records(part), config.record_columns)
     assert broadcast_records(spark, records, config) is not None
     monkeypatch.setenv("C360_SPARK_BROADCAST_MB", "0")
+    monkeypatch.setenv("C360_SPARK_BROADCAST_REFERENCES", "0")
     assert broadcast_records(spark, records, config) is None
     joined = link_spark(spark, part, config, str(tmp_path / "w"), run_id="x", references=references)
     assert_same_linkage(local, joined)

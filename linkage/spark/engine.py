@@ -8,6 +8,7 @@ for Spark), references, the EM fits, and the per-record results (labels → ids,
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -111,6 +112,11 @@ def _record_table(
     return pa.table(out, schema=schema), holders
 
 
+# Reference pairs the blocked pairs look up by a broadcast join (no shuffle of the candidates); above it, a
+# full outer join (C360_SPARK_BROADCAST_REFERENCES).
+BROADCAST_REFERENCES = 5_000_000
+
+
 def _with_references(
     spark: SparkSession, blocked: DataFrame, refs: References, linkable: np.ndarray
 ) -> DataFrame:
@@ -129,12 +135,23 @@ def _with_references(
     _, at = np.unique(left * n + right, return_index=True)  # the first reference of a pair gives its evidence
     found = pd.DataFrame({"l": left[at], "r": right[at], "ref_evidence": refs.evidence[at].astype(str)})
     ref_pairs = spark.createDataFrame(found, "l long, r long, ref_evidence string")
-    return pairs.join(ref_pairs, ["l", "r"], "full_outer").select(
+    limit = int(os.environ.get("C360_SPARK_BROADCAST_REFERENCES", "") or BROADCAST_REFERENCES)
+    columns = (
         "l", "r", F.coalesce("rules", F.lit(0).cast("long")).alias("rules"),
         F.coalesce("first_rule", F.lit(-1).cast("long")).alias("first_rule"),
         F.col("ref_evidence").isNotNull().alias("is_reference"),
         F.coalesce("ref_evidence", F.lit("")).alias("ref_evidence"),
     )  # fmt: skip
+    if len(found) > limit:
+        return pairs.join(ref_pairs, ["l", "r"], "full_outer").select(*columns)
+    tagged = pairs.join(F.broadcast(ref_pairs), ["l", "r"], "left")
+    # the reference pairs blocking paired too (at most the references: small), then those it did not
+    paired = tagged.where(F.col("ref_evidence").isNotNull()).select("l", "r").toPandas()
+    alone = found.merge(paired.astype("int64"), on=["l", "r"], how="left", indicator=True)
+    alone = alone.loc[alone["_merge"] == "left_only", ["l", "r", "ref_evidence"]]
+    only = spark.createDataFrame(alone.assign(rules=None, first_rule=None),
+                                 "l long, r long, ref_evidence string, rules long, first_rule long")  # fmt: skip
+    return tagged.select(*columns).unionByName(only.select(*columns))
 
 
 def link_spark(

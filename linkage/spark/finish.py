@@ -111,10 +111,14 @@ def _correct(
                               config), learned  # fmt: skip
 
 
-def _completed(pairs: DataFrame, records: DataFrame, config: LinkageConfig, scoring: Scoring) -> DataFrame:
+def _completed(
+    pairs: DataFrame, records: DataFrame, config: LinkageConfig, scoring: Scoring,
+    save: Callable[[str, DataFrame], DataFrame],
+) -> DataFrame:  # fmt: skip
     """The pairs plus the unscored ones inside each match component of 3…max records (engine's
     complete_components), weighted as scored (uncorrected, as the engine's `score`); `extra` and `order` (the
-    component's smallest rid) give the engine's pair order."""
+    component's smallest rid) give the engine's pair order. Only the added pairs are written (`save`): the
+    scored pairs are not rewritten."""
     from pyspark.sql import functions as F
 
     pairs = pairs.withColumns({"extra": F.lit(False), "order": F.lit(0).cast("long")})
@@ -136,7 +140,7 @@ def _completed(pairs: DataFrame, records: DataFrame, config: LinkageConfig, scor
     params = scoring.params
     run = with_weights(config, params.m, params.u, scoring.tf_records, scoring.base)
     extra = weighted_decisions(compared, run, config)
-    return pairs.unionByName(extra.select(*pairs.columns))
+    return pairs.unionByName(save("completion", extra.select(*pairs.columns)))
 
 
 def _personal(
@@ -315,7 +319,7 @@ def finish_on_spark(
     pairs, learned = _correct(spark, pairs, rec, config, scoring, decisions)
     pairs = save("scored", pairs)
     lap("scoring")
-    pairs = save("completed", _completed(pairs, records, config, scoring))
+    pairs = _completed(pairs, records, config, scoring, save)
     lap("completion")
     personal = spark.createDataFrame(_personal(pairs, records, table, config),
                                      "rid long, personal array<string>")  # fmt: skip
