@@ -228,12 +228,12 @@ def test_partitions_follow_the_cores_and_the_file(spark, monkeypatch):
         tune_partitions(spark, 0)
 
 
-@pytest.mark.parametrize("driver_edges", ["0", "500", "1000000"])
+@pytest.mark.parametrize("driver_edges", ["0", "1500", "1000000"])
 def test_connected_components_match_scipy(spark, monkeypatch, driver_edges):
     """Large-star/small-star on Spark: the components of a random graph with long chains (a path of 300
-    records, a star, repeated and reversed edges, self-loops) are scipy's, each named by its smallest rid:
-    every round on Spark (C360_SPARK_DRIVER_EDGES=0), rounds on Spark until under 500 edges are left then the
-    driver, or all on the driver."""
+    records, a star, a clique, repeated and reversed edges, self-loops) are scipy's, each named by its smallest
+    rid: every round on Spark (C360_SPARK_DRIVER_EDGES=0), a round on Spark until at most 1,500 edges are left
+    (the clique's 1,770 become a star) then the driver, or all on the driver."""
     monkeypatch.setenv("C360_SPARK_DRIVER_EDGES", driver_edges)
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components as scipy_components
@@ -246,6 +246,7 @@ def test_connected_components_match_scipy(spark, monkeypatch, driver_edges):
         rng.integers(0, 600, (400, 2)),
         np.column_stack([path[1:], path[:-1]])[rng.permutation(299)],
         np.column_stack([np.full(50, 700), np.arange(701, 751)]),
+        np.array([(a, b) for a in range(2000, 2060) for b in range(a + 1, 2060)]),
         [[5, 5], [9, 8], [8, 9]],
     ])  # fmt: skip
     frame = spark.createDataFrame(pd.DataFrame({"a": edges[:, 0], "b": edges[:, 1]}).astype("int64"))
