@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -101,6 +101,26 @@ def _shapes(email: str, extra: int = 0) -> tuple[str, str]:
     return f"{domain}\x1f^{local[:2]}\x1f{size}", f"{domain}\x1f{local[-2:]}$\x1f{size}"
 
 
+def mistyped_mailboxes(
+    lone: Iterable[str], owned: Iterable[str], names: Mapping[str, int]
+) -> dict[str, set[str]]:
+    """Each `lone` mailbox → the `owned` mailboxes it is a typo of. Each lone mailbox is indexed under its
+    shapes: a mailbox one edit from it shares its domain, its length within one, and its first or last two
+    characters (a plain pass over every owned mailbox, _typo_of only for those)."""
+    near: dict[str, list[str]] = defaultdict(list)
+    for email in {e for e in lone if _indexable(e)}:
+        for d in (-1, 0, 1):
+            for shape in _shapes(email, d):
+                near[shape].append(email)
+    typo_of: dict[str, set[str]] = defaultdict(set)
+    for mailbox in owned if near else ():
+        if _indexable(mailbox):
+            for typed in {t for shape in _shapes(mailbox) for t in near.get(shape, ())}:
+                if _typo_of(typed, mailbox, names):
+                    typo_of[typed].add(mailbox)
+    return typo_of
+
+
 def attach_mistyped(
     emails: Sequence[Sequence[str]],
     labels: np.ndarray,
@@ -114,24 +134,13 @@ def attach_mistyped(
     may be matched (those of named customers); `names`: how many records hold each family and given name
     (Latin letters, lower case). Returns the labels and how many records were attached."""
     names = names or {}
-    # Each lone mailbox under its shapes: a mailbox one edit from it shares its domain, its length within one,
-    # and its first or last two characters (a plain pass over every mailbox, _typo_of only for those).
-    near: dict[str, list[str]] = defaultdict(list)
-    for email in {e for r in np.flatnonzero(lone).tolist() for e in emails[r] if _indexable(e)}:
-        for d in (-1, 0, 1):
-            for shape in _shapes(email, d):
-                near[shape].append(email)
+    lone_boxes = {e for r in np.flatnonzero(lone).tolist() for e in emails[r]}
     holder: dict[str, set[int]] = defaultdict(set)  # personal mailbox → the customers holding it
-    for rid in np.flatnonzero(owners).tolist() if near else []:
+    for rid in np.flatnonzero(owners).tolist() if lone_boxes else []:
         for email in emails[rid]:
             if email in personal:
                 holder[email].add(int(labels[rid]))
-    typo_of: dict[str, set[str]] = defaultdict(set)  # lone mailbox → the personal mailboxes it mistypes
-    for owned in holder:
-        if _indexable(owned):
-            for typed in {t for shape in _shapes(owned) for t in near.get(shape, ())}:
-                if _typo_of(typed, owned, names):
-                    typo_of[typed].add(owned)
+    typo_of = mistyped_mailboxes(lone_boxes, holder, names)
     out = labels.copy()
     attached = 0
     for rid in np.flatnonzero(lone).tolist():

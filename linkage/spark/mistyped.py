@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.contact_points import evidence_only, sole_mailboxes
-from linkage.mistyped_emails import _indexable, _shapes, _typo_of
+from linkage.mistyped_emails import mistyped_mailboxes
 
 
 def typo_candidates(rec: pd.DataFrame, cannot: np.ndarray) -> np.ndarray:
@@ -32,21 +32,19 @@ def typo_candidates(rec: pd.DataFrame, cannot: np.ndarray) -> np.ndarray:
 
 def typo_edges(rec: pd.DataFrame, lone: np.ndarray, names: dict[str, int]) -> np.ndarray:
     """(k, 2) rids: each `lone` record and every other record holding an e-mail its own is a typo of
-    (linkage/mistyped_emails.py's rules; role mailboxes are filtered where the pass runs)."""
+    (linkage/mistyped_emails.py's rules and shape index; role mailboxes are filtered where the pass runs)."""
     emails = rec["emails"].tolist()
-    # the lone mailboxes under their shapes, as attach_mistyped indexes them
-    near: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for rid in np.flatnonzero(lone).tolist():
-        for e in emails[rid]:
-            if _indexable(e):
-                for d in (-1, 0, 1):
-                    for shape in _shapes(e, d):
-                        near[shape].append((rid, e))
-    edges: set[tuple[int, int]] = set()
-    for rid in np.flatnonzero(~lone).tolist() if near else []:
+    lone_boxes = {e for rid in np.flatnonzero(lone).tolist() for e in emails[rid]}
+    holders: dict[str, list[int]] = defaultdict(list)  # a mailbox of a record that is not lone → its records
+    for rid in np.flatnonzero(~lone).tolist() if lone_boxes else []:
         for owned in emails[rid]:
-            if _indexable(owned):
-                for other, typed in {t for shape in _shapes(owned) for t in near.get(shape, ())}:
-                    if _typo_of(typed, owned, names):
-                        edges.add((other, rid))
+            holders[owned].append(rid)
+    typo_of = mistyped_mailboxes(lone_boxes, holders, names)
+    edges = {
+        (rid, other)
+        for rid in np.flatnonzero(lone).tolist()
+        for typed in emails[rid]
+        for owned in typo_of.get(typed, ())
+        for other in holders[owned]
+    }
     return np.array(sorted(edges), dtype=np.int64).reshape(-1, 2)
