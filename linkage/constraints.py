@@ -59,7 +59,7 @@ def latest_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
              != d[["source_r", "id_r"]].astype(str).agg(_SEP.join, axis=1)].reset_index(drop=True)  # fmt: skip
 
 
-def _indices(keys: pd.Series, decisions: pd.DataFrame, label: str) -> np.ndarray:
+def decided_records(keys: pd.Series, decisions: pd.DataFrame, label: str) -> np.ndarray:
     """(k, 2) record indices of the decided pairs with `label` whose two records are both present."""
     chosen = decisions[decisions["label"] == label]
     position = pd.Series(np.arange(len(keys)), index=keys.to_numpy())
@@ -89,7 +89,7 @@ def constrain_clusters(
     refused = np.zeros(len(left), dtype=bool)
     if decisions.empty:
         return Constrained(labels, refused, np.zeros((0, 2), np.int64), np.zeros((0, 2), np.int64))
-    must, cannot = _indices(keys, decisions, "match"), _indices(keys, decisions, "non_match")
+    must, cannot = decided_records(keys, decisions, "match"), decided_records(keys, decisions, "non_match")
     if not len(must) and not len(cannot):
         return Constrained(labels, refused, must, cannot)
     touched = np.zeros(labels.max() + 1 if len(labels) else 0, dtype=bool)

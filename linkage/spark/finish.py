@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.config import LinkageConfig
-from linkage.constraints import _indices, latest_decisions, record_key
+from linkage.constraints import decided_records, latest_decisions, record_key
 from linkage.contact_points import PersonalValues, _attach_mistyped, name_counts, personal_values
 from linkage.engine import (
     MATCH,
@@ -80,7 +80,9 @@ def _decided_rids(rec: pd.DataFrame, decisions: pd.DataFrame | None, label: str)
     """(k, 2) rids of the decided pairs with `label` whose two records are present (rid = row of `rec`)."""
     if decisions is None or not len(decisions):
         return np.zeros((0, 2), np.int64)
-    return _indices(record_key(rec["source"], rec["source_record_id"]), latest_decisions(decisions), label)
+    return decided_records(
+        record_key(rec["source"], rec["source_record_id"]), latest_decisions(decisions), label
+    )
 
 
 def _correct(
