@@ -114,6 +114,17 @@ def _csr(rids: np.ndarray, codes: np.ndarray, n: int) -> ListColumn:
     return ListColumn(offsets, codes)
 
 
+def _flatten(values: list, size: int) -> np.ndarray:
+    """The values of every list, in order, as one object array. Lists read back from Parquet are numpy arrays:
+    concatenated in C (iterating each array element by element is what costs on a whole file)."""
+    arrays = sum(isinstance(v, np.ndarray) for v in values)
+    if not size or not arrays:  # freshly prepared records: Python lists
+        return np.fromiter(chain.from_iterable(values), dtype=object, count=size)
+    if arrays < len(values):  # stored rows and a night's prepared ones
+        values = [v if isinstance(v, np.ndarray) else np.fromiter(v, object, len(v)) for v in values]
+    return np.concatenate(values, dtype=object, casting="unsafe")
+
+
 def encode_records(rec: pd.DataFrame, columns: set[str] | None = None) -> EncodedRecords:
     """Codes for `columns` (default: every scalar and list column) of the prepared record table."""
     n = len(rec)
@@ -126,7 +137,7 @@ def encode_records(rec: pd.DataFrame, columns: set[str] | None = None) -> Encode
     for c in list_names:
         values = rec[c].tolist()
         lengths[c] = np.fromiter(map(len, values), dtype=np.int64, count=n)
-        parts.append(np.fromiter(chain.from_iterable(values), dtype=object, count=int(lengths[c].sum())))
+        parts.append(_flatten(values, int(lengths[c].sum())))
     flat = np.concatenate(parts) if parts else np.empty(0, dtype=object)
     if pd.api.types.infer_dtype(flat, skipna=True) not in ("string", "empty"):  # numbers in a list column
         flat = np.array([None if pd.isna(v) else str(v) for v in flat], dtype=object)
