@@ -117,10 +117,10 @@ def _csr(rids: np.ndarray, codes: np.ndarray, n: int) -> ListColumn:
 def _flatten(values: list, size: int) -> np.ndarray:
     """The values of every list, in order, as one object array. Lists read back from Parquet are numpy arrays:
     concatenated in C (iterating each array element by element is what costs on a whole file)."""
-    arrays = sum(isinstance(v, np.ndarray) for v in values)
-    if not size or not arrays:  # freshly prepared records: Python lists
+    kinds = set(map(type, values))
+    if not size or np.ndarray not in kinds:  # freshly prepared records: Python lists
         return np.fromiter(chain.from_iterable(values), dtype=object, count=size)
-    if arrays < len(values):  # stored rows and a night's prepared ones
+    if len(kinds) > 1:  # stored rows and a night's prepared ones
         values = [v if isinstance(v, np.ndarray) else np.fromiter(v, object, len(v)) for v in values]
     return np.concatenate(values, dtype=object, casting="unsafe")
 
