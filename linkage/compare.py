@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Levenshtein
 

@@ -114,7 +114,7 @@ def _csr(rids: np.ndarray, codes: np.ndarray, n: int) -> ListColumn:
     return ListColumn(offsets, codes)
 
 
-def _flatten(values: list, size: int) -> np.ndarray:
+def flat_values(values: list, size: int) -> np.ndarray:
     """The values of every list, in order, as one object array. Lists read back from Parquet are numpy arrays:
     concatenated in C (iterating each array element by element is what costs on a whole file)."""
     kinds = set(map(type, values))
@@ -137,7 +137,7 @@ def encode_records(rec: pd.DataFrame, columns: set[str] | None = None) -> Encode
     for c in list_names:
         values = rec[c].tolist()
         lengths[c] = np.fromiter(map(len, values), dtype=np.int64, count=n)
-        parts.append(_flatten(values, int(lengths[c].sum())))
+        parts.append(flat_values(values, int(lengths[c].sum())))
     flat = np.concatenate(parts) if parts else np.empty(0, dtype=object)
     if pd.api.types.infer_dtype(flat, skipna=True) not in ("string", "empty"):  # numbers in a list column
         flat = np.array([None if pd.isna(v) else str(v) for v in flat], dtype=object)

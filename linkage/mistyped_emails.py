@@ -25,6 +25,9 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
+
+from linkage.encode import flat_values
 
 MIN_LOCAL = 6
 MIN_NUMBER = 3  # digits a mailbox's number needs before a lost or swapped digit is read as a typo
@@ -101,6 +104,23 @@ def _shapes(email: str, extra: int = 0) -> tuple[str, str]:
     return f"{domain}\x1f^{local[:2]}\x1f{size}", f"{domain}\x1f{local[-2:]}$\x1f{size}"
 
 
+def _holders(
+    emails: Sequence[Sequence[str]], labels: np.ndarray, owners: np.ndarray, wanted: set[str]
+) -> dict[str, set[int]]:
+    """Each `wanted` mailbox → the customers (labels) of the `owners` records holding it: the whole file's
+    mailboxes looked up at once, a Python set only for the few wanted."""
+    holder: dict[str, set[int]] = defaultdict(set)
+    if not wanted:
+        return holder
+    lengths = np.fromiter(map(len, emails), dtype=np.int64, count=len(emails))
+    flat = flat_values(list(emails), int(lengths.sum()))
+    rid = np.repeat(np.arange(len(emails), dtype=np.int64), lengths)
+    hit = np.flatnonzero(owners[rid] & pd.Index(flat).isin(list(wanted)))
+    for email, label in zip(flat[hit].tolist(), labels[rid[hit]].tolist(), strict=True):
+        holder[email].add(int(label))
+    return holder
+
+
 def attach_mistyped(
     emails: Sequence[Sequence[str]],
     labels: np.ndarray,
@@ -121,17 +141,13 @@ def attach_mistyped(
         for d in (-1, 0, 1):
             for shape in _shapes(email, d):
                 near[shape].append(email)
-    holder: dict[str, set[int]] = defaultdict(set)  # personal mailbox → the customers holding it
-    for rid in np.flatnonzero(owners).tolist() if near else []:
-        for email in emails[rid]:
-            if email in personal:
-                holder[email].add(int(labels[rid]))
     typo_of: dict[str, set[str]] = defaultdict(set)  # lone mailbox → the personal mailboxes it mistypes
-    for owned in holder:
+    for owned in personal if near else ():
         if _indexable(owned):
             for typed in {t for shape in _shapes(owned) for t in near.get(shape, ())}:
                 if _typo_of(typed, owned, names):
                     typo_of[typed].add(owned)
+    holder = _holders(emails, labels, owners, {e for found in typo_of.values() for e in found})
     out = labels.copy()
     attached = 0
     for rid in np.flatnonzero(lone).tolist():

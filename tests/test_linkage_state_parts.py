@@ -40,7 +40,9 @@ def _records(ids: list[int], version: int) -> pd.DataFrame:
 
 def _state(night: int, digests: pd.DataFrame, records: pd.DataFrame) -> LinkageState:
     return LinkageState(
-        parameters=Parameters(m={"email": np.array([0.1, 0.9])}, u={"email": np.array([0.99, 0.01])}, prior=0.01),
+        parameters=Parameters(
+            m={"email": np.array([0.1, 0.9])}, u={"email": np.array([0.99, 0.01])}, prior=0.01
+        ),
         level_shares={"email": [0.2, 0.8]},
         digests=digests,
         nights_since_fit=night,
@@ -94,7 +96,11 @@ def test_a_night_writes_its_rows_as_a_part_and_reads_back_the_state_it_held(tmp_
     again, _ = read_state(tmp_path)
     pd.testing.assert_frame_equal(again.digests, third.digests)
     pd.testing.assert_frame_equal(_sorted(again.records), _sorted(third.records))
-    assert again.digests.set_index("source_record_id")["digest"].loc[["3", "17", "42"]].tolist() == [32, 173, 423]
+    assert again.digests.set_index("source_record_id")["digest"].loc[["3", "17", "42"]].tolist() == [
+        32,
+        173,
+        423,
+    ]
 
 
 def test_parts_are_compacted_into_one_table(tmp_path: Path, monkeypatch):

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from assets.link.state_parts import Part, appendable, night_rows, read_parts
-from assets.parquet_files import open_parquet, read_parquet, write_parquet_atomic, zone_relation
+from assets.parquet_files import open_parquet, write_parquet_atomic, zone_relation
 from assets.privacy.encryption import zone_connection
 from linkage.engine import LinkageResult
 from linkage.prepare import PERSON_INPUT
@@ -146,8 +146,10 @@ def persons_from_table(frame: pd.DataFrame, default_source: str) -> pd.DataFrame
 
 
 def read_previous(directory: Path, table: str) -> pd.DataFrame | None:
+    """Last run's linkage table; one Python string per distinct value of a column (sources, decisions,
+    notes and rule names repeat over every pair)."""
     path = Path(directory) / f"{table}.parquet"
-    return read_parquet(path) if path.exists() else None
+    return open_parquet(path).read().to_pandas(deduplicate_objects=True) if path.exists() else None
 
 
 def write_linkage_outputs(result: LinkageResult, directory: Path, run_id: str) -> dict[str, Path]:

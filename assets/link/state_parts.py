@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.parquet_files import read_parquet
+from assets.parquet_files import open_parquet
 
 KEYS = ["source", "source_record_id"]
 MAX_PARTS = 8
@@ -31,12 +31,18 @@ def record_keys(frame: pd.DataFrame) -> pd.MultiIndex:
 def read_parts(folder: Path, parts: list[Part]) -> pd.DataFrame:
     """The table the parts make: the rows of a later part replace the earlier rows of the same records; the
     earlier rows left come first, in order, then the later part's (as a night held them: its records last)."""
-    table = read_parquet(folder / str(parts[0]["file"]))
+    table = _read(folder / str(parts[0]["file"]))
     for part in parts[1:]:
-        rows = read_parquet(folder / str(part["file"]))
+        rows = _read(folder / str(part["file"]))
         replaced = record_keys(table).isin(record_keys(rows))
         table = pd.concat([table[~replaced], rows], ignore_index=True)
     return table
+
+
+def _read(path: Path) -> pd.DataFrame:
+    """A state table, one Python string per distinct value of a column (a city, a source, a birth year repeat
+    over hundreds of thousands of records: the prepared records take ~40% less memory so)."""
+    return open_parquet(path).read().to_pandas(deduplicate_objects=True)
 
 
 def night_rows(table: pd.DataFrame, night: pd.DataFrame) -> pd.DataFrame:
