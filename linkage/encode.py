@@ -120,8 +120,10 @@ def flat_values(values: list, size: int) -> np.ndarray:
     kinds = set(map(type, values))
     if not size or np.ndarray not in kinds:  # freshly prepared records: Python lists
         return np.fromiter(chain.from_iterable(values), dtype=object, count=size)
-    if len(kinds) > 1:  # stored rows and a night's prepared ones
-        values = [v if isinstance(v, np.ndarray) else np.fromiter(v, object, len(v)) for v in values]
+    if len(kinds) > 1:  # stored rows and a night's prepared ones: the night's few lists made arrays
+        values = list(values)
+        for i in [i for i, kind in enumerate(map(type, values)) if kind is not np.ndarray]:
+            values[i] = np.fromiter(values[i], dtype=object, count=len(values[i]))
     return np.concatenate(values, dtype=object, casting="unsafe")
 
 

@@ -174,7 +174,9 @@ def _lost_references(
     out = np.zeros(len(rec), dtype=bool)
     if previous is None or previous.empty or "note" not in previous:
         return out
-    was = previous[previous["note"].astype(str).str.startswith("reference")]
+    notes, distinct = pd.factorize(previous["note"].to_numpy(dtype=object))  # a few notes, ~1M pairs
+    referring = np.array([str(v).startswith("reference") for v in distinct], dtype=bool)
+    was = previous[referring[notes] & (notes >= 0)] if len(distinct) else previous.iloc[:0]
     left = keys.get_indexer(_keys(was["source_l"], was["id_l"]))
     right = keys.get_indexer(_keys(was["source_r"], was["id_r"]))
     n = max(len(rec), 1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from assets.parquet_files import open_parquet
@@ -47,7 +48,10 @@ def _read(path: Path) -> pd.DataFrame:
 
 def night_rows(table: pd.DataFrame, night: pd.DataFrame) -> pd.DataFrame:
     """The rows of `table` of the records `night` (source, source_record_id) names."""
-    return table[record_keys(table).isin(record_keys(night))].reset_index(drop=True)
+    ids = night["source_record_id"].astype(str)
+    maybe = np.flatnonzero(table["source_record_id"].astype(str).isin(pd.unique(ids)).to_numpy())
+    rows = table.iloc[maybe]  # the rows whose id a night record has: the key compared for those only
+    return rows[record_keys(rows).isin(record_keys(night))].reset_index(drop=True)
 
 
 def appendable(parts: list[Part], rows: int) -> bool:
