@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_linkage_state_crash import KILLERS as CRASH_KILLERS
 
 from assets.link import state_parts
 from assets.link.io import read_state, state_dir, write_state
@@ -118,16 +119,9 @@ def test_parts_are_compacted_into_one_table(tmp_path: Path, monkeypatch):
     assert len(list(folder.glob("prepared_records.*.parquet"))) == 1
 
 
-KILLERS = {
-    # killed after the night's digests part is written, before its prepared-records part
-    "part": "import assets.link.io as io; real = io.write_parquet_atomic; calls = []\n"
-    "def write(frame, path):\n"
-    "    calls.append(path); real(frame, path)\n"
-    "    if len(calls) == 1: os.kill(os.getpid(), signal.SIGKILL)\n"
-    "io.write_parquet_atomic = write",
-    # killed with the new model.json half written (before its rename)
-    "model": "real = os.fsync\ndef fsync(fd): os.kill(os.getpid(), signal.SIGKILL)\nos.fsync = fsync",
-}
+# killed after the night's digests part is written (before its prepared-records part), or with the new
+# model.json half written: the crash test's killers
+KILLERS = {"part": CRASH_KILLERS["tables"], "model": CRASH_KILLERS["model"]}
 
 
 @pytest.mark.parametrize("where", sorted(KILLERS))

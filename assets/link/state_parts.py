@@ -35,8 +35,7 @@ def read_parts(folder: Path, parts: list[Part]) -> pd.DataFrame:
     table = _read(folder / str(parts[0]["file"]))
     for part in parts[1:]:
         rows = _read(folder / str(part["file"]))
-        replaced = record_keys(table).isin(record_keys(rows))
-        table = pd.concat([table[~replaced], rows], ignore_index=True)
+        table = pd.concat([table[~among(table, rows)], rows], ignore_index=True)
     return table
 
 
@@ -48,10 +47,17 @@ def _read(path: Path) -> pd.DataFrame:
 
 def night_rows(table: pd.DataFrame, night: pd.DataFrame) -> pd.DataFrame:
     """The rows of `table` of the records `night` (source, source_record_id) names."""
-    ids = night["source_record_id"].astype(str)
-    maybe = np.flatnonzero(table["source_record_id"].astype(str).isin(pd.unique(ids)).to_numpy())
-    rows = table.iloc[maybe]  # the rows whose id a night record has: the key compared for those only
-    return rows[record_keys(rows).isin(record_keys(night))].reset_index(drop=True)
+    return table[among(table, night)].reset_index(drop=True)
+
+
+def among(table: pd.DataFrame, keys: pd.DataFrame) -> np.ndarray:
+    """Per row of `table`: whether `keys` (a night's few records) holds its (source, source_record_id); the
+    whole key is built only for the rows whose id one of them has."""
+    ids = pd.unique(keys["source_record_id"].astype(str))
+    maybe = np.flatnonzero(table["source_record_id"].astype(str).isin(ids).to_numpy())
+    out = np.zeros(len(table), dtype=bool)
+    out[maybe] = record_keys(table.iloc[maybe]).isin(record_keys(keys))
+    return out
 
 
 def appendable(parts: list[Part], rows: int) -> bool:
