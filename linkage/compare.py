@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Levenshtein
 
 from linkage.config import Comparison, LinkageConfig
-from linkage.encode import EncodedRecords, ListColumn, expand, sorted_unique, value_counts
+from linkage.encode import EncodedRecords, ListColumn, expand, in_sorted, sorted_unique, value_counts
 
 PairColumns = dict[str, np.ndarray]  # one array per column, one element per candidate pair
 
@@ -158,12 +157,16 @@ def shared_values(col: ListColumn, left: np.ndarray, right: np.ndarray) -> tuple
     """(pair index, value code) for every value the two records of a pair both hold, in pair order; the
     pairs' values are expanded SHARED_CHUNK pairs at a time (all candidate pairs: ~12M at 1M source rows)."""
     width = int(col.codes.max()) + 1 if len(col.codes) else 1
-    held = pd.Index(col.rids() * width + col.codes)
+    # (record, code) keys, ascending as the CSR holds them: looked up by binary search, not a hash table of
+    # the whole column built on every call (an incremental night compares a few pairs, many rounds)
+    held = col.rids() * width + col.codes
+    if len(held) > 1 and not (held[1:] > held[:-1]).all():
+        held = np.sort(held)
     pairs, codes = [np.empty(0, np.int64)], [np.empty(0, col.codes.dtype)]
     for start in range(0, len(left), SHARED_CHUNK):
         rows = slice(start, start + SHARED_CHUNK)
         owner, values = expand(col, left[rows])
-        hit = held.get_indexer(right[rows][owner] * width + values) >= 0
+        hit = in_sorted(right[rows][owner] * width + values, held)
         pairs.append(owner[hit] + start)
         codes.append(values[hit])
     return np.concatenate(pairs), np.concatenate(codes)

@@ -27,7 +27,7 @@ from scipy.sparse.csgraph import connected_components
 
 from linkage.compare import PairColumns, shared_values
 from linkage.config import LinkageConfig
-from linkage.encode import EncodedRecords, in_sorted, isin, sorted_unique
+from linkage.encode import EncodedRecords, flat_values, in_sorted, isin, sorted_unique
 from linkage.mistyped_emails import attach_mistyped
 from linkage.standardise.phone import phone_kind
 
@@ -325,7 +325,7 @@ def _attach_mistyped(
     (name_counts of the file). `within` (bool per record): only these may be attached (an incremental
     night's records; each attachment reads only the owners, so the others' are the same)."""
     emails = rec["emails"].tolist()
-    held = Counter(e for lst in emails for e in lst)
+    held = _held(emails)
     only = unnamed & (np.bincount(labels, minlength=len(rec))[labels] == 1)
     if within is not None:  # a lone record joins no cluster of a named record: the owners stay the same
         only &= within
@@ -342,6 +342,15 @@ def _attach_mistyped(
     names = name_counts(rec) if names is None else names
     out, attached = attach_mistyped(emails, labels, only, owners, personal, names)
     return np.unique(out, return_inverse=True)[1].astype(np.int64), attached
+
+
+def _held(emails: list) -> Counter[str]:
+    """Times each e-mail is held (as a Counter over every list would count them), counted at once."""
+    lengths = np.fromiter(map(len, emails), dtype=np.int64, count=len(emails))
+    counts = pd.Series(flat_values(emails, int(lengths.sum())), dtype=object).value_counts(
+        sort=False, dropna=False
+    )
+    return Counter(dict(zip(counts.index.tolist(), counts.to_numpy().tolist(), strict=True)))
 
 
 def sole_mailboxes(emails: list, held: Counter[str], phones: pd.Series, among: np.ndarray) -> np.ndarray:

@@ -114,6 +114,19 @@ def _csr(rids: np.ndarray, codes: np.ndarray, n: int) -> ListColumn:
     return ListColumn(offsets, codes)
 
 
+def flat_values(values: list, size: int) -> np.ndarray:
+    """The values of every list, in order, as one object array. Lists read back from Parquet are numpy arrays:
+    concatenated in C (iterating each array element by element is what costs on a whole file)."""
+    kinds = set(map(type, values))
+    if not size or np.ndarray not in kinds:  # freshly prepared records: Python lists
+        return np.fromiter(chain.from_iterable(values), dtype=object, count=size)
+    if len(kinds) > 1:  # stored rows and a night's prepared ones: the night's few lists made arrays
+        values = list(values)
+        for i in [i for i, kind in enumerate(map(type, values)) if kind is not np.ndarray]:
+            values[i] = np.fromiter(values[i], dtype=object, count=len(values[i]))
+    return np.concatenate(values, dtype=object, casting="unsafe")
+
+
 def encode_records(rec: pd.DataFrame, columns: set[str] | None = None) -> EncodedRecords:
     """Codes for `columns` (default: every scalar and list column) of the prepared record table."""
     n = len(rec)
@@ -126,7 +139,7 @@ def encode_records(rec: pd.DataFrame, columns: set[str] | None = None) -> Encode
     for c in list_names:
         values = rec[c].tolist()
         lengths[c] = np.fromiter(map(len, values), dtype=np.int64, count=n)
-        parts.append(np.fromiter(chain.from_iterable(values), dtype=object, count=int(lengths[c].sum())))
+        parts.append(flat_values(values, int(lengths[c].sum())))
     flat = np.concatenate(parts) if parts else np.empty(0, dtype=object)
     if pd.api.types.infer_dtype(flat, skipna=True) not in ("string", "empty"):  # numbers in a list column
         flat = np.array([None if pd.isna(v) else str(v) for v in flat], dtype=object)

@@ -174,7 +174,9 @@ def _lost_references(
     out = np.zeros(len(rec), dtype=bool)
     if previous is None or previous.empty or "note" not in previous:
         return out
-    was = previous[previous["note"].astype(str).str.startswith("reference")]
+    notes, distinct = pd.factorize(previous["note"].to_numpy(dtype=object))  # a few notes, ~1M pairs
+    referring = np.array([str(v).startswith("reference") for v in distinct], dtype=bool)
+    was = previous[referring[notes] & (notes >= 0)] if len(distinct) else previous.iloc[:0]
     left = keys.get_indexer(_keys(was["source_l"], was["id_l"]))
     right = keys.get_indexer(_keys(was["source_r"], was["id_r"]))
     n = max(len(rec), 1)
@@ -449,9 +451,27 @@ def _carry_pairs(
     if previous is None or previous.empty:
         return night
     drop = relinked.append(removed)
-    kept = previous[~_named(previous, "l", drop) & ~_named(previous, "r", drop)]
-    out = pd.concat([kept, night], ignore_index=True) if len(night) else kept
-    return out.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
+    kept = np.flatnonzero(~_named(previous, "l", drop) & ~_named(previous, "r", drop))
+    if len(night) and list(night.columns) != list(previous.columns):  # aligned as pandas concat aligns them
+        out = pd.concat([previous.iloc[kept], night], ignore_index=True)
+        return out.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
+    return _by_weight(previous, kept, night)
+
+
+def _by_weight(previous: pd.DataFrame, kept: np.ndarray, night: pd.DataFrame) -> pd.DataFrame:
+    """`previous`' rows `kept`, then `night`'s, in descending match weight (stable, as sort_values), built a
+    column at a time: the file's pairs are not copied three times over (kept, joined, sorted) at once."""
+
+    def joined(name: str) -> pd.Series:
+        carried = previous[name].iloc[kept]
+        return (
+            pd.concat([carried, night[name]], ignore_index=True)
+            if len(night)
+            else carried.reset_index(drop=True)
+        )
+
+    order = joined("match_weight").sort_values(ascending=False, kind="stable").index.to_numpy()
+    return pd.DataFrame({name: joined(name).take(order).reset_index(drop=True) for name in previous.columns})
 
 
 __all__ = ["RefitNeeded", "holders_crossing_cap", "link_incremental", "refit_reason"]

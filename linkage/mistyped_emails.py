@@ -25,6 +25,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
+import pandas as pd
+
+from linkage.encode import flat_values
 
 MIN_LOCAL = 6
 MIN_NUMBER = 3  # digits a mailbox's number needs before a lost or swapped digit is read as a typo
@@ -121,6 +124,23 @@ def mistyped_mailboxes(
     return typo_of
 
 
+def _holders(
+    emails: Sequence[Sequence[str]], labels: np.ndarray, owners: np.ndarray, wanted: set[str]
+) -> dict[str, set[int]]:
+    """Each `wanted` mailbox → the customers (labels) of the `owners` records holding it: the whole file's
+    mailboxes looked up at once, a Python set only for the few wanted."""
+    holder: dict[str, set[int]] = defaultdict(set)
+    if not wanted:
+        return holder
+    lengths = np.fromiter(map(len, emails), dtype=np.int64, count=len(emails))
+    flat = flat_values(list(emails), int(lengths.sum()))
+    rid = np.repeat(np.arange(len(emails), dtype=np.int64), lengths)
+    hit = np.flatnonzero(owners[rid] & pd.Index(flat).isin(list(wanted)))
+    for email, label in zip(flat[hit].tolist(), labels[rid[hit]].tolist(), strict=True):
+        holder[email].add(int(label))
+    return holder
+
+
 def attach_mistyped(
     emails: Sequence[Sequence[str]],
     labels: np.ndarray,
@@ -135,12 +155,8 @@ def attach_mistyped(
     (Latin letters, lower case). Returns the labels and how many records were attached."""
     names = names or {}
     lone_boxes = {e for r in np.flatnonzero(lone).tolist() for e in emails[r]}
-    holder: dict[str, set[int]] = defaultdict(set)  # personal mailbox → the customers holding it
-    for rid in np.flatnonzero(owners).tolist() if lone_boxes else []:
-        for email in emails[rid]:
-            if email in personal:
-                holder[email].add(int(labels[rid]))
-    typo_of = mistyped_mailboxes(lone_boxes, holder, names)
+    typo_of = mistyped_mailboxes(lone_boxes, personal, names)  # lone mailbox → the personal ones it mistypes
+    holder = _holders(emails, labels, owners, {e for found in typo_of.values() for e in found})
     out = labels.copy()
     attached = 0
     for rid in np.flatnonzero(lone).tolist():

@@ -15,7 +15,7 @@ import pandas as pd
 
 from linkage.compare import PairColumns, tf_source
 from linkage.config import LinkageConfig
-from linkage.encode import EncodedRecords, value_counts
+from linkage.encode import EncodedRecords, sorted_unique, value_counts
 from linkage.prepare import PERSON_INPUT
 from linkage.score import Parameters
 
@@ -52,12 +52,16 @@ class LinkageState:
         if self.frequencies is None:
             return {}
         out = {}
-        vocab = value_hashes(records.vocab)
         for column, table in self.frequencies.groupby("column", sort=False):
             counts = pd.Series(
                 table["count"].to_numpy(np.int64), index=table["value_hash"].to_numpy(np.uint64)
             )
-            looked_up = counts.reindex(vocab).fillna(UNSEEN_COUNT).to_numpy(np.int64)
+            # only the values the column holds are looked up (a count is read for those only): the whole
+            # vocabulary is every string of the file
+            used = _column_codes(records, str(column))
+            looked_up = np.full(len(records.vocab), UNSEEN_COUNT, dtype=np.int64)
+            hashes = value_hashes(records.vocab[used])
+            looked_up[used] = counts.reindex(hashes).fillna(UNSEEN_COUNT).to_numpy(np.int64)
             out[str(column)] = (looked_up, int(self.holders.get(str(column), 0)))
         return out
 
@@ -123,6 +127,16 @@ class LinkageState:
         holders = data.pop("holders", None) or {}
         return cls(parameters=parameters, digests=digests, frequencies=frequencies, holders=holders,
                    records=records, extra=data, **known)  # fmt: skip
+
+
+def _column_codes(records: EncodedRecords, column: str) -> np.ndarray:
+    """The distinct codes a scalar or list column of `records` holds."""
+    if column in records.lists:
+        return sorted_unique(records.lists[column].codes)
+    if column in records.scalars:
+        codes = records.scalars[column]
+        return sorted_unique(codes[codes >= 0])
+    return np.empty(0, dtype=np.int64)
 
 
 def value_hashes(values: pd.Series | np.ndarray) -> np.ndarray:

@@ -110,3 +110,41 @@ def test_a_data_dir_moved_or_restored_elsewhere_still_reads_only_the_new_records
     shutil.rmtree(tmp_path / "before")
     summary = _night_two(tmp_path / "after", night)
     assert summary["person_records_read"] == len(night) < summary["records"] / 10
+
+
+def test_nights_on_a_state_of_parts_give_the_ids_of_reading_all_and_of_a_full_rebuild(
+    persons, tmp_path, monkeypatch
+):
+    """Two nights reading only their records write their rows as parts of the state (assets/link/state_parts.py);
+    the third night reads that state: its ids are those of the same nights reading every record (a whole state
+    rewritten each night), and of a full rebuild of every record with the stored model."""
+    from assets.link.io import read_person_glob
+    from linkage.engine import link
+
+    night = _night_one(persons, tmp_path / "only")
+    _night_one(persons, tmp_path / "every")
+    later = persons.sample(8, random_state=3).copy()
+    later["phones"] = [[f"+86 138 0000 {i:04d}"] for i in range(len(later))]
+    for root in ("only", "every"):
+        with monkeypatch.context() as patched:
+            if root == "every":
+                patched.setattr(defs, "night_persons", lambda *args: None)
+            _night_two(tmp_path / root, night)
+            if root == "only":  # the customer file the third night starts from
+                before = pd.read_parquet(tmp_path / root / "linkage" / "customer_xref.parquet")
+            day = tmp_path / root / "silver" / "person" / "run_date=2026-01-03" / "part.parquet"
+            day.parent.mkdir(parents=True)
+            later.assign(loaded_at=pd.Timestamp("2026-01-03")).to_parquet(day, index=False)
+            _, mode, _ = link_night(_layout(tmp_path / root), load_linkage_config(), "night-3")
+            assert mode == "incremental"
+    assert len(list(state_dir(tmp_path / "only" / "linkage").glob("record_digests.*.parquet"))) == 3
+    assert len(list(state_dir(tmp_path / "every" / "linkage").glob("record_digests.*.parquet"))) == 1
+    pd.testing.assert_series_equal(_ids(tmp_path / "only"), _ids(tmp_path / "every"))
+    parts, _ = read_state(tmp_path / "only" / "linkage")
+    whole, _ = read_state(tmp_path / "every" / "linkage")
+    pd.testing.assert_frame_equal(parts.digests.sort_values(KEYS, ignore_index=True),
+                                  whole.digests.sort_values(KEYS, ignore_index=True))  # fmt: skip
+    everyone = read_person_glob(str(tmp_path / "only" / "silver" / "person" / "*" / "*.parquet"))
+    rebuilt = link(everyone, load_linkage_config(), previous_xref=before, run_id="rebuild", model=parts)
+    full = rebuilt.xref.set_index(KEYS)["customer_id"].sort_index()
+    pd.testing.assert_series_equal(_ids(tmp_path / "only"), full)

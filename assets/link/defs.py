@@ -27,7 +27,7 @@ from linkage.config import LinkageConfig, load_linkage_config
 from linkage.engine import LinkageResult, link
 from linkage.incremental import RefitNeeded, link_incremental, refit_reason
 from linkage.records import PERSON_COLUMNS
-from linkage.state import LinkageState
+from linkage.state import LinkageState, person_keys
 
 KEYS = {
     "customer_xref": dg.AssetKey(["linkage", "customer_xref"]),
@@ -133,12 +133,23 @@ def link_night(
         result.summary["mode"] = f"full ({refitted}): {why}"
     result.summary["stale_decisions"] = int(decisions["stale"].sum()) if len(decisions) else 0
     result.summary["person_records_read"] = len(persons)
+    # the only records whose state rows changed: a night that read only its new records and linked them
+    # incrementally (its state is the stored one with their rows replaced, assets/link/state_parts.py)
+    changed = (
+        night_state_keys(persons) if night is not None and result.summary["mode"] == "incremental" else None
+    )
     # the person records, last night's file and state: the step's largest objects, gone before the writes
-    del persons, previous, state, model
+    del persons, previous, state, model, night
     paths = write_linkage_outputs(result, layout.linkage_dir, run_id)
     if result.state is not None:  # last: a night that failed before this is linked again
-        write_state(layout.linkage_dir, result.state, inputs)
+        write_state(layout.linkage_dir, result.state, inputs, night=changed)
     return result, result.summary["mode"], paths
+
+
+def night_state_keys(persons: pd.DataFrame) -> pd.DataFrame:
+    """(source, source_record_id) of the night's person records as the state keys them (stripped)."""
+    source, record_id = person_keys(persons)
+    return pd.DataFrame({"source": source, "source_record_id": record_id})
 
 
 def read_all_persons(pattern: str) -> pd.DataFrame:

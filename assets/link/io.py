@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from assets.parquet_files import read_parquet, write_parquet_atomic, zone_relation
+from assets.link.state_parts import Part, appendable, night_rows, read_parts
+from assets.parquet_files import open_parquet, write_parquet_atomic, zone_relation
 from assets.privacy.encryption import zone_connection
 from linkage.engine import LinkageResult
 from linkage.prepare import PERSON_INPUT
@@ -145,8 +146,10 @@ def persons_from_table(frame: pd.DataFrame, default_source: str) -> pd.DataFrame
 
 
 def read_previous(directory: Path, table: str) -> pd.DataFrame | None:
+    """Last run's linkage table; one Python string per distinct value of a column (sources, decisions,
+    notes and rule names repeat over every pair)."""
     path = Path(directory) / f"{table}.parquet"
-    return read_parquet(path) if path.exists() else None
+    return open_parquet(path).read().to_pandas(deduplicate_objects=True) if path.exists() else None
 
 
 def write_linkage_outputs(result: LinkageResult, directory: Path, run_id: str) -> dict[str, Path]:
@@ -188,8 +191,6 @@ def person_inputs(root: Path, pattern: str) -> dict[str, str]:
     to `root` → size and mtime, so a data dir moved or restored elsewhere still names the same files. A night
     whose standardise found nothing new writes only empty files, so the fingerprint stays the same; an erasure
     rewrites a file, so it changes."""
-    from assets.parquet_files import open_parquet
-
     out = {}
     for path in sorted(Path(root).glob(pattern)):
         if open_parquet(path).metadata.num_rows:
@@ -206,43 +207,73 @@ def read_state(directory: Path) -> tuple[LinkageState | None, dict[str, str]]:
     if not model.exists():
         return None, {}
     text = model.read_text(encoding="utf-8")
-    generation = json.loads(text).get("generation")
-    digests, frequencies, records = _state_files(folder, generation)
-    if not digests.exists():
+    parts = _parts(json.loads(text), folder)
+    if "record_digests" not in parts or not (folder / str(parts["record_digests"][0]["file"])).exists():
         return None, {}
-    optional = [read_parquet(p) if p.exists() else None for p in (frequencies, records)]
-    state = LinkageState.from_json(text, read_parquet(digests), *optional)
-    state.extra.pop("generation", None)
+    digests, frequencies, records = (
+        read_parts(folder, parts[name]) if name in parts else None for name in STATE_TABLES
+    )
+    state = LinkageState.from_json(text, digests, frequencies, records)
+    for key in ("generation", "parts"):
+        state.extra.pop(key, None)
     return state, dict(state.extra.pop("person_inputs", {}))
 
 
-def _state_files(folder: Path, generation: str | None) -> tuple[Path, Path, Path]:
-    """The digests, term frequencies and prepared records of a generation."""
+STATE_TABLES = ("record_digests", "term_frequencies", "prepared_records")
+
+
+def _parts(model: dict, folder: Path) -> dict[str, list[Part]]:
+    """The files of each state table model.json names (a state written before parts: its generation's)."""
+    if "parts" in model:
+        return model["parts"]
+    generation = model.get("generation")
     suffix = f".{generation}" if generation else ""
-    names = ("record_digests", "term_frequencies", "prepared_records")
-    return tuple(folder / f"{name}{suffix}.parquet" for name in names)  # type: ignore[return-value]
+    files = {name: f"{name}{suffix}.parquet" for name in STATE_TABLES}
+    return {
+        name: [{"file": file, "rows": open_parquet(folder / file).metadata.num_rows}]
+        for name, file in files.items()
+        if (folder / file).exists()
+    }
 
 
-def write_state(directory: Path, state: LinkageState, inputs: dict[str, str]) -> None:
-    """The tables under a new generation's names, then model.json naming that generation (written to a
-    temporary file, fsynced, renamed over the old one), then the older generations removed. A process killed
-    anywhere in between leaves a model.json naming a complete generation: the old one, whose night re-links
-    the changed records again (ids stay stable), or the new one."""
+def write_state(
+    directory: Path, state: LinkageState, inputs: dict[str, str], night: pd.DataFrame | None = None
+) -> None:
+    """The tables under a new generation's names, then model.json naming them (written to a temporary file,
+    fsynced, renamed over the old one), then the files it no longer names removed. A process killed anywhere
+    in between leaves a model.json naming a complete state: the old one, whose night re-links the changed
+    records again (ids stay stable), or the new one. `night` (source, source_record_id): the only records
+    that changed since the stored state (a night that read only its new records): their rows are written
+    as one more part of the stored tables (assets/link/state_parts.py), the term frequencies named again."""
     folder = state_dir(directory)
     folder.mkdir(parents=True, exist_ok=True)
+    model = folder / "model.json"
+    before = _parts(json.loads(model.read_text(encoding="utf-8")), folder) if model.exists() else {}
     generation = uuid.uuid4().hex[:12]
-    files = _state_files(folder, generation)
-    for table, path in zip((state.digests, state.frequencies, state.records), files, strict=True):
-        if table is not None:
-            write_parquet_atomic(table, path)
-    state.extra.update(person_inputs=inputs, generation=generation)
+    parts: dict[str, list[Part]] = {}
+    for name, table in zip(STATE_TABLES, (state.digests, state.frequencies, state.records), strict=True):
+        if table is None:
+            continue
+        stored = before.get(name) if night is not None else None
+        if stored and name == "term_frequencies":  # only a fit changes them: a night names them again
+            parts[name] = stored
+            continue
+        rows = night_rows(table, night) if stored else table
+        if not stored or not appendable(stored, len(rows)):
+            stored, rows = [], table
+        file = f"{name}.{generation}.parquet"
+        write_parquet_atomic(rows, folder / file)
+        parts[name] = [*stored, {"file": file, "rows": len(rows)}]
+    state.extra.update(person_inputs=inputs, generation=generation, parts=parts)
     tmp = folder / "model.json.tmp"
     with tmp.open("w", encoding="utf-8") as out:
         out.write(state.to_json())
         out.flush()
         os.fsync(out.fileno())
-    tmp.replace(folder / "model.json")
-    state.extra.pop("generation")
+    tmp.replace(model)
+    for key in ("generation", "parts"):
+        state.extra.pop(key)
+    named = {str(p["file"]) for table in parts.values() for p in table}
     for stale in folder.glob("*.parquet"):
-        if stale not in files:
+        if stale.name not in named:
             stale.unlink(missing_ok=True)
