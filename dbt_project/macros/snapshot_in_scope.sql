@@ -7,7 +7,8 @@
     those keys' rows only, on both sides. Every other key would yield no insert, update or deletion record, so the
     staging table — and the snapshot — is the same as dbt's. Used for the `check` strategy with a list of
     check_cols and a single unique key on DuckDB; anything else (and Spark, where the build leaves the snapshot
-    out) takes dbt's own path. Overrides dbt-duckdb's build_snapshot_staging_table (root project macros come first).
+    out) takes dbt's own path, as does `--vars '{snapshot_changed_keys_only: false}'`. Overrides dbt-duckdb's
+    build_snapshot_staging_table (root project macros come first).
 -#}
 {% macro build_snapshot_staging_table(strategy, sql, target_relation) %}
     {%- set check_cols = config.get('check_cols') -%}
@@ -15,7 +16,7 @@
     {%- if target.type != 'duckdb' -%}
         {{ return(dbt.build_snapshot_staging_table(strategy, sql, target_relation)) }}
     {%- elif config.get('strategy') != 'check' or check_cols is string or unique_key is not string
-            or config.get('dbt_valid_to_current') -%}
+            or config.get('dbt_valid_to_current') or not var('snapshot_changed_keys_only', true) -%}
         {{ return(duckdb_snapshot_staging_table(strategy, sql, target_relation, target_relation)) }}
     {%- endif -%}
     {%- set columns = config.get('snapshot_table_column_names') or get_snapshot_table_column_names() -%}
