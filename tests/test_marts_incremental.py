@@ -9,6 +9,7 @@ built twice: incrementally on night 1's warehouse and with `--full-refresh` on a
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -35,9 +36,12 @@ COMPARED = {
 }  # fmt: skip
 
 
+DBT_OWN_SNAPSHOT = json.dumps({**VARS, "snapshot_changed_keys_only": False})
+
+
 def build(data: Path, work: Path, *extra: str) -> dict[str, int]:
     """dbt build; returns the rows each incremental model rebuilt (its logged batch; absent on a full build)."""
-    result = dbt(["build", *extra], data, work, VARS)
+    result = dbt(["build", *extra], data, work, None if "--vars" in extra else VARS)
     assert result.returncode == 0, result.stdout[-6000:]
     batches = re.findall(r"incremental batch: (\w+) (\d+) rows", result.stdout)
     return {name: int(rows) for name, rows in batches}
@@ -103,7 +107,8 @@ def nights(tmp_path_factory):
     full = root / "full"
     shutil.copytree(data, full / "data")
     batches = build(data, root / "night2")
-    assert build(full / "data", full, "--full-refresh") == {}
+    # the full rebuild's snapshot takes dbt's own comparison of every customer (macros/snapshot_in_scope.sql)
+    assert build(full / "data", full, "--full-refresh", "--vars", DBT_OWN_SNAPSHOT) == {}
     return {
         "data": data, "full": full / "data", "batches": batches,
         "keeper": keeper, "absorbed": absorbed, "erased": erased, "buyer": buyer, "rescored": rescored,
@@ -189,3 +194,30 @@ def test_a_row_doubled_outside_the_nights_customers_fails_the_night(nights, tmp_
     result = dbt(["build"], data, tmp_path, VARS)
     assert result.returncode != 0
     assert re.search(r"FAIL \d+ row_count_reconciles_fct_orders", result.stdout), result.stdout[-3000:]
+
+
+def test_the_snapshot_compares_only_the_changed_customers_and_equals_dbts_own(nights):
+    """Night 2's snapshot hands dbt's comparison only the customers whose checked fields changed, who appeared or
+    who left (macros/snapshot_in_scope.sql); its rows equal those of dbt's own comparison of every customer (the
+    full rebuild's): the absorbed and erased customers are closed by a deletion record, an untouched customer keeps
+    its one version."""
+    columns = "* exclude (dbt_scd_id, dbt_updated_at, dbt_valid_from, dbt_valid_to), dbt_valid_to is null as current"
+    got, want = (
+        query(data, f"select {columns} from snapshots.dim_customer_snapshot").sort_values(
+            ["customer_id", "current"]
+        )
+        for data in (nights["data"], nights["full"])
+    )
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False)
+    current = got[got["current"]].set_index("customer_id")
+    for gone in ("absorbed", "erased"):
+        assert current.loc[nights[gone], "dbt_is_deleted"] == "True", gone
+    versions = got.groupby("customer_id").size()
+    untouched = sorted(
+        set(versions.index) - {nights[k] for k in ("keeper", "absorbed", "erased", "buyer", "rescored")}
+    )
+    assert (versions[untouched] == 1).all()
+    log = (nights["root"] / "night2" / "logs" / "dbt.log").read_text()
+    changed = int(re.search(r"snapshot in scope: dim_customer_snapshot (\d+) changed keys", log).group(1))
+    # the absorbed and erased ones (the keeper when its fields moved): not every customer
+    assert 2 <= changed < len(versions) / 4

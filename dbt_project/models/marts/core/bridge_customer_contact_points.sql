@@ -4,7 +4,15 @@
           on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
           post_hook="{{ log_incremental_batch() }}") }}
 with persons as (
-    select * from {{ ref('stg_silver__persons') }}
+    -- an incremental build: the records of the touched customers only, before their lists are unnested
+    select * from {{ ref('stg_silver__persons') }} as p
+    {%- if is_incremental() %}
+    where exists (
+        select 1 from {{ ref('stg_linkage__customer_xref') }} as xref
+        where xref.source = p.source and xref.source_record_id = p.source_record_id
+            {{ touched_rows_filter('xref.customer_id', keyword='and') }}
+    )
+    {%- endif %}
 ),
 
 points as (

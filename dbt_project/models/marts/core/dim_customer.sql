@@ -68,5 +68,11 @@ select
     d.as_of_date
 from customers as c
 left join survived as s on s.customer_id = c.customer_id
-left join {{ ref('int_customer_activity_aggregated') }} as a on a.customer_id = c.customer_id
+left join (
+    -- an incremental build: the activity of its customers only (the filter is not pushed through the view's aggregate)
+    select * from {{ ref('int_customer_activity_aggregated') }}
+    {%- if is_incremental() %}
+    where customer_id in (select customer_id from customers)
+    {%- endif %}
+) as a on a.customer_id = c.customer_id
 cross join {{ ref('int_as_of_date') }} as d

@@ -3,6 +3,9 @@
 {%- set lc = var('lifecycle') %}
 {%- set tiers = var('value_tiers') %}
 {%- set clv = var('clv') %}
+{#- `and` condition keeping one customer's rows to the batch an incremental build rewrites (before each
+    per-customer aggregate: a filter on the joined result is not pushed through them); empty on a full build -#}
+{%- set in_batch = 'and customer_id in (select customer_id from batch)' if is_incremental() else '' %}
 {#- CLV annuity factor: sum over t = 1..H of (retention / (1 + discount))^t -#}
 {%- set q = (clv['annual_retention_rate'] | float) / (1 + (clv['discount_rate'] | float)) %}
 {%- set ns = namespace(annuity=0.0) %}
@@ -33,28 +36,6 @@ orders as (
         sum(amount_reporting) as total_spend
     from revenue_lines
     group by customer_id
-),
-
-favourite_category as (
-    select customer_id, product_category
-    from (
-        select customer_id, product_category, count(*) as lines, sum(amount_reporting) as spend
-        from revenue_lines
-        group by customer_id, product_category
-    )
-    qualify row_number() over (
-        partition by customer_id order by lines desc, spend desc nulls last, product_category
-    ) = 1
-),
-
-favourite_payment as (
-    select customer_id, payment_method
-    from (
-        select customer_id, payment_method, count(distinct source || chr(31) || order_id) as orders
-        from revenue_lines
-        group by customer_id, payment_method
-    )
-    qualify row_number() over (partition by customer_id order by orders desc, payment_method) = 1
 ),
 
 buyers as (
@@ -92,6 +73,51 @@ tiered as (
     from rfm
 ),
 
+{%- if is_incremental() %}
+
+batch as materialized (
+    -- the rows this build rewrites; the per-customer figures below are computed for them only
+    select customer_id from {{ ref('int_customers_touched') }}
+    union
+    select d.customer_id
+    from {{ ref('dim_customer') }} as d
+    cross join as_of as a
+    left join tiered as r on r.customer_id = d.customer_id
+    left join {{ this }} as p on p.customer_id = d.customer_id
+    where p.customer_id is null
+        or p.as_of_date is distinct from a.as_of_date
+        or p.is_archived is distinct from d.is_archived
+        or p.rfm_recency is distinct from r.rfm_recency
+        or p.rfm_frequency is distinct from r.rfm_frequency
+        or p.rfm_monetary is distinct from r.rfm_monetary
+        or p.value_tier is distinct from coalesce(r.value_tier, 'none')
+),
+{%- endif %}
+
+favourite_category as (
+    select customer_id, product_category
+    from (
+        select customer_id, product_category, count(*) as lines, sum(amount_reporting) as spend
+        from revenue_lines
+        where true {{ in_batch }}
+        group by customer_id, product_category
+    )
+    qualify row_number() over (
+        partition by customer_id order by lines desc, spend desc nulls last, product_category
+    ) = 1
+),
+
+favourite_payment as (
+    select customer_id, payment_method
+    from (
+        select customer_id, payment_method, count(distinct source || chr(31) || order_id) as orders
+        from revenue_lines
+        where true {{ in_batch }}
+        group by customer_id, payment_method
+    )
+    qualify row_number() over (partition by customer_id order by orders desc, payment_method) = 1
+),
+
 interactions as (
     select
         customer_id,
@@ -103,7 +129,7 @@ interactions as (
             partition by customer_id order by occurred_at desc nulls last, interaction_key
         ) as recency_rank
         from {{ ref('fct_interactions') }}
-        where customer_id is not null
+        where customer_id is not null {{ in_batch }}
     )
     group by customer_id
 ),
@@ -113,7 +139,7 @@ preferred_channel as (
     from (
         select customer_id, channel, count(*) as interactions, max(occurred_at) as last_at
         from {{ ref('fct_interactions') }}
-        where customer_id is not null
+        where customer_id is not null {{ in_batch }}
         group by customer_id, channel
     )
     qualify row_number() over (partition by customer_id order by interactions desc, last_at desc, channel) = 1
@@ -133,7 +159,7 @@ surveys as (
             partition by customer_id, nps_score is null order by submitted_at desc nulls last, response_key
         ) as nps_rank
         from {{ ref('fct_survey_responses') }}
-        where customer_id is not null
+        where customer_id is not null {{ in_batch }}
     )
     group by customer_id
 ),
@@ -141,7 +167,7 @@ surveys as (
 complaints as (
     select customer_id, count(*) filter (where is_open) as open_complaints, count(*) as complaints_total
     from {{ ref('fct_feedback') }}
-    where customer_id is not null and feedback_type = 'complaint'
+    where customer_id is not null and feedback_type = 'complaint' {{ in_batch }}
     group by customer_id
 ),
 
@@ -152,7 +178,7 @@ campaigns as (
         count(distinct source || chr(31) || campaign_id) filter (where has_attended) as campaigns_attended,
         max(joined_at) as last_campaign_at
     from {{ ref('fct_campaign_participation') }}
-    where customer_id is not null
+    where customer_id is not null {{ in_batch }}
     group by customer_id
 ),
 
@@ -172,31 +198,12 @@ interests as (
         from (
             select customer_id, {{ unnest_list(split_string("replace(interests, '；', ';')", ';')) }} as listed
             from interest_lists
-            where customer_id is not null and interests is not null
+            where customer_id is not null and interests is not null {{ in_batch }}
         )
     )
     where interest <> ''
     group by customer_id
 )
-{%- if is_incremental() %},
-
-batch as (
-    select customer_id from {{ ref('int_customers_touched') }}
-    union
-    select d.customer_id
-    from {{ ref('dim_customer') }} as d
-    cross join as_of as a
-    left join tiered as r on r.customer_id = d.customer_id
-    left join {{ this }} as p on p.customer_id = d.customer_id
-    where p.customer_id is null
-        or p.as_of_date is distinct from a.as_of_date
-        or p.is_archived is distinct from d.is_archived
-        or p.rfm_recency is distinct from r.rfm_recency
-        or p.rfm_frequency is distinct from r.rfm_frequency
-        or p.rfm_monetary is distinct from r.rfm_monetary
-        or p.value_tier is distinct from coalesce(r.value_tier, 'none')
-)
-{%- endif %}
 
 select
     d.customer_id,
