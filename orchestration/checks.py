@@ -16,6 +16,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import duckdb
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
@@ -209,9 +211,20 @@ def xref_stats(xref: pd.DataFrame) -> dict[str, float]:
 
 
 def record_keys(xref: pd.DataFrame) -> pd.DataFrame:
-    """(record_key, customer_id): records keyed by a hash, so the kept snapshot holds no source ids."""
-    joined = xref["source"].astype(str) + "\x1f" + xref["source_record_id"].astype(str)
-    keys = [hashlib.sha256(k.encode("utf-8")).hexdigest()[:20] for k in joined]
+    """(record_key, customer_id): records keyed by a hash (the first 20 hex digits of the SHA-256 of
+    `source \x1f source_record_id`), so the kept snapshot holds no source ids. Hashed by DuckDB in one pass
+    (540k records: Python's hashlib one by one took seconds a night); ids that are not all text, or missing,
+    go through Python's `str` as before."""
+    ids = xref[["source", "source_record_id"]]
+    if len(ids) and all(pd.api.types.is_string_dtype(ids[c]) and ids[c].notna().all() for c in ids):
+        with duckdb.connect(config={"threads": 1}) as con:
+            keys = con.execute(
+                "select left(sha256(source || chr(31) || source_record_id), 20) as k from ids"
+            ).fetchnumpy()["k"]
+        keys = np.asarray(keys, dtype=object)
+    else:
+        joined = ids["source"].astype(str) + "\x1f" + ids["source_record_id"].astype(str)
+        keys = [hashlib.sha256(k.encode("utf-8")).hexdigest()[:20] for k in joined]
     return pd.DataFrame({"record_key": keys, "customer_id": xref["customer_id"].astype(str).to_numpy()})
 
 

@@ -87,6 +87,31 @@ def test_record_keys_hold_no_source_ids() -> None:
     assert not keys["record_key"].str.contains("r0|crm").any()
 
 
+@pytest.mark.parametrize(
+    "ids",
+    [
+        [
+            ("salesforce", "0035g000001AAA"),
+            ("fxiaoke", "客户编号-7"),
+            ("zoho", "a\x1fb"),
+            ("x", ""),
+            ("é", "ß😀"),
+        ],
+        [("orders", 12), ("orders", None)],  # not text, or missing: Python's str as before
+    ],
+)
+def test_record_keys_are_the_sha256_the_baseline_was_kept_with(ids: list[tuple[str, object]]) -> None:
+    # the accepted run's keys on disk were hashed this way: a changed hash would make every record look new
+    import hashlib
+
+    xref = pd.DataFrame(ids, columns=["source", "source_record_id"], dtype=object)
+    xref["customer_id"] = (["C1", None] * len(ids))[: len(ids)]
+    expected = [hashlib.sha256(f"{s}\x1f{r}".encode()).hexdigest()[:20] for s, r in ids]
+    keys = record_keys(xref)
+    assert keys["record_key"].tolist() == expected
+    assert keys["customer_id"].tolist() == [str(c) for c in xref["customer_id"]]
+
+
 def test_linkage_bounds() -> None:
     bounds = LinkageBounds(max_cluster_size=10)
     before = _xref([1] * 80 + [2] * 10)
