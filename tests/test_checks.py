@@ -17,6 +17,7 @@ from orchestration.checks import (
     XREF_KEY,
     LinkageBounds,
     build_operational_checks,
+    cluster_sizes,
     cluster_size_limit,
     linkage_problems,
     record_keys,
@@ -110,6 +111,13 @@ def test_record_keys_are_the_sha256_the_baseline_was_kept_with(ids: list[tuple[s
     keys = record_keys(xref)
     assert keys["record_key"].tolist() == expected
     assert keys["customer_id"].tolist() == [str(c) for c in xref["customer_id"]]
+
+
+def test_cluster_sizes_leave_unlinked_records_out() -> None:
+    xref = pd.DataFrame({"customer_id": ["C2", None, "C1", "C2", None, "C3", "C2"]})
+    assert cluster_sizes(xref).sort_index().to_dict() == {"C1": 1, "C2": 3, "C3": 1}
+    assert xref_stats(xref) == xref_stats(xref, cluster_sizes(xref))
+    assert xref_stats(xref)["customers"] == 3 and xref_stats(xref)["max_cluster_size"] == 3
 
 
 def test_linkage_bounds() -> None:
