@@ -16,6 +16,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import duckdb
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
@@ -192,9 +194,15 @@ def cluster_size_limit(
     return int(limit), how
 
 
-def xref_stats(xref: pd.DataFrame) -> dict[str, float]:
-    """Shape of the customer file: records, customers, merge rate, cluster-size percentiles."""
-    sizes = xref.groupby("customer_id").size()
+def cluster_sizes(xref: pd.DataFrame) -> pd.Series:
+    """Records per customer (unlinked records, with no customer_id, left out), in no particular order."""
+    return xref["customer_id"].value_counts(sort=False, dropna=True)
+
+
+def xref_stats(xref: pd.DataFrame, sizes: pd.Series | None = None) -> dict[str, float]:
+    """Shape of the customer file: records, customers, merge rate, cluster-size percentiles (`sizes`: the
+    file's `cluster_sizes`, when the caller has them)."""
+    sizes = cluster_sizes(xref) if sizes is None else sizes
     multi = sizes[sizes > 1]
     records = len(xref)
     return {
@@ -209,9 +217,20 @@ def xref_stats(xref: pd.DataFrame) -> dict[str, float]:
 
 
 def record_keys(xref: pd.DataFrame) -> pd.DataFrame:
-    """(record_key, customer_id): records keyed by a hash, so the kept snapshot holds no source ids."""
-    joined = xref["source"].astype(str) + "\x1f" + xref["source_record_id"].astype(str)
-    keys = [hashlib.sha256(k.encode("utf-8")).hexdigest()[:20] for k in joined]
+    """(record_key, customer_id): records keyed by a hash (the first 20 hex digits of the SHA-256 of
+    `source \x1f source_record_id`), so the kept snapshot holds no source ids. Hashed by DuckDB in one pass
+    (540k records: Python's hashlib one by one took seconds a night); ids that are not all text, or missing,
+    go through Python's `str` as before."""
+    ids = xref[["source", "source_record_id"]]
+    if len(ids) and all(pd.api.types.is_string_dtype(ids[c]) and ids[c].notna().all() for c in ids):
+        with duckdb.connect(config={"threads": 1}) as con:
+            keys = con.execute(
+                "select left(sha256(source || chr(31) || source_record_id), 20) as k from ids"
+            ).fetchnumpy()["k"]
+        keys = np.asarray(keys, dtype=object)
+    else:
+        joined = ids["source"].astype(str) + "\x1f" + ids["source_record_id"].astype(str)
+        keys = [hashlib.sha256(k.encode("utf-8")).hexdigest()[:20] for k in joined]
     return pd.DataFrame({"record_key": keys, "customer_id": xref["customer_id"].astype(str).to_numpy()})
 
 
@@ -316,7 +335,8 @@ def evaluate_linkage(layout: DataLayout, bounds: LinkageBounds, run_id: str = ""
         )
     xref = read_parquet(path, columns=["source", "source_record_id", "customer_id"])
     fingerprint = _fingerprint(path)
-    current = xref_stats(xref)
+    sizes = cluster_sizes(xref)
+    current = xref_stats(xref, sizes)
     keys = record_keys(xref)
     previous, previous_keys = previous_accepted(layout, fingerprint)
     stable = stability(previous_keys, keys) if previous_keys is not None else None
@@ -324,7 +344,7 @@ def evaluate_linkage(layout: DataLayout, bounds: LinkageBounds, run_id: str = ""
     limit, limit_how = cluster_size_limit(current, previous, bounds)
     if not problems:
         record_accepted(layout, fingerprint, current, keys, run_id)
-    sizes = distribution_counts(xref.groupby("customer_id").size())
+    distribution = distribution_counts(sizes)
     metadata: dict[str, object] = {
         **{k: float(v) if isinstance(v, float) else int(v) for k, v in current.items()},
         **({f"stable/{k}": v for k, v in stable.items()} if stable else {}),
@@ -332,7 +352,9 @@ def evaluate_linkage(layout: DataLayout, bounds: LinkageBounds, run_id: str = ""
         "previous_max_cluster_size": int(previous["max_cluster_size"]) if previous else -1,
         "cluster_size_limit": limit,
         "cluster_size_limit_from": limit_how,
-        "cluster_size_distribution": bar_chart(sizes, "Customers by cluster size", "records", "customers"),
+        "cluster_size_distribution": bar_chart(
+            distribution, "Customers by cluster size", "records", "customers"
+        ),
     }
     baseline = (
         "first run: absolute bounds only" if previous is None else "within bounds of the last accepted run"

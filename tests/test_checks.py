@@ -18,6 +18,7 @@ from orchestration.checks import (
     LinkageBounds,
     build_operational_checks,
     cluster_size_limit,
+    cluster_sizes,
     linkage_problems,
     record_keys,
     source_freshness,
@@ -85,6 +86,38 @@ def test_record_keys_hold_no_source_ids() -> None:
     keys = record_keys(_xref([2, 1]))
     assert list(keys.columns) == ["record_key", "customer_id"] and keys["record_key"].nunique() == 3
     assert not keys["record_key"].str.contains("r0|crm").any()
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        [
+            ("salesforce", "0035g000001AAA"),
+            ("fxiaoke", "客户编号-7"),
+            ("zoho", "a\x1fb"),
+            ("x", ""),
+            ("é", "ß😀"),
+        ],
+        [("orders", 12), ("orders", None)],  # not text, or missing: Python's str as before
+    ],
+)
+def test_record_keys_are_the_sha256_the_baseline_was_kept_with(ids: list[tuple[str, object]]) -> None:
+    # the accepted run's keys on disk were hashed this way: a changed hash would make every record look new
+    import hashlib
+
+    xref = pd.DataFrame(ids, columns=["source", "source_record_id"], dtype=object)
+    xref["customer_id"] = (["C1", None] * len(ids))[: len(ids)]
+    expected = [hashlib.sha256(f"{s}\x1f{r}".encode()).hexdigest()[:20] for s, r in ids]
+    keys = record_keys(xref)
+    assert keys["record_key"].tolist() == expected
+    assert keys["customer_id"].tolist() == [str(c) for c in xref["customer_id"]]
+
+
+def test_cluster_sizes_leave_unlinked_records_out() -> None:
+    xref = pd.DataFrame({"customer_id": ["C2", None, "C1", "C2", None, "C3", "C2"]})
+    assert cluster_sizes(xref).sort_index().to_dict() == {"C1": 1, "C2": 3, "C3": 1}
+    assert xref_stats(xref) == xref_stats(xref, cluster_sizes(xref))
+    assert xref_stats(xref)["customers"] == 3 and xref_stats(xref)["max_cluster_size"] == 3
 
 
 def test_linkage_bounds() -> None:

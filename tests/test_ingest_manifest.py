@@ -10,6 +10,7 @@ import pandas as pd
 from assets.ingest.config import SourceConfig
 from assets.ingest.ingest import ingest_source
 from assets.ingest.manifest import (
+    COLUMNS,
     LINKED,
     SILVER,
     advance,
@@ -22,6 +23,7 @@ from assets.ingest.manifest import (
     seen_versions,
 )
 from assets.layout import DataLayout
+from assets.parquet_files import write_parquet_atomic
 from assets.validate import validate_partition
 
 
@@ -106,3 +108,26 @@ def test_unrecorded_raw_copy_is_dropped_not_validated(tmp_path):
     layout.manifest.unlink()
     assert validate_partition(CRM, layout, "2026-03-01").files == []
     assert not list(layout.raw("crm", "2026-03-01").glob("*.parquet"))
+
+
+def test_a_manifest_read_again_is_the_file_as_it_is_now(tmp_path):
+    # read_manifest keeps the last read by the file's identity: every write (here, another process's) shows
+    layout = DataLayout(root=tmp_path, landing=str(tmp_path / "landing"), config_dir=tmp_path)
+    row = {
+        "source": "crm",
+        "key": "crm/a.csv",
+        "sha256": "a" * 64,
+        "status": "loaded",
+        "run_date": "2026-01-01",
+    }
+    append_manifest(layout, [row])
+    for _ in range(2):  # a caller changing its copy changes nobody else's (the first read or a kept one)
+        read_manifest(layout).loc[0, "status"] = "failed"
+    assert read_manifest(layout)["status"].tolist() == ["loaded"]
+    append_manifest(layout, [{**row, "key": "crm/b.csv", "sha256": "b" * 64}])
+    assert read_manifest(layout)["key"].tolist() == ["crm/a.csv", "crm/b.csv"]
+    same_size = read_manifest(layout).assign(status="skipped")  # rewritten whole, same length
+    write_parquet_atomic(same_size.astype(COLUMNS), layout.manifest)
+    assert read_manifest(layout)["status"].tolist() == ["skipped", "skipped"]
+    layout.manifest.unlink()
+    assert read_manifest(layout).empty

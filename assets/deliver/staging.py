@@ -20,6 +20,7 @@ from assets.ingest.landing import sha256_file
 from assets.parquet_files import open_parquet
 from assets.privacy.classification import find_untagged_pii
 from assets.privacy.masking import Action, apply_policy, neutralise_formulas
+from assets.privacy.masking_arrow import mask_array
 
 BATCH_ROWS = 100_000
 _XLSX_MAX_ROWS = 1_048_575
@@ -94,11 +95,20 @@ def _masked_table(
     treated = {
         c: t for c, t in tags.items() if c in names and policy.get(t) in (Action.MASKED, Action.HASHED)
     }
-    masked = (
-        apply_policy(batch.select(list(treated)).to_pandas(), treated, policy, key)[0] if treated else None
-    )
+    # masked text columns stay in Arrow (assets/privacy/masking_arrow.py: the same text as `apply_policy`)
+    in_arrow = {
+        c: t
+        for c, t in treated.items()
+        if policy.get(t) == Action.MASKED and pa.types.is_string(batch.schema.field(c).type)
+    }
+    rest = {c: t for c, t in treated.items() if c not in in_arrow}
+    masked = apply_policy(batch.select(list(rest)).to_pandas(), rest, policy, key)[0] if rest else None
     columns = [
-        pa.array(masked[f.name], type=f.type, from_pandas=True) if f.name in treated else batch.column(f.name)
+        mask_array(batch.column(f.name), in_arrow[f.name])
+        if f.name in in_arrow
+        else pa.array(masked[f.name], type=f.type, from_pandas=True)
+        if f.name in rest
+        else batch.column(f.name)
         for f in schema
     ]
     return pa.Table.from_arrays(columns, schema=schema)

@@ -18,6 +18,7 @@ from assets.layout import DataLayout
 from assets.parquet_files import open_parquet, read_parquet, zone_relation
 from assets.privacy.encryption import connect_warehouse, zone_connection
 from assets.privacy.masking import mask_text
+from assets.report.linkage_figures import agreeing_matches, match_weights, pair_counts, xref_figures
 
 EXAMPLE_MATCHES = 6
 CONFIDENT = 0.99  # example matches are drawn from pairs at least this probable that ended in one customer
@@ -233,45 +234,33 @@ PAIR_COLUMNS = ["source_l", "id_l", "source_r", "id_r", "match_weight", "match_p
 
 
 def collect_linkage(layout: DataLayout) -> Section:
+    """The customer file's figures, pairs by decision, the match weights and a few example matches; aggregated
+    over Arrow (assets/report/linkage_figures.py), so the cost follows what the report shows."""
     xref_path = layout.linkage_dir / "customer_xref.parquet"
     if not xref_path.exists():
         return _missing("Linkage (linkage/customer_xref)")
     try:
-        xref = read_parquet(xref_path, columns=["source", "source_record_id", "customer_id"])
-        sizes = xref.groupby("customer_id").size()
-        section = Section(
-            figures={
-                "records": len(xref),
-                "customers": int(sizes.size),
-                "unlinked_records": int(xref["customer_id"].isna().sum()),  # no identifier: no customer
-                "multi_record_customers": int((sizes > 1).sum()),
-                "largest_cluster": int(sizes.max()) if sizes.size else 0,
-                "sources": int(xref["source"].nunique()),
-            },
-            tables={"cluster_sizes": sizes.rename("size").reset_index()},
-        )
+        figures, sizes, xref = xref_figures(xref_path)
+        section = Section(figures=figures, tables={"cluster_sizes": sizes})
         pairs_path = layout.linkage_dir / "match_pairs.parquet"
         if pairs_path.exists():
             stored = open_parquet(pairs_path)  # what the report shows: not the levels, rules and notes
             columns = [c for c in stored.schema_arrow.names if c in PAIR_COLUMNS or c.startswith("weight_")]
-            pairs = stored.read(columns=columns).to_pandas()
-            decisions = pairs["decision"].value_counts()
-            section.figures.update(
-                pairs=len(pairs),
-                matches=int(decisions.get("match", 0)),
-                review=int(decisions.get("review", 0)),
-                non_matches=int(decisions.get("non_match", 0)),
-            )
-            section.tables["match_weights"] = pairs[["match_weight", "decision"]]
+            pairs = stored.read(columns=columns)
+            section.figures.update(pair_counts(pairs))
+            section.tables["match_weights"] = match_weights(pairs)
             section.tables["examples"] = example_matches(
-                pairs, lambda records: _persons_names(layout, records), xref
+                agreeing_matches(pairs, xref, CONFIDENT, EXAMPLE_MATCHES),
+                lambda records: _persons_names(layout, records),
             )
         review_path = layout.linkage_dir / "review_queue.parquet"
         if review_path.exists():
             section.figures["review_queue"] = open_parquet(review_path).metadata.num_rows
         history_path = layout.linkage_dir / "id_history.parquet"
         if history_path.exists():
-            section.tables["changes"] = _latest_changes(read_parquet(history_path))
+            section.tables["changes"] = _latest_changes(
+                read_parquet(history_path, columns=["run_id", "event", "at"])
+            )
         runs_path = layout.linkage_dir / "linkage_runs.parquet"
         if runs_path.exists():
             runs = read_parquet(runs_path).tail(5)
