@@ -229,6 +229,9 @@ def test_full_refresh_reaches_dbt_from_the_cli_run_config(tmp_path):
     settings = Settings(data_dir=str(tmp_path / "data"))
     assert "--full-refresh" not in dbt_build_args(settings)
     assert dbt_build_args(settings, full_refresh=True)[-1] == "--full-refresh"
+    # a whole rebuild runs one model at a time: two at once ran out of DuckDB's memory bound at 150k customers
+    assert dbt_build_args(settings, full_refresh=True)[-3:-1] == ["--threads", "1"]
+    assert "--threads" not in dbt_build_args(settings)
     job = defs.resolve_job_def(NIGHTLY_JOB)
     assert dg.validate_run_config(job, {"ops": FULL_REFRESH_OPS})
     assert FULL_REFRESH_OPS[customer360_dbt_assets.op.name] == {"config": {"full_refresh": True}}

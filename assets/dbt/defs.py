@@ -12,6 +12,7 @@ project's files.
 
 import importlib.metadata
 import json
+import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
@@ -108,7 +109,11 @@ def dbt_build_args(settings: Settings, full_refresh: bool = False) -> list[str]:
     priority = [s.name for s in sorted(sources, key=lambda s: (s.priority, s.name))]
     args = ["build", "--vars", json.dumps({"c360_data_dir": str(layout.root), "source_priority": priority})]
     args += engine_build_args()  # C360_ENGINE=spark: profiles.yml's `spark` target
-    return [*args, "--full-refresh"] if full_refresh else args
+    if not full_refresh:
+        return args
+    # Every model rebuilt whole over an existing warehouse: two at a time ran out of DuckDB's memory bound at
+    # 150k customers (fct_orders beside survivorship); one at a time passed (peak 1.7 GB).
+    return [*args, "--threads", os.environ.get("C360_DBT_FULL_REFRESH_THREADS", "1"), "--full-refresh"]
 
 
 @dbt_assets(
