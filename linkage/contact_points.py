@@ -282,13 +282,15 @@ def attach_lone_records(
     indices a steward keeps apart (linkage/constraints.py); no attachment joins them. `apart` (per pair,
     `contradicting`): a named record never joins through a pair whose records contradict each other (a
     household mailbox: 'Jose White' born 1955 and 'Hannah White' born 2002). `typos=False`: no mistyped-e-mail
-    attachment; a callable: `_attach_mistyped` with the whole file's facts (linkage/spark/mistyped.py)."""
+    attachment; a callable: `attach_mistyped_records` with the whole file's facts (linkage/spark/mistyped.py)."""
     singleton = np.bincount(labels, minlength=len(rec))[labels] == 1
     unnamed = evidence_only(rec)
     first = attach_evidence_only(labels, cmp, unnamed & singleton, agree, cannot=cannot)
     # Mistyped e-mails next, so that a CRM contact a survey answer joins that way is a customer of several
     # records when the named pass looks for the customer a named record's values lead to.
-    attach = typos if callable(typos) else _attach_mistyped  # linkage/spark: with the whole file's facts
+    attach = (
+        typos if callable(typos) else attach_mistyped_records
+    )  # linkage/spark: with the whole file's facts
     labels, mistyped = attach(rec, first.labels, unnamed, cannot) if typos else (first.labels, 0)
     named = _contact(rec) & ~unnamed
     alone = np.bincount(labels, minlength=len(rec))[labels] == 1
@@ -310,7 +312,7 @@ def attach_lone_records(
     )
 
 
-def _attach_mistyped(
+def attach_mistyped_records(
     rec: pd.DataFrame,
     labels: np.ndarray,
     unnamed: np.ndarray,

@@ -99,7 +99,7 @@ def stored_weights(
     """Per-comparison weights and the match weight (bits, prior included) of pairs under fitted parameters."""
     weights = weights_by_comparison(cmp, config, params.m, params.u, _tf_records(records, config))
     base = float(np.log2(params.prior / (1 - params.prior)))
-    return weights, base + _total(weights, len(cmp["l"]))
+    return weights, base + summed_weights(weights, len(cmp["l"]))
 
 
 def complete_components(
@@ -162,7 +162,7 @@ def _rows(columns: PairColumns, mask: np.ndarray) -> PairColumns:
     return {k: v[mask] for k, v in columns.items()}
 
 
-def _total(weights: PairColumns, n: int) -> np.ndarray:
+def summed_weights(weights: PairColumns, n: int) -> np.ndarray:
     """Sum of the per-comparison weights of each pair (bits)."""
     total = np.zeros(n)
     for w in weights.values():
@@ -465,7 +465,7 @@ def link(
 
     def score(pairs: PairColumns) -> tuple[PairColumns, np.ndarray]:
         weights = weigh(pairs)
-        return weights, base + _total(weights, len(pairs["l"]))
+        return weights, base + summed_weights(weights, len(pairs["l"]))
 
     if total is None:
         total, negative = weigh_chunks(store, weigh)

@@ -39,7 +39,7 @@ from linkage.blocking import rule_keys
 from linkage.compare import PairColumns, compare, shared_values
 from linkage.config import LinkageConfig
 from linkage.constraints import _SEP, annotate_pairs, latest_decisions, record_key
-from linkage.contact_points import MAX_HOLDERS, _attach_mistyped, personal_values, top_level
+from linkage.contact_points import MAX_HOLDERS, attach_mistyped_records, personal_values, top_level
 from linkage.encode import EncodedRecords, ListColumn, encode_records, isin, sorted_unique
 from linkage.engine import (
     MATCH,
@@ -47,7 +47,6 @@ from linkage.engine import (
     LinkageResult,
     _pairs_table,
     _summary,
-    _total,
     _xref,
     decide,
     find_candidates,
@@ -57,6 +56,7 @@ from linkage.engine import (
     stays_unlinked,
     stopwatch,
     stored_weights,
+    summed_weights,
 )
 from linkage.identity import assign_customer_ids
 from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
@@ -330,7 +330,7 @@ def link_incremental(
         if correction is None:
             return weights, match_weight
         weights = apply_correction(weights, columns, correction, config)
-        return weights, base + correction.intercept + _total(weights, len(columns["l"]))
+        return weights, base + correction.intercept + summed_weights(weights, len(columns["l"]))
 
     found: list[PairColumns] = []
     stats = None
@@ -368,7 +368,7 @@ def link_incremental(
     steward_keys = pd.Series(keys.to_numpy(), dtype=object) if len(decided) else pd.Series([], dtype=str)
     c = resolve_clusters(rec, records, config, pairs, weights, match_weight, score, is_reference, evidence,
                          steward_keys, decisions, personal=partial(personal_values, within=inside),
-                         mistyped=partial(_attach_mistyped, within=inside))  # fmt: skip
+                         mistyped=partial(attach_mistyped_records, within=inside))  # fmt: skip
     matched = c.decision == MATCH
     distance, where = drift(state.level_shares, level_shares(c.cmp, config, matched))
     if int(matched.sum()) >= config.incremental.drift_min_pairs and distance > config.incremental.max_drift:

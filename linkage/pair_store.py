@@ -126,7 +126,7 @@ def weigh_chunks(store: PairStore, weigh: Weigh, size: int | None = None) -> tup
     for rows in chunk_slices(len(store), size):
         weights = weigh(store.columns(rows))
         part = total[rows]
-        for w in weights.values():  # the order engine._total adds them in
+        for w in weights.values():  # the order engine.summed_weights adds them in
             part += w
         negative[rows] = -negative_weights(weights, len(part))
     return total, negative

@@ -35,7 +35,7 @@ import pandas as pd
 
 from linkage.config import LinkageConfig
 from linkage.constraints import decided_records, latest_decisions, record_key
-from linkage.contact_points import PersonalValues, _attach_mistyped, name_counts, personal_values
+from linkage.contact_points import PersonalValues, attach_mistyped_records, name_counts, personal_values
 from linkage.engine import (
     MATCH,
     NON_MATCH,
@@ -223,7 +223,7 @@ def _mistyped_from_column(recs: pd.DataFrame, names: Counter[str]) -> Callable[.
     unique = recs["typo"].astype("boolean").fillna(False).to_numpy(bool)
 
     def attach(rec_, labels, unnamed, cannot):
-        return _attach_mistyped(rec_, labels, unnamed, cannot, unique=unique, names=names)
+        return attach_mistyped_records(rec_, labels, unnamed, cannot, unique=unique, names=names)
 
     return attach
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.config import LinkageConfig
-from linkage.engine import _total, decide
+from linkage.engine import decide, summed_weights
 from linkage.learn import Correction, apply_correction
 from linkage.score import weights_by_comparison
 from linkage.spark.session import spread
@@ -41,7 +41,7 @@ def with_weights(config: LinkageConfig, m, u, tf_records, base: float | None) ->
         for batch in batches:
             cmp = {k: batch[k].to_numpy() for k in batch.columns}
             weights = weights_by_comparison(cmp, config, m, u, tf_records)
-            out = batch.assign(**weights, evidence=_total(weights, len(batch)))
+            out = batch.assign(**weights, evidence=summed_weights(weights, len(batch)))
             yield out if base is None else _decided(out, base, config)
 
     return run
@@ -74,7 +74,7 @@ def corrected(config: LinkageConfig, correction: Correction, base: float) -> Bat
             levels = {f"g_{c.name}": batch[f"g_{c.name}"].to_numpy() for c in config.comparisons}
             weights = apply_correction({k: batch[k].to_numpy() for k in names}, levels, correction, config)
             out = batch.assign(**weights)
-            out["match_weight"] = base + _total(weights, len(batch))
+            out["match_weight"] = base + summed_weights(weights, len(batch))
             out["probability"], out["decision"] = decide(out["match_weight"].to_numpy(), config)
             yield out
 
