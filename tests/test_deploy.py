@@ -67,6 +67,12 @@ def prod_deployment(tmp: Path, pg_url: str) -> Iterator[tuple[DagsterDev, dict[s
     from assets.sample import generate_sample
 
     generate_sample(data, customers=20, seed=3)
+    # the storage schema created once, before the services: started together on an empty database, the code
+    # server and the webserver both create it and one fails on the other's table (DuplicateObject); deployed,
+    # compose and systemd restart the loser
+    subprocess.run(
+        [str(VENV_BIN / "dagster"), "instance", "migrate"], env=env, cwd=REPO_ROOT, check=True, timeout=300
+    )
     logs = {name: tmp / f"{name}.log" for name in ("code_server", "webserver", "daemon")}
     procs = [
         _start(
