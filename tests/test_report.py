@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
@@ -17,8 +18,9 @@ from assets.layout import DataLayout
 from assets.report import build_report
 from assets.report.build import make_report
 from assets.report.cli import report_command
-from assets.report.collect import example_matches
+from assets.report.collect import CONFIDENT, example_matches
 from assets.report.defs import REPORT_KEY, build_report_asset
+from assets.report.linkage_figures import agreeing_matches
 from assets.report.render import fmt
 from assets.settings import Settings
 
@@ -238,6 +240,11 @@ def test_warehouse_is_not_held_open(full_layout: DataLayout) -> None:
         writer.execute("create table marts.after_report as select 1 as x")
 
 
+def _agreeing(pairs: pd.DataFrame, xref: pd.DataFrame, n: int) -> pd.DataFrame:
+    """What the report hands example_matches: the confident matches that ended in one customer."""
+    return agreeing_matches(pa.Table.from_pandas(pairs), pa.Table.from_pandas(xref), CONFIDENT, n)
+
+
 def test_example_matches_are_confident_pairs_that_ended_in_one_customer() -> None:
     pairs = pd.DataFrame(
         {
@@ -261,11 +268,11 @@ def test_example_matches_are_confident_pairs_that_ended_in_one_customer() -> Non
     names = pd.DataFrame(
         {"source": ["a"], "source_record_id": ["1"], "full_name": ["L* N*"], "city": ["Wuhan"]}
     )
-    out = example_matches(pairs, names, xref, n=2)
+    out = example_matches(_agreeing(pairs, xref, 2), names, n=2)
     # the strongest trusted pair of each pair of sources: never the borderline 0.80 nor the split pair
     assert list(zip(out["id_l"], out["id_r"], strict=True)) == [("1", "u"), ("4", "x")]
     assert out["name_l"].tolist()[0] == "L* N*" and "weight_email" in out.columns
-    assert example_matches(pairs, names, xref, n=6)["id_l"].tolist() == ["1", "4", "5"]
+    assert example_matches(_agreeing(pairs, xref, 6), names, n=6)["id_l"].tolist() == ["1", "4", "5"]
 
 
 def test_example_matches_look_past_the_strongest_pairs_that_were_split() -> None:
@@ -293,9 +300,9 @@ def test_example_matches_look_past_the_strongest_pairs_that_were_split() -> None
         }
     )
     names = pd.DataFrame(columns=["source", "source_record_id", "full_name", "city"])
-    assert example_matches(pairs, names, xref, n=1)["id_l"].tolist() == ["6"]
+    assert example_matches(_agreeing(pairs, xref, 1), names, n=1)["id_l"].tolist() == ["6"]
     asked = []
-    out = example_matches(pairs, lambda records: asked.append(records) or names, xref, n=2)
+    out = example_matches(_agreeing(pairs, xref, 2), lambda records: asked.append(records) or names, n=2)
     assert out["id_l"].tolist() == ["6", "7"]
     assert sorted(asked[0]["source_record_id"]) == ["6", "7", "q", "z"]  # names read for the picks only
 

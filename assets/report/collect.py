@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from assets.ingest.manifest import read_manifest
@@ -159,47 +158,18 @@ def _persons_names(layout: DataLayout, records: pd.DataFrame) -> pd.DataFrame:
     return names
 
 
-def _same_customer(candidates: pd.DataFrame, customer: dict[tuple[str, str], object]) -> np.ndarray:
-    left = [customer.get(k) for k in zip(candidates["source_l"], candidates["id_l"], strict=True)]
-    right = [customer.get(k) for k in zip(candidates["source_r"], candidates["id_r"], strict=True)]
-    return np.array([lc is not None and lc == rc for lc, rc in zip(left, right, strict=True)], dtype=bool)
-
-
 def example_matches(
     pairs: pd.DataFrame,
     names: pd.DataFrame | Callable[[pd.DataFrame], pd.DataFrame],
-    xref: pd.DataFrame | None = None,
     n: int = EXAMPLE_MATCHES,
 ) -> pd.DataFrame:
-    """Matches a reader can trust, with per-comparison evidence columns: pairs of probability ≥ CONFIDENT whose
-    two records ended in the same customer (`xref`), the strongest of each pair of sources first, so the
-    examples show how different sources were joined (borderline pairs are what the review queue is for).
-    `names`: the records' names, or a function giving them for the picked records (source, source_record_id).
-
-    Only the strongest candidates of each pair of sources are checked against `xref` (at most n of each can be
-    picked), so the cost follows the examples shown, not the pairs linkage kept."""
+    """Matches a reader can trust, with per-comparison evidence columns: of `pairs` (the matches whose two
+    records ended in one customer: linkage_figures.agreeing_matches), those of probability ≥ CONFIDENT, the
+    strongest of each pair of sources first, so the examples show how different sources were joined
+    (borderline pairs are what the review queue is for). `names`: the records' names, or a function giving
+    them for the picked records (source, source_record_id)."""
     matches = pairs[(pairs["decision"] == "match") & (pairs["match_probability"] >= CONFIDENT)]
     ranked = matches.sort_values("match_weight", ascending=False, kind="stable")
-    position = ranked.groupby(["source_l", "source_r"], sort=False).cumcount().to_numpy()
-    if xref is not None and not ranked.empty:
-        linked = xref[xref["customer_id"].notna()]
-        customer = dict(
-            zip(
-                zip(linked["source"], linked["source_record_id"], strict=True),
-                linked["customer_id"],
-                strict=True,
-            )
-        )
-        depth = 4 * n
-        while True:  # check the first `depth` of each pair of sources until each gives n or runs out
-            head = ranked[position < depth]
-            agreeing = head[_same_customer(head, customer)]
-            short = agreeing.groupby(["source_l", "source_r"], sort=False).size()
-            groups = head.groupby(["source_l", "source_r"], sort=False).size()
-            if not ((short.reindex(groups.index, fill_value=0) < n) & (groups >= depth)).any():
-                break
-            depth *= 4
-        ranked = agreeing
     if ranked.empty:
         return ranked
     turn = ranked.groupby(["source_l", "source_r"], sort=False).cumcount()
