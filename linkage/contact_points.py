@@ -288,9 +288,8 @@ def attach_lone_records(
     first = attach_evidence_only(labels, cmp, unnamed & singleton, agree, cannot=cannot)
     # Mistyped e-mails next, so that a CRM contact a survey answer joins that way is a customer of several
     # records when the named pass looks for the customer a named record's values lead to.
-    attach = (
-        typos if callable(typos) else attach_mistyped_records
-    )  # linkage/spark: with the whole file's facts
+    # a callable from linkage/spark: with the whole file's facts
+    attach = typos if callable(typos) else attach_mistyped_records
     labels, mistyped = attach(rec, first.labels, unnamed, cannot) if typos else (first.labels, 0)
     named = _contact(rec) & ~unnamed
     alone = np.bincount(labels, minlength=len(rec))[labels] == 1

@@ -35,14 +35,10 @@ def driver_edges() -> int:
 def components_on_driver(a: np.ndarray, b: np.ndarray) -> pd.DataFrame:
     """(rid, component) for every node of the edges (a, b), component = the smallest rid of its connected
     component (scipy), rid ascending."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components as scipy_components
+    from linkage.cluster import components
 
     nodes = np.unique(np.concatenate([a, b])).astype(np.int64)
-    n = len(nodes)
-    graph = coo_matrix((np.ones(len(a), np.int8), (np.searchsorted(nodes, a), np.searchsorted(nodes, b))),
-                       shape=(n, n))  # fmt: skip
-    labels = scipy_components(graph, directed=False)[1]
+    labels = components(len(nodes), np.searchsorted(nodes, a), np.searchsorted(nodes, b))
     _, first = np.unique(labels, return_index=True)  # nodes ascend: a label's first node is its smallest rid
     return pd.DataFrame({"rid": nodes, "component": nodes[first][labels]})
 
