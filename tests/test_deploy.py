@@ -28,6 +28,7 @@ from tests.browser.dagster_dev import (
     stop_standard_sensors,
 )
 from tests.pg_server import running_postgres
+from tests.test_deploy_files import migrate_command
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
@@ -67,12 +68,9 @@ def prod_deployment(tmp: Path, pg_url: str) -> Iterator[tuple[DagsterDev, dict[s
     from assets.sample import generate_sample
 
     generate_sample(data, customers=20, seed=3)
-    # the storage schema created once, before the services: started together on an empty database, the code
-    # server and the webserver both create it and one fails on the other's table (DuplicateObject); deployed,
-    # compose and systemd restart the loser
-    subprocess.run(
-        [str(VENV_BIN / "dagster"), "instance", "migrate"], env=env, cwd=REPO_ROOT, check=True, timeout=300
-    )
+    # deploy/'s one-shot migrate first, as compose and systemd order it (tests/test_deploy_files.py)
+    program, *args = migrate_command()
+    subprocess.run([str(VENV_BIN / program), *args], env=env, cwd=REPO_ROOT, check=True, timeout=300)
     logs = {name: tmp / f"{name}.log" for name in ("code_server", "webserver", "daemon")}
     procs = [
         _start(
