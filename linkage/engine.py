@@ -37,6 +37,7 @@ from linkage.heap import trim_heap
 from linkage.households import household_pairs
 from linkage.identity import assign_customer_ids
 from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
+from linkage.namesakes import guard_view, namesake_pairs
 from linkage.pair_store import (
     NEGATIVE,
     PairStore,
@@ -329,9 +330,12 @@ class Clusters:
     evidence: np.ndarray
     steward: Constrained
     attached: Attachments
+    namesake: np.ndarray | None = None  # linkage/namesakes.py
 
     def notes(self) -> np.ndarray:
         notes = np.full(len(self.decision), "", dtype=object)
+        if self.namesake is not None:
+            notes[self.namesake] = "namesake: different e-mails or phones, nothing personal in common"
         notes[self.household] = "household guard: different given names, no personal identifier in common"
         notes[self.refused] = "chaining guard: groups disagree on average"
         notes[self.via_contact] = "contact point: a personal e-mail or phone of one customer"
@@ -368,10 +372,13 @@ def resolve_clusters(
     agree = personal_agreement(records, cmp, config, personal(rec, records, cmp, config))
     household = household_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
     decision[household] = REVIEW
+    namesake = namesake_pairs(cmp, config, agree) & ~is_reference  # linkage/namesakes.py
+    decision[namesake & (decision == MATCH)] = REVIEW
     match_weight[is_reference] = np.maximum(match_weight[is_reference], REFERENCE_WEIGHT)
     probability[is_reference], decision[is_reference] = 1.0, MATCH
     left, right = cmp["l"], cmp["r"]
-    labels, refused = cluster(len(rec), left, right, guard_weights(match_weight, weights), decision, config)
+    guard = guard_view(guard_weights(match_weight, weights), namesake)
+    labels, refused = cluster(len(rec), left, right, guard, decision, config)
     steward = constrain_clusters(
         keys, labels, left, right, match_weight, (decision == MATCH) & ~refused, decisions
     )
@@ -385,7 +392,7 @@ def resolve_clusters(
     probability[via_contact] = np.maximum(probability[via_contact], CONTACT_POINT_PROBABILITY)
     match_weight[via_contact] = np.maximum(match_weight[via_contact], np.log2(99.0))
     return Clusters(cmp, weights, match_weight, probability, decision, labels, refused, household,
-                    via_contact, is_reference, evidence, steward, attached)  # fmt: skip
+                    via_contact, is_reference, evidence, steward, attached, namesake)  # fmt: skip
 
 
 @_gc_paused()
