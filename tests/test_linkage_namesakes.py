@@ -42,7 +42,9 @@ COLUMNS = ["source", "source_record_id", "family_name", "given_name", "emails", 
 
 
 def _model() -> LinkageState:
-    parameters = Parameters({k: np.array(v) for k, v in M.items()}, {k: np.array(v) for k, v in U.items()}, PRIOR)
+    parameters = Parameters(
+        {k: np.array(v) for k, v in M.items()}, {k: np.array(v) for k, v in U.items()}, PRIOR
+    )
     return LinkageState(parameters, level_shares={}, digests=pd.DataFrame())
 
 
@@ -86,11 +88,10 @@ def test_namesakes_each_with_their_own_contact_points_stay_apart(config):
 def test_a_record_with_nothing_to_compare_does_not_bridge_namesakes(config):
     """A campaign member known by the name and an e-mail of its own meets every ticket on the name alone
     (nothing to compare): those pairs are matches, but the namesakes' own records keep them apart."""
-    persons = pd.concat(
-        [_namesakes(), pd.DataFrame([("campaign", "x", "ou", "yanghaoran", ["someone@else.example"], [])],
-                                    columns=COLUMNS)],  # fmt: skip
-        ignore_index=True,
+    member = pd.DataFrame(
+        [("campaign", "x", "ou", "yanghaoran", ["someone@else.example"], [])], columns=COLUMNS
     )
+    persons = pd.concat([_namesakes(), member], ignore_index=True)
     xref = link(persons, config, model=_model()).xref
     tickets = xref[xref["source"] == "tickets"]
     assert tickets["customer_id"].nunique() == PEOPLE
