@@ -330,7 +330,7 @@ class Clusters:
     evidence: np.ndarray
     steward: Constrained
     attached: Attachments
-    namesake: np.ndarray | None = None  # linkage/namesakes.py
+    namesake: np.ndarray | None = None  # match edges linkage/namesakes.py sent to review
 
     def notes(self) -> np.ndarray:
         notes = np.full(len(self.decision), "", dtype=object)
@@ -373,7 +373,9 @@ def resolve_clusters(
     household = household_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
     decision[household] = REVIEW
     namesake = namesake_pairs(cmp, config, agree) & ~is_reference  # linkage/namesakes.py
-    decision[namesake & (decision == MATCH)] = REVIEW
+    # the match edges it takes: inside a match component, where linkage/spark notes them too
+    demoted = namesake & (decision == MATCH)
+    decision[demoted] = REVIEW
     match_weight[is_reference] = np.maximum(match_weight[is_reference], REFERENCE_WEIGHT)
     probability[is_reference], decision[is_reference] = 1.0, MATCH
     left, right = cmp["l"], cmp["r"]
@@ -392,7 +394,7 @@ def resolve_clusters(
     probability[via_contact] = np.maximum(probability[via_contact], CONTACT_POINT_PROBABILITY)
     match_weight[via_contact] = np.maximum(match_weight[via_contact], np.log2(99.0))
     return Clusters(cmp, weights, match_weight, probability, decision, labels, refused, household,
-                    via_contact, is_reference, evidence, steward, attached, namesake)  # fmt: skip
+                    via_contact, is_reference, evidence, steward, attached, demoted)  # fmt: skip
 
 
 @_gc_paused()
