@@ -47,9 +47,9 @@ def build(data: Path, work: Path, *extra: str) -> dict[str, int]:
     return {name: int(rows) for name, rows in batches}
 
 
-def query(data: Path, sql: str) -> pd.DataFrame:
+def query(data: Path, sql: str, parameters: list | None = None) -> pd.DataFrame:
     with duckdb.connect(str(data / "warehouse" / "customer360.duckdb"), read_only=True) as con:
-        return con.execute(sql).df()
+        return con.execute(sql, parameters).df()
 
 
 def table(data: Path, schema: str, name: str) -> pd.DataFrame:
@@ -77,15 +77,21 @@ def nights(tmp_path_factory):
     unlinked = xref[xref["source"] != "orders"].sort_values("customer_id").index[-1]
     xref.loc[unlinked, "customer_id"] = None
     xref.to_parquet(data / "linkage" / "customer_xref.parquet", index=False)
-    assert build(data, root / "night1") == {}  # a first build is a full one
-
-    # night 2: pick customers with orders so every fact and the profile see the change
+    # pick customers with orders so every fact and the profile see night 2's change
     orders = pd.read_parquet(next((data / "silver" / "order").rglob("*.parquet")))
     linked = orders.merge(
         xref, left_on=["source", "person_source_record_id"], right_on=["source", "source_record_id"]
     )
     buyers = sorted(linked["customer_id"].unique())
     keeper, absorbed, erased, buyer, rescored = buyers[:5]
+    # an order line delivered first for the keeper's person, then again for an untouched customer's: the line is
+    # the untouched one's, also on the night that touches the keeper (a fact keeps each key's latest delivery)
+    redelivered = older_delivery_of(linked, orders.columns, of=buyers[5], by=keeper)
+    older = data / "silver" / "order" / "run_date=2026-11-20"
+    older.mkdir(parents=True)
+    redelivered.to_parquet(older / "part.parquet", index=False)
+    assert build(data, root / "night1") == {}  # a first build is a full one
+
     xref.loc[xref["customer_id"] == absorbed, "customer_id"] = keeper
     # a full re-link scores a customer's records anew (same customer): dim_customer and the crosswalk publish it
     xref.loc[xref["customer_id"] == rescored, "match_probability"] = 0.777
@@ -112,8 +118,24 @@ def nights(tmp_path_factory):
     return {
         "data": data, "full": full / "data", "batches": batches,
         "keeper": keeper, "absorbed": absorbed, "erased": erased, "buyer": buyer, "rescored": rescored,
-        "root": root,
+        "root": root, "redelivered": redelivered, "redelivered_to": buyers[5],
     }  # fmt: skip
+
+
+def older_delivery_of(linked: pd.DataFrame, columns: pd.Index, of: str, by: str) -> pd.DataFrame:
+    """An earlier delivery of one of customer `of`'s order lines, made by a person of customer `by` (same source):
+    a line with its own line number, else a one-line order (numbered 1 in either file)."""
+    mine = linked[linked["customer_id"] == of]
+    single = mine.groupby(["source", "order_id"])["order_id"].transform("size") == 1
+    line = mine[mine["line_no_int"].notna() | single].head(1)
+    person = linked[(linked["customer_id"] == by) & (linked["source"] == line["source"].iloc[0])].head(1)
+    assert len(line) == len(person) == 1
+    older = line[list(columns)].copy()
+    older["person_source_record_id"] = person["person_source_record_id"].iloc[0]
+    older["customer_ref"] = person["customer_ref"].iloc[0]
+    older["_run_date"] = "2026-11-20"
+    older["_loaded_at"] = pd.Timestamp("2026-11-20", tz="UTC")
+    return older
 
 
 def test_incremental_marts_equal_a_full_refresh(nights):
@@ -121,6 +143,20 @@ def test_incremental_marts_equal_a_full_refresh(nights):
         for name in names:
             got, want = table(nights["data"], schema, name), table(nights["full"], schema, name)
             pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=name)
+
+
+def test_a_line_delivered_again_for_another_customer_stays_with_its_latest_delivery(nights):
+    """Night 2 touches the keeper, whose person made an earlier delivery of an untouched customer's order line:
+    the facts read every delivery of the keys they rebuild (macros/linked_rows.sql), so the line stays the
+    untouched customer's, as in the full rebuild."""
+    key = nights["redelivered"].iloc[0]
+    for data in (nights["data"], nights["full"]):
+        owner = query(
+            data,
+            "select customer_id from marts.fct_orders where source = ? and order_id = ?",
+            [key["source"], str(key["order_id"])],
+        )
+        assert list(owner["customer_id"]) == [nights["redelivered_to"]], data
 
 
 def test_merged_and_erased_customers_leave_every_incremental_mart(nights):
