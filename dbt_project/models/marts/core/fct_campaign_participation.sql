@@ -1,6 +1,6 @@
 -- One row per person per campaign (promotions, exhibitions, seminars, webinars, email campaigns).
 {{ config(materialized=('table' if target.type == 'spark' else 'incremental'), incremental_strategy='delete+insert', unique_key='participation_key',
-          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows(unlinked=true) }}",
           post_hook="{{ log_incremental_batch() }}") }}
 {#- an incremental build reads the night's rows of the view, rendered here (macros/linked_rows.sql) -#}
 {%- set night_rows = '(' ~ latest_rows_linked('stg_silver__campaign_members', ['source', 'campaign_id', 'person_source_record_id'], 'campaign_id', night=true) ~ ')' if is_incremental() or not execute else '' %}

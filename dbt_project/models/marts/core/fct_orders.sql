@@ -2,7 +2,7 @@
 -- (the rate valid on the order date; the earliest known rate for orders before it).
 -- amount_reporting is NULL when the currency has no rate (tested: warn).
 {{ config(materialized=('table' if target.type == 'spark' else 'incremental'), incremental_strategy='delete+insert', unique_key='order_line_id',
-          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows(unlinked=true) }}",
           post_hook="{{ log_incremental_batch() }}") }}
 {#- an incremental build reads the night's rows of the view, rendered here (macros/linked_rows.sql) -#}
 {%- set night_rows = '(' ~ orders_linked(night=true) ~ ')' if is_incremental() or not execute else '' %}
