@@ -47,9 +47,9 @@ def build(data: Path, work: Path, *extra: str) -> dict[str, int]:
     return {name: int(rows) for name, rows in batches}
 
 
-def query(data: Path, sql: str) -> pd.DataFrame:
+def query(data: Path, sql: str, parameters: list | None = None) -> pd.DataFrame:
     with duckdb.connect(str(data / "warehouse" / "customer360.duckdb"), read_only=True) as con:
-        return con.execute(sql).df()
+        return con.execute(sql, parameters).df()
 
 
 def table(data: Path, schema: str, name: str) -> pd.DataFrame:
@@ -77,15 +77,28 @@ def nights(tmp_path_factory):
     unlinked = xref[xref["source"] != "orders"].sort_values("customer_id").index[-1]
     xref.loc[unlinked, "customer_id"] = None
     xref.to_parquet(data / "linkage" / "customer_xref.parquet", index=False)
-    assert build(data, root / "night1") == {}  # a first build is a full one
-
-    # night 2: pick customers with orders so every fact and the profile see the change
+    # pick customers with orders so every fact and the profile see night 2's change
     orders = pd.read_parquet(next((data / "silver" / "order").rglob("*.parquet")))
     linked = orders.merge(
         xref, left_on=["source", "person_source_record_id"], right_on=["source", "source_record_id"]
     )
     buyers = sorted(linked["customer_id"].unique())
     keeper, absorbed, erased, buyer, rescored = buyers[:5]
+    # an order line delivered first for the keeper's person, then again for an untouched customer's: the line is
+    # the untouched one's, also on the night that touches the keeper (a fact keeps each key's latest delivery)
+    redelivered = older_delivery_of(linked, orders.columns, of=buyers[5], by=keeper)
+    older = data / "silver" / "order" / "run_date=2026-11-20"
+    older.mkdir(parents=True)
+    redelivered.to_parquet(older / "part.parquet", index=False)
+    # a complaint by a person linked to no customer, delivered again on night 2 as an inquiry: no feedback then
+    interactions = pd.read_parquet(next((data / "silver" / "interaction").rglob("*.parquet")))
+    complaint = unlinked_complaint(interactions)
+    older_interactions = data / "silver" / "interaction" / "run_date=2026-11-20"
+    older_interactions.mkdir(parents=True)
+    complaint.to_parquet(older_interactions / "part.parquet", index=False)
+    assert build(data, root / "night1") == {}  # a first build is a full one
+    assert len(query(data, UNLINKED_FEEDBACK)) == 1
+
     xref.loc[xref["customer_id"] == absorbed, "customer_id"] = keeper
     # a full re-link scores a customer's records anew (same customer): dim_customer and the crosswalk publish it
     xref.loc[xref["customer_id"] == rescored, "match_probability"] = 0.777
@@ -103,6 +116,11 @@ def nights(tmp_path_factory):
     night2 = data / "silver" / "order" / "run_date=2026-11-28"
     night2.mkdir(parents=True)
     new_line.to_parquet(night2 / "part.parquet", index=False)
+    inquiry = complaint.assign(
+        interaction_type="inquiry", _run_date="2026-11-28", _loaded_at=pd.Timestamp.now(tz="UTC")
+    )
+    (data / "silver" / "interaction" / "run_date=2026-11-28").mkdir(parents=True)
+    inquiry.to_parquet(data / "silver" / "interaction" / "run_date=2026-11-28" / "part.parquet", index=False)
 
     full = root / "full"
     shutil.copytree(data, full / "data")
@@ -112,8 +130,39 @@ def nights(tmp_path_factory):
     return {
         "data": data, "full": full / "data", "batches": batches,
         "keeper": keeper, "absorbed": absorbed, "erased": erased, "buyer": buyer, "rescored": rescored,
-        "root": root,
+        "root": root, "redelivered": redelivered, "redelivered_to": buyers[5],
     }  # fmt: skip
+
+
+UNLINKED_FEEDBACK = "select * from marts.fct_feedback where origin_id = 'INT-UNLINKED'"
+
+
+def unlinked_complaint(interactions: pd.DataFrame) -> pd.DataFrame:
+    """A complaint of a person linkage never saw (linked to no customer), delivered before the sample's night."""
+    row = interactions.head(1).copy()
+    row["interaction_id"] = "INT-UNLINKED"
+    row["person_source_record_id"] = "r:unlinked-complaint"
+    row["customer_ref"] = None
+    row["interaction_type"] = "complaint"
+    row["_run_date"] = "2026-11-20"
+    row["_loaded_at"] = pd.Timestamp("2026-11-20", tz="UTC")
+    return row
+
+
+def older_delivery_of(linked: pd.DataFrame, columns: pd.Index, of: str, by: str) -> pd.DataFrame:
+    """An earlier delivery of one of customer `of`'s order lines, made by a person of customer `by` (same source):
+    a line with its own line number, else a one-line order (numbered 1 in either file)."""
+    mine = linked[linked["customer_id"] == of]
+    single = mine.groupby(["source", "order_id"])["order_id"].transform("size") == 1
+    line = mine[mine["line_no_int"].notna() | single].head(1)
+    person = linked[(linked["customer_id"] == by) & (linked["source"] == line["source"].iloc[0])].head(1)
+    assert len(line) == len(person) == 1
+    older = line[list(columns)].copy()
+    older["person_source_record_id"] = person["person_source_record_id"].iloc[0]
+    older["customer_ref"] = person["customer_ref"].iloc[0]
+    older["_run_date"] = "2026-11-20"
+    older["_loaded_at"] = pd.Timestamp("2026-11-20", tz="UTC")
+    return older
 
 
 def test_incremental_marts_equal_a_full_refresh(nights):
@@ -121,6 +170,33 @@ def test_incremental_marts_equal_a_full_refresh(nights):
         for name in names:
             got, want = table(nights["data"], schema, name), table(nights["full"], schema, name)
             pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=name)
+
+
+def test_a_line_delivered_again_for_another_customer_stays_with_its_latest_delivery(nights):
+    """Night 2 touches the keeper, whose person made an earlier delivery of an untouched customer's order line:
+    the facts read every delivery of the keys they rebuild (macros/linked_rows.sql), so the line stays the
+    untouched customer's, as in the full rebuild."""
+    key = nights["redelivered"].iloc[0]
+    for data in (nights["data"], nights["full"]):
+        owner = query(
+            data,
+            "select customer_id from marts.fct_orders where source = ? and order_id = ?",
+            [key["source"], str(key["order_id"])],
+        )
+        assert list(owner["customer_id"]) == [nights["redelivered_to"]], data
+
+
+def test_an_unlinked_complaint_delivered_again_as_an_inquiry_leaves_the_feedback(nights):
+    """A fact's rows linked to no customer are deleted and rebuilt every night (no customer is touched by them), so
+    a key delivered again with another meaning leaves nothing behind, as in the full rebuild."""
+    for data in (nights["data"], nights["full"]):
+        assert query(data, UNLINKED_FEEDBACK).empty, data
+        interaction = query(
+            data, "select * from marts.fct_interactions where interaction_id = 'INT-UNLINKED'"
+        )
+        assert (
+            list(interaction["interaction_type"]) == ["inquiry"] and interaction["customer_id"].isna().all()
+        )
 
 
 def test_merged_and_erased_customers_leave_every_incremental_mart(nights):
@@ -150,14 +226,14 @@ def test_the_second_night_rebuilds_only_the_touched_customers_rows(nights):
 
 
 def test_a_night_with_nothing_new_rebuilds_nothing(nights, tmp_path):
-    """Nothing is rebuilt but the crosswalk's rows linked to no customer (rebuilt every night: an erased
-    unlinked row has no customer whose touch would remove it)."""
+    """Nothing is rebuilt but the crosswalk's and the facts' rows linked to no customer (rebuilt every night: an
+    erased unlinked row has no customer whose touch would remove it)."""
     batches = build(nights["data"], tmp_path)
-    crosswalk = table(nights["data"], "marts", "mart_source_row_crosswalk")
-    unlinked = int(crosswalk["customer_id"].isna().sum())
-    assert unlinked > 0
     want = {name: 0 for names in INCREMENTAL.values() for name in names}
-    assert batches == {**want, "mart_source_row_crosswalk": unlinked}
+    for name in ["mart_source_row_crosswalk", *(n for n in INCREMENTAL["marts"] if n.startswith("fct_"))]:
+        want[name] = int(table(nights["data"], "marts", name)["customer_id"].isna().sum())
+    assert want["mart_source_row_crosswalk"] > 0 and want["fct_interactions"] > 0
+    assert batches == want
     assert table(nights["data"], "intermediate", "int_customers_touched").empty
 
 

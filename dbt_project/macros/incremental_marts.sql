@@ -37,7 +37,8 @@
 {#- pre_hook of an incremental model: delete the touched customers' rows (merged-away, split and erased ids
     included), which the model then inserts again from the current data. `unlinked`: also the rows linked to no
     customer (a model keyed by source row rebuilds them every night: an erased unlinked row has no customer
-    to be touched by). -#}
+    to be touched by, and a re-delivered key can leave a row behind — an unlinked complaint delivered again as an
+    inquiry is no feedback any more). -#}
 {% macro delete_touched_rows(unlinked=false) -%}
     {%- set touched = ref('int_customers_touched') -%}
     {%- if is_incremental() and marts_last_build_relation(touched) is none -%}

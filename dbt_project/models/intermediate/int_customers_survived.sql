@@ -16,7 +16,7 @@
                           'rule'] %}
 {%- set located_fields = "('city', 'province')" %}
 -- depends_on: {{ ref('int_customer_attributes_unpivoted') }}
-with records_in_scope as (
+with records_in_scope as {{ 'materialized' if is_incremental() }} (  -- read by every source's scan below: once
     -- the records of the customers this build rebuilds (an incremental build: the touched ones)
     select source, source_record_id
     from {{ ref('stg_linkage__customer_xref') }}

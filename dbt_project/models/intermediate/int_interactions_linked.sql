@@ -1,7 +1,3 @@
--- Interactions, latest delivery of each (source, interaction_id), with the linked customer_id.
-with rows_ as (
-    select * from {{ ref('stg_silver__interactions') }}
-    where interaction_id is not null
-    {{ latest_per_key(['source', 'interaction_id']) }}
-)
-{{ select_linked('rows_') }}
+-- Interactions, latest delivery of each (source, interaction_id), with the linked customer_id
+-- (macros/linked_rows.sql; fct_interactions renders the same SQL for the night's rows only).
+{{ latest_rows_linked('stg_silver__interactions', ['source', 'interaction_id'], 'interaction_id') }}

@@ -1,7 +1,3 @@
--- Survey responses, latest delivery of each (source, response_id), with the linked customer_id.
-with rows_ as (
-    select * from {{ ref('stg_silver__survey_responses') }}
-    where response_id is not null
-    {{ latest_per_key(['source', 'response_id']) }}
-)
-{{ select_linked('rows_') }}
+-- Survey responses, latest delivery of each (source, response_id), with the linked customer_id
+-- (macros/linked_rows.sql; fct_survey_responses renders the same SQL for the night's rows only).
+{{ latest_rows_linked('stg_silver__survey_responses', ['source', 'response_id'], 'response_id') }}

@@ -8,6 +8,8 @@
           on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
           post_hook="{{ log_incremental_batch() }}") }}
 -- depends_on: {{ ref('int_customers_touched') }}
+-- depends_on: {{ ref('int_customer_activity_aggregated') }}
+{%- set night_activity = customer_activity('customers') if is_incremental() or not execute else '' %}
 {%- set fields = golden_record_fields() %}
 with customers as (
     select
@@ -68,11 +70,11 @@ select
     d.as_of_date
 from customers as c
 left join survived as s on s.customer_id = c.customer_id
-left join (
-    -- an incremental build: the activity of its customers only (the filter is not pushed through the view's aggregate)
-    select * from {{ ref('int_customer_activity_aggregated') }}
+left join
     {%- if is_incremental() %}
-    where customer_id in (select customer_id from customers)
-    {%- endif %}
-) as a on a.customer_id = c.customer_id
+    -- the activity of its customers only, the view's SQL rendered here (macros/customer_activity.sql)
+    ({{ night_activity }}) as a
+    {%- else %}
+    {{ ref('int_customer_activity_aggregated') }} as a
+    {%- endif %} on a.customer_id = c.customer_id
 cross join {{ ref('int_as_of_date') }} as d

@@ -1,7 +1,7 @@
 -- Complaints and suggestions, from survey answers and from interactions. A complaint is open until
 -- its interaction is resolved/closed; survey complaints carry no workflow status and count as open.
 {{ config(materialized=('table' if target.type == 'spark' else 'incremental'), incremental_strategy='delete+insert', unique_key='feedback_key',
-          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows(unlinked=true) }}",
           post_hook="{{ log_incremental_batch() }}") }}
 select
     {{ surrogate_key(["'survey'", 'response_key']) }} as feedback_key,

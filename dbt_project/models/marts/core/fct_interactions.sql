@@ -1,7 +1,10 @@
 -- One row per interaction (call, email, chat, WeChat, visit).
 {{ config(materialized=('table' if target.type == 'spark' else 'incremental'), incremental_strategy='delete+insert', unique_key='interaction_key',
-          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows(unlinked=true) }}",
           post_hook="{{ log_incremental_batch() }}") }}
+{#- an incremental build reads the night's rows of the view, rendered here (macros/linked_rows.sql) -#}
+{%- set night_rows = '(' ~ latest_rows_linked('stg_silver__interactions', ['source', 'interaction_id'], 'interaction_id', night=true) ~ ')' if is_incremental() or not execute else '' %}
+-- depends_on: {{ ref('int_interactions_linked') }}
 select
     {{ surrogate_key(['source', 'interaction_id']) }} as interaction_key,
     customer_id,
@@ -22,5 +25,5 @@ select
     duration_seconds,
     loaded_from_file,
     loaded_from_line
-from {{ ref('int_interactions_linked') }}
+from {{ night_rows ~ ' as linked' if is_incremental() else ref('int_interactions_linked') }}
 {{ touched_rows_filter() }}

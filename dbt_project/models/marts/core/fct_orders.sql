@@ -2,13 +2,16 @@
 -- (the rate valid on the order date; the earliest known rate for orders before it).
 -- amount_reporting is NULL when the currency has no rate (tested: warn).
 {{ config(materialized=('table' if target.type == 'spark' else 'incremental'), incremental_strategy='delete+insert', unique_key='order_line_id',
-          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows(unlinked=true) }}",
           post_hook="{{ log_incremental_batch() }}") }}
+{#- an incremental build reads the night's rows of the view, rendered here (macros/linked_rows.sql) -#}
+{%- set night_rows = '(' ~ orders_linked(night=true) ~ ')' if is_incremental() or not execute else '' %}
+-- depends_on: {{ ref('int_orders_linked') }}
 with lines as (
     select
         o.*,
         coalesce(alias.currency_code, upper({{ clean_text('o.currency') }}), {{ sql_literal(var('default_currency')) }}) as currency_code
-    from {{ ref('int_orders_linked') }} as o
+    from {{ night_rows if is_incremental() else ref('int_orders_linked') }} as o
     left join {{ ref('currency_aliases') }} as alias on alias.alias = upper({{ clean_text('o.currency') }})
     {{ touched_rows_filter('o.customer_id') }}
 ),

@@ -1,13 +1,16 @@
 -- One row per survey answer sheet. Scores outside their scale (NPS 0-10, CSAT 1-5) become NULL.
 {{ config(materialized=('table' if target.type == 'spark' else 'incremental'), incremental_strategy='delete+insert', unique_key='response_key',
-          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
+          on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows(unlinked=true) }}",
           post_hook="{{ log_incremental_batch() }}") }}
+{#- an incremental build reads the night's rows of the view, rendered here (macros/linked_rows.sql) -#}
+{%- set night_rows = '(' ~ latest_rows_linked('stg_silver__survey_responses', ['source', 'response_id'], 'response_id', night=true) ~ ')' if is_incremental() or not execute else '' %}
+-- depends_on: {{ ref('int_survey_responses_linked') }}
 with responses as (
     select
         *,
         case when nps_score between 0 and 10 then nps_score end as nps,
         case when csat_score between 1 and 5 then csat_score end as csat
-    from {{ ref('int_survey_responses_linked') }}
+    from {{ night_rows ~ ' as linked' if is_incremental() else ref('int_survey_responses_linked') }}
     {{ touched_rows_filter() }}
 )
 

@@ -33,7 +33,8 @@ orders as (
         min(ordered_at) as first_order_at,
         max(ordered_at) as last_order_at,
         count(distinct source || chr(31) || order_id) as order_count,
-        sum(amount_reporting) as total_spend
+        -- to the cent: a float sum depends on the order of its rows, which an incremental build changes
+        round(sum(amount_reporting), 2) as total_spend
     from revenue_lines
     group by customer_id
 ),
@@ -97,7 +98,7 @@ batch as materialized (
 favourite_category as (
     select customer_id, product_category
     from (
-        select customer_id, product_category, count(*) as lines, sum(amount_reporting) as spend
+        select customer_id, product_category, count(*) as lines, round(sum(amount_reporting), 2) as spend
         from revenue_lines
         where true {{ in_batch }}
         group by customer_id, product_category

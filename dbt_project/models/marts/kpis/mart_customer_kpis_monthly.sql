@@ -58,7 +58,8 @@ in_month as (
         count(distinct l.customer_id) as buying_customers,
         count(distinct l.customer_id) filter (where f.first_month = cast(date_trunc('month', l.order_date) as date)) as new_customers,
         count(distinct l.source || chr(31) || l.order_id) as orders,
-        coalesce(sum(l.amount_reporting), 0) as revenue
+        -- to the cent: a float sum depends on the order of its rows, which an incremental build of the facts changes
+        coalesce(round(sum(l.amount_reporting), 2), 0) as revenue
     from lines as l
     inner join firsts as f on f.customer_id = l.customer_id
     group by 1
