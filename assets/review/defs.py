@@ -44,7 +44,8 @@ def queue_status(layout: DataLayout, now: pd.Timestamp | None = None) -> dict:
                         pd.Series(dtype=float), config)  # fmt: skip
     seen_path = _seen_path(layout)
     seen = read_parquet(seen_path) if seen_path.exists() else pd.DataFrame({"pair": [], "first_seen": []})
-    first = pd.Series(pd.to_datetime(seen["first_seen"], utc=True).to_numpy(), index=seen["pair"].astype(str))
+    # the times as a datetime array (`.array`): `.to_numpy()` made one Timestamp object per pair (~1 s at 150k)
+    first = pd.Series(pd.to_datetime(seen["first_seen"], utc=True).array, index=seen["pair"].astype(str))
     open_pairs = queue[["source_l", "id_l", "source_r", "id_r", "pair"]].copy() if len(queue) else None
     if open_pairs is not None:
         since = pd.to_datetime(open_pairs["pair"].map(first), utc=True)
