@@ -6,8 +6,8 @@ checkpoints it (the WAL copied into the database file and both flushed to disk),
 the WAL: a night's ~1,100 events (steps, outputs, ~240 asset checks) cost ~15 ms each on this machine, about a
 minute a night, more than all the steps outside linkage and dbt together.
 
-For the length of a run, `held_event_log` keeps one idle connection open on the run's database and on the
-cross-run index, so Dagster's connections are never the last and do not checkpoint on close, and sets
+For the length of a run, `held_event_log` keeps one idle connection open on the run's database, on the
+cross-run index and on the run storage, so Dagster's connections are never the last and do not checkpoint on close, and sets
 `synchronous=NORMAL` on the WAL databases Dagster connects to: a commit no longer waits for the disk, the WAL
 is flushed at each checkpoint (SQLite's own, every 1,000 pages, and when the run ends). SQLite's documented
 guarantee for WAL with NORMAL: the database stays consistent after a crash or power loss, only the last
@@ -71,4 +71,19 @@ def held_event_log(instance: object, run_id: str) -> Iterator[None]:
             with storage.run_connection(shard):  # Dagster creates the shard's file (WAL mode) on first use
                 pass
             _hold(Path(storage.path_for_shard(shard)), stack)
+        runs = _run_storage_file(instance)  # run status and tags: a few writes per step
+        if runs is not None:
+            _hold(runs, stack)
         yield
+
+
+def _run_storage_file(instance: object) -> Path | None:
+    """The SQLite file of the instance's run storage (history/runs.db), if that is its storage."""
+    from urllib.parse import urlparse
+
+    from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
+
+    storage = getattr(instance, "run_storage", None)
+    conn_string = getattr(storage, "_conn_string", None) if isinstance(storage, SqliteRunStorage) else None
+    path = Path(urlparse(conn_string).path) if conn_string else None
+    return path if path is not None and path.exists() else None

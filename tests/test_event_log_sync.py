@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.event_log_sync import held_event_log
+from orchestration.event_log_sync import _run_storage_file, held_event_log
 
 
 @dg.op
@@ -45,6 +45,8 @@ def test_events_stored_without_a_checkpoint_each_and_all_kept(instance: dg.Dagst
         for i in range(20):
             instance.report_engine_event(f"event {i}", run)
             assert _wal(instance, run.run_id).exists()  # no checkpoint on close: the WAL stays
+        instance.add_run_tags(run.run_id, {"customer360/test": "tagged"})  # the run storage's file too
+        assert Path(str(_run_storage_file(instance)) + "-wal").exists()
         # Dagster's own connections to the run's file commit without waiting for the disk
         engine_connection = instance.event_log_storage._connect(run.run_id)
         with engine_connection as conn:
