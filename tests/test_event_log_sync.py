@@ -105,3 +105,34 @@ def test_a_cli_run_holds_it_from_its_planned_events(
         assert Path(instance.event_log_storage.path_for_shard(run_id)).exists()
         result = _job.execute_in_process(instance=instance, run_id=run_id)
         assert result.success and _wal(instance, run_id).exists()
+
+
+_KILLED_RUN = """
+import os, signal, sys
+import dagster as dg
+from orchestration.event_log_sync import held_event_log
+from tests.test_event_log_sync import _job
+
+with dg.DagsterInstance.get() as instance:
+    run = instance.create_run_for_job(_job, run_id=sys.argv[1])
+    with held_event_log(instance, run.run_id):
+        for i in range(10):
+            instance.report_engine_event(f"event {i}", run)
+        os.kill(os.getpid(), signal.SIGKILL)  # killed mid-run: the WAL is never checkpointed
+"""
+
+
+def test_a_killed_run_keeps_every_event_it_committed(instance: dg.DagsterInstance, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    run_id = "0f0e0d0c-0000-4000-8000-000000000002"
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_RUN, run_id], env=env, cwd=Path(__file__).parent.parent
+    )
+    assert killed.returncode == -9
+    assert _wal(instance, run_id).exists()  # left as the kill found it; SQLite replays it on the next open
+    messages = [e.message for e in instance.all_logs(run_id)]
+    assert [m for m in messages if m.startswith("event ")] == [f"event {i}" for i in range(10)]
