@@ -19,13 +19,15 @@ import dagster as dg
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel, Field
 
 from assets.ingest.manifest import read_manifest
 from assets.layout import DataLayout
 from assets.metadata import bar_chart, distribution_counts
-from assets.parquet_files import read_parquet, write_parquet_atomic
+from assets.parquet_files import read_parquet, write_parquet_atomic, zone_relation
 from assets.partitions import TIMEZONE, daily_partitions
+from assets.privacy.encryption import zone_connection
 from assets.settings import Settings
 
 FRESHNESS_CHECK = "source_freshness"
@@ -202,9 +204,12 @@ def cluster_sizes(xref: pd.DataFrame) -> pd.Series:
 def xref_stats(xref: pd.DataFrame, sizes: pd.Series | None = None) -> dict[str, float]:
     """Shape of the customer file: records, customers, merge rate, cluster-size percentiles (`sizes`: the
     file's `cluster_sizes`, when the caller has them)."""
-    sizes = cluster_sizes(xref) if sizes is None else sizes
+    return size_stats(len(xref), cluster_sizes(xref) if sizes is None else sizes)
+
+
+def size_stats(records: int, sizes: pd.Series) -> dict[str, float]:
+    """`xref_stats` from the record count and the records per customer."""
     multi = sizes[sizes > 1]
-    records = len(xref)
     return {
         "records": records,
         "customers": int(sizes.size),
@@ -234,20 +239,41 @@ def record_keys(xref: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"record_key": keys, "customer_id": xref["customer_id"].astype(str).to_numpy()})
 
 
-def stability(previous: pd.DataFrame, current: pd.DataFrame) -> dict[str, float]:
-    """On records present in both runs: how many of last run's customers were merged into others (collapse).
+# A record's kept key and customer, in SQL over the customer file (`record_keys`' values for text ids; a
+# missing value reads 'None', as Python's `str` gives it)
+_KEYS_SQL = """
+    select left(sha256(coalesce(cast(source as varchar), 'None') || chr(31)
+                       || coalesce(cast(source_record_id as varchar), 'None')), 20) as record_key,
+           coalesce(cast(customer_id as varchar), 'None') as customer_id,
+           customer_id is null as unlinked
+    from {xref}
+"""
+_STABILITY_SQL = """
+    select count(*), count(distinct p.customer_id), count(distinct c.customer_id)
+    from {previous} as p join {current} as c using (record_key)
+"""
 
-    New sources or new records change the merge rate legitimately; the same records suddenly gathering
-    into fewer customers does not.
-    """
-    common = previous.merge(current, on="record_key", suffixes=("_prev", "_cur"))
-    before, after = common["customer_id_prev"].nunique(), common["customer_id_cur"].nunique()
+
+def _stability(con: duckdb.DuckDBPyConnection, previous: str, current: str) -> dict[str, float]:
+    common, before, after = con.execute(_STABILITY_SQL.format(previous=previous, current=current)).fetchone()
     return {
-        "stable_records": len(common),
+        "stable_records": common,
         "customers_before": before,
         "customers_after": after,
         "collapse": round(1 - after / before, 6) if before else 0.0,
     }
+
+
+def stability(previous: pd.DataFrame, current: pd.DataFrame) -> dict[str, float]:
+    """On records present in both runs: how many of last run's customers were merged into others (collapse).
+
+    New sources or new records change the merge rate legitimately; the same records suddenly gathering
+    into fewer customers does not. `previous`, `current`: (record_key, customer_id) frames (`record_keys`).
+    """
+    with duckdb.connect(config={"threads": 1}) as con:
+        con.register("previous_keys", previous[["record_key", "customer_id"]])
+        con.register("current_keys", current[["record_key", "customer_id"]])
+        return _stability(con, "previous_keys", "current_keys")
 
 
 def linkage_problems(
@@ -289,10 +315,9 @@ def accepted_snapshot_path(layout: DataLayout) -> Path:
     return history_dir(layout) / "accepted_xref_keys.parquet"
 
 
-def previous_accepted(
-    layout: DataLayout, fingerprint: str
-) -> tuple[dict[str, float] | None, pd.DataFrame | None]:
-    """The last accepted run's figures and record keys — unless that run was this very xref (idempotent)."""
+def previous_accepted(layout: DataLayout, fingerprint: str) -> tuple[dict[str, float] | None, Path | None]:
+    """The last accepted run's figures and the file of its record keys — unless that run was this very xref
+    (idempotent)."""
     path = stats_history_path(layout)
     if not path.exists():
         return None, None
@@ -302,11 +327,15 @@ def previous_accepted(
         earlier = history.iloc[:-1]
         return (earlier.iloc[-1].to_dict() if len(earlier) else None), None
     snapshot = accepted_snapshot_path(layout)
-    return last, (read_parquet(snapshot) if snapshot.exists() else None)
+    return last, (snapshot if snapshot.exists() else None)
 
 
 def record_accepted(
-    layout: DataLayout, fingerprint: str, stats: Mapping[str, float], keys: pd.DataFrame, run_id: str
+    layout: DataLayout,
+    fingerprint: str,
+    stats: Mapping[str, float],
+    keys: pd.DataFrame | pa.Table,
+    run_id: str,
 ) -> None:
     """Append the accepted run's figures and keep its record keys as the next baseline."""
     path = stats_history_path(layout)
@@ -333,17 +362,24 @@ def evaluate_linkage(layout: DataLayout, bounds: LinkageBounds, run_id: str = ""
             passed=False,
             description=f"{path} missing: the linkage step wrote nothing; see its step log",
         )
-    xref = read_parquet(path, columns=["source", "source_record_id", "customer_id"])
     fingerprint = _fingerprint(path)
-    sizes = cluster_sizes(xref)
-    current = xref_stats(xref, sizes)
-    keys = record_keys(xref)
     previous, previous_keys = previous_accepted(layout, fingerprint)
-    stable = stability(previous_keys, keys) if previous_keys is not None else None
-    problems = linkage_problems(current, previous, bounds, stable)
+    # in DuckDB over the files: a night's check reads, hashes and compares the whole customer file
+    with zone_connection() as con:
+        con.execute(f"create temp table xref_keys as {_KEYS_SQL.format(xref=zone_relation(path))}")
+        records = con.execute("select count(*) from xref_keys").fetchone()[0]
+        sizes = con.execute(
+            "select count(*) as n from xref_keys where not unlinked group by customer_id"
+        ).df()["n"]
+        current = size_stats(records, sizes)
+        stable = (
+            _stability(con, zone_relation(previous_keys), "xref_keys") if previous_keys is not None else None
+        )
+        problems = linkage_problems(current, previous, bounds, stable)
+        if not problems:
+            keys = con.execute("select record_key, customer_id from xref_keys").fetch_arrow_table()
+            record_accepted(layout, fingerprint, current, keys, run_id)
     limit, limit_how = cluster_size_limit(current, previous, bounds)
-    if not problems:
-        record_accepted(layout, fingerprint, current, keys, run_id)
     distribution = distribution_counts(sizes)
     metadata: dict[str, object] = {
         **{k: float(v) if isinstance(v, float) else int(v) for k, v in current.items()},

@@ -11,6 +11,7 @@ from dagster._core.executor.in_process import InProcessExecutor
 
 from assets.frozen_heap import frozen_heap
 from assets.settings import settings_from_env
+from orchestration.event_log_sync import held_event_log
 from orchestration.run_guard import guarded_run
 
 
@@ -25,8 +26,9 @@ class GuardedInProcessExecutor(InProcessExecutor):
                 plan_context.dagster_run.run_id,
                 plan_context.log.warning,
             ),
-            frozen_heap(),
-        ):  # the collection after each step skips what the whole run keeps
+            frozen_heap(),  # the collection after each step skips what the whole run keeps
+            held_event_log(plan_context.instance, plan_context.dagster_run.run_id),  # no flush per event
+        ):
             yield from super().execute(plan_context, execution_plan)
 
 

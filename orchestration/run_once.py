@@ -85,6 +85,7 @@ def run_nightly(
     from assets.dbt.defs import customer360_dbt_assets
     from assets.frozen_heap import frozen_heap
     from orchestration.definitions import defs
+    from orchestration.event_log_sync import held_event_log
     from orchestration.instance import open_instance
     from orchestration.jobs import NIGHTLY_JOB
     from orchestration.logging import RUN_EVENTS, JsonLinesFileHandler, failure_summary, record_failures
@@ -109,6 +110,7 @@ def run_nightly(
         log_file.open("a", encoding="utf-8") as text_log,
         contextlib.redirect_stdout(text_log),  # dbt's output and anything else printed by the steps
         frozen_heap(),  # the collection after each step skips what the whole run keeps
+        held_event_log(instance, run_id),  # the run's planned events too (orchestration/event_log_sync.py)
     ):
         loggers = {"progress": _handler_logger("progress", [progress])}
         if not any(isinstance(h, JsonLinesFileHandler) for h in instance.get_handlers()):

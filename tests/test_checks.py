@@ -16,9 +16,11 @@ from orchestration.checks import (
     LINKAGE_CHECK,
     XREF_KEY,
     LinkageBounds,
+    accepted_snapshot_path,
     build_operational_checks,
     cluster_size_limit,
     cluster_sizes,
+    evaluate_linkage,
     linkage_problems,
     record_keys,
     source_freshness,
@@ -175,6 +177,48 @@ def layout(tmp_path: Path) -> DataLayout:
     return DataLayout(
         root=tmp_path / "data", landing=str(tmp_path / "landing"), config_dir=tmp_path / "config"
     )
+
+
+def _with_unlinked(xref: pd.DataFrame, every: int) -> pd.DataFrame:
+    """Every `every`-th record unlinked (no customer_id), as linkage leaves a record with no identifier."""
+    out = xref.copy()
+    out.loc[out.index % every == 0, "customer_id"] = None
+    return out
+
+
+@pytest.mark.parametrize("encrypted", [False, True])
+def test_linkage_sanity_on_the_files_gives_the_frames_figures(
+    layout: DataLayout, monkeypatch: pytest.MonkeyPatch, encrypted: bool
+) -> None:
+    """The check reads, hashes and compares the customer file in DuckDB; its figures, verdict and kept
+    baseline are those of the frame functions (pandas) on the same records, plain or encrypted zone files."""
+    if encrypted:
+        monkeypatch.setenv("C360_ENCRYPTION_KEY", "linkage sanity test key")
+    else:
+        monkeypatch.delenv("C360_ENCRYPTION_KEY", raising=False)
+    from assets.parquet_files import read_parquet, write_parquet_atomic
+
+    night1 = _with_unlinked(_xref([1] * 300 + [2] * 60 + [3] * 20 + [5]), every=7)
+    night2 = _with_unlinked(_xref([1] * 280 + [2] * 50 + [3] * 30 + [6] + [1] * 40), every=9)
+    path = layout.linkage_dir / "customer_xref.parquet"
+    write_parquet_atomic(night1, path)
+    first = evaluate_linkage(layout, LinkageBounds(), run_id="n1")
+    assert first.passed and first.metadata["records"].value == len(night1)
+    kept = read_parquet(accepted_snapshot_path(layout))
+    assert kept.equals(record_keys(night1))  # unlinked records kept as customer 'None', as before
+
+    write_parquet_atomic(night2, path)
+    second = evaluate_linkage(layout, LinkageBounds(), run_id="n2")
+    figures = {k: v.value for k, v in second.metadata.items() if not k.startswith("cluster_size_")}
+    for key, value in xref_stats(night2).items():
+        assert figures[key] == pytest.approx(value), key
+    before, after = record_keys(night1), record_keys(night2)
+    common = before.merge(after, on="record_key", suffixes=("_prev", "_cur"))  # the pandas reference
+    assert figures["stable/stable_records"] == len(common)
+    assert figures["stable/customers_before"] == common["customer_id_prev"].nunique()
+    assert figures["stable/customers_after"] == common["customer_id_cur"].nunique()
+    assert figures["previous_max_cluster_size"] == xref_stats(night1)["max_cluster_size"]
+    assert second.passed and read_parquet(accepted_snapshot_path(layout)).equals(after)
 
 
 def _pipeline(clusters: dict[str, list[int]]) -> tuple[list, list[str]]:

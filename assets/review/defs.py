@@ -9,7 +9,6 @@ import dagster as dg
 import pandas as pd
 
 from assets.layout import DataLayout
-from assets.link.io import read_previous
 from assets.metadata import bar_chart
 from assets.parquet_files import read_parquet, write_parquet_atomic
 from assets.review.decisions import read_decisions
@@ -32,6 +31,15 @@ def _status_path(layout: DataLayout):
     return layout.linkage_dir / "review" / "queue_status.parquet"
 
 
+# what the queue's order and status need of linkage/review_queue (150k customers: 155k pairs of 33 columns)
+_QUEUE_COLUMNS = ["source_l", "id_l", "source_r", "id_r", "match_probability"]
+
+
+def _queued_pairs(layout: DataLayout) -> pd.DataFrame | None:
+    path = layout.linkage_dir / "review_queue.parquet"
+    return read_parquet(path, columns=_QUEUE_COLUMNS) if path.exists() else None
+
+
 def queue_status(layout: DataLayout, now: pd.Timestamp | None = None) -> dict:
     """Open pairs, the age of the oldest, decisions per day; remembers when each pair entered the queue and
     appends this run's figures to linkage/review/queue_status.parquet."""
@@ -40,11 +48,11 @@ def queue_status(layout: DataLayout, now: pd.Timestamp | None = None) -> dict:
         layout.config_dir / "linkage.yaml" if (layout.config_dir / "linkage.yaml").exists() else None
     )
     decisions = read_decisions(layout)
-    queue = build_queue(read_previous(layout.linkage_dir, "review_queue"), latest_decisions(decisions),
-                        pd.Series(dtype=float), config)  # fmt: skip
+    queue = build_queue(_queued_pairs(layout), latest_decisions(decisions), pd.Series(dtype=float), config)
     seen_path = _seen_path(layout)
     seen = read_parquet(seen_path) if seen_path.exists() else pd.DataFrame({"pair": [], "first_seen": []})
-    first = pd.Series(pd.to_datetime(seen["first_seen"], utc=True).to_numpy(), index=seen["pair"].astype(str))
+    # the times as a datetime array (`.array`): `.to_numpy()` made one Timestamp object per pair (~1 s at 150k)
+    first = pd.Series(pd.to_datetime(seen["first_seen"], utc=True).array, index=seen["pair"].astype(str))
     open_pairs = queue[["source_l", "id_l", "source_r", "id_r", "pair"]].copy() if len(queue) else None
     if open_pairs is not None:
         since = pd.to_datetime(open_pairs["pair"].map(first), utc=True)

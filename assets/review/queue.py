@@ -94,7 +94,8 @@ def build_queue(
     q = review.copy()
     lk, rk = record_key(q["source_l"], q["id_l"]), record_key(q["source_r"], q["id_r"])
     q["key_l"], q["key_r"] = lk.to_numpy(), rk.to_numpy()
-    q["pair"] = np.where(lk <= rk, lk + "\x1f" + rk, rk + "\x1f" + lk)
+    first = (lk <= rk).to_numpy()  # the pair's smaller key first: two joins of the strings, not four
+    q["pair"] = np.where(first, lk, rk) + "\x1f" + np.where(first, rk, lk)
     p = q["match_probability"].astype(float)
     q["uncertainty"] = 1 - 2 * (0.5 - p).abs()
     q["value"] = lk.map(value).fillna(0.0).to_numpy() + rk.map(value).fillna(0.0).to_numpy()
