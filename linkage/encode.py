@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain
 
 import numpy as np
@@ -30,6 +31,21 @@ class ListColumn:
     def rids(self) -> np.ndarray:
         """The record of every entry of `codes`."""
         return np.repeat(np.arange(len(self.offsets) - 1, dtype=np.int64), self.lengths)
+
+    @cached_property
+    def held(self) -> tuple[np.ndarray, int]:
+        """(record · width + code) of every entry, ascending, and the width (largest code + 1): what
+        compare.shared_values looks pairs up in, built once per column (an incremental night compares a few
+        pairs, many rounds)."""
+        width = int(self.codes.max()) + 1 if len(self.codes) else 1
+        held = self.rids() * width + self.codes
+        if len(held) > 1 and not (held[1:] > held[:-1]).all():
+            held = np.sort(held)
+        return held, width
+
+    def __getstate__(self) -> dict:
+        """Pickled without `held` (derived)."""
+        return {k: v for k, v in self.__dict__.items() if k != "held"}
 
 
 @dataclass
