@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import chain
+from itertools import chain, repeat
 
 import numpy as np
 import pandas as pd
@@ -133,12 +133,12 @@ def _csr(rids: np.ndarray, codes: np.ndarray, n: int) -> ListColumn:
 def flat_values(values: list, size: int) -> np.ndarray:
     """The values of every list, in order, as one object array. Lists read back from Parquet are numpy arrays:
     concatenated in C (iterating each array element by element is what costs on a whole file)."""
-    kinds = set(map(type, values))
-    if not size or np.ndarray not in kinds:  # freshly prepared records: Python lists
+    arrays = np.fromiter(map(isinstance, values, repeat(np.ndarray)), dtype=bool, count=len(values))
+    if not size or not arrays.any():  # freshly prepared records: Python lists
         return np.fromiter(chain.from_iterable(values), dtype=object, count=size)
-    if len(kinds) > 1:  # stored rows and a night's prepared ones: the night's few lists made arrays
+    if not arrays.all():  # stored rows and a night's prepared ones: the night's few lists made arrays
         values = list(values)
-        for i in [i for i, kind in enumerate(map(type, values)) if kind is not np.ndarray]:
+        for i in np.flatnonzero(~arrays).tolist():
             values[i] = np.fromiter(values[i], dtype=object, count=len(values[i]))
     return np.concatenate(values, dtype=object, casting="unsafe")
 
