@@ -215,6 +215,29 @@ def _prepare_night(
     return ordered_records(table), stored[~same].reset_index(drop=True)
 
 
+def _entities(digests: pd.DataFrame, person_key: pd.Index, keys: pd.Index, index: pd.Index) -> pd.Series:
+    """references.record_entities for a night's record table (keys `keys`, index `index`) from every
+    record's digest row (keys `person_key`), with the keys both already have: no key built again."""
+    if "entity" not in digests:
+        return pd.Series("contact", index=index)
+    lookup = pd.Series(digests["entity"].astype(str).to_numpy(), index=person_key)
+    lookup = lookup[~lookup.index.duplicated()]
+    return pd.Series(lookup.reindex(keys).to_numpy(), index=index).fillna("contact")
+
+
+def _night_xref(
+    previous: pd.DataFrame, previous_row: np.ndarray, night: pd.DataFrame, inside: np.ndarray
+) -> pd.DataFrame:
+    """The customer file in record order (the record table's: by source, then record id): the night's rows
+    for the records it linked again (`inside`), last night's (`previous_row` of each record, -1 for none)
+    for the others; records that left are in neither. The record table is sorted already, so the file's
+    rows are put in its order instead of sorting every row by their strings."""
+    kept = ~inside & (previous_row >= 0)
+    xref = pd.concat([previous.iloc[previous_row[kept]], night], ignore_index=True)
+    at = np.concatenate([np.flatnonzero(kept), np.flatnonzero(inside)])
+    return xref.take(np.argsort(at, kind="stable")).reset_index(drop=True)
+
+
 def with_stored_digests(state: LinkageState, night: pd.DataFrame) -> pd.DataFrame:
     """Every record's digest when `night` holds only the records a night delivered: the stored digests of the
     others, then the night's (last, in their order)."""
@@ -295,7 +318,8 @@ def link_incremental(
     joint = encode_records(pd.concat([rec, old_rows], ignore_index=True), config.record_columns)
     records = _head(joint, len(rec))
     records.value_counts.update(state.frozen_counts(records))
-    refs = resolve_references(rec, record_entities(digests if night_only else persons, rec), references)
+    entities = _entities(digests, person_key, keys, rec.index) if night_only else record_entities(persons, rec)
+    refs = resolve_references(rec, entities, references)
     linkable = linkable_records(rec, refs)
     n = len(rec)
     customer = prev_ids.reindex(keys).to_numpy(dtype=object)  # None/NaN for new records
@@ -388,9 +412,7 @@ def link_incremental(
     customer_ids.iloc[rids] = night_ids.to_numpy()
     left, right = c.cmp["l"], c.cmp["r"]
     night_xref = _xref(rec, c.labels, customer_ids, left, right, c.probability, c.decision, at)[inside]
-    keep_old = ~prev_keys.isin(keys[inside]) & ~gone
-    xref = pd.concat([previous_xref[keep_old], night_xref], ignore_index=True)
-    xref = xref.sort_values(["source", "source_record_id"], kind="stable").reset_index(drop=True)
+    xref = _night_xref(previous_xref, prev_keys.get_indexer(keys), night_xref, inside)
     lap("identity")
 
     keep = np.ones(len(left), bool) if config.keep_non_match_pairs else c.decision != NON_MATCH
