@@ -311,7 +311,9 @@ def link_incremental(
     changed = keys.isin(person_key[new_rows])
     prev_keys = _keys(previous_xref["source"], previous_xref["source_record_id"])
     prev_ids = pd.Series(previous_xref["customer_id"].astype(str).to_numpy(), index=prev_keys)
-    gone = ~prev_keys.isin(keys)  # in the customer file, no longer among the person records
+    prev_row = prev_keys.get_indexer(keys)  # each record's row in the customer file (-1: none)
+    gone = np.ones(len(prev_keys), dtype=bool)  # in the customer file, no longer among the person records
+    gone[prev_row[prev_row >= 0]] = False
     lap("prepare")
 
     # the stored rows of the changed and removed records encoded after the night's: what their blocks held
@@ -322,7 +324,8 @@ def link_incremental(
     refs = resolve_references(rec, entities, references)
     linkable = linkable_records(rec, refs)
     n = len(rec)
-    customer = prev_ids.reindex(keys).to_numpy(dtype=object)  # None/NaN for new records
+    customer = np.full(len(rec), np.nan, dtype=object)  # NaN for new records
+    customer[prev_row >= 0] = prev_ids.to_numpy(dtype=object)[prev_row[prev_row >= 0]]
     cust_code, _ = pd.factorize(pd.Series(customer, dtype=object))
     gone_ids = pd.Index(prev_ids[gone].unique())
     start = changed | (np.isin(customer, gone_ids) & (cust_code >= 0))
@@ -412,7 +415,7 @@ def link_incremental(
     customer_ids.iloc[rids] = night_ids.to_numpy()
     left, right = c.cmp["l"], c.cmp["r"]
     night_xref = _xref(rec, c.labels, customer_ids, left, right, c.probability, c.decision, at)[inside]
-    xref = _night_xref(previous_xref, prev_keys.get_indexer(keys), night_xref, inside)
+    xref = _night_xref(previous_xref, prev_row, night_xref, inside)
     lap("identity")
 
     keep = np.ones(len(left), bool) if config.keep_non_match_pairs else c.decision != NON_MATCH
