@@ -444,10 +444,13 @@ def link_incremental(
                           "cannot_links": len(c.steward.cannot), "conflicts": len(c.steward.conflicts)}  # fmt: skip
     lap("outputs")
     summary["timings"] = timings
+    if list(xref.columns) != list(night_xref.columns):
+        xref = xref[list(night_xref.columns)]
+    rec.pop("rid")  # the state's record table: this night's own table, no copy of it without the column
     return LinkageResult(
-        xref=xref[list(night_xref.columns)], pairs=all_pairs, review=review, history=history,
+        xref=xref, pairs=all_pairs, review=review, history=history,
         summary=summary, parameters=state.parameters, timings=timings,
-        state=state.next_night(digests, rec.drop(columns="rid"), labels, linking_digest(config)),
+        state=state.next_night(digests, rec, labels, linking_digest(config)),
     )  # fmt: skip
 
 
@@ -496,7 +499,10 @@ def _by_weight(previous: pd.DataFrame, kept: np.ndarray, night: pd.DataFrame) ->
         )
 
     order = joined("match_weight").sort_values(ascending=False, kind="stable").index.to_numpy()
-    return pd.DataFrame({name: joined(name).take(order).reset_index(drop=True) for name in previous.columns})
+    out = pd.DataFrame(index=pd.RangeIndex(len(order)))
+    for name in previous.columns:  # added one by one: a frame built from a dict of columns copies every
+        out[name] = joined(name).take(order).to_numpy()  # number column once more into one block
+    return out
 
 
 __all__ = ["RefitNeeded", "holders_crossing_cap", "link_incremental", "refit_reason"]
