@@ -320,7 +320,9 @@ def link_incremental(
     joint = encode_records(pd.concat([rec, old_rows], ignore_index=True), config.record_columns)
     records = _head(joint, len(rec))
     records.value_counts.update(state.frozen_counts(records))
-    entities = _entities(digests, person_key, keys, rec.index) if night_only else record_entities(persons, rec)
+    entities = (
+        _entities(digests, person_key, keys, rec.index) if night_only else record_entities(persons, rec)
+    )
     refs = resolve_references(rec, entities, references)
     linkable = linkable_records(rec, refs)
     n = len(rec)
