@@ -272,7 +272,7 @@ def link_incremental(
     config: LinkageConfig,
     state: LinkageState,
     previous_xref: pd.DataFrame,
-    previous_pairs: pd.DataFrame | None,
+    previous_pairs: pd.DataFrame | list[pd.DataFrame | None] | None,
     run_id: str = "",
     decisions: pd.DataFrame | None = None,
     references: dict[str, list[str]] | None = None,
@@ -280,7 +280,12 @@ def link_incremental(
 ) -> LinkageResult | RefitNeeded:
     """Link a night against the customer file of `previous_xref` with `state`'s model; `decisions` and
     `references` as engine.link takes them. `night_only`: `persons` holds only the records the night
-    delivered (linkage/night_records.py); every other record of the state is unchanged and kept as stored."""
+    delivered (linkage/night_records.py); every other record of the state is unchanged and kept as stored.
+    `previous_pairs` in a one-item list is handed over: link_incremental takes it out and drops its columns as
+    the night's pairs table replaces them (the step's memory peak)."""
+    handed = isinstance(previous_pairs, list)
+    if isinstance(previous_pairs, list):
+        previous_pairs = previous_pairs.pop()
     digests = digest_table(persons)
     if night_only:
         digests = with_stored_digests(state, digests)
@@ -426,7 +431,7 @@ def link_incremental(
         c.match_weight[keep], c.probability[keep], c.decision[keep], c.notes()[keep], config,
     )  # fmt: skip
     night_pairs = annotate_pairs(night_pairs, decisions)
-    all_pairs = _carry_pairs(previous_pairs, keys[inside], prev_keys[gone], night_pairs)
+    all_pairs = _carry_pairs(previous_pairs, keys[inside], prev_keys[gone], night_pairs, handed)
     review = all_pairs[all_pairs["decision"] == "review"].reset_index(drop=True)
     n_total = total_pairs(rec.groupby("source").size(), config.link_type == "link_only")
     summary = _summary(rec, stats, c.decision, c.refused, xref, history, state.parameters, n_total)
@@ -475,9 +480,14 @@ def _named(pairs: pd.DataFrame, side: str, keys: pd.Index) -> np.ndarray:
 
 
 def _carry_pairs(
-    previous: pd.DataFrame | None, relinked: pd.Index, removed: pd.Index, night: pd.DataFrame
+    previous: pd.DataFrame | None,
+    relinked: pd.Index,
+    removed: pd.Index,
+    night: pd.DataFrame,
+    handed: bool = False,
 ) -> pd.DataFrame:
-    """Last run's pairs between records outside the night's work, and the night's pairs."""
+    """Last run's pairs between records outside the night's work, and the night's pairs; `handed`: `previous`
+    is this call's to empty (each of its columns dropped once carried)."""
     if previous is None or previous.empty:
         return night
     drop = relinked.append(removed)
@@ -485,10 +495,12 @@ def _carry_pairs(
     if len(night) and list(night.columns) != list(previous.columns):  # aligned as pandas concat aligns them
         out = pd.concat([previous.iloc[kept], night], ignore_index=True)
         return out.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
-    return _by_weight(previous, kept, night)
+    return _by_weight(previous, kept, night, handed)
 
 
-def _by_weight(previous: pd.DataFrame, kept: np.ndarray, night: pd.DataFrame) -> pd.DataFrame:
+def _by_weight(
+    previous: pd.DataFrame, kept: np.ndarray, night: pd.DataFrame, handed: bool = False
+) -> pd.DataFrame:
     """`previous`' rows `kept`, then `night`'s, in descending match weight (stable, as sort_values), built a
     column at a time: the file's pairs are not copied three times over (kept, joined, sorted) at once."""
 
@@ -504,6 +516,8 @@ def _by_weight(previous: pd.DataFrame, kept: np.ndarray, night: pd.DataFrame) ->
     out = pd.DataFrame(index=pd.RangeIndex(len(order)))
     for name in previous.columns:  # added one by one: a frame built from a dict of columns copies every
         out[name] = joined(name).take(order).to_numpy()  # number column once more into one block
+        if handed:
+            del previous[name]
     return out
 
 
