@@ -63,6 +63,27 @@ def rule_keys(records: EncodedRecords, columns: list[str]) -> tuple[np.ndarray, 
     return rids[keep], key[keep]
 
 
+@dataclass
+class Blocks:
+    """A rule's blocks: distinct (key, rid) entries sorted by key then rid, where each block starts, the
+    records of each block pairs are made in (0 for a block over the cap) and the sizes skipped."""
+
+    rids: np.ndarray
+    starts: np.ndarray
+    usable: np.ndarray
+    skipped: np.ndarray
+
+
+def blocks_of(rids: np.ndarray, keys: np.ndarray, cap: int) -> Blocks:
+    """The blocks of (rid, key) entries, blocks of more than `cap` records skipped."""
+    n = int(rids.max()) + 1 if len(rids) else 1
+    entries = sorted_unique(keys * n + rids)  # distinct (key, rid), sorted by key then rid
+    keys, rids = entries // n, entries % n
+    starts = group_starts(keys)
+    sizes = np.diff(np.r_[starts, len(keys)])
+    return Blocks(rids, starts, np.where(sizes > cap, 0, sizes), sizes[sizes > cap])
+
+
 def pairs_in_blocks(
     rids: np.ndarray, keys: np.ndarray, cap: int, focus: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -71,31 +92,28 @@ def pairs_in_blocks(
     `focus` (bool per rid): only the pairs with at least one focus record (an incremental night's new records
     against the whole file); blocks keep their full size, so the cap drops the same keys as a full run.
     """
-    n = int(rids.max()) + 1 if len(rids) else 1
-    entries = sorted_unique(keys * n + rids)  # distinct (key, rid), sorted by key then rid
-    keys, rids = entries // n, entries % n
-    starts = group_starts(keys)
-    sizes = np.diff(np.r_[starts, len(keys)])
-    skipped = sizes[sizes > cap]
-    usable = np.where(sizes > cap, 0, sizes)
+    blocks = blocks_of(rids, keys, cap)
     if focus is not None:
-        left, right = _focus_pairs(rids, starts, usable, focus)
-        return left, right, skipped
-    offset = np.arange(len(keys)) - np.repeat(starts, sizes)
+        left, right = _focus_pairs(blocks.rids, blocks.starts, blocks.usable, focus)
+        return left, right, blocks.skipped
+    rids, starts, usable = blocks.rids, blocks.starts, blocks.usable
+    sizes = np.diff(np.r_[starts, len(rids)])
+    offset = np.arange(len(rids)) - np.repeat(starts, sizes)
     partners = np.maximum(np.repeat(usable, sizes) - 1 - offset, 0)  # later records of the same block
-    left_pos = np.repeat(np.arange(len(keys), dtype=np.int64), partners)
+    left_pos = np.repeat(np.arange(len(rids), dtype=np.int64), partners)
     first = np.cumsum(partners) - partners
     right_pos = left_pos + 1 + np.arange(len(left_pos), dtype=np.int64) - np.repeat(first, partners)
-    return rids[left_pos], rids[right_pos], skipped
+    return rids[left_pos], rids[right_pos], blocks.skipped
 
 
 def _focus_pairs(
     rids: np.ndarray, starts: np.ndarray, usable: np.ndarray, focus: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each focus entry paired with every other entry of its (usable) block, as (min, max) rids."""
-    block_of = np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(np.r_[starts, len(rids)]))
-    mine = np.flatnonzero(focus[rids] & (usable[block_of] > 0))
-    b = block_of[mine]
+    mine = np.flatnonzero(focus[rids])
+    b = np.searchsorted(starts, mine, side="right") - 1  # the block of each focus entry
+    usable_here = usable[b] > 0
+    mine, b = mine[usable_here], b[usable_here]
     count = usable[b]
     left_pos = np.repeat(mine, count)
     first = np.cumsum(count) - count
@@ -127,15 +145,16 @@ def block(
     rule_bits = max(int(np.ceil(np.log2(max(len(config.blocking.rules), 2)))), 1)
     found = []  # pair key l·n + r shifted left by rule_bits, or-ed with the rule's index
     for k, rule in enumerate(config.blocking.rules):
-        if focus is None:
-            rids, keys = rule_keys(records, rule.columns)
-        else:  # an incremental night's closure rounds block the same records again
-            cached = ("rule_keys", tuple(rule.columns))
-            if cached not in records.cache:
-                records.cache[cached] = rule_keys(records, rule.columns)
-            rids, keys = records.cache[cached]
         cap = rule.max_block_size or config.blocking.max_block_size
-        left, right, skipped = pairs_in_blocks(rids, keys, cap, focus)
+        if focus is None:
+            left, right, skipped = pairs_in_blocks(*rule_keys(records, rule.columns), cap)
+        else:  # an incremental night's closure rounds pair within the same blocks again
+            cached = ("blocks", tuple(rule.columns), cap)
+            if cached not in records.cache:
+                records.cache[cached] = blocks_of(*rule_keys(records, rule.columns), cap)
+            blocks = records.cache[cached]
+            left, right = _focus_pairs(blocks.rids, blocks.starts, blocks.usable, focus)
+            skipped = blocks.skipped
         if config.link_type == "link_only":
             other = records.source[left] != records.source[right]
             left, right = left[other], right[other]

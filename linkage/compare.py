@@ -156,17 +156,16 @@ SHARED_CHUNK = 1_000_000
 def shared_values(col: ListColumn, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(pair index, value code) for every value the two records of a pair both hold, in pair order; the
     pairs' values are expanded SHARED_CHUNK pairs at a time (all candidate pairs: ~12M at 1M source rows)."""
-    width = int(col.codes.max()) + 1 if len(col.codes) else 1
     # (record, code) keys, ascending as the CSR holds them: looked up by binary search, not a hash table of
-    # the whole column built on every call (an incremental night compares a few pairs, many rounds)
-    held = col.rids() * width + col.codes
-    if len(held) > 1 and not (held[1:] > held[:-1]).all():
-        held = np.sort(held)
+    # the whole column
+    held, width = col.held
     pairs, codes = [np.empty(0, np.int64)], [np.empty(0, col.codes.dtype)]
     for start in range(0, len(left), SHARED_CHUNK):
         rows = slice(start, start + SHARED_CHUNK)
-        owner, values = expand(col, left[rows])
-        hit = in_sorted(right[rows][owner] * width + values, held)
+        # the right records' values looked up with the left record: pairs come in (l, r) order, so the
+        # looked-up keys ascend nearly everywhere and the binary searches stay in cache (several times faster)
+        owner, values = expand(col, right[rows])
+        hit = in_sorted(left[rows][owner] * width + values, held)
         pairs.append(owner[hit] + start)
         codes.append(values[hit])
     return np.concatenate(pairs), np.concatenate(codes)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import chain
+from functools import cached_property
+from itertools import chain, repeat
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,21 @@ class ListColumn:
     def rids(self) -> np.ndarray:
         """The record of every entry of `codes`."""
         return np.repeat(np.arange(len(self.offsets) - 1, dtype=np.int64), self.lengths)
+
+    @cached_property
+    def held(self) -> tuple[np.ndarray, int]:
+        """(record · width + code) of every entry, ascending, and the width (largest code + 1): what
+        compare.shared_values looks pairs up in, built once per column (an incremental night compares a few
+        pairs, many rounds)."""
+        width = int(self.codes.max()) + 1 if len(self.codes) else 1
+        held = self.rids() * width + self.codes
+        if len(held) > 1 and not (held[1:] > held[:-1]).all():
+            held = np.sort(held)
+        return held, width
+
+    def __getstate__(self) -> dict:
+        """Pickled without `held` (derived)."""
+        return {k: v for k, v in self.__dict__.items() if k != "held"}
 
 
 @dataclass
@@ -117,12 +133,12 @@ def _csr(rids: np.ndarray, codes: np.ndarray, n: int) -> ListColumn:
 def flat_values(values: list, size: int) -> np.ndarray:
     """The values of every list, in order, as one object array. Lists read back from Parquet are numpy arrays:
     concatenated in C (iterating each array element by element is what costs on a whole file)."""
-    kinds = set(map(type, values))
-    if not size or np.ndarray not in kinds:  # freshly prepared records: Python lists
+    arrays = np.fromiter(map(isinstance, values, repeat(np.ndarray)), dtype=bool, count=len(values))
+    if not size or not arrays.any():  # freshly prepared records: Python lists
         return np.fromiter(chain.from_iterable(values), dtype=object, count=size)
-    if len(kinds) > 1:  # stored rows and a night's prepared ones: the night's few lists made arrays
+    if not arrays.all():  # stored rows and a night's prepared ones: the night's few lists made arrays
         values = list(values)
-        for i in [i for i, kind in enumerate(map(type, values)) if kind is not np.ndarray]:
+        for i in np.flatnonzero(~arrays).tolist():
             values[i] = np.fromiter(values[i], dtype=object, count=len(values[i]))
     return np.concatenate(values, dtype=object, casting="unsafe")
 

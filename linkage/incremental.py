@@ -215,6 +215,29 @@ def _prepare_night(
     return ordered_records(table), stored[~same].reset_index(drop=True)
 
 
+def _entities(digests: pd.DataFrame, person_key: pd.Index, keys: pd.Index, index: pd.Index) -> pd.Series:
+    """references.record_entities for a night's record table (keys `keys`, index `index`) from every
+    record's digest row (keys `person_key`), with the keys both already have: no key built again."""
+    if "entity" not in digests:
+        return pd.Series("contact", index=index)
+    lookup = pd.Series(digests["entity"].astype(str).to_numpy(), index=person_key)
+    lookup = lookup[~lookup.index.duplicated()]
+    return pd.Series(lookup.reindex(keys).to_numpy(), index=index).fillna("contact")
+
+
+def _night_xref(
+    previous: pd.DataFrame, previous_row: np.ndarray, night: pd.DataFrame, inside: np.ndarray
+) -> pd.DataFrame:
+    """The customer file in record order (the record table's: by source, then record id): the night's rows
+    for the records it linked again (`inside`), last night's (`previous_row` of each record, -1 for none)
+    for the others; records that left are in neither. The record table is sorted already, so the file's
+    rows are put in its order instead of sorting every row by their strings."""
+    kept = ~inside & (previous_row >= 0)
+    xref = pd.concat([previous.iloc[previous_row[kept]], night], ignore_index=True)
+    at = np.concatenate([np.flatnonzero(kept), np.flatnonzero(inside)])
+    return xref.take(np.argsort(at, kind="stable")).reset_index(drop=True)
+
+
 def with_stored_digests(state: LinkageState, night: pd.DataFrame) -> pd.DataFrame:
     """Every record's digest when `night` holds only the records a night delivered: the stored digests of the
     others, then the night's (last, in their order)."""
@@ -249,7 +272,7 @@ def link_incremental(
     config: LinkageConfig,
     state: LinkageState,
     previous_xref: pd.DataFrame,
-    previous_pairs: pd.DataFrame | None,
+    previous_pairs: pd.DataFrame | list[pd.DataFrame | None] | None,
     run_id: str = "",
     decisions: pd.DataFrame | None = None,
     references: dict[str, list[str]] | None = None,
@@ -257,7 +280,12 @@ def link_incremental(
 ) -> LinkageResult | RefitNeeded:
     """Link a night against the customer file of `previous_xref` with `state`'s model; `decisions` and
     `references` as engine.link takes them. `night_only`: `persons` holds only the records the night
-    delivered (linkage/night_records.py); every other record of the state is unchanged and kept as stored."""
+    delivered (linkage/night_records.py); every other record of the state is unchanged and kept as stored.
+    `previous_pairs` in a one-item list is handed over: link_incremental takes it out and drops its columns as
+    the night's pairs table replaces them (the step's memory peak)."""
+    handed = isinstance(previous_pairs, list)
+    if isinstance(previous_pairs, list):
+        previous_pairs = previous_pairs.pop()
     digests = digest_table(persons)
     if night_only:
         digests = with_stored_digests(state, digests)
@@ -288,17 +316,23 @@ def link_incremental(
     changed = keys.isin(person_key[new_rows])
     prev_keys = _keys(previous_xref["source"], previous_xref["source_record_id"])
     prev_ids = pd.Series(previous_xref["customer_id"].astype(str).to_numpy(), index=prev_keys)
-    gone = ~prev_keys.isin(keys)  # in the customer file, no longer among the person records
+    prev_row = prev_keys.get_indexer(keys)  # each record's row in the customer file (-1: none)
+    gone = np.ones(len(prev_keys), dtype=bool)  # in the customer file, no longer among the person records
+    gone[prev_row[prev_row >= 0]] = False
     lap("prepare")
 
     # the stored rows of the changed and removed records encoded after the night's: what their blocks held
     joint = encode_records(pd.concat([rec, old_rows], ignore_index=True), config.record_columns)
     records = _head(joint, len(rec))
     records.value_counts.update(state.frozen_counts(records))
-    refs = resolve_references(rec, record_entities(digests if night_only else persons, rec), references)
+    entities = (
+        _entities(digests, person_key, keys, rec.index) if night_only else record_entities(persons, rec)
+    )
+    refs = resolve_references(rec, entities, references)
     linkable = linkable_records(rec, refs)
     n = len(rec)
-    customer = prev_ids.reindex(keys).to_numpy(dtype=object)  # None/NaN for new records
+    customer = np.full(len(rec), np.nan, dtype=object)  # NaN for new records
+    customer[prev_row >= 0] = prev_ids.to_numpy(dtype=object)[prev_row[prev_row >= 0]]
     cust_code, _ = pd.factorize(pd.Series(customer, dtype=object))
     gone_ids = pd.Index(prev_ids[gone].unique())
     start = changed | (np.isin(customer, gone_ids) & (cust_code >= 0))
@@ -388,9 +422,7 @@ def link_incremental(
     customer_ids.iloc[rids] = night_ids.to_numpy()
     left, right = c.cmp["l"], c.cmp["r"]
     night_xref = _xref(rec, c.labels, customer_ids, left, right, c.probability, c.decision, at)[inside]
-    keep_old = ~prev_keys.isin(keys[inside]) & ~gone
-    xref = pd.concat([previous_xref[keep_old], night_xref], ignore_index=True)
-    xref = xref.sort_values(["source", "source_record_id"], kind="stable").reset_index(drop=True)
+    xref = _night_xref(previous_xref, prev_row, night_xref, inside)
     lap("identity")
 
     keep = np.ones(len(left), bool) if config.keep_non_match_pairs else c.decision != NON_MATCH
@@ -399,7 +431,7 @@ def link_incremental(
         c.match_weight[keep], c.probability[keep], c.decision[keep], c.notes()[keep], config,
     )  # fmt: skip
     night_pairs = annotate_pairs(night_pairs, decisions)
-    all_pairs = _carry_pairs(previous_pairs, keys[inside], prev_keys[gone], night_pairs)
+    all_pairs = _carry_pairs(previous_pairs, keys[inside], prev_keys[gone], night_pairs, handed)
     review = all_pairs[all_pairs["decision"] == "review"].reset_index(drop=True)
     n_total = total_pairs(rec.groupby("source").size(), config.link_type == "link_only")
     summary = _summary(rec, stats, c.decision, c.refused, xref, history, state.parameters, n_total)
@@ -419,10 +451,13 @@ def link_incremental(
                           "cannot_links": len(c.steward.cannot), "conflicts": len(c.steward.conflicts)}  # fmt: skip
     lap("outputs")
     summary["timings"] = timings
+    if list(xref.columns) != list(night_xref.columns):
+        xref = xref[list(night_xref.columns)]
+    rec.pop("rid")  # the state's record table: this night's own table, no copy of it without the column
     return LinkageResult(
-        xref=xref[list(night_xref.columns)], pairs=all_pairs, review=review, history=history,
+        xref=xref, pairs=all_pairs, review=review, history=history,
         summary=summary, parameters=state.parameters, timings=timings,
-        state=state.next_night(digests, rec.drop(columns="rid"), labels, linking_digest(config)),
+        state=state.next_night(digests, rec, labels, linking_digest(config)),
     )  # fmt: skip
 
 
@@ -445,9 +480,14 @@ def _named(pairs: pd.DataFrame, side: str, keys: pd.Index) -> np.ndarray:
 
 
 def _carry_pairs(
-    previous: pd.DataFrame | None, relinked: pd.Index, removed: pd.Index, night: pd.DataFrame
+    previous: pd.DataFrame | None,
+    relinked: pd.Index,
+    removed: pd.Index,
+    night: pd.DataFrame,
+    handed: bool = False,
 ) -> pd.DataFrame:
-    """Last run's pairs between records outside the night's work, and the night's pairs."""
+    """Last run's pairs between records outside the night's work, and the night's pairs; `handed`: `previous`
+    is this call's to empty (each of its columns dropped once carried)."""
     if previous is None or previous.empty:
         return night
     drop = relinked.append(removed)
@@ -455,10 +495,12 @@ def _carry_pairs(
     if len(night) and list(night.columns) != list(previous.columns):  # aligned as pandas concat aligns them
         out = pd.concat([previous.iloc[kept], night], ignore_index=True)
         return out.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
-    return _by_weight(previous, kept, night)
+    return _by_weight(previous, kept, night, handed)
 
 
-def _by_weight(previous: pd.DataFrame, kept: np.ndarray, night: pd.DataFrame) -> pd.DataFrame:
+def _by_weight(
+    previous: pd.DataFrame, kept: np.ndarray, night: pd.DataFrame, handed: bool = False
+) -> pd.DataFrame:
     """`previous`' rows `kept`, then `night`'s, in descending match weight (stable, as sort_values), built a
     column at a time: the file's pairs are not copied three times over (kept, joined, sorted) at once."""
 
@@ -471,7 +513,12 @@ def _by_weight(previous: pd.DataFrame, kept: np.ndarray, night: pd.DataFrame) ->
         )
 
     order = joined("match_weight").sort_values(ascending=False, kind="stable").index.to_numpy()
-    return pd.DataFrame({name: joined(name).take(order).reset_index(drop=True) for name in previous.columns})
+    out = pd.DataFrame(index=pd.RangeIndex(len(order)))
+    for name in previous.columns:  # added one by one: a frame built from a dict of columns copies every
+        out[name] = joined(name).take(order).to_numpy()  # number column once more into one block
+        if handed:
+            del previous[name]
+    return out
 
 
 __all__ = ["RefitNeeded", "holders_crossing_cap", "link_incremental", "refit_reason"]

@@ -112,7 +112,7 @@ def link_night(
     elif previous is None:
         why = "no customer file yet"
     else:
-        outcome = link_incremental(persons, config, state, previous, read_previous(layout.linkage_dir, "match_pairs"),
+        outcome = link_incremental(persons, config, state, previous, [read_previous(layout.linkage_dir, "match_pairs")],
                                    run_id, decisions, references, night_only=night is not None)  # fmt: skip
         if isinstance(outcome, RefitNeeded):
             why, model = outcome.reason, None if outcome.refit else state

@@ -147,9 +147,11 @@ def persons_from_table(frame: pd.DataFrame, default_source: str) -> pd.DataFrame
 
 def read_previous(directory: Path, table: str) -> pd.DataFrame | None:
     """Last run's linkage table; one Python string per distinct value of a column (sources, decisions,
-    notes and rule names repeat over every pair)."""
+    notes and rule names repeat over every pair), each column its own block (a column dropped is freed)."""
     path = Path(directory) / f"{table}.parquet"
-    return open_parquet(path).read().to_pandas(deduplicate_objects=True) if path.exists() else None
+    if not path.exists():
+        return None
+    return open_parquet(path).read().to_pandas(deduplicate_objects=True, split_blocks=True)
 
 
 def write_linkage_outputs(result: LinkageResult, directory: Path, run_id: str) -> dict[str, Path]:

@@ -1,0 +1,35 @@
+"""An incremental night's pairs table: last run's pairs of the records it did not link again, then its own,
+by descending weight; handed over, last run's table is emptied column by column as it is carried."""
+
+import numpy as np
+import pandas as pd
+
+from linkage.constraints import record_key
+from linkage.incremental import _carry_pairs
+
+
+def _pairs(ids: list[tuple[str, str]], weights: list[float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source_l": "crm", "id_l": [a for a, _ in ids], "source_r": "shop", "id_r": [b for _, b in ids],
+            "match_weight": np.asarray(weights, dtype=float), "decision": "match", "note": "",
+        }
+    )  # fmt: skip
+
+
+def test_carried_pairs_are_the_same_whether_handed_over_or_not():
+    previous = _pairs([("1", "a"), ("2", "b"), ("3", "c"), ("4", "d")], [9.0, 7.0, 7.0, 1.0])
+    night = _pairs([("2", "x"), ("5", "e")], [8.0, 7.0])
+    relinked = pd.Index(record_key(pd.Series(["crm"]), pd.Series(["2"])))
+    removed = pd.Index(record_key(pd.Series(["shop"]), pd.Series(["d"])))
+    kept = _carry_pairs(previous, relinked, removed, night)
+    assert list(zip(kept["id_l"], kept["id_r"], strict=True)) == [
+        ("1", "a"),
+        ("2", "x"),
+        ("3", "c"),
+        ("5", "e"),
+    ]
+    handed = previous.copy()
+    again = _carry_pairs(handed, relinked, removed, night, handed=True)
+    pd.testing.assert_frame_equal(again, kept)
+    assert handed.columns.empty and len(previous.columns) == 7  # only the handed-over copy is emptied
