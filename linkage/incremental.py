@@ -293,7 +293,9 @@ def link_incremental(
         return RefitNeeded(reason)
     if state.linked_under != linking_digest(config):  # every customer was clustered under other settings
         return RefitNeeded(
-            "linkage.yaml's thresholds or guards changed: every record is linked again", refit=False
+            "linkage.yaml's thresholds or guards, or customer360's clustering rules, changed: every record is"
+            " linked again",
+            refit=False,
         )
     labels = steward_fingerprint(decisions)
     if labels != state.steward_labels:  # the weights they correct are every pair's, not only the night's

@@ -165,13 +165,19 @@ def config_digest(config: LinkageConfig) -> str:
     return hashlib.sha256(fitted_on.encode()).hexdigest()[:16]
 
 
-def linking_digest(config: LinkageConfig) -> str:
-    """The settings that turn scores into customers (thresholds, guards, pairs kept): a change re-links every
-    record with the stored model."""
+# The engine's own rules for turning scores into customers, beside linkage.yaml's settings: raised when a release
+# changes them (2: namesakes, linkage/namesakes.py), so the first night after an upgrade re-links every record with
+# the stored model instead of keeping the customers clustered under the old rules.
+CLUSTERING_RULES = 2
+
+
+def linking_digest(config: LinkageConfig, rules: int = CLUSTERING_RULES) -> str:
+    """The settings that turn scores into customers (thresholds, guards, pairs kept) and the engine's clustering
+    rules: a change re-links every record with the stored model."""
     import hashlib
 
     used = config.model_dump_json(include={"thresholds", "clustering", "keep_non_match_pairs"})
-    return hashlib.sha256(used.encode()).hexdigest()[:16]
+    return hashlib.sha256(f"rules {rules}: {used}".encode()).hexdigest()[:16]
 
 
 _PRIME = np.uint64(0x100000001B3)

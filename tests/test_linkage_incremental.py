@@ -15,7 +15,7 @@ from linkage.encode import encode_records
 from linkage.engine import link
 from linkage.incremental import RefitNeeded, blocks_crossing_cap, link_incremental
 from linkage.prepare import prepare_records
-from linkage.state import LinkageState
+from linkage.state import CLUSTERING_RULES, LinkageState, linking_digest
 
 KEYS = ["source", "source_record_id"]
 
@@ -174,6 +174,20 @@ def test_refit_when_due_or_the_config_changed(nights, config):
     stricter = config.model_copy(update={"thresholds": config.thresholds.model_copy(update={"match": 0.9})})
     outcome = link_incremental(persons, stricter, first.state, first.xref, first.pairs)
     assert isinstance(outcome, RefitNeeded) and not outcome.refit and "thresholds" in outcome.reason
+
+
+def test_a_state_clustered_under_older_engine_rules_is_linked_again_with_its_model(nights, config):
+    """An upgrade that changes how scores become customers (namesakes) re-clusters the whole file once: customers
+    chained under the old rules would otherwise stay chained until someone asks for a full refresh."""
+    persons, first = nights
+    older = LinkageState(
+        **{**first.state.__dict__, "linked_under": linking_digest(config, CLUSTERING_RULES - 1)}
+    )
+    outcome = link_incremental(persons, config, older, first.xref, first.pairs)
+    assert isinstance(outcome, RefitNeeded) and not outcome.refit and "clustering rules" in outcome.reason
+    assert not isinstance(
+        link_incremental(persons, config, first.state, first.xref, first.pairs), RefitNeeded
+    )
 
 
 def test_drift_of_the_nights_matches_forces_a_refit(nights, config):
