@@ -49,11 +49,20 @@ MAX_HOLDERS = 12
 CONTACT_POINT_PROBABILITY = 0.99
 
 
-def _levels(cmp: PairColumns, config: LinkageConfig, kind: str, column: str) -> np.ndarray | None:
+def comparison_levels(
+    cmp: PairColumns, config: LinkageConfig, kind: str | None, column: str
+) -> np.ndarray | None:
+    """The pairs' levels in the comparison of `column` (of `kind`, any kind when None); None without one."""
     for c in config.comparisons:
-        if c.kind == kind and c.column == column:
+        if (kind is None or c.kind == kind) and c.column == column:
             return cmp[f"g_{c.name}"]
     return None
+
+
+def near_birth_dates(cmp: PairColumns, config: LinkageConfig) -> np.ndarray:
+    """Pairs with the same or nearly the same birth date (any level above disagree); all False without one."""
+    birth = comparison_levels(cmp, config, None, "birth_date")
+    return birth >= 1 if birth is not None else np.zeros(len(cmp["l"]), dtype=bool)
 
 
 def top_level(cmp: PairColumns, config: LinkageConfig, kind: str, column: str) -> np.ndarray:
@@ -66,7 +75,7 @@ def top_level(cmp: PairColumns, config: LinkageConfig, kind: str, column: str) -
 
 def different_given_names(cmp: PairColumns, config: LinkageConfig) -> np.ndarray:
     """Pairs whose given names are both present and clearly different (the lowest level)."""
-    given = _levels(cmp, config, "name", "given")
+    given = comparison_levels(cmp, config, "name", "given")
     return np.zeros(len(cmp["l"]), dtype=bool) if given is None else given == 0
 
 
@@ -99,8 +108,8 @@ def different_people_by_name(records: EncodedRecords, cmp: PairColumns, config: 
     """Pairs that are clearly two people by name: different given names, and a different family name or
     gender (so 'Kevin Zhang' and 'Wei Zhang', one man with an English name, are not two people), unless
     the whole names spell the same."""
-    family = _levels(cmp, config, "name", "family")
-    gender = _levels(cmp, config, "exact", "gender")
+    family = comparison_levels(cmp, config, "name", "family")
+    gender = comparison_levels(cmp, config, "exact", "gender")
     other = np.zeros(len(cmp["l"]), dtype=bool)
     for g in (family, gender):
         if g is not None:
@@ -242,7 +251,7 @@ def contradicting(cmp: PairColumns, config: LinkageConfig) -> np.ndarray:
     """Pairs whose records say they are two people whatever they share: a different birth date or gender."""
     out = np.zeros(len(cmp["l"]), dtype=bool)
     for kind, column in (("date", "birth_date"), ("exact", "gender")):
-        g = _levels(cmp, config, kind, column)
+        g = comparison_levels(cmp, config, kind, column)
         if g is not None:
             out |= g == 0
     return out

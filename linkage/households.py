@@ -18,11 +18,9 @@ import numpy as np
 
 from linkage.compare import PairColumns
 from linkage.config import LinkageConfig
-from linkage.contact_points import different_given_names
+from linkage.contact_points import different_given_names, near_birth_dates
 
 
 def household_pairs(cmp: PairColumns, config: LinkageConfig, personal_agree: np.ndarray) -> np.ndarray:
     """Pairs with clearly different given names and no personal identifier in common."""
-    birth = next((cmp[f"g_{c.name}"] for c in config.comparisons if c.column == "birth_date"), None)
-    near_birth = birth >= 1 if birth is not None else np.zeros(len(personal_agree), dtype=bool)
-    return different_given_names(cmp, config) & ~personal_agree & ~near_birth
+    return different_given_names(cmp, config) & ~personal_agree & ~near_birth_dates(cmp, config)

@@ -21,33 +21,23 @@ import numpy as np
 
 from linkage.compare import PairColumns
 from linkage.config import LinkageConfig
+from linkage.contact_points import comparison_levels, near_birth_dates
 
 # The weight (bits) the chaining guard reads for a namesake pair: far below any veto, like a cannot-link.
 NAMESAKE_WEIGHT = -64.0
-
-
-def _levels(cmp: PairColumns, config: LinkageConfig, column: str) -> tuple[np.ndarray, int] | None:
-    """The levels of the comparison of `column` and its top level, None without one."""
-    for c in config.comparisons:
-        if c.column == column:
-            return cmp[f"g_{c.name}"], c.n_levels - 1
-    return None
 
 
 def namesake_pairs(cmp: PairColumns, config: LinkageConfig, personal_agree: np.ndarray) -> np.ndarray:
     """Pairs whose e-mails or phones are present on both sides and differ (level 0), that agree on no
     e-mail or phone at any level (a shared landline, a phone's last digits), share no personal identifier
     (`personal_agree`: contact_points.personal_agreement) and no same or nearly the same birth date."""
-    n = len(cmp["l"])
-    differ, agree = np.zeros(n, dtype=bool), personal_agree.copy()
+    differ = np.zeros(len(cmp["l"]), dtype=bool)
+    agree = personal_agree | near_birth_dates(cmp, config)
     for column in ("emails", "phones"):
-        levels = _levels(cmp, config, column)
+        levels = comparison_levels(cmp, config, None, column)
         if levels is not None:
-            differ |= levels[0] == 0
-            agree |= levels[0] >= 1
-    birth = _levels(cmp, config, "birth_date")
-    if birth is not None:
-        agree |= birth[0] >= 1
+            differ |= levels == 0
+            agree |= levels >= 1
     return differ & ~agree
 
 
