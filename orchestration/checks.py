@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, Field
@@ -196,19 +195,9 @@ def cluster_size_limit(
     return int(limit), how
 
 
-def cluster_sizes(xref: pd.DataFrame) -> pd.Series:
-    """Records per customer (unlinked records, with no customer_id, left out), in no particular order."""
-    return xref["customer_id"].value_counts(sort=False, dropna=True)
-
-
-def xref_stats(xref: pd.DataFrame, sizes: pd.Series | None = None) -> dict[str, float]:
-    """Shape of the customer file: records, customers, merge rate, cluster-size percentiles (`sizes`: the
-    file's `cluster_sizes`, when the caller has them)."""
-    return size_stats(len(xref), cluster_sizes(xref) if sizes is None else sizes)
-
-
 def size_stats(records: int, sizes: pd.Series) -> dict[str, float]:
-    """`xref_stats` from the record count and the records per customer."""
+    """Shape of the customer file from its record count and its records per customer (unlinked records left
+    out): customers, merge rate, cluster-size percentiles."""
     multi = sizes[sizes > 1]
     return {
         "records": records,
@@ -221,26 +210,8 @@ def size_stats(records: int, sizes: pd.Series) -> dict[str, float]:
     }
 
 
-def record_keys(xref: pd.DataFrame) -> pd.DataFrame:
-    """(record_key, customer_id): records keyed by a hash (the first 20 hex digits of the SHA-256 of
-    `source \x1f source_record_id`), so the kept snapshot holds no source ids. Hashed by DuckDB in one pass
-    (540k records: Python's hashlib one by one took seconds a night); ids that are not all text, or missing,
-    go through Python's `str` as before."""
-    ids = xref[["source", "source_record_id"]]
-    if len(ids) and all(pd.api.types.is_string_dtype(ids[c]) and ids[c].notna().all() for c in ids):
-        with duckdb.connect(config={"threads": 1}) as con:
-            keys = con.execute(
-                "select left(sha256(source || chr(31) || source_record_id), 20) as k from ids"
-            ).fetchnumpy()["k"]
-        keys = np.asarray(keys, dtype=object)
-    else:
-        joined = ids["source"].astype(str) + "\x1f" + ids["source_record_id"].astype(str)
-        keys = [hashlib.sha256(k.encode("utf-8")).hexdigest()[:20] for k in joined]
-    return pd.DataFrame({"record_key": keys, "customer_id": xref["customer_id"].astype(str).to_numpy()})
-
-
-# A record's kept key and customer, in SQL over the customer file (`record_keys`' values for text ids; a
-# missing value reads 'None', as Python's `str` gives it)
+# A record's kept key and customer, in SQL over the customer file (the first 20 hex digits of the SHA-256 of
+# `source \x1f source_record_id`, so the kept snapshot holds no source ids; a missing value reads 'None')
 _KEYS_SQL = """
     select left(sha256(coalesce(cast(source as varchar), 'None') || chr(31)
                        || coalesce(cast(source_record_id as varchar), 'None')), 20) as record_key,
@@ -262,18 +233,6 @@ def _stability(con: duckdb.DuckDBPyConnection, previous: str, current: str) -> d
         "customers_after": after,
         "collapse": round(1 - after / before, 6) if before else 0.0,
     }
-
-
-def stability(previous: pd.DataFrame, current: pd.DataFrame) -> dict[str, float]:
-    """On records present in both runs: how many of last run's customers were merged into others (collapse).
-
-    New sources or new records change the merge rate legitimately; the same records suddenly gathering
-    into fewer customers does not. `previous`, `current`: (record_key, customer_id) frames (`record_keys`).
-    """
-    with duckdb.connect(config={"threads": 1}) as con:
-        con.register("previous_keys", previous[["record_key", "customer_id"]])
-        con.register("current_keys", current[["record_key", "customer_id"]])
-        return _stability(con, "previous_keys", "current_keys")
 
 
 def linkage_problems(

@@ -19,15 +19,12 @@ from orchestration.checks import (
     accepted_snapshot_path,
     build_operational_checks,
     cluster_size_limit,
-    cluster_sizes,
     evaluate_linkage,
     linkage_problems,
-    record_keys,
     source_freshness,
-    stability,
     stats_history_path,
-    xref_stats,
 )
+from tests.checks_frames import cluster_sizes, record_keys, stability, xref_stats
 
 
 def _manifest(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
