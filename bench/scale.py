@@ -5,7 +5,8 @@ a night with no new files, beside Splink's dedupe of the same person records, in
     uv run python bench/scale.py                    # 150,000 customers (~1M source rows); long
     uv run python bench/scale.py --customers 20000  # a quicker look
 
-Each night runs the real Dagster job (ingest → validate → standardise → link → dbt → delivery → report) in a
+Each night runs the real Dagster job (ingest → validate → standardise → link → dbt → delivery → report) as
+`customer360 run` does (the SQLite instance in <workdir>/dagster_home, its event log and run guard) in a
 fresh process, so its peak RSS is its own (max of the job process and its dbt subprocess). Per-stage seconds
 come from the run's step events. After night 2 the linkage is also run as a full rebuild on the same records
 (the stored model, as `--full-refresh`), and the customer ids of the incremental night are compared with it. Cluster-pair F1 is
@@ -75,21 +76,20 @@ class RssSampler:
 
 
 def child_night(partition: str) -> dict:
-    """One nightly run in this process (C360_DATA_DIR / C360_LANDING set by the parent)."""
-    import dagster as dg
+    """One nightly run as `customer360 run` makes it (orchestration/run_once.run_nightly: the SQLite instance in
+    DAGSTER_HOME with its event log, the run guard), in this process; C360_DATA_DIR, C360_LANDING and
+    DAGSTER_HOME set by the parent."""
+    from assets.settings import settings_from_env
+    from orchestration.instance import open_instance
+    from orchestration.run_once import run_nightly
 
-    from assets.frozen_heap import frozen_heap
-    from orchestration.definitions import defs
-    from orchestration.jobs import NIGHTLY_JOB
-
-    started = time.perf_counter()
-    job = defs.resolve_job_def(NIGHTLY_JOB)
     sampler = RssSampler()
-    with dg.DagsterInstance.ephemeral() as instance, frozen_heap():  # as `customer360 run` does
-        result = job.execute_in_process(instance=instance, partition_key=partition, raise_on_error=False)
-        entries = instance.all_logs(result.run_id)
+    with open(os.devnull, "w") as progress:
+        outcome = run_nightly(partition, settings_from_env().layout(), out=progress)
     sampler.stop()
-    wall = time.perf_counter() - started
+    with open_instance() as instance:
+        entries = instance.all_logs(outcome.run_id)
+    wall = outcome.seconds
     starts, stages, peaks, skipped = {}, {}, {}, []
     for entry in entries:
         if entry.dagster_event is None:
@@ -102,7 +102,7 @@ def child_night(partition: str) -> dict:
             peaks[step] = sampler.peak_between(starts[step], entry.timestamp)
         elif kind == "STEP_SKIPPED":
             skipped.append(step)
-    return {"success": result.success, "wall_s": round(wall, 1), "stages_s": _grouped(stages),
+    return {"success": outcome.success, "wall_s": round(wall, 1), "stages_s": _grouped(stages),
             "peak_rss_mb_by_stage": _grouped(peaks, combine=max), "skipped_steps": sorted(skipped),
             "peak_rss_mb": _peak_mb()}  # fmt: skip
 
@@ -178,7 +178,16 @@ CHILDREN = {"night": child_night, "compare-full": child_compare_full, "f1": chil
 
 
 def _spawn(workdir: Path, what: str, arg: str) -> dict:
-    env = {**os.environ, "C360_DATA_DIR": str(workdir / "data"), "C360_LANDING": str(workdir / "landing")}
+    home = workdir / "dagster_home"  # the nights' Dagster instance, as `make install` sets it up
+    if not (home / "dagster.yaml").exists():
+        home.mkdir(parents=True, exist_ok=True)
+        shutil.copy(_HERE.parent / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    env = {
+        **os.environ,
+        "C360_DATA_DIR": str(workdir / "data"),
+        "C360_LANDING": str(workdir / "landing"),
+        "DAGSTER_HOME": str(home),
+    }
     started = time.perf_counter()
     out = subprocess.run(
         [sys.executable, __file__, "--child", what, "--arg", arg],
