@@ -52,9 +52,13 @@ Shangguan Wan     | shangguan  | wan
 Shang-kuan Ming   | shang-kuan | ming     | Wade–Giles (Taiwan)
 Ssu-ma Kuang      | ssu-ma     | kuang
 Ouyang, Haoran    | ouyang     | haoran
+歐陽小姐              | 欧阳         | -        | a title: addressed by the family name
+Mr Ouyang         | ouyang     | -
+Ms. Au-Yeung      | au-yeung   | -
 # single surnames that begin like a compound, and names that are no compound
 ou yang           | yang       | ou       | two words are a family and a given name (欧 + 阳 or 杨 + 欧): no compound
 ouyang            | ou         | yang     | a bare 'ouyang' too: a name has a given name
+欧阳                | 欧          | 阳        | 欧 + 阳 without a title
 Sima Patel        | patel      | sima     | Sima, a given name: the other word is no Chinese syllable
 Sima              | sima       | -
 huangfuming       | huang      | fuming   | 黄 + 富明 outnumbers 皇甫 + 明

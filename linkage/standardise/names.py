@@ -9,6 +9,7 @@ import pandas as pd
 
 from linkage.standardise._unique import map_unique, remembered
 from linkage.standardise.chinese import (
+    COMPOUND_SURNAMES,
     has_han,
     romanise,
     split_hanzi_name,
@@ -77,6 +78,8 @@ def parse_name(value: str) -> NameParts:
         han = "".join(c for c in full if has_han(c))
         if len(han) >= 2:
             full, script = han, "hanzi"
+    if _family_name_only(value, full):  # '欧阳先生', 'Mr Ouyang', 'Ms Au-Yeung'
+        return NameParts(full, script, full, None)
     if script == "hanzi":
         family, given = split_hanzi_name(full)
         return NameParts(full, script, family, given or None)
@@ -94,6 +97,15 @@ def parse_name(value: str) -> NameParts:
         return NameParts(full, script, words[0], None)
     family, given = _family_and_given(merge_spaced(words), value)
     return NameParts(full, script, family, given)
+
+
+def _family_name_only(value: str, full: str) -> bool:
+    """A compound surname alone after a title: the person is addressed by the family name (欧阳 alone could
+    be 欧 + 阳)."""
+    if not (full in COMPOUND_SURNAMES or (" " not in full and compound_of(full))):
+        return False
+    text = strip_accents(to_simplified(fold_text(value))).strip()
+    return text.endswith(HONORIFICS_HAN) or bool(set(re.findall(r"[a-z]+", text)) & HONORIFICS_LATIN)
 
 
 def _family_and_given(words: list[str], value: str) -> tuple[str, str]:
