@@ -6,14 +6,16 @@ evidence a name carries (parse_name applies it):
 
 - A word that spells a compound on its own ('Ouyang', 'Ou-yang', 'Au-Yeung', 'Szeto', 'Sze-to', 'Shangkuan')
   is the family name, in either order, when the name's other words are Chinese syllables too ('Sima Patel':
-  Sima is a given name there). A hyphen or a capital inside a word ('OuyangHaoran') marks the boundary.
+  Sima is a given name there; 'Sima Wang' reads 司马 + 旺, nothing says otherwise). A hyphen or a capital
+  inside a word ('OuyangHaoran') marks the boundary.
 - Syllables written apart ('Ou Yang Haoran', 'Haoran Ou Yang') or run together ('ouyanghaoran') read as the
   compound when the single-surname reading would leave a given name of three or more syllables (欧 +
-  杨浩然): Chinese given names have one or two. When both readings leave a usual given name ('ouyangyang':
-  欧阳洋 or 欧 + 杨洋) the compound wins only when its first syllable is not itself a common surname
-  ('simaguang' → 司马 + 光; 'huangfuming' → 黄 + 富明, 'yuwenjie' → 于 + 文杰, 'Chan Yu Man' → 陈 + 宇文 is
-  not read), or when the compound outnumbers that reading (OUTNUMBERING).
-- Two words alone ('Ou Yang') are a family and a given name: a name has a given name.
+  杨浩然): Chinese given names have one or two. When both readings leave a usual given name the compound
+  wins only when its spelling does not start with a common surname ('murongfu' → 慕容 + 复; 'huangfuming' →
+  黄 + 富明, 'yuwenjie' → 于 + 文杰, 'Chan Yu Man' → 陈 + 宇文, not 单于 'chanyu' + 文) or when it outnumbers
+  that reading (OUTNUMBERING: 'ouyangyang' → 欧阳 + 洋, 'simaguang' → 司马 + 光).
+- Two words alone ('Ou Yang') are a family and a given name: a name has a given name. A compound alone is a
+  family name only after a title ('欧阳先生', 'Mr Ouyang'; names.parse_name): 'ouyang' stays 欧 + 阳.
 
 A romanised compound is then keyed as its Hanzi (prepare: 'Szeto', 'Situ' and 司徒 share their keys).
 """
