@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from linkage.standardise import SYSTEMS, romanise
+from linkage.standardise import SYSTEMS, compound_of, romanise
 
 PERSON_INPUT = (
     "source", "source_record_id", "full_name", "family_name", "given_name", "emails", "phones", "birth_date",
@@ -51,6 +51,7 @@ def _lists(frame: pd.DataFrame, name: str) -> list:
 
 
 def _name_columns(family: str | None, given: str | None) -> tuple:
+    family = family and (compound_of(family) or family)  # 'Szeto', 'Situ' and 司徒 share their keys
     keys = {
         s: (romanise(family, s, surname=True) or None if family else None, romanise(given, s) or None if given else None)
         for s in SYSTEMS

@@ -49,7 +49,8 @@ def _model() -> LinkageState:
 
 
 def _namesakes() -> pd.DataFrame:
-    """PEOPLE people written 'ouyanghaoran' (read as family 'ou', given 'yanghaoran'), each with a CRM contact
+    """PEOPLE people named family 'ou', given 'yanghaoran' (how 'ouyanghaoran' was read before compound
+    surnames were recognised: a rare name), each with a CRM contact
     and an order holding the person's own e-mail and mobile, and a service ticket holding the mobile only."""
     rows = []
     for i in range(PEOPLE):

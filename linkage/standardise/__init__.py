@@ -6,6 +6,7 @@ placeholders ("junk": 13800000000, test@test.com, N/A, 无, 未知 …) into <NA
 
 from linkage.standardise.chinese import SYSTEMS, has_han, romanise, to_simplified
 from linkage.standardise.company import normalise_company
+from linkage.standardise.compound_surnames import compound_of
 from linkage.standardise.email import normalise_email, split_multi
 from linkage.standardise.names import (
     name_script,
@@ -27,6 +28,7 @@ from linkage.standardise.text import JUNK_VALUES, fold_text, is_junk, normalise_
 __all__ = [
     "JUNK_VALUES",
     "SYSTEMS",
+    "compound_of",
     "fold_text",
     "has_han",
     "is_junk",

@@ -24,7 +24,7 @@ SURNAME_PINYIN = {
     "单": "shan", "曾": "zeng", "解": "xie", "仇": "qiu", "区": "ou", "查": "zha", "朴": "piao", "盖": "ge",
     "乐": "yue", "缪": "miao", "覃": "qin", "召": "shao", "种": "chong", "秘": "bi", "翟": "zhai", "重": "chong",
     "华": "hua", "任": "ren", "燕": "yan", "尉迟": "yuchi", "万俟": "moqi", "长孙": "zhangsun", "单于": "chanyu",
-    "柏": "bai", "藏": "zang", "折": "she", "句": "gou", "繁": "po", "员": "yun", "能": "nai", "那": "na",
+    "乐正": "yuezheng", "柏": "bai", "藏": "zang", "折": "she", "句": "gou", "繁": "po", "员": "yun", "能": "nai", "那": "na",
 }  # fmt: skip
 COMPOUND_SURNAMES = frozenset(
     [
@@ -77,6 +77,17 @@ COMPOUND_SURNAMES = frozenset(
         "壤驷",
         "漆雕",
         "巫马",
+        "段干",
+        "公西",
+        "亓官",
+        "司寇",
+        "颛孙",
+        "子车",
+        "东门",
+        "鲜于",
+        "闾丘",
+        "公良",
+        "锺离",  # 钟离 with the variant 锺
     ]
 )
 

@@ -9,12 +9,20 @@ import pandas as pd
 
 from linkage.standardise._unique import map_unique, remembered
 from linkage.standardise.chinese import (
+    COMPOUND_SURNAMES,
     has_han,
     romanise,
     split_hanzi_name,
     split_run_on_pinyin,
     surname_rank,
     to_simplified,
+)
+from linkage.standardise.compound_surnames import (
+    camel_words,
+    compound_of,
+    merge_spaced,
+    split_joined,
+    syllable_count,
 )
 from linkage.standardise.text import JUNK_VALUES, fold_text, strip_accents
 
@@ -70,28 +78,54 @@ def parse_name(value: str) -> NameParts:
         han = "".join(c for c in full if has_han(c))
         if len(han) >= 2:
             full, script = han, "hanzi"
+    if _family_name_only(value, full):  # '欧阳先生', 'Mr Ouyang', 'Ms Au-Yeung'
+        return NameParts(full, script, full, None)
     if script == "hanzi":
         family, given = split_hanzi_name(full)
         return NameParts(full, script, family, given or None)
     if "," in full:  # 'Family, Given'
         family, _, given = full.partition(",")
         return NameParts(full.replace(",", ""), script, family.strip() or None, given.strip() or None)
-    words = full.split()
+    camel = camel_words(value)
+    words = camel or full.split()
+    if camel:
+        full = " ".join(camel)
     if len(words) == 1:
-        split = split_run_on_pinyin(words[0])  # 'wangwei'
+        split = split_joined(words[0]) or split_run_on_pinyin(words[0])  # 'ouyanghaoran', 'wangwei'
         if split:
             return NameParts(f"{split[0]} {split[1]}", script, split[0], split[1])
         return NameParts(full, script, words[0], None)
+    family, given = _family_and_given(merge_spaced(words), value)
+    return NameParts(full, script, family, given)
+
+
+def _family_name_only(value: str, full: str) -> bool:
+    """A compound surname alone after a title: the person is addressed by the family name (欧阳 alone could
+    be 欧 + 阳)."""
+    if not (full in COMPOUND_SURNAMES or (" " not in full and compound_of(full))):
+        return False
+    text = strip_accents(to_simplified(fold_text(value))).strip()
+    return text.endswith(HONORIFICS_HAN) or bool(set(re.findall(r"[a-z]+", text)) & HONORIFICS_LATIN)
+
+
+def _family_and_given(words: list[str], value: str) -> tuple[str, str]:
+    """Which end of a romanised name of 2+ words is the family name."""
     raw_words = strip_accents(value).split()
     upper_first = bool(raw_words) and raw_words[0].isupper() and not raw_words[-1].isupper()
     rank = surname_rank()
     first, last = rank.get(romanise(words[0])), rank.get(romanise(words[-1]))
+    # A compound surname spelt as one word ('Ouyang', 'Au-Yeung') is nobody's given name, when the other
+    # words are Chinese syllables too ('Sima Patel' is not 司马).
+    if compound_of(words[0]) and syllable_count(" ".join(words[1:])) is not None:
+        first = -1
+    elif compound_of(words[-1]) and syllable_count(" ".join(words[:-1])) is not None:
+        last = -1
     # 'ZHANG Wei' (capitals mark the family name); 'Zhang Xiaoming'; 'Wang Wei' vs 'Wei Wang': both are
     # surnames, the more common one is the family name.
     family_first = upper_first or (first is not None and (last is None or first < last))
     if family_first:
-        return NameParts(full, script, words[0], " ".join(words[1:]))
-    return NameParts(full, script, words[-1], " ".join(words[:-1]))
+        return words[0], " ".join(words[1:])
+    return words[-1], " ".join(words[:-1])
 
 
 def normalise_name(s: pd.Series) -> pd.Series:
