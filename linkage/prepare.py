@@ -114,6 +114,46 @@ def ordered_records(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def merge_ordered(ordered: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The record table (ordered_records) of prepared rows `ordered`, already in record order and unique (the
+    stored records), and `rows` (a night's few): the night's rows sorted and inserted in place, the stored
+    rows not sorted again. Falls back to ordered_records when `ordered` is not in order or the columns differ."""
+    source = ordered["source"].to_numpy(dtype=object)
+    ids = ordered["source_record_id"].to_numpy(dtype=object)
+    if list(rows.columns) != list(ordered.columns) or not _in_order(source, ids):
+        return ordered_records(pd.concat([ordered, rows], ignore_index=True))
+    rows = ordered_records(rows).drop(columns="rid")
+    row_source = rows["source"].to_numpy(dtype=object)
+    row_ids = rows["source_record_id"].to_numpy(dtype=object)
+    at = np.empty(len(rows), dtype=np.int64)  # the stored rows before each night row
+    for value in pd.unique(row_source):
+        lo, hi = np.searchsorted(source, value, "left"), np.searchsorted(source, value, "right")
+        mine = row_source == value
+        at[mine] = lo + np.searchsorted(ids[lo:hi], row_ids[mine], "left")
+    inside = at < len(ordered)
+    repeated = np.zeros(len(rows), dtype=bool)
+    repeated[inside] = (source[at[inside]] == row_source[inside]) & (ids[at[inside]] == row_ids[inside])
+    if repeated.any():
+        dupes = rows.loc[repeated, ["source", "source_record_id"]].head(3)
+        raise ValueError(
+            f"person records must be unique per (source, source_record_id); repeated: {dupes.to_dict('records')}"
+        )
+    # one copy per column (a concatenation then a reordering of every row would be two)
+    table = pd.DataFrame(
+        {c: np.insert(ordered[c].to_numpy(), at, rows[c].to_numpy()) for c in ordered.columns}
+    )
+    table.insert(0, "rid", np.arange(len(table), dtype=np.int64))
+    return table
+
+
+def _in_order(source: np.ndarray, ids: np.ndarray) -> bool:
+    """Whether (source, id) strictly ascend, as ordered_records sorts them (each key once)."""
+    if len(source) < 2:
+        return True
+    s0, s1, i0, i1 = source[:-1], source[1:], ids[:-1], ids[1:]
+    return bool(((s0 < s1) | ((s0 == s1) & (i0 < i1))).all())
+
+
 def prepare_columns(persons: pd.DataFrame) -> pd.DataFrame:
     """The record table's columns, row by row in input order (no `rid`): each row depends on its own
     person record only, so any batch of records can be prepared on its own (linkage/spark)."""

@@ -213,7 +213,8 @@ def read_state(directory: Path) -> tuple[LinkageState | None, dict[str, str]]:
     if "record_digests" not in parts or not (folder / str(parts["record_digests"][0]["file"])).exists():
         return None, {}
     digests, frequencies, records = (
-        read_parts(folder, parts[name]) if name in parts else None for name in STATE_TABLES
+        read_parts(folder, parts[name], ordered=name == "prepared_records") if name in parts else None
+        for name in STATE_TABLES
     )
     state = LinkageState.from_json(text, digests, frequencies, records)
     for key in ("generation", "parts"):
