@@ -216,7 +216,7 @@ def _prepare_night(
         same = ~_holding(
             stored["source"].to_numpy(), stored["source_record_id"].to_numpy(), person_key[new_rows]
         )
-        table = merge_ordered(stored[same], prepare_columns(persons[night_rows]))
+        table = merge_ordered(stored, prepare_columns(persons[night_rows]), keep=same)
         return table, stored[~same].reset_index(drop=True)
     stored_key = _keys(stored["source"], stored["source_record_id"])
     same = stored_key.isin(person_key[~new_rows])

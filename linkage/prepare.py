@@ -114,14 +114,16 @@ def ordered_records(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def merge_ordered(ordered: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """The record table (ordered_records) of prepared rows `ordered`, already in record order and unique (the
-    stored records), and `rows` (a night's few): the night's rows sorted and inserted in place, the stored
-    rows not sorted again. Falls back to ordered_records when `ordered` is not in order or the columns differ."""
-    source = ordered["source"].to_numpy(dtype=object)
-    ids = ordered["source_record_id"].to_numpy(dtype=object)
+def merge_ordered(ordered: pd.DataFrame, rows: pd.DataFrame, keep: np.ndarray | None = None) -> pd.DataFrame:
+    """The record table (ordered_records) of prepared rows `ordered` (those `keep` says, default all), already
+    in record order and unique (the stored records), and `rows` (a night's few): the night's rows sorted and
+    inserted in place, the stored rows neither sorted nor copied more than once. Falls back to
+    ordered_records when `ordered` is not in order or the columns differ."""
+    kept = slice(None) if keep is None else np.flatnonzero(keep)
+    source = ordered["source"].to_numpy(dtype=object)[kept]
+    ids = ordered["source_record_id"].to_numpy(dtype=object)[kept]
     if list(rows.columns) != list(ordered.columns) or not _in_order(source, ids):
-        return ordered_records(pd.concat([ordered, rows], ignore_index=True))
+        return ordered_records(pd.concat([ordered.iloc[kept], rows], ignore_index=True))
     rows = ordered_records(rows).drop(columns="rid")
     row_source = rows["source"].to_numpy(dtype=object)
     row_ids = rows["source_record_id"].to_numpy(dtype=object)
@@ -130,7 +132,7 @@ def merge_ordered(ordered: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
         lo, hi = np.searchsorted(source, value, "left"), np.searchsorted(source, value, "right")
         mine = row_source == value
         at[mine] = lo + np.searchsorted(ids[lo:hi], row_ids[mine], "left")
-    inside = at < len(ordered)
+    inside = at < len(source)
     repeated = np.zeros(len(rows), dtype=bool)
     repeated[inside] = (source[at[inside]] == row_source[inside]) & (ids[at[inside]] == row_ids[inside])
     if repeated.any():
@@ -138,11 +140,10 @@ def merge_ordered(ordered: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(
             f"person records must be unique per (source, source_record_id); repeated: {dupes.to_dict('records')}"
         )
-    # one copy per column (a concatenation then a reordering of every row would be two)
-    table = pd.DataFrame(
-        {c: np.insert(ordered[c].to_numpy(), at, rows[c].to_numpy()) for c in ordered.columns}
-    )
-    table.insert(0, "rid", np.arange(len(table), dtype=np.int64))
+    # column by column: a frame built from a dict of columns would copy them all once more into one block
+    table = pd.DataFrame({"rid": np.arange(len(source) + len(rows), dtype=np.int64)})
+    for c in ordered.columns:
+        table[c] = np.insert(ordered[c].to_numpy()[kept], at, rows[c].to_numpy())
     return table
 
 

@@ -167,3 +167,17 @@ def test_a_night_reading_only_its_records_sorts_only_them(persons, tmp_path, mon
     monkeypatch.setattr(incremental, "ordered_records", counting)
     summary = _night_two(tmp_path, night)
     assert sorted_rows and max(sorted_rows) <= summary["new_or_changed_records"] < summary["records"] / 10
+
+
+def test_a_night_with_nothing_new_is_skipped_without_reading_the_state(persons, tmp_path, monkeypatch):
+    """No person file added or changed: model.json alone tells it; the stored records, digests and the
+    customer file (the file's size) are not read."""
+    _night_one(persons, tmp_path)
+
+    def unread(*args):
+        raise AssertionError("a night with nothing new read the stored state")
+
+    monkeypatch.setattr(defs, "read_state", unread)
+    monkeypatch.setattr(defs, "read_previous", unread)
+    result, mode, paths = link_night(_layout(tmp_path), load_linkage_config(), "night-2")
+    assert result is None and paths == {} and mode.startswith("skipped")

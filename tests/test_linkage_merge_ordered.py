@@ -39,6 +39,9 @@ def test_the_night_rows_go_where_ordered_records_puts_them(monkeypatch):
     merged = merge_ordered(stored, night)
     pd.testing.assert_frame_equal(merged, expected)
     assert sorted_rows == [len(night)]  # only the night's rows were sorted
+    keep = np.array([True, False, True, True, False])  # the stored rows of two records the night changed
+    again = ordered_records(pd.concat([stored[keep], night], ignore_index=True))
+    pd.testing.assert_frame_equal(merge_ordered(stored, night, keep=keep), again)
 
 
 def test_stored_rows_out_of_order_or_a_repeated_record_fall_back_or_fail():

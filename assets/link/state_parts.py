@@ -39,7 +39,7 @@ def read_parts(folder: Path, parts: list[Part], ordered: bool = False) -> pd.Dat
     for part in parts[1:]:
         rows = _read(folder / str(part["file"]))
         if ordered:
-            table = merge_ordered(table[~among(table, rows)], rows).drop(columns="rid")
+            table = merge_ordered(table, rows, keep=~among(table, rows)).drop(columns="rid")
         else:
             table = pd.concat([table[~among(table, rows)], rows], ignore_index=True)
     return table
