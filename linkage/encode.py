@@ -143,17 +143,30 @@ def flat_values(values: list, size: int) -> np.ndarray:
     return np.concatenate(values, dtype=object, casting="unsafe")
 
 
-def encode_records(rec: pd.DataFrame, columns: set[str] | None = None) -> EncodedRecords:
-    """Codes for `columns` (default: every scalar and list column) of the prepared record table."""
-    n = len(rec)
+def encode_records(
+    rec: pd.DataFrame, columns: set[str] | None = None, then: pd.DataFrame | None = None
+) -> EncodedRecords:
+    """Codes for `columns` (default: every scalar and list column) of the prepared record table; `then`:
+    more prepared rows encoded after rec's, as if appended to it (the table is not copied to append them)."""
+    frames = [rec] if then is None or not len(then) else [rec, then]
+    n = sum(len(f) for f in frames)
     wanted = (SCALAR_COLUMNS | LIST_COLUMNS) if columns is None else columns
     scalar_names = [c for c in sorted(SCALAR_COLUMNS & wanted) if c in rec]
     list_names = [c for c in sorted(LIST_COLUMNS & wanted) if c in rec]
-    parts: list[np.ndarray] = [rec["source"].to_numpy(dtype=object)]
-    parts += [rec[c].to_numpy(dtype=object, na_value=None) for c in scalar_names]
+
+    def column(name: str) -> np.ndarray:
+        return np.concatenate(
+            [
+                f[name].to_numpy(dtype=object, na_value=None) if name in f else np.full(len(f), None)
+                for f in frames
+            ]
+        )
+
+    parts: list[np.ndarray] = [column("source")]
+    parts += [column(c) for c in scalar_names]
     lengths = {}
     for c in list_names:
-        values = rec[c].tolist()
+        values = [v for f in frames for v in (f[c].tolist() if c in f else [[]] * len(f))]
         lengths[c] = np.fromiter(map(len, values), dtype=np.int64, count=n)
         parts.append(flat_values(values, int(lengths[c].sum())))
     flat = np.concatenate(parts) if parts else np.empty(0, dtype=object)

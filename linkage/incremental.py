@@ -60,7 +60,7 @@ from linkage.engine import (
 )
 from linkage.identity import assign_customer_ids
 from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
-from linkage.prepare import ordered_records, prepare_columns, prepare_records
+from linkage.prepare import merge_ordered, ordered_records, prepare_columns, prepare_records
 from linkage.references import References, record_entities, resolve_references
 from linkage.score import total_pairs
 from linkage.state import LinkageState, config_digest, digest_table, drift, level_shares, linking_digest
@@ -203,12 +203,21 @@ def _prepare_night(
     new_rows: np.ndarray,
     night_rows: np.ndarray,
     stored: pd.DataFrame | None,
+    night_only: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The night's record table, preparing only the new and changed person records (`night_rows` of
     `persons`; `new_rows` of every record, keyed `person_key`): the others are the stored prepared rows; and
-    the stored rows of the records that changed or left (what they held before)."""
+    the stored rows of the records that changed or left (what they held before). `night_only`: every stored
+    record is still there (with_stored_digests): only the night's are looked up among the stored ones, and
+    the stored rows (in record order) are not sorted again."""
     if stored is None:
         return prepare_records(persons), pd.DataFrame(columns=["source", "source_record_id"])
+    if night_only:
+        same = ~_holding(
+            stored["source"].to_numpy(), stored["source_record_id"].to_numpy(), person_key[new_rows]
+        )
+        table = merge_ordered(stored, prepare_columns(persons[night_rows]), keep=same)
+        return table, stored[~same].reset_index(drop=True)
     stored_key = _keys(stored["source"], stored["source_record_id"])
     same = stored_key.isin(person_key[~new_rows])
     table = pd.concat([stored[same], prepare_columns(persons[night_rows])], ignore_index=True)
@@ -238,14 +247,25 @@ def _night_xref(
     return xref.take(np.argsort(at, kind="stable")).reset_index(drop=True)
 
 
-def with_stored_digests(state: LinkageState, night: pd.DataFrame) -> pd.DataFrame:
+def with_stored_digests(
+    state: LinkageState, night: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.Index, np.ndarray]:
     """Every record's digest when `night` holds only the records a night delivered: the stored digests of the
-    others, then the night's (last, in their order)."""
+    others, then the night's (last, in their order); their keys; and which are new or changed (the night's
+    whose digest is not the stored one). Only the night's records are looked up among the stored ones."""
     stored = state.digests
-    again = _keys(stored["source"], stored["source_record_id"]).isin(
-        _keys(night["source"], night["source_record_id"])
+    night_key = _keys(night["source"], night["source_record_id"])
+    again = _holding(stored["source"].to_numpy(), stored["source_record_id"].to_numpy(), night_key)
+    kept = stored[~again]
+    digests = pd.concat([kept, night], ignore_index=True)
+    was = pd.Series(
+        stored["digest"].to_numpy()[again],
+        index=_keys(stored["source"][again], stored["source_record_id"][again]),
     )
-    return pd.concat([stored[~again], night], ignore_index=True)
+    before = was[~was.index.duplicated()].reindex(night_key).to_numpy()
+    new_rows = np.zeros(len(digests), dtype=bool)
+    new_rows[len(kept) :] = pd.isna(before) | (before != night["digest"].to_numpy())
+    return digests, _keys(kept["source"], kept["source_record_id"]).append(night_key), new_rows
 
 
 def holders_of(records: EncodedRecords, rows: pd.DataFrame) -> np.ndarray:
@@ -288,7 +308,7 @@ def link_incremental(
         previous_pairs = previous_pairs.pop()
     digests = digest_table(persons)
     if night_only:
-        digests = with_stored_digests(state, digests)
+        digests, person_key, new_rows = with_stored_digests(state, digests)
     if reason := refit_reason(state, config, len(digests)):
         return RefitNeeded(reason)
     if state.linked_under != linking_digest(config):  # every customer was clustered under other settings
@@ -305,17 +325,18 @@ def link_incremental(
     timings: dict[str, float] = {}
     lap = stopwatch(timings)
     at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
-    person_key = _keys(digests["source"], digests["source_record_id"])
-    old_digest = pd.Series(
-        state.digests["digest"].to_numpy(),
-        index=_keys(state.digests["source"], state.digests["source_record_id"]),
-    )
-    before = old_digest.reindex(person_key).to_numpy()
-    new_rows = pd.isna(before) | (before != digests["digest"].to_numpy())
+    if not night_only:
+        person_key = _keys(digests["source"], digests["source_record_id"])
+        old_digest = pd.Series(
+            state.digests["digest"].to_numpy(),
+            index=_keys(state.digests["source"], state.digests["source_record_id"]),
+        )
+        before = old_digest.reindex(person_key).to_numpy()
+        new_rows = pd.isna(before) | (before != digests["digest"].to_numpy())
     night_rows = new_rows[len(digests) - len(persons) :]  # the persons' rows are the digests' last
-    rec, old_rows = _prepare_night(persons, person_key, new_rows, night_rows, state.records)
+    rec, old_rows = _prepare_night(persons, person_key, new_rows, night_rows, state.records, night_only)
     keys = _keys(rec["source"], rec["source_record_id"])
-    changed = keys.isin(person_key[new_rows])
+    changed = _holding(rec["source"].to_numpy(), rec["source_record_id"].to_numpy(), person_key[new_rows])
     prev_keys = _keys(previous_xref["source"], previous_xref["source_record_id"])
     prev_ids = pd.Series(previous_xref["customer_id"].astype(str).to_numpy(), index=prev_keys)
     prev_row = prev_keys.get_indexer(keys)  # each record's row in the customer file (-1: none)
@@ -324,7 +345,7 @@ def link_incremental(
     lap("prepare")
 
     # the stored rows of the changed and removed records encoded after the night's: what their blocks held
-    joint = encode_records(pd.concat([rec, old_rows], ignore_index=True), config.record_columns)
+    joint = encode_records(rec, config.record_columns, then=old_rows)
     records = _head(joint, len(rec))
     records.value_counts.update(state.frozen_counts(records))
     entities = (
@@ -472,12 +493,17 @@ def _merge_rounds(found: list[PairColumns], n: int) -> PairColumns:
 
 
 def _named(pairs: pd.DataFrame, side: str, keys: pd.Index) -> np.ndarray:
-    """Pairs whose `side` record is one of `keys` (a few of the file's): record ids looked up first, the
-    full key built only for the pairs whose id matches."""
-    ids = pairs[f"id_{side}"]
-    maybe = ids.astype(str).isin(pd.Index(keys.str.split(_SEP, n=1).str[1]).unique()).to_numpy()
-    out = np.zeros(len(pairs), dtype=bool)
-    out[maybe] = _keys(pairs[f"source_{side}"].to_numpy()[maybe], ids.to_numpy()[maybe]).isin(keys)
+    """Pairs whose `side` record is one of `keys` (a few of the file's)."""
+    return _holding(pairs[f"source_{side}"].to_numpy(), pairs[f"id_{side}"].to_numpy(), keys)
+
+
+def _holding(source: np.ndarray, ids: np.ndarray, keys: pd.Index) -> np.ndarray:
+    """Per (source, record id): whether it is one of `keys` (a few of the file's): record ids looked up
+    first, the full key built only where the id matches."""
+    maybe = pd.Series(ids, dtype=object).astype(str).isin(pd.Index(keys.str.split(_SEP, n=1).str[1]).unique())
+    maybe = maybe.to_numpy()
+    out = np.zeros(len(ids), dtype=bool)
+    out[maybe] = _keys(source[maybe], ids[maybe]).isin(keys)
     return out
 
 

@@ -115,6 +115,47 @@ def ordered_records(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def merge_ordered(ordered: pd.DataFrame, rows: pd.DataFrame, keep: np.ndarray | None = None) -> pd.DataFrame:
+    """The record table (ordered_records) of prepared rows `ordered` (those `keep` says, default all), already
+    in record order and unique (the stored records), and `rows` (a night's few): the night's rows sorted and
+    inserted in place, the stored rows neither sorted nor copied more than once. Falls back to
+    ordered_records when `ordered` is not in order or the columns differ."""
+    kept = slice(None) if keep is None else np.flatnonzero(keep)
+    source = ordered["source"].to_numpy(dtype=object)[kept]
+    ids = ordered["source_record_id"].to_numpy(dtype=object)[kept]
+    if list(rows.columns) != list(ordered.columns) or not _in_order(source, ids):
+        return ordered_records(pd.concat([ordered.iloc[kept], rows], ignore_index=True))
+    rows = ordered_records(rows).drop(columns="rid")
+    row_source = rows["source"].to_numpy(dtype=object)
+    row_ids = rows["source_record_id"].to_numpy(dtype=object)
+    at = np.empty(len(rows), dtype=np.int64)  # the stored rows before each night row
+    for value in pd.unique(row_source):
+        lo, hi = np.searchsorted(source, value, "left"), np.searchsorted(source, value, "right")
+        mine = row_source == value
+        at[mine] = lo + np.searchsorted(ids[lo:hi], row_ids[mine], "left")
+    inside = at < len(source)
+    repeated = np.zeros(len(rows), dtype=bool)
+    repeated[inside] = (source[at[inside]] == row_source[inside]) & (ids[at[inside]] == row_ids[inside])
+    if repeated.any():
+        dupes = rows.loc[repeated, ["source", "source_record_id"]].head(3)
+        raise ValueError(
+            f"person records must be unique per (source, source_record_id); repeated: {dupes.to_dict('records')}"
+        )
+    # column by column: a frame built from a dict of columns would copy them all once more into one block
+    table = pd.DataFrame({"rid": np.arange(len(source) + len(rows), dtype=np.int64)})
+    for c in ordered.columns:
+        table[c] = np.insert(ordered[c].to_numpy()[kept], at, rows[c].to_numpy())
+    return table
+
+
+def _in_order(source: np.ndarray, ids: np.ndarray) -> bool:
+    """Whether (source, id) strictly ascend, as ordered_records sorts them (each key once)."""
+    if len(source) < 2:
+        return True
+    s0, s1, i0, i1 = source[:-1], source[1:], ids[:-1], ids[1:]
+    return bool(((s0 < s1) | ((s0 == s1) & (i0 < i1))).all())
+
+
 def prepare_columns(persons: pd.DataFrame) -> pd.DataFrame:
     """The record table's columns, row by row in input order (no `rid`): each row depends on its own
     person record only, so any batch of records can be prepared on its own (linkage/spark)."""

@@ -148,3 +148,36 @@ def test_nights_on_a_state_of_parts_give_the_ids_of_reading_all_and_of_a_full_re
     rebuilt = link(everyone, load_linkage_config(), previous_xref=before, run_id="rebuild", model=parts)
     full = rebuilt.xref.set_index(KEYS)["customer_id"].sort_index()
     pd.testing.assert_series_equal(_ids(tmp_path / "only"), full)
+
+
+def test_a_night_reading_only_its_records_sorts_only_them(persons, tmp_path, monkeypatch):
+    """The stored records are in record order: the night prepares and sorts its own rows and puts them in
+    place (linkage/prepare.merge_ordered), instead of sorting every record of the file again."""
+    from linkage import incremental, prepare
+
+    night = _night_one(persons, tmp_path)
+    sorted_rows: list[int] = []
+
+    def counting(table: pd.DataFrame) -> pd.DataFrame:
+        sorted_rows.append(len(table))
+        return real(table)
+
+    real = prepare.ordered_records
+    monkeypatch.setattr(prepare, "ordered_records", counting)
+    monkeypatch.setattr(incremental, "ordered_records", counting)
+    summary = _night_two(tmp_path, night)
+    assert sorted_rows and max(sorted_rows) <= summary["new_or_changed_records"] < summary["records"] / 10
+
+
+def test_a_night_with_nothing_new_is_skipped_without_reading_the_state(persons, tmp_path, monkeypatch):
+    """No person file added or changed: model.json alone tells it; the stored records, digests and the
+    customer file (the file's size) are not read."""
+    _night_one(persons, tmp_path)
+
+    def unread(*args):
+        raise AssertionError("a night with nothing new read the stored state")
+
+    monkeypatch.setattr(defs, "read_state", unread)
+    monkeypatch.setattr(defs, "read_previous", unread)
+    result, mode, paths = link_night(_layout(tmp_path), load_linkage_config(), "night-2")
+    assert result is None and paths == {} and mode.startswith("skipped")

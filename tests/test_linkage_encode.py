@@ -66,3 +66,18 @@ def test_encoded_records_pickle_without_their_cache() -> None:
     again = pickle.loads(pickle.dumps(records))
     assert again.cache == {}
     assert again.mapped_list("emails", PARTIAL_VALUES["email_local"]).lengths.tolist() == [1, 0]
+
+
+def test_rows_encoded_then_are_those_of_the_appended_table():
+    """encode_records(rec, then=rows) (an incremental night's record table, then what its changed records held
+    before) gives the codes of the two tables appended, without appending them."""
+    table, rows = _table(), _table().iloc[[2, 0]].assign(family_key=["li", None])
+    columns = {"family_key", "given_key", "phones"}
+    apart = encode_records(table, columns, then=rows)
+    joined = encode_records(pd.concat([table, rows], ignore_index=True), columns)
+    assert apart.n == joined.n == 5 and apart.vocab.tolist() == joined.vocab.tolist()
+    assert (apart.source == joined.source).all()
+    for name, codes in joined.scalars.items():
+        assert (apart.scalars[name] == codes).all(), name
+    for name in ("offsets", "codes"):
+        assert (getattr(apart.lists["phones"], name) == getattr(joined.lists["phones"], name)).all()

@@ -155,3 +155,14 @@ def test_a_night_killed_while_writing_its_part_leaves_the_previous_state(tmp_pat
     again, _ = read_state(tmp_path)
     pd.testing.assert_frame_equal(again.digests, third.digests)
     assert len(list(state_dir(tmp_path).glob("*.parquet"))) == 7  # 3 digests, 3 records parts, 1 frequencies
+
+
+def test_the_prepared_records_read_back_from_parts_are_in_record_order(tmp_path: Path):
+    """Each part holds its records in record order (by source, then record id): the table they make is in that
+    order too, so the next night puts its own rows in place instead of sorting every stored record."""
+    first = _night_one(tmp_path)
+    second, keys = _after_night(first, [3, 17, 40, 41], 2)
+    write_state(tmp_path, second, {"silver/b.parquet": "2:2"}, night=keys)
+    back, _ = read_state(tmp_path)
+    pd.testing.assert_frame_equal(back.records, _sorted(second.records).assign(emails=back.records["emails"]))
+    assert back.records["emails"].map(list).tolist() == _sorted(second.records)["emails"].tolist()

@@ -16,6 +16,7 @@ from assets.link.io import (
     read_person_glob,
     read_previous,
     read_state,
+    stored_inputs,
     write_linkage_outputs,
     write_state,
 )
@@ -90,11 +91,12 @@ def link_night(
     pattern = str(layout.root / PERSON_FILES)
     decided = decisions_path(layout).relative_to(layout.root).as_posix()
     inputs = person_inputs(layout.root, PERSON_FILES) | person_inputs(layout.root, decided)
+    asked = full_refresh or refit
+    has_xref = (layout.linkage_dir / "customer_xref.parquet").exists()
+    if not asked and has_xref and stored_inputs(layout.linkage_dir) == inputs:  # nothing read but model.json
+        return None, "skipped: no new or changed person records since the last linkage", {}
     state, linked_from = read_state(layout.linkage_dir)
     previous = read_previous(layout.linkage_dir, "customer_xref")
-    asked = full_refresh or refit
-    if not asked and state is not None and previous is not None and inputs == linked_from:
-        return None, "skipped: no new or changed person records since the last linkage", {}
     night = None if asked or previous is None else night_persons(pattern, inputs, linked_from, state, layout)
     persons = night if night is not None else read_all_persons(pattern)
     decisions = steward_decisions(layout.linkage_dir, persons)  # constraints and labels (assets/review)

@@ -205,15 +205,13 @@ def read_state(directory: Path) -> tuple[LinkageState | None, dict[str, str]]:
     """The stored model, term frequencies and record digests, and the person inputs they were linked from
     ({} when none)."""
     folder = state_dir(directory)
-    model = folder / "model.json"
-    if not model.exists():
+    stored = _model(folder)
+    if stored is None:
         return None, {}
-    text = model.read_text(encoding="utf-8")
-    parts = _parts(json.loads(text), folder)
-    if "record_digests" not in parts or not (folder / str(parts["record_digests"][0]["file"])).exists():
-        return None, {}
+    text, parts = stored
     digests, frequencies, records = (
-        read_parts(folder, parts[name]) if name in parts else None for name in STATE_TABLES
+        read_parts(folder, parts[name], ordered=name == "prepared_records") if name in parts else None
+        for name in STATE_TABLES
     )
     state = LinkageState.from_json(text, digests, frequencies, records)
     for key in ("generation", "parts"):
@@ -222,6 +220,25 @@ def read_state(directory: Path) -> tuple[LinkageState | None, dict[str, str]]:
 
 
 STATE_TABLES = ("record_digests", "term_frequencies", "prepared_records")
+
+
+def stored_inputs(directory: Path) -> dict[str, str] | None:
+    """The person inputs the stored state was linked from (read_state's), from model.json alone: None when
+    there is no state to read. A night with nothing new is told so without reading the state's tables."""
+    stored = _model(state_dir(directory))
+    return None if stored is None else dict(json.loads(stored[0]).get("person_inputs") or {})
+
+
+def _model(folder: Path) -> tuple[str, dict[str, list[Part]]] | None:
+    """model.json's text and the files of each table it names, when they make a state (None otherwise)."""
+    model = folder / "model.json"
+    if not model.exists():
+        return None
+    text = model.read_text(encoding="utf-8")
+    parts = _parts(json.loads(text), folder)
+    if "record_digests" not in parts or not (folder / str(parts["record_digests"][0]["file"])).exists():
+        return None
+    return text, parts
 
 
 def _parts(model: dict, folder: Path) -> dict[str, list[Part]]:

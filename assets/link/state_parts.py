@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from assets.parquet_files import open_parquet
+from linkage.prepare import merge_ordered
 
 KEYS = ["source", "source_record_id"]
 MAX_PARTS = 8
@@ -29,13 +30,18 @@ def record_keys(frame: pd.DataFrame) -> pd.MultiIndex:
     return pd.MultiIndex.from_arrays([frame[k].astype(str).to_numpy(dtype=object) for k in KEYS])
 
 
-def read_parts(folder: Path, parts: list[Part]) -> pd.DataFrame:
+def read_parts(folder: Path, parts: list[Part], ordered: bool = False) -> pd.DataFrame:
     """The table the parts make: the rows of a later part replace the earlier rows of the same records; the
-    earlier rows left come first, in order, then the later part's (as a night held them: its records last)."""
+    earlier rows left come first, in order, then the later part's (as a night held them: its records last).
+    `ordered`: each part is in record order (the prepared records): so is the table, each part's rows put in
+    place (the next night does not sort every stored record again)."""
     table = _read(folder / str(parts[0]["file"]))
     for part in parts[1:]:
         rows = _read(folder / str(part["file"]))
-        table = pd.concat([table[~among(table, rows)], rows], ignore_index=True)
+        if ordered:
+            table = merge_ordered(table, rows, keep=~among(table, rows)).drop(columns="rid")
+        else:
+            table = pd.concat([table[~among(table, rows)], rows], ignore_index=True)
     return table
 
 
