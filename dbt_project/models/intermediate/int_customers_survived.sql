@@ -6,7 +6,7 @@
 -- (else the city's own winner), so the golden record never pairs a city of one source with a province of another.
 -- Set-based, one scan of the candidates, and no window partitioned per customer: DuckDB's window operator pins
 -- memory per partition group, and at 333k customers (9.7M candidates) `over (partition by customer_id, field, ...)`
--- ran out of its 1.4 GiB bound however the rest was written (duckdb/duckdb#7808). So the counts are a group-by joined
+-- ran out of its 1.4 GiB bound (duckdb/duckdb#7808). So the counts are a group-by joined
 -- back, and the ranking sorts a narrow relation (the candidate's id and its order keys) in a few coarse buckets of
 -- customers, keeping each (customer, field)'s first row; the winners' rows are joined back by id. Sorts, joins and
 -- group-bys spill; an arg_min per customer and field held every group's state in memory (2.9 GB at 150k).
@@ -28,7 +28,7 @@ with records_in_scope as {{ 'materialized' if is_incremental() }} (  -- read by 
 
 candidates as {{ 'materialized' if target.type != 'spark' }} (  -- read by the counts, the ranking and the join back
     select
-        row_number() over () as candidate_id,  -- the row's id within this build: what the ranking carries
+        {{ row_id() }} as candidate_id,  -- the row's id within this build: what the ranking carries
         customer_id, field, value, display_value, source, source_record_id, observed_at, record_completeness,
         case field
             {%- for field, rule in rules.items() %}
