@@ -6,10 +6,11 @@
 -- (else the city's own winner), so the golden record never pairs a city of one source with a province of another.
 -- Set-based, one scan of the candidates, and no window partitioned per customer: DuckDB's window operator pins
 -- memory per partition group, and at 333k customers (9.7M candidates) `over (partition by customer_id, field, ...)`
--- ran out of its 1.4 GiB bound (duckdb/duckdb#7808). So the counts are a group-by joined
--- back, and the ranking sorts a narrow relation (the candidate's id and its order keys) in a few coarse buckets of
--- customers, keeping each (customer, field)'s first row; the winners' rows are joined back by id. Sorts, joins and
--- group-bys spill; an arg_min per customer and field held every group's state in memory (2.9 GB at 150k).
+-- ran out of its 1.4 GiB bound (duckdb/duckdb#7808). So the counts are a group-by joined back, and the ranking
+-- sorts a narrow relation (the candidate's id and its order keys) in a few coarse buckets of customers, keeping each
+-- (customer, field)'s first row (macros/survivorship.sql, first_candidates); the winners' rows are joined back by id.
+-- Sorts, joins and group-bys spill; an arg_min per customer and field held every group's state in memory (2.9 GB
+-- at 150k).
 {#- a table read by dim_customer and its tests (compute once); incremental: the touched customers only #}
 {{ config(materialized=('table' if target.type == 'spark' else 'incremental'), incremental_strategy='delete+insert', unique_key='customer_id',
           on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
