@@ -83,6 +83,13 @@
 {% macro duckdb__epoch_microseconds(timestamp) -%}epoch_us({{ timestamp }}){%- endmacro %}
 {% macro spark__epoch_microseconds(timestamp) -%}unix_micros({{ timestamp }}){%- endmacro %}
 
+{#- A unique id of each row of a query (bigint, in no particular order); a relation read more than once must be
+    computed once for its ids to agree: DuckDB's `materialized` CTE, Spark's non-deterministic CTE (never inlined). -#}
+{% macro row_id() %}{{ return(adapter.dispatch('row_id')()) }}{% endmacro %}
+{% macro duckdb__row_id() -%}row_number() over (){%- endmacro %}
+{#- (Spark's row_number() needs an ordered window) -#}
+{% macro spark__row_id() -%}monotonically_increasing_id(){%- endmacro %}
+
 {#- Aggregate: the distinct non-null values of `expression`, sorted, joined by `separator`. -#}
 {% macro string_agg_distinct(expression, separator) %}{{ return(adapter.dispatch('string_agg_distinct')(expression, separator)) }}{% endmacro %}
 {% macro duckdb__string_agg_distinct(expression, separator) -%}string_agg(distinct {{ expression }}, {{ sql_literal(separator) }} order by {{ expression }}){%- endmacro %}

@@ -91,3 +91,23 @@
         'source_rank', 'recency_rank', '-record_completeness', fewer,
         'source', 'value', 'display_value', 'source_record_id']) }}
 {%- endmacro %}
+
+{#- The first row of each (customer, field) of `relation` in survivorship_order() (after `first_keys`), among its
+    rows where `condition`: columns candidate_id, customer_id, field, source, source_record_id. `relation` has the
+    columns survivorship_order() reads and value_frequency. The rows are sorted within a few coarse buckets of
+    customers and each (customer, field)'s first one kept by comparing it with the row before: a window
+    partitioned by customer and field would do the same, but DuckDB pins memory per partition group and ran out at
+    9.7M candidates (duckdb/duckdb#7808), while a coarse window over few columns sorts within its bound. -#}
+{% macro first_candidates(relation, condition, first_keys=[]) -%}
+    {%- set order = ['customer_id', 'field'] + first_keys + survivorship_order('value_frequency') %}
+    select candidate_id, customer_id, field, source, source_record_id
+    from (
+        select candidate_id, customer_id, field, source, source_record_id,
+            lag(customer_id) over sorted_candidates as previous_customer_id,
+            lag(field) over sorted_candidates as previous_field
+        from {{ relation }}
+        where {{ condition }}
+        window sorted_candidates as (partition by hash(customer_id) % 16 order by {{ order | join(', ') }})
+    ) as sorted
+    where previous_customer_id is null or previous_customer_id <> customer_id or previous_field <> field
+{%- endmacro %}
