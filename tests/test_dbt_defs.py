@@ -71,7 +71,7 @@ def test_dbt_tests_are_asset_checks():
     checks = {c.asset_key: c for c in customer360_dbt_assets.check_keys}
     names = {c.name for c in customer360_dbt_assets.check_keys if c.asset_key == key("marts", "dim_customer")}
     # the columns' not_null / unique / accepted_values / value_between: one check per model and severity
-    assert {"column_rules", "column_rules_warn"} <= names
+    assert {"column_rules_dim_customer", "column_rules_warn_dim_customer"} <= names
     assert any(n.startswith("row_count_reconciles_dim_customer") for n in names)
     assert not any(
         n.startswith(("not_null_", "unique_", "accepted_values_", "value_between_")) for n in names
@@ -232,7 +232,11 @@ def test_a_failing_error_test_blocks_the_models_downstream(tmp_path):
     assert not result.success
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     assert [(e.asset_key, e.check_name, e.severity) for e in failed] == [
-        (key("staging", "stg_linkage__customer_xref"), "column_rules", dg.AssetCheckSeverity.ERROR)
+        (
+            key("staging", "stg_linkage__customer_xref"),
+            "column_rules_stg_linkage__customer_xref",
+            dg.AssetCheckSeverity.ERROR,
+        )
     ]
     # the check names the broken column and rule (its query re-run once dbt exited)
     assert (
