@@ -239,9 +239,9 @@ def test_a_failing_error_test_blocks_the_models_downstream(tmp_path):
         )
     ]
     # the check names the broken column and rule (its query re-run once dbt exited)
-    assert (
-        failed[0].metadata["broken_rules"].value == "match_probability: value_between >= 0 and <= 1 (1 rows)"
-    )
+    broken = "match_probability: value_between >= 0 and <= 1 (1 row)"
+    assert failed[0].metadata["broken_rules"].value == broken
+    assert failed[0].description == f"dbt test column_rules_stg_linkage__customer_xref: {broken}"
     assert failed[0].metadata["dagster_dbt/failed_row_count"].value == 1
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert (

@@ -51,11 +51,14 @@ def broken_rules(layout: DataLayout, compiled_sql: str) -> list[tuple[str, str, 
 
 
 def describe(rules: Iterable[tuple[str, str, int]]) -> str:
-    return "; ".join(f"{column}: {rule} ({failing} rows)" for column, rule, failing in rules)
+    return "; ".join(
+        f"{column}: {rule} ({failing} row{'s' if failing != 1 else ''})" for column, rule, failing in rules
+    )
 
 
 def _named(check: dg.AssetCheckResult, layout: DataLayout, compiled_sql: str | None) -> dg.AssetCheckResult:
-    """The failed check with the broken rules in its description and metadata."""
+    """The failed check with the broken rules in its description (read by the run's failure summary,
+    orchestration/logging.py) and metadata."""
     try:
         text = (
             describe(broken_rules(layout, compiled_sql)) if compiled_sql else "its compiled query is missing"
@@ -68,7 +71,7 @@ def _named(check: dg.AssetCheckResult, layout: DataLayout, compiled_sql: str | N
         check_name=check.check_name,
         severity=check.severity,
         metadata={**check.metadata, BROKEN_RULES: text},
-        description=f"broken: {text}",
+        description=f"dbt test {check.check_name}: {text}",
     )
 
 
