@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -13,6 +14,7 @@ from dagster_dbt import DbtProject
 from test_marts import PERSONS
 from test_marts import write_parquet as write
 
+from assets.dbt.column_rules import night_exclusions
 from assets.dbt.defs import (
     DBT_PROJECT_DIR,
     customer360_dbt_assets,
@@ -68,9 +70,32 @@ def test_sources_join_the_python_assets():
 def test_dbt_tests_are_asset_checks():
     checks = {c.asset_key: c for c in customer360_dbt_assets.check_keys}
     names = {c.name for c in customer360_dbt_assets.check_keys if c.asset_key == key("marts", "dim_customer")}
-    assert "unique_dim_customer_customer_id" in names
+    # the columns' not_null / unique / accepted_values / value_between: one check per model and severity
+    assert {"column_rules_dim_customer", "column_rules_warn_dim_customer"} <= names
     assert any(n.startswith("row_count_reconciles_dim_customer") for n in names)
-    assert len(list(customer360_dbt_assets.check_keys)) > 150 and key("marts", "mart_satisfaction") in checks
+    assert not any(
+        n.startswith(("not_null_", "unique_", "accepted_values_", "value_between_")) for n in names
+    )
+    assert len(list(customer360_dbt_assets.check_keys)) > 50 and key("marts", "mart_satisfaction") in checks
+
+
+def test_every_column_rule_is_checked_by_its_models_column_rules_test():
+    """The builds leave the per-column rule tests out (selectors.yml): each must have a column_rules test of its
+    severity on its model, which runs it."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    kind = {n["unique_id"]: (n.get("test_metadata") or {}).get("name") for n in tests}
+    covered = {
+        (n["attached_node"], n["config"]["severity"].lower())
+        for n in tests
+        if kind[n["unique_id"]] == "column_rules"
+    }
+    excluded = night_exclusions(DBT_PROJECT_DIR / "selectors.yml").split()
+    rules = [n for n in tests if f"test_name:{kind[n['unique_id']]}" in excluded]
+    assert len(rules) > 150 and len(covered) > 30
+    assert [
+        n["unique_id"] for n in rules if (n["attached_node"], n["config"]["severity"].lower()) not in covered
+    ] == []
 
 
 def test_fresh_clone_gets_a_manifest_by_dbt_parse(tmp_path):
@@ -139,7 +164,7 @@ def test_materialize_an_empty_night_builds_the_warehouse_and_passes_checks(tmp_p
         and key("snapshots", "dim_customer_snapshot") in materialized
     )
     evaluations = result.get_asset_check_evaluations()
-    assert len(evaluations) > 150
+    assert len(evaluations) > 50
     assert [e.check_name for e in evaluations if not e.passed] == []
     with duckdb.connect(str(data_dir / "warehouse" / "customer360.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from marts.dim_customer").fetchone() == (0,)
@@ -206,9 +231,18 @@ def test_a_failing_error_test_blocks_the_models_downstream(tmp_path):
     )
     assert not result.success
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
-    assert [(e.asset_key, e.severity) for e in failed] == [
-        (key("staging", "stg_linkage__customer_xref"), dg.AssetCheckSeverity.ERROR)
+    assert [(e.asset_key, e.check_name, e.severity) for e in failed] == [
+        (
+            key("staging", "stg_linkage__customer_xref"),
+            "column_rules_stg_linkage__customer_xref",
+            dg.AssetCheckSeverity.ERROR,
+        )
     ]
+    # the check names the broken column and rule (its query re-run once dbt exited)
+    broken = "match_probability: value_between >= 0 and <= 1 (1 row)"
+    assert failed[0].metadata["broken_rules"].value == broken
+    assert failed[0].description == f"dbt test column_rules_stg_linkage__customer_xref: {broken}"
+    assert failed[0].metadata["dagster_dbt/failed_row_count"].value == 1
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert (
         key("staging", "stg_linkage__customer_xref") in materialized

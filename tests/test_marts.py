@@ -707,7 +707,12 @@ def test_one_golden_record_per_linked_customer(wh):
 
 def test_hostile_rows_warn_but_never_block_the_build(wh):
     """An unknown currency and out-of-scale scores: the build passes with a warning, values become NULL."""
-    assert "Warning in test not_null_fct_orders_amount_reporting" in wh.log
+    assert "Warning in test column_rules_warn_fct_orders (models/marts/core/_core.yml)" in wh.log
+    run = json.loads((wh.root / "target" / "run_results.json").read_text())["results"]
+    warned = next(r for r in run if r["unique_id"].split(".")[2] == "column_rules_warn_fct_orders")
+    assert wh.rows(warned["compiled_code"]) == [
+        ("amount_reporting", "not_null", 1)
+    ]  # O6: no rate for its currency
     assert wh.rows("select amount_reporting from marts.fct_orders where order_id = 'O6'") == [(None,)]
     assert wh.rows(
         "select nps_score, csat_score from marts.fct_survey_responses where response_id = 'R5'"
@@ -716,6 +721,50 @@ def test_hostile_rows_warn_but_never_block_the_build(wh):
     assert (c6["order_count"], c6["total_spend"]) == (2, 50 * RATES["USD"])
     assert c6["clv_predictive"] > 0
     assert c6["open_complaints"] == 1
+
+
+def test_column_rules_catch_each_broken_rule_and_name_it(wh, tmp_path):
+    """Each model's column_rules test checks its columns' not_null, unique, accepted_values and value_between tests
+    in one query: a row broken four ways fails it with one row per broken column and rule."""
+    data = tmp_path / "data"
+    shutil.copytree(wh.data, data)
+    with duckdb.connect(str(data / "warehouse" / "customer360.duckdb")) as con:
+        con.execute(
+            "insert into marts.fct_orders select * from marts.fct_orders where order_id = 'O1'"
+        )  # unique
+        con.execute(
+            "update marts.fct_orders set fx_rate = -1, product_category = null where order_id = 'O2'"
+        )  # value_between, not_null
+        con.execute("update marts.fct_survey_responses set nps_category = 'fan' where response_id = 'R1'")
+    models = "fct_orders fct_survey_responses"
+    result = dbt(["test", "--select", models, "--exclude", "test_name:row_count_reconciles test_name:relationships"],
+                 data, tmp_path, VARS)  # fmt: skip
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "Failure in test column_rules_fct_orders (models/marts/core/_core.yml)" in result.stdout
+    run = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    failed = sorted(r["unique_id"].split(".")[2] for r in run if r["status"] == "fail")
+    broken = []
+    with duckdb.connect(str(data / "warehouse" / "customer360.duckdb"), read_only=True) as con:
+        for r in run:
+            if r["status"] == "fail" and r["unique_id"].split(".")[2].startswith("column_rules"):
+                broken += con.execute(f"select * from ({r['compiled_code']}) order by 1, 2").fetchall()
+    assert sorted(broken) == [
+        ("fx_rate", "value_between >= 0", 1),
+        ("nps_category", "accepted_values promoter, passive, detractor", 1),
+        ("order_line_id", "unique", 2),  # O1's two lines, each twice
+        ("product_category", "not_null", 1),
+    ]
+    # the per-column tests (declared, left out of the builds) fail on the same four rules
+    assert [f for f in failed if not f.startswith("column_rules")] == [
+        "accepted_values_fct_survey_responses_nps_category__promoter__passive__detractor",
+        "not_null_fct_orders_product_category",
+        "unique_fct_orders_order_line_id",
+        "value_between_fct_orders_fx_rate__0",
+    ]
+    assert [f for f in failed if f.startswith("column_rules")] == [
+        "column_rules_fct_orders",
+        "column_rules_fct_survey_responses",
+    ]
 
 
 def test_survivorship_matches_python(wh):

@@ -244,12 +244,12 @@ def test_a_night_tests_its_own_rows_and_counts_every_row(nights):
     def compiled(work: Path, test: str) -> str:
         return next((work / "target" / "compiled").rglob(f"{test}*.sql")).read_text()
 
-    night = compiled(nights["root"] / "night2", "not_null_fct_orders_order_id")
-    full = compiled(nights["full"].parent, "not_null_fct_orders_order_id")
+    night = compiled(nights["root"] / "night2", "column_rules_fct_orders")
+    full = compiled(nights["full"].parent, "column_rules_fct_orders")
     assert "int_customers_touched" in night and "int_customers_touched" not in full
     reconcile = compiled(nights["root"] / "night2", "row_count_reconciles_fct_orders")
     assert "int_customers_touched" not in reconcile  # counts every row, every night
-    staging = compiled(nights["root"] / "night2", "not_null_stg_silver__orders_order_id")
+    staging = compiled(nights["root"] / "night2", "column_rules_stg_silver__orders")
     assert "int_customers_touched" not in staging  # not an incremental model
 
 

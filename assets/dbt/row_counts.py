@@ -14,6 +14,7 @@ from typing import Any
 
 import dagster as dg
 
+from assets.dbt.held_events import event_unique_id, hold_until_exit
 from assets.layout import DataLayout
 
 ROW_COUNT = "dagster/row_count"
@@ -62,19 +63,11 @@ def count_rows(layout: DataLayout, tables: Mapping[str, tuple[str, str]]) -> dic
 
 def with_row_counts(events: Iterable[Any], manifest: Mapping[str, Any], layout: DataLayout) -> Iterator[Any]:
     """Pass dbt's events through; each model's Output comes after the build, carrying its row count."""
-    held: list[dg.Output] = []
-    failure: Exception | None = None
-    try:
-        for event in events:
-            if isinstance(event, dg.Output):
-                held.append(event)
-            else:
-                yield event
-    except Exception as exc:  # dbt failed: what it did build is still reported, then the failure
-        failure = exc
-    unique_ids = [str(getattr(e.metadata.get("unique_id"), "value", "")) for e in held]
-    counts = count_rows(layout, relations(manifest, unique_ids)) if held else {}
-    for event, uid in zip(held, unique_ids, strict=True):
-        yield event.with_metadata({**event.metadata, ROW_COUNT: counts[uid]}) if uid in counts else event
-    if failure is not None:
-        raise failure
+
+    def release(held: list[dg.Output]) -> Iterator[dg.Output]:
+        unique_ids = [event_unique_id(e) for e in held]
+        counts = count_rows(layout, relations(manifest, unique_ids))
+        for event, uid in zip(held, unique_ids, strict=True):
+            yield event.with_metadata({**event.metadata, ROW_COUNT: counts[uid]}) if uid in counts else event
+
+    return hold_until_exit(events, lambda event: isinstance(event, dg.Output), release)

@@ -1,5 +1,5 @@
 {#- The data tests of a night: on an incremental build, the row tests (not_null, unique, accepted_values,
-    relationships, value_between, unique_combination) of an incremental model check only the rows that night
+    relationships, value_between, unique_combination, column_rules) of an incremental model check only the rows that night
     rebuilt — the touched customers' and the rows linked to no customer (macros/incremental_marts.sql) —, since
     the others are the rows the previous build tested. Row-count reconciliations (row_count_reconciles) still
     count every row, so a lost or doubled row anywhere fails the night; a first build, a changed project (every
@@ -19,7 +19,8 @@
 
 {#- The tests whose rows are all of one customer: a night may check only the rows it rebuilt. -#}
 {% macro night_row_tests() -%}
-    {{- return(['not_null', 'unique', 'accepted_values', 'relationships', 'value_between', 'unique_combination']) -}}
+    {{- return(['not_null', 'unique', 'accepted_values', 'relationships', 'value_between', 'unique_combination',
+                 'column_rules']) -}}
 {%- endmacro %}
 
 {#- `customer_id is null or customer_id in (<touched>)` for a row test of an incremental model on an
