@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from linkage import prepare, standardise
 from linkage.compare import PairColumns, tf_source
 from linkage.config import LinkageConfig
 from linkage.encode import EncodedRecords, sorted_unique, value_counts
@@ -45,6 +46,8 @@ class LinkageState:
     # the thresholds and guards it clustered with: a change moves every customer, not only the night's
     steward_labels: str = ""
     linked_under: str = ""
+    # fitted_rules() when the model was fitted: its term frequencies count the values those rules made
+    fitted_rules: str = ""
     extra: dict = field(default_factory=dict)
 
     def frozen_counts(self, records: EncodedRecords) -> dict[str, tuple[np.ndarray, int]]:
@@ -90,6 +93,7 @@ class LinkageState:
                 "holders": self.holders,
                 "steward_labels": self.steward_labels,
                 "linked_under": self.linked_under,
+                "fitted_rules": self.fitted_rules,
                 **self.extra,
             },
             default=str,
@@ -120,10 +124,11 @@ class LinkageState:
                 "records_at_fit",
                 "steward_labels",
                 "linked_under",
+                "fitted_rules",
             )
         }
-        known["steward_labels"] = known["steward_labels"] or ""
-        known["linked_under"] = known["linked_under"] or ""
+        for text_field in ("steward_labels", "linked_under", "fitted_rules"):
+            known[text_field] = known[text_field] or ""
         holders = data.pop("holders", None) or {}
         return cls(parameters=parameters, digests=digests, frequencies=frequencies, holders=holders,
                    records=records, extra=data, **known)  # fmt: skip
@@ -163,6 +168,12 @@ def config_digest(config: LinkageConfig) -> str:
 
     fitted_on = config.model_dump_json(include={"link_type", "blocking", "comparisons", "scoring"})
     return hashlib.sha256(fitted_on.encode()).hexdigest()[:16]
+
+
+def fitted_rules() -> str:
+    """The versions of the rules that made the values a model is fitted on (linkage/standardise STANDARDISE_RULES,
+    linkage/prepare PREPARE_RULES): a state fitted under others is refitted, every record prepared anew."""
+    return f"standardise {standardise.STANDARDISE_RULES}, prepare {prepare.PREPARE_RULES}"
 
 
 # The engine's own rules for turning scores into customers, beside linkage.yaml's settings: raised when a release

@@ -27,7 +27,7 @@ from linkage.config import LinkageConfig, load_linkage_config
 from linkage.engine import LinkageResult, link
 from linkage.incremental import RefitNeeded, link_incremental, refit_reason
 from linkage.records import PERSON_COLUMNS
-from linkage.state import LinkageState, person_keys
+from linkage.state import LinkageState, fitted_rules, person_keys
 
 KEYS = {
     "customer_xref": dg.AssetKey(["linkage", "customer_xref"]),
@@ -93,7 +93,8 @@ def link_night(
     state, linked_from = read_state(layout.linkage_dir)
     previous = read_previous(layout.linkage_dir, "customer_xref")
     asked = full_refresh or refit
-    if not asked and state is not None and previous is not None and inputs == linked_from:
+    current = state is not None and state.fitted_rules == fitted_rules()  # else: an upgrade's first linkage
+    if not asked and current and previous is not None and inputs == linked_from:
         return None, "skipped: no new or changed person records since the last linkage", {}
     night = None if asked or previous is None else night_persons(pattern, inputs, linked_from, state, layout)
     persons = night if night is not None else read_all_persons(pattern)
