@@ -14,33 +14,22 @@ import json
 import shutil
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
+from test_backup_drill import night
 
 import linkage.prepare
 import linkage.standardise
 from assets.layout import DataLayout
+from assets.link.io import read_state
 from assets.sample import generate_sample
-from assets.settings import Settings
 from assets.standardise.rules import stale_partitions, stamp_path
 from linkage.standardise import compound_surnames
-from orchestration.definitions import build_definitions
-from orchestration.jobs import NIGHTLY_JOB
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # four nightly runs
 NIGHT1, NIGHT2 = "2026-11-25", "2026-11-26"
 MARTS = ("dim_customer", "fct_orders", "mart_customer_profile", "mart_source_row_crosswalk")
-
-
-def night(data: Path, landing: Path, day: str) -> None:
-    defs = build_definitions({"settings": Settings(data_dir=str(data), landing=str(landing))})
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
-            instance=instance, partition_key=day, raise_on_error=False
-        )
-    assert result.success, [e.step_key for e in result.all_events if e.is_step_failure]
 
 
 def old_release(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,26 +88,31 @@ def test_upgrade_night_equals_a_fresh_install(tmp_path, monkeypatch):
     with monkeypatch.context() as m:
         old_release(m)
         night(data, landing, NIGHT1)
-    shutil.rmtree(
-        stamp_path(DataLayout(root=data, landing=str(landing), config_dir=Path("config")), NIGHT1).parent
-    )  # a release before stamps
-    model = data / "linkage" / "state" / "model.json"
-    stored = json.loads(model.read_text())
+    layout = DataLayout(root=data, landing=str(landing), config_dir=Path("config"))
+    shutil.rmtree(stamp_path(layout, NIGHT1).parent)  # a release before stamps
+    state_file = data / "linkage" / "state" / "model.json"
+    stored = json.loads(state_file.read_text())
     stored.pop("fitted_rules")  # a release before fitted_rules
-    model.write_text(json.dumps(stored))
-    old = silver(data)
-    assert not old["silver/person/run_date=2026-11-25/part.parquet"].equals(
-        silver(fresh)["silver/person/run_date=2026-11-25/part.parquet"]
-    )  # the old rules split some names otherwise
-    assert stale_partitions(
-        DataLayout(root=data, landing=str(landing), config_dir=Path("config")), []
-    ).bronze_gone  # no source: no bronze for its rows
+    state_file.write_text(json.dumps(stored))
+    person = f"silver/person/run_date={NIGHT1}/part.parquet"
+    assert not silver(data)[person].equals(silver(fresh)[person])  # the old rules split some names otherwise
+    assert list(stale_partitions(layout, []).bronze_gone) == [
+        NIGHT1
+    ]  # with no source, no bronze for its rows
 
     night(data, landing, NIGHT2)  # the upgrade's first night: nothing new delivered
     upgraded, built = silver(data), silver(fresh)
     assert list(upgraded) == list(built)
     for name, frame in built.items():
         pd.testing.assert_frame_equal(upgraded[name], frame, obj=name)
+    model, fitted = read_state(data / "linkage")[0], read_state(fresh / "linkage")[0]
+    # the model is fitted on what the new rules make, as a fresh install's
+    assert model.parameters.prior == pytest.approx(fitted.parameters.prior)
+    for name, m in fitted.parameters.m.items():
+        assert model.parameters.m[name] == pytest.approx(m) and model.parameters.u[name] == pytest.approx(
+            fitted.parameters.u[name]
+        )
+    pd.testing.assert_frame_equal(model.frequencies, fitted.frequencies)
     upgraded, built = customer_file(data), customer_file(fresh)
     assert list(upgraded) == list(built)
     for name, frame in built.items():

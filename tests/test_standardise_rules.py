@@ -3,6 +3,7 @@ are stale after an upgrade, whether bronze can rebuild them, and the standardise
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from types import SimpleNamespace
 
@@ -17,6 +18,7 @@ from assets.standardise.defs import build_standardise_assets
 from assets.standardise.partition import PERSON, standardise_partition
 from assets.standardise.rules import stale_partitions, stamp_path, stamped_rules
 from linkage.standardise import STANDARDISE_RULES
+from orchestration.run_summary import format_summary, run_figures
 
 DAYS = ("2024-03-15", "2024-03-16")
 NAMES = ("ouyanghaoran", "Ouyang Haoran", "张伟", "WANG Wei")
@@ -89,8 +91,34 @@ def test_the_night_restandardises_the_partitions_older_rules_wrote(layout):
     old.to_parquet(person, index=False)
     stamp_path(layout, DAYS[0]).write_text(json.dumps({"standardise_rules": STANDARDISE_RULES - 1}))
 
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     meta = _materialize(layout, sources, DAYS[1])
     assert meta["restandardised_partitions"] == [DAYS[0]]
     pd.testing.assert_frame_equal(pd.read_parquet(person), fresh)
     assert stamped_rules(layout, DAYS[0]) == STANDARDISE_RULES
+    assert "  standardised again: 1 earlier day(s) (2024-03-15), older rules or pending files" in _summary(
+        layout, DAYS[1], since
+    )
     assert _materialize(layout, sources, DAYS[1])["restandardised_partitions"] == []  # once
+
+
+def test_a_stale_day_bronze_cannot_rebuild_is_in_the_run_summary(layout, monkeypatch):
+    sources = _deliver(layout, DAYS[0])
+    standardise_partition(layout, sources, DAYS[0])
+    (layout.bronze("shop", DAYS[0]) / "a.parquet").unlink()
+    monkeypatch.setattr(linkage.standardise, "STANDARDISE_RULES", STANDARDISE_RULES + 1)  # an upgrade
+    since = dt.datetime.now(dt.UTC)
+    assert _materialize(layout, sources, DAYS[1])["stale_partitions_without_bronze"] == {
+        DAYS[0]: "order: 4 silver rows, 0 in bronze"
+    }
+    assert any(
+        line.startswith(
+            "  STALE: 1 day(s) of silver still written under other standardisation rules (2024-03-15)"
+        )
+        for line in _summary(layout, DAYS[1], since)
+    )
+
+
+def _summary(layout: DataLayout, day: str, since: dt.datetime) -> list[str]:
+    figures = run_figures(layout, day, since)
+    return format_summary(day, True, 1.0, figures, [], layout, "log", [])
