@@ -67,6 +67,7 @@ from linkage.state import (
     LinkageState,
     config_digest,
     digest_table,
+    fitted_rules,
     level_shares,
     linking_digest,
     term_frequencies,
@@ -664,7 +665,8 @@ def link_outputs(
             state = LinkageState(params, level_shares(c.cmp, config, c.decision == MATCH), digest_table(persons),
                                  fitted_run_id=run_id, config_digest=config_digest(config), records_at_fit=len(rec),
                                  frequencies=frequencies, holders=holders, records=rec.drop(columns="rid"),
-                                 steward_labels=steward_fingerprint(decisions), linked_under=linking_digest(config))  # fmt: skip
+                                 steward_labels=steward_fingerprint(decisions), linked_under=linking_digest(config),
+                                 fitted_rules=fitted_rules())  # fmt: skip
     return LinkageResult(
         xref=xref, pairs=pairs, review=review, history=history,
         summary=summary, parameters=params, timings=timings, state=state,

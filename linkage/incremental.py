@@ -63,7 +63,15 @@ from linkage.learn import Correction, apply_correction, fit_correction, pair_lab
 from linkage.prepare import merge_ordered, ordered_records, prepare_columns, prepare_records
 from linkage.references import References, record_entities, resolve_references
 from linkage.score import total_pairs
-from linkage.state import LinkageState, config_digest, digest_table, drift, level_shares, linking_digest
+from linkage.state import (
+    LinkageState,
+    config_digest,
+    digest_table,
+    drift,
+    fitted_rules,
+    level_shares,
+    linking_digest,
+)
 
 PAIR_KEYS = ["source_l", "id_l", "source_r", "id_r"]
 
@@ -85,6 +93,11 @@ def refit_reason(state: LinkageState | None, config: LinkageConfig, records: int
         return f"scoring.method {config.scoring.method!r} is refitted every night"
     if state.config_digest != config_digest(config):
         return "config/linkage.yaml changed since the model was fitted"
+    if state.fitted_rules != fitted_rules():
+        return (
+            f"customer360's standardisation or preparation rules changed ({state.fitted_rules or 'unversioned'}"
+            f" → {fitted_rules()}): every record is prepared again and the model refitted"
+        )
     if state.frequencies is None:
         return "the stored model has no term frequencies (written by an older version)"
     if state.nights_since_fit + 1 >= config.incremental.refit_every_nights:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from linkage import prepare, standardise
 from linkage.compare import PairColumns, tf_source
 from linkage.config import LinkageConfig
 from linkage.encode import EncodedRecords, sorted_unique, value_counts
@@ -45,6 +46,8 @@ class LinkageState:
     # the thresholds and guards it clustered with: a change moves every customer, not only the night's
     steward_labels: str = ""
     linked_under: str = ""
+    # fitted_rules() when the model was fitted: its term frequencies count the values those rules made
+    fitted_rules: str = ""
     extra: dict = field(default_factory=dict)
 
     def frozen_counts(self, records: EncodedRecords) -> dict[str, tuple[np.ndarray, int]]:
@@ -90,6 +93,7 @@ class LinkageState:
                 "holders": self.holders,
                 "steward_labels": self.steward_labels,
                 "linked_under": self.linked_under,
+                "fitted_rules": self.fitted_rules,
                 **self.extra,
             },
             default=str,
@@ -120,10 +124,11 @@ class LinkageState:
                 "records_at_fit",
                 "steward_labels",
                 "linked_under",
+                "fitted_rules",
             )
         }
-        known["steward_labels"] = known["steward_labels"] or ""
-        known["linked_under"] = known["linked_under"] or ""
+        for text_field in ("steward_labels", "linked_under", "fitted_rules"):
+            known[text_field] = known[text_field] or ""
         holders = data.pop("holders", None) or {}
         return cls(parameters=parameters, digests=digests, frequencies=frequencies, holders=holders,
                    records=records, extra=data, **known)  # fmt: skip
@@ -165,6 +170,12 @@ def config_digest(config: LinkageConfig) -> str:
     return hashlib.sha256(fitted_on.encode()).hexdigest()[:16]
 
 
+def fitted_rules() -> str:
+    """The versions of the rules that made the values a model is fitted on (linkage/standardise STANDARDISE_RULES,
+    linkage/prepare PREPARE_RULES): a state fitted under others is refitted, every record prepared anew."""
+    return f"standardise {standardise.STANDARDISE_RULES}, prepare {prepare.PREPARE_RULES}"
+
+
 # The engine's own rules for turning scores into customers, beside linkage.yaml's settings: raised when a release
 # changes them (2: namesakes, linkage/namesakes.py), so the first night after an upgrade re-links every record with
 # the stored model instead of keeping the customers clustered under the old rules.
@@ -178,6 +189,19 @@ def linking_digest(config: LinkageConfig, rules: int = CLUSTERING_RULES) -> str:
 
     used = config.model_dump_json(include={"thresholds", "clustering", "keep_non_match_pairs"})
     return hashlib.sha256(f"rules {rules}: {used}".encode()).hexdigest()[:16]
+
+
+def linked_as_now(model: dict | None, inputs: dict[str, str], config: LinkageConfig) -> bool:
+    """Whether a stored state (its model.json, as a dict) was linked from exactly `inputs` under today's
+    linkage.yaml and customer360's rules: then a night has nothing to link. A changed setting or an upgrade's
+    new rules re-link even on a night without new files."""
+    return (
+        model is not None
+        and dict(model.get("person_inputs") or {}) == inputs
+        and model.get("config_digest") == config_digest(config)
+        and model.get("linked_under") == linking_digest(config)
+        and model.get("fitted_rules") == fitted_rules()
+    )
 
 
 _PRIME = np.uint64(0x100000001B3)

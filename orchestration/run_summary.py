@@ -43,7 +43,17 @@ def run_figures(layout: DataLayout, partition: str, since: dt.datetime) -> dict[
         if xref is not None:
             row = con.execute(f"select count(*), count(distinct customer_id) from {xref}").fetchone()
             figures.update(person_records=row[0], customers=row[1])
+    figures.update(rules_figures(layout, partition, since))
     return figures
+
+
+def rules_figures(layout: DataLayout, partition: str, since: dt.datetime) -> dict[str, list[str]]:
+    """The silver days this run re-standardised under the release's rules (not its own partition), and those
+    still written under other rules (assets/standardise/rules.py)."""
+    from assets.standardise.rules import stale_dates, stamped_since
+
+    redone = [d for d in stamped_since(layout, since.timestamp()) if d != partition]
+    return {"restandardised": redone, "stale_days": stale_dates(layout)}
 
 
 def mart_rows(layout: DataLayout) -> list[tuple[str, int]]:
@@ -90,6 +100,17 @@ def format_summary(
     lines += [f"  {line}" for line in figures.get("rejected", [])]
     if figures.get("files_pending"):
         lines.append(f"  {figures['files_pending']} loaded files wait for the next linkage (not yet settled)")
+    if figures.get("restandardised"):
+        days = figures["restandardised"]
+        lines.append(
+            f"  standardised again: {len(days)} earlier day(s) ({_days(days)}), older rules or pending files"
+        )
+    if figures.get("stale_days"):
+        days = figures["stale_days"]
+        lines.append(
+            f"  STALE: {len(days)} day(s) of silver still written under other standardisation rules"
+            f" ({_days(days)}); the log names why (bronze gone, or a failed run: re-run `customer360 run`)"
+        )
     if "customers" in figures:
         lines.append(
             f"  customer file: {figures['customers']:,} customers from {figures['person_records']:,} person records"
@@ -109,3 +130,7 @@ def format_summary(
             "next: fix what is named above, then re-run `customer360 run` (files already loaded are not re-read)"
         )
     return lines
+
+
+def _days(days: list[str], shown: int = 5) -> str:
+    return ", ".join(days[:shown]) + (f" and {len(days) - shown} more" if len(days) > shown else "")

@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 import yaml
 
+import linkage.prepare
 from assets.layout import REPO_ROOT
 from assets.link.defs import KEYS, link_assets
 from assets.settings import Settings
@@ -74,7 +75,7 @@ def _people(ids: list[str], names: list[str], loaded: str) -> pd.DataFrame:
     )
 
 
-def test_night_without_new_person_records_skips_linkage_and_the_marts(tmp_path: Path):
+def test_night_without_new_person_records_skips_linkage_and_the_marts(tmp_path: Path, monkeypatch):
     names = [f"Person {chr(65 + i)} Number{i}" for i in range(20)]
     _write_persons(tmp_path, "2026-01-01", _people([str(i) for i in range(20)], names, "2026-01-01"), "crm")
     config_dir = tmp_path / "config"
@@ -127,3 +128,21 @@ def test_night_without_new_person_records_skips_linkage_and_the_marts(tmp_path: 
     fifth = night(refit=True)
     meta = {m.asset_key: m.metadata for m in fifth.asset_materializations_for_node("link")}
     assert meta[KEYS["customer_xref"]]["mode"].value == "full (refitted model): refit asked"
+    # an upgrade whose preparation rules changed: the next night refits on every record prepared anew, though no
+    # person file changed; the night after skips again
+    monkeypatch.setattr(linkage.prepare, "PREPARE_RULES", linkage.prepare.PREPARE_RULES + 1)
+    upgraded = night()
+    meta = {m.asset_key: m.metadata for m in upgraded.asset_materializations_for_node("link")}
+    assert meta[KEYS["customer_xref"]]["mode"].value.startswith(
+        "full (refitted model): customer360's standardisation or preparation rules changed"
+    )
+    assert upgraded.success and len(built) == 5
+    assert night().success and len(built) == 5  # skipped
+    # a changed threshold in linkage.yaml, no new files: every record linked again with the stored model
+    shipped["thresholds"]["match"] = 0.9
+    (config_dir / "linkage.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True), encoding="utf-8")
+    retuned = night()
+    meta = {m.asset_key: m.metadata for m in retuned.asset_materializations_for_node("link")}
+    assert meta[KEYS["customer_xref"]]["mode"].value.startswith("full (stored model): linkage.yaml's thresholds")
+    assert retuned.success and len(built) == 6
+    assert night().success and len(built) == 6  # skipped

@@ -15,7 +15,7 @@ from linkage.encode import encode_records
 from linkage.engine import link
 from linkage.incremental import RefitNeeded, blocks_crossing_cap, link_incremental
 from linkage.prepare import prepare_records
-from linkage.state import CLUSTERING_RULES, LinkageState, linking_digest
+from linkage.state import CLUSTERING_RULES, LinkageState, fitted_rules, linking_digest
 
 KEYS = ["source", "source_record_id"]
 
@@ -187,6 +187,22 @@ def test_a_state_clustered_under_older_engine_rules_is_linked_again_with_its_mod
     assert isinstance(outcome, RefitNeeded) and not outcome.refit and "clustering rules" in outcome.reason
     assert not isinstance(
         link_incremental(persons, config, first.state, first.xref, first.pairs), RefitNeeded
+    )
+
+
+@pytest.mark.parametrize("rules", ["", "standardise 1, prepare 1"])
+def test_a_model_fitted_under_older_standardisation_or_preparation_rules_is_refitted(nights, config, rules):
+    """Its term frequencies count the values the old rules made, and its stored prepared rows hold the old keys:
+    refitted on every record prepared anew, as a fresh install would fit it ('' : a state from before the
+    rules were versioned). The version survives the state's round trip."""
+    persons, first = nights
+    assert LinkageState.from_json(first.state.to_json(), first.state.digests).fitted_rules == fitted_rules()
+    older = LinkageState(**{**first.state.__dict__, "fitted_rules": rules})
+    outcome = link_incremental(persons, config, older, first.xref, first.pairs)
+    assert (
+        isinstance(outcome, RefitNeeded)
+        and outcome.refit
+        and "standardisation or preparation rules" in outcome.reason
     )
 
 

@@ -16,7 +16,7 @@ from assets.link.io import (
     read_person_glob,
     read_previous,
     read_state,
-    stored_inputs,
+    stored_model,
     write_linkage_outputs,
     write_state,
 )
@@ -28,7 +28,7 @@ from linkage.config import LinkageConfig, load_linkage_config
 from linkage.engine import LinkageResult, link
 from linkage.incremental import RefitNeeded, link_incremental, refit_reason
 from linkage.records import PERSON_COLUMNS
-from linkage.state import LinkageState, person_keys
+from linkage.state import LinkageState, linked_as_now, person_keys
 
 KEYS = {
     "customer_xref": dg.AssetKey(["linkage", "customer_xref"]),
@@ -93,7 +93,7 @@ def link_night(
     inputs = person_inputs(layout.root, PERSON_FILES) | person_inputs(layout.root, decided)
     asked = full_refresh or refit
     has_xref = (layout.linkage_dir / "customer_xref.parquet").exists()
-    if not asked and has_xref and stored_inputs(layout.linkage_dir) == inputs:  # nothing read but model.json
+    if not asked and has_xref and linked_as_now(stored_model(layout.linkage_dir), inputs, config):
         return None, "skipped: no new or changed person records since the last linkage", {}
     state, linked_from = read_state(layout.linkage_dir)
     previous = read_previous(layout.linkage_dir, "customer_xref")

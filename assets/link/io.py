@@ -222,11 +222,11 @@ def read_state(directory: Path) -> tuple[LinkageState | None, dict[str, str]]:
 STATE_TABLES = ("record_digests", "term_frequencies", "prepared_records")
 
 
-def stored_inputs(directory: Path) -> dict[str, str] | None:
-    """The person inputs the stored state was linked from (read_state's), from model.json alone: None when
-    there is no state to read. A night with nothing new is told so without reading the state's tables."""
+def stored_model(directory: Path) -> dict | None:
+    """model.json of the stored state as a dict (None when there is no state): what a night needs to tell that
+    nothing is to be linked, without reading the state's tables."""
     stored = _model(state_dir(directory))
-    return None if stored is None else dict(json.loads(stored[0]).get("person_inputs") or {})
+    return None if stored is None else json.loads(stored[0])
 
 
 def _model(folder: Path) -> tuple[str, dict[str, list[Part]]] | None:

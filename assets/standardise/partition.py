@@ -22,6 +22,7 @@ from assets.entities import ENTITIES
 from assets.ingest.parquet_out import ParquetOut
 from assets.layout import DataLayout
 from assets.parquet_files import open_parquet, write_parquet_atomic
+from assets.standardise.rules import stamp
 from assets.standardise.silver import empty_silver
 from assets.standardise.workers import Batch, in_order, worker_count, workers_for
 from linkage.records import build_person_records
@@ -139,6 +140,7 @@ def standardise_partition(
             result.persons = writer.rows
         else:
             result.rows[name] = writer.rows
+    stamp(layout, run_date)  # last: a partition killed half-written is stale, standardised again
     return result
 
 
