@@ -143,6 +143,8 @@ def test_night_without_new_person_records_skips_linkage_and_the_marts(tmp_path: 
     (config_dir / "linkage.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True), encoding="utf-8")
     retuned = night()
     meta = {m.asset_key: m.metadata for m in retuned.asset_materializations_for_node("link")}
-    assert meta[KEYS["customer_xref"]]["mode"].value.startswith("full (stored model): linkage.yaml's thresholds")
+    assert meta[KEYS["customer_xref"]]["mode"].value.startswith(
+        "full (stored model): linkage.yaml's thresholds"
+    )
     assert retuned.success and len(built) == 6
     assert night().success and len(built) == 6  # skipped
