@@ -46,27 +46,33 @@ def parse_datetimes(
 
 
 def _parse_unique(raw: pd.Series, formats: tuple[str, ...], excel_serials: bool) -> pd.Series:
+    """Each format is tried on the values no earlier one parsed. The bookkeeping is numpy (positions, a NaT
+    mask): a night's small columns went through a dozen formats of pandas masks and `.loc` writes each."""
     text = raw.str.strip()
     text = text.where(text != "")
-    result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    values = np.full(len(raw), np.datetime64("NaT"), dtype="datetime64[ns]")
+    pending = text.notna().to_numpy(dtype=bool)
     for fmt in (*formats, *FALLBACK_FORMATS):
-        todo = result.isna() & text.notna()
-        if not todo.any():
+        at = np.flatnonzero(pending)
+        if not len(at):
             break
-        result.loc[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-    todo = result.isna() & text.notna()
-    if todo.any():
+        parsed = pd.to_datetime(text.iloc[at], format=fmt, errors="coerce").to_numpy(dtype="datetime64[ns]")
+        values[at] = parsed
+        pending[at] = np.isnat(parsed)
+    at = np.flatnonzero(pending)
+    if len(at):
         # ISO 8601 with zones or fractions: normalise to naive wall-clock time in the platform's timezone.
-        iso = pd.to_datetime(text[todo], format="ISO8601", errors="coerce", utc=True)
-        result.loc[todo] = iso.dt.tz_convert(TIMEZONE).dt.tz_localize(None)
+        iso = pd.to_datetime(text.iloc[at], format="ISO8601", errors="coerce", utc=True)
+        values[at] = iso.dt.tz_convert(TIMEZONE).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
     if excel_serials:
-        todo = result.isna() & text.fillna("").str.match(_EXCEL_SERIAL)
-        if todo.any():
-            serial = pd.to_numeric(text[todo], errors="coerce")
+        serials = text.fillna("").str.match(_EXCEL_SERIAL).to_numpy(dtype=bool)
+        at = np.flatnonzero(np.isnat(values) & serials)
+        if len(at):
+            serial = pd.to_numeric(text.iloc[at], errors="coerce")
             plausible = serial.between(1, 2958465)  # 1900-01-01 .. 9999-12-31
             days = pd.to_timedelta(serial.where(plausible), unit="D")
-            result.loc[todo] = (_EXCEL_EPOCH + days).astype("datetime64[ns]")
-    return result
+            values[at] = (_EXCEL_EPOCH + days).to_numpy(dtype="datetime64[ns]")
+    return pd.Series(values, index=raw.index)
 
 
 def unparseable(
