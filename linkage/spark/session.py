@@ -3,9 +3,7 @@
 Partitions follow the cores and the data, not Spark's defaults: the heavy stages are Python batches (compare,
 weights, per component), whose cost is per row, so a stage needs enough tasks for every core even when its
 bytes are few. AQE's partition coalescing (which packs small shuffles into one task) is therefore off, and the
-shuffle partitions are set per run by `tune_partitions`: two per core, more for a big file. Arrow batches hold
-100,000 pairs: each compare() call reads a few whole-table arrays (term frequencies, the dates' characters), which
-at 1M records cost as much as comparing 20,000 pairs.
+shuffle partitions are set per run by `tune_partitions`: two per core, more for a big file.
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ DEFAULT_CONF = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
-    "spark.sql.execution.arrow.maxRecordsPerBatch": "100000",
+    "spark.sql.execution.arrow.maxRecordsPerBatch": "20000",
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.adaptive.coalescePartitions.enabled": "false",
     "spark.python.worker.reuse": "true",
