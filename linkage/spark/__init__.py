@@ -4,8 +4,9 @@ table and per-record results, never the candidate pairs.
 
 - records (engine.py): prepared once on the driver (`linkage.prepare.prepare_records`: rid, keys), with the
   whole table's value counts (term frequencies, records.py), written to the work path.
-- blocking (blocking.py): one join per rule on its key, the same per-rule block-size caps, rules OR-ed; the
-  pairs between linkable records plus the reference pairs (engine.py: `with_references` as joins).
+- blocking (blocking.py): each rule's blocks found on the driver from the encoded table's integer keys (the
+  local engine's rule_keys and caps), the pairs they make a self-join on Spark on the block number, rules
+  OR-ed; the pairs between linkable records plus the reference pairs (engine.py: `with_references` as joins).
 - comparisons (compare.py): `mapInPandas` batches of pairs; each batch encodes the records it touches and calls
   `linkage.compare.compare` with the whole table's value counts.
 - scoring (engine.py, score.py): u from the same random pairs (a fixed-size sample, compared on the driver as

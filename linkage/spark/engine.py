@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from linkage.blocking import BlockingStats
 from linkage.config import LIST_COLUMNS, LinkageConfig
 from linkage.encode import EncodedRecords, encode_records
 from linkage.engine import LinkageResult, RecordTable, RunContext, link, linkable_records, stopwatch
@@ -27,7 +28,7 @@ from linkage.score import (
     estimate_u,
     total_pairs,
 )
-from linkage.spark.blocking import candidate_pairs
+from linkage.spark.blocking import block_entries, candidate_pairs
 from linkage.spark.compare import broadcast_records, compare_pairs
 from linkage.spark.finish import RESOLVE_COLUMNS, Scoring, finish_on_spark
 from linkage.spark.records import record_columns, tf_columns, value_count_columns
@@ -185,7 +186,9 @@ def link_spark(
     table, holders = _record_table(rec, records, config)
     on_spark = stages.upload("records", table)
     lap("prepare")
-    blocked, stats = candidate_pairs(on_spark, config)
+    stats = BlockingStats()
+    entries = stages.upload("block_entries", block_entries(records, config, stats))
+    blocked = candidate_pairs(entries, config, stats)
     candidates = stages.save("candidates", _with_references(spark, blocked, refs, linkable))
     lap("blocking")
     u = estimate_u(records, config)  # a fixed-size sample (scoring.u_sample_pairs): on the driver, as link()

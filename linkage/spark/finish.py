@@ -137,7 +137,9 @@ def _completed(
                            F.col("a.component").alias("order"))  # fmt: skip
     unset = {"rules": F.lit(0).cast("long"), "first_rule": F.lit(-1).cast("long"), "is_reference": F.lit(False),
              "ref_evidence": F.lit(""), "extra": F.lit(True)}  # fmt: skip
-    unscored = inside.join(pairs.select("l", "r"), ["l", "r"], "left_anti").withColumns(unset)
+    # the scored pairs among them found by streaming the pairs past the (few) inside pairs: no shuffle of every pair
+    scored = pairs.select("l", "r").join(F.broadcast(inside.select("l", "r")), ["l", "r"], "left_semi")
+    unscored = inside.join(scored, ["l", "r"], "left_anti").withColumns(unset)
     compared = compare_pairs(unscored, records, config, scoring.holders, encoded=scoring.encoded)
     params = scoring.params
     run = with_weights(config, params.m, params.u, scoring.tf_records, scoring.base)
@@ -185,7 +187,8 @@ def _edges(pairs: DataFrame, records: DataFrame, config: LinkageConfig, must: Da
     from pyspark.sql import functions as F
 
     wechat = next((c for c in config.comparisons if c.kind == "exact" and c.column == "wechat_id"), None)
-    side = {p: records.select(F.col("rid").alias(p), F.col("personal").alias(f"{p}_personal"))
+    held = records.where(F.col("personal").isNotNull())  # per record, broadcast: the pairs are not shuffled
+    side = {p: F.broadcast(held.select(F.col("rid").alias(p), F.col("personal").alias(f"{p}_personal")))
             for p in ("l", "r")}  # fmt: skip
     joined = pairs.join(side["l"], "l", "left").join(side["r"], "r", "left")
     agree = F.coalesce(F.arrays_overlap("l_personal", "r_personal"), F.lit(False))
@@ -318,8 +321,10 @@ def finish_on_spark(
     from pyspark.sql import functions as F
 
     rec, decisions, lap = table.rec, run.decisions, run.lap
-    pairs, learned = _correct(spark, pairs, rec, config, scoring, decisions)
-    pairs = save("scored", pairs)
+    corrected_pairs, learned = _correct(spark, pairs, rec, config, scoring, decisions)
+    # a correction is a Python pass over the pairs, written once; without one the pairs stay the weighted stage
+    # joined with the decision of each evidence value (a broadcast lookup): not every pair written again
+    pairs = pairs if corrected_pairs is pairs else save("scored", corrected_pairs)
     lap("scoring")
     pairs = _completed(pairs, records, config, scoring, save)
     lap("completion")
@@ -338,7 +343,10 @@ def finish_on_spark(
     component = save("components", connected_components(_edges(pairs, records, config, must_df)))
     components = component.where("rid = component").count()
     lap("components")
-    ends = {p: component.select(F.col("rid").alias(p), F.col("component").alias(f"c_{p}")) for p in "lr"}
+    ends = {
+        p: F.broadcast(component.select(F.col("rid").alias(p), F.col("component").alias(f"c_{p}")))
+        for p in "lr"
+    }  # per record: broadcast, the pairs are not shuffled to meet them
     placed = pairs.join(ends["l"], "l", "left").join(ends["r"], "r", "left")
     inside = placed.where(F.col("c_l") == F.col("c_r")).withColumnRenamed("c_l", "component").drop("c_r")
     groups = F.pmod(F.xxhash64("component"), F.lit(_groups(spark)))

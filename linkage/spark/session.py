@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 from typing import TYPE_CHECKING
 
@@ -82,8 +83,22 @@ def tune_partitions(spark: SparkSession, records: int) -> int:
     return partitions
 
 
+def shuffles(frame: DataFrame) -> bool:
+    """Whether `frame`'s plan shuffles, read from the plan's text: its last stage then has a task per shuffle
+    partition (AQE's coalescing is off). Asking an adaptive plan for its partitions (`.rdd.getNumPartitions()`)
+    runs its shuffles, and the stage that follows runs them again."""
+    plan = frame._jdf.queryExecution().executedPlan().toString()
+    return (
+        re.search(r"(?<!Broadcast)Exchange (hashpartitioning|RoundRobinPartitioning|rangepartitioning)", plan)
+        is not None
+    )
+
+
 def spread(frame: DataFrame) -> DataFrame:
-    """`frame` over at least the shuffle partitions, for a Python stage (mapInPandas) whose cost is per row: a
-    stage read back from a few small files is otherwise one task on one core."""
-    wanted = int(frame.sparkSession.conf.get(SHUFFLE_PARTITIONS))
-    return frame if frame.rdd.getNumPartitions() >= wanted else frame.repartition(wanted)
+    """`frame` over at least one partition per core, for a Python stage (mapInPandas) whose cost is per row: a
+    stage read back from a few small files is otherwise one task on one core. A frame with that many already (or
+    that shuffles) is kept as it is: a repartition to the shuffle partitions would shuffle every pair once more."""
+    spark = frame.sparkSession
+    if shuffles(frame) or frame.rdd.getNumPartitions() >= spark.sparkContext.defaultParallelism:
+        return frame
+    return frame.repartition(int(spark.conf.get(SHUFFLE_PARTITIONS)))
