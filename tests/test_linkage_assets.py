@@ -93,6 +93,10 @@ def test_night_without_new_person_records_skips_linkage_and_the_marts(tmp_path: 
         config = {"ops": {"link": {"config": {"full_refresh": full_refresh, "refit": refit}}}}
         return dg.materialize([link_assets, mart], resources={"settings": settings}, run_config=config)
 
+    def mode(result: dg.ExecuteInProcessResult) -> str:
+        meta = {m.asset_key: m.metadata for m in result.asset_materializations_for_node("link")}
+        return meta[KEYS["customer_xref"]]["mode"].value
+
     first = night()
     assert first.success and built == ["mart"]
     xref = tmp_path / "linkage" / "customer_xref.parquet"
@@ -114,26 +118,22 @@ def test_night_without_new_person_records_skips_linkage_and_the_marts(tmp_path: 
     # a new record the next night: incremental; a forced full refresh re-links everything, same ids
     _write_persons(tmp_path, "2026-01-03", _people(["99"], ["Person A Number0"], "2026-01-03"), "shop")
     third = night()
-    meta = {m.asset_key: m.metadata for m in third.asset_materializations_for_node("link")}
     assert third.success and built == ["mart", "mart"]
-    assert meta[KEYS["customer_xref"]]["mode"].value == "incremental"
+    assert mode(third) == "incremental"
     ids = pd.read_parquet(xref)
     fourth = night(full_refresh=True)
-    meta = {m.asset_key: m.metadata for m in fourth.asset_materializations_for_node("link")}
-    assert meta[KEYS["customer_xref"]]["mode"].value == "full (stored model): full refresh asked"
+    assert mode(fourth) == "full (stored model): full refresh asked"
     pd.testing.assert_frame_equal(
         pd.read_parquet(xref)[["source", "source_record_id", "customer_id"]],
         ids[["source", "source_record_id", "customer_id"]],
     )
     fifth = night(refit=True)
-    meta = {m.asset_key: m.metadata for m in fifth.asset_materializations_for_node("link")}
-    assert meta[KEYS["customer_xref"]]["mode"].value == "full (refitted model): refit asked"
+    assert mode(fifth) == "full (refitted model): refit asked"
     # an upgrade whose preparation rules changed: the next night refits on every record prepared anew, though no
     # person file changed; the night after skips again
     monkeypatch.setattr(linkage.prepare, "PREPARE_RULES", linkage.prepare.PREPARE_RULES + 1)
     upgraded = night()
-    meta = {m.asset_key: m.metadata for m in upgraded.asset_materializations_for_node("link")}
-    assert meta[KEYS["customer_xref"]]["mode"].value.startswith(
+    assert mode(upgraded).startswith(
         "full (refitted model): customer360's standardisation or preparation rules changed"
     )
     assert upgraded.success and len(built) == 5
@@ -142,9 +142,6 @@ def test_night_without_new_person_records_skips_linkage_and_the_marts(tmp_path: 
     shipped["thresholds"]["match"] = 0.9
     (config_dir / "linkage.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True), encoding="utf-8")
     retuned = night()
-    meta = {m.asset_key: m.metadata for m in retuned.asset_materializations_for_node("link")}
-    assert meta[KEYS["customer_xref"]]["mode"].value.startswith(
-        "full (stored model): linkage.yaml's thresholds"
-    )
+    assert mode(retuned).startswith("full (stored model): linkage.yaml's thresholds")
     assert retuned.success and len(built) == 6
     assert night().success and len(built) == 6  # skipped
