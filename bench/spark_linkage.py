@@ -28,6 +28,7 @@ sys.path.insert(0, str(_HERE.parent))
 import argparse
 import json
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -229,6 +230,18 @@ def _run_child(command: list[str], cap: float) -> tuple[str | None, str]:
     return stdout, stderr
 
 
+_RAISED = re.compile(r"^(?:Caused by: )?[\w.$]+(?:Error|Exception)\b.*")
+
+
+def failure_summary(stderr: str, log: Path) -> str:
+    """A failed child's error for the table: the exceptions it raised (Python's last line, a Spark job's cause
+    lines) before the tail of its stderr, and where the whole stderr is kept (a JVM stack is long and its cause
+    comes first, not last)."""
+    log.write_text(stderr, encoding="utf-8")
+    raised = list(dict.fromkeys(m.group(0)[:300] for m in map(_RAISED.match, stderr.splitlines()) if m))
+    return " | ".join([*raised[-4:], stderr.strip()[-300:], f"whole stderr: {log}"])
+
+
 def _run_tools(args: argparse.Namespace, workdir: Path, size: int) -> list[dict]:
     """Each tool on one size, one child process each under the time cap."""
     rows = []
@@ -241,7 +254,8 @@ def _run_tools(args: argparse.Namespace, workdir: Path, size: int) -> list[dict]
             row["error"] = f"over the {args.cap:.0f} s cap"
         else:
             lines = [line for line in stdout.splitlines() if line.startswith("RESULT ")]
-            row = json.loads(lines[-1][7:]) if lines else {**row, "error": stderr.strip()[-300:]}
+            log = workdir / f"failed_{tool}_{size}.stderr.log"
+            row = json.loads(lines[-1][7:]) if lines else {**row, "error": failure_summary(stderr, log)}
         rows.append(row)
         print(json.dumps(row), flush=True)
     return rows

@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from bench.spark_linkage import _run_child, previous_rows
+from bench.spark_linkage import _run_child, failure_summary, previous_rows
 
 
 def test_child_over_the_cap_is_killed_with_its_own_children(tmp_path):
@@ -56,3 +56,18 @@ def test_pairs_with_a_record_the_truth_does_not_place_are_not_scored() -> None:
     predicted = pd.DataFrame({"a": ["s:1", "s:1", "s:2"], "b": ["s:2", "s:9", "s:3"]})
     kept = on_truth(predicted, pd.Index(["s:1", "s:2", "s:3"]))
     assert kept.values.tolist() == [["s:1", "s:2"], ["s:2", "s:3"]]
+
+
+def test_a_failed_runs_error_names_its_cause_and_keeps_the_whole_stderr(tmp_path):
+    stack = "\n".join(f"\tat org.apache.spark.scheduler.Task.run(Task.scala:{i})" for i in range(200))
+    stderr = (
+        'Traceback (most recent call last):\n  File "bench.py", line 1\n'
+        "py4j.protocol.Py4JJavaError: An error occurred while calling o123.parquet.\n"
+        "org.apache.spark.SparkException: Job aborted due to stage failure: Task 3 in stage 41.0 failed\n"
+        f"{stack}\nCaused by: java.lang.OutOfMemoryError: Java heap space\n{stack}\nDriver stacktrace:]\n"
+    )
+    log = tmp_path / "failed.log"
+    error = failure_summary(stderr, log)
+    assert "Caused by: java.lang.OutOfMemoryError: Java heap space" in error
+    assert "org.apache.spark.SparkException: Job aborted" in error and str(log) in error
+    assert log.read_text(encoding="utf-8") == stderr
