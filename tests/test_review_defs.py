@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from assets.layout import REPO_ROOT, DataLayout
-from assets.parquet_files import write_parquet_atomic
+from assets.parquet_files import read_parquet, write_parquet_atomic
 from assets.review.decisions import record_decisions
 from assets.review.defs import queue_problems, queue_status, review_queue_asset, review_queue_check
 from assets.settings import Settings
@@ -69,5 +69,5 @@ def test_a_pair_settled_either_way_round_leaves_the_queue_an_unsure_one_stays(tm
     )
     status = queue_status(layout, now=pd.Timestamp("2026-01-05", tz="UTC"))
     assert status["open"] == 3 and status["oldest_days"] == 4
-    seen = pd.read_parquet(tmp_path / "linkage" / "review" / "queue_seen.parquet")
+    seen = read_parquet(tmp_path / "linkage" / "review" / "queue_seen.parquet")
     assert seen["id_l"].tolist() == ["0", "2", "3"]  # linkage's order, the settled pair gone
