@@ -72,3 +72,31 @@ def test_romanised_names_are_not_carried_into_the_next_step() -> None:
     assert romanise("张伟") == romanise("张伟") and romanise.cache_info().currsize > 0
     release_memory()
     assert romanise.cache_info().currsize == 0
+
+
+def test_one_hook_event_per_step_succeeded_or_failed(monkeypatch) -> None:
+    """Memory is released after a failed step too, by one hook: each step stores one hook event, not a
+    HOOK_COMPLETED and a HOOK_SKIPPED (30 writes to the event log a night)."""
+    import orchestration.memory as memory
+
+    released: list[int] = []
+    monkeypatch.setattr(memory, "release_memory", lambda: released.append(1))
+
+    @dg.op
+    def fine() -> int:
+        return 1
+
+    @dg.op
+    def broken(x: int) -> int:
+        raise ValueError("a step that fails")
+
+    @dg.job(hooks=RELEASE_MEMORY_HOOKS)
+    def two_steps():
+        broken(fine())
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = two_steps.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    hooks = [e.event_type for e in result.all_events if e.event_type_value.startswith("HOOK_")]
+    assert hooks == [dg.DagsterEventType.HOOK_COMPLETED] * 2
+    assert released == [1, 1]

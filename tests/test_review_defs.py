@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from assets.layout import REPO_ROOT, DataLayout
-from assets.parquet_files import write_parquet_atomic
+from assets.parquet_files import read_parquet, write_parquet_atomic
 from assets.review.decisions import record_decisions
 from assets.review.defs import queue_problems, queue_status, review_queue_asset, review_queue_check
 from assets.settings import Settings
@@ -54,3 +54,20 @@ def test_age_of_the_oldest_pair_is_remembered_across_runs(tmp_path: Path):
     assert status["oldest_days"] == 19
     history = pd.DataFrame({"open": [2, 2], "oldest_days": [0, 19]})
     assert queue_problems(history) == ["a pair has waited 19 days (more than 14)"]
+
+
+def test_a_pair_settled_either_way_round_leaves_the_queue_an_unsure_one_stays(tmp_path: Path):
+    """The status joins pair keys in DuckDB: a decision given with the sides swapped settles the pair too,
+    `unsure` keeps it open, and an open pair keeps the day it entered the queue."""
+    layout = DataLayout(root=tmp_path, landing="", config_dir=REPO_ROOT / "config")
+    _review(tmp_path, 4)
+    queue_status(layout, now=pd.Timestamp("2026-01-01", tz="UTC"))
+    swapped = pd.DataFrame([{"source_l": "b", "id_l": "1", "source_r": "a", "id_r": "1"}])
+    record_decisions(layout, swapped, "non_match", "page")
+    record_decisions(
+        layout, pd.DataFrame([{"source_l": "a", "id_l": "2", "source_r": "b", "id_r": "2"}]), "unsure", "page"
+    )
+    status = queue_status(layout, now=pd.Timestamp("2026-01-05", tz="UTC"))
+    assert status["open"] == 3 and status["oldest_days"] == 4
+    seen = read_parquet(tmp_path / "linkage" / "review" / "queue_seen.parquet")
+    assert seen["id_l"].tolist() == ["0", "2", "3"]  # linkage's order, the settled pair gone

@@ -6,16 +6,17 @@ from __future__ import annotations
 import itertools
 
 import dagster as dg
+import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from assets.layout import DataLayout
 from assets.metadata import bar_chart
-from assets.parquet_files import read_parquet, write_parquet_atomic
+from assets.parquet_files import open_parquet, read_parquet, write_parquet_atomic
 from assets.review.decisions import read_decisions
-from assets.review.queue import build_queue
 from assets.settings import Settings
-from linkage.config import load_linkage_config
-from linkage.constraints import latest_decisions
+from linkage.constraints import latest_decisions, record_key
 
 QUEUE_KEY = dg.AssetKey(["review", "queue"])
 REVIEW_QUEUE_KEY = dg.AssetKey(["linkage", "review_queue"])
@@ -31,36 +32,78 @@ def _status_path(layout: DataLayout):
     return layout.linkage_dir / "review" / "queue_status.parquet"
 
 
-# what the queue's order and status need of linkage/review_queue (150k customers: 155k pairs of 33 columns)
-_QUEUE_COLUMNS = ["source_l", "id_l", "source_r", "id_r", "match_probability"]
+# what the queue's status needs of linkage/review_queue (150k customers: 155k pairs of 33 columns)
+_QUEUE_COLUMNS = ["source_l", "id_l", "source_r", "id_r"]
+_SETTLED = ("match", "non_match")  # a pair decided so leaves the queue (an `unsure` one stays)
 
 
-def _queued_pairs(layout: DataLayout) -> pd.DataFrame | None:
+def _settled_pairs(decisions: pd.DataFrame) -> pa.Table:
+    """The pair keys (queue.build_queue's `pair`) whose latest decision settled them."""
+    latest = latest_decisions(decisions)
+    latest = latest[latest["label"].isin(_SETTLED)]
+    keys = (
+        record_key(latest["source_l"], latest["id_l"])
+        + "\x1f"
+        + record_key(latest["source_r"], latest["id_r"])
+    )
+    return pa.table({"pair": pa.array(keys.tolist(), pa.string())})
+
+
+def _open_pairs(layout: DataLayout, decisions: pd.DataFrame, now: pd.Timestamp) -> pa.Table | None:
+    """The review pairs no decision settled, in linkage's order, with their pair key and when each entered the
+    queue (`now` for a new one). Joined in DuckDB over Arrow: the status needs no priority order, and 155k pair
+    keys as pandas objects cost ~2 s a night (their sort and the seen file's read)."""
     path = layout.linkage_dir / "review_queue.parquet"
-    return read_parquet(path, columns=_QUEUE_COLUMNS) if path.exists() else None
+    if not path.exists():
+        return None
+    pairs = open_parquet(path).read(columns=_QUEUE_COLUMNS)
+    pairs = pairs.append_column("_order", pa.array(np.arange(pairs.num_rows, dtype=np.int64)))
+    seen_path = _seen_path(layout)
+    seen = (
+        open_parquet(seen_path).read(columns=["pair", "first_seen"])
+        if seen_path.exists()
+        else pa.table(
+            {"pair": pa.array([], pa.string()), "first_seen": pa.array([], pa.timestamp("us", "UTC"))}
+        )
+    )
+    with duckdb.connect(config={"threads": 1}) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        for name, table in (("pairs", pairs), ("settled", _settled_pairs(decisions)), ("seen", seen)):
+            con.register(name, table)
+        return con.execute(
+            """
+            with keyed as (  -- record_key's text: pandas' str() of a missing id is 'None'
+                select *, coalesce(cast(source_l as varchar), 'None') || chr(31) || coalesce(cast(id_l as varchar), 'None') as lk,
+                          coalesce(cast(source_r as varchar), 'None') || chr(31) || coalesce(cast(id_r as varchar), 'None') as rk
+                from pairs
+            ), open as (
+                select source_l, id_l, source_r, id_r, _order,
+                       case when lk <= rk then lk || chr(31) || rk else rk || chr(31) || lk end as pair
+                from keyed
+            )
+            select source_l, id_l, source_r, id_r, pair,
+                   coalesce(s.first_seen, cast(? as timestamptz)) as first_seen
+            from open
+            left join (select pair, min(first_seen) as first_seen from seen group by pair) s using (pair)
+            where not exists (select 1 from settled t where t.pair = open.pair)
+            order by _order
+            """,
+            [now.to_pydatetime()],
+        ).fetch_arrow_table()
 
 
 def queue_status(layout: DataLayout, now: pd.Timestamp | None = None) -> dict:
     """Open pairs, the age of the oldest, decisions per day; remembers when each pair entered the queue and
     appends this run's figures to linkage/review/queue_status.parquet."""
     now = now or pd.Timestamp.now(tz="UTC")
-    config = load_linkage_config(
-        layout.config_dir / "linkage.yaml" if (layout.config_dir / "linkage.yaml").exists() else None
-    )
     decisions = read_decisions(layout)
-    queue = build_queue(_queued_pairs(layout), latest_decisions(decisions), pd.Series(dtype=float), config)
-    seen_path = _seen_path(layout)
-    seen = read_parquet(seen_path) if seen_path.exists() else pd.DataFrame({"pair": [], "first_seen": []})
-    # the times as a datetime array (`.array`): `.to_numpy()` made one Timestamp object per pair (~1 s at 150k)
-    first = pd.Series(pd.to_datetime(seen["first_seen"], utc=True).array, index=seen["pair"].astype(str))
-    open_pairs = queue[["source_l", "id_l", "source_r", "id_r", "pair"]].copy() if len(queue) else None
-    if open_pairs is not None:
-        since = pd.to_datetime(open_pairs["pair"].map(first), utc=True)
-        open_pairs["first_seen"] = since.where(since.notna(), now)
-        write_parquet_atomic(open_pairs, seen_path)  # pairs no longer open are forgotten
+    open_pairs = _open_pairs(layout, decisions, now)
+    if open_pairs is not None and open_pairs.num_rows:
+        write_parquet_atomic(open_pairs, _seen_path(layout))  # pairs no longer open are forgotten
+    opened = open_pairs.num_rows if open_pairs is not None else 0
     ages = (
-        (now - pd.to_datetime(open_pairs["first_seen"], utc=True)).dt.days
-        if open_pairs is not None
+        (now - pd.to_datetime(open_pairs.column("first_seen").to_pandas(), utc=True)).dt.days
+        if opened
         else pd.Series([])
     )
     per_day = (
@@ -68,7 +111,7 @@ def queue_status(layout: DataLayout, now: pd.Timestamp | None = None) -> dict:
         if len(decisions)
         else pd.Series(dtype=int)
     )
-    status = {"at": now, "open": len(queue), "oldest_days": int(ages.max()) if len(ages) else 0,
+    status = {"at": now, "open": opened, "oldest_days": int(ages.max()) if len(ages) else 0,
               "decisions": len(decisions), "decided_today": int(per_day.get(now.strftime("%Y-%m-%d"), 0))}  # fmt: skip
     history_path = _status_path(layout)
     history = read_parquet(history_path) if history_path.exists() else None
