@@ -253,6 +253,19 @@ def test_a_night_tests_its_own_rows_and_counts_every_row(nights):
     assert "int_customers_touched" not in staging  # not an incremental model
 
 
+def test_a_nights_view_key_tests_are_left_to_the_facts_that_check_the_same_rows(nights):
+    """The uniqueness of a linked view's key is checked, on a night, by its fact's key on the rows the night
+    rebuilt (fct_orders.order_line_id hashes the view's key): the view's own test, which would recompute the view
+    over every silver row, reads no row; --full-refresh reads every row (macros/night_tests.sql, night_checker)."""
+
+    def compiled(work: Path) -> str:
+        found = (work / "target" / "compiled").rglob("unique_combination_int_orders_linked_*.sql")
+        return " ".join(next(found).read_text().split())
+
+    assert 'int_orders_linked" where false) dbt_subquery' in compiled(nights["root"] / "night2")
+    assert "where false" not in compiled(nights["full"].parent)
+
+
 def test_a_row_doubled_outside_the_nights_customers_fails_the_night(nights, tmp_path):
     """The night's row tests skip the untouched rows, so a broken earlier build must still be caught: an order
     line of an untouched customer copied into fct_orders fails the night's row-count reconciliation."""
