@@ -49,6 +49,9 @@ class LinkageState:
     # fitted_rules() when the model was fitted: its term frequencies count the values those rules made
     fitted_rules: str = ""
     extra: dict = field(default_factory=dict)
+    # `records` as integer codes (linkage/stored_encoding.py): a night encodes only its own rows against it.
+    # None (a state written before it, or after an erasure dropped it): the night encodes every record once.
+    encoding: EncodedRecords | None = field(default=None, compare=False, repr=False)
 
     def frozen_counts(self, records: EncodedRecords) -> dict[str, tuple[np.ndarray, int]]:
         """encode.value_counts overrides for `records`: each value's count at the fit (UNSEEN_COUNT if new)."""
@@ -69,12 +72,17 @@ class LinkageState:
         return out
 
     def next_night(
-        self, digests: pd.DataFrame, records: pd.DataFrame, steward_labels: str, linked_under: str
+        self,
+        digests: pd.DataFrame,
+        records: pd.DataFrame,
+        steward_labels: str,
+        linked_under: str,
+        encoding: EncodedRecords | None = None,
     ) -> LinkageState:
-        """The same model one night later, over the night's records."""
+        """The same model one night later, over the night's records (`encoding`: theirs, if known)."""
         return dataclasses.replace(
             self, digests=digests, records=records, steward_labels=steward_labels, linked_under=linked_under,
-            nights_since_fit=self.nights_since_fit + 1,
+            nights_since_fit=self.nights_since_fit + 1, encoding=encoding,
         )  # fmt: skip
 
     def to_json(self) -> str:
@@ -106,6 +114,7 @@ class LinkageState:
         digests: pd.DataFrame,
         frequencies: pd.DataFrame | None = None,
         records: pd.DataFrame | None = None,
+        encoding: EncodedRecords | None = None,
     ) -> LinkageState:
         data = json.loads(text)
         parameters = Parameters(
@@ -131,7 +140,7 @@ class LinkageState:
             known[text_field] = known[text_field] or ""
         holders = data.pop("holders", None) or {}
         return cls(parameters=parameters, digests=digests, frequencies=frequencies, holders=holders,
-                   records=records, extra=data, **known)  # fmt: skip
+                   records=records, extra=data, encoding=encoding, **known)  # fmt: skip
 
 
 def _column_codes(records: EncodedRecords, column: str) -> np.ndarray:
