@@ -213,7 +213,7 @@ def linked_as_now(model: dict | None, inputs: dict[str, str], config: LinkageCon
     )
 
 
-_PRIME = np.uint64(0x100000001B3)
+HASH_PRIME = np.uint64(0x100000001B3)  # FNV-1 64-bit prime: digests and checksums over several hashes
 
 
 def _hash_lists(values: pd.Series) -> np.ndarray:
@@ -222,12 +222,12 @@ def _hash_lists(values: pd.Series) -> np.ndarray:
     lengths = values.str.len().fillna(0).astype(np.int64).to_numpy()
     exploded = values.explode().to_numpy(dtype=object)  # max(length, 1) rows per row
     flat = exploded[np.repeat(lengths > 0, np.maximum(lengths, 1))]
-    out = lengths.astype(np.uint64) * _PRIME
+    out = lengths.astype(np.uint64) * HASH_PRIME
     if len(flat):
         row = np.repeat(np.arange(len(values)), lengths)
         position = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         with np.errstate(over="ignore"):
-            np.add.at(out, row, value_hashes(flat) * (position.astype(np.uint64) * _PRIME + np.uint64(1)))
+            np.add.at(out, row, value_hashes(flat) * (position.astype(np.uint64) * HASH_PRIME + np.uint64(1)))
     return out
 
 
@@ -249,7 +249,7 @@ def digest_table(persons: pd.DataFrame) -> pd.DataFrame:
             values = persons[column]
             present = values.dropna()
             lists = len(present) > 0 and isinstance(present.iloc[0], list | tuple | np.ndarray)
-            digest = digest * _PRIME + (_hash_lists(values) if lists else value_hashes(values))
+            digest = digest * HASH_PRIME + (_hash_lists(values) if lists else value_hashes(values))
     source, record_id = person_keys(persons)
     table = pd.DataFrame({"source": source, "source_record_id": record_id, "digest": digest})
     if "entity" in persons:  # what references.record_entities reads of a record a night does not re-read

@@ -135,3 +135,23 @@ def test_an_erasure_drops_the_stored_encoding_and_the_next_night_encodes_again(p
     assert read_state(tmp_path / "linkage")[0].encoding is None
     assert _night(tmp_path, "2026-01-02", persons[late]) == "incremental"
     assert read_state(tmp_path / "linkage")[0].encoding is not None
+
+
+@pytest.mark.parametrize("key", [None, "stored encoding test key"])
+def test_the_stored_encoding_reads_back_only_for_the_rows_it_encodes(persons, tmp_path, monkeypatch, key):
+    """Written and read through the zone files' door (encrypted when the key is set); prepared records in
+    another order than the encoding's (the same count) leave the state without it."""
+    from assets.link.io import write_state
+    from assets.parquet_files import open_parquet, write_parquet_atomic
+    from linkage.engine import link
+
+    if key:
+        monkeypatch.setenv("C360_ENCRYPTION_KEY", key)
+    result = link(persons.iloc[:200], load_linkage_config(), run_id="night-1")
+    write_state(tmp_path, result.state, {"silver/person/a.parquet": "1:1"})
+    state, _ = read_state(tmp_path)
+    assert _values(state.encoding) == _values(result.state.encoding)
+    prepared = next(state_dir(tmp_path).glob("prepared_records.*.parquet"))
+    table = open_parquet(prepared).read()
+    write_parquet_atomic(table.take(np.r_[1, 0, np.arange(2, table.num_rows)]), prepared)
+    assert read_state(tmp_path)[0].encoding is None

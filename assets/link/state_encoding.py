@@ -12,19 +12,30 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from assets.link.state_parts import Part
 from assets.parquet_files import open_parquet, write_parquet_atomic
 from linkage.encode import EncodedRecords, ListColumn
+from linkage.state import HASH_PRIME, value_hashes
 
 VOCAB, CODES = "encoded_vocab", "encoded_records"
 SOURCE = "source"
 SCALAR, LIST = "scalar:", "list:"
 
 
-def write_encoding(folder: Path, generation: str, encoding: EncodedRecords) -> dict[str, list[Part]]:
-    """Both files under `generation`'s names; the parts model.json names them by."""
+def records_checksum(records: pd.DataFrame) -> str:
+    """The prepared records' keys in their order, as one number: an encoding read back describes these rows."""
+    with np.errstate(over="ignore"):
+        keys = value_hashes(records["source"]) * HASH_PRIME + value_hashes(records["source_record_id"])
+        return str(int((keys * (np.arange(len(keys), dtype=np.uint64) + np.uint64(1))).sum(dtype=np.uint64)))
+
+
+def write_encoding(
+    folder: Path, generation: str, encoding: EncodedRecords, records: pd.DataFrame
+) -> dict[str, list[Part]]:
+    """Both files under `generation`'s names (`encoding` of `records`); the parts model.json names them by."""
     vocab = pa.table({"value": pa.array(encoding.vocab, pa.string())})
     columns = {SOURCE: pa.array(encoding.source, pa.int32())}
     columns |= {
@@ -39,13 +50,19 @@ def write_encoding(folder: Path, generation: str, encoding: EncodedRecords) -> d
         file = f"{name}.{generation}.parquet"
         write_parquet_atomic(table, folder / file)
         parts[name] = [{"file": file, "rows": table.num_rows}]
+    parts[CODES][0]["records"] = records_checksum(records)
     return parts
 
 
-def read_encoding(folder: Path, parts: dict[str, list[Part]]) -> EncodedRecords | None:
-    """The stored encoding; None when the state names none, or its files are gone (an erasure dropped them)."""
+def read_encoding(
+    folder: Path, parts: dict[str, list[Part]], records: pd.DataFrame | None
+) -> EncodedRecords | None:
+    """The stored encoding of `records` (the state's prepared records); None when the state names none, its
+    files are gone (an erasure dropped them) or it describes other rows."""
     files = [folder / str(parts[name][0]["file"]) for name in (VOCAB, CODES) if name in parts]
-    if len(files) != 2 or not all(f.exists() for f in files):
+    if len(files) != 2 or not all(f.exists() for f in files) or records is None:
+        return None
+    if parts[CODES][0].get("records") != records_checksum(records):
         return None
     vocab = open_parquet(files[0]).read().column("value").to_numpy(zero_copy_only=False)
     table = open_parquet(files[1]).read()
