@@ -659,6 +659,7 @@ def link_outputs(
                 rec.drop(columns="rid"),
                 steward_fingerprint(decisions),
                 linking_digest(config),
+                encoding=records,
             )
         else:
             frequencies, holders = term_frequencies(records, config)
@@ -666,7 +667,7 @@ def link_outputs(
                                  fitted_run_id=run_id, config_digest=config_digest(config), records_at_fit=len(rec),
                                  frequencies=frequencies, holders=holders, records=rec.drop(columns="rid"),
                                  steward_labels=steward_fingerprint(decisions), linked_under=linking_digest(config),
-                                 fitted_rules=fitted_rules())  # fmt: skip
+                                 fitted_rules=fitted_rules(), encoding=records)  # fmt: skip
     return LinkageResult(
         xref=xref, pairs=pairs, review=review, history=history,
         summary=summary, parameters=params, timings=timings, state=state,

@@ -60,7 +60,13 @@ from linkage.engine import (
 )
 from linkage.identity import assign_customer_ids
 from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
-from linkage.prepare import merge_ordered, ordered_records, prepare_columns, prepare_records
+from linkage.prepare import (
+    merged_with_origin,
+    ordered_records,
+    prepare_columns,
+    prepare_records,
+    record_order,
+)
 from linkage.references import References, record_entities, resolve_references
 from linkage.score import total_pairs
 from linkage.state import (
@@ -72,6 +78,7 @@ from linkage.state import (
     level_shares,
     linking_digest,
 )
+from linkage.stored_encoding import extended_encoding
 
 PAIR_KEYS = ["source_l", "id_l", "source_r", "id_r"]
 
@@ -217,24 +224,61 @@ def _prepare_night(
     night_rows: np.ndarray,
     stored: pd.DataFrame | None,
     night_only: bool = False,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, NightRows | None]:
     """The night's record table, preparing only the new and changed person records (`night_rows` of
-    `persons`; `new_rows` of every record, keyed `person_key`): the others are the stored prepared rows; and
-    the stored rows of the records that changed or left (what they held before). `night_only`: every stored
-    record is still there (with_stored_digests): only the night's are looked up among the stored ones, and
-    the stored rows (in record order) are not sorted again."""
+    `persons`; `new_rows` of every record, keyed `person_key`): the others are the stored prepared rows; the
+    stored rows of the records that changed or left (what they held before); and where the table's rows and
+    those come from (None without stored rows). `night_only`: every stored record is still there
+    (with_stored_digests): only the night's are looked up among the stored ones, and the stored rows (in
+    record order) are not sorted again."""
     if stored is None:
-        return prepare_records(persons), pd.DataFrame(columns=["source", "source_record_id"])
+        return prepare_records(persons), pd.DataFrame(columns=["source", "source_record_id"]), None
+    prepared = prepare_columns(persons[night_rows])
     if night_only:
         same = ~_holding(
             stored["source"].to_numpy(), stored["source_record_id"].to_numpy(), person_key[new_rows]
         )
-        table = merge_ordered(stored, prepare_columns(persons[night_rows]), keep=same)
-        return table, stored[~same].reset_index(drop=True)
-    stored_key = _keys(stored["source"], stored["source_record_id"])
-    same = stored_key.isin(person_key[~new_rows])
-    table = pd.concat([stored[same], prepare_columns(persons[night_rows])], ignore_index=True)
-    return ordered_records(table), stored[~same].reset_index(drop=True)
+        table, origin = merged_with_origin(stored, prepared, keep=same)
+    else:
+        stored_key = _keys(stored["source"], stored["source_record_id"])
+        same = stored_key.isin(person_key[~new_rows])
+        both = pd.concat([stored[same], prepared], ignore_index=True)
+        order = record_order(both)
+        table = ordered_records(both.iloc[order])  # sorted again (fast, in order)
+        origin = np.r_[np.flatnonzero(same), len(stored) + np.arange(len(prepared))][order]
+    left = np.flatnonzero(~same)
+    return table, stored.iloc[left].reset_index(drop=True), NightRows(prepared, np.r_[origin, left])
+
+
+@dataclass
+class NightRows:
+    """The night's prepared rows, and where each row of its record table then the stored rows of the records
+    that changed or left comes from: i < len(stored) the stored row i, len(stored) + j the night's row j."""
+
+    prepared: pd.DataFrame
+    origin: np.ndarray
+
+
+def _encoded(
+    rec: pd.DataFrame,
+    old_rows: pd.DataFrame,
+    state: LinkageState,
+    night: NightRows | None,
+    config: LinkageConfig,
+) -> EncodedRecords:
+    """The record table then the stored rows of the changed records encoded: the stored encoding extended with
+    the night's rows when the state has one for its records (stored_encoding.py), else every row encoded."""
+    stored = state.encoding
+    if (
+        night is not None
+        and stored is not None
+        and state.records is not None
+        and stored.n == len(state.records)
+    ):
+        joint = extended_encoding(stored, night.prepared, night.origin, config.record_columns)
+        if joint is not None:
+            return joint
+    return encode_records(rec, config.record_columns, then=old_rows)
 
 
 def _entities(digests: pd.DataFrame, person_key: pd.Index, keys: pd.Index, index: pd.Index) -> pd.Series:
@@ -347,7 +391,9 @@ def link_incremental(
         before = old_digest.reindex(person_key).to_numpy()
         new_rows = pd.isna(before) | (before != digests["digest"].to_numpy())
     night_rows = new_rows[len(digests) - len(persons) :]  # the persons' rows are the digests' last
-    rec, old_rows = _prepare_night(persons, person_key, new_rows, night_rows, state.records, night_only)
+    rec, old_rows, night = _prepare_night(
+        persons, person_key, new_rows, night_rows, state.records, night_only
+    )
     keys = _keys(rec["source"], rec["source_record_id"])
     changed = _holding(rec["source"].to_numpy(), rec["source_record_id"].to_numpy(), person_key[new_rows])
     prev_keys = _keys(previous_xref["source"], previous_xref["source_record_id"])
@@ -358,7 +404,7 @@ def link_incremental(
     lap("prepare")
 
     # the stored rows of the changed and removed records encoded after the night's: what their blocks held
-    joint = encode_records(rec, config.record_columns, then=old_rows)
+    joint = _encoded(rec, old_rows, state, night, config)
     records = _head(joint, len(rec))
     records.value_counts.update(state.frozen_counts(records))
     entities = (
@@ -493,7 +539,7 @@ def link_incremental(
     return LinkageResult(
         xref=xref, pairs=all_pairs, review=review, history=history,
         summary=summary, parameters=state.parameters, timings=timings,
-        state=state.next_night(digests, rec, labels, linking_digest(config)),
+        state=state.next_night(digests, rec, labels, linking_digest(config), encoding=_head(joint, n)),
     )  # fmt: skip
 
 

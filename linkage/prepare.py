@@ -103,12 +103,16 @@ def prepare_records(persons: pd.DataFrame) -> pd.DataFrame:
     return ordered_records(prepare_columns(persons))
 
 
-def ordered_records(table: pd.DataFrame) -> pd.DataFrame:
-    """Prepared rows (prepare_columns, any batches of them) → the record table: sorted, unique, `rid`."""
-    order = np.lexsort(
+def record_order(table: pd.DataFrame) -> np.ndarray:
+    """The rows of prepared rows in record order (by source, then record id)."""
+    return np.lexsort(
         (table["source_record_id"].to_numpy().astype(str), table["source"].to_numpy().astype(str))
     )
-    table = table.iloc[order].reset_index(drop=True)
+
+
+def ordered_records(table: pd.DataFrame) -> pd.DataFrame:
+    """Prepared rows (prepare_columns, any batches of them) → the record table: sorted, unique, `rid`."""
+    table = table.iloc[record_order(table)].reset_index(drop=True)
     repeated = table.duplicated(["source", "source_record_id"])
     if repeated.any():
         dupes = table.loc[repeated, ["source", "source_record_id"]].head(3)
@@ -124,11 +128,22 @@ def merge_ordered(ordered: pd.DataFrame, rows: pd.DataFrame, keep: np.ndarray | 
     in record order and unique (the stored records), and `rows` (a night's few): the night's rows sorted and
     inserted in place, the stored rows neither sorted nor copied more than once. Falls back to
     ordered_records when `ordered` is not in order or the columns differ."""
-    kept = slice(None) if keep is None else np.flatnonzero(keep)
+    return merged_with_origin(ordered, rows, keep)[0]
+
+
+def merged_with_origin(
+    ordered: pd.DataFrame, rows: pd.DataFrame, keep: np.ndarray | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """merge_ordered, and where each row of the table comes from: i for `ordered`'s row i, len(ordered) + j for
+    `rows`' row j."""
+    kept = np.arange(len(ordered)) if keep is None else np.flatnonzero(keep)
     source = ordered["source"].to_numpy(dtype=object)[kept]
     ids = ordered["source_record_id"].to_numpy(dtype=object)[kept]
     if list(rows.columns) != list(ordered.columns) or not _in_order(source, ids):
-        return ordered_records(pd.concat([ordered.iloc[kept], rows], ignore_index=True))
+        table = pd.concat([ordered.iloc[kept], rows], ignore_index=True)
+        order = record_order(table)  # sorted again (fast, in order) by ordered_records
+        return ordered_records(table.iloc[order]), np.r_[kept, len(ordered) + np.arange(len(rows))][order]
+    night_order = record_order(rows)
     rows = ordered_records(rows).drop(columns="rid")
     row_source = rows["source"].to_numpy(dtype=object)
     row_ids = rows["source_record_id"].to_numpy(dtype=object)
@@ -149,7 +164,7 @@ def merge_ordered(ordered: pd.DataFrame, rows: pd.DataFrame, keep: np.ndarray | 
     table = pd.DataFrame({"rid": np.arange(len(source) + len(rows), dtype=np.int64)})
     for c in ordered.columns:
         table[c] = np.insert(ordered[c].to_numpy()[kept], at, rows[c].to_numpy())
-    return table
+    return table, np.insert(kept, at, len(ordered) + night_order)
 
 
 def _in_order(source: np.ndarray, ids: np.ndarray) -> bool:

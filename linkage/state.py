@@ -49,6 +49,9 @@ class LinkageState:
     # fitted_rules() when the model was fitted: its term frequencies count the values those rules made
     fitted_rules: str = ""
     extra: dict = field(default_factory=dict)
+    # `records` as integer codes (linkage/stored_encoding.py): a night encodes only its own rows against it.
+    # None (a state written before it, or after an erasure dropped it): the night encodes every record once.
+    encoding: EncodedRecords | None = field(default=None, compare=False, repr=False)
 
     def frozen_counts(self, records: EncodedRecords) -> dict[str, tuple[np.ndarray, int]]:
         """encode.value_counts overrides for `records`: each value's count at the fit (UNSEEN_COUNT if new)."""
@@ -69,12 +72,17 @@ class LinkageState:
         return out
 
     def next_night(
-        self, digests: pd.DataFrame, records: pd.DataFrame, steward_labels: str, linked_under: str
+        self,
+        digests: pd.DataFrame,
+        records: pd.DataFrame,
+        steward_labels: str,
+        linked_under: str,
+        encoding: EncodedRecords | None = None,
     ) -> LinkageState:
-        """The same model one night later, over the night's records."""
+        """The same model one night later, over the night's records (`encoding`: theirs, if known)."""
         return dataclasses.replace(
             self, digests=digests, records=records, steward_labels=steward_labels, linked_under=linked_under,
-            nights_since_fit=self.nights_since_fit + 1,
+            nights_since_fit=self.nights_since_fit + 1, encoding=encoding,
         )  # fmt: skip
 
     def to_json(self) -> str:
@@ -106,6 +114,7 @@ class LinkageState:
         digests: pd.DataFrame,
         frequencies: pd.DataFrame | None = None,
         records: pd.DataFrame | None = None,
+        encoding: EncodedRecords | None = None,
     ) -> LinkageState:
         data = json.loads(text)
         parameters = Parameters(
@@ -131,7 +140,7 @@ class LinkageState:
             known[text_field] = known[text_field] or ""
         holders = data.pop("holders", None) or {}
         return cls(parameters=parameters, digests=digests, frequencies=frequencies, holders=holders,
-                   records=records, extra=data, **known)  # fmt: skip
+                   records=records, extra=data, encoding=encoding, **known)  # fmt: skip
 
 
 def _column_codes(records: EncodedRecords, column: str) -> np.ndarray:
@@ -204,7 +213,7 @@ def linked_as_now(model: dict | None, inputs: dict[str, str], config: LinkageCon
     )
 
 
-_PRIME = np.uint64(0x100000001B3)
+HASH_PRIME = np.uint64(0x100000001B3)  # FNV-1 64-bit prime: digests and checksums over several hashes
 
 
 def _hash_lists(values: pd.Series) -> np.ndarray:
@@ -213,12 +222,12 @@ def _hash_lists(values: pd.Series) -> np.ndarray:
     lengths = values.str.len().fillna(0).astype(np.int64).to_numpy()
     exploded = values.explode().to_numpy(dtype=object)  # max(length, 1) rows per row
     flat = exploded[np.repeat(lengths > 0, np.maximum(lengths, 1))]
-    out = lengths.astype(np.uint64) * _PRIME
+    out = lengths.astype(np.uint64) * HASH_PRIME
     if len(flat):
         row = np.repeat(np.arange(len(values)), lengths)
         position = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         with np.errstate(over="ignore"):
-            np.add.at(out, row, value_hashes(flat) * (position.astype(np.uint64) * _PRIME + np.uint64(1)))
+            np.add.at(out, row, value_hashes(flat) * (position.astype(np.uint64) * HASH_PRIME + np.uint64(1)))
     return out
 
 
@@ -240,7 +249,7 @@ def digest_table(persons: pd.DataFrame) -> pd.DataFrame:
             values = persons[column]
             present = values.dropna()
             lists = len(present) > 0 and isinstance(present.iloc[0], list | tuple | np.ndarray)
-            digest = digest * _PRIME + (_hash_lists(values) if lists else value_hashes(values))
+            digest = digest * HASH_PRIME + (_hash_lists(values) if lists else value_hashes(values))
     source, record_id = person_keys(persons)
     table = pd.DataFrame({"source": source, "source_record_id": record_id, "digest": digest})
     if "entity" in persons:  # what references.record_entities reads of a record a night does not re-read

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from assets.link.state_encoding import read_encoding, write_encoding
 from assets.link.state_parts import Part, appendable, night_rows, read_parts
 from assets.parquet_files import open_parquet, write_parquet_atomic, zone_relation
 from assets.privacy.encryption import zone_connection
@@ -213,7 +214,8 @@ def read_state(directory: Path) -> tuple[LinkageState | None, dict[str, str]]:
         read_parts(folder, parts[name], ordered=name == "prepared_records") if name in parts else None
         for name in STATE_TABLES
     )
-    state = LinkageState.from_json(text, digests, frequencies, records)
+    encoding = read_encoding(folder, parts, records)
+    state = LinkageState.from_json(text, digests, frequencies, records, encoding)
     for key in ("generation", "parts"):
         state.extra.pop(key, None)
     return state, dict(state.extra.pop("person_inputs", {}))
@@ -283,6 +285,8 @@ def write_state(
         file = f"{name}.{generation}.parquet"
         write_parquet_atomic(rows, folder / file)
         parts[name] = [*stored, {"file": file, "rows": len(rows)}]
+    if state.encoding is not None and state.records is not None:
+        parts |= write_encoding(folder, generation, state.encoding, state.records)
     state.extra.update(person_inputs=inputs, generation=generation, parts=parts)
     tmp = folder / "model.json.tmp"
     with tmp.open("w", encoding="utf-8") as out:

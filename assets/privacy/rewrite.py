@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from assets.link.state_encoding import drop_encoding
 from assets.parquet_files import open_parquet, write_parquet_atomic
 from assets.privacy.matching import ErasureMatcher
 
@@ -40,11 +41,15 @@ def matched_rows(path: Path, matcher: ErasureMatcher) -> pd.DataFrame:
 def erase_from_zone_file(path: Path, matcher: ErasureMatcher) -> pd.DataFrame:
     """Rewrite a zone Parquet file without the matched rows (atomically, encrypted when the key is set);
     returns the matched rows' lookup columns."""
+    if not path.exists():  # a linkage state's encoding, dropped by an earlier file's erasure
+        return pd.DataFrame()
     table = open_parquet(path).read()
     lookup = _lookup_columns(table, matcher)
     hit = matcher.match(lookup)
     if hit.any():
         write_parquet_atomic(table.filter(pa.array(~hit.to_numpy())), path)
+        if (path.parent / "model.json").exists():  # a linkage state table: its encoding holds the values too
+            drop_encoding(path.parent)
     return lookup.loc[hit]
 
 
