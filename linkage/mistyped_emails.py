@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from linkage.encode import flat_values
 
@@ -116,12 +118,35 @@ def mistyped_mailboxes(
             for shape in _shapes(email, d):
                 near[shape].append(email)
     typo_of: dict[str, set[str]] = defaultdict(set)
-    for mailbox in owned if near else ():
+    for mailbox in near_shapes(list(owned), near) if near else ():
         if _indexable(mailbox):
             for typed in {t for shape in _shapes(mailbox) for t in near.get(shape, ())}:
                 if _typo_of(typed, mailbox, names):
                     typo_of[typed].add(mailbox)
     return typo_of
+
+
+def near_shapes(owned: list[str], near: Mapping[str, object]) -> list[str]:
+    """The `owned` mailboxes (in their order) that may have a shape `near` holds, told in Arrow: the file's
+    personal mailboxes (~150k at 540k records) against a night's few lone ones, without a Python pass over
+    each. A superset of those whose _shapes `near` holds: mailboxes not in ASCII are all kept (a shape counts
+    characters, Arrow's slices and lengths here count bytes), as are those Arrow cannot split."""
+    boxes = pa.array(owned, pa.string())
+    parts = pc.extract_regex(boxes, r"(?s)^(?P<local>[^@]*)@(?P<domain>.+)$")
+    local, domain = pc.struct_field(parts, 0), pc.struct_field(parts, 1)
+    size = pc.cast(pc.binary_length(local), pa.string())
+    first = pc.binary_join_element_wise("^", pc.utf8_slice_codeunits(local, 0, 2), "")
+    last = pc.binary_join_element_wise(pc.utf8_slice_codeunits(local, -2, 1 << 30), "$", "")
+    shapes = pa.array(list(near), pa.string())
+    hit = pc.or_(
+        pc.is_in(pc.binary_join_element_wise(domain, first, size, "\x1f"), value_set=shapes),
+        pc.is_in(pc.binary_join_element_wise(domain, last, size, "\x1f"), value_set=shapes),
+    )
+    hit = pc.and_(hit, pc.greater_equal(pc.binary_length(local), MIN_LOCAL))
+    keep = pc.fill_null(
+        pc.or_kleene(pc.and_kleene(hit, parts.is_valid()), pc.invert(pc.string_is_ascii(boxes))), True
+    )
+    return [owned[i] for i in np.flatnonzero(keep.to_numpy(zero_copy_only=False)).tolist()]
 
 
 def _holders(

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from linkage.mistyped_emails import attach_mistyped
+from linkage.mistyped_emails import _indexable, _shapes, attach_mistyped, near_shapes
 
 
 def _attach(lone_email: str, owners: list[str], names: dict[str, int] | None = None) -> int:
@@ -85,3 +85,21 @@ EDITS = sorted(
 def test_a_keystroke_anywhere_in_the_local_part_is_found(typed):
     """Whatever the position of the edit (first, last characters included), the mailbox is found."""
     assert _attach(f"{typed}@outlook.com", [OWNER, "qiang.wu@outlook.com"]) == 0
+
+
+def test_the_arrow_shape_filter_keeps_every_mailbox_a_shape_finds():
+    """near_shapes (the file's mailboxes narrowed in Arrow) keeps every mailbox the plain pass would check:
+    ASCII and not, several '@', short local parts, no domain; what it drops has no shape in the index."""
+    rng = np.random.default_rng(7)
+    alphabet = [*"abcdeqin.17", "é", "王", "@"]
+    owned = ["".join(rng.choice(alphabet, size=rng.integers(1, 14))) + rng.choice(["@qq.com", "@", ""])
+             for _ in range(4000)]  # fmt: skip
+    owned += ["qiang.chen@outlook.com", "wáng.wei@qq.com", "ab@c@d.com", "line\nbreak@qq.com"]
+    lone = [e for e in owned[::7] if _indexable(e)] + ["qiagn.chen@outlook.com", "wáng.wie@qq.com"]
+    near = {shape for e in lone for d in (-1, 0, 1) for shape in _shapes(e, d)}
+    found = [e for e in owned if _indexable(e) and any(s in near for s in _shapes(e))]
+    kept = near_shapes(owned, dict.fromkeys(near))
+    assert set(found) <= set(kept) and "qiang.chen@outlook.com" in kept and "wáng.wei@qq.com" in kept
+    ascii_kept = [e for e in kept if e.isascii()]
+    assert len(ascii_kept) < sum(e.isascii() for e in owned) / 10  # it narrows
+    assert kept == [e for e in owned if e in set(kept)]  # in their order
