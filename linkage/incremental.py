@@ -559,7 +559,8 @@ def _named(pairs: pd.DataFrame, side: str, keys: pd.Index) -> np.ndarray:
 def _holding(source: np.ndarray, ids: np.ndarray, keys: pd.Index) -> np.ndarray:
     """Per (source, record id): whether it is one of `keys` (a few of the file's): record ids looked up
     first, the full key built only where the id matches."""
-    maybe = pd.Series(ids, dtype=object).astype(str).isin(pd.Index(keys.str.split(_SEP, n=1).str[1]).unique())
+    record_ids = pd.unique(np.array([key.partition(_SEP)[2] for key in keys.tolist()], dtype=object))
+    maybe = pd.Series(ids, dtype=object).astype(str).isin(record_ids)
     maybe = maybe.to_numpy()
     out = np.zeros(len(ids), dtype=bool)
     out[maybe] = _keys(source[maybe], ids[maybe]).isin(keys)
@@ -600,9 +601,18 @@ def _by_weight(
         )
 
     order = joined("match_weight").sort_values(ascending=False, kind="stable").index.to_numpy()
+    carried = order < len(kept)  # each output row's: the previous row kept[order], or the night's
+    at_previous, at_night = kept[order[carried]], order[~carried] - len(kept)
     out = pd.DataFrame(index=pd.RangeIndex(len(order)))
     for name in previous.columns:  # added one by one: a frame built from a dict of columns copies every
-        out[name] = joined(name).take(order).to_numpy()  # number column once more into one block
+        column = previous[name]  # number column once more into one block
+        if isinstance(column.dtype, np.dtype) and (not len(night) or night[name].dtype == column.dtype):
+            values = np.empty(len(order), dtype=column.dtype)  # gathered once from both, not kept, joined
+            values[carried] = column.to_numpy()[at_previous]  # and sorted (three copies of each column)
+            values[~carried] = night[name].to_numpy()[at_night] if len(night) else values[:0]
+            out[name] = values
+        else:  # types that differ: joined as pandas joins them
+            out[name] = joined(name).take(order).to_numpy()
         if handed:
             del previous[name]
     return out

@@ -33,3 +33,23 @@ def test_carried_pairs_are_the_same_whether_handed_over_or_not():
     again = _carry_pairs(handed, relinked, removed, night, handed=True)
     pd.testing.assert_frame_equal(again, kept)
     assert handed.columns.empty and len(previous.columns) == 7  # only the handed-over copy is emptied
+
+
+def test_carried_pairs_are_pandas_join_and_stable_sort_column_by_column():
+    """Each column gathered once from last run's kept rows and the night's is what joining them and sorting by
+    descending weight (stable) gives, ties between the two in their order; a column whose type differs
+    between the two (int8 / int64) is joined as pandas joins it."""
+    rng = np.random.default_rng(3)
+    ids = [(str(i), f"r{i}") for i in range(200)]
+    previous = _pairs(ids, rng.integers(0, 6, 200).astype(float)).assign(
+        level=np.arange(200, dtype=np.int8), tf=np.where(np.arange(200) % 7, 0.5, np.nan)
+    )
+    night = _pairs([(str(i), f"n{i}") for i in range(0, 400, 9)], rng.integers(0, 6, 45).astype(float))
+    night = night.assign(level=np.arange(45, dtype=np.int64), tf=np.linspace(0, 1, 45))
+    relinked = pd.Index(record_key(pd.Series(["crm"] * 30), pd.Series([str(i) for i in range(0, 90, 3)])))
+    out = _carry_pairs(previous, relinked, pd.Index([]), night)
+    kept = ~previous["id_l"].isin([str(i) for i in range(0, 90, 3)])
+    expected = pd.concat([previous[kept], night], ignore_index=True)
+    expected = expected.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(out, expected)
+    assert out["level"].dtype == np.int64 and len(out) == 200 - 30 + 45
