@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from linkage import pair_store
 from linkage.blocking import BlockingStats, CandidatePairs, block
@@ -81,8 +82,8 @@ XREF_COLUMNS = ["source", "source_record_id", "customer_id", "cluster_size", "ma
 @dataclass
 class LinkageResult:
     xref: pd.DataFrame
-    pairs: pd.DataFrame
-    review: pd.DataFrame
+    pairs: pd.DataFrame | pa.Table  # Arrow: an incremental night given last run's pairs as read
+    review: pd.DataFrame | pa.Table
     history: pd.DataFrame
     summary: dict
     parameters: Parameters | None = None

@@ -34,11 +34,12 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from linkage.blocking import rule_keys
 from linkage.compare import PairColumns, compare, shared_values
 from linkage.config import LinkageConfig
-from linkage.constraints import _SEP, annotate_pairs, latest_decisions, record_key
+from linkage.constraints import annotate_pairs, latest_decisions
 from linkage.contact_points import MAX_HOLDERS, attach_mistyped_records, personal_values, top_level
 from linkage.encode import EncodedRecords, ListColumn, encode_records, isin, sorted_unique
 from linkage.engine import (
@@ -60,6 +61,9 @@ from linkage.engine import (
 )
 from linkage.identity import assign_customer_ids
 from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
+from linkage.pair_table import carried_table, reference_rows, review_rows
+from linkage.pair_table import holding as _holding
+from linkage.pair_table import record_index as _keys
 from linkage.prepare import (
     merged_with_origin,
     ordered_records,
@@ -113,10 +117,6 @@ def refit_reason(state: LinkageState | None, config: LinkageConfig, records: int
     if records > fitted * (1 + config.incremental.max_growth):
         return f"the file grew from {fitted} to {records} records since the model was fitted"
     return None
-
-
-def _keys(source: pd.Series | np.ndarray, record_id: pd.Series | np.ndarray) -> pd.Index:
-    return pd.Index(record_key(pd.Series(source, dtype=object), pd.Series(record_id, dtype=object)))
 
 
 def _whole_customers(rows: np.ndarray, cust_code: np.ndarray) -> np.ndarray:
@@ -187,16 +187,14 @@ def holders_crossing_cap(joint: EncodedRecords, n: int, changed: np.ndarray) -> 
 
 
 def _lost_references(
-    previous: pd.DataFrame | None, refs: References, rec: pd.DataFrame, keys: pd.Index
+    previous: pd.DataFrame | pa.Table | None, refs: References, rec: pd.DataFrame, keys: pd.Index
 ) -> np.ndarray:
     """Records of last night's reference pairs that are no references now (a source no longer detected as
     referring): what joined them is gone."""
     out = np.zeros(len(rec), dtype=bool)
-    if previous is None or previous.empty or "note" not in previous:
+    if previous is None or not len(previous) or "note" not in _columns(previous):
         return out
-    notes, distinct = pd.factorize(previous["note"].to_numpy(dtype=object))  # a few notes, ~1M pairs
-    referring = np.array([str(v).startswith("reference") for v in distinct], dtype=bool)
-    was = previous[referring[notes] & (notes >= 0)] if len(distinct) else previous.iloc[:0]
+    was = reference_rows(previous)
     left = keys.get_indexer(_keys(was["source_l"], was["id_l"]))
     right = keys.get_indexer(_keys(was["source_r"], was["id_r"]))
     n = max(len(rec), 1)
@@ -349,7 +347,7 @@ def link_incremental(
     config: LinkageConfig,
     state: LinkageState,
     previous_xref: pd.DataFrame,
-    previous_pairs: pd.DataFrame | list[pd.DataFrame | None] | None,
+    previous_pairs: pd.DataFrame | pa.Table | list[pd.DataFrame | pa.Table | None] | None,
     run_id: str = "",
     decisions: pd.DataFrame | None = None,
     references: dict[str, list[str]] | None = None,
@@ -359,7 +357,8 @@ def link_incremental(
     `references` as engine.link takes them. `night_only`: `persons` holds only the records the night
     delivered (linkage/night_records.py); every other record of the state is unchanged and kept as stored.
     `previous_pairs` in a one-item list is handed over: link_incremental takes it out and drops its columns as
-    the night's pairs table replaces them (the step's memory peak)."""
+    the night's pairs table replaces them (the step's memory peak). Last run's pairs as an Arrow table: the
+    result's pairs and review queue are Arrow tables too, unless pandas would join them otherwise."""
     handed = isinstance(previous_pairs, list)
     if isinstance(previous_pairs, list):
         previous_pairs = previous_pairs.pop()
@@ -514,7 +513,7 @@ def link_incremental(
     )  # fmt: skip
     night_pairs = annotate_pairs(night_pairs, decisions)
     all_pairs = _carry_pairs(previous_pairs, keys[inside], prev_keys[gone], night_pairs, handed)
-    review = all_pairs[all_pairs["decision"] == "review"].reset_index(drop=True)
+    review = review_rows(all_pairs)
     n_total = total_pairs(rec.groupby("source").size(), config.link_type == "link_only")
     summary = _summary(rec, stats, c.decision, c.refused, xref, history, state.parameters, n_total)
     summary.update(
@@ -556,29 +555,30 @@ def _named(pairs: pd.DataFrame, side: str, keys: pd.Index) -> np.ndarray:
     return _holding(pairs[f"source_{side}"].to_numpy(), pairs[f"id_{side}"].to_numpy(), keys)
 
 
-def _holding(source: np.ndarray, ids: np.ndarray, keys: pd.Index) -> np.ndarray:
-    """Per (source, record id): whether it is one of `keys` (a few of the file's): record ids looked up
-    first, the full key built only where the id matches."""
-    record_ids = pd.unique(np.array([key.partition(_SEP)[2] for key in keys.tolist()], dtype=object))
-    maybe = pd.Series(ids, dtype=object).astype(str).isin(record_ids)
-    maybe = maybe.to_numpy()
-    out = np.zeros(len(ids), dtype=bool)
-    out[maybe] = _keys(source[maybe], ids[maybe]).isin(keys)
-    return out
+def _columns(pairs: pd.DataFrame | pa.Table) -> list[str]:
+    return pairs.column_names if isinstance(pairs, pa.Table) else list(pairs.columns)
 
 
 def _carry_pairs(
-    previous: pd.DataFrame | None,
+    previous: pd.DataFrame | pa.Table | None,
     relinked: pd.Index,
     removed: pd.Index,
     night: pd.DataFrame,
     handed: bool = False,
-) -> pd.DataFrame:
+) -> pd.DataFrame | pa.Table:
     """Last run's pairs between records outside the night's work, and the night's pairs; `handed`: `previous`
-    is this call's to empty (each of its columns dropped once carried)."""
-    if previous is None or previous.empty:
+    is this call's to empty (each of its columns dropped once carried). Last run's pairs as an Arrow table
+    (as read from match_pairs): the same pairs as an Arrow table (linkage/pair_table.py), unless pandas would
+    join them otherwise."""
+    if previous is None or not len(previous):
         return night
     drop = relinked.append(removed)
+    if isinstance(previous, pa.Table):
+        carried = carried_table(previous, drop, night)
+        if carried is not None:
+            return carried
+        previous = previous.to_pandas(deduplicate_objects=True, split_blocks=True)
+        handed = True
     kept = np.flatnonzero(~_named(previous, "l", drop) & ~_named(previous, "r", drop))
     if len(night) and list(night.columns) != list(previous.columns):  # aligned as pandas concat aligns them
         out = pd.concat([previous.iloc[kept], night], ignore_index=True)

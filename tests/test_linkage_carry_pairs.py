@@ -3,6 +3,7 @@ by descending weight; handed over, last run's table is emptied column by column 
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from linkage.constraints import record_key
 from linkage.incremental import _carry_pairs
@@ -53,3 +54,28 @@ def test_carried_pairs_are_pandas_join_and_stable_sort_column_by_column():
     expected = expected.sort_values("match_weight", ascending=False, kind="stable").reset_index(drop=True)
     pd.testing.assert_frame_equal(out, expected)
     assert out["level"].dtype == np.int64 and len(out) == 200 - 30 + 45
+
+
+def test_last_runs_pairs_as_read_are_carried_in_arrow_as_pandas_carries_them():
+    """Given last run's pairs as an Arrow table (as read from match_pairs), the night's pairs table is an
+    Arrow table equal to the pandas one, weight ties in the same order, the file's schema kept; a night whose
+    columns pandas would join otherwise (another type) is joined in pandas, as before."""
+    rng = np.random.default_rng(5)
+    previous = _pairs([(str(i), f"r{i}") for i in range(300)], rng.integers(0, 5, 300).astype(float))
+    previous = previous.assign(level=np.arange(300, dtype=np.int8))
+    previous = previous.sort_values("match_weight", ascending=False, kind="stable", ignore_index=True)
+    night = _pairs([(str(i), f"n{i}") for i in range(0, 600, 11)], rng.integers(0, 5, 55).astype(float))
+    night = night.assign(level=np.arange(55, dtype=np.int8))
+    relinked = pd.Index(record_key(pd.Series(["crm"] * 40), pd.Series([str(i) for i in range(0, 200, 5)])))
+    removed = pd.Index(record_key(pd.Series(["shop"]), pd.Series(["r299"])))
+    expected = _carry_pairs(previous.copy(), relinked, removed, night)
+    read = pa.Table.from_pandas(previous, preserve_index=False)
+    carried = _carry_pairs(read, relinked, removed, night)
+    assert isinstance(carried, pa.Table) and carried.schema.equals(read.schema, check_metadata=True)
+    pd.testing.assert_frame_equal(carried.to_pandas(), expected)
+    assert len(expected) == 300 - 40 - 1 + 55
+    other = night.assign(level=night["level"].astype(np.int64))
+    joined = _carry_pairs(read, relinked, removed, other)
+    assert isinstance(joined, pd.DataFrame)
+    pd.testing.assert_frame_equal(joined, _carry_pairs(previous.copy(), relinked, removed, other))
+    assert joined["level"].dtype == np.int64

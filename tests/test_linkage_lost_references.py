@@ -3,6 +3,7 @@ tonight (the reference dropped, or one of its records left) are linked again."""
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from linkage.incremental import _keys, _lost_references
 from linkage.references import References
@@ -25,3 +26,6 @@ def test_records_of_references_gone_tonight_are_marked():
     # not; crm:9 left, so web:5 is linked again; the plain pair (crm:2, web:5) is no reference
     marked = _lost_references(previous, refs, rec, keys)
     assert marked.tolist() == [False, True, True, False, True]
+    # last night's pairs as read from match_pairs (Arrow), a note missing: the same records
+    read = pa.Table.from_pandas(previous.assign(note=[*previous["note"][:-1], None]), preserve_index=False)
+    assert _lost_references(read, refs, rec, keys).tolist() == [False, True, True, False, False]

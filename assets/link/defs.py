@@ -4,7 +4,9 @@ import datetime as dt
 from pathlib import Path
 
 import dagster as dg
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from assets.ingest.manifest import LINKED, SILVER, advance, pending_dates
 from assets.layout import DataLayout
@@ -15,6 +17,7 @@ from assets.link.io import (
     person_inputs,
     read_person_glob,
     read_previous,
+    read_previous_table,
     read_state,
     stored_model,
     write_linkage_outputs,
@@ -42,7 +45,7 @@ PERSON_FILES = "silver/person/*/*.parquet"  # relative to the data root
 
 def example_matches(result: LinkageResult, n: int = 8) -> str:
     """Markdown: strongest, weakest and review pairs with the comparisons that carried them."""
-    pairs = result.pairs
+    pairs = example_rows(result.pairs, n) if isinstance(result.pairs, pa.Table) else result.pairs
     if pairs.empty:
         return "_(no matches)_"
     weights = [c for c in pairs.columns if c.startswith("weight_")]
@@ -66,6 +69,15 @@ def example_matches(result: LinkageResult, n: int = 8) -> str:
         }
     )
     return markdown_table(table)
+
+
+def example_rows(pairs: pa.Table, n: int) -> pd.DataFrame:
+    """The rows of an Arrow pairs table example_matches may pick (the first n // 2 and last n // 4 matches,
+    the first n // 4 review pairs), in order: the file's other pairs are not converted."""
+    decision = pairs.column("decision").to_numpy(zero_copy_only=False)
+    match, review = np.flatnonzero(decision == "match"), np.flatnonzero(decision == "review")
+    rows = np.unique(np.r_[match[: n // 2], match[max(len(match) - n // 4, 0) :], review[: n // 4]])
+    return pairs.take(rows).to_pandas()
 
 
 class LinkRunConfig(dg.Config):
@@ -114,7 +126,7 @@ def link_night(
     elif previous is None:
         why = "no customer file yet"
     else:
-        outcome = link_incremental(persons, config, state, previous, [read_previous(layout.linkage_dir, "match_pairs")],
+        outcome = link_incremental(persons, config, state, previous, [read_previous_table(layout.linkage_dir, "match_pairs")],
                                    run_id, decisions, references, night_only=night is not None)  # fmt: skip
         if isinstance(outcome, RefitNeeded):
             why, model = outcome.reason, None if outcome.refit else state
@@ -264,7 +276,7 @@ def _run_date(context: dg.AssetExecutionContext) -> str | None:
 
 
 def _output(
-    name: str, frame: pd.DataFrame, paths: dict[str, Path], metadata: dict[str, object]
+    name: str, frame: pd.DataFrame | pa.Table, paths: dict[str, Path], metadata: dict[str, object]
 ) -> dg.MaterializeResult:
     """One linkage output: its row count and file, then what is particular to it."""
     return dg.MaterializeResult(

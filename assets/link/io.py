@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from assets.link.state_encoding import read_encoding, write_encoding
 from assets.link.state_parts import Part, appendable, night_rows, read_parts
@@ -149,10 +150,14 @@ def persons_from_table(frame: pd.DataFrame, default_source: str) -> pd.DataFrame
 def read_previous(directory: Path, table: str) -> pd.DataFrame | None:
     """Last run's linkage table; one Python string per distinct value of a column (sources, decisions,
     notes and rule names repeat over every pair), each column its own block (a column dropped is freed)."""
+    read = read_previous_table(directory, table)
+    return None if read is None else read.to_pandas(deduplicate_objects=True, split_blocks=True)
+
+
+def read_previous_table(directory: Path, table: str) -> pa.Table | None:
+    """Last run's linkage table as Arrow (an incremental night carries match_pairs so, linkage/pair_table.py)."""
     path = Path(directory) / f"{table}.parquet"
-    if not path.exists():
-        return None
-    return open_parquet(path).read().to_pandas(deduplicate_objects=True, split_blocks=True)
+    return open_parquet(path).read() if path.exists() else None
 
 
 def write_linkage_outputs(result: LinkageResult, directory: Path, run_id: str) -> dict[str, Path]:

@@ -1,0 +1,94 @@
+"""An incremental night's pairs table in Arrow: last run's match_pairs as read, its pairs of the records the
+night did not link again kept, the night's pairs added, sorted by descending weight, written as they are.
+
+Last run's pairs are the file's (~1M rows x 33 columns at 540k records) and a night changes a few: converted
+to pandas, carried and converted back, they cost seconds every night; in Arrow they are filtered, joined and
+sorted without a Python object per string. Only the night's pairs and last run's reference pairs go through
+pandas. Where pandas would give another table (the night's columns of another type or order, a missing
+weight) the caller joins them in pandas instead (incremental._carry_pairs).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from linkage.constraints import _SEP, record_key
+
+WEIGHT = "match_weight"
+SIDES = {side: (f"source_{side}", f"id_{side}") for side in ("l", "r")}
+
+
+def record_index(source: pd.Series | np.ndarray, record_id: pd.Series | np.ndarray) -> pd.Index:
+    """(source, record id) pairs as the file's record keys."""
+    return pd.Index(record_key(pd.Series(source, dtype=object), pd.Series(record_id, dtype=object)))
+
+
+def key_ids(keys: pd.Index) -> np.ndarray:
+    """The distinct record ids of record keys."""
+    return pd.unique(np.array([key.partition(_SEP)[2] for key in keys.tolist()], dtype=object))
+
+
+def holding(source: np.ndarray, ids: np.ndarray, keys: pd.Index) -> np.ndarray:
+    """Per (source, record id): whether it is one of `keys` (a few of the file's): record ids looked up
+    first, the full key built only where the id matches."""
+    maybe = pd.Series(ids, dtype=object).astype(str).isin(key_ids(keys)).to_numpy()
+    out = np.zeros(len(ids), dtype=bool)
+    out[maybe] = record_index(source[maybe], ids[maybe]).isin(keys)
+    return out
+
+
+def named_in_table(pairs: pa.Table, side: str, keys: pd.Index) -> np.ndarray:
+    """holding() for the `side` record of each pair of an Arrow table: ids looked up in Arrow, the few rows
+    whose id matches read out as Python strings."""
+    source, ids = (pairs.column(name) for name in SIDES[side])
+    found = pc.is_in(ids, value_set=pa.array(key_ids(keys), pa.string()))
+    rows = np.flatnonzero(pc.fill_null(found, False).to_numpy(zero_copy_only=False))
+    out = np.zeros(pairs.num_rows, dtype=bool)
+    values = [column.take(rows).to_numpy(zero_copy_only=False) for column in (source, ids)]
+    out[rows] = record_index(*values).isin(keys)
+    return out
+
+
+def carried_table(previous: pa.Table, drop: pd.Index, night: pd.DataFrame) -> pa.Table | None:
+    """`previous`' pairs of no record of `drop`, then the night's, sorted by descending weight (stable), as
+    pandas sorts them; None where pandas would join them otherwise (the night's columns of another type or
+    order, record ids not strings, a weight missing)."""
+    if any(not pa.types.is_string(previous.schema.field(i).type) or previous.column(i).null_count
+           for _, i in SIDES.values()):  # fmt: skip
+        return None  # pandas reads them as str(None) or numbers
+    added = pa.Table.from_pandas(night, preserve_index=False) if len(night) else None
+    if added is not None and not added.schema.equals(previous.schema, check_metadata=True):
+        return None
+    if not pa.types.is_floating(previous.schema.field(WEIGHT).type):
+        return None
+    rows = np.flatnonzero(~named_in_table(previous, "l", drop) & ~named_in_table(previous, "r", drop))
+    tables = [previous] if added is None else [previous, added]
+    rows = np.r_[rows, previous.num_rows + np.arange(0 if added is None else added.num_rows)]
+    weight = np.concatenate([table.column(WEIGHT).to_numpy() for table in tables])[rows]
+    if np.isnan(weight).any():
+        return None  # pandas puts them last either way
+    # one take of the rows in order (a filter, then a sort, copies every string twice)
+    return pa.concat_tables(tables).take(rows[np.argsort(-weight, kind="stable")])
+
+
+def review_rows(pairs: pd.DataFrame | pa.Table) -> pd.DataFrame | pa.Table:
+    """The pairs whose decision is review, in their order."""
+    if isinstance(pairs, pa.Table):
+        return pairs.filter(pc.fill_null(pc.equal(pairs.column("decision"), "review"), False))
+    return pairs[pairs["decision"] == "review"].reset_index(drop=True)
+
+
+def reference_rows(pairs: pd.DataFrame | pa.Table) -> pd.DataFrame:
+    """The keys of the pairs whose note says a reference joined them (last run's, ~1M pairs: their notes
+    are a few distinct ones)."""
+    columns = [name for side in SIDES.values() for name in side]
+    if isinstance(pairs, pa.Table):
+        note = pc.cast(pairs.column("note"), pa.string())
+        referring = pc.fill_null(pc.starts_with(note, "reference"), False)
+        return pairs.select(columns).filter(referring).to_pandas()
+    notes, distinct = pd.factorize(pairs["note"].to_numpy(dtype=object))
+    referring = np.array([str(v).startswith("reference") for v in distinct], dtype=bool)
+    return pairs[referring[notes] & (notes >= 0)] if len(distinct) else pairs.iloc[:0]
