@@ -28,7 +28,7 @@ from assets.metadata import bar_chart, counts_table, distribution_counts, markdo
 from assets.review.decisions import decisions_path
 from assets.settings import Settings
 from linkage.config import LinkageConfig, load_linkage_config
-from linkage.engine import LinkageResult, link
+from linkage.engine import LinkageResult, customer_sizes, link
 from linkage.incremental import RefitNeeded, link_incremental, refit_reason
 from linkage.records import PERSON_COLUMNS
 from linkage.state import LinkageState, linked_as_now, person_keys
@@ -225,7 +225,7 @@ def link_assets(
         return
     context.log.info(f"linkage: {mode}")
     s = result.summary
-    sizes = distribution_counts(result.xref.groupby("customer_id").size() if len(result.xref) else [])
+    sizes = distribution_counts(customer_sizes(result.xref) if len(result.xref) else [])
     yield _output(
         "customer_xref",
         result.xref,
