@@ -36,20 +36,61 @@ months as (
         ) }}
 ),
 
-last_order_at_month_end as (
-    select m.month, m.month_end, d.customer_id, max(d.order_date) as last_order_date
-    from months as m
-    inner join customer_days as d on d.order_date <= m.month_end
-    group by m.month, m.month_end, d.customer_id
+last_orders as (
+    -- each order day of a customer is their last order from that day until the day before their next one
+    select customer_id, order_date,
+        lead(order_date) over (partition by customer_id order by order_date) as next_order_date
+    from customer_days
+),
+
+spans as (
+    -- the days a customer counts as active (last order at most {{ window }} days before) or churned (more than
+    -- {{ churn_days }}), from one order day to the next; to_date NULL: open-ended
+    select 'active' as status, order_date as from_date,
+        case when next_order_date is null or {{ date_diff('day', 'order_date', 'next_order_date') }} > {{ window }}
+            then cast({{ minus_days('order_date', -window) }} as date)
+            else cast({{ minus_days('next_order_date', 1) }} as date) end as to_date
+    from last_orders
+    union all
+    select 'churned', cast({{ minus_days('order_date', -(churn_days + 1)) }} as date),
+        cast({{ minus_days('next_order_date', 1) }} as date)
+    from last_orders
+    where next_order_date is null or {{ date_diff('day', 'order_date', 'next_order_date') }} > {{ churn_days + 1 }}
+),
+
+span_months as (
+    -- the months whose end falls in a span: from the month of its first day to before the month of the day after
+    -- its last (through the as-of month when it lasts to the as-of date)
+    select s.status,
+        cast(date_trunc('month', s.from_date) as date) as first_month,
+        case when s.to_date < a.as_of_date
+            then cast(date_trunc('month', {{ minus_days('s.to_date', -1) }}) as date) end as stop_month
+    from spans as s
+    cross join as_of as a
+    where s.from_date <= a.as_of_date
+),
+
+status_changes as (
+    -- +1 from a span's first month, -1 from its stop month: a month's count is the sum up to it
+    select status, month, sum(change) as change
+    from (
+        select status, first_month as month, 1 as change from span_months
+        where stop_month is null or stop_month > first_month
+        union all
+        select status, stop_month, -1 from span_months
+        where stop_month > first_month
+    ) as changes
+    group by status, month
 ),
 
 status as (
     select
-        month,
-        count(*) filter (where {{ date_diff('day', 'last_order_date', 'month_end') }} <= {{ window }}) as active_customers,
-        count(*) filter (where {{ date_diff('day', 'last_order_date', 'month_end') }} > {{ churn_days }}) as churned_customers
-    from last_order_at_month_end
-    group by month
+        m.month,
+        cast(coalesce(sum(c.change) filter (where c.status = 'active'), 0) as bigint) as active_customers,
+        cast(coalesce(sum(c.change) filter (where c.status = 'churned'), 0) as bigint) as churned_customers
+    from months as m
+    inner join status_changes as c on c.month <= m.month
+    group by m.month
 ),
 
 in_month as (
