@@ -47,9 +47,11 @@ def erase_from_zone_file(path: Path, matcher: ErasureMatcher) -> pd.DataFrame:
     lookup = _lookup_columns(table, matcher)
     hit = matcher.match(lookup)
     if hit.any():
-        write_parquet_atomic(table.filter(pa.array(~hit.to_numpy())), path)
-        if (path.parent / "model.json").exists():  # a linkage state table: its encoding holds the values too
+        # a linkage state table: its encoding holds the values too. Dropped first (the state is whole without
+        # it), so a process killed between the two never leaves the erased values in the encoding.
+        if (path.parent / "model.json").exists():
             drop_encoding(path.parent)
+        write_parquet_atomic(table.filter(pa.array(~hit.to_numpy())), path)
     return lookup.loc[hit]
 
 
