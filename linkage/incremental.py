@@ -66,10 +66,9 @@ from linkage.pair_table import holding as _holding
 from linkage.pair_table import record_index as _keys
 from linkage.prepare import (
     merged_with_origin,
-    ordered_records,
+    ordered_with_order,
     prepare_columns,
     prepare_records,
-    record_order,
 )
 from linkage.references import References, record_entities, resolve_references
 from linkage.score import total_pairs
@@ -240,9 +239,7 @@ def _prepare_night(
     else:
         stored_key = _keys(stored["source"], stored["source_record_id"])
         same = stored_key.isin(person_key[~new_rows])
-        both = pd.concat([stored[same], prepared], ignore_index=True)
-        order = record_order(both)
-        table = ordered_records(both.iloc[order])  # sorted again (fast, in order)
+        table, order = ordered_with_order(pd.concat([stored[same], prepared], ignore_index=True))
         origin = np.r_[np.flatnonzero(same), len(stored) + np.arange(len(prepared))][order]
     left = np.flatnonzero(~same)
     return table, stored.iloc[left].reset_index(drop=True), NightRows(prepared, np.r_[origin, left])

@@ -112,7 +112,13 @@ def record_order(table: pd.DataFrame) -> np.ndarray:
 
 def ordered_records(table: pd.DataFrame) -> pd.DataFrame:
     """Prepared rows (prepare_columns, any batches of them) → the record table: sorted, unique, `rid`."""
-    table = table.iloc[record_order(table)].reset_index(drop=True)
+    return ordered_with_order(table)[0]
+
+
+def ordered_with_order(table: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """ordered_records, and the row of `table` each of its rows comes from (record_order)."""
+    order = record_order(table)
+    table = table.iloc[order].reset_index(drop=True)
     repeated = table.duplicated(["source", "source_record_id"])
     if repeated.any():
         dupes = table.loc[repeated, ["source", "source_record_id"]].head(3)
@@ -120,7 +126,7 @@ def ordered_records(table: pd.DataFrame) -> pd.DataFrame:
             f"person records must be unique per (source, source_record_id); repeated: {dupes.to_dict('records')}"
         )
     table.insert(0, "rid", np.arange(len(table), dtype=np.int64))
-    return table
+    return table, order
 
 
 def merge_ordered(ordered: pd.DataFrame, rows: pd.DataFrame, keep: np.ndarray | None = None) -> pd.DataFrame:
@@ -140,11 +146,10 @@ def merged_with_origin(
     source = ordered["source"].to_numpy(dtype=object)[kept]
     ids = ordered["source_record_id"].to_numpy(dtype=object)[kept]
     if list(rows.columns) != list(ordered.columns) or not _in_order(source, ids):
-        table = pd.concat([ordered.iloc[kept], rows], ignore_index=True)
-        order = record_order(table)  # sorted again (fast, in order) by ordered_records
-        return ordered_records(table.iloc[order]), np.r_[kept, len(ordered) + np.arange(len(rows))][order]
-    night_order = record_order(rows)
-    rows = ordered_records(rows).drop(columns="rid")
+        table, order = ordered_with_order(pd.concat([ordered.iloc[kept], rows], ignore_index=True))
+        return table, np.r_[kept, len(ordered) + np.arange(len(rows))][order]
+    rows, night_order = ordered_with_order(rows)
+    rows = rows.drop(columns="rid")
     row_source = rows["source"].to_numpy(dtype=object)
     row_ids = rows["source_record_id"].to_numpy(dtype=object)
     at = np.empty(len(rows), dtype=np.int64)  # the stored rows before each night row

@@ -158,13 +158,13 @@ def test_a_night_reading_only_its_records_sorts_only_them(persons, tmp_path, mon
     night = _night_one(persons, tmp_path)
     sorted_rows: list[int] = []
 
-    def counting(table: pd.DataFrame) -> pd.DataFrame:
+    def counting(table: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         sorted_rows.append(len(table))
         return real(table)
 
-    real = prepare.ordered_records
-    monkeypatch.setattr(prepare, "ordered_records", counting)
-    monkeypatch.setattr(incremental, "ordered_records", counting)
+    real = prepare.ordered_with_order
+    monkeypatch.setattr(prepare, "ordered_with_order", counting)
+    monkeypatch.setattr(incremental, "ordered_with_order", counting)
     summary = _night_two(tmp_path, night)
     assert sorted_rows and max(sorted_rows) <= summary["new_or_changed_records"] < summary["records"] / 10
 

@@ -29,13 +29,13 @@ def test_the_night_rows_go_where_ordered_records_puts_them(monkeypatch):
     night = _rows(NIGHT, "new")
     expected = ordered_records(pd.concat([stored, night], ignore_index=True))
     sorted_rows = []
-    real = prepare.ordered_records
+    real = prepare.ordered_with_order
 
-    def counting(table: pd.DataFrame) -> pd.DataFrame:
+    def counting(table: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         sorted_rows.append(len(table))
         return real(table)
 
-    monkeypatch.setattr(prepare, "ordered_records", counting)
+    monkeypatch.setattr(prepare, "ordered_with_order", counting)
     merged = merge_ordered(stored, night)
     pd.testing.assert_frame_equal(merged, expected)
     assert sorted_rows == [len(night)]  # only the night's rows were sorted
