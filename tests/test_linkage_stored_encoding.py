@@ -137,6 +137,28 @@ def test_an_erasure_drops_the_stored_encoding_and_the_next_night_encodes_again(p
     assert read_state(tmp_path / "linkage")[0].encoding is not None
 
 
+def test_an_erasure_killed_before_its_rewrite_leaves_no_encoding_behind(persons, tmp_path, monkeypatch):
+    """The encoding goes before the state table is rewritten: a process killed between the two leaves the
+    person's rows in the table (the erasure runs again) but none of their values in an encoding."""
+    from assets.privacy import rewrite
+    from assets.privacy.identifiers import digest
+    from assets.privacy.matching import SOURCE_RECORD, ErasureMatcher, source_record_key
+
+    _night(tmp_path, "2026-01-01", persons)
+    person = persons.iloc[0]
+    key = digest(source_record_key(str(person["source"]), str(person["source_record_id"])), None)
+    folder = state_dir(tmp_path / "linkage")
+    table = next(p for p in folder.glob("prepared_records.*parquet"))
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(rewrite, "write_parquet_atomic", killed)
+    with pytest.raises(KeyboardInterrupt):
+        rewrite.erase_from_zone_file(table, ErasureMatcher.empty(None).extended(SOURCE_RECORD, {key}))
+    assert not list(folder.glob("encoded_*"))
+
+
 @pytest.mark.parametrize("key", [None, "stored encoding test key"])
 def test_the_stored_encoding_reads_back_only_for_the_rows_it_encodes(persons, tmp_path, monkeypatch, key):
     """Written and read through the zone files' door (encrypted when the key is set); prepared records in
