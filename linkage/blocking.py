@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from linkage.config import LIST_COLUMNS, LinkageConfig
+from linkage.config import LIST_COLUMNS, BlockingRule, LinkageConfig
 from linkage.encode import EncodedRecords, sorted_unique
 
 
@@ -135,6 +135,11 @@ def _distinct_sorted(parts: list[np.ndarray]) -> np.ndarray:
     return values
 
 
+def block_cache_key(rule: BlockingRule, cap: int) -> tuple:
+    """Where `records.cache` keeps a rule's Blocks (an incremental night's rounds pair within them again)."""
+    return ("blocks", tuple(rule.columns), cap)
+
+
 def block(
     records: EncodedRecords, config: LinkageConfig, focus: np.ndarray | None = None
 ) -> tuple[CandidatePairs, BlockingStats]:
@@ -149,7 +154,7 @@ def block(
         if focus is None:
             left, right, skipped = pairs_in_blocks(*rule_keys(records, rule.columns), cap)
         else:  # an incremental night's closure rounds pair within the same blocks again
-            cached = ("blocks", tuple(rule.columns), cap)
+            cached = block_cache_key(rule, cap)
             if cached not in records.cache:
                 records.cache[cached] = blocks_of(*rule_keys(records, rule.columns), cap)
             blocks = records.cache[cached]

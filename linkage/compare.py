@@ -206,11 +206,17 @@ def tf_column(c: Comparison) -> str | None:
 
 def value_frequencies(records: EncodedRecords, column: str) -> np.ndarray:
     """Per record: the share of records holding a value in `column` that hold the same value (NaN if none)."""
+    counted = value_counts(records, column)
+    cached = records.cache.get(("frequencies", column))
+    if cached is not None and cached[0] is counted:  # per record once (an incremental night's rounds)
+        return cached[1]
     codes = records.scalars[column]
     present = codes >= 0
-    counts, holders = value_counts(records, column)
+    counts, holders = counted
     out = np.full(records.n, np.nan)
     out[present] = counts[codes[present]] / max(holders, 1)
+    out.flags.writeable = False
+    records.cache["frequencies", column] = (counted, out)
     return out
 
 

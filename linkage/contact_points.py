@@ -27,7 +27,7 @@ from scipy.sparse.csgraph import connected_components
 
 from linkage.compare import PairColumns, shared_values
 from linkage.config import LinkageConfig
-from linkage.encode import EncodedRecords, flat_values, in_sorted, isin, sorted_unique
+from linkage.encode import EncodedRecords, flat_values, holder_counts, in_sorted, isin, sorted_unique
 from linkage.mistyped_emails import attach_mistyped
 from linkage.standardise.phone import phone_kind
 
@@ -130,12 +130,6 @@ class PersonalValues:
     shared: dict[str, tuple[np.ndarray, np.ndarray]]
 
 
-def _holders(records: EncodedRecords, column: str) -> np.ndarray:
-    if column not in records.lists:
-        return np.zeros(len(records.vocab), dtype=np.int64)
-    return np.bincount(records.lists[column].codes, minlength=len(records.vocab))
-
-
 def _phone_types(rec: pd.DataFrame) -> dict[str, str]:
     """Phone value → type, from the person records' phone_types (computed when they are absent); a number
     one record types as personal and another as a landline (its home phone) is a landline: the first
@@ -188,7 +182,7 @@ def personal_values(
                 [(known.get(v) or phone_kind(str(v))) in PERSONAL_PHONE_TYPES for v in values], dtype=bool
             )
         ok[used] = kind_ok
-        ok &= _holders(records, column) <= MAX_HOLDERS
+        ok &= holder_counts(records, column) <= MAX_HOLDERS
         pair, code = shared[column] = shared_values(records.lists[column], cmp["l"], cmp["r"])
         ok[code[two_people[pair]]] = False
         out.append(ok)

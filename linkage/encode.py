@@ -24,13 +24,21 @@ class ListColumn:
     offsets: np.ndarray  # int64, n + 1
     codes: np.ndarray  # int64
 
-    @property
+    @cached_property
     def lengths(self) -> np.ndarray:
-        return np.diff(self.offsets)
+        """Values per record (computed once: an incremental night's closure rounds read it again and again;
+        read-only, as `rids`)."""
+        out = np.diff(self.offsets)
+        out.flags.writeable = False
+        return out
 
     def rids(self) -> np.ndarray:
-        """The record of every entry of `codes`."""
-        return np.repeat(np.arange(len(self.offsets) - 1, dtype=np.int64), self.lengths)
+        """The record of every entry of `codes` (read-only, built once per column)."""
+        if "_rids" not in self.__dict__:
+            out = np.repeat(np.arange(len(self.offsets) - 1, dtype=np.int64), self.lengths)
+            out.flags.writeable = False
+            self.__dict__["_rids"] = out
+        return self.__dict__["_rids"]
 
     @cached_property
     def held(self) -> tuple[np.ndarray, int]:
@@ -44,8 +52,8 @@ class ListColumn:
         return held, width
 
     def __getstate__(self) -> dict:
-        """Pickled without `held` (derived)."""
-        return {k: v for k, v in self.__dict__.items() if k != "held"}
+        """Pickled without what is derived (`held`, `lengths`, `rids`)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("held", "lengths", "_rids")}
 
 
 @dataclass
@@ -89,12 +97,29 @@ def value_counts(records: EncodedRecords, column: str) -> tuple[np.ndarray, int]
     """Records holding each value (indexed by code) of a scalar or list column, and records holding any."""
     if column in records.value_counts:
         return records.value_counts[column]
-    if column in records.lists:
-        col = records.lists[column]
-        return np.bincount(col.codes, minlength=len(records.vocab)), int((col.lengths > 0).sum())
-    codes = records.scalars[column]
-    present = codes >= 0
-    return np.bincount(codes[present], minlength=len(records.vocab)), int(present.sum())
+    if ("counts", column) not in records.cache:  # counted once (an incremental night's rounds ask again)
+        if column in records.lists:
+            col = records.lists[column]
+            counts = np.bincount(col.codes, minlength=len(records.vocab)), int((col.lengths > 0).sum())
+        else:
+            codes = records.scalars[column]
+            present = codes >= 0
+            counts = np.bincount(codes[present], minlength=len(records.vocab)), int(present.sum())
+        records.cache["counts", column] = counts
+    return records.cache["counts", column]
+
+
+def holder_counts(records: EncodedRecords, column: str) -> np.ndarray:
+    """Records holding each value (indexed by code) of list column `column` as they are now (whatever
+    value_counts a stored model overrides), counted once."""
+    if ("holders", column) not in records.cache:
+        if column in records.lists:
+            counts = np.bincount(records.lists[column].codes, minlength=len(records.vocab))
+        else:
+            counts = np.zeros(len(records.vocab), dtype=np.int64)
+        counts.flags.writeable = False
+        records.cache["holders", column] = counts
+    return records.cache["holders", column]
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:

@@ -712,19 +712,21 @@ def _pairs_table(rec, cmp, weights, match_weight, probability, decision, notes, 
     return out.sort_values("match_weight", ascending=False, kind="stable", ignore_index=True)
 
 
-def _xref(rec, labels, customer_ids, left, right, probability, decision, at) -> pd.DataFrame:
+def _xref(rec, labels, customer_ids, left, right, probability, decision, at, rows=None) -> pd.DataFrame:
+    """The xref rows of the records (of `rows`, bool per record, only: an incremental night's)."""
     best = np.full(len(rec), np.nan)
     inside = (labels[left] == labels[right]) & (decision == MATCH)
     for side in (left, right):
         np.fmax.at(best, side[inside], probability[inside])
     sizes = np.bincount(labels)[labels]
+    rows = slice(None) if rows is None else rows
     return pd.DataFrame(
         {
-            "source": rec["source"].to_numpy(),
-            "source_record_id": rec["source_record_id"].to_numpy(),
-            "customer_id": customer_ids.to_numpy(),
-            "cluster_size": sizes.astype("int64"),
-            "match_probability": best,
+            "source": rec["source"].to_numpy()[rows],
+            "source_record_id": rec["source_record_id"].to_numpy()[rows],
+            "customer_id": customer_ids.to_numpy()[rows],
+            "cluster_size": sizes.astype("int64")[rows],
+            "match_probability": best[rows],
             "linked_at": at,
         }
     )[XREF_COLUMNS]

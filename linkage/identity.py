@@ -62,7 +62,7 @@ def assign_customer_ids(
             taken.add(assigned[cluster])
     ids = frame["cluster"].map(assigned)
 
-    olds_by_cluster = overlap.groupby("cluster")["old_id"].agg(lambda s: sorted(set(s))).to_dict()
+    olds_by_cluster = _sorted_groups(overlap["cluster"].tolist(), overlap["old_id"].tolist())
     events = []
     for cluster, customer_id in assigned.items():
         olds = olds_by_cluster.get(cluster, [])
@@ -72,15 +72,19 @@ def assign_customer_ids(
                 events.append((customer_id, "merged", others))
         else:
             events.append((customer_id, "split" if olds else "created", olds))
-    holders = (
-        overlap.assign(holder=overlap["cluster"].map(assigned))
-        .groupby("old_id")["holder"]
-        .agg(lambda s: sorted(set(s)))
-    )
+    holders = _sorted_groups(overlap["old_id"].tolist(), [assigned[c] for c in overlap["cluster"].tolist()])
     for old_id in sorted(old_ids - used):
         events.append((old_id, "retired", holders.get(old_id, [])))
     history = _history(run_id, events, at)
     return pd.Series(ids.to_numpy(), index=members.index, name="customer_id"), history
+
+
+def _sorted_groups(keys: list, values: list) -> dict:
+    """key → its distinct values, sorted (a groupby with a Python function per group costs ~20 µs a group)."""
+    groups: dict = {}
+    for key, value in zip(keys, values, strict=True):
+        groups.setdefault(key, set()).add(value)
+    return {key: sorted(held) for key, held in groups.items()}
 
 
 def _history(run_id: str, events: list[tuple[str, str, list[str]]], at: pd.Timestamp) -> pd.DataFrame:

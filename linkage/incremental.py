@@ -36,12 +36,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from linkage.blocking import rule_keys
+from linkage.blocking import block_cache_key, blocks_of, rule_keys
 from linkage.compare import PairColumns, compare, shared_values
 from linkage.config import LinkageConfig
 from linkage.constraints import annotate_pairs, latest_decisions
 from linkage.contact_points import MAX_HOLDERS, attach_mistyped_records, personal_values, top_level
-from linkage.encode import EncodedRecords, ListColumn, encode_records, isin, sorted_unique
+from linkage.encode import EncodedRecords, ListColumn, encode_records, holder_counts, isin, sorted_unique
 from linkage.engine import (
     MATCH,
     NON_MATCH,
@@ -133,25 +133,32 @@ def _reaching(
     reach = match | top_level(cmp, config, "exact", "wechat_id")
     for column in ("emails", "phones"):
         if column in records.lists:
-            col = records.lists[column]
-            holders = np.bincount(col.codes, minlength=len(records.vocab))
-            pair, code = shared_values(col, cmp["l"], cmp["r"])
+            holders = holder_counts(records, column)
+            pair, code = shared_values(records.lists[column], cmp["l"], cmp["r"])
             reach[pair[holders[code] <= MAX_HOLDERS]] = True
     return reach
 
 
 def blocks_crossing_cap(
-    joint: EncodedRecords, n: int, config: LinkageConfig, changed: np.ndarray
+    joint: EncodedRecords,
+    n: int,
+    config: LinkageConfig,
+    changed: np.ndarray,
+    records: EncodedRecords | None = None,
 ) -> np.ndarray:
     """Records (of the first `n` of `joint`: the night's records, then the stored rows of the records that
     changed or left) of the blocks the night moved across their size cap, either way: a full run pairs them
-    differently on that key now, so their customers are linked again."""
+    differently on that key now, so their customers are linked again. `records` (the first `n` of `joint`):
+    their blocks are kept in its cache for the closure rounds (blocking.block), not keyed again."""
     out = np.zeros(n, dtype=bool)
     for rule in config.blocking.rules:
         rids, keys = rule_keys(joint, rule.columns)
+        cap = rule.max_block_size or config.blocking.max_block_size
+        if records is not None:
+            head = rids < n
+            records.cache[block_cache_key(rule, cap)] = blocks_of(rids[head], keys[head], cap)
         if not len(keys):
             continue
-        cap = rule.max_block_size or config.blocking.max_block_size
         entries = sorted_unique(keys * joint.n + rids)
         keys, rids = entries // joint.n, entries % joint.n
         now = rids < n
@@ -294,9 +301,36 @@ def _night_xref(
     for the others; records that left are in neither. The record table is sorted already, so the file's
     rows are put in its order instead of sorting every row by their strings."""
     kept = ~inside & (previous_row >= 0)
-    xref = pd.concat([previous.iloc[previous_row[kept]], night], ignore_index=True)
     at = np.concatenate([np.flatnonzero(kept), np.flatnonzero(inside)])
-    return xref.take(np.argsort(at, kind="stable")).reset_index(drop=True)
+    order = np.argsort(at, kind="stable")
+    if list(previous.columns) != list(night.columns):  # aligned as pandas concat aligns them
+        xref = pd.concat([previous.iloc[previous_row[kept]], night], ignore_index=True)
+        return xref.take(order).reset_index(drop=True)
+    return _interleaved(previous, previous_row[kept], night, order)
+
+
+def _interleaved(
+    previous: pd.DataFrame, rows: np.ndarray, night: pd.DataFrame, order: np.ndarray, handed: bool = False
+) -> pd.DataFrame:
+    """pd.concat([previous.iloc[rows], night]).take(order) with a fresh index (same columns in the same
+    order), built a column at a time: each column gathered once from both (not taken, joined, then sorted:
+    three copies of the file's columns). `handed`: `previous`' columns are dropped as they are read."""
+    carried = order < len(rows)  # each output row's: the previous row rows[order], or the night's
+    at_previous, at_night = rows[order[carried]], order[~carried] - len(rows)
+    out = pd.DataFrame(index=pd.RangeIndex(len(order)))
+    for name in previous.columns:  # added one by one: a frame built from a dict of columns copies every
+        column = previous[name]  # number column once more into one block
+        if isinstance(column.dtype, np.dtype) and (not len(night) or night[name].dtype == column.dtype):
+            values = np.empty(len(order), dtype=column.dtype)
+            values[carried] = column.to_numpy()[at_previous]
+            values[~carried] = night[name].to_numpy()[at_night] if len(night) else values[:0]
+            out[name] = values
+        else:  # types that differ: joined as pandas joins them
+            parts = [column.iloc[rows], night[name]] if len(night) else [column.iloc[rows]]
+            out[name] = pd.concat(parts, ignore_index=True).take(order).to_numpy()
+        if handed:
+            del previous[name]
+    return out
 
 
 def with_stored_digests(
@@ -331,7 +365,7 @@ def holders_of(records: EncodedRecords, rows: pd.DataFrame) -> np.ndarray:
         values = [v for held in rows[column] if isinstance(held, list | tuple | np.ndarray) for v in held]
         codes = vocab.get_indexer(pd.unique(np.asarray(values, dtype=object))) if values else np.empty(0, int)
         col = records.lists[column]
-        holders = np.bincount(col.codes, minlength=len(records.vocab))
+        holders = holder_counts(records, column)
         wanted = np.zeros(len(records.vocab), dtype=bool)
         codes = codes[codes >= 0]
         wanted[codes[holders[codes] <= MAX_HOLDERS]] = True
@@ -424,7 +458,7 @@ def link_incremental(
     split_ref = (cust_code[refs.left] != cust_code[refs.right]) | (cust_code[refs.left] < 0)
     start[refs.left[split_ref]] = start[refs.right[split_ref]] = True
     start |= _lost_references(previous_pairs, refs, rec, keys)
-    start |= blocks_crossing_cap(joint, len(rec), config, changed)
+    start |= blocks_crossing_cap(joint, len(rec), config, changed, records)
     start |= holders_of(records, old_rows)  # a value a changed record gave up may have become someone's own
     start |= holders_crossing_cap(joint, n, changed)  # a value now personal, or no longer
     inside = _whole_customers(start, cust_code)
@@ -499,7 +533,7 @@ def link_incremental(
     customer_ids = pd.Series(np.full(n, None, dtype=object))
     customer_ids.iloc[rids] = night_ids.to_numpy()
     left, right = c.cmp["l"], c.cmp["r"]
-    night_xref = _xref(rec, c.labels, customer_ids, left, right, c.probability, c.decision, at)[inside]
+    night_xref = _xref(rec, c.labels, customer_ids, left, right, c.probability, c.decision, at, inside)
     xref = _night_xref(previous_xref, prev_row, night_xref, inside)
     lap("identity")
 
@@ -588,31 +622,10 @@ def _by_weight(
 ) -> pd.DataFrame:
     """`previous`' rows `kept`, then `night`'s, in descending match weight (stable, as sort_values), built a
     column at a time: the file's pairs are not copied three times over (kept, joined, sorted) at once."""
-
-    def joined(name: str) -> pd.Series:
-        carried = previous[name].iloc[kept]
-        return (
-            pd.concat([carried, night[name]], ignore_index=True)
-            if len(night)
-            else carried.reset_index(drop=True)
-        )
-
-    order = joined("match_weight").sort_values(ascending=False, kind="stable").index.to_numpy()
-    carried = order < len(kept)  # each output row's: the previous row kept[order], or the night's
-    at_previous, at_night = kept[order[carried]], order[~carried] - len(kept)
-    out = pd.DataFrame(index=pd.RangeIndex(len(order)))
-    for name in previous.columns:  # added one by one: a frame built from a dict of columns copies every
-        column = previous[name]  # number column once more into one block
-        if isinstance(column.dtype, np.dtype) and (not len(night) or night[name].dtype == column.dtype):
-            values = np.empty(len(order), dtype=column.dtype)  # gathered once from both, not kept, joined
-            values[carried] = column.to_numpy()[at_previous]  # and sorted (three copies of each column)
-            values[~carried] = night[name].to_numpy()[at_night] if len(night) else values[:0]
-            out[name] = values
-        else:  # types that differ: joined as pandas joins them
-            out[name] = joined(name).take(order).to_numpy()
-        if handed:
-            del previous[name]
-    return out
+    weight = previous["match_weight"].iloc[kept]
+    joined = pd.concat([weight, night["match_weight"]], ignore_index=True) if len(night) else weight
+    order = joined.reset_index(drop=True).sort_values(ascending=False, kind="stable").index.to_numpy()
+    return _interleaved(previous, kept, night, order, handed)
 
 
 __all__ = ["RefitNeeded", "holders_crossing_cap", "link_incremental", "refit_reason"]
