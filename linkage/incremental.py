@@ -61,7 +61,7 @@ from linkage.engine import (
 )
 from linkage.identity import assign_customer_ids
 from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
-from linkage.pair_table import carried_table, reference_rows, review_rows
+from linkage.pair_table import carried_table, reference_rows, review_rows, rows_of
 from linkage.pair_table import holding as _holding
 from linkage.pair_table import record_index as _keys
 from linkage.prepare import (
@@ -193,7 +193,7 @@ def holders_crossing_cap(joint: EncodedRecords, n: int, changed: np.ndarray) -> 
 
 
 def _lost_references(
-    previous: pd.DataFrame | pa.Table | None, refs: References, rec: pd.DataFrame, keys: pd.Index
+    previous: pd.DataFrame | pa.Table | None, refs: References, rec: pd.DataFrame
 ) -> np.ndarray:
     """Records of last night's reference pairs that are no references now (a source no longer detected as
     referring): what joined them is gone."""
@@ -201,8 +201,9 @@ def _lost_references(
     if previous is None or not len(previous) or "note" not in _columns(previous):
         return out
     was = reference_rows(previous)
-    left = keys.get_indexer(_keys(was["source_l"], was["id_l"]))
-    right = keys.get_indexer(_keys(was["source_r"], was["id_r"]))
+    source, ids = rec["source"].to_numpy(), rec["source_record_id"].to_numpy()
+    left = rows_of(source, ids, _keys(was["source_l"], was["id_l"]))
+    right = rows_of(source, ids, _keys(was["source_r"], was["id_r"]))
     n = max(len(rec), 1)
     now = np.minimum(refs.left, refs.right).astype(np.int64) * n + np.maximum(refs.left, refs.right)
     pair = np.minimum(left, right).astype(np.int64) * n + np.maximum(left, right)
@@ -283,11 +284,59 @@ def _encoded(
     return encode_records(rec, config.record_columns, then=old_rows)
 
 
-def _entities(digests: pd.DataFrame, person_key: pd.Index, keys: pd.Index, index: pd.Index) -> pd.Series:
-    """references.record_entities for a night's record table (keys `keys`, index `index`) from every
-    record's digest row (keys `person_key`), with the keys both already have: no key built again."""
+def _previous_rows(
+    previous_xref: pd.DataFrame,
+    rec: pd.DataFrame,
+    keys: pd.Index,
+    stored: pd.DataFrame | None,
+    night: NightRows | None,
+) -> np.ndarray:
+    """Each record's row in the customer file (-1: none). The customer file is last night's record table
+    in its order (_night_xref), as the stored records are: when they hold the same records in the same
+    order, a stored row's is its own row and only the night's rows are looked up; else every key is."""
+    if night is not None and stored is not None and _same_records(previous_xref, stored):
+        origin = night.origin[: len(rec)]
+        out = np.where(origin < len(stored), origin, -1)
+        fresh = np.flatnonzero(origin >= len(stored))
+        source, ids = previous_xref["source"].to_numpy(), previous_xref["source_record_id"].to_numpy()
+        out[fresh] = rows_of(source, ids, keys[fresh])
+        return out
+    return _keys(previous_xref["source"], previous_xref["source_record_id"]).get_indexer(keys)
+
+
+def _same_records(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Whether two tables hold the same (source, record id) rows in the same order."""
+    return len(a) == len(b) and all(
+        np.array_equal(a[c].to_numpy(dtype=object), b[c].to_numpy(dtype=object))
+        for c in ("source", "source_record_id")
+    )
+
+
+def _entity_by_source(digests: pd.DataFrame) -> pd.Series | None:
+    """source → entity when every record of a source is of the same entity (each source delivers one kind
+    of record), else None."""
+    sources, names = pd.factorize(digests["source"].to_numpy(dtype=object))
+    entities, kinds = pd.factorize(digests["entity"].astype(str).to_numpy())
+    if (sources < 0).any() or not len(names):
+        return None
+    one = np.zeros(len(names), dtype=np.int64)
+    one[sources] = entities  # an entity of each source's records: each source's only one, or no answer
+    if not (one[sources] == entities).all():
+        return None
+    return pd.Series(np.asarray(kinds, dtype=object)[one], index=names)
+
+
+def _entities(
+    digests: pd.DataFrame, person_key: pd.Index, keys: pd.Index, source: pd.Series, index: pd.Index
+) -> pd.Series:
+    """references.record_entities for a night's record table (keys `keys`, sources `source`, index `index`;
+    every one of its records has a digest row) from every record's digest row (keys `person_key`), with the
+    keys both already have: no key built again."""
     if "entity" not in digests:
         return pd.Series("contact", index=index)
+    by_source = _entity_by_source(digests)
+    if by_source is not None:  # each source's records are of one entity: read by source, no key looked up
+        return pd.Series(source.map(by_source).to_numpy(), index=index).fillna("contact")
     lookup = pd.Series(digests["entity"].astype(str).to_numpy(), index=person_key)
     lookup = lookup[~lookup.index.duplicated()]
     return pd.Series(lookup.reindex(keys).to_numpy(), index=index).fillna("contact")
@@ -354,21 +403,19 @@ def with_stored_digests(
     return digests, _keys(kept["source"], kept["source_record_id"]).append(night_key), new_rows
 
 
-def holders_of(records: EncodedRecords, rows: pd.DataFrame) -> np.ndarray:
-    """Records holding an e-mail or phone of `rows` (prepared rows, e.g. what changed records held before)
-    that at most MAX_HOLDERS records hold now."""
+def holders_of(records: EncodedRecords, joint: EncodedRecords, rows: pd.DataFrame) -> np.ndarray:
+    """Records holding an e-mail or phone of `rows` (prepared rows encoded in `joint` after `records`, e.g.
+    what changed records held before) that at most MAX_HOLDERS records hold now: their codes are read from
+    the encoding, not looked up by string."""
     out = np.zeros(records.n, dtype=bool)
-    vocab = pd.Index(records.vocab)
     for column in ("emails", "phones"):
         if column not in records.lists or column not in rows or not len(rows):
             continue
-        values = [v for held in rows[column] if isinstance(held, list | tuple | np.ndarray) for v in held]
-        codes = vocab.get_indexer(pd.unique(np.asarray(values, dtype=object))) if values else np.empty(0, int)
+        theirs = joint.lists[column]
+        codes = sorted_unique(theirs.codes[theirs.offsets[records.n] :])
         col = records.lists[column]
-        holders = holder_counts(records, column)
         wanted = np.zeros(len(records.vocab), dtype=bool)
-        codes = codes[codes >= 0]
-        wanted[codes[holders[codes] <= MAX_HOLDERS]] = True
+        wanted[codes[holder_counts(records, column)[codes] <= MAX_HOLDERS]] = True
         out[col.rids()[wanted[col.codes]]] = True
     return out
 
@@ -426,10 +473,9 @@ def link_incremental(
     )
     keys = _keys(rec["source"], rec["source_record_id"])
     changed = _holding(rec["source"].to_numpy(), rec["source_record_id"].to_numpy(), person_key[new_rows])
-    prev_keys = _keys(previous_xref["source"], previous_xref["source_record_id"])
-    prev_ids = pd.Series(previous_xref["customer_id"].astype(str).to_numpy(), index=prev_keys)
-    prev_row = prev_keys.get_indexer(keys)  # each record's row in the customer file (-1: none)
-    gone = np.ones(len(prev_keys), dtype=bool)  # in the customer file, no longer among the person records
+    prev_ids = previous_xref["customer_id"].astype(str).to_numpy()
+    prev_row = _previous_rows(previous_xref, rec, keys, state.records, night)
+    gone = np.ones(len(previous_xref), dtype=bool)  # in the customer file, no longer among the person records
     gone[prev_row[prev_row >= 0]] = False
     lap("prepare")
 
@@ -438,15 +484,17 @@ def link_incremental(
     records = _head(joint, len(rec))
     records.value_counts.update(state.frozen_counts(records))
     entities = (
-        _entities(digests, person_key, keys, rec.index) if night_only else record_entities(persons, rec)
+        _entities(digests, person_key, keys, rec["source"], rec.index)
+        if night_only
+        else record_entities(persons, rec)
     )
     refs = resolve_references(rec, entities, references)
     linkable = linkable_records(rec, refs)
     n = len(rec)
     customer = np.full(len(rec), np.nan, dtype=object)  # NaN for new records
-    customer[prev_row >= 0] = prev_ids.to_numpy(dtype=object)[prev_row[prev_row >= 0]]
+    customer[prev_row >= 0] = prev_ids[prev_row[prev_row >= 0]]
     cust_code, _ = pd.factorize(pd.Series(customer, dtype=object))
-    gone_ids = pd.Index(prev_ids[gone].unique())
+    gone_ids = pd.Index(pd.unique(prev_ids[gone]))
     start = changed | (np.isin(customer, gone_ids) & (cust_code >= 0))
     decided = latest_decisions(decisions)
     if len(decided):  # the records a decision names: their constraints are applied again
@@ -457,9 +505,9 @@ def link_incremental(
     # a reference between two customers (a newly detected one, or to a record that arrived late)
     split_ref = (cust_code[refs.left] != cust_code[refs.right]) | (cust_code[refs.left] < 0)
     start[refs.left[split_ref]] = start[refs.right[split_ref]] = True
-    start |= _lost_references(previous_pairs, refs, rec, keys)
+    start |= _lost_references(previous_pairs, refs, rec)
     start |= blocks_crossing_cap(joint, len(rec), config, changed, records)
-    start |= holders_of(records, old_rows)  # a value a changed record gave up may have become someone's own
+    start |= holders_of(records, joint, old_rows)  # a value a changed record gave up may be someone's now
     start |= holders_crossing_cap(joint, n, changed)  # a value now personal, or no longer
     inside = _whole_customers(start, cust_code)
     frontier = inside.copy()
@@ -523,11 +571,11 @@ def link_incremental(
 
     rids = np.flatnonzero(inside & ~stays_unlinked(linkable, c.labels))  # the unlinked get no customer id
     touched_ids = set(pd.Series(customer[inside], dtype=object).dropna()) | set(gone_ids)
-    touched = previous_xref[previous_xref["customer_id"].astype(str).isin(touched_ids)]
+    touched = previous_xref[pd.Index(prev_ids).isin(touched_ids)]
     sub = rec.iloc[rids]
     night_ids, history = assign_customer_ids(
         sub[["source", "source_record_id"]].assign(cluster=c.labels[rids]), touched, run_id, at,
-        reserved=set(prev_ids.unique()),
+        reserved=set(pd.unique(prev_ids)),
     )  # fmt: skip
     history["run_id"] = run_id
     customer_ids = pd.Series(np.full(n, None, dtype=object))
@@ -543,7 +591,8 @@ def link_incremental(
         c.match_weight[keep], c.probability[keep], c.decision[keep], c.notes()[keep], config,
     )  # fmt: skip
     night_pairs = annotate_pairs(night_pairs, decisions)
-    all_pairs = _carry_pairs(previous_pairs, keys[inside], prev_keys[gone], night_pairs, handed)
+    removed = _keys(previous_xref["source"][gone], previous_xref["source_record_id"][gone])
+    all_pairs = _carry_pairs(previous_pairs, keys[inside], removed, night_pairs, handed)
     review = review_rows(all_pairs)
     n_total = total_pairs(rec.groupby("source").size(), config.link_type == "link_only")
     summary = _summary(rec, stats, c.decision, c.refused, xref, history, state.parameters, n_total)

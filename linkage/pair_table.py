@@ -40,6 +40,15 @@ def holding(source: np.ndarray, ids: np.ndarray, keys: pd.Index) -> np.ndarray:
     return out
 
 
+def rows_of(source: np.ndarray, ids: np.ndarray, keys: pd.Index) -> np.ndarray:
+    """The row of each of `keys` (a few record keys) among the (source, record id) rows, each key on one row
+    at most (-1: none): record ids looked up first, the full keys built only for the rows whose id matches,
+    so no hash table of the file's keys is built for a few."""
+    rows = np.flatnonzero(pd.Series(ids, dtype=object).astype(str).isin(key_ids(keys)).to_numpy())
+    found = record_index(source[rows], ids[rows]).get_indexer(keys)
+    return np.where(found >= 0, rows[found] if len(rows) else found, -1)
+
+
 def named_in_table(pairs: pa.Table, side: str, keys: pd.Index) -> np.ndarray:
     """holding() for the `side` record of each pair of an Arrow table: ids looked up in Arrow, the few rows
     whose id matches read out as Python strings."""

@@ -5,13 +5,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from linkage.incremental import _keys, _lost_references
+from linkage.incremental import _lost_references
 from linkage.references import References
 
 
 def test_records_of_references_gone_tonight_are_marked():
     rec = pd.DataFrame({"source": ["crm", "crm", "shop", "shop", "web"], "source_record_id": list("12345")})
-    keys = _keys(rec["source"], rec["source_record_id"])
     previous = pd.DataFrame(
         {
             "source_l": ["crm", "shop", "crm", "web", "crm"],
@@ -24,8 +23,8 @@ def test_records_of_references_gone_tonight_are_marked():
     refs = References(np.array([2, 4]), np.array([0, 0]), np.array(["x", "z"], dtype=object), 0)
     # (crm:1, shop:3) is still a reference (either way round), so is (web:5, crm:1); (shop:3, crm:2) is
     # not; crm:9 left, so web:5 is linked again; the plain pair (crm:2, web:5) is no reference
-    marked = _lost_references(previous, refs, rec, keys)
+    marked = _lost_references(previous, refs, rec)
     assert marked.tolist() == [False, True, True, False, True]
     # last night's pairs as read from match_pairs (Arrow), a note missing: the same records
     read = pa.Table.from_pandas(previous.assign(note=[*previous["note"][:-1], None]), preserve_index=False)
-    assert _lost_references(read, refs, rec, keys).tolist() == [False, True, True, False, False]
+    assert _lost_references(read, refs, rec).tolist() == [False, True, True, False, False]
