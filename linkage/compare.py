@@ -114,7 +114,9 @@ def _date_levels(records: EncodedRecords, c: Comparison, left: np.ndarray, right
     g[(g == 0) & (a == b)] = 2
     differ = np.flatnonzero(g == 0)
     if len(differ):
-        chars, length, row = _char_matrix(records, codes)
+        if ("dates", c.column) not in records.cache:  # once per night (an incremental night's rounds)
+            records.cache["dates", c.column] = _char_matrix(records, codes)
+        chars, length, row = records.cache["dates", c.column]
         g[differ] = _near_dates(chars, length, row[a[differ]], row[b[differ]])
     return g
 

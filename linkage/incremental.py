@@ -84,6 +84,8 @@ from linkage.state import (
 from linkage.stored_encoding import extended_encoding
 
 PAIR_KEYS = ["source_l", "id_l", "source_r", "id_r"]
+# a closure round's pair columns also hold each pair's weights (WEIGHT_OF + comparison) and match weight
+WEIGHT_OF, MATCH_WEIGHT = "weight:", "match_weight"
 
 
 @dataclass
@@ -201,9 +203,8 @@ def _lost_references(
     if previous is None or not len(previous) or "note" not in _columns(previous):
         return out
     was = reference_rows(previous)
-    source, ids = rec["source"].to_numpy(), rec["source_record_id"].to_numpy()
-    left = rows_of(source, ids, _keys(was["source_l"], was["id_l"]))
-    right = rows_of(source, ids, _keys(was["source_r"], was["id_r"]))
+    ends = _keys(was["source_l"], was["id_l"]).append(_keys(was["source_r"], was["id_r"]))
+    left, right = np.split(rows_of(rec["source"].to_numpy(), rec["source_record_id"].to_numpy(), ends), 2)
     n = max(len(rec), 1)
     now = np.minimum(refs.left, refs.right).astype(np.int64) * n + np.maximum(refs.left, refs.right)
     pair = np.minimum(left, right).astype(np.int64) * n + np.maximum(left, right)
@@ -284,12 +285,13 @@ def _encoded(
     return encode_records(rec, config.record_columns, then=old_rows)
 
 
+def _record_keys(rec: pd.DataFrame, rows: np.ndarray | slice = slice(None)) -> pd.Index:
+    """The record keys of `rec`'s rows `rows` (every row's: only where a decision may name any record)."""
+    return _keys(rec["source"].to_numpy()[rows], rec["source_record_id"].to_numpy()[rows])
+
+
 def _previous_rows(
-    previous_xref: pd.DataFrame,
-    rec: pd.DataFrame,
-    keys: pd.Index,
-    stored: pd.DataFrame | None,
-    night: NightRows | None,
+    previous_xref: pd.DataFrame, rec: pd.DataFrame, stored: pd.DataFrame | None, night: NightRows | None
 ) -> np.ndarray:
     """Each record's row in the customer file (-1: none). The customer file is last night's record table
     in its order (_night_xref), as the stored records are: when they hold the same records in the same
@@ -299,9 +301,9 @@ def _previous_rows(
         out = np.where(origin < len(stored), origin, -1)
         fresh = np.flatnonzero(origin >= len(stored))
         source, ids = previous_xref["source"].to_numpy(), previous_xref["source_record_id"].to_numpy()
-        out[fresh] = rows_of(source, ids, keys[fresh])
+        out[fresh] = rows_of(source, ids, _record_keys(rec, fresh))
         return out
-    return _keys(previous_xref["source"], previous_xref["source_record_id"]).get_indexer(keys)
+    return _keys(previous_xref["source"], previous_xref["source_record_id"]).get_indexer(_record_keys(rec))
 
 
 def _same_records(a: pd.DataFrame, b: pd.DataFrame) -> bool:
@@ -326,20 +328,17 @@ def _entity_by_source(digests: pd.DataFrame) -> pd.Series | None:
     return pd.Series(np.asarray(kinds, dtype=object)[one], index=names)
 
 
-def _entities(
-    digests: pd.DataFrame, person_key: pd.Index, keys: pd.Index, source: pd.Series, index: pd.Index
-) -> pd.Series:
-    """references.record_entities for a night's record table (keys `keys`, sources `source`, index `index`;
-    every one of its records has a digest row) from every record's digest row (keys `person_key`), with the
-    keys both already have: no key built again."""
+def _entities(digests: pd.DataFrame, person_key: pd.Index, rec: pd.DataFrame) -> pd.Series:
+    """references.record_entities for a night's record table `rec` (every one of its records has a digest
+    row) from every record's digest row (keys `person_key`)."""
     if "entity" not in digests:
-        return pd.Series("contact", index=index)
+        return pd.Series("contact", index=rec.index)
     by_source = _entity_by_source(digests)
     if by_source is not None:  # each source's records are of one entity: read by source, no key looked up
-        return pd.Series(source.map(by_source).to_numpy(), index=index).fillna("contact")
+        return pd.Series(rec["source"].map(by_source).to_numpy(), index=rec.index).fillna("contact")
     lookup = pd.Series(digests["entity"].astype(str).to_numpy(), index=person_key)
     lookup = lookup[~lookup.index.duplicated()]
-    return pd.Series(lookup.reindex(keys).to_numpy(), index=index).fillna("contact")
+    return pd.Series(lookup.reindex(_record_keys(rec)).to_numpy(), index=rec.index).fillna("contact")
 
 
 def _night_xref(
@@ -471,10 +470,14 @@ def link_incremental(
     rec, old_rows, night = _prepare_night(
         persons, person_key, new_rows, night_rows, state.records, night_only
     )
-    keys = _keys(rec["source"], rec["source_record_id"])
-    changed = _holding(rec["source"].to_numpy(), rec["source_record_id"].to_numpy(), person_key[new_rows])
+    if night is not None:  # the night's own rows are the new and changed records'
+        changed = night.origin[: len(rec)] >= len(state.records)
+    else:
+        changed = _holding(rec["source"].to_numpy(), rec["source_record_id"].to_numpy(), person_key[new_rows])
+    # the records' keys where a steward decision names records (else only the few that are looked up)
+    keys = _record_keys(rec) if decisions is not None and len(decisions) else None
     prev_ids = previous_xref["customer_id"].astype(str).to_numpy()
-    prev_row = _previous_rows(previous_xref, rec, keys, state.records, night)
+    prev_row = _previous_rows(previous_xref, rec, state.records, night)
     gone = np.ones(len(previous_xref), dtype=bool)  # in the customer file, no longer among the person records
     gone[prev_row[prev_row >= 0]] = False
     lap("prepare")
@@ -483,11 +486,7 @@ def link_incremental(
     joint = _encoded(rec, old_rows, state, night, config)
     records = _head(joint, len(rec))
     records.value_counts.update(state.frozen_counts(records))
-    entities = (
-        _entities(digests, person_key, keys, rec["source"], rec.index)
-        if night_only
-        else record_entities(persons, rec)
-    )
+    entities = _entities(digests, person_key, rec) if night_only else record_entities(persons, rec)
     refs = resolve_references(rec, entities, references)
     linkable = linkable_records(rec, refs)
     n = len(rec)
@@ -541,10 +540,12 @@ def link_incremental(
             rounds == 1 and labels
         ):  # every decided record is in the first frontier: every labelled pair is here
             weights, _ = score(cmp)
-            y = pair_labels(pd.Series(keys.to_numpy(), dtype=object), cmp["l"], cmp["r"], decisions)
+            y = pair_labels(
+                pd.Series(_record_keys(rec).to_numpy(), dtype=object), cmp["l"], cmp["r"], decisions
+            )
             correction, learned = fit_correction(weights, cmp, base, y, config)
-        _, match_weight = corrected(cmp)
-        found.append(cmp)
+        weights, match_weight = corrected(cmp)
+        found.append({**cmp, **{WEIGHT_OF + k: v for k, v in weights.items()}, MATCH_WEIGHT: match_weight})
         reach = _reaching(
             records, config, cmp, (decide(match_weight, config)[1] == MATCH) | cand.is_reference
         )
@@ -554,11 +555,10 @@ def link_incremental(
         inside |= frontier
     lap("blocking_compare")
 
-    pairs = _merge_rounds(found, n)
-    pairs = {k: v[inside[pairs["l"]] & inside[pairs["r"]]] for k, v in pairs.items()}
+    pairs = _merge_rounds(found, n, inside)  # scored as they were found: a pair's weights are its own
     is_reference, evidence = pairs.pop("is_reference"), pairs.pop("evidence")
-
-    weights, match_weight = corrected(pairs)
+    weights = {k[len(WEIGHT_OF) :]: pairs.pop(k) for k in list(pairs) if k.startswith(WEIGHT_OF)}
+    match_weight = pairs.pop(MATCH_WEIGHT)
     steward_keys = pd.Series(keys.to_numpy(), dtype=object) if len(decided) else pd.Series([], dtype=str)
     c = resolve_clusters(rec, records, config, pairs, weights, match_weight, score, is_reference, evidence,
                          steward_keys, decisions, personal=partial(personal_values, within=inside),
@@ -592,7 +592,7 @@ def link_incremental(
     )  # fmt: skip
     night_pairs = annotate_pairs(night_pairs, decisions)
     removed = _keys(previous_xref["source"][gone], previous_xref["source_record_id"][gone])
-    all_pairs = _carry_pairs(previous_pairs, keys[inside], removed, night_pairs, handed)
+    all_pairs = _carry_pairs(previous_pairs, _record_keys(rec, inside), removed, night_pairs, handed)
     review = review_rows(all_pairs)
     n_total = total_pairs(rec.groupby("source").size(), config.link_type == "link_only")
     summary = _summary(rec, stats, c.decision, c.refused, xref, history, state.parameters, n_total)
@@ -622,12 +622,13 @@ def link_incremental(
     )  # fmt: skip
 
 
-def _merge_rounds(found: list[PairColumns], n: int) -> PairColumns:
-    """The pair columns of every closure round, each pair once (a pair may touch two rounds' frontiers)."""
-    merged = {k: np.concatenate([f[k] for f in found]) for k in found[0]}
-    key = merged["l"].astype(np.int64) * max(n, 1) + merged["r"]
-    _, first = np.unique(key, return_index=True)  # in (l, r) order, as a full run's candidates
-    return {k: v[first] for k, v in merged.items()}
+def _merge_rounds(found: list[PairColumns], n: int, inside: np.ndarray) -> PairColumns:
+    """The pair columns of every closure round, each pair once (a pair may touch two rounds' frontiers),
+    between two records of `inside` only."""
+    left, right = (np.concatenate([f[k] for f in found]) for k in ("l", "r"))
+    _, first = np.unique(left.astype(np.int64) * max(n, 1) + right, return_index=True)  # in (l, r) order,
+    rows = first[inside[left[first]] & inside[right[first]]]  # as a full run's candidates
+    return {k: np.concatenate([f[k] for f in found])[rows] for k in found[0]}
 
 
 def _named(pairs: pd.DataFrame, side: str, keys: pd.Index) -> np.ndarray:
