@@ -179,10 +179,13 @@ def _overlap_levels(
     col = records.lists[c.column]
     lengths = col.lengths
     g = np.where((lengths[left] > 0) & (lengths[right] > 0), 0, -1).astype(np.int8)
+    both = np.flatnonzero(g == 0)  # only pairs whose records both hold a value may share one
     if c.partial:
-        pair, _ = shared_values(records.mapped_list(c.column, PARTIAL_VALUES[c.partial]), left, right)
-        g[pair] = 1
-    pair, values = shared_values(col, left, right)
+        mapped = records.mapped_list(c.column, PARTIAL_VALUES[c.partial])
+        pair, _ = shared_values(mapped, left[both], right[both])
+        g[both[pair]] = 1
+    pair, values = shared_values(col, left[both], right[both])
+    pair = both[pair]
     g[pair] = c.n_levels - 1
     if not c.term_frequency:
         return g, None

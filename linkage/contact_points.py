@@ -73,6 +73,21 @@ def top_level(cmp: PairColumns, config: LinkageConfig, kind: str, column: str) -
     return np.zeros(len(cmp["l"]), dtype=bool)
 
 
+def shared_in_pairs(
+    records: EncodedRecords, cmp: PairColumns, config: LinkageConfig, column: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """compare.shared_values of the pairs `cmp` in list column `column`: looked up only among the pairs its
+    overlap comparison put at the top level (those sharing a value: a few of the candidates) when there is
+    one."""
+    col = records.lists[column]
+    for c in config.comparisons:
+        if c.kind == "overlap" and c.column == column:
+            at = np.flatnonzero(cmp[f"g_{c.name}"] == c.n_levels - 1)
+            pair, code = shared_values(col, cmp["l"][at], cmp["r"][at])
+            return at[pair], code
+    return shared_values(col, cmp["l"], cmp["r"])
+
+
 def different_given_names(cmp: PairColumns, config: LinkageConfig) -> np.ndarray:
     """Pairs whose given names are both present and clearly different (the lowest level)."""
     given = comparison_levels(cmp, config, "name", "given")
@@ -183,7 +198,7 @@ def personal_values(
             )
         ok[used] = kind_ok
         ok &= holder_counts(records, column) <= MAX_HOLDERS
-        pair, code = shared[column] = shared_values(records.lists[column], cmp["l"], cmp["r"])
+        pair, code = shared[column] = shared_in_pairs(records, cmp, config, column)
         ok[code[two_people[pair]]] = False
         out.append(ok)
     return PersonalValues(*out, shared=shared)

@@ -37,10 +37,16 @@ import pandas as pd
 import pyarrow as pa
 
 from linkage.blocking import block_cache_key, blocks_of, rule_keys
-from linkage.compare import PairColumns, compare, shared_values
+from linkage.compare import PairColumns, compare
 from linkage.config import LinkageConfig
 from linkage.constraints import annotate_pairs, latest_decisions
-from linkage.contact_points import MAX_HOLDERS, attach_mistyped_records, personal_values, top_level
+from linkage.contact_points import (
+    MAX_HOLDERS,
+    attach_mistyped_records,
+    personal_values,
+    shared_in_pairs,
+    top_level,
+)
 from linkage.encode import EncodedRecords, ListColumn, encode_records, holder_counts, isin, sorted_unique
 from linkage.engine import (
     MATCH,
@@ -136,7 +142,7 @@ def _reaching(
     for column in ("emails", "phones"):
         if column in records.lists:
             holders = holder_counts(records, column)
-            pair, code = shared_values(records.lists[column], cmp["l"], cmp["r"])
+            pair, code = shared_in_pairs(records, cmp, config, column)
             reach[pair[holders[code] <= MAX_HOLDERS]] = True
     return reach
 
