@@ -20,37 +20,56 @@ def columns_of(records: EncodedRecords) -> tuple[list[str], list[str]]:
     return sorted(records.scalars), sorted(records.lists)
 
 
-def take_rows(records: EncodedRecords, rows: np.ndarray) -> EncodedRecords:
-    """Records `rows` of an encoding, in that order (same vocabulary)."""
+def take_rows(
+    records: EncodedRecords, rows: np.ndarray, then: EncodedRecords | None = None
+) -> EncodedRecords:
+    """Records `rows` of an encoding, in that order (same vocabulary); with `then` (an encoding of the same
+    columns with the vocabulary that extends records'): rows >= records.n are then's rows - records.n, and
+    the result has then's vocabulary. Each array gathered once from both (not joined, then gathered)."""
+    first = rows < records.n if then is not None else None
+
+    def gathered(mine: np.ndarray, theirs: np.ndarray | None) -> np.ndarray:
+        if first is None or theirs is None:
+            return mine[rows]
+        out = np.empty(len(rows), dtype=np.result_type(mine, theirs))
+        out[first] = mine[rows[first]]
+        out[~first] = theirs[rows[~first] - records.n]
+        return out
+
     lists = {}
     for name, col in records.lists.items():
-        lengths = col.lengths[rows]
+        other = then.lists[name] if then is not None else None
+        lengths = gathered(col.lengths, other.lengths if other is not None else None)
         offsets = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        at = np.repeat(col.offsets[rows] - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int64)
-        lists[name] = ListColumn(offsets, col.codes[at])
-    scalars = {name: codes[rows] for name, codes in records.scalars.items()}
-    return EncodedRecords(len(rows), records.source[rows], records.vocab, scalars, lists)
-
-
-def _stacked(a: EncodedRecords, b: EncodedRecords) -> EncodedRecords:
-    """b's records after a's (the same vocabulary, b's)."""
-    lists = {
-        name: ListColumn(
-            np.concatenate([col.offsets, b.lists[name].offsets[1:] + col.offsets[-1]]),
-            np.concatenate([col.codes, b.lists[name].codes]),
-        )
-        for name, col in a.lists.items()
+        start = gathered(col.offsets[:-1], other.offsets[:-1] if other is not None else None)
+        at = np.repeat(start - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int64)
+        if other is None:
+            lists[name] = ListColumn(offsets, col.codes[at])
+            continue
+        mine = np.repeat(first, lengths)  # each entry's: from records' codes, or then's
+        codes = np.empty(len(at), dtype=np.result_type(col.codes, other.codes))
+        codes[mine], codes[~mine] = col.codes[at[mine]], other.codes[at[~mine]]
+        lists[name] = ListColumn(offsets, codes)
+    scalars = {
+        name: gathered(codes, then.scalars[name] if then is not None else None)
+        for name, codes in records.scalars.items()
     }
-    scalars = {name: np.concatenate([codes, b.scalars[name]]) for name, codes in a.scalars.items()}
-    return EncodedRecords(a.n + b.n, np.concatenate([a.source, b.source]), b.vocab, scalars, lists)
+    source = gathered(records.source, then.source if then is not None else None)
+    vocab = then.vocab if then is not None else records.vocab
+    return EncodedRecords(len(rows), source, vocab, scalars, lists)
 
 
 def encode_onto(vocab: np.ndarray, rows: pd.DataFrame, columns: set[str] | None) -> EncodedRecords:
     """`rows` (prepared) encoded with `vocab`'s codes, the values it lacks appended to it (a new vocabulary:
     `vocab` is not changed)."""
     own = encode_records(rows, columns)
-    known = pd.Index(vocab).get_indexer(own.vocab)
+    # the night's few values looked up by scanning the vocabulary against them: no hash table of every
+    # value of the file (the vocabulary's values are distinct)
+    at = pd.Index(own.vocab).get_indexer(vocab)
+    held = np.flatnonzero(at >= 0)
+    known = np.full(len(own.vocab), -1, dtype=np.int64)
+    known[at[held]] = held
     new = known < 0
     known[new] = len(vocab) + np.arange(int(new.sum()))
     merged = np.concatenate([vocab, own.vocab[new]]) if new.any() else vocab
@@ -72,5 +91,4 @@ def extended_encoding(
     own = encode_onto(stored.vocab, night, columns)
     if columns_of(own) != columns_of(stored):
         return None
-    widened = EncodedRecords(stored.n, stored.source, own.vocab, stored.scalars, stored.lists)
-    return take_rows(_stacked(widened, own), rows)
+    return take_rows(stored, rows, then=own)
