@@ -78,7 +78,11 @@ def blocks_of(rids: np.ndarray, keys: np.ndarray, cap: int) -> Blocks:
     """The blocks of (rid, key) entries, blocks of more than `cap` records skipped."""
     n = int(rids.max()) + 1 if len(rids) else 1
     entries = sorted_unique(keys * n + rids)  # distinct (key, rid), sorted by key then rid
-    keys, rids = entries // n, entries % n
+    return sorted_blocks(entries % n, entries // n, cap)
+
+
+def sorted_blocks(rids: np.ndarray, keys: np.ndarray, cap: int) -> Blocks:
+    """blocks_of for distinct (rid, key) entries already sorted by key then rid."""
     starts = group_starts(keys)
     sizes = np.diff(np.r_[starts, len(keys)])
     return Blocks(rids, starts, np.where(sizes > cap, 0, sizes), sizes[sizes > cap])

@@ -216,10 +216,14 @@ def personal_agreement(
     return agree
 
 
-def evidence_only(rec: pd.DataFrame) -> np.ndarray:
-    """Records carrying a contact point (e-mail, phone, WeChat id) and no name."""
-    named = rec["family_key"].notna().to_numpy() | rec["given_key"].notna().to_numpy()
-    return ~named & _contact(rec)
+def evidence_only(rec: pd.DataFrame, contact: np.ndarray | None = None) -> np.ndarray:
+    """Records carrying a contact point (e-mail, phone, WeChat id) and no name (`contact`: _contact(rec),
+    when the caller has it)."""
+    return ~_named(rec) & (_contact(rec) if contact is None else contact)
+
+
+def _named(rec: pd.DataFrame) -> np.ndarray:
+    return rec["family_key"].notna().to_numpy() | rec["given_key"].notna().to_numpy()
 
 
 # Besides a name, one of these makes a record linkable (a name alone is anyone's).
@@ -230,12 +234,12 @@ def identifiable(rec: pd.DataFrame) -> np.ndarray:
     """Records with a usable identifier: a contact point, or a name and something else about the person.
     The others (a service call logged with a placeholder number, an order line with nothing but a product)
     are never paired: they stay customers of their own, counted as unlinkable."""
-    named = rec["family_key"].notna().to_numpy() | rec["given_key"].notna().to_numpy()
+    named, contact = _named(rec), _contact(rec)
     companion = np.zeros(len(rec), dtype=bool)
     for column in NAME_COMPANIONS:
         if column in rec:
             companion |= rec[column].notna().to_numpy()
-    return evidence_only(rec) | (named & (companion | _contact(rec)))
+    return (~named & contact) | (named & (companion | contact))
 
 
 def _lengths(values: pd.Series) -> np.ndarray:
@@ -302,14 +306,15 @@ def attach_lone_records(
     household mailbox: 'Jose White' born 1955 and 'Hannah White' born 2002). `typos=False`: no mistyped-e-mail
     attachment; a callable: `attach_mistyped_records` with the whole file's facts (linkage/spark/mistyped.py)."""
     singleton = np.bincount(labels, minlength=len(rec))[labels] == 1
-    unnamed = evidence_only(rec)
+    contact = _contact(rec)
+    unnamed = evidence_only(rec, contact)
     first = attach_evidence_only(labels, cmp, unnamed & singleton, agree, cannot=cannot)
     # Mistyped e-mails next, so that a CRM contact a survey answer joins that way is a customer of several
     # records when the named pass looks for the customer a named record's values lead to.
     # a callable from linkage/spark: with the whole file's facts
     attach = typos if callable(typos) else attach_mistyped_records
     labels, mistyped = attach(rec, first.labels, unnamed, cannot) if typos else (first.labels, 0)
-    named = _contact(rec) & ~unnamed
+    named = contact & ~unnamed
     alone = np.bincount(labels, minlength=len(rec))[labels] == 1
     named_cluster = np.zeros(len(rec), dtype=bool)
     named_cluster[labels[~unnamed]] = True
@@ -343,11 +348,13 @@ def attach_mistyped_records(
     file's facts: `unique` (per record: e-mails held by no other record of the file) and `names`
     (name_counts of the file). `within` (bool per record): only these may be attached (an incremental
     night's records; each attachment reads only the owners, so the others' are the same)."""
-    emails = rec["emails"].tolist()
-    held = _held(emails)
     only = unnamed & (np.bincount(labels, minlength=len(rec))[labels] == 1)
     if within is not None:  # a lone record joins no cluster of a named record: the owners stay the same
         only &= within
+    if not only.any():  # before the file's e-mails are counted
+        return labels, 0
+    emails = rec["emails"].tolist()
+    held = _held(emails)
     if unique is None:
         only = sole_mailboxes(emails, held, rec["phones"], only)
     else:
@@ -375,7 +382,8 @@ def _held(emails: list) -> Counter[str]:
 def sole_mailboxes(emails: list, held: Counter[str], phones: pd.Series, among: np.ndarray) -> np.ndarray:
     """`among` narrowed to the records with no phone and e-mails only, each held by no other record (`held`:
     records per e-mail): those a mistyped e-mail may attach."""
-    out = among & (_lengths(phones) == 0)
+    out = among.copy()
+    out[out] = _lengths(phones[out]) == 0
     out[out] = [len(emails[i]) > 0 and all(held[e] == 1 for e in emails[i]) for i in np.flatnonzero(out)]
     return out
 

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from linkage.blocking import block_cache_key, blocks_of, rule_keys
+from linkage.blocking import block_cache_key, rule_keys, sorted_blocks
 from linkage.compare import PairColumns, compare
 from linkage.config import LinkageConfig
 from linkage.constraints import annotate_pairs, latest_decisions
@@ -162,14 +162,13 @@ def blocks_crossing_cap(
     for rule in config.blocking.rules:
         rids, keys = rule_keys(joint, rule.columns)
         cap = rule.max_block_size or config.blocking.max_block_size
-        if records is not None:
-            head = rids < n
-            records.cache[block_cache_key(rule, cap)] = blocks_of(rids[head], keys[head], cap)
-        if not len(keys):
-            continue
         entries = sorted_unique(keys * joint.n + rids)
         keys, rids = entries // joint.n, entries % joint.n
         now = rids < n
+        if records is not None:  # the blocks of the records (sorted by key then record already)
+            records.cache[block_cache_key(rule, cap)] = sorted_blocks(rids[now], keys[now], cap)
+        if not len(keys):
+            continue
         size = np.bincount(keys[now], minlength=int(keys.max()) + 1)
         moved = np.bincount(keys[now][changed[rids[now]]], minlength=len(size))
         before = size - moved + np.bincount(keys[~now], minlength=len(size))
