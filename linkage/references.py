@@ -82,8 +82,8 @@ def resolve_references(
     keys = rec["source_record_id"].astype(str)
     targets = {s: _index(keys[(sources == s) & person]) for s in pd.unique(sources[person])}
     left, right, evidence, unresolved = [], [], [], 0
-    row_keyed = np.array([k.startswith(ROW_KEY_PREFIX) for k in keys.tolist()], dtype=bool)
-    named = ~person & ~row_keyed  # rows keyed by a customer_ref
+    named = ~person  # rows keyed by a customer_ref: not a person record's, no row key
+    named[named] = [not k.startswith(ROW_KEY_PREFIX) for k in keys[named].tolist()]
     for source in pd.unique(sources[~person]):
         mine = (sources == source) & named
         values = keys[mine]
