@@ -128,8 +128,14 @@ def refit_reason(state: LinkageState | None, config: LinkageConfig, records: int
 
 def _whole_customers(rows: np.ndarray, cust_code: np.ndarray) -> np.ndarray:
     """Records `rows` (bool per record) and every record of the customers they belong to."""
-    codes = np.unique(cust_code[rows])
-    return rows | (np.isin(cust_code, codes[codes >= 0]) & (cust_code >= 0))
+    return rows | _of_customers(cust_code, cust_code[rows])
+
+
+def _of_customers(cust_code: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Records (or customer-file rows) whose customer code is one of `codes` (-1, no customer: none)."""
+    chosen = np.zeros(int(cust_code.max(initial=-1)) + 2, dtype=bool)  # the last: code -1, never chosen
+    chosen[codes[codes >= 0]] = True
+    return chosen[cust_code]
 
 
 def _reaching(
@@ -495,11 +501,11 @@ def link_incremental(
     refs = resolve_references(rec, entities, references)
     linkable = linkable_records(rec, refs)
     n = len(rec)
-    customer = np.full(len(rec), np.nan, dtype=object)  # NaN for new records
-    customer[prev_row >= 0] = prev_ids[prev_row[prev_row >= 0]]
-    cust_code, _ = pd.factorize(pd.Series(customer, dtype=object))
-    gone_ids = pd.Index(pd.unique(prev_ids[gone]))
-    start = changed | (np.isin(customer, gone_ids) & (cust_code >= 0))
+    # each customer-file row's customer as a code, and each record's (-1: a new record)
+    file_code = pd.factorize(prev_ids)[0]
+    cust_code = np.full(len(rec), -1, dtype=np.int64)
+    cust_code[prev_row >= 0] = file_code[prev_row[prev_row >= 0]]
+    start = changed | _of_customers(cust_code, file_code[gone])
     decided = latest_decisions(decisions)
     if len(decided):  # the records a decision names: their constraints are applied again
         named = _keys(decided["source_l"], decided["id_l"]).append(
@@ -575,8 +581,7 @@ def link_incremental(
     lap("clustering")
 
     rids = np.flatnonzero(inside & ~stays_unlinked(linkable, c.labels))  # the unlinked get no customer id
-    touched_ids = set(pd.Series(customer[inside], dtype=object).dropna()) | set(gone_ids)
-    touched = previous_xref[pd.Index(prev_ids).isin(touched_ids)]
+    touched = previous_xref[_of_customers(file_code, np.r_[cust_code[inside], file_code[gone]])]
     sub = rec.iloc[rids]
     night_ids, history = assign_customer_ids(
         sub[["source", "source_record_id"]].assign(cluster=c.labels[rids]), touched, run_id, at,
