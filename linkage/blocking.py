@@ -54,11 +54,14 @@ def rule_keys(records: EncodedRecords, columns: list[str]) -> tuple[np.ndarray, 
     if lists:
         col = records.lists[lists[0]]
         rids, key = col.rids(), col.codes
-    else:
-        rids, key = np.arange(records.n, dtype=np.int64), np.zeros(records.n, dtype=np.int64)
+    else:  # the first column's codes are the key as they are (codes are dense already: no factorizing)
+        rids, key = np.arange(records.n, dtype=np.int64), None
     for c in columns:
         if c not in LIST_COLUMNS:
-            key = _combine(key, records.scalars[c][rids])
+            codes = records.scalars[c][rids]
+            key = np.asarray(codes, dtype=np.int64) if key is None else _combine(key, codes)
+    if key is None:  # no column: every record in one block
+        key = np.zeros(records.n, dtype=np.int64)
     keep = key >= 0
     return rids[keep], key[keep]
 
