@@ -66,7 +66,7 @@ class LinkageState:
             # vocabulary is every string of the file
             used = _column_codes(records, str(column))
             looked_up = np.full(len(records.vocab), UNSEEN_COUNT, dtype=np.int64)
-            hashes = value_hashes(records.vocab[used])
+            hashes = value_hashes(records.vocab[used], distinct=True)
             looked_up[used] = counts.reindex(hashes).fillna(UNSEEN_COUNT).to_numpy(np.int64)
             out[str(column)] = (looked_up, int(self.holders.get(str(column), 0)))
         return out
@@ -153,9 +153,12 @@ def _column_codes(records: EncodedRecords, column: str) -> np.ndarray:
     return np.empty(0, dtype=np.int64)
 
 
-def value_hashes(values: pd.Series | np.ndarray) -> np.ndarray:
-    """uint64 per value (pandas' fixed-key SipHash: the same in every process; missing values hash alike)."""
-    return pd.util.hash_array(np.asarray(values, dtype=object))
+def value_hashes(values: pd.Series | np.ndarray, distinct: bool = False) -> np.ndarray:
+    """uint64 per value (pandas' fixed-key SipHash: the same in every process; missing values hash alike).
+    `distinct` (no value twice, e.g. a vocabulary's): hashed one by one, not factorized first (the same
+    hashes where no value is missing)."""
+    values = np.asarray(values, dtype=object)
+    return pd.util.hash_array(values, categorize=not distinct or bool(pd.isna(values).any()))
 
 
 def term_frequencies(records: EncodedRecords, config: LinkageConfig) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -164,7 +167,7 @@ def term_frequencies(records: EncodedRecords, config: LinkageConfig) -> tuple[pd
     for column in sorted({tf_source(c) for c in config.comparisons if c.term_frequency}):
         counts, held = value_counts(records, column)
         codes = np.flatnonzero(counts)
-        parts.append(pd.DataFrame({"column": column, "value_hash": value_hashes(records.vocab[codes]),
+        parts.append(pd.DataFrame({"column": column, "value_hash": value_hashes(records.vocab[codes], distinct=True),
                                    "count": counts[codes].astype(np.int64)}))  # fmt: skip
         holders[column] = held
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FREQUENCY_COLUMNS)

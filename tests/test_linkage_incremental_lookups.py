@@ -19,7 +19,7 @@ from linkage.engine import link
 from linkage.incremental import RefitNeeded, _entities, _entity_by_source, link_incremental
 from linkage.pair_table import record_index, rows_of
 from linkage.prepare import prepare_records
-from linkage.state import digest_table
+from linkage.state import digest_table, value_hashes
 
 KEYS = ["source", "source_record_id"]
 
@@ -110,3 +110,11 @@ def test_pairs_sharing_a_value_are_found_among_the_top_level_ones_only(sample, c
         assert len(pair) > 100
         found = shared_in_pairs(records, cmp, config, column)
         assert np.array_equal(found[0], pair) and np.array_equal(found[1], code)
+
+
+@pytest.mark.parametrize("values", [["li.na@qq.com", "王伟", "", "nan", "1.5"], ["li.na@qq.com", None, "x"]])
+def test_distinct_values_hash_as_any_values(values):
+    """A vocabulary's values (distinct) are hashed one by one: the hashes the stored term frequencies were
+    written with, a missing value's too."""
+    array = np.array(values, dtype=object)
+    assert np.array_equal(value_hashes(array, distinct=True), value_hashes(array))
