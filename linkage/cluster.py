@@ -15,6 +15,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from linkage.blocking import pairs_in_blocks
+from linkage.encode import dense_labels
 
 
 def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -117,8 +118,7 @@ def guarded_clusters(
     members = np.fromiter(parent.keys(), dtype=np.int64)
     roots = np.array([find(int(x)) for x in members], dtype=np.int64)
     relabel[members] = labels.max() + 1 + roots
-    _, dense = np.unique(relabel, return_inverse=True)
-    return dense, refused
+    return dense_labels(relabel), refused
 
 
 def guard_weights(match_weight: np.ndarray, weights: dict[str, np.ndarray]) -> np.ndarray:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from linkage.encode import dense_labels
+
 DECISION_COLUMNS = ["source_l", "id_l", "source_r", "id_r", "label"]
 LABELS = ("match", "non_match", "unsure")
 STEWARD_RULE = "steward"
@@ -130,8 +132,7 @@ def constrain_clusters(
             refused[e] = True
     out = labels.astype(np.int64).copy()
     out[members] = labels.max() + 1 + np.array([find(int(x)) for x in members], dtype=np.int64)
-    _, dense = np.unique(out, return_inverse=True)
-    return Constrained(dense.astype(labels.dtype), refused, must, cannot, conflicts)
+    return Constrained(dense_labels(out).astype(labels.dtype), refused, must, cannot, conflicts)
 
 
 def annotate_pairs(pairs: pd.DataFrame, decisions: pd.DataFrame | None) -> pd.DataFrame:

@@ -27,7 +27,15 @@ from scipy.sparse.csgraph import connected_components
 
 from linkage.compare import PairColumns, shared_values
 from linkage.config import LinkageConfig
-from linkage.encode import EncodedRecords, flat_values, holder_counts, in_sorted, isin, sorted_unique
+from linkage.encode import (
+    EncodedRecords,
+    dense_labels,
+    flat_values,
+    holder_counts,
+    in_sorted,
+    isin,
+    sorted_unique,
+)
 from linkage.mistyped_emails import attach_mistyped
 from linkage.standardise.phone import phone_kind
 
@@ -367,7 +375,7 @@ def attach_mistyped_records(
     personal = {e for e in held if e.split("@", 1)[0] not in ROLE_LOCAL_PARTS}
     names = name_counts(rec) if names is None else names
     out, attached = attach_mistyped(emails, labels, only, owners, personal, names)
-    return np.unique(out, return_inverse=True)[1].astype(np.int64), attached
+    return dense_labels(out), attached
 
 
 def _held(emails: list) -> Counter[str]:
@@ -449,5 +457,4 @@ def attach_evidence_only(
     used = np.zeros(len(left), dtype=bool)
     idx = np.flatnonzero(edges)
     used[idx] = (resolved[left[idx]] | resolved[right[idx]]) & (out[left[idx]] == out[right[idx]])
-    _, dense = np.unique(out, return_inverse=True)
-    return Attachments(dense.astype(np.int64), used, int((one | alone).sum()), int((~(one | alone)).sum()))
+    return Attachments(dense_labels(out), used, int((one | alone).sum()), int((~(one | alone)).sum()))

@@ -130,6 +130,18 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def dense_labels(labels: np.ndarray) -> np.ndarray:
+    """np.unique(labels, return_inverse=True)[1] for integer labels (each label's rank among the distinct
+    ones), by a table of the labels instead of a sort when they are non-negative."""
+    if not len(labels):
+        return np.zeros(0, dtype=np.int64)
+    if labels.min() < 0:
+        return np.unique(labels, return_inverse=True)[1].astype(np.int64)
+    present = np.zeros(int(labels.max()) + 1, dtype=np.int64)
+    present[labels] = 1
+    return (np.cumsum(present) - 1)[labels]
+
+
 def in_sorted(values: np.ndarray, haystack: np.ndarray) -> np.ndarray:
     """np.isin(values, haystack) for a sorted `haystack`, by binary search (np.isin hashes both arrays)."""
     if not len(haystack):

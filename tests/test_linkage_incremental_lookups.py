@@ -14,7 +14,7 @@ from assets.sample.person_records import sample_person_records
 from linkage.compare import compare, shared_values
 from linkage.config import load_linkage_config
 from linkage.contact_points import shared_in_pairs
-from linkage.encode import encode_records
+from linkage.encode import dense_labels, encode_records
 from linkage.engine import link
 from linkage.incremental import RefitNeeded, _entities, _entity_by_source, link_incremental
 from linkage.pair_table import record_index, rows_of
@@ -118,3 +118,10 @@ def test_distinct_values_hash_as_any_values(values):
     written with, a missing value's too."""
     array = np.array(values, dtype=object)
     assert np.array_equal(value_hashes(array, distinct=True), value_hashes(array))
+
+
+def test_dense_labels_rank_the_distinct_labels_as_np_unique():
+    labels = np.array([7, 3, 3, 12, 0, 7, 1_000_003, 12])
+    assert dense_labels(labels).tolist() == np.unique(labels, return_inverse=True)[1].tolist()
+    assert dense_labels(labels - 5).tolist() == np.unique(labels, return_inverse=True)[1].tolist()
+    assert dense_labels(np.zeros(0, dtype=np.int64)).tolist() == []
