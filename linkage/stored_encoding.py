@@ -25,37 +25,47 @@ def take_rows(
 ) -> EncodedRecords:
     """Records `rows` of an encoding, in that order (same vocabulary); with `then` (an encoding of the same
     columns with the vocabulary that extends records'): rows >= records.n are then's rows - records.n, and
-    the result has then's vocabulary. Each array gathered once from both (not joined, then gathered)."""
-    first = rows < records.n if then is not None else None
+    the result has then's vocabulary. Each array gathered once from records' (then's few rows patched in),
+    not joined, then gathered."""
+    theirs = np.flatnonzero(rows >= records.n) if then is not None else np.empty(0, dtype=np.int64)
+    mine_rows = rows.copy()
+    mine_rows[theirs] = 0  # a placeholder, patched with then's row
+    their_rows = rows[theirs] - records.n
 
-    def gathered(mine: np.ndarray, theirs: np.ndarray | None) -> np.ndarray:
-        if first is None or theirs is None:
+    def by_row(mine: np.ndarray, other: np.ndarray | None) -> np.ndarray:
+        if other is None or not len(theirs):
             return mine[rows]
-        out = np.empty(len(rows), dtype=np.result_type(mine, theirs))
-        out[first] = mine[rows[first]]
-        out[~first] = theirs[rows[~first] - records.n]
+        if len(theirs) == len(rows):  # every row is then's
+            return other[their_rows]
+        out = mine[mine_rows].astype(np.result_type(mine, other), copy=False)
+        out[theirs] = other[their_rows]
         return out
 
     lists = {}
     for name, col in records.lists.items():
         other = then.lists[name] if then is not None else None
-        lengths = gathered(col.lengths, other.lengths if other is not None else None)
+        lengths = by_row(col.lengths, None if other is None else other.lengths)
         offsets = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        start = gathered(col.offsets[:-1], other.offsets[:-1] if other is not None else None)
+        start = by_row(col.offsets[:-1], None if other is None else other.offsets[:-1])
         at = np.repeat(start - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int64)
-        if other is None:
+        if other is None or not len(theirs):
             lists[name] = ListColumn(offsets, col.codes[at])
             continue
-        mine = np.repeat(first, lengths)  # each entry's: from records' codes, or then's
-        codes = np.empty(len(at), dtype=np.result_type(col.codes, other.codes))
-        codes[mine], codes[~mine] = col.codes[at[mine]], other.codes[at[~mine]]
+        from_then = np.zeros(len(rows), dtype=bool)
+        from_then[theirs] = True
+        patch = np.flatnonzero(np.repeat(from_then, lengths))  # then's entries
+        at_mine = at.copy()
+        at_mine[patch] = 0
+        kind = np.result_type(col.codes, other.codes)
+        codes = col.codes[at_mine].astype(kind, copy=False) if len(col.codes) else np.zeros(len(at), kind)
+        codes[patch] = other.codes[at[patch]]
         lists[name] = ListColumn(offsets, codes)
     scalars = {
-        name: gathered(codes, then.scalars[name] if then is not None else None)
+        name: by_row(codes, None if then is None else then.scalars[name])
         for name, codes in records.scalars.items()
     }
-    source = gathered(records.source, then.source if then is not None else None)
+    source = by_row(records.source, None if then is None else then.source)
     vocab = then.vocab if then is not None else records.vocab
     return EncodedRecords(len(rows), source, vocab, scalars, lists)
 

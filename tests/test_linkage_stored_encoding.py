@@ -40,11 +40,16 @@ def _values(records: EncodedRecords) -> dict[str, list]:
     return out
 
 
-def test_the_stored_encoding_extended_holds_each_records_values(persons):
+@pytest.mark.parametrize("kind", ["mixed", "night only", "stored only"])
+def test_the_stored_encoding_extended_holds_each_records_values(persons, kind):
     columns = load_linkage_config().record_columns
     stored = prepare_records(persons.iloc[:400]).drop(columns="rid")
     night = prepare_records(persons.iloc[400:]).drop(columns="rid")  # values the stored ones lack
-    rows = np.r_[np.arange(0, 400, 3), 400 + np.arange(len(night))[::-1], np.arange(1, 400, 7)]
+    rows = {
+        "mixed": np.r_[np.arange(0, 400, 3), 400 + np.arange(len(night))[::-1], np.arange(1, 400, 7)],
+        "night only": 400 + np.arange(len(night))[::-1],
+        "stored only": np.arange(399, -1, -2),
+    }[kind]
     joint = extended_encoding(encode_records(stored, columns), night, rows, columns)
     both = pd.concat([stored, night], ignore_index=True).iloc[rows]
     assert _values(joint) == _values(encode_records(both, columns))
