@@ -55,7 +55,10 @@ def _encodes_its_records(root: Path) -> None:
     )
 
 
-def test_a_night_writes_only_its_rows_codes_and_the_values_it_added(persons, tmp_path):
+@pytest.mark.parametrize("key", [None, "state encoding parts test key"])
+def test_a_night_writes_only_its_rows_codes_and_the_values_it_added(persons, tmp_path, monkeypatch, key):
+    if key:  # written and read through the zone files' door, encrypted
+        monkeypatch.setenv("C360_ENCRYPTION_KEY", key)
     first, second, third = _nights(persons)
     assert _night(tmp_path, "2026-01-01", first).startswith("full")
     before = _model(tmp_path)["parts"]
