@@ -178,11 +178,22 @@ def write_linkage_outputs(result: LinkageResult, directory: Path, run_id: str) -
     write_parquet_atomic(result.review, paths["review_queue"])
     parts = [h for h in (history, result.history) if h is not None and len(h)]
     new_history = pd.concat(parts, ignore_index=True) if parts else result.history
-    write_parquet_atomic(new_history, paths["id_history"])
+    write_parquet_atomic(history_table(new_history), paths["id_history"])
     write_parquet_atomic(
         run_row if runs is None else pd.concat([runs, run_row], ignore_index=True), paths["linkage_runs"]
     )
     return paths
+
+
+def history_table(history: pd.DataFrame) -> pa.Table:
+    """id_history as Arrow, `related_ids` a list of strings whatever its rows hold: a run whose events name no
+    related id (a first run's) would store a list of nulls, which an encrypted file keeps as a list of integers
+    that the next night's ids then fail to convert into."""
+    if "related_ids" not in history:
+        return pa.Table.from_pandas(history, preserve_index=False)
+    related = pa.array(history["related_ids"], type=pa.list_(pa.string()), from_pandas=True)
+    table = pa.Table.from_pandas(history.assign(related_ids=None), preserve_index=False)
+    return table.set_column(table.schema.get_field_index("related_ids"), "related_ids", related)
 
 
 # --- incremental state (linkage/state/) -----------------------------------------------------------------
