@@ -152,11 +152,13 @@ def link_night(
     changed = (
         night_state_keys(persons) if night is not None and result.summary["mode"] == "incremental" else None
     )
+    # the vocabulary of the stored encoding: a night's encoding that extends it is written as one more part
+    vocab = None if state is None or state.encoding is None else state.encoding.vocab
     # the person records, last night's file and state: the step's largest objects, gone before the writes
     del persons, previous, state, model, night
     paths = write_linkage_outputs(result, layout.linkage_dir, run_id)
     if result.state is not None:  # last: a night that failed before this is linked again
-        write_state(layout.linkage_dir, result.state, inputs, night=changed)
+        write_state(layout.linkage_dir, result.state, inputs, night=changed, stored_vocab=vocab)
     return result, result.summary["mode"], paths
 
 

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from assets.link.state_encoding import read_encoding, write_encoding
-from assets.link.state_parts import Part, appendable, night_rows, read_parts
+from assets.link.state_encoding import RECORDS, extends_stored, read_encoding, write_encoding
+from assets.link.state_parts import Part, among, appendable, read_ordered_parts, read_parts
 from assets.parquet_files import open_parquet, write_parquet_atomic, zone_relation
 from assets.privacy.encryption import zone_connection
 from linkage.engine import LinkageResult
@@ -178,11 +178,22 @@ def write_linkage_outputs(result: LinkageResult, directory: Path, run_id: str) -
     write_parquet_atomic(result.review, paths["review_queue"])
     parts = [h for h in (history, result.history) if h is not None and len(h)]
     new_history = pd.concat(parts, ignore_index=True) if parts else result.history
-    write_parquet_atomic(new_history, paths["id_history"])
+    write_parquet_atomic(history_table(new_history), paths["id_history"])
     write_parquet_atomic(
         run_row if runs is None else pd.concat([runs, run_row], ignore_index=True), paths["linkage_runs"]
     )
     return paths
+
+
+def history_table(history: pd.DataFrame) -> pa.Table:
+    """id_history as Arrow, `related_ids` a list of strings whatever its rows hold: a run whose events name no
+    related id (a first run's) would store a list of nulls, which an encrypted file keeps as a list of integers
+    that the next night's ids then fail to convert into."""
+    if "related_ids" not in history:
+        return pa.Table.from_pandas(history, preserve_index=False)
+    related = pa.array(history["related_ids"], type=pa.list_(pa.string()), from_pandas=True)
+    table = pa.Table.from_pandas(history.assign(related_ids=None), preserve_index=False)
+    return table.set_column(table.schema.get_field_index("related_ids"), "related_ids", related)
 
 
 # --- incremental state (linkage/state/) -----------------------------------------------------------------
@@ -215,18 +226,18 @@ def read_state(directory: Path) -> tuple[LinkageState | None, dict[str, str]]:
     if stored is None:
         return None, {}
     text, parts = stored
-    digests, frequencies, records = (
-        read_parts(folder, parts[name], ordered=name == "prepared_records") if name in parts else None
-        for name in STATE_TABLES
+    digests, frequencies = (
+        read_parts(folder, parts[name]) if name in parts else None for name in STATE_TABLES[:2]
     )
-    encoding = read_encoding(folder, parts, records)
+    records, origin = read_ordered_parts(folder, parts[RECORDS]) if RECORDS in parts else (None, None)
+    encoding = read_encoding(folder, parts, records, origin)
     state = LinkageState.from_json(text, digests, frequencies, records, encoding)
     for key in ("generation", "parts"):
         state.extra.pop(key, None)
     return state, dict(state.extra.pop("person_inputs", {}))
 
 
-STATE_TABLES = ("record_digests", "term_frequencies", "prepared_records")
+STATE_TABLES = ("record_digests", "term_frequencies", RECORDS)
 
 
 def stored_model(directory: Path) -> dict | None:
@@ -263,20 +274,31 @@ def _parts(model: dict, folder: Path) -> dict[str, list[Part]]:
 
 
 def write_state(
-    directory: Path, state: LinkageState, inputs: dict[str, str], night: pd.DataFrame | None = None
+    directory: Path,
+    state: LinkageState,
+    inputs: dict[str, str],
+    night: pd.DataFrame | None = None,
+    stored_vocab: np.ndarray | None = None,
 ) -> None:
     """The tables under a new generation's names, then model.json naming them (written to a temporary file,
     fsynced, renamed over the old one), then the files it no longer names removed. A process killed anywhere
     in between leaves a model.json naming a complete state: the old one, whose night re-links the changed
     records again (ids stay stable), or the new one. `night` (source, source_record_id): the only records
     that changed since the stored state (a night that read only its new records): their rows are written
-    as one more part of the stored tables (assets/link/state_parts.py), the term frequencies named again."""
+    as one more part of the stored tables (assets/link/state_parts.py), the term frequencies named again;
+    their codes as one more part of the stored encoding when the night's extends it (`stored_vocab`: the
+    vocabulary the night read, assets/link/state_encoding.py), else the encoding and the prepared records whole."""
     folder = state_dir(directory)
     folder.mkdir(parents=True, exist_ok=True)
     model = folder / "model.json"
     before = _parts(json.loads(model.read_text(encoding="utf-8")), folder) if model.exists() else {}
     generation = uuid.uuid4().hex[:12]
+    encoding = state.encoding if state.records is not None else None
+    extends = (
+        encoding is not None and night is not None and extends_stored(folder, before, encoding, stored_vocab)
+    )
     parts: dict[str, list[Part]] = {}
+    appended: np.ndarray | None = None  # the night's rows of the prepared records, when written as a part
     for name, table in zip(STATE_TABLES, (state.digests, state.frequencies, state.records), strict=True):
         if table is None:
             continue
@@ -284,14 +306,19 @@ def write_state(
         if stored and name == "term_frequencies":  # only a fit changes them: a night names them again
             parts[name] = stored
             continue
-        rows = night_rows(table, night) if stored else table
+        if name == RECORDS and encoding is not None and not extends:
+            stored = None  # the encoding is written whole: so are the records it encodes
+        mine = among(table, night) if stored else None
+        rows = table[mine].reset_index(drop=True) if mine is not None else table
         if not stored or not appendable(stored, len(rows)):
-            stored, rows = [], table
+            stored, rows, mine = [], table, None
         file = f"{name}.{generation}.parquet"
         write_parquet_atomic(rows, folder / file)
         parts[name] = [*stored, {"file": file, "rows": len(rows)}]
-    if state.encoding is not None and state.records is not None:
-        parts |= write_encoding(folder, generation, state.encoding, state.records)
+        if name == RECORDS and mine is not None:
+            appended = np.flatnonzero(mine)
+    if encoding is not None:
+        parts |= write_encoding(folder, generation, encoding, parts[RECORDS], before, appended)
     state.extra.update(person_inputs=inputs, generation=generation, parts=parts)
     tmp = folder / "model.json.tmp"
     with tmp.open("w", encoding="utf-8") as out:

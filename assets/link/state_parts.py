@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from assets.parquet_files import open_parquet
-from linkage.prepare import merge_ordered
+from linkage.prepare import merged_with_origin
 
 KEYS = ["source", "source_record_id"]
 MAX_PARTS = 8
@@ -33,27 +33,35 @@ def record_keys(frame: pd.DataFrame) -> pd.MultiIndex:
 def read_parts(folder: Path, parts: list[Part], ordered: bool = False) -> pd.DataFrame:
     """The table the parts make: the rows of a later part replace the earlier rows of the same records; the
     earlier rows left come first, in order, then the later part's (as a night held them: its records last).
-    `ordered`: each part is in record order (the prepared records): so is the table, each part's rows put in
-    place (the next night does not sort every stored record again)."""
+    `ordered`: each part is in record order (the prepared records): so is the table (read_ordered_parts)."""
+    if ordered:
+        return read_ordered_parts(folder, parts)[0]
     table = _read(folder / str(parts[0]["file"]))
     for part in parts[1:]:
         rows = _read(folder / str(part["file"]))
-        if ordered:
-            table = merge_ordered(table, rows, keep=~among(table, rows)).drop(columns="rid")
-        else:
-            table = pd.concat([table[~among(table, rows)], rows], ignore_index=True)
+        table = pd.concat([table[~among(table, rows)], rows], ignore_index=True)
     return table
+
+
+def read_ordered_parts(folder: Path, parts: list[Part]) -> tuple[pd.DataFrame, np.ndarray]:
+    """read_parts of parts each in record order (the prepared records): the table in record order, each
+    part's rows put in place (the next night does not sort every stored record again); and the row of the
+    parts, one after the other, each of its rows comes from (the stored encoding's parts, whose rows are the
+    parts', are put in the same order: assets/link/state_encoding.py)."""
+    table = _read(folder / str(parts[0]["file"]))
+    origin, read = np.arange(len(table), dtype=np.int64), len(table)
+    for part in parts[1:]:
+        rows = _read(folder / str(part["file"]))
+        table, at = merged_with_origin(table, rows, keep=~among(table, rows))
+        del table["rid"]  # its own block: dropped without copying the other columns (drop() copies them)
+        origin, read = np.r_[origin, read + np.arange(len(rows))][at], read + len(rows)
+    return table, origin
 
 
 def _read(path: Path) -> pd.DataFrame:
     """A state table, one Python string per distinct value of a column (a city, a source, a birth year repeat
     over hundreds of thousands of records: the prepared records take ~40% less memory so)."""
     return open_parquet(path).read().to_pandas(deduplicate_objects=True)
-
-
-def night_rows(table: pd.DataFrame, night: pd.DataFrame) -> pd.DataFrame:
-    """The rows of `table` of the records `night` (source, source_record_id) names."""
-    return table[among(table, night)].reset_index(drop=True)
 
 
 def among(table: pd.DataFrame, keys: pd.DataFrame) -> np.ndarray:

@@ -1,0 +1,42 @@
+"""assets/link/io.py write_linkage_outputs: id_history is appended night after night, encrypted at rest or not —
+a first run's history, whose events name no related id, takes the next night's merges."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from assets.link.io import read_previous, write_linkage_outputs
+from linkage.engine import LinkageResult
+
+
+def _result(history: pd.DataFrame) -> LinkageResult:
+    xref = pd.DataFrame(
+        {"source": ["crm", "crm"], "source_record_id": ["1", "2"], "customer_id": ["C1", "C1"],
+         "linked_at": pd.Timestamp("2026-01-01")}
+    )  # fmt: skip
+    pairs = pd.DataFrame({"source_l": ["crm"], "id_l": ["1"], "source_r": ["crm"], "id_r": ["2"]})
+    return LinkageResult(
+        xref=xref, pairs=pairs, review=pairs.iloc[:0], history=history, summary={"records": 2}
+    )
+
+
+def _history(run: str, events: list[tuple[str, str, list[str]]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"run_id": run, "customer_id": [e[0] for e in events], "event": [e[1] for e in events],
+         "related_ids": pd.Series([e[2] for e in events], dtype=object), "at": pd.Timestamp("2026-01-01")}
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("key", [None, "outputs test key"])
+def test_the_history_of_a_first_run_takes_the_next_nights_related_ids(tmp_path: Path, monkeypatch, key):
+    if key:
+        monkeypatch.setenv("C360_ENCRYPTION_KEY", key)
+    write_linkage_outputs(
+        _result(_history("run-1", [("C1", "new", []), ("C2", "new", [])])), tmp_path, "run-1"
+    )
+    night = _history("run-2", [("C1", "merged", ["C2"]), ("C2", "retired", ["C1"])])
+    write_linkage_outputs(_result(night), tmp_path, "run-2")
+    history = read_previous(tmp_path, "id_history")
+    assert history["event"].tolist() == ["new", "new", "merged", "retired"]
+    assert [list(v) for v in history["related_ids"]] == [[], [], ["C2"], ["C1"]]
