@@ -18,12 +18,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assets.parquet_files import open_parquet
+from assets.scratch_duckdb import scratch_cursor
 
 XREF_COLUMNS = ["source", "source_record_id", "customer_id"]
 
 
 def _connection() -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(config={"threads": 1})  # in-memory, over Arrow tables registered on it
+    return scratch_cursor()  # in-memory, over Arrow tables registered on it
 
 
 def xref_figures(path: Path) -> tuple[dict[str, int], pd.DataFrame, pa.Table]:
