@@ -58,6 +58,49 @@ def test_events_stored_without_a_checkpoint_each_and_all_kept(instance: dg.Dagst
         assert con.execute("pragma integrity_check").fetchone()[0] == "ok"
 
 
+def _opened_sqlite_connections(block) -> int:
+    """New SQLite connections any SQLAlchemy engine of this process opened while `block()` ran."""
+    import sqlalchemy
+    from sqlalchemy import event
+
+    opened: list[object] = []
+
+    def count(dbapi_connection: object, _record: object) -> None:
+        opened.append(dbapi_connection)
+
+    event.listen(sqlalchemy.engine.Engine, "connect", count)
+    try:
+        block()
+    finally:
+        event.remove(sqlalchemy.engine.Engine, "connect", count)
+    return len(opened)
+
+
+def test_events_stored_through_one_engine_per_file(instance: dg.DagsterInstance) -> None:
+    """Dagster builds an engine (and opens a connection) per event; the hold reuses one per file for the run."""
+    run = instance.create_run_for_job(_job)
+
+    def events(prefix: str) -> None:
+        for i in range(20):
+            instance.report_engine_event(f"{prefix} {i}", run)
+            instance.add_run_tags(run.run_id, {"customer360/test": str(i)})
+            assert instance.event_log_storage.has_table("asset_event_tags")  # asked ~260 times a night
+
+    assert _opened_sqlite_connections(lambda: events("unheld")) >= 60  # one per event, tag write, table check
+    storage = instance.event_log_storage
+    with held_event_log(instance, run.run_id):
+        assert _opened_sqlite_connections(lambda: events("held")) <= 3  # the run's file, the runs file: once
+        with held_event_log(instance, run.run_id):  # the executor's hold inside `customer360 run`'s
+            instance.report_engine_event("nested", run)
+        assert _opened_sqlite_connections(lambda: instance.report_engine_event("after nested", run)) == 0
+    assert "_connect" not in vars(storage) and "connect" not in vars(instance.run_storage)  # Dagster's again
+    instance.report_engine_event("after", run)
+    messages = [e.message for e in instance.all_logs(run.run_id)]
+    assert [m for m in messages if m.startswith("held ")] == [f"held {i}" for i in range(20)]
+    assert {"nested", "after nested", "after"} <= set(messages)
+    assert instance.get_run_by_id(run.run_id).tags["customer360/test"] == "19"
+
+
 def test_a_run_on_another_storage_is_left_alone() -> None:
     with dg.DagsterInstance.ephemeral() as ephemeral:
         run = ephemeral.create_run_for_job(_job)

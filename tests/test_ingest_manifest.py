@@ -131,3 +131,22 @@ def test_a_manifest_read_again_is_the_file_as_it_is_now(tmp_path):
     assert read_manifest(layout)["status"].tolist() == ["skipped", "skipped"]
     layout.manifest.unlink()
     assert read_manifest(layout).empty
+
+
+def test_what_a_write_keeps_is_the_file_as_read_from_disk(tmp_path, monkeypatch):
+    """A write keeps the frame it wrote (the night's writes are not each read back), equal to the file read."""
+    import assets.ingest.manifest as manifest
+
+    layout = _layout(tmp_path)
+    append_manifest(layout, [row("crm/a.csv", "loaded", "a" * 64), row("crm/b.csv", "failed", "b" * 64)])
+    record_validation(layout, "crm", "a" * 64, "2026-03-01", valid=2, quarantined=0)
+    advance(layout, ["2026-03-01"], SILVER)
+    reads: list[Path] = []
+    read_file = manifest._read_manifest_file
+    monkeypatch.setattr(
+        manifest, "_read_manifest_file", lambda lay: reads.append(lay.manifest) or read_file(lay)
+    )
+    kept = read_manifest(layout)
+    assert reads == []  # the last write's frame, not the file again
+    pd.testing.assert_frame_equal(kept, read_file(layout))
+    assert kept.loc[0, "rows_valid"] == 2 and kept.loc[0, "progress"] == SILVER

@@ -143,3 +143,23 @@ def test_a_pair_without_weight_comes_after_every_weighted_one() -> None:
         candidates = agreeing_matches(pa.Table.from_pandas(pairs), pa.Table.from_pandas(xref), CONFIDENT, n)
         assert example_matches(candidates, NAMES, n=n)["id_l"].tolist() == expected["id_l"].tolist()
     assert expected["id_l"].tolist() == ["3", "2"]
+
+
+def test_only_the_records_with_a_candidates_id_are_looked_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The customer file's ~540k records are not all keyed for a few dozen candidates: only those carrying one
+    of the candidates' ids (and a record with a null key, which a null key matches)."""
+    import assets.report.linkage_figures as figures
+
+    pairs, xref = _delivery(3, records=4000, n_pairs=300)
+    xref.loc[7, "source"] = None  # a null key: kept, in its place
+    keyed: list[int] = []
+    record_keys = figures._record_keys
+    monkeypatch.setattr(
+        figures, "_record_keys", lambda t, s, i: keyed.append(t.num_rows) or record_keys(t, s, i)
+    )
+    got = agreeing_matches(pa.Table.from_pandas(pairs), pa.Table.from_pandas(xref), CONFIDENT, 3)
+    expected = example_matches(_agreeing_by_pandas(pairs, xref, 3), NAMES, n=3)
+    pd.testing.assert_frame_equal(
+        example_matches(got, NAMES, n=3).reset_index(drop=True), expected.reset_index(drop=True)
+    )
+    assert keyed and max(keyed) <= 2 * 300 + 1 < len(xref)

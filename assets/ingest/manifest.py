@@ -49,18 +49,24 @@ def empty_manifest() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in COLUMNS.items()})
 
 
-# The last manifest read, by the file's identity: a night's ~60 steps and checks read it ~65 times, and every
-# write replaces the file (a new inode and mtime), so an unchanged identity is an unchanged manifest.
+# The last manifest read or written, by the file's identity: a night's ~60 steps and checks read it ~65 times,
+# and every write replaces the file (a new inode and mtime), so an unchanged identity is an unchanged manifest.
+# A write (always under the manifest's lock: no other writer between the rename and its stat) keeps what it
+# wrote, so a night's ~25 writes are not each read back from disk.
 _last_read: tuple[tuple[str, int, int, int], pd.DataFrame] | None = None
+
+
+def _identity(layout: DataLayout) -> tuple[str, int, int, int]:
+    stat = layout.manifest.stat()
+    return (str(layout.manifest), stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
 def read_manifest(layout: DataLayout) -> pd.DataFrame:
     global _last_read
     try:
-        stat = layout.manifest.stat()
+        identity = _identity(layout)
     except FileNotFoundError:
         return empty_manifest()
-    identity = (str(layout.manifest), stat.st_ino, stat.st_mtime_ns, stat.st_size)
     if _last_read is not None and _last_read[0] == identity:
         return _last_read[1].copy()
     frame = _read_manifest_file(layout)
@@ -92,7 +98,11 @@ def _locked(layout: DataLayout) -> Iterator[None]:
 
 
 def _write(layout: DataLayout, frame: pd.DataFrame) -> None:
-    write_parquet_atomic(frame.astype(COLUMNS), layout.manifest)
+    """Replace the manifest (call it holding `_locked`)."""
+    global _last_read
+    written = frame.reindex(columns=list(COLUMNS)).astype(COLUMNS).reset_index(drop=True)
+    write_parquet_atomic(written, layout.manifest)
+    _last_read = (_identity(layout), written.copy())
 
 
 def append_manifest(layout: DataLayout, rows: list[dict]) -> None:

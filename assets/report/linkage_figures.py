@@ -18,12 +18,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from assets.parquet_files import open_parquet
+from assets.scratch_duckdb import scratch_cursor
 
 XREF_COLUMNS = ["source", "source_record_id", "customer_id"]
 
 
 def _connection() -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(config={"threads": 1})  # in-memory, over Arrow tables registered on it
+    return scratch_cursor()  # in-memory, over Arrow tables registered on it
 
 
 def xref_figures(path: Path) -> tuple[dict[str, int], pd.DataFrame, pa.Table]:
@@ -105,16 +106,11 @@ def agreeing_matches(
     until every pair of sources gave `per_sources` or ran out (as `example_matches` does)."""
     rows, group, rank = _ranked_candidates(pairs, min_probability)
     sizes = np.bincount(group)
-    lookup = _record_keys(xref, "source", "source_record_id")  # the customer file's records, once
-    customers = xref.column("customer_id")
     depth = 4 * per_sources
     while True:
         head = np.flatnonzero(rank < depth)  # positions in the ranked order
         candidates = pairs.take(pa.array(rows[head]))
-        left, right = (
-            pc.take(customers, pc.index_in(_record_keys(candidates, f"source_{s}", f"id_{s}"), lookup))
-            for s in ("l", "r")
-        )
+        left, right = _customers(xref, candidates)
         same = pc.fill_null(pc.equal(left, right), False).to_numpy(zero_copy_only=False)
         agreeing = head[same]  # ascending: by group, then rank
         counts = np.bincount(group[agreeing], minlength=len(sizes))
@@ -124,6 +120,25 @@ def agreeing_matches(
     turn = np.arange(len(agreeing)) - np.searchsorted(group[agreeing], group[agreeing], side="left")
     picks = np.sort(rows[agreeing[turn < per_sources]])
     return pairs.take(pa.array(picks, type=pa.int64())).to_pandas()
+
+
+def _customers(xref: pa.Table, candidates: pa.Table) -> tuple[pa.Array, pa.Array]:
+    """The customer_id of each candidate's left and right record (null when the customer file has no such
+    record): looked up among the customer file's records carrying one of the candidates' ids, not all ~540k
+    (the first record of a key wins, as in the whole file: the rows keep their order, and every row whose key
+    is null stays, since a null key matches one)."""
+    ids = pc.unique(
+        pa.chunked_array([pc.cast(candidates.column(f"id_{s}"), pa.string()) for s in ("l", "r")])
+    )
+    record_id = pc.cast(xref.column("source_record_id"), pa.string())
+    null_key = pc.or_(pc.is_null(xref.column("source")), pc.is_null(record_id))
+    near = xref.filter(pc.or_(pc.fill_null(pc.is_in(record_id, value_set=ids), False), null_key))
+    lookup, customers = _record_keys(near, "source", "source_record_id"), near.column("customer_id")
+    left, right = (
+        pc.take(customers, pc.index_in(_record_keys(candidates, f"source_{s}", f"id_{s}"), lookup))
+        for s in ("l", "r")
+    )
+    return left, right
 
 
 def _record_keys(table: pa.Table, source: str, record_id: str) -> pa.ChunkedArray:

@@ -19,6 +19,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from assets.scratch_duckdb import scratch_cursor
+
 LINEAGE_ONLY = ("_source", "_file", "_line", "_loaded_at", "_file_sha256", "_run_date")
 
 
@@ -48,8 +50,7 @@ def key_conflicts(
     pk = [c for c in pk if c in names]
     if not pk:
         return frozenset()
-    with duckdb.connect() as con:
-        con.execute("set memory_limit = '256MB'")
+    with scratch_cursor() as con:  # room bounded: a big file's keys spill
         con.register("raw_keys", rows(pk))
         repeated = con.execute(
             f"select k from (select {_key_sql(pk)} as k from raw_keys) where k <> '' group by k having count(*) > 1"
@@ -71,7 +72,7 @@ class CopyFinder:
     def __init__(self) -> None:
         self.hashes = np.zeros(0, dtype=np.uint64)  # sorted hashes of the rows seen so far
         self.first = np.zeros(0, dtype=np.int64)  # `_line` of the first row of each hash
-        self.con: duckdb.DuckDBPyConnection | None = None  # one per file: connecting costs more than hashing
+        self.con: duckdb.DuckDBPyConnection | None = None  # one cursor per file
 
     def close(self) -> None:
         if self.con is not None:
@@ -83,7 +84,7 @@ class CopyFinder:
         if batch.num_rows == 0:
             return {}
         if self.con is None:
-            self.con = duckdb.connect(config={"threads": 1})
+            self.con = scratch_cursor()
         self.con.register("batch", batch)
         hashed = self.con.execute(f"select {_row_hash_sql(batch.column_names)} as hv from batch")
         hv = hashed.fetch_arrow_table().column(0).to_numpy().astype(np.uint64, copy=False)

@@ -14,7 +14,6 @@ import json
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -23,6 +22,7 @@ import pyarrow.compute as pc
 from assets.ingest.config import SourceConfig
 from assets.ingest.rules import ColumnRule, date_bound
 from assets.partitions import TIMEZONE
+from assets.scratch_duckdb import scratch_cursor
 from linkage.standardise.dates import parse_datetimes, to_integer, to_number
 
 FAILURE_COLUMNS = ["index", "column", "check", "raw_value", "reason"]
@@ -222,7 +222,7 @@ def _extra_values(table: pa.Table, header: str) -> pa.Array:
     """The text of unmapped header `header` in every row's `_extra` (null when absent), parsed by DuckDB."""
     extra = pa.table({"e": _column(table, "_extra")})
     path = "$." + json.dumps(header)
-    with duckdb.connect() as con:
+    with scratch_cursor() as con:
         con.register("extra", extra)
         return (
             con.execute("select json_extract_string(e, ?) as v from extra", [path])
