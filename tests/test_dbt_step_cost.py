@@ -1,9 +1,16 @@
 """What the dbt step costs besides dbt: row counts of stored relations only (a view's count would run its query
-every night), and no dbt adapter opened in the job's process."""
+every night), no dbt adapter opened in the job's process, and no interpreter teardown once dbt has returned."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import dagster_dbt.core.resource as dbt_core_resource
+import duckdb
 
-from assets.dbt.defs import dbt_project, dbt_resource
+from assets.dbt.defs import DBT_PROJECT_DIR, dbt_project, dbt_resource
 from assets.dbt.row_counts import relations
 
 
@@ -48,3 +55,42 @@ def test_the_dbt_version_is_read_without_running_dbt(monkeypatch):
 
     monkeypatch.setattr(dbt_core_resource, "check_output", no_subprocess)
     assert dbt_resource()._cli_version.major == 1  # dbt-core 1.x, this environment's
+
+
+def dbt_quick_exit(args: list[str], data_dir: Path, work: Path) -> subprocess.CompletedProcess:
+    """dbt run through assets.dbt.quick_exit, as the `dbt` resource runs it, in a process whose interpreter
+    teardown prints TEARDOWN (dbt-duckdb closes DuckDB in such an exit hook)."""
+    argv = [*args, "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(work / "target"),
+            "--log-path", str(work / "logs"), "--vars", json.dumps({"c360_data_dir": str(data_dir)})]  # fmt: skip
+    launcher = (
+        "import atexit, sys; atexit.register(lambda: print('TEARDOWN', flush=True)); "
+        f"sys.argv = ['dbt', *{argv!r}]; from assets.dbt.quick_exit import main; main()"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", launcher], cwd=DBT_PROJECT_DIR, env={**os.environ, "DO_NOT_TRACK": "1"},
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+
+def test_dbt_ends_once_it_has_returned_with_the_warehouse_checkpointed(tmp_path):
+    """A build that wrote the warehouse: its process ends without the interpreter's teardown (~2 s after a night's
+    build), the warehouse checkpointed first (no write-ahead log left, the seeds readable) and dbt's exit code
+    kept, also when the command failed."""
+    data_dir = tmp_path / "data"
+    (data_dir / "warehouse").mkdir(parents=True)
+    built = dbt_quick_exit(["seed"], data_dir, tmp_path)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    assert "TEARDOWN" not in built.stdout
+    warehouse = data_dir / "warehouse" / "customer360.duckdb"
+    assert not warehouse.with_name(warehouse.name + ".wal").exists()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from reference.currency_rates").fetchone()[0] > 0
+    failed = dbt_quick_exit(["show", "--inline", "select * from no_such_table"], data_dir, tmp_path)
+    assert (failed.returncode, "TEARDOWN" in failed.stdout) == (2, False), failed.stdout[-3000:]  # dbt: error
+
+
+def test_the_dbt_resource_runs_dbt_through_quick_exit(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(dbt_core_resource.DbtCliInvocation, "run", staticmethod(lambda **kw: seen.update(kw)))
+    dbt_resource().cli(["build"], manifest=dbt_project.manifest_path)
+    assert seen["args"][:3] == [sys.executable, "-m", "assets.dbt.quick_exit"]

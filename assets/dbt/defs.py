@@ -160,11 +160,12 @@ class AdapterlessDbtCliResource(DbtCliResource):
 
 
 def dbt_resource() -> DbtCliResource:
-    """The `dbt` resource: the project above, its profiles.yml (target dev, path from the data root)."""
-    # The environment's own dbt, so the code location loads even when the venv is not on PATH.
-    beside = Path(sys.executable).parent / "dbt"
+    """The `dbt` resource: the project above, its profiles.yml (target dev, path from the data root). dbt runs as
+    `python -m assets.dbt.quick_exit` in this environment's Python (so the code location loads even when the venv
+    is not on PATH): dbt's CLI, its process ended once dbt has returned and the warehouse is checkpointed."""
     return AdapterlessDbtCliResource(
         project_dir=dbt_project,
         profiles_dir=str(DBT_PROJECT_DIR),
-        dbt_executable=str(beside) if beside.exists() else "dbt",
+        dbt_executable=sys.executable,
+        global_config_flags=["-m", "assets.dbt.quick_exit"],
     )

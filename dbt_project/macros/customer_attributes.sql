@@ -5,13 +5,12 @@
     the records restricts every row, window and aggregate without changing the rows of the records kept.
     `records`: none (every record), or the name of a relation of (source, source_record_id) to keep. -#}
 
-{#- `and`/`where` condition keeping the rows whose (source, record id) is in `records`; empty for every record. -#}
+{#- `and`/`where` condition keeping the rows whose (source, record id) is in `records`; empty for every record.
+    An uncorrelated `in` (one hash semi join) rather than a correlated `exists`, which DuckDB plans as a delim join
+    (measured on a 1% night at 150k customers: int_customers_survived ~10% less CPU). -#}
 {% macro in_records(records, source_column, record_column, keyword='and') -%}
     {%- if records is not none -%}
-        {{ keyword }} exists (
-            select 1 from {{ records }} as in_scope
-            where in_scope.source = {{ source_column }} and in_scope.source_record_id = {{ record_column }}
-        )
+        {{ keyword }} ({{ source_column }}, {{ record_column }}) in (select source, source_record_id from {{ records }})
     {%- endif -%}
 {%- endmacro %}
 

@@ -12,17 +12,15 @@
     when `night` is false. -#}
 {% macro night_keys_filter(model, key_columns, night) -%}
     {%- if night and night_is_narrow() -%}
-    and exists (
-        select 1
+    {#- an uncorrelated `in`: a correlated `exists` is a delim join in DuckDB (fct_orders ~20% more CPU) #}
+    and ({% for k in key_columns %}r.{{ k }}{{ ", " if not loop.last }}{% endfor %}) in (
+        select {% for k in key_columns %}night_row.{{ k }}{{ ", " if not loop.last }}{% endfor %}
         from {{ ref(model) }} as night_row
         left join {{ ref('stg_linkage__customer_xref') }} as night_xref
             on night_xref.source = night_row.source
             and night_xref.source_record_id = night_row.person_source_record_id
-        where (night_xref.customer_id is null
-                or night_xref.customer_id in (select customer_id from {{ ref('int_customers_touched') }}))
-            {%- for k in key_columns %}
-            and night_row.{{ k }} = r.{{ k }}
-            {%- endfor %}
+        where night_xref.customer_id is null
+            or night_xref.customer_id in (select customer_id from {{ ref('int_customers_touched') }})
     )
     {%- endif -%}
 {%- endmacro %}
