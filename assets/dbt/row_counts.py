@@ -62,12 +62,17 @@ def count_rows(layout: DataLayout, tables: Mapping[str, tuple[str, str]]) -> dic
 
 
 def with_row_counts(events: Iterable[Any], manifest: Mapping[str, Any], layout: DataLayout) -> Iterator[Any]:
-    """Pass dbt's events through; each model's Output comes after the build, carrying its row count."""
+    """Pass dbt's events through; each stored model's Output comes after the build, carrying its row count. The
+    Outputs that get no count (views) pass at once: Dagster records them while dbt still builds, not after."""
+    stored = relations(manifest, manifest.get("nodes", {}))
+
+    def counted(event: Any) -> bool:
+        return isinstance(event, dg.Output) and event_unique_id(event) in stored
 
     def release(held: list[dg.Output]) -> Iterator[dg.Output]:
         unique_ids = [event_unique_id(e) for e in held]
-        counts = count_rows(layout, relations(manifest, unique_ids))
+        counts = count_rows(layout, {uid: stored[uid] for uid in unique_ids})
         for event, uid in zip(held, unique_ids, strict=True):
             yield event.with_metadata({**event.metadata, ROW_COUNT: counts[uid]}) if uid in counts else event
 
-    return hold_until_exit(events, lambda event: isinstance(event, dg.Output), release)
+    return hold_until_exit(events, counted, release)
