@@ -40,11 +40,13 @@ def test_only_stored_relations_are_counted():
 
 
 def test_outputs_without_a_row_count_pass_while_dbt_still_builds(tmp_path):
-    """A view's Output is recorded as soon as dbt reports it; only the stored models' wait for dbt's exit to be
-    counted (after the 1% night's build, 19 views fewer to record)."""
+    """A view's Output is recorded as soon as dbt reports it; the stored models' wait for dbt's exit to be counted,
+    and so do the views downstream of them (Dagster takes a step's Outputs in dependency order only)."""
+    downstream = {"depends_on": {"nodes": ["model.p.table"]}}
     nodes = {
         "model.p.table": _node("model", "table", "table"),
         "model.p.view": _node("model", "view", "view"),
+        "model.p.view_of_table": {**_node("model", "view_of_table", "view"), **downstream},
     }
     seen: list[str] = []
 
@@ -61,8 +63,10 @@ def test_outputs_without_a_row_count_pass_while_dbt_still_builds(tmp_path):
         "reported model.p.table",
         "passed view",
         "reported model.p.view",
+        "reported model.p.view_of_table",
         "dbt exited",
         "passed table",
+        "passed view_of_table",
     ]
 
 

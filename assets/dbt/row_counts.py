@@ -62,16 +62,25 @@ def count_rows(layout: DataLayout, tables: Mapping[str, tuple[str, str]]) -> dic
 
 
 def with_row_counts(events: Iterable[Any], manifest: Mapping[str, Any], layout: DataLayout) -> Iterator[Any]:
-    """Pass dbt's events through; each stored model's Output comes after the build, carrying its row count. The
-    Outputs that get no count (views) pass at once: Dagster records them while dbt still builds, not after."""
-    stored = relations(manifest, manifest.get("nodes", {}))
+    """Pass dbt's events through; each stored model's Output comes after the build, carrying its row count. An
+    Output that gets no count (a view) and has no held model upstream passes at once: Dagster records it while dbt
+    still builds, not after (Dagster takes a step's Outputs in dependency order only, so the rest wait)."""
+    nodes = manifest.get("nodes", {})
+    stored = relations(manifest, nodes)
+    waiting: set[str] = set()
 
     def counted(event: Any) -> bool:
-        return isinstance(event, dg.Output) and event_unique_id(event) in stored
+        if not isinstance(event, dg.Output):
+            return False
+        uid = event_unique_id(event)
+        upstream = (nodes.get(uid) or {}).get("depends_on", {}).get("nodes", [])
+        if uid in stored or waiting.intersection(upstream):
+            waiting.add(uid)
+        return uid in waiting
 
     def release(held: list[dg.Output]) -> Iterator[dg.Output]:
         unique_ids = [event_unique_id(e) for e in held]
-        counts = count_rows(layout, {uid: stored[uid] for uid in unique_ids})
+        counts = count_rows(layout, {uid: stored[uid] for uid in unique_ids if uid in stored})
         for event, uid in zip(held, unique_ids, strict=True):
             yield event.with_metadata({**event.metadata, ROW_COUNT: counts[uid]}) if uid in counts else event
 
