@@ -30,6 +30,7 @@ from assets.privacy.encryption import (
     zone_connection,
 )
 from assets.temp_area import temp_name
+from linkage.pair_table import OrderedPairs
 
 ENCRYPTED_FOOTER = b"PARE"  # Parquet's magic for a file with an encrypted footer
 BATCH_ROWS = 65_536
@@ -84,13 +85,20 @@ def encrypts() -> bool:
     return encryption_key() is not None
 
 
-def write_parquet_atomic(frame: pd.DataFrame | pa.Table, path: Path) -> Path:
+def write_parquet_atomic(frame: pd.DataFrame | pa.Table | OrderedPairs, path: Path) -> Path:
     """Write under a temporary name beside `path`, then rename over it (atomic on one filesystem);
-    encrypted when the key is set (`encrypts`)."""
+    encrypted when the key is set (`encrypts`). Rows in order not gathered (a night's pairs): written a
+    batch at a time, a row group each."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_name(path)
+    if isinstance(frame, OrderedPairs) and encrypts():
+        frame = frame.to_table()
     if not encrypts():
-        if isinstance(frame, pa.Table):
+        if isinstance(frame, OrderedPairs):
+            with pq.ParquetWriter(tmp, frame.schema) as writer:
+                for batch in frame.batches():
+                    writer.write_table(batch)
+        elif isinstance(frame, pa.Table):
             pq.write_table(frame, tmp)
         else:
             frame.to_parquet(tmp, index=False)

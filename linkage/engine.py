@@ -47,6 +47,7 @@ from linkage.pair_store import (
     negative_weights,
     weigh_chunks,
 )
+from linkage.pair_table import OrderedPairs
 from linkage.prepare import prepare_records
 from linkage.references import (
     REFERENCE_WEIGHT,
@@ -82,7 +83,7 @@ XREF_COLUMNS = ["source", "source_record_id", "customer_id", "cluster_size", "ma
 @dataclass
 class LinkageResult:
     xref: pd.DataFrame
-    pairs: pd.DataFrame | pa.Table  # Arrow: an incremental night given last run's pairs as read
+    pairs: pd.DataFrame | pa.Table | OrderedPairs  # Arrow, in order: a night given last run's pairs as read
     review: pd.DataFrame | pa.Table
     history: pd.DataFrame
     summary: dict

@@ -67,7 +67,7 @@ from linkage.engine import (
 )
 from linkage.identity import assign_customer_ids
 from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
-from linkage.pair_table import carried_table, reference_rows, review_rows, rows_of
+from linkage.pair_table import OrderedPairs, carried_table, reference_rows, review_rows, rows_of
 from linkage.pair_table import holding as _holding
 from linkage.pair_table import record_index as _keys
 from linkage.prepare import (
@@ -435,7 +435,7 @@ def link_incremental(
     config: LinkageConfig,
     state: LinkageState,
     previous_xref: pd.DataFrame,
-    previous_pairs: pd.DataFrame | pa.Table | list[pd.DataFrame | pa.Table | None] | None,
+    previous_pairs: pd.DataFrame | pa.Table | OrderedPairs | list[pd.DataFrame | pa.Table | None] | None,
     run_id: str = "",
     decisions: pd.DataFrame | None = None,
     references: dict[str, list[str]] | None = None,
@@ -446,10 +446,13 @@ def link_incremental(
     delivered (linkage/night_records.py); every other record of the state is unchanged and kept as stored.
     `previous_pairs` in a one-item list is handed over: link_incremental takes it out and drops its columns as
     the night's pairs table replaces them (the step's memory peak). Last run's pairs as an Arrow table: the
-    result's pairs and review queue are Arrow tables too, unless pandas would join them otherwise."""
+    result's pairs are too, in order but not gathered (OrderedPairs), and its review queue an Arrow table,
+    unless pandas would join them otherwise."""
     handed = isinstance(previous_pairs, list)
     if isinstance(previous_pairs, list):
         previous_pairs = previous_pairs.pop()
+    if isinstance(previous_pairs, OrderedPairs):  # a night's result linked on in memory (bench, tests)
+        previous_pairs = previous_pairs.to_table()
     digests = digest_table(persons)
     if night_only:
         digests, person_key, new_rows = with_stored_digests(state, digests)
@@ -656,11 +659,11 @@ def _carry_pairs(
     removed: pd.Index,
     night: pd.DataFrame,
     handed: bool = False,
-) -> pd.DataFrame | pa.Table:
+) -> pd.DataFrame | OrderedPairs:
     """Last run's pairs between records outside the night's work, and the night's pairs; `handed`: `previous`
     is this call's to empty (each of its columns dropped once carried). Last run's pairs as an Arrow table
-    (as read from match_pairs): the same pairs as an Arrow table (linkage/pair_table.py), unless pandas would
-    join them otherwise."""
+    (as read from match_pairs): the same pairs as Arrow rows in order (linkage/pair_table.py), unless pandas
+    would join them otherwise."""
     if previous is None or not len(previous):
         return night
     drop = relinked.append(removed)

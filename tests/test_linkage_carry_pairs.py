@@ -4,9 +4,12 @@ by descending weight; handed over, last run's table is emptied column by column 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
+from assets.parquet_files import write_parquet_atomic
 from linkage.constraints import record_key
 from linkage.incremental import _carry_pairs
+from linkage.pair_table import OrderedPairs, review_rows
 
 
 def _pairs(ids: list[tuple[str, str]], weights: list[float]) -> pd.DataFrame:
@@ -71,11 +74,35 @@ def test_last_runs_pairs_as_read_are_carried_in_arrow_as_pandas_carries_them():
     expected = _carry_pairs(previous.copy(), relinked, removed, night)
     read = pa.Table.from_pandas(previous, preserve_index=False)
     carried = _carry_pairs(read, relinked, removed, night)
-    assert isinstance(carried, pa.Table) and carried.schema.equals(read.schema, check_metadata=True)
-    pd.testing.assert_frame_equal(carried.to_pandas(), expected)
+    assert isinstance(carried, OrderedPairs) and carried.schema.equals(read.schema, check_metadata=True)
+    pd.testing.assert_frame_equal(carried.to_table().to_pandas(), expected)
     assert len(expected) == 300 - 40 - 1 + 55
     other = night.assign(level=night["level"].astype(np.int64))
     joined = _carry_pairs(read, relinked, removed, other)
     assert isinstance(joined, pd.DataFrame)
     pd.testing.assert_frame_equal(joined, _carry_pairs(previous.copy(), relinked, removed, other))
     assert joined["level"].dtype == np.int64
+
+
+def test_carried_pairs_are_written_a_batch_at_a_time_as_the_gathered_table(tmp_path, monkeypatch):
+    """Last run's pairs carried in Arrow are not gathered into one table: the file holds the rows of the
+    gathered table in its order, written a row group per batch of rows; the review queue is its review rows."""
+    monkeypatch.setattr("linkage.pair_table.BATCH_ROWS", 64)
+    rng = np.random.default_rng(11)
+    previous = _pairs([(str(i), f"r{i}") for i in range(500)], rng.normal(0, 5, 500))
+    previous = previous.assign(decision=np.where(np.arange(500) % 4, "match", "review"))
+    previous = previous.sort_values("match_weight", ascending=False, kind="stable", ignore_index=True)
+    night = _pairs([(str(i), f"n{i}") for i in range(0, 700, 7)], rng.normal(0, 5, 100)).assign(
+        decision="review"
+    )
+    relinked = pd.Index(record_key(pd.Series(["crm"] * 50), pd.Series([str(i) for i in range(0, 250, 5)])))
+    expected = _carry_pairs(previous.copy(), relinked, pd.Index([]), night)
+    carried = _carry_pairs(
+        pa.Table.from_pandas(previous, preserve_index=False), relinked, pd.Index([]), night
+    )
+    assert isinstance(carried, OrderedPairs) and len(carried) == len(expected) == 500 - 50 + 100
+    path = write_parquet_atomic(carried, tmp_path / "match_pairs.parquet")
+    written = pq.ParquetFile(path)
+    assert written.metadata.num_row_groups == -(-len(expected) // 64)
+    pd.testing.assert_frame_equal(written.read().to_pandas(), expected)
+    pd.testing.assert_frame_equal(review_rows(carried).to_pandas(), review_rows(expected))

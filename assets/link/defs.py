@@ -30,6 +30,7 @@ from assets.settings import Settings
 from linkage.config import LinkageConfig, load_linkage_config
 from linkage.engine import LinkageResult, customer_sizes, link
 from linkage.incremental import RefitNeeded, link_incremental, refit_reason
+from linkage.pair_table import OrderedPairs
 from linkage.records import PERSON_COLUMNS
 from linkage.state import LinkageState, linked_as_now, person_keys
 
@@ -45,7 +46,7 @@ PERSON_FILES = "silver/person/*/*.parquet"  # relative to the data root
 
 def example_matches(result: LinkageResult, n: int = 8) -> str:
     """Markdown: strongest, weakest and review pairs with the comparisons that carried them."""
-    pairs = example_rows(result.pairs, n) if isinstance(result.pairs, pa.Table) else result.pairs
+    pairs = result.pairs if isinstance(result.pairs, pd.DataFrame) else example_rows(result.pairs, n)
     if pairs.empty:
         return "_(no matches)_"
     weights = [c for c in pairs.columns if c.startswith("weight_")]
@@ -71,7 +72,7 @@ def example_matches(result: LinkageResult, n: int = 8) -> str:
     return markdown_table(table)
 
 
-def example_rows(pairs: pa.Table, n: int) -> pd.DataFrame:
+def example_rows(pairs: pa.Table | OrderedPairs, n: int) -> pd.DataFrame:
     """The rows of an Arrow pairs table example_matches may pick (the first n // 2 and last n // 4 matches,
     the first n // 4 review pairs), in order: the file's other pairs are not converted."""
     decision = pairs.column("decision").to_numpy(zero_copy_only=False)
@@ -278,7 +279,10 @@ def _run_date(context: dg.AssetExecutionContext) -> str | None:
 
 
 def _output(
-    name: str, frame: pd.DataFrame | pa.Table, paths: dict[str, Path], metadata: dict[str, object]
+    name: str,
+    frame: pd.DataFrame | pa.Table | OrderedPairs,
+    paths: dict[str, Path],
+    metadata: dict[str, object],
 ) -> dg.MaterializeResult:
     """One linkage output: its row count and file, then what is particular to it."""
     return dg.MaterializeResult(
