@@ -288,6 +288,4 @@ def test_a_second_build_reuses_the_parse_cache_of_the_first(tmp_path):
         (run,) = set(target.glob("customer360_dbt_assets-*")) - before
         logs.append((run / "dbt.log").read_text())
         assert (target / "partial_parse.msgpack").read_bytes() == (run / "partial_parse.msgpack").read_bytes()
-        # --no-write-json: none of the artifacts nothing reads (~1 s of a night at 150k customers)
-        assert not {"manifest.json", "run_results.json", "graph.gpickle"} & {p.name for p in run.iterdir()}
     assert "Unable to do partial parsing" not in logs[1]

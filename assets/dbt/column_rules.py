@@ -6,12 +6,13 @@ severity (dbt_project/tests/generic/column_rules.sql): one dbt node, and one ass
 models' yml; the default selector of dbt_project/selectors.yml, which the Dagster asset reads here, leaves them out.
 
 dbt reports only how many rows broke a test. A failed `column_rules` check says which: once dbt has exited, its
-compiled query (one row per broken rule; the file dbt wrote under the run's `compiled/` folder) runs again over a
-read-only connection and the check result names the column, the rule and the rows.
+compiled query (one row per broken rule) runs again over a read-only connection and the check result names the
+column, the rule and the rows.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -74,22 +75,10 @@ def _named(check: dg.AssetCheckResult, layout: DataLayout, compiled_sql: str | N
     )
 
 
-def compiled_sql(target: Path, node: Mapping[str, Any]) -> str | None:
-    """The SQL dbt compiled for `node` in the run whose target folder is `target` (dbt's own layout:
-    `compiled/<package>/<file>`, or `<file>/<node path>` for the many nodes of one yml); None when not compiled."""
-    original, path = node.get("original_file_path", ""), node.get("path", "")
-    if not original or not path:
-        return None
-    relative = original if Path(path).name == Path(original).name else str(Path(original) / path)
-    file = Path(target) / "compiled" / node.get("package_name", "") / relative
-    return file.read_text() if file.is_file() else None
-
-
 def with_broken_rules(
-    events: Iterable[Any], manifest: Mapping[str, Any], target: Path, layout: DataLayout
+    events: Iterable[Any], manifest: Mapping[str, Any], run_results: Path, layout: DataLayout
 ) -> Iterator[Any]:
-    """Pass `events` through; failed column_rules checks come once dbt has exited, naming their broken rules (their
-    compiled SQL read from the run's target folder `target`)."""
+    """Pass `events` through; failed column_rules checks come once dbt has exited, naming their broken rules."""
     nodes = manifest.get("nodes", {})
 
     def failed_rules(event: Any) -> bool:
@@ -99,7 +88,9 @@ def with_broken_rules(
         return test.get("name") == COLUMN_RULES_TEST
 
     def release(held: list[dg.AssetCheckResult]) -> Iterator[dg.AssetCheckResult]:
+        results = json.loads(run_results.read_text())["results"] if run_results.exists() else []
+        compiled = {r["unique_id"]: r.get("compiled_code") for r in results}
         for check in held:
-            yield _named(check, layout, compiled_sql(target, nodes.get(event_unique_id(check), {})))
+            yield _named(check, layout, compiled.get(event_unique_id(check)))
 
     return hold_until_exit(events, failed_rules, release)

@@ -109,10 +109,6 @@ def dbt_build_args(settings: Settings, full_refresh: bool = False) -> list[str]:
     sources = load_default_sources_config(layout).sources
     priority = [s.name for s in sorted(sources, key=lambda s: (s.priority, s.name))]
     args = ["build", "--vars", json.dumps({"c360_data_dir": str(layout.root), "source_priority": priority})]
-    # no manifest.json (written twice: after parse and after the build), graph.gpickle or run_results.json in the
-    # run's folder: nothing reads them (dagster-dbt has the project's manifest; a failed column_rules check reads
-    # its compiled SQL file); ~1 s of a 1% night at 150k customers
-    args += ["--no-write-json"]
     args += engine_build_args()  # C360_ENGINE=spark: profiles.yml's `spark` target
     if not full_refresh:
         return args
@@ -141,7 +137,7 @@ def customer360_dbt_assets(
     invocation = dbt.cli(dbt_build_args(settings, config.full_refresh), context=context)
     manifest = json.loads(dbt_project.manifest_path.read_text())
     events = with_row_counts(invocation.stream(), manifest, layout)
-    yield from with_broken_rules(events, manifest, invocation.target_path, layout)
+    yield from with_broken_rules(events, manifest, invocation.target_path / "run_results.json", layout)
     keep_partial_parse(invocation.target_path, dbt_project.project_dir / dbt_project.target_path)
 
 
