@@ -163,3 +163,11 @@ def test_only_the_records_with_a_candidates_id_are_looked_up(monkeypatch: pytest
         example_matches(got, NAMES, n=3).reset_index(drop=True), expected.reset_index(drop=True)
     )
     assert keyed and max(keyed) <= 2 * 300 + 1 < len(xref)
+
+
+def test_no_confident_match_gives_no_example() -> None:
+    """Pairs of which none is a confident match: no candidate to look up (an empty take has no chunk), no example."""
+    pairs, xref = _delivery(1)
+    pairs["decision"] = "review"
+    found = agreeing_matches(pa.Table.from_pandas(pairs), pa.Table.from_pandas(xref), CONFIDENT, 3)
+    assert found.empty

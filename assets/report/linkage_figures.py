@@ -128,7 +128,10 @@ def _customers(xref: pa.Table, candidates: pa.Table) -> tuple[pa.Array, pa.Array
     (the first record of a key wins, as in the whole file: the rows keep their order, and every row whose key
     is null stays, since a null key matches one)."""
     ids = pc.unique(
-        pa.chunked_array([pc.cast(candidates.column(f"id_{s}"), pa.string()) for s in ("l", "r")])
+        pa.chunked_array(
+            [c for s in ("l", "r") for c in pc.cast(candidates.column(f"id_{s}"), pa.string()).chunks],
+            type=pa.string(),  # typed: no candidate (no chunk) is an empty string array, not a null-typed one
+        )
     )
     record_id = pc.cast(xref.column("source_record_id"), pa.string())
     null_key = pc.or_(pc.is_null(xref.column("source")), pc.is_null(record_id))
