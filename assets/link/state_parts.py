@@ -30,12 +30,10 @@ def record_keys(frame: pd.DataFrame) -> pd.MultiIndex:
     return pd.MultiIndex.from_arrays([frame[k].astype(str).to_numpy(dtype=object) for k in KEYS])
 
 
-def read_parts(folder: Path, parts: list[Part], ordered: bool = False) -> pd.DataFrame:
+def read_parts(folder: Path, parts: list[Part]) -> pd.DataFrame:
     """The table the parts make: the rows of a later part replace the earlier rows of the same records; the
     earlier rows left come first, in order, then the later part's (as a night held them: its records last).
-    `ordered`: each part is in record order (the prepared records): so is the table (read_ordered_parts)."""
-    if ordered:
-        return read_ordered_parts(folder, parts)[0]
+    Parts each in record order (the prepared records) are read by read_ordered_parts."""
     table = _read(folder / str(parts[0]["file"]))
     for part in parts[1:]:
         rows = _read(folder / str(part["file"]))
