@@ -36,12 +36,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from linkage.arrow_columns import as_objects
 from linkage.blocking import block_cache_key, rule_keys, sorted_blocks
 from linkage.compare import PairColumns, compare
 from linkage.config import LinkageConfig
 from linkage.constraints import annotate_pairs, latest_decisions
 from linkage.contact_points import (
     MAX_HOLDERS,
+    NAME_COMPANIONS,
     attach_mistyped_records,
     personal_values,
     shared_in_pairs,
@@ -234,6 +236,15 @@ def _head(records: EncodedRecords, n: int) -> EncodedRecords:
     return EncodedRecords(n, records.source[:n], records.vocab, scalars, lists)
 
 
+# The prepared-record columns a night reads of every stored record: the keys, what makes a record identifiable
+# (linkage/contact_points.py: contact points, a name and its companions) and the e-mails and names
+# attach_mistyped_records counts. The state's other columns are read back Arrow-backed (linkage/arrow_columns.py):
+# the stored encoding holds what blocking and comparisons read, and a record's row is written back as it was.
+READ_OF_EVERY_RECORD = (
+    "source", "source_record_id", "emails", "phones", "wechat_id", "family_key", "given_key", *NAME_COMPANIONS,
+)  # fmt: skip
+
+
 def _prepare_night(
     persons: pd.DataFrame,
     person_key: pd.Index,
@@ -259,7 +270,7 @@ def _prepare_night(
     else:
         stored_key = _keys(stored["source"], stored["source_record_id"])
         same = stored_key.isin(person_key[~new_rows])
-        table, order = ordered_with_order(pd.concat([stored[same], prepared], ignore_index=True))
+        table, order = ordered_with_order(pd.concat([as_objects(stored[same]), prepared], ignore_index=True))
         origin = np.r_[np.flatnonzero(same), len(stored) + np.arange(len(prepared))][order]
     left = np.flatnonzero(~same)
     return table, stored.iloc[left].reset_index(drop=True), NightRows(prepared, np.r_[origin, left])
@@ -293,7 +304,7 @@ def _encoded(
         joint = extended_encoding(stored, night.prepared, night.origin, config.record_columns)
         if joint is not None:
             return joint
-    return encode_records(rec, config.record_columns, then=old_rows)
+    return encode_records(as_objects(rec), config.record_columns, then=as_objects(old_rows))
 
 
 def _record_keys(rec: pd.DataFrame, rows: np.ndarray | slice = slice(None)) -> pd.Index:

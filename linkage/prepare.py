@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from linkage.arrow_columns import as_objects, inserted
 from linkage.standardise import SYSTEMS, compound_of, romanise
 
 # The version of the prepared record table's keys for the same person records: raised by a release that changes
@@ -146,7 +147,8 @@ def merged_with_origin(
     source = ordered["source"].to_numpy(dtype=object)[kept]
     ids = ordered["source_record_id"].to_numpy(dtype=object)[kept]
     if list(rows.columns) != list(ordered.columns) or not _in_order(source, ids):
-        table, order = ordered_with_order(pd.concat([ordered.iloc[kept], rows], ignore_index=True))
+        joined = pd.concat([as_objects(ordered.iloc[kept]), as_objects(rows)], ignore_index=True)
+        table, order = ordered_with_order(joined)
         return table, np.r_[kept, len(ordered) + np.arange(len(rows))][order]
     rows, night_order = ordered_with_order(rows)
     rows = rows.drop(columns="rid")
@@ -167,8 +169,8 @@ def merged_with_origin(
         )
     # column by column: a frame built from a dict of columns would copy them all once more into one block
     table = pd.DataFrame({"rid": np.arange(len(source) + len(rows), dtype=np.int64)})
-    for c in ordered.columns:
-        table[c] = np.insert(ordered[c].to_numpy()[kept], at, rows[c].to_numpy())
+    for c in ordered.columns:  # an Arrow-backed column stays so (linkage/arrow_columns.py)
+        table[c] = inserted(ordered[c], kept, at, rows[c])
     return table, np.insert(kept, at, len(ordered) + night_order)
 
 

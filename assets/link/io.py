@@ -17,7 +17,9 @@ from assets.link.state_encoding import RECORDS, extends_stored, read_encoding, w
 from assets.link.state_parts import Part, among, appendable, read_ordered_parts, read_parts
 from assets.parquet_files import open_parquet, write_parquet_atomic, zone_relation
 from assets.privacy.encryption import zone_connection
+from linkage.arrow_columns import arrow_table
 from linkage.engine import LinkageResult
+from linkage.incremental import READ_OF_EVERY_RECORD
 from linkage.prepare import PERSON_INPUT
 from linkage.records import build_person_records
 from linkage.shared_strings import share_strings
@@ -229,7 +231,9 @@ def read_state(directory: Path) -> tuple[LinkageState | None, dict[str, str]]:
     digests, frequencies = (
         read_parts(folder, parts[name]) if name in parts else None for name in STATE_TABLES[:2]
     )
-    records, origin = read_ordered_parts(folder, parts[RECORDS]) if RECORDS in parts else (None, None)
+    records, origin = (
+        read_ordered_parts(folder, parts[RECORDS], READ_OF_EVERY_RECORD) if RECORDS in parts else (None, None)
+    )
     encoding = read_encoding(folder, parts, records, origin)
     state = LinkageState.from_json(text, digests, frequencies, records, encoding)
     for key in ("generation", "parts"):
@@ -313,7 +317,7 @@ def write_state(
         if not stored or not appendable(stored, len(rows)):
             stored, rows, mine = [], table, None
         file = f"{name}.{generation}.parquet"
-        write_parquet_atomic(rows, folder / file)
+        write_parquet_atomic(arrow_table(rows) if name == RECORDS else rows, folder / file)
         parts[name] = [*stored, {"file": file, "rows": len(rows)}]
         if name == RECORDS and mine is not None:
             appended = np.flatnonzero(mine)

@@ -10,12 +10,14 @@ the night writes the whole table again.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from assets.parquet_files import open_parquet
+from linkage.arrow_columns import arrow_frame
 from linkage.prepare import merged_with_origin
 
 KEYS = ["source", "source_record_id"]
@@ -41,25 +43,30 @@ def read_parts(folder: Path, parts: list[Part]) -> pd.DataFrame:
     return table
 
 
-def read_ordered_parts(folder: Path, parts: list[Part]) -> tuple[pd.DataFrame, np.ndarray]:
+def read_ordered_parts(
+    folder: Path, parts: list[Part], objects: Collection[str] | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
     """read_parts of parts each in record order (the prepared records): the table in record order, each
     part's rows put in place (the next night does not sort every stored record again); and the row of the
     parts, one after the other, each of its rows comes from (the stored encoding's parts, whose rows are the
-    parts', are put in the same order: assets/link/state_encoding.py)."""
-    table = _read(folder / str(parts[0]["file"]))
+    parts', are put in the same order: assets/link/state_encoding.py). `objects`: the string and list
+    columns read as Python objects, the others kept Arrow-backed (linkage/arrow_columns.py); None: all."""
+    table = _read(folder / str(parts[0]["file"]), objects)
     origin, read = np.arange(len(table), dtype=np.int64), len(table)
     for part in parts[1:]:
-        rows = _read(folder / str(part["file"]))
+        rows = _read(folder / str(part["file"]), objects)
         table, at = merged_with_origin(table, rows, keep=~among(table, rows))
         del table["rid"]  # its own block: dropped without copying the other columns (drop() copies them)
         origin, read = np.r_[origin, read + np.arange(len(rows))][at], read + len(rows)
     return table, origin
 
 
-def _read(path: Path) -> pd.DataFrame:
+def _read(path: Path, objects: Collection[str] | None = None) -> pd.DataFrame:
     """A state table, one Python string per distinct value of a column (a city, a source, a birth year repeat
-    over hundreds of thousands of records: the prepared records take ~40% less memory so)."""
-    return open_parquet(path).read().to_pandas(deduplicate_objects=True)
+    over hundreds of thousands of records: the prepared records take ~40% less memory so), but the record
+    ids, which are distinct; `objects` as read_ordered_parts takes it."""
+    table = open_parquet(path).read()
+    return arrow_frame(table, table.column_names if objects is None else objects, unique=KEYS[1:])
 
 
 def among(table: pd.DataFrame, keys: pd.DataFrame) -> np.ndarray:
