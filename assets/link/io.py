@@ -17,7 +17,7 @@ from assets.link.state_encoding import RECORDS, extends_stored, read_encoding, w
 from assets.link.state_parts import Part, among, appendable, read_ordered_parts, read_parts
 from assets.parquet_files import open_parquet, write_parquet_atomic, zone_relation
 from assets.privacy.encryption import zone_connection
-from linkage.arrow_columns import arrow_table
+from linkage.arrow_columns import arrow_frame, arrow_table
 from linkage.engine import LinkageResult
 from linkage.incremental import READ_OF_EVERY_RECORD
 from linkage.prepare import PERSON_INPUT
@@ -149,11 +149,16 @@ def persons_from_table(frame: pd.DataFrame, default_source: str) -> pd.DataFrame
     return pd.concat(parts, ignore_index=True)
 
 
+# Record ids: distinct (or nearly) in every linkage table, so not looked up in a table of distinct values
+RECORD_IDS = ("source_record_id", "id_l", "id_r")
+
+
 def read_previous(directory: Path, table: str) -> pd.DataFrame | None:
     """Last run's linkage table; one Python string per distinct value of a column (sources, decisions,
-    notes and rule names repeat over every pair), each column its own block (a column dropped is freed)."""
+    notes and rule names repeat over every pair) but the record ids, each column its own block (a column
+    dropped is freed)."""
     read = read_previous_table(directory, table)
-    return None if read is None else read.to_pandas(deduplicate_objects=True, split_blocks=True)
+    return None if read is None else arrow_frame(read, read.column_names, unique=RECORD_IDS)
 
 
 def read_previous_table(directory: Path, table: str) -> pa.Table | None:
