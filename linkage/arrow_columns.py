@@ -15,6 +15,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def arrow_backed(frame: pd.DataFrame) -> list[str]:
@@ -51,6 +52,12 @@ def object_values(column: pd.Series) -> np.ndarray:
     missing = array.is_null().to_numpy(zero_copy_only=False)
     out[missing] = None
     return out
+
+
+def list_lengths(column: pd.Series) -> np.ndarray:
+    """The length of each list of an Arrow-backed list column (0 for a missing list)."""
+    lengths = pc.list_value_length(column.array._pa_array).fill_null(0)
+    return lengths.to_numpy().astype(np.int64, copy=False)
 
 
 def as_objects(frame: pd.DataFrame) -> pd.DataFrame:

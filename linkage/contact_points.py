@@ -25,6 +25,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from linkage.arrow_columns import list_lengths
 from linkage.compare import PairColumns, shared_values
 from linkage.config import LinkageConfig
 from linkage.encode import (
@@ -251,7 +252,9 @@ def identifiable(rec: pd.DataFrame) -> np.ndarray:
 
 
 def _lengths(values: pd.Series) -> np.ndarray:
-    """len() of each record's list."""
+    """len() of each record's list (an Arrow-backed column's from its offsets: linkage/arrow_columns.py)."""
+    if isinstance(values.dtype, pd.ArrowDtype):
+        return list_lengths(values)
     return np.fromiter(map(len, values.tolist()), dtype=np.int64, count=len(values))
 
 

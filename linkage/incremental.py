@@ -236,12 +236,13 @@ def _head(records: EncodedRecords, n: int) -> EncodedRecords:
     return EncodedRecords(n, records.source[:n], records.vocab, scalars, lists)
 
 
-# The prepared-record columns a night reads of every stored record: the keys, what makes a record identifiable
-# (linkage/contact_points.py: contact points, a name and its companions) and the e-mails and names
-# attach_mistyped_records counts. The state's other columns are read back Arrow-backed (linkage/arrow_columns.py):
-# the stored encoding holds what blocking and comparisons read, and a record's row is written back as it was.
+# The prepared-record columns a night reads of every stored record as Python objects: the keys, what makes a
+# record identifiable (linkage/contact_points.py: a name and its companions, a WeChat id; the phones only by
+# their lists' lengths) and the e-mails attach_mistyped_records reads. The state's other columns are read back
+# Arrow-backed (linkage/arrow_columns.py): the stored encoding holds what blocking and comparisons read, and a
+# record's row is written back as it was.
 READ_OF_EVERY_RECORD = (
-    "source", "source_record_id", "emails", "phones", "wechat_id", "family_key", "given_key", *NAME_COMPANIONS,
+    "source", "source_record_id", "emails", "wechat_id", "family_key", "given_key", *NAME_COMPANIONS,
 )  # fmt: skip
 
 

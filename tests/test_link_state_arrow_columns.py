@@ -14,7 +14,8 @@ from test_linkage_stored_encoding import _night
 
 from assets.link import state_parts
 from assets.link.io import read_state, state_dir
-from linkage.arrow_columns import arrow_backed, as_objects
+from linkage.arrow_columns import arrow_backed, as_objects, list_lengths
+from linkage.contact_points import identifiable
 from linkage.incremental import READ_OF_EVERY_RECORD
 from linkage.prepare import merged_with_origin, prepare_records
 
@@ -77,3 +78,19 @@ def test_a_nights_rows_merged_among_arrow_backed_records_are_those_merged_among_
     assert arrow_backed(merged) == arrow_backed(backed)  # still Arrow-backed
     np.testing.assert_array_equal(origin, expected_origin)
     pd.testing.assert_frame_equal(_objects(merged), _objects(expected))
+
+
+def test_records_identifiable_from_arrow_backed_phones_are_those_from_lists(
+    persons,  # noqa: F811 (the fixture)
+):
+    stored = prepare_records(persons).drop(columns="rid")
+    stored.loc[stored.index[::3], "emails"] = pd.Series(
+        [[]] * len(stored.index[::3]), index=stored.index[::3]
+    )
+    table = pa.Table.from_pandas(stored, preserve_index=False)
+    backed = state_parts.arrow_frame(table, READ_OF_EVERY_RECORD, unique=["source_record_id"])
+    assert "phones" in arrow_backed(backed)
+    np.testing.assert_array_equal(list_lengths(backed["phones"]), [len(v) for v in stored["phones"]])
+    found = identifiable(backed)
+    np.testing.assert_array_equal(found, identifiable(stored))
+    assert 0 < found.sum() < len(found)
