@@ -77,11 +77,12 @@ def inserted(
     """np.insert(stored[kept], at, rows) for a column of the stored records: an Arrow-backed one gathered in
     Arrow (it stays Arrow-backed), any other as an object array."""
     if isinstance(stored.dtype, pd.ArrowDtype):
-        array = pa.chunked_array(stored.array._pa_array).combine_chunks()
-        if not pa.types.is_null(array.type):
-            night = pa.array(object_values(rows), type=array.type, from_pandas=True)
+        chunks = pa.chunked_array(stored.array._pa_array)
+        if not pa.types.is_null(chunks.type):
+            night = pa.array(object_values(rows), type=chunks.type, from_pandas=True)
             taken = np.insert(kept, at, len(stored) + np.arange(len(rows)))
-            return pd.arrays.ArrowExtensionArray(pa.concat_arrays([array, night]).take(taken))
+            both = pa.chunked_array([*chunks.chunks, night], type=chunks.type)  # taken from, not joined first
+            return pd.arrays.ArrowExtensionArray(both.take(taken))
     return np.insert(object_values(stored)[kept], at, object_values(rows))
 
 
