@@ -544,7 +544,8 @@ def link_incremental(
     rounds = 0
     while rounds == 0 or frontier.any():  # one round even on a night with nothing new: empty pair columns
         rounds += 1
-        cand = find_candidates(records, config, refs, linkable, focus=frontier)
+        # a pair touching an earlier round's frontier was compared in that round: not again
+        cand = find_candidates(records, config, refs, linkable, focus=frontier, done=inside & ~frontier)
         stats = stats or cand.stats
         p = cand.pairs
         extra = {"l": p.left, "r": p.right, "rules": p.rules, "first_rule": p.first_rule,
@@ -636,11 +637,11 @@ def link_incremental(
 
 
 def _merge_rounds(found: list[PairColumns], n: int, inside: np.ndarray) -> PairColumns:
-    """The pair columns of every closure round, each pair once (a pair may touch two rounds' frontiers),
-    between two records of `inside` only."""
+    """The pair columns of every closure round (each round's pairs are new: none touches an earlier round's
+    frontier) between two records of `inside`, in (l, r) order as a full run's candidates."""
     left, right = (np.concatenate([f[k] for f in found]) for k in ("l", "r"))
-    _, first = np.unique(left.astype(np.int64) * max(n, 1) + right, return_index=True)  # in (l, r) order,
-    rows = first[inside[left[first]] & inside[right[first]]]  # as a full run's candidates
+    first = np.argsort(left.astype(np.int64) * max(n, 1) + right, kind="stable")
+    rows = first[inside[left[first]] & inside[right[first]]]
     return {k: np.concatenate([f[k] for f in found])[rows] for k in found[0]}
 
 
