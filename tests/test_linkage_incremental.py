@@ -8,16 +8,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import linkage.incremental as incremental
 from assets.link.io import read_state, write_state
 from assets.sample.person_records import sample_person_records
 from linkage.config import load_linkage_config
 from linkage.encode import encode_records
 from linkage.engine import link
 from linkage.incremental import RefitNeeded, blocks_crossing_cap, link_incremental
+from linkage.pair_table import OrderedPairs
 from linkage.prepare import prepare_records
 from linkage.state import CLUSTERING_RULES, LinkageState, fitted_rules, linking_digest
 
 KEYS = ["source", "source_record_id"]
+PAIR = ["source_l", "id_l", "source_r", "id_r"]
 
 
 @pytest.fixture(scope="module")
@@ -395,3 +398,29 @@ def test_holders_crossing_cap_flags_every_holder_of_a_value_the_night_moves_acro
     flagged = holders_crossing_cap(joint, len(rec), np.array(changed))
     expected = {"over": [True] * k, "under": [True] * (k - 1) + [False], "neither": [False] * 3}[direction]
     assert flagged.tolist() == expected
+
+
+def _matches(pairs) -> pd.DataFrame:
+    """The match pairs (a review pair between a relinked customer and an untouched one is a full run's
+    only: the night keeps the pairs inside its work and last night's outside it)."""
+    table = pairs.to_table().to_pandas() if isinstance(pairs, OrderedPairs) else pairs
+    return table[table["decision"] == "match"].sort_values(PAIR).reset_index(drop=True)
+
+
+def test_the_closure_compares_each_pair_once_and_links_as_a_full_run(nights, config, monkeypatch):
+    persons, first = nights
+    compared: list[np.ndarray] = []
+    plain = incremental.compare
+
+    def counted(records, config, left, right, extra=None):
+        compared.append(left.astype(np.int64) * records.n + right)
+        return plain(records, config, left, right, extra=extra)
+
+    monkeypatch.setattr(incremental, "compare", counted)
+    night, full = _night(persons, config, first, "night-2")  # the ids and history of a full run
+    assert night.summary["closure_rounds"] >= 2  # a round whose frontier shares pairs with the first
+    every = np.concatenate(compared)
+    assert len(every) == len(np.unique(every)), "a pair was compared in two closure rounds"
+    mine, theirs = _matches(night.pairs), _matches(full.pairs)
+    pd.testing.assert_frame_equal(mine[[*PAIR, "note"]], theirs[[*PAIR, "note"]])
+    np.testing.assert_allclose(mine["match_weight"], theirs["match_weight"])
