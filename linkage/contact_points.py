@@ -16,7 +16,7 @@ lead to two customers it stays on its own (ambiguous), and it is never a bridge 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
 
@@ -36,7 +36,7 @@ from linkage.encode import (
     isin,
     sorted_unique,
 )
-from linkage.mistyped_emails import attach_mistyped
+from linkage.mistyped_emails import attach_mistyped, near_shapes, shape_index
 from linkage.standardise.phone import phone_kind
 
 # Mailboxes of a role, not a person (RFC 2142 and common practice, English and Chinese pinyin).
@@ -362,9 +362,9 @@ def attach_mistyped_records(
     if not only.any():  # before the file's e-mails are counted
         return labels, 0
     emails = rec["emails"].tolist()
-    held = _held(emails)
+    held = Mailboxes(emails)
     if unique is None:
-        only = sole_mailboxes(emails, held, rec["phones"], only)
+        only = sole_mailboxes(emails, held.counts(_boxes(emails, only)), rec["phones"], only)
     else:
         only &= (_lengths(rec["phones"]) == 0) & unique
     if cannot is not None and len(cannot):
@@ -372,19 +372,64 @@ def attach_mistyped_records(
     if not only.any():
         return labels, 0
     owners = isin(labels, labels[~unnamed]) & ~only
-    personal = {e for e in held if e.split("@", 1)[0] not in ROLE_LOCAL_PARTS}
-    names = name_counts(rec) if names is None else names
+    # the personal mailboxes a lone one may mistype: those of its shapes (mistyped_emails.py), not the file's
+    shapes = shape_index(_boxes(emails, only))
+    near = near_shapes(held.distinct, shapes) if shapes else []
+    personal = {e for e in near if e.split("@", 1)[0] not in ROLE_LOCAL_PARTS}
+    names = FileNames(rec) if names is None else names
     out, attached = attach_mistyped(emails, labels, only, owners, personal, names)
     return dense_labels(out), attached
 
 
-def _held(emails: list) -> Counter[str]:
-    """Times each e-mail is held (as a Counter over every list would count them), counted at once."""
-    lengths = np.fromiter(map(len, emails), dtype=np.int64, count=len(emails))
-    counts = pd.Series(flat_values(emails, int(lengths.sum())), dtype=object).value_counts(
-        sort=False, dropna=False
-    )
-    return Counter(dict(zip(counts.index.tolist(), counts.to_numpy().tolist(), strict=True)))
+def _boxes(emails: list, rows: np.ndarray) -> set[str]:
+    """The e-mails of the records `rows` (bool per record)."""
+    return {e for r in np.flatnonzero(rows).tolist() for e in emails[r]}
+
+
+class Mailboxes:
+    """The file's e-mails: each distinct one and the times it is held (as a Counter over every list would
+    count them), hashed once."""
+
+    def __init__(self, emails: list) -> None:
+        lengths = np.fromiter(map(len, emails), dtype=np.int64, count=len(emails))
+        codes, uniques = pd.factorize(flat_values(emails, int(lengths.sum())), use_na_sentinel=False)
+        self._held = np.bincount(codes, minlength=len(uniques))
+        self.distinct: list = list(uniques)
+
+    def counts(self, wanted: set[str]) -> Counter[str]:
+        """Times each of `wanted` is held (0: by no record)."""
+        wanted_list = list(wanted)
+        at = pd.Index(self.distinct, dtype=object).get_indexer(wanted_list)
+        held = np.where(at >= 0, self._held[at], 0)
+        return Counter(dict(zip(wanted_list, held.tolist(), strict=True)))
+
+
+class FileNames(Mapping[str, int]):
+    """name_counts(rec), counted on the first look-up: a night's lone mailboxes rarely reach the names."""
+
+    def __init__(self, rec: pd.DataFrame) -> None:
+        self._rec: pd.DataFrame | None = rec
+        self._counts: Counter[str] = Counter()
+
+    def _counted(self) -> Counter[str]:
+        if self._rec is not None:
+            self._counts, self._rec = name_counts(self._rec), None
+        return self._counts
+
+    def __getitem__(self, name: str) -> int:
+        counts = self._counted()
+        if name not in counts:
+            raise KeyError(name)
+        return counts[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._counted())
+
+    def __len__(self) -> int:
+        return len(self._counted())
+
+    def __bool__(self) -> bool:  # as a mapping to look names up in (attach_mistyped's `names or {}`)
+        return True
 
 
 def sole_mailboxes(emails: list, held: Counter[str], phones: pd.Series, among: np.ndarray) -> np.ndarray:
