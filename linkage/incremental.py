@@ -577,7 +577,7 @@ def link_incremental(
     steward_keys = pd.Series(keys.to_numpy(), dtype=object) if len(decided) else pd.Series([], dtype=str)
     c = resolve_clusters(rec, records, config, pairs, weights, match_weight, score, is_reference, evidence,
                          steward_keys, decisions, personal=partial(personal_values, within=inside),
-                         mistyped=partial(attach_mistyped_records, within=inside))  # fmt: skip
+                         mistyped=partial(attach_mistyped_records, within=inside, records=records))  # fmt: skip
     matched = c.decision == MATCH
     distance, where = drift(state.level_shares, level_shares(c.cmp, config, matched))
     if int(matched.sum()) >= config.incremental.drift_min_pairs and distance > config.incremental.max_drift:

@@ -13,7 +13,7 @@ from linkage.contact_points import (
     name_counts,
     sole_mailboxes,
 )
-from linkage.encode import dense_labels
+from linkage.encode import dense_labels, encode_records
 from linkage.mistyped_emails import attach_mistyped
 from linkage.prepare import prepare_records
 
@@ -96,7 +96,15 @@ def test_the_lone_mailboxes_facts_are_the_whole_files():
     rec = prepare_records(persons)
     labels = np.arange(len(rec), dtype=np.int64)
     unnamed = evidence_only(rec)
-    out, attached = attach_mistyped_records(rec, labels, unnamed, None)
     expected, expected_attached = _whole_file(rec, labels, unnamed)
-    assert attached == expected_attached and 10 < attached < unnamed.sum()
+    assert 10 < expected_attached < unnamed.sum()
+    for encoded in (None, encode_records(rec)):  # the e-mails' strings hashed, or read from their codes
+        out, attached = attach_mistyped_records(rec, labels, unnamed, None, records=encoded)
+        assert attached == expected_attached
+        np.testing.assert_array_equal(out, expected)
+    # a blank e-mail (the encoding drops it): counted from the strings
+    rec.at[len(rec) - 1, "emails"] = ["", "xinyi.li@163.com"]
+    out, attached = attach_mistyped_records(rec, labels, unnamed, None, records=encode_records(rec))
+    expected, expected_attached = _whole_file(rec, labels, unnamed)
+    assert attached == expected_attached
     np.testing.assert_array_equal(out, expected)
