@@ -17,8 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from linkage.blocking import CandidatePairs
 from linkage.encode import in_sorted
@@ -30,8 +28,7 @@ REFERENCE_WEIGHT = 60.0  # bits: a declared or detected id is certain, whatever 
 # person source before its keys are read as references to it; a few coincidences between short ids are not.
 DETECT_SHARE = 0.05
 MIN_DETECTED = 3
-# RE2 (Arrow): its $ is the end of the text, where Python's is before a final newline too
-_SALESFORCE_ID = r"^[a-zA-Z0-9]{18}\n?$"
+_SALESFORCE_ID = re.compile(r"^[a-zA-Z0-9]{18}$")
 _DIGITS = re.compile(r"\d{8,}")
 _PREFIX = re.compile(r"^[A-Za-z]+[_\-:]")  # a prefix with a separator: zcrm_, KH-
 
@@ -55,39 +52,15 @@ def id_forms(record_id: str) -> list[str]:
 
 
 def _forms(ids: pd.Series) -> pd.DataFrame:
-    """id_forms of every id (form, and the id's index label as rid); the regexes run in Arrow over the whole
-    column, Python's only on the few prefixed ids whose rest may be a number (its \\d is any Unicode digit)."""
-    objects, values = _strings(ids)
-    salesforce = np.flatnonzero(
-        pc.match_substring_regex(values, _SALESFORCE_ID).to_numpy(zero_copy_only=False)
-    )
-    bare = pc.replace_substring_regex(values, _PREFIX.pattern, "", max_replacements=1)
-    cut = np.flatnonzero(pc.not_equal(bare, values).to_numpy(zero_copy_only=False))
-    bare_cut = bare.take(cut).to_pylist()
-    number = [i for i, v in zip(cut.tolist(), bare_cut, strict=True) if _DIGITS.fullmatch(v)]
-    numbers = [v for v in bare_cut if _DIGITS.fullmatch(v)]
-    forms = np.concatenate(
-        [
-            objects,
-            pc.utf8_slice_codeunits(values.take(salesforce), 0, 15).to_numpy(zero_copy_only=False),
-            np.array(numbers, dtype=object),
-        ]
-    )
-    rows = np.concatenate([np.arange(len(values)), salesforce, np.array(number, dtype=np.int64)])
-    return pd.DataFrame({"form": forms.astype(object), "rid": ids.index.to_numpy()[rows]})
-
-
-def _strings(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
-    """The values as str objects and as an Arrow string array (str() of each unless all are strings)."""
-    objects = values.to_numpy(dtype=object)
-    try:
-        out = pa.array(objects, pa.string())
-        if not out.null_count:
-            return objects, out
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        pass
-    objects = np.array([str(v) for v in values.tolist()], dtype=object)
-    return objects, pa.array(objects, pa.string())
+    """id_forms of every id (form, and the id's index label as rid); the regexes only run on the ids a
+    cheap test leaves (18 characters, before a final newline; a separator)."""
+    values = [str(v) for v in ids.tolist()]
+    salesforce = [i for i, v in enumerate(values) if 18 <= len(v) <= 19 and _SALESFORCE_ID.match(v)]
+    bare = {i: _PREFIX.sub("", v) for i, v in enumerate(values) if "_" in v or "-" in v or ":" in v}
+    number = [i for i, v in bare.items() if v != values[i] and _DIGITS.fullmatch(v)]
+    rows = list(range(len(values))) + salesforce + number
+    forms = values + [values[i][:15] for i in salesforce] + [bare[i] for i in number]
+    return pd.DataFrame({"form": np.array(forms, dtype=object), "rid": ids.index.to_numpy()[rows]})
 
 
 def _index(ids: pd.Series) -> pd.Series:
@@ -110,7 +83,7 @@ def resolve_references(
     targets = {s: _index(keys[(sources == s) & person]) for s in pd.unique(sources[person])}
     left, right, evidence, unresolved = [], [], [], 0
     named = ~person  # rows keyed by a customer_ref: not a person record's, no row key
-    named[named] = ~pc.starts_with(_strings(keys[named])[1], ROW_KEY_PREFIX).to_numpy(zero_copy_only=False)
+    named[named] = [not k.startswith(ROW_KEY_PREFIX) for k in keys[named].tolist()]
     for source in pd.unique(sources[~person]):
         mine = (sources == source) & named
         values = keys[mine]
