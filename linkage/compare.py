@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Levenshtein
 
@@ -19,22 +17,9 @@ from linkage.encode import EncodedRecords, ListColumn, expand, in_sorted, sorted
 
 PairColumns = dict[str, np.ndarray]  # one array per column, one element per candidate pair
 
-
-def _email_local(values: np.ndarray) -> np.ndarray:
-    """x.split("@", 1)[0] of each string (in Arrow: the column's distinct e-mails at once)."""
-    parts = pc.split_pattern(pa.array(values, pa.string()), "@", max_splits=1)
-    return pc.list_element(parts, 0).to_numpy(zero_copy_only=False)
-
-
-def _phone_suffix(values: np.ndarray) -> np.ndarray:
-    """x[-8:] of each string (Arrow's utf8 slice counts characters, as Python's)."""
-    return pc.utf8_slice_codeunits(pa.array(values, pa.string()), -8).to_numpy(zero_copy_only=False)
-
-
-# the part of a list column's values a partial level compares, of each of an array of distinct values
-PARTIAL_VALUES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "email_local": _email_local,
-    "phone_suffix": _phone_suffix,
+PARTIAL_VALUES: dict[str, Callable[[str], str]] = {
+    "email_local": lambda x: x.split("@", 1)[0],
+    "phone_suffix": lambda x: x[-8:],
 }
 
 

@@ -77,18 +77,17 @@ class EncodedRecords:
     def strings(self, codes: np.ndarray) -> np.ndarray:
         return self.vocab[codes]
 
-    def mapped_list(self, column: str, fn: Callable[[np.ndarray], np.ndarray]) -> ListColumn:
-        """The list column with `fn` applied to its distinct values (an array of them: e.g. the last 8 digits
-        of each phone); computed once per column and function (an incremental night compares several rounds
-        of pairs)."""
+    def mapped_list(self, column: str, fn: Callable[[str], str]) -> ListColumn:
+        """The list column with `fn` applied to each distinct value (e.g. last 8 digits of a phone); computed
+        once per column and function (an incremental night compares several rounds of pairs)."""
         if ("mapped", column, fn) not in self.cache:
             self.cache["mapped", column, fn] = self._map_list(column, fn)
         return self.cache["mapped", column, fn]
 
-    def _map_list(self, column: str, fn: Callable[[np.ndarray], np.ndarray]) -> ListColumn:
+    def _map_list(self, column: str, fn: Callable[[str], str]) -> ListColumn:
         col = self.lists[column]
         used = sorted_unique(col.codes)
-        mapped = pd.factorize(np.asarray(fn(self.vocab[used]), dtype=object))[0]
+        mapped = pd.factorize(np.array([fn(v) for v in self.vocab[used]], dtype=object))[0]
         lookup = np.full(len(self.vocab), -1, dtype=np.int64)
         lookup[used] = mapped
         return _csr(col.rids(), lookup[col.codes], self.n)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from linkage.blocking import block
-from linkage.compare import PARTIAL_VALUES, compare
+from linkage.compare import compare
 from linkage.config import load_linkage_config
 from linkage.encode import encode_records
 from linkage.prepare import prepare_records
@@ -115,17 +115,3 @@ def test_overlap_levels_and_the_rarest_shared_value():
     assert levels["g_email"].tolist() == [1, 1, 0, -1]
     # a@q.com: 2 of the 4 records holding an e-mail; shared@q.com: 3 of 4. The pair counts the rarer one.
     assert levels["tf_email"].tolist()[:2] == [0.5, 0.75] and levels["tf_email"][2:].isna().all()
-
-
-def test_partial_values_are_pythons_of_each_value():
-    """The local part of an e-mail and the last 8 characters of a phone, taken in Arrow over the column's
-    distinct values, are Python's split("@", 1)[0] and [-8:] of each: several '@', none, non-ASCII
-    characters (counted as characters, not bytes), values shorter than 8."""
-    rng = np.random.default_rng(9)
-    alphabet = [*"ab9@.+", "é", "王", "٣"]
-    values = ["".join(rng.choice(alphabet, size=rng.integers(0, 16))) for _ in range(2000)]
-    values = np.array(
-        [*values, "", "@", "a@b@c", "王伟@qq.com", "+86 139 1234 5678", "1234567"], dtype=object
-    )
-    assert PARTIAL_VALUES["email_local"](values).tolist() == [v.split("@", 1)[0] for v in values]
-    assert PARTIAL_VALUES["phone_suffix"](values).tolist() == [v[-8:] for v in values]
