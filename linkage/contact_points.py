@@ -36,7 +36,7 @@ from linkage.encode import (
     isin,
     sorted_unique,
 )
-from linkage.mistyped_emails import attach_mistyped, near_shapes, shape_index
+from linkage.mistyped_emails import attach_mistyped, mistyped_mailboxes, near_shapes, shape_index
 from linkage.standardise.phone import phone_kind
 
 # Mailboxes of a role, not a person (RFC 2142 and common practice, English and Chinese pinyin).
@@ -381,6 +381,31 @@ def attach_mistyped_records(
     names = FileNames(rec) if names is None else names
     out, attached = attach_mistyped(emails, labels, only, owners, personal, names)
     return dense_labels(out), attached
+
+
+def typo_owners(rec: pd.DataFrame, records: EncodedRecords, within: np.ndarray) -> np.ndarray:
+    """Records holding a mailbox that an e-mail of an evidence-only record of `within` (no phone, e-mails no
+    other record holds) is a typo of (linkage/mistyped_emails.py): the customers attach_mistyped_records may attach it to, wherever
+    they are (an incremental night links them again with it). Read from the encoding's e-mails (none
+    without an e-mail column there)."""
+    out = np.zeros(len(rec), dtype=bool)
+    if "emails" not in records.lists or not within.any():
+        return out
+    lone = within.copy()
+    lone[lone] = evidence_only(rec[within])
+    emails = rec["emails"].tolist()
+    lone = sole_mailboxes(emails, Mailboxes(emails, records).counts(lone), rec["phones"], lone)
+    boxes = {e for r in np.flatnonzero(lone).tolist() for e in emails[r]}
+    col = records.lists["emails"]
+    used = sorted_unique(col.codes)
+    distinct = records.vocab[used]
+    shapes = shape_index(boxes)
+    near = near_shapes(distinct.tolist(), shapes) if shapes else []
+    targets = list({e for found in mistyped_mailboxes(boxes, near, FileNames(rec)).values() for e in found})
+    if targets:
+        codes = used[pd.Index(distinct, dtype=object).get_indexer(targets)]
+        out[col.rids()[isin(col.codes, codes)]] = True
+    return out
 
 
 class Mailboxes:

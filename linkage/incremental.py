@@ -46,6 +46,7 @@ from linkage.contact_points import (
     personal_values,
     shared_in_pairs,
     top_level,
+    typo_owners,
 )
 from linkage.encode import EncodedRecords, ListColumn, encode_records, holder_counts, isin, sorted_unique
 from linkage.engine import (
@@ -567,6 +568,8 @@ def link_incremental(
         ends = np.zeros(n, dtype=bool)
         ends[p.left[reach]] = ends[p.right[reach]] = True
         frontier = _whole_customers(ends & ~inside, cust_code) & ~inside
+        if not frontier.any():  # closed under the pairs: the customers a lone record may mistype join too
+            frontier = _whole_customers(typo_owners(rec, records, inside) & ~inside, cust_code) & ~inside
         inside |= frontier
     lap("blocking_compare")
 

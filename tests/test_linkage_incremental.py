@@ -424,3 +424,28 @@ def test_the_closure_compares_each_pair_once_and_links_as_a_full_run(nights, con
     mine, theirs = _matches(night.pairs), _matches(full.pairs)
     pd.testing.assert_frame_equal(mine[[*PAIR, "note"]], theirs[[*PAIR, "note"]])
     np.testing.assert_allclose(mine["match_weight"], theirs["match_weight"])
+
+
+def test_a_lone_mailbox_mistyping_an_untouched_customers_joins_it_as_in_a_full_run(nights, config):
+    """A night's survey answer carrying only an e-mail one keystroke from the mailbox of a customer the night
+    does not touch (no pair joins them): its customer is linked again with it, so it joins that customer
+    as a full run joins it (before, it stayed a customer of its own)."""
+    persons, first = nights
+    ids = _ids(first.xref)
+    sizes = ids.value_counts()
+    owner = next(
+        row
+        for _, row in persons[persons["given_name"].notna()].iterrows()
+        if len(row["emails"]) == 1
+        and len(row["emails"][0].split("@")[0]) >= 8
+        and (row["source"], row["source_record_id"]) in ids.index
+        and sizes[ids[(row["source"], row["source_record_id"])]] >= 2
+    )
+    local, domain = owner["emails"][0].split("@")
+    lone = {c: None for c in persons.columns} | {
+        "source": "survey", "source_record_id": "typo-1", "entity": persons.loc[0, "entity"],
+        "emails": [f"{local[:3]}{local[4]}{local[3]}{local[5:]}@{domain}"], "phones": [], "phone_types": [],
+    }  # fmt: skip
+    night_persons = pd.concat([persons, pd.DataFrame([lone])], ignore_index=True)
+    night, _ = _night(night_persons, config, first, "night-2")
+    assert _ids(night.xref).loc[("survey", "typo-1")] == ids[(owner["source"], owner["source_record_id"])]
