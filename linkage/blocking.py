@@ -114,9 +114,14 @@ def pairs_in_blocks(
 
 
 def _focus_pairs(
-    rids: np.ndarray, starts: np.ndarray, usable: np.ndarray, focus: np.ndarray
+    rids: np.ndarray,
+    starts: np.ndarray,
+    usable: np.ndarray,
+    focus: np.ndarray,
+    done: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each focus entry paired with every other entry of its (usable) block, as (min, max) rids."""
+    """Each focus entry paired with every other entry of its (usable) block, as (min, max) rids; `done` (bool
+    per rid): records whose pairs were found already (an earlier closure round's focus), left out."""
     mine = np.flatnonzero(focus[rids])
     b = np.searchsorted(starts, mine, side="right") - 1  # the block of each focus entry
     usable_here = usable[b] > 0
@@ -128,6 +133,8 @@ def _focus_pairs(
         np.repeat(starts[b], count) + np.arange(len(left_pos), dtype=np.int64) - np.repeat(first, count)
     )
     other = left_pos != right_pos
+    if done is not None:
+        other &= ~done[rids[right_pos]]
     a, c = rids[left_pos[other]], rids[right_pos[other]]
     return np.minimum(a, c), np.maximum(a, c)
 
@@ -148,10 +155,14 @@ def block_cache_key(rule: BlockingRule, cap: int) -> tuple:
 
 
 def block(
-    records: EncodedRecords, config: LinkageConfig, focus: np.ndarray | None = None
+    records: EncodedRecords,
+    config: LinkageConfig,
+    focus: np.ndarray | None = None,
+    done: np.ndarray | None = None,
 ) -> tuple[CandidatePairs, BlockingStats]:
     """Candidate pairs (l < r) of all rules and the per-rule counts; with `focus` (bool per record), only
-    the pairs touching a focus record."""
+    the pairs touching a focus record, and none touching a `done` one (bool per record, disjoint from
+    `focus`: an earlier closure round found its pairs)."""
     stats = BlockingStats()
     n = records.n
     rule_bits = max(int(np.ceil(np.log2(max(len(config.blocking.rules), 2)))), 1)
@@ -165,7 +176,7 @@ def block(
             if cached not in records.cache:
                 records.cache[cached] = blocks_of(*rule_keys(records, rule.columns), cap)
             blocks = records.cache[cached]
-            left, right = _focus_pairs(blocks.rids, blocks.starts, blocks.usable, focus)
+            left, right = _focus_pairs(blocks.rids, blocks.starts, blocks.usable, focus, done)
             skipped = blocks.skipped
         if config.link_type == "link_only":
             other = records.source[left] != records.source[right]

@@ -16,7 +16,7 @@ lead to two customers it stays on its own (ambiguous), and it is never a bridge 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
 
@@ -37,7 +37,7 @@ from linkage.encode import (
     isin,
     sorted_unique,
 )
-from linkage.mistyped_emails import attach_mistyped
+from linkage.mistyped_emails import attach_mistyped, mistyped_mailboxes, near_shapes, shape_index
 from linkage.standardise.phone import phone_kind
 
 # Mailboxes of a role, not a person (RFC 2142 and common practice, English and Chinese pinyin).
@@ -353,21 +353,23 @@ def attach_mistyped_records(
     unique: np.ndarray | None = None,
     names: Counter[str] | None = None,
     within: np.ndarray | None = None,
+    records: EncodedRecords | None = None,
 ) -> tuple[np.ndarray, int]:
     """Evidence-only records (`unnamed`) still alone whose e-mail nobody else holds, no phone:
     linkage/mistyped_emails.py. When `rec` is part of a file (linkage/spark: a connected component), the
     file's facts: `unique` (per record: e-mails held by no other record of the file) and `names`
     (name_counts of the file). `within` (bool per record): only these may be attached (an incremental
-    night's records; each attachment reads only the owners, so the others' are the same)."""
+    night's records; each attachment reads only the owners, so the others' are the same). `records`: rec's
+    encoding, where the file's e-mails are read from its codes instead of hashing every string."""
     only = unnamed & (np.bincount(labels, minlength=len(rec))[labels] == 1)
     if within is not None:  # a lone record joins no cluster of a named record: the owners stay the same
         only &= within
     if not only.any():  # before the file's e-mails are counted
         return labels, 0
     emails = rec["emails"].tolist()
-    held = _held(emails)
+    held = Mailboxes(emails, records)
     if unique is None:
-        only = sole_mailboxes(emails, held, rec["phones"], only)
+        only = sole_mailboxes(emails, held.counts(only), rec["phones"], only)
     else:
         only &= (_lengths(rec["phones"]) == 0) & unique
     if cannot is not None and len(cannot):
@@ -375,19 +377,118 @@ def attach_mistyped_records(
     if not only.any():
         return labels, 0
     owners = isin(labels, labels[~unnamed]) & ~only
-    personal = {e for e in held if e.split("@", 1)[0] not in ROLE_LOCAL_PARTS}
-    names = name_counts(rec) if names is None else names
+    # the personal mailboxes a lone one may mistype: those of its shapes (mistyped_emails.py), not the file's
+    shapes = shape_index({e for r in np.flatnonzero(only).tolist() for e in emails[r]})
+    near = near_shapes(held.distinct(), shapes) if shapes else []
+    personal = {e for e in near if e.split("@", 1)[0] not in ROLE_LOCAL_PARTS}
+    names = FileNames(rec) if names is None else names
     out, attached = attach_mistyped(emails, labels, only, owners, personal, names)
     return dense_labels(out), attached
 
 
-def _held(emails: list) -> Counter[str]:
-    """Times each e-mail is held (as a Counter over every list would count them), counted at once."""
-    lengths = np.fromiter(map(len, emails), dtype=np.int64, count=len(emails))
-    counts = pd.Series(flat_values(emails, int(lengths.sum())), dtype=object).value_counts(
-        sort=False, dropna=False
-    )
-    return Counter(dict(zip(counts.index.tolist(), counts.to_numpy().tolist(), strict=True)))
+def typo_owners(rec: pd.DataFrame, records: EncodedRecords, within: np.ndarray) -> np.ndarray:
+    """Records holding a mailbox that an e-mail of an evidence-only record of `within` (no phone, e-mails no
+    other record holds) is a typo of (linkage/mistyped_emails.py): the customers attach_mistyped_records may attach it to, wherever
+    they are (an incremental night links them again with it). Read from the encoding's e-mails (none
+    without an e-mail column there)."""
+    out = np.zeros(len(rec), dtype=bool)
+    if "emails" not in records.lists or not within.any():
+        return out
+    lone = within.copy()
+    lone[lone] = evidence_only(rec[within])
+    emails = rec["emails"].tolist()
+    lone = sole_mailboxes(emails, Mailboxes(emails, records).counts(lone), rec["phones"], lone)
+    boxes = {e for r in np.flatnonzero(lone).tolist() for e in emails[r]}
+    col = records.lists["emails"]
+    used = sorted_unique(col.codes)
+    distinct = records.vocab[used]
+    shapes = shape_index(boxes)
+    near = near_shapes(distinct.tolist(), shapes) if shapes else []
+    targets = list({e for found in mistyped_mailboxes(boxes, near, FileNames(rec)).values() for e in found})
+    if targets:
+        codes = used[pd.Index(distinct, dtype=object).get_indexer(targets)]
+        out[col.rids()[isin(col.codes, codes)]] = True
+    return out
+
+
+class Mailboxes:
+    """The file's e-mails (`emails`, each record's list): the distinct ones, and the times each of a few
+    records' is held, as a Counter over every list would count them (to tell once from more: 2 stands for
+    more). From the encoding (`records`) when there is one, else the strings hashed once."""
+
+    def __init__(self, emails: list, records: EncodedRecords | None = None) -> None:
+        self._emails = emails
+        self._col = records.lists.get("emails") if records is not None else None
+        self._records = records
+        self._hashed: tuple[np.ndarray, list] | None = None
+
+    def _hash(self) -> tuple[np.ndarray, list]:
+        if self._hashed is None:
+            lengths = np.fromiter(map(len, self._emails), dtype=np.int64, count=len(self._emails))
+            flat = flat_values(self._emails, int(lengths.sum()))
+            codes, uniques = pd.factorize(flat, use_na_sentinel=False)
+            self._hashed = np.bincount(codes, minlength=len(uniques)), list(uniques)
+        return self._hashed
+
+    def distinct(self) -> list:
+        """Every e-mail a record holds (the encoding's: blanks are none, which no typo is of)."""
+        if self._col is not None and self._records is not None:
+            return self._records.vocab[sorted_unique(self._col.codes)].tolist()
+        return self._hash()[1]
+
+    def counts(self, rows: np.ndarray) -> Counter[str]:
+        """Times each e-mail of the records `rows` (bool per record) is held."""
+        if self._col is not None and (counted := self._encoded_counts(rows)) is not None:
+            return counted
+        held, distinct = self._hash()
+        wanted = list({e for r in np.flatnonzero(rows).tolist() for e in self._emails[r]})
+        at = pd.Index(distinct, dtype=object).get_indexer(wanted)
+        return Counter(dict(zip(wanted, np.where(at >= 0, held[at], 0).tolist(), strict=True)))
+
+    def _encoded_counts(self, rows: np.ndarray) -> Counter[str] | None:
+        """counts() from the records holding each code: an e-mail one record holds is held once when that
+        record's list holds it once. None when a list holds what the encoding drops (a blank, a number)."""
+        assert self._col is not None and self._records is not None
+        col, vocab = self._col, self._records.vocab
+        holders = holder_counts(self._records, "emails")
+        out: Counter[str] = Counter()
+        for r in np.flatnonzero(rows).tolist():
+            codes = col.codes[col.offsets[r] : col.offsets[r + 1]]
+            by_value = dict(zip(vocab[codes].tolist(), holders[codes].tolist(), strict=True))
+            values = list(self._emails[r])
+            for e in values:
+                if not isinstance(e, str) or e not in by_value:
+                    return None
+                out[e] = 1 if by_value[e] == 1 and values.count(e) == 1 else 2
+        return out
+
+
+class FileNames(Mapping[str, int]):
+    """name_counts(rec), counted on the first look-up: a night's lone mailboxes rarely reach the names."""
+
+    def __init__(self, rec: pd.DataFrame) -> None:
+        self._rec: pd.DataFrame | None = rec
+        self._counts: Counter[str] = Counter()
+
+    def _counted(self) -> Counter[str]:
+        if self._rec is not None:
+            self._counts, self._rec = name_counts(self._rec), None
+        return self._counts
+
+    def __getitem__(self, name: str) -> int:
+        counts = self._counted()
+        if name not in counts:
+            raise KeyError(name)
+        return counts[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._counted())
+
+    def __len__(self) -> int:
+        return len(self._counted())
+
+    def __bool__(self) -> bool:  # as a mapping to look names up in (attach_mistyped's `names or {}`)
+        return True
 
 
 def sole_mailboxes(emails: list, held: Counter[str], phones: pd.Series, among: np.ndarray) -> np.ndarray:

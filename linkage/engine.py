@@ -264,12 +264,16 @@ def find_candidates(
     refs: References,
     linkable: np.ndarray,
     focus: np.ndarray | None = None,
+    done: np.ndarray | None = None,
 ) -> Candidates:
     """Candidate pairs: the blocking rules' (between linkable records) plus the reference pairs; with `focus`
-    (bool per record) only the pairs touching a focus record (an incremental night)."""
-    candidates, stats = block(records, config, focus=focus)
+    (bool per record) only the pairs touching a focus record (an incremental night), and with `done` (bool
+    per record: an earlier closure round's focus, whose pairs it compared) none touching a done record."""
+    candidates, stats = block(records, config, focus=focus, done=done)
     if focus is not None:
         near = focus[refs.left] | focus[refs.right]
+        if done is not None:
+            near &= ~done[refs.left] & ~done[refs.right]
         refs = References(refs.left[near], refs.right[near], refs.evidence[near], refs.unresolved)
     parts = _with_references_by_range(candidates, refs, linkable)
     del candidates  # before the parts are joined: the blocked pairs' arrays are as large as the result

@@ -11,8 +11,9 @@ the comparison-level mix they were fitted on, and a digest of every record. On a
    same keys as a full run), with the reference pairs touching A, compared and scored with the stored model;
 3. whatever can join a record of A to a record outside it pulls that record's whole customer into A: a match,
    a reference, or a shared e-mail/phone few enough records hold to be someone's personal value (its holders
-   decide whether it is personal, and which customer an evidence-only record holding it belongs to);
-   repeated until closed, so no stage's decision crosses A's border and every customer outside A is exactly
+   decide whether it is personal, and which customer an evidence-only record holding it belongs to), or a
+   mailbox a lone record of A mistypes (contact_points.typo_owners: no pair joins them); a round compares
+   only the pairs no earlier round compared; repeated until closed, so no stage's decision crosses A's border and every customer outside A is exactly
    what a full run gives;
 4. A alone goes through the full run's stages (engine.resolve_clusters: evidence completion, household guard,
    references, chaining guard, steward constraints, contact-point attachment) and is given ids by overlap with
@@ -48,6 +49,7 @@ from linkage.contact_points import (
     personal_values,
     shared_in_pairs,
     top_level,
+    typo_owners,
 )
 from linkage.encode import EncodedRecords, ListColumn, encode_records, holder_counts, isin, sorted_unique
 from linkage.engine import (
@@ -556,7 +558,8 @@ def link_incremental(
     rounds = 0
     while rounds == 0 or frontier.any():  # one round even on a night with nothing new: empty pair columns
         rounds += 1
-        cand = find_candidates(records, config, refs, linkable, focus=frontier)
+        # a pair touching an earlier round's frontier was compared in that round: not again
+        cand = find_candidates(records, config, refs, linkable, focus=frontier, done=inside & ~frontier)
         stats = stats or cand.stats
         p = cand.pairs
         extra = {"l": p.left, "r": p.right, "rules": p.rules, "first_rule": p.first_rule,
@@ -578,6 +581,8 @@ def link_incremental(
         ends = np.zeros(n, dtype=bool)
         ends[p.left[reach]] = ends[p.right[reach]] = True
         frontier = _whole_customers(ends & ~inside, cust_code) & ~inside
+        if not frontier.any():  # closed under the pairs: the customers a lone record may mistype join too
+            frontier = _whole_customers(typo_owners(rec, records, inside) & ~inside, cust_code) & ~inside
         inside |= frontier
     lap("blocking_compare")
 
@@ -588,7 +593,7 @@ def link_incremental(
     steward_keys = pd.Series(keys.to_numpy(), dtype=object) if len(decided) else pd.Series([], dtype=str)
     c = resolve_clusters(rec, records, config, pairs, weights, match_weight, score, is_reference, evidence,
                          steward_keys, decisions, personal=partial(personal_values, within=inside),
-                         mistyped=partial(attach_mistyped_records, within=inside))  # fmt: skip
+                         mistyped=partial(attach_mistyped_records, within=inside, records=records))  # fmt: skip
     matched = c.decision == MATCH
     distance, where = drift(state.level_shares, level_shares(c.cmp, config, matched))
     if int(matched.sum()) >= config.incremental.drift_min_pairs and distance > config.incremental.max_drift:
@@ -648,11 +653,11 @@ def link_incremental(
 
 
 def _merge_rounds(found: list[PairColumns], n: int, inside: np.ndarray) -> PairColumns:
-    """The pair columns of every closure round, each pair once (a pair may touch two rounds' frontiers),
-    between two records of `inside` only."""
+    """The pair columns of every closure round (each round's pairs are new: none touches an earlier round's
+    frontier) between two records of `inside`, in (l, r) order as a full run's candidates."""
     left, right = (np.concatenate([f[k] for f in found]) for k in ("l", "r"))
-    _, first = np.unique(left.astype(np.int64) * max(n, 1) + right, return_index=True)  # in (l, r) order,
-    rows = first[inside[left[first]] & inside[right[first]]]  # as a full run's candidates
+    first = np.argsort(left.astype(np.int64) * max(n, 1) + right, kind="stable")
+    rows = first[inside[left[first]] & inside[right[first]]]
     return {k: np.concatenate([f[k] for f in found])[rows] for k in found[0]}
 
 

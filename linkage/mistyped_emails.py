@@ -112,11 +112,7 @@ def mistyped_mailboxes(
     """Each `lone` mailbox → the `owned` mailboxes it is a typo of. Each lone mailbox is indexed under its
     shapes: a mailbox one edit from it shares its domain, its length within one, and its first or last two
     characters (a plain pass over every owned mailbox, _typo_of only for those)."""
-    near: dict[str, list[str]] = defaultdict(list)
-    for email in {e for e in lone if _indexable(e)}:
-        for d in (-1, 0, 1):
-            for shape in _shapes(email, d):
-                near[shape].append(email)
+    near = shape_index(lone)
     typo_of: dict[str, set[str]] = defaultdict(set)
     for mailbox in near_shapes(list(owned), near) if near else ():
         if _indexable(mailbox):
@@ -124,6 +120,16 @@ def mistyped_mailboxes(
                 if _typo_of(typed, mailbox, names):
                     typo_of[typed].add(mailbox)
     return typo_of
+
+
+def shape_index(lone: Iterable[str]) -> dict[str, list[str]]:
+    """Each shape a mailbox one edit from a `lone` one may have → those lone mailboxes."""
+    near: dict[str, list[str]] = defaultdict(list)
+    for email in {e for e in lone if _indexable(e)}:
+        for d in (-1, 0, 1):
+            for shape in _shapes(email, d):
+                near[shape].append(email)
+    return near
 
 
 def near_shapes(owned: list[str], near: Mapping[str, object]) -> list[str]:

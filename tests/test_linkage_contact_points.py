@@ -303,3 +303,65 @@ def test_a_number_typed_once_as_shared_is_shared():
         "+1C": "toll_free",
         "+1D": "mobile",
     }
+
+
+def _plain_kinds(rec: pd.DataFrame, records, column: str) -> dict[int, bool]:
+    """Per code of `column`: whether its kind may be personal, judged value by value from every record."""
+    from linkage.contact_points import PERSONAL_PHONE_TYPES, ROLE_LOCAL_PARTS
+    from linkage.standardise.phone import phone_kind
+
+    types: dict[str, list[str]] = {}
+    for phones, kinds in zip(rec["phones"], rec["phone_types"], strict=True):
+        for phone, kind in zip(phones, kinds, strict=True) if len(kinds) == len(phones) else ():
+            types.setdefault(phone, []).append(kind)
+    out = {}
+    for code in np.unique(records.lists[column].codes).tolist():
+        value = records.vocab[code]
+        if column == "emails":
+            out[code] = value.split("@", 1)[0] not in ROLE_LOCAL_PARTS
+        else:
+            given = types.get(value, [])
+            shared = [k for k in given if k is not None and k not in PERSONAL_PHONE_TYPES]
+            kind = shared[0] if shared else given[-1] if given else None
+            out[code] = (kind or phone_kind(value)) in PERSONAL_PHONE_TYPES
+    return out
+
+
+def test_personal_values_within_a_nights_records_are_the_whole_files():
+    """personal_values judged only for the values of some records (an incremental night's) gives each of
+    them what the plain value-by-value judgement over the whole file gives: role mailboxes, a mailbox and
+    a mobile more than MAX_HOLDERS records hold, a number typed a landline by one record and a mobile by
+    another, a number with no type (its kind from the number)."""
+    from linkage.blocking import block
+    from linkage.compare import compare
+    from linkage.contact_points import MAX_HOLDERS, different_people_by_name, personal_values, shared_in_pairs
+    from linkage.encode import encode_records, holder_counts
+    from linkage.prepare import prepare_records
+
+    config = load_linkage_config()
+    rows = []
+    for i in range(60):
+        phones = [f"+8613{i % 40:09d}", "+862165550101" if i % 3 else f"+861390000{i % 9:04d}"]
+        kinds = ["mobile", "landline" if i % 3 or i % 5 == 0 else "mobile"]
+        rows.append({"source": "crm", "source_record_id": f"c{i}", "family_name": FAMILY[i % 8],
+                     "given_name": GIVEN[i % 12], "emails": [f"{GIVEN[i % 12]}.{i % 30}@x.cn", f"info@shop{i % 8}.cn",
+                                                             "all@x.cn"],
+                     "phones": phones if i % 7 else phones[:1], "phone_types": kinds if i % 7 else []})  # fmt: skip
+    rec = prepare_records(pd.DataFrame(rows))
+    records = encode_records(rec, config.record_columns)
+    pairs, _ = block(records, config)
+    cmp = compare(records, config, pairs.left, pairs.right, extra={"l": pairs.left, "r": pairs.right})
+    within = np.zeros(len(rec), dtype=bool)
+    within[::4] = True
+    inside = within[pairs.left] & within[pairs.right]
+    cmp = {k: v[inside] for k, v in cmp.items()}
+    night = personal_values(rec, records, cmp, config, within=within)
+    two_people = different_people_by_name(records, cmp, config)
+    for column, judged in (("emails", night.emails), ("phones", night.phones)):
+        col, holders = records.lists[column], holder_counts(records, column)
+        assert (holders > MAX_HOLDERS).any() and (holders[col.codes] <= MAX_HOLDERS).any()
+        pair, shared = shared_in_pairs(records, cmp, config, column)
+        kinds, apart = _plain_kinds(rec, records, column), set(shared[two_people[pair]].tolist())
+        for code in np.unique(col.codes[within[col.rids()]]).tolist():
+            assert judged[code] == (kinds[code] and holders[code] <= MAX_HOLDERS and code not in apart)
+        assert any(kinds.values()) and not all(kinds.values())

@@ -8,16 +8,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import linkage.incremental as incremental
 from assets.link.io import read_state, write_state
 from assets.sample.person_records import sample_person_records
 from linkage.config import load_linkage_config
 from linkage.encode import encode_records
 from linkage.engine import link
 from linkage.incremental import RefitNeeded, blocks_crossing_cap, link_incremental
+from linkage.pair_table import OrderedPairs
 from linkage.prepare import prepare_records
 from linkage.state import CLUSTERING_RULES, LinkageState, fitted_rules, linking_digest
 
 KEYS = ["source", "source_record_id"]
+PAIR = ["source_l", "id_l", "source_r", "id_r"]
 
 
 @pytest.fixture(scope="module")
@@ -395,3 +398,54 @@ def test_holders_crossing_cap_flags_every_holder_of_a_value_the_night_moves_acro
     flagged = holders_crossing_cap(joint, len(rec), np.array(changed))
     expected = {"over": [True] * k, "under": [True] * (k - 1) + [False], "neither": [False] * 3}[direction]
     assert flagged.tolist() == expected
+
+
+def _matches(pairs) -> pd.DataFrame:
+    """The match pairs (a review pair between a relinked customer and an untouched one is a full run's
+    only: the night keeps the pairs inside its work and last night's outside it)."""
+    table = pairs.to_table().to_pandas() if isinstance(pairs, OrderedPairs) else pairs
+    return table[table["decision"] == "match"].sort_values(PAIR).reset_index(drop=True)
+
+
+def test_the_closure_compares_each_pair_once_and_links_as_a_full_run(nights, config, monkeypatch):
+    persons, first = nights
+    compared: list[np.ndarray] = []
+    plain = incremental.compare
+
+    def counted(records, config, left, right, extra=None):
+        compared.append(left.astype(np.int64) * records.n + right)
+        return plain(records, config, left, right, extra=extra)
+
+    monkeypatch.setattr(incremental, "compare", counted)
+    night, full = _night(persons, config, first, "night-2")  # the ids and history of a full run
+    assert night.summary["closure_rounds"] >= 2  # a round whose frontier shares pairs with the first
+    every = np.concatenate(compared)
+    assert len(every) == len(np.unique(every)), "a pair was compared in two closure rounds"
+    mine, theirs = _matches(night.pairs), _matches(full.pairs)
+    pd.testing.assert_frame_equal(mine[[*PAIR, "note"]], theirs[[*PAIR, "note"]])
+    np.testing.assert_allclose(mine["match_weight"], theirs["match_weight"])
+
+
+def test_a_lone_mailbox_mistyping_an_untouched_customers_joins_it_as_in_a_full_run(nights, config):
+    """A night's survey answer carrying only an e-mail one keystroke from the mailbox of a customer the night
+    does not touch (no pair joins them): its customer is linked again with it, so it joins that customer
+    as a full run joins it (before, it stayed a customer of its own)."""
+    persons, first = nights
+    ids = _ids(first.xref)
+    sizes = ids.value_counts()
+    owner = next(
+        row
+        for _, row in persons[persons["given_name"].notna()].iterrows()
+        if len(row["emails"]) == 1
+        and len(row["emails"][0].split("@")[0]) >= 8
+        and (row["source"], row["source_record_id"]) in ids.index
+        and sizes[ids[(row["source"], row["source_record_id"])]] >= 2
+    )
+    local, domain = owner["emails"][0].split("@")
+    lone = {c: None for c in persons.columns} | {
+        "source": "survey", "source_record_id": "typo-1", "entity": persons.loc[0, "entity"],
+        "emails": [f"{local[:3]}{local[4]}{local[3]}{local[5:]}@{domain}"], "phones": [], "phone_types": [],
+    }  # fmt: skip
+    night_persons = pd.concat([persons, pd.DataFrame([lone])], ignore_index=True)
+    night, _ = _night(night_persons, config, first, "night-2")
+    assert _ids(night.xref).loc[("survey", "typo-1")] == ids[(owner["source"], owner["source_record_id"])]

@@ -1,12 +1,15 @@
 """Reference resolution: rows keyed by another source's record id join that record's customer."""
 
+import re
+
+import numpy as np
 import pandas as pd
 import pytest
 
 from linkage.config import load_linkage_config
 from linkage.engine import link
 from linkage.records import build_person_records
-from linkage.references import _index, id_forms
+from linkage.references import _forms, _index, id_forms
 
 NAMES = ["Zoe Johnson", "王伟", "Anna Walker", "李娜", "Tom Brown", "陈静", "Lukas Fischer", "刘洋"]
 
@@ -94,3 +97,32 @@ def test_coincidental_ids_are_not_references(config):
     assert result.summary["reference_links"] == 0
     declared = link(persons.reset_index(drop=True), config, references={"orders": ["legacy"]})
     assert declared.summary["reference_links"] == 1  # declared: every id that matches counts
+
+
+def _plain_forms(record_id: str) -> list[str]:
+    """id_forms by Python's regexes, one id at a time."""
+    forms = [record_id]
+    if 18 <= len(record_id) <= 19 and re.match(r"^[a-zA-Z0-9]{18}$", record_id):
+        forms.append(record_id[:15])
+    bare = re.sub(r"^[A-Za-z]+[_\-:]", "", record_id)
+    if bare != record_id and re.fullmatch(r"\d{8,}", bare):
+        forms.append(bare)
+    return forms
+
+
+def test_the_whole_columns_forms_are_each_ids_own():
+    """_forms (Arrow over the column) gives each id the forms Python's regexes give it: ids of 18 characters
+    and a final newline, 19 characters, non-ASCII letters and digits (Arabic-Indic, full-width), prefixes
+    with each separator, two prefixes, numbers of 7 and 8 digits."""
+    rng = np.random.default_rng(5)
+    alphabet = [*"aZ09_-:x", "\n", "é", "٣", "８", " "]
+    ids = ["".join(rng.choice(alphabet, size=rng.integers(0, 22))) for _ in range(3000)]
+    ids += [SF[0], SF[0] + "\n", SF[0] + "X", SF[0][:17] + "é", ZOHO[0], "KH-12345678", "KH:1234567", "a_b_12345678",
+            "zcrm_٣٣٣٣٣٣٣٣", "zcrm_８８８８８８８８", "_12345678", "zcrm_12345678\n", "12345678"]  # fmt: skip
+    ids += [f"{rng.choice(['zcrm', 'KH', 'x'])}{rng.choice(['_', '-', ':'])}{rng.integers(10**6, 10**10)}"
+            for _ in range(300)]  # fmt: skip
+    series = pd.Series(ids, index=np.arange(len(ids)) * 3, dtype=object)
+    forms = _forms(series)
+    got = forms.groupby("rid", sort=False)["form"].agg(list)
+    assert {i: got[i * 3] for i in range(len(ids))} == {i: _plain_forms(v) for i, v in enumerate(ids)}
+    assert sum(len(f) > 1 for f in got) > 300  # the Salesforce and prefixed-number forms are there
