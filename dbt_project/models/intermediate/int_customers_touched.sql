@@ -1,10 +1,11 @@
 -- The customers whose rows tonight's incremental marts rebuild (macros/incremental_marts.sql), one row each:
 --   * both customers of every record that is new, moved (merge, split), re-scored (its match probability or link
---     time changed: a full re-link) or gone (erasure) since the last build;
+--     time changed: a full re-link) or gone (erasure) since the last build (int_records_moved);
 --   * the customer of every person with a silver row loaded since the last build, and of every earlier version
 --     of a re-delivered order, response or interaction (its customer_ref may have changed);
 --   * every customer when there is no last build or the project, its seeds or vars changed since.
 {{ config(materialized='table') }}
+-- depends_on: {{ ref('int_records_moved') }}
 {%- for model in silver_staging_models() %}
 -- depends_on: {{ ref(model) }}
 {%- endfor %}
@@ -15,7 +16,7 @@
     ('stg_silver__interactions', ['interaction_id']),
 ] %}
 with current_xref as (
-    select source, source_record_id, customer_id, match_probability, linked_at
+    select source, source_record_id, customer_id
     from {{ ref('stg_linkage__customer_xref') }}
     where customer_id is not null
 ),
@@ -28,11 +29,6 @@ touched as (
 
 {%- else %}
 
-last_build as (
-    select source, source_record_id, customer_id, match_probability, linked_at from {{ last }}
-    where customer_id is not null
-),
-
 build_state as (
     select
         {%- for model in silver_staging_models() %}
@@ -40,15 +36,6 @@ build_state as (
         {%- endfor %}
         max(config_fingerprint) as fingerprint
     from {{ last }}
-),
-
-moved as (
-    select c.customer_id as new_id, l.customer_id as old_id
-    from current_xref as c
-    full join last_build as l using (source, source_record_id)
-    where c.customer_id is distinct from l.customer_id
-        or c.match_probability is distinct from l.match_probability
-        or c.linked_at is distinct from l.linked_at
 ),
 
 delivered as (
@@ -75,9 +62,9 @@ delivered as (
 ),
 
 touched as (
-    select new_id as customer_id from moved where new_id is not null
+    select new_id as customer_id from {{ ref('int_records_moved') }} where new_id is not null
     union all
-    select old_id from moved where old_id is not null
+    select old_id from {{ ref('int_records_moved') }} where old_id is not null
     union all
     select x.customer_id
     from current_xref as x
