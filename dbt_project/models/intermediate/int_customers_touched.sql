@@ -38,9 +38,20 @@ build_state as (
     from {{ last }}
 ),
 
+{%- for model, key in redelivered %}
+
+{{ model }}_new as materialized (
+    -- its rows loaded since the last build (a NULL load time counts as new)
+    select r.source, r.person_source_record_id{% for k in key %}, r.{{ k }}{% endfor %}
+    from {{ ref(model) }} as r, build_state as b
+    where r.loaded_at is null or b.{{ loaded_through_column(model) }} is null
+        or r.loaded_at > b.{{ loaded_through_column(model) }}
+),
+{%- endfor %}
+
 delivered as (
     -- persons with a row loaded since the last build (a NULL load time counts as new)
-    {%- for model in silver_staging_models() %}
+    {%- for model in silver_staging_models() if model not in redelivered | map('first') %}
     select r.source, r.{{ 'source_record_id' if model == 'stg_silver__persons' else 'person_source_record_id' }} as source_record_id
     from {{ ref(model) }} as r, build_state as b
     where r.loaded_at is null or b.{{ loaded_through_column(model) }} is null
@@ -48,15 +59,14 @@ delivered as (
     union all
     {%- endfor %}
     {%- for model, key in redelivered %}
-    -- every version of a re-delivered {{ model }} key
+    -- every version of a re-delivered {{ model }} key (the new rows among them), and the new rows without a key
     select r.source, r.person_source_record_id
     from {{ ref(model) }} as r
-    semi join (
-        select n.source{% for k in key %}, n.{{ k }}{% endfor %}
-        from {{ ref(model) }} as n, build_state as b
-        where n.loaded_at is null or b.{{ loaded_through_column(model) }} is null
-            or n.loaded_at > b.{{ loaded_through_column(model) }}
-    ) as n on n.source = r.source {% for k in key %}and n.{{ k }} = r.{{ k }}{% endfor %}
+    where (r.source{% for k in key %}, r.{{ k }}{% endfor %}) in (
+        select source{% for k in key %}, {{ k }}{% endfor %} from {{ model }}_new)
+    union all
+    select source, person_source_record_id from {{ model }}_new
+    where {% for k in key %}{{ k }} is null{{ " or " if not loop.last }}{% endfor %}
     {{ "union all" if not loop.last }}
     {%- endfor %}
 ),
