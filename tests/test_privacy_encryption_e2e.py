@@ -94,8 +94,9 @@ def files_holding(data: Path, tokens: list[str]) -> dict[str, list[str]]:
     return found
 
 
-# what a build had to redo (the customers the night touched), not data: a night with nothing new empties it
-NIGHTLY_WORK = {"int_customers_touched"}
+# what a build had to redo (the records that moved, the customers the night touched), not data: a night with
+# nothing new empties them
+NIGHTLY_WORK = {"int_records_moved", "int_customers_touched"}
 
 
 def mart_rows(data: Path) -> dict[str, int]:

@@ -8,7 +8,9 @@
     staging table — and the snapshot — is the same as dbt's. Used for the `check` strategy with a list of
     check_cols and a single unique key on DuckDB; anything else (and Spark, where the build leaves the snapshot
     out) takes dbt's own path, as does `--vars '{snapshot_changed_keys_only: false}'`. Overrides dbt-duckdb's
-    build_snapshot_staging_table (root project macros come first).
+    build_snapshot_staging_table (root project macros come first). With meta.compare_touched_customers_only the
+    narrow join itself reads only the night's touched customers when no other dim_customer row was rewritten
+    (snapshot_touched_keys(), macros/incremental_marts.sql).
 -#}
 {% macro build_snapshot_staging_table(strategy, sql, target_relation) %}
     {%- set check_cols = config.get('check_cols') -%}
@@ -20,6 +22,9 @@
         {{ return(duckdb_snapshot_staging_table(strategy, sql, target_relation, target_relation)) }}
     {%- endif -%}
     {%- set columns = config.get('snapshot_table_column_names') or get_snapshot_table_column_names() -%}
+    {#- meta.compare_touched_customers_only: only the night's touched customers can have changed -#}
+    {%- set touched = snapshot_touched_keys() if (config.get('meta') or {}).get('compare_touched_customers_only') -%}
+    {%- set compared = unique_key ~ ' in (' ~ touched ~ ')' if touched else 'true' -%}
     {%- set keys = api.Relation.create(identifier=target_relation.identifier ~ '__changed_keys', type='table') -%}
     {%- set in_scope = api.Relation.create(identifier=target_relation.identifier ~ '__in_scope', type='view') -%}
     {% call statement('snapshot_changed_keys') %}
@@ -29,10 +34,10 @@
             select {{ unique_key }}, {{ check_cols | join(', ') }}
                 {%- if strategy.hard_deletes == 'new_record' %}, {{ columns.dbt_is_deleted }}{% endif %}
             from {{ target_relation }}
-            where {{ columns.dbt_valid_to }} is null
+            where {{ columns.dbt_valid_to }} is null and {{ compared }}
         ) as snapshotted_data
         full join (
-            select {{ unique_key }}, {{ check_cols | join(', ') }} from ({{ sql }}) as snapshot_query
+            select {{ unique_key }}, {{ check_cols | join(', ') }} from ({{ sql }}) as snapshot_query where {{ compared }}
         ) as source_data
             on source_data.{{ unique_key }} = snapshotted_data.{{ unique_key }}
         where source_data.{{ unique_key }} is null or snapshotted_data.{{ unique_key }} is null
@@ -52,7 +57,8 @@
         where {{ unique_key }} in (select dbt_changed_key from {{ keys }})
     {%- endset -%}
     {%- set found = run_query('select count(*) from ' ~ keys).columns[0].values()[0] -%}
-    {%- do log('snapshot in scope: ' ~ target_relation.identifier ~ ' ' ~ found ~ ' changed keys', info=True) -%}
+    {%- do log('snapshot in scope: ' ~ target_relation.identifier ~ ' ' ~ found ~ ' changed keys'
+        ~ (' of the touched customers' if touched else ''), info=True) -%}
     {{ return(duckdb_snapshot_staging_table(strategy, in_scope_sql, target_relation, in_scope)) }}
 {% endmacro %}
 

@@ -1,10 +1,11 @@
 -- The customers whose rows tonight's incremental marts rebuild (macros/incremental_marts.sql), one row each:
 --   * both customers of every record that is new, moved (merge, split), re-scored (its match probability or link
---     time changed: a full re-link) or gone (erasure) since the last build;
+--     time changed: a full re-link) or gone (erasure) since the last build (int_records_moved);
 --   * the customer of every person with a silver row loaded since the last build, and of every earlier version
 --     of a re-delivered order, response or interaction (its customer_ref may have changed);
 --   * every customer when there is no last build or the project, its seeds or vars changed since.
 {{ config(materialized='table') }}
+-- depends_on: {{ ref('int_records_moved') }}
 {%- for model in silver_staging_models() %}
 -- depends_on: {{ ref(model) }}
 {%- endfor %}
@@ -15,7 +16,7 @@
     ('stg_silver__interactions', ['interaction_id']),
 ] %}
 with current_xref as (
-    select source, source_record_id, customer_id, match_probability, linked_at
+    select source, source_record_id, customer_id
     from {{ ref('stg_linkage__customer_xref') }}
     where customer_id is not null
 ),
@@ -28,11 +29,6 @@ touched as (
 
 {%- else %}
 
-last_build as (
-    select source, source_record_id, customer_id, match_probability, linked_at from {{ last }}
-    where customer_id is not null
-),
-
 build_state as (
     select
         {%- for model in silver_staging_models() %}
@@ -42,18 +38,20 @@ build_state as (
     from {{ last }}
 ),
 
-moved as (
-    select c.customer_id as new_id, l.customer_id as old_id
-    from current_xref as c
-    full join last_build as l using (source, source_record_id)
-    where c.customer_id is distinct from l.customer_id
-        or c.match_probability is distinct from l.match_probability
-        or c.linked_at is distinct from l.linked_at
+{%- for model, key in redelivered %}
+
+{{ model }}_new as materialized (
+    -- its rows loaded since the last build (a NULL load time counts as new)
+    select r.source, r.person_source_record_id{% for k in key %}, r.{{ k }}{% endfor %}
+    from {{ ref(model) }} as r, build_state as b
+    where r.loaded_at is null or b.{{ loaded_through_column(model) }} is null
+        or r.loaded_at > b.{{ loaded_through_column(model) }}
 ),
+{%- endfor %}
 
 delivered as (
     -- persons with a row loaded since the last build (a NULL load time counts as new)
-    {%- for model in silver_staging_models() %}
+    {%- for model in silver_staging_models() if model not in redelivered | map('first') %}
     select r.source, r.{{ 'source_record_id' if model == 'stg_silver__persons' else 'person_source_record_id' }} as source_record_id
     from {{ ref(model) }} as r, build_state as b
     where r.loaded_at is null or b.{{ loaded_through_column(model) }} is null
@@ -61,23 +59,22 @@ delivered as (
     union all
     {%- endfor %}
     {%- for model, key in redelivered %}
-    -- every version of a re-delivered {{ model }} key
+    -- every version of a re-delivered {{ model }} key (the new rows among them), and the new rows without a key
     select r.source, r.person_source_record_id
     from {{ ref(model) }} as r
-    semi join (
-        select n.source{% for k in key %}, n.{{ k }}{% endfor %}
-        from {{ ref(model) }} as n, build_state as b
-        where n.loaded_at is null or b.{{ loaded_through_column(model) }} is null
-            or n.loaded_at > b.{{ loaded_through_column(model) }}
-    ) as n on n.source = r.source {% for k in key %}and n.{{ k }} = r.{{ k }}{% endfor %}
+    where (r.source{% for k in key %}, r.{{ k }}{% endfor %}) in (
+        select source{% for k in key %}, {{ k }}{% endfor %} from {{ model }}_new)
+    union all
+    select source, person_source_record_id from {{ model }}_new
+    where {% for k in key %}{{ k }} is null{{ " or " if not loop.last }}{% endfor %}
     {{ "union all" if not loop.last }}
     {%- endfor %}
 ),
 
 touched as (
-    select new_id as customer_id from moved where new_id is not null
+    select new_id as customer_id from {{ ref('int_records_moved') }} where new_id is not null
     union all
-    select old_id from moved where old_id is not null
+    select old_id from {{ ref('int_records_moved') }} where old_id is not null
     union all
     select x.customer_id
     from current_xref as x

@@ -4,13 +4,14 @@
           on_schema_change='append_new_columns', pre_hook="{{ delete_touched_rows() }}",
           post_hook="{{ log_incremental_batch() }}") }}
 with persons as (
-    -- an incremental build: the records of the touched customers only, before their lists are unnested
-    select * from {{ ref('stg_silver__persons') }} as p
+    -- an incremental build: the records of the touched customers only, before their lists are unnested (an
+    -- uncorrelated `in` on the columns read: a correlated `exists` was a delim join over every person's columns)
+    select source, source_record_id, loaded_at, emails, phones, wechat_id
+    from {{ ref('stg_silver__persons') }}
     {%- if is_incremental() %}
-    where exists (
-        select 1 from {{ ref('stg_linkage__customer_xref') }} as xref
-        where xref.source = p.source and xref.source_record_id = p.source_record_id
-            {{ touched_rows_filter('xref.customer_id', keyword='and') }}
+    where (source, source_record_id) in (
+        select source, source_record_id from {{ ref('stg_linkage__customer_xref') }}
+        {{ touched_rows_filter(keyword='where') }}
     )
     {%- endif %}
 ),
