@@ -1,0 +1,354 @@
+"""The warm dbt process (assets/dbt/warm.py, warm_server.py) with real processes: `python -m assets.dbt.quick_exit`
+as dagster-dbt runs it, a real dbt build of a one-model DuckDB project, and the ways it can go wrong."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assets.dbt.warm import LOST_EXIT_CODE, READY, WARM_DBT_SOCKET, WarmDbt, hand_over, warm_dbt
+
+OTHER_PYTHON = "/usr/bin/python3"  # runnable by user 65534 (the venv's may not be)
+AS_ANOTHER_USER = os.getuid() == 0 and Path(OTHER_PYTHON).exists()
+SLOW_SQL = "select count(*) as n from range(100000000000)"  # minutes of DuckDB work: killed before it ends
+
+
+def _project(root: Path, model_sql: str) -> Path:
+    """A dbt project of one model, its DuckDB file named by the C360_TEST_DB environment variable."""
+    (root / "models").mkdir(parents=True)
+    (root / "dbt_project.yml").write_text(
+        "name: warm_test\nversion: '1.0'\nprofile: warm_test\nmodels: {warm_test: {+materialized: table}}\n"
+    )
+    (root / "profiles.yml").write_text(
+        textwrap.dedent("""\
+        warm_test:
+          target: dev
+          outputs:
+            dev: {type: duckdb, path: "{{ env_var('C360_TEST_DB') }}", threads: 1}
+        """)
+    )
+    (root / "models" / "answer.sql").write_text(model_sql)
+    return root
+
+
+@pytest.fixture
+def no_dbt_here(tmp_path: Path) -> Path:
+    """A PYTHONPATH on which `import dbt` fails: a client given it cannot have run dbt itself."""
+    shadow = tmp_path / "shadow"
+    (shadow / "dbt").mkdir(parents=True)
+    (shadow / "dbt" / "__init__.py").write_text("raise ImportError('quick_exit imported dbt itself')\n")
+    return shadow
+
+
+def _client(
+    project: Path, socket_path: str | None, db: Path, pythonpath: Path | None = None
+) -> subprocess.Popen:
+    """quick_exit as dagster-dbt starts it: in the project folder, its output on a pipe, stderr into it."""
+    env = {
+        **os.environ,
+        "C360_TEST_DB": str(db),
+        "DBT_PROFILES_DIR": str(project),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    env.pop(WARM_DBT_SOCKET, None)
+    if socket_path is not None:
+        env[WARM_DBT_SOCKET] = socket_path
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    return subprocess.Popen(
+        [sys.executable, "-m", "assets.dbt.quick_exit", "run", "--target-path", "target/t"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _answer(db: Path) -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select x from answer").fetchone()[0]
+
+
+def _wait_for_line(client: subprocess.Popen, needle: str) -> str:
+    seen = ""
+    for line in client.stdout:
+        seen += line
+        if needle in line:
+            return seen
+    raise AssertionError(f"{needle!r} never came:\n{seen}")
+
+
+def test_dbt_runs_in_the_warm_process_with_the_clients_folder_environment_and_streams(tmp_path, no_dbt_here):
+    project, db = _project(tmp_path / "p", "select 42 as x"), tmp_path / "w.duckdb"
+    warm = WarmDbt()
+    try:
+        client = _client(project, warm.socket_path, db, pythonpath=no_dbt_here)
+        out, _ = client.communicate(timeout=120)
+        assert client.returncode == 0, out
+        assert "1 of 1 OK created sql table model main.answer" in out  # dbt's output on the client's pipe
+        assert _answer(db) == 42  # C360_TEST_DB and the project folder were the client's
+        assert warm.process.wait(10) == 0  # one build served, then it ended
+        assert not Path(warm.socket_path).exists()  # and its socket with it
+    finally:
+        warm.stop()
+
+
+def test_a_failing_build_returns_dbts_exit_code(tmp_path, no_dbt_here):
+    project, db = _project(tmp_path / "p", "select x from no_such_table"), tmp_path / "w.duckdb"
+    warm = WarmDbt()
+    try:
+        client = _client(project, warm.socket_path, db, pythonpath=no_dbt_here)
+        out, _ = client.communicate(timeout=120)
+        assert client.returncode == 1, out
+        assert "no_such_table" in out
+    finally:
+        warm.stop()
+
+
+def test_without_a_warm_process_dbt_runs_in_quick_exit(tmp_path):
+    """No socket, or a socket whose process was killed (its file left behind): quick_exit runs dbt itself."""
+    project, db = _project(tmp_path / "p", "select 7 as x"), tmp_path / "w.duckdb"
+    gone = WarmDbt()
+    gone.process.kill()
+    gone.process.wait()
+    try:
+        assert Path(gone.socket_path).exists()  # stale, nobody listening
+        for socket_path in (str(tmp_path / "none.sock"), gone.socket_path):
+            client = _client(project, socket_path, db)
+            out, _ = client.communicate(timeout=120)
+            assert client.returncode == 0, out
+            assert _answer(db) == 7
+    finally:
+        gone.stop()
+
+
+def test_a_client_waits_for_a_warm_process_still_importing(tmp_path, no_dbt_here):
+    project, db = _project(tmp_path / "p", "select 5 as x"), tmp_path / "w.duckdb"
+    warm = WarmDbt()
+    try:
+        os.kill(warm.process.pid, signal.SIGSTOP)  # held before its imports are done
+        client = _client(project, warm.socket_path, db, pythonpath=no_dbt_here)
+        time.sleep(2)
+        assert client.poll() is None  # waiting, not importing dbt itself (it could not)
+        os.kill(warm.process.pid, signal.SIGCONT)
+        out, _ = client.communicate(timeout=120)
+        assert client.returncode == 0, out
+        assert _answer(db) == 5
+    finally:
+        warm.stop()
+
+
+def test_a_warm_process_dying_before_it_answers_leaves_the_build_to_quick_exit(tmp_path):
+    project, db = _project(tmp_path / "p", "select 6 as x"), tmp_path / "w.duckdb"
+    warm = WarmDbt()
+    try:
+        os.kill(warm.process.pid, signal.SIGSTOP)
+        client = _client(project, warm.socket_path, db)
+        time.sleep(1)
+        warm.process.kill()
+        out, _ = client.communicate(timeout=120)
+        assert client.returncode == 0, out
+        assert _answer(db) == 6
+    finally:
+        warm.stop()
+
+
+def test_a_warm_process_dying_mid_build_fails_the_build_without_running_it_again(tmp_path, no_dbt_here):
+    project, db = _project(tmp_path / "p", SLOW_SQL), tmp_path / "w.duckdb"
+    warm = WarmDbt()
+    try:
+        client = _client(project, warm.socket_path, db, pythonpath=no_dbt_here)
+        _wait_for_line(client, "START sql table model main.answer")
+        warm.process.kill()
+        out, _ = client.communicate(timeout=30)
+        assert client.returncode == LOST_EXIT_CODE, out
+        assert "the warm dbt process ended before dbt returned" in out
+        assert "quick_exit imported dbt itself" not in out  # it did not fall back to a second build
+    finally:
+        warm.stop()
+
+
+def test_a_killed_client_takes_the_build_with_it(tmp_path, no_dbt_here):
+    project, db = _project(tmp_path / "p", SLOW_SQL), tmp_path / "w.duckdb"
+    warm = WarmDbt()
+    try:
+        client = _client(project, warm.socket_path, db, pythonpath=no_dbt_here)
+        _wait_for_line(client, "START sql table model main.answer")
+        client.kill()
+        client.wait()
+        assert warm.process.wait(10) != 0  # dbt stopped, as killing dbt's own process would
+    finally:
+        warm.stop()
+
+
+def test_an_interrupt_reaches_dbt_and_its_exit_code_comes_back(tmp_path, no_dbt_here):
+    """dagster-dbt cancels a build with SIGINT to quick_exit: dbt, in the warm process, stops and says so."""
+    project, db = _project(tmp_path / "p", SLOW_SQL), tmp_path / "w.duckdb"
+    warm = WarmDbt()
+    try:
+        client = _client(project, warm.socket_path, db, pythonpath=no_dbt_here)
+        _wait_for_line(client, "START sql table model main.answer")
+        client.send_signal(signal.SIGINT)
+        out, _ = client.communicate(timeout=60)
+        assert client.returncode == 2, out  # dbt's own code for an interrupted build
+        assert "KeyboardInterrupt" in out
+        assert "the warm dbt process ended" not in out
+        assert warm.process.wait(10) == 0
+    finally:
+        warm.stop()
+
+
+def _python(code: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+
+
+def test_a_warm_process_ends_when_its_run_dies_or_nobody_comes():
+    """Its parent killed before dbt (no teardown): it ends within seconds and removes its socket folder; left
+    alone, it ends after its idle timeout; a run that fails before dbt ends it on the way out."""
+    parent = _python(
+        "import os; from assets.dbt.warm import WarmDbt; w = WarmDbt(); "
+        "print(w.process.pid, w.socket_path, flush=True); os._exit(1)"
+    )
+    pid, socket_path = parent.stdout.readline().split()
+    parent.wait()
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not Path(f"/proc/{pid}").exists()  # (reparented: its zombie is reaped by init at once)
+    assert not Path(socket_path).parent.exists()
+
+    idle = WarmDbt(idle_timeout=1.0)
+    try:
+        assert idle.process.wait(60) == 0
+    finally:
+        idle.stop()
+
+    with pytest.raises(RuntimeError), warm_dbt() as warm:
+        assert os.environ[WARM_DBT_SOCKET] == warm.socket_path
+        raise RuntimeError("a step failed before dbt")
+    assert warm.process.returncode is not None
+    assert not warm.folder.exists()
+    assert WARM_DBT_SOCKET not in os.environ
+
+
+def test_two_runs_at_once_each_use_their_own_warm_process(tmp_path, no_dbt_here):
+    warms = [WarmDbt(), WarmDbt()]
+    try:
+        assert warms[0].socket_path != warms[1].socket_path
+        clients = [
+            _client(
+                _project(tmp_path / f"p{i}", f"select {i} as x"),
+                w.socket_path,
+                tmp_path / f"{i}.duckdb",
+                no_dbt_here,
+            )
+            for i, w in enumerate(warms)
+        ]
+        for client in clients:
+            out, _ = client.communicate(timeout=180)
+            assert client.returncode == 0, out
+        assert [_answer(tmp_path / f"{i}.duckdb") for i in range(2)] == [0, 1]
+        assert [w.process.wait(10) for w in warms] == [0, 0]  # each served one build
+    finally:
+        for w in warms:
+            w.stop()
+
+
+def test_the_socket_is_private(tmp_path):
+    warm = WarmDbt()
+    try:
+        assert warm.folder.stat().st_mode & 0o777 == 0o700
+    finally:
+        warm.stop()
+
+
+@pytest.mark.skipif(not AS_ANOTHER_USER, reason="needs root and a system python3 to connect as another user")
+def test_another_users_connection_is_refused(tmp_path, no_dbt_here):
+    """Even through an opened folder: the warm process reads its peer's uid and drops it unanswered; then serves
+    its own user's build."""
+    warm = WarmDbt()
+    try:
+        os.kill(warm.process.pid, signal.SIGSTOP)  # the other user's connection queued first
+        warm.folder.chmod(0o755)
+        os.chmod(warm.socket_path, 0o777)
+        other = subprocess.Popen(
+            [OTHER_PYTHON, "-c", _ANOTHER_USER, warm.socket_path],
+            user=65534,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(1)
+        os.kill(warm.process.pid, signal.SIGCONT)
+        assert other.communicate(timeout=60)[0].strip() == "no answer"
+        project, db = _project(tmp_path / "p", "select 9 as x"), tmp_path / "w.duckdb"
+        client = _client(project, warm.socket_path, db, pythonpath=no_dbt_here)
+        out, _ = client.communicate(timeout=120)
+        assert client.returncode == 0, out
+        assert _answer(db) == 9
+    finally:
+        warm.stop()
+
+
+# connects as another user and asks for a build as assets.dbt.warm.send_request does: prints what came back
+_ANOTHER_USER = f"""
+import json, socket, struct, sys
+conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+conn.connect(sys.argv[1])
+payload = json.dumps({{"argv": ["run"], "cwd": "/", "env": {{}}, "umask": 18}}).encode()
+socket.send_fds(conn, [struct.pack("!I", len(payload))], [0, 1, 2])
+conn.sendall(payload)
+try:
+    print("ready" if conn.recv(1) == {READY!r} else "no answer")
+except OSError:  # reset: closed with the request unread
+    print("no answer")
+"""
+
+
+@pytest.mark.skipif(not AS_ANOTHER_USER, reason="needs root and a system python3 to listen as another user")
+def test_the_client_refuses_a_server_of_another_user():
+    """A socket whose listener is another user's gets no request (nor this process's descriptors)."""
+    folder = Path(tempfile.mkdtemp(prefix="c360-test-"))
+    folder.chmod(0o777)
+    path = folder / "dbt.sock"
+    listener = subprocess.Popen(
+        [OTHER_PYTHON, "-c", _LISTEN_AS_ANOTHER_USER, str(path)],
+        user=65534,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert listener.stdout.readline().strip() == "listening"
+        assert hand_over(str(path), ["run"], ready_timeout=5) is None
+        assert listener.stdout.readline().strip() == "got 0 bytes"
+    finally:
+        listener.kill()
+        listener.wait()
+        shutil.rmtree(folder)
+
+
+_LISTEN_AS_ANOTHER_USER = """
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777); s.listen(1)
+print("listening", flush=True)
+conn, _ = s.accept()
+conn.settimeout(10)
+data = b""
+try:
+    while chunk := conn.recv(4096):
+        data += chunk
+except OSError:
+    pass
+print(f"got {len(data)} bytes", flush=True)
+"""
