@@ -9,6 +9,7 @@ import dagster as dg
 from dagster._core.definitions.executor_definition import IN_PROC_CONFIG, _core_in_process_executor_creation
 from dagster._core.executor.in_process import InProcessExecutor
 
+from assets.dbt.defs import warm_up_parse
 from assets.dbt.warm import warm_dbt
 from assets.frozen_heap import frozen_heap
 from assets.settings import settings_from_env
@@ -29,7 +30,8 @@ class GuardedInProcessExecutor(InProcessExecutor):
                 plan_context.dagster_run.run_id,
                 plan_context.log.warning,
             ),
-            warm_dbt(DBT_STEP in execution_plan.step_keys_to_execute),  # imported early (assets/dbt/warm.py)
+            # dbt imported and the project parsed beside ingest and linkage (assets/dbt/warm.py)
+            warm_dbt(DBT_STEP in execution_plan.step_keys_to_execute, warm_up_parse(layout)),
             frozen_heap(),  # the collection after each step skips what the whole run keeps
             held_event_log(plan_context.instance, plan_context.dagster_run.run_id),  # no flush per event
         ):

@@ -11,12 +11,16 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import dagster as dg
 import duckdb
+import psutil
 import pytest
 
 from assets.dbt.warm import LOST_EXIT_CODE, READY, WARM_DBT_SOCKET, WarmDbt, hand_over, warm_dbt
+from orchestration.executor import DBT_STEP, guarded_in_process_executor
 
 OTHER_PYTHON = "/usr/bin/python3"  # runnable by user 65534 (the venv's may not be)
 AS_ANOTHER_USER = os.getuid() == 0 and Path(OTHER_PYTHON).exists()
@@ -89,124 +93,146 @@ def _wait_for_line(client: subprocess.Popen, needle: str) -> str:
     raise AssertionError(f"{needle!r} never came:\n{seen}")
 
 
-def test_dbt_runs_in_the_warm_process_with_the_clients_folder_environment_and_streams(tmp_path, no_dbt_here):
+@pytest.fixture
+def warm() -> Iterator[WarmDbt]:
+    process = WarmDbt()
+    yield process
+    process.stop()
+
+
+def _build(
+    project: Path, socket_path: str | None, db: Path, pythonpath: Path | None = None
+) -> tuple[int, str]:
+    client = _client(project, socket_path, db, pythonpath)
+    out, _ = client.communicate(timeout=180)
+    return client.returncode, out
+
+
+def test_dbt_runs_in_the_warm_process_with_the_clients_folder_environment_and_streams(
+    tmp_path, no_dbt_here, warm
+):
     project, db = _project(tmp_path / "p", "select 42 as x"), tmp_path / "w.duckdb"
-    warm = WarmDbt()
+    code, out = _build(project, warm.socket_path, db, no_dbt_here)
+    assert code == 0, out
+    assert "1 of 1 OK created sql table model main.answer" in out  # dbt's output on the client's pipe
+    assert _answer(db) == 42  # C360_TEST_DB and the project folder were the client's
+    assert warm.process.wait(10) == 0  # one build served, then it ended
+    assert not Path(warm.socket_path).exists()  # and its socket with it
+
+
+def test_a_warm_up_parse_runs_before_the_request_and_the_build_after_it_is_right(
+    tmp_path, no_dbt_here, monkeypatch
+):
+    """The throwaway `dbt parse` runs in the warm process while it waits (its manifest written before any
+    client comes); the build the process runs next, in the same interpreter, is the client's own."""
+    project, db = _project(tmp_path / "p", "select 43 as x"), tmp_path / "w.duckdb"
+    monkeypatch.setenv("C360_TEST_DB", str(tmp_path / "warm_up.duckdb"))  # the warm process's own environment
+    monkeypatch.setenv("DBT_PROFILES_DIR", str(project))
+    parsed: list[Path] = []
+
+    def warm_up(folder: Path) -> list[str]:
+        parsed.append(folder)
+        return [
+            "parse",
+            "--project-dir",
+            str(project),
+            "--target-path",
+            str(folder),
+            "--log-path",
+            str(folder),
+        ]
+
+    warm = WarmDbt(warm_up=warm_up)
     try:
-        client = _client(project, warm.socket_path, db, pythonpath=no_dbt_here)
-        out, _ = client.communicate(timeout=120)
-        assert client.returncode == 0, out
-        assert "1 of 1 OK created sql table model main.answer" in out  # dbt's output on the client's pipe
-        assert _answer(db) == 42  # C360_TEST_DB and the project folder were the client's
-        assert warm.process.wait(10) == 0  # one build served, then it ended
-        assert not Path(warm.socket_path).exists()  # and its socket with it
+        deadline = time.monotonic() + 120
+        while not (parsed[0] / "manifest.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert (parsed[0] / "manifest.json").exists()
+        code, out = _build(project, warm.socket_path, db, no_dbt_here)
+        assert code == 0, out
+        assert _answer(db) == 43
+        assert not (tmp_path / "warm_up.duckdb").exists()  # the build used the client's C360_TEST_DB
     finally:
         warm.stop()
 
 
-def test_a_failing_build_returns_dbts_exit_code(tmp_path, no_dbt_here):
-    project, db = _project(tmp_path / "p", "select x from no_such_table"), tmp_path / "w.duckdb"
-    warm = WarmDbt()
-    try:
-        client = _client(project, warm.socket_path, db, pythonpath=no_dbt_here)
-        out, _ = client.communicate(timeout=120)
-        assert client.returncode == 1, out
-        assert "no_such_table" in out
-    finally:
-        warm.stop()
+def test_a_failing_build_returns_dbts_exit_code(tmp_path, no_dbt_here, warm):
+    project = _project(tmp_path / "p", "select x from no_such_table")
+    code, out = _build(project, warm.socket_path, tmp_path / "w.duckdb", no_dbt_here)
+    assert code == 1, out
+    assert "no_such_table" in out
 
 
-def test_without_a_warm_process_dbt_runs_in_quick_exit(tmp_path):
+def test_without_a_warm_process_dbt_runs_in_quick_exit(tmp_path, warm):
     """No socket, or a socket whose process was killed (its file left behind): quick_exit runs dbt itself."""
     project, db = _project(tmp_path / "p", "select 7 as x"), tmp_path / "w.duckdb"
-    gone = WarmDbt()
-    gone.process.kill()
-    gone.process.wait()
-    try:
-        assert Path(gone.socket_path).exists()  # stale, nobody listening
-        for socket_path in (str(tmp_path / "none.sock"), gone.socket_path):
-            client = _client(project, socket_path, db)
-            out, _ = client.communicate(timeout=120)
-            assert client.returncode == 0, out
-            assert _answer(db) == 7
-    finally:
-        gone.stop()
+    warm.process.kill()
+    warm.process.wait()
+    assert Path(warm.socket_path).exists()  # stale, nobody listening
+    for socket_path in (str(tmp_path / "none.sock"), warm.socket_path):
+        code, out = _build(project, socket_path, db)
+        assert code == 0, out
+        assert _answer(db) == 7
 
 
-def test_a_client_waits_for_a_warm_process_still_importing(tmp_path, no_dbt_here):
+def test_a_client_waits_for_a_warm_process_still_importing(tmp_path, no_dbt_here, warm):
     project, db = _project(tmp_path / "p", "select 5 as x"), tmp_path / "w.duckdb"
-    warm = WarmDbt()
-    try:
-        os.kill(warm.process.pid, signal.SIGSTOP)  # held before its imports are done
-        client = _client(project, warm.socket_path, db, pythonpath=no_dbt_here)
-        time.sleep(2)
-        assert client.poll() is None  # waiting, not importing dbt itself (it could not)
-        os.kill(warm.process.pid, signal.SIGCONT)
-        out, _ = client.communicate(timeout=120)
-        assert client.returncode == 0, out
-        assert _answer(db) == 5
-    finally:
-        warm.stop()
+    os.kill(warm.process.pid, signal.SIGSTOP)  # held before its imports are done
+    client = _client(project, warm.socket_path, db, pythonpath=no_dbt_here)
+    time.sleep(2)
+    assert client.poll() is None  # waiting, not importing dbt itself (it could not)
+    os.kill(warm.process.pid, signal.SIGCONT)
+    out, _ = client.communicate(timeout=180)
+    assert client.returncode == 0, out
+    assert _answer(db) == 5
 
 
-def test_a_warm_process_dying_before_it_answers_leaves_the_build_to_quick_exit(tmp_path):
+def test_a_warm_process_dying_before_it_answers_leaves_the_build_to_quick_exit(tmp_path, warm):
     project, db = _project(tmp_path / "p", "select 6 as x"), tmp_path / "w.duckdb"
-    warm = WarmDbt()
-    try:
-        os.kill(warm.process.pid, signal.SIGSTOP)
-        client = _client(project, warm.socket_path, db)
-        time.sleep(1)
-        warm.process.kill()
-        out, _ = client.communicate(timeout=120)
-        assert client.returncode == 0, out
-        assert _answer(db) == 6
-    finally:
-        warm.stop()
+    os.kill(warm.process.pid, signal.SIGSTOP)
+    client = _client(project, warm.socket_path, db)
+    time.sleep(1)
+    warm.process.kill()
+    out, _ = client.communicate(timeout=180)
+    assert client.returncode == 0, out
+    assert _answer(db) == 6
 
 
-def test_a_warm_process_dying_mid_build_fails_the_build_without_running_it_again(tmp_path, no_dbt_here):
-    project, db = _project(tmp_path / "p", SLOW_SQL), tmp_path / "w.duckdb"
-    warm = WarmDbt()
-    try:
-        client = _client(project, warm.socket_path, db, pythonpath=no_dbt_here)
-        _wait_for_line(client, "START sql table model main.answer")
-        warm.process.kill()
-        out, _ = client.communicate(timeout=30)
-        assert client.returncode == LOST_EXIT_CODE, out
-        assert "the warm dbt process ended before dbt returned" in out
-        assert "quick_exit imported dbt itself" not in out  # it did not fall back to a second build
-    finally:
-        warm.stop()
+@pytest.fixture
+def slow_build(tmp_path, no_dbt_here, warm) -> Iterator[tuple[WarmDbt, subprocess.Popen]]:
+    """A warm process running a model that takes minutes, for a client that cannot run dbt itself."""
+    client = _client(_project(tmp_path / "p", SLOW_SQL), warm.socket_path, tmp_path / "w.duckdb", no_dbt_here)
+    _wait_for_line(client, "START sql table model main.answer")
+    time.sleep(1)  # into the query: an interrupt as the node starts is missed by dbt itself, warm or not
+    yield warm, client
+    client.kill()
 
 
-def test_a_killed_client_takes_the_build_with_it(tmp_path, no_dbt_here):
-    project, db = _project(tmp_path / "p", SLOW_SQL), tmp_path / "w.duckdb"
-    warm = WarmDbt()
-    try:
-        client = _client(project, warm.socket_path, db, pythonpath=no_dbt_here)
-        _wait_for_line(client, "START sql table model main.answer")
-        client.kill()
-        client.wait()
-        assert warm.process.wait(10) != 0  # dbt stopped, as killing dbt's own process would
-    finally:
-        warm.stop()
+def test_a_warm_process_dying_mid_build_fails_the_build_without_running_it_again(slow_build):
+    warm, client = slow_build
+    warm.process.kill()
+    out, _ = client.communicate(timeout=30)
+    assert client.returncode == LOST_EXIT_CODE, out
+    assert "the warm dbt process ended before dbt returned" in out
+    assert "quick_exit imported dbt itself" not in out  # it did not fall back to a second build
 
 
-def test_an_interrupt_reaches_dbt_and_its_exit_code_comes_back(tmp_path, no_dbt_here):
+def test_a_killed_client_takes_the_build_with_it(slow_build):
+    warm, client = slow_build
+    client.kill()
+    client.wait()
+    assert warm.process.wait(10) != 0  # dbt stopped, as killing dbt's own process would
+
+
+def test_an_interrupt_reaches_dbt_and_its_exit_code_comes_back(slow_build):
     """dagster-dbt cancels a build with SIGINT to quick_exit: dbt, in the warm process, stops and says so."""
-    project, db = _project(tmp_path / "p", SLOW_SQL), tmp_path / "w.duckdb"
-    warm = WarmDbt()
-    try:
-        client = _client(project, warm.socket_path, db, pythonpath=no_dbt_here)
-        _wait_for_line(client, "START sql table model main.answer")
-        client.send_signal(signal.SIGINT)
-        out, _ = client.communicate(timeout=60)
-        assert client.returncode == 2, out  # dbt's own code for an interrupted build
-        assert "KeyboardInterrupt" in out
-        assert "the warm dbt process ended" not in out
-        assert warm.process.wait(10) == 0
-    finally:
-        warm.stop()
+    warm, client = slow_build
+    client.send_signal(signal.SIGINT)
+    out, _ = client.communicate(timeout=60)
+    assert client.returncode == 2, out  # dbt's own code for an interrupted build
+    assert "KeyboardInterrupt" in out
+    assert "the warm dbt process ended" not in out
+    assert warm.process.wait(10) == 0
 
 
 def _python(code: str) -> subprocess.Popen:
@@ -265,39 +291,28 @@ def test_two_runs_at_once_each_use_their_own_warm_process(tmp_path, no_dbt_here)
             w.stop()
 
 
-def test_the_socket_is_private(tmp_path):
-    warm = WarmDbt()
-    try:
-        assert warm.folder.stat().st_mode & 0o777 == 0o700
-    finally:
-        warm.stop()
+def test_the_socket_is_private(warm):
+    assert warm.folder.stat().st_mode & 0o777 == 0o700
 
 
 @pytest.mark.skipif(not AS_ANOTHER_USER, reason="needs root and a system python3 to connect as another user")
-def test_another_users_connection_is_refused(tmp_path, no_dbt_here):
+def test_another_users_connection_is_refused(tmp_path, no_dbt_here, warm):
     """Even through an opened folder: the warm process reads its peer's uid and drops it unanswered; then serves
     its own user's build."""
-    warm = WarmDbt()
-    try:
-        os.kill(warm.process.pid, signal.SIGSTOP)  # the other user's connection queued first
-        warm.folder.chmod(0o755)
-        os.chmod(warm.socket_path, 0o777)
-        other = subprocess.Popen(
-            [OTHER_PYTHON, "-c", _ANOTHER_USER, warm.socket_path],
-            user=65534,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        time.sleep(1)
-        os.kill(warm.process.pid, signal.SIGCONT)
-        assert other.communicate(timeout=60)[0].strip() == "no answer"
-        project, db = _project(tmp_path / "p", "select 9 as x"), tmp_path / "w.duckdb"
-        client = _client(project, warm.socket_path, db, pythonpath=no_dbt_here)
-        out, _ = client.communicate(timeout=120)
-        assert client.returncode == 0, out
-        assert _answer(db) == 9
-    finally:
-        warm.stop()
+    os.kill(warm.process.pid, signal.SIGSTOP)  # the other user's connection queued first
+    warm.folder.chmod(0o755)
+    os.chmod(warm.socket_path, 0o777)
+    other = subprocess.Popen(
+        [OTHER_PYTHON, "-c", _ANOTHER_USER, warm.socket_path], user=65534, stdout=subprocess.PIPE, text=True
+    )
+    time.sleep(1)
+    os.kill(warm.process.pid, signal.SIGCONT)
+    assert other.communicate(timeout=60)[0].strip() == "no answer"
+    code, out = _build(
+        _project(tmp_path / "p", "select 9 as x"), warm.socket_path, tmp_path / "w.duckdb", no_dbt_here
+    )
+    assert code == 0, out
+    assert _answer(tmp_path / "w.duckdb") == 9
 
 
 # connects as another user and asks for a build as assets.dbt.warm.send_request does: prints what came back
@@ -352,3 +367,54 @@ except OSError:
     pass
 print(f"got {len(data)} bytes", flush=True)
 """
+
+
+_SOCKETS: list[str | None] = []
+
+
+@dg.op(name=DBT_STEP)
+def _dbt_step_failing_before_dbt() -> None:
+    _SOCKETS.append(os.environ.get(WARM_DBT_SOCKET))
+    raise RuntimeError("failed before dbt ran")
+
+
+@dg.op
+def _other_step() -> None:
+    _SOCKETS.append(os.environ.get(WARM_DBT_SOCKET))
+
+
+def _warm_job() -> dg.JobDefinition:
+    @dg.job(executor_def=guarded_in_process_executor)
+    def warm_job() -> None:
+        _dbt_step_failing_before_dbt()
+
+    return warm_job
+
+
+def _cold_job() -> dg.JobDefinition:
+    @dg.job(executor_def=guarded_in_process_executor)
+    def cold_job() -> None:
+        _other_step()
+
+    return cold_job
+
+
+def _warm_servers() -> list[psutil.Process]:
+    return [p for p in psutil.Process().children(recursive=True) if "assets.dbt.warm_server" in p.cmdline()]
+
+
+def test_the_nightly_executor_warms_dbt_for_a_run_with_the_dbt_step_and_ends_it_with_the_run(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("C360_DATA_DIR", str(tmp_path / "data"))
+    _SOCKETS.clear()
+    with dg.DagsterInstance.ephemeral() as instance:
+        with dg.execute_job(dg.reconstructable(_warm_job), instance=instance, raise_on_error=False) as result:
+            assert not result.success
+        with dg.execute_job(dg.reconstructable(_cold_job), instance=instance) as result:
+            assert result.success
+    warmed, cold = _SOCKETS
+    assert warmed is not None and cold is None  # only a run that builds the marts starts one
+    assert not Path(warmed).parent.exists()  # its folder removed, the run having failed
+    assert _warm_servers() == []  # and its process ended
+    assert WARM_DBT_SOCKET not in os.environ
