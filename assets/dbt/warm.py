@@ -39,6 +39,7 @@ WARM_DBT_ENABLED = "C360_WARM_DBT"  # "0": no warm process, dbt imports itself a
 READY, GO, EXIT = b"R", b"G", b"X"
 LOST_EXIT_CODE = 3  # the warm process ended after GO without an exit code (dbt's own: 0, 1, 2)
 READY_TIMEOUT_S = 300.0  # a warm process that has not answered by then (stopped, stuck) is given up before GO
+EXIT_TIMEOUT_S = 60.0  # how long a client waits for the warm process to end once it has reported dbt's code
 IDLE_TIMEOUT_S = 3 * 3600.0  # unasked for, it ends by itself (its run's teardown ends it first)
 _LENGTH = struct.Struct("!I")
 _CODE = struct.Struct("!i")
@@ -109,6 +110,11 @@ def hand_over(socket_path: str, argv: list[str], ready_timeout: float = READY_TI
         signal.signal(signum, lambda sig, _frame: os.kill(server_pid, sig))
     with conn:
         reply = recv_exactly(conn, 1 + _CODE.size)
+        conn.settimeout(EXIT_TIMEOUT_S)
+        with contextlib.suppress(OSError):
+            recv_exactly(
+                conn, 1
+            )  # EOF: the warm process has ended, every file it held (the warehouse) closed
     if len(reply) != 1 + _CODE.size or reply[:1] != EXIT:
         print("customer360: the warm dbt process ended before dbt returned", file=sys.stderr, flush=True)
         return LOST_EXIT_CODE

@@ -100,26 +100,22 @@ def take_over(request: dict, fds: list[int]) -> None:
 
 
 def run_dbt() -> int:
-    """dbt's CLI as `quick_exit` runs it; the warehouse checkpointed (or closed: its close checkpoints) and every
-    output flushed before the exit code is reported."""
+    """dbt's CLI as `quick_exit` runs it; the warehouse closed (DuckDB's close checkpoints it and releases its file,
+    which the job opens as soon as dbt's process has ended) and every output flushed before the exit code is
+    reported."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import cli
 
-    from assets.dbt.quick_exit import checkpoint_duckdb, exit_code
+    from assets.dbt.quick_exit import exit_code
 
     try:
         cli()
         code = 0
     except SystemExit as done:
         code = exit_code(done.code)
-    try:
-        checkpointed = checkpoint_duckdb()
-    except Exception:  # e.g. a transaction still open: DuckDB's close checkpoints instead
-        checkpointed = False
-    if not checkpointed:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-        env = DuckDBConnectionManager._ENV
-        if env is not None:
+    env = DuckDBConnectionManager._ENV
+    if env is not None:
+        with contextlib.suppress(Exception):  # else released as the process ends; the client waits for that
             env.close()
     logging.shutdown()
     sys.stdout.flush()
