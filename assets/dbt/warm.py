@@ -16,7 +16,11 @@ The exchange, so dbt never runs twice and a warm process that is gone costs noth
 Before GO nothing has run: a client that cannot connect, whose peer is another user, or that gets no READY
 (the warm process died or is stuck) runs dbt itself. After GO only the warm process runs dbt: if it dies the
 client fails (`LOST_EXIT_CODE`), and if the client dies the warm process stops at once. Each side checks the
-other's uid (SO_PEERCRED). The socket serves one build: the warm process removes it before it answers.
+other's uid (SO_PEERCRED). The socket serves one build: the warm process removes it before it answers. It
+closes the warehouse before it reports the code and the client exits only once it has ended, so the job opens
+the warehouse after dbt as it did. Unused, it ends with the run's teardown (`WarmDbt.stop`), by itself when the
+run's process is gone (checked every second) or after `IDLE_TIMEOUT_S`. It holds ~150 MB resident (~105 MB
+its own) beside linkage, the night's peak step.
 """
 
 from __future__ import annotations
