@@ -156,6 +156,39 @@ def test_a_warm_up_parse_runs_before_the_request_and_the_build_after_it_is_right
         warm.stop()
 
 
+def test_the_warm_up_leaves_nothing_on_the_runs_stderr(tmp_path):
+    """dbt's multiprocessing resource tracker, started by the warm-up with the run's stderr, stays quiet when the
+    warm process ends after the build."""
+    project = _project(tmp_path / "p", "select 1 as x")
+    env = {**os.environ, "C360_TEST_DB": str(tmp_path / "w.duckdb"), "DBT_PROFILES_DIR": str(project)}
+    env.pop(WARM_DBT_SOCKET, None)
+    run = subprocess.run(
+        [sys.executable, "-c", _RUN_WITH_A_WARM_UP, str(project)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["built", "0"]
+    assert "leaked semaphore" not in run.stderr
+
+
+# a run: a warm process with a warm-up parse, a build through it, the warm process's end
+_RUN_WITH_A_WARM_UP = """
+import os, subprocess, sys, time
+from assets.dbt.warm import WARM_DBT_SOCKET, WarmDbt
+project = sys.argv[1]
+warm = WarmDbt(warm_up=lambda folder: ["parse", "--project-dir", project, "--target-path", str(folder)])
+env = {**os.environ, WARM_DBT_SOCKET: warm.socket_path}
+build = subprocess.run([sys.executable, "-m", "assets.dbt.quick_exit", "run"], cwd=project, env=env, capture_output=True)
+print("built", build.returncode, flush=True)
+warm.process.wait(60)
+time.sleep(2)  # the resource tracker ends once the warm process has
+warm.stop()
+"""
+
+
 def test_a_failing_build_returns_dbts_exit_code(tmp_path, no_dbt_here, warm):
     project = _project(tmp_path / "p", "select x from no_such_table")
     code, out = _build(project, warm.socket_path, tmp_path / "w.duckdb", no_dbt_here)

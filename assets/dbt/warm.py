@@ -157,6 +157,14 @@ def warm_dbt_wanted() -> bool:
 WarmUp = Callable[[Path], list[str]]  # given a private folder, the `dbt parse` arguments of the night's build
 
 
+def _quiet_resource_tracker() -> str:
+    """PYTHONWARNINGS for the warm process: dbt's multiprocessing resource tracker, started by the warm-up with the
+    run's stderr, warns of leaked semaphores once dbt's process ends without a teardown (as `quick_exit` ends it):
+    on dbt's own output before, on the run's terminal now. Unbuffered output: dagster-dbt's events as they come."""
+    ignore = "ignore::UserWarning:multiprocessing.resource_tracker"
+    return ",".join(filter(None, [os.environ.get("PYTHONWARNINGS", ""), ignore]))
+
+
 class WarmDbt:
     """One warm dbt process and its private socket folder; `stop()` ends it if still there and removes both."""
 
@@ -180,7 +188,7 @@ class WarmDbt:
                 pass_fds=[listener.fileno()],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},  # as dagster-dbt runs dbt: events as they come
+                env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": _quiet_resource_tracker()},
             )
         except BaseException:
             shutil.rmtree(self.folder, ignore_errors=True)
