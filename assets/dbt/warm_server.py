@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import socket
 import sys
 import threading
@@ -24,13 +25,11 @@ REQUEST_TIMEOUT_S = 10.0  # a connection that has not sent its whole request by 
 
 
 def _watch_parent(parent: int, socket_path: str) -> None:
-    """The run that started this process is gone (crashed, killed): remove its socket and folder, and end."""
+    """The run that started this process is gone (crashed, killed): remove the private folder its run made for
+    it (the socket, the warm-up's parse and logs), and end."""
     while os.getppid() == parent:
         time.sleep(1.0)
-    with contextlib.suppress(OSError):
-        os.unlink(socket_path)
-    with contextlib.suppress(OSError):
-        os.rmdir(os.path.dirname(socket_path))
+    shutil.rmtree(os.path.dirname(socket_path), ignore_errors=True)
     os._exit(0)
 
 
