@@ -16,6 +16,8 @@ import os
 import sys
 from typing import Any
 
+from assets.dbt.warm import WARM_DBT_SOCKET, hand_over
+
 
 def exit_code(code: Any) -> int:
     """The process exit code of a `SystemExit.code`, as Python maps it (None → 0, an int → itself, else 1)."""
@@ -42,6 +44,11 @@ def checkpoint_duckdb() -> bool:
 
 
 def main() -> None:
+    socket_path = os.environ.get(WARM_DBT_SOCKET)
+    if socket_path:  # the run's warm dbt process, its imports done (assets/dbt/warm.py)
+        code = hand_over(socket_path, sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
     from dbt.cli.main import cli
 
     try:
