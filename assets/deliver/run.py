@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assets.deliver.aggregates import Aggregate, CellSuppression, aggregates_from_manifest
-from assets.deliver.concurrent import run_largest_first
+from assets.deliver.concurrent import run_in_lanes
 from assets.deliver.config import DeliveryConfig
-from assets.deliver.staging import StagedTable, check_tagged, stage_table
+from assets.deliver.staging import StagedTable, check_tagged, stage_table, written_by_duckdb
 from assets.deliver.targets import Publisher, publisher_for
 from assets.deliver.warehouse import MartTable, open_marts
 from assets.entities import Pii
@@ -88,14 +88,16 @@ def deliver_target(
             for table, source in marts.items():  # every mart checked before any is written
                 check_tagged(table, source, tags[table], frozenset(config.not_pii))
 
-            def stage(table: str, source: MartTable) -> Callable[[], StagedTable]:
+            def cells_of(table: str) -> CellSuppression | None:
                 declared = (aggregates or {}).get(table) if min_cell_size is not None else None
-                cells = CellSuppression(declared, min_cell_size) if declared is not None else None
+                return CellSuppression(declared, min_cell_size) if declared is not None else None
+
+            def stage(table: str, source: MartTable) -> Callable[[], StagedTable]:
+                cells = cells_of(table)
                 return lambda: stage_table(table, source, work / "out", tags[table], policy, fmt, key, cells)
 
-            staged = run_largest_first(
-                [stage(t, s) for t, s in marts.items()], [s.row_count() for s in marts.values()]
-            )
+            lanes = [written_by_duckdb(s, tags[t], policy, fmt, cells_of(t)) for t, s in marts.items()]
+            staged = run_in_lanes([stage(t, s) for t, s in marts.items()], lanes)
         manifest = {
             "target": target.name,
             "kind": target.kind,

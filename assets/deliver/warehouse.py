@@ -32,9 +32,6 @@ class MartTable:
         cursor.execute("SET TimeZone = 'UTC'")  # timestamps as UTC, whatever the machine's zone
         return cursor.execute(sql)
 
-    def row_count(self) -> int:
-        return int(self._query(f"SELECT count(*) FROM {self.relation}").fetchone()[0])
-
     def iter_batches(self, batch_size: int) -> Iterator[pa.RecordBatch]:
         yield from self._query(f"SELECT * FROM {self.relation}").fetch_record_batch(batch_size)
 
@@ -73,7 +70,7 @@ def open_marts(warehouse: Path, tables: list[str]) -> Iterator[dict[str, MartTab
                 "fix: build those dbt models or remove them from the target's tables in config/delivery.yaml"
             )
         # one DuckDB thread per query: each mart streams out in order into masking and writing (two marts at a
-        # time: assets/deliver/concurrent.py), and on this shared 2-core box
-        # DuckDB's second thread cost more CPU than it saved (150k replay, load ~4: delivery 5.9-11 s -> 3.9 s)
+        # time: assets/deliver/concurrent.py), and on this shared 2-core box DuckDB's second thread cost more
+        # CPU than it saved (150k replay, load ~4: delivery 5.9-11 s -> 3.9 s)
         con.execute("SET threads = 1")
         yield {t: MartTable(con, f"{_quote(catalog)}.{_quote(found[t])}.{_quote(t)}") for t in tables}
