@@ -30,7 +30,7 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             """create table marts.fct_visits as
             select 'C-' || lpad(i::varchar, 6, '0') as customer_id,
                    case when i % 7 = 0 then null else '张' || i end as city,
-                   i::bigint as n, (i % 100)::integer as small, i / 3.0 as amount,
+                   i::bigint as n, (i % 100)::integer as small, 'S-' || (i % 20000) as shop, i / 3.0 as amount,
                    i % 2 = 0 as flag, date '2026-01-01' + (i % 40)::integer as day,
                    timestamp '2026-01-01 08:00:00' + to_seconds(i) as at_local,
                    timestamptz '2026-01-01 08:00:00+08' + to_seconds(i) as at_utc,
@@ -67,6 +67,20 @@ def test_an_untouched_mart_is_written_by_duckdb_and_reads_back_as_the_arrow_path
     assert got.equals(expected)
     assert staged.rows == expected.num_rows == (250_000 if table == "fct_visits" else 0)
     assert [c["name"] for c in staged.columns] == kept and staged.masking == {"note": "dropped"}
+
+
+def test_a_column_with_thousands_of_values_a_row_group_is_written_plain_one_with_few_keeps_its_dictionary(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """DuckDB's default dictionary limit kept ~20k-value dictionaries (the facts' customer ids): ~17% of the COPY's
+    CPU for 1.3% smaller files."""
+    with open_marts(warehouse, ["fct_visits"]) as marts:
+        staged = stage_table("fct_visits", marts["fct_visits"], tmp_path / "out", TAGS, ANALYST)
+    group = pq.ParquetFile(staged.path).metadata.row_group(0)
+    encodings = {group.column(i).path_in_schema: group.column(i).encodings for i in range(group.num_columns)}
+    assert group.num_rows > 20_000
+    assert not any("DICTIONARY" in e for e in encodings["shop"])  # 20,000 values
+    assert any("DICTIONARY" in e for e in encodings["small"])  # 100 values
 
 
 def test_a_masked_mart_goes_through_arrow(warehouse: Path, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
 import json
+import os
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -6,6 +7,7 @@ import pytest
 import yaml
 from privacy_fixtures import MARTS, build_warehouse, make_layout, write_manifest
 
+import assets.deliver.run as deliver_run
 from assets.deliver.config import load_delivery_config
 from assets.deliver.run import deliver_target
 from assets.deliver.staging import UntaggedPiiError
@@ -91,6 +93,22 @@ def test_analyst_delivery_masks_and_writes_manifest(setup):
     audit = read_audit(layout)
     assert audit["event"].tolist() == ["delivery"] and audit["rows"].tolist() == [7]
     assert "163.com" not in audit.to_json()
+
+
+def test_the_staged_files_are_moved_into_the_delivery_not_copied(setup, monkeypatch):
+    layout, config = setup
+    staged: dict[str, int] = {}
+    real = deliver_run.stage_table
+
+    def keep_inode(*args, **kwargs):
+        table = real(*args, **kwargs)
+        staged[table.path.name] = os.stat(table.path).st_ino
+        return table
+
+    monkeypatch.setattr(deliver_run, "stage_table", keep_inode)
+    deliver_target(config, "analyst_parquet", layout, run_id="run-1", run_date="2026-03-01")
+    folder = layout.root / "exports" / "analyst" / "run_date=2026-03-01"
+    assert staged and {name: os.stat(folder / name).st_ino for name in staged} == staged
 
 
 def test_pseudonymised_hashes_join_across_tables(setup):

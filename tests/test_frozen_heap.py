@@ -8,6 +8,7 @@ import weakref
 
 import dagster as dg
 
+import orchestration.memory as memory
 from assets.frozen_heap import frozen_heap
 from orchestration.executor import guarded_in_process_executor
 from orchestration.memory import RELEASE_MEMORY_HOOKS
@@ -16,6 +17,7 @@ from orchestration.memory import RELEASE_MEMORY_HOOKS
 class _Node:
     def __init__(self) -> None:
         self.me = self  # a reference cycle: only the collector frees it
+        self.payload = b""
 
 
 def test_an_inner_block_does_not_thaw_the_outer_one() -> None:
@@ -44,6 +46,7 @@ _seen: dict[str, object] = {}
 def _litter() -> int:
     _seen["frozen"] = gc.get_freeze_count()
     node = _Node()
+    node.payload = bytearray(64 * 2**20)  # a step that grew the process (orchestration/memory.after_step)
     _seen["node"] = weakref.ref(node)
     return 1
 
@@ -62,6 +65,7 @@ def two_steps():
 def test_a_daemon_launched_run_freezes_what_it_keeps(tmp_path, monkeypatch) -> None:
     """Through the job's executor, as a run launched from the UI or the schedule."""
     monkeypatch.setenv("C360_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(memory, "_resident_after_release", None)  # a fresh process, as a run worker's
     _seen.clear()
     with dg.DagsterInstance.ephemeral() as instance:
         assert dg.execute_job(dg.reconstructable(two_steps), instance=instance).success

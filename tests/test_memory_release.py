@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import gc
+
 import dagster as dg
 import psutil
+import pytest
 
-from orchestration.memory import RELEASE_MEMORY_HOOKS, release_memory
+import orchestration.memory as memory
+from orchestration.memory import RELEASE_MEMORY_HOOKS, after_step, release_memory
 
 MB = 2**20
+
+
+@pytest.fixture(autouse=True)
+def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No release yet in this process: the first step after this releases whatever it grew."""
+    monkeypatch.setattr(memory, "_resident_after_release", None)
 
 
 def _rss_mb() -> float:
@@ -77,10 +87,8 @@ def test_romanised_names_are_not_carried_into_the_next_step() -> None:
 def test_one_hook_event_per_step_succeeded_or_failed(monkeypatch) -> None:
     """Memory is released after a failed step too, by one hook: each step stores one hook event, not a
     HOOK_COMPLETED and a HOOK_SKIPPED (30 writes to the event log a night)."""
-    import orchestration.memory as memory
-
     released: list[int] = []
-    monkeypatch.setattr(memory, "release_memory", lambda: released.append(1))
+    monkeypatch.setattr(memory, "after_step", lambda: released.append(1))
 
     @dg.op
     def fine() -> int:
@@ -100,3 +108,33 @@ def test_one_hook_event_per_step_succeeded_or_failed(monkeypatch) -> None:
     hooks = [e.event_type for e in result.all_events if e.event_type_value.startswith("HOOK_")]
     assert hooks == [dg.DagsterEventType.HOOK_COMPLETED] * 2
     assert released == [1, 1]
+
+
+def test_a_step_that_grew_the_process_little_skips_the_full_collection_but_still_empties_the_memos() -> None:
+    """A night's ingest and validation steps grow the process by a few MB each: a full collection and a heap trim
+    after each (10-30 ms) would hand back next to nothing."""
+    from linkage.standardise.chinese import romanise
+
+    started: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    after_step()  # a release: what the next step grows is measured from here
+    romanise("欧阳浩然")
+    gc.callbacks.append(seen)
+    try:
+        after_step()
+    finally:
+        gc.callbacks.remove(seen)
+    assert 2 not in started  # no full collection
+    assert romanise.cache_info().currsize == 0
+
+    grown = [bytes(1500) + i.to_bytes(4, "little") for i in range(40_000)]  # ~60 MB
+    gc.callbacks.append(seen)
+    try:
+        after_step()
+    finally:
+        gc.callbacks.remove(seen)
+    assert 2 in started and grown

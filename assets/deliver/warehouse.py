@@ -40,10 +40,16 @@ class MartTable:
 
     def write_parquet(self, path: Path, columns: list[str]) -> int:
         """`columns` of the mart written as Parquet by DuckDB itself (snappy, as pyarrow's default), in table
-        order; returns the rows written. No Arrow round trip: for a table delivered untouched."""
+        order; returns the rows written. No Arrow round trip: for a table delivered untouched.
+
+        A column with more than 1,000 distinct values in a row group is written plain, not as a dictionary:
+        DuckDB's default limit had it build and keep dictionaries of ~20k ids a row group (the facts' customer
+        ids), which cost the 1% night's five untouched marts ~17% of their COPY CPU (1.8-1.9 -> 1.5-1.55 s) for
+        1.3% smaller files. Same values and types read back."""
         listed = ", ".join(_quote(c) for c in columns)
         copy = f"COPY (SELECT {listed} FROM {self.relation}) TO {sql_string(str(path))} "
-        return int(self._query(copy + "(FORMAT parquet, COMPRESSION snappy)").fetchone()[0])
+        options = "(FORMAT parquet, COMPRESSION snappy, DICTIONARY_SIZE_LIMIT 1000)"
+        return int(self._query(copy + options).fetchone()[0])
 
 
 @contextmanager
