@@ -9,7 +9,7 @@ import dagster as dg
 from dagster._core.definitions.executor_definition import IN_PROC_CONFIG, _core_in_process_executor_creation
 from dagster._core.executor.in_process import InProcessExecutor
 
-from assets.dbt.defs import warm_up_parse
+from assets.dbt.defs import warm_dbt_pays, warm_up_parse
 from assets.dbt.warm import warm_dbt
 from assets.frozen_heap import frozen_heap
 from assets.settings import settings_from_env
@@ -17,6 +17,13 @@ from orchestration.event_log_sync import held_event_log
 from orchestration.run_guard import guarded_run
 
 DBT_STEP = "customer360_dbt_assets"  # the @dbt_assets op (assets/dbt/defs.py)
+
+
+def links_everything(run_config: dict) -> bool:
+    """Whether the run's link step is asked to re-link every record (its `full_refresh` or `refit` config)."""
+    link = ((run_config or {}).get("ops") or {}).get("link") or {}
+    config = link.get("config") or {}
+    return bool(config.get("full_refresh") or config.get("refit"))
 
 
 class GuardedInProcessExecutor(InProcessExecutor):
@@ -31,7 +38,11 @@ class GuardedInProcessExecutor(InProcessExecutor):
                 plan_context.log.warning,
             ),
             # dbt imported and the project parsed beside ingest and linkage (assets/dbt/warm.py)
-            warm_dbt(DBT_STEP in execution_plan.step_keys_to_execute, warm_up_parse(layout)),
+            warm_dbt(
+                DBT_STEP in execution_plan.step_keys_to_execute
+                and warm_dbt_pays(layout, links_everything(plan_context.dagster_run.run_config)),
+                warm_up_parse(layout),
+            ),
             frozen_heap(),  # the collection after each step skips what the whole run keeps
             held_event_log(plan_context.instance, plan_context.dagster_run.run_id),  # no flush per event
         ):

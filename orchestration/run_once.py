@@ -82,7 +82,7 @@ def run_nightly(
     out = os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1) if out is None else out
     quiet_warnings()
 
-    from assets.dbt.defs import customer360_dbt_assets, warm_up_parse
+    from assets.dbt.defs import customer360_dbt_assets, warm_dbt_pays, warm_up_parse
     from assets.dbt.warm import warm_dbt
     from assets.frozen_heap import frozen_heap
     from orchestration.definitions import defs
@@ -108,9 +108,9 @@ def run_nightly(
     with (
         open_instance() as instance,  # created one process at a time
         guarded_run(instance, layout.root, layout.warehouse, run_id, say),  # the run guard daemon runs share
-        warm_dbt(
-            warm_up=warm_up_parse(layout)
-        ),  # dbt made ready beside ingest and linkage (assets/dbt/warm.py)
+        warm_dbt(  # dbt made ready beside ingest and linkage on an incremental night (assets/dbt/warm.py)
+            warm_dbt_pays(layout, full_refresh or refit), warm_up_parse(layout)
+        ),
         log_file.open("a", encoding="utf-8") as text_log,
         contextlib.redirect_stdout(text_log),  # dbt's output and anything else printed by the steps
         frozen_heap(),  # the collection after each step skips what the whole run keeps

@@ -3,6 +3,7 @@ as dagster-dbt runs it, a real dbt build of a one-model DuckDB project, and the 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -19,8 +20,10 @@ import duckdb
 import psutil
 import pytest
 
+from assets.dbt.defs import warm_dbt_pays
 from assets.dbt.warm import LOST_EXIT_CODE, READY, WARM_DBT_SOCKET, WarmDbt, hand_over, warm_dbt
-from orchestration.executor import DBT_STEP, guarded_in_process_executor
+from assets.layout import DataLayout
+from orchestration.executor import DBT_STEP, guarded_in_process_executor, links_everything
 
 OTHER_PYTHON = "/usr/bin/python3"  # runnable by user 65534 (the venv's may not be)
 AS_ANOTHER_USER = os.getuid() == 0 and Path(OTHER_PYTHON).exists()
@@ -444,18 +447,44 @@ def _warm_servers() -> list[psutil.Process]:
     return [p for p in psutil.Process().children(recursive=True) if "assets.dbt.warm_server" in p.cmdline()]
 
 
-def test_the_nightly_executor_warms_dbt_for_a_run_with_the_dbt_step_and_ends_it_with_the_run(
+def _stored_linkage_state(data: Path) -> None:
+    """A stored linkage state as model.json names one (assets/link/io.py): what tells a night links incrementally."""
+    state = data / "linkage" / "state"
+    state.mkdir(parents=True)
+    (state / "record_digests.parquet").write_bytes(b"")
+    parts = {"record_digests": [{"file": "record_digests.parquet", "rows": 0}]}
+    (state / "model.json").write_text(json.dumps({"parts": parts}), encoding="utf-8")
+
+
+def test_the_nightly_executor_warms_dbt_for_an_incremental_run_with_the_dbt_step_and_ends_it_with_the_run(
     tmp_path, monkeypatch
 ):
-    monkeypatch.setenv("C360_DATA_DIR", str(tmp_path / "data"))
+    data = tmp_path / "data"
+    monkeypatch.setenv("C360_DATA_DIR", str(data))
     _SOCKETS.clear()
     with dg.DagsterInstance.ephemeral() as instance:
         with dg.execute_job(dg.reconstructable(_warm_job), instance=instance, raise_on_error=False) as result:
             assert not result.success
+        _stored_linkage_state(data)
+        with dg.execute_job(dg.reconstructable(_warm_job), instance=instance, raise_on_error=False) as result:
+            assert not result.success
         with dg.execute_job(dg.reconstructable(_cold_job), instance=instance) as result:
             assert result.success
-    warmed, cold = _SOCKETS
+    first_night, warmed, cold = _SOCKETS
+    assert first_night is None  # no stored state: the night links everything, the run's memory peak
     assert warmed is not None and cold is None  # only a run that builds the marts starts one
     assert not Path(warmed).parent.exists()  # its folder removed, the run having failed
     assert _warm_servers() == []  # and its process ended
     assert WARM_DBT_SOCKET not in os.environ
+
+
+def test_a_full_relink_starts_no_warm_process(tmp_path):
+    layout = DataLayout(root=tmp_path / "data", landing=str(tmp_path / "landing"), config_dir=Path("config"))
+    assert not warm_dbt_pays(layout, links_everything=False)  # a first night
+    _stored_linkage_state(layout.root)
+    assert warm_dbt_pays(layout, links_everything=False)
+    assert not warm_dbt_pays(layout, links_everything=True)  # --full-refresh or --refit
+    assert links_everything({"ops": {"link": {"config": {"full_refresh": True}}}})
+    assert links_everything({"ops": {"link": {"config": {"refit": True}}}})
+    assert not links_everything({"ops": {"link": {"config": {"full_refresh": False}}}})
+    assert not links_everything({})
