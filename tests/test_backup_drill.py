@@ -20,6 +20,7 @@ from assets.sample import generate_sample
 from assets.settings import Settings
 from orchestration.definitions import build_definitions
 from orchestration.jobs import NIGHTLY_JOB
+from tests.run_failures import step_failures
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # four nightly runs
 # The CRMs arrive together: a CRM arriving alone on a later night would merge many existing customers at
@@ -38,7 +39,7 @@ def night(data: Path, landing: Path, day: str) -> None:
         result = defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
             instance=instance, partition_key=day, raise_on_error=False
         )
-    assert result.success, [e.step_key for e in result.all_events if e.is_step_failure]
+    assert result.success, "\n".join(step_failures(result))
 
 
 def deliver(sample: Path, landing: Path, sources: tuple[str, ...] | None) -> None:

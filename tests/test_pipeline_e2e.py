@@ -14,6 +14,7 @@ from assets.sample import generate_sample
 from assets.settings import Settings
 from orchestration.definitions import build_definitions
 from orchestration.jobs import NIGHTLY_JOB
+from tests.run_failures import step_failures
 
 RUN_DATE = "2026-11-27"
 
@@ -31,8 +32,7 @@ def nightly(tmp_path_factory) -> tuple[Path, dg.ExecuteInProcessResult]:
 
 def test_job_succeeds(nightly):
     _, result = nightly
-    failures = [e.step_key for e in result.all_events if e.is_step_failure]
-    assert result.success, f"failed steps: {failures}"
+    assert result.success, "\n".join(step_failures(result))
 
 
 def test_every_sample_source_loaded(nightly):

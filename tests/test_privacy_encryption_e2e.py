@@ -27,6 +27,7 @@ from assets.sample import generate_sample
 from assets.settings import Settings
 from orchestration.definitions import build_definitions
 from orchestration.jobs import NIGHTLY_JOB
+from tests.run_failures import step_failures
 
 pytestmark = pytest.mark.slow
 
@@ -57,8 +58,7 @@ def run_nightly(data: Path, key: str | None) -> str:
             instance=instance, partition_key=RUN_DATE, raise_on_error=False
         )
         event_log = "\n".join(dg.serialize_value(e) for e in instance.all_logs(result.run_id))
-    failures = [e.step_key for e in result.all_events if e.is_step_failure]
-    assert result.success, f"failed steps: {failures}"
+    assert result.success, "\n".join(step_failures(result))
     return event_log
 
 
