@@ -79,7 +79,9 @@ def inserted(
     if isinstance(stored.dtype, pd.ArrowDtype):
         chunks = pa.chunked_array(stored.array._pa_array)
         if not pa.types.is_null(chunks.type):
-            night = pa.array(object_values(rows), type=chunks.type, from_pandas=True)
+            # object: a column pandas holds as floats (no rows, or only missing values) is none of Arrow's lists
+            values = object_values(rows).astype(object, copy=False)
+            night = pa.array(values, type=chunks.type, from_pandas=True)
             taken = np.insert(kept, at, len(stored) + np.arange(len(rows)))
             both = pa.chunked_array([*chunks.chunks, night], type=chunks.type)  # taken from, not joined first
             return pd.arrays.ArrowExtensionArray(both.take(taken))

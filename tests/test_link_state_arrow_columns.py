@@ -14,7 +14,7 @@ from test_linkage_stored_encoding import _night
 
 from assets.link import state_parts
 from assets.link.io import read_state, state_dir
-from linkage.arrow_columns import arrow_backed, as_objects, list_lengths
+from linkage.arrow_columns import arrow_backed, as_objects, inserted, list_lengths
 from linkage.contact_points import identifiable
 from linkage.incremental import READ_OF_EVERY_RECORD
 from linkage.prepare import merged_with_origin, prepare_records
@@ -94,3 +94,16 @@ def test_records_identifiable_from_arrow_backed_phones_are_those_from_lists(
     found = identifiable(backed)
     np.testing.assert_array_equal(found, identifiable(stored))
     assert 0 < found.sum() < len(found)
+
+
+@pytest.mark.parametrize(
+    "rows", [pd.Series([], dtype=float), pd.Series([np.nan, np.nan])], ids=["none", "all-missing"]
+)
+def test_night_rows_pandas_holds_as_floats_merge_into_an_arrow_backed_list_column(rows):
+    """A night with no rows for a column, or only missing values (pandas makes those float columns: a review
+    decision's night re-links stored records without new ones), merges as missing lists, not an Arrow error."""
+    stored = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([[["a"], None, ["b", "c"]]])))
+    kept, at = np.array([0, 1, 2]), np.full(len(rows), 3)
+    merged = inserted(stored, kept, at, rows)
+    assert isinstance(merged, pd.arrays.ArrowExtensionArray)
+    assert merged._pa_array.to_pylist() == [["a"], None, ["b", "c"]] + [None] * len(rows)
