@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from typing import Any
 
@@ -43,7 +44,15 @@ def checkpoint_duckdb() -> bool:
     return True
 
 
+def interruptible() -> None:
+    """SIGINT raises KeyboardInterrupt, which dbt turns into a stopped build (exit code 2), also in a process that
+    inherited it ignored: a run started as a background job (`cmd &` without job control, as CI and nohup start
+    one), where dagster-dbt's cancel would otherwise go unheard."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main() -> None:
+    interruptible()
     socket_path = os.environ.get(WARM_DBT_SOCKET)
     if socket_path:  # the run's warm dbt process, its imports done (assets/dbt/warm.py)
         code = hand_over(socket_path, sys.argv[1:])

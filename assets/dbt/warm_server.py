@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 
+from assets.dbt.quick_exit import interruptible
 from assets.dbt.warm import GO, peer_ids, recv_exactly, recv_request, send_exit, send_ready
 
 REQUEST_TIMEOUT_S = 10.0  # a connection that has not sent its whole request by then is dropped
@@ -88,6 +89,7 @@ def accept_request(listener: socket.socket, deadline: float) -> tuple[socket.soc
 
 def take_over(request: dict, fds: list[int]) -> None:
     """Become the client's dbt process: its folder, environment, umask, arguments and standard streams."""
+    interruptible()  # the run may have started this process with SIGINT ignored
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
