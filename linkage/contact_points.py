@@ -388,8 +388,8 @@ def attach_mistyped_records(
 
 def typo_owners(rec: pd.DataFrame, records: EncodedRecords, within: np.ndarray) -> np.ndarray:
     """Records holding a mailbox that an e-mail of an evidence-only record of `within` (no phone, e-mails no
-    other record holds) is a typo of (linkage/mistyped_emails.py): the customers attach_mistyped_records may attach it to, wherever
-    they are (an incremental night links them again with it). Read from the encoding's e-mails (none
+    other record holds) is a typo of (linkage/mistyped_emails.py): the customers attach_mistyped_records may
+    attach it to, wherever they are (an incremental night links them again with it). Read from the encoding's e-mails (none
     without an e-mail column there)."""
     out = np.zeros(len(rec), dtype=bool)
     if "emails" not in records.lists or not within.any():

@@ -13,8 +13,8 @@ the comparison-level mix they were fitted on, and a digest of every record. On a
    a reference, or a shared e-mail/phone few enough records hold to be someone's personal value (its holders
    decide whether it is personal, and which customer an evidence-only record holding it belongs to), or a
    mailbox a lone record of A mistypes (contact_points.typo_owners: no pair joins them); a round compares
-   only the pairs no earlier round compared; repeated until closed, so no stage's decision crosses A's border and every customer outside A is exactly
-   what a full run gives;
+   only the pairs no earlier round compared; repeated until closed, so no stage's decision crosses A's border
+   and every customer outside A is exactly what a full run gives;
 4. A alone goes through the full run's stages (engine.resolve_clusters: evidence completion, household guard,
    references, chaining guard, steward constraints, contact-point attachment) and is given ids by overlap with
    its old customers (engine's identity), so ids stay stable and merges/splits go to id_history.
