@@ -10,6 +10,7 @@ built twice: incrementally on night 1's warehouse and with `--full-refresh` on a
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -397,3 +398,41 @@ def test_a_night_that_moves_the_as_of_date_snapshots_every_customer(nights, tmp_
     assert re.search(r"snapshot in scope: dim_customer_snapshot \d+ changed keys\n", later.stdout), (
         later.stdout
     )
+
+
+def test_a_night_run_in_another_time_zone_misses_no_row_loaded_after_the_last(nights, tmp_path):
+    """The load times (`_loaded_at`, UTC instants) reach the marts as wall-clock times in C360_TIMEZONE, as every
+    other time, whatever zone the host runs dbt in (profiles.yml sets DuckDB's TimeZone). A night run by a shell in
+    Asia/Tokyo and the next by a daemon in UTC: the second's new line, loaded an hour after the first night's latest
+    load, is rebuilt into fct_orders (in the host's zone, the first night's watermark read 9 hours later than the
+    line's load time, so the line was taken as built already and left out)."""
+    data = tmp_path / "data"
+    shutil.copytree(nights["data"], data)
+    tokyo = dbt(["build"], data, tmp_path / "tokyo", VARS, env={"TZ": "Asia/Tokyo"})
+    assert tokyo.returncode == 0, tokyo.stdout[-3000:]
+    latest = max(
+        pd.read_parquet(path, columns=["_loaded_at"])["_loaded_at"].max()
+        for path in (data / "silver" / "order").rglob("*.parquet")
+    )
+    watermark = query(data, "select stg_silver__orders_loaded_through from intermediate.int_marts_last_build")
+    zone = os.environ.get("C360_TIMEZONE", "Asia/Shanghai")
+    assert watermark.iloc[0, 0] == latest.tz_convert(zone).tz_localize(None)  # the partitions' zone
+    line = pd.read_parquet(next((data / "silver" / "order" / "run_date=2026-11-28").glob("*.parquet")))
+    line["order_id"] = line["order_id"].astype(str) + "-TZ"
+    line["_loaded_at"] = latest + pd.Timedelta(hours=1)
+    line["_run_date"] = "2026-11-29"
+    (data / "silver" / "order" / "run_date=2026-11-29").mkdir()
+    line.to_parquet(data / "silver" / "order" / "run_date=2026-11-29" / "part.parquet", index=False)
+    utc = dbt(["build"], data, tmp_path / "utc", VARS, env={"TZ": "UTC"})
+    assert utc.returncode == 0, utc.stdout[-3000:]
+    got = query(data, "select order_id from marts.fct_orders where order_id = ?", [line["order_id"].iloc[0]])
+    assert len(got) == len(line) == 1
+
+
+def test_a_night_after_a_macro_changed_rebuilds_every_customer(nights, tmp_path):
+    """A release that edits a macro changes var c360_macros (the macros' digest, assets/dbt/defs.py): the marts'
+    fingerprint changes and the night rebuilds every customer, not only the ones it touched."""
+    data = tmp_path / "data"
+    shutil.copytree(nights["data"], data)
+    batches = build(data, tmp_path / "release", "--vars", json.dumps({**VARS, "c360_macros": "edited"}))
+    assert batches["dim_customer"] == len(table(data, "marts", "dim_customer")) > 0

@@ -104,11 +104,16 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A fingerprint of everything besides the data that shapes the marts: every model's and seed's checksum and
-    the vars they read. When it changes (a new release, an edited var or seed) every customer is touched. -#}
+{#- A fingerprint of everything besides the data that shapes the marts: every model's and seed's checksum, the
+    vars they read, the macros' digest (var c360_macros, passed by assets/dbt/defs.py: dbt gives Jinja no macro
+    checksum) and DuckDB's session time zone (the load times' watermarks are read in it). When it changes (a new
+    release, an edited var, seed or macro, another zone) every customer is touched. -#}
 {% macro marts_config_fingerprint() -%}
     {%- set parts = [] -%}
     {%- if execute -%}
+        {%- if target.type == 'duckdb' -%}
+            {%- do parts.append('TimeZone=' ~ run_query("select current_setting('TimeZone')").columns[0].values()[0]) -%}
+        {%- endif -%}
         {%- for node in graph.nodes.values() | sort(attribute='unique_id') -%}
             {%- if node.resource_type in ('model', 'seed') -%}
                 {%- do parts.append(node.unique_id ~ '=' ~ node.checksum.checksum) -%}
@@ -117,7 +122,7 @@
     {%- endif -%}
     {%- for name in ['as_of_date', 'reporting_currency', 'default_currency', 'non_revenue_order_statuses',
                      'source_priority', 'survivorship_default_rule', 'survivorship_rules', 'archive_after_days',
-                     'lifecycle', 'active_window_days', 'value_tiers', 'clv', 'nps_min_sample'] -%}
+                     'lifecycle', 'active_window_days', 'value_tiers', 'clv', 'nps_min_sample', 'c360_macros'] -%}
         {%- do parts.append(name ~ '=' ~ tojson(var(name, none))) -%}
     {%- endfor -%}
     {{- sql_literal(local_md5(parts | join('\n'))) -}}
