@@ -1,5 +1,7 @@
 import json
 import os
+import threading
+import time
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -8,6 +10,7 @@ import yaml
 from privacy_fixtures import MARTS, build_warehouse, make_layout, write_manifest
 
 import assets.deliver.run as deliver_run
+from assets.deliver.aggregates import Aggregate, AggregateSpecError
 from assets.deliver.config import load_delivery_config
 from assets.deliver.run import deliver_target
 from assets.deliver.staging import UntaggedPiiError
@@ -111,6 +114,65 @@ def test_the_staged_files_are_moved_into_the_delivery_not_copied(setup, monkeypa
     assert staged and {name: os.stat(folder / name).st_ino for name in staged} == staged
 
 
+def test_duckdb_writes_its_marts_while_the_masked_ones_are_staged_and_the_manifest_keeps_the_config_order(
+    setup, monkeypatch
+):
+    layout, config = setup
+    both = threading.Barrier(2, timeout=10)  # the first two marts meet here only if they are staged at once
+    threads: dict[str, str] = {}
+    real = deliver_run.stage_table
+
+    def staged_at_once(name, *args):
+        threads[name] = threading.current_thread().name
+        if len(threads) <= 2:
+            both.wait()
+        return real(name, *args)
+
+    monkeypatch.setattr(deliver_run, "stage_table", staged_at_once)
+    deliver_target(config, "analyst_parquet", layout, run_id="run-1", run_date="2026-03-01")
+    # fct_orders, delivered untouched, is written by DuckDB; the two masked marts go through Arrow on the other
+    assert threads["dim_customer"] == threads["mart_customer_profile"] != threads["fct_orders"]
+    folder = layout.root / "exports" / "analyst" / "run_date=2026-03-01"
+    manifest = json.loads((folder / "_manifest.json").read_text())
+    assert [t["name"] for t in manifest["tables"]] == TABLES
+    assert pd.read_parquet(folder / "fct_orders.parquet")["order_id"].tolist() == ["O-1", "O-2", "O-3"]
+
+
+def test_a_mart_failing_while_another_is_staged_publishes_nothing_and_leaves_no_file(setup, monkeypatch):
+    layout, config = setup
+    deliver_target(config, "analyst_parquet", layout, run_id="run-1", run_date="2026-03-01")
+    folder = layout.root / "exports" / "analyst" / "run_date=2026-03-01"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    orders, failed = threading.Event(), threading.Event()
+    started: list[str] = []
+    real = deliver_run.stage_table
+
+    def orders_after_the_failure(name, *args):
+        started.append(name)
+        if name == "fct_orders":  # still being written when dim_customer fails
+            orders.set()
+            failed.wait(10)
+            time.sleep(0.3)
+        elif name == "dim_customer":
+            orders.wait(10)
+        try:
+            return real(name, *args)
+        except AggregateSpecError:
+            failed.set()
+            raise
+
+    monkeypatch.setattr(deliver_run, "stage_table", orders_after_the_failure)
+    wrong = {"dim_customer": Aggregate("people", ("segment",))}  # no column 'people'
+    with pytest.raises(AggregateSpecError, match=r"dim_customer: meta.aggregate declares columns"):
+        deliver_target(config, "analyst_parquet", layout, "run-2", "2026-03-01", aggregates=wrong)
+    for thread in threading.enumerate():  # a mart still being staged after the error would write after it
+        if thread.name.startswith("deliver"):
+            thread.join()
+    assert sorted(started) == ["dim_customer", "fct_orders"]  # the profile, after dim_customer, never started
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert not list((layout.root / "tmp").iterdir())
+
+
 def test_pseudonymised_hashes_join_across_tables(setup):
     layout, config = setup
     deliver_target(config, "pseudo", layout, run_id="run-2", run_date="2026-03-01")
@@ -173,6 +235,8 @@ def test_model_missing_from_manifest_refused(setup, tmp_path):
 
 KILL_WHILE_PUBLISHING = """
 import os, signal, sys
+import assets.deliver.run as deliver_run
+from assets.deliver.aggregates import Aggregate, AggregateSpecError
 from assets.deliver.config import load_delivery_config
 from assets.deliver.run import deliver_target
 from assets.layout import DataLayout

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -11,6 +13,7 @@ import pytest
 from assets.ingest import workbook
 from assets.ingest.readers import cell_text
 from assets.ingest.workbook import WorkbookError, has_error_cells, open_sheet
+from assets.layout import REPO_ROOT
 
 CELLS = [
     ["id", "when", "day", "at", "qty", "price", "big_id", "flag", "text", None],
@@ -100,3 +103,21 @@ def test_rows_read_the_same_whether_empty_cells_are_none_or_blank():
     assert (lines, blank) == ([2, 5], 1)
     assert errors[0]["line"] == 4 and errors[0]["reason"] == "expected 3 cells, found 4"
     assert errors[0]["text"] == '["O2", "x", "3", null, "stray"]'
+
+
+def test_a_workbook_calamine_reads_does_not_import_openpyxl(tmp_path):
+    """openpyxl (~0.08 s of CPU to import) is loaded for workbooks with error cells or broken ones only."""
+    path = _save(tmp_path / "w.xlsx", CELLS)
+    script = f"""
+import sys
+from pathlib import Path
+from assets.ingest.config import SourceConfig
+from assets.ingest.readers import FileInfo, read_file
+cfg = SourceConfig(name="crm", entity="contact", glob="crm/*", format="xlsx", columns={{"id": "source_record_id", "text": "full_name"}},
+                   primary_key=["source_record_id"])
+rows = sum(batch.table.num_rows for batch in read_file(Path({str(path)!r}), cfg, FileInfo()))
+assert rows > 0, rows
+assert "openpyxl" not in sys.modules, "openpyxl imported"
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -132,6 +132,24 @@ def _written_by_duckdb(
     )
 
 
+def written_by_duckdb(
+    source: Path | MartTable,
+    tags: dict[str, Pii],
+    policy: dict[Pii, Action],
+    fmt: str = "parquet",
+    cells: CellSuppression | None = None,
+) -> bool:
+    """Whether `stage_table` has DuckDB write this mart itself (no Arrow or Python on the way)."""
+    if cells is not None or not isinstance(source, MartTable):
+        return False
+    applied = _applied(source.schema_arrow, tags, policy)
+    return _written_by_duckdb(source, _output_schema(source.schema_arrow, applied, fmt), applied, fmt)
+
+
+def _applied(schema: pa.Schema, tags: dict[str, Pii], policy: dict[Pii, Action]) -> dict[str, Action]:
+    return {c: policy.get(t, Action.DROPPED) for c, t in tags.items() if c in schema.names}
+
+
 def _open(source: Path | MartTable) -> MartTable | ParquetFile:
     return open_parquet(source) if isinstance(source, Path) else source
 
@@ -167,9 +185,9 @@ def stage_table(
         source_schema = cells.schema(source_schema)
         # decided on the whole table (totals and their parts), from the few columns that decide it
         suppress = cells.cells(reader.read(columns=cells.aggregate.columns()).to_pandas())
-    applied = {c: policy.get(t, Action.DROPPED) for c, t in tags.items() if c in source_schema.names}
+    applied = _applied(source_schema, tags, policy)
     schema = _output_schema(source_schema, applied, fmt)
-    if cells is None and _written_by_duckdb(reader, schema, applied, fmt):
+    if written_by_duckdb(reader, tags, policy, fmt, cells):
         rows = reader.write_parquet(path, schema.names)
         return _staged(name, path, fmt, rows, schema, applied, None)
     rows = 0

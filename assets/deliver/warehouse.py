@@ -20,10 +20,11 @@ def _quote(name: str) -> str:
 
 class MartTable:
     """One mart of the open warehouse, with the part of `pq.ParquetFile` staging uses: `schema_arrow`,
-    `iter_batches(batch_size=)` (streamed in table order) and `read(columns=)`."""
+    `iter_batches(batch_size=)` (streamed in table order) and `read(columns=)`. Each mart has a connection of
+    its own to the warehouse, so marts can be read on different threads at once."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, relation: str):
-        self.con, self.relation = con, relation
+        self.con, self.relation = con.cursor(), relation
         self.schema_arrow = self._query(f"SELECT * FROM {relation} LIMIT 0").fetch_arrow_table().schema
 
     def _query(self, sql: str) -> duckdb.DuckDBPyConnection:
@@ -74,7 +75,8 @@ def open_marts(warehouse: Path, tables: list[str]) -> Iterator[dict[str, MartTab
                 f"{warehouse}: tables {missing} not in the warehouse (have {sorted(found)}); "
                 "fix: build those dbt models or remove them from the target's tables in config/delivery.yaml"
             )
-        # one thread: the marts stream out in order into masking and writing, and on this shared 2-core box
-        # DuckDB's second thread cost more CPU than it saved (150k replay, load ~4: delivery 5.9-11 s -> 3.9 s)
+        # one DuckDB thread per query: each mart streams out in order into masking and writing (two marts at a
+        # time: assets/deliver/concurrent.py), and on this shared 2-core box DuckDB's second thread cost more
+        # CPU than it saved (150k replay, load ~4: delivery 5.9-11 s -> 3.9 s)
         con.execute("SET threads = 1")
         yield {t: MartTable(con, f"{_quote(catalog)}.{_quote(found[t])}.{_quote(t)}") for t in tables}
