@@ -24,7 +24,7 @@ from assets.link.io import (
     write_state,
 )
 from assets.link.night_records import added_files, entities_stored, night_keys, stored_enough
-from assets.metadata import bar_chart, counts_table, distribution_counts, markdown_table
+from assets.metadata import bar_chart, counts_table, distribution_counts, folded_counts, markdown_table
 from assets.review.decisions import decisions_path
 from assets.settings import Settings
 from linkage.config import LinkageConfig, load_linkage_config
@@ -227,7 +227,14 @@ def link_assets(
         return
     context.log.info(f"linkage: {mode}")
     s = result.summary
-    sizes = distribution_counts(customer_sizes(result.xref) if len(result.xref) else [])
+    counted = s.get(
+        "cluster_size_distribution"
+    )  # the engine's count of the customers' sizes: not counted again
+    sizes = (
+        folded_counts(counted)
+        if counted is not None
+        else distribution_counts(customer_sizes(result.xref) if len(result.xref) else [])
+    )
     yield _output(
         "customer_xref",
         result.xref,
