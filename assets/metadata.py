@@ -195,10 +195,18 @@ def histogram_md(values: Sequence[float] | pd.Series, bins: int = 10, title: str
 def distribution_counts(values: Sequence[int] | pd.Series, cap: int = 10) -> pd.Series:
     """Counts of small integers (e.g. cluster sizes) with everything ≥ cap folded into "cap+"."""
     ints = pd.to_numeric(pd.Series(values), errors="coerce").dropna().astype("int64")
-    if ints.empty:
+    return folded_counts(ints.value_counts(), cap)
+
+
+def folded_counts(counts: Mapping[int, int] | pd.Series, cap: int = 10) -> pd.Series:
+    """distribution_counts of integers given as how many times each occurs ({value: times}, e.g. a linkage
+    summary's cluster-size distribution), without the values themselves."""
+    table = pd.Series(counts, dtype="int64")
+    if table.empty:
         return pd.Series(dtype="int64")
-    counts = ints.clip(upper=cap).value_counts().sort_index()
-    return counts.rename(index=lambda k: f"{k}+" if k >= cap else str(k))
+    table.index = np.minimum(table.index.to_numpy(dtype=np.int64), cap)
+    folded = table.groupby(level=0).sum().sort_index()
+    return folded.rename(index=lambda k: f"{k}+" if k >= cap else str(k))
 
 
 # --- helpers ------------------------------------------------------------------------------------

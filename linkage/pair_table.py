@@ -130,12 +130,18 @@ def carried_table(previous: pa.Table, drop: pd.Index, night: pd.DataFrame) -> Or
     return OrderedPairs(pa.concat_tables(tables), rows[np.argsort(-weight, kind="stable")])
 
 
+def decided_as(pairs: pa.Table | OrderedPairs, decision: str) -> np.ndarray:
+    """Per pair, in order: whether its decision is `decision` (a missing one is none), compared in Arrow
+    (~1M pairs: no Python string per pair); the pairs of an OrderedPairs are not gathered first."""
+    table = pairs.table if isinstance(pairs, OrderedPairs) else pairs
+    found = pc.fill_null(pc.equal(table.column("decision"), decision), False).to_numpy(zero_copy_only=False)
+    return found[pairs.rows] if isinstance(pairs, OrderedPairs) else found
+
+
 def review_rows(pairs: pd.DataFrame | pa.Table | OrderedPairs) -> pd.DataFrame | pa.Table:
     """The pairs whose decision is review, in their order."""
     if isinstance(pairs, OrderedPairs):
-        decision = pairs.table.column("decision")
-        review = pc.fill_null(pc.equal(decision, "review"), False).to_numpy(zero_copy_only=False)
-        return pairs.take(np.flatnonzero(review[pairs.rows]))
+        return pairs.take(np.flatnonzero(decided_as(pairs, "review")))
     if isinstance(pairs, pa.Table):
         return pairs.filter(pc.fill_null(pc.equal(pairs.column("decision"), "review"), False))
     return pairs[pairs["decision"] == "review"].reset_index(drop=True)

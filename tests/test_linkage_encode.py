@@ -45,6 +45,19 @@ def test_sorted_unique():
     assert sorted_unique(np.array([], dtype=np.int64)).tolist() == []
 
 
+def test_sorted_unique_is_np_unique_by_table_or_by_sort():
+    """Codes of a narrow range (counted in a table of the values present) and wide or negative values
+    (sorted): np.unique's values and dtype either way."""
+    rng = np.random.default_rng(3)
+    for dtype in (np.int64, np.int32, np.uint32, np.int8):
+        for size, low, high in ((1, 0, 1), (50, 0, 20), (5_000, 0, 9_000), (50, 0, 10**6), (50, -9, 9)):
+            if (low < 0 and np.dtype(dtype).kind == "u") or high > np.iinfo(dtype).max:
+                continue
+            values = rng.integers(low, high, size).astype(dtype)
+            out = sorted_unique(values)
+            assert out.dtype == values.dtype and np.array_equal(out, np.unique(values))
+
+
 def test_in_sorted_and_isin_agree_with_numpy():
     rng = np.random.default_rng(5)
     values = rng.integers(-5, 60, size=500)

@@ -13,7 +13,7 @@ from assets.link.io import read_state, write_state
 from assets.sample.person_records import sample_person_records
 from linkage.config import load_linkage_config
 from linkage.encode import encode_records
-from linkage.engine import link
+from linkage.engine import customer_sizes, link
 from linkage.incremental import RefitNeeded, blocks_crossing_cap, link_incremental
 from linkage.pair_table import OrderedPairs
 from linkage.prepare import prepare_records
@@ -68,6 +68,9 @@ def _night(persons, config, before, run_id, decisions=None):
     )
     assert len(night.xref) == len(persons) and set(night.xref.columns) == set(full.xref.columns)
     assert night.state.nights_since_fit == before.state.nights_since_fit + 1
+    for result in (night, full):  # the link asset charts the customers' sizes from the summary
+        counted = customer_sizes(result.xref).value_counts()
+        assert result.summary["cluster_size_distribution"] == {int(k): int(v) for k, v in counted.items()}
     return night, full
 
 

@@ -85,7 +85,7 @@ def test_entities_are_read_by_source_only_when_each_source_is_of_one_entity(samp
     for table in (digests, mixed):
         lookup = pd.Series(table["entity"].to_numpy(), index=keys)
         expected = lookup.reindex(record_index(rec["source"], rec["source_record_id"])).fillna("contact")
-        assert _entities(table, keys, rec).tolist() == expected.tolist()
+        assert _entities(table, rec).tolist() == expected.tolist()
 
 
 def test_pairs_sharing_a_value_are_found_among_the_top_level_ones_only(sample, config):

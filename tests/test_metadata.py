@@ -15,6 +15,7 @@ from assets.metadata import (
     bar_chart_svg,
     counts_table,
     distribution_counts,
+    folded_counts,
     histogram_counts,
     histogram_md,
     line_chart_svg,
@@ -93,6 +94,16 @@ def test_histogram_counts_bins_and_ignores_non_finite() -> None:
 def test_distribution_counts_folds_the_tail() -> None:
     counts = distribution_counts([1, 1, 1, 2, 3, 12, 40], cap=3)
     assert counts.to_dict() == {"1": 3, "2": 1, "3+": 3}
+
+
+def test_folded_counts_of_a_histogram_are_those_of_its_values() -> None:
+    """The link asset's cluster sizes from the summary's {size: customers}: what the sizes themselves give."""
+    sizes = np.random.default_rng(5).integers(1, 16, 500)
+    histogram = {int(k): int(v) for k, v in pd.Series(sizes).value_counts().items()}
+    for cap in (3, 10, 20):
+        assert folded_counts(histogram, cap).to_dict() == distribution_counts(sizes, cap).to_dict()
+        assert list(folded_counts(histogram, cap).index) == list(distribution_counts(sizes, cap).index)
+    assert folded_counts({}).empty and distribution_counts([]).empty
 
 
 def test_line_chart_skips_missing_points() -> None:

@@ -24,13 +24,13 @@ from assets.link.io import (
     write_state,
 )
 from assets.link.night_records import added_files, entities_stored, night_keys, stored_enough
-from assets.metadata import bar_chart, counts_table, distribution_counts, markdown_table
+from assets.metadata import bar_chart, counts_table, distribution_counts, folded_counts, markdown_table
 from assets.review.decisions import decisions_path
 from assets.settings import Settings
 from linkage.config import LinkageConfig, load_linkage_config
 from linkage.engine import LinkageResult, customer_sizes, link
 from linkage.incremental import RefitNeeded, link_incremental, refit_reason
-from linkage.pair_table import OrderedPairs
+from linkage.pair_table import OrderedPairs, decided_as
 from linkage.records import PERSON_COLUMNS
 from linkage.state import LinkageState, linked_as_now, person_keys
 
@@ -75,8 +75,7 @@ def example_matches(result: LinkageResult, n: int = 8) -> str:
 def example_rows(pairs: pa.Table | OrderedPairs, n: int) -> pd.DataFrame:
     """The rows of an Arrow pairs table example_matches may pick (the first n // 2 and last n // 4 matches,
     the first n // 4 review pairs), in order: the file's other pairs are not converted."""
-    decision = pairs.column("decision").to_numpy(zero_copy_only=False)
-    match, review = np.flatnonzero(decision == "match"), np.flatnonzero(decision == "review")
+    match, review = (np.flatnonzero(decided_as(pairs, decision)) for decision in ("match", "review"))
     rows = np.unique(np.r_[match[: n // 2], match[max(len(match) - n // 4, 0) :], review[: n // 4]])
     return pairs.take(rows).to_pandas()
 
@@ -228,7 +227,14 @@ def link_assets(
         return
     context.log.info(f"linkage: {mode}")
     s = result.summary
-    sizes = distribution_counts(customer_sizes(result.xref) if len(result.xref) else [])
+    counted = s.get(
+        "cluster_size_distribution"
+    )  # the engine's count of the customers' sizes: not counted again
+    sizes = (
+        folded_counts(counted)
+        if counted is not None
+        else distribution_counts(customer_sizes(result.xref) if len(result.xref) else [])
+    )
     yield _output(
         "customer_xref",
         result.xref,
