@@ -160,6 +160,38 @@ def test_a_warm_up_parse_runs_before_the_request_and_the_build_after_it_is_right
         warm.stop()
 
 
+def test_the_warm_ups_parse_becomes_the_projects_so_the_build_parses_only_what_changed(tmp_path, monkeypatch):
+    """A saved parse made without the night's vars (the load-time `dbt parse` after a deploy) is of no use to the
+    build: the warm-up's parse, made with them, replaces it, so the build after it parses partially instead of
+    parsing the whole project a second time."""
+    project = _project(tmp_path / "p", "select 44 as x")
+    env = {**os.environ, "C360_TEST_DB": str(tmp_path / "w.duckdb"), "DBT_PROFILES_DIR": str(project)}
+    env.pop(WARM_DBT_SOCKET, None)
+    night = ["--vars", json.dumps({"night": 1}), "--project-dir", str(project)]
+
+    def parse(*args: str) -> str:  # dbt itself (no warm process), in the project's own target folder
+        run = subprocess.run(
+            [sys.executable, "-m", "assets.dbt.quick_exit", "parse", *args],
+            cwd=project, env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stdout
+        return run.stdout
+
+    parse("--project-dir", str(project))  # the load-time parse: no vars
+    saved = project / "target" / "partial_parse.msgpack"
+    before = saved.read_bytes()
+    monkeypatch.setenv("DBT_PROFILES_DIR", str(project))
+    monkeypatch.setenv("C360_TEST_DB", str(tmp_path / "w.duckdb"))
+    warm = WarmDbt(warm_up=lambda folder: ["parse", *night, "--target-path", str(folder)])
+    try:
+        deadline = time.monotonic() + 120
+        while saved.read_bytes() == before and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        warm.stop()
+    assert "Unable to do partial parsing" not in parse(*night)
+
+
 def test_the_warm_up_leaves_nothing_on_the_runs_stderr(tmp_path):
     """dbt's multiprocessing resource tracker, started by the warm-up with the run's stderr, stays quiet when the
     warm process ends after the build."""

@@ -30,6 +30,7 @@ def prune_run_targets(target_dir: Path, prefix: str, keep: int) -> list[Path]:
 
 
 PARTIAL_PARSE = "partial_parse.msgpack"
+PROJECT_TARGET = "target"  # the project's own target folder (dagster-dbt's DbtProject default), under its dir
 
 
 def keep_partial_parse(run_target: Path, project_target: Path) -> bool:
