@@ -397,3 +397,56 @@ def test_a_night_that_moves_the_as_of_date_snapshots_every_customer(nights, tmp_
     assert re.search(r"snapshot in scope: dim_customer_snapshot \d+ changed keys\n", later.stdout), (
         later.stdout
     )
+
+
+def view_results(work: Path) -> dict[str, str]:
+    """Each view's and seed's run_results message: 'UNCHANGED' when it was left in place
+    (macros/unchanged_nodes.sql)."""
+    nodes = json.loads((work / "target" / "manifest.json").read_text())["nodes"]
+    results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+    kept = {
+        uid for uid, node in nodes.items()
+        if uid.startswith("seed.") or (uid.startswith("model.") and node["config"]["materialized"] == "view")
+    }  # fmt: skip
+    return {nodes[r["unique_id"]]["name"]: r["message"] for r in results if r["unique_id"] in kept}
+
+
+def test_a_night_leaves_the_views_and_seeds_in_place_unless_they_or_what_they_read_changed(nights, tmp_path):
+    """Night 2 (same project and vars) re-creates no view and re-loads no seed; the --full-refresh build re-creates
+    every one, and a build over the warehouse moved to another data root every view reading its Parquet files. A
+    view or seed missing or carrying another build's fingerprint is built again, so is a view whose columns are
+    not those its SQL binds to now (another warehouse's, a Parquet file of another schema); the marts are the
+    same."""
+    night2 = view_results(nights["root"] / "night2")
+    assert len(night2) == 21 and set(night2.values()) == {"UNCHANGED"}
+    assert "UNCHANGED" not in view_results(nights["full"].parent).values()
+    data = tmp_path / "data"
+    shutil.copytree(nights["data"], data)
+    build(data, tmp_path / "moved")
+    moved = view_results(tmp_path / "moved")
+    compiled = (tmp_path / "moved" / "target" / "compiled").rglob("*.sql")
+    reading = {p.stem for p in compiled if str(data) in p.read_text()} & moved.keys()
+    assert {name for name, message in moved.items() if message != "UNCHANGED"} == reading
+    assert len(reading) == 12  # the staging views, which read the Parquet files
+    with duckdb.connect(str(data / "warehouse" / "customer360.duckdb")) as con:
+        con.execute("drop view staging.stg_silver__orders")
+        con.execute("comment on view staging.stg_silver__persons is 'another build'")
+        con.execute("comment on table reference.currency_rates is 'another build'")
+        (kept,) = con.execute(
+            "select comment from duckdb_views() where view_name = 'stg_linkage__match_pairs'"
+        ).fetchone()
+        con.execute("create or replace view staging.stg_linkage__match_pairs as select 1 as stale")
+        con.execute(f"comment on view staging.stg_linkage__match_pairs is '{kept}'")
+    build(data, tmp_path / "tampered")
+    rebuilt = {
+        name for name, message in view_results(tmp_path / "tampered").items() if message != "UNCHANGED"
+    }
+    assert rebuilt == {
+        "stg_silver__orders",
+        "stg_silver__persons",
+        "stg_linkage__match_pairs",
+        "currency_rates",
+    }
+    for schema, names in COMPARED.items():
+        for name in names:
+            pd.testing.assert_frame_equal(table(data, schema, name), table(nights["data"], schema, name))
