@@ -12,7 +12,7 @@
     comment is written after dbt's own commit: a relation built without it is only built again next time. -#}
 {% materialization view, adapter='duckdb' %}
     {%- set fingerprint = local_md5(this.render() ~ '\n' ~ sql) -%}
-    {%- if is_current(this, fingerprint, 'view') and view_binds_as_built(this, sql) -%}
+    {%- if is_current(this, fingerprint, 'view', view_binds_as_built(this, sql)) -%}
         {{ return(unchanged(this.incorporate(type='view'))) }}
     {%- endif -%}
     {{ return(record_fingerprint(materialization_view_default(), 'view', fingerprint)) }}
@@ -43,8 +43,9 @@
     {{ return(built) }}
 {%- endmacro %}
 
-{#- True when `relation` exists as a `kind` (view | table) commented `fingerprint`, and nothing asks for a rebuild. -#}
-{% macro is_current(relation, fingerprint, kind) -%}
+{#- True when `relation` exists as a `kind` (view | table) commented `fingerprint` and `also` (SQL, evaluated in the
+    same query) holds, and nothing asks for a rebuild. -#}
+{% macro is_current(relation, fingerprint, kind, also='true') -%}
     {%- set docs = config.get('persist_docs') or {} -%}
     {%- if should_full_refresh() or pre_hooks or post_hooks or config.get('grants') or docs.get('relation')
             or docs.get('columns') or (model.contract is defined and model.contract.enforced) -%}
@@ -52,16 +53,17 @@
     {%- endif -%}
     {%- set existing = load_cached_relation(relation) -%}
     {%- if existing is none or existing.type != kind -%}{{ return(false) }}{%- endif -%}
-    {%- set found = run_query('select comment from duckdb_' ~ kind ~ 's() where ' ~ relation_is(relation, kind ~ '_name')) -%}
-    {{- return(found.rows | length == 1 and found.rows[0][0] == fingerprint) -}}
+    {%- set current = run_query('select coalesce((select comment = ' ~ sql_literal(fingerprint) ~ ' from duckdb_' ~ kind
+        ~ 's() where ' ~ relation_is(relation, kind ~ '_name') ~ '), false) and ' ~ also) -%}
+    {{- return(current.columns[0].values()[0]) -}}
 {%- endmacro %}
 
-{#- True when the columns (names, types, order) view `relation` holds are those `sql` binds to now. -#}
+{#- The SQL of whether the columns (names, types, order) view `relation` holds are those `sql` binds to now. -#}
 {% macro view_binds_as_built(relation, sql) -%}
-    {%- set same = run_query('select (select list(column_name || \' \' || column_type) from (describe (' ~ sql ~ '\n)))'
-        ~ ' = (select list(column_name || \' \' || data_type order by column_index) from duckdb_columns() where '
-        ~ relation_is(relation, 'table_name') ~ ')') -%}
-    {{- return(same.columns[0].values()[0]) -}}
+    (select list(column_name || ' ' || column_type) from (describe ({{ sql }}
+)))
+        = (select list(column_name || ' ' || data_type order by column_index) from duckdb_columns()
+           where {{ relation_is(relation, 'table_name') }})
 {%- endmacro %}
 
 {#- The condition selecting `relation` in a DuckDB catalog function whose name column is `name_column`. -#}
