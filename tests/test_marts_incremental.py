@@ -436,3 +436,69 @@ def test_a_night_after_a_macro_changed_rebuilds_every_customer(nights, tmp_path)
     shutil.copytree(nights["data"], data)
     batches = build(data, tmp_path / "release", "--vars", json.dumps({**VARS, "c360_macros": "edited"}))
     assert batches["dim_customer"] == len(table(data, "marts", "dim_customer")) > 0
+
+
+def view_results(work: Path) -> dict[str, str]:
+    """Each view's and seed's run_results message: 'UNCHANGED' when it was left in place
+    (macros/unchanged_nodes.sql)."""
+    nodes = json.loads((work / "target" / "manifest.json").read_text())["nodes"]
+    results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+    kept = {
+        uid for uid, node in nodes.items()
+        if uid.startswith("seed.") or (uid.startswith("model.") and node["config"]["materialized"] == "view")
+    }  # fmt: skip
+    return {nodes[r["unique_id"]]["name"]: r["message"] for r in results if r["unique_id"] in kept}
+
+
+def test_a_night_leaves_the_views_and_seeds_in_place_unless_they_or_what_they_read_changed(nights, tmp_path):
+    """Night 2 (same project and vars) re-creates no view and re-loads no seed; the --full-refresh build re-creates
+    every one, and a build over the warehouse moved to another data root every view reading its Parquet files. A
+    view or seed missing or carrying another build's fingerprint is built again, so is a view whose columns are
+    not those its SQL binds to now (another warehouse's, a Parquet file of another schema); the marts are the
+    same."""
+    night2 = view_results(nights["root"] / "night2")
+    assert len(night2) == 21 and set(night2.values()) == {"UNCHANGED"}
+    assert "UNCHANGED" not in view_results(nights["full"].parent).values()
+    data = tmp_path / "data"
+    shutil.copytree(nights["data"], data)
+    build(data, tmp_path / "moved")
+    moved = view_results(tmp_path / "moved")
+    compiled = (tmp_path / "moved" / "target" / "compiled").rglob("*.sql")
+    reading = {p.stem for p in compiled if str(data) in p.read_text()} & moved.keys()
+    assert {name for name, message in moved.items() if message != "UNCHANGED"} == reading
+    assert len(reading) == 12  # the staging views, which read the Parquet files
+    with duckdb.connect(str(data / "warehouse" / "customer360.duckdb")) as con:
+        con.execute("drop view staging.stg_silver__orders")
+        con.execute("comment on view staging.stg_silver__persons is 'another build'")
+        con.execute("comment on table reference.currency_rates is 'another build'")
+        (kept,) = con.execute(
+            "select comment from duckdb_views() where view_name = 'stg_linkage__match_pairs'"
+        ).fetchone()
+        con.execute("create or replace view staging.stg_linkage__match_pairs as select 1 as stale")
+        con.execute(f"comment on view staging.stg_linkage__match_pairs is '{kept}'")
+    build(data, tmp_path / "tampered")
+    rebuilt = {
+        name for name, message in view_results(tmp_path / "tampered").items() if message != "UNCHANGED"
+    }
+    assert rebuilt == {
+        "stg_silver__orders",
+        "stg_silver__persons",
+        "stg_linkage__match_pairs",
+        "currency_rates",
+    }
+    for schema, names in COMPARED.items():
+        for name in names:
+            pd.testing.assert_frame_equal(table(data, schema, name), table(nights["data"], schema, name))
+
+
+def test_a_night_counts_the_customers_it_weighs_its_touched_ones_against_from_dim_customer(nights):
+    """Whether the facts restrict the silver rows to the night's keys (macros/linked_rows.sql, night_is_narrow) is
+    decided against the last build's dim_customer rows, a table's count, not the distinct customers of the xref view
+    (a scan of its Parquet for each of the four facts); night 2 touches 3 of 150 customers: narrow."""
+    log = (nights["root"] / "night2" / "logs" / "dbt.log").read_text()
+    weighed = re.findall(r"int_customers_touched\"\) \* 2 <= \((select count\([^)]*\) from \S+)\)", log)
+    assert weighed == ['select count(*) from "customer360"."marts"."dim_customer"'] * 4
+    assert (
+        "night_row"
+        in next((nights["root"] / "night2" / "target" / "compiled").rglob("fct_orders.sql")).read_text()
+    )

@@ -140,7 +140,8 @@
 {%- endmacro %}
 
 {#- post_hook of an incremental model: log how many rows this build rebuilt ("incremental batch: <model> <n>
-    rows"), so a night's dbt log and the Dagster run show that only the touched customers were processed. -#}
+    rows"), so a night's dbt log and the Dagster run show that only the touched customers were processed. Renders
+    no SQL, so dbt runs no statement for the hook itself (an empty hook is skipped). -#}
 {% macro log_incremental_batch() -%}
     {%- if execute and is_incremental() -%}
         {%- set found = run_query("select table_name from duckdb_tables() where temporary and starts_with(table_name, "
@@ -150,5 +151,4 @@
             {%- do log('incremental batch: ' ~ this.identifier ~ ' ' ~ rows ~ ' rows', info=True) -%}
         {%- endif -%}
     {%- endif -%}
-    select 1
 {%- endmacro %}
