@@ -143,7 +143,7 @@ def review_rows(pairs: pd.DataFrame | pa.Table | OrderedPairs) -> pd.DataFrame |
     if isinstance(pairs, OrderedPairs):
         return pairs.take(np.flatnonzero(decided_as(pairs, "review")))
     if isinstance(pairs, pa.Table):
-        return pairs.filter(pc.fill_null(pc.equal(pairs.column("decision"), "review"), False))
+        return pairs.filter(decided_as(pairs, "review"))
     return pairs[pairs["decision"] == "review"].reset_index(drop=True)
 
 

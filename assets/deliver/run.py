@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from assets.deliver.aggregates import Aggregate, CellSuppression, aggregates_from_manifest
@@ -13,7 +13,7 @@ from assets.deliver.concurrent import run_in_lanes
 from assets.deliver.config import DeliveryConfig
 from assets.deliver.staging import StagedTable, check_tagged, stage_table, written_by_duckdb
 from assets.deliver.targets import Publisher, publisher_for
-from assets.deliver.warehouse import MartTable, open_marts
+from assets.deliver.warehouse import open_marts
 from assets.entities import Pii
 from assets.layout import DataLayout
 from assets.privacy.audit import record_event
@@ -88,16 +88,14 @@ def deliver_target(
             for table, source in marts.items():  # every mart checked before any is written
                 check_tagged(table, source, tags[table], frozenset(config.not_pii))
 
-            def cells_of(table: str) -> CellSuppression | None:
-                declared = (aggregates or {}).get(table) if min_cell_size is not None else None
-                return CellSuppression(declared, min_cell_size) if declared is not None else None
-
-            def stage(table: str, source: MartTable) -> Callable[[], StagedTable]:
-                cells = cells_of(table)
-                return lambda: stage_table(table, source, work / "out", tags[table], policy, fmt, key, cells)
-
-            lanes = [written_by_duckdb(s, tags[t], policy, fmt, cells_of(t)) for t, s in marts.items()]
-            staged = run_in_lanes([stage(t, s) for t, s in marts.items()], lanes)
+            declared = {t: (aggregates or {}).get(t) if min_cell_size is not None else None for t in marts}
+            cells = {t: None if d is None else CellSuppression(d, min_cell_size) for t, d in declared.items()}
+            jobs = [
+                partial(stage_table, t, s, work / "out", tags[t], policy, fmt, key, cells[t])
+                for t, s in marts.items()
+            ]
+            lanes = [written_by_duckdb(s, tags[t], policy, fmt, cells[t]) for t, s in marts.items()]
+            staged = run_in_lanes(jobs, lanes)
         manifest = {
             "target": target.name,
             "kind": target.kind,

@@ -187,7 +187,7 @@ def stage_table(
         suppress = cells.cells(reader.read(columns=cells.aggregate.columns()).to_pandas())
     applied = _applied(source_schema, tags, policy)
     schema = _output_schema(source_schema, applied, fmt)
-    if written_by_duckdb(reader, tags, policy, fmt, cells):
+    if cells is None and _written_by_duckdb(reader, schema, applied, fmt):  # as written_by_duckdb tells
         rows = reader.write_parquet(path, schema.names)
         return _staged(name, path, fmt, rows, schema, applied, None)
     rows = 0

@@ -227,9 +227,8 @@ def link_assets(
         return
     context.log.info(f"linkage: {mode}")
     s = result.summary
-    counted = s.get(
-        "cluster_size_distribution"
-    )  # the engine's count of the customers' sizes: not counted again
+    # the engine's count of the customers' sizes: not counted again
+    counted = s.get("cluster_size_distribution")
     sizes = (
         folded_counts(counted)
         if counted is not None
