@@ -21,7 +21,9 @@ with as_of as (
 ),
 
 revenue_lines as (
-    select o.*
+    -- the columns read below only: read three times, this is materialized (all of fct_orders' columns cost
+    -- more to copy than the aggregates that read it)
+    select o.customer_id, o.ordered_at, o.source, o.order_id, o.amount_reporting, o.product_category, o.payment_method
     from {{ ref('fct_orders') }} as o
     cross join as_of as a
     where o.is_revenue and o.customer_id is not null and o.order_date <= a.as_of_date
@@ -279,7 +281,14 @@ select
     cp.last_campaign_at,
     it.interests,
     a.as_of_date
-from {{ ref('dim_customer') }} as d
+from (
+    -- on an incremental build the batch's customers before the joins: a filter after them is applied to every
+    -- customer's joined row (DuckDB does not push the semi join below the left joins)
+    select * from {{ ref('dim_customer') }}
+    {%- if is_incremental() %}
+    where customer_id in (select customer_id from batch)
+    {%- endif %}
+) as d
 cross join as_of as a
 left join tiered as r on r.customer_id = d.customer_id
 left join favourite_category as fc on fc.customer_id = d.customer_id
@@ -290,6 +299,3 @@ left join surveys as s on s.customer_id = d.customer_id
 left join complaints as c on c.customer_id = d.customer_id
 left join campaigns as cp on cp.customer_id = d.customer_id
 left join interests as it on it.customer_id = d.customer_id
-{%- if is_incremental() %}
-where d.customer_id in (select customer_id from batch)
-{%- endif %}
