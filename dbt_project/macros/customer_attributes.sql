@@ -3,7 +3,8 @@
     renders them for the touched customers' records only, so a night computes the candidates of its customers
     instead of every customer's. Everything here is per source record (source, source_record_id): restricting
     the records restricts every row, window and aggregate without changing the rows of the records kept.
-    `records`: none (every record), or the name of a relation of (source, source_record_id) to keep. -#}
+    `records`: none (every record), or the name of a relation of (source, source_record_id, customer_id) to keep:
+    rows of stg_linkage__customer_xref, the customer each record is linked to. -#}
 
 {#- `and`/`where` condition keeping the rows whose (source, record id) is in `records`; empty for every record.
     An uncorrelated `in` (one hash semi join) rather than a correlated `exists`, which DuckDB plans as a delim join
@@ -179,7 +180,9 @@ scored as (
         case when r.{{ f }} is not null then {{ struct_of([('value', 'r.' ~ f), ('display_value', shown)]) }} end as {{ f }}{{ "," if not loop.last }}
         {%- endfor %}
     from records as r
-    inner join {{ ref('stg_linkage__customer_xref') }} as xref
+    {# the records' customers: `records` has them when given (the rows of the xref it keeps: the join then hashes
+       the night's records instead of every linked record, and reads the xref's Parquet once) #}
+    inner join {{ ref('stg_linkage__customer_xref') if records is none else records }} as xref
         on xref.source = r.source and xref.source_record_id = r.source_record_id
 )
 

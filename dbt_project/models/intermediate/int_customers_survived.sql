@@ -21,8 +21,9 @@
 {%- set located_fields = "('city', 'province')" %}
 -- depends_on: {{ ref('int_customer_attributes_unpivoted') }}
 with records_in_scope as {{ 'materialized' if is_incremental() }} (  -- read by every source's scan below: once
-    -- the records of the customers this build rebuilds (an incremental build: the touched ones)
-    select source, source_record_id
+    -- the records of the customers this build rebuilds (an incremental build: the touched ones), with their
+    -- customer (the candidates take it from here instead of joining the whole xref again)
+    select source, source_record_id, customer_id
     from {{ ref('stg_linkage__customer_xref') }}
     where customer_id is not null {{ touched_rows_filter(keyword='and') }}
 ),
