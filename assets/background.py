@@ -37,13 +37,26 @@ Identity = tuple[tuple[str, int, int, int] | tuple[str, None], ...]
 
 def identity(inputs: Sequence[Path]) -> Identity:
     """What tells that the files read are still the ones read: each path's inode, mtime_ns and size; a folder
-    adds its entries' (not recursive). A file replaced by an atomic rename has a new inode."""
+    adds those of everything under it. A file replaced by an atomic rename has a new inode."""
     out: list = []
     for path in inputs:
         out += _stat(Path(path))
         if Path(path).is_dir():
-            out += [s for entry in sorted(os.listdir(path)) for s in _stat(Path(path) / entry)]
+            out += _tree(Path(path))
     return tuple(out)
+
+
+def _tree(folder: Path) -> list:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except FileNotFoundError:  # removed meanwhile: differs from what was there
+        return [(str(folder), None)]
+    out: list = []
+    for entry in entries:
+        out += _stat(Path(entry.path))
+        if entry.is_dir(follow_symlinks=False):
+            out += _tree(Path(entry.path))
+    return out
 
 
 def _stat(path: Path) -> list:

@@ -15,6 +15,8 @@ from assets.dbt.warm import warm_dbt
 from assets.frozen_heap import frozen_heap
 from assets.layout import DataLayout
 from assets.link.prefetch import planned_link_reads
+from assets.report.build import planned_early_sections
+from assets.report.defs import REPORT_KEY
 from assets.settings import settings_from_env
 from orchestration.checks import LINKAGE_CHECK, XREF_KEY, planned_xref_figures
 from orchestration.event_log_sync import held_event_log
@@ -22,8 +24,12 @@ from orchestration.run_guard import guarded_run
 
 DBT_STEP = "customer360_dbt_assets"  # the @dbt_assets op (assets/dbt/defs.py)
 LINK_STEP = "link"  # the linkage multi-asset (assets/link/defs.py)
-LINKAGE_CHECK_STEP = (
-    f"{XREF_KEY.to_python_identifier()}_{LINKAGE_CHECK}"  # its blocking check (orchestration/checks.py)
+# the customer file's blocking check (orchestration/checks.py)
+LINKAGE_CHECK_STEP = f"{XREF_KEY.to_python_identifier()}_{LINKAGE_CHECK}"
+PARTITION = "dagster/partition"  # the run's tag naming its daily partition (the report's run_date)
+REPORT_STEP = REPORT_KEY.to_python_identifier()  # the run report (assets/report/defs.py)
+REVIEW_STEP = (
+    "review__queue"  # the step the job runs between the linkage check and dbt (assets/review/defs.py)
 )
 
 
@@ -35,15 +41,22 @@ def links_everything(run_config: dict) -> bool:
 
 
 def planned_background_work(
-    layout: DataLayout, incremental: bool, steps: Collection[str] | None = None
+    layout: DataLayout, incremental: bool, run_date: str | None, steps: Collection[str] | None = None
 ) -> dict[str, list[Callable[[], None]]]:
     """What a night that links incrementally does ahead in the background (assets/background.py): the link
     step's reads of last night's linkage once the erasure step is done, the linkage check's figures once the
-    link step has written the customer file. `steps`: those the run executes (None: all). A full night does
-    none of it: its peak memory is the link step's, which nothing should sit beside."""
+    link step has written the customer file, the report's sections that do not read the warehouse (for the
+    run's partition) once the check has passed and the review queue is done (not beside it), while dbt builds
+    the marts. `steps`: those the run executes
+    (None: all). A full night does none of it: its peak memory is the link step's, which nothing should sit
+    beside."""
     runs = lambda step: incremental and (steps is None or step in steps)  # noqa: E731
-    return planned_link_reads(layout, runs(LINK_STEP)) | planned_xref_figures(
-        layout, runs(LINKAGE_CHECK_STEP)
+    after = REVIEW_STEP if runs(REVIEW_STEP) else LINKAGE_CHECK_STEP
+    report_after = after if runs(LINKAGE_CHECK_STEP) and runs(REPORT_STEP) else None
+    return (
+        planned_link_reads(layout, runs(LINK_STEP))
+        | planned_xref_figures(layout, runs(LINKAGE_CHECK_STEP))
+        | planned_early_sections(layout, run_date, report_after)
     )
 
 
@@ -62,7 +75,12 @@ class GuardedInProcessExecutor(InProcessExecutor):
             ),
             # dbt imported and the project parsed beside ingest and linkage (assets/dbt/warm.py)
             warm_dbt(DBT_STEP in steps and incremental, warm_up_parse(layout)),
-            background_run(planned_background_work(layout, incremental, steps)),  # the second core's work
+            # the second core's work (assets/background.py)
+            background_run(
+                planned_background_work(
+                    layout, incremental, plan_context.dagster_run.tags.get(PARTITION), steps
+                )
+            ),
             frozen_heap(),  # the collection after each step skips what the whole run keeps
             held_event_log(plan_context.instance, plan_context.dagster_run.run_id),  # no flush per event
         ):

@@ -112,7 +112,8 @@ def run_nightly(
         guarded_run(instance, layout.root, layout.warehouse, run_id, say),  # the run guard daemon runs share
         # dbt made ready beside ingest and linkage on an incremental night (assets/dbt/warm.py)
         warm_dbt(incremental := warm_dbt_pays(layout, full_refresh or refit), warm_up_parse(layout)),
-        background_run(planned_background_work(layout, incremental)),  # work done ahead on the second core
+        # work done ahead on the second core (assets/background.py)
+        background_run(planned_background_work(layout, incremental, partition)),
         log_file.open("a", encoding="utf-8") as text_log,
         contextlib.redirect_stdout(text_log),  # dbt's output and anything else printed by the steps
         frozen_heap(),  # the collection after each step skips what the whole run keeps
