@@ -10,6 +10,7 @@ import pytest
 
 from assets import background
 from assets.background import background_run, discard, identity, reached, start, take
+from assets.link.defs import LINKAGE_WRITTEN
 
 
 def _write(path: Path, text: str) -> None:
@@ -143,3 +144,21 @@ def test_a_taken_or_discarded_result_is_freed_with_the_steps_last_reference(tmp_
         ready.set()
         background._started[-1].join()
         assert not [o for o in gc.get_objects() if isinstance(o, Big)]
+
+
+def test_a_full_night_plans_no_background_work_and_a_night_plans_only_for_its_steps(tmp_path):
+    """A first night or a full re-link is the run's memory peak: nothing is read ahead beside it. An incremental
+    night plans each use only when the steps that take it run."""
+    from assets.layout import DataLayout
+    from orchestration.executor import LINK_STEP, LINKAGE_CHECK_STEP, REPORT_STEP, REVIEW_STEP
+    from orchestration.executor import planned_background_work as planned
+
+    layout = DataLayout(root=tmp_path, landing=str(tmp_path / "landing"), config_dir=tmp_path / "config")
+    every = [LINK_STEP, LINKAGE_CHECK_STEP, REVIEW_STEP, REPORT_STEP]
+    assert planned(layout, False, "2026-01-02", every) == {} and planned(layout, False, "2026-01-02") == {}
+    assert set(planned(layout, True, "2026-01-02", every)) == {
+        "privacy__erasure",
+        LINKAGE_WRITTEN,
+        REVIEW_STEP,
+    }
+    assert set(planned(layout, True, None, [LINK_STEP, REPORT_STEP])) == {"privacy__erasure"}
