@@ -11,7 +11,8 @@
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,8 +22,10 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, Field
 
+from assets import background
 from assets.ingest.manifest import read_manifest
 from assets.layout import DataLayout
+from assets.link.defs import LINKAGE_WRITTEN
 from assets.metadata import bar_chart, distribution_counts
 from assets.parquet_files import read_parquet, write_parquet_atomic, zone_relation
 from assets.partitions import TIMEZONE, daily_partitions
@@ -313,14 +316,24 @@ def _fingerprint(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:32]
 
 
-def evaluate_linkage(layout: DataLayout, bounds: LinkageBounds, run_id: str = "") -> dg.AssetCheckResult:
-    """The sanity verdict on the current xref; an accepted xref becomes the next run's baseline."""
+@dataclass(frozen=True)
+class XrefFigures:
+    """What the sanity check computes of the customer file (reads only): the file's fingerprint, the last
+    accepted run's figures, the file's shape and its records' stability against that run, and its record keys
+    (the next baseline, kept if the file is accepted)."""
+
+    fingerprint: str
+    previous: dict[str, float] | None
+    current: dict[str, float]
+    sizes: pd.Series
+    stable: dict[str, float] | None
+    keys: pa.Table
+
+
+def xref_figures(layout: DataLayout) -> XrefFigures:
+    """The check's computation over linkage/customer_xref.parquet and linkage/history/ (writes nothing, so it can
+    run ahead beside the link step's tail: `start_xref_figures`)."""
     path = layout.linkage_dir / "customer_xref.parquet"
-    if not path.exists():
-        return dg.AssetCheckResult(
-            passed=False,
-            description=f"{path} missing: the linkage step wrote nothing; see its step log",
-        )
     fingerprint = _fingerprint(path)
     previous, previous_keys = previous_accepted(layout, fingerprint)
     # in DuckDB over the files: a night's check reads, hashes and compares the whole customer file
@@ -330,14 +343,43 @@ def evaluate_linkage(layout: DataLayout, bounds: LinkageBounds, run_id: str = ""
         sizes = con.execute(
             "select count(*) as n from xref_keys where not unlinked group by customer_id"
         ).df()["n"]
-        current = size_stats(records, sizes)
         stable = (
             _stability(con, zone_relation(previous_keys), "xref_keys") if previous_keys is not None else None
         )
-        problems = linkage_problems(current, previous, bounds, stable)
-        if not problems:
-            keys = con.execute("select record_key, customer_id from xref_keys").fetch_arrow_table()
-            record_accepted(layout, fingerprint, current, keys, run_id)
+        keys = con.execute("select record_key, customer_id from xref_keys").fetch_arrow_table()
+    return XrefFigures(fingerprint, previous, size_stats(records, sizes), sizes, stable, keys)
+
+
+def xref_figure_inputs(layout: DataLayout) -> list[Path]:
+    """What `xref_figures` reads: the customer file and the accepted runs' history."""
+    return [layout.linkage_dir / "customer_xref.parquet", history_dir(layout)]
+
+
+def start_xref_figures(layout: DataLayout) -> None:
+    """`xref_figures` in the background (assets/background.py), for the check step to take."""
+    background.start(LINKAGE_CHECK, lambda: xref_figures(layout), xref_figure_inputs(layout))
+
+
+def planned_xref_figures(layout: DataLayout, wanted: bool) -> dict[str, list[Callable[[], None]]]:
+    """For `background_run`: the check's computation started once the link step has written the customer file
+    (assets/link/defs.py LINKAGE_WRITTEN), beside the rest of that step."""
+    return {LINKAGE_WRITTEN: [lambda: start_xref_figures(layout)]} if wanted else {}
+
+
+def evaluate_linkage(layout: DataLayout, bounds: LinkageBounds, run_id: str = "") -> dg.AssetCheckResult:
+    """The sanity verdict on the current xref; an accepted xref becomes the next run's baseline. Its figures are
+    taken from the background when they were computed there over the files as they are now."""
+    path = layout.linkage_dir / "customer_xref.parquet"
+    if not path.exists():
+        return dg.AssetCheckResult(
+            passed=False,
+            description=f"{path} missing: the linkage step wrote nothing; see its step log",
+        )
+    figures = background.take(LINKAGE_CHECK, lambda: xref_figures(layout), xref_figure_inputs(layout))
+    previous, current, stable, sizes = figures.previous, figures.current, figures.stable, figures.sizes
+    problems = linkage_problems(current, previous, bounds, stable)
+    if not problems:
+        record_accepted(layout, figures.fingerprint, current, figures.keys, run_id)
     limit, limit_how = cluster_size_limit(current, previous, bounds)
     distribution = distribution_counts(sizes)
     metadata: dict[str, object] = {

@@ -3,20 +3,34 @@ schedule, sensor) hold the same writer lock as `customer360 run`, and reap dead 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 
 import dagster as dg
 from dagster._core.definitions.executor_definition import IN_PROC_CONFIG, _core_in_process_executor_creation
 from dagster._core.executor.in_process import InProcessExecutor
 
+from assets.background import background_run
 from assets.dbt.defs import warm_dbt_pays, warm_up_parse
 from assets.dbt.warm import warm_dbt
 from assets.frozen_heap import frozen_heap
+from assets.layout import DataLayout
+from assets.link.prefetch import planned_link_reads
+from assets.report.build import planned_early_sections
+from assets.report.defs import REPORT_KEY
 from assets.settings import settings_from_env
+from orchestration.checks import LINKAGE_CHECK, XREF_KEY, planned_xref_figures
 from orchestration.event_log_sync import held_event_log
 from orchestration.run_guard import guarded_run
 
 DBT_STEP = "customer360_dbt_assets"  # the @dbt_assets op (assets/dbt/defs.py)
+LINK_STEP = "link"  # the linkage multi-asset (assets/link/defs.py)
+# the customer file's blocking check (orchestration/checks.py)
+LINKAGE_CHECK_STEP = f"{XREF_KEY.to_python_identifier()}_{LINKAGE_CHECK}"
+PARTITION = "dagster/partition"  # the run's tag naming its daily partition (the report's run_date)
+REPORT_STEP = REPORT_KEY.to_python_identifier()  # the run report (assets/report/defs.py)
+REVIEW_STEP = (
+    "review__queue"  # the step the job runs between the linkage check and dbt (assets/review/defs.py)
+)
 
 
 def links_everything(run_config: dict) -> bool:
@@ -26,9 +40,31 @@ def links_everything(run_config: dict) -> bool:
     return bool(config.get("full_refresh") or config.get("refit"))
 
 
+def planned_background_work(
+    layout: DataLayout, incremental: bool, run_date: str | None, steps: Collection[str] | None = None
+) -> dict[str, list[Callable[[], None]]]:
+    """What a night that links incrementally does ahead in the background (assets/background.py): the link
+    step's reads of last night's linkage once the erasure step is done, the linkage check's figures once the
+    link step has written the customer file, the report's sections that do not read the warehouse (for the
+    run's partition) once the check has passed and the review queue is done (not beside it), while dbt builds
+    the marts. `steps`: those the run executes
+    (None: all). A full night does none of it: its peak memory is the link step's, which nothing should sit
+    beside."""
+    runs = lambda step: incremental and (steps is None or step in steps)  # noqa: E731
+    after = REVIEW_STEP if runs(REVIEW_STEP) else LINKAGE_CHECK_STEP
+    report_after = after if runs(LINKAGE_CHECK_STEP) and runs(REPORT_STEP) else None
+    return (
+        planned_link_reads(layout, runs(LINK_STEP))
+        | planned_xref_figures(layout, runs(LINKAGE_CHECK_STEP))
+        | planned_early_sections(layout, run_date, report_after)
+    )
+
+
 class GuardedInProcessExecutor(InProcessExecutor):
     def execute(self, plan_context, execution_plan) -> Iterator[dg.DagsterEvent]:
         layout = settings_from_env().layout()  # the deployment's data directory (C360_DATA_DIR)
+        incremental = warm_dbt_pays(layout, links_everything(plan_context.dagster_run.run_config))
+        steps = execution_plan.step_keys_to_execute
         with (
             guarded_run(
                 plan_context.instance,
@@ -38,10 +74,12 @@ class GuardedInProcessExecutor(InProcessExecutor):
                 plan_context.log.warning,
             ),
             # dbt imported and the project parsed beside ingest and linkage (assets/dbt/warm.py)
-            warm_dbt(
-                DBT_STEP in execution_plan.step_keys_to_execute
-                and warm_dbt_pays(layout, links_everything(plan_context.dagster_run.run_config)),
-                warm_up_parse(layout),
+            warm_dbt(DBT_STEP in steps and incremental, warm_up_parse(layout)),
+            # the second core's work (assets/background.py)
+            background_run(
+                planned_background_work(
+                    layout, incremental, plan_context.dagster_run.tags.get(PARTITION), steps
+                )
             ),
             frozen_heap(),  # the collection after each step skips what the whole run keeps
             held_event_log(plan_context.instance, plan_context.dagster_run.run_id),  # no flush per event

@@ -15,6 +15,7 @@ import os
 import dagster as dg
 from dagster._core.definitions.decorators.hook_decorator import event_list_hook
 
+from assets.background import reached
 from linkage.heap import trim_heap
 
 
@@ -70,8 +71,11 @@ def release_memory_after_step(
     context: dg.HookContext, event_list: list[dg.DagsterEvent]
 ) -> dg.HookExecutionResult:
     """After every step, succeeded or failed: one hook, so one HOOK_COMPLETED event a step (a success and a
-    failure hook stored a HOOK_SKIPPED event besides, 30 a night, each a write to the event log)."""
+    failure hook stored a HOOK_SKIPPED event besides, 30 a night, each a write to the event log). A step that
+    succeeded then starts the background work the run planned after it (assets/background.py)."""
     after_step()
+    if any(event.is_step_success for event in event_list):
+        reached(context.op.name)
     return dg.HookExecutionResult(hook_name="release_memory", is_skipped=False)
 
 

@@ -82,11 +82,13 @@ def run_nightly(
     out = os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1) if out is None else out
     quiet_warnings()
 
+    from assets.background import background_run
     from assets.dbt.defs import customer360_dbt_assets, warm_dbt_pays, warm_up_parse
     from assets.dbt.warm import warm_dbt
     from assets.frozen_heap import frozen_heap
     from orchestration.definitions import defs
     from orchestration.event_log_sync import held_event_log
+    from orchestration.executor import planned_background_work
     from orchestration.instance import open_instance
     from orchestration.jobs import NIGHTLY_JOB
     from orchestration.logging import RUN_EVENTS, JsonLinesFileHandler, failure_summary, record_failures
@@ -108,9 +110,10 @@ def run_nightly(
     with (
         open_instance() as instance,  # created one process at a time
         guarded_run(instance, layout.root, layout.warehouse, run_id, say),  # the run guard daemon runs share
-        warm_dbt(  # dbt made ready beside ingest and linkage on an incremental night (assets/dbt/warm.py)
-            warm_dbt_pays(layout, full_refresh or refit), warm_up_parse(layout)
-        ),
+        # dbt made ready beside ingest and linkage on an incremental night (assets/dbt/warm.py)
+        warm_dbt(incremental := warm_dbt_pays(layout, full_refresh or refit), warm_up_parse(layout)),
+        # work done ahead on the second core (assets/background.py)
+        background_run(planned_background_work(layout, incremental, partition)),
         log_file.open("a", encoding="utf-8") as text_log,
         contextlib.redirect_stdout(text_log),  # dbt's output and anything else printed by the steps
         frozen_heap(),  # the collection after each step skips what the whole run keeps

@@ -1,6 +1,8 @@
 """orchestration/checks.py: source freshness and blocking linkage sanity (write-audit-publish)."""
 
 import datetime as dt
+import shutil
+import threading
 from pathlib import Path
 
 import dagster as dg
@@ -9,6 +11,7 @@ import pytest
 
 from assets.ingest.manifest import append_manifest, empty_manifest
 from assets.layout import DataLayout
+from assets.link.defs import LINKAGE_WRITTEN
 from assets.partitions import daily_partitions
 from assets.settings import Settings
 from orchestration.checks import (
@@ -339,3 +342,88 @@ def test_freshness_after_a_backfill_judges_each_replayed_day(layout: DataLayout)
     never = by_day["2024-06-30"]["hubspot"]
     assert not never.passed and never.description.startswith("hubspot: no data yet")
     assert "age_days" not in never.metadata
+
+
+def _same_check(a: dg.AssetCheckResult, b: dg.AssetCheckResult) -> None:
+    assert (a.passed, a.description) == (b.passed, b.description)
+    assert {k: v.value for k, v in a.metadata.items()} == {k: v.value for k, v in b.metadata.items()}
+
+
+def test_linkage_sanity_figures_computed_ahead_give_the_checks_result(
+    layout: DataLayout, tmp_path: Path
+) -> None:
+    """Figures started in the background once the link step wrote the customer file are taken by the check
+    (not computed again) and give the result and the kept baseline of a check that computes them itself; a
+    customer file rewritten after they were started is computed again."""
+    from assets import background
+    from assets.parquet_files import read_parquet, write_parquet_atomic
+    from orchestration import checks
+
+    path = layout.linkage_dir / "customer_xref.parquet"
+    write_parquet_atomic(_xref([1] * 300 + [2] * 60 + [3] * 20), path)
+    assert evaluate_linkage(layout, LinkageBounds(), run_id="n1").passed
+    night2, rewritten = _xref([1] * 280 + [2] * 50 + [3] * 30 + [6]), _xref([1] * 200 + [2] * 90 + [4] * 3)
+    other = DataLayout(
+        root=tmp_path / "here", landing=str(tmp_path / "landing"), config_dir=layout.config_dir
+    )
+    shutil.copytree(layout.linkage_dir, other.linkage_dir)
+    write_parquet_atomic(night2, path)
+    write_parquet_atomic(night2, other.linkage_dir / "customer_xref.parquet")
+    here = evaluate_linkage(other, LinkageBounds(), run_id="n2")
+
+    computed = []
+    real = checks.xref_figures
+    checks_figures = lambda layout: (computed.append(threading.current_thread().name), real(layout))[1]  # noqa: E731
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(checks, "xref_figures", checks_figures)
+        with background.background_run(checks.planned_xref_figures(layout, True)):
+            background.reached(LINKAGE_WRITTEN)
+            background._started[-1].join()
+            ahead = evaluate_linkage(layout, LinkageBounds(), run_id="n2")
+        assert len(computed) == 1 and computed[0].startswith("background:")
+        _same_check(ahead, here)
+        assert read_parquet(accepted_snapshot_path(layout)).equals(
+            read_parquet(accepted_snapshot_path(other))
+        )
+
+        computed.clear()
+        write_parquet_atomic(night2, path)  # night 3 of the same file, then the file rewritten
+        with background.background_run(checks.planned_xref_figures(layout, True)):
+            background.reached(LINKAGE_WRITTEN)
+            background._started[-1].join()
+            write_parquet_atomic(rewritten, path)
+            again = evaluate_linkage(layout, LinkageBounds(), run_id="n3")
+        assert len(computed) == 2 and computed[1] == threading.current_thread().name
+        assert again.metadata["records"].value == len(rewritten)
+
+
+def test_linkage_sanity_whose_figures_failed_ahead_fails_in_the_check_step(layout: DataLayout) -> None:
+    """What raised in the background is done again in the check step: a customer file that cannot be read
+    raises there, as it did before; one that failed only in the background (a passing fault) passes."""
+    from assets import background
+    from orchestration import checks
+
+    path = layout.linkage_dir / "customer_xref.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a parquet file")
+    with background.background_run(checks.planned_xref_figures(layout, True)):
+        background.reached(LINKAGE_WRITTEN)
+        background._started[-1].join()
+        with pytest.raises(Exception, match=r"(?i)parquet|magic"):
+            evaluate_linkage(layout, LinkageBounds(), run_id="n1")
+
+    _xref([1] * 30 + [2] * 6).to_parquet(path)
+    with pytest.MonkeyPatch.context() as patched:
+        real, failed = checks.xref_figures, []
+
+        def once(layout: DataLayout):
+            if not failed:
+                failed.append(1)
+                raise OSError("a passing fault")
+            return real(layout)
+
+        patched.setattr(checks, "xref_figures", once)
+        with background.background_run(checks.planned_xref_figures(layout, True)):
+            background.reached(LINKAGE_WRITTEN)
+            background._started[-1].join()
+            assert evaluate_linkage(layout, LinkageBounds(), run_id="n1").passed

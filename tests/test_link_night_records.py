@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from assets import background
 from assets.layout import REPO_ROOT, DataLayout
-from assets.link import defs
+from assets.link import defs, prefetch
 from assets.link.defs import link_night
 from assets.link.io import read_state, state_dir
 from assets.parquet_files import write_parquet_atomic
@@ -177,7 +178,66 @@ def test_a_night_with_nothing_new_is_skipped_without_reading_the_state(persons, 
     def unread(*args):
         raise AssertionError("a night with nothing new read the stored state")
 
-    monkeypatch.setattr(defs, "read_state", unread)
-    monkeypatch.setattr(defs, "read_previous", unread)
+    monkeypatch.setattr(prefetch, "read_state", unread)  # the link step's reads (assets/link/prefetch.py)
+    monkeypatch.setattr(prefetch, "read_previous", unread)
     result, mode, paths = link_night(_layout(tmp_path), load_linkage_config(), "night-2")
     assert result is None and paths == {} and mode.startswith("skipped")
+
+
+def test_a_night_whose_reads_were_done_ahead_takes_them_and_gives_the_same_ids(
+    persons, tmp_path, monkeypatch
+):
+    """assets/link/prefetch.py: the state, customer file and match pairs read beside ingest are the link step's
+    (not read again) and the night's ids are those of a night that reads them itself."""
+    night = _night_one(persons, tmp_path / "ahead")
+    _night_one(persons, tmp_path / "here")
+    here = _night_two(tmp_path / "here", night)
+    reads = []
+    for name in ("read_state", "read_previous", "read_previous_table"):
+        real = getattr(prefetch, name)
+        monkeypatch.setattr(
+            prefetch, name, lambda *a, _real=real, _name=name: (reads.append(_name), _real(*a))[1]
+        )
+    with background.background_run(prefetch.planned_link_reads(_layout(tmp_path / "ahead"), True)):
+        background.reached(prefetch.ERASURE_STEP)
+        threads = list(background._started)
+        for thread in threads:
+            thread.join()
+        ahead = _night_two(tmp_path / "ahead", night)
+        assert all(t.name.startswith("background:") for t in threads) and len(reads) == 3  # none read again
+    assert ahead["relinked_records"] == here["relinked_records"]
+    pd.testing.assert_series_equal(_ids(tmp_path / "ahead"), _ids(tmp_path / "here"))
+
+
+def _counted_reads(monkeypatch) -> list[str]:
+    """The names of the linkage reads of assets/link/prefetch.py, in the order they are made."""
+    reads = []
+    for name in ("read_state", "read_previous", "read_previous_table"):
+        real = getattr(prefetch, name)
+        monkeypatch.setattr(
+            prefetch, name, lambda *a, _real=real, _name=name: (reads.append(_name), _real(*a))[1]
+        )
+    return reads
+
+
+def test_linkage_rewritten_after_its_read_ahead_is_read_again(persons, tmp_path, monkeypatch):
+    """An erasure (or any writer) replacing last night's customer file or state after the read ahead: the link
+    step reads what is there now."""
+    _night_one(persons, tmp_path)
+    linkage = tmp_path / "linkage"
+    reads = _counted_reads(monkeypatch)
+    with background.background_run():
+        prefetch.start_link_reads(linkage)
+        for thread in list(background._started):
+            thread.join()
+        xref = pd.read_parquet(linkage / "customer_xref.parquet")
+        write_parquet_atomic(
+            xref.iloc[1:], linkage / "customer_xref.parquet"
+        )  # a forgotten person's row gone
+        model = state_dir(linkage) / "model.json"
+        model.write_text(model.read_text())  # rewritten in place
+        assert prefetch.take_link_read(linkage, prefetch.STATE)[0] is not None
+        assert len(prefetch.take_link_read(linkage, prefetch.XREF)) == len(xref) - 1
+        assert prefetch.take_link_read(linkage, prefetch.PAIRS) is not None
+    # the state and the customer file read again in the step; the match pairs, untouched, taken
+    assert [reads.count(n) for n in ("read_state", "read_previous", "read_previous_table")] == [2, 2, 1]

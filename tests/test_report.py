@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -360,3 +361,41 @@ def test_cells_are_formatted_and_cut() -> None:
     assert fmt(["a@x.cn", "b@y.cn"]) == "a@x.cn, b@y.cn" and fmt(None) == ""
     long = fmt("x" * 5000)  # a hostile error message or free-text column
     assert len(long) == 240 and long.endswith("…")
+
+
+def test_sections_computed_ahead_are_taken_unless_their_files_changed(full_layout: DataLayout) -> None:
+    """assets/report/build.py: the sections that do not read the warehouse, started in the background once the
+    linkage check has passed, give the report of a run that computes them in its step; a quarantine file
+    written after they were started is read again."""
+    import threading
+
+    from assets import background
+    from assets.report import build
+
+    here = build.make_report(full_layout, run_id="run-1", run_date=RUN_DATE)
+    computed: list[str] = []
+    real = build.early_sections
+
+    def counted(layout: DataLayout, run_date: str) -> dict:
+        computed.append(threading.current_thread().name)
+        return real(layout, run_date)
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(build, "early_sections", counted)
+        with background.background_run(build.planned_early_sections(full_layout, RUN_DATE, "the check")):
+            background.reached("the check")
+            background._started[-1].join()
+            ahead = build.make_report(full_layout, run_id="run-1", run_date=RUN_DATE)
+        assert len(computed) == 1 and computed[0].startswith("background:")
+        for name in ("files", "quarantine", "linkage"):
+            assert getattr(ahead, name).figures == getattr(here, name).figures, name
+
+        with background.background_run(build.planned_early_sections(full_layout, RUN_DATE, "the check")):
+            background.reached("the check")
+            background._started[-1].join()
+            extra = full_layout.quarantine("hubspot", RUN_DATE)
+            extra.mkdir(parents=True)
+            shutil.copy(full_layout.quarantine("salesforce", RUN_DATE) / "q.parquet", extra / "q.parquet")
+            again = build.make_report(full_layout, run_id="run-1", run_date=RUN_DATE)
+        assert len(computed) == 3 and computed[2] == threading.current_thread().name
+        assert again.quarantine.figures["failures"] == 2 * here.quarantine.figures["failures"]

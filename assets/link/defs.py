@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from assets import background
 from assets.ingest.manifest import LINKED, SILVER, advance, pending_dates
 from assets.layout import DataLayout
 from assets.link.engine import LinkEngine
@@ -16,14 +17,12 @@ from assets.link.io import (
     LINKED_COLUMNS,
     person_inputs,
     read_person_glob,
-    read_previous,
-    read_previous_table,
-    read_state,
     stored_model,
     write_linkage_outputs,
     write_state,
 )
 from assets.link.night_records import added_files, entities_stored, night_keys, stored_enough
+from assets.link.prefetch import PAIRS, STATE, XREF, discard_link_reads, take_link_read
 from assets.metadata import bar_chart, counts_table, distribution_counts, folded_counts, markdown_table
 from assets.review.decisions import decisions_path
 from assets.settings import Settings
@@ -42,6 +41,8 @@ KEYS = {
 }
 PERSON_KEY = dg.AssetKey(["silver", "person"])
 PERSON_FILES = "silver/person/*/*.parquet"  # relative to the data root
+# the point of a run (assets/background.py) where the night's customer file is written: what reads it can start
+LINKAGE_WRITTEN = "link: linkage outputs written"
 
 
 def example_matches(result: LinkageResult, n: int = 8) -> str:
@@ -106,9 +107,11 @@ def link_night(
     asked = full_refresh or refit
     has_xref = (layout.linkage_dir / "customer_xref.parquet").exists()
     if not asked and has_xref and linked_as_now(stored_model(layout.linkage_dir), inputs, config):
+        discard_link_reads()
         return None, "skipped: no new or changed person records since the last linkage", {}
-    state, linked_from = read_state(layout.linkage_dir)
-    previous = read_previous(layout.linkage_dir, "customer_xref")
+    # read ahead beside ingest and standardise on an incremental night (assets/link/prefetch.py)
+    state, linked_from = take_link_read(layout.linkage_dir, STATE)
+    previous = take_link_read(layout.linkage_dir, XREF)
     night = None if asked or previous is None else night_persons(pattern, inputs, linked_from, state, layout)
     persons = night if night is not None else read_all_persons(pattern)
     decisions = steward_decisions(layout.linkage_dir, persons)  # constraints and labels (assets/review)
@@ -126,12 +129,13 @@ def link_night(
     elif previous is None:
         why = "no customer file yet"
     else:
-        outcome = link_incremental(persons, config, state, previous, [read_previous_table(layout.linkage_dir, "match_pairs")],
+        outcome = link_incremental(persons, config, state, previous, [take_link_read(layout.linkage_dir, PAIRS)],
                                    run_id, decisions, references, night_only=night is not None)  # fmt: skip
         if isinstance(outcome, RefitNeeded):
             why, model = outcome.reason, None if outcome.refit else state
         else:
             result = outcome
+    discard_link_reads()  # the match pairs a night that links every record does not read
     if result is None and night is not None:  # the full path links every record
         persons = read_all_persons(pattern)
         decisions = steward_decisions(layout.linkage_dir, persons)
@@ -157,6 +161,8 @@ def link_night(
     # the person records, last night's file and state: the step's largest objects, gone before the writes
     del persons, previous, state, model, night
     paths = write_linkage_outputs(result, layout.linkage_dir, run_id)
+    # what reads the customer file starts beside the state's write (the linkage check's figures, orchestration/checks.py)
+    background.reached(LINKAGE_WRITTEN)
     if result.state is not None:  # last: a night that failed before this is linked again
         write_state(layout.linkage_dir, result.state, inputs, night=changed, stored_vocab=vocab)
     return result, result.summary["mode"], paths

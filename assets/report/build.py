@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from assets import background
 from assets.layout import DataLayout
 from assets.partitions import TIMEZONE
 from assets.report.collect import (
@@ -41,9 +43,7 @@ def make_report(
     now = dt.datetime.now(ZoneInfo(TIMEZONE))
     run_date = run_date or latest_run_date(layout) or now.date().isoformat()
     sections = {
-        "files": collect_files(layout, run_date),
-        "quarantine": collect_quarantine(layout, run_date),
-        "linkage": collect_linkage(layout),
+        **background.take(_early(run_date), lambda: early_sections(layout, run_date), early_inputs(layout)),
         "marts": collect_marts(layout),
     }
     if mismatch := linkage_marts_mismatch(sections["linkage"], sections["marts"]):
@@ -64,6 +64,44 @@ def make_report(
     shutil.copyfile(path, tmp)
     os.replace(tmp, latest)
     return Report(path=path, latest=latest, run_date=run_date, **sections)
+
+
+def early_sections(layout: DataLayout, run_date: str) -> dict[str, Section]:
+    """The sections that do not read the warehouse (files, quarantine, linkage): final once the linkage check
+    has passed, so a run can compute them in the background while dbt builds the marts (`planned_early_sections`;
+    `make_report` takes them when their files are still the ones read)."""
+    return {
+        "files": collect_files(layout, run_date),
+        "quarantine": collect_quarantine(layout, run_date),
+        "linkage": collect_linkage(layout),
+    }
+
+
+def early_inputs(layout: DataLayout) -> list[Path]:
+    """What `early_sections` reads: the manifest, the quarantine, the linkage outputs, the person records."""
+    linkage = [layout.linkage_dir / f"{name}.parquet" for name in LINKAGE_SHOWN]
+    return [layout.manifest, layout.root / "quarantine", *linkage, layout.root / "silver" / "person"]
+
+
+LINKAGE_SHOWN = ("customer_xref", "match_pairs", "review_queue", "id_history", "linkage_runs")
+
+
+def _early(run_date: str) -> str:
+    return f"report: sections of {run_date} without the warehouse"
+
+
+def planned_early_sections(
+    layout: DataLayout, run_date: str | None, after: str | None
+) -> dict[str, list[Callable[[], None]]]:
+    """For `background_run`: the report's early sections for `run_date`, started once step `after` succeeded
+    (after the linkage check: orchestration/executor.py); nothing without a run date or a step to wait for."""
+    if run_date is None or after is None:
+        return {}
+
+    def start() -> None:
+        background.start(_early(run_date), lambda: early_sections(layout, run_date), early_inputs(layout))
+
+    return {after: [start]}
 
 
 def build_report(layout: DataLayout, run_id: str | None = None, run_date: str | None = None) -> Path:

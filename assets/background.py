@@ -1,0 +1,169 @@
+"""Work a later step of the run needs, done ahead in a thread of the job process while earlier steps run.
+
+The nightly job runs every step in one process (orchestration/executor.py) on a machine whose second core is
+mostly idle while the job's own Python runs. A step whose inputs are already final can have its reads done
+ahead: `start(name, fn, inputs)` runs `fn` in a daemon thread and notes the identity of its input files (each
+path's inode, mtime_ns and size; a folder's listing with the same of each entry) before and after the work;
+`take(name, fn, inputs)`, in the step, waits for it and returns its result only when the identity before,
+after and now are one and `fn` raised nothing. Otherwise the step runs `fn()` itself, as it would without
+this module, so an input rewritten meanwhile (an erasure, a second writer) is read again and an error is
+raised in the step that needs the result. Background work only reads and computes: it never writes.
+
+The run plans what starts when: `background_run({point: [starters]})`; `reached(point)` starts them, called by
+the job's hook when a step succeeded (the point is the step's name) or by a step at a point of its own (the
+link step once its customer file is written). Work is only started inside `background_run()` (the run's scope:
+the job's executor, `customer360 run`);
+outside one, `start` does nothing and `take` runs `fn()`. The scope's end waits for what is still running and
+drops every result nobody took, so nothing is carried from one run to the next.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+# (path, inode, mtime_ns, size) of a file or folder, its entries' after a folder's; None for a missing path
+Identity = tuple[tuple[str, int, int, int] | tuple[str, None], ...]
+
+
+def identity(inputs: Sequence[Path]) -> Identity:
+    """What tells that the files read are still the ones read: each path's inode, mtime_ns and size; a folder
+    adds those of everything under it. A file replaced by an atomic rename has a new inode."""
+    out: list = []
+    for path in inputs:
+        out += _stat(Path(path))
+        if Path(path).is_dir():
+            out += _tree(Path(path))
+    return tuple(out)
+
+
+def _tree(folder: Path) -> list:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except FileNotFoundError:  # removed meanwhile: differs from what was there
+        return [(str(folder), None)]
+    out: list = []
+    for entry in entries:
+        out += _stat(Path(entry.path))
+        if entry.is_dir(follow_symlinks=False):
+            out += _tree(Path(entry.path))
+    return out
+
+
+def _stat(path: Path) -> list:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return [(str(path), None)]
+    return [(str(path), st.st_ino, st.st_mtime_ns, st.st_size)]
+
+
+@dataclass
+class _Task:
+    inputs: tuple[str, ...]
+    before: Identity | None = None
+    after: Identity | None = None
+    result: Any = None
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+_lock = threading.Lock()
+_tasks: dict[str, _Task] | None = None  # None: no run scope open
+# the threads of the open scope, their work taken or not: the scope's end waits for them (a thread drops its
+# work when it ends, so this does not keep a result the step has freed)
+_started: list[threading.Thread] = []
+_planned: dict[str, list[Callable[[], None]]] = {}
+_depth = 0
+
+
+@contextmanager
+def background_run(planned: Mapping[str, Sequence[Callable[[], None]]] | None = None) -> Iterator[None]:
+    """The run's scope for background work. `planned`: point → what to start once the run reaches it (`reached`:
+    a step's name once it succeeded, or a point a step announces). A nested scope shares the outer one."""
+    global _tasks, _depth
+    with _lock:
+        _depth += 1
+        if _depth == 1:
+            _tasks = {}
+        for point, starters in (planned or {}).items():
+            _planned.setdefault(point, []).extend(starters)
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+            left = list(_started) if _depth == 0 else []
+            if _depth == 0:
+                _tasks = None
+                _started.clear()
+                _planned.clear()
+        for thread in left:  # nothing outlives the run: its reads end before the next run's writes
+            thread.join()
+
+
+def reached(point: str) -> None:
+    """Start what the run planned to start at `point` (once)."""
+    with _lock:
+        starters = _planned.pop(point, [])
+    for starter in starters:
+        starter()
+
+
+def start(name: str, fn: Callable[[], Any], inputs: Sequence[Path]) -> None:
+    """Run `fn` in a daemon thread for a later `take(name, …)`; nothing outside a run scope or when `name` is
+    already under way."""
+    task = _Task(tuple(str(p) for p in inputs))
+
+    def work() -> None:
+        try:
+            task.before = identity(inputs)
+            task.result = fn()
+        except BaseException as error:  # handed to the step, which runs fn() itself
+            task.error = error
+        finally:
+            task.after = identity(inputs)
+            task.done.set()
+
+    thread = threading.Thread(target=work, name=f"background:{name}", daemon=True)
+    with _lock:
+        if _tasks is None or name in _tasks:
+            return
+        _tasks[name] = task
+        _started.append(thread)
+        thread.start()
+
+
+def take(name: str, fn: Callable[[], T], inputs: Sequence[Path]) -> T:
+    """The result of the work started as `name` when it read what `inputs` are now and raised nothing, else
+    `fn()` run here. The task is forgotten either way (its result is the caller's to keep or free)."""
+    task = _pop(name)
+    if task is not None and task.inputs == tuple(str(p) for p in inputs):
+        waited = time.perf_counter()
+        task.done.wait()
+        waited = time.perf_counter() - waited
+        if task.error is None and task.before == task.after == identity(inputs):
+            log.debug("%s: done in the background (waited %.3f s)", name, waited)
+            return task.result
+        log.debug("%s: done again (%s)", name, "it raised" if task.error else "its inputs changed")
+    return fn()
+
+
+def discard(name: str) -> None:
+    """Forget the work started as `name` (a step that turned out not to need it): its result is freed once
+    the thread ends."""
+    _pop(name)
+
+
+def _pop(name: str) -> _Task | None:
+    with _lock:
+        return None if _tasks is None else _tasks.pop(name, None)

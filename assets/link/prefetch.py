@@ -1,0 +1,53 @@
+"""The link step's reads of last night's linkage, done ahead beside ingest and standardise (assets/background.py).
+
+What an incremental night reads of linkage/ before it links — the stored state, last night's customer file and
+match pairs — is final once the erasure step (which may rewrite them) is done: nothing else of the run writes
+linkage/ before the link step. Started after the erasure step on a night that will link incrementally (the
+judgement the warm dbt process uses, assets/dbt/defs.py warm_dbt_pays), the link step takes them instead of
+reading them on the night's critical path; a full night reads them itself, so they do not sit beside its peak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from assets import background
+from assets.layout import DataLayout
+from assets.link.io import read_previous, read_previous_table, read_state, state_dir
+
+ERASURE_STEP = "privacy__erasure"  # the step after which linkage/ is final until the link step
+STATE, XREF, PAIRS = "link.state", "link.customer_xref", "link.match_pairs"
+
+
+def link_reads(directory: Path) -> dict[str, tuple[Callable[[], Any], list[Path]]]:
+    """Each read ahead: its work and the files it reads (their identity tells a rewritten input)."""
+    return {
+        STATE: (lambda: read_state(directory), [state_dir(directory)]),
+        XREF: (lambda: read_previous(directory, "customer_xref"), [directory / "customer_xref.parquet"]),
+        PAIRS: (lambda: read_previous_table(directory, "match_pairs"), [directory / "match_pairs.parquet"]),
+    }
+
+
+def start_link_reads(directory: Path) -> None:
+    for name, (fn, inputs) in link_reads(directory).items():
+        background.start(name, fn, inputs)
+
+
+def take_link_read(directory: Path, name: str) -> Any:
+    """The read `name` of linkage/ in `directory`: done ahead when it still holds, else now."""
+    fn, inputs = link_reads(directory)[name]
+    return background.take(name, fn, inputs)
+
+
+def discard_link_reads() -> None:
+    """A night that does not link incrementally after all frees what was read ahead."""
+    for name in (STATE, XREF, PAIRS):
+        background.discard(name)
+
+
+def planned_link_reads(layout: DataLayout, links_incrementally: bool) -> dict[str, list[Callable[[], None]]]:
+    """For `background_run`: the reads started after the erasure step, on a night that links incrementally
+    (assets/dbt/defs.py warm_dbt_pays)."""
+    return {ERASURE_STEP: [lambda: start_link_reads(layout.linkage_dir)]} if links_incrementally else {}
