@@ -194,3 +194,43 @@ def test_rotate_key_reencrypts_zone_files_and_the_warehouse(tmp_path, monkeypatc
     _same_values(read_parquet(layout.erasure_dir / "tombstones.parquet"), FRAME)
     with connect_warehouse(layout.warehouse) as (con, _):
         assert con.execute("select count(*) from snapshots.dim_customer_snapshot").fetchone() == (2,)
+
+
+def test_threads_asking_for_the_zone_database_at_once_share_one(monkeypatch):
+    """Background work (assets/background.py) may open the first zone connection in two threads at once: they
+    get cursors on one in-memory database (one httpfs load, one key), not one database each."""
+    import threading
+    import time
+
+    from assets.privacy import encryption
+
+    monkeypatch.setenv("C360_ENCRYPTION_KEY", "threads key")
+    encryption._zone_database.cache_clear()
+    made: list[int] = []
+    enable = encryption.enable_encryption
+
+    def slow_enable(con, key):  # widens the window in which a second thread could make its own
+        made.append(id(con))
+        time.sleep(0.2)
+        enable(con, key)
+
+    monkeypatch.setattr(encryption, "enable_encryption", slow_enable)
+    barrier = threading.Barrier(4)
+    cursors: list[duckdb.DuckDBPyConnection] = []
+
+    def open_one() -> None:
+        barrier.wait()
+        cursors.append(encryption.zone_connection())
+
+    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert len(cursors) == 4 and len(made) == 1
+        assert all(c.execute("select 1").fetchone() == (1,) for c in cursors)
+    finally:
+        for c in cursors:
+            c.close()
+        encryption._zone_database.cache_clear()

@@ -17,6 +17,7 @@ import base64
 import functools
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,6 +98,15 @@ def duckdb_connect(database: str = ":memory:", read_only: bool = False) -> duckd
     return con
 
 
+_ZONE_LOCK = threading.Lock()  # background threads (assets/background.py) may ask for it first at once
+
+
+def _zone_cursor(key: str) -> duckdb.DuckDBPyConnection:
+    """A cursor on the process's zone database, made (once) and opened under a lock."""
+    with _ZONE_LOCK:
+        return _zone_database(key).cursor()
+
+
 @functools.lru_cache(maxsize=2)
 def _zone_database(key: str) -> duckdb.DuckDBPyConnection:
     # One thread: DuckDB then streams a COPY from an Arrow stream instead of buffering it (bounded memory).
@@ -109,7 +119,7 @@ def zone_connection() -> duckdb.DuckDBPyConnection:
     """A connection for reading and writing zone Parquet files (close it after use; never ATTACH on it). With the
     key set: a cursor on one in-memory database per process that has httpfs and the key loaded once."""
     key = encryption_key()
-    return duckdb.connect(config=duckdb_config()) if key is None else _zone_database(key).cursor()
+    return duckdb.connect(config=duckdb_config()) if key is None else _zone_cursor(key)
 
 
 def parquet_scan(
