@@ -10,7 +10,7 @@ the whole-file envelope of earlier versions — so a zone mixing old plain files
 import base64
 import glob
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -87,12 +87,16 @@ def encrypts() -> bool:
 
 
 def write_parquet_atomic(
-    frame: pd.DataFrame | pa.Table | OrderedPairs, path: Path, plain: Collection[str] = ()
+    frame: pd.DataFrame | pa.Table | OrderedPairs,
+    path: Path,
+    plain: Collection[str] = (),
+    on_batch: Callable[[pa.Table], None] | None = None,
 ) -> Path:
     """Write under a temporary name beside `path`, then rename over it (atomic on one filesystem);
     encrypted when the key is set (`encrypts`). Rows in order not gathered (a night's pairs): written a
-    batch at a time, a row group each. `plain`: columns whose values are (nearly) all distinct, written
-    without a dictionary (pyarrow fills one per column chunk until it gives up: CPU for a larger file)."""
+    batch at a time, a row group each, each batch handed to `on_batch` once written (not called for a
+    file written otherwise). `plain`: columns whose values are (nearly) all distinct, written without a
+    dictionary (pyarrow fills one per column chunk until it gives up: CPU for a larger file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_name(path)
     if isinstance(frame, OrderedPairs) and encrypts():
@@ -104,6 +108,8 @@ def write_parquet_atomic(
             with pq.ParquetWriter(tmp, frame.schema, use_dictionary=dictionary) as writer:
                 for batch in frame.batches():
                     writer.write_table(batch)
+                    if on_batch is not None:
+                        on_batch(batch)
         elif isinstance(frame, pa.Table):
             pq.write_table(frame, tmp, use_dictionary=dictionary)
         else:

@@ -107,3 +107,36 @@ def test_record_ids_and_weights_are_written_without_a_dictionary_the_rows_unchan
     assert_frame_equal(pd.read_parquet(paths["review_queue"]), pairs.iloc[2:].reset_index(drop=True))
     # linked_at comes back in another unit, as before
     assert_frame_equal(pd.read_parquet(paths["customer_xref"]), result.xref, check_dtype=False)
+
+
+@pytest.mark.parametrize("key", [None, "outputs test key"])
+def test_review_rows_of_pairs_in_order_are_filtered_from_the_batches_written(
+    tmp_path: Path, monkeypatch, key
+):
+    """An incremental night's pairs (in order, not gathered) and their review rows: the review queue is taken
+    out of each batch of pairs as it is written, not gathered a second time; both files hold what the
+    gathered tables hold, the review queue in one row group as before. Encrypted, both are gathered whole."""
+    if key:
+        monkeypatch.setenv("C360_ENCRYPTION_KEY", key)
+    monkeypatch.setattr("linkage.pair_table.BATCH_ROWS", 3)
+    rng = np.random.default_rng(5)
+    pairs = pd.DataFrame(
+        {"source_l": "crm", "id_l": [str(i) for i in range(10)], "source_r": "erp",
+         "id_r": [f"r{i}" for i in range(10)], "match_weight": rng.normal(0, 5, 10),
+         "decision": ["review", "match", "review", "review", "non_match"] * 2}
+    )  # fmt: skip
+    ordered = OrderedPairs(pa.Table.from_pandas(pairs, preserve_index=False), rng.permutation(10))
+    result = _result(_history("run-1", [("C1", "created", [])]))
+    taken = []
+    monkeypatch.setattr(
+        OrderedPairs, "take", lambda self, rows: taken.append(len(rows)) or self.table.take(self.rows[rows])
+    )
+    result.pairs, result.review = ordered, review_rows(ordered)
+    paths = write_linkage_outputs(result, tmp_path, "run-1")
+    expected = pairs.iloc[ordered.rows].reset_index(drop=True)
+    assert_frame_equal(read_previous(tmp_path, "match_pairs"), expected)
+    review = expected[expected["decision"] == "review"].reset_index(drop=True)
+    assert_frame_equal(read_previous(tmp_path, "review_queue"), review)
+    if not key:
+        assert taken == [3, 3, 3, 1]  # the pairs' batches only
+        assert pq.ParquetFile(paths["review_queue"]).metadata.num_row_groups == 1
