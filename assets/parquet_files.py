@@ -10,6 +10,7 @@ the whole-file envelope of earlier versions — so a zone mixing old plain files
 import base64
 import glob
 import json
+from collections.abc import Callable, Collection
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -85,23 +86,34 @@ def encrypts() -> bool:
     return encryption_key() is not None
 
 
-def write_parquet_atomic(frame: pd.DataFrame | pa.Table | OrderedPairs, path: Path) -> Path:
+def write_parquet_atomic(
+    frame: pd.DataFrame | pa.Table | OrderedPairs,
+    path: Path,
+    plain: Collection[str] = (),
+    on_batch: Callable[[pa.Table], None] | None = None,
+) -> Path:
     """Write under a temporary name beside `path`, then rename over it (atomic on one filesystem);
     encrypted when the key is set (`encrypts`). Rows in order not gathered (a night's pairs): written a
-    batch at a time, a row group each."""
+    batch at a time, a row group each, each batch handed to `on_batch` once written (not called for a
+    file written otherwise). `plain`: columns whose values are (nearly) all distinct, written without a
+    dictionary (pyarrow fills one per column chunk until it gives up: CPU for a larger file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_name(path)
     if isinstance(frame, OrderedPairs) and encrypts():
         frame = frame.to_table()
     if not encrypts():
+        names = list(frame.columns) if isinstance(frame, pd.DataFrame) else frame.schema.names
+        dictionary = [name for name in names if name not in plain] if set(plain) & set(names) else True
         if isinstance(frame, OrderedPairs):
-            with pq.ParquetWriter(tmp, frame.schema) as writer:
+            with pq.ParquetWriter(tmp, frame.schema, use_dictionary=dictionary) as writer:
                 for batch in frame.batches():
                     writer.write_table(batch)
+                    if on_batch is not None:
+                        on_batch(batch)
         elif isinstance(frame, pa.Table):
-            pq.write_table(frame, tmp)
+            pq.write_table(frame, tmp, use_dictionary=dictionary)
         else:
-            frame.to_parquet(tmp, index=False)
+            frame.to_parquet(tmp, index=False, use_dictionary=dictionary)
     else:
         table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
         with zone_connection() as con:

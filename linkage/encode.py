@@ -122,6 +122,12 @@ def holder_counts(records: EncodedRecords, column: str) -> np.ndarray:
     return records.cache["holders", column]
 
 
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The positions start, start + 1, … start + length - 1 of each (start, length), one run after another."""
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+
+
 def sorted_unique(values: np.ndarray) -> np.ndarray:
     """np.unique without its hash path (much slower on large int64 arrays in numpy 2.4): non-negative
     integers of a range not much wider than their number (codes of a vocabulary) by a table of the values

@@ -51,7 +51,15 @@ from linkage.contact_points import (
     top_level,
     typo_owners,
 )
-from linkage.encode import EncodedRecords, ListColumn, encode_records, holder_counts, isin, sorted_unique
+from linkage.encode import (
+    EncodedRecords,
+    ListColumn,
+    encode_records,
+    holder_counts,
+    isin,
+    ranges,
+    sorted_unique,
+)
 from linkage.engine import (
     MATCH,
     NON_MATCH,
@@ -175,15 +183,21 @@ def blocks_crossing_cap(
         entries = sorted_unique(keys * joint.n + rids)
         keys, rids = entries // joint.n, entries % joint.n
         now = rids < n
+        keys_now, rids_now = keys[now], rids[now]
         if records is not None:  # the blocks of the records (sorted by key then record already)
-            records.cache[block_cache_key(rule, cap)] = sorted_blocks(rids[now], keys[now], cap)
-        if not len(keys):
+            records.cache[block_cache_key(rule, cap)] = sorted_blocks(rids_now, keys_now, cap)
+        # only a block a changed record is in, or one a stored row of a changed or removed record was in, may
+        # have moved: those few keys are counted, not every block of the file
+        mine = changed[rids_now]
+        touched = sorted_unique(np.r_[keys_now[mine], keys[~now]])
+        if not len(touched):
             continue
-        size = np.bincount(keys[now], minlength=int(keys.max()) + 1)
-        moved = np.bincount(keys[now][changed[rids[now]]], minlength=len(size))
-        before = size - moved + np.bincount(keys[~now], minlength=len(size))
+        first, end = np.searchsorted(keys_now, touched, "left"), np.searchsorted(keys_now, touched, "right")
+        size = end - first
+        moved = np.bincount(np.searchsorted(touched, keys_now[mine]), minlength=len(touched))
+        before = size - moved + np.bincount(np.searchsorted(touched, keys[~now]), minlength=len(touched))
         crossed = (size > cap) != (before > cap)
-        out[rids[now][crossed[keys[now]]]] = True
+        out[rids_now[ranges(first[crossed], size[crossed])]] = True
     return out
 
 

@@ -108,6 +108,9 @@ class OrderedPairs:
     def to_table(self) -> pa.Table:
         return self.table.take(self.rows)
 
+    def to_pandas(self) -> pd.DataFrame:
+        return self.to_table().to_pandas()
+
 
 def carried_table(previous: pa.Table, drop: pd.Index, night: pd.DataFrame) -> OrderedPairs | None:
     """`previous`' pairs of no record of `drop`, then the night's, sorted by descending weight (stable), as
@@ -138,10 +141,11 @@ def decided_as(pairs: pa.Table | OrderedPairs, decision: str) -> np.ndarray:
     return found[pairs.rows] if isinstance(pairs, OrderedPairs) else found
 
 
-def review_rows(pairs: pd.DataFrame | pa.Table | OrderedPairs) -> pd.DataFrame | pa.Table:
-    """The pairs whose decision is review, in their order."""
+def review_rows(pairs: pd.DataFrame | pa.Table | OrderedPairs) -> pd.DataFrame | pa.Table | OrderedPairs:
+    """The pairs whose decision is review, in their order; of pairs in order not gathered, those rows not
+    gathered either (written with the pairs, assets/link/io.py, they are taken from the batches written)."""
     if isinstance(pairs, OrderedPairs):
-        return pairs.take(np.flatnonzero(decided_as(pairs, "review")))
+        return OrderedPairs(pairs.table, pairs.rows[decided_as(pairs, "review")])
     if isinstance(pairs, pa.Table):
         return pairs.filter(decided_as(pairs, "review"))
     return pairs[pairs["decision"] == "review"].reset_index(drop=True)

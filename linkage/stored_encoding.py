@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkage.encode import EncodedRecords, ListColumn, _csr, encode_records
+from linkage.encode import EncodedRecords, ListColumn, _csr, encode_records, ranges
 
 
 def columns_of(records: EncodedRecords) -> tuple[list[str], list[str]]:
@@ -48,7 +48,7 @@ def take_rows(
         offsets = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         start = by_row(col.offsets[:-1], None if other is None else other.offsets[:-1])
-        at = np.repeat(start - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int64)
+        at = ranges(start, lengths)
         if other is None or not len(theirs):
             lists[name] = ListColumn(offsets, col.codes[at])
             continue

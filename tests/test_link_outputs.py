@@ -1,13 +1,19 @@
 """assets/link/io.py write_linkage_outputs: id_history is appended night after night, encrypted at rest or not —
-a first run's history, whose events name no related id, takes the next night's merges."""
+a first run's history, whose events name no related id, takes the next night's merges; the columns with a value
+per row are written without a dictionary."""
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from pandas.testing import assert_frame_equal
 
 from assets.link.io import read_previous, write_linkage_outputs
 from linkage.engine import LinkageResult
+from linkage.pair_table import OrderedPairs, review_rows
 
 
 def _result(history: pd.DataFrame) -> LinkageResult:
@@ -66,3 +72,71 @@ def test_the_history_appended_in_arrow_is_the_one_pandas_joins(tmp_path: Path, m
             history.drop(columns="related_ids"), expected.drop(columns="related_ids")
         )
         assert [list(v) for v in history["related_ids"]] == expected["related_ids"].tolist()
+
+
+def _encodings(path: Path) -> dict[str, bool]:
+    """Per column of a Parquet file: whether its first row group is dictionary-encoded."""
+    group = pq.ParquetFile(path).metadata.row_group(0)
+    return {
+        group.column(i).path_in_schema: group.column(i).has_dictionary_page for i in range(group.num_columns)
+    }
+
+
+@pytest.mark.parametrize("kind", ["pandas", "arrow", "ordered"])
+def test_record_ids_and_weights_are_written_without_a_dictionary_the_rows_unchanged(tmp_path: Path, kind):
+    """customer_xref, match_pairs and review_queue: a pair's record ids and weight, a record's id (a value per
+    row) are written plain, the other columns with a dictionary; the rows read back as written, whether the
+    night's pairs are pandas, Arrow or rows in order not gathered (an incremental night's)."""
+    pairs = pd.DataFrame(
+        {"source_l": ["crm"] * 4, "id_l": ["1", "2", "3", "4"], "source_r": ["erp"] * 4,
+         "id_r": ["5", "6", "7", "8"], "match_weight": [9.5, 7.25, 3.0, 1.5],
+         "decision": ["match", "match", "review", "review"]}
+    )  # fmt: skip
+    table = pa.Table.from_pandas(pairs, preserve_index=False)
+    frames = {"pandas": pairs, "arrow": table, "ordered": OrderedPairs(table, np.arange(4))}
+    result = _result(_history("run-1", [("C1", "created", [])]))
+    result.pairs = frames[kind]
+    result.review = review_rows(frames[kind])
+    paths = write_linkage_outputs(result, tmp_path, "run-1")
+    for name in ("match_pairs", "review_queue"):
+        plain = {"id_l": False, "id_r": False, "match_weight": False}
+        assert _encodings(paths[name]) == {c: plain.get(c, True) for c in pairs.columns}
+    assert not _encodings(paths["customer_xref"])["source_record_id"]
+    assert _encodings(paths["customer_xref"])["customer_id"]
+    assert_frame_equal(pd.read_parquet(paths["match_pairs"]), pairs)
+    assert_frame_equal(pd.read_parquet(paths["review_queue"]), pairs.iloc[2:].reset_index(drop=True))
+    # linked_at comes back in another unit, as before
+    assert_frame_equal(pd.read_parquet(paths["customer_xref"]), result.xref, check_dtype=False)
+
+
+@pytest.mark.parametrize("key", [None, "outputs test key"])
+def test_review_rows_of_pairs_in_order_are_filtered_from_the_batches_written(
+    tmp_path: Path, monkeypatch, key
+):
+    """An incremental night's pairs (in order, not gathered) and their review rows: the review queue is taken
+    out of each batch of pairs as it is written, not gathered a second time; both files hold what the
+    gathered tables hold, the review queue in one row group as before. Encrypted, both are gathered whole."""
+    if key:
+        monkeypatch.setenv("C360_ENCRYPTION_KEY", key)
+    monkeypatch.setattr("linkage.pair_table.BATCH_ROWS", 3)
+    rng = np.random.default_rng(5)
+    pairs = pd.DataFrame(
+        {"source_l": "crm", "id_l": [str(i) for i in range(10)], "source_r": "erp",
+         "id_r": [f"r{i}" for i in range(10)], "match_weight": rng.normal(0, 5, 10),
+         "decision": ["review", "match", "review", "review", "non_match"] * 2}
+    )  # fmt: skip
+    ordered = OrderedPairs(pa.Table.from_pandas(pairs, preserve_index=False), rng.permutation(10))
+    result = _result(_history("run-1", [("C1", "created", [])]))
+    taken = []
+    monkeypatch.setattr(
+        OrderedPairs, "take", lambda self, rows: taken.append(len(rows)) or self.table.take(self.rows[rows])
+    )
+    result.pairs, result.review = ordered, review_rows(ordered)
+    paths = write_linkage_outputs(result, tmp_path, "run-1")
+    expected = pairs.iloc[ordered.rows].reset_index(drop=True)
+    assert_frame_equal(read_previous(tmp_path, "match_pairs"), expected)
+    review = expected[expected["decision"] == "review"].reset_index(drop=True)
+    assert_frame_equal(read_previous(tmp_path, "review_queue"), review)
+    if not key:
+        assert taken == [3, 3, 3, 1]  # the pairs' batches only
+        assert pq.ParquetFile(paths["review_queue"]).metadata.num_row_groups == 1

