@@ -90,12 +90,14 @@ def test_the_dbt_version_is_read_without_running_dbt(monkeypatch):
     assert dbt_resource()._cli_version.major == 1  # dbt-core 1.x, this environment's
 
 
-def dbt_quick_exit(args: list[str], data_dir: Path, work: Path) -> subprocess.CompletedProcess:
+def dbt_quick_exit(
+    args: list[str], data_dir: Path, work: Path, prelude: str = ""
+) -> subprocess.CompletedProcess:
     """dbt run through assets.dbt.quick_exit, as the `dbt` resource runs it, in a process whose interpreter
-    teardown prints TEARDOWN (dbt-duckdb closes DuckDB in such an exit hook)."""
+    teardown prints TEARDOWN (dbt-duckdb closes DuckDB in such an exit hook); `prelude` runs first."""
     argv = [*args, "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(work / "target"),
             "--log-path", str(work / "logs"), "--vars", json.dumps({"c360_data_dir": str(data_dir)})]  # fmt: skip
-    launcher = (
+    launcher = prelude + (
         "import atexit, sys; atexit.register(lambda: print('TEARDOWN', flush=True)); "
         f"sys.argv = ['dbt', *{argv!r}]; from assets.dbt.quick_exit import main; main()"
     )
@@ -120,6 +122,46 @@ def test_dbt_ends_once_it_has_returned_with_the_warehouse_checkpointed(tmp_path)
         assert con.execute("select count(*) from reference.currency_rates").fetchone()[0] > 0
     failed = dbt_quick_exit(["show", "--inline", "select * from no_such_table"], data_dir, tmp_path)
     assert (failed.returncode, "TEARDOWN" in failed.stdout) == (2, False), failed.stdout[-3000:]  # dbt: error
+
+
+WAL_WHEN_DBT_WRITES_ITS_ARTIFACTS = """
+import sys, time
+from pathlib import Path
+import dbt.task.runnable as runnable
+from dbt.adapters.duckdb.environments.local import LocalEnvironment
+def kept_open(env, *args, init=LocalEnvironment.__init__):
+    init(env, *args)
+    env._keep_open = True
+LocalEnvironment.__init__ = kept_open
+wal, write_manifest = Path(sys.argv[1]), runnable.write_manifest
+def write_manifest_once_checkpointed(*args, **kwargs):
+    give_up = time.monotonic() + 20
+    while wal.exists() and time.monotonic() < give_up:
+        time.sleep(0.05)
+    print("WAL LEFT" if wal.exists() else "CHECKPOINTED", flush=True)
+    return write_manifest(*args, **kwargs)
+runnable.write_manifest = write_manifest_once_checkpointed
+"""
+
+
+def test_the_warehouse_is_checkpointed_while_dbt_writes_its_artifacts(tmp_path):
+    """Once the nodes are done, DuckDB's checkpoint runs beside dbt's last artifacts (the manifest written again,
+    the run results) instead of after them: dbt's write of the manifest after the build sees the write-ahead log
+    gone (it waits up to 20 s for it); the build's result and the checkpointed warehouse are as before. dbt-duckdb
+    keeps its database open to the end here (its `keep_open`), as in the warm dbt process of a night; otherwise it
+    closes it, checkpointing, once dbt has closed its last connection."""
+    data_dir = tmp_path / "data"
+    (data_dir / "warehouse").mkdir(parents=True)
+    warehouse = data_dir / "warehouse" / "customer360.duckdb"
+    prelude = (
+        f"import sys; sys.argv[1:] = [{str(warehouse) + '.wal'!r}]\n" + WAL_WHEN_DBT_WRITES_ITS_ARTIFACTS
+    )
+    built = dbt_quick_exit(["seed"], data_dir, tmp_path, prelude)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    assert "CHECKPOINTED" in built.stdout and "WAL LEFT" not in built.stdout, built.stdout[-3000:]
+    assert not warehouse.with_name(warehouse.name + ".wal").exists()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from reference.currency_rates").fetchone()[0] > 0
 
 
 def test_the_dbt_resource_runs_dbt_through_quick_exit(monkeypatch):

@@ -120,12 +120,11 @@ def run_dbt() -> int:
     which the job opens as soon as dbt's process has ended) and every output flushed before the exit code is
     reported."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    from dbt.cli.main import cli
 
-    from assets.dbt.quick_exit import exit_code
+    from assets.dbt.quick_exit import exit_code, run_cli
 
     try:
-        cli()
+        run_cli()
         code = 0
     except SystemExit as done:
         code = exit_code(done.code)
