@@ -94,3 +94,28 @@ def _run_balance_pipeline(tmp_path: Path, expect_balanced: bool) -> None:
     assert balance.passed is expect_balanced
     assert result.success is expect_balanced
     assert ran == (["silver"] if expect_balanced else [])
+
+
+def test_a_raw_step_announces_new_files_only_when_it_loaded_one(tmp_path: Path):
+    """The link step's reads ahead (assets/link/prefetch.py) start when a raw step loaded a new landing file: a
+    night without new files (its link step skipped) reads nothing ahead, which cost it ~2 s at 150k customers."""
+    from assets import background
+    from assets.ingest.defs import NEW_FILES_LOADED
+
+    (tmp_path / "sources.yaml").write_text(YAML)
+    (tmp_path / "landing" / "crm").mkdir(parents=True)
+    (tmp_path / "landing/crm/a.csv").write_text("ID,Name\n1,Amy\n")
+    assets = [
+        a for a in build_source_assets(load_sources_config(tmp_path / "sources.yaml")) if "raw" in a.key.path
+    ]
+    settings = Settings(
+        data_dir=str(tmp_path / "data"), landing=str(tmp_path / "landing"), config_dir=str(tmp_path)
+    )
+    started: list[str] = []
+    for day, announced in (("2026-03-01", ["ahead"]), ("2026-03-02", [])):  # the same file delivered twice
+        started.clear()
+        with background.background_run({NEW_FILES_LOADED: [lambda: started.append("ahead")]}):
+            result = dg.materialize(
+                assets, resources={"settings": settings, **env_var_resources()}, partition_key=day
+            )
+        assert result.success and started == announced

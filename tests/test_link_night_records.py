@@ -199,7 +199,7 @@ def test_a_night_whose_reads_were_done_ahead_takes_them_and_gives_the_same_ids(
             prefetch, name, lambda *a, _real=real, _name=name: (reads.append(_name), _real(*a))[1]
         )
     with background.background_run(prefetch.planned_link_reads(_layout(tmp_path / "ahead"), True)):
-        background.reached(prefetch.ERASURE_STEP)
+        background.reached(prefetch.NEW_FILES_LOADED)
         threads = list(background._started)
         for thread in threads:
             thread.join()

@@ -9,6 +9,7 @@ orchestration/sensors.py and calls `pending_files`.
 import dagster as dg
 import pandas as pd
 
+from assets import background
 from assets.errors import fail_fast
 from assets.ingest.config import SourceConfig, SourcesConfig
 from assets.ingest.ingest import ingest_source
@@ -22,6 +23,8 @@ from assets.validate.validate import validate_partition
 
 ROWS_BALANCE = "rows_in_equals_valid_plus_quarantined"
 NO_FAILED_FILES = "no_failed_files"
+# announced (assets/background.py) once a raw step of the run has loaded a new landing file
+NEW_FILES_LOADED = "ingest: new landing files loaded"
 
 
 def _raw_asset(src: SourceConfig) -> dg.AssetsDefinition:
@@ -42,6 +45,8 @@ def _raw_asset(src: SourceConfig) -> dg.AssetsDefinition:
         # s3 (an s3:// landing zone) and keys (zone encryption) are the active resources while this step runs
         with fail_fast():  # wrong key, missing landing zone, read-only data dir: no retry can fix them
             result = ingest_source(src, settings.layout(), context.partition_key)
+        if result.count("loaded"):  # the run has new rows to link: its planned reads ahead may start
+            background.reached(NEW_FILES_LOADED)
         failed = [f for f in result.files if f.status == "failed"]
         for f in result.files:  # one log record per file (logs/dagster.jsonl); a rejected file as a warning
             if f.status == "failed":

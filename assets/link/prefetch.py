@@ -2,9 +2,11 @@
 
 What an incremental night reads of linkage/ before it links — the stored state, last night's customer file and
 match pairs — is final once the erasure step (which may rewrite them) is done: nothing else of the run writes
-linkage/ before the link step. Started after the erasure step on a night that will link incrementally (the
-judgement the warm dbt process uses, assets/dbt/defs.py warm_dbt_pays), the link step takes them instead of
-reading them on the night's critical path; a full night reads them itself, so they do not sit beside its peak.
+linkage/ before the link step. Started when a raw step has loaded a new landing file (raw steps run after the
+erasure step) on a night that will link incrementally (the judgement the warm dbt process uses,
+assets/dbt/defs.py warm_dbt_pays), the link step takes them instead of reading them on the night's critical
+path. A night without new files reads nothing ahead (its link step is skipped: the reads would only cost it
+time), and a full night reads them itself, so they do not sit beside its peak.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from assets import background
+from assets.ingest.defs import NEW_FILES_LOADED
 from assets.layout import DataLayout
 from assets.link.io import read_previous, read_previous_table, read_state, state_dir
 
-ERASURE_STEP = "privacy__erasure"  # the step after which linkage/ is final until the link step
 STATE, XREF, PAIRS = "link.state", "link.customer_xref", "link.match_pairs"
 
 
@@ -48,6 +50,6 @@ def discard_link_reads() -> None:
 
 
 def planned_link_reads(layout: DataLayout, links_incrementally: bool) -> dict[str, list[Callable[[], None]]]:
-    """For `background_run`: the reads started after the erasure step, on a night that links incrementally
-    (assets/dbt/defs.py warm_dbt_pays)."""
-    return {ERASURE_STEP: [lambda: start_link_reads(layout.linkage_dir)]} if links_incrementally else {}
+    """For `background_run`: the reads started once a raw step loaded a new file, on a night that links
+    incrementally (assets/dbt/defs.py warm_dbt_pays)."""
+    return {NEW_FILES_LOADED: [lambda: start_link_reads(layout.linkage_dir)]} if links_incrementally else {}
