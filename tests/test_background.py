@@ -147,9 +147,10 @@ def test_a_taken_or_discarded_result_is_freed_with_the_steps_last_reference(tmp_
         assert not [o for o in gc.get_objects() if isinstance(o, Big)]
 
 
-def test_a_full_night_plans_no_background_work_and_a_night_plans_only_for_its_steps(tmp_path):
+def test_a_full_night_plans_no_background_work_and_a_night_plans_only_for_its_steps(tmp_path, monkeypatch):
     """A first night or a full re-link is the run's memory peak: nothing is read ahead beside it. An incremental
     night plans each use only when the steps that take it run."""
+    monkeypatch.setenv("C360_LINK_READ_AHEAD", "1")  # as on a machine with more than two cores
     from assets.layout import DataLayout
     from orchestration.executor import LINK_STEP, LINKAGE_CHECK_STEP, REPORT_STEP, REVIEW_STEP
     from orchestration.executor import planned_background_work as planned
@@ -163,3 +164,21 @@ def test_a_full_night_plans_no_background_work_and_a_night_plans_only_for_its_st
         REVIEW_STEP,
     }
     assert set(planned(layout, True, None, [LINK_STEP, REPORT_STEP])) == {NEW_FILES_LOADED}
+
+
+def test_the_link_reads_ahead_are_planned_only_where_they_pay(tmp_path, monkeypatch):
+    """On two cores the reads ahead cost ingest what they save the link step (the warm dbt parse already uses the
+    second core there): planned with more than two cores, or when C360_LINK_READ_AHEAD asks."""
+    from assets.layout import DataLayout
+    from assets.link import prefetch
+
+    layout = DataLayout(root=tmp_path, landing=str(tmp_path / "landing"), config_dir=tmp_path / "config")
+    monkeypatch.delenv("C360_LINK_READ_AHEAD", raising=False)
+    assert not prefetch.read_ahead_pays(cores=2) and prefetch.read_ahead_pays(cores=4)
+    monkeypatch.setattr(prefetch, "read_ahead_pays", lambda cores=None: False)
+    assert prefetch.planned_link_reads(layout, True) == {}
+    monkeypatch.undo()
+    for value, pays in (("0", False), ("1", True)):
+        monkeypatch.setenv("C360_LINK_READ_AHEAD", value)
+        assert prefetch.read_ahead_pays(cores=2) is pays and prefetch.read_ahead_pays(cores=8) is pays
+        assert bool(prefetch.planned_link_reads(layout, True)) is pays
