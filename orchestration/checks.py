@@ -350,14 +350,16 @@ def xref_figures(layout: DataLayout) -> XrefFigures:
     return XrefFigures(fingerprint, previous, size_stats(records, sizes), sizes, stable, keys)
 
 
-def xref_figure_inputs(layout: DataLayout) -> list[Path]:
-    """What `xref_figures` reads: the customer file and the accepted runs' history."""
-    return [layout.linkage_dir / "customer_xref.parquet", history_dir(layout)]
+def xref_figures_work(layout: DataLayout) -> tuple[str, Callable[[], XrefFigures], list[Path]]:
+    """`xref_figures` as background work (assets/background.py): its name, the work and what it reads (the
+    customer file and the accepted runs' history); the same for `start` and `take`."""
+    inputs = [layout.linkage_dir / "customer_xref.parquet", history_dir(layout)]
+    return LINKAGE_CHECK, lambda: xref_figures(layout), inputs
 
 
 def start_xref_figures(layout: DataLayout) -> None:
-    """`xref_figures` in the background (assets/background.py), for the check step to take."""
-    background.start(LINKAGE_CHECK, lambda: xref_figures(layout), xref_figure_inputs(layout))
+    """`xref_figures` in the background, for the check step to take."""
+    background.start(*xref_figures_work(layout))
 
 
 def planned_xref_figures(layout: DataLayout, wanted: bool) -> dict[str, list[Callable[[], None]]]:
@@ -375,7 +377,7 @@ def evaluate_linkage(layout: DataLayout, bounds: LinkageBounds, run_id: str = ""
             passed=False,
             description=f"{path} missing: the linkage step wrote nothing; see its step log",
         )
-    figures = background.take(LINKAGE_CHECK, lambda: xref_figures(layout), xref_figure_inputs(layout))
+    figures = background.take(*xref_figures_work(layout))
     previous, current, stable, sizes = figures.previous, figures.current, figures.stable, figures.sizes
     problems = linkage_problems(current, previous, bounds, stable)
     if not problems:

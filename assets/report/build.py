@@ -43,7 +43,7 @@ def make_report(
     now = dt.datetime.now(ZoneInfo(TIMEZONE))
     run_date = run_date or latest_run_date(layout) or now.date().isoformat()
     sections = {
-        **background.take(_early(run_date), lambda: early_sections(layout, run_date), early_inputs(layout)),
+        **background.take(*_early_work(layout, run_date)),
         "marts": collect_marts(layout),
     }
     if mismatch := linkage_marts_mismatch(sections["linkage"], sections["marts"]):
@@ -86,8 +86,13 @@ def early_inputs(layout: DataLayout) -> list[Path]:
 LINKAGE_SHOWN = ("customer_xref", "match_pairs", "review_queue", "id_history", "linkage_runs")
 
 
-def _early(run_date: str) -> str:
-    return f"report: sections of {run_date} without the warehouse"
+def _early_work(
+    layout: DataLayout, run_date: str
+) -> tuple[str, Callable[[], dict[str, Section]], list[Path]]:
+    """`early_sections` as background work (assets/background.py): its name (with the run date it reports on),
+    the work and what it reads; the same for `start` and `take`."""
+    name = f"report: sections of {run_date} without the warehouse"
+    return name, lambda: early_sections(layout, run_date), early_inputs(layout)
 
 
 def planned_early_sections(
@@ -98,10 +103,7 @@ def planned_early_sections(
     if run_date is None or after is None:
         return {}
 
-    def start() -> None:
-        background.start(_early(run_date), lambda: early_sections(layout, run_date), early_inputs(layout))
-
-    return {after: [start]}
+    return {after: [lambda: background.start(*_early_work(layout, run_date))]}
 
 
 def build_report(layout: DataLayout, run_id: str | None = None, run_date: str | None = None) -> Path:
