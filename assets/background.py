@@ -74,6 +74,7 @@ class _Task:
     after: Identity | None = None
     result: Any = None
     error: BaseException | None = None
+    dropped: bool = False  # discarded: work not yet begun is not done
     done: threading.Event = field(default_factory=threading.Event)
 
 
@@ -104,6 +105,8 @@ def background_run(planned: Mapping[str, Sequence[Callable[[], None]]] | None = 
             _depth -= 1
             left = list(_started) if _depth == 0 else []
             if _depth == 0:
+                for task in (_tasks or {}).values():  # nobody took it: not begun, not done
+                    task.dropped = True
                 _tasks = None
                 _started.clear()
                 _planned.clear()
@@ -122,25 +125,55 @@ def reached(point: str) -> None:
 def start(name: str, fn: Callable[[], Any], inputs: Sequence[Path]) -> None:
     """Run `fn` in a daemon thread for a later `take(name, …)`; nothing outside a run scope or when `name` is
     already under way."""
-    task = _Task(tuple(str(p) for p in inputs))
+    start_in_order([(name, fn, inputs)])
 
-    def work() -> None:
-        try:
-            task.before = identity(inputs)
-            task.result = fn()
-        except BaseException as error:  # handed to the step, which runs fn() itself
-            task.error = error
-        finally:
-            task.after = identity(inputs)
-            task.done.set()
 
-    thread = threading.Thread(target=work, name=f"background:{name}", daemon=True)
+def _run(task: _Task, fn: Callable[[], Any], inputs: Sequence[Path]) -> None:
+    try:
+        task.before = identity(inputs)
+        task.result = fn()
+    except BaseException as error:  # handed to the step, which runs fn() itself
+        task.error = error
+    finally:
+        task.after = identity(inputs)
+        task.done.set()
+
+
+def start_in_order(work: Sequence[tuple[str, Callable[[], Any], Sequence[Path]]]) -> None:
+    """`start` of each (name, fn, inputs) of `work`, one after the other in one daemon thread, each taken
+    (`take`) as soon as it is done: a step that needs the first first does not wait for the rest. Names
+    already under way are left out; nothing outside a run scope."""
+    tasks: list[tuple[_Task, Callable[[], Any], Sequence[Path]]] = []
+
+    def work_in_order() -> None:
+        while tasks:  # each task let go of once done: its result is the step's to keep or free
+            task, fn, inputs = tasks.pop(0)
+            if not task.dropped:  # (work discarded before it began is not done)
+                _run(task, fn, inputs)
+            else:
+                task.done.set()
+            del task, fn, inputs
+
     with _lock:
-        if _tasks is None or name in _tasks:
+        if _tasks is None:
             return
-        _tasks[name] = task
+        for name, fn, inputs in work:
+            if name not in _tasks:
+                task = _Task(tuple(str(p) for p in inputs))
+                _tasks[name] = task
+                tasks.append((task, fn, inputs))
+        if not tasks:
+            return
+        names = ", ".join(name for name, _, _ in work)
+        thread = threading.Thread(target=work_in_order, name=f"background:{names}", daemon=True)
         _started.append(thread)
         thread.start()
+
+
+def under_way(name: str) -> bool:
+    """Whether work started as `name` is there to take (under way or done, not yet taken or discarded)."""
+    with _lock:
+        return _tasks is not None and name in _tasks
 
 
 def take(name: str, fn: Callable[[], T], inputs: Sequence[Path]) -> T:
@@ -160,8 +193,18 @@ def take(name: str, fn: Callable[[], T], inputs: Sequence[Path]) -> T:
 
 def discard(name: str) -> None:
     """Forget the work started as `name` (a step that turned out not to need it): its result is freed once
-    the thread ends."""
-    _pop(name)
+    the thread ends; work not yet begun (`start_in_order`) is not done."""
+    task = _pop(name)
+    if task is not None:
+        task.dropped = True
+
+
+def discard_named(prefix: str) -> None:
+    """`discard` every work whose name starts with `prefix`."""
+    with _lock:
+        names = [name for name in _tasks or {} if name.startswith(prefix)]
+    for name in names:
+        discard(name)
 
 
 def _pop(name: str) -> _Task | None:

@@ -97,8 +97,35 @@ def write_parquet_atomic(
     batch at a time, a row group each, each batch handed to `on_batch` once written (not called for a
     file written otherwise). `plain`: columns whose values are (nearly) all distinct, written without a
     dictionary (pyarrow fills one per column chunk until it gives up: CPU for a larger file)."""
+    write_parquet_staged(frame, path, plain, on_batch).replace(path)
+    return path
+
+
+def write_parquet_staged(
+    frame: pd.DataFrame | pa.Table | OrderedPairs,
+    path: Path,
+    plain: Collection[str] = (),
+    on_batch: Callable[[pa.Table], None] | None = None,
+) -> Path:
+    """write_parquet_atomic's file under its temporary name beside `path`, not yet renamed over it: the
+    caller renames it (several files put in place once all are written) or removes it. A write that fails
+    leaves no temporary file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_name(path)
+    try:
+        _write(frame, tmp, plain, on_batch)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _write(
+    frame: pd.DataFrame | pa.Table | OrderedPairs,
+    tmp: Path,
+    plain: Collection[str],
+    on_batch: Callable[[pa.Table], None] | None,
+) -> None:
     if isinstance(frame, OrderedPairs) and encrypts():
         frame = frame.to_table()
     if not encrypts():
@@ -119,8 +146,6 @@ def write_parquet_atomic(
         with zone_connection() as con:
             con.register("_c360_frame", table)
             con.execute(encrypted_copy_sql("_c360_frame", tmp, table.schema))
-    tmp.replace(path)
-    return path
 
 
 def _utc_connection() -> duckdb.DuckDBPyConnection:

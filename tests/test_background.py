@@ -182,3 +182,42 @@ def test_the_link_reads_ahead_are_planned_only_where_they_pay(tmp_path, monkeypa
         monkeypatch.setenv("C360_LINK_READ_AHEAD", value)
         assert prefetch.read_ahead_pays(cores=2) is pays and prefetch.read_ahead_pays(cores=8) is pays
         assert bool(prefetch.planned_link_reads(layout, True)) is pays
+
+
+def test_work_started_in_order_is_taken_as_each_is_done_and_work_discarded_before_it_began_is_not_done(
+    tmp_path,
+):
+    """start_in_order (the link step's files decoded one after the other): the first is taken while the next
+    is still under way; one discarded before its turn is never done."""
+    release, done = threading.Event(), []
+
+    def slow() -> str:
+        release.wait(5)
+        done.append("b")
+        return "b ahead"
+
+    with background_run():
+        background.start_in_order(
+            [
+                ("a", lambda: "a ahead", [tmp_path]),
+                ("b", slow, [tmp_path]),
+                ("c", lambda: done.append("c"), []),
+            ]
+        )
+        assert background.under_way("c")
+        assert take("a", lambda: "a here", [tmp_path]) == "a ahead" and not done
+        discard("c")
+        assert not background.under_way("c")
+        release.set()
+        assert take("b", lambda: "b here", [tmp_path]) == "b ahead"
+        background._started[-1].join()
+    assert done == ["b"]
+
+
+def test_a_runs_end_leaves_work_not_yet_begun_undone(tmp_path):
+    """The run's end waits for the work under way, not for the work queued after it."""
+    release, done = threading.Event(), []
+    with background_run():
+        background.start_in_order([("a", lambda: release.wait(5), []), ("b", lambda: done.append("b"), [])])
+        threading.Timer(0.5, release.set).start()  # "a" ends while the scope's end waits for it
+    assert release.is_set() and not done

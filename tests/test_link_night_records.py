@@ -4,15 +4,16 @@ of a night that reads every record; a changed file or an older state reads every
 
 import logging
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from assets import background
+from assets import background, parquet_files
 from assets.layout import REPO_ROOT, DataLayout
-from assets.link import defs, prefetch
+from assets.link import defs, prefetch, table_reads
 from assets.link.defs import link_night
 from assets.link.io import read_state, state_dir
 from assets.parquet_files import write_parquet_atomic
@@ -242,3 +243,72 @@ def test_linkage_rewritten_after_its_read_ahead_is_read_again(persons, tmp_path,
         assert prefetch.take_link_read(linkage, prefetch.PAIRS) is not None
     # the state and the customer file read again in the step; the match pairs, untouched, taken
     assert [reads.count(n) for n in ("read_state", "read_previous", "read_previous_table")] == [2, 2, 1]
+
+
+def test_a_night_takes_its_linkage_files_decoded_beside_it_and_gives_the_same_ids(
+    persons, tmp_path, monkeypatch
+):
+    """assets/link/table_reads.py: at the link step's start last night's customer file, state files and match
+    pairs are decoded in one thread (in that order), each read once and taken by the step; the ids are those of
+    a night that decodes them itself, and a file rewritten after its decoding is read again."""
+    night = _night_one(persons, tmp_path / "ahead")
+    _night_one(persons, tmp_path / "here")
+    here = _night_two(tmp_path / "here", night)
+    decoded: list[tuple[str, str]] = []
+    real = table_reads._read
+    monkeypatch.setattr(
+        table_reads,
+        "_read",
+        lambda path: (decoded.append((path.name, threading.current_thread().name)), real(path))[1],
+    )
+    linkage = tmp_path / "ahead" / "linkage"
+    state_files = sorted(p.name for p in state_dir(linkage).glob("*.parquet"))
+    with background.background_run():
+        ahead = _night_two(tmp_path / "ahead", night)
+    linkage_files = ["customer_xref.parquet", "match_pairs.parquet"]
+    read = [name for name, _ in decoded if name in linkage_files or name in state_files]
+    assert read[0] == "customer_xref.parquet" and read[-1] == "match_pairs.parquet"
+    assert sorted(read) == sorted([*linkage_files, *state_files])  # each once: none read again in the step
+    assert all(thread.startswith("background:") for name, thread in decoded if name in read)
+    assert ahead["relinked_records"] == here["relinked_records"]
+    pd.testing.assert_series_equal(_ids(tmp_path / "ahead"), _ids(tmp_path / "here"))
+
+
+def test_a_linkage_file_rewritten_after_its_decoding_is_read_again(tmp_path):
+    path = tmp_path / "customer_xref.parquet"
+    write_parquet_atomic(pd.DataFrame({"customer_id": ["a", "b"]}), path)
+    with background.background_run():
+        table_reads.start_reads([path])
+        background._started[-1].join()
+        write_parquet_atomic(pd.DataFrame({"customer_id": ["a"]}), path)  # an erasure
+        assert table_reads.read_table(path).num_rows == 1
+        table_reads.start_reads([path])
+        table_reads.discard_reads()
+        assert not background.under_way(table_reads.PREFIX + str(path))
+
+
+def test_a_night_whose_outputs_fail_leaves_the_state_uncommitted_and_links_again_to_the_same_ids(
+    persons, tmp_path, monkeypatch
+):
+    """The state's tables are staged while the match pairs are written: a failed write (here in the pairs'
+    thread) removes them, model.json still names last night's state, and the night linked again gives the
+    ids of a night that never failed."""
+    night = _night_one(persons, tmp_path / "failed")
+    _night_one(persons, tmp_path / "here")
+    _night_two(tmp_path / "here", night)
+    state = state_dir(tmp_path / "failed" / "linkage")
+    before = {path.name: path.read_bytes() for path in state.iterdir()}
+    real = parquet_files._write
+
+    def failing(frame, tmp, *args):
+        if tmp.name.startswith("match_pairs."):
+            raise OSError("disk full")
+        return real(frame, tmp, *args)
+
+    monkeypatch.setattr(parquet_files, "_write", failing)
+    with pytest.raises(OSError, match="disk full"):
+        _night_two(tmp_path / "failed", night)
+    assert {path.name: path.read_bytes() for path in state.iterdir()} == before
+    monkeypatch.setattr(parquet_files, "_write", real)
+    _night_two(tmp_path / "failed", night)
+    pd.testing.assert_series_equal(_ids(tmp_path / "failed"), _ids(tmp_path / "here"))

@@ -2,6 +2,7 @@
 a first run's history, whose events name no related id, takes the next night's merges; the columns with a value
 per row are written without a dictionary."""
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from pandas.testing import assert_frame_equal
 
+from assets import parquet_files
 from assets.link.io import read_previous, write_linkage_outputs
 from linkage.engine import LinkageResult
 from linkage.pair_table import OrderedPairs, review_rows
@@ -140,3 +142,45 @@ def test_review_rows_of_pairs_in_order_are_filtered_from_the_batches_written(
     if not key:
         assert taken == [3, 3, 3, 1]  # the pairs' batches only
         assert pq.ParquetFile(paths["review_queue"]).metadata.num_row_groups == 1
+
+
+@pytest.mark.parametrize("failing", ["match_pairs", "customer_xref", "review_queue"])
+def test_a_write_that_fails_in_either_thread_raises_and_leaves_every_output_as_it_was(
+    tmp_path: Path, monkeypatch, failing
+):
+    """match_pairs is written in a thread beside the other tables: a failure there or here raises its error
+    in the step and leaves every output as the last run wrote it (none put in place) and no temporary file."""
+
+    def arrow_pairs(result: LinkageResult) -> LinkageResult:  # an incremental night's: written in a thread
+        pairs = pa.Table.from_pandas(result.pairs, preserve_index=False)
+        return LinkageResult(result.xref, pairs, pairs.slice(0, 0), result.history, result.summary)
+
+    write_linkage_outputs(arrow_pairs(_result(_history("run-1", [("C1", "new", [])]))), tmp_path, "run-1")
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    real, threads = parquet_files._write, {}
+
+    def write(frame, tmp, *args):
+        threads[tmp.name.split(".")[0]] = threading.current_thread().name
+        if tmp.name.startswith(failing + "."):
+            raise OSError(f"disk full writing {failing}")
+        return real(frame, tmp, *args)
+
+    monkeypatch.setattr(parquet_files, "_write", write)
+    with pytest.raises(OSError, match=f"disk full writing {failing}"):
+        write_linkage_outputs(arrow_pairs(_result(_history("run-2", [("C2", "new", [])]))), tmp_path, "run-2")
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
+    assert threads["match_pairs"].startswith("link-write") and threads["customer_xref"] == "MainThread"
+
+
+def test_pairs_in_pandas_are_written_in_the_steps_thread(tmp_path: Path, monkeypatch):
+    """A full night's pairs (pandas, ~1M) become Arrow whole: not beside the other tables' conversions, where
+    the night's memory peaks."""
+    real, threads = parquet_files._write, {}
+
+    def write(frame, tmp, *args):
+        threads[tmp.name.split(".")[0]] = threading.current_thread().name
+        return real(frame, tmp, *args)
+
+    monkeypatch.setattr(parquet_files, "_write", write)
+    write_linkage_outputs(_result(_history("run-1", [("C1", "new", [])])), tmp_path, "run-1")
+    assert set(threads.values()) == {"MainThread"} and len(threads) == 5

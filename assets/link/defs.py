@@ -15,14 +15,17 @@ from assets.link.engine import LinkEngine
 from assets.link.inputs import declared_references, steward_decisions
 from assets.link.io import (
     LINKED_COLUMNS,
+    StagedState,
+    commit_state,
+    drop_staged_state,
     person_inputs,
     read_person_glob,
+    stage_state,
     stored_model,
     write_linkage_outputs,
-    write_state,
 )
 from assets.link.night_records import added_files, entities_stored, night_keys, stored_enough
-from assets.link.prefetch import PAIRS, STATE, XREF, discard_link_reads, take_link_read
+from assets.link.prefetch import PAIRS, STATE, XREF, discard_link_reads, start_table_reads, take_link_read
 from assets.metadata import bar_chart, counts_table, distribution_counts, folded_counts, markdown_table
 from assets.review.decisions import decisions_path
 from assets.settings import Settings
@@ -109,9 +112,11 @@ def link_night(
     if not asked and has_xref and linked_as_now(stored_model(layout.linkage_dir), inputs, config):
         discard_link_reads()
         return None, "skipped: no new or changed person records since the last linkage", {}
+    if not asked and has_xref and config.incremental.enabled:  # decoded beside the step's own conversions
+        start_table_reads(layout.linkage_dir)
     # read ahead beside ingest and standardise on an incremental night (assets/link/prefetch.py)
-    state, linked_from = take_link_read(layout.linkage_dir, STATE)
     previous = take_link_read(layout.linkage_dir, XREF)
+    state, linked_from = take_link_read(layout.linkage_dir, STATE)
     night = None if asked or previous is None else night_persons(pattern, inputs, linked_from, state, layout)
     persons = night if night is not None else read_all_persons(pattern)
     decisions = steward_decisions(layout.linkage_dir, persons)  # constraints and labels (assets/review)
@@ -160,11 +165,28 @@ def link_night(
     vocab = None if state is None or state.encoding is None else state.encoding.vocab
     # the person records, last night's file and state: the step's largest objects, gone before the writes
     del persons, previous, state, model, night
-    paths = write_linkage_outputs(result, layout.linkage_dir, run_id)
-    # what reads the customer file starts beside the state's write (the linkage check's figures, orchestration/checks.py)
+    staged: list[StagedState] = []
+
+    def stage() -> None:  # the state's tables, written while the match pairs are
+        if result.state is not None:
+            staged.append(
+                stage_state(layout.linkage_dir, result.state, inputs, night=changed, stored_vocab=vocab)
+            )
+
+    try:  # an incremental night's state (its rows) beside the pairs' write; a full night's whole, after it
+        paths = write_linkage_outputs(
+            result, layout.linkage_dir, run_id, beside=stage if changed is not None else None
+        )
+    except BaseException:
+        for state_written in staged:
+            drop_staged_state(state_written)
+        raise
+    if changed is None:
+        stage()
+    # what reads the customer file starts beside the state's commit (the linkage check's figures, orchestration/checks.py)
     background.reached(LINKAGE_WRITTEN)
-    if result.state is not None:  # last: a night that failed before this is linked again
-        write_state(layout.linkage_dir, result.state, inputs, night=changed, stored_vocab=vocab)
+    for state_written in staged:  # last: a night that failed before this is linked again
+        commit_state(state_written)
     return result, result.summary["mode"], paths
 
 

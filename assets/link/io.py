@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -15,7 +19,8 @@ import pyarrow as pa
 
 from assets.link.state_encoding import RECORDS, extends_stored, read_encoding, write_encoding
 from assets.link.state_parts import Part, among, appendable, read_ordered_parts, read_parts
-from assets.parquet_files import open_parquet, write_parquet_atomic, zone_relation
+from assets.link.table_reads import read_table
+from assets.parquet_files import open_parquet, write_parquet_atomic, write_parquet_staged, zone_relation
 from assets.privacy.encryption import zone_connection
 from linkage.arrow_columns import arrow_frame, arrow_table
 from linkage.engine import LinkageResult
@@ -25,6 +30,8 @@ from linkage.prepare import PERSON_INPUT
 from linkage.records import build_person_records
 from linkage.shared_strings import share_strings
 from linkage.state import LinkageState
+
+T = TypeVar("T")
 
 # What linkage reads of a person record (prepare_records, the record digests, references), not its display
 # columns (name_script, name_pinyin): the link asset reads only these.
@@ -169,14 +176,67 @@ def read_previous(directory: Path, table: str) -> pd.DataFrame | None:
 def read_previous_table(directory: Path, table: str) -> pa.Table | None:
     """Last run's linkage table as Arrow (an incremental night carries match_pairs so, linkage/pair_table.py)."""
     path = Path(directory) / f"{table}.parquet"
-    return open_parquet(path).read() if path.exists() else None
+    return read_table(path) if path.exists() else None
 
 
-def write_linkage_outputs(result: LinkageResult, directory: Path, run_id: str) -> dict[str, Path]:
-    """customer_xref, match_pairs, review_queue replaced; id_history and linkage_runs appended."""
+def write_linkage_outputs(
+    result: LinkageResult, directory: Path, run_id: str, beside: Callable[[], None] | None = None
+) -> dict[str, Path]:
+    """customer_xref, match_pairs, review_queue replaced; id_history and linkage_runs appended. The match
+    pairs of an incremental night (~930k rows at 540k records, Arrow) are written in a thread while this one
+    writes the other tables and runs `beside` (the state's tables, link_night): Parquet encoding releases the
+    GIL, so the write takes the second core. Every table is written under a temporary name and all are put
+    in place once all are written, in the order they always were: a write that fails (in either thread: its
+    error is raised here) leaves every output as it was and no temporary file."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = {name: directory / f"{name}.parquet" for name in OUTPUT_TABLES}
+    staged: dict[str, Path] = {}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="link-write") as pool:
+        write_pairs = partial(_write_pairs, result.pairs, result.review, paths["match_pairs"])
+        # pairs in pandas (a full night's ~1M) become Arrow whole: converted here, not beside the other tables'
+        # conversions at the night's memory peak; an incremental night's are Arrow, written a batch at a time
+        pairs = _done_now(write_pairs) if isinstance(result.pairs, pd.DataFrame) else pool.submit(write_pairs)
+        try:
+            staged["customer_xref"] = write_parquet_staged(
+                result.xref, paths["customer_xref"], plain=DISTINCT_PER_ROW
+            )
+            staged["id_history"] = write_parquet_staged(
+                appended_history(directory, result.history), paths["id_history"]
+            )
+            staged["linkage_runs"] = write_parquet_staged(
+                _runs(directory, result, run_id), paths["linkage_runs"]
+            )
+            if beside is not None:
+                beside()
+            staged["match_pairs"], review = pairs.result()
+            staged["review_queue"] = write_parquet_staged(
+                review, paths["review_queue"], plain=DISTINCT_PER_ROW
+            )
+        except BaseException:
+            wait([pairs])
+            if not pairs.exception() and "match_pairs" not in staged:
+                staged["match_pairs"] = pairs.result()[0]
+            for tmp in staged.values():
+                tmp.unlink(missing_ok=True)
+            raise
+    for name in OUTPUT_TABLES:
+        staged[name].replace(paths[name])
+    return paths
+
+
+def _done_now(fn: Callable[[], T]) -> Future[T]:
+    """fn() run here, as a done future (its result or its error)."""
+    future: Future[T] = Future()
+    try:
+        future.set_result(fn())
+    except Exception as error:
+        future.set_exception(error)
+    return future
+
+
+def _runs(directory: Path, result: LinkageResult, run_id: str) -> pd.DataFrame:
+    """linkage_runs: last run's rows and the night's (its summary's figures and the summary as JSON)."""
     runs = read_previous(directory, "linkage_runs")
     summary = {k: v for k, v in result.summary.items()}
     run_row = pd.DataFrame(
@@ -184,22 +244,15 @@ def write_linkage_outputs(result: LinkageResult, directory: Path, run_id: str) -
           **{k: v for k, v in summary.items() if isinstance(v, int | float) and not isinstance(v, bool)},
           "summary_json": json.dumps(summary, default=str, ensure_ascii=False)}]
     )  # fmt: skip
-    write_parquet_atomic(result.xref, paths["customer_xref"], plain=DISTINCT_PER_ROW)
-    review = _write_pairs(result.pairs, result.review, paths["match_pairs"])
-    write_parquet_atomic(review, paths["review_queue"], plain=DISTINCT_PER_ROW)
-    write_parquet_atomic(appended_history(directory, result.history), paths["id_history"])
-    write_parquet_atomic(
-        run_row if runs is None else pd.concat([runs, run_row], ignore_index=True), paths["linkage_runs"]
-    )
-    return paths
+    return run_row if runs is None else pd.concat([runs, run_row], ignore_index=True)
 
 
 def _write_pairs(
     pairs: pd.DataFrame | pa.Table | OrderedPairs,
     review: pd.DataFrame | pa.Table | OrderedPairs,
     path: Path,
-) -> pd.DataFrame | pa.Table | OrderedPairs:
-    """Write match_pairs; returns the review queue to write. Pairs in order not gathered and their review
+) -> tuple[Path, pd.DataFrame | pa.Table | OrderedPairs]:
+    """Write match_pairs under a temporary name (write_parquet_staged); returns it and the review queue to write. Pairs in order not gathered and their review
     rows (review_rows): the review rows are filtered out of each batch of pairs as it is written, not
     gathered from last run's and the night's pairs a second time (~150k of ~930k pairs at 540k records)."""
     wanted = None
@@ -215,12 +268,12 @@ def _write_pairs(
         parts.append(batch.filter(wanted[written : written + batch.num_rows]))
         written += batch.num_rows
 
-    write_parquet_atomic(
+    tmp = write_parquet_staged(
         pairs, path, plain=DISTINCT_PER_ROW, on_batch=None if wanted is None else keep_review
     )
     if wanted is None or written != len(pairs):  # (encrypted: the pairs were written whole)
-        return review
-    return pa.concat_tables(parts) if parts else review.table.schema.empty_table()
+        return tmp, review
+    return tmp, pa.concat_tables(parts) if parts else review.table.schema.empty_table()
 
 
 def appended_history(directory: Path, night: pd.DataFrame) -> pa.Table:
@@ -294,6 +347,19 @@ def read_state(directory: Path) -> tuple[LinkageState | None, dict[str, str]]:
 STATE_TABLES = ("record_digests", "term_frequencies", RECORDS)
 
 
+def state_files(directory: Path) -> list[Path]:
+    """The files of the stored state, in the order read_state reads them ([] when there is no state)."""
+    stored = _model(state_dir(directory))
+    if stored is None:
+        return []
+    parts = stored[1]
+    order = [
+        *(name for name in STATE_TABLES if name in parts),
+        *(name for name in parts if name not in STATE_TABLES),
+    ]
+    return [state_dir(directory) / str(part["file"]) for name in order for part in parts[name]]
+
+
 def stored_model(directory: Path) -> dict | None:
     """model.json of the stored state as a dict (None when there is no state): what a night needs to tell that
     nothing is to be linked, without reading the state's tables."""
@@ -334,14 +400,37 @@ def write_state(
     night: pd.DataFrame | None = None,
     stored_vocab: np.ndarray | None = None,
 ) -> None:
-    """The tables under a new generation's names, then model.json naming them (written to a temporary file,
-    fsynced, renamed over the old one), then the files it no longer names removed. A process killed anywhere
+    """stage_state, then commit_state: the tables under a new generation's names, then model.json naming
+    them (written to a temporary file, fsynced, renamed over the old one), then the files it no longer names removed. A process killed anywhere
     in between leaves a model.json naming a complete state: the old one, whose night re-links the changed
     records again (ids stay stable), or the new one. `night` (source, source_record_id): the only records
     that changed since the stored state (a night that read only its new records): their rows are written
     as one more part of the stored tables (assets/link/state_parts.py), the term frequencies named again;
     their codes as one more part of the stored encoding when the night's extends it (`stored_vocab`: the
     vocabulary the night read, assets/link/state_encoding.py), else the encoding and the prepared records whole."""
+    commit_state(stage_state(directory, state, inputs, night, stored_vocab))
+
+
+@dataclass(frozen=True)
+class StagedState:
+    """A state's tables written under a new generation's names, which no model.json names yet."""
+
+    folder: Path
+    state: LinkageState
+    inputs: dict[str, str]
+    generation: str
+    parts: dict[str, list[Part]]
+
+
+def stage_state(
+    directory: Path,
+    state: LinkageState,
+    inputs: dict[str, str],
+    night: pd.DataFrame | None = None,
+    stored_vocab: np.ndarray | None = None,
+) -> StagedState:
+    """write_state's first half: its tables under a new generation's names (`night`, `stored_vocab`: as
+    write_state takes them); nothing names them until commit_state."""
     folder = state_dir(directory)
     folder.mkdir(parents=True, exist_ok=True)
     model = folder / "model.json"
@@ -373,16 +462,28 @@ def write_state(
             appended = np.flatnonzero(mine)
     if encoding is not None:
         parts |= write_encoding(folder, generation, encoding, parts[RECORDS], before, appended)
-    state.extra.update(person_inputs=inputs, generation=generation, parts=parts)
+    return StagedState(folder, state, inputs, generation, parts)
+
+
+def commit_state(staged: StagedState) -> None:
+    """write_state's second half: model.json naming the staged tables, then the files it no longer names removed."""
+    folder, state, parts = staged.folder, staged.state, staged.parts
+    state.extra.update(person_inputs=staged.inputs, generation=staged.generation, parts=parts)
     tmp = folder / "model.json.tmp"
     with tmp.open("w", encoding="utf-8") as out:
         out.write(state.to_json())
         out.flush()
         os.fsync(out.fileno())
-    tmp.replace(model)
+    tmp.replace(folder / "model.json")
     for key in ("generation", "parts"):
         state.extra.pop(key)
     named = {str(p["file"]) for table in parts.values() for p in table}
     for stale in folder.glob("*.parquet"):
         if stale.name not in named:
             stale.unlink(missing_ok=True)
+
+
+def drop_staged_state(staged: StagedState) -> None:
+    """A staged state not to be committed (the night's outputs failed): its generation's files removed."""
+    for path in staged.folder.glob(f"*.{staged.generation}.parquet"):
+        path.unlink(missing_ok=True)

@@ -20,7 +20,8 @@ from typing import Any
 from assets import background
 from assets.ingest.defs import NEW_FILES_LOADED
 from assets.layout import DataLayout
-from assets.link.io import read_previous, read_previous_table, read_state, state_dir
+from assets.link import table_reads
+from assets.link.io import read_previous, read_previous_table, read_state, state_dir, state_files
 
 STATE, XREF, PAIRS = "link.state", "link.customer_xref", "link.match_pairs"
 
@@ -49,6 +50,25 @@ def discard_link_reads() -> None:
     """A night that does not link incrementally after all frees what was read ahead."""
     for name in (STATE, XREF, PAIRS):
         background.discard(name)
+    table_reads.discard_reads()
+
+
+def start_table_reads(directory: Path) -> None:
+    """At the start of a link step that reads last night's linkage: its files decoded in a thread in the
+    order the step takes them (assets/link/table_reads.py): the customer file, the state's files, the match
+    pairs. The files of a read done ahead whole (`start_link_reads`) are left to it."""
+    files = {
+        XREF: [directory / "customer_xref.parquet"],
+        STATE: state_files(directory),
+        PAIRS: [directory / "match_pairs.parquet"],
+    }
+    table_reads.start_reads(
+        path
+        for name, paths in files.items()
+        if not background.under_way(name)
+        for path in paths
+        if path.exists()
+    )
 
 
 READ_AHEAD = "C360_LINK_READ_AHEAD"  # 1 / 0: read ahead or not; unset: only with more than two cores

@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 
 from assets.link.state_parts import Part
+from assets.link.table_reads import read_table
 from assets.parquet_files import open_parquet, write_parquet_atomic
 from linkage.encode import EncodedRecords, ListColumn
 from linkage.state import HASH_PRIME, value_hashes
@@ -148,12 +149,9 @@ def read_encoding(
     ]:
         return None
     vocab = np.concatenate(
-        [
-            open_parquet(f).read().column("value").to_numpy(zero_copy_only=False)
-            for f in files[: len(parts[VOCAB])]
-        ]
+        [read_table(f).column("value").to_numpy(zero_copy_only=False) for f in files[: len(parts[VOCAB])]]
     )
-    table = pa.concat_tables(open_parquet(f).read() for f in files[len(parts[VOCAB]) :])
+    table = pa.concat_tables(read_table(f) for f in files[len(parts[VOCAB]) :])
     scalars, lists = {}, {}
     for name in table.column_names:
         column = table.column(name).combine_chunks()

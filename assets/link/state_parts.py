@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from assets.parquet_files import open_parquet
+from assets.link.table_reads import read_table
 from linkage.arrow_columns import arrow_frame
 from linkage.prepare import merged_with_origin
 
@@ -65,7 +65,7 @@ def _read(path: Path, objects: Collection[str] | None = None) -> pd.DataFrame:
     """A state table, one Python string per distinct value of a column (a city, a source, a birth year repeat
     over hundreds of thousands of records: the prepared records take ~40% less memory so), but the record
     ids, which are distinct; `objects` as read_ordered_parts takes it."""
-    table = open_parquet(path).read()
+    table = read_table(path)
     return arrow_frame(table, table.column_names if objects is None else objects, unique=KEYS[1:])
 
 
