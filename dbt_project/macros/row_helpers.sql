@@ -43,7 +43,9 @@ left join {{ ref('stg_linkage__customer_xref') }} as xref
     the session's zone is an ICU conversion, ~0.18 us a row: 0.085 s per scan of the 464k order lines at 150k
     customers, paid by every model scanning a staging view (the watermarks, the touched customers, survivorship,
     the facts and the tests); a silver file is loaded at one instant, so the distinct values are the loads, and
-    joining them back costs ~0.02 s. The same values, NULL for a NULL. -#}
+    joining them back costs ~0.02 s. The same values, NULL for a NULL. The loads' `is not null` (which no equi-join
+    matches anyway) makes DuckDB estimate them below the rows, so it builds its hash table on the loads, not on the
+    rows (without it, the display values' key test cost 0.1 s more). -#}
 {% macro silver_rows(relation) %}{{ return(adapter.dispatch('silver_rows')(relation)) }}{% endmacro %}
 {% macro default__silver_rows(relation) -%}{{ relation }}{%- endmacro %}
 {% macro duckdb__silver_rows(relation) -%}
@@ -53,6 +55,7 @@ left join {{ ref('stg_linkage__customer_xref') }} as xref
         left join (
             select _loaded_at, {{ try_cast_timestamp('_loaded_at') }} as loaded_at_cast
             from {{ relation }}
+            where _loaded_at is not null
             group by _loaded_at
         ) as load_times on load_times._loaded_at = silver._loaded_at
     ) as silver_rows
