@@ -332,6 +332,46 @@ def test_a_nights_record_and_key_filters_are_semi_joins_not_correlated_subquerie
             assert "DELIM" not in plan, model
 
 
+def test_the_staging_views_cast_each_load_time_once_to_each_rows_own_value(nights):
+    """A silver file is loaded at one instant, so the staging views convert each distinct `_loaded_at` (a UTC
+    instant) to the zone's wall clock once and join it back (macros/row_helpers.sql, silver_rows) instead of once per
+    row (ICU: 0.085 s per scan of the 464k order lines at 150k customers, paid by every model that scans them).
+    Every row keeps the value its own cast gives, across the nights' several loads."""
+    entities = {"stg_silver__orders": "order", "stg_silver__interactions": "interaction",
+                "stg_silver__contacts": "contact", "stg_silver__enrichments": "enrichment",
+                "stg_silver__survey_responses": "survey_response", "stg_silver__campaign_members": "campaign_member"}  # fmt: skip
+    with duckdb.connect(str(nights["data"] / "warehouse" / "customer360.duckdb"), read_only=True) as con:
+        con.execute("set TimeZone = ?", [os.environ.get("C360_TIMEZONE", "Asia/Shanghai")])
+        for model, entity in entities.items():
+            files = f"{nights['data']}/silver/{entity}/*/*.parquet"
+            loads = con.execute(f"select count(distinct _loaded_at) from read_parquet('{files}')").fetchone()[
+                0
+            ]
+            assert loads >= 1, model
+            differing = con.execute(
+                f"""select count(*) from (
+                    (select loaded_from_file, loaded_from_line, loaded_at from staging.{model}
+                     except all
+                     select _file, _line, try_cast(_loaded_at as timestamp)
+                     from read_parquet('{files}', hive_partitioning = true, union_by_name = true))
+                    union all
+                    (select _file, _line, try_cast(_loaded_at as timestamp)
+                     from read_parquet('{files}', hive_partitioning = true, union_by_name = true)
+                     except all
+                     select loaded_from_file, loaded_from_line, loaded_at from staging.{model}))"""
+            ).fetchone()[0]
+            assert differing == 0, model
+            plan = " ".join(
+                str(row[1])
+                for row in con.execute(f"explain select max(loaded_at) from staging.{model}").fetchall()
+            )
+            assert "HASH_GROUP_BY" in plan, model  # the load times grouped, then joined back
+        orders = f"{nights['data']}/silver/order/*/*.parquet"
+        assert (
+            con.execute(f"select count(distinct _loaded_at) from read_parquet('{orders}')").fetchone()[0] >= 2
+        )
+
+
 def test_the_last_builds_records_are_rewritten_only_where_they_moved(nights):
     """int_marts_built_records is rewritten for the records night 2 moved, re-scored or erased only (not all of
     them), and equals the customer file's linked records as a full rebuild does."""

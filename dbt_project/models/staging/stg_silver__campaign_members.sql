@@ -13,4 +13,4 @@ select
     cast(interests as {{ string_type() }}) as interests,
     cast(channel as {{ string_type() }}) as channel,
     {{ silver_lineage_columns() }}
-from {{ source('silver', 'campaign_member') }}
+from {{ silver_rows(source('silver', 'campaign_member')) }}

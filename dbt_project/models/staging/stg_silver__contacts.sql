@@ -27,4 +27,4 @@ select
     {{ try_cast_timestamp('created_at_ts') }} as created_at,
     {{ try_cast_timestamp('updated_at_ts') }} as updated_at,
     {{ silver_lineage_columns() }}
-from {{ source('silver', 'contact') }}
+from {{ silver_rows(source('silver', 'contact')) }}

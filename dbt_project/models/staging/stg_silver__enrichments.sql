@@ -14,4 +14,4 @@ select
     cast(interests as {{ string_type() }}) as interests,
     {{ try_cast_timestamp('updated_at_ts') }} as updated_at,
     {{ silver_lineage_columns() }}
-from {{ source('silver', 'enrichment') }}
+from {{ silver_rows(source('silver', 'enrichment')) }}

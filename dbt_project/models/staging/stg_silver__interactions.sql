@@ -15,4 +15,4 @@ select
     cast(product_category as {{ string_type() }}) as product_category,
     try_cast(duration_seconds_int as bigint) as duration_seconds,
     {{ silver_lineage_columns() }}
-from {{ source('silver', 'interaction') }}
+from {{ silver_rows(source('silver', 'interaction')) }}

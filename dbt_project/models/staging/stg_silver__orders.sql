@@ -19,4 +19,4 @@ select
     cast(status as {{ string_type() }}) as status,
     cast(store as {{ string_type() }}) as store,
     {{ silver_lineage_columns() }}
-from {{ source('silver', 'order') }}
+from {{ silver_rows(source('silver', 'order')) }}

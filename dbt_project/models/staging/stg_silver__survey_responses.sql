@@ -13,4 +13,4 @@ select
     cast(channel as {{ string_type() }}) as channel,
     cast(product_category as {{ string_type() }}) as product_category,
     {{ silver_lineage_columns() }}
-from {{ source('silver', 'survey_response') }}
+from {{ silver_rows(source('silver', 'survey_response')) }}
