@@ -140,3 +140,33 @@ def test_review_rows_of_pairs_in_order_are_filtered_from_the_batches_written(
     if not key:
         assert taken == [3, 3, 3, 1]  # the pairs' batches only
         assert pq.ParquetFile(paths["review_queue"]).metadata.num_row_groups == 1
+
+
+def test_each_output_is_announced_once_written_the_customer_file_before_the_pairs(
+    tmp_path: Path, monkeypatch
+):
+    """`written(name)` follows each output's write, the customer file's first: the linkage check's figures
+    (LINKAGE_WRITTEN, started by the link step's `announce_written`) run beside the match pairs' write, not
+    after every output is written."""
+    from assets import background
+    from assets.link.defs import LINKAGE_WRITTEN, announce_written
+
+    announced: list[tuple[str, list[str]]] = []
+    files = lambda: sorted(p.name for p in tmp_path.glob("*.parquet"))  # noqa: E731
+    write_linkage_outputs(
+        _result(_history("run-1", [("C1", "created", [])])),
+        tmp_path,
+        "run-1",
+        written=lambda name: announced.append((name, files())),
+    )
+    assert [name for name, _ in announced] == [
+        "customer_xref", "match_pairs", "review_queue", "id_history", "linkage_runs"
+    ]  # fmt: skip
+    assert announced[0][1] == ["customer_xref.parquet"]  # the pairs are not written yet
+    assert all(f"{name}.parquet" in present for name, present in announced)
+
+    points: list[str] = []
+    monkeypatch.setattr(background, "reached", points.append)
+    for name, _ in announced:
+        announce_written(name)
+    assert points == [LINKAGE_WRITTEN]

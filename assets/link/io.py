@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 from pathlib import Path
 
@@ -172,8 +172,11 @@ def read_previous_table(directory: Path, table: str) -> pa.Table | None:
     return open_parquet(path).read() if path.exists() else None
 
 
-def write_linkage_outputs(result: LinkageResult, directory: Path, run_id: str) -> dict[str, Path]:
-    """customer_xref, match_pairs, review_queue replaced; id_history and linkage_runs appended."""
+def write_linkage_outputs(
+    result: LinkageResult, directory: Path, run_id: str, written: Callable[[str], None] | None = None
+) -> dict[str, Path]:
+    """customer_xref, match_pairs, review_queue replaced; id_history and linkage_runs appended. `written(name)` is
+    called once each is in place (the customer file first), so what reads one can start beside the rest."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = {name: directory / f"{name}.parquet" for name in OUTPUT_TABLES}
@@ -184,13 +187,19 @@ def write_linkage_outputs(result: LinkageResult, directory: Path, run_id: str) -
           **{k: v for k, v in summary.items() if isinstance(v, int | float) and not isinstance(v, bool)},
           "summary_json": json.dumps(summary, default=str, ensure_ascii=False)}]
     )  # fmt: skip
+    written = written or (lambda name: None)
     write_parquet_atomic(result.xref, paths["customer_xref"], plain=DISTINCT_PER_ROW)
+    written("customer_xref")
     review = _write_pairs(result.pairs, result.review, paths["match_pairs"])
+    written("match_pairs")
     write_parquet_atomic(review, paths["review_queue"], plain=DISTINCT_PER_ROW)
+    written("review_queue")
     write_parquet_atomic(appended_history(directory, result.history), paths["id_history"])
+    written("id_history")
     write_parquet_atomic(
         run_row if runs is None else pd.concat([runs, run_row], ignore_index=True), paths["linkage_runs"]
     )
+    written("linkage_runs")
     return paths
 
 
