@@ -336,8 +336,10 @@ def xref_figures(layout: DataLayout) -> XrefFigures:
     path = layout.linkage_dir / "customer_xref.parquet"
     fingerprint = _fingerprint(path)
     previous, previous_keys = previous_accepted(layout, fingerprint)
-    # in DuckDB over the files: a night's check reads, hashes and compares the whole customer file
+    # in DuckDB over the files: a night's check reads, hashes and compares the whole customer file. One thread:
+    # ahead, it runs beside the review queue's reads (assets/review/defs.py), each on its own core
     with zone_connection() as con:
+        con.execute("SET threads = 1")
         con.execute(f"create temp table xref_keys as {_KEYS_SQL.format(xref=zone_relation(path))}")
         records = con.execute("select count(*) from xref_keys").fetchone()[0]
         sizes = con.execute(

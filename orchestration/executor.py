@@ -17,6 +17,7 @@ from assets.layout import DataLayout
 from assets.link.prefetch import planned_link_reads
 from assets.report.build import planned_early_sections
 from assets.report.defs import REPORT_KEY
+from assets.review.defs import planned_queue_reads
 from assets.settings import settings_from_env
 from orchestration.checks import LINKAGE_CHECK, XREF_KEY, planned_xref_figures
 from orchestration.event_log_sync import held_event_log
@@ -45,7 +46,8 @@ def planned_background_work(
 ) -> dict[str, list[Callable[[], None]]]:
     """What a night that links incrementally does ahead in the background (assets/background.py): the link
     step's reads of last night's linkage once the erasure step is done, the linkage check's figures once the
-    link step has written the customer file, the report's sections that do not read the warehouse (for the
+    link step has written the customer file, the review queue's reads once the link step is done (beside the
+    check), the report's sections that do not read the warehouse (for the
     run's partition) once the check has passed and the review queue is done (not beside it), while dbt builds
     the marts. `steps`: those the run executes
     (None: all). A full night does none of it: its peak memory is the link step's, which nothing should sit
@@ -56,6 +58,7 @@ def planned_background_work(
     return (
         planned_link_reads(layout, runs(LINK_STEP))
         | planned_xref_figures(layout, runs(LINKAGE_CHECK_STEP))
+        | planned_queue_reads(layout, LINK_STEP if runs(LINK_STEP) and runs(REVIEW_STEP) else None)
         | planned_early_sections(layout, run_date, report_after)
     )
 

@@ -161,6 +161,7 @@ def test_a_full_night_plans_no_background_work_and_a_night_plans_only_for_its_st
     assert set(planned(layout, True, "2026-01-02", every)) == {
         NEW_FILES_LOADED,
         LINKAGE_WRITTEN,
+        LINK_STEP,
         REVIEW_STEP,
     }
     assert set(planned(layout, True, None, [LINK_STEP, REPORT_STEP])) == {NEW_FILES_LOADED}

@@ -167,6 +167,29 @@ def test_wrong_or_missing_key_is_one_clear_line(tmp_path, monkeypatch):
         duckdb.connect(str(path), read_only=True)
 
 
+def test_without_the_key_a_warehouse_is_opened_at_once_and_an_encrypted_one_refused(tmp_path, monkeypatch):
+    """No key: a reader opens the warehouse plainly at once, with no probing open before (each reader of a night,
+    delivery, report, row counts, opened it twice); an encrypted one is refused with the missing-key line."""
+    from assets.privacy import encryption
+
+    path = tmp_path / "customer360.duckdb"
+    _encrypted_warehouse(path, monkeypatch)
+    monkeypatch.delenv("C360_ENCRYPTION_KEY")
+    for read_only in (True, False):
+        with (
+            pytest.raises(EncryptionUnavailable, match="is encrypted; fix: export C360_ENCRYPTION_KEY"),
+            connect_warehouse(path, read_only=read_only),
+        ):
+            pass
+    plain = build_warehouse(tmp_path / "plain" / "customer360.duckdb")
+    monkeypatch.setattr(encryption, "warehouse_is_encrypted", lambda p: pytest.fail(f"{p} probed"))
+    with connect_warehouse(plain, read_only=True) as (con, catalog):
+        assert catalog == "customer360"
+        assert con.execute("select count(*) from marts.dim_customer").fetchone()[0] == len(
+            MARTS["dim_customer"]
+        )
+
+
 def test_key_set_but_plain_warehouse_still_readable(tmp_path, key):
     path = build_warehouse(tmp_path / "customer360.duckdb")
     with open_marts(path, ["dim_customer"]) as marts:  # readers do not convert; dbt will

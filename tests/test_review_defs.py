@@ -1,9 +1,12 @@
 """review/queue asset and its check: size, age and decisions per day after each run; a warning when it grows."""
 
+import threading
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
 
 from assets.layout import REPO_ROOT, DataLayout
 from assets.parquet_files import read_parquet, write_parquet_atomic
@@ -71,3 +74,49 @@ def test_a_pair_settled_either_way_round_leaves_the_queue_an_unsure_one_stays(tm
     assert status["open"] == 3 and status["oldest_days"] == 4
     seen = read_parquet(tmp_path / "linkage" / "review" / "queue_seen.parquet")
     assert seen["id_l"].tolist() == ["0", "2", "3"]  # linkage's order, the settled pair gone
+
+
+def test_the_queue_reads_done_ahead_give_the_same_status_and_a_queue_rewritten_meanwhile_is_read_again(
+    tmp_path: Path,
+):
+    """The run reads the review queue, the seen pairs and the decisions in the background once the link step is
+    done (`planned_queue_reads`); the step takes them and dates the new pairs itself: the same status and seen
+    file as read in the step. A queue rewritten after the reads is read again in the step."""
+    from assets import background
+    from assets.review import defs
+
+    layout = DataLayout(root=tmp_path, landing="", config_dir=REPO_ROOT / "config")
+    _review(tmp_path, 4)
+    queue_status(layout, now=pd.Timestamp("2026-01-01", tz="UTC"))
+    _review(tmp_path, 6)
+    record_decisions(
+        layout, pd.DataFrame([{"source_l": "a", "id_l": "1", "source_r": "b", "id_r": "1"}]), "match", "page"
+    )
+    seen = tmp_path / "linkage" / "review" / "queue_seen.parquet"
+    before = seen.read_bytes()
+    here = queue_status(layout, now=pd.Timestamp("2026-01-03", tz="UTC"))
+    seen_here = read_parquet(seen)
+    seen.write_bytes(before)
+
+    read_by: list[str] = []
+    real = defs._queue_reads
+    reads = lambda layout: (read_by.append(threading.current_thread().name), real(layout))[1]  # noqa: E731
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(defs, "_queue_reads", reads)
+        with background.background_run(defs.planned_queue_reads(layout, "link")):
+            background.reached("link")
+            background._started[-1].join()
+            ahead = queue_status(layout, now=pd.Timestamp("2026-01-03", tz="UTC"))
+        assert len(read_by) == 1 and read_by[0].startswith("background:")
+        assert {k: v for k, v in ahead.items() if k != "at"} == {k: v for k, v in here.items() if k != "at"}
+        assert_frame_equal(read_parquet(seen), seen_here)
+        assert ahead["open"] == 5 and ahead["oldest_days"] == 2
+
+        with background.background_run(defs.planned_queue_reads(layout, "link")):
+            background.reached("link")
+            background._started[-1].join()
+            _review(tmp_path, 9)  # the queue rewritten after the reads
+            again = queue_status(layout, now=pd.Timestamp("2026-01-04", tz="UTC"))
+        assert len(read_by) == 3 and read_by[2] == threading.current_thread().name
+        assert again["open"] == 8
+    assert defs.planned_queue_reads(layout, None) == {}

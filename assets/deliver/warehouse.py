@@ -20,7 +20,7 @@ def _quote(name: str) -> str:
 
 class MartTable:
     """One mart of the open warehouse, with the part of `pq.ParquetFile` staging uses: `schema_arrow`,
-    `iter_batches(batch_size=)` (streamed in table order) and `read(columns=)`. Each mart has a connection of
+    `iter_batches(batch_size=, columns=)` (streamed in table order) and `read(columns=)`. Each mart has a connection of
     its own to the warehouse, so marts can be read on different threads at once."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, relation: str):
@@ -32,8 +32,9 @@ class MartTable:
         cursor.execute("SET TimeZone = 'UTC'")  # timestamps as UTC, whatever the machine's zone
         return cursor.execute(sql)
 
-    def iter_batches(self, batch_size: int) -> Iterator[pa.RecordBatch]:
-        yield from self._query(f"SELECT * FROM {self.relation}").fetch_record_batch(batch_size)
+    def iter_batches(self, batch_size: int, columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+        listed = ", ".join(_quote(c) for c in columns) if columns is not None else "*"
+        yield from self._query(f"SELECT {listed} FROM {self.relation}").fetch_record_batch(batch_size)
 
     def read(self, columns: list[str] | None = None) -> pa.Table:
         listed = ", ".join(_quote(c) for c in columns) if columns else "*"

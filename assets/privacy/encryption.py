@@ -268,8 +268,12 @@ def connect_warehouse(path: Path, read_only: bool = True) -> Iterator[tuple[duck
     if not read_only:
         prepare_warehouse(path)
     key = encryption_key()
+    if key is None:  # opened plainly at once (one open less): an encrypted file refuses, as the probe did
+        with _plain_warehouse(path, read_only) as opened:
+            yield opened
+        return
     encrypted = path.exists() and warehouse_is_encrypted(path)
-    if key is not None and (encrypted or not path.exists()):
+    if encrypted or not path.exists():
         con = duckdb_connect()
         try:
             catalog = attach_warehouse(con, path, key, read_only)
@@ -278,15 +282,22 @@ def connect_warehouse(path: Path, read_only: bool = True) -> Iterator[tuple[duck
         finally:
             con.close()
         return
-    if encrypted:
-        raise missing_key(path)
-    if key is not None:
-        log.warning(
-            "%s is not encrypted yet although %s is set; the next dbt build encrypts it",
-            path,
-            ENCRYPTION_KEY_ENV,
-        )
-    con = duckdb_connect(str(path), read_only=read_only)
+    log.warning(
+        "%s is not encrypted yet although %s is set; the next dbt build encrypts it", path, ENCRYPTION_KEY_ENV
+    )
+    with _plain_warehouse(path, read_only) as opened:
+        yield opened
+
+
+@contextmanager
+def _plain_warehouse(path: Path, read_only: bool) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+    """A plain warehouse opened as it is; an encrypted one is refused with the missing-key line."""
+    try:
+        con = duckdb_connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        if "encrypt" in str(exc).lower():
+            raise missing_key(path) from None
+        raise
     try:
         yield con, con.execute("select current_database()").fetchone()[0]
     finally:

@@ -4,17 +4,21 @@ check that warns when the stewards fall behind."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from assets import background
 from assets.layout import DataLayout
 from assets.metadata import bar_chart
 from assets.parquet_files import open_parquet, read_parquet, write_parquet_atomic
-from assets.review.decisions import read_decisions
+from assets.review.decisions import decisions_path, read_decisions
 from assets.settings import Settings
 from linkage.constraints import latest_decisions, record_key
 
@@ -49,10 +53,10 @@ def _settled_pairs(decisions: pd.DataFrame) -> pa.Table:
     return pa.table({"pair": pa.array(keys.tolist(), pa.string())})
 
 
-def _open_pairs(layout: DataLayout, decisions: pd.DataFrame, now: pd.Timestamp) -> pa.Table | None:
+def _open_pairs(layout: DataLayout, decisions: pd.DataFrame) -> pa.Table | None:
     """The review pairs no decision settled, in linkage's order, with their pair key and when each entered the
-    queue (`now` for a new one). Joined in DuckDB over Arrow: the status needs no priority order, and 155k pair
-    keys as pandas objects cost ~2 s a night (their sort and the seen file's read)."""
+    queue (null for a new one: `queue_status` dates it). Joined in DuckDB over Arrow: the status needs no priority
+    order, and 155k pair keys as pandas objects cost ~2 s a night (their sort and the seen file's read)."""
     path = layout.linkage_dir / "review_queue.parquet"
     if not path.exists():
         return None
@@ -81,23 +85,52 @@ def _open_pairs(layout: DataLayout, decisions: pd.DataFrame, now: pd.Timestamp) 
                        case when lk <= rk then lk || chr(31) || rk else rk || chr(31) || lk end as pair
                 from keyed
             )
-            select source_l, id_l, source_r, id_r, pair,
-                   coalesce(s.first_seen, cast(? as timestamptz)) as first_seen
+            select source_l, id_l, source_r, id_r, pair, cast(s.first_seen as timestamptz) as first_seen
             from open
             left join (select pair, min(first_seen) as first_seen from seen group by pair) s using (pair)
             where not exists (select 1 from settled t where t.pair = open.pair)
             order by _order
-            """,
-            [now.to_pydatetime()],
+            """
         ).fetch_arrow_table()
+
+
+def _queue_reads(layout: DataLayout) -> tuple[pd.DataFrame, pa.Table | None]:
+    """What the queue's status reads: every decision and the open pairs (new ones not dated yet)."""
+    decisions = read_decisions(layout)
+    return decisions, _open_pairs(layout, decisions)
+
+
+def queue_reads_work(
+    layout: DataLayout,
+) -> tuple[str, Callable[[], tuple[pd.DataFrame, pa.Table | None]], list[Path]]:
+    """`_queue_reads` as background work (assets/background.py): its name, the work and what it reads (the
+    review queue, the seen pairs, the decisions); the same for `start` and `take`."""
+    inputs = [layout.linkage_dir / "review_queue.parquet", _seen_path(layout), decisions_path(layout)]
+    return "review: open pairs", lambda: _queue_reads(layout), inputs
+
+
+def planned_queue_reads(layout: DataLayout, after: str | None) -> dict[str, list[Callable[[], None]]]:
+    """For `background_run`: the queue's reads started once step `after` succeeded (the link step, which writes
+    the review queue: they run beside the linkage check); nothing without a step to wait for."""
+    if after is None:
+        return {}
+    return {after: [lambda: background.start(*queue_reads_work(layout))]}
+
+
+def _dated(open_pairs: pa.Table, now: pd.Timestamp) -> pa.Table:
+    """The open pairs with `now` as the first sight of those new to the queue."""
+    column = open_pairs.schema.get_field_index("first_seen")
+    first_seen = open_pairs.column(column)
+    dated = pc.fill_null(first_seen, pa.scalar(now.to_pydatetime(), first_seen.type))
+    return open_pairs.set_column(column, open_pairs.schema.field(column), dated)
 
 
 def queue_status(layout: DataLayout, now: pd.Timestamp | None = None) -> dict:
     """Open pairs, the age of the oldest, decisions per day; remembers when each pair entered the queue and
     appends this run's figures to linkage/review/queue_status.parquet."""
     now = now or pd.Timestamp.now(tz="UTC")
-    decisions = read_decisions(layout)
-    open_pairs = _open_pairs(layout, decisions, now)
+    decisions, open_pairs = background.take(*queue_reads_work(layout))
+    open_pairs = None if open_pairs is None else _dated(open_pairs, now)
     if open_pairs is not None and open_pairs.num_rows:
         write_parquet_atomic(open_pairs, _seen_path(layout))  # pairs no longer open are forgotten
     opened = open_pairs.num_rows if open_pairs is not None else 0
