@@ -73,14 +73,20 @@ class EarlyCheckpoint:
             self._thread.join()
 
 
-def run_cli() -> None:
+def run_cli(manifest: Any | None = None) -> None:
     """dbt's CLI (`sys.argv`), the warehouse's checkpoint started as soon as the build's nodes are done
-    (`EarlyCheckpoint`) and ended before this returns or raises (dbt exits with SystemExit)."""
+    (`EarlyCheckpoint`) and ended before this returns or raises (dbt exits with SystemExit). Given a parsed
+    `manifest` (assets/dbt/warm_manifest.py), dbt neither parses the project nor writes the manifest before the
+    nodes."""
     from dbt.cli.main import cli
 
     early = EarlyCheckpoint()
+    # how dbtRunner(callbacks=..., manifest=...) hands them to dbt
+    obj: dict[str, Any] = {"callbacks": [early]}
+    if manifest is not None:
+        obj["manifest"] = manifest
     try:
-        cli(obj={"callbacks": [early]})  # how dbtRunner(callbacks=...) hands dbt its callbacks
+        cli(obj=obj)
     finally:
         early.wait()
 
