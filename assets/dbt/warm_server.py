@@ -145,9 +145,9 @@ def take_over(request: dict, fds: list[int]) -> None:
 
 
 def run_dbt(manifest: Any | None = None) -> int:
-    """dbt's CLI as `quick_exit` runs it (given `manifest`, it does not parse); the warehouse closed (DuckDB's close checkpoints it and releases its file,
-    which the job opens as soon as dbt's process has ended) and every output flushed before the exit code is
-    reported."""
+    """dbt's CLI as `quick_exit` runs it (given `manifest`, it does not parse); the warehouse closed (DuckDB's close
+    checkpoints it and releases its file, which the job opens as soon as dbt's process has ended) and every output
+    flushed before the exit code is reported."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
     from assets.dbt.quick_exit import exit_code, run_cli
