@@ -11,8 +11,9 @@ import dagster as dg
 import dagster_dbt.core.resource as dbt_core_resource
 import duckdb
 
+from assets.dbt.built_rows import ROW_COUNTS_FILE, CountedInBuild
 from assets.dbt.defs import DBT_PROJECT_DIR, dbt_project, dbt_resource
-from assets.dbt.row_counts import relations, with_row_counts
+from assets.dbt.row_counts import ROW_COUNT, relations, with_row_counts
 from assets.settings import Settings
 
 
@@ -68,6 +69,78 @@ def test_outputs_without_a_row_count_pass_while_dbt_still_builds(tmp_path):
         "passed table",
         "passed view_of_table",
     ]
+
+
+def test_outputs_counted_in_the_build_pass_while_dbt_builds_with_their_count(tmp_path):
+    """Red before: every stored model's Output waited for dbt's exit. An Output whose count dbt's process wrote for
+    this invocation passes with it, at once or at the first event after the count came (dbt writes it just after
+    reporting the result the Output is made of); one without a count (only another invocation's line) waits for
+    the end, and so do the Outputs downstream of it."""
+    nodes = {
+        "model.p.table": _node("model", "table", "table"),
+        "model.p.late": _node("model", "late", "table"),
+        "model.p.uncounted": _node("model", "uncounted", "table"),
+        "model.p.view_of_uncounted": {
+            **_node("model", "view_of_uncounted", "view"),
+            "depends_on": {"nodes": ["model.p.uncounted"]},
+        },
+    }
+    counts = tmp_path / ROW_COUNTS_FILE
+    seen: list[str] = []
+
+    def count(uid: str, rows: int, invocation: str = "inv-1") -> None:
+        with counts.open("a") as out:
+            out.write(json.dumps({"invocation_id": invocation, "unique_id": uid, "rows": rows}) + "\n")
+
+    def dbt_events():
+        count("model.p.table", 7)
+        count("model.p.uncounted", 9, invocation="inv-0")  # another build's
+        for uid in nodes:
+            yield dg.Output(
+                None, output_name=uid.split(".")[-1], metadata={"unique_id": uid, "invocation_id": "inv-1"}
+            )
+            seen.append(f"reported {uid}")
+            if uid == "model.p.late":
+                count(uid, 8)
+        seen.append("dbt exited")
+
+    layout = Settings(data_dir=str(tmp_path)).layout()  # no warehouse: nothing to count after the build
+    passed = {}
+    for event in with_row_counts(dbt_events(), {"nodes": nodes}, layout, CountedInBuild(counts)):
+        seen.append(f"passed {event.output_name}")
+        passed[event.output_name] = event.metadata.get(ROW_COUNT)
+    assert seen == [
+        "passed table",
+        "reported model.p.table",
+        "reported model.p.late",
+        "passed late",
+        "reported model.p.uncounted",
+        "reported model.p.view_of_uncounted",
+        "dbt exited",
+        "passed uncounted",
+        "passed view_of_uncounted",
+    ]
+    assert (passed["table"].value, passed["late"].value, passed["uncounted"]) == (7, 8, None)
+
+
+def test_dbt_counts_each_stored_relation_as_it_builds_it(tmp_path):
+    """The counts dbt's process writes while it builds (quick_exit's RowCounter, on each node's result): the seeds'
+    rows, read as the job reads them."""
+    data_dir = tmp_path / "data"
+    (data_dir / "warehouse").mkdir(parents=True)
+    target = tmp_path / "target"
+    prelude = f"import os; os.environ['DBT_TARGET_PATH'] = {str(target)!r}\n"
+    built = dbt_quick_exit(["seed"], data_dir, tmp_path, prelude)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    lines = [json.loads(line) for line in (target / ROW_COUNTS_FILE).read_text().splitlines()]
+    with duckdb.connect(str(data_dir / "warehouse" / "customer360.duckdb"), read_only=True) as con:
+        rates = con.execute("select count(*) from reference.currency_rates").fetchone()[0]
+    counted = {line["unique_id"]: line["rows"] for line in lines}
+    assert counted["seed.customer360.currency_rates"] == rates > 0
+    invocation = lines[0]["invocation_id"]
+    assert (
+        CountedInBuild(target / ROW_COUNTS_FILE).rows(invocation, "seed.customer360.currency_rates") == rates
+    )
 
 
 def test_the_build_runs_without_an_adapter_in_the_job_process(monkeypatch):

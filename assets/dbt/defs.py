@@ -26,6 +26,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
+from assets.dbt.built_rows import ROW_COUNTS_FILE, CountedInBuild
 from assets.dbt.column_rules import night_exclusions, with_broken_rules
 from assets.dbt.engine import engine_build_args
 from assets.dbt.keys import node_asset_key
@@ -185,7 +186,8 @@ def customer360_dbt_assets(
         context.log.info(f"removed {len(pruned)} old dbt target folders (keeping the last {keep_count()})")
     invocation = dbt.cli(dbt_build_args(settings, config.full_refresh), context=context)
     manifest = json.loads(dbt_project.manifest_path.read_text())
-    events = with_row_counts(invocation.stream(), manifest, layout)
+    counted = CountedInBuild(invocation.target_path / ROW_COUNTS_FILE)
+    events = with_row_counts(invocation.stream(), manifest, layout, counted)
     yield from with_broken_rules(events, manifest, invocation.target_path / "run_results.json", layout)
     keep_partial_parse(invocation.target_path, dbt_project.project_dir / dbt_project.target_path)
 

@@ -8,10 +8,14 @@ from typing import Any
 
 
 def hold_until_exit(
-    events: Iterable[Any], hold: Callable[[Any], bool], release: Callable[[list[Any]], Iterable[Any]]
+    events: Iterable[Any],
+    hold: Callable[[Any], bool],
+    release: Callable[[list[Any]], Iterable[Any]],
+    ready: Callable[[list[Any]], Iterable[Any]] | None = None,
 ) -> Iterator[Any]:
     """Pass `events` through, except those `hold` picks: once the stream ends (dbt exited), `release(held)` yields
-    them. A failed build's stream raises at its end: what was held is still released, then the failure raised."""
+    them; after each event, `ready(held)` yields those that need not wait any longer (and takes them out of `held`).
+    A failed build's stream raises at its end: what was held is still released, then the failure raised."""
     held: list[Any] = []
     failure: Exception | None = None
     try:
@@ -20,6 +24,8 @@ def hold_until_exit(
                 held.append(event)
             else:
                 yield event
+            if ready is not None:
+                yield from ready(held)
     except Exception as exc:  # dbt failed: what it did build is still reported, then the failure
         failure = exc
     if held:

@@ -20,6 +20,7 @@ import sys
 import threading
 from typing import Any
 
+from assets.dbt.built_rows import RowCounter
 from assets.dbt.warm import WARM_DBT_SOCKET, hand_over
 
 
@@ -73,14 +74,21 @@ class EarlyCheckpoint:
             self._thread.join()
 
 
-def run_cli() -> None:
+def run_cli(manifest: Any | None = None) -> None:
     """dbt's CLI (`sys.argv`), the warehouse's checkpoint started as soon as the build's nodes are done
-    (`EarlyCheckpoint`) and ended before this returns or raises (dbt exits with SystemExit)."""
+    (`EarlyCheckpoint`) and ended before this returns or raises (dbt exits with SystemExit); the rows of each stored
+    relation counted as dbt reports it built (assets/dbt/built_rows.py). Given a parsed
+    `manifest` (assets/dbt/warm_manifest.py), dbt neither parses the project nor writes the manifest before the
+    nodes."""
     from dbt.cli.main import cli
 
     early = EarlyCheckpoint()
+    # how dbtRunner(callbacks=..., manifest=...) hands them to dbt; each stored relation counted as it is built
+    obj: dict[str, Any] = {"callbacks": [early, RowCounter.for_build()]}
+    if manifest is not None:
+        obj["manifest"] = manifest
     try:
-        cli(obj={"callbacks": [early]})  # how dbtRunner(callbacks=...) hands dbt its callbacks
+        cli(obj=obj)
     finally:
         early.wait()
 

@@ -19,11 +19,14 @@ import socket
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from assets.dbt.quick_exit import interruptible
 from assets.dbt.targets import PROJECT_TARGET, keep_partial_parse
 from assets.dbt.warm import GO, peer_ids, recv_exactly, recv_request, send_exit, send_ready
+from assets.dbt.warm_manifest import ParseInputs, refusal, warm_up_inputs
 
 REQUEST_TIMEOUT_S = 10.0  # a connection that has not sent its whole request by then is dropped
 
@@ -55,19 +58,45 @@ def _import_dbt() -> None:
     import dbt.task.build  # noqa: F401
 
 
-def _warm_up(parse_args: list[str]) -> None:
+@dataclass(frozen=True)
+class WarmParse:
+    """The warm-up's manifest and what its parse read (assets/dbt/warm_manifest.py)."""
+
+    inputs: ParseInputs
+    manifest: Any
+
+    def for_build(self, request: dict) -> Any | None:
+        """The manifest, when the build `request` would parse what the warm-up parsed; else None (it parses)."""
+        why = refusal(self.inputs, self.manifest.env_vars, request["argv"], request["env"], request["cwd"])
+        if why is not None:
+            print(
+                f"customer360 warm dbt: the build parses the project itself ({why})",
+                file=sys.stderr,
+                flush=True,
+            )
+            return None
+        return self.manifest
+
+
+def _warm_up(parse_args: list[str]) -> WarmParse | None:
     """A `dbt parse` of the night's project, vars and profile into a private folder (partial: from the project's
     saved parse): the first invocation in a process builds the serialisers and JSON schemas of dbt's classes and
     loads the saved parse; the build's own invocation then finds them built. A parse that succeeded is kept as
-    the project's saved parse (`_keep_parse`)."""
+    the project's saved parse (`_keep_parse`), and its manifest for the build (`WarmParse`)."""
     import gc
 
     from dbt.cli.main import dbtRunner
 
+    warm = None
     with contextlib.suppress(Exception):
-        if dbtRunner().invoke(parse_args).success:
+        inputs = warm_up_inputs(parse_args, os.environ)
+        parsed = dbtRunner().invoke(parse_args)
+        if parsed.success:
             _keep_parse(parse_args)
+            if inputs is not None:
+                warm = WarmParse(inputs, parsed.result)
     gc.collect()
+    return warm
 
 
 def _keep_parse(parse_args: list[str]) -> None:
@@ -115,16 +144,16 @@ def take_over(request: dict, fds: list[int]) -> None:
         os.close(fd)
 
 
-def run_dbt() -> int:
-    """dbt's CLI as `quick_exit` runs it; the warehouse closed (DuckDB's close checkpoints it and releases its file,
-    which the job opens as soon as dbt's process has ended) and every output flushed before the exit code is
-    reported."""
+def run_dbt(manifest: Any | None = None) -> int:
+    """dbt's CLI as `quick_exit` runs it (given `manifest`, it does not parse); the warehouse closed (DuckDB's close
+    checkpoints it and releases its file, which the job opens as soon as dbt's process has ended) and every output
+    flushed before the exit code is reported."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
     from assets.dbt.quick_exit import exit_code, run_cli
 
     try:
-        run_cli()
+        run_cli(manifest)
         code = 0
     except SystemExit as done:
         code = exit_code(done.code)
@@ -142,8 +171,7 @@ def serve(listener: socket.socket, idle_seconds: float, parse_args: list[str] | 
     """Serve one build; this process's exit status (0 also when nobody came)."""
     deadline = time.monotonic() + idle_seconds
     _import_dbt()
-    if parse_args:
-        _warm_up(parse_args)
+    warm = _warm_up(parse_args) if parse_args else None
     accepted = accept_request(listener, deadline)
     path = listener.getsockname()
     listener.close()
@@ -161,7 +189,7 @@ def serve(listener: socket.socket, idle_seconds: float, parse_args: list[str] | 
     finished = threading.Event()
     threading.Thread(target=_watch_client, args=(conn, finished), daemon=True).start()
     take_over(request, fds)
-    code = run_dbt()
+    code = run_dbt(warm.for_build(request) if warm is not None else None)
     finished.set()
     devnull = os.open(os.devnull, os.O_RDWR)
     for target in (0, 1, 2):  # dbt's output closed here before the client exits with the code
