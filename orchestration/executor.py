@@ -14,6 +14,7 @@ from assets.dbt.defs import warm_dbt_pays, warm_up_parse
 from assets.dbt.warm import warm_dbt
 from assets.frozen_heap import frozen_heap
 from assets.layout import DataLayout
+from assets.link.defs import LINKAGE_WRITTEN
 from assets.link.prefetch import planned_link_reads
 from assets.report.build import planned_early_sections
 from assets.report.defs import REPORT_KEY
@@ -55,12 +56,21 @@ def planned_background_work(
     runs = lambda step: incremental and (steps is None or step in steps)  # noqa: E731
     after = REVIEW_STEP if runs(REVIEW_STEP) else LINKAGE_CHECK_STEP
     report_after = after if runs(LINKAGE_CHECK_STEP) and runs(REPORT_STEP) else None
-    return (
-        planned_link_reads(layout, runs(LINK_STEP))
-        | planned_xref_figures(layout, runs(LINKAGE_CHECK_STEP))
-        | planned_queue_reads(layout, LINK_STEP if runs(LINK_STEP) and runs(REVIEW_STEP) else None)
-        | planned_early_sections(layout, run_date, report_after)
+    return merged_plans(
+        planned_link_reads(layout, runs(LINK_STEP)),
+        planned_xref_figures(layout, runs(LINKAGE_CHECK_STEP)),
+        planned_queue_reads(layout, LINKAGE_WRITTEN if runs(LINK_STEP) and runs(REVIEW_STEP) else None),
+        planned_early_sections(layout, run_date, report_after),
     )
+
+
+def merged_plans(*plans: dict[str, list[Callable[[], None]]]) -> dict[str, list[Callable[[], None]]]:
+    """The plans' work by point, each point's in the plans' order (two plans may wait for the same point)."""
+    merged: dict[str, list[Callable[[], None]]] = {}
+    for plan in plans:
+        for point, work in plan.items():
+            merged.setdefault(point, []).extend(work)
+    return merged
 
 
 class GuardedInProcessExecutor(InProcessExecutor):

@@ -12,6 +12,7 @@ from assets import background
 from assets.background import background_run, discard, identity, reached, start, take
 from assets.ingest.defs import NEW_FILES_LOADED
 from assets.link.defs import LINKAGE_WRITTEN
+from assets.review.defs import queue_reads_work
 
 
 def _write(path: Path, text: str) -> None:
@@ -158,12 +159,7 @@ def test_a_full_night_plans_no_background_work_and_a_night_plans_only_for_its_st
     layout = DataLayout(root=tmp_path, landing=str(tmp_path / "landing"), config_dir=tmp_path / "config")
     every = [LINK_STEP, LINKAGE_CHECK_STEP, REVIEW_STEP, REPORT_STEP]
     assert planned(layout, False, "2026-01-02", every) == {} and planned(layout, False, "2026-01-02") == {}
-    assert set(planned(layout, True, "2026-01-02", every)) == {
-        NEW_FILES_LOADED,
-        LINKAGE_WRITTEN,
-        LINK_STEP,
-        REVIEW_STEP,
-    }
+    assert set(planned(layout, True, "2026-01-02", every)) == {NEW_FILES_LOADED, LINKAGE_WRITTEN, REVIEW_STEP}
     assert set(planned(layout, True, None, [LINK_STEP, REPORT_STEP])) == {NEW_FILES_LOADED}
 
 
@@ -222,3 +218,23 @@ def test_a_runs_end_leaves_work_not_yet_begun_undone(tmp_path):
         background.start_in_order([("a", lambda: release.wait(5), []), ("b", lambda: done.append("b"), [])])
         threading.Timer(0.5, release.set).start()  # "a" ends while the scope's end waits for it
     assert release.is_set() and not done
+
+
+def test_a_night_whose_link_step_writes_nothing_reads_nothing_for_the_queue_or_the_check(tmp_path):
+    """A night without new records runs the link step (it finds nothing to link and writes nothing) and skips what
+    follows: the review queue's reads and the linkage check's figures start only once the link step has put its
+    outputs in place (LINKAGE_WRITTEN), not on its success; an empty night at 150k customers read them for
+    nothing, ~150 MB held to the run's end."""
+    from assets.layout import DataLayout
+    from orchestration.checks import xref_figures_work
+    from orchestration.executor import LINK_STEP, LINKAGE_CHECK_STEP, REPORT_STEP, REVIEW_STEP
+    from orchestration.executor import planned_background_work as planned
+
+    layout = DataLayout(root=tmp_path, landing=str(tmp_path / "landing"), config_dir=tmp_path / "config")
+    queue, figures = queue_reads_work(layout)[0], xref_figures_work(layout)[0]
+    steps = [LINK_STEP, LINKAGE_CHECK_STEP, REVIEW_STEP, REPORT_STEP]
+    with background_run(planned(layout, True, "2026-01-02", steps)):
+        reached(LINK_STEP)  # an empty night's link step succeeded, having written nothing
+        assert not background.under_way(queue) and not background.under_way(figures)
+        reached(LINKAGE_WRITTEN)  # a night that linked: both start
+        assert background.under_way(queue) and background.under_way(figures)

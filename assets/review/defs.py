@@ -110,8 +110,9 @@ def queue_reads_work(
 
 
 def planned_queue_reads(layout: DataLayout, after: str | None) -> dict[str, list[Callable[[], None]]]:
-    """For `background_run`: the queue's reads started once step `after` succeeded (the link step, which writes
-    the review queue: they run beside the linkage check); nothing without a step to wait for."""
+    """For `background_run`: the queue's reads started once the run reaches point `after` (the link step's
+    outputs, the review queue among them, in place: they run beside the state's commit and the linkage check; a
+    link step that wrote nothing starts nothing); nothing without a point to wait for."""
     if after is None:
         return {}
     return {after: [lambda: background.start(*queue_reads_work(layout))]}
