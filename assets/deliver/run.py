@@ -85,17 +85,18 @@ def deliver_target(
     with tempfile.TemporaryDirectory(prefix=f"deliver-{target.name}-", dir=layout.root / "tmp") as tmp:
         work = Path(tmp)
         with open_marts(layout.warehouse, target.tables) as marts:  # masked on the way out: no clear copy
-            for table, source in marts.items():  # every mart checked before any is written
-                check_tagged(table, source, tags[table], frozenset(config.not_pii))
-
             declared = {t: (aggregates or {}).get(t) if min_cell_size is not None else None for t in marts}
             cells = {t: None if d is None else CellSuppression(d, min_cell_size) for t, d in declared.items()}
+            lanes = [written_by_duckdb(s, tags[t], policy, fmt, cells[t]) for t, s in marts.items()]
+            not_pii = frozenset(config.not_pii)
+            # every mart checked (on both threads) before any is written
+            run_in_lanes([partial(check_tagged, t, s, tags[t], not_pii) for t, s in marts.items()], lanes)
             jobs = [
                 partial(stage_table, t, s, work / "out", tags[t], policy, fmt, key, cells[t])
                 for t, s in marts.items()
             ]
-            lanes = [written_by_duckdb(s, tags[t], policy, fmt, cells[t]) for t, s in marts.items()]
-            staged = run_in_lanes(jobs, lanes)
+            # DuckDB's copies the largest first, the masking thread taking the last ones once its marts are done
+            staged = run_in_lanes(jobs, lanes, shared=True, cost=[s.size_hint for s in marts.values()])
         manifest = {
             "target": target.name,
             "kind": target.kind,
