@@ -1,6 +1,7 @@
 """linkage/customer_xref, match_pairs, review_queue, id_history: every silver/person record linked into customers."""
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 
 import dagster as dg
@@ -46,6 +47,9 @@ PERSON_KEY = dg.AssetKey(["silver", "person"])
 PERSON_FILES = "silver/person/*/*.parquet"  # relative to the data root
 # the point of a run (assets/background.py) where the night's customer file is written: what reads it can start
 LINKAGE_WRITTEN = "link: linkage outputs written"
+# the point where the night's customer file is written under its temporary name, not yet in place (handed on:
+# that file's path): what reads only it can start there, on the file that will be put in place
+XREF_STAGED = "link: customer file staged"
 
 
 def example_matches(result: LinkageResult, n: int = 8) -> str:
@@ -175,7 +179,11 @@ def link_night(
 
     try:  # an incremental night's state (its rows) beside the pairs' write; a full night's whole, after it
         paths = write_linkage_outputs(
-            result, layout.linkage_dir, run_id, beside=stage if changed is not None else None
+            result,
+            layout.linkage_dir,
+            run_id,
+            beside=stage if changed is not None else None,
+            xref_staged=partial(background.reached, XREF_STAGED),
         )
     except BaseException:
         for state_written in staged:
@@ -183,7 +191,8 @@ def link_night(
         raise
     if changed is None:
         stage()
-    # what reads the customer file starts beside the state's commit (the linkage check's figures, orchestration/checks.py)
+    # what reads the outputs in place starts beside the state's commit (the review queue's reads; the linkage check's
+    # figures, unless they started on the staged customer file: orchestration/checks.py)
     background.reached(LINKAGE_WRITTEN)
     for state_written in staged:  # last: a night that failed before this is linked again
         commit_state(state_written)
