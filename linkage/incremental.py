@@ -30,6 +30,7 @@ with the stored model (the correction moves every pair of the file).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
@@ -199,6 +200,24 @@ def blocks_crossing_cap(
         crossed = (size > cap) != (before > cap)
         out[rids_now[ranges(first[crossed], size[crossed])]] = True
     return out
+
+
+def _crossing_caps(
+    joint: EncodedRecords,
+    records: EncodedRecords,
+    config: LinkageConfig,
+    changed: np.ndarray,
+    old_rows: pd.DataFrame,
+) -> np.ndarray:
+    """Records a night's changes reach through the caps (`records`: the first records.n of `joint`): of the
+    blocks it moved across their size cap, holding a value a changed record gave up that is someone's now,
+    or a value whose holders it moved across MAX_HOLDERS (personal now, or no longer)."""
+    n = records.n
+    return (
+        blocks_crossing_cap(joint, n, config, changed, records)
+        | holders_of(records, joint, old_rows)
+        | holders_crossing_cap(joint, n, changed)
+    )
 
 
 def holders_crossing_cap(joint: EncodedRecords, n: int, changed: np.ndarray) -> np.ndarray:
@@ -528,6 +547,11 @@ def link_incremental(
     joint = _encoded(rec, old_rows, state, night, config)
     records = _head(joint, len(rec))
     records.value_counts.update(state.frozen_counts(records))
+    # array work over the whole file (sorts, counts: the GIL released) in a thread beside the Python work of the
+    # references and the customer codes below, which touch nothing it reads or writes (the blocks' cache)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="link-caps")
+    crossing = pool.submit(_crossing_caps, joint, records, config, changed, old_rows)
+    pool.shutdown(wait=False)  # the thread ends once the work is done (crossing.result() below)
     entities = _entities(digests, rec) if night_only else record_entities(persons, rec)
     refs = resolve_references(rec, entities, references)
     linkable = linkable_records(rec, refs)
@@ -547,9 +571,7 @@ def link_incremental(
     split_ref = (cust_code[refs.left] != cust_code[refs.right]) | (cust_code[refs.left] < 0)
     start[refs.left[split_ref]] = start[refs.right[split_ref]] = True
     start |= _lost_references(previous_pairs, refs, rec)
-    start |= blocks_crossing_cap(joint, len(rec), config, changed, records)
-    start |= holders_of(records, joint, old_rows)  # a value a changed record gave up may be someone's now
-    start |= holders_crossing_cap(joint, n, changed)  # a value now personal, or no longer
+    start |= crossing.result()
     inside = _whole_customers(start, cust_code)
     frontier = inside.copy()
     base = float(np.log2(state.parameters.prior / (1 - state.parameters.prior)))
