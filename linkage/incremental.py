@@ -437,6 +437,26 @@ def _interleaved(
     return out
 
 
+def counted_sizes(
+    previous_ids: pd.Series,
+    file_code: np.ndarray,
+    file_ids: pd.Index | np.ndarray,
+    carried: np.ndarray,
+    night_ids: pd.Series,
+) -> pd.Series:
+    """engine.customer_sizes of the night's customer file (last night's rows `carried`, then the night's
+    rows, whose ids are `night_ids`) as counts in no order: last night's rows counted by their customer's code
+    (`file_code` into `file_ids`, pd.factorize of `previous_ids` as strings), only the night's ids looked up,
+    not every id of the file hashed again. Missing ids (unlinked records) are left out."""
+    missing = previous_ids.isna().to_numpy()
+    counts = np.bincount(file_code[carried[~missing[carried]]], minlength=len(file_ids))
+    night = night_ids.value_counts(sort=False)
+    at = pd.Index(file_ids).get_indexer(night.index)
+    known = at >= 0
+    np.add.at(counts, at[known], night.to_numpy()[known])
+    return pd.Series(np.r_[counts[counts > 0], night.to_numpy()[~known]], dtype=np.int64)
+
+
 def with_stored_digests(
     state: LinkageState, night: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.Index, np.ndarray]:
@@ -661,7 +681,9 @@ def link_incremental(
     all_pairs = _carry_pairs(previous_pairs, _record_keys(rec, inside), removed, night_pairs, handed)
     review = review_rows(all_pairs)
     n_total = total_pairs(rec.groupby("source").size(), config.link_type == "link_only")
-    summary = _summary(rec, stats, c.decision, c.refused, xref, history, state.parameters, n_total)
+    sizes = counted_sizes(previous_xref["customer_id"], file_code, file_ids, prev_row[~inside & (prev_row >= 0)],
+                          night_xref["customer_id"])  # fmt: skip
+    summary = _summary(rec, stats, c.decision, c.refused, xref, history, state.parameters, n_total, sizes)
     summary.update(
         mode="incremental",
         new_or_changed_records=int(changed.sum()),
