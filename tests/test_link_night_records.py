@@ -312,3 +312,41 @@ def test_a_night_whose_outputs_fail_leaves_the_state_uncommitted_and_links_again
     monkeypatch.setattr(parquet_files, "_write", real)
     _night_two(tmp_path / "failed", night)
     pd.testing.assert_series_equal(_ids(tmp_path / "failed"), _ids(tmp_path / "here"))
+
+
+def test_the_nights_records_are_read_while_last_nights_files_are_decoded_and_again_for_another_state(
+    persons, tmp_path, monkeypatch
+):
+    """The night's own records are read before the step takes last night's decoded files (it would wait for
+    them), from the person files model.json names; a state taken that names other files than the model.json
+    read first (rewritten meanwhile) has the records read again from its own, and the same ids."""
+    calls: list[str] = []
+    real_read, real_take = defs.read_person_glob, defs.take_link_read
+    monkeypatch.setattr(
+        defs, "read_person_glob", lambda *a, **k: (calls.append("persons"), real_read(*a, **k))[1]
+    )
+    monkeypatch.setattr(defs, "take_link_read", lambda d, name: (calls.append(name), real_take(d, name))[1])
+    night = _night_one(persons, tmp_path / "early")
+    calls.clear()
+    early = _night_two(tmp_path / "early", night)
+    assert calls[:3] == ["persons", prefetch.XREF, prefetch.STATE] and calls.count("persons") == 1
+    assert early["person_records_read"] == len(night)
+
+    _night_one(persons, tmp_path / "other")
+
+    def rewritten(directory, name):  # the state taken names an input model.json did not when read first
+        calls.append(name)
+        taken = real_take(directory, name)
+        return (
+            (taken[0], {**taken[1], "linkage/other-input.parquet": "1:1"})
+            if name == prefetch.STATE
+            else taken
+        )
+
+    monkeypatch.setattr(defs, "take_link_read", rewritten)
+    calls.clear()
+    other = _night_two(
+        tmp_path / "other", night
+    )  # what model.json named first is not the state's: read again
+    assert calls.count("persons") == 2 and other["person_records_read"] == len(night)
+    pd.testing.assert_series_equal(_ids(tmp_path / "early"), _ids(tmp_path / "other"))

@@ -113,15 +113,25 @@ def link_night(
     inputs = person_inputs(layout.root, PERSON_FILES) | person_inputs(layout.root, decided)
     asked = full_refresh or refit
     has_xref = (layout.linkage_dir / "customer_xref.parquet").exists()
-    if not asked and has_xref and linked_as_now(stored_model(layout.linkage_dir), inputs, config):
+    stored = stored_model(layout.linkage_dir)
+    if not asked and has_xref and linked_as_now(stored, inputs, config):
         discard_link_reads()
         return None, "skipped: no new or changed person records since the last linkage", {}
+    early = None
     if not asked and has_xref and config.incremental.enabled:  # decoded beside the step's own conversions
         start_table_reads(layout.linkage_dir)
+        # the night's own records read (DuckDB) while last night's files are decoded, which the step would
+        # otherwise wait for: from the person files model.json names, checked against the state taken below
+        early = (stored_inputs(stored), added_persons(pattern, inputs, stored_inputs(stored), layout))
     # read ahead beside ingest and standardise on an incremental night (assets/link/prefetch.py)
     previous = take_link_read(layout.linkage_dir, XREF)
     state, linked_from = take_link_read(layout.linkage_dir, STATE)
-    night = None if asked or previous is None else night_persons(pattern, inputs, linked_from, state, layout)
+    night = None
+    if not asked and previous is not None:
+        read_from, persons = early if early is not None else (None, None)
+        if read_from != linked_from:  # not read early, or the state taken is not the one model.json named
+            persons = added_persons(pattern, inputs, linked_from, layout)
+        night = night_persons(persons, state)
     persons = night if night is not None else read_all_persons(pattern)
     decisions = steward_decisions(layout.linkage_dir, persons)  # constraints and labels (assets/review)
     references = declared_references(layout.config_dir)
@@ -213,21 +223,27 @@ def read_all_persons(pattern: str) -> pd.DataFrame:
     return persons
 
 
-def night_persons(
-    pattern: str,
-    inputs: dict[str, str],
-    linked_from: dict[str, str],
-    state: LinkageState | None,
-    layout: DataLayout,
+def stored_inputs(model: dict | None) -> dict[str, str]:
+    """The person inputs the stored state (its model.json as a dict) was linked from ({} when none)."""
+    return dict((model or {}).get("person_inputs") or {})
+
+
+def added_persons(
+    pattern: str, inputs: dict[str, str], linked_from: dict[str, str], layout: DataLayout
 ) -> pd.DataFrame | None:
-    """The person records of the files added since the last linkage and those the steward decisions name
-    (assets/link/night_records.py), or None when the night must read every record."""
+    """The person records of the files added since the state linked from `linked_from` and those the
+    steward decisions name (assets/link/night_records.py), or None when the night must read every record."""
     files = added_files(PERSON_FILES, inputs, linked_from)
-    if files is None or not stored_enough(state):
+    if files is None:
         return None
     keys = night_keys([layout.root / f for f in files], steward_decisions(layout.linkage_dir, None))
-    persons = read_person_glob(pattern, only=keys, columns=LINKED_COLUMNS) if len(keys) else None
-    if persons is None or not entities_stored(state, persons):
+    return read_person_glob(pattern, only=keys, columns=LINKED_COLUMNS) if len(keys) else None
+
+
+def night_persons(persons: pd.DataFrame | None, state: LinkageState | None) -> pd.DataFrame | None:
+    """`added_persons`' records when the state holds what a night reading only them needs, else None (the
+    night reads every record)."""
+    if persons is None or not stored_enough(state) or not entities_stored(state, persons):
         return None
     return persons
 
