@@ -349,6 +349,25 @@ def _same_check(a: dg.AssetCheckResult, b: dg.AssetCheckResult) -> None:
     assert {k: v.value for k, v in a.metadata.items()} == {k: v.value for k, v in b.metadata.items()}
 
 
+def _night_two_checked_apart(
+    layout: DataLayout, tmp_path: Path
+) -> tuple[Path, pd.DataFrame, pd.DataFrame, DataLayout, dg.AssetCheckResult]:
+    """Night 1's customer file checked (the baseline) in `layout`; night 2's checked in a copy of it: the
+    customer file's path, night 2's file, another one, the copy and the check's result there."""
+    from assets.parquet_files import write_parquet_atomic
+
+    path = layout.linkage_dir / "customer_xref.parquet"
+    write_parquet_atomic(_xref([1] * 300 + [2] * 60 + [3] * 20), path)
+    assert evaluate_linkage(layout, LinkageBounds(), run_id="n1").passed
+    night2, other_night = _xref([1] * 280 + [2] * 50 + [3] * 30 + [6]), _xref([1] * 200 + [2] * 90 + [4] * 3)
+    other = DataLayout(
+        root=tmp_path / "here", landing=str(tmp_path / "landing"), config_dir=layout.config_dir
+    )
+    shutil.copytree(layout.linkage_dir, other.linkage_dir)
+    write_parquet_atomic(night2, other.linkage_dir / "customer_xref.parquet")
+    return path, night2, other_night, other, evaluate_linkage(other, LinkageBounds(), run_id="n2")
+
+
 def test_linkage_sanity_figures_computed_ahead_give_the_checks_result(
     layout: DataLayout, tmp_path: Path
 ) -> None:
@@ -359,17 +378,8 @@ def test_linkage_sanity_figures_computed_ahead_give_the_checks_result(
     from assets.parquet_files import read_parquet, write_parquet_atomic
     from orchestration import checks
 
-    path = layout.linkage_dir / "customer_xref.parquet"
-    write_parquet_atomic(_xref([1] * 300 + [2] * 60 + [3] * 20), path)
-    assert evaluate_linkage(layout, LinkageBounds(), run_id="n1").passed
-    night2, rewritten = _xref([1] * 280 + [2] * 50 + [3] * 30 + [6]), _xref([1] * 200 + [2] * 90 + [4] * 3)
-    other = DataLayout(
-        root=tmp_path / "here", landing=str(tmp_path / "landing"), config_dir=layout.config_dir
-    )
-    shutil.copytree(layout.linkage_dir, other.linkage_dir)
+    path, night2, rewritten, other, here = _night_two_checked_apart(layout, tmp_path)
     write_parquet_atomic(night2, path)
-    write_parquet_atomic(night2, other.linkage_dir / "customer_xref.parquet")
-    here = evaluate_linkage(other, LinkageBounds(), run_id="n2")
 
     computed = []
     real = checks.xref_figures
@@ -442,16 +452,7 @@ def test_linkage_sanity_figures_started_on_the_staged_customer_file_are_taken_on
     from assets.parquet_files import read_parquet, write_parquet_atomic, write_parquet_staged
     from orchestration import checks
 
-    path = layout.linkage_dir / "customer_xref.parquet"
-    write_parquet_atomic(_xref([1] * 300 + [2] * 60 + [3] * 20), path)
-    assert evaluate_linkage(layout, LinkageBounds(), run_id="n1").passed
-    night2, other_night = _xref([1] * 280 + [2] * 50 + [3] * 30 + [6]), _xref([1] * 200 + [2] * 90 + [4] * 3)
-    other = DataLayout(
-        root=tmp_path / "here", landing=str(tmp_path / "landing"), config_dir=layout.config_dir
-    )
-    shutil.copytree(layout.linkage_dir, other.linkage_dir)
-    write_parquet_atomic(night2, other.linkage_dir / "customer_xref.parquet")
-    here = evaluate_linkage(other, LinkageBounds(), run_id="n2")
+    path, night2, other_night, other, here = _night_two_checked_apart(layout, tmp_path)
     baseline = read_parquet(accepted_snapshot_path(layout))
 
     computed: list[str] = []
