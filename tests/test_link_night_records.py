@@ -350,3 +350,24 @@ def test_the_nights_records_are_read_while_last_nights_files_are_decoded_and_aga
     )  # what model.json named first is not the state's: read again
     assert calls.count("persons") == 2 and other["person_records_read"] == len(night)
     pd.testing.assert_series_equal(_ids(tmp_path / "early"), _ids(tmp_path / "other"))
+
+
+def test_only_an_incremental_night_hands_its_staged_customer_file_to_the_checks_figures(persons, tmp_path):
+    """The linkage check's figures start on the staged customer file of an incremental night, beside its other
+    writes; a full night's (here the first) start once its outputs are in place, nothing beside its writes."""
+    from orchestration import checks
+
+    root = tmp_path / "nights"
+    late = np.random.default_rng(1).random(len(persons)) < 0.02
+    _day(root, "2026-01-01", persons[~late])
+    layout = _layout(root)
+    with background.background_run(checks.planned_xref_figures(layout, True)):
+        _, mode, _ = link_night(layout, load_linkage_config(), "night-1")
+        assert mode.startswith("full") and not background.under_way(checks.STAGED_FIGURES)
+        assert background.under_way(checks.LINKAGE_CHECK)
+    _day(root, "2026-01-02", persons[late])
+    with background.background_run(checks.planned_xref_figures(layout, True)):
+        _, mode, _ = link_night(layout, load_linkage_config(), "night-2")
+        assert mode == "incremental" and background.under_way(checks.STAGED_FIGURES)
+        assert not background.under_way(checks.LINKAGE_CHECK)
+        assert checks.evaluate_linkage(layout, checks.LinkageBounds(), "night-2").passed

@@ -187,13 +187,16 @@ def link_night(
                 stage_state(layout.linkage_dir, result.state, inputs, night=changed, stored_vocab=vocab)
             )
 
+    # an incremental night hands its customer file on once staged (the linkage check's figures start on it); a
+    # full night does not (nothing beside its writes: they start once its outputs are in place, LINKAGE_WRITTEN)
+    incremental = result.summary["mode"] == "incremental"
     try:  # an incremental night's state (its rows) beside the pairs' write; a full night's whole, after it
         paths = write_linkage_outputs(
             result,
             layout.linkage_dir,
             run_id,
             beside=stage if changed is not None else None,
-            xref_staged=partial(background.reached, XREF_STAGED),
+            xref_staged=partial(background.reached, XREF_STAGED) if incremental else None,
         )
     except BaseException:
         for state_written in staged:
