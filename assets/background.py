@@ -10,8 +10,9 @@ this module, so an input rewritten meanwhile (an erasure, a second writer) is re
 raised in the step that needs the result. Background work only reads and computes: it never writes.
 
 The run plans what starts when: `background_run({point: [starters]})`; `reached(point)` starts them, called by
-the job's hook when a step succeeded (the point is the step's name) or by a step at a point of its own (the
-link step once its customer file is written). Work is only started inside `background_run()` (the run's scope:
+the job's hook when a step succeeded (the point is the step's name) or by a step at a point of its own, with
+what it hands on (the link step once its customer file is written under its temporary name, with that name;
+once its outputs are in place). Work is only started inside `background_run()` (the run's scope:
 the job's executor, `customer360 run`);
 outside one, `start` does nothing and `take` runs `fn()`. The scope's end waits for what is still running and
 drops every result nobody took, so nothing is carried from one run to the next.
@@ -83,12 +84,12 @@ _tasks: dict[str, _Task] | None = None  # None: no run scope open
 # the threads of the open scope, their work taken or not: the scope's end waits for them (a thread drops its
 # work when it ends, so this does not keep a result the step has freed)
 _started: list[threading.Thread] = []
-_planned: dict[str, list[Callable[[], None]]] = {}
+_planned: dict[str, list[Callable[..., None]]] = {}
 _depth = 0
 
 
 @contextmanager
-def background_run(planned: Mapping[str, Sequence[Callable[[], None]]] | None = None) -> Iterator[None]:
+def background_run(planned: Mapping[str, Sequence[Callable[..., None]]] | None = None) -> Iterator[None]:
     """The run's scope for background work. `planned`: point → what to start once the run reaches it (`reached`:
     a step's name once it succeeded, or a point a step announces). A nested scope shares the outer one."""
     global _tasks, _depth
@@ -114,12 +115,13 @@ def background_run(planned: Mapping[str, Sequence[Callable[[], None]]] | None = 
             thread.join()
 
 
-def reached(point: str) -> None:
-    """Start what the run planned to start at `point` (once)."""
+def reached(point: str, *args: Any) -> None:
+    """Start what the run planned to start at `point` (once), each starter given `args` (what the point hands
+    on, e.g. the file a step has just written)."""
     with _lock:
         starters = _planned.pop(point, [])
     for starter in starters:
-        starter()
+        starter(*args)
 
 
 def start(name: str, fn: Callable[[], Any], inputs: Sequence[Path]) -> None:

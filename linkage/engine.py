@@ -743,8 +743,10 @@ def customer_sizes(xref: pd.DataFrame) -> pd.Series:
     return xref["customer_id"].value_counts(sort=False)
 
 
-def _summary(rec, stats, decision, refused, xref, history, params, n_total) -> dict:
-    sizes = customer_sizes(xref)
+def _summary(rec, stats, decision, refused, xref, history, params, n_total, sizes=None) -> dict:
+    """The run's figures; `sizes`: the customers' record counts (in any order, any index) when the caller
+    counted them otherwise than customer_sizes(xref) (an incremental night: by last night's codes)."""
+    sizes = customer_sizes(xref) if sizes is None else sizes
     events = history["event"].value_counts().to_dict() if len(history) else {}
     size_distribution = sizes.value_counts().sort_index()
     return {

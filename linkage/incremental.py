@@ -30,6 +30,7 @@ with the stored model (the correction moves every pair of the file).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
@@ -199,6 +200,24 @@ def blocks_crossing_cap(
         crossed = (size > cap) != (before > cap)
         out[rids_now[ranges(first[crossed], size[crossed])]] = True
     return out
+
+
+def _crossing_caps(
+    joint: EncodedRecords,
+    records: EncodedRecords,
+    config: LinkageConfig,
+    changed: np.ndarray,
+    old_rows: pd.DataFrame,
+) -> np.ndarray:
+    """Records a night's changes reach through the caps (`records`: the first records.n of `joint`): of the
+    blocks it moved across their size cap, holding a value a changed record gave up that is someone's now,
+    or a value whose holders it moved across MAX_HOLDERS (personal now, or no longer)."""
+    n = records.n
+    return (
+        blocks_crossing_cap(joint, n, config, changed, records)
+        | holders_of(records, joint, old_rows)
+        | holders_crossing_cap(joint, n, changed)
+    )
 
 
 def holders_crossing_cap(joint: EncodedRecords, n: int, changed: np.ndarray) -> np.ndarray:
@@ -418,6 +437,26 @@ def _interleaved(
     return out
 
 
+def counted_sizes(
+    previous_ids: pd.Series,
+    file_code: np.ndarray,
+    file_ids: pd.Index | np.ndarray,
+    carried: np.ndarray,
+    night_ids: pd.Series,
+) -> pd.Series:
+    """engine.customer_sizes of the night's customer file (last night's rows `carried`, then the night's
+    rows, whose ids are `night_ids`) as counts in no order: last night's rows counted by their customer's code
+    (`file_code` into `file_ids`, pd.factorize of `previous_ids` as strings), only the night's ids looked up,
+    not every id of the file hashed again. Missing ids (unlinked records) are left out."""
+    missing = previous_ids.isna().to_numpy()
+    counts = np.bincount(file_code[carried[~missing[carried]]], minlength=len(file_ids))
+    night = night_ids.value_counts(sort=False)
+    at = pd.Index(file_ids).get_indexer(night.index)
+    known = at >= 0
+    np.add.at(counts, at[known], night.to_numpy()[known])
+    return pd.Series(np.r_[counts[counts > 0], night.to_numpy()[~known]], dtype=np.int64)
+
+
 def with_stored_digests(
     state: LinkageState, night: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.Index, np.ndarray]:
@@ -528,6 +567,11 @@ def link_incremental(
     joint = _encoded(rec, old_rows, state, night, config)
     records = _head(joint, len(rec))
     records.value_counts.update(state.frozen_counts(records))
+    # array work over the whole file (sorts, counts: the GIL released) in a thread beside the Python work of the
+    # references and the customer codes below, which touch nothing it reads or writes (the blocks' cache)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="link-caps")
+    crossing = pool.submit(_crossing_caps, joint, records, config, changed, old_rows)
+    pool.shutdown(wait=False)  # the thread ends once the work is done (crossing.result() below)
     entities = _entities(digests, rec) if night_only else record_entities(persons, rec)
     refs = resolve_references(rec, entities, references)
     linkable = linkable_records(rec, refs)
@@ -547,9 +591,7 @@ def link_incremental(
     split_ref = (cust_code[refs.left] != cust_code[refs.right]) | (cust_code[refs.left] < 0)
     start[refs.left[split_ref]] = start[refs.right[split_ref]] = True
     start |= _lost_references(previous_pairs, refs, rec)
-    start |= blocks_crossing_cap(joint, len(rec), config, changed, records)
-    start |= holders_of(records, joint, old_rows)  # a value a changed record gave up may be someone's now
-    start |= holders_crossing_cap(joint, n, changed)  # a value now personal, or no longer
+    start |= crossing.result()
     inside = _whole_customers(start, cust_code)
     frontier = inside.copy()
     base = float(np.log2(state.parameters.prior / (1 - state.parameters.prior)))
@@ -639,7 +681,9 @@ def link_incremental(
     all_pairs = _carry_pairs(previous_pairs, _record_keys(rec, inside), removed, night_pairs, handed)
     review = review_rows(all_pairs)
     n_total = total_pairs(rec.groupby("source").size(), config.link_type == "link_only")
-    summary = _summary(rec, stats, c.decision, c.refused, xref, history, state.parameters, n_total)
+    sizes = counted_sizes(previous_xref["customer_id"], file_code, file_ids, prev_row[~inside & (prev_row >= 0)],
+                          night_xref["customer_id"])  # fmt: skip
+    summary = _summary(rec, stats, c.decision, c.refused, xref, history, state.parameters, n_total, sizes)
     summary.update(
         mode="incremental",
         new_or_changed_records=int(changed.sum()),

@@ -11,6 +11,7 @@
 
 import datetime as dt
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from pydantic import BaseModel, Field
 from assets import background
 from assets.ingest.manifest import read_manifest
 from assets.layout import DataLayout
-from assets.link.defs import LINKAGE_WRITTEN
+from assets.link.defs import LINKAGE_WRITTEN, XREF_STAGED
 from assets.metadata import bar_chart, distribution_counts
 from assets.parquet_files import read_parquet, write_parquet_atomic, zone_relation
 from assets.partitions import TIMEZONE, daily_partitions
@@ -34,6 +35,7 @@ from assets.settings import Settings
 
 FRESHNESS_CHECK = "source_freshness"
 LINKAGE_CHECK = "linkage_sanity"
+STAGED_FIGURES = "linkage_sanity: staged customer file"
 XREF_KEY = dg.AssetKey(["linkage", "customer_xref"])
 
 
@@ -330,10 +332,10 @@ class XrefFigures:
     keys: pa.Table
 
 
-def xref_figures(layout: DataLayout) -> XrefFigures:
-    """The check's computation over linkage/customer_xref.parquet and linkage/history/ (writes nothing, so it can
-    run ahead beside the link step's tail: `start_xref_figures`)."""
-    path = layout.linkage_dir / "customer_xref.parquet"
+def xref_figures(layout: DataLayout, path: Path | None = None) -> XrefFigures:
+    """The check's computation over linkage/customer_xref.parquet (or the customer file at `path`) and
+    linkage/history/ (writes nothing, so it can run ahead beside the link step's tail: `start_xref_figures`)."""
+    path = layout.linkage_dir / "customer_xref.parquet" if path is None else path
     fingerprint = _fingerprint(path)
     previous, previous_keys = previous_accepted(layout, fingerprint)
     # in DuckDB over the files: a night's check reads, hashes and compares the whole customer file. One thread:
@@ -364,10 +366,72 @@ def start_xref_figures(layout: DataLayout) -> None:
     background.start(*xref_figures_work(layout))
 
 
-def planned_xref_figures(layout: DataLayout, wanted: bool) -> dict[str, list[Callable[[], None]]]:
+FileIdentity = tuple[int, int, int, int]  # device, inode, size, mtime_ns
+
+
+def file_identity(stat: os.stat_result) -> FileIdentity:
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+@dataclass(frozen=True)
+class StagedFigures:
+    """`xref_figures` of the customer file the link step wrote under its temporary name, and that file's
+    identity: they are the figures of the file in place only while it is that very file (a rename keeps it)."""
+
+    figures: XrefFigures
+    file: FileIdentity
+
+
+def staged_xref_figures(layout: DataLayout, staged: Path) -> StagedFigures:
+    """`xref_figures` of the customer file at its temporary name `staged`, read through a descriptor opened on
+    it: the file renamed into place meanwhile is still the file read (/proc/self/fd follows it; where there is
+    none, the path is read, and a rename makes the read fail: the check computes its figures itself)."""
+    fd = os.open(staged, os.O_RDONLY)
+    try:
+        before = file_identity(os.fstat(fd))
+        via = Path(f"/proc/self/fd/{fd}")
+        figures = xref_figures(layout, via if via.exists() else staged)
+        if file_identity(os.fstat(fd)) != before:
+            raise RuntimeError(f"{staged} changed while its figures were computed")
+        return StagedFigures(figures, before)
+    finally:
+        os.close(fd)
+
+
+def start_staged_figures(layout: DataLayout, staged: Path) -> None:
+    """`staged_xref_figures` in the background, for the check step to take (`figures_in_place`)."""
+    background.start(STAGED_FIGURES, lambda: staged_xref_figures(layout, staged), [history_dir(layout)])
+
+
+def figures_in_place(layout: DataLayout, path: Path) -> XrefFigures | None:
+    """The figures computed ahead on the staged customer file when the file at `path` is that very file (same
+    device, inode, size and mtime) and linkage/history/ is as they read it; None otherwise (none computed,
+    they raised, the write failed and left the old file, a file written since)."""
+    staged = background.take(STAGED_FIGURES, lambda: None, [history_dir(layout)])
+    if staged is None:
+        return None
+    try:
+        in_place = file_identity(os.stat(path))
+    except FileNotFoundError:
+        return None
+    return staged.figures if staged.file == in_place else None
+
+
+def planned_xref_figures(layout: DataLayout, wanted: bool) -> dict[str, list[Callable[..., None]]]:
     """For `background_run`: the check's computation started once the link step has written the customer file
-    (assets/link/defs.py LINKAGE_WRITTEN), beside the rest of that step."""
-    return {LINKAGE_WRITTEN: [lambda: start_xref_figures(layout)]} if wanted else {}
+    under its temporary name (assets/link/defs.py XREF_STAGED), beside the rest of that step's writes; else
+    (a link step that hands no staged file on) once it has put its outputs in place (LINKAGE_WRITTEN)."""
+
+    def once_written() -> None:
+        if not background.under_way(STAGED_FIGURES):
+            start_xref_figures(layout)
+
+    if not wanted:
+        return {}
+    return {
+        XREF_STAGED: [lambda staged: start_staged_figures(layout, staged)],
+        LINKAGE_WRITTEN: [once_written],
+    }
 
 
 def evaluate_linkage(layout: DataLayout, bounds: LinkageBounds, run_id: str = "") -> dg.AssetCheckResult:
@@ -379,7 +443,7 @@ def evaluate_linkage(layout: DataLayout, bounds: LinkageBounds, run_id: str = ""
             passed=False,
             description=f"{path} missing: the linkage step wrote nothing; see its step log",
         )
-    figures = background.take(*xref_figures_work(layout))
+    figures = figures_in_place(layout, path) or background.take(*xref_figures_work(layout))
     previous, current, stable, sizes = figures.previous, figures.current, figures.stable, figures.sizes
     problems = linkage_problems(current, previous, bounds, stable)
     if not problems:

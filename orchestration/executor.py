@@ -44,10 +44,10 @@ def links_everything(run_config: dict) -> bool:
 
 def planned_background_work(
     layout: DataLayout, incremental: bool, run_date: str | None, steps: Collection[str] | None = None
-) -> dict[str, list[Callable[[], None]]]:
+) -> dict[str, list[Callable[..., None]]]:
     """What a night that links incrementally does ahead in the background (assets/background.py): the link
     step's reads of last night's linkage once the erasure step is done, the linkage check's figures once the
-    link step has written the customer file, the review queue's reads once the link step is done (beside the
+    link step has written the customer file (under its temporary name), the review queue's reads once the link step is done (beside the
     check), the report's sections that do not read the warehouse (for the
     run's partition) once the check has passed and the review queue is done (not beside it), while dbt builds
     the marts. `steps`: those the run executes
@@ -64,9 +64,9 @@ def planned_background_work(
     )
 
 
-def merged_plans(*plans: dict[str, list[Callable[[], None]]]) -> dict[str, list[Callable[[], None]]]:
+def merged_plans(*plans: dict[str, list[Callable[..., None]]]) -> dict[str, list[Callable[..., None]]]:
     """The plans' work by point, each point's in the plans' order (two plans may wait for the same point)."""
-    merged: dict[str, list[Callable[[], None]]] = {}
+    merged: dict[str, list[Callable[..., None]]] = {}
     for plan in plans:
         for point, work in plan.items():
             merged.setdefault(point, []).extend(work)

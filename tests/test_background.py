@@ -11,7 +11,7 @@ import pytest
 from assets import background
 from assets.background import background_run, discard, identity, reached, start, take
 from assets.ingest.defs import NEW_FILES_LOADED
-from assets.link.defs import LINKAGE_WRITTEN
+from assets.link.defs import LINKAGE_WRITTEN, XREF_STAGED
 from assets.review.defs import queue_reads_work
 
 
@@ -159,7 +159,9 @@ def test_a_full_night_plans_no_background_work_and_a_night_plans_only_for_its_st
     layout = DataLayout(root=tmp_path, landing=str(tmp_path / "landing"), config_dir=tmp_path / "config")
     every = [LINK_STEP, LINKAGE_CHECK_STEP, REVIEW_STEP, REPORT_STEP]
     assert planned(layout, False, "2026-01-02", every) == {} and planned(layout, False, "2026-01-02") == {}
-    assert set(planned(layout, True, "2026-01-02", every)) == {NEW_FILES_LOADED, LINKAGE_WRITTEN, REVIEW_STEP}
+    assert set(planned(layout, True, "2026-01-02", every)) == {
+        NEW_FILES_LOADED, XREF_STAGED, LINKAGE_WRITTEN, REVIEW_STEP,
+    }  # fmt: skip
     assert set(planned(layout, True, None, [LINK_STEP, REPORT_STEP])) == {NEW_FILES_LOADED}
 
 

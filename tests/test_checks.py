@@ -349,6 +349,25 @@ def _same_check(a: dg.AssetCheckResult, b: dg.AssetCheckResult) -> None:
     assert {k: v.value for k, v in a.metadata.items()} == {k: v.value for k, v in b.metadata.items()}
 
 
+def _night_two_checked_apart(
+    layout: DataLayout, tmp_path: Path
+) -> tuple[Path, pd.DataFrame, pd.DataFrame, DataLayout, dg.AssetCheckResult]:
+    """Night 1's customer file checked (the baseline) in `layout`; night 2's checked in a copy of it: the
+    customer file's path, night 2's file, another one, the copy and the check's result there."""
+    from assets.parquet_files import write_parquet_atomic
+
+    path = layout.linkage_dir / "customer_xref.parquet"
+    write_parquet_atomic(_xref([1] * 300 + [2] * 60 + [3] * 20), path)
+    assert evaluate_linkage(layout, LinkageBounds(), run_id="n1").passed
+    night2, other_night = _xref([1] * 280 + [2] * 50 + [3] * 30 + [6]), _xref([1] * 200 + [2] * 90 + [4] * 3)
+    other = DataLayout(
+        root=tmp_path / "here", landing=str(tmp_path / "landing"), config_dir=layout.config_dir
+    )
+    shutil.copytree(layout.linkage_dir, other.linkage_dir)
+    write_parquet_atomic(night2, other.linkage_dir / "customer_xref.parquet")
+    return path, night2, other_night, other, evaluate_linkage(other, LinkageBounds(), run_id="n2")
+
+
 def test_linkage_sanity_figures_computed_ahead_give_the_checks_result(
     layout: DataLayout, tmp_path: Path
 ) -> None:
@@ -359,17 +378,8 @@ def test_linkage_sanity_figures_computed_ahead_give_the_checks_result(
     from assets.parquet_files import read_parquet, write_parquet_atomic
     from orchestration import checks
 
-    path = layout.linkage_dir / "customer_xref.parquet"
-    write_parquet_atomic(_xref([1] * 300 + [2] * 60 + [3] * 20), path)
-    assert evaluate_linkage(layout, LinkageBounds(), run_id="n1").passed
-    night2, rewritten = _xref([1] * 280 + [2] * 50 + [3] * 30 + [6]), _xref([1] * 200 + [2] * 90 + [4] * 3)
-    other = DataLayout(
-        root=tmp_path / "here", landing=str(tmp_path / "landing"), config_dir=layout.config_dir
-    )
-    shutil.copytree(layout.linkage_dir, other.linkage_dir)
+    path, night2, rewritten, other, here = _night_two_checked_apart(layout, tmp_path)
     write_parquet_atomic(night2, path)
-    write_parquet_atomic(night2, other.linkage_dir / "customer_xref.parquet")
-    here = evaluate_linkage(other, LinkageBounds(), run_id="n2")
 
     computed = []
     real = checks.xref_figures
@@ -427,3 +437,92 @@ def test_linkage_sanity_whose_figures_failed_ahead_fails_in_the_check_step(layou
             background.reached(LINKAGE_WRITTEN)
             background._started[-1].join()
             assert evaluate_linkage(layout, LinkageBounds(), run_id="n1").passed
+
+
+def test_linkage_sanity_figures_started_on_the_staged_customer_file_are_taken_only_for_that_file(
+    layout: DataLayout, tmp_path: Path
+) -> None:
+    """Figures started as soon as the link step has written the customer file under its temporary name
+    (XREF_STAGED), before its other outputs, are taken by the check when that very file was renamed into place
+    (not computed again, the LINKAGE_WRITTEN start skipped), with the result of a check that computes them
+    itself; a write that failed (the staged file removed, the old file in place) or a file written after the
+    rename are computed again over the file in place."""
+    from assets import background
+    from assets.link.defs import XREF_STAGED
+    from assets.parquet_files import read_parquet, write_parquet_atomic, write_parquet_staged
+    from orchestration import checks
+
+    path, night2, other_night, other, here = _night_two_checked_apart(layout, tmp_path)
+    baseline = read_parquet(accepted_snapshot_path(layout))
+
+    computed: list[str] = []
+    real = checks.xref_figures
+
+    def counted(layout: DataLayout, at: Path | None = None) -> checks.XrefFigures:
+        computed.append(threading.current_thread().name)
+        return real(layout, at)
+
+    def night(staged_xref: pd.DataFrame, then=None) -> dg.AssetCheckResult:
+        """The link step's writes as link_night does them, `then` between the staged write and the rename."""
+        computed.clear()
+        with background.background_run(checks.planned_xref_figures(layout, True)):
+            staged = write_parquet_staged(staged_xref, path)
+            background.reached(XREF_STAGED, staged)
+            background._started[-1].join()  # done before the rename: the file read is the temporary one
+            if then is None:
+                staged.replace(path)
+            else:
+                then(staged)
+            background.reached(LINKAGE_WRITTEN)
+            return evaluate_linkage(layout, LinkageBounds(), run_id="n2")
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(checks, "xref_figures", counted)
+        ahead = night(night2)
+        assert len(computed) == 1 and computed[0].startswith("background:")
+        _same_check(ahead, here)
+        assert read_parquet(accepted_snapshot_path(layout)).equals(
+            read_parquet(accepted_snapshot_path(other))
+        )
+
+        # the write failed: the staged file removed, the last accepted file still in place
+        write_parquet_atomic(_xref([1] * 300 + [2] * 60 + [3] * 20), path)
+        write_parquet_atomic(baseline, accepted_snapshot_path(layout))
+        failed = night(night2, then=lambda staged: staged.unlink())
+        assert computed[-1] == threading.current_thread().name and len(computed) == 2
+        assert failed.metadata["records"].value == 300 + 120 + 60
+
+        # renamed into place, then another file written over it before the check
+        rewritten = night(
+            night2, then=lambda staged: (staged.replace(path), write_parquet_atomic(other_night, path))
+        )
+        assert computed[-1] == threading.current_thread().name and len(computed) == 2
+        assert rewritten.metadata["records"].value == len(other_night)
+
+
+def test_staged_customer_file_figures_follow_the_file_renamed_while_they_are_computed(
+    layout: DataLayout,
+) -> None:
+    """The figures of a staged customer file renamed into place while they are computed are those of the file
+    (read through a descriptor), and name the identity of the file in place."""
+    import os
+
+    from assets.parquet_files import write_parquet_staged
+    from orchestration import checks
+
+    path = layout.linkage_dir / "customer_xref.parquet"
+    staged = write_parquet_staged(_xref([1] * 30 + [2] * 6), path)
+    real, renamed = checks.xref_figures, []
+
+    def rename_first(layout: DataLayout, at: Path | None = None) -> checks.XrefFigures:
+        staged.replace(path)
+        renamed.append(at)
+        return real(layout, at)
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(checks, "xref_figures", rename_first)
+        figures = checks.staged_xref_figures(layout, staged)
+    assert renamed and not staged.exists()
+    assert figures.file == checks.file_identity(os.stat(path))
+    assert figures.figures.current == checks.xref_figures(layout).current
+    assert figures.figures.current["records"] == 42

@@ -312,3 +312,62 @@ def test_a_night_whose_outputs_fail_leaves_the_state_uncommitted_and_links_again
     monkeypatch.setattr(parquet_files, "_write", real)
     _night_two(tmp_path / "failed", night)
     pd.testing.assert_series_equal(_ids(tmp_path / "failed"), _ids(tmp_path / "here"))
+
+
+def test_the_nights_records_are_read_while_last_nights_files_are_decoded_and_again_for_another_state(
+    persons, tmp_path, monkeypatch
+):
+    """The night's own records are read before the step takes last night's decoded files (it would wait for
+    them), from the person files model.json names; a state taken that names other files than the model.json
+    read first (rewritten meanwhile) has the records read again from its own, and the same ids."""
+    calls: list[str] = []
+    real_read, real_take = defs.read_person_glob, defs.take_link_read
+    monkeypatch.setattr(
+        defs, "read_person_glob", lambda *a, **k: (calls.append("persons"), real_read(*a, **k))[1]
+    )
+    monkeypatch.setattr(defs, "take_link_read", lambda d, name: (calls.append(name), real_take(d, name))[1])
+    night = _night_one(persons, tmp_path / "early")
+    calls.clear()
+    early = _night_two(tmp_path / "early", night)
+    assert calls[:3] == ["persons", prefetch.XREF, prefetch.STATE] and calls.count("persons") == 1
+    assert early["person_records_read"] == len(night)
+
+    _night_one(persons, tmp_path / "other")
+
+    def rewritten(directory, name):  # the state taken names an input model.json did not when read first
+        calls.append(name)
+        taken = real_take(directory, name)
+        return (
+            (taken[0], {**taken[1], "linkage/other-input.parquet": "1:1"})
+            if name == prefetch.STATE
+            else taken
+        )
+
+    monkeypatch.setattr(defs, "take_link_read", rewritten)
+    calls.clear()
+    other = _night_two(
+        tmp_path / "other", night
+    )  # what model.json named first is not the state's: read again
+    assert calls.count("persons") == 2 and other["person_records_read"] == len(night)
+    pd.testing.assert_series_equal(_ids(tmp_path / "early"), _ids(tmp_path / "other"))
+
+
+def test_only_an_incremental_night_hands_its_staged_customer_file_to_the_checks_figures(persons, tmp_path):
+    """The linkage check's figures start on the staged customer file of an incremental night, beside its other
+    writes; a full night's (here the first) start once its outputs are in place, nothing beside its writes."""
+    from orchestration import checks
+
+    root = tmp_path / "nights"
+    late = np.random.default_rng(1).random(len(persons)) < 0.02
+    _day(root, "2026-01-01", persons[~late])
+    layout = _layout(root)
+    with background.background_run(checks.planned_xref_figures(layout, True)):
+        _, mode, _ = link_night(layout, load_linkage_config(), "night-1")
+        assert mode.startswith("full") and not background.under_way(checks.STAGED_FIGURES)
+        assert background.under_way(checks.LINKAGE_CHECK)
+    _day(root, "2026-01-02", persons[late])
+    with background.background_run(checks.planned_xref_figures(layout, True)):
+        _, mode, _ = link_night(layout, load_linkage_config(), "night-2")
+        assert mode == "incremental" and background.under_way(checks.STAGED_FIGURES)
+        assert not background.under_way(checks.LINKAGE_CHECK)
+        assert checks.evaluate_linkage(layout, checks.LinkageBounds(), "night-2").passed

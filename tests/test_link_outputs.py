@@ -184,3 +184,26 @@ def test_pairs_in_pandas_are_written_in_the_steps_thread(tmp_path: Path, monkeyp
     monkeypatch.setattr(parquet_files, "_write", write)
     write_linkage_outputs(_result(_history("run-1", [("C1", "new", [])])), tmp_path, "run-1")
     assert set(threads.values()) == {"MainThread"} and len(threads) == 5
+
+
+def test_the_customer_file_is_handed_on_staged_before_the_other_outputs_and_renamed_as_it_was(tmp_path: Path):
+    """`xref_staged` is given the customer file under its temporary name once it is written, before the other
+    outputs are and before any is in place: the file put in place is that very file (inode, size, mtime)."""
+    import os
+
+    seen: list[tuple[Path, tuple[int, int, int], list[str]]] = []
+
+    def staged(path: Path) -> None:
+        stat = os.stat(path)
+        seen.append(
+            (path, (stat.st_ino, stat.st_size, stat.st_mtime_ns), sorted(p.name for p in tmp_path.iterdir()))
+        )
+
+    paths = write_linkage_outputs(
+        _result(_history("run-1", [("C1", "new", [])])), tmp_path, "run-1", xref_staged=staged
+    )
+    [(path, identity, listed)] = seen
+    assert path.parent == tmp_path and path != paths["customer_xref"] and not path.exists()
+    assert path.name in listed and not any(name.endswith(".parquet") for name in listed)  # none in place yet
+    stat = os.stat(paths["customer_xref"])
+    assert identity == (stat.st_ino, stat.st_size, stat.st_mtime_ns)

@@ -1,6 +1,7 @@
 """linkage/customer_xref, match_pairs, review_queue, id_history: every silver/person record linked into customers."""
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 
 import dagster as dg
@@ -46,6 +47,9 @@ PERSON_KEY = dg.AssetKey(["silver", "person"])
 PERSON_FILES = "silver/person/*/*.parquet"  # relative to the data root
 # the point of a run (assets/background.py) where the night's customer file is written: what reads it can start
 LINKAGE_WRITTEN = "link: linkage outputs written"
+# the point where the night's customer file is written under its temporary name, not yet in place (handed on:
+# that file's path): what reads only it can start there, on the file that will be put in place
+XREF_STAGED = "link: customer file staged"
 
 
 def example_matches(result: LinkageResult, n: int = 8) -> str:
@@ -109,15 +113,25 @@ def link_night(
     inputs = person_inputs(layout.root, PERSON_FILES) | person_inputs(layout.root, decided)
     asked = full_refresh or refit
     has_xref = (layout.linkage_dir / "customer_xref.parquet").exists()
-    if not asked and has_xref and linked_as_now(stored_model(layout.linkage_dir), inputs, config):
+    stored = stored_model(layout.linkage_dir)
+    if not asked and has_xref and linked_as_now(stored, inputs, config):
         discard_link_reads()
         return None, "skipped: no new or changed person records since the last linkage", {}
+    early = None
     if not asked and has_xref and config.incremental.enabled:  # decoded beside the step's own conversions
         start_table_reads(layout.linkage_dir)
+        # the night's own records read (DuckDB) while last night's files are decoded, which the step would
+        # otherwise wait for: from the person files model.json names, checked against the state taken below
+        early = (stored_inputs(stored), added_persons(pattern, inputs, stored_inputs(stored), layout))
     # read ahead beside ingest and standardise on an incremental night (assets/link/prefetch.py)
     previous = take_link_read(layout.linkage_dir, XREF)
     state, linked_from = take_link_read(layout.linkage_dir, STATE)
-    night = None if asked or previous is None else night_persons(pattern, inputs, linked_from, state, layout)
+    night = None
+    if not asked and previous is not None:
+        read_from, persons = early if early is not None else (None, None)
+        if read_from != linked_from:  # not read early, or the state taken is not the one model.json named
+            persons = added_persons(pattern, inputs, linked_from, layout)
+        night = night_persons(persons, state)
     persons = night if night is not None else read_all_persons(pattern)
     decisions = steward_decisions(layout.linkage_dir, persons)  # constraints and labels (assets/review)
     references = declared_references(layout.config_dir)
@@ -173,9 +187,16 @@ def link_night(
                 stage_state(layout.linkage_dir, result.state, inputs, night=changed, stored_vocab=vocab)
             )
 
+    # an incremental night hands its customer file on once staged (the linkage check's figures start on it); a
+    # full night does not (nothing beside its writes: they start once its outputs are in place, LINKAGE_WRITTEN)
+    incremental = result.summary["mode"] == "incremental"
     try:  # an incremental night's state (its rows) beside the pairs' write; a full night's whole, after it
         paths = write_linkage_outputs(
-            result, layout.linkage_dir, run_id, beside=stage if changed is not None else None
+            result,
+            layout.linkage_dir,
+            run_id,
+            beside=stage if changed is not None else None,
+            xref_staged=partial(background.reached, XREF_STAGED) if incremental else None,
         )
     except BaseException:
         for state_written in staged:
@@ -183,7 +204,8 @@ def link_night(
         raise
     if changed is None:
         stage()
-    # what reads the customer file starts beside the state's commit (the linkage check's figures, orchestration/checks.py)
+    # what reads the outputs in place starts beside the state's commit (the review queue's reads; the linkage check's
+    # figures, unless they started on the staged customer file: orchestration/checks.py)
     background.reached(LINKAGE_WRITTEN)
     for state_written in staged:  # last: a night that failed before this is linked again
         commit_state(state_written)
@@ -204,21 +226,27 @@ def read_all_persons(pattern: str) -> pd.DataFrame:
     return persons
 
 
-def night_persons(
-    pattern: str,
-    inputs: dict[str, str],
-    linked_from: dict[str, str],
-    state: LinkageState | None,
-    layout: DataLayout,
+def stored_inputs(model: dict | None) -> dict[str, str]:
+    """The person inputs the stored state (its model.json as a dict) was linked from ({} when none)."""
+    return dict((model or {}).get("person_inputs") or {})
+
+
+def added_persons(
+    pattern: str, inputs: dict[str, str], linked_from: dict[str, str], layout: DataLayout
 ) -> pd.DataFrame | None:
-    """The person records of the files added since the last linkage and those the steward decisions name
-    (assets/link/night_records.py), or None when the night must read every record."""
+    """The person records of the files added since the state linked from `linked_from` and those the
+    steward decisions name (assets/link/night_records.py), or None when the night must read every record."""
     files = added_files(PERSON_FILES, inputs, linked_from)
-    if files is None or not stored_enough(state):
+    if files is None:
         return None
     keys = night_keys([layout.root / f for f in files], steward_decisions(layout.linkage_dir, None))
-    persons = read_person_glob(pattern, only=keys, columns=LINKED_COLUMNS) if len(keys) else None
-    if persons is None or not entities_stored(state, persons):
+    return read_person_glob(pattern, only=keys, columns=LINKED_COLUMNS) if len(keys) else None
+
+
+def night_persons(persons: pd.DataFrame | None, state: LinkageState | None) -> pd.DataFrame | None:
+    """`added_persons`' records when the state holds what a night reading only them needs, else None (the
+    night reads every record)."""
+    if persons is None or not stored_enough(state) or not entities_stored(state, persons):
         return None
     return persons
 

@@ -180,14 +180,20 @@ def read_previous_table(directory: Path, table: str) -> pa.Table | None:
 
 
 def write_linkage_outputs(
-    result: LinkageResult, directory: Path, run_id: str, beside: Callable[[], None] | None = None
+    result: LinkageResult,
+    directory: Path,
+    run_id: str,
+    beside: Callable[[], None] | None = None,
+    xref_staged: Callable[[Path], None] | None = None,
 ) -> dict[str, Path]:
     """customer_xref, match_pairs, review_queue replaced; id_history and linkage_runs appended. The match
     pairs of an incremental night (~930k rows at 540k records, Arrow) are written in a thread while this one
     writes the other tables and runs `beside` (the state's tables, link_night): Parquet encoding releases the
     GIL, so the write takes the second core. Every table is written under a temporary name and all are put
     in place once all are written, in the order they always were: a write that fails (in either thread: its
-    error is raised here) leaves every output as it was and no temporary file."""
+    error is raised here) leaves every output as it was and no temporary file. `xref_staged`: called with the
+    customer file's temporary name once it is written (what reads it may start on it: the file renamed into
+    place is that very file, its inode, size and mtime kept; on a failure it is removed, never renamed)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = {name: directory / f"{name}.parquet" for name in OUTPUT_TABLES}
@@ -201,6 +207,8 @@ def write_linkage_outputs(
             staged["customer_xref"] = write_parquet_staged(
                 result.xref, paths["customer_xref"], plain=DISTINCT_PER_ROW
             )
+            if xref_staged is not None:
+                xref_staged(staged["customer_xref"])
             staged["id_history"] = write_parquet_staged(
                 appended_history(directory, result.history), paths["id_history"]
             )
