@@ -279,3 +279,20 @@ def test_duckdb_global_options_are_set_once_and_only_the_time_zone_on_each_curso
     row = json.loads(printed[: printed.index("\n}") + 2])["show"][0]
     assert row == {"memory_limit": bound, "threads": 2, "preserve_insertion_order": False,
                    "timezone": "America/New_York"}  # fmt: skip
+
+
+def test_a_build_creates_only_the_schemas_the_warehouse_lacks(tmp_path):
+    """dbt lists the warehouse's schemas before a build and creates the missing ones: a fresh warehouse gets its
+    schemas, a built one none again (dbt-duckdb compared the quoted database name with the catalog's, found no
+    schema and created every one on every build, each over a connection of its own)."""
+    data_dir = tmp_path / "data"
+    (data_dir / "warehouse").mkdir(parents=True)
+    created = []
+    for build in ("first", "second"):
+        work = tmp_path / build
+        built = dbt_quick_exit(["seed"], data_dir, work)
+        assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+        created.append((work / "logs" / "dbt.log").read_text().count("Creating schema"))
+    assert created[0] > 0 and created[1] == 0, created
+    with duckdb.connect(str(data_dir / "warehouse" / "customer360.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from reference.currency_rates").fetchone()[0] > 0
