@@ -259,3 +259,46 @@ def test_a_build_creates_only_the_schemas_the_warehouse_lacks(tmp_path):
     assert created[0] > 0 and created[1] == 0, created
     with duckdb.connect(str(data_dir / "warehouse" / "customer360.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from reference.currency_rates").fetchone()[0] > 0
+
+
+CURSOR_SETTINGS = """
+from dbt.adapters.duckdb.environments import Environment
+def announced(cls, creds, cursor, *args, initialize=Environment.initialize_cursor.__func__):
+    print("CURSOR SETS", ",".join(sorted(creds.settings or {})), flush=True)
+    return initialize(cls, creds, cursor, *args)
+Environment.initialize_cursor = classmethod(announced)
+"""
+
+
+def test_duckdb_global_options_are_set_once_and_only_the_time_zone_on_each_cursor(tmp_path, monkeypatch):
+    """dbt-duckdb SETs the profile's `settings` on every cursor it opens (~120 on a 1% night), and each SET of the
+    memory bound makes DuckDB re-check its buffers and flush its allocator beside the running queries. The bound,
+    threads and insertion order are DuckDB-wide: set once as DuckDB opens, with the allocator flushed after any
+    task that allocated 32 MB and purged by its background threads (what the per-cursor flush did for dbt's
+    resident memory). The time zone is the session's: set on each cursor. The build sees every one of them, from
+    the environment as before."""
+    monkeypatch.setenv("C360_DBT_MEMORY_LIMIT", "700MB")
+    monkeypatch.setenv("C360_DBT_DUCKDB_THREADS", "2")
+    monkeypatch.setenv("C360_TIMEZONE", "America/New_York")
+    data_dir = tmp_path / "data"
+    (data_dir / "warehouse").mkdir(parents=True)
+    options = ("memory_limit", "threads", "preserve_insertion_order", "TimeZone", "allocator_flush_threshold",
+               "allocator_background_threads")  # fmt: skip
+    query = "select " + ", ".join(f"current_setting('{o}') as {o.lower()}" for o in options)
+    shown = dbt_quick_exit(
+        ["show", "--inline", query, "--output", "json"], data_dir, tmp_path, CURSOR_SETTINGS
+    )
+    assert shown.returncode == 0, shown.stdout[-3000:] + shown.stderr[-3000:]
+    per_cursor = {
+        line.split(" ", 2)[2] for line in shown.stdout.splitlines() if line.startswith("CURSOR SETS ")
+    }
+    assert per_cursor == {"TimeZone"}
+    with duckdb.connect(config={"memory_limit": "700MB"}) as con:
+        bound = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    printed = shown.stdout[shown.stdout.index('{\n  "show"') :]  # dbt prints the rows as indented JSON
+    row = json.loads(printed[: printed.index("\n}") + 2])["show"][0]
+    with duckdb.connect(config={"allocator_flush_threshold": "32MB"}) as con:
+        flush = con.execute("select current_setting('allocator_flush_threshold')").fetchone()[0]
+    assert row == {"memory_limit": bound, "threads": 2, "preserve_insertion_order": False,
+                   "timezone": "America/New_York", "allocator_flush_threshold": flush,
+                   "allocator_background_threads": True}  # fmt: skip
