@@ -47,8 +47,8 @@ def planned_background_work(
 ) -> dict[str, list[Callable[..., None]]]:
     """What a night that links incrementally does ahead in the background (assets/background.py): the link
     step's reads of last night's linkage once the erasure step is done, the linkage check's figures once the
-    link step has written the customer file (under its temporary name), the review queue's reads once the link step is done (beside the
-    check), the report's sections that do not read the warehouse (for the
+    link step has written the customer file (under its temporary name), the review queue's reads once the link
+    step's outputs are in place (beside the check), the report's sections that do not read the warehouse (for the
     run's partition) once the check has passed and the review queue is done (not beside it), while dbt builds
     the marts. `steps`: those the run executes
     (None: all). A full night does none of it: its peak memory is the link step's, which nothing should sit

@@ -122,7 +122,8 @@ def link_night(
         start_table_reads(layout.linkage_dir)
         # the night's own records read (DuckDB) while last night's files are decoded, which the step would
         # otherwise wait for: from the person files model.json names, checked against the state taken below
-        early = (stored_inputs(stored), added_persons(pattern, inputs, stored_inputs(stored), layout))
+        named = stored_inputs(stored)
+        early = (named, added_persons(pattern, inputs, named, layout))
     # read ahead beside ingest and standardise on an incremental night (assets/link/prefetch.py)
     previous = take_link_read(layout.linkage_dir, XREF)
     state, linked_from = take_link_read(layout.linkage_dir, STATE)
