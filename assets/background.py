@@ -11,11 +11,11 @@ raised in the step that needs the result. Background work only reads and compute
 
 The run plans what starts when: `background_run({point: [starters]})`; `reached(point)` starts them, called by
 the job's hook when a step succeeded (the point is the step's name) or by a step at a point of its own, with
-what it hands on (the link step once its customer file is written under its temporary name, with that name;
-once its outputs are in place). Work is only started inside `background_run()` (the run's scope:
-the job's executor, `customer360 run`);
-outside one, `start` does nothing and `take` runs `fn()`. The scope's end waits for what is still running and
-drops every result nobody took, so nothing is carried from one run to the next.
+what it hands on (the link step once its customer file is written under its temporary name, with that name:
+XREF_STAGED; once its outputs are in place: LINKAGE_WRITTEN). Work is only started inside `background_run()`
+(the run's scope: the job's executor, `customer360 run`); outside one, `start` does nothing and `take` runs
+`fn()`. The scope's end waits for what is still running and drops every result nobody took, so nothing is
+carried from one run to the next.
 """
 
 from __future__ import annotations
@@ -34,6 +34,13 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 # (path, inode, mtime_ns, size) of a file or folder, its entries' after a folder's; None for a missing path
 Identity = tuple[tuple[str, int, int, int] | tuple[str, None], ...]
+
+# The points a step announces (`reached`), beside the step names the job's hook announces. The link step's
+# (assets/link/defs.py link_night), where the night's customer file is written: what reads it can start
+LINKAGE_WRITTEN = "link: linkage outputs written"
+# the point where the night's customer file is written under its temporary name, not yet in place (handed on:
+# that file's path): what reads only it can start there, on the file that will be put in place
+XREF_STAGED = "link: customer file staged"
 
 
 def identity(inputs: Sequence[Path]) -> Identity:

@@ -24,9 +24,9 @@ import pyarrow as pa
 from pydantic import BaseModel, Field
 
 from assets import background
+from assets.background import LINKAGE_WRITTEN, XREF_STAGED
 from assets.ingest.manifest import read_manifest
 from assets.layout import DataLayout
-from assets.link.defs import LINKAGE_WRITTEN, XREF_STAGED
 from assets.metadata import bar_chart, distribution_counts
 from assets.parquet_files import read_parquet, write_parquet_atomic, zone_relation
 from assets.partitions import TIMEZONE, daily_partitions
@@ -419,7 +419,7 @@ def figures_in_place(layout: DataLayout, path: Path) -> XrefFigures | None:
 
 def planned_xref_figures(layout: DataLayout, wanted: bool) -> dict[str, list[Callable[..., None]]]:
     """For `background_run`: the check's computation started once the link step has written the customer file
-    under its temporary name (assets/link/defs.py XREF_STAGED), beside the rest of that step's writes; else
+    under its temporary name (assets/background.py XREF_STAGED), beside the rest of that step's writes; else
     (a link step that hands no staged file on) once it has put its outputs in place (LINKAGE_WRITTEN)."""
 
     def once_written() -> None:

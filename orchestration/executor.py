@@ -9,12 +9,11 @@ import dagster as dg
 from dagster._core.definitions.executor_definition import IN_PROC_CONFIG, _core_in_process_executor_creation
 from dagster._core.executor.in_process import InProcessExecutor
 
-from assets.background import background_run
+from assets.background import LINKAGE_WRITTEN, background_run
 from assets.dbt.defs import warm_dbt_pays, warm_up_parse
 from assets.dbt.warm import warm_dbt
 from assets.frozen_heap import frozen_heap
 from assets.layout import DataLayout
-from assets.link.defs import LINKAGE_WRITTEN
 from assets.link.prefetch import planned_link_reads
 from assets.report.build import planned_early_sections
 from assets.report.defs import REPORT_KEY

@@ -9,9 +9,17 @@ from pathlib import Path
 import pytest
 
 from assets import background
-from assets.background import background_run, discard, identity, reached, start, take
+from assets.background import (
+    LINKAGE_WRITTEN,
+    XREF_STAGED,
+    background_run,
+    discard,
+    identity,
+    reached,
+    start,
+    take,
+)
 from assets.ingest.defs import NEW_FILES_LOADED
-from assets.link.defs import LINKAGE_WRITTEN, XREF_STAGED
 from assets.review.defs import queue_reads_work
 
 

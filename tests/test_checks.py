@@ -9,9 +9,9 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from assets.background import LINKAGE_WRITTEN
 from assets.ingest.manifest import append_manifest, empty_manifest
 from assets.layout import DataLayout
-from assets.link.defs import LINKAGE_WRITTEN
 from assets.partitions import daily_partitions
 from assets.settings import Settings
 from orchestration.checks import (
@@ -448,7 +448,7 @@ def test_linkage_sanity_figures_started_on_the_staged_customer_file_are_taken_on
     itself; a write that failed (the staged file removed, the old file in place) or a file written after the
     rename are computed again over the file in place."""
     from assets import background
-    from assets.link.defs import XREF_STAGED
+    from assets.background import XREF_STAGED
     from assets.parquet_files import read_parquet, write_parquet_atomic, write_parquet_staged
     from orchestration import checks
 

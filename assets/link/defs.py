@@ -45,11 +45,6 @@ KEYS = {
 }
 PERSON_KEY = dg.AssetKey(["silver", "person"])
 PERSON_FILES = "silver/person/*/*.parquet"  # relative to the data root
-# the point of a run (assets/background.py) where the night's customer file is written: what reads it can start
-LINKAGE_WRITTEN = "link: linkage outputs written"
-# the point where the night's customer file is written under its temporary name, not yet in place (handed on:
-# that file's path): what reads only it can start there, on the file that will be put in place
-XREF_STAGED = "link: customer file staged"
 
 
 def example_matches(result: LinkageResult, n: int = 8) -> str:
@@ -197,7 +192,7 @@ def link_night(
             layout.linkage_dir,
             run_id,
             beside=stage if changed is not None else None,
-            xref_staged=partial(background.reached, XREF_STAGED) if incremental else None,
+            xref_staged=partial(background.reached, background.XREF_STAGED) if incremental else None,
         )
     except BaseException:
         for state_written in staged:
@@ -207,7 +202,7 @@ def link_night(
         stage()
     # what reads the outputs in place starts beside the state's commit (the review queue's reads; the linkage check's
     # figures, unless they started on the staged customer file: orchestration/checks.py)
-    background.reached(LINKAGE_WRITTEN)
+    background.reached(background.LINKAGE_WRITTEN)
     for state_written in staged:  # last: a night that failed before this is linked again
         commit_state(state_written)
     return result, result.summary["mode"], paths
