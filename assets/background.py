@@ -12,10 +12,11 @@ raised in the step that needs the result. Background work only reads and compute
 The run plans what starts when: `background_run({point: [starters]})`; `reached(point)` starts them, called by
 the job's hook when a step succeeded (the point is the step's name) or by a step at a point of its own, with
 what it hands on (the link step once its customer file is written under its temporary name, with that name:
-XREF_STAGED; once its outputs are in place: LINKAGE_WRITTEN). Work is only started inside `background_run()`
-(the run's scope: the job's executor, `customer360 run`); outside one, `start` does nothing and `take` runs
-`fn()`. The scope's end waits for what is still running and drops every result nobody took, so nothing is
-carried from one run to the next.
+XREF_STAGED; once its outputs are in place: LINKAGE_WRITTEN). Each part of the run plans its own work (`plan`:
+nothing when it is not wanted) and the run merges their plans (`merged_plans`). Work is only started inside
+`background_run()` (the run's scope: the job's executor, `customer360 run`); outside one, `start` does nothing
+and `take` runs `fn()`. The scope's end waits for what is still running and drops every result nobody took, so
+nothing is carried from one run to the next.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 # (path, inode, mtime_ns, size) of a file or folder, its entries' after a folder's; None for a missing path
 Identity = tuple[tuple[str, int, int, int] | tuple[str, None], ...]
+Plan = dict[str, list[Callable[..., None]]]  # point → what to start once the run reaches it
 
 # The points a step announces (`reached`), beside the step names the job's hook announces. The link step's
 # (assets/link/defs.py link_night), where the night's customer file is written: what reads it can start
@@ -120,6 +122,21 @@ def background_run(planned: Mapping[str, Sequence[Callable[..., None]]] | None =
                 _planned.clear()
         for thread in left:  # nothing outlives the run: its reads end before the next run's writes
             thread.join()
+
+
+def plan(point: str | None, *starters: Callable[..., None]) -> Plan:
+    """For `background_run`: `starters` started once the run reaches `point`; nothing without a point to
+    wait for (the work is not wanted)."""
+    return {} if point is None else {point: list(starters)}
+
+
+def merged_plans(*plans: Plan) -> Plan:
+    """The plans' work by point, each point's in the plans' order (two plans may wait for the same point)."""
+    merged: Plan = {}
+    for planned in plans:
+        for point, work in planned.items():
+            merged.setdefault(point, []).extend(work)
+    return merged
 
 
 def reached(point: str, *args: Any) -> None:

@@ -417,7 +417,7 @@ def figures_in_place(layout: DataLayout, path: Path) -> XrefFigures | None:
     return staged.figures if staged.file == in_place else None
 
 
-def planned_xref_figures(layout: DataLayout, wanted: bool) -> dict[str, list[Callable[..., None]]]:
+def planned_xref_figures(layout: DataLayout, wanted: bool) -> background.Plan:
     """For `background_run`: the check's computation started once the link step has written the customer file
     under its temporary name (assets/background.py XREF_STAGED), beside the rest of that step's writes; else
     (a link step that hands no staged file on) once it has put its outputs in place (LINKAGE_WRITTEN)."""
@@ -428,10 +428,10 @@ def planned_xref_figures(layout: DataLayout, wanted: bool) -> dict[str, list[Cal
 
     if not wanted:
         return {}
-    return {
-        XREF_STAGED: [lambda staged: start_staged_figures(layout, staged)],
-        LINKAGE_WRITTEN: [once_written],
-    }
+    return background.merged_plans(
+        background.plan(XREF_STAGED, lambda staged: start_staged_figures(layout, staged)),
+        background.plan(LINKAGE_WRITTEN, once_written),
+    )
 
 
 def evaluate_linkage(layout: DataLayout, bounds: LinkageBounds, run_id: str = "") -> dg.AssetCheckResult:

@@ -3,13 +3,13 @@ schedule, sensor) hold the same writer lock as `customer360 run`, and reap dead 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 
 import dagster as dg
 from dagster._core.definitions.executor_definition import IN_PROC_CONFIG, _core_in_process_executor_creation
 from dagster._core.executor.in_process import InProcessExecutor
 
-from assets.background import LINKAGE_WRITTEN, background_run
+from assets.background import LINKAGE_WRITTEN, Plan, background_run, merged_plans
 from assets.dbt.defs import warm_dbt_pays, warm_up_parse
 from assets.dbt.warm import warm_dbt
 from assets.frozen_heap import frozen_heap
@@ -43,7 +43,7 @@ def links_everything(run_config: dict) -> bool:
 
 def planned_background_work(
     layout: DataLayout, incremental: bool, run_date: str | None, steps: Collection[str] | None = None
-) -> dict[str, list[Callable[..., None]]]:
+) -> Plan:
     """What a night that links incrementally does ahead in the background (assets/background.py): the link
     step's reads of last night's linkage once the erasure step is done, the linkage check's figures once the
     link step has written the customer file (under its temporary name), the review queue's reads once the link
@@ -61,15 +61,6 @@ def planned_background_work(
         planned_queue_reads(layout, LINKAGE_WRITTEN if runs(LINK_STEP) and runs(REVIEW_STEP) else None),
         planned_early_sections(layout, run_date, report_after),
     )
-
-
-def merged_plans(*plans: dict[str, list[Callable[..., None]]]) -> dict[str, list[Callable[..., None]]]:
-    """The plans' work by point, each point's in the plans' order (two plans may wait for the same point)."""
-    merged: dict[str, list[Callable[..., None]]] = {}
-    for plan in plans:
-        for point, work in plan.items():
-            merged.setdefault(point, []).extend(work)
-    return merged
 
 
 class GuardedInProcessExecutor(InProcessExecutor):

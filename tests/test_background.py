@@ -137,6 +137,19 @@ def test_work_planned_after_a_step_starts_only_when_that_reached(tmp_path):
         assert take("a", lambda: "here", [tmp_path]) == "ahead"
 
 
+def test_a_plan_is_its_starters_at_its_point_or_nothing_and_merged_plans_keep_each_points_order():
+    """`plan` is what each part of the run plans (nothing without a point to wait for); `merged_plans` keeps
+    the starters of a point two plans wait for in the plans' order."""
+    first, second, third = (lambda: None), (lambda: None), (lambda: None)
+    assert background.plan(None, first) == {}
+    assert background.plan("link", first, second) == {"link": [first, second]}
+    merged = background.merged_plans(
+        background.plan("link", first), background.plan(None, second), background.plan("review", second),
+        background.plan("link", third),
+    )  # fmt: skip
+    assert merged == {"link": [first, third], "review": [second]}
+
+
 def test_a_taken_or_discarded_result_is_freed_with_the_steps_last_reference(tmp_path):
     """The link step frees last night's state before its writes: the run's scope must not keep it alive."""
 

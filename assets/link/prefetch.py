@@ -85,9 +85,9 @@ def read_ahead_pays(cores: int | None = None) -> bool:
     return (len(os.sched_getaffinity(0)) if cores is None else cores) > 2
 
 
-def planned_link_reads(layout: DataLayout, links_incrementally: bool) -> dict[str, list[Callable[[], None]]]:
+def planned_link_reads(layout: DataLayout, links_incrementally: bool) -> background.Plan:
     """For `background_run`: the reads started once a raw step loaded a new file, on a night that links
     incrementally (assets/dbt/defs.py warm_dbt_pays) when they pay (`read_ahead_pays`)."""
     if not (links_incrementally and read_ahead_pays()):
         return {}
-    return {NEW_FILES_LOADED: [lambda: start_link_reads(layout.linkage_dir)]}
+    return background.plan(NEW_FILES_LOADED, lambda: start_link_reads(layout.linkage_dir))

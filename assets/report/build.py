@@ -95,15 +95,12 @@ def _early_work(
     return name, lambda: early_sections(layout, run_date), early_inputs(layout)
 
 
-def planned_early_sections(
-    layout: DataLayout, run_date: str | None, after: str | None
-) -> dict[str, list[Callable[[], None]]]:
+def planned_early_sections(layout: DataLayout, run_date: str | None, after: str | None) -> background.Plan:
     """For `background_run`: the report's early sections for `run_date`, started once step `after` succeeded
     (after the linkage check: orchestration/executor.py); nothing without a run date or a step to wait for."""
-    if run_date is None or after is None:
+    if run_date is None:
         return {}
-
-    return {after: [lambda: background.start(*_early_work(layout, run_date))]}
+    return background.plan(after, lambda: background.start(*_early_work(layout, run_date)))
 
 
 def build_report(layout: DataLayout, run_id: str | None = None, run_date: str | None = None) -> Path:

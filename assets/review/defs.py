@@ -109,13 +109,11 @@ def queue_reads_work(
     return "review: open pairs", lambda: _queue_reads(layout), inputs
 
 
-def planned_queue_reads(layout: DataLayout, after: str | None) -> dict[str, list[Callable[[], None]]]:
+def planned_queue_reads(layout: DataLayout, after: str | None) -> background.Plan:
     """For `background_run`: the queue's reads started once the run reaches point `after` (the link step's
     outputs, the review queue among them, in place: they run beside the state's commit and the linkage check; a
     link step that wrote nothing starts nothing); nothing without a point to wait for."""
-    if after is None:
-        return {}
-    return {after: [lambda: background.start(*queue_reads_work(layout))]}
+    return background.plan(after, lambda: background.start(*queue_reads_work(layout)))
 
 
 def _dated(open_pairs: pa.Table, now: pd.Timestamp) -> pa.Table:
