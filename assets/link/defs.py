@@ -175,13 +175,12 @@ def link_night(
     vocab = None if state is None or state.encoding is None else state.encoding.vocab
     # the person records, last night's file and state: the step's largest objects, gone before the writes
     del persons, previous, state, model, night
-    staged: list[StagedState] = []
+    staged: StagedState | None = None  # the state's tables, written under temporary names (`stage`)
 
     def stage() -> None:  # the state's tables, written while the match pairs are
+        nonlocal staged
         if result.state is not None:
-            staged.append(
-                stage_state(layout.linkage_dir, result.state, inputs, night=changed, stored_vocab=vocab)
-            )
+            staged = stage_state(layout.linkage_dir, result.state, inputs, night=changed, stored_vocab=vocab)
 
     # an incremental night hands its customer file on once staged (the linkage check's figures start on it); a
     # full night does not (nothing beside its writes: they start once its outputs are in place, LINKAGE_WRITTEN)
@@ -195,16 +194,16 @@ def link_night(
             xref_staged=partial(background.reached, background.XREF_STAGED) if incremental else None,
         )
     except BaseException:
-        for state_written in staged:
-            drop_staged_state(state_written)
+        if staged is not None:
+            drop_staged_state(staged)
         raise
     if changed is None:
         stage()
     # what reads the outputs in place starts beside the state's commit (the review queue's reads; the linkage check's
     # figures, unless they started on the staged customer file: orchestration/checks.py)
     background.reached(background.LINKAGE_WRITTEN)
-    for state_written in staged:  # last: a night that failed before this is linked again
-        commit_state(state_written)
+    if staged is not None:  # last: a night that failed before this is linked again
+        commit_state(staged)
     return result, result.summary["mode"], paths
 
 
