@@ -119,3 +119,22 @@ def test_delivery_reads_the_spark_marts(built, monkeypatch):
         for name, mart in marts.items():
             assert_same_rows(name, expected[name], mart.read().to_pandas())
             assert sum(b.num_rows for b in mart.iter_batches(batch_size=50)) == len(expected[name])
+
+
+def test_load_times_are_wall_clock_in_the_partitions_zone_on_both_engines(built):
+    """Silver's `_loaded_at` (UTC instants) reach the warehouse as wall-clock times in C360_TIMEZONE on Spark as on
+    DuckDB (whose session zone profiles.yml sets). Spark's session runs in UTC, so without a conversion its load
+    times read 8 hours earlier (Asia/Shanghai) than DuckDB's: the watermarks of the marts' last build differed, and
+    survivorship's `observed_at` fell back to a load time in another zone than every other record's time. No mart
+    column carries load times, so the marts' comparison above cannot see it: the watermarks show it."""
+    data = built
+    watermarks = "select * exclude (config_fingerprint) from intermediate.int_marts_last_build"
+    with duckdb.connect(str(data / "warehouse" / "customer360.duckdb"), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        expected = con.execute(watermarks).df()
+    with connect_spark_tables(spark_warehouse(data)) as (con, _):
+        con.execute("SET TimeZone = 'UTC'")
+        got = con.execute(watermarks).df()
+    loads = [c for c in expected.columns if c.endswith("_loaded_through")]
+    assert len(loads) >= 7 and expected[loads].notna().all(axis=None)
+    assert_same_rows("int_marts_last_build", expected, got)

@@ -61,6 +61,11 @@ left join {{ ref('stg_linkage__customer_xref') }} as xref
     ) as silver_rows
 {%- endmacro %}
 
-{#- A silver row's load time as a timestamp: the column silver_rows() adds on DuckDB. -#}
+{#- A silver row's load time as a timestamp, wall-clock in the partitions' zone (C360_TIMEZONE) as every other time:
+    the column silver_rows() adds on DuckDB, whose session zone profiles.yml sets. Spark's session runs in UTC (the
+    Parquet timestamps of standardise are wall-clock already), so its UTC instant is converted here. -#}
 {% macro default__silver_load_time() -%}{{ try_cast_timestamp('_loaded_at') }}{%- endmacro %}
+{% macro spark__silver_load_time() -%}
+    from_utc_timestamp({{ try_cast_timestamp('_loaded_at') }}, {{ sql_literal(env_var('C360_TIMEZONE', 'Asia/Shanghai')) }})
+{%- endmacro %}
 {% macro duckdb__silver_load_time() -%}loaded_at_cast{%- endmacro %}
