@@ -37,7 +37,14 @@ from linkage.encode import (
     isin,
     sorted_unique,
 )
-from linkage.mistyped_emails import attach_mistyped, mistyped_mailboxes, near_shapes, shape_index
+from linkage.mistyped_emails import (
+    attach_mistyped,
+    half_keys,
+    mistyped_mailboxes,
+    near_shapes,
+    shape_index,
+    typos_in,
+)
 from linkage.standardise.phone import phone_kind
 
 # Mailboxes of a role, not a person (RFC 2142 and common practice, English and Chinese pinyin).
@@ -409,6 +416,38 @@ def typo_owners(rec: pd.DataFrame, records: EncodedRecords, within: np.ndarray) 
         codes = used[pd.Index(distinct, dtype=object).get_indexer(targets)]
         out[col.rids()[isin(col.codes, codes)]] = True
     return out
+
+
+class LoneMailboxes:
+    """The other direction of typo_owners, for an incremental night: the records with e-mails only (no name, no
+    phone) and their mailboxes, read once. Whether attach_mistyped_records attaches such a record, and to whom,
+    reads the holders of the mailboxes it may mistype (linkage/mistyped_emails.py): a night that brings a new
+    holder, or moves one to another customer, links the record again too."""
+
+    def __init__(self, rec: pd.DataFrame) -> None:
+        self._emails = rec["emails"].to_numpy(dtype=object) if "emails" in rec else np.empty(len(rec), object)
+        lone = ~_named(rec) if "emails" in rec else np.zeros(len(rec), dtype=bool)
+        lone[lone] = _lengths(rec["phones"][lone]) == 0
+        lone[lone] = _lengths(rec["emails"][lone]) > 0
+        self._held: dict[str, list[int]] = {}
+        for r in np.flatnonzero(lone).tolist():
+            for e in self._emails[r]:
+                self._held.setdefault(e, []).append(r)
+        self._keys = half_keys(self._held)
+        self._asked: set[str] = set()  # the mailboxes looked up so far
+        self._reached: set[str] = set()  # the lone mailboxes they reached
+
+    def reached_by(self, within: np.ndarray) -> np.ndarray:
+        """The records outside `within` holding a mailbox a record of `within` holds, or a typo of one: a
+        superset (the names' rule is not applied; a link again costs time, never a wrong id). Each mailbox is
+        looked up once a night: the closure's later rounds ask again with more records."""
+        theirs = {e for es in self._emails[within] for e in es} - self._asked
+        self._asked |= theirs
+        if self._held and theirs:
+            self._reached |= (theirs & self._held.keys()) | typos_in(self._keys, theirs)
+        out = np.zeros(len(within), dtype=bool)
+        out[[r for e in self._reached for r in self._held[e]]] = True
+        return out & ~within
 
 
 class Mailboxes:

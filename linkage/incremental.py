@@ -12,7 +12,8 @@ the comparison-level mix they were fitted on, and a digest of every record. On a
 3. whatever can join a record of A to a record outside it pulls that record's whole customer into A: a match,
    a reference, or a shared e-mail/phone few enough records hold to be someone's personal value (its holders
    decide whether it is personal, and which customer an evidence-only record holding it belongs to), or a
-   mailbox a lone record of A mistypes (contact_points.typo_owners: no pair joins them); a round compares
+   mailbox a lone record of A mistypes, or a lone record outside A that mistypes (or holds) a mailbox of A
+   (contact_points.typo_owners, LoneMailboxes: no pair joins them); a round compares
    only the pairs no earlier round compared; repeated until closed, so no stage's decision crosses A's border
    and every customer outside A is exactly what a full run gives;
 4. A alone goes through the full run's stages (engine.resolve_clusters: evidence completion, household guard,
@@ -46,6 +47,7 @@ from linkage.constraints import annotate_pairs, latest_decisions
 from linkage.contact_points import (
     MAX_HOLDERS,
     NAME_COMPANIONS,
+    LoneMailboxes,
     attach_mistyped_records,
     personal_values,
     shared_in_pairs,
@@ -610,6 +612,7 @@ def link_incremental(
         return weights, base + correction.intercept + summed_weights(weights, len(columns["l"]))
 
     found: list[PairColumns] = []
+    lone: LoneMailboxes | None = None  # read when the closure first runs out of pairs
     stats = None
     rounds = 0
     while rounds == 0 or frontier.any():  # one round even on a night with nothing new: empty pair columns
@@ -637,8 +640,11 @@ def link_incremental(
         ends = np.zeros(n, dtype=bool)
         ends[p.left[reach]] = ends[p.right[reach]] = True
         frontier = _whole_customers(ends & ~inside, cust_code) & ~inside
-        if not frontier.any():  # closed under the pairs: the customers a lone record may mistype join too
-            frontier = _whole_customers(typo_owners(rec, records, inside) & ~inside, cust_code) & ~inside
+        if not frontier.any():  # closed under the pairs: the typo case's both sides join too (contact_points)
+            if lone is None:
+                lone = LoneMailboxes(rec)
+            typos = typo_owners(rec, records, inside) | lone.reached_by(inside)
+            frontier = _whole_customers(typos & ~inside, cust_code) & ~inside
         inside |= frontier
     lap("blocking_compare")
 

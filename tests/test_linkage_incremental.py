@@ -452,3 +452,72 @@ def test_a_lone_mailbox_mistyping_an_untouched_customers_joins_it_as_in_a_full_r
     night_persons = pd.concat([persons, pd.DataFrame([lone])], ignore_index=True)
     night, _ = _night(night_persons, config, first, "night-2")
     assert _ids(night.xref).loc[("survey", "typo-1")] == ids[(owner["source"], owner["source_record_id"])]
+
+
+def _mistyped(mailbox: str) -> str:
+    """`mailbox` with two neighbours of its local part swapped (a typo linkage/mistyped_emails.py reads)."""
+    local, domain = mailbox.split("@")
+    return f"{local[:3]}{local[4]}{local[3]}{local[5:]}@{domain}"
+
+
+def _owner_of_a_sole_mailbox(persons: pd.DataFrame) -> int:
+    """A named record whose one e-mail (a long local part) no other record holds, of a customer with more records
+    (it joins them by name and birth date when it arrives)."""
+    held = pd.Series([e for es in persons["emails"] for e in es]).value_counts()
+    return next(
+        i
+        for i, row in persons[persons["given_name"].notna()].iterrows()
+        if len(row["emails"]) == 1
+        and len(row["emails"][0].split("@")[0]) >= 8
+        and held[row["emails"][0]] == 1
+        and row["emails"][0] != _mistyped(row["emails"][0])
+        and (
+            (persons["family_name"] == row["family_name"]) & (persons["given_name"] == row["given_name"])
+        ).sum()
+        >= 2
+    )
+
+
+@pytest.mark.parametrize("arrives", ["owner", "second owner"])
+def test_a_lone_mailbox_the_nights_new_owner_is_mistyped_from_is_judged_again(config, arrives):
+    """The other direction of the typo case: a survey answer carrying only an e-mail one keystroke from a mailbox
+    nobody held yet stayed a customer of its own; tonight the mailbox's owner arrives. A full run attaches the answer
+    to the owner's customer, so the night links the lone record again too (before, it stayed alone: the night
+    re-linked the owner's customer only). `second owner`: the answer was attached to one owner, and tonight a
+    second customer holding a mailbox it is also a typo of arrives: the typo leads to two customers, and a full run
+    leaves it alone."""
+    persons, _ = sample_person_records(Path(tempfile.mkdtemp()), customers=200, seed=11)
+    owner = _owner_of_a_sole_mailbox(persons)
+    mailbox = persons.loc[owner, "emails"][0]
+    lone = {c: None for c in persons.columns} | {
+        "source": "survey", "source_record_id": "typo-1", "entity": persons.loc[0, "entity"],
+        "emails": [_mistyped(mailbox)], "phones": [], "phone_types": [],
+    }  # fmt: skip
+    with_lone = pd.concat([persons, pd.DataFrame([lone])], ignore_index=True)
+    if arrives == "owner":  # night 1 without the owner's record
+        before, tonight = with_lone.drop(index=owner).reset_index(drop=True), with_lone
+    else:  # night 1 with the owner; tonight another customer's record one keystroke from the answer's e-mail
+        local, domain = _mistyped(mailbox).split("@")
+        other = persons.loc[_record_of_another_name(persons, owner)].copy()
+        other["emails"], other["source_record_id"] = [f"{local}x@{domain}"], "second-owner"
+        before, tonight = with_lone, pd.concat([with_lone, pd.DataFrame([other])], ignore_index=True)
+    first = link(before, config, run_id="night-1")
+    _, full = _night(tonight, config, first, "night-2")
+    ids = _ids(full.xref)
+    attached = (
+        ids.loc[("survey", "typo-1")]
+        == ids.loc[(persons.loc[owner, "source"], persons.loc[owner, "source_record_id"])]
+    )
+    assert attached == (
+        arrives == "owner"
+    )  # the case is what it says (the ids' equality is asserted by _night)
+
+
+def _record_of_another_name(persons: pd.DataFrame, owner: int) -> int:
+    """A named record of another person than `owner`'s, with a phone (it is its own customer's, not the answer's)."""
+    row = persons.loc[owner]
+    return next(
+        i
+        for i, other in persons[persons["given_name"].notna()].iterrows()
+        if other["family_name"] != row["family_name"] and len(other["phones"]) > 0
+    )

@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from linkage.mistyped_emails import _indexable, _shapes, attach_mistyped, near_shapes
+from linkage.mistyped_emails import (
+    _halves,
+    _indexable,
+    _shapes,
+    attach_mistyped,
+    half_keys,
+    mistyped_mailboxes,
+    near_shapes,
+    typos_in,
+)
 
 
 def _attach(lone_email: str, owners: list[str], names: dict[str, int] | None = None) -> int:
@@ -103,3 +112,33 @@ def test_the_arrow_shape_filter_keeps_every_mailbox_a_shape_finds():
     ascii_kept = [e for e in kept if e.isascii()]
     assert len(ascii_kept) < sum(e.isascii() for e in owned) / 10  # it narrows
     assert kept == [e for e in owned if e in set(kept)]  # in their order
+
+
+def test_the_arrow_halves_are_the_plain_ones():
+    """half_keys (Arrow for ASCII mailboxes) gives every mailbox the keys _halves gives it: ASCII and not, several
+    '@', a line break, short local parts, no domain, repeats."""
+    rng = np.random.default_rng(11)
+    alphabet = [*"abcdeqin.17", "é", "王", "@", "\n"]
+    boxes = ["".join(rng.choice(alphabet, size=rng.integers(1, 16))) + rng.choice(["@qq.com", "@", ""])
+             for _ in range(4000)]  # fmt: skip
+    boxes += [
+        "qiang.chen@outlook.com",
+        "wáng.wei@qq.com",
+        "ab@c@d.com",
+        "line\nbreak@qq.com",
+        "qiang.chen@outlook.com",
+    ]
+    got = half_keys(boxes)
+    assert set(zip(got["key"], got["mailbox"], strict=True)) == {
+        (key, e) for e in set(boxes) if _indexable(e) for key in _halves(e)
+    }
+
+
+@pytest.mark.parametrize("typed", [*EDITS, "qiang.cehn", "qaing.chen", "qiangchen", "qiang.chenn"])
+def test_the_halves_find_every_typo_the_shapes_find(typed):
+    """typos_in (keyed by halves) finds a lone mailbox one keystroke from an owned one wherever the keystroke is,
+    as mistyped_mailboxes (keyed by the shapes) does; other mailboxes are not found."""
+    lone = [f"{typed}@outlook.com", "wang.xiuying@outlook.com", f"{typed}@gmail.com"]
+    owned = [OWNER, "zhang.wei1985@qq.com"]
+    expected = set(mistyped_mailboxes(lone, owned, {}))
+    assert typos_in(half_keys(lone), owned) == expected == {f"{typed}@outlook.com"}
