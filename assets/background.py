@@ -37,8 +37,11 @@ log = logging.getLogger(__name__)
 Identity = tuple[tuple[str, int, int, int] | tuple[str, None], ...]
 Plan = dict[str, list[Callable[..., None]]]  # point → what to start once the run reaches it
 
-# The points a step announces (`reached`), beside the step names the job's hook announces. The link step's
-# (assets/link/defs.py link_night), where the night's customer file is written: what reads it can start
+# The points a step announces (`reached`), beside the step names the job's hook announces. A raw step's
+# (assets/ingest/defs.py) once it has loaded a new landing file
+NEW_FILES_LOADED = "ingest: new landing files loaded"
+# the link step's (assets/link/defs.py link_night), where the night's customer file is written: what reads it
+# can start
 LINKAGE_WRITTEN = "link: linkage outputs written"
 # the point where the night's customer file is written under its temporary name, not yet in place (handed on:
 # that file's path): what reads only it can start there, on the file that will be put in place

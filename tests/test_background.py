@@ -11,6 +11,7 @@ import pytest
 from assets import background
 from assets.background import (
     LINKAGE_WRITTEN,
+    NEW_FILES_LOADED,
     XREF_STAGED,
     background_run,
     discard,
@@ -19,7 +20,6 @@ from assets.background import (
     start,
     take,
 )
-from assets.ingest.defs import NEW_FILES_LOADED
 from assets.review.defs import queue_reads_work
 
 

@@ -100,7 +100,7 @@ def test_a_raw_step_announces_new_files_only_when_it_loaded_one(tmp_path: Path):
     """The link step's reads ahead (assets/link/prefetch.py) start when a raw step loaded a new landing file: a
     night without new files (its link step skipped) reads nothing ahead, which cost it ~2 s at 150k customers."""
     from assets import background
-    from assets.ingest.defs import NEW_FILES_LOADED
+    from assets.background import NEW_FILES_LOADED
 
     (tmp_path / "sources.yaml").write_text(YAML)
     (tmp_path / "landing" / "crm").mkdir(parents=True)

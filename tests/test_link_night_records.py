@@ -201,7 +201,7 @@ def test_a_night_whose_reads_were_done_ahead_takes_them_and_gives_the_same_ids(
         )
     monkeypatch.setenv("C360_LINK_READ_AHEAD", "1")  # as on a machine with more than two cores
     with background.background_run(prefetch.planned_link_reads(_layout(tmp_path / "ahead"), True)):
-        background.reached(prefetch.NEW_FILES_LOADED)
+        background.reached(background.NEW_FILES_LOADED)
         threads = list(background._started)
         for thread in threads:
             thread.join()

@@ -23,8 +23,6 @@ from assets.validate.validate import validate_partition
 
 ROWS_BALANCE = "rows_in_equals_valid_plus_quarantined"
 NO_FAILED_FILES = "no_failed_files"
-# announced (assets/background.py) once a raw step of the run has loaded a new landing file
-NEW_FILES_LOADED = "ingest: new landing files loaded"
 
 
 def _raw_asset(src: SourceConfig) -> dg.AssetsDefinition:
@@ -46,7 +44,7 @@ def _raw_asset(src: SourceConfig) -> dg.AssetsDefinition:
         with fail_fast():  # wrong key, missing landing zone, read-only data dir: no retry can fix them
             result = ingest_source(src, settings.layout(), context.partition_key)
         if result.count("loaded"):  # the run has new rows to link: its planned reads ahead may start
-            background.reached(NEW_FILES_LOADED)
+            background.reached(background.NEW_FILES_LOADED)
         failed = [f for f in result.files if f.status == "failed"]
         for f in result.files:  # one log record per file (logs/dagster.jsonl); a rejected file as a warning
             if f.status == "failed":

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from assets import background
-from assets.ingest.defs import NEW_FILES_LOADED
 from assets.layout import DataLayout
 from assets.link import table_reads
 from assets.link.io import read_previous, read_previous_table, read_state, state_dir, state_files
@@ -90,4 +89,4 @@ def planned_link_reads(layout: DataLayout, links_incrementally: bool) -> backgro
     incrementally (assets/dbt/defs.py warm_dbt_pays) when they pay (`read_ahead_pays`)."""
     if not (links_incrementally and read_ahead_pays()):
         return {}
-    return background.plan(NEW_FILES_LOADED, lambda: start_link_reads(layout.linkage_dir))
+    return background.plan(background.NEW_FILES_LOADED, lambda: start_link_reads(layout.linkage_dir))
