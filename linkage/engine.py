@@ -77,6 +77,7 @@ from linkage.state import (
 
 DECISIONS = np.array(["non_match", "review", "match"], dtype=object)  # indexed by the int8 decision code
 NON_MATCH, REVIEW, MATCH = 0, 1, 2
+NAMESAKE_NOTE = "namesake: different e-mails or phones, nothing personal in common"
 XREF_COLUMNS = ["source", "source_record_id", "customer_id", "cluster_size", "match_probability", "linked_at"]
 
 
@@ -342,7 +343,7 @@ class Clusters:
     def notes(self) -> np.ndarray:
         notes = np.full(len(self.decision), "", dtype=object)
         if self.namesake is not None:
-            notes[self.namesake] = "namesake: different e-mails or phones, nothing personal in common"
+            notes[self.namesake] = NAMESAKE_NOTE
         notes[self.household] = "household guard: different given names, no personal identifier in common"
         notes[self.refused] = "chaining guard: groups disagree on average"
         notes[self.via_contact] = "contact point: a personal e-mail or phone of one customer"

@@ -49,6 +49,7 @@ from linkage.contact_points import (
     NAME_COMPANIONS,
     LoneMailboxes,
     attach_mistyped_records,
+    personal_agreement,
     personal_values,
     shared_in_pairs,
     top_level,
@@ -65,6 +66,7 @@ from linkage.encode import (
 )
 from linkage.engine import (
     MATCH,
+    NAMESAKE_NOTE,
     NON_MATCH,
     LinkageResult,
     _pairs_table,
@@ -82,6 +84,7 @@ from linkage.engine import (
 )
 from linkage.identity import assign_customer_ids
 from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
+from linkage.namesakes import namesake_pairs
 from linkage.pair_table import OrderedPairs, carried_table, reference_rows, review_rows, rows_of
 from linkage.pair_table import holding as _holding
 from linkage.pair_table import record_index as _keys
@@ -682,6 +685,10 @@ def link_incremental(
         rec, {k: v[keep] for k, v in c.cmp.items()}, {k: v[keep] for k, v in c.weights.items()},
         c.match_weight[keep], c.probability[keep], c.decision[keep], c.notes()[keep], config,
     )  # fmt: skip
+    night_pairs = pd.concat(
+        [night_pairs, _border_pairs(rec, records, config, found, inside)], ignore_index=True
+    )
+    night_pairs = night_pairs.sort_values("match_weight", ascending=False, kind="stable", ignore_index=True)
     night_pairs = annotate_pairs(night_pairs, decisions)
     removed = _keys(previous_xref["source"][gone], previous_xref["source_record_id"][gone])
     all_pairs = _carry_pairs(previous_pairs, _record_keys(rec, inside), removed, night_pairs, handed)
@@ -720,9 +727,48 @@ def _merge_rounds(found: list[PairColumns], n: int, inside: np.ndarray) -> PairC
     """The pair columns of every closure round (each round's pairs are new: none touches an earlier round's
     frontier) between two records of `inside`, in (l, r) order as a full run's candidates."""
     left, right = (np.concatenate([f[k] for f in found]) for k in ("l", "r"))
+    return _rows_of_rounds(found, left, right, inside[left] & inside[right], n)
+
+
+def _rows_of_rounds(
+    found: list[PairColumns], left: np.ndarray, right: np.ndarray, rows: np.ndarray, n: int
+) -> PairColumns:
+    """The closure rounds' pair columns at `rows` (bool over their pairs, in the rounds' order), in (l, r) order."""
     first = np.argsort(left.astype(np.int64) * max(n, 1) + right, kind="stable")
-    rows = first[inside[left[first]] & inside[right[first]]]
-    return {k: np.concatenate([f[k] for f in found])[rows] for k in found[0]}
+    taken = first[rows[first]]
+    return {k: np.concatenate([f[k] for f in found])[taken] for k in found[0]}
+
+
+def _border_pairs(
+    rec: pd.DataFrame,
+    records: EncodedRecords,
+    config: LinkageConfig,
+    found: list[PairColumns],
+    inside: np.ndarray,
+) -> pd.DataFrame:
+    """The pairs table rows of the closure rounds' pairs between a record the night links again and one it leaves:
+    scored as the round found them, decided by their weight as a full run decides a pair between two customers
+    (none is a match or a reference: the closure would have taken the other customer in), with the namesake note
+    a full run gives them, kept as a full run keeps pairs (review; non-matches too with keep_non_match_pairs). The
+    night drops last night's pairs touching its records: without these, a review pair between a re-linked and an
+    untouched customer left the match pairs and the review queue."""
+    left, right = (np.concatenate([f[k] for f in found]) for k in ("l", "r"))
+    border = inside[left] ^ inside[right]
+    if not config.keep_non_match_pairs:
+        match_weight = np.concatenate([f[MATCH_WEIGHT] for f in found])
+        border[border] = decide(match_weight[border], config)[1] != NON_MATCH
+    pairs = _rows_of_rounds(found, left, right, border, len(rec))
+    weights = {k[len(WEIGHT_OF) :]: pairs.pop(k) for k in list(pairs) if k.startswith(WEIGHT_OF)}
+    match_weight = pairs.pop(MATCH_WEIGHT)
+    for column in ("is_reference", "evidence"):
+        pairs.pop(column)
+    probability, decision = decide(match_weight.copy(), config)
+    personal = personal_values(
+        rec, records, pairs, config, within=inside
+    )  # phone kinds of the values it holds
+    agree = personal_agreement(records, pairs, config, personal)
+    notes = np.where(namesake_pairs(pairs, config, agree), NAMESAKE_NOTE, "").astype(object)
+    return _pairs_table(rec, pairs, weights, match_weight, probability, decision, notes, config)
 
 
 def _named(pairs: pd.DataFrame, side: str, keys: pd.Index) -> np.ndarray:

@@ -521,3 +521,22 @@ def _record_of_another_name(persons: pd.DataFrame, owner: int) -> int:
         for i, other in persons[persons["given_name"].notna()].iterrows()
         if other["family_name"] != row["family_name"] and len(other["phones"]) > 0
     )
+
+
+def test_the_nights_pairs_with_untouched_customers_stay_in_the_review_queue(nights, config):
+    """A pair the night compares between a customer it links again and one it leaves as it was (no match joins
+    them, so the closure stops there) is scored as a full run scores it: a review pair there stays in the match
+    pairs and the review queue, as in a full run (before, the night kept only pairs inside its work and dropped
+    last night's pairs touching it, so such a review pair vanished from the queue)."""
+    persons, first = nights
+    night, full = _night(persons, config, first, "night-2")
+    got, expected = (_pair_rows(p) for p in (night.pairs, full.pairs))
+    pd.testing.assert_frame_equal(got, expected)
+    assert (got["decision"] == "review").sum() > 0
+
+
+def _pair_rows(pairs) -> pd.DataFrame:
+    """Each pair's keys, decision and note, in key order."""
+    frame = pairs.to_table().to_pandas() if isinstance(pairs, OrderedPairs) else pairs
+    rows = frame[[*PAIR, "decision", "note"]].astype(str)
+    return rows.sort_values(PAIR).reset_index(drop=True)
