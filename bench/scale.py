@@ -123,26 +123,43 @@ def _grouped(stages: dict[str, float], combine=lambda a, b: a + b) -> dict[str, 
 
 def child_compare_full(workdir: Path) -> dict:
     """Night 2's records linked by a full rebuild with the stored model (`--full-refresh`) from night 1's
-    customer file: same ids?"""
+    customer file, with the references sources.yaml declares as the night links them: same ids, and the same
+    review pairs (the clerical review queue)?"""
     import pandas as pd
+    import pyarrow.parquet as pq
 
+    from assets.layout import REPO_ROOT
+    from assets.link.inputs import declared_references
     from assets.link.io import read_person_glob, read_state
     from linkage.config import load_linkage_config
     from linkage.engine import link
+    from linkage.pair_table import OrderedPairs
 
     data = workdir / "data"
     persons = read_person_glob(str(data / "silver" / "person" / "*" / "*.parquet"))
     night1 = pd.read_parquet(workdir / "night1_xref.parquet")
     started = time.perf_counter()
     model, _ = read_state(data / "linkage")
-    full = link(persons, load_linkage_config(), previous_xref=night1, run_id="full-rebuild", model=model)
+    references = declared_references(REPO_ROOT / "config")
+    full = link(persons, load_linkage_config(), previous_xref=night1, run_id="full-rebuild", model=model,
+                references=references)  # fmt: skip
     seconds = time.perf_counter() - started
     night2 = pd.read_parquet(data / "linkage" / "customer_xref.parquet")
     keys = ["source", "source_record_id"]
     a = full.xref.set_index(keys)["customer_id"].fillna("")  # "": unlinked rows, no customer id
     b = night2.set_index(keys)["customer_id"].reindex(a.index).fillna("")
-    return {"records": len(a), "different_ids": int((a != b).sum()), "full_link_s": round(seconds, 1),
+    pairs = full.pairs.to_table() if isinstance(full.pairs, OrderedPairs) else full.pairs
+    review = [_review_pairs(p) for p in (pairs, pq.read_table(data / "linkage" / "match_pairs.parquet"))]
+    return {"records": len(a), "different_ids": int((a != b).sum()), "review_pairs": len(review[0]),
+            "different_review_pairs": len(review[0] ^ review[1]), "full_link_s": round(seconds, 1),
             "peak_rss_mb": _peak_mb()}  # fmt: skip
+
+
+def _review_pairs(pairs) -> set[tuple]:
+    """The (source_l, id_l, source_r, id_r) of the review pairs of a pairs table (pandas or Arrow)."""
+    columns = ["source_l", "id_l", "source_r", "id_r", "decision"]
+    frame = pairs[columns] if hasattr(pairs, "iloc") else pairs.select(columns).to_pandas()
+    return set(map(tuple, frame.loc[frame["decision"] == "review", columns[:4]].to_numpy()))
 
 
 def child_f1(workdir: Path) -> dict:
