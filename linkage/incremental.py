@@ -651,10 +651,11 @@ def link_incremental(
         inside |= frontier
     lap("blocking_compare")
 
-    pairs = _merge_rounds(found, n, inside)  # scored as they were found: a pair's weights are its own
-    is_reference, evidence = pairs.pop("is_reference"), pairs.pop("evidence")
-    weights = {k[len(WEIGHT_OF) :]: pairs.pop(k) for k in list(pairs) if k.startswith(WEIGHT_OF)}
-    match_weight = pairs.pop(MATCH_WEIGHT)
+    rounds_order = _RoundsOrder(found, n)
+    # scored as they were found: a pair's weights are its own
+    pairs, weights, match_weight, is_reference, evidence = _scored(
+        rounds_order.rows(inside[rounds_order.left] & inside[rounds_order.right])
+    )
     steward_keys = pd.Series(keys.to_numpy(), dtype=object) if len(decided) else pd.Series([], dtype=str)
     c = resolve_clusters(rec, records, config, pairs, weights, match_weight, score, is_reference, evidence,
                          steward_keys, decisions, personal=partial(personal_values, within=inside),
@@ -686,7 +687,7 @@ def link_incremental(
         c.match_weight[keep], c.probability[keep], c.decision[keep], c.notes()[keep], config,
     )  # fmt: skip
     night_pairs = pd.concat(
-        [night_pairs, _border_pairs(rec, records, config, found, inside)], ignore_index=True
+        [night_pairs, _border_pairs(rec, records, config, rounds_order, inside)], ignore_index=True
     )
     night_pairs = night_pairs.sort_values("match_weight", ascending=False, kind="stable", ignore_index=True)
     night_pairs = annotate_pairs(night_pairs, decisions)
@@ -723,27 +724,38 @@ def link_incremental(
     )  # fmt: skip
 
 
-def _merge_rounds(found: list[PairColumns], n: int, inside: np.ndarray) -> PairColumns:
-    """The pair columns of every closure round (each round's pairs are new: none touches an earlier round's
-    frontier) between two records of `inside`, in (l, r) order as a full run's candidates."""
-    left, right = (np.concatenate([f[k] for f in found]) for k in ("l", "r"))
-    return _rows_of_rounds(found, left, right, inside[left] & inside[right], n)
+class _RoundsOrder:
+    """The closure rounds' pairs (each round's are new: none touches an earlier round's frontier) in (l, r) order,
+    as a full run's candidates: ordered once, for the pairs inside the night's work and those across its border."""
+
+    def __init__(self, found: list[PairColumns], n: int) -> None:
+        self.found = found
+        self.left, self.right = (np.concatenate([f[k] for f in found]) for k in ("l", "r"))
+        self._first = np.argsort(self.left.astype(np.int64) * max(n, 1) + self.right, kind="stable")
+
+    def column(self, name: str) -> np.ndarray:
+        """One column of every round's pairs, in the rounds' order."""
+        return np.concatenate([f[name] for f in self.found])
+
+    def rows(self, keep: np.ndarray) -> PairColumns:
+        """The pair columns of the pairs `keep` (bool per pair, in the rounds' order), in (l, r) order."""
+        taken = self._first[keep[self._first]]
+        return {k: self.column(k)[taken] for k in self.found[0]}
 
 
-def _rows_of_rounds(
-    found: list[PairColumns], left: np.ndarray, right: np.ndarray, rows: np.ndarray, n: int
-) -> PairColumns:
-    """The closure rounds' pair columns at `rows` (bool over their pairs, in the rounds' order), in (l, r) order."""
-    first = np.argsort(left.astype(np.int64) * max(n, 1) + right, kind="stable")
-    taken = first[rows[first]]
-    return {k: np.concatenate([f[k] for f in found])[taken] for k in found[0]}
+def _scored(pairs: PairColumns) -> tuple[PairColumns, PairColumns, np.ndarray, np.ndarray, np.ndarray]:
+    """A round's pair columns split into the comparisons, the weights (WEIGHT_OF + comparison), the match weight,
+    whether each is a reference, and its evidence."""
+    weights = {k[len(WEIGHT_OF) :]: pairs.pop(k) for k in list(pairs) if k.startswith(WEIGHT_OF)}
+    match_weight = pairs.pop(MATCH_WEIGHT)
+    return pairs, weights, match_weight, pairs.pop("is_reference"), pairs.pop("evidence")
 
 
 def _border_pairs(
     rec: pd.DataFrame,
     records: EncodedRecords,
     config: LinkageConfig,
-    found: list[PairColumns],
+    rounds: _RoundsOrder,
     inside: np.ndarray,
 ) -> pd.DataFrame:
     """The pairs table rows of the closure rounds' pairs between a record the night links again and one it leaves:
@@ -752,20 +764,13 @@ def _border_pairs(
     a full run gives them, kept as a full run keeps pairs (review; non-matches too with keep_non_match_pairs). The
     night drops last night's pairs touching its records: without these, a review pair between a re-linked and an
     untouched customer left the match pairs and the review queue."""
-    left, right = (np.concatenate([f[k] for f in found]) for k in ("l", "r"))
-    border = inside[left] ^ inside[right]
+    border = inside[rounds.left] ^ inside[rounds.right]
     if not config.keep_non_match_pairs:
-        match_weight = np.concatenate([f[MATCH_WEIGHT] for f in found])
-        border[border] = decide(match_weight[border], config)[1] != NON_MATCH
-    pairs = _rows_of_rounds(found, left, right, border, len(rec))
-    weights = {k[len(WEIGHT_OF) :]: pairs.pop(k) for k in list(pairs) if k.startswith(WEIGHT_OF)}
-    match_weight = pairs.pop(MATCH_WEIGHT)
-    for column in ("is_reference", "evidence"):
-        pairs.pop(column)
+        border[border] = decide(rounds.column(MATCH_WEIGHT)[border], config)[1] != NON_MATCH
+    pairs, weights, match_weight, _, _ = _scored(rounds.rows(border))
     probability, decision = decide(match_weight.copy(), config)
-    personal = personal_values(
-        rec, records, pairs, config, within=inside
-    )  # phone kinds of the values it holds
+    # personal values read for the values the night's records hold, as for its own pairs
+    personal = personal_values(rec, records, pairs, config, within=inside)
     agree = personal_agreement(records, pairs, config, personal)
     notes = np.where(namesake_pairs(pairs, config, agree), NAMESAKE_NOTE, "").astype(object)
     return _pairs_table(rec, pairs, weights, match_weight, probability, decision, notes, config)
