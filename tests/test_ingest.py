@@ -401,3 +401,39 @@ def test_many_small_batches_keep_lines_order_extra_and_counts(layout, monkeypatc
     dup_lines = [ln for ln, rid, _ in expected if rid == "K7"]
     assert len(dup_lines) == 2 and dup_lines[1] - dup_lines[0] > 300
     assert sorted(q.loc[q["check"] == "primary_key_unique", "line"]) == dup_lines
+
+
+def test_nested_json_fields_map_by_their_dotted_paths(layout):
+    """Enrichment feeds nest what a CRM export keeps flat (`profile.birthday`, `contacts.mobile`, a list of
+    e-mails): their leaves map by dotted path; the objects stay whole in `_extra`, with no leaf twice."""
+    records = [
+        {"id": "E1", "profile": {"name": "张伟", "birthday": "1985-04-12", "geo": {"city": "上海"}},
+         "contacts": {"mobile": 13800138000, "emails": ["zw@a.com", "wei.zhang@b.cn"], "wechat": "wx_zw"},
+         "score": 7},
+        {"id": "E2", "profile": {"name": "李娜"}, "contacts": None, "profile.name": "Li Na"},
+        {"id": "E3", "profile": "no object here", "contacts": {"mobile": "+86 139 0013 9000", "emails": []}},
+    ]  # fmt: skip
+    land(layout, "feed.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode())
+    columns = {"id": "source_record_id", "profile.name": "full_name", "Profile Birthday": "birth_date",
+               "profile.geo.city": "city", "contacts.mobile": "phone_mobile", "contacts.emails": "email",
+               "contacts.wechat": "wechat_id"}  # fmt: skip
+    cfg = SourceConfig(name="crm", entity="enrichment", glob="crm/*", format="jsonl", columns=columns)
+    ingested, validated, _ = run(layout, cfg)
+    raw = raw_rows(ingested)
+    values = {c: [None if pd.isna(v) else v for v in raw[c]] for c in raw.columns}
+    assert values["full_name"] == ["张伟", "Li Na", None]  # a key spelled like a path: its own value
+    assert values["birth_date"] == ["1985-04-12", None, None]  # headers match as loosely as CSV's
+    assert values["city"] == ["上海", None, None]
+    assert values["phone_mobile"] == ["13800138000", None, "+86 139 0013 9000"]
+    assert values["email"] == ["zw@a.com; wei.zhang@b.cn", None, None]  # several values, as a cell holds them
+    assert values["wechat_id"] == ["wx_zw", None, None]
+    assert json.loads(raw["_extra"].iloc[0]) == {k: v for k, v in records[0].items() if k != "id"}
+    assert json.loads(raw["_extra"].iloc[2]) == {
+        "profile": "no object here",
+        "contacts": records[2]["contacts"],
+        "score": None,
+    }
+    assert (
+        read_manifest(layout)["error"].iloc[0] == "unmapped headers kept in _extra: profile, contacts, score"
+    )
+    assert (validated.total("rows_valid"), validated.total("rows_quarantined")) == (3, 0)

@@ -182,6 +182,22 @@ def _interleave(good: pa.Array, at: np.ndarray, bad: pa.Array) -> pa.Array:
     return pa.concat_arrays(pieces)
 
 
+def _lists_joined(column: pa.Array, json_cells: np.ndarray | None) -> pa.Array:
+    """A mapped JSON column's arrays of plain values (`["a@x.com", "b@y.com"]`) as those values joined by '; ', as
+    a spreadsheet cell holding several (the standardisers split such cells); its other cells as they are."""
+    if json_cells is None:
+        return column
+    values = column.to_pylist()
+    joined = False
+    for i in np.flatnonzero(json_cells).tolist():
+        if values[i] and values[i].startswith("["):
+            items = json.loads(values[i])  # the reader's own JSON of the cell
+            if not any(isinstance(item, dict | list) for item in items):
+                values[i] = "; ".join(str(item) for item in items if item is not None) or None
+                joined = True
+    return pa.array(values, pa.string()) if joined else column
+
+
 def to_raw(
     batch: Batch, mapping: dict[str, str], unmapped: list[str], schema: pa.Schema, lineage: _Lineage
 ) -> pa.Table:
@@ -191,8 +207,13 @@ def to_raw(
     and absent columns are built for the merged length, never copied.
     """
     by_target = {t: h for h, t in mapping.items() if h in batch.table.column_names}
-    columns = {c: batch.table.column(h).combine_chunks() for c, h in by_target.items()}
-    extra_names = [h for h in batch.table.column_names if h in unmapped or h not in mapping]
+    columns = {
+        c: _lists_joined(batch.table.column(h).combine_chunks(), batch.json_cells.get(h))
+        for c, h in by_target.items()
+    }
+    extra_names = [
+        h for h in batch.table.column_names if (h in unmapped or h not in mapping) and h not in batch.paths
+    ]
     extra = extra_json(batch.table, extra_names, batch.json_cells)
     lines = pa.array(batch.lines, pa.int64())
     if batch.errors:
@@ -276,8 +297,9 @@ def _raw_tables(
     checked = False
     for batch in batches:
         headers = batch.table.column_names if json_like else info.headers
-        if mapping is None or (json_like and set(headers) - set(mapping) - set(unmapped)):
+        if mapping is None or (json_like and set(headers) - set(mapping) - set(unmapped) - batch.paths):
             mapping, unmapped = map_columns(headers, cfg)  # JSON records may bring new keys
+            unmapped = [h for h in unmapped if h not in batch.paths]  # in _extra within its object
             out.unmapped += [h for h in unmapped if h not in out.unmapped]
         if not checked and (batch.table.num_rows or not json_like):
             check_drift(headers, mapping, cfg, out.key)  # on the header / the first JSON records

@@ -53,6 +53,9 @@ class Batch:
     errors: list[RowError] = field(default_factory=list)
     blank_rows: int = 0
     json_cells: dict[str, np.ndarray] = field(default_factory=dict)  # column -> cells holding JSON, not text
+    # columns a JSON reader added for the leaves of nested objects ('profile.birthday'): mappable, but kept in
+    # `_extra` only as part of their top-level object
+    paths: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -521,13 +524,44 @@ def _loads(text: str) -> object:
     return _LOCAL.decoder.decode(text)
 
 
+def _object_leaves(name: str, values: list[object]) -> dict[str, list[object]]:
+    """The leaves of the objects among `values` (a column's cells) under dotted paths: `profile.birthday`,
+    `geo.home.city`; a cell that is no object has none. An object nested in some cells and not in others is
+    followed where it is one."""
+    keys: dict[str, None] = {}
+    for value in values:
+        if isinstance(value, dict):
+            keys.update(dict.fromkeys(value))
+    leaves: dict[str, list[object]] = {}
+    for key in keys:
+        cells = [v.get(key) if isinstance(v, dict) else None for v in values]
+        path = f"{name}.{key}"
+        if any(isinstance(c, dict) for c in cells):
+            leaves.update(_object_leaves(path, cells))
+        else:
+            leaves[path] = cells
+    return leaves
+
+
 def _records_to_batch(records: list[dict], lines: list[int], errors: list[RowError], blank: int) -> Batch:
+    """The records as one text column per key; the leaves of nested objects also as columns of their dotted
+    paths (`Batch.paths`)."""
     names: dict[str, None] = {}
     for r in records:
         names.update(dict.fromkeys(r))
+    cells = {n: [r.get(n) for r in records] for n in names}
+    paths: dict[str, list[object]] = {}
+    for n, values in list(cells.items()):
+        if any(isinstance(v, dict) for v in values):
+            for path, leaf in _object_leaves(n, values).items():
+                if path in names:  # a key spelled like the path: its own value first, then the leaf's
+                    cells[path] = [
+                        own if own is not None else v for own, v in zip(cells[path], leaf, strict=True)
+                    ]
+                else:
+                    paths[path] = leaf
     columns, json_cells = {}, {}
-    for n in names:
-        values = [r.get(n) for r in records]
+    for n, values in {**cells, **paths}.items():
         columns[n] = pa.array([json_text(v) for v in values], pa.string())
         nested = [v is not None and (type(v) is not str) for v in values]  # numbers, booleans, objects, lists
         if any(nested):
@@ -538,6 +572,7 @@ def _records_to_batch(records: list[dict], lines: list[int], errors: list[RowErr
         errors,
         blank,
         json_cells,
+        frozenset(paths),
     )
 
 
