@@ -165,7 +165,9 @@ class Incremental(_Strict):
         description="refit when the file has grown by more than this share since the model was fitted",
     )
     drift_min_pairs: int = Field(
-        300, ge=1, description="nights with fewer matched pairs are not judged for drift"
+        300,
+        ge=1,
+        description="a comparison valued on fewer of the night's matched pairs is not judged for drift",
     )
 
 

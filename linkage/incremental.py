@@ -102,7 +102,7 @@ from linkage.state import (
     digest_table,
     drift,
     fitted_rules,
-    level_shares,
+    level_counts,
     linking_digest,
 )
 from linkage.stored_encoding import extended_encoding
@@ -661,8 +661,10 @@ def link_incremental(
                          steward_keys, decisions, personal=partial(personal_values, within=inside),
                          mistyped=partial(attach_mistyped_records, within=inside, records=records))  # fmt: skip
     matched = c.decision == MATCH
-    distance, where = drift(state.level_shares, level_shares(c.cmp, config, matched))
-    if int(matched.sum()) >= config.incremental.drift_min_pairs and distance > config.incremental.max_drift:
+    distance, where = drift(
+        state.level_shares, level_counts(c.cmp, config, matched), config.incremental.drift_min_pairs
+    )
+    if distance > config.incremental.max_drift:
         return RefitNeeded(f"the night's pairs drift from the fitted model on {where} ({distance:.2f})")
     lap("clustering")
 

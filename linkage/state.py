@@ -260,26 +260,40 @@ def digest_table(persons: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def level_counts(cmp: PairColumns, config: LinkageConfig, matched: np.ndarray) -> dict[str, np.ndarray]:
+    """Per comparison: the matched pairs with a value on both sides at each level."""
+    out = {}
+    for c in config.comparisons:
+        g = cmp[f"g_{c.name}"][matched]
+        out[c.name] = np.bincount(g[g >= 0], minlength=c.n_levels).astype(float)
+    return out
+
+
 def level_shares(cmp: PairColumns, config: LinkageConfig, matched: np.ndarray) -> dict[str, list[float]]:
     """Per comparison: the share of the matched pairs (with a value on both sides) at each level. Matched
     pairs are picked by the same rule every night, so their level mix moves only when the data does (a new
     source without birth dates, phones in a new format)."""
-    out = {}
-    for c in config.comparisons:
-        g = cmp[f"g_{c.name}"][matched]
-        counts = np.bincount(g[g >= 0], minlength=c.n_levels).astype(float)
-        out[c.name] = (counts / max(counts.sum(), 1.0)).round(6).tolist()
-    return out
+    return {
+        name: (counts / max(counts.sum(), 1.0)).round(6).tolist()
+        for name, counts in level_counts(cmp, config, matched).items()
+    }
 
 
-def drift(before: dict[str, list[float]], now: dict[str, list[float]]) -> tuple[float, str]:
-    """Largest total-variation distance between two level mixes, and the comparison it is on."""
+def drift(
+    before: dict[str, list[float]], now: dict[str, np.ndarray], min_pairs: int = 1
+) -> tuple[float, str]:
+    """Largest total-variation distance between the fitted level mixes and a night's (`now`: level_counts), and
+    the comparison it is on. A comparison the night values on fewer than `min_pairs` matched pairs is not
+    judged: a few pairs' mix is noise (three pairs with a gender on both sides moved it 0.5 on an unseen
+    delivery's correction night, and the whole file was refitted), but a comparison the model lacks is."""
     worst, where = 0.0, ""
-    for name, shares in now.items():
+    for name, counts in now.items():
         old = before.get(name)
-        if old is None or len(old) != len(shares):
+        if old is None or len(old) != len(counts):
             return 1.0, name
-        distance = 0.5 * float(np.abs(np.asarray(old) - np.asarray(shares)).sum())
+        if counts.sum() < min_pairs:
+            continue
+        distance = 0.5 * float(np.abs(np.asarray(old) - counts / counts.sum()).sum())
         if distance > worst:
             worst, where = distance, name
     return worst, where

@@ -17,7 +17,7 @@ from linkage.engine import customer_sizes, link
 from linkage.incremental import RefitNeeded, blocks_crossing_cap, link_incremental
 from linkage.pair_table import OrderedPairs
 from linkage.prepare import prepare_records
-from linkage.state import CLUSTERING_RULES, LinkageState, fitted_rules, linking_digest
+from linkage.state import CLUSTERING_RULES, LinkageState, drift, fitted_rules, linking_digest
 
 KEYS = ["source", "source_record_id"]
 PAIR = ["source_l", "id_l", "source_r", "id_r"]
@@ -222,6 +222,19 @@ def test_drift_of_the_nights_matches_forces_a_refit(nights, config):
     )
     outcome = link_incremental(persons, strict, state, first.xref, first.pairs)
     assert isinstance(outcome, RefitNeeded) and "drift" in outcome.reason
+
+
+def test_drift_is_judged_only_on_comparisons_the_night_values_on_enough_pairs():
+    """A correction night's few matched pairs with a gender on both sides (3 of its 400) are no drift; the
+    same mix over 300 pairs is, and a comparison the model lacks always is."""
+    fitted = {"gender": [0.17, 0.83], "phone": [0.1, 0.9]}
+    few = {"gender": np.array([2.0, 1.0]), "phone": np.array([40.0, 360.0])}
+    assert drift(fitted, few, min_pairs=300) == (0.0, "")
+    assert drift(fitted, few, min_pairs=1)[1] == "gender"  # 0.5: what refitted the whole file before
+    many = {"gender": np.array([200.0, 100.0]), "phone": np.array([40.0, 360.0])}
+    distance, where = drift(fitted, many, min_pairs=300)
+    assert where == "gender" and distance == pytest.approx(0.5, abs=0.01)
+    assert drift(fitted, {**few, "email": np.array([1.0, 0.0])}, min_pairs=300) == (1.0, "email")
 
 
 def test_state_round_trips_through_json(nights):
