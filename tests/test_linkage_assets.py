@@ -145,3 +145,25 @@ def test_night_without_new_person_records_skips_linkage_and_the_marts(tmp_path: 
     assert mode(retuned).startswith("full (stored model): linkage.yaml's thresholds")
     assert retuned.success and len(built) == 6
     assert night().success and len(built) == 6  # skipped
+
+
+def test_a_run_without_records_is_logged_at_utc_like_the_customer_file(tmp_path: Path, monkeypatch):
+    """linkage_runs.linked_at holds UTC without a zone, as customer_xref's does, also for a run that linked no
+    record (it used to take the machine's wall clock)."""
+    import time
+    from types import SimpleNamespace
+
+    from assets.link.io import _runs
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        empty = SimpleNamespace(
+            xref=pd.DataFrame({"linked_at": pd.Series([], dtype="datetime64[us]")}), summary={}
+        )
+        linked_at = _runs(tmp_path, empty, "run-1")["linked_at"].iloc[0]
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    utc_now = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    assert abs(linked_at - utc_now) < pd.Timedelta(minutes=1)

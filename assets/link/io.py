@@ -243,12 +243,17 @@ def _done_now(fn: Callable[[], T]) -> Future[T]:
     return future
 
 
+def _utc_now() -> pd.Timestamp:
+    """Now as the customer file's `linked_at` holds times: UTC, without a zone (linkage/engine.py)."""
+    return pd.Timestamp.now(tz="UTC").tz_localize(None)
+
+
 def _runs(directory: Path, result: LinkageResult, run_id: str) -> pd.DataFrame:
     """linkage_runs: last run's rows and the night's (its summary's figures and the summary as JSON)."""
     runs = read_previous(directory, "linkage_runs")
     summary = {k: v for k, v in result.summary.items()}
     run_row = pd.DataFrame(
-        [{"run_id": run_id, "linked_at": result.xref["linked_at"].max() if len(result.xref) else pd.Timestamp.now(),
+        [{"run_id": run_id, "linked_at": result.xref["linked_at"].max() if len(result.xref) else _utc_now(),
           **{k: v for k, v in summary.items() if isinstance(v, int | float) and not isinstance(v, bool)},
           "summary_json": json.dumps(summary, default=str, ensure_ascii=False)}]
     )  # fmt: skip
