@@ -13,6 +13,7 @@ skip, unless C360_REQUIRE_SPARK=1 (make test-spark sets it), where a missing pys
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import time
 from pathlib import Path
@@ -138,3 +139,33 @@ def test_load_times_are_wall_clock_in_the_partitions_zone_on_both_engines(built)
     loads = [c for c in expected.columns if c.endswith("_loaded_through")]
     assert len(loads) >= 7 and expected[loads].notna().all(axis=None)
     assert_same_rows("int_marts_last_build", expected, got)
+
+
+def shown(sql: str, data: Path, work: Path, env: dict | None = None) -> pd.DataFrame:
+    """The rows of `sql` (Jinja: ref() etc.) as `dbt show` gives them on the engine `env` picks; views included,
+    which Spark keeps in its metastore only."""
+    show = dbt(["show", "--inline", sql, "--limit", "-1", "--output", "json", "--quiet"], data, work, env=env)
+    assert show.returncode == 0, show.stdout[-6000:]
+    return pd.DataFrame(json.loads(show.stdout)["show"])
+
+
+def test_parquet_timestamps_are_wall_clock_in_the_partitions_zone_on_both_engines(built, tmp_path):
+    """The UTC instants of a Parquet file read by read_parquet_or_empty (today the ingest manifest's `loaded_at`)
+    reach the staging view as wall-clock times in C360_TIMEZONE on Spark as on DuckDB (whose session zone
+    profiles.yml sets), like silver's load times above. Spark's session runs in UTC, so without the conversion
+    stg_ops__file_manifest's `loaded_at` read 8 hours earlier (Asia/Shanghai) than DuckDB's. The times are
+    compared as text, cast in each engine's session, so the zone of the process reading them plays no part."""
+    data = built
+    columns = ["source", "key", "sha256", "status", "run_date", "loaded_at"]
+    sql = "select " + ", ".join(f"cast({c} as {{{{ string_type() }}}}) as {c}" for c in columns)
+    sql += " from {{ ref('stg_ops__file_manifest') }}"
+    expected = shown(sql, data, tmp_path / "duckdb")
+    got = shown(sql, data, tmp_path / "spark", env={"C360_ENGINE": "spark", "C360_SPARK_MASTER": "local[2]"})
+    for frame in (expected, got):
+        frame["loaded_at"] = pd.to_datetime(frame["loaded_at"])
+    manifest = pd.read_parquet(data / "manifest" / "files.parquet", columns=["key", "loaded_at"])
+    zone = os.environ.get("C360_TIMEZONE", "Asia/Shanghai")
+    wall_clock = manifest["loaded_at"].dt.tz_convert(zone).dt.tz_localize(None)
+    assert len(expected) == len(manifest) > 0 and expected["loaded_at"].notna().all()
+    assert sorted(expected["loaded_at"]) == sorted(wall_clock)  # the partitions' zone, on DuckDB
+    assert_same_rows("stg_ops__file_manifest", expected, got)

@@ -23,6 +23,16 @@
         timestamp_micros(div(try_cast(cast({{ column }} as string) as bigint), 1000)))
 {%- endmacro %}
 
+{#- A UTC instant (a Parquet timestamp adjusted to UTC, as pandas writes a zone-aware time) as a timestamp
+    wall-clock in the partitions' zone (C360_TIMEZONE), as every other time: DuckDB's cast converts it to its session
+    zone, which profiles.yml sets; Spark's session runs in UTC (the Parquet timestamps of standardise are wall-clock
+    already), so the instant is converted here. -#}
+{% macro wall_clock_timestamp(column) %}{{ return(adapter.dispatch('wall_clock_timestamp')(column)) }}{% endmacro %}
+{% macro default__wall_clock_timestamp(column) -%}{{ try_cast_timestamp(column) }}{%- endmacro %}
+{% macro spark__wall_clock_timestamp(column) -%}
+    from_utc_timestamp({{ try_cast_timestamp(column) }}, {{ sql_literal(env_var('C360_TIMEZONE', 'Asia/Shanghai')) }})
+{%- endmacro %}
+
 {#- The same for a date (a Parquet date, or a timestamp cut to its day). -#}
 {% macro try_cast_date(column) %}{{ return(adapter.dispatch('try_cast_date')(column)) }}{% endmacro %}
 {% macro duckdb__try_cast_date(column) -%}try_cast({{ column }} as date){%- endmacro %}

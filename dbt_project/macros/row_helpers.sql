@@ -53,7 +53,7 @@ left join {{ ref('stg_linkage__customer_xref') }} as xref
         select silver.*, load_times.loaded_at_cast
         from {{ relation }} as silver
         left join (
-            select _loaded_at, {{ try_cast_timestamp('_loaded_at') }} as loaded_at_cast
+            select _loaded_at, {{ wall_clock_timestamp('_loaded_at') }} as loaded_at_cast
             from {{ relation }}
             where _loaded_at is not null
             group by _loaded_at
@@ -61,11 +61,7 @@ left join {{ ref('stg_linkage__customer_xref') }} as xref
     ) as silver_rows
 {%- endmacro %}
 
-{#- A silver row's load time as a timestamp, wall-clock in the partitions' zone (C360_TIMEZONE) as every other time:
-    the column silver_rows() adds on DuckDB, whose session zone profiles.yml sets. Spark's session runs in UTC (the
-    Parquet timestamps of standardise are wall-clock already), so its UTC instant is converted here. -#}
-{% macro default__silver_load_time() -%}{{ try_cast_timestamp('_loaded_at') }}{%- endmacro %}
-{% macro spark__silver_load_time() -%}
-    from_utc_timestamp({{ try_cast_timestamp('_loaded_at') }}, {{ sql_literal(env_var('C360_TIMEZONE', 'Asia/Shanghai')) }})
-{%- endmacro %}
+{#- A silver row's load time (`_loaded_at`, a UTC instant) as a timestamp, wall-clock in the partitions' zone
+    (wall_clock_timestamp): on DuckDB the column silver_rows() adds. -#}
+{% macro default__silver_load_time() -%}{{ wall_clock_timestamp('_loaded_at') }}{%- endmacro %}
 {% macro duckdb__silver_load_time() -%}loaded_at_cast{%- endmacro %}

@@ -30,13 +30,13 @@
         {%- do run_query('create table ' ~ files ~ ' ('
             ~ spark_columns_ddl(columns) ~ ') using parquet options (path ' ~ sql_literal(folder) ~ ')') -%}
     {%- endif -%}
-    select {% for name in columns %}try_cast({{ adapter.quote(name) }} as {{ spark_type(columns[name]) }}) as {{ adapter.quote(name) }}{{ ", " if not loop.last }}{% endfor %}
+    select {% for name in columns %}{{ read_parquet_column(name, columns[name], spark_type(read_parquet_type(columns[name]))) }}{{ ", " if not loop.last }}{% endfor %}
     from {{ files }}
 {%- endmacro %}
 
 {#- The files' columns; dates as text (the ops files write ISO dates as strings, hive partitions are text). -#}
 {% macro spark_columns_ddl(columns) -%}
-    {%- for name in columns %}{{ adapter.quote(name) }} {{ 'string' if columns[name] == 'date' else spark_type(columns[name]) }}{{ ", " if not loop.last }}{% endfor -%}
+    {%- for name in columns %}{{ adapter.quote(name) }} {{ 'string' if columns[name] == 'date' else spark_type(read_parquet_type(columns[name])) }}{{ ", " if not loop.last }}{% endfor -%}
 {%- endmacro %}
 
 {#- A type as the models and contracts write it (DuckDB's names) in Spark's words. -#}
