@@ -6,6 +6,8 @@ the generator's ground truth (perfect linkage), so every figure below is known e
 
 from __future__ import annotations
 
+import contextlib
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -170,3 +172,27 @@ def test_run_report_figures_are_the_marts_figures(sample):
     assert shown["revenue (CNY)"] == round(marts.revenue, 2)
     assert marts.spend == pytest.approx(marts.revenue)  # every revenue line reaches a customer's spend
     assert "another linkage run" not in report.path.read_text(encoding="utf-8")
+
+
+def test_profile_interests_are_the_tags_of_the_customers_enrichment_lists(sample):
+    """The enrichment feed delivers interests as a JSON list (`["wine", "数码"]`): each tag reaches the 360 profile
+    as a tag of its own. The list used to arrive as its JSON text, so profiles read `["wine","数码"];travel`."""
+    data, xref = sample
+    rows = []
+    for path in (data / "landing").rglob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            with contextlib.suppress(ValueError):  # the generator plants broken lines
+                rows.append(json.loads(line))
+    feed = pd.DataFrame([r for r in rows if isinstance(r, dict) and isinstance(r.get("interests"), list)])
+    feed = feed[feed["interests"].map(len) > 0]
+    owners = xref[xref["source"] == "enrichment"].set_index("source_record_id")["customer_id"]
+    feed["customer_id"] = feed["id"].astype(str).map(owners)
+    feed = feed.dropna(subset=["customer_id"])
+    assert len(feed) > 20
+    profile = read(
+        data, "select customer_id, interests from marts.mart_customer_profile where interests is not null"
+    )
+    tags = {c: set(t.split(";")) for c, t in zip(profile["customer_id"], profile["interests"], strict=True)}
+    assert not {t for found in tags.values() for t in found if set(t) & set('[]"')}
+    for customer, listed in zip(feed["customer_id"], feed["interests"], strict=True):
+        assert set(listed) <= tags.get(customer, set()), customer
