@@ -158,6 +158,17 @@ HK_SURNAMES = {
     "羅": "law", "邵": "shiu", "岑": "sham", "沈": "shum", "單": "shin",
     "佘": "seh", "石": "shek", "傅": "foo", "符": "foo", "仇": "kau", "解": "kai", "鄒": "chow",
 }  # fmt: skip
+# Other spellings of a surname in use beside the customary one (葉 Ip, 徐 Chui, 曹 Cho, 羅 Lo, 李 Lei in Macau):
+# a Latin surname's Cantonese key is the customary spelling, its pinyin key stays as written (左 'cho' still meets it).
+HK_OTHER_SPELLINGS = {
+    "ip": "yip",
+    "chui": "tsui",
+    "cho": "tso",
+    "woo": "wu",
+    "lo": "law",
+    "lei": "lee",
+    "tsoi": "choi",
+}
 HK_CHARACTERS = {"子": "tsz", "紫": "tsz", "梓": "tsz", "慈": "tsz", "祖": "cho", "成": "shing", "誠": "shing",
                  "城": "shing", "承": "shing", "盛": "shing", "深": "sham"}  # fmt: skip
 
@@ -229,6 +240,8 @@ def romanise(text: str, system: str = "pinyin", surname: bool = False) -> str:
                 parts.extend(_syllables_cantonese(chunk, surname))
             else:
                 parts.extend(_syllables_wade_giles(chunk))
+        elif system == "cantonese" and surname:
+            parts.append(HK_OTHER_SPELLINGS.get(chunk.lower(), chunk))
         else:
             parts.append(chunk)
     return "".join(p if has_han(p) else _ascii(p.lower()) for p in parts)
