@@ -75,12 +75,15 @@ def _name_levels(records: EncodedRecords, c: Comparison, left: np.ndarray, right
     # Hanzi names carry pinyin, Cantonese and Wade-Giles keys; Latin names repeat theirs in all three.
     kl = [s[k][left] for k in (key, f"{key}_yue", f"{key}_wg")]
     kr = [s[k][right] for k in (key, f"{key}_yue", f"{key}_wg")]
-    ol, orr = s[okey][left], s[okey][right]
+    ol = [s[k][left] for k in (okey, f"{okey}_yue", f"{okey}_wg")]
+    orr = [s[k][right] for k in (okey, f"{okey}_yue", f"{okey}_wg")]
     top = c.n_levels - 1
     exact = _eq(s[f"{own}_name"][left], s[f"{own}_name"][right])
     for i, j in ((0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 0), (2, 0)):
         exact |= _eq(kl[i], kr[j])
-    crossed_l, crossed_r = _eq(kl[0], orr), _eq(ol, kr[0])  # own key is the other's other key
+    # own key is the other's other key, in any romanisation (吴杰 and 'Ng' typed as the given name, 'Kit' as the family)
+    crossed_l = _eq(kl[0], orr[0]) | _eq(kl[1], orr[1]) | _eq(kl[2], orr[2])
+    crossed_r = _eq(ol[0], kr[0]) | _eq(ol[1], kr[1]) | _eq(ol[2], kr[2])
     exact |= crossed_l & crossed_r
     g = np.full(len(left), -1, dtype=np.int8)
     present = (kl[0] >= 0) & (kr[0] >= 0)
@@ -89,6 +92,9 @@ def _name_levels(records: EncodedRecords, c: Comparison, left: np.ndarray, right
     if c.levels:
         idx = np.flatnonzero(rest)
         g[idx] = similarity_levels(records, kl[0][idx], kr[0][idx], c)
+        # A Hanzi name's Cantonese key graded too: Hong Kong spellings vary by a letter ('Ka Wa' for 家華 Wah)
+        yue = idx[(kl[1][idx] != kl[0][idx]) | (kr[1][idx] != kr[0][idx])]
+        g[yue] = np.maximum(g[yue], similarity_levels(records, kl[1][yue], kr[1][yue], c))
         # One side's family name is the other's given name ('Li Guo' vs 'Cindy Guo'): as good as close.
         crossed = rest & (crossed_l | crossed_r)
         g[crossed] = np.maximum(g[crossed], top - 1)

@@ -75,6 +75,25 @@ DOMAINS = ["163.com", "qq.com", "126.com", "gmail.com", "outlook.com", "yahoo.co
 PLACEHOLDERS = ["13800138000", "00000000", "n/a", "无", "test@test.com", "noreply@example.com", ""]
 
 
+# ---- Hong Kong identity-card spellings -------------------------------------------------------------------
+# A Hong Kong person's Latin name is the one on the identity card and passport, in the Hong Kong Government
+# Cantonese Romanisation (陳大文 Chan Tai Man), not pinyin: CRMs hold that spelling, and the e-mail follows it.
+HK_FAMILY = {"张": "Cheung", "王": "Wong", "李": "Lee", "刘": "Lau", "陈": "Chan", "杨": "Yeung", "黄": "Wong",
+             "赵": "Chiu", "吴": "Ng", "周": "Chow", "徐": "Tsui", "孙": "Suen", "马": "Ma", "朱": "Chu", "胡": "Wu",
+             "郭": "Kwok", "何": "Ho", "林": "Lam", "罗": "Law", "高": "Ko", "欧阳": "Au Yeung", "司马": "Sze Ma"}  # fmt: skip
+HK_GIVEN = {"伟": "Wai", "芳": "Fong", "娜": "Na", "秀英": "Sau Ying", "敏": "Man", "静": "Ching", "丽": "Lai",
+            "强": "Keung", "磊": "Lui", "军": "Kwan", "洋": "Yeung", "勇": "Yung", "艳": "Yim", "杰": "Kit",
+            "娟": "Kuen", "涛": "To", "明": "Ming", "超": "Chiu", "秀兰": "Sau Lan", "霞": "Ha", "平": "Ping",
+            "刚": "Kong", "桂英": "Kwai Ying", "建华": "Kin Wah", "国强": "Kwok Keung", "志明": "Chi Ming",
+            "海燕": "Hoi Yin", "晓东": "Hiu Tung", "子涵": "Tsz Ham", "雨桐": "Yu Tung", "浩然": "Ho Yin",
+            "欣怡": "Yan Yee"}  # fmt: skip
+
+
+def hk_id_card_name(family: tuple[str, str], given: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+    """(family, given) of a Hong Kong person: the Hanzi kept, the Latin spelling the identity card's."""
+    return (family[0], HK_FAMILY[family[0]]), (given[0], HK_GIVEN[given[0]])
+
+
 @dataclass
 class Person:
     pid: str
@@ -149,11 +168,13 @@ def make_people(n: int, rng: random.Random) -> list[Person]:
         chinese = country in ("CN", "HK") or rng.random() < 0.5
         family = rng.choice(FAMILY) if chinese else (rng.choice(WESTERN_FAMILY),) * 2
         given = rng.choice(GIVEN) if chinese else (rng.choice(WESTERN_GIVEN),) * 2
+        if country == "HK":
+            family, given = hk_id_card_name(family, given)
         english = rng.choice(ENGLISH) if chinese and rng.random() < 0.25 else ""
         latin = f"{(english or given[1])}.{family[1]}".lower().replace(" ", "")
         email = rng.choice(
             [latin, f"{given[1]}{family[1]}{rng.randrange(100, 9999)}", f"{family[1]}_{given[1]}{i}"]
-        )
+        ).replace(" ", "")
         while f"{email}@" in taken:
             email += str(rng.randrange(10))
         taken.add(f"{email}@")

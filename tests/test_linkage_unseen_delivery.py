@@ -78,3 +78,22 @@ def test_orders_and_surveys_reach_the_same_customers(delivery):
     assert len(both) >= 20
     same = sum(bool(orders[t] & surveys[t]) for t in both)
     assert same >= 0.95 * len(both), (same, len(both))
+
+
+def test_hong_kong_people_under_their_identity_card_spelling(delivery):
+    """Hong Kong people: Fxiaoke holds 陳志明 (traditional), Salesforce and Zoho 'Chi Ming Chan' (the identity
+    card's spelling, tests/delivery_generator.hk_id_card_name): their CRM records land on one customer."""
+    import itertools
+    import random
+
+    from tests.delivery_generator import make_people
+
+    _, predicted, true, _ = delivery
+    hk = {p.pid for p in make_people(PEOPLE, random.Random(5)) if p.country == "HK"}
+    keep = true.index[true.index.str.split("\x1f").str[0].isin(CRMS) & true.isin(hk)]
+    kept = together = 0
+    for _, records in true[keep].groupby(true[keep]):
+        for a, b in itertools.combinations(records.index, 2):
+            kept += 1
+            together += predicted[a] == predicted[b]
+    assert kept >= 30 and together >= 0.95 * kept, (together, kept)

@@ -26,10 +26,12 @@ from linkage.standardise.places import (
 from linkage.standardise.text import JUNK_VALUES, fold_text, is_junk, normalise_text
 
 # The version of what standardisation writes (silver rows, person records): raised by a release that changes the
-# output for the same bronze rows (2: compound surnames, 'ouyanghaoran' is 欧阳 + 浩然, was 'ou' + 'yanghaoran').
+# output for the same bronze rows (2: compound surnames, 'ouyanghaoran' is 欧阳 + 浩然, was 'ou' + 'yanghaoran';
+# 3: pinyin keeps a character it cannot read, 叶𠮷文 'ye𠮷wen', was 'yewen'; Hong Kong surname spellings order
+# romanised names, 'Tai Man Tsang', 'Ka Wah Kwok').
 # Each silver partition is stamped with it (assets/standardise/rules.py); a night re-standardises the partitions
 # stamped with another, and the linkage model is refitted on the values the new rules make (linkage/state.py).
-STANDARDISE_RULES = 2
+STANDARDISE_RULES = 3
 
 __all__ = [
     "JUNK_VALUES",

@@ -1,8 +1,11 @@
 """Hanzi helpers: simplified/traditional folding (OpenCC) and romanisation keys.
 
-Mandarin pinyin (pypinyin), Cantonese as written in Hong Kong (cantonese-romanisation, imported as
-`cantoroman`) and Wade–Giles as used in Taiwan (pypinyin's WADEGILES style). Keys are lower-case syllables
-joined without spaces or tone marks, so 陳志強 → chen/zhiqiang, chan/chikeung, chen/chihchiang.
+Mandarin pinyin (pypinyin), Cantonese as Hong Kong identity cards and passports write it (the Hong Kong
+Government Cantonese Romanisation: 陳大文 Chan Tai Man, 郭家華 Kwok Ka Wah, from the Jyutping readings of
+cantonese-romanisation, imported as `cantoroman`) and Wade–Giles as Taiwanese passports write it (pypinyin's
+WADEGILES style, ü as u: 玉君 Yu-Chun). Keys are lower-case syllables joined without spaces or tone marks, so
+陳志強 → chen/zhiqiang, chan/chikeung, chen/chihchiang. A character no romaniser reads stays in the key as
+itself (叶𠮷文 'ye𠮷wen'), so the name does not become another one (叶文 'yewen').
 """
 
 from __future__ import annotations
@@ -117,33 +120,115 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text) if has_han(text) else text
 
 
+def _unread(chars: str) -> list[str]:
+    """Characters pypinyin has no reading of: kept as themselves (module docstring)."""
+    return list(chars)
+
+
 def _syllables_pinyin(hanzi: str, surname: bool) -> list[str]:
     if surname and hanzi in SURNAME_PINYIN:
         return [SURNAME_PINYIN[hanzi]]
-    return lazy_pinyin(hanzi, style=Style.NORMAL, errors="ignore", v_to_u=False)
+    return lazy_pinyin(hanzi, style=Style.NORMAL, errors=_unread, v_to_u=False)
 
 
 def _syllables_wade_giles(hanzi: str) -> list[str]:
-    out = lazy_pinyin(hanzi, style=Style.WADEGILES, errors="ignore")
-    return [unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode().replace("'", "") for s in out]
+    # pypinyin writes ü as 'v' (玉 'yv'); Taiwanese passports drop the diaeresis (玉君 Yu-Chun, 呂 Lu)
+    out = lazy_pinyin(hanzi, style=Style.WADEGILES, errors=_unread)
+    return [s if has_han(s) else _ascii(s).replace("'", "").replace("v", "u") for s in out]
 
 
-def _syllables_cantonese(hanzi: str) -> list[str]:
-    out = []
+# Jyutping → Hong Kong Government Cantonese Romanisation (the spelling of identity cards, passports and so of
+# CRM exports): initials, then finals; an initial + final pair in _HK_SYLLABLE overrides both.
+_COLLOQUIAL = re.compile(r"e(ng|k)\d*$")
+_JYUTPING = re.compile(r"(gw|kw|ng|[bpmfdtnlgkhwzcsj]?)([a-z]*)")
+_HK_INITIAL = {"b": "p", "d": "t", "g": "k", "gw": "kw", "z": "ch", "c": "ch", "j": "y"}
+_HK_FINAL = {
+    "aa": "a", "aai": "ai", "aau": "au", "aam": "am", "aan": "an", "aang": "ang", "aap": "ap", "aat": "at",
+    "aak": "ak", "ou": "o", "oe": "eu", "oeng": "eung", "oek": "euk", "eoi": "ui", "eon": "un", "eot": "ut",
+    "yu": "u", "yun": "uen", "yut": "uet", "un": "oon", "i": "i",
+}  # fmt: skip
+_HK_SYLLABLE = {
+    "si": "sze", "zi": "chi", "ci": "chi", "ji": "yee", "waa": "wah", "gu": "koo", "ku": "koo", "syu": "shu",
+    "soeng": "sheung", "sek": "shek", "seon": "shun", "suk": "shuk", "sam": "sum",
+}  # fmt: skip
+# Characters whose customary spelling the rules above do not give: as surnames (曾 Tsang, 李 Lee, 周 Chow …),
+# then anywhere in a name (子 Tsz: 曾子傑 Tsang Tsz Kit).
+HK_SURNAMES = {
+    "曾": "tsang", "謝": "tse", "徐": "tsui", "崔": "tsui", "曹": "tso", "周": "chow", "李": "lee", "利": "lee",
+    "羅": "law", "邵": "shiu", "岑": "sham", "沈": "shum", "單": "shin",
+    "佘": "seh", "石": "shek", "傅": "foo", "符": "foo", "仇": "kau", "解": "kai", "鄒": "chow",
+}  # fmt: skip
+# Other spellings of a surname in use beside the customary one (葉 Ip, 徐 Chui, 曹 Cho, 羅 Lo, 李 Lei in Macau):
+# a Latin surname's Cantonese key is the customary spelling, its pinyin key stays as written (左 'cho' still meets it).
+HK_OTHER_SPELLINGS = {
+    "ip": "yip",
+    "chui": "tsui",
+    "cho": "tso",
+    "woo": "wu",
+    "lo": "law",
+    "lei": "lee",
+    "tsoi": "choi",
+}
+HK_CHARACTERS = {"子": "tsz", "紫": "tsz", "梓": "tsz", "慈": "tsz", "祖": "cho", "成": "shing", "誠": "shing",
+                 "城": "shing", "承": "shing", "盛": "shing", "深": "sham"}  # fmt: skip
+
+
+def hk_romanisation(jyutping: str) -> str:
+    """One Jyutping syllable ('gwok3', 'daai6') in the Hong Kong government's spelling ('kwok', 'tai')."""
+    syllable = jyutping.lower().rstrip("0123456789")
+    if syllable in _HK_SYLLABLE:
+        return _HK_SYLLABLE[syllable]
+    parts = _JYUTPING.fullmatch(syllable)
+    if parts is None:  # not a Jyutping syllable (a stray byte in the library's data)
+        return re.sub("[^a-z]", "", syllable)
+    initial, final = parts.groups()
+    if initial in ("m", "ng") and not final:
+        return syllable  # 吳 Ng, 唔 M
+    return _HK_INITIAL.get(initial, initial) + _HK_FINAL.get(final, final)
+
+
+@cache
+def _hk_reading(char: str, surname: bool) -> str | None:
+    """The Hong Kong government spelling of a traditional character; of its Jyutping readings the first whose
+    spelling the library also lists (its list is HK-style spellings, unranked: 華 'wa', 'wah'; its Jyutping
+    list puts 華 faa1 first), else the first."""
+    if surname and char in HK_SURNAMES:
+        return HK_SURNAMES[char]
+    if char in HK_CHARACTERS:
+        return HK_CHARACTERS[char]
     converter = _cantonese()
-    for char in _s2t().convert(hanzi):
-        readings = converter.getRoman(char)
-        if readings and readings[0]:
-            out.append(readings[0][0])
+    listed = converter.charToRoman.get(char) or [None]
+    # names take the literary reading: 平 ping4, not the colloquial peng4 listed first
+    jyutping = sorted(
+        filter(None, converter.charToLshk.get(char, ())), key=lambda r: _COLLOQUIAL.search(r) is not None
+    )
+    readings = [hk_romanisation(r) for r in jyutping]
+    return next((r for r in readings if r in listed), readings[0] if readings else listed[0])
+
+
+def _syllables_cantonese(hanzi: str, surname: bool) -> list[str]:
+    out = []
+    traditional = _s2t().convert(hanzi)
+    # a compound surname (歐陽, 司徒) reads by the rules; a single one may have a customary spelling
+    single = surname and len(traditional) == 1
+    for char in traditional:
+        reading = _hk_reading(char, single)
+        if reading:
+            out.append(reading)
         elif has_han(char):  # no Cantonese reading known: fall back to Mandarin
-            out.extend(lazy_pinyin(char, errors="ignore"))
+            out.extend(lazy_pinyin(char, errors=_unread))
     return out
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 # Not bounded, emptied between the job's steps (forget()): ~150 MB per 500k names at 150k customers.
 @remembered(maxsize=None)
 def romanise(text: str, system: str = "pinyin", surname: bool = False) -> str:
-    """Latin key of `text`: Han characters romanised in `system`, Latin letters kept, everything else dropped."""
+    """Latin key of `text`: Han characters romanised in `system` (those none reads kept), Latin letters kept,
+    everything else dropped."""
     if system not in SYSTEMS:
         raise ValueError(f"unknown romanisation {system!r}; use one of {SYSTEMS}")
     parts: list[str] = []
@@ -152,13 +237,14 @@ def romanise(text: str, system: str = "pinyin", surname: bool = False) -> str:
             if system == "pinyin":
                 parts.extend(_syllables_pinyin(chunk, surname))
             elif system == "cantonese":
-                parts.extend(_syllables_cantonese(chunk))
+                parts.extend(_syllables_cantonese(chunk, surname))
             else:
                 parts.extend(_syllables_wade_giles(chunk))
+        elif system == "cantonese" and surname:
+            parts.append(HK_OTHER_SPELLINGS.get(chunk.lower(), chunk))
         else:
             parts.append(chunk)
-    joined = "".join(parts).lower()
-    return unicodedata.normalize("NFKD", joined).encode("ascii", "ignore").decode()
+    return "".join(p if has_han(p) else _ascii(p.lower()) for p in parts)
 
 
 def split_hanzi_name(name: str) -> tuple[str, str]:
@@ -174,16 +260,23 @@ COMMON_SURNAMES = (
     "谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤欧区关麦伍温甘"
 )
 
+# Other spellings of them in use (Hong Kong, Macau, Singapore): 徐 Chui, 胡 Woo, 曹 Cho, 葉 Ip, 蕭 Siu …
+OTHER_SURNAME_SPELLINGS = {
+    "徐": ("chui",), "胡": ("woo",), "吴": ("woo",), "曹": ("cho",), "叶": ("ip",), "沈": ("sum", "sham"),
+    "蔡": ("tsoi",), "肖": ("siu",), "邹": ("chau",),
+}  # fmt: skip
+
 
 @cache
 def surname_rank() -> dict[str, int]:
     """Romanised common surname → rank by frequency (0 = 王/wang); decides 'Wei Wang' vs 'Wang Wei'."""
     rank: dict[str, int] = {}
     for i, char in enumerate(COMMON_SURNAMES):
-        for system in SYSTEMS:
-            rank.setdefault(romanise(char, system, surname=True), i)
-    for extra in ("lee", "chang", "cheung", "chiu", "tsang", "tse", "yip", "ng", "kwok", "kwan"):
-        rank.setdefault(extra, len(COMMON_SURNAMES))
+        for spelling in (
+            *(romanise(char, s, surname=True) for s in SYSTEMS),
+            *OTHER_SURNAME_SPELLINGS.get(char, ()),
+        ):
+            rank.setdefault(spelling, i)
     return rank
 
 
