@@ -95,11 +95,25 @@ def _name_levels(records: EncodedRecords, c: Comparison, left: np.ndarray, right
         # A Hanzi name's Cantonese key graded too: Hong Kong spellings vary by a letter ('Ka Wa' for 家華 Wah)
         yue = idx[(kl[1][idx] != kl[0][idx]) | (kr[1][idx] != kr[0][idx])]
         g[yue] = np.maximum(g[yue], similarity_levels(records, kl[1][yue], kr[1][yue], c))
-        # One side's family name is the other's given name ('Li Guo' vs 'Cindy Guo'): as good as close.
         crossed = rest & (crossed_l | crossed_r)
-        g[crossed] = np.maximum(g[crossed], top - 1)
+        if own == "family":  # one side's family name is the other's given name: as good as close
+            g[crossed] = np.maximum(g[crossed], top - 1)
+        else:
+            _swapped_given(records, c, g, crossed_l & rest, ol[0], kr[0])
+            _swapped_given(records, c, g, crossed_r & rest, kl[0], orr[0])
     g[present & exact] = top
     return g
+
+
+def _swapped_given(
+    records: EncodedRecords, c: Comparison, g: np.ndarray, crossed: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> None:
+    """Given-name levels (in place) of pairs where one record's given-name box holds the other's family name
+    ('Wang Tongming' typed with First Name = Wang vs 'Wei Wang'): read as swapped, that record's given name
+    is its family-name box (`a` / `b`: the given keys so read). The one word in common is the family
+    comparison's agreement (close); the given names agree only as far as the swapped reading does."""
+    idx = np.flatnonzero(crossed & (a >= 0) & (b >= 0))  # no family name: nothing to read as swapped
+    g[idx] = np.maximum(g[idx], similarity_levels(records, a[idx], b[idx], c))
 
 
 def _fuzzy_levels(records: EncodedRecords, c: Comparison, left: np.ndarray, right: np.ndarray) -> np.ndarray:

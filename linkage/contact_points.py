@@ -3,7 +3,8 @@
 A personal value (a private mailbox, a mobile) names one person; a shared one (info@ and sales@ mailboxes, a
 company switchboard, a household landline, a mobile two clearly different named people give) does not.
 A value is shared when its local part is a role, its phone type is not a personal one, or two records that
-hold it carry clearly different names.
+hold it carry clearly different names (a phone also when they carry different Chinese given names and
+personal e-mails of their own: a family's one mobile).
 
 A record that carries a contact point and no name (a campaign member known by an e-mail only, a service call
 logged with the calling number) cannot be scored like a contact: agreement on one rare value is ≈10 bits,
@@ -45,6 +46,7 @@ from linkage.mistyped_emails import (
     shape_index,
     typos_in,
 )
+from linkage.standardise.chinese import has_han, reads_as_pinyin
 from linkage.standardise.phone import phone_kind
 
 # Mailboxes of a role, not a person (RFC 2142 and common practice, English and Chinese pinyin).
@@ -137,17 +139,72 @@ def _same_letters(records: EncodedRecords, left: np.ndarray, right: np.ndarray) 
 
 def different_people_by_name(records: EncodedRecords, cmp: PairColumns, config: LinkageConfig) -> np.ndarray:
     """Pairs that are clearly two people by name: different given names, and a different family name or
-    gender (so 'Kevin Zhang' and 'Wei Zhang', one man with an English name, are not two people), unless
-    the whole names spell the same."""
+    gender (so 'Kevin Zhang' and 'Wei Zhang', one man with an English name, are not two people), or two
+    given names in Hanzi with no character in common (朱雨玲 and 朱娜, a mother and her daughter: one
+    person's English name is never in Hanzi), unless the whole names spell the same."""
     family = comparison_levels(cmp, config, "name", "family")
     gender = comparison_levels(cmp, config, "exact", "gender")
     other = np.zeros(len(cmp["l"]), dtype=bool)
     for g in (family, gender):
         if g is not None:
             other |= g == 0
-    out = different_given_names(cmp, config) & other
+    given = different_given_names(cmp, config)
+    out = given & other
+    idx = np.flatnonzero(given & ~other)
+    out[idx[_given_pairs(records, cmp["l"][idx], cmp["r"][idx], _no_hanzi_in_common)]] = True
     idx = np.flatnonzero(out)
     out[idx[_same_letters(records, cmp["l"][idx], cmp["r"][idx])]] = False
+    return out
+
+
+def _no_hanzi_in_common(a: str, b: str) -> bool:
+    """Two given names in Hanzi that share no character (海燕 and 梅燕 may be one mistyped name)."""
+    return has_han(a) and has_han(b) and not set(a) & set(b)
+
+
+def _chinese_given(a: str, b: str) -> bool:
+    """Two given names that read as Chinese ones in the same script: both in Hanzi, or both in pinyin
+    ('haoran'; not 'Kevin', 'Helen'). Hanzi beside Latin is left out: that is how an English name stands
+    beside the Chinese one ('Linda' reads as pinyin)."""
+    return (has_han(a) and has_han(b)) or (reads_as_pinyin(a) and reads_as_pinyin(b))
+
+
+def _given_pairs(
+    records: EncodedRecords, left: np.ndarray, right: np.ndarray, test: Callable[[str, str], bool]
+) -> np.ndarray:
+    """Pairs whose given names (the canonical ones) pass `test`, once per distinct pair of names."""
+    s = records.scalars
+    if "given_name" not in s or not len(left):
+        return np.zeros(len(left), dtype=bool)
+    a, b = s["given_name"][left], s["given_name"][right]
+    ok = (a >= 0) & (b >= 0)
+    pair = np.unique(np.stack([a[ok], b[ok]], axis=1), axis=0, return_inverse=True)
+    names, inverse = pair[0], np.asarray(pair[1]).ravel()
+    strings = zip(records.strings(names[:, 0]).tolist(), records.strings(names[:, 1]).tolist(), strict=True)
+    passed = np.fromiter((test(str(x), str(y)) for x, y in strings), dtype=bool, count=len(names))
+    out = np.zeros(len(left), dtype=bool)
+    out[ok] = passed[inverse]
+    return out
+
+
+def two_mailboxes(
+    records: EncodedRecords, cmp: PairColumns, config: LinkageConfig, personal_emails: np.ndarray
+) -> np.ndarray:
+    """Pairs that are two people sharing a phone: clearly different given names that both read as Chinese
+    (_chinese_given: a father and his son in pinyin), each record with a personal e-mail (`personal_emails`:
+    per code) and none in common, unless the whole names spell the same. An English name beside a Chinese
+    one ('Kevin' and 'Wei') is left to the names' rule: one man's two names and two mailboxes."""
+    out = np.zeros(len(cmp["l"]), dtype=bool)
+    emails = comparison_levels(cmp, config, None, "emails")
+    if emails is None or "emails" not in records.lists:
+        return out
+    col = records.lists["emails"]
+    holds = np.zeros(records.n, dtype=bool)
+    holds[col.rids()[personal_emails[col.codes]]] = True
+    left, right = cmp["l"], cmp["r"]
+    idx = np.flatnonzero(different_given_names(cmp, config) & (emails == 0) & holds[left] & holds[right])
+    idx = idx[_given_pairs(records, left[idx], right[idx], _chinese_given)]
+    out[idx[~_same_letters(records, left[idx], right[idx])]] = True
     return out
 
 
@@ -190,9 +247,9 @@ def personal_values(
     within: np.ndarray | None = None,
 ) -> PersonalValues:
     """Which e-mail and phone codes are personal: not a role mailbox, a personal phone type, held by at
-    most MAX_HOLDERS records, and no candidate pair holding it is clearly two people by name. `within`
-    (bool per record, holding every record of `cmp`): only the values these records hold are judged (an
-    incremental night), from every record holding them."""
+    most MAX_HOLDERS records, and no candidate pair holding it is clearly two people by name (a phone: nor
+    by names and mailboxes, two_mailboxes). `within` (bool per record, holding every record of `cmp`): only
+    the values these records hold are judged (an incremental night), from every record holding them."""
     size = len(records.vocab)
     two_people = different_people_by_name(records, cmp, config)
     out, shared = [], {}
@@ -215,6 +272,8 @@ def personal_values(
         ok[used] = kind_ok
         ok &= holder_counts(records, column) <= MAX_HOLDERS
         pair, code = shared[column] = shared_in_pairs(records, cmp, config, column)
+        if column == "phones":  # a phone held by two people with mailboxes of their own
+            two_people = two_people | two_mailboxes(records, cmp, config, out[0])
         ok[code[two_people[pair]]] = False
         out.append(ok)
     return PersonalValues(*out, shared=shared)

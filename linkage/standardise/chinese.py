@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import cache
+from itertools import chain
 
 import opencc
 from pypinyin import Style, lazy_pinyin
@@ -289,11 +291,39 @@ def pinyin_syllables() -> frozenset[str]:
     """Every toneless Mandarin syllable pypinyin knows ('zhang', 'wei', …)."""
     from pypinyin.pinyin_dict import pinyin_dict
 
+    return _toneless(pinyin_dict.values())
+
+
+def _toneless(readings: Iterable[str]) -> frozenset[str]:
+    """The toneless syllables of pypinyin readings ('zhāng,cháng', …)."""
     out = set()
-    for readings in pinyin_dict.values():
-        for reading in readings.split(","):
-            out.add(unicodedata.normalize("NFKD", reading).encode("ascii", "ignore").decode())
+    for reading in chain.from_iterable(r.split(",") for r in readings):
+        out.add(unicodedata.normalize("NFKD", reading).encode("ascii", "ignore").decode())
     return frozenset(s for s in out if s.isalpha())
+
+
+# Interjections among the common characters' readings (哦 o, 哟 yo): never a name's syllable; with them 'leo'
+# (le-o) would read as pinyin.
+INTERJECTIONS = frozenset({"o", "yo"})
+
+
+@cache
+def name_syllables() -> frozenset[str]:
+    """The syllables a name is written in: the readings of the 3,755 common characters (GB2312 level 1)
+    without the interjections. pypinyin's every character holds rare ones ('len', 'n'), with which 'helen'
+    reads as pinyin."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    common = [c for c in range(0x4E00, 0xA000) if _common_character(chr(c))]
+    return _toneless(pinyin_dict[c] for c in common) - INTERJECTIONS
+
+
+def _common_character(char: str) -> bool:
+    """A character of GB2312's first level (its first byte 0xB0…0xD7)."""
+    try:
+        return 0xB0 <= char.encode("gb2312")[0] <= 0xD7
+    except UnicodeEncodeError:
+        return False
 
 
 def _segmentable(text: str, syllables: frozenset[str]) -> bool:
@@ -301,6 +331,13 @@ def _segmentable(text: str, syllables: frozenset[str]) -> bool:
     for end in range(1, len(text) + 1):
         ok[end] = any(ok[start] and text[start:end] in syllables for start in range(max(0, end - 6), end))
     return ok[-1]
+
+
+def reads_as_pinyin(text: str) -> bool:
+    """Whether every word of `text` ('haoran', 'yu-ling') is a name's pinyin syllables ('kevin', 'helen' and
+    'leo' are not; 'linda' is)."""
+    words = text.lower().replace("-", " ").split()
+    return bool(words) and all(_segmentable(w, name_syllables()) for w in words)
 
 
 def split_run_on_pinyin(token: str) -> tuple[str, str] | None:
