@@ -308,12 +308,18 @@ def _enrichment(people, rng, out: Path, truth: _Truth) -> int:
     lines = []
     for k, (i, rid) in enumerate(zip(picks, ids, strict=True)):
         p = people[i]
-        rec = {"id": rid, "name": full_name(p, rng), "email": email(p.email, rng), "mobile": phone(p.mobile, rng),
-               "wechat": p.wechat_id or None, "birthday": p.birth_date if rng.random() < 0.5 else None,
-               "gender": {"M": "male", "F": "female"}[p.gender], "country": p.country, "province": p.province,
-               "city": p.city, "company": p.company, "job_title": p.title, "industry": "retail",
+        # a modern vendor API's shape: contact points, profile, place and work nested (mapped by dotted path);
+        # the values drawn in the order the flat feed drew them
+        name, mail, mobile = full_name(p, rng), email(p.email, rng), phone(p.mobile, rng)
+        birthday = p.birth_date if rng.random() < 0.5 else None
+        updated = _when("2025-01-01", rng, 300).isoformat() + "+08:00"
+        rec = {"id": rid, "name": name,
+               "contacts": {"email": mail, "mobile": mobile, "wechat": p.wechat_id or None},
+               "profile": {"birthday": birthday, "gender": {"M": "male", "F": "female"}[p.gender]},
+               "geo": {"country": p.country, "province": p.province, "city": p.city},
+               "work": {"company": p.company, "job_title": p.title, "industry": "retail"},
                "income_band": ["<10k", "10k-30k", "30k-80k", ">80k"][k % 4], "interests": p.interests.split(";"),
-               "updated_at": _when("2025-01-01", rng, 300).isoformat() + "+08:00", "match_score": round(0.5 + (k % 50) / 100, 2)}  # fmt: skip
+               "updated_at": updated, "match_score": round(0.5 + (k % 50) / 100, 2)}  # fmt: skip
         lines.append(json.dumps(rec, ensure_ascii=False))
         truth.add("enrichment", rid, p.true_customer_id, valid=k != 3)
         if k == 3:
