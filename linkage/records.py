@@ -22,6 +22,7 @@ from linkage.standardise import (
     pinyin_name,
     split_multi,
     split_names,
+    whole_names,
 )
 from linkage.standardise.dates import parse_datetimes
 from linkage.standardise.national_numbers import national_readings
@@ -107,10 +108,22 @@ def _raw_full_name(frame: pd.DataFrame) -> pd.Series:
 
 
 def _names(frame: pd.DataFrame) -> pd.DataFrame:
-    names = split_names(_raw_full_name(frame))
-    for part in ("family_name", "given_name"):  # a source's own split wins over ours
-        own = normalise_name(_col(frame, part))
-        names[part] = own.fillna(names[part])
+    """Family and given names: the source's own split wins over ours, except for a part it gives alone. A whole
+    name typed into it ('李强婷' in Salesforce's required Last Name, 'Wei Zhang' in a first name) reads as a
+    full-name column does; a family or given name alone ('王', '欧阳', 'Mary') takes no other part from our
+    split of it (欧阳 + 阳) unless the row's full name gives one. A part that is there but reads as a
+    placeholder (given name 'Na', 娜) still lets our split of the composed name fill it."""
+    parts = ("family_name", "given_name")
+    raw = pd.DataFrame({part: _col(frame, part).str.strip().replace("", pd.NA) for part in parts})
+    own = pd.DataFrame({part: normalise_name(raw[part]) for part in parts})
+    alone = own.notna().sum(axis=1).eq(1)
+    value = raw["family_name"].where(own["family_name"].notna(), raw["given_name"]).where(alone)
+    whole = whole_names(value)
+    no_full = _col(frame, "full_name").str.strip().replace("", pd.NA).isna()
+    names = split_names(_raw_full_name(frame).mask(whole & no_full, value))
+    bare = raw.notna().sum(axis=1).eq(1) & no_full
+    for part in parts:
+        names[part] = own[part].fillna(names[part].mask(bare)).where(~whole, names[part])
     names["name_pinyin"] = pinyin_name(names["family_name"], names["given_name"])
     return names
 

@@ -283,6 +283,8 @@ def write_delivery(landing: Path, people_count: int = 300, seed: int = 5) -> pd.
                        "邮箱": _email(rng, p) if rng.random() < 0.7 else "", "城市": p.city[0], "生日": f"{int(y)}年{int(m)}月{int(d)}日" if rng.random() < 0.5 else "",
                        "性别": {"M": "男", "F": "女"}[p.gender]})  # fmt: skip
             truth.append(("fxiaoke", p.ids["fxiaoke"], p.pid))
+    whole_name_in_one_field(sf, people, seed)
+    whole_name_in_one_field(zoho, people, seed)
     _csv(landing / "salesforce" / "Contact_extract.csv", sf, list(sf[0]))
     _csv(landing / "zoho" / "Contacts_2026.csv", zoho, list(zoho[0]))
     _csv(landing / "fxiaoke" / "联系人导出.csv", fx, list(fx[0]), encoding="utf-8-sig")
@@ -354,6 +356,37 @@ def write_delivery(landing: Path, people_count: int = 300, seed: int = 5) -> pd.
             truth.append(("campaigns", mid, p.pid))
     _csv(landing / "campaigns" / "spring_members.csv", members, list(members[0]))
     return pd.DataFrame(truth, columns=["source", "source_record_id", "person"]).drop_duplicates()
+
+
+# ------------------------------------------------------------------ a whole name typed into one name field
+# Chinese Salesforce and Zoho orgs leave First Name blank and type the whole name into Last Name, the required
+# field ('李强婷', 'Wei Zhang'); a few type it into First Name and leave Last Name empty. A random stream of its
+# own, so the rest of the delivery is what it was.
+WHOLE_NAME_FIELDS = {
+    "salesforce": ("Id", "FirstName", "LastName"),
+    "zoho": ("Contact Id", "First Name", "Last Name"),
+}
+
+
+def whole_name_in_one_field(
+    rows: list[dict], people: list[Person], seed: int, share: float = 0.2
+) -> list[str]:
+    """Rewrite `share` of the Chinese people's CRM `rows` (Salesforce's or Zoho's, told by their id column)
+    with the whole name in one field; returns their record ids."""
+    rng = random.Random(f"{seed}-whole-name-in-one-field")
+    source = next(s for s, (key, _, _) in WHOLE_NAME_FIELDS.items() if rows and key in rows[0])
+    key, first, last = WHOLE_NAME_FIELDS[source]
+    person = {p.ids[source]: p for p in people if source in p.ids}
+    rewritten = []
+    for row in rows:
+        p = person[row[key]]
+        if not p.chinese or rng.random() >= share:
+            continue
+        latin = f"{p.english or p.given[1].title()} {p.family[1].title()}"
+        whole = _native(p) if rng.random() < 0.6 else latin
+        row[first], row[last] = ("", whole) if rng.random() < 0.8 else (whole, "")
+        rewritten.append(row[key])
+    return rewritten
 
 
 SOURCES_YAML = """\

@@ -142,10 +142,10 @@ CONTACTS_RUN_2 = [
         "segment": "B2C",
         "updated_at": "2024-01-01",
     },
-    {
+    {  # the whole name in the family name field, the given name left blank (a Salesforce Last Name)
         "source": "crm_cn",
         "source_record_id": "cn-003",
-        "full_name": "陈静",
+        "family_name": "陈静",
         "city": "广州",
         "country": "CN",
         "created_at": "2022-11-01",
@@ -390,7 +390,9 @@ PERSONS = [
     ),
     _person("survey_tool", "SV-3", "survey_response", "李娜", ["li.na@example.cn"]),
     _person("shop", "h:0123456789abcdef", "order", "王芳", [], ["+8613700002222"]),
-    _person("crm_cn", "cn-003", "contact", "陈静", [], [], "广州", country="CN"),
+    _person(  # keys as linkage reads the whole name typed into one field
+        "crm_cn", "cn-003", "contact", "陈静", [], [], "广州", country="CN", family_name="陈", given_name="静"
+    ),
     _person("shop", "S-66", "order", "Robert'); DROP TABLE orders;--", [], ["+8613600003333"]),
 ]
 
@@ -795,6 +797,14 @@ def test_golden_record_shows_values_as_written_and_keeps_the_keys(wh):
         "select full_name, company from marts.mart_customer_profile where customer_id = 'C1'"
     )
     assert profile_row == [("Wei Zhang", "ACME Trading Co., Ltd.")]
+
+
+def test_golden_record_cuts_a_whole_name_typed_into_one_field(wh):
+    """cn-003 holds 陈静 in its family name field and no given name: dim_customer shows 陈 / 静 as the keys
+    say, not the whole name as the family name."""
+    c5 = wh.df("select * from marts.dim_customer where customer_id = 'C5'").iloc[0]
+    assert (c5.full_name, c5.family_name, c5.given_name) == ("陈静", "陈", "静")
+    assert (c5.family_name_key, c5.given_name_key) == ("陈", "静")
 
 
 def test_hostile_values_flow_through_untouched(wh):

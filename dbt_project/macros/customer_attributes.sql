@@ -136,14 +136,18 @@ records_ as (
 
 displayed as (
     -- each field's display value beside its key; given/family names not delivered apart are cut from the
-    -- displayed full name where they match their keys
+    -- displayed full name where they match their keys. One part delivered alone is cut too: it may hold the
+    -- whole name (Last Name 陈静, First Name blank: family 陈, given 静), else it is cut whole ('王', 'Smith')
     select
         r.*,
         {%- for f in display_fields() if f not in ('given_name', 'family_name') %}
         d.{{ f }} as display_{{ f }},
         {%- endfor %}
-        coalesce(d.given_name, {{ name_part_as_written('d.full_name', 'r.given_name', 'r.family_name', 'given') }}) as display_given_name,
-        coalesce(d.family_name, {{ name_part_as_written('d.full_name', 'r.given_name', 'r.family_name', 'family') }}) as display_family_name
+        {%- for part in ('given', 'family') %}
+        case when d.given_name is not null and d.family_name is not null then d.{{ part }}_name
+            else coalesce({{ name_part_as_written('d.full_name', 'r.given_name', 'r.family_name', part) }}, d.{{ part }}_name)
+        end as display_{{ part }}_name{{ "," if not loop.last }}
+        {%- endfor %}
     from records_ as r
     left join ({{ person_display_values(records) }}) as d
         on d.source = r.source and d.source_record_id = r.source_record_id

@@ -14,6 +14,7 @@ from linkage.standardise.names import (
     pinyin_name,
     romanised_key,
     split_names,
+    whole_names,
 )
 from linkage.standardise.person import normalise_birth_date, normalise_gender
 from linkage.standardise.phone import normalise_phone, phone_type
@@ -28,7 +29,8 @@ from linkage.standardise.text import JUNK_VALUES, fold_text, is_junk, normalise_
 # The version of what standardisation writes (silver rows, person records): raised by a release that changes the
 # output for the same bronze rows (2: compound surnames, 'ouyanghaoran' is 欧阳 + 浩然, was 'ou' + 'yanghaoran';
 # 3: pinyin keeps a character it cannot read, 叶𠮷文 'ye𠮷wen', was 'yewen'; Hong Kong surname spellings order
-# romanised names, 'Tai Man Tsang', 'Ka Wah Kwok').
+# romanised names, 'Tai Man Tsang', 'Ka Wah Kwok'; a whole name in one name field, Last Name '李强婷' is
+# 李 + 强婷, was family 李强婷).
 # Each silver partition is stamped with it (assets/standardise/rules.py); a night re-standardises the partitions
 # stamped with another, and the linkage model is refitted on the values the new rules make (linkage/state.py).
 STANDARDISE_RULES = 3
@@ -59,4 +61,5 @@ __all__ = [
     "split_multi",
     "split_names",
     "to_simplified",
+    "whole_names",
 ]

@@ -269,6 +269,22 @@ OTHER_SURNAME_SPELLINGS = {
 }  # fmt: skip
 
 
+# Further single-character surnames, most of the 200 most frequent: they recognise a Hanzi name typed into one
+# name field (names.is_whole_name). Not in COMMON_SURNAMES, whose romanisations decide the order of Latin names;
+# those that often start a given name (文, 明, 国, 海, 强, 安 …) are left out.
+OTHER_SURNAMES = (
+    "萧常康施牛樊葛邢齐易乔庞颜倪庄聂章鲁岳殷詹申耿焦俞左柳祝包符舒阮柯纪童毕季裴霍涂苗谷曲翁冉骆蓝路游辛靳管"
+    "柴蒙鲍喻祁蒲房滕屈饶牟尤穆农卓古吉简车项连芦褚娄窦戚岑党宫费卜席瞿桂佟臧闵苟邬边卞姬栾隋商刁沙巫寇桑郎甄"
+    "丛仲虞敖巩佘池麻苑迟邝封谈匡鞠荆冀胥班储栗鄢劳谌奚皮粟冼蔺"
+)
+
+
+@cache
+def known_surnames() -> frozenset[str]:
+    """Surnames in Hanzi the module knows: the common and other ones, those with a surname reading, compounds."""
+    return frozenset(COMMON_SURNAMES + OTHER_SURNAMES) | frozenset(SURNAME_PINYIN) | COMPOUND_SURNAMES
+
+
 @cache
 def surname_rank() -> dict[str, int]:
     """Romanised common surname → rank by frequency (0 = 王/wang); decides 'Wei Wang' vs 'Wang Wei'."""

@@ -11,6 +11,7 @@ from linkage.standardise._unique import map_unique, remembered
 from linkage.standardise.chinese import (
     COMPOUND_SURNAMES,
     has_han,
+    known_surnames,
     romanise,
     split_hanzi_name,
     split_run_on_pinyin,
@@ -30,6 +31,11 @@ HONORIFICS_LATIN = frozenset(
     {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "mme", "herr", "frau"}
 )
 HONORIFICS_HAN = ("先生", "女士", "小姐", "太太", "夫人", "老师", "经理", "总", "博士", "教授")
+# Words that start or join a family name ('van der Berg', 'de Souza', 'bin Ahmad'): such a value is no whole name.
+SURNAME_PARTICLES = frozenset(
+    {"van", "von", "der", "den", "de", "del", "della", "di", "da", "das", "dos", "du", "la", "le", "st", "ter",
+     "ten", "bin", "binti", "al", "el", "mac", "mc"}
+)  # fmt: skip
 _LATIN_DROP = re.compile(r"[^a-z\s'\-,]")
 _HAN_DROP = re.compile(r"[\s·•・.\-_,，()（）]")
 
@@ -99,6 +105,32 @@ def parse_name(value: str) -> NameParts:
     return NameParts(full, script, family, given)
 
 
+@remembered
+def is_whole_name(value: str) -> bool:
+    """Whether a value typed into one name field, the other left empty, is a whole name: 2-4 Hanzi after a
+    known surname ('李强婷', '欧阳浩然'), or two or more Latin words ('Wei Zhang', 'Jennifer Smith'). Chinese
+    CRMs type the whole name into Last Name, Salesforce's required field, and one-name forms fill First Name.
+    Not: a surname alone ('王', '欧阳', 'Huang', 'Au Yeung', 'van der Berg', '王先生'), an initial ('John A.'),
+    a given name written apart in syllables none of which is a surname ('Ka Man')."""
+    parts = parse_name(value)
+    if parts.family is None or parts.given is None or parts.full in COMPOUND_SURNAMES:
+        return False
+    if parts.script == "hanzi":
+        return len(parts.full) <= 4 and parts.family in known_surnames()
+    if parts.script != "latin":
+        return False
+    words = camel_words(value) or canonical_name(value).replace(",", " ").split()
+    if (
+        len(words) < 2
+        or compound_of("".join(words))
+        or SURNAME_PARTICLES & set(words)
+        or len(parts.family) < 2
+    ):
+        return False
+    surname = parts.family in surname_rank() or compound_of(parts.family) is not None
+    return surname or syllable_count(parts.full) is None
+
+
 def _family_name_only(value: str, full: str) -> bool:
     """A compound surname alone after a title: the person is addressed by the family name (欧阳 alone could
     be 欧 + 阳)."""
@@ -136,6 +168,11 @@ def normalise_name(s: pd.Series) -> pd.Series:
 def name_script(s: pd.Series) -> pd.Series:
     """hanzi | latin | mixed (of the canonical name), <NA> when there is no name."""
     return map_unique(normalise_name(s), name_script_of)
+
+
+def whole_names(s: pd.Series) -> pd.Series:
+    """Per value, whether it is a whole name typed into one name field (is_whole_name); False where missing."""
+    return map_unique(s, is_whole_name, dtype="boolean").fillna(False).astype(bool)
 
 
 def split_names(s: pd.Series) -> pd.DataFrame:
