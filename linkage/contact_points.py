@@ -151,40 +151,86 @@ def different_people_by_name(records: EncodedRecords, cmp: PairColumns, config: 
     given = different_given_names(cmp, config)
     out = given & other
     idx = np.flatnonzero(given & ~other)
-    out[idx[_given_pairs(records, cmp["l"][idx], cmp["r"][idx], _no_hanzi_in_common)]] = True
+    out[idx[_no_hanzi_in_common(records, cmp["l"][idx], cmp["r"][idx])]] = True
     idx = np.flatnonzero(out)
     out[idx[_same_letters(records, cmp["l"][idx], cmp["r"][idx])]] = False
     return out
 
 
-def _no_hanzi_in_common(a: str, b: str) -> bool:
-    """Two given names in Hanzi that share no character (海燕 and 梅燕 may be one mistyped name)."""
-    return has_han(a) and has_han(b) and not set(a) & set(b)
+HANZI, PINYIN = 1, 2  # a given name's script (_script)
+HANZI_WIDTH = (
+    4  # the longest Hanzi given name compared by its characters (a longer one is never judged apart)
+)
+_PAIR_CHUNK = 1 << 19  # pairs whose characters are compared at once
 
 
-def _chinese_given(a: str, b: str) -> bool:
-    """Two given names that read as Chinese ones in the same script: both in Hanzi, or both in pinyin
-    ('haoran'; not 'Kevin', 'Helen'). Hanzi beside Latin is left out: that is how an English name stands
-    beside the Chinese one ('Linda' reads as pinyin)."""
-    return (has_han(a) and has_han(b)) or (reads_as_pinyin(a) and reads_as_pinyin(b))
+def _script(name: str) -> int:
+    """HANZI for a name in Chinese characters, PINYIN for one that reads as pinyin ('haoran'; not 'Kevin',
+    'Helen'), 0 otherwise."""
+    return HANZI if has_han(name) else PINYIN if reads_as_pinyin(name) else 0
 
 
-def _given_pairs(
-    records: EncodedRecords, left: np.ndarray, right: np.ndarray, test: Callable[[str, str], bool]
-) -> np.ndarray:
-    """Pairs whose given names (the canonical ones) pass `test`, once per distinct pair of names."""
-    s = records.scalars
-    if "given_name" not in s or not len(left):
-        return np.zeros(len(left), dtype=bool)
-    a, b = s["given_name"][left], s["given_name"][right]
-    ok = (a >= 0) & (b >= 0)
-    pair = np.unique(np.stack([a[ok], b[ok]], axis=1), axis=0, return_inverse=True)
-    names, inverse = pair[0], np.asarray(pair[1]).ravel()
-    strings = zip(records.strings(names[:, 0]).tolist(), records.strings(names[:, 1]).tolist(), strict=True)
-    passed = np.fromiter((test(str(x), str(y)) for x, y in strings), dtype=bool, count=len(names))
+def _given_names(records: EncodedRecords) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per vocabulary code, the _script of the given name it is (0: none); the characters of each Hanzi given
+    name of up to HANZI_WIDTH (a row of code points, 0-padded) and each code's row (-1: none). Judged once per
+    distinct name, kept in the records' cache (an incremental night asks every round)."""
+    cached = records.cache.get(("given_names", "scripts"))
+    if cached is not None:
+        return cached
+    given = records.scalars.get("given_name", np.empty(0, dtype=np.int64))
+    used = sorted_unique(given[given >= 0])
+    names = [str(n) for n in records.strings(used).tolist()]
+    script = np.zeros(len(records.vocab), dtype=np.int8)
+    script[used] = np.fromiter((_script(n) for n in names), dtype=np.int8, count=len(names))
+    han = [i for i, n in enumerate(names) if script[used[i]] == HANZI and len(n) <= HANZI_WIDTH]
+    chars = np.zeros((len(han), HANZI_WIDTH), dtype=np.uint32)
+    for r, i in enumerate(han):
+        chars[r, : len(names[i])] = [ord(c) for c in names[i]]
+    row = np.full(len(records.vocab), -1, dtype=np.int32)
+    row[used[han]] = np.arange(len(han), dtype=np.int32)
+    records.cache["given_names", "scripts"] = script, chars, row
+    return script, chars, row
+
+
+def _given_codes(
+    records: EncodedRecords, left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The canonical given names' codes of the pairs' records (-1: none)."""
+    given = records.scalars.get("given_name")
+    if given is None:
+        return np.full(len(left), -1, dtype=np.int64), np.full(len(right), -1, dtype=np.int64)
+    return given[left], given[right]
+
+
+def _no_hanzi_in_common(records: EncodedRecords, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Pairs whose given names are both in Hanzi and share no character (海燕 and 梅燕 may be one mistyped
+    name), compared as rows of code points in chunks (no Python per pair, a bounded temporary)."""
+    _, chars, row = _given_names(records)
+    a, b = _given_codes(records, left, right)
     out = np.zeros(len(left), dtype=bool)
-    out[ok] = passed[inverse]
+    idx = np.flatnonzero((a >= 0) & (b >= 0))
+    ra, rb = row[a[idx]], row[b[idx]]
+    keep = (ra >= 0) & (rb >= 0)
+    idx, ra, rb = idx[keep], ra[keep], rb[keep]
+    for start in range(0, len(idx), _PAIR_CHUNK):
+        x, y = chars[ra[start : start + _PAIR_CHUNK]], chars[rb[start : start + _PAIR_CHUNK]]
+        common = np.zeros(len(x), dtype=bool)
+        for i in range(HANZI_WIDTH):
+            for j in range(HANZI_WIDTH):
+                common |= (x[:, i] == y[:, j]) & (x[:, i] > 0)
+        out[idx[start : start + _PAIR_CHUNK]] = ~common
     return out
+
+
+def _chinese_given(records: EncodedRecords, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Pairs whose given names read as Chinese ones in the same script: both in Hanzi, or both in pinyin. Hanzi
+    beside Latin is left out: that is how an English name stands beside the Chinese one ('Linda' reads as
+    pinyin)."""
+    script, _, _ = _given_names(records)
+    a, b = _given_codes(records, left, right)
+    sa = np.where(a >= 0, script[np.maximum(a, 0)], 0)
+    sb = np.where(b >= 0, script[np.maximum(b, 0)], 0)
+    return (sa == sb) & (sa > 0)
 
 
 def two_mailboxes(
@@ -203,7 +249,7 @@ def two_mailboxes(
     holds[col.rids()[personal_emails[col.codes]]] = True
     left, right = cmp["l"], cmp["r"]
     idx = np.flatnonzero(different_given_names(cmp, config) & (emails == 0) & holds[left] & holds[right])
-    idx = idx[_given_pairs(records, left[idx], right[idx], _chinese_given)]
+    idx = idx[_chinese_given(records, left[idx], right[idx])]
     out[idx[~_same_letters(records, left[idx], right[idx])]] = True
     return out
 
