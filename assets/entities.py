@@ -182,6 +182,7 @@ ENRICHMENT = Entity(
         Column("source_record_id"),
         Column("full_name", pii=Pii.NAME),
         Column("email", pii=Pii.EMAIL),
+        Column("email_secondary", pii=Pii.EMAIL),  # a feed's other mailboxes (work, old): several per cell
         Column("phone_mobile", pii=Pii.PHONE),
         Column("wechat_id", pii=Pii.SOCIAL_ID),
         Column("birth_date", "date", pii=Pii.BIRTH_DATE),
@@ -197,7 +198,7 @@ ENRICHMENT = Entity(
         Column("updated_at", "datetime"),
     ),
     required=("source_record_id",),
-    identity=("full_name", "email", "phone_mobile", "wechat_id"),
+    identity=("full_name", "email", "email_secondary", "phone_mobile", "wechat_id"),
 )
 
 ENTITIES: dict[str, Entity] = {

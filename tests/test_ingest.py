@@ -437,3 +437,26 @@ def test_nested_json_fields_map_by_their_dotted_paths(layout):
         read_manifest(layout)["error"].iloc[0] == "unmapped headers kept in _extra: profile, contacts, score"
     )
     assert (validated.total("rows_valid"), validated.total("rows_quarantined")) == (3, 0)
+
+
+def test_an_enrichment_feeds_other_mailboxes_reach_its_person_record(layout):
+    """A feed's other e-mails (a list: work, old mailboxes) map to email_secondary, and the person record holds
+    every mailbox the row gives (an enrichment source could map one e-mail only)."""
+    from linkage.records import build_person_records
+
+    record = {"id": "E1", "name": "张伟", "email": "zw@a.com",
+              "contacts": {"other_emails": ["wei.zhang@b.cn", "wzhang@corp.cn"]}}  # fmt: skip
+    land(layout, "feed.jsonl", (json.dumps(record, ensure_ascii=False) + "\n").encode())
+    columns = {
+        "id": "source_record_id",
+        "name": "full_name",
+        "email": "email",
+        "contacts.other_emails": "email_secondary",
+    }
+    cfg = SourceConfig(name="crm", entity="enrichment", glob="crm/*", format="jsonl", columns=columns)
+    ingested, validated, _ = run(layout, cfg)
+    assert (validated.total("rows_valid"), validated.total("rows_quarantined")) == (1, 0)
+    raw = raw_rows(ingested)
+    assert raw["email_secondary"].tolist() == ["wei.zhang@b.cn; wzhang@corp.cn"]
+    persons = build_person_records(raw, "enrichment", "crm")
+    assert sorted(persons["emails"].iloc[0]) == ["wei.zhang@b.cn", "wzhang@corp.cn", "zw@a.com"]
