@@ -314,7 +314,7 @@ def _toneless(readings: Iterable[str]) -> frozenset[str]:
     """The toneless syllables of pypinyin readings ('zhāng,cháng', …)."""
     out = set()
     for reading in chain.from_iterable(r.split(",") for r in readings):
-        out.add(unicodedata.normalize("NFKD", reading).encode("ascii", "ignore").decode())
+        out.add(_ascii(reading))
     return frozenset(s for s in out if s.isalpha())
 
 
