@@ -14,6 +14,7 @@ from dagster_dbt import DbtProject
 from test_marts import PERSONS
 from test_marts import write_parquet as write
 
+from assets.dbt.build_order import NODE_SECONDS, read_node_seconds
 from assets.dbt.column_rules import night_exclusions
 from assets.dbt.defs import (
     DBT_PROJECT_DIR,
@@ -149,8 +150,11 @@ def empty_night(root: Path) -> Path:
 
 
 def test_materialize_an_empty_night_builds_the_warehouse_and_passes_checks(tmp_path):
-    """Through Dagster (resource `dbt`, `settings` pointing at a tmp data dir): every model and check runs."""
+    """Through Dagster (resource `dbt`, `settings` pointing at a tmp data dir): every model and check runs; the
+    build's node seconds are kept for the next build's order (assets/dbt/build_order.py)."""
     data_dir = empty_night(tmp_path / "data")
+    node_seconds = DBT_PROJECT_DIR / "target" / NODE_SECONDS
+    node_seconds.unlink(missing_ok=True)
     result = dg.materialize(
         [customer360_dbt_assets],
         resources={"dbt": dbt_resource(), "settings": Settings(data_dir=str(data_dir))},
@@ -178,6 +182,7 @@ def test_materialize_an_empty_night_builds_the_warehouse_and_passes_checks(tmp_p
     assert counts[key("marts", "mart_customer_profile")].value == 0
     assert counts[key("seeds", "currency_rates")].value > 0  # a seed with rows
     assert counts[key("staging", "stg_silver__persons")] is None  # a view: counting it would run its query
+    assert "model.customer360.int_customers_survived" in read_node_seconds(node_seconds)
 
 
 def test_descriptions_never_carry_raw_sql():

@@ -26,6 +26,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
+from assets.dbt.build_order import record_node_seconds
 from assets.dbt.built_rows import ROW_COUNTS_FILE, CountedInBuild
 from assets.dbt.column_rules import night_exclusions, with_broken_rules
 from assets.dbt.engine import engine_build_args
@@ -190,6 +191,7 @@ def customer360_dbt_assets(
     events = with_row_counts(invocation.stream(), manifest, layout, counted)
     yield from with_broken_rules(events, manifest, invocation.target_path / "run_results.json", layout)
     keep_partial_parse(invocation.target_path, dbt_project.project_dir / dbt_project.target_path)
+    record_node_seconds(invocation.target_path, dbt_project.project_dir / dbt_project.target_path)
 
 
 class AdapterlessDbtCliResource(DbtCliResource):

@@ -75,13 +75,16 @@ class EarlyCheckpoint:
 
 
 def run_cli(manifest: Any | None = None) -> None:
-    """dbt's CLI (`sys.argv`), the warehouse's checkpoint started as soon as the build's nodes are done
-    (`EarlyCheckpoint`) and ended before this returns or raises (dbt exits with SystemExit); the rows of each stored
-    relation counted as dbt reports it built (assets/dbt/built_rows.py). Given a parsed
-    `manifest` (assets/dbt/warm_manifest.py), dbt neither parses the project nor writes the manifest before the
-    nodes."""
+    """dbt's CLI (`sys.argv`): its ready nodes started longest remaining chain first (assets/dbt/build_order.py),
+    the warehouse's checkpoint started as soon as the build's nodes are done (`EarlyCheckpoint`) and ended before
+    this returns or raises (dbt exits with SystemExit); the rows of each stored relation counted as dbt reports it
+    built (assets/dbt/built_rows.py). Given a parsed `manifest` (assets/dbt/warm_manifest.py), dbt neither parses
+    the project nor writes the manifest before the nodes."""
     from dbt.cli.main import cli
 
+    from assets.dbt.build_order import longest_path_first, project_target_of_flags
+
+    longest_path_first(project_target_of_flags)
     early = EarlyCheckpoint()
     # how dbtRunner(callbacks=..., manifest=...) hands them to dbt; each stored relation counted as it is built
     obj: dict[str, Any] = {"callbacks": [early, RowCounter.for_build()]}
