@@ -6,7 +6,9 @@ arrays (C++, every core), dates through a character matrix of the column's disti
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from rapidfuzz import process
@@ -250,6 +252,12 @@ def pair_frequency(freq: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.
     return np.fmax(freq[left], freq[right])
 
 
+# A call with at least this many pairs compares them in `workers` threads, a slice of the pairs each (numpy and
+# rapidfuzz release the GIL for the arrays' work): an incremental night's closure rounds, on the link step's
+# critical path while the second core is idle (451k pairs at 150k customers: 0.46 -> 0.26 s on two cores).
+PARALLEL_PAIRS = 50_000
+
+
 def compare(
     records: EncodedRecords,
     config: LinkageConfig,
@@ -257,10 +265,28 @@ def compare(
     right: np.ndarray,
     tf: bool = True,
     extra: PairColumns | None = None,
+    workers: int = 1,
 ) -> PairColumns:
     """`extra` columns, then g_<comparison> (int8) for each pair (left[i], right[i]), plus tf_<comparison>
-    when `tf` (the frequency of the agreeing value for term-frequency-adjusted comparisons)."""
+    when `tf` (the frequency of the agreeing value for term-frequency-adjusted comparisons). `workers` > 1:
+    the pairs compared a slice per thread when there are PARALLEL_PAIRS of them, the columns the same."""
     out: PairColumns = dict(extra or {})
+    if workers < 2 or len(left) < PARALLEL_PAIRS:
+        out.update(_levels(records, config, left, right, tf))
+        return out
+    bounds = np.linspace(0, len(left), workers + 1).astype(np.int64).tolist()
+    slices = [slice(a, b) for a, b in itertools.pairwise(bounds)]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="compare") as pool:
+        parts = list(pool.map(lambda rows: _levels(records, config, left[rows], right[rows], tf), slices))
+    out.update({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
+    return out
+
+
+def _levels(
+    records: EncodedRecords, config: LinkageConfig, left: np.ndarray, right: np.ndarray, tf: bool
+) -> PairColumns:
+    """compare()'s g_ and tf_ columns of the pairs (left[i], right[i])."""
+    out: PairColumns = {}
     for c in config.comparisons:
         tf_values = None
         if c.kind == "name":

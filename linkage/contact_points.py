@@ -39,8 +39,10 @@ from linkage.encode import (
     sorted_unique,
 )
 from linkage.mistyped_emails import (
+    MailboxShapes,
     attach_mistyped,
     half_keys,
+    mailbox_shapes,
     mistyped_mailboxes,
     near_shapes,
     shape_index,
@@ -498,11 +500,33 @@ def attach_mistyped_records(
     return dense_labels(out), attached
 
 
-def typo_owners(rec: pd.DataFrame, records: EncodedRecords, within: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class FileMailboxes:
+    """The e-mails the encoding's records hold: their codes (ascending), the mailboxes, and their shapes
+    (mistyped_emails.mailbox_shapes)."""
+
+    codes: np.ndarray
+    mailboxes: np.ndarray
+    shapes: MailboxShapes
+
+    @classmethod
+    def of(cls, records: EncodedRecords) -> FileMailboxes:
+        codes = sorted_unique(records.lists["emails"].codes)
+        mailboxes = records.vocab[codes]
+        return cls(codes, mailboxes, mailbox_shapes(mailboxes.tolist()))
+
+
+def typo_owners(
+    rec: pd.DataFrame,
+    records: EncodedRecords,
+    within: np.ndarray,
+    file_mailboxes: Callable[[], FileMailboxes] | None = None,
+) -> np.ndarray:
     """Records holding a mailbox that an e-mail of an evidence-only record of `within` (no phone, e-mails no
     other record holds) is a typo of (linkage/mistyped_emails.py): the customers attach_mistyped_records may
-    attach it to, wherever they are (an incremental night links them again with it). Read from the encoding's e-mails (none
-    without an e-mail column there)."""
+    attach it to, wherever they are (an incremental night links them again with it). Read from the encoding's
+    e-mails (none without an e-mail column there); `file_mailboxes`: gives FileMailboxes.of(records), read once
+    by a caller that asks again (TypoOwners)."""
     out = np.zeros(len(rec), dtype=bool)
     if "emails" not in records.lists or not within.any():
         return out
@@ -511,16 +535,39 @@ def typo_owners(rec: pd.DataFrame, records: EncodedRecords, within: np.ndarray) 
     emails = rec["emails"].tolist()
     lone = sole_mailboxes(emails, Mailboxes(emails, records).counts(lone), rec["phones"], lone)
     boxes = {e for r in np.flatnonzero(lone).tolist() for e in emails[r]}
-    col = records.lists["emails"]
-    used = sorted_unique(col.codes)
-    distinct = records.vocab[used]
+    if not boxes:
+        return out
+    file = FileMailboxes.of(records) if file_mailboxes is None else file_mailboxes()
     shapes = shape_index(boxes)
-    near = near_shapes(distinct.tolist(), shapes) if shapes else []
+    near = near_shapes(file.mailboxes.tolist(), shapes, file.shapes) if shapes else []
     targets = list({e for found in mistyped_mailboxes(boxes, near, FileNames(rec)).values() for e in found})
     if targets:
-        codes = used[pd.Index(distinct, dtype=object).get_indexer(targets)]
+        codes = file.codes[pd.Index(file.mailboxes, dtype=object).get_indexer(targets)]
+        col = records.lists["emails"]
         out[col.rids()[isin(col.codes, codes)]] = True
     return out
+
+
+class TypoOwners:
+    """typo_owners for an incremental night's closure, which asks again with more records each time it runs
+    out of pairs: the file's mailboxes and their shapes read once, and each record looked at once (the owners
+    an earlier round's records reached are in the closure's work already: typo_owners is a union over records)."""
+
+    def __init__(self, rec: pd.DataFrame, records: EncodedRecords) -> None:
+        self._rec, self._records = rec, records
+        self._seen = np.zeros(len(rec), dtype=bool)
+        self._file: FileMailboxes | None = None
+
+    def reached_by(self, within: np.ndarray) -> np.ndarray:
+        """typo_owners of the records of `within` not asked about before."""
+        new = within & ~self._seen
+        self._seen |= within
+        return typo_owners(self._rec, self._records, new, self._file_mailboxes)
+
+    def _file_mailboxes(self) -> FileMailboxes:
+        if self._file is None:
+            self._file = FileMailboxes.of(self._records)
+        return self._file
 
 
 class LoneMailboxes:
@@ -539,6 +586,7 @@ class LoneMailboxes:
             for e in self._emails[r]:
                 self._held.setdefault(e, []).append(r)
         self._keys = half_keys(self._held)
+        self._seen = np.zeros(len(rec), dtype=bool)  # the records whose mailboxes were looked up
         self._asked: set[str] = set()  # the mailboxes looked up so far
         self._reached: set[str] = set()  # the lone mailboxes they reached
 
@@ -546,7 +594,9 @@ class LoneMailboxes:
         """The records outside `within` holding a mailbox a record of `within` holds, or a typo of one: a
         superset (the names' rule is not applied; a link again costs time, never a wrong id). Each mailbox is
         looked up once a night: the closure's later rounds ask again with more records."""
-        theirs = {e for es in self._emails[within] for e in es} - self._asked
+        new = within & ~self._seen  # an earlier round's records: their mailboxes were asked about
+        self._seen |= within
+        theirs = {e for es in self._emails[new] for e in es} - self._asked
         self._asked |= theirs
         if self._held and theirs:
             self._reached |= (theirs & self._held.keys()) | typos_in(self._keys, theirs)

@@ -13,7 +13,7 @@ the comparison-level mix they were fitted on, and a digest of every record. On a
    a reference, or a shared e-mail/phone few enough records hold to be someone's personal value (its holders
    decide whether it is personal, and which customer an evidence-only record holding it belongs to), or a
    mailbox a lone record of A mistypes, or a lone record outside A that mistypes (or holds) a mailbox of A
-   (contact_points.typo_owners, LoneMailboxes: no pair joins them); a round compares
+   (contact_points.TypoOwners, LoneMailboxes: no pair joins them); a round compares
    only the pairs no earlier round compared; repeated until closed, so no stage's decision crosses A's border
    and every customer outside A is exactly what a full run gives;
 4. A alone goes through the full run's stages (engine.resolve_clusters: evidence completion, household guard,
@@ -31,6 +31,7 @@ with the stored model (the correction moves every pair of the file).
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -48,12 +49,12 @@ from linkage.contact_points import (
     MAX_HOLDERS,
     NAME_COMPANIONS,
     LoneMailboxes,
+    TypoOwners,
     attach_mistyped_records,
     personal_agreement,
     personal_values,
     shared_in_pairs,
     top_level,
-    typo_owners,
 )
 from linkage.encode import (
     EncodedRecords,
@@ -108,6 +109,8 @@ from linkage.state import (
 from linkage.stored_encoding import extended_encoding
 
 PAIR_KEYS = ["source_l", "id_l", "source_r", "id_r"]
+# threads a closure round's pairs are compared in (compare.PARALLEL_PAIRS): the cores this process may use
+COMPARE_WORKERS = max(1, min(len(os.sched_getaffinity(0)), 4))
 # a closure round's pair columns also hold each pair's weights (WEIGHT_OF + comparison) and match weight
 WEIGHT_OF, MATCH_WEIGHT = "weight:", "match_weight"
 
@@ -616,6 +619,7 @@ def link_incremental(
 
     found: list[PairColumns] = []
     lone: LoneMailboxes | None = None  # read when the closure first runs out of pairs
+    typo = TypoOwners(rec, records)
     stats = None
     rounds = 0
     while rounds == 0 or frontier.any():  # one round even on a night with nothing new: empty pair columns
@@ -626,7 +630,7 @@ def link_incremental(
         p = cand.pairs
         extra = {"l": p.left, "r": p.right, "rules": p.rules, "first_rule": p.first_rule,
                  "is_reference": cand.is_reference, "evidence": cand.evidence}  # fmt: skip
-        cmp = compare(records, config, p.left, p.right, extra=extra)
+        cmp = compare(records, config, p.left, p.right, extra=extra, workers=COMPARE_WORKERS)
         if (
             rounds == 1 and labels
         ):  # every decided record is in the first frontier: every labelled pair is here
@@ -646,7 +650,7 @@ def link_incremental(
         if not frontier.any():  # closed under the pairs: the typo case's both sides join too (contact_points)
             if lone is None:
                 lone = LoneMailboxes(rec)
-            typos = typo_owners(rec, records, inside) | lone.reached_by(inside)
+            typos = typo.reached_by(inside) | lone.reached_by(inside)
             frontier = _whole_customers(typos & ~inside, cust_code) & ~inside
         inside |= frontier
     lap("blocking_compare")

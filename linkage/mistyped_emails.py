@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -190,26 +191,50 @@ def shape_index(lone: Iterable[str]) -> dict[str, list[str]]:
     return near
 
 
-def near_shapes(owned: list[str], near: Mapping[str, object]) -> list[str]:
-    """The `owned` mailboxes (in their order) that may have a shape `near` holds, told in Arrow: the file's
-    personal mailboxes (~150k at 540k records) against a night's few lone ones, without a Python pass over
-    each. A superset of those whose _shapes `near` holds: mailboxes not in ASCII are all kept (a shape counts
-    characters, Arrow's slices and lengths here count bytes), as are those Arrow cannot split."""
+@dataclass(frozen=True)
+class MailboxShapes:
+    """What near_shapes reads of each of a list of mailboxes, in Arrow: the two shapes it may be found under
+    (domain, first or last two characters of the local part, its length in bytes), whether its local part is
+    long enough and parsed, and whether it is kept whatever its shapes (not ASCII, or not parsed)."""
+
+    first: pa.Array
+    last: pa.Array
+    long_enough: pa.Array
+    parsed: pa.Array
+    kept: pa.Array
+
+
+def mailbox_shapes(owned: list[str]) -> MailboxShapes:
+    """near_shapes' reading of `owned`, once for a list asked about several times (an incremental night's
+    closure rounds ask about the file's mailboxes each time they run out of pairs)."""
     boxes = pa.array(owned, pa.string())
     parts = pc.extract_regex(boxes, r"(?s)^(?P<local>[^@]*)@(?P<domain>.+)$")
     local, domain = pc.struct_field(parts, 0), pc.struct_field(parts, 1)
     size = pc.cast(pc.binary_length(local), pa.string())
     first = pc.binary_join_element_wise("^", pc.utf8_slice_codeunits(local, 0, 2), "")
     last = pc.binary_join_element_wise(pc.utf8_slice_codeunits(local, -2, 1 << 30), "$", "")
-    shapes = pa.array(list(near), pa.string())
-    hit = pc.or_(
-        pc.is_in(pc.binary_join_element_wise(domain, first, size, "\x1f"), value_set=shapes),
-        pc.is_in(pc.binary_join_element_wise(domain, last, size, "\x1f"), value_set=shapes),
+    return MailboxShapes(
+        first=pc.binary_join_element_wise(domain, first, size, "\x1f"),
+        last=pc.binary_join_element_wise(domain, last, size, "\x1f"),
+        long_enough=pc.greater_equal(pc.binary_length(local), MIN_LOCAL),
+        parsed=parts.is_valid(),
+        kept=pc.invert(pc.string_is_ascii(boxes)),
     )
-    hit = pc.and_(hit, pc.greater_equal(pc.binary_length(local), MIN_LOCAL))
-    keep = pc.fill_null(
-        pc.or_kleene(pc.and_kleene(hit, parts.is_valid()), pc.invert(pc.string_is_ascii(boxes))), True
-    )
+
+
+def near_shapes(
+    owned: list[str], near: Mapping[str, object], shapes: MailboxShapes | None = None
+) -> list[str]:
+    """The `owned` mailboxes (in their order) that may have a shape `near` holds, told in Arrow: the file's
+    personal mailboxes (~150k at 540k records) against a night's few lone ones, without a Python pass over
+    each. A superset of those whose _shapes `near` holds: mailboxes not in ASCII are all kept (a shape counts
+    characters, Arrow's slices and lengths here count bytes), as are those Arrow cannot split. `shapes`:
+    mailbox_shapes(owned), when it is at hand."""
+    shapes = mailbox_shapes(owned) if shapes is None else shapes
+    wanted = pa.array(list(near), pa.string())
+    hit = pc.or_(pc.is_in(shapes.first, value_set=wanted), pc.is_in(shapes.last, value_set=wanted))
+    hit = pc.and_(hit, shapes.long_enough)
+    keep = pc.fill_null(pc.or_kleene(pc.and_kleene(hit, shapes.parsed), shapes.kept), True)
     return [owned[i] for i in np.flatnonzero(keep.to_numpy(zero_copy_only=False)).tolist()]
 
 

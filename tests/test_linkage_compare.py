@@ -115,3 +115,24 @@ def test_overlap_levels_and_the_rarest_shared_value():
     assert levels["g_email"].tolist() == [1, 1, 0, -1]
     # a@q.com: 2 of the 4 records holding an e-mail; shared@q.com: 3 of 4. The pair counts the rarer one.
     assert levels["tf_email"].tolist()[:2] == [0.5, 0.75] and levels["tf_email"][2:].isna().all()
+
+
+def test_pairs_compared_in_threads_give_the_columns_of_one_thread(monkeypatch):
+    """An incremental night's closure compares a round's pairs a slice per thread (compare.PARALLEL_PAIRS):
+    every column, level and term frequency, is the one a single call gives, in the same pair order."""
+    import linkage.compare as compare_module
+    from linkage.datasets import febrl_person_records
+
+    config = load_linkage_config()
+    persons, _ = febrl_person_records(3)
+    records = encode_records(prepare_records(persons))
+    pairs, _ = block(records, config)
+    assert len(pairs.left) > 1_000
+    one = compare(records, config, pairs.left, pairs.right, extra={"l": pairs.left})
+    monkeypatch.setattr(compare_module, "PARALLEL_PAIRS", 100)
+    records.cache.clear()
+    for workers in (2, 3):
+        threads = compare(records, config, pairs.left, pairs.right, extra={"l": pairs.left}, workers=workers)
+        assert list(threads) == list(one)
+        for name, column in one.items():
+            assert np.array_equal(threads[name], column, equal_nan=column.dtype.kind == "f"), name

@@ -428,9 +428,9 @@ def test_the_closure_compares_each_pair_once_and_links_as_a_full_run(nights, con
     compared: list[np.ndarray] = []
     plain = incremental.compare
 
-    def counted(records, config, left, right, extra=None):
+    def counted(records, config, left, right, extra=None, workers=1):
         compared.append(left.astype(np.int64) * records.n + right)
-        return plain(records, config, left, right, extra=extra)
+        return plain(records, config, left, right, extra=extra, workers=workers)
 
     monkeypatch.setattr(incremental, "compare", counted)
     night, full = _night(persons, config, first, "night-2")  # the ids and history of a full run

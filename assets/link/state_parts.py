@@ -18,6 +18,7 @@ import pandas as pd
 
 from assets.link.table_reads import read_table
 from linkage.arrow_columns import arrow_frame
+from linkage.pair_table import strings_in
 from linkage.prepare import merged_with_origin
 
 KEYS = ["source", "source_record_id"]
@@ -73,7 +74,7 @@ def among(table: pd.DataFrame, keys: pd.DataFrame) -> np.ndarray:
     """Per row of `table`: whether `keys` (a night's few records) holds its (source, source_record_id); the
     whole key is built only for the rows whose id one of them has."""
     ids = pd.unique(keys["source_record_id"].astype(str))
-    maybe = np.flatnonzero(table["source_record_id"].astype(str).isin(ids).to_numpy())
+    maybe = np.flatnonzero(strings_in(table["source_record_id"], ids))
     out = np.zeros(len(table), dtype=bool)
     out[maybe] = record_keys(table.iloc[maybe]).isin(record_keys(keys))
     return out
