@@ -380,7 +380,7 @@ def resolve_clusters(
     agree = personal_agreement(records, cmp, config, personal(rec, records, cmp, config))
     household = household_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
     decision[household] = REVIEW
-    namesake = namesake_pairs(cmp, config, agree) & ~is_reference  # linkage/namesakes.py
+    namesake = namesake_pairs(cmp, config, agree, records) & ~is_reference  # linkage/namesakes.py
     # the match edges it takes: inside a match component, where linkage/spark notes them too
     demoted = namesake & (decision == MATCH)
     decision[demoted] = REVIEW
