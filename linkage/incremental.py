@@ -774,7 +774,7 @@ def _border_pairs(
     # personal values read for the values the night's records hold, as for its own pairs
     personal = personal_values(rec, records, pairs, config, within=inside)
     agree = personal_agreement(records, pairs, config, personal)
-    notes = np.where(namesake_pairs(pairs, config, agree, records), NAMESAKE_NOTE, "").astype(object)
+    notes = np.where(namesake_pairs(pairs, config, agree), NAMESAKE_NOTE, "").astype(object)
     return _pairs_table(rec, pairs, weights, match_weight, probability, decision, notes, config)
 
 

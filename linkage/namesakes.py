@@ -14,9 +14,10 @@ the guard reads it as clearly different people, so no chain of name-only edges p
 customer. On the 150k and 333k samples' match pairs this pattern is 1,246 and 4,217 pairs, of which 3 and
 7 are one person.
 
-A private mailbox beside a work one is no such difference: one person gives the CRM an address at the employer's
-domain and the web shop or survey one at a consumer provider (qq.com, gmail.com). E-mails differ for this rule
-only where both records hold a mailbox of one kind, both private or both at other domains.
+A private mailbox beside a work one is weaker: one person gives the CRM an address at the employer's domain and the
+web shop or survey one at a consumer provider (qq.com, gmail.com). Such a pair is still no match edge, but the guard
+reads it as two people only where both records hold a mailbox of one kind (both private or both at other domains)
+or their phones differ, so other records that share the person's own mailbox or mobile can still join them.
 """
 
 from __future__ import annotations

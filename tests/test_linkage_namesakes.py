@@ -172,8 +172,9 @@ def test_a_work_and_a_private_mailbox_are_no_difference(config):
 
 def test_a_person_with_a_work_and_a_private_mailbox_is_one_customer(config):
     """The CRM holds the private mailbox and the mobile, two orders the work mailbox and the mobile, a third
-    order the private mailbox only: the orders' pairs (work against private, no phone on one) are no namesake
-    pairs, so they do not keep the person's records apart."""
+    order the private mailbox only: the orders' pairs (work against private, no phone on one) are no match
+    edges, but the guard does not read them as two people, so the CRM record's shared mailbox and mobile join
+    all four."""
     rows = [
         ("crm", "c", "ou", "yanghaoran", ["ou.yanghaoran@qq.com"], ["+8613900000001"]),
         ("shop", "o1", "ou", "yanghaoran", ["hou@corp-one.example"], ["+8613900000001"]),
@@ -181,5 +182,9 @@ def test_a_person_with_a_work_and_a_private_mailbox_is_one_customer(config):
         ("shop", "o3", "ou", "yanghaoran", ["ou.yanghaoran@qq.com"], []),
     ]
     rows += [("crm", f"f{i}", f"family{i}", f"given{i}", [f"f{i}@other.example"], []) for i in range(FILE)]
-    xref = link(pd.DataFrame(rows, columns=COLUMNS), config, model=_model()).xref
+    result = link(pd.DataFrame(rows, columns=COLUMNS), config, model=_model())
+    xref = result.xref
     assert xref[xref["source_record_id"].str[0] != "f"]["customer_id"].nunique() == 1
+    pairs = result.pairs
+    work_private = pairs["id_l"].isin(["o1", "o2"]) & (pairs["id_r"] == "o3")
+    assert work_private.sum() == 2 and (pairs.loc[work_private, "decision"] == "review").all()
