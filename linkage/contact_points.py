@@ -4,7 +4,8 @@ A personal value (a private mailbox, a mobile) names one person; a shared one (i
 company switchboard, a household landline, a mobile two clearly different named people give) does not.
 A value is shared when its local part is a role, its phone type is not a personal one, or two records that
 hold it carry clearly different names (a phone also when they carry different Chinese given names and
-personal e-mails of their own: a family's one mobile).
+personal e-mails of their own: a family's one mobile). Names are told apart only in writings the keys compare:
+kanji beside romaji (高橋 誠, Makoto Takahashi) may be one person's two names.
 
 A record that carries a contact point and no name (a campaign member known by an e-mail only, a service call
 logged with the calling number) cannot be scored like a contact: agreement on one rare value is ≈10 bits,
@@ -16,6 +17,7 @@ lead to two customers it stays on its own (ambiguous), and it is never a bridge 
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -156,10 +158,13 @@ def different_people_by_name(records: EncodedRecords, cmp: PairColumns, config: 
     out[idx[_no_hanzi_in_common(records, cmp["l"][idx], cmp["r"][idx])]] = True
     idx = np.flatnonzero(out)
     out[idx[_same_letters(records, cmp["l"][idx], cmp["r"][idx])]] = False
+    idx = np.flatnonzero(out)
+    out[idx[~_comparable_scripts(records, cmp["l"][idx], cmp["r"][idx])]] = False
     return out
 
 
 HANZI, PINYIN = 1, 2  # a given name's script (_script)
+LATIN, OTHER_SCRIPT = 3, 4  # besides those (_writing): Latin that is no pinyin ('Makoto'), kana, hangul…
 HANZI_WIDTH = (
     4  # the longest Hanzi given name compared by its characters (a longer one is never judged apart)
 )
@@ -192,6 +197,39 @@ def _given_names(records: EncodedRecords) -> tuple[np.ndarray, np.ndarray, np.nd
     row[used[han]] = np.arange(len(han), dtype=np.int32)
     records.cache["given_names", "scripts"] = script, chars, row
     return script, chars, row
+
+
+def _writing(records: EncodedRecords) -> np.ndarray:
+    """Per vocabulary code, how the given name it is is written: HANZI, PINYIN, LATIN (Latin letters that
+    read as no pinyin: 'Makoto', 'Chia-Hao', 'Kevin') or OTHER_SCRIPT (kana, hangul…); 0 for no given name."""
+    cached = records.cache.get(("given_names", "writing"))
+    if cached is not None:
+        return cached
+    script, _, _ = _given_names(records)
+    writing = script.copy()
+    given = records.scalars.get("given_name", np.empty(0, dtype=np.int64))
+    used = sorted_unique(given[given >= 0])
+    rest = used[script[used] == 0]
+    writing[rest] = [LATIN if _latin(str(n)) else OTHER_SCRIPT for n in records.strings(rest).tolist()]
+    records.cache["given_names", "writing"] = writing
+    return writing
+
+
+def _latin(name: str) -> bool:
+    return all(not c.isalpha() or c.isascii() or "LATIN" in unicodedata.name(c, "") for c in name)
+
+
+def _comparable_scripts(records: EncodedRecords, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Pairs whose given names are written so that their levels can tell two people apart: in one script, Hanzi
+    beside pinyin (the keys read Hanzi as pinyin) or pinyin beside other Latin. A Hanzi name beside Latin that
+    reads as no pinyin (romaji 'Makoto' for 誠, Wade-Giles 'I-Chih' for 怡志, an English name) and a name in
+    kana or hangul beside a Latin one may be one person's two names: levels apart there are no contradiction."""
+    writing = _writing(records)
+    a, b = _given_codes(records, left, right)
+    wa = np.where(a >= 0, writing[np.maximum(a, 0)], 0)
+    wb = np.where(b >= 0, writing[np.maximum(b, 0)], 0)
+    lo, hi = np.minimum(wa, wb), np.maximum(wa, wb)
+    return (lo == hi) | ((lo == HANZI) & (hi == PINYIN)) | ((lo == PINYIN) & (hi == LATIN))
 
 
 def _given_codes(

@@ -387,7 +387,9 @@ def resolve_clusters(
     match_weight[is_reference] = np.maximum(match_weight[is_reference], REFERENCE_WEIGHT)
     probability[is_reference], decision[is_reference] = 1.0, MATCH
     left, right = cmp["l"], cmp["r"]
-    guard = guard_view(guard_weights(match_weight, weights), namesake)
+    # read as two people by the guard: not where the e-mails differ only as a work mailbox beside a private one
+    two_people = namesake & namesake_pairs(cmp, config, agree, records)
+    guard = guard_view(guard_weights(match_weight, weights), two_people)
     labels, refused = cluster(len(rec), left, right, guard, decision, config)
     steward = constrain_clusters(
         keys, labels, left, right, match_weight, (decision == MATCH) & ~refused, decisions

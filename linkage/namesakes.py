@@ -13,6 +13,11 @@ or nearly the same birth date) are two people. Such a pair is never a match edge
 the guard reads it as clearly different people, so no chain of name-only edges puts the two in one
 customer. On the 150k and 333k samples' match pairs this pattern is 1,246 and 4,217 pairs, of which 3 and
 7 are one person.
+
+A private mailbox beside a work one is weaker: one person gives the CRM an address at the employer's domain and the
+web shop or survey one at a consumer provider (qq.com, gmail.com). Such a pair is still no match edge, but the guard
+reads it as two people only where both records hold a mailbox of one kind (both private or both at other domains)
+or their phones differ, so other records that share the person's own mailbox or mobile can still join them.
 """
 
 from __future__ import annotations
@@ -22,23 +27,53 @@ import numpy as np
 from linkage.compare import PairColumns
 from linkage.config import LinkageConfig
 from linkage.contact_points import comparison_levels, near_birth_dates
+from linkage.encode import EncodedRecords
+from linkage.standardise.email import is_consumer_mailbox
 
 # The weight (bits) the chaining guard reads for a namesake pair: far below any veto, like a cannot-link.
 NAMESAKE_WEIGHT = -64.0
 
 
-def namesake_pairs(cmp: PairColumns, config: LinkageConfig, personal_agree: np.ndarray) -> np.ndarray:
-    """Pairs whose e-mails or phones are present on both sides and differ (level 0), that agree on no
-    e-mail or phone at any level (a shared landline, a phone's last digits), share no personal identifier
-    (`personal_agree`: contact_points.personal_agreement) and no same or nearly the same birth date."""
+def namesake_pairs(
+    cmp: PairColumns, config: LinkageConfig, personal_agree: np.ndarray, records: EncodedRecords | None = None
+) -> np.ndarray:
+    """Pairs whose e-mails or phones are present on both sides and differ (level 0; e-mails only where both
+    records hold a mailbox of one kind, `records` given: mailbox_kinds), that agree on no e-mail or phone at
+    any level (a shared landline, a phone's last digits), share no personal identifier (`personal_agree`:
+    contact_points.personal_agreement) and no same or nearly the same birth date."""
     differ = np.zeros(len(cmp["l"]), dtype=bool)
     agree = personal_agree | near_birth_dates(cmp, config)
     for column in ("emails", "phones"):
         levels = comparison_levels(cmp, config, None, column)
         if levels is not None:
-            differ |= levels == 0
+            apart = levels == 0
+            if column == "emails" and records is not None and "emails" in records.lists:
+                idx = np.flatnonzero(apart)
+                kinds = mailbox_kinds(records)
+                apart[idx] = (kinds[cmp["l"][idx]] & kinds[cmp["r"][idx]]) > 0
+            differ |= apart
             agree |= levels >= 1
     return differ & ~agree
+
+
+PRIVATE, OTHER_DOMAIN = 1, 2  # bits of mailbox_kinds
+
+
+def mailbox_kinds(records: EncodedRecords) -> np.ndarray:
+    """Per record, the kinds of mailbox it holds as bits: PRIVATE (a consumer provider's) and OTHER_DOMAIN (an
+    employer's, most often); 0 for none. Judged once per distinct address, kept in the records' cache."""
+    cached = records.cache.get(("namesakes", "mailbox_kinds"))
+    if cached is not None:
+        return cached
+    col = records.lists["emails"]
+    used, inverse = np.unique(col.codes, return_inverse=True)
+    private = np.fromiter(
+        (is_consumer_mailbox(str(v)) for v in records.strings(used).tolist()), dtype=bool, count=len(used)
+    )
+    kinds = np.zeros(records.n, dtype=np.int8)
+    np.bitwise_or.at(kinds, col.rids(), np.where(private, PRIVATE, OTHER_DOMAIN)[inverse].astype(np.int8))
+    records.cache["namesakes", "mailbox_kinds"] = kinds
+    return kinds
 
 
 def guard_view(guard_weight: np.ndarray, namesake: np.ndarray) -> np.ndarray:

@@ -128,3 +128,63 @@ def test_namesake_pairs_need_differing_contact_points_and_nothing_personal_in_co
     }  # fmt: skip
     # a personal identifier in common (a WeChat id, a personal value) is never a namesake pair
     assert not namesake_pairs(cmp, config, np.ones(len(ids), dtype=bool)).any()
+
+
+def test_a_work_and_a_private_mailbox_are_no_difference(config):
+    """One person gives the CRM a mailbox at the employer's domain and the web shop a private one: e-mails of
+    two kinds differ for the rule only beside differing phones; two private (or two work) mailboxes differ."""
+    rows = [
+        ("a", "0", "ou", "yanghaoran", ["ou.yanghaoran@qq.com"], ["+8613900000001"], None),
+        ("a", "1", "ou", "yanghaoran", ["hou@corp-one.example"], [], None),  # work beside private
+        (
+            "a",
+            "2",
+            "ou",
+            "yanghaoran",
+            ["hou@corp-one.example"],
+            ["+8613900000002"],
+            None,
+        ),  # and phones differ
+        ("a", "3", "ou", "yanghaoran", ["yanghaoran88@163.com"], [], None),  # two private mailboxes
+        (
+            "a",
+            "4",
+            "ou",
+            "yanghaoran",
+            ["ou.yanghaoran@qq.com", "hou@corp-one.example"],
+            [],
+            None,
+        ),  # the same
+    ]
+    frame = pd.DataFrame(rows, columns=[*COLUMNS, "birth_date"])
+    records = encode_records(prepare_records(frame), config.record_columns)
+    left, right = np.zeros(len(rows) - 1, np.int64), np.arange(1, len(rows), dtype=np.int64)
+    cmp = compare(records, config, left, right, extra={"l": left, "r": right})
+    flagged = namesake_pairs(cmp, config, np.zeros(len(left), dtype=bool), records)
+    assert dict(zip("1234", flagged.tolist(), strict=True)) == {"1": False, "2": True, "3": True, "4": False}
+    work = [("a", "5", "ou", "yanghaoran", ["ou@corp-two.example"], [], None)]
+    frame = pd.DataFrame([rows[1], *work], columns=[*COLUMNS, "birth_date"])
+    records = encode_records(prepare_records(frame), config.record_columns)
+    one = np.zeros(1, np.int64)
+    cmp = compare(records, config, one, one + 1, extra={"l": one, "r": one + 1})
+    assert namesake_pairs(cmp, config, np.zeros(1, dtype=bool), records).all()  # two work mailboxes
+
+
+def test_a_person_with_a_work_and_a_private_mailbox_is_one_customer(config):
+    """The CRM holds the private mailbox and the mobile, two orders the work mailbox and the mobile, a third
+    order the private mailbox only: the orders' pairs (work against private, no phone on one) are no match
+    edges, but the guard does not read them as two people, so the CRM record's shared mailbox and mobile join
+    all four."""
+    rows = [
+        ("crm", "c", "ou", "yanghaoran", ["ou.yanghaoran@qq.com"], ["+8613900000001"]),
+        ("shop", "o1", "ou", "yanghaoran", ["hou@corp-one.example"], ["+8613900000001"]),
+        ("shop", "o2", "ou", "yanghaoran", ["hou@corp-one.example"], ["+8613900000001"]),
+        ("shop", "o3", "ou", "yanghaoran", ["ou.yanghaoran@qq.com"], []),
+    ]
+    rows += [("crm", f"f{i}", f"family{i}", f"given{i}", [f"f{i}@other.example"], []) for i in range(FILE)]
+    result = link(pd.DataFrame(rows, columns=COLUMNS), config, model=_model())
+    xref = result.xref
+    assert xref[xref["source_record_id"].str[0] != "f"]["customer_id"].nunique() == 1
+    pairs = result.pairs
+    work_private = pairs["id_l"].isin(["o1", "o2"]) & (pairs["id_r"] == "o3")
+    assert work_private.sum() == 2 and (pairs.loc[work_private, "decision"] == "review").all()

@@ -37,3 +37,18 @@ def test_numbers_as_exported():
     assert to_number(values)[4:].isna().all()
     assert to_integer(pd.Series(["10", "9.0", "9.5"])).tolist()[:2] == [10, 9]
     assert pd.isna(to_integer(pd.Series(["9.5"]))[0])
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("民國85年6月30日", "1996-06-30"),  # Taiwan's Minguo (ROC) calendar: year + 1911
+        ("民国 85 年 6 月 30 日", "1996-06-30"),
+        ("民國85/06/30", "1996-06-30"),
+        ("中華民國113年1月5日 14:30", "2024-01-05 14:30"),
+    ],
+)
+def test_taiwan_minguo_dates(raw, expected):
+    """A Taiwanese export's birth date in the ROC calendar parses (it was quarantined with its whole row)."""
+    assert parse_datetimes(pd.Series([raw]))[0] == pd.Timestamp(expected)
+    assert not unparseable(pd.Series([raw]))[0]

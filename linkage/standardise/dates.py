@@ -1,4 +1,5 @@
-"""Parse the date strings of real exports: per-source formats first, then ISO 8601, Chinese and Excel serials."""
+"""Parse the date strings of real exports: per-source formats first, then ISO 8601, Chinese (民國 years too) and
+Excel serials."""
 
 from __future__ import annotations
 
@@ -27,6 +28,15 @@ FALLBACK_FORMATS = (
 TIMEZONE = os.environ.get("C360_TIMEZONE", "Asia/Shanghai")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _EXCEL_SERIAL = re.compile(r"^\d{4,5}(\.\d+)?$")
+# Taiwan's Minguo (ROC) calendar, as Taiwanese exports write birth dates: 民國85年6月30日 is 1996-06-30 (year + 1911).
+_MINGUO = re.compile(
+    r"^(?:中華|中华)?民[國国]\s*(\d{1,3})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?"
+)
+
+
+def _gregorian(match: re.Match[str]) -> str:
+    year, month, day = (int(g) for g in match.groups())
+    return f"{year + 1911:04d}-{month:02d}-{day:02d}"
 
 
 def parse_datetimes(
@@ -48,7 +58,7 @@ def parse_datetimes(
 def _parse_unique(raw: pd.Series, formats: tuple[str, ...], excel_serials: bool) -> pd.Series:
     """Each format is tried on the values no earlier one parsed. The bookkeeping is numpy (positions, a NaT
     mask): a night's small columns went through a dozen formats of pandas masks and `.loc` writes each."""
-    text = raw.str.strip()
+    text = raw.str.strip().str.replace(_MINGUO, _gregorian, regex=True)
     text = text.where(text != "")
     values = np.full(len(raw), np.datetime64("NaT"), dtype="datetime64[ns]")
     pending = text.notna().to_numpy(dtype=bool)

@@ -26,6 +26,18 @@ DOMAIN_TYPOS = {
 }  # fmt: skip
 _TLD_TYPOS = {"con": "com", "cmo": "com", "comm": "com", "ocm": "com", "vom": "com", "xom": "com"}
 JUNK_EMAILS = frozenset({"a@a.com", "abc@abc.com", "123@qq.com", "123456@qq.com", "test@qq.com"})
+# Consumer mailbox providers, by a label of the domain ('yahoo' in yahoo.com.hk, 'hinet' in msa.hinet.net) or the
+# whole domain: an address there is someone's private mailbox; at any other domain, usually an employer's.
+CONSUMER_MAIL_LABELS = frozenset(
+    {"gmail", "googlemail", "yahoo", "ymail", "hotmail", "outlook", "live", "msn", "icloud", "aol", "gmx",
+     "protonmail", "proton", "yandex", "qq", "foxmail", "163", "126", "yeah", "sina", "sohu", "aliyun", "139",
+     "189", "21cn", "naver", "daum", "hanmail", "nate", "netvigator", "hinet", "pchome", "seed", "singnet",
+     "docomo", "ezweb", "softbank", "rediffmail", "libero", "laposte", "comcast", "sbcglobal", "bigpond",
+     "btinternet"}
+)  # fmt: skip
+CONSUMER_MAIL_DOMAINS = frozenset(
+    {"me.com", "mac.com", "mail.com", "mail.ru", "web.de", "free.fr", "tom.com"}
+)
 
 
 @remembered
@@ -46,6 +58,12 @@ def canonical_email(value: str) -> str | None:
         return None
     email = f"{local}@{domain}"
     return None if email in JUNK_EMAILS else email
+
+
+def is_consumer_mailbox(email: str) -> bool:
+    """Whether a (canonical) address is at a consumer mailbox provider: 'wei@qq.com', 'amy@yahoo.com.hk'."""
+    domain = email.rpartition("@")[2]
+    return domain in CONSUMER_MAIL_DOMAINS or not CONSUMER_MAIL_LABELS.isdisjoint(domain.split(".")[:-1])
 
 
 def normalise_email(s: pd.Series) -> pd.Series:

@@ -1,0 +1,70 @@
+"""One person's name in two writings the keys cannot compare: a Japanese customer in kanji on an event platform
+(高橋 誠, read by the keys as Chinese: gao / qiaocheng) and in romaji in the CRM and the web shop (Makoto
+Takahashi). The names disagree on every level, yet the records share a mailbox and a mobile: the names are no
+evidence that two people hold them, so the values stay personal and the kanji record joins the customer
+holding them. Two people written in Hanzi and pinyin, which the keys do compare, sharing a mobile stay two."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from linkage.config import load_linkage_config
+from linkage.engine import link
+from linkage.records import build_person_records
+
+FAMILY = [("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"), ("杨", "yang")]
+GIVEN = [("子轩", "zixuan"), ("一诺", "yinuo"), ("浩宇", "haoyu"), ("欣妍", "xinyan"), ("梓涵", "zihan")]
+
+# (source, id, full name, given, family, e-mail, mobile)
+PLANTED = [
+    # one man: kanji in the event platform, romaji in the CRM; one mailbox, one mobile
+    ("crm_a", "KANJI", "高橋 誠", "", "", "makoto.takahashi@docomo.ne.jp", "+81 90-3140-5851"),
+    ("crm_b", "ROMAJI", "", "Makoto", "Takahashi", "Makoto.Takahashi@docomo.ne.jp", "+81 90 3140 5851"),
+    ("shop", "ORDER", "Makoto Takahashi", "", "", "makoto.takahashi@docomo.ne.jp", ""),
+    # one woman: kanji run together, romaji surname first in capitals
+    ("crm_a", "KANJI_2", "田中優子", "", "", "tanaka_yuko9@yahoo.co.jp", "+81 80 7228 8517"),
+    ("crm_b", "ROMAJI_2", "TANAKA Yuko", "", "", "tanaka_yuko9@yahoo.co.jp", "+81-80-7228-8517"),
+    ("shop", "ORDER_2", "Yuko Tanaka", "", "", "", "+81 80 7228 8517"),
+    # a mother in Hanzi and her son's wife in pinyin on one mobile, each with her own mailbox: two people
+    ("crm_a", "MOTHER", "王秀英", "", "", "xiuying.wang@163.com", "13722224444"),
+    ("crm_b", "DAUGHTER_IN_LAW", "", "Na", "Li", "lina1990@qq.com", "137 2222 4444"),
+]
+
+
+def _persons() -> pd.DataFrame:
+    rows: dict[str, list[dict]] = {"crm_a": [], "crm_b": [], "shop": []}
+    for i in range(120):  # background: each person in Hanzi (crm_a) and pinyin (crm_b)
+        (fh, fp), (gh, gp) = FAMILY[i % 6], GIVEN[(i * 7) % 5]
+        mobile, mail = f"139{i:08d}", f"{gp}.{fp}{i}@163.com"
+        rows["crm_a"].append({"source_record_id": f"A{i}", "full_name": fh + gh, "email": mail,
+                              "phone_mobile": mobile})  # fmt: skip
+        rows["crm_b"].append({"source_record_id": f"B{i}", "given_name": gp.title(), "family_name": fp.title(),
+                              "email": mail, "phone_mobile": mobile})  # fmt: skip
+    for source, rid, full, given, family, email, mobile in PLANTED:
+        rows[source].append({"source_record_id": rid, "full_name": full, "given_name": given,
+                             "family_name": family, "email": email, "phone_mobile": mobile})  # fmt: skip
+    return pd.concat(
+        [build_person_records(pd.DataFrame(r).fillna(""), "contact", s) for s, r in rows.items()],
+        ignore_index=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def customer() -> dict[str, str]:
+    result = link(_persons(), load_linkage_config())
+    xref = result.xref.assign(rid=result.xref["source_record_id"].str.split(":").str[-1])
+    return dict(zip(xref["rid"], xref["customer_id"], strict=True))
+
+
+def test_kanji_and_romaji_of_one_person_sharing_mailbox_and_mobile_are_one_customer(customer):
+    assert customer["KANJI"] == customer["ROMAJI"] == customer["ORDER"]
+    assert customer["KANJI_2"] == customer["ROMAJI_2"] == customer["ORDER_2"]
+
+
+def test_hanzi_and_pinyin_names_of_two_people_on_one_mobile_stay_apart(customer):
+    assert customer["MOTHER"] != customer["DAUGHTER_IN_LAW"]
+
+
+def test_background_people_are_linked(customer):
+    pairs = [(customer[f"A{i}"], customer[f"B{i}"]) for i in range(120)]
+    assert np.mean([a == b for a, b in pairs]) == 1.0
