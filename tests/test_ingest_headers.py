@@ -231,3 +231,30 @@ def test_zoho_birth_dates_in_us_format_reach_the_person_records(layout, tmp_path
         "zcrm_1",
         "zcrm_2",
     ]
+
+
+def test_a_second_header_of_one_column_fills_the_rows_the_first_leaves_empty(layout, tmp_path):
+    """A Taiwanese CRM's 中文姓名 and 英文姓名 both mapped to full_name: the first listed wins where it has a value,
+    the other fills the rows where it is empty or blank (before, those rows had no name at all), and both stay in
+    `_extra` as delivered; a row neither fills keeps its own cell."""
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: twcrm\n    entity: contact\n    format: csv\n    glob: 'twcrm/*'\n"
+        "    columns: {客戶編號: source_record_id, 中文姓名: full_name, 英文姓名: full_name, 手機: phone_mobile}\n",
+        encoding="utf-8",
+    )
+    cfg = load_sources_config(tmp_path / "sources.yaml").get("twcrm")
+    land(
+        layout,
+        "twcrm/customers.csv",
+        "客戶編號,英文姓名,中文姓名,手機\n"
+        "T1,Raymond Chang,張怡志,0912345678\n"
+        "T2,Jason Chen,,0923456789\n"
+        "T3,Fiona Lam,  ,0934567890\n"
+        "T4,,,0945678901\n",
+    )
+    result = ingest_source(cfg, layout, DAY)
+    assert [f.status for f in result.files] == ["loaded"]
+    raw = read_raw(next(layout.raw("twcrm", DAY).glob("*.parquet")))
+    assert raw["full_name"].tolist()[:3] == ["張怡志", "Jason Chen", "Fiona Lam"]
+    assert raw["full_name"].fillna("").tolist()[3] == ""  # neither header has a value: the row's own cell
+    assert "Raymond Chang" in raw["_extra"][0] and "Fiona Lam" in raw["_extra"][2]

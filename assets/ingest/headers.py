@@ -4,7 +4,9 @@
 `ＭＡＩＬＩＮＧ CITY` are one header: after the exact match (case, whitespace, BOM, full-width folded) comes
 a compact match that also ignores spaces, underscores and punctuation. When several headers of a file map to
 the same canonical column, the one listed first in `columns:` wins (Qualtrics: `RecordedDate` before
-`EndDate` before `StartDate`), then a header that already is the canonical name, then file order.
+`EndDate` before `StartDate`), then a header that already is the canonical name, then file order; the others
+fill the column on the rows where it is empty, in the same order (a Taiwanese CRM's 中文姓名, else its 英文姓名),
+and stay in `_extra` as delivered.
 """
 
 from __future__ import annotations
@@ -38,6 +40,15 @@ def match_headers(
     `columns` is the source's vendor mapping (its order is the preference), `canonical` the entity's column
     names (they map to themselves), `exact_key` the tolerant exact fold (config.header_key).
     """
+    mapping, unmapped, _ = matched_headers(headers, columns, canonical, exact_key)
+    return mapping, unmapped
+
+
+def matched_headers(
+    headers: list[str], columns: dict[str, str], canonical: list[str], exact_key: Callable[[str], str]
+) -> tuple[dict[str, str], list[str], dict[str, list[str]]]:
+    """match_headers, and per canonical column the other headers that map to it, in preference order (they are
+    unmapped: `_extra` keeps them; ingest fills the column from them where its own header's cell is empty)."""
     exact: dict[str, tuple[int, str]] = {}
     loose: dict[str, tuple[int, str] | None] = {}
     for rank, (vendor, target) in enumerate(columns.items()):
@@ -53,12 +64,16 @@ def match_headers(
         loose.setdefault(compact_key(name), (late, name))
 
     best: dict[str, tuple[int, int, str]] = {}  # target -> (rank, file position, header)
+    hits: list[
+        tuple[int, int, str, str]
+    ] = []  # (rank, file position, header, target) of every matched header
     fallbacks: list[tuple[int, int, str, list[str]]] = []
     for pos, header in enumerate(headers):
         hit = exact.get(exact_key(header)) or loose.get(compact_key(header))
         if hit is None:
             continue
         rank, (target, *others) = hit[0], hit[1].split("|")
+        hits.append((rank, pos, header, target))
         if others:
             fallbacks.append((rank, pos, header, others))
         if target not in best or (rank, pos) < best[target][:2]:
@@ -70,7 +85,11 @@ def match_headers(
             best[free] = (rank, pos, header)
             taken.add(header)
     mapping = {header: target for target, (_, _, header) in sorted(best.items(), key=lambda kv: kv[1][1])}
-    return mapping, [h for h in headers if h not in mapping]
+    alternates: dict[str, list[str]] = {}
+    for _, _, header, target in sorted(hits):
+        if header not in taken and target in best:
+            alternates.setdefault(target, []).append(header)
+    return mapping, [h for h in headers if h not in mapping], alternates
 
 
 def missing_identifier(

@@ -12,13 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from assets.entities import LINEAGE_COLUMNS
 from assets.ingest.batching import coalesced
 from assets.ingest.config import SourceConfig, SourcesConfig, header_key
 from assets.ingest.encoding import UnreadableFile
 from assets.ingest.extra_json import extra_json
-from assets.ingest.headers import match_headers, missing_identifier
+from assets.ingest.headers import match_headers, matched_headers, missing_identifier
 from assets.ingest.landing import LandingFile, key_date, landing_zone, sha256_file
 from assets.ingest.manifest import RAW, append_manifest, loaded_hashes, read_manifest, seen_versions
 from assets.ingest.parquet_out import ParquetOut
@@ -122,6 +123,21 @@ def map_columns(headers: list[str], cfg: SourceConfig) -> tuple[dict[str, str], 
     return match_headers(headers, cfg.columns, cfg.entity_def.column_names, header_key)
 
 
+def column_alternates(headers: list[str], cfg: SourceConfig) -> dict[str, list[str]]:
+    """Canonical column → the other headers of the file that map to it, in preference order (headers.py)."""
+    return matched_headers(headers, cfg.columns, cfg.entity_def.column_names, header_key)[2]
+
+
+def _filled(column: pa.Array, others: list[pa.Array]) -> pa.Array:
+    """`column`, each empty or blank cell taken from the first of `others` (same rows) that has a value there
+    (a cell none of them fills stays as it was). Text columns only."""
+    others = [o for o in others if o.type == column.type]
+    if not others or not pa.types.is_string(column.type):
+        return column
+    valued = [pc.if_else(pc.equal(pc.utf8_trim_whitespace(c), ""), None, c) for c in (column, *others)]
+    return pc.coalesce(*valued, column)
+
+
 def check_drift(headers: list[str], mapping: dict[str, str], cfg: SourceConfig, file_key: str) -> None:
     missing = [c for c in cfg.required_columns if c not in mapping.values()]
     if not missing:
@@ -199,16 +215,27 @@ def _lists_joined(column: pa.Array, json_cells: np.ndarray | None) -> pa.Array:
 
 
 def to_raw(
-    batch: Batch, mapping: dict[str, str], unmapped: list[str], schema: pa.Schema, lineage: _Lineage
+    batch: Batch,
+    mapping: dict[str, str],
+    unmapped: list[str],
+    schema: pa.Schema,
+    lineage: _Lineage,
+    alternates: dict[str, list[str]] | None = None,
 ) -> pa.Table:
     """A reader batch as raw rows: canonical columns (null when the file lacks them), lineage, `_extra`.
 
-    Rows the reader could not split keep only `_line` and `_extra` (reason + raw text); the constant lineage
-    and absent columns are built for the merged length, never copied.
+    `alternates`: per canonical column, other headers that map to it (column_alternates): they fill its empty
+    cells, and stay in `_extra`. Rows the reader could not split keep only `_line` and `_extra` (reason + raw
+    text); the constant lineage and absent columns are built for the merged length, never copied.
     """
-    by_target = {t: h for h, t in mapping.items() if h in batch.table.column_names}
+    names = batch.table.column_names
+    by_target = {t: h for h, t in mapping.items() if h in names}
+
+    def cells(header: str) -> pa.Array:
+        return _lists_joined(batch.table.column(header).combine_chunks(), batch.json_cells.get(header))
+
     columns = {
-        c: _lists_joined(batch.table.column(h).combine_chunks(), batch.json_cells.get(h))
+        c: _filled(cells(h), [cells(o) for o in (alternates or {}).get(c, []) if o in names])
         for c, h in by_target.items()
     }
     extra_names = [
@@ -293,12 +320,14 @@ def _raw_tables(
     """Reader batches as raw rows (mapped, drift-checked, erased people dropped); counts go to `out`."""
     mapping: dict[str, str] | None = None
     unmapped: list[str] = []
+    alternates: dict[str, list[str]] = {}
     json_like = cfg.format in ("jsonl", "json")
     checked = False
     for batch in batches:
         headers = batch.table.column_names if json_like else info.headers
         if mapping is None or (json_like and set(headers) - set(mapping) - set(unmapped) - batch.paths):
             mapping, unmapped = map_columns(headers, cfg)  # JSON records may bring new keys
+            alternates = column_alternates(headers, cfg)
             unmapped = [h for h in unmapped if h not in batch.paths]  # in _extra within its object
             out.unmapped += [h for h in unmapped if h not in out.unmapped]
         if not checked and (batch.table.num_rows or not json_like):
@@ -306,7 +335,7 @@ def _raw_tables(
             if problem := missing_identifier(cfg.name, cfg.entity_def, headers, mapping, out.key):
                 raise SchemaDrift(problem)
             checked = True
-        table = to_raw(batch, mapping, unmapped, schema, lineage)
+        table = to_raw(batch, mapping, unmapped, schema, lineage, alternates)
         out.rows_read += table.num_rows
         out.blank_rows += batch.blank_rows
         table, erased = _erase(table, matcher)
