@@ -110,7 +110,8 @@ from linkage.stored_encoding import extended_encoding
 
 PAIR_KEYS = ["source_l", "id_l", "source_r", "id_r"]
 # threads a closure round's pairs are compared in (compare.PARALLEL_PAIRS): the cores this process may use
-COMPARE_WORKERS = max(1, min(len(os.sched_getaffinity(0)), 4))
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+COMPARE_WORKERS = max(1, min(_CORES, 4))
 # a closure round's pair columns also hold each pair's weights (WEIGHT_OF + comparison) and match weight
 WEIGHT_OF, MATCH_WEIGHT = "weight:", "match_weight"
 
