@@ -229,8 +229,9 @@ def _ascii(text: str) -> str:
 # Not bounded, emptied between the job's steps (forget()): ~150 MB per 500k names at 150k customers.
 @remembered(maxsize=None)
 def romanise(text: str, system: str = "pinyin", surname: bool = False) -> str:
-    """Latin key of `text`: Han characters romanised in `system` (those none reads kept), Latin letters kept,
-    everything else dropped."""
+    """Latin key of `text`: Han characters romanised in `system` (those none reads kept), Latin letters kept
+    (accents dropped), everything else dropped: a name in another script (김민준, иван) has no key, so it is compared
+    as missing, not as a different name, against its romanised form in another system (Kim Min-jun)."""
     if system not in SYSTEMS:
         raise ValueError(f"unknown romanisation {system!r}; use one of {SYSTEMS}")
     parts: list[str] = []

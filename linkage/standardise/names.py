@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import NamedTuple
 
 import pandas as pd
@@ -37,22 +38,43 @@ SURNAME_PARTICLES = frozenset(
      "ten", "bin", "binti", "al", "el", "mac", "mc"}
 )  # fmt: skip
 _LATIN_DROP = re.compile(r"[^a-z\s'\-,]")
+# Latin letters no accent stripping reaches: Søren, Łukasz, Straße, Ægir
+_LATIN_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ł": "l", "œ": "oe", "þ": "th", "ð": "d",
+                                "ı": "i"})  # fmt: skip
+_OTHER_DROP = re.compile(
+    r"[^\w\s'\-,]|[\d_]"
+)  # a name in another script keeps its letters and combining marks
 _HAN_DROP = re.compile(r"[\s·•・.\-_,，()（）]")
 
 
 class NameParts(NamedTuple):
     full: str | None  # canonical: simplified Hanzi without spaces, or lower-case Latin words
-    script: str | None  # hanzi | latin | mixed
+    script: str | None  # hanzi | latin | other | mixed
     family: str | None
     given: str | None
 
 
 def name_script_of(text: str) -> str | None:
+    """hanzi | latin | other (hangul, kana, Cyrillic, Greek…: no Han, no Latin letter) | mixed, of a canonical name."""
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return None
     han = sum(1 for c in letters if has_han(c))
-    return "hanzi" if han == len(letters) else "latin" if han == 0 else "mixed"
+    other = sum(1 for c in letters if not has_han(c) and _other_letter(c))
+    if han == len(letters):
+        return "hanzi"
+    if other == len(letters):
+        return "other"
+    return "latin" if han == 0 and other == 0 else "mixed"
+
+
+def _other_letter(c: str) -> bool:
+    """A letter neither Han nor Latin (김, た, и, λ)."""
+    return c.isalpha() and not c.isascii() and "LATIN" not in unicodedata.name(c, "") and not has_han(c)
+
+
+def _has_other_script(text: str) -> bool:
+    return any(_other_letter(c) for c in text)
 
 
 @remembered
@@ -66,7 +88,12 @@ def canonical_name(value: str) -> str | None:
             if text.endswith(title) and len(text) > len(title):
                 text = text[: -len(title)]
         return text or None
-    text = _LATIN_DROP.sub(" ", strip_accents(text).replace(".", " "))
+    if _has_other_script(
+        text
+    ):  # 김민준, たかはし まこと, Иван Петров: their letters kept (an accent is a letter there)
+        text = _OTHER_DROP.sub(" ", text.replace(".", " "))
+    else:
+        text = _LATIN_DROP.sub(" ", strip_accents(text).translate(_LATIN_LETTERS).replace(".", " "))
     words = [w.strip("'-") for w in text.replace(",", " , ").split()]
     words = [w for w in words if w and w not in HONORIFICS_LATIN]
     text = " ".join(words).replace(" , ", ", ").strip(", ")
@@ -89,6 +116,9 @@ def parse_name(value: str) -> NameParts:
     if script == "hanzi":
         family, given = split_hanzi_name(full)
         return NameParts(full, script, family, given or None)
+    if script == "other" and "," not in full:
+        family, given = _other_script_parts(full)
+        return NameParts(full, script, family, given)
     if "," in full:  # 'Family, Given'
         family, _, given = full.partition(",")
         return NameParts(full.replace(",", ""), script, family.strip() or None, given.strip() or None)
@@ -129,6 +159,32 @@ def is_whole_name(value: str) -> bool:
         return False
     surname = parts.family in surname_rank() or compound_of(parts.family) is not None
     return surname or syllable_count(parts.full) is None
+
+
+# Korean two-syllable family names (남궁 Namgung, 황보 Hwangbo, 제갈 Jegal, 선우 Seonu, 독고 Dokgo, 사공 Sagong, 서문 Seomun)
+KOREAN_COMPOUND_SURNAMES = frozenset({"남궁", "황보", "제갈", "선우", "독고", "사공", "서문"})
+
+
+def _is_hangul(c: str) -> bool:
+    return "\uac00" <= c <= "\ud7a3"
+
+
+def _other_script_parts(full: str) -> tuple[str | None, str | None]:
+    """(family, given) of a name in another script. Korean and Japanese are written family first: 김민준 is 김 +
+    민준 (a two-syllable surname kept whole), 김 민준 and たかはし まこと split at the space. Others (Cyrillic, Greek…)
+    given first, as a CRM's single name field holds them: Иван Петров is Петров + Иван. One word of any other
+    script is kept as the family name."""
+    words = full.split()
+    east_asian = any(_is_hangul(c) or "\u3040" <= c <= "\u30ff" for c in full)  # hangul, hiragana, katakana
+    if len(words) == 1:
+        word = words[0]
+        if all(_is_hangul(c) for c in word) and 2 <= len(word) <= 4:
+            cut = 2 if word[:2] in KOREAN_COMPOUND_SURNAMES and len(word) > 2 else 1
+            return word[:cut], word[cut:]
+        return word, None
+    if east_asian:
+        return words[0], " ".join(words[1:])
+    return words[-1], " ".join(words[:-1])
 
 
 def _family_name_only(value: str, full: str) -> bool:
