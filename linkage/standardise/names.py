@@ -41,9 +41,8 @@ _LATIN_DROP = re.compile(r"[^a-z\s'\-,]")
 # Latin letters no accent stripping reaches: Søren, Łukasz, Straße, Ægir
 _LATIN_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ł": "l", "œ": "oe", "þ": "th", "ð": "d",
                                 "ı": "i"})  # fmt: skip
-_OTHER_DROP = re.compile(
-    r"[^\w\s'\-,]|[\d_]"
-)  # a name in another script keeps its letters and combining marks
+# a name in another script keeps its letters and combining marks
+_OTHER_DROP = re.compile(r"[^\w\s'\-,]|[\d_]")
 _HAN_DROP = re.compile(r"[\s·•・.\-_,，()（）]")
 
 
@@ -88,9 +87,8 @@ def canonical_name(value: str) -> str | None:
             if text.endswith(title) and len(text) > len(title):
                 text = text[: -len(title)]
         return text or None
-    if _has_other_script(
-        text
-    ):  # 김민준, たかはし まこと, Иван Петров: their letters kept (an accent is a letter there)
+    # 김민준, たかはし まこと, Иван Петров: their letters kept (an accent is a letter there)
+    if _has_other_script(text):
         text = _OTHER_DROP.sub(" ", text.replace(".", " "))
     else:
         text = _LATIN_DROP.sub(" ", strip_accents(text).translate(_LATIN_LETTERS).replace(".", " "))
