@@ -34,21 +34,14 @@ def compact_key(header: str) -> str:
 
 def match_headers(
     headers: list[str], columns: dict[str, str], canonical: list[str], exact_key: Callable[[str], str]
-) -> tuple[dict[str, str], list[str]]:
-    """File headers → (header → canonical column, unmapped headers in file order).
+) -> tuple[dict[str, str], list[str], dict[str, list[str]]]:
+    """File headers → (header → canonical column, unmapped headers in file order, canonical column → the other
+    headers that map to it in preference order: unmapped, so `_extra` keeps them; ingest fills the column from
+    them where its own header's cell is empty).
 
     `columns` is the source's vendor mapping (its order is the preference), `canonical` the entity's column
     names (they map to themselves), `exact_key` the tolerant exact fold (config.header_key).
     """
-    mapping, unmapped, _ = matched_headers(headers, columns, canonical, exact_key)
-    return mapping, unmapped
-
-
-def matched_headers(
-    headers: list[str], columns: dict[str, str], canonical: list[str], exact_key: Callable[[str], str]
-) -> tuple[dict[str, str], list[str], dict[str, list[str]]]:
-    """match_headers, and per canonical column the other headers that map to it, in preference order (they are
-    unmapped: `_extra` keeps them; ingest fills the column from them where its own header's cell is empty)."""
     exact: dict[str, tuple[int, str]] = {}
     loose: dict[str, tuple[int, str] | None] = {}
     for rank, (vendor, target) in enumerate(columns.items()):
@@ -64,9 +57,8 @@ def matched_headers(
         loose.setdefault(compact_key(name), (late, name))
 
     best: dict[str, tuple[int, int, str]] = {}  # target -> (rank, file position, header)
-    hits: list[
-        tuple[int, int, str, str]
-    ] = []  # (rank, file position, header, target) of every matched header
+    # (rank, file position, header, target) of every matched header
+    hits: list[tuple[int, int, str, str]] = []
     fallbacks: list[tuple[int, int, str, list[str]]] = []
     for pos, header in enumerate(headers):
         hit = exact.get(exact_key(header)) or loose.get(compact_key(header))

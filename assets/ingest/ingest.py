@@ -19,7 +19,7 @@ from assets.ingest.batching import coalesced
 from assets.ingest.config import SourceConfig, SourcesConfig, header_key
 from assets.ingest.encoding import UnreadableFile
 from assets.ingest.extra_json import extra_json
-from assets.ingest.headers import match_headers, matched_headers, missing_identifier
+from assets.ingest.headers import match_headers, missing_identifier
 from assets.ingest.landing import LandingFile, key_date, landing_zone, sha256_file
 from assets.ingest.manifest import RAW, append_manifest, loaded_hashes, read_manifest, seen_versions
 from assets.ingest.parquet_out import ParquetOut
@@ -120,12 +120,15 @@ def map_columns(headers: list[str], cfg: SourceConfig) -> tuple[dict[str, str], 
     Headers match `columns:` tolerantly (case, whitespace, BOM, full-width, then spaces/underscores/punctuation);
     a header that already is a canonical column name (`email`, `order_id`) maps to itself without configuration.
     """
+    mapping, unmapped, _ = mapped_columns(headers, cfg)
+    return mapping, unmapped
+
+
+def mapped_columns(
+    headers: list[str], cfg: SourceConfig
+) -> tuple[dict[str, str], list[str], dict[str, list[str]]]:
+    """map_columns, and per canonical column the file's other headers that map to it (headers.match_headers)."""
     return match_headers(headers, cfg.columns, cfg.entity_def.column_names, header_key)
-
-
-def column_alternates(headers: list[str], cfg: SourceConfig) -> dict[str, list[str]]:
-    """Canonical column → the other headers of the file that map to it, in preference order (headers.py)."""
-    return matched_headers(headers, cfg.columns, cfg.entity_def.column_names, header_key)[2]
 
 
 def _filled(column: pa.Array, others: list[pa.Array]) -> pa.Array:
@@ -224,7 +227,7 @@ def to_raw(
 ) -> pa.Table:
     """A reader batch as raw rows: canonical columns (null when the file lacks them), lineage, `_extra`.
 
-    `alternates`: per canonical column, other headers that map to it (column_alternates): they fill its empty
+    `alternates`: per canonical column, other headers that map to it (mapped_columns): they fill its empty
     cells, and stay in `_extra`. Rows the reader could not split keep only `_line` and `_extra` (reason + raw
     text); the constant lineage and absent columns are built for the merged length, never copied.
     """
@@ -326,8 +329,7 @@ def _raw_tables(
     for batch in batches:
         headers = batch.table.column_names if json_like else info.headers
         if mapping is None or (json_like and set(headers) - set(mapping) - set(unmapped) - batch.paths):
-            mapping, unmapped = map_columns(headers, cfg)  # JSON records may bring new keys
-            alternates = column_alternates(headers, cfg)
+            mapping, unmapped, alternates = mapped_columns(headers, cfg)  # JSON records may bring new keys
             unmapped = [h for h in unmapped if h not in batch.paths]  # in _extra within its object
             out.unmapped += [h for h in unmapped if h not in out.unmapped]
         if not checked and (batch.table.num_rows or not json_like):
