@@ -38,7 +38,7 @@ from linkage.heap import trim_heap
 from linkage.households import household_pairs
 from linkage.identity import assign_customer_ids
 from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
-from linkage.namesakes import guard_view, namesake_pairs
+from linkage.namesakes import guard_view, namesake_readings
 from linkage.pair_store import (
     NEGATIVE,
     PairStore,
@@ -380,16 +380,17 @@ def resolve_clusters(
     agree = personal_agreement(records, cmp, config, personal(rec, records, cmp, config))
     household = household_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
     decision[household] = REVIEW
-    namesake = namesake_pairs(cmp, config, agree) & ~is_reference  # linkage/namesakes.py
+    # linkage/namesakes.py: no match edge; read as two people by the guard only where the e-mails differ within
+    # one kind (not a work mailbox beside a private one)
+    namesake, two_people = namesake_readings(cmp, config, agree, records)
+    namesake &= ~is_reference
     # the match edges it takes: inside a match component, where linkage/spark notes them too
     demoted = namesake & (decision == MATCH)
     decision[demoted] = REVIEW
     match_weight[is_reference] = np.maximum(match_weight[is_reference], REFERENCE_WEIGHT)
     probability[is_reference], decision[is_reference] = 1.0, MATCH
     left, right = cmp["l"], cmp["r"]
-    # read as two people by the guard: not where the e-mails differ only as a work mailbox beside a private one
-    two_people = namesake & namesake_pairs(cmp, config, agree, records)
-    guard = guard_view(guard_weights(match_weight, weights), two_people)
+    guard = guard_view(guard_weights(match_weight, weights), two_people & namesake)
     labels, refused = cluster(len(rec), left, right, guard, decision, config)
     steward = constrain_clusters(
         keys, labels, left, right, match_weight, (decision == MATCH) & ~refused, decisions

@@ -41,19 +41,30 @@ def namesake_pairs(
     records hold a mailbox of one kind, `records` given: mailbox_kinds), that agree on no e-mail or phone at
     any level (a shared landline, a phone's last digits), share no personal identifier (`personal_agree`:
     contact_points.personal_agreement) and no same or nearly the same birth date."""
+    namesake, two_people = namesake_readings(cmp, config, personal_agree, records)
+    return namesake if records is None else two_people
+
+
+def namesake_readings(
+    cmp: PairColumns, config: LinkageConfig, personal_agree: np.ndarray, records: EncodedRecords | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """In one pass over the levels: namesake_pairs without `records` (any differing e-mails: what keeps a pair out
+    of the match edges) and with them (e-mails of one kind only: what the chaining guard reads as two people)."""
     differ = np.zeros(len(cmp["l"]), dtype=bool)
+    kinds_differ = np.zeros(len(cmp["l"]), dtype=bool)
     agree = personal_agree | near_birth_dates(cmp, config)
     for column in ("emails", "phones"):
         levels = comparison_levels(cmp, config, None, column)
         if levels is not None:
             apart = levels == 0
+            differ |= apart
             if column == "emails" and records is not None and "emails" in records.lists:
                 idx = np.flatnonzero(apart)
                 kinds = mailbox_kinds(records)
                 apart[idx] = (kinds[cmp["l"][idx]] & kinds[cmp["r"][idx]]) > 0
-            differ |= apart
+            kinds_differ |= apart
             agree |= levels >= 1
-    return differ & ~agree
+    return differ & ~agree, kinds_differ & ~agree
 
 
 PRIVATE, OTHER_DOMAIN = 1, 2  # bits of mailbox_kinds
