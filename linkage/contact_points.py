@@ -17,7 +17,6 @@ lead to two customers it stays on its own (ambiguous), and it is never a bridge 
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ from linkage.mistyped_emails import (
     typos_in,
 )
 from linkage.standardise.chinese import has_han, reads_as_pinyin
+from linkage.standardise.names import has_other_script
 from linkage.standardise.phone import phone_kind
 
 # Mailboxes of a role, not a person (RFC 2142 and common practice, English and Chinese pinyin).
@@ -210,13 +210,12 @@ def _writing(records: EncodedRecords) -> np.ndarray:
     given = records.scalars.get("given_name", np.empty(0, dtype=np.int64))
     used = sorted_unique(given[given >= 0])
     rest = used[script[used] == 0]
-    writing[rest] = [LATIN if _latin(str(n)) else OTHER_SCRIPT for n in records.strings(rest).tolist()]
+    # no Han letter in these (their _script is 0): Latin unless another script's letter is there
+    writing[rest] = [
+        OTHER_SCRIPT if has_other_script(str(n)) else LATIN for n in records.strings(rest).tolist()
+    ]
     records.cache["given_names", "writing"] = writing
     return writing
-
-
-def _latin(name: str) -> bool:
-    return all(not c.isalpha() or c.isascii() or "LATIN" in unicodedata.name(c, "") for c in name)
 
 
 def _comparable_scripts(records: EncodedRecords, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -224,10 +223,7 @@ def _comparable_scripts(records: EncodedRecords, left: np.ndarray, right: np.nda
     beside pinyin (the keys read Hanzi as pinyin) or pinyin beside other Latin. A Hanzi name beside Latin that
     reads as no pinyin (romaji 'Makoto' for 誠, Wade-Giles 'I-Chih' for 怡志, an English name) and a name in
     kana or hangul beside a Latin one may be one person's two names: levels apart there are no contradiction."""
-    writing = _writing(records)
-    a, b = _given_codes(records, left, right)
-    wa = np.where(a >= 0, writing[np.maximum(a, 0)], 0)
-    wb = np.where(b >= 0, writing[np.maximum(b, 0)], 0)
+    wa, wb = _of_given_names(records, _writing(records), left, right)
     lo, hi = np.minimum(wa, wb), np.maximum(wa, wb)
     return (lo == hi) | ((lo == HANZI) & (hi == PINYIN)) | ((lo == PINYIN) & (hi == LATIN))
 
@@ -240,6 +236,14 @@ def _given_codes(
     if given is None:
         return np.full(len(left), -1, dtype=np.int64), np.full(len(right), -1, dtype=np.int64)
     return given[left], given[right]
+
+
+def _of_given_names(
+    records: EncodedRecords, per_code: np.ndarray, left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`per_code` (a value per vocabulary code) of the given names of the pairs' records; 0 where none."""
+    a, b = _given_codes(records, left, right)
+    return tuple(np.where(c >= 0, per_code[np.maximum(c, 0)], 0) for c in (a, b))  # type: ignore[return-value]
 
 
 def _no_hanzi_in_common(records: EncodedRecords, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -266,10 +270,7 @@ def _chinese_given(records: EncodedRecords, left: np.ndarray, right: np.ndarray)
     """Pairs whose given names read as Chinese ones in the same script: both in Hanzi, or both in pinyin. Hanzi
     beside Latin is left out: that is how an English name stands beside the Chinese one ('Linda' reads as
     pinyin)."""
-    script, _, _ = _given_names(records)
-    a, b = _given_codes(records, left, right)
-    sa = np.where(a >= 0, script[np.maximum(a, 0)], 0)
-    sb = np.where(b >= 0, script[np.maximum(b, 0)], 0)
+    sa, sb = _of_given_names(records, _given_names(records)[0], left, right)
     return (sa == sb) & (sa > 0)
 
 
@@ -549,22 +550,23 @@ class FileMailboxes:
 
     @classmethod
     def of(cls, records: EncodedRecords) -> FileMailboxes:
-        codes = sorted_unique(records.lists["emails"].codes)
-        mailboxes = records.vocab[codes]
-        return cls(codes, mailboxes, mailbox_shapes(mailboxes.tolist()))
+        """The records' mailboxes, read once and kept in their cache (an incremental night asks every time its
+        closure runs out of pairs)."""
+        cached = records.cache.get(("mailboxes", "file"))
+        if cached is None:
+            codes = sorted_unique(records.lists["emails"].codes)
+            mailboxes = records.vocab[codes]
+            cached = records.cache["mailboxes", "file"] = cls(
+                codes, mailboxes, mailbox_shapes(mailboxes.tolist())
+            )
+        return cached
 
 
-def typo_owners(
-    rec: pd.DataFrame,
-    records: EncodedRecords,
-    within: np.ndarray,
-    file_mailboxes: Callable[[], FileMailboxes] | None = None,
-) -> np.ndarray:
+def typo_owners(rec: pd.DataFrame, records: EncodedRecords, within: np.ndarray) -> np.ndarray:
     """Records holding a mailbox that an e-mail of an evidence-only record of `within` (no phone, e-mails no
     other record holds) is a typo of (linkage/mistyped_emails.py): the customers attach_mistyped_records may
     attach it to, wherever they are (an incremental night links them again with it). Read from the encoding's
-    e-mails (none without an e-mail column there); `file_mailboxes`: gives FileMailboxes.of(records), read once
-    by a caller that asks again (TypoOwners)."""
+    e-mails (none without an e-mail column there)."""
     out = np.zeros(len(rec), dtype=bool)
     if "emails" not in records.lists or not within.any():
         return out
@@ -575,7 +577,7 @@ def typo_owners(
     boxes = {e for r in np.flatnonzero(lone).tolist() for e in emails[r]}
     if not boxes:
         return out
-    file = FileMailboxes.of(records) if file_mailboxes is None else file_mailboxes()
+    file = FileMailboxes.of(records)
     shapes = shape_index(boxes)
     near = near_shapes(file.mailboxes.tolist(), shapes, file.shapes) if shapes else []
     targets = list({e for found in mistyped_mailboxes(boxes, near, FileNames(rec)).values() for e in found})
@@ -588,24 +590,19 @@ def typo_owners(
 
 class TypoOwners:
     """typo_owners for an incremental night's closure, which asks again with more records each time it runs
-    out of pairs: the file's mailboxes and their shapes read once, and each record looked at once (the owners
-    an earlier round's records reached are in the closure's work already: typo_owners is a union over records)."""
+    out of pairs: each record looked at once (the owners an earlier round's records reached are in the
+    closure's work already: typo_owners is a union over records; the file's mailboxes are read once,
+    FileMailboxes.of)."""
 
     def __init__(self, rec: pd.DataFrame, records: EncodedRecords) -> None:
         self._rec, self._records = rec, records
         self._seen = np.zeros(len(rec), dtype=bool)
-        self._file: FileMailboxes | None = None
 
     def reached_by(self, within: np.ndarray) -> np.ndarray:
         """typo_owners of the records of `within` not asked about before."""
         new = within & ~self._seen
         self._seen |= within
-        return typo_owners(self._rec, self._records, new, self._file_mailboxes)
-
-    def _file_mailboxes(self) -> FileMailboxes:
-        if self._file is None:
-            self._file = FileMailboxes.of(self._records)
-        return self._file
+        return typo_owners(self._rec, self._records, new)
 
 
 class LoneMailboxes:

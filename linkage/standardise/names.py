@@ -72,7 +72,8 @@ def _other_letter(c: str) -> bool:
     return c.isalpha() and not c.isascii() and "LATIN" not in unicodedata.name(c, "") and not has_han(c)
 
 
-def _has_other_script(text: str) -> bool:
+def has_other_script(text: str) -> bool:
+    """Whether `text` holds a letter of a script neither Latin nor Han (hangul, kana, Cyrillic, Greek…)."""
     return any(_other_letter(c) for c in text)
 
 
@@ -88,7 +89,7 @@ def canonical_name(value: str) -> str | None:
                 text = text[: -len(title)]
         return text or None
     # 김민준, たかはし まこと, Иван Петров: their letters kept (an accent is a letter there)
-    if _has_other_script(text):
+    if has_other_script(text):
         text = _OTHER_DROP.sub(" ", text.replace(".", " "))
     else:
         text = _LATIN_DROP.sub(" ", strip_accents(text).translate(_LATIN_LETTERS).replace(".", " "))
