@@ -5,10 +5,7 @@ traditional characters, pinyin or beside an English name still shares a personal
 
 import pandas as pd
 import pytest
-
-from linkage.config import load_linkage_config
-from linkage.engine import link
-from linkage.records import build_person_records
+from planted_people import customer_by_record_id, planted_person_records
 
 FAMILY = [("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"), ("杨", "yang"),
           ("黄", "huang"), ("赵", "zhao"), ("吴", "wu"), ("周", "zhou"), ("徐", "xu"), ("孙", "sun")]  # fmt: skip
@@ -68,21 +65,12 @@ PLANTED = [
 
 def _persons() -> pd.DataFrame:
     a, b = _background()
-    planted = {"crm_a": a, "crm_b": b, "enrich": [], "survey": []}
-    for source, rid, full, given, family, email, mobile in PLANTED:
-        planted[source].append({"source_record_id": rid, "full_name": full, "given_name": given,
-                                "family_name": family, "email": email, "phone_mobile": mobile})  # fmt: skip
-    frames = []
-    for source, rows in planted.items():
-        frames.append(build_person_records(pd.DataFrame(rows).fillna(""), "contact", source))
-    return pd.concat(frames, ignore_index=True)
+    return planted_person_records({"crm_a": a, "crm_b": b, "enrich": [], "survey": []}, PLANTED)
 
 
 @pytest.fixture(scope="module")
 def customer():
-    result = link(_persons(), load_linkage_config())
-    xref = result.xref.assign(rid=result.xref["source_record_id"].str.split(":").str[-1])
-    return dict(zip(xref["rid"], xref["customer_id"], strict=True))
+    return customer_by_record_id(_persons())
 
 
 def test_a_mobile_a_mother_and_daughter_share_merges_neither_them_nor_its_callers(customer):

@@ -7,10 +7,7 @@ holding them. Two people written in Hanzi and pinyin, which the keys do compare,
 import numpy as np
 import pandas as pd
 import pytest
-
-from linkage.config import load_linkage_config
-from linkage.engine import link
-from linkage.records import build_person_records
+from planted_people import customer_by_record_id, planted_person_records
 
 FAMILY = [("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"), ("杨", "yang")]
 GIVEN = [("子轩", "zixuan"), ("一诺", "yinuo"), ("浩宇", "haoyu"), ("欣妍", "xinyan"), ("梓涵", "zihan")]
@@ -40,20 +37,12 @@ def _persons() -> pd.DataFrame:
                               "phone_mobile": mobile})  # fmt: skip
         rows["crm_b"].append({"source_record_id": f"B{i}", "given_name": gp.title(), "family_name": fp.title(),
                               "email": mail, "phone_mobile": mobile})  # fmt: skip
-    for source, rid, full, given, family, email, mobile in PLANTED:
-        rows[source].append({"source_record_id": rid, "full_name": full, "given_name": given,
-                             "family_name": family, "email": email, "phone_mobile": mobile})  # fmt: skip
-    return pd.concat(
-        [build_person_records(pd.DataFrame(r).fillna(""), "contact", s) for s, r in rows.items()],
-        ignore_index=True,
-    )
+    return planted_person_records(rows, PLANTED)
 
 
 @pytest.fixture(scope="module")
 def customer() -> dict[str, str]:
-    result = link(_persons(), load_linkage_config())
-    xref = result.xref.assign(rid=result.xref["source_record_id"].str.split(":").str[-1])
-    return dict(zip(xref["rid"], xref["customer_id"], strict=True))
+    return customer_by_record_id(_persons())
 
 
 def test_kanji_and_romaji_of_one_person_sharing_mailbox_and_mobile_are_one_customer(customer):
