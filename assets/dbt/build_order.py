@@ -14,14 +14,12 @@ and 33.97 → 31.11 s on a full night, the bound set by the two threads' summed 
 from __future__ import annotations
 
 import json
-import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 NODE_SECONDS = "node_seconds.json"  # unique_id → seconds of the node in the last build that ran it
-log = logging.getLogger(__name__)
 
 
 def guessed_seconds(node: Any) -> float:
