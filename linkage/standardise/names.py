@@ -59,7 +59,7 @@ def name_script_of(text: str) -> str | None:
     if not letters:
         return None
     han = sum(1 for c in letters if has_han(c))
-    other = sum(1 for c in letters if not has_han(c) and _other_letter(c))
+    other = sum(1 for c in letters if _other_letter(c))
     if han == len(letters):
         return "hanzi"
     if other == len(letters):
