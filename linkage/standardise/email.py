@@ -25,6 +25,9 @@ DOMAIN_TYPOS = {
     "yahooo.com": "yahoo.com", "yaho.com": "yahoo.com", "qq.co": "qq.com", "163.co": "163.com",
 }  # fmt: skip
 _TLD_TYPOS = {"con": "com", "cmo": "com", "comm": "com", "ocm": "com", "vom": "com", "xom": "com"}
+# An address as a mail client copies it, 'Zhang San <zs@qq.com>', and a note typed after one, 'zs@qq.com (personal)'.
+_ANGLE_ADDRESS = re.compile(r"<([^<>\s]*@[^<>\s]*)>")
+_TRAILING_NOTE = re.compile(r"(?<=[a-z])\s*\([^()@]*\)$")
 JUNK_EMAILS = frozenset({"a@a.com", "abc@abc.com", "123@qq.com", "123456@qq.com", "test@qq.com"})
 # Consumer mailbox providers, by a label of the domain ('yahoo' in yahoo.com.hk, 'hinet' in msa.hinet.net) or the
 # whole domain: an address there is someone's private mailbox; at any other domain, usually an employer's.
@@ -42,7 +45,10 @@ CONSUMER_MAIL_DOMAINS = frozenset(
 
 @remembered
 def canonical_email(value: str) -> str | None:
-    text = fold_text(value).replace("。", ".").replace("mailto:", "").replace(" ", "").strip("<>\"'.,;")
+    text = fold_text(value)
+    angle = _ANGLE_ADDRESS.search(text)
+    text = angle.group(1) if angle else _TRAILING_NOTE.sub("", text)
+    text = text.replace("。", ".").replace("mailto:", "").replace(" ", "").strip("<>\"'.,;()")
     text = text.replace("＠", "@")
     if not _VALID.match(text):
         return None

@@ -39,6 +39,8 @@ _NANP_SHAPE = re.compile(r"^(?:\(\s*[2-9]\d{2}\s*\)\s*|[2-9]\d{2}[\s.\-])[2-9]\d
 NANP_REGIONS = frozenset({"US", "CA"})
 PHONE_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
 _TRAILING_GROUP = re.compile(r"[\-\s]\d{1,5}$")
+# A note typed after the number: '… 微信同号' (the same number on WeChat), '…（本人）', '… (mobile)', '… 办公室'.
+_TRAILING_NOTE = re.compile(r"(?<=\d)[^\d]*[^\d\s)\]][^\d]*$")
 
 
 def _is_junk_digits(national: str) -> bool:
@@ -73,6 +75,13 @@ def canonical_phone(value: str, region: str = "CN") -> str | None:
     text = _EXCEL_FLOAT.sub(r"\1", text)  # 13812345678.0 from a spreadsheet
     if not re.search(r"\d", text):
         return None
+    note = _TRAILING_NOTE.search(text)
+    if note:  # read without it unless the whole is one number (letters can spell digits: 1-800-FLOWERS)
+        return _number(text, region) or canonical_phone(text[: note.start()], region)
+    return _number(text, region)
+
+
+def _number(text: str, region: str) -> str | None:
     text, _ = split_extension(text)
     region = number_region(text, region or "CN")
     candidates = [text]
