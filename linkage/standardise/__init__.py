@@ -32,7 +32,8 @@ from linkage.standardise.text import JUNK_VALUES, fold_text, is_junk, normalise_
 # romanised names, 'Tai Man Tsang', 'Ka Wah Kwok'; a whole name in one name field, Last Name '李强婷' is
 # 李 + 强婷, was family 李强婷; 4: names in other scripts kept, 김민준 is 김 + 민준 and Иван Петров is Петров + Иван, were
 # no name at all; 5: a note after a number or an address is dropped, '139… 微信同号' and 'Zhang San <zs@qq.com>' were
-# no phone and no email).
+# no phone and no email; a note in brackets after a Chinese name and a suffix after a Latin one are no name words,
+# 王伟（已离职） is 王 + 伟 and 'John Smith Jr.' is smith + john).
 # Each silver partition is stamped with it (assets/standardise/rules.py); a night re-standardises the partitions
 # stamped with another, and the linkage model is refitted on the values the new rules make (linkage/state.py).
 STANDARDISE_RULES = 5

@@ -31,6 +31,8 @@ from linkage.standardise.text import JUNK_VALUES, fold_text, strip_accents
 HONORIFICS_LATIN = frozenset(
     {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "mme", "herr", "frau"}
 )
+# Trailing words after a Latin name that are no part of it: 'John Smith Jr.', 'Wang Wei, PhD'.
+NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq", "mba", "cpa", "cfa"})
 HONORIFICS_HAN = ("先生", "女士", "小姐", "太太", "夫人", "老师", "经理", "总", "博士", "教授")
 # Words that start or join a family name ('van der Berg', 'de Souza', 'bin Ahmad'): such a value is no whole name.
 SURNAME_PARTICLES = frozenset(
@@ -44,6 +46,8 @@ _LATIN_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "�
 # a name in another script keeps its letters and combining marks
 _OTHER_DROP = re.compile(r"[^\w\s'\-,]|[\d_]")
 _HAN_DROP = re.compile(r"[\s·•・.\-_,，()（）]")
+# a note in brackets beside a Chinese name: 王伟（已离职）, 王伟（经理）, 王伟(Wang Wei)
+_BRACKETED = re.compile(r"\([^()]*\)")
 
 
 class NameParts(NamedTuple):
@@ -83,7 +87,8 @@ def canonical_name(value: str) -> str | None:
     if text in JUNK_VALUES:
         return None
     if has_han(text):
-        text = _HAN_DROP.sub("", text)
+        unbracketed = _BRACKETED.sub("", text)
+        text = _HAN_DROP.sub("", unbracketed if has_han(unbracketed) else text)
         for title in HONORIFICS_HAN:  # 王先生 → 王
             if text.endswith(title) and len(text) > len(title):
                 text = text[: -len(title)]
@@ -95,6 +100,8 @@ def canonical_name(value: str) -> str | None:
         text = _LATIN_DROP.sub(" ", strip_accents(text).translate(_LATIN_LETTERS).replace(".", " "))
     words = [w.strip("'-") for w in text.replace(",", " , ").split()]
     words = [w for w in words if w and w not in HONORIFICS_LATIN]
+    while len(words) > 2 and words[-1] in NAME_SUFFIXES | {","}:
+        words.pop()
     text = " ".join(words).replace(" , ", ", ").strip(", ")
     return text or None
 
