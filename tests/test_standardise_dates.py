@@ -52,3 +52,39 @@ def test_taiwan_minguo_dates(raw, expected):
     """A Taiwanese export's birth date in the ROC calendar parses (it was quarantined with its whole row)."""
     assert parse_datetimes(pd.Series([raw]))[0] == pd.Timestamp(expected)
     assert not unparseable(pd.Series([raw]))[0]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # wall-clock time as written when no offset says otherwise (was read as UTC and moved 8 hours)
+        ("2024-03-15 10:20:30.123456", "2024-03-15 10:20:30.123456"),
+        ("2024-03-15T10:20:30.5", "2024-03-15 10:20:30.5"),
+        ("2024-03-15T10:20", "2024-03-15 10:20"),
+        ("1985-06", "1985-06-01"),  # a year and month: no offset '-06'
+        ("2024-03-15T02:20:30.000Z", "2024-03-15 10:20:30"),
+        ("2024-03-14T21:20:30-05:00", "2024-03-15 10:20:30"),
+        # month names: no doubt which number is the day
+        ("Mar 15, 2024", "2024-03-15"),
+        ("15 March 2024", "2024-03-15"),
+        ("15-Mar-2024", "2024-03-15"),
+        ("Fri Mar 15 2024", "2024-03-15"),
+        ("15.03.2024", "2024-03-15"),  # dots: day first
+        # 12-hour clocks
+        ("2024/3/15 下午3:04", "2024-03-15 15:04"),
+        ("2024-03-15 上午 12:30:05", "2024-03-15 00:30:05"),
+        ("2024-03-15 晚上9:00", "2024-03-15 21:00"),
+        ("2024-03-15 3:04 PM", "2024-03-15 15:04"),
+        ("2024-03-15 12:04 a.m.", "2024-03-15 00:04"),
+        # Unix time of event feeds, an instant: the platform's wall clock (Asia/Shanghai)
+        ("1710469230", "2024-03-15 10:20:30"),
+        ("1710469230000", "2024-03-15 10:20:30"),
+    ],
+)
+def test_more_export_forms(raw, expected):
+    assert parse_datetimes(pd.Series([raw]))[0] == pd.Timestamp(expected)
+    assert not unparseable(pd.Series([raw]), excel_serials=False)[0]
+
+
+def test_numbers_that_are_no_unix_time_stay_unparsed_without_serials():
+    assert unparseable(pd.Series(["45366", "171046923", "17104692300"]), excel_serials=False).all()

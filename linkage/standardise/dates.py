@@ -19,10 +19,21 @@ FALLBACK_FORMATS = (
     "%Y/%m/%d %H:%M",
     "%Y/%m/%d",
     "%Y.%m.%d",
+    "%d.%m.%Y",  # dots are day-first wherever they are written: 05.01.2023 is 5 January
     "%Y%m%d",
     "%Y年%m月%d日 %H:%M:%S",
     "%Y年%m月%d日 %H:%M",
     "%Y年%m月%d日",
+    # month names leave no doubt which number is the day: Jan 5, 2023 / 5 Jan 2023 / 5-Jan-2023 / Thu Jan 05 2023
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%b %d %Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%a %b %d %Y",
+    "%a %b %d %H:%M:%S %Y",
 )
 # Wall-clock zone that ISO 8601 values with an offset are converted to (the platform's daily partitions).
 TIMEZONE = os.environ.get("C360_TIMEZONE", "Asia/Shanghai")
@@ -32,6 +43,30 @@ _EXCEL_SERIAL = re.compile(r"^\d{4,5}(\.\d+)?$")
 _MINGUO = re.compile(
     r"^(?:中華|中华)?民[國国]\s*(\d{1,3})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?"
 )
+
+
+# A 12-hour time as Chinese exports write it, 2023/1/5 下午3:04 (afternoon), and English ones, 2023-01-05 3:04 PM.
+_CHINESE_MERIDIEM = re.compile(r"\s*(上午|下午|中午|晚上)\s*(\d{1,2})(:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*$")
+_MERIDIEM = re.compile(r"\s(\d{1,2})(:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*([ap])\.?m\.?$", re.IGNORECASE)
+# An offset or Z after an ISO 8601 time: the instant is converted to wall-clock time; without one it is wall-clock.
+_ZONED = re.compile(r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
+# Unix time, as event feeds write it: 10 digits of seconds or 13 of milliseconds (2001-09-09 .. 2286)
+_UNIX_TIME = re.compile(r"^\d{10}(?:\d{3})?$")
+
+
+def _hour24(hour: int, afternoon: bool) -> str:
+    return f"{hour % 12 + (12 if afternoon else 0):02d}"
+
+
+def _chinese_meridiem(match: re.Match[str]) -> str:
+    period, hour, rest = match.groups()
+    afternoon = period in ("下午", "晚上") or (period == "中午" and int(hour) < 11)
+    return f" {_hour24(int(hour), afternoon)}{rest}"
+
+
+def _meridiem(match: re.Match[str]) -> str:
+    hour, rest, period = match.groups()
+    return f" {_hour24(int(hour), period.lower() == 'p')}{rest}"
 
 
 def _gregorian(match: re.Match[str]) -> str:
@@ -59,6 +94,8 @@ def _parse_unique(raw: pd.Series, formats: tuple[str, ...], excel_serials: bool)
     """Each format is tried on the values no earlier one parsed. The bookkeeping is numpy (positions, a NaT
     mask): a night's small columns went through a dozen formats of pandas masks and `.loc` writes each."""
     text = raw.str.strip().str.replace(_MINGUO, _gregorian, regex=True)
+    text = text.str.replace(_CHINESE_MERIDIEM, _chinese_meridiem, regex=True)
+    text = text.str.replace(_MERIDIEM, _meridiem, regex=True)
     text = text.where(text != "")
     values = np.full(len(raw), np.datetime64("NaT"), dtype="datetime64[ns]")
     pending = text.notna().to_numpy(dtype=bool)
@@ -69,11 +106,24 @@ def _parse_unique(raw: pd.Series, formats: tuple[str, ...], excel_serials: bool)
         parsed = pd.to_datetime(text.iloc[at], format=fmt, errors="coerce").to_numpy(dtype="datetime64[ns]")
         values[at] = parsed
         pending[at] = np.isnat(parsed)
-    at = np.flatnonzero(pending)
+    zoned = text.str.contains(_ZONED).fillna(False).to_numpy(dtype=bool)
+    at = np.flatnonzero(pending & zoned)
     if len(at):
-        # ISO 8601 with zones or fractions: normalise to naive wall-clock time in the platform's timezone.
+        # ISO 8601 with an offset or Z: the instant as naive wall-clock time in the platform's timezone
         iso = pd.to_datetime(text.iloc[at], format="ISO8601", errors="coerce", utc=True)
         values[at] = iso.dt.tz_convert(TIMEZONE).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    at = np.flatnonzero(pending & ~zoned)
+    if len(at):
+        # ISO 8601 without one (fractions, minutes only): wall-clock time as written
+        values[at] = pd.to_datetime(text.iloc[at], format="ISO8601", errors="coerce").to_numpy(
+            dtype="datetime64[ns]"
+        )
+    unix = text.fillna("").str.match(_UNIX_TIME).to_numpy(dtype=bool)
+    at = np.flatnonzero(np.isnat(values) & unix)
+    if len(at):
+        digits = pd.to_numeric(text.iloc[at], errors="coerce")
+        instant = pd.to_datetime(digits.where(digits < 1e10, digits // 1000), unit="s", utc=True)
+        values[at] = instant.dt.tz_convert(TIMEZONE).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
     if excel_serials:
         serials = text.fillna("").str.match(_EXCEL_SERIAL).to_numpy(dtype=bool)
         at = np.flatnonzero(np.isnat(values) & serials)
