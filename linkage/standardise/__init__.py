@@ -34,7 +34,8 @@ from linkage.standardise.text import JUNK_VALUES, fold_text, is_junk, normalise_
 # no name at all; 5: a note after a number or an address is dropped, '139… 微信同号' and 'Zhang San <zs@qq.com>' were
 # no phone and no email; a note in brackets after a Chinese name and a suffix after a Latin one are no name words,
 # 王伟（已离职） is 王 + 伟 and 'John Smith Jr.' is smith + john; a time without an offset stays wall-clock time,
-# '… 10:20:30.5' was read as UTC and moved 8 hours; month names, 下午3:04, 3:04 PM, 15.03.2024 and Unix time parse).
+# '… 10:20:30.5' was read as UTC and moved 8 hours; month names, 下午3:04, 3:04 PM, 15.03.2024 and Unix time parse;
+# a country named in any of a dozen languages or ISO's form is its code, 'Taiwan, Province of China' is TW).
 # Each silver partition is stamped with it (assets/standardise/rules.py); a night re-standardises the partitions
 # stamped with another, and the linkage model is refitted on the values the new rules make (linkage/state.py).
 STANDARDISE_RULES = 5

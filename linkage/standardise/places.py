@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pandas as pd
+from babel import Locale
 
 from linkage.standardise._unique import map_unique, remembered
 from linkage.standardise.chinese import to_simplified
@@ -28,6 +30,15 @@ COUNTRIES: dict[str, tuple[str, ...]] = {
     "MY": ("my", "mys", "malaysia", "马来西亚"),
 }  # fmt: skip
 _COUNTRY_LOOKUP = {name: code for code, names in COUNTRIES.items() for name in names}
+# Official and common forms no language's everyday name covers: ISO 3166's 'Taiwan, Province of China', R.O.C.
+COUNTRY_FORMS = {
+    "taiwan, province of china": "TW", "republic of china": "TW", "roc": "TW", "r.o.c.": "TW",
+    "korea, republic of": "KR", "hksar": "HK", "hong kong sar china": "HK", "macao sar": "MO", "macau sar": "MO",
+    "macao sar china": "MO", "p.r.china": "CN", "pr china": "CN", "中华民国": "TW", "uae": "AE",
+}  # fmt: skip
+# The languages whose country names (CLDR, through Babel) a country column is read in.
+COUNTRY_NAME_LANGUAGES = ("en", "zh", "zh_Hant", "ja", "ko", "de", "fr", "es", "pt", "it", "nl", "ru", "vi", "th",
+                          "ms", "id")  # fmt: skip
 
 # Places whose English name is not the pinyin of their Chinese name: both spellings fold to the English one.
 PLACE_EXONYMS = {
@@ -46,13 +57,35 @@ _ABBREVIATIONS = {
 }  # fmt: skip
 
 
+def _country_key(name: str) -> str:
+    return _PUNCT.sub("", strip_accents(to_simplified(fold_text(name)))).replace(" ", "")
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Every way of naming a country a country column is read in, by its key (case, script, punctuation and
+    spaces folded): each ISO code, its names in COUNTRY_NAME_LANGUAGES, COUNTRY_FORMS and COUNTRIES."""
+    names: dict[str, str] = {}
+    for language in COUNTRY_NAME_LANGUAGES:
+        for code, name in Locale.parse(language).territories.items():
+            if len(code) == 2 and code.isalpha():
+                names.setdefault(_country_key(code), code)
+                names.setdefault(_country_key(name), code)
+    names.update(
+        {_country_key(name): code for name, code in (*COUNTRY_FORMS.items(), *_COUNTRY_LOOKUP.items())}
+    )
+    return names
+
+
 @remembered
 def canonical_country(value: str) -> str | None:
+    """ISO 3166 alpha-2 code of a country as a country column writes it ('中華民國', 'Deutschland', 'Taiwan,
+    Province of China', 'P.R.China'); the value upper-cased when no language names it so."""
     text = fold_text(value)
     if text in JUNK_VALUES:
         return None
     text = to_simplified(text)
-    return _COUNTRY_LOOKUP.get(text) or _COUNTRY_LOOKUP.get(text.rstrip(".")) or text.upper()
+    return _COUNTRY_LOOKUP.get(text) or _country_names().get(_country_key(text)) or text.upper()
 
 
 # An address names its country at the end in Latin script ('…, New York, USA') and first in Chinese
