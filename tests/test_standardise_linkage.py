@@ -134,6 +134,8 @@ def test_dates_gender_junk():
     assert got.tolist()[:3] == ["1990-01-02"] * 3
     assert got[3:].isna().all()
     assert normalise_gender(pd.Series(["男", "Female", "x"])).tolist()[:2] == ["M", "F"]
+    written = ["女生", "남성", "여자", "Herr", "Frau", "Masculino", "Féminin", "weiblich"]
+    assert normalise_gender(pd.Series(written)).tolist() == ["F", "M", "F", "M", "F", "M", "F", "F"]
     assert normalise_text(pd.Series(["未知", "N/A", "无", " VIP "])).tolist()[3] == "vip"
     assert normalise_text(pd.Series(["未知", "N/A", "无"])).isna().all()
 

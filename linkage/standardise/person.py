@@ -9,9 +9,12 @@ from linkage.standardise.dates import parse_datetimes
 from linkage.standardise.text import fold_text
 
 GENDERS = {
-    "M": {"m", "male", "man", "boy", "男", "男性", "男士", "先生", "mr", "1"},
-    "F": {"f", "female", "woman", "girl", "女", "女性", "女士", "小姐", "太太", "mrs", "ms", "miss", "2"},
-}  # '1'/'2': GB/T 2261.1 codes
+    "M": {"m", "male", "man", "boy", "男", "男性", "男士", "男生", "先生", "mr", "1", "남", "남성", "남자", "herr",
+          "homme", "masculin", "masculino", "männlich"},
+    "F": {"f", "female", "woman", "girl", "女", "女性", "女士", "女生", "小姐", "太太", "mrs", "ms", "miss", "2", "여",
+          "여성", "여자", "frau", "femme", "féminin", "feminino", "femenino", "weiblich"},
+}  # fmt: skip
+# '1'/'2': GB/T 2261.1 codes; Korean, German, French, Spanish and Portuguese words
 _GENDER = {v: k for k, values in GENDERS.items() for v in values}
 # Dates entered when the real one is unknown.
 PLACEHOLDER_DATES = frozenset({"1900-01-01", "1901-01-01", "1970-01-01", "2000-01-01", "1899-12-30"})
