@@ -26,6 +26,8 @@ from linkage.standardise.compound_surnames import (
     split_joined,
     syllable_count,
 )
+from linkage.standardise.hangul import SURNAME_SPELLINGS, is_hangul
+from linkage.standardise.kana import is_kana
 from linkage.standardise.text import JUNK_VALUES, fold_text, strip_accents
 
 HONORIFICS_LATIN = frozenset(
@@ -160,27 +162,23 @@ def is_whole_name(value: str) -> bool:
     return surname or syllable_count(parts.full) is None
 
 
-# Korean two-syllable family names (남궁 Namgung, 황보 Hwangbo, 제갈 Jegal, 선우 Seonu, 독고 Dokgo, 사공 Sagong, 서문 Seomun)
-KOREAN_COMPOUND_SURNAMES = frozenset({"남궁", "황보", "제갈", "선우", "독고", "사공", "서문"})
-
-
-def _is_hangul(c: str) -> bool:
-    return "\uac00" <= c <= "\ud7a3"
-
-
 def _other_script_parts(full: str) -> tuple[str | None, str | None]:
     """(family, given) of a name in another script. Korean and Japanese are written family first: 김민준 is 김 +
     민준 (a two-syllable surname kept whole), 김 민준 and たかはし まこと split at the space. Others (Cyrillic, Greek…)
-    given first, as a CRM's single name field holds them: Иван Петров is Петров + Иван. One word of any other
-    script is kept as the family name."""
+    given first, as a CRM's single name field holds them: Иван Петров is Петров + Иван; so is a Korean name
+    whose last word alone is a surname (현우 조 is 조 + 현우). One word of any other script is kept as the family
+    name."""
     words = full.split()
-    east_asian = any(_is_hangul(c) or "\u3040" <= c <= "\u30ff" for c in full)  # hangul, hiragana, katakana
+    east_asian = any(is_hangul(c) or is_kana(c) for c in full)
     if len(words) == 1:
         word = words[0]
-        if all(_is_hangul(c) for c in word) and 2 <= len(word) <= 4:
-            cut = 2 if word[:2] in KOREAN_COMPOUND_SURNAMES and len(word) > 2 else 1
+        if all(is_hangul(c) for c in word) and 2 <= len(word) <= 4:
+            # the two-syllable surnames (남궁, 황보, 제갈 …) are the table's only two-letter keys
+            cut = 2 if word[:2] in SURNAME_SPELLINGS and len(word) > 2 else 1
             return word[:cut], word[cut:]
         return word, None
+    if len(words) == 2 and words[1] in SURNAME_SPELLINGS and words[0] not in SURNAME_SPELLINGS:
+        return words[1], words[0]
     if east_asian:
         return words[0], " ".join(words[1:])
     return words[-1], " ".join(words[:-1])
