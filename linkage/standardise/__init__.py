@@ -31,10 +31,12 @@ from linkage.standardise.text import JUNK_VALUES, fold_text, is_junk, normalise_
 # 3: pinyin keeps a character it cannot read, 叶𠮷文 'ye𠮷wen', was 'yewen'; Hong Kong surname spellings order
 # romanised names, 'Tai Man Tsang', 'Ka Wah Kwok'; a whole name in one name field, Last Name '李强婷' is
 # 李 + 强婷, was family 李强婷; 4: names in other scripts kept, 김민준 is 김 + 민준 and Иван Петров is Петров + Иван, were
-# no name at all; 5: hangul and kana romanised for the keys, 김민준 'kim minjun', were no key).
+# no name at all; 5: hangul and kana romanised for the keys, 김민준 'kim minjun', were no key; 6: 'Raymond Chang
+# I-Chih' is Chang + I-Chih, was I-Chih + Raymond Chang; a bracketed nickname dropped, 'Choo Li (Ken)'; capitals
+# after a title mark the family name, 'Dr. LOO Jun Wan'; Singapore dialect surnames order names, 'Jun Wan Loo').
 # Each silver partition is stamped with it (assets/standardise/rules.py); a night re-standardises the partitions
 # stamped with another, and the linkage model is refitted on the values the new rules make (linkage/state.py).
-STANDARDISE_RULES = 5
+STANDARDISE_RULES = 6
 
 __all__ = [
     "JUNK_VALUES",

@@ -282,6 +282,15 @@ OTHER_SURNAME_SPELLINGS = {
     "徐": ("chui",), "胡": ("woo",), "吴": ("woo",), "曹": ("cho",), "叶": ("ip",), "沈": ("sum", "sham"),
     "蔡": ("tsoi",), "肖": ("siu",), "邹": ("chau",),
 }  # fmt: skip
+# Hokkien, Teochew and Hakka spellings, as Singapore and Malaysia register them: 林 Lim, 王 Ong, 叶 Yap, 郭 Kuek …
+DIALECT_SURNAME_SPELLINGS = {
+    "林": ("lim",), "陈": ("tan",), "王": ("ong", "heng"), "黄": ("ng", "wee", "ooi"), "吴": ("goh", "ng"),
+    "张": ("teo", "chong", "teoh"), "蔡": ("chua",), "许": ("koh",), "杨": ("yeo", "yeoh"), "沈": ("sim",),
+    "杜": ("toh",), "郑": ("tay", "teh"), "谢": ("seah", "chia"), "徐": ("chee",), "朱": ("choo",), "马": ("beh",),
+    "邱": ("khoo", "hew"), "郭": ("kuek", "quek"), "胡": ("foo",), "刘": ("low", "liew"), "白": ("peh",),
+    "孙": ("sng",), "梁": ("neo",), "罗": ("loh",), "叶": ("yap", "yeap"), "苏": ("soh",), "卢": ("loo",),
+    "潘": ("phua",), "廖": ("leow", "liaw"), "魏": ("gwee",), "洪": ("ang",), "钟": ("cheong",),
+}  # fmt: skip
 
 
 # Further single-character surnames, most of the 200 most frequent: they recognise a Hanzi name typed into one
@@ -308,6 +317,7 @@ def surname_rank() -> dict[str, int]:
         for spelling in (
             *(romanise(char, s, surname=True) for s in SYSTEMS),
             *OTHER_SURNAME_SPELLINGS.get(char, ()),
+            *DIALECT_SURNAME_SPELLINGS.get(char, ()),
         ):
             rank.setdefault(spelling, i)
     return rank

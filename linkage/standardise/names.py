@@ -13,6 +13,7 @@ from linkage.standardise.chinese import (
     COMPOUND_SURNAMES,
     has_han,
     known_surnames,
+    reads_as_pinyin,
     romanise,
     split_hanzi_name,
     split_run_on_pinyin,
@@ -45,6 +46,8 @@ _LATIN_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "�
                                 "ı": "i"})  # fmt: skip
 # a name in another script keeps its letters and combining marks
 _OTHER_DROP = re.compile(r"[^\w\s'\-,]|[\d_]")
+# a Latin nickname in brackets after or before the name: 'Chen Chia-Hao (Jason)'
+_NICKNAME = re.compile(r"[(（]\s*[A-Za-z][A-Za-z .'\-]*[)）]")
 _HAN_DROP = re.compile(r"[\s·•・.\-_,，()（）]")
 
 
@@ -104,6 +107,7 @@ def canonical_name(value: str) -> str | None:
 @remembered
 def parse_name(value: str) -> NameParts:
     """'張偉' → 张伟/hanzi/张/伟; 'ZHANG Wei' and 'Wei Zhang' → family zhang, given wei; 'Smith, John'."""
+    value = _without_nickname(value)
     full = canonical_name(value)
     if full is None:
         return NameParts(None, None, None, None)
@@ -193,11 +197,32 @@ def _family_name_only(value: str, full: str) -> bool:
     return text.endswith(HONORIFICS_HAN) or bool(set(re.findall(r"[a-z]+", text)) & HONORIFICS_LATIN)
 
 
+def _without_nickname(value: str) -> str:
+    """The name without a nickname in brackets ('Choo Li (Ken)', 'Lam Mui-Sau (Fiona)'), when a name is left."""
+    rest = _NICKNAME.sub(" ", value)
+    return rest if rest != value and canonical_name(rest) else value
+
+
+def _english_family_given(words: list[str], rank: dict[str, int]) -> bool:
+    """'Raymond Chang I-Chih', 'Fiona Lam Mui-Sau', 'Emily Chee Xin Yu': an English name, then the Chinese name
+    family first, as Hong Kong, Singapore and Taiwan write it. The first word is no surname and reads as no
+    pinyin, the second is a surname, the rest a Chinese given name of one or two syllables (other than a
+    surname alone: 'Mary Lee Chen' may be Chen by marriage)."""
+    if len(words) < 3 or romanise(words[1]) not in rank or romanise(words[0]) in rank:
+        return False
+    rest = " ".join(words[2:])
+    if syllable_count(rest) not in (1, 2) or (len(words) == 3 and romanise(words[2]) in rank):
+        return False
+    return not reads_as_pinyin(words[0]) and compound_of(words[0]) is None
+
+
 def _family_and_given(words: list[str], value: str) -> tuple[str, str]:
-    """Which end of a romanised name of 2+ words is the family name."""
-    raw_words = strip_accents(value).split()
+    """Which end of a romanised name of 2+ words is the family name ('Raymond Chang I-Chih': the middle one)."""
+    raw_words = [w for w in strip_accents(value).split() if w.lower().strip(".") not in HONORIFICS_LATIN]
     upper_first = bool(raw_words) and raw_words[0].isupper() and not raw_words[-1].isupper()
     rank = surname_rank()
+    if not upper_first and _english_family_given(words, rank):
+        return words[1], " ".join(words[2:])
     first, last = rank.get(romanise(words[0])), rank.get(romanise(words[-1]))
     # A compound surname spelt as one word ('Ouyang', 'Au-Yeung') is nobody's given name, when the other
     # words are Chinese syllables too ('Sima Patel' is not 司马).
