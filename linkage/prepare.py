@@ -17,9 +17,10 @@ from linkage.standardise import SYSTEMS, compound_of, romanise
 
 # The version of the prepared record table's keys for the same person records: raised by a release that changes
 # them (2: a romanised compound surname keyed as its Hanzi, Szeto = Situ = 司徒; 3: Cantonese keys in the Hong Kong
-# government's spelling, 陳大文 chan/taiman, was chan/daaiman). A state fitted under another
-# refits and prepares every record anew instead of reusing its stored prepared rows (linkage/state.py).
-PREPARE_RULES = 3
+# government's spelling, 陳大文 chan/taiman, was chan/daaiman; 4: hangul and kana keyed, 김 kim/gim/kim, were none).
+# A state fitted under another refits and prepares every record anew instead of reusing its stored prepared rows
+# (linkage/state.py).
+PREPARE_RULES = 4
 PERSON_INPUT = (
     "source", "source_record_id", "full_name", "family_name", "given_name", "emails", "phones", "birth_date",
     "gender", "country", "province", "city", "address_norm", "postcode", "company", "title", "wechat_id",

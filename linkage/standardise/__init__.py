@@ -31,11 +31,14 @@ from linkage.standardise.text import JUNK_VALUES, fold_text, is_junk, normalise_
 # 3: pinyin keeps a character it cannot read, 叶𠮷文 'ye𠮷wen', was 'yewen'; Hong Kong surname spellings order
 # romanised names, 'Tai Man Tsang', 'Ka Wah Kwok'; a whole name in one name field, Last Name '李强婷' is
 # 李 + 强婷, was family 李强婷; 4: names in other scripts kept, 김민준 is 김 + 민준 and Иван Петров is Петров + Иван, were
-# no name at all; 5: a note after a number or an address is dropped, '139… 微信同号' and 'Zhang San <zs@qq.com>' were
-# no phone and no email; a note in brackets after a Chinese name and a suffix after a Latin one are no name words,
-# 王伟（已离职） is 王 + 伟 and 'John Smith Jr.' is smith + john; a time without an offset stays wall-clock time,
-# '… 10:20:30.5' was read as UTC and moved 8 hours; month names, 下午3:04, 3:04 PM, 15.03.2024 and Unix time parse;
-# a country named in any of a dozen languages or ISO's form is its code, 'Taiwan, Province of China' is TW).
+# no name at all; 5: hangul and kana romanised for the keys, 김민준 'kim minjun', were no key; 'Raymond Chang
+# I-Chih' is Chang + I-Chih, was I-Chih + Raymond Chang; a bracketed nickname dropped, 'Choo Li (Ken)'; capitals
+# after a title mark the family name, 'Dr. LOO Jun Wan'; Singapore dialect surnames order names, 'Jun Wan Loo'; a note
+# in brackets after a Chinese name and a suffix after a Latin one are no name words, 王伟（已离职） is 王 + 伟 and
+# 'John Smith Jr.' is smith + john; a note after a number or an address is dropped, '139… 微信同号' and
+# 'Zhang San <zs@qq.com>' were no phone and no email; a time without an offset stays wall-clock time, '… 10:20:30.5'
+# was read as UTC and moved 8 hours; month names, 下午3:04, 3:04 PM, 15.03.2024 and Unix time parse; a country named
+# in any of a dozen languages or ISO's form is its code, 'Taiwan, Province of China' is TW).
 # Each silver partition is stamped with it (assets/standardise/rules.py); a night re-standardises the partitions
 # stamped with another, and the linkage model is refitted on the values the new rules make (linkage/state.py).
 STANDARDISE_RULES = 5

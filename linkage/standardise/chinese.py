@@ -20,6 +20,8 @@ import opencc
 from pypinyin import Style, lazy_pinyin
 
 from linkage.standardise._unique import remembered
+from linkage.standardise.hangul import hangul_spellings, is_hangul
+from linkage.standardise.kana import is_kana, kana_spellings
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 SYSTEMS = ("pinyin", "cantonese", "wade_giles")
@@ -229,9 +231,10 @@ def _ascii(text: str) -> str:
 # Not bounded, emptied between the job's steps (forget()): ~150 MB per 500k names at 150k customers.
 @remembered(maxsize=None)
 def romanise(text: str, system: str = "pinyin", surname: bool = False) -> str:
-    """Latin key of `text`: Han characters romanised in `system` (those none reads kept), Latin letters kept
-    (accents dropped), everything else dropped: a name in another script (김민준, иван) has no key, so it is compared
-    as missing, not as a different name, against its romanised form in another system (Kim Min-jun)."""
+    """Latin key of `text`: Han characters romanised in `system` (those none reads kept), hangul and kana too
+    (their spellings fill the three systems' slots: hangul.py, kana.py), Latin letters kept (accents dropped),
+    everything else dropped: a name in another script (иван) has no key, so it is compared as missing, not as a
+    different name, against its romanised form (Ivan)."""
     if system not in SYSTEMS:
         raise ValueError(f"unknown romanisation {system!r}; use one of {SYSTEMS}")
     parts: list[str] = []
@@ -243,11 +246,22 @@ def romanise(text: str, system: str = "pinyin", surname: bool = False) -> str:
                 parts.extend(_syllables_cantonese(chunk, surname))
             else:
                 parts.extend(_syllables_wade_giles(chunk))
+        elif spellings := _korean_or_japanese(chunk, surname):
+            parts.append(spellings[SYSTEMS.index(system)])
         elif system == "cantonese" and surname:
             parts.append(HK_OTHER_SPELLINGS.get(chunk.lower(), chunk))
         else:
             parts.append(chunk)
     return "".join(p if has_han(p) else _ascii(p.lower()) for p in parts)
+
+
+def _korean_or_japanese(word: str, surname: bool) -> tuple[str, str, str] | None:
+    """A word's spellings per key slot when it is written in hangul or kana."""
+    if any(is_hangul(c) for c in word):
+        return hangul_spellings(word, surname)
+    if any(is_kana(c) for c in word):
+        return kana_spellings(word)
+    return None
 
 
 def split_hanzi_name(name: str) -> tuple[str, str]:
@@ -267,6 +281,15 @@ COMMON_SURNAMES = (
 OTHER_SURNAME_SPELLINGS = {
     "徐": ("chui",), "胡": ("woo",), "吴": ("woo",), "曹": ("cho",), "叶": ("ip",), "沈": ("sum", "sham"),
     "蔡": ("tsoi",), "肖": ("siu",), "邹": ("chau",),
+}  # fmt: skip
+# Hokkien, Teochew and Hakka spellings, as Singapore and Malaysia register them: 林 Lim, 王 Ong, 叶 Yap, 郭 Kuek …
+DIALECT_SURNAME_SPELLINGS = {
+    "林": ("lim",), "陈": ("tan",), "王": ("ong", "heng"), "黄": ("ng", "wee", "ooi"), "吴": ("goh", "ng"),
+    "张": ("teo", "chong", "teoh"), "蔡": ("chua",), "许": ("koh",), "杨": ("yeo", "yeoh"), "沈": ("sim",),
+    "杜": ("toh",), "郑": ("tay", "teh"), "谢": ("seah", "chia"), "徐": ("chee",), "朱": ("choo",), "马": ("beh",),
+    "邱": ("khoo", "hew"), "郭": ("kuek", "quek"), "胡": ("foo",), "刘": ("low", "liew"), "白": ("peh",),
+    "孙": ("sng",), "梁": ("neo",), "罗": ("loh",), "叶": ("yap", "yeap"), "苏": ("soh",), "卢": ("loo",),
+    "潘": ("phua",), "廖": ("leow", "liaw"), "魏": ("gwee",), "洪": ("ang",), "钟": ("cheong",),
 }  # fmt: skip
 
 
@@ -294,6 +317,7 @@ def surname_rank() -> dict[str, int]:
         for spelling in (
             *(romanise(char, s, surname=True) for s in SYSTEMS),
             *OTHER_SURNAME_SPELLINGS.get(char, ()),
+            *DIALECT_SURNAME_SPELLINGS.get(char, ()),
         ):
             rank.setdefault(spelling, i)
     return rank

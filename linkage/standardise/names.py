@@ -13,6 +13,7 @@ from linkage.standardise.chinese import (
     COMPOUND_SURNAMES,
     has_han,
     known_surnames,
+    reads_as_pinyin,
     romanise,
     split_hanzi_name,
     split_run_on_pinyin,
@@ -26,6 +27,8 @@ from linkage.standardise.compound_surnames import (
     split_joined,
     syllable_count,
 )
+from linkage.standardise.hangul import SURNAME_SPELLINGS, is_hangul
+from linkage.standardise.kana import is_kana
 from linkage.standardise.text import JUNK_VALUES, fold_text, strip_accents
 
 HONORIFICS_LATIN = frozenset(
@@ -45,6 +48,8 @@ _LATIN_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "�
                                 "ı": "i"})  # fmt: skip
 # a name in another script keeps its letters and combining marks
 _OTHER_DROP = re.compile(r"[^\w\s'\-,]|[\d_]")
+# a Latin nickname in brackets after or before the name: 'Chen Chia-Hao (Jason)'
+_NICKNAME = re.compile(r"[(（]\s*[A-Za-z][A-Za-z .'\-]*[)）]")
 _HAN_DROP = re.compile(r"[\s·•・.\-_,，()（）]")
 # a note in brackets beside a Chinese name: 王伟（已离职）, 王伟（经理）, 王伟(Wang Wei)
 _BRACKETED = re.compile(r"\([^()]*\)")
@@ -109,6 +114,7 @@ def canonical_name(value: str) -> str | None:
 @remembered
 def parse_name(value: str) -> NameParts:
     """'張偉' → 张伟/hanzi/张/伟; 'ZHANG Wei' and 'Wei Zhang' → family zhang, given wei; 'Smith, John'."""
+    value = _without_nickname(value)
     full = canonical_name(value)
     if full is None:
         return NameParts(None, None, None, None)
@@ -167,27 +173,23 @@ def is_whole_name(value: str) -> bool:
     return surname or syllable_count(parts.full) is None
 
 
-# Korean two-syllable family names (남궁 Namgung, 황보 Hwangbo, 제갈 Jegal, 선우 Seonu, 독고 Dokgo, 사공 Sagong, 서문 Seomun)
-KOREAN_COMPOUND_SURNAMES = frozenset({"남궁", "황보", "제갈", "선우", "독고", "사공", "서문"})
-
-
-def _is_hangul(c: str) -> bool:
-    return "\uac00" <= c <= "\ud7a3"
-
-
 def _other_script_parts(full: str) -> tuple[str | None, str | None]:
     """(family, given) of a name in another script. Korean and Japanese are written family first: 김민준 is 김 +
     민준 (a two-syllable surname kept whole), 김 민준 and たかはし まこと split at the space. Others (Cyrillic, Greek…)
-    given first, as a CRM's single name field holds them: Иван Петров is Петров + Иван. One word of any other
-    script is kept as the family name."""
+    given first, as a CRM's single name field holds them: Иван Петров is Петров + Иван; so is a Korean name
+    whose last word alone is a surname (현우 조 is 조 + 현우). One word of any other script is kept as the family
+    name."""
     words = full.split()
-    east_asian = any(_is_hangul(c) or "\u3040" <= c <= "\u30ff" for c in full)  # hangul, hiragana, katakana
+    east_asian = any(is_hangul(c) or is_kana(c) for c in full)
     if len(words) == 1:
         word = words[0]
-        if all(_is_hangul(c) for c in word) and 2 <= len(word) <= 4:
-            cut = 2 if word[:2] in KOREAN_COMPOUND_SURNAMES and len(word) > 2 else 1
+        if all(is_hangul(c) for c in word) and 2 <= len(word) <= 4:
+            # the two-syllable surnames (남궁, 황보, 제갈 …) are the table's only two-letter keys
+            cut = 2 if word[:2] in SURNAME_SPELLINGS and len(word) > 2 else 1
             return word[:cut], word[cut:]
         return word, None
+    if len(words) == 2 and words[1] in SURNAME_SPELLINGS and words[0] not in SURNAME_SPELLINGS:
+        return words[1], words[0]
     if east_asian:
         return words[0], " ".join(words[1:])
     return words[-1], " ".join(words[:-1])
@@ -202,11 +204,32 @@ def _family_name_only(value: str, full: str) -> bool:
     return text.endswith(HONORIFICS_HAN) or bool(set(re.findall(r"[a-z]+", text)) & HONORIFICS_LATIN)
 
 
+def _without_nickname(value: str) -> str:
+    """The name without a nickname in brackets ('Choo Li (Ken)', 'Lam Mui-Sau (Fiona)'), when a name is left."""
+    rest = _NICKNAME.sub(" ", value)
+    return rest if rest != value and canonical_name(rest) else value
+
+
+def _english_family_given(words: list[str], rank: dict[str, int]) -> bool:
+    """'Raymond Chang I-Chih', 'Fiona Lam Mui-Sau', 'Emily Chee Xin Yu': an English name, then the Chinese name
+    family first, as Hong Kong, Singapore and Taiwan write it. The first word is no surname and reads as no
+    pinyin, the second is a surname, the rest a Chinese given name of one or two syllables (other than a
+    surname alone: 'Mary Lee Chen' may be Chen by marriage)."""
+    if len(words) < 3 or romanise(words[1]) not in rank or romanise(words[0]) in rank:
+        return False
+    rest = " ".join(words[2:])
+    if syllable_count(rest) not in (1, 2) or (len(words) == 3 and romanise(words[2]) in rank):
+        return False
+    return not reads_as_pinyin(words[0]) and compound_of(words[0]) is None
+
+
 def _family_and_given(words: list[str], value: str) -> tuple[str, str]:
-    """Which end of a romanised name of 2+ words is the family name."""
-    raw_words = strip_accents(value).split()
+    """Which end of a romanised name of 2+ words is the family name ('Raymond Chang I-Chih': the middle one)."""
+    raw_words = [w for w in strip_accents(value).split() if w.lower().strip(".") not in HONORIFICS_LATIN]
     upper_first = bool(raw_words) and raw_words[0].isupper() and not raw_words[-1].isupper()
     rank = surname_rank()
+    if not upper_first and _english_family_given(words, rank):
+        return words[1], " ".join(words[2:])
     first, last = rank.get(romanise(words[0])), rank.get(romanise(words[-1]))
     # A compound surname spelt as one word ('Ouyang', 'Au-Yeung') is nobody's given name, when the other
     # words are Chinese syllables too ('Sima Patel' is not 司马).
