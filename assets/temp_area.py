@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 TEMP_DIR = "tmp"
@@ -21,6 +22,26 @@ _ZONES = ("raw", "bronze", "quarantine", "silver", "linkage", "manifest", "erasu
 def temp_name(path: Path) -> Path:
     """A temporary name beside `path`, unique to this writer (two runs never share one)."""
     return path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}{_SUFFIX}")
+
+
+def write_text_atomically(path: Path, text: str, staged: Path | None = None) -> None:
+    """`text` in `path` (UTF-8), written under a temporary name (`staged`, else `temp_name`) and renamed: a reader
+    sees the old file or the new one, never half of it; a failed write leaves no temporary file."""
+    _put_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), staged)
+
+
+def copy_atomically(src: Path, path: Path, staged: Path | None = None) -> None:
+    """A copy of `src` put in `path` as `write_text_atomically` puts text."""
+    _put_atomically(path, lambda tmp: shutil.copyfile(src, tmp), staged)
+
+
+def _put_atomically(path: Path, write: Callable[[Path], object], staged: Path | None) -> None:
+    tmp = staged or temp_name(path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def temp_dir(root: Path) -> Path:

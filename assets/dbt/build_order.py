@@ -14,10 +14,11 @@ and 33.97 → 31.11 s on a full night, the bound set by the two threads' summed 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+from assets.temp_area import write_text_atomically
 
 NODE_SECONDS = "node_seconds.json"  # unique_id → seconds of the node in the last build that ran it
 
@@ -88,9 +89,7 @@ def record_node_seconds(run_target: Path, project_target: Path) -> bool:
         }
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    staged = path.with_name(f"{NODE_SECONDS}.{os.getpid()}.tmp")
-    staged.write_text(json.dumps(kept, sort_keys=True))
-    os.replace(staged, path)
+    write_text_atomically(path, json.dumps(kept, sort_keys=True))
     return True
 
 

@@ -7,6 +7,8 @@ import os
 import shutil
 from pathlib import Path
 
+from assets.temp_area import copy_atomically
+
 KEEP_ENV = "C360_DBT_KEEP_TARGETS"
 DEFAULT_KEEP = 5
 
@@ -43,7 +45,5 @@ def keep_partial_parse(run_target: Path, project_target: Path) -> bool:
     if not built.is_file() or Path(run_target).resolve() == Path(project_target).resolve():
         return False
     project_target.mkdir(parents=True, exist_ok=True)
-    staged = project_target / f"{PARTIAL_PARSE}.{os.getpid()}.tmp"
-    shutil.copyfile(built, staged)
-    os.replace(staged, project_target / PARTIAL_PARSE)
+    copy_atomically(built, project_target / PARTIAL_PARSE)
     return True

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from assets.report.collect import (
     linkage_marts_mismatch,
 )
 from assets.report.render import render_report
+from assets.temp_area import copy_atomically, write_text_atomically
 
 
 @dataclass
@@ -58,11 +57,9 @@ def make_report(
     out_dir = out_dir or layout.reports
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"run_report_{run_date}.html"
-    _write_atomic(path, html)
+    write_text_atomically(path, html)
     latest = out_dir / "latest.html"
-    tmp = latest.with_suffix(".html.tmp")
-    shutil.copyfile(path, tmp)
-    os.replace(tmp, latest)
+    copy_atomically(path, latest)
     return Report(path=path, latest=latest, run_date=run_date, **sections)
 
 
@@ -106,9 +103,3 @@ def planned_early_sections(layout: DataLayout, run_date: str | None, after: str 
 def build_report(layout: DataLayout, run_id: str | None = None, run_date: str | None = None) -> Path:
     """Write the run report for run_date (default: newest run_date in the manifest) and return its path."""
     return make_report(layout, run_id=run_id, run_date=run_date).path
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -16,7 +16,7 @@ from pathlib import Path
 from assets.entities import ENTITIES
 from assets.layout import DataLayout
 from assets.parquet_files import open_parquet
-from assets.temp_area import temp_name
+from assets.temp_area import write_text_atomically
 from linkage import standardise
 
 PERSON_FOLDER = "person"  # every standardised partition writes a person file, even when empty
@@ -30,9 +30,7 @@ def stamp(layout: DataLayout, run_date: str) -> None:
     """Record that `run_date`'s silver files were written under the current rules (after they are in place)."""
     path = stamp_path(layout, run_date)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_name(path)
-    tmp.write_text(json.dumps({"standardise_rules": standardise.STANDARDISE_RULES}))
-    tmp.replace(path)
+    write_text_atomically(path, json.dumps({"standardise_rules": standardise.STANDARDISE_RULES}))
 
 
 def stamped_rules(layout: DataLayout, run_date: str) -> int | None:

@@ -15,6 +15,7 @@ from assets.ingest.landing import sha256_file
 from assets.layout import DataLayout
 from assets.privacy.matching import ErasureMatcher
 from assets.privacy.rewrite import data_files, erase_from_file
+from assets.temp_area import write_text_atomically
 
 MANIFEST = "_manifest.json"
 
@@ -37,9 +38,9 @@ def replace_atomically(src: Path, dest: Path, tag: str) -> None:
 
 
 def write_json_atomically(data: dict, dest: Path) -> None:
-    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    os.replace(tmp, dest)
+    """A manifest swapped in under a hidden name (what reads the folder never lists it)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    write_text_atomically(dest, text, staged=dest.with_name(f".{dest.name}.tmp-{os.getpid()}"))
 
 
 class FolderPublisher:
