@@ -31,7 +31,6 @@ with the stored model (the correction moves every pair of the file).
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -56,6 +55,7 @@ from linkage.contact_points import (
     shared_in_pairs,
     top_level,
 )
+from linkage.cores import usable_cores
 from linkage.encode import (
     EncodedRecords,
     ListColumn,
@@ -110,8 +110,7 @@ from linkage.stored_encoding import extended_encoding
 
 PAIR_KEYS = ["source_l", "id_l", "source_r", "id_r"]
 # threads a closure round's pairs are compared in (compare.PARALLEL_PAIRS): the cores this process may use
-_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-COMPARE_WORKERS = max(1, min(_CORES, 4))
+COMPARE_WORKERS = max(1, min(usable_cores(), 4))
 # a closure round's pair columns also hold each pair's weights (WEIGHT_OF + comparison) and match weight
 WEIGHT_OF, MATCH_WEIGHT = "weight:", "match_weight"
 

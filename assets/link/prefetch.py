@@ -21,6 +21,7 @@ from assets import background
 from assets.layout import DataLayout
 from assets.link import table_reads
 from assets.link.io import read_previous, read_previous_table, read_state, state_dir, state_files
+from linkage.cores import usable_cores
 
 STATE, XREF, PAIRS = "link.state", "link.customer_xref", "link.match_pairs"
 
@@ -81,7 +82,7 @@ def read_ahead_pays(cores: int | None = None) -> bool:
     chosen = os.environ.get(READ_AHEAD, "").strip()
     if chosen:
         return chosen != "0"
-    return (len(os.sched_getaffinity(0)) if cores is None else cores) > 2
+    return (usable_cores() if cores is None else cores) > 2
 
 
 def planned_link_reads(layout: DataLayout, links_incrementally: bool) -> background.Plan:
