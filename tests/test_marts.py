@@ -707,6 +707,13 @@ def test_one_golden_record_per_linked_customer(wh):
     assert wh.rows("select count(*), count(distinct customer_id) from marts.dim_customer") == [(6, 6)]
 
 
+def test_linked_at_is_wall_clock_time_as_every_other_time(wh):
+    """customer_xref holds UTC without a zone (03:00); the marts show times in C360_TIMEZONE (Asia/Shanghai)."""
+    zone = os.environ.get("C360_TIMEZONE", "Asia/Shanghai")
+    expected = pd.Timestamp("2026-05-31 03:00", tz="UTC").tz_convert(zone).tz_localize(None)
+    assert wh.rows("select distinct linked_at from marts.dim_customer") == [(expected.to_pydatetime(),)]
+
+
 def test_hostile_rows_warn_but_never_block_the_build(wh):
     """An unknown currency and out-of-scale scores: the build passes with a warning, values become NULL."""
     assert "Warning in test column_rules_warn_fct_orders (models/marts/core/_core.yml)" in wh.log

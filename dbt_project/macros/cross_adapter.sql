@@ -33,6 +33,13 @@
     from_utc_timestamp({{ try_cast_timestamp(column) }}, {{ sql_literal(env_var('C360_TIMEZONE', 'Asia/Shanghai')) }})
 {%- endmacro %}
 
+{#- A UTC time written without a zone (linkage's linked_at and id_history.at) as a timestamp wall-clock in the
+    partitions' zone, as every other time: DuckDB reads it as UTC and casts it to its session zone (profiles.yml);
+    on Spark it is what wall_clock_timestamp converts. -#}
+{% macro utc_as_wall_clock(column) %}{{ return(adapter.dispatch('utc_as_wall_clock')(column)) }}{% endmacro %}
+{% macro default__utc_as_wall_clock(column) -%}cast(timezone('UTC', {{ try_cast_timestamp(column) }}) as timestamp){%- endmacro %}
+{% macro spark__utc_as_wall_clock(column) -%}{{ spark__wall_clock_timestamp(column) }}{%- endmacro %}
+
 {#- The same for a date (a Parquet date, or a timestamp cut to its day). -#}
 {% macro try_cast_date(column) %}{{ return(adapter.dispatch('try_cast_date')(column)) }}{% endmacro %}
 {% macro duckdb__try_cast_date(column) -%}try_cast({{ column }} as date){%- endmacro %}
