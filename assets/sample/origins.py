@@ -12,27 +12,27 @@ from __future__ import annotations
 
 import numpy as np
 
-# Hong Kong Government Cantonese romanisation and Taiwan's Wade-Giles, keyed by the simplified name
-HK_FAMILY = {"王": "Wong", "李": "Lee", "张": "Cheung", "刘": "Lau", "陈": "Chan", "杨": "Yeung", "黄": "Wong",
-             "赵": "Chiu", "吴": "Ng", "周": "Chow", "徐": "Tsui", "孙": "Suen", "马": "Ma", "朱": "Chu", "胡": "Wu",
-             "郭": "Kwok", "何": "Ho", "林": "Lam", "罗": "Law", "高": "Ko", "郑": "Cheng", "梁": "Leung", "谢": "Tse",
-             "宋": "Sung", "唐": "Tong", "韩": "Hon", "冯": "Fung", "邓": "Tang", "曹": "Tso", "欧阳": "Au Yeung"}  # fmt: skip
-HK_GIVEN = {"伟": "Wai", "娜": "Na", "敏": "Man", "静": "Ching", "丽": "Lai", "强": "Keung", "磊": "Lui", "军": "Kwan",
-            "洋": "Yeung", "勇": "Yung", "艳": "Yim", "杰": "Kit", "涛": "To", "明": "Ming", "芳": "Fong",
-            "秀英": "Sau Ying", "建华": "Kin Wah", "晓明": "Hiu Ming", "志强": "Chi Keung", "海燕": "Hoi Yin",
-            "文博": "Man Pok", "子涵": "Tsz Ham", "浩然": "Ho Yin", "雨桐": "Yu Tung", "欣怡": "Yan Yee",
-            "俊杰": "Chun Kit", "思远": "Sze Yuen", "嘉怡": "Ka Yee", "梓轩": "Tsz Hin", "一鸣": "Yat Ming",
-            "佳琪": "Kai Kei", "宇航": "Yu Hong", "雪梅": "Suet Mui", "国庆": "Kwok Hing"}  # fmt: skip
-TW_FAMILY = {"王": "Wang", "李": "Lee", "张": "Chang", "刘": "Liu", "陈": "Chen", "杨": "Yang", "黄": "Huang",
-             "赵": "Chao", "吴": "Wu", "周": "Chou", "徐": "Hsu", "孙": "Sun", "马": "Ma", "朱": "Chu", "胡": "Hu",
-             "郭": "Kuo", "何": "Ho", "林": "Lin", "罗": "Lo", "高": "Kao", "郑": "Cheng", "梁": "Liang", "谢": "Hsieh",
-             "宋": "Sung", "唐": "Tang", "韩": "Han", "冯": "Feng", "邓": "Teng", "曹": "Tsao", "欧阳": "Ouyang"}  # fmt: skip
-TW_GIVEN = {"伟": "Wei", "娜": "Na", "敏": "Min", "静": "Ching", "丽": "Li", "强": "Chiang", "磊": "Lei", "军": "Chun",
-            "洋": "Yang", "勇": "Yung", "艳": "Yen", "杰": "Chieh", "涛": "Tao", "明": "Ming", "芳": "Fang",
-            "秀英": "Hsiu-Ying", "建华": "Chien-Hua", "晓明": "Hsiao-Ming", "志强": "Chih-Chiang", "海燕": "Hai-Yen",
-            "文博": "Wen-Po", "子涵": "Tzu-Han", "浩然": "Hao-Jan", "雨桐": "Yu-Tung", "欣怡": "Hsin-I",
-            "俊杰": "Chun-Chieh", "思远": "Ssu-Yuan", "嘉怡": "Chia-I", "梓轩": "Tzu-Hsuan", "一鸣": "I-Ming",
-            "佳琪": "Chia-Chi", "宇航": "Yu-Hang", "雪梅": "Hsueh-Mei", "国庆": "Kuo-Ching"}  # fmt: skip
+# (Hong Kong Government Cantonese romanisation, Taiwan's Wade-Giles) of the sample's names, by the simplified form
+FAMILY_SPELLINGS = {"王": ("Wong", "Wang"), "李": ("Lee", "Lee"), "张": ("Cheung", "Chang"), "刘": ("Lau", "Liu"),
+                    "陈": ("Chan", "Chen"), "杨": ("Yeung", "Yang"), "黄": ("Wong", "Huang"), "赵": ("Chiu", "Chao"),
+                    "吴": ("Ng", "Wu"), "周": ("Chow", "Chou"), "徐": ("Tsui", "Hsu"), "孙": ("Suen", "Sun"),
+                    "马": ("Ma", "Ma"), "朱": ("Chu", "Chu"), "胡": ("Wu", "Hu"), "郭": ("Kwok", "Kuo"),
+                    "何": ("Ho", "Ho"), "林": ("Lam", "Lin"), "罗": ("Law", "Lo"), "高": ("Ko", "Kao"),
+                    "郑": ("Cheng", "Cheng"), "梁": ("Leung", "Liang"), "谢": ("Tse", "Hsieh"), "宋": ("Sung", "Sung"),
+                    "唐": ("Tong", "Tang"), "韩": ("Hon", "Han"), "冯": ("Fung", "Feng"), "邓": ("Tang", "Teng"),
+                    "曹": ("Tso", "Tsao"), "欧阳": ("Au Yeung", "Ouyang")}  # fmt: skip
+GIVEN_SPELLINGS = {"伟": ("Wai", "Wei"), "娜": ("Na", "Na"), "敏": ("Man", "Min"),
+                   "静": ("Ching", "Ching"), "丽": ("Lai", "Li"), "强": ("Keung", "Chiang"),
+                   "磊": ("Lui", "Lei"), "军": ("Kwan", "Chun"), "洋": ("Yeung", "Yang"),
+                   "勇": ("Yung", "Yung"), "艳": ("Yim", "Yen"), "杰": ("Kit", "Chieh"),
+                   "涛": ("To", "Tao"), "明": ("Ming", "Ming"), "芳": ("Fong", "Fang"),
+                   "秀英": ("Sau Ying", "Hsiu-Ying"), "建华": ("Kin Wah", "Chien-Hua"), "晓明": ("Hiu Ming", "Hsiao-Ming"),
+                   "志强": ("Chi Keung", "Chih-Chiang"), "海燕": ("Hoi Yin", "Hai-Yen"), "文博": ("Man Pok", "Wen-Po"),
+                   "子涵": ("Tsz Ham", "Tzu-Han"), "浩然": ("Ho Yin", "Hao-Jan"), "雨桐": ("Yu Tung", "Yu-Tung"),
+                   "欣怡": ("Yan Yee", "Hsin-I"), "俊杰": ("Chun Kit", "Chun-Chieh"), "思远": ("Sze Yuen", "Ssu-Yuan"),
+                   "嘉怡": ("Ka Yee", "Chia-I"), "梓轩": ("Tsz Hin", "Tzu-Hsuan"), "一鸣": ("Yat Ming", "I-Ming"),
+                   "佳琪": ("Kai Kei", "Chia-Chi"), "宇航": ("Yu Hong", "Yu-Hang"), "雪梅": ("Suet Mui", "Hsueh-Mei"),
+                   "国庆": ("Kwok Hing", "Kuo-Ching")}  # fmt: skip
 # (province, city, Latin city, country, area code)
 TW_PLACES = [("臺灣", "臺北市", "Taipei", "TW", "2"), ("臺灣", "新北市", "New Taipei", "TW", "2"),
              ("臺灣", "臺中市", "Taichung", "TW", "4"), ("臺灣", "高雄市", "Kaohsiung", "TW", "7")]  # fmt: skip
@@ -68,9 +68,9 @@ def plant_origins(rows: list[dict], rng: np.random.Generator) -> None:
     for i, row in enumerate(rows):
         roll, place, family, given = rolls[i], int(places[i]), int(families[i]), int(givens[i])
         if row["name_script"] == "hanzi" and row["country"] == "HK":
-            _chinese_abroad(row, HK_FAMILY, HK_GIVEN, " ")
+            _chinese_abroad(row, 0, " ")
         elif row["name_script"] == "hanzi" and roll < TW_SHARE:
-            _chinese_abroad(row, TW_FAMILY, TW_GIVEN, "-")
+            _chinese_abroad(row, 1, "-")
             _move(row, TW_PLACES[place], f"{TW_PLACES[place][1]}信義路{i % 300 + 1}號")
         elif row["name_script"] == "latin" and roll < JP_SHARE:
             kanji, romaji = JP_FAMILY[family]
@@ -84,11 +84,11 @@ def plant_origins(rows: list[dict], rng: np.random.Generator) -> None:
             _move(row, KR_PLACES[place % 2], f"{KR_PLACES[place % 2][1]} 중구 세종대로 {i % 200 + 1}")
 
 
-def _chinese_abroad(row: dict, family: dict[str, str], given: dict[str, str], joiner: str) -> None:
-    """The identity card's Latin spelling (syllables of a given name joined by `joiner`) and traditional
-    characters as the person writes them."""
-    spelled = given[row["given_hanzi"]].replace(" ", joiner).replace("-", joiner)
-    row["family_latin"], row["given_latin"] = family[row["family_hanzi"]], spelled
+def _chinese_abroad(row: dict, system: int, joiner: str) -> None:
+    """The identity card's Latin spelling (`system` 0 Cantonese, 1 Wade-Giles; syllables of a given name joined
+    by `joiner`) and traditional characters as the person writes them."""
+    spelled = GIVEN_SPELLINGS[row["given_hanzi"]][system].replace(" ", joiner).replace("-", joiner)
+    row["family_latin"], row["given_latin"] = FAMILY_SPELLINGS[row["family_hanzi"]][system], spelled
     row["family_hanzi"], row["given_hanzi"] = row["family_trad"], row["given_trad"]
     row["full_name"] = row["family_trad"] + row["given_trad"]
 

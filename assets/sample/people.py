@@ -204,12 +204,9 @@ def _mobile(country: str, prefix: str, m: int) -> str:
         return f"+49151{m % 10**8:08d}"
     if country == "SG":
         return f"+659{m % 10**7:07d}"
-    if country == "JP":
-        return f"+81{7 + m % 3}0{m % 10**8:08d}"
-    if country == "KR":
-        return f"+8210{m % 10**8:08d}"
-    if country == "TW":
-        return f"+8869{m % 10**8:08d}"
+    if country in COUNTRY_CODES:  # Japan 70/80/90, Korea 10, Taiwan 9, then eight digits
+        prefix = {"JP": f"{7 + m % 3}0", "KR": "10", "TW": "9"}[country]
+        return f"+{COUNTRY_CODES[country]}{prefix}{m % 10**8:08d}"
     return f"+86{prefix}{m % 10**8:08d}"
 
 
