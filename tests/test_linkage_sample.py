@@ -32,14 +32,17 @@ def _assignments(result, truth) -> pd.DataFrame:
 def test_accuracy_floor(linked):
     """Over ALL person records (CRMs, orders keyed by CRM ids, surveys, enrichment, contact-point-only
     interaction and campaign rows). Floors sit just under the figures measured when written (precision
-    1.0, recall 0.972, F1 0.986 at 400 customers, seed 11); bench/linkage.py measures 10k and 100k records.
-    The recall not reached is the sample's honest residue: rows whose only identifier is a placeholder, a
-    foreign number in national form with no country, or a value no other record of the person holds."""
+    1.0, recall 0.960, F1 0.980 at 400 customers, seed 11; before the sample held Hong Kong / Taiwanese /
+    Japanese / Korean people, families on one landline and work mailboxes: recall 0.972, F1 0.986);
+    bench/linkage.py measures 10k and 100k records. The recall not reached is the sample's honest residue:
+    rows whose only identifier is a placeholder, a foreign number in national form with no country, a family's
+    landline, or a value no other record of the person holds; and what the engine misses (a Japanese name in
+    kanji beside its romaji, a work mailbox beside a private one)."""
     result, truth, _ = linked
     frame = _assignments(result, truth)
     assert len(frame) == len(truth)  # every true person record is in the customer file
     scores = evaluate_clusters(frame["predicted"], frame["true"])
-    assert scores["precision"] >= 0.995 and scores["recall"] >= 0.965 and scores["f1"] >= 0.98, scores
+    assert scores["precision"] >= 0.995 and scores["recall"] >= 0.955 and scores["f1"] >= 0.975, scores
 
 
 def _merged(frame: pd.DataFrame, a: str, b: str) -> bool:
@@ -49,12 +52,12 @@ def _merged(frame: pd.DataFrame, a: str, b: str) -> bool:
 
 
 def test_shared_values_and_common_name_traps_stay_apart(linked):
-    """Households (address, landline, sometimes one mailbox), switchboard colleagues, role mailboxes and
-    namesakes are different people. All customers take part, those sharing an e-mail included."""
+    """Households (address, landline, sometimes one mailbox), families (a surname and a home landline),
+    switchboard colleagues, role mailboxes and namesakes are different people. All customers take part, those sharing an e-mail included."""
     result, truth, customers = linked
     frame = _assignments(result, truth)
     traps = []
-    for column in ("office_phone", "household", "shared_email", "email"):
+    for column in ("office_phone", "household", "family", "shared_email", "email"):
         for _, group in customers[customers[column] != ""].groupby(column):
             traps += list(combinations(group.index, 2))
     for _, group in customers[customers["name_script"] == "hanzi"].groupby("full_name"):

@@ -187,7 +187,8 @@ def test_a_line_delivered_again_for_another_customer_stays_with_its_latest_deliv
             "select customer_id from marts.fct_orders where source = ? and order_id = ?",
             [key["source"], str(key["order_id"])],
         )
-        assert list(owner["customer_id"]) == [nights["redelivered_to"]], data
+        # every line of that order is the untouched customer's (the line picked may be one of several)
+        assert len(owner) >= 1 and set(owner["customer_id"]) == {nights["redelivered_to"]}, data
 
 
 def test_an_unlinked_complaint_delivered_again_as_an_inquiry_leaves_the_feedback(nights):

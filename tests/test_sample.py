@@ -65,6 +65,25 @@ def test_truth_is_consistent(sample):
     assert customers["household"].dropna().duplicated().any() and customers["office_ext"].notna().any()
 
 
+def test_the_world_beyond_the_mainland_is_planted(sample):
+    """Families on one home landline under one surname, Hong Kong / Taiwanese spellings, Japanese and Korean
+    names in their own script, work mailboxes beside private ones, the Taiwan CRM's two name columns and ROC
+    dates: each a few % of people, with the truth keeping the family members apart."""
+    out, _ = sample
+    customers = pd.read_csv(out / "truth/customers.csv", dtype=str, keep_default_na=False)
+    families = customers[customers["family"] != ""].groupby("family")
+    assert families.ngroups >= 3
+    assert (families["home_phone"].nunique() == 1).all() and (families["family_latin"].nunique() == 1).all()
+    assert (families["true_customer_id"].nunique() == families.size()).all()  # different people
+    assert {"kanji", "hangul"} <= set(customers["name_script"])
+    hk = customers[(customers["country"] == "HK") & (customers["name_script"] == "hanzi")]
+    assert hk["family_latin"].isin(["Chan", "Wong", "Cheung", "Lee", "Lau"]).any()
+    assert customers["work_email"].ne("").mean() > 0.02
+    tw = pd.read_csv(next((out / "landing/twcrm").glob("*.csv")), dtype=str, encoding="big5hkscs",
+                     keep_default_na=False)  # fmt: skip
+    assert tw["生日"].str.startswith("民國").any() and tw["英文姓名"].ne("").all()
+
+
 def test_deterministic_by_seed(tmp_path):
     def digest(root: Path) -> dict[str, str]:
         return {
@@ -93,4 +112,4 @@ def test_sample_ingests_with_the_shipped_config_and_quarantines_only_the_planted
         assert v.total("rows_in") == summary["records"].get(src.name, 0)
         quarantined[src.name] = v.total("rows_quarantined")
     assert quarantined == {"salesforce": 1, "zoho": 1, "fxiaoke": 1, "hubspot": 2, "orders": 3, "survey": 2,
-                           "enrichment": 1, "interactions": 1, "campaigns": 0}  # fmt: skip
+                           "enrichment": 1, "interactions": 1, "campaigns": 0, "twcrm": 0}  # fmt: skip

@@ -12,7 +12,17 @@ import pandas as pd
 
 from assets.sample.hubspot import write_hubspot
 from assets.sample.people import INTERESTS, make_customers
-from assets.sample.variants import email, full_name, latin_name, phone, pick
+from assets.sample.twcrm import write_twcrm
+from assets.sample.variants import (
+    contact_phone,
+    crm_mailbox,
+    crm_name,
+    email,
+    full_name,
+    latin_name,
+    phone,
+    pick,
+)
 from assets.sample.xlsx import write_xlsx
 
 PRODUCTS = [
@@ -87,14 +97,15 @@ def _salesforce(people, rng, out: Path, truth: _Truth, crm: dict) -> int:
     rows = []
     for k, (i, rid) in enumerate(zip(picks, ids, strict=True)):
         p = people[i]
-        first, last = latin_name(p, rng)
+        first, last = crm_name(p, rng)
         created = _when("2022-01-01", rng)
         row = [rid, "Mr." if p.gender == "M" else "Ms.", first, last, p.title, p.company,
-               email(p.shared_email if p.shared_email and rng.random() < 0.5 else p.email, rng),
+               email(p.shared_email if p.shared_email and rng.random() < 0.5 else crm_mailbox(p, rng), rng),
                phone(p.office_phone, rng, p.office_ext), phone(p.mobile, rng), p.address, p.city_latin, p.province,
                f"{100000 + i % 900000}", p.country, p.birth_date if rng.random() < 0.7 else "",
                ["Web", "Trade Show", "Referral", "Partner"][k % 4], "Li Ming",
-               created.strftime("%Y-%m-%dT%H:%M:%S.000Z")]  # fmt: skip
+               created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+               phone(p.home_phone, rng) if p.home_phone and rng.random() < 0.6 else ""]  # fmt: skip
         valid = True
         if k == 3:
             row[4] = "=1+2"  # formula-looking title: must stay text
@@ -111,11 +122,11 @@ def _salesforce(people, rng, out: Path, truth: _Truth, crm: dict) -> int:
     rows = [r for k, r in enumerate(rows) if k % 3 != 1]
     api_header = ["Id", "Salutation", "FirstName", "LastName", "Title", "Account.Name", "Email", "Phone",
                   "MobilePhone", "MailingStreet", "MailingCity", "MailingState", "MailingPostalCode",
-                  "MailingCountry", "Birthdate", "LeadSource", "OwnerId", "CreatedDate"]  # fmt: skip
+                  "MailingCountry", "Birthdate", "LeadSource", "OwnerId", "CreatedDate", "HomePhone"]  # fmt: skip
     _write_csv(out / "salesforce" / "contacts_api_export.csv", api_header, api, "utf-8", "\n")
     header = ["Contact ID", "Salutation", "First Name", "Last Name", "Title", "Account Name", "Email", "Phone",
               "Mobile", "Mailing Street", "Mailing City", "Mailing State/Province", "Mailing Zip/Postal Code",
-              "Mailing Country", "Birthdate", "Lead Source", "Contact Owner", "Created Date"]  # fmt: skip
+              "Mailing Country", "Birthdate", "Lead Source", "Contact Owner", "Created Date", "Home Phone"]  # fmt: skip
     _write_csv(out / "salesforce" / "Contacts_Export.csv", header, rows, "utf-8", "\r\n")
     return len(rows) + len(api)
 
@@ -126,10 +137,10 @@ def _zoho(people, rng, out: Path, truth: _Truth, crm: dict) -> int:
     rows = []
     for k, (i, rid) in enumerate(zip(picks, ids, strict=True)):
         p = people[i]
-        first, last = latin_name(p, rng)
+        first, last = crm_name(p, rng)
         birth = dt.date.fromisoformat(p.birth_date)
         created = _when("2022-03-01", rng)
-        row = [rid, "Li Ming", first, last, email(p.email, rng), "", phone(p.office_phone, rng, p.office_ext),
+        row = [rid, "Li Ming", first, last, email(crm_mailbox(p, rng), rng), "", phone(p.office_phone, rng, p.office_ext),
                phone(p.mobile, rng), p.title, p.company, p.address, p.city_latin, p.province, "",
                {"CN": "China", "HK": "Hong Kong"}.get(p.country, p.country),
                birth.strftime("%m/%d/%Y") if rng.random() < 0.6 else "", created.strftime("%m/%d/%Y %I:%M %p"),
@@ -209,7 +220,7 @@ def _orders(
             status = str(
                 pick(rng, ["completed", "refunded", "cancelled", "pending"], [0.85, 0.07, 0.05, 0.03])
             )
-            name, tel, mail = full_name(p, rng), phone(p.mobile, rng), email(p.email, rng)
+            name, tel, mail = full_name(p, rng), contact_phone(p, rng), email(p.email, rng)
             if by_crm:
                 name, tel, mail = "", "", ""
             for line in range(1, int(rng.integers(1, 4)) + 1):
@@ -280,7 +291,7 @@ def _survey(people, rng, out: Path, truth: _Truth, members: dict[int, str]) -> t
             row = [start.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%Y-%m-%d %H:%M:%S"), "IP Address",
                    f"10.{k % 250}.{i % 250}.7", "100", str((end - start).seconds), "True",
                    end.strftime("%Y-%m-%d %H:%M:%S"), rid, last, first, email(p.email, rng), members[i],
-                   full_name(p, rng), phone(p.mobile, rng), "email", "ZH-S" if p.name_script == "hanzi" else "EN",
+                   full_name(p, rng), contact_phone(p, rng), "email", "ZH-S" if p.name_script == "hanzi" else "EN",
                    str(nps), str(csat), comment, ftype, pick(rng, CHANNELS),
                    pick(rng, ["electronics", "home", "beauty", "outdoor", "baby"])]  # fmt: skip
             valid = True
@@ -348,7 +359,7 @@ def _contact_points(p, rng: np.random.Generator, ch: str) -> tuple[str, str, str
     if r < 0.06:
         return "", "", ""
     mail = p.shared_email if p.shared_email and rng.random() < 0.5 else p.email
-    tel = phone(p.mobile, rng) if ch != "email" else ""
+    tel = contact_phone(p, rng) if ch != "email" else ""
     mail = email(mail, rng) if ch == "email" else ""
     return (full_name(p, rng) if rng.random() < 0.4 else ""), tel, mail
 
@@ -366,7 +377,7 @@ def _interactions(people, rng, out: Path, truth: _Truth) -> int:
             own_id = rng.random() < 0.75
             if own_id:
                 name = full_name(p, rng) if rng.random() < 0.6 else ""
-                tel = phone(p.mobile, rng) if ch != "email" else ""
+                tel = contact_phone(p, rng) if ch != "email" else ""
                 mail = email(p.email, rng) if ch == "email" else ""
             else:
                 name, tel, mail = _contact_points(p, rng, ch)
@@ -405,7 +416,7 @@ def _campaigns(people, rng, out: Path, truth: _Truth) -> int:
             cid, cname, ctype = campaigns[int(c)]
             interests = ";".join(sorted(set(p.interests.split(";")) | {INTERESTS[int(rng.integers(0, 10))]}))
             # Lists bought or scanned at a booth: often an e-mail only or a mobile only.
-            name, mail, tel = full_name(p, rng), email(p.email, rng), phone(p.mobile, rng)
+            name, mail, tel = full_name(p, rng), email(p.email, rng), contact_phone(p, rng)
             r = rng.random()
             if r < 0.35:
                 name, tel = "", ""
@@ -425,7 +436,7 @@ def generate_sample(out: Path, customers: int = 2000, seed: int = 7) -> dict:
     """Write `out/landing/<source>/<file>` and `out/truth/*.csv`; deterministic for a given seed."""
     out = Path(out)
     rng = np.random.default_rng(seed)
-    people = make_customers(customers, rng)
+    people = make_customers(customers, rng, np.random.default_rng([seed, 0x0419]))
     landing, truth_dir = out / "landing", out / "truth"
     truth = _Truth()
     frame, people = people, list(people.itertuples(index=False))
@@ -448,6 +459,7 @@ def generate_sample(out: Path, customers: int = 2000, seed: int = 7) -> dict:
     records["hubspot"] = write_hubspot(
         people, _crm_picks(people, hub_rng, 0.15, 0.45), landing, truth, hub_rng
     )
+    records["twcrm"] = write_twcrm(people, landing, truth, np.random.default_rng([seed, 0x7C1]))
     truth_dir.mkdir(parents=True, exist_ok=True)
     truth.frame().to_csv(truth_dir / "ground_truth.csv", index=False)
     orders.to_csv(truth_dir / "orders.csv", index=False)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assets.sample.variants import email, latin_name, phone, pick
+from assets.sample.variants import crm_mailbox, crm_name, email, phone, pick
 
 # Property values as the UI export writes them (labels, not the API's internal values).
 STAGES = ["Subscriber", "Lead", "Marketing Qualified Lead", "Sales Qualified Lead", "Opportunity", "Customer",
@@ -66,7 +66,7 @@ def write_hubspot(people, picks: list[int], out: Path, truth, rng: np.random.Gen
     ui, api = [], []
     for k, (i, rid) in enumerate(zip(picks, ids, strict=True)):
         p = people[i]
-        first, last = latin_name(p, rng)
+        first, last = crm_name(p, rng)
         created = dt.datetime(2023, 1, 1) + dt.timedelta(minutes=int(rng.integers(0, 800 * 24 * 60)))
         modified = created + dt.timedelta(days=int(rng.integers(0, 300)), minutes=int(rng.integers(0, 1440)))
         stage = pick(rng, STAGES, STAGE_WEIGHTS) if rng.random() < 0.93 else ""
@@ -80,7 +80,7 @@ def write_hubspot(people, picks: list[int], out: Path, truth, rng: np.random.Gen
         created_text = created.strftime("%Y-%m-%d %H:%M")
         if k == 10:
             created_text, valid = "2024-02-30 09:15", False  # no such day
-        cells = [rid, first, last, email(p.email, rng), phone(p.office_phone, rng, p.office_ext),
+        cells = [rid, first, last, email(crm_mailbox(p, rng), rng), phone(p.office_phone, rng, p.office_ext),
                  phone(p.mobile, rng) if rng.random() < 0.8 else "", p.title, p.company, p.address,
                  p.city_latin, p.province, "" if rng.random() < 0.4 else f"{200000 + i % 700000}",
                  p.country, birth, industry, stage, pick(rng, ["NEW", "OPEN", "IN_PROGRESS", "CONNECTED", ""]),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from assets.sample.origins import plant_origins
+
 # (simplified, traditional, pinyin)
 SURNAMES = [
     ("王", "王", "Wang"), ("李", "李", "Li"), ("张", "張", "Zhang"), ("刘", "劉", "Liu"), ("陈", "陳", "Chen"),
@@ -84,12 +86,22 @@ INTERESTS = [
     "wine",
     "photography",
 ]
+COUNTRY_CODES = {"JP": "81", "KR": "82", "TW": "886"}
+# the mail providers people of a country use beside their employer's domain
+PROVIDERS = {"HK": ["gmail.com", "yahoo.com.hk", "netvigator.com", "hotmail.com"],
+             "TW": ["gmail.com", "yahoo.com.tw", "msa.hinet.net", "hotmail.com"],
+             "JP": ["gmail.com", "yahoo.co.jp", "docomo.ne.jp"], "KR": ["naver.com", "gmail.com", "daum.net"]}  # fmt: skip
+CONSUMER_DOMAINS = {"163.com", "qq.com", "126.com", "gmail.com", "outlook.com", "yahoo.com"}.union(
+    *PROVIDERS.values()
+)
 COMMON_NAMES = [(0, 0), (2, 0), (1, 1), (3, 8)]  # 王伟, 张伟, 李娜, 刘洋: the names a million people share
 
 
-def make_customers(n: int, rng: np.random.Generator) -> pd.DataFrame:
+def make_customers(n: int, rng: np.random.Generator, world_rng: np.random.Generator) -> pd.DataFrame:
     """`n` true customers with canonical attributes. ~70% Chinese; traps planted on purpose:
-    several different people share a very common name, a household/switchboard phone, or a generic email."""
+    several different people share a very common name, a household/switchboard phone, or a generic email.
+    `world_rng` draws what the first population lacked (origins.py, families, work mailboxes): its own
+    stream, so the draws from `rng` stay as they were."""
     chinese = rng.random(n) < 0.7
     sur = rng.integers(0, len(SURNAMES), n)
     giv = rng.integers(0, len(GIVEN), n)
@@ -145,8 +157,10 @@ def make_customers(n: int, rng: np.random.Generator) -> pd.DataFrame:
                  "name_script": "latin", "province": prov, "city": city, "city_latin": city_py, "country": country,
                  "area": area, "address": address, "company": company}
             )  # fmt: skip
+    plant_origins(rows, world_rng)
     people = pd.DataFrame(rows)
     people.insert(0, "true_customer_id", [f"C{i + 1:06d}" for i in range(n)])
+    _plant_families(people, world_rng)
     people["mobile"] = [
         _mobile(country, p, int(m))
         for country, p, m in zip(people["country"], prefixes, mobiles, strict=True)
@@ -173,13 +187,15 @@ def make_customers(n: int, rng: np.random.Generator) -> pd.DataFrame:
     people["interests"] = [
         ";".join(sorted({INTERESTS[j] for j in rng.integers(0, len(INTERESTS), 2)})) for _ in range(n)
     ]
+    people["home_phone"] = _family_landlines(people, world_rng)
     _plant_shared_contacts(people, rng)
+    people["work_email"] = _work_mailboxes(people, world_rng)
     return people
 
 
 def _mobile(country: str, prefix: str, m: int) -> str:
     if country == "HK":
-        return f"+852{5 + m % 5}{m % 10**7:07d}"
+        return f"+852{'569'[m % 3]}{m % 10**7:07d}"  # mobile ranges: 5, 6, 9 (most 7x, 8x are not)
     if country in ("US",):
         return f"+1415{2 * 10**6 + m % (8 * 10**6)}"
     if country == "GB":
@@ -188,6 +204,9 @@ def _mobile(country: str, prefix: str, m: int) -> str:
         return f"+49151{m % 10**8:08d}"
     if country == "SG":
         return f"+659{m % 10**7:07d}"
+    if country in COUNTRY_CODES:  # Japan 70/80/90, Korea 10, Taiwan 9, then eight digits
+        prefix = {"JP": f"{7 + m % 3}0", "KR": "10", "TW": "9"}[country]
+        return f"+{COUNTRY_CODES[country]}{prefix}{m % 10**8:08d}"
     return f"+86{prefix}{m % 10**8:08d}"
 
 
@@ -205,23 +224,52 @@ def _landline(area: str, country: str, m: int) -> str:
         return f"+656{m % 10**7:07d}"
     if country == "HK":
         return f"+8522{m % 10**7:07d}"
+    if country in ("JP", "KR", "TW"):  # area codes of one digit: 8-digit numbers, else 7 (Busan, Taichung…)
+        width = 8 if area in ("2", "3", "6") else 7
+        return f"+{COUNTRY_CODES[country]}{area}{2 * 10 ** (width - 1) + m % (7 * 10 ** (width - 1))}"
     return ""
 
 
 def _email(r, i: int) -> str:
-    if r.name_script == "hanzi":
+    if (
+        r.country in PROVIDERS
+    ):  # Hong Kong, Taiwan, Japan, Korea: the Latin name as written, providers of there
+        local = _mailbox_name(f"{r.alias or r.given_latin}.{r.family_latin}")
+        domains = PROVIDERS[r.country]
+        domain = [*domains, COMPANY_DOMAINS[r.company]][i % (len(domains) + 1)]
+    elif r.name_script == "hanzi":
         local = [f"{r.given_latin}.{r.family_latin}", f"{r.family_latin}{r.given_latin}{i % 97}",
                  f"{r.alias}.{r.family_latin}" if r.alias else f"{r.family_latin}.{r.given_latin}"][i % 3]  # fmt: skip
         domain = ["163.com", "qq.com", "126.com", "gmail.com", COMPANY_DOMAINS[r.company]][i % 5]
     else:
-        local = f"{r.given_latin}.{r.family_latin}".replace("'", "").replace("ë", "e").replace("é", "e")
-        local = local.replace("ü", "ue").replace("ß", "ss")
+        local = _mailbox_name(f"{r.given_latin}.{r.family_latin}")
         domain = ["gmail.com", "outlook.com", "yahoo.com", COMPANY_DOMAINS[r.company]][i % 4]
     return (
         f"{local}{i}@{domain}".lower()
         if domain in ("163.com", "qq.com", "126.com")
         else f"{local}@{domain}".lower()
     )
+
+
+def _mailbox_name(name: str) -> str:
+    """A name as a mailbox's local part: no spaces, hyphens or apostrophes, accents spelled out."""
+    return name.lower().translate(_MAILBOX_LETTERS)
+
+
+_MAILBOX_LETTERS = str.maketrans({" ": None, "-": None, "'": None, "ë": "e", "é": "e", "ü": "ue", "ß": "ss"})
+
+
+def _work_mailboxes(people: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """~8% of the people with a private mailbox at a consumer provider also have one at their employer's
+    domain (given.family@company), which CRMs hold (generate.py) while shops and surveys see the private one."""
+    private = people["email"].str.split("@").str[1].isin(CONSUMER_DOMAINS).to_numpy()
+    chosen = private & (rng.random(len(people)) < 0.08)
+    work = [
+        f"{_mailbox_name(f'{r.given_latin}.{r.family_latin}')}@{COMPANY_DOMAINS[r.company]}" if c else ""
+        for r, c in zip(people.itertuples(index=False), chosen, strict=True)
+    ]
+    handles = _unique_handles(pd.Series([*people["email"], *work]))  # none equals another's mailbox
+    return handles[len(people) :]
 
 
 def _unique_handles(handles: pd.Series) -> np.ndarray:
@@ -235,6 +283,53 @@ def _unique_handles(handles: pd.Series) -> np.ndarray:
     return numbered.where(taken, handles).to_numpy()
 
 
+def _plant_families(people: pd.DataFrame, rng: np.random.Generator) -> None:
+    """Parents and grown-up children (two or three people): the parent's family name, Chinese families too,
+    and address; each their own given name, mobile and mailbox; one home landline (_family_landlines).
+    ~4% of people. Families are different people sharing a surname and a number."""
+    n = len(people)
+    people["family"] = ""
+    candidates = people.iloc[rng.permutation(n)[: n // 25]]
+    sizes = iter(rng.integers(2, 4, n))
+    count = 0
+    for _, group in candidates.groupby(["name_script", "country"], sort=True):
+        members = list(group.index)
+        while len(members) >= 2:
+            size = min(int(next(sizes)), len(members))
+            parent, children = members[0], members[1:size]
+            del members[:size]
+            givens = people.loc[[parent, *children], "given_latin"]
+            if givens.duplicated().any():
+                continue
+            for child in children:
+                for col in ("family_hanzi", "family_trad", "family_latin", "province", "city", "city_latin",
+                            "country", "area", "address"):  # fmt: skip
+                    people.at[child, col] = people.at[parent, col]
+                people.at[child, "full_name"] = _full_name(people.loc[child])
+            people.loc[[parent, *children], "family"] = f"F{count:04d}"
+            count += 1
+
+
+def _full_name(p: pd.Series) -> str:
+    if p["name_script"] == "latin":
+        return f"{p['given_latin']} {p['family_latin']}"
+    return (
+        f"{p['family_hanzi']} {p['given_hanzi']}"
+        if p["name_script"] == "kanji"
+        else p["family_hanzi"] + p["given_hanzi"]
+    )
+
+
+def _family_landlines(people: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """One home landline per family (_plant_families), in its city's area."""
+    numbers = rng.integers(10**8, size=len(people))
+    home = np.full(len(people), "", dtype=object)
+    for members in people[people["family"] != ""].groupby("family").groups.values():
+        head = people.loc[members[0]]
+        home[list(members)] = _landline(str(head["area"]), str(head["country"]), int(numbers[members[0]]))
+    return home
+
+
 def _plant_shared_contacts(people: pd.DataFrame, rng: np.random.Generator) -> None:
     """Shared values that do not make one person:
     - households: a spouse or relative at the same address, city and home landline, with a different given
@@ -245,7 +340,8 @@ def _plant_shared_contacts(people: pd.DataFrame, rng: np.random.Generator) -> No
     n = len(people)
     people["office_ext"] = ""
     people["household"] = ""
-    free = list(rng.permutation(n))
+    order = rng.permutation(n)
+    free = list(order[people["family"].to_numpy()[order] == ""])  # a family (_plant_families) stays whole
     for h in range(max(2, n // 40)):
         a, b = int(free.pop()), int(free.pop())
         same_name = people.loc[b, "given_latin"] == people.loc[a, "given_latin"]  # two names in a household

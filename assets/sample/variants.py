@@ -32,8 +32,26 @@ def typo(text: str, rng: np.random.Generator) -> str:
     return text[:i] + text[i + 1 :]
 
 
+def crm_name(p, rng: np.random.Generator) -> tuple[str, str]:
+    """(first, last) in a CRM's two name fields: as latin_name writes them, but now and then the whole name typed
+    into Last Name (the required field) or into First Name, or the two parts crossed."""
+    r = rng.random()
+    if r < 0.05:
+        whole = full_name(p, rng)
+        return ("", whole) if rng.random() < 0.8 else (whole, "")
+    first, last = latin_name(p, rng)
+    return (last, first) if r < 0.08 else (first, last)
+
+
 def latin_name(p, rng: np.random.Generator) -> tuple[str, str]:
-    """(first, last) as a Western CRM stores it: pinyin, an English alias, swapped order, caps or Hanzi."""
+    """(first, last) as a Western CRM stores it: pinyin, an English alias, swapped order, caps or Hanzi; a
+    Japanese or Korean customer in romaji / romanised, now and then in kanji / hangul."""
+    if p.name_script in ("kanji", "hangul"):
+        r = rng.random()
+        if r < 0.1:
+            return p.given_hanzi, p.family_hanzi
+        given = _romanised_given(p, rng)
+        return (given, p.family_latin.upper()) if r < 0.25 else (given, p.family_latin)
     if p.name_script == "latin":
         first, last = p.given_latin, p.family_latin
         r = rng.random()
@@ -54,8 +72,34 @@ def latin_name(p, rng: np.random.Generator) -> tuple[str, str]:
     return p.given_latin, p.family_latin
 
 
+def _romanised_given(p, rng: np.random.Generator) -> str:
+    """A Korean given name as people romanise it: Min-jun, Minjun, Min Jun."""
+    if p.name_script != "hangul":
+        return p.given_latin
+    given = p.given_latin
+    return pick(
+        rng, [given, given.replace("-", "").title(), given.replace("-", " ").title()], [0.5, 0.3, 0.2]
+    )
+
+
+def _own_script(p, rng: np.random.Generator) -> str:
+    """A Japanese or Korean name in kanji / hangul: family first, with or without a space."""
+    spaced = rng.random() < (0.5 if p.name_script == "kanji" else 0.2)
+    return f"{p.family_hanzi} {p.given_hanzi}" if spaced else p.family_hanzi + p.given_hanzi
+
+
 def full_name(p, rng: np.random.Generator, hanzi_first: bool = False) -> str:
     """A single name field (orders, surveys, feeds): any of the forms people type."""
+    if p.name_script in ("kanji", "hangul"):
+        if rng.random() < (0.75 if hanzi_first else 0.4):
+            return _own_script(p, rng)
+        given = _romanised_given(p, rng)
+        forms = [
+            f"{given} {p.family_latin}",
+            f"{p.family_latin.upper()} {given}",
+            f"{p.family_latin} {given}",
+        ]
+        return pick(rng, forms, [0.6, 0.25, 0.15])
     if p.name_script == "latin":
         r = rng.random()
         if r < 0.08:
@@ -76,10 +120,25 @@ def full_name(p, rng: np.random.Generator, hanzi_first: bool = False) -> str:
         f"{p.family_latin} {p.given_latin}",  # Zhang Wei
         f"{p.given_latin} {p.family_latin}",  # Wei Zhang
         f"{p.family_latin.upper()} {p.given_latin}",  # ZHANG Wei
-        f"{p.alias} {p.family_latin}" if p.alias else f"{p.family_latin}{p.given_latin}".lower(),
+        f"{p.alias} {p.family_latin}"
+        if p.alias
+        else f"{p.family_latin}{p.given_latin}".lower().replace(" ", ""),
         f"{p.family_hanzi}{p.given_hanzi} {p.alias}" if p.alias else f"{p.family_hanzi}{p.given_hanzi}",
     ]
     return forms[int(rng.integers(0, len(forms)))]
+
+
+def contact_phone(p, rng: np.random.Generator) -> str:
+    """The number a person leaves with a shop, a desk or a booth: now and then the family's home landline
+    (people.py, families), else the mobile."""
+    if p.home_phone and rng.random() < 0.35:
+        return phone(p.home_phone, rng)
+    return phone(p.mobile, rng)
+
+
+def crm_mailbox(p, rng: np.random.Generator) -> str:
+    """The mailbox a CRM holds: mostly the work one of those who have one, else the private one."""
+    return p.work_email if p.work_email and rng.random() < 0.7 else p.email
 
 
 def phone(e164: str, rng: np.random.Generator, ext: str = "") -> str:
@@ -144,6 +203,15 @@ def _written(e164: str, rng: np.random.Generator) -> str:
     if e164.startswith("+65"):
         nat = e164[3:]
         return pick(rng, [e164, f"+65 {nat[:4]} {nat[4:]}", f"{nat[:4]} {nat[4:]}"], [0.4, 0.3, 0.3])
+    code = next((c for c in ("81", "82", "886") if e164.startswith("+" + c)), "")
+    if code:  # Japan, Korea, Taiwan: national numbers with the trunk 0, groups by dashes
+        nat = e164[len(code) + 1 :]
+        if code == "886" and nat[0] == "9":  # 0912-345-678
+            groups = f"{nat[:3]}-{nat[3:6]}-{nat[6:]}"
+        else:  # 090-3140-5851, 010-1234-5678, 051-234-5678, 03-1234-5678
+            area = 2 if nat[:2] in ("70", "80", "90", "10", "51") else 1
+            groups = f"{nat[:area]}-{nat[area:-4]}-{nat[-4:]}"
+        return pick(rng, [e164, f"+{code} {groups}", f"0{groups}"], [0.25, 0.35, 0.4])
     return e164 if rng.random() < 0.6 else f"{e164[:3]} {e164[3:]}"
 
 
