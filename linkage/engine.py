@@ -35,7 +35,7 @@ from linkage.contact_points import (
 )
 from linkage.encode import EncodedRecords, encode_records, value_counts
 from linkage.heap import trim_heap
-from linkage.households import household_pairs
+from linkage.households import household_pairs, workplace_pairs
 from linkage.identity import assign_customer_ids
 from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
 from linkage.namesakes import guard_view, namesake_readings
@@ -339,12 +339,17 @@ class Clusters:
     steward: Constrained
     attached: Attachments
     namesake: np.ndarray | None = None  # match edges linkage/namesakes.py sent to review
+    workplace: np.ndarray | None = None  # household guard pairs that are colleagues (linkage/households.py)
 
     def notes(self) -> np.ndarray:
         notes = np.full(len(self.decision), "", dtype=object)
         if self.namesake is not None:
             notes[self.namesake] = NAMESAKE_NOTE
         notes[self.household] = "household guard: different given names, no personal identifier in common"
+        if self.workplace is not None:
+            notes[self.workplace] = (
+                "household guard: a shared phone and company, different family names, no personal identifier"
+            )
         notes[self.refused] = "chaining guard: groups disagree on average"
         notes[self.via_contact] = "contact point: a personal e-mail or phone of one customer"
         notes[self.is_reference] = "reference: " + self.evidence[self.is_reference]
@@ -379,6 +384,9 @@ def resolve_clusters(
     evidence = np.concatenate([evidence, np.full(extra, "", dtype=object)])
     agree = personal_agreement(records, cmp, config, personal(rec, records, cmp, config))
     household = household_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
+    workplace = workplace_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
+    workplace &= ~household
+    household |= workplace
     decision[household] = REVIEW
     # linkage/namesakes.py: no match edge; read as two people by the guard only where the e-mails differ within
     # one kind (not a work mailbox beside a private one)
@@ -405,7 +413,7 @@ def resolve_clusters(
     probability[via_contact] = np.maximum(probability[via_contact], CONTACT_POINT_PROBABILITY)
     match_weight[via_contact] = np.maximum(match_weight[via_contact], np.log2(99.0))
     return Clusters(cmp, weights, match_weight, probability, decision, labels, refused, household,
-                    via_contact, is_reference, evidence, steward, attached, demoted)  # fmt: skip
+                    via_contact, is_reference, evidence, steward, attached, demoted, workplace)  # fmt: skip
 
 
 @_gc_paused()
