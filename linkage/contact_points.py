@@ -228,6 +228,32 @@ def _comparable_scripts(records: EncodedRecords, left: np.ndarray, right: np.nda
     return (lo == hi) | ((lo == HANZI) & (hi == PINYIN)) | ((lo == PINYIN) & (hi == LATIN))
 
 
+def given_names_in_two_writings(records: EncodedRecords, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Pairs whose given names may be one person's two names (_comparable_scripts: Hanzi beside an English or
+    romaji one, kana or hangul beside Latin): levels apart there tell no two people apart."""
+    return ~_comparable_scripts(records, left, right)
+
+
+MOBILE_KIND, LANDLINE_KIND = 1, 2  # bits of phone_kinds
+
+
+def phone_kinds(rec: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Per record of `rows` (indices), the kinds of phone it holds as bits: MOBILE_KIND (a personal type) and
+    LANDLINE_KIND (any other: a desk, home or switchboard number); both where its types are not known, 0 for none."""
+    phones = rec["phones"].iloc[rows].tolist()
+    kinds = rec["phone_types"].iloc[rows].tolist() if "phone_types" in rec else [None] * len(rows)
+    out = np.zeros(len(rows), dtype=np.int8)
+    for i, (numbers, types) in enumerate(zip(phones, kinds, strict=True)):
+        if not len(numbers):
+            continue
+        if not isinstance(types, _LIST_TYPES) or len(types) != len(numbers) or any(t is None for t in types):
+            out[i] = MOBILE_KIND | LANDLINE_KIND
+            continue
+        for t in types:
+            out[i] |= MOBILE_KIND if t in PERSONAL_PHONE_TYPES else LANDLINE_KIND
+    return out
+
+
 def _given_codes(
     records: EncodedRecords, left: np.ndarray, right: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from linkage import pair_store
 from linkage.blocking import BlockingStats, CandidatePairs, block
-from linkage.cluster import guard_weights, guarded_clusters, unscored_pairs
+from linkage.cluster import components, guard_weights, guarded_clusters, unscored_pairs
 from linkage.compare import PairColumns, compare, tf_source
 from linkage.config import LinkageConfig
 from linkage.constraints import Constrained, annotate_pairs, constrain_clusters, record_key
@@ -33,6 +33,7 @@ from linkage.contact_points import (
     personal_agreement,
     personal_values,
 )
+from linkage.contradictions import two_writings_only
 from linkage.encode import EncodedRecords, encode_records, value_counts
 from linkage.heap import trim_heap
 from linkage.households import household_pairs, workplace_pairs
@@ -390,7 +391,7 @@ def resolve_clusters(
     decision[household] = REVIEW
     # linkage/namesakes.py: no match edge; read as two people by the guard only where the e-mails differ within
     # one kind (not a work mailbox beside a private one)
-    namesake, two_people = namesake_readings(cmp, config, agree, records)
+    namesake, two_people = namesake_readings(cmp, config, agree, records, rec)
     namesake &= ~is_reference
     # the match edges it takes: inside a match component, where linkage/spark notes them too
     demoted = namesake & (decision == MATCH)
@@ -398,7 +399,13 @@ def resolve_clusters(
     match_weight[is_reference] = np.maximum(match_weight[is_reference], REFERENCE_WEIGHT)
     probability[is_reference], decision[is_reference] = 1.0, MATCH
     left, right = cmp["l"], cmp["r"]
-    guard = guard_view(guard_weights(match_weight, weights), two_people & namesake)
+    guard = guard_weights(match_weight, weights)
+    # linkage/contradictions.py: inside a match component, one person's two writings are no contradiction
+    labels = components(len(rec), left[decision == MATCH], right[decision == MATCH])
+    among = np.flatnonzero((guard < 0) & (labels[left] == labels[right]))
+    written_twice = among[two_writings_only(rec, records, cmp, config, score, among)]
+    guard[written_twice] = 0.0
+    guard = guard_view(guard, two_people & namesake)
     labels, refused = cluster(len(rec), left, right, guard, decision, config)
     steward = constrain_clusters(
         keys, labels, left, right, match_weight, (decision == MATCH) & ~refused, decisions
@@ -542,7 +549,7 @@ def finish_link(
 
     def signs(pairs: PairColumns) -> tuple[PairColumns, np.ndarray]:
         weights, weight = score(pairs)
-        return {NEGATIVE: -negative_weights(weights, len(weight))}, weight
+        return {NEGATIVE: -negative_weights(weights, len(weight)), **weights}, weight
 
     trim_heap()  # the scoring chunks, before the clustering stages' pair-sized arrays
     n_pairs = len(store)
