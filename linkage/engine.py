@@ -30,6 +30,7 @@ from linkage.contact_points import (
     attach_lone_records,
     contradicting,
     identifiable,
+    one_name_two_writings,
     personal_agreement,
     personal_values,
 )
@@ -413,8 +414,9 @@ def resolve_clusters(
     labels, refused = steward.labels, refused | steward.refused
     decision[refused] = REVIEW
     attached = attach_lone_records(
-        rec, labels, cmp, agree, steward.cannot, contradicting(cmp, config), typos=mistyped
-    )
+        rec, labels, cmp, agree, steward.cannot, contradicting(cmp, config), typos=mistyped,
+        one_name=one_name_two_writings(records, cmp, config),
+    )  # fmt: skip
     labels, via_contact = attached.labels, attached.pairs
     decision[via_contact] = MATCH
     probability[via_contact] = np.maximum(probability[via_contact], CONTACT_POINT_PROBABILITY)

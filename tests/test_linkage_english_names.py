@@ -2,7 +2,8 @@
 the CRM record holding his mobile and both his mailboxes joins them, though the English-name record that holds
 only his private mailbox shares nothing with the Chinese-name ones but the family name. Its disagreements with
 them are two writings of one name and of one company (Guangzhou Borui Trading, 广州博瑞贸易), a private mailbox
-beside a work one and an office landline beside a mobile: none tells two people apart."""
+beside a work one and an office landline beside a mobile: none tells two people apart. And 'Amy Zhou' in the CRM
+and 周强 in the sales app, each the only record of her there, on one mobile: one person."""
 
 import pandas as pd
 import pytest
@@ -15,15 +16,18 @@ GIVEN = [("子轩", "zixuan"), ("一诺", "yinuo"), ("浩宇", "haoyu"), ("欣�
 MOBILE, PRIVATE, WORK = "18992224998", "zhangjuan1966@126.com", "jzhang7@boruitrad.com.cn"
 COMPANY, COMPANY_HANZI = "Guangzhou Borui Trading", "广州博瑞贸易"
 
-PLANTED = {  # source → rows of one person, Leo Zhang / 张娟
+PLANTED = {  # source → rows of Leo Zhang / 张娟, and of Amy Zhou / 周强
     "zoho": [{"source_record_id": "LEO_BOTH", "full_name": "Leo Zhang", "email": PRIVATE, "email_secondary": WORK,
-              "phone_mobile": MOBILE, "company": COMPANY}],
+              "phone_mobile": MOBILE, "company": COMPANY},
+             {"source_record_id": "AMY", "full_name": "Amy Zhou", "email": "4683610719@qq.com",
+              "phone_mobile": "17702120682"}],
     "hubspot": [{"source_record_id": "LEO_PRIVATE", "full_name": "Leo Zhang", "email": PRIVATE,
                  "phone_office": "020-7895 3641", "company": COMPANY}],
     "fxiaoke": [{"source_record_id": "JUAN_WORK", "full_name": "张娟", "email": WORK, "phone_mobile": MOBILE,
                  "company": COMPANY_HANZI},
                 {"source_record_id": "JUAN_MOBILE", "full_name": "张娟", "phone_mobile": MOBILE,
-                 "company": COMPANY_HANZI}],
+                 "company": COMPANY_HANZI},
+                {"source_record_id": "QIANG", "full_name": "周强", "phone_mobile": "+86-177-0212-0682"}],
 }  # fmt: skip
 
 
@@ -56,3 +60,7 @@ def test_english_and_chinese_given_names_of_one_person_are_one_customer(customer
 
 def test_background_people_are_linked(customer):
     assert all(customer[f"Z{i}"] == customer[f"H{i}"] == customer[f"F{i}"] for i in range(120))
+
+
+def test_lone_records_of_one_name_in_two_writings_on_one_mobile_are_one_customer(customer):
+    assert customer["AMY"] == customer["QIANG"]
