@@ -228,6 +228,40 @@ def _comparable_scripts(records: EncodedRecords, left: np.ndarray, right: np.nda
     return (lo == hi) | ((lo == HANZI) & (hi == PINYIN)) | ((lo == PINYIN) & (hi == LATIN))
 
 
+def given_names_in_two_writings(records: EncodedRecords, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Pairs whose given names may be one person's two names (_comparable_scripts: Hanzi beside an English or
+    romaji one, kana or hangul beside Latin): levels apart there tell no two people apart."""
+    return ~_comparable_scripts(records, left, right)
+
+
+def one_name_two_writings(records: EncodedRecords, cmp: PairColumns, config: LinkageConfig) -> np.ndarray:
+    """Pairs with the same family name (the top level) and given names in two writings (Leo beside 娟)."""
+    out = top_level(cmp, config, "name", "family")
+    idx = np.flatnonzero(out)
+    out[idx] = given_names_in_two_writings(records, cmp["l"][idx], cmp["r"][idx])
+    return out
+
+
+MOBILE_KIND, LANDLINE_KIND = 1, 2  # bits of phone_kinds
+
+
+def phone_kinds(rec: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Per record of `rows` (indices), the kinds of phone it holds as bits: MOBILE_KIND (a personal type) and
+    LANDLINE_KIND (any other: a desk, home or switchboard number); both where its types are not known, 0 for none."""
+    phones = rec["phones"].iloc[rows].tolist()
+    kinds = rec["phone_types"].iloc[rows].tolist() if "phone_types" in rec else [None] * len(rows)
+    out = np.zeros(len(rows), dtype=np.int8)
+    for i, (numbers, types) in enumerate(zip(phones, kinds, strict=True)):
+        if not len(numbers):
+            continue
+        if not isinstance(types, _LIST_TYPES) or len(types) != len(numbers) or any(t is None for t in types):
+            out[i] = MOBILE_KIND | LANDLINE_KIND
+            continue
+        for t in types:
+            out[i] |= MOBILE_KIND if t in PERSONAL_PHONE_TYPES else LANDLINE_KIND
+    return out
+
+
 def _given_codes(
     records: EncodedRecords, left: np.ndarray, right: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -457,6 +491,7 @@ def attach_lone_records(
     cannot: np.ndarray | None = None,
     apart: np.ndarray | None = None,
     typos: bool | Callable[..., tuple[np.ndarray, int]] = True,
+    one_name: np.ndarray | None = None,
 ) -> Attachments:
     """Records the scores left alone, attached by their personal values: first the evidence-only ones
     (attach_evidence_only), then those with a mistyped e-mail (linkage/mistyped_emails.py), then named ones,
@@ -468,7 +503,9 @@ def attach_lone_records(
     indices a steward keeps apart (linkage/constraints.py); no attachment joins them. `apart` (per pair,
     `contradicting`): a named record never joins through a pair whose records contradict each other (a
     household mailbox: 'Jose White' born 1955 and 'Hannah White' born 2002). `typos=False`: no mistyped-e-mail
-    attachment; a callable: `attach_mistyped_records` with the whole file's facts (linkage/spark/mistyped.py)."""
+    attachment; a callable: `attach_mistyped_records` with the whole file's facts (linkage/spark/mistyped.py).
+    `one_name` (per pair, one_name_two_writings): named records still alone after that join each other through
+    such pairs ('Amy Zhou' in the CRM and 周强 in the sales app on one mobile: one person the weights cannot see)."""
     singleton = np.bincount(labels, minlength=len(rec))[labels] == 1
     contact = _contact(rec)
     unnamed = evidence_only(rec, contact)
@@ -487,6 +524,11 @@ def attach_lone_records(
         labels, cmp, named & alone, usable & named_cluster[labels[cmp["l"]]]
         & named_cluster[labels[cmp["r"]]], bridge=False, cannot=cannot
     )  # fmt: skip
+    if one_name is not None:  # named records alone on both sides, one name in two writings: one customer
+        alone = named & (np.bincount(second.labels, minlength=len(rec))[second.labels] == 1)
+        both = usable & one_name & alone[cmp["l"]] & alone[cmp["r"]]
+        paired = attach_evidence_only(second.labels, cmp, alone, both, cannot=cannot)
+        second = Attachments(paired.labels, second.pairs | paired.pairs, second.attached + paired.attached, 0)
     # Evidence-only records that led to two customers the named pass has just made one try again.
     still = unnamed & (np.bincount(second.labels, minlength=len(rec))[second.labels] == 1)
     third = attach_evidence_only(second.labels, cmp, still, agree, cannot=cannot)

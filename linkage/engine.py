@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from linkage import pair_store
 from linkage.blocking import BlockingStats, CandidatePairs, block
-from linkage.cluster import guard_weights, guarded_clusters, unscored_pairs
+from linkage.cluster import components, guard_weights, guarded_clusters, unscored_pairs
 from linkage.compare import PairColumns, compare, tf_source
 from linkage.config import LinkageConfig
 from linkage.constraints import Constrained, annotate_pairs, constrain_clusters, record_key
@@ -30,12 +30,14 @@ from linkage.contact_points import (
     attach_lone_records,
     contradicting,
     identifiable,
+    one_name_two_writings,
     personal_agreement,
     personal_values,
 )
+from linkage.contradictions import two_writings_only
 from linkage.encode import EncodedRecords, encode_records, value_counts
 from linkage.heap import trim_heap
-from linkage.households import household_pairs
+from linkage.households import household_pairs, workplace_pairs
 from linkage.identity import assign_customer_ids
 from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
 from linkage.namesakes import guard_view, namesake_readings
@@ -339,12 +341,17 @@ class Clusters:
     steward: Constrained
     attached: Attachments
     namesake: np.ndarray | None = None  # match edges linkage/namesakes.py sent to review
+    workplace: np.ndarray | None = None  # household guard pairs that are colleagues (linkage/households.py)
 
     def notes(self) -> np.ndarray:
         notes = np.full(len(self.decision), "", dtype=object)
         if self.namesake is not None:
             notes[self.namesake] = NAMESAKE_NOTE
         notes[self.household] = "household guard: different given names, no personal identifier in common"
+        if self.workplace is not None:
+            notes[self.workplace] = (
+                "household guard: a shared phone and company, different family names, no personal identifier"
+            )
         notes[self.refused] = "chaining guard: groups disagree on average"
         notes[self.via_contact] = "contact point: a personal e-mail or phone of one customer"
         notes[self.is_reference] = "reference: " + self.evidence[self.is_reference]
@@ -379,10 +386,13 @@ def resolve_clusters(
     evidence = np.concatenate([evidence, np.full(extra, "", dtype=object)])
     agree = personal_agreement(records, cmp, config, personal(rec, records, cmp, config))
     household = household_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
+    workplace = workplace_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
+    workplace &= ~household
+    household |= workplace
     decision[household] = REVIEW
     # linkage/namesakes.py: no match edge; read as two people by the guard only where the e-mails differ within
     # one kind (not a work mailbox beside a private one)
-    namesake, two_people = namesake_readings(cmp, config, agree, records)
+    namesake, two_people = namesake_readings(cmp, config, agree, records, rec)
     namesake &= ~is_reference
     # the match edges it takes: inside a match component, where linkage/spark notes them too
     demoted = namesake & (decision == MATCH)
@@ -390,7 +400,13 @@ def resolve_clusters(
     match_weight[is_reference] = np.maximum(match_weight[is_reference], REFERENCE_WEIGHT)
     probability[is_reference], decision[is_reference] = 1.0, MATCH
     left, right = cmp["l"], cmp["r"]
-    guard = guard_view(guard_weights(match_weight, weights), two_people & namesake)
+    guard = guard_weights(match_weight, weights)
+    # linkage/contradictions.py: inside a match component, one person's two writings are no contradiction
+    labels = components(len(rec), left[decision == MATCH], right[decision == MATCH])
+    among = np.flatnonzero((guard < 0) & (labels[left] == labels[right]))
+    written_twice = among[two_writings_only(rec, records, cmp, config, score, among)]
+    guard[written_twice] = 0.0
+    guard = guard_view(guard, two_people & namesake)
     labels, refused = cluster(len(rec), left, right, guard, decision, config)
     steward = constrain_clusters(
         keys, labels, left, right, match_weight, (decision == MATCH) & ~refused, decisions
@@ -398,14 +414,15 @@ def resolve_clusters(
     labels, refused = steward.labels, refused | steward.refused
     decision[refused] = REVIEW
     attached = attach_lone_records(
-        rec, labels, cmp, agree, steward.cannot, contradicting(cmp, config), typos=mistyped
-    )
+        rec, labels, cmp, agree, steward.cannot, contradicting(cmp, config), typos=mistyped,
+        one_name=one_name_two_writings(records, cmp, config),
+    )  # fmt: skip
     labels, via_contact = attached.labels, attached.pairs
     decision[via_contact] = MATCH
     probability[via_contact] = np.maximum(probability[via_contact], CONTACT_POINT_PROBABILITY)
     match_weight[via_contact] = np.maximum(match_weight[via_contact], np.log2(99.0))
     return Clusters(cmp, weights, match_weight, probability, decision, labels, refused, household,
-                    via_contact, is_reference, evidence, steward, attached, demoted)  # fmt: skip
+                    via_contact, is_reference, evidence, steward, attached, demoted, workplace)  # fmt: skip
 
 
 @_gc_paused()
@@ -534,7 +551,7 @@ def finish_link(
 
     def signs(pairs: PairColumns) -> tuple[PairColumns, np.ndarray]:
         weights, weight = score(pairs)
-        return {NEGATIVE: -negative_weights(weights, len(weight))}, weight
+        return {NEGATIVE: -negative_weights(weights, len(weight)), **weights}, weight
 
     trim_heap()  # the scoring chunks, before the clustering stages' pair-sized arrays
     n_pairs = len(store)

@@ -15,18 +15,20 @@ customer. On the 150k and 333k samples' match pairs this pattern is 1,246 and 4,
 7 are one person.
 
 A private mailbox beside a work one is weaker: one person gives the CRM an address at the employer's domain and the
-web shop or survey one at a consumer provider (qq.com, gmail.com). Such a pair is still no match edge, but the guard
-reads it as two people only where both records hold a mailbox of one kind (both private or both at other domains)
-or their phones differ, so other records that share the person's own mailbox or mobile can still join them.
+web shop or survey one at a consumer provider (qq.com, gmail.com); so is a desk landline beside a mobile. Such a
+pair is still no match edge, but the guard reads it as two people only where both records hold a mailbox of one
+kind (both private or both at other domains) or phones of one kind (both mobiles or both landlines) and they
+differ, so other records that share the person's own mailbox or mobile can still join them.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from linkage.compare import PairColumns
 from linkage.config import LinkageConfig
-from linkage.contact_points import comparison_levels, near_birth_dates
+from linkage.contact_points import comparison_levels, near_birth_dates, phone_kinds
 from linkage.encode import EncodedRecords
 from linkage.standardise.email import is_consumer_mailbox
 
@@ -35,21 +37,31 @@ NAMESAKE_WEIGHT = -64.0
 
 
 def namesake_pairs(
-    cmp: PairColumns, config: LinkageConfig, personal_agree: np.ndarray, records: EncodedRecords | None = None
+    cmp: PairColumns,
+    config: LinkageConfig,
+    personal_agree: np.ndarray,
+    records: EncodedRecords | None = None,
+    rec: pd.DataFrame | None = None,
 ) -> np.ndarray:
-    """Pairs whose e-mails or phones are present on both sides and differ (level 0; e-mails only where both
-    records hold a mailbox of one kind, `records` given: mailbox_kinds), that agree on no e-mail or phone at
-    any level (a shared landline, a phone's last digits), share no personal identifier (`personal_agree`:
-    contact_points.personal_agreement) and no same or nearly the same birth date."""
-    namesake, two_people = namesake_readings(cmp, config, personal_agree, records)
+    """Pairs whose e-mails or phones are present on both sides and differ (level 0; with `records` e-mails only where
+    both records hold a mailbox of one kind, mailbox_kinds, and with `rec` phones only where both hold a number of
+    one kind, contact_points.phone_kinds), that agree on no e-mail or phone at any level (a shared landline, a
+    phone's last digits), share no personal identifier (`personal_agree`: contact_points.personal_agreement) and no
+    same or nearly the same birth date."""
+    namesake, two_people = namesake_readings(cmp, config, personal_agree, records, rec)
     return namesake if records is None else two_people
 
 
 def namesake_readings(
-    cmp: PairColumns, config: LinkageConfig, personal_agree: np.ndarray, records: EncodedRecords | None
+    cmp: PairColumns,
+    config: LinkageConfig,
+    personal_agree: np.ndarray,
+    records: EncodedRecords | None,
+    rec: pd.DataFrame | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """In one pass over the levels: namesake_pairs without `records` (any differing e-mails: what keeps a pair out
-    of the match edges) and with them (e-mails of one kind only: what the chaining guard reads as two people)."""
+    """In one pass over the levels: namesake_pairs without `records` (any differing e-mails or phones: what keeps a
+    pair out of the match edges) and with them (values of one kind only: what the chaining guard reads as two
+    people)."""
     differ = np.zeros(len(cmp["l"]), dtype=bool)
     kinds_differ = np.zeros(len(cmp["l"]), dtype=bool)
     agree = personal_agree | near_birth_dates(cmp, config)
@@ -58,13 +70,28 @@ def namesake_readings(
         if levels is not None:
             apart = levels == 0
             differ |= apart
-            if column == "emails" and records is not None and "emails" in records.lists:
+            if records is not None:
                 idx = np.flatnonzero(apart)
-                kinds = mailbox_kinds(records)
-                apart[idx] = (kinds[cmp["l"][idx]] & kinds[cmp["r"][idx]]) > 0
+                apart[idx] = ~other_kinds(cmp["l"][idx], cmp["r"][idx], column, records, rec)
             kinds_differ |= apart
             agree |= levels >= 1
     return differ & ~agree, kinds_differ & ~agree
+
+
+def other_kinds(
+    left: np.ndarray, right: np.ndarray, column: str, records: EncodedRecords, rec: pd.DataFrame | None
+) -> np.ndarray:
+    """Pairs whose records hold `column` values of no kind in common: a private mailbox beside a work one (emails:
+    mailbox_kinds), a mobile beside a landline (phones, read from `rec`: contact_points.phone_kinds). One person's
+    two, so their differing tells no two people apart. All False for a column whose kinds are not known."""
+    if column == "emails" and "emails" in records.lists:
+        kinds = mailbox_kinds(records)
+        return (kinds[left] & kinds[right]) == 0
+    if column == "phones" and rec is not None and len(left):
+        rows, at = np.unique(np.concatenate([left, right]), return_inverse=True)
+        kinds = phone_kinds(rec, rows)[at]
+        return (kinds[: len(left)] & kinds[len(left) :]) == 0
+    return np.zeros(len(left), dtype=bool)
 
 
 PRIVATE, OTHER_DOMAIN = 1, 2  # bits of mailbox_kinds
