@@ -234,9 +234,12 @@ def given_names_in_two_writings(records: EncodedRecords, left: np.ndarray, right
     return ~_comparable_scripts(records, left, right)
 
 
-def one_name_two_writings(records: EncodedRecords, cmp: PairColumns, config: LinkageConfig) -> np.ndarray:
-    """Pairs with the same family name (the top level) and given names in two writings (Leo beside 娟)."""
-    out = top_level(cmp, config, "name", "family")
+def one_name_two_writings(
+    records: EncodedRecords, cmp: PairColumns, config: LinkageConfig, among: np.ndarray
+) -> np.ndarray:
+    """Of the pairs `among` (a mask: those sharing a personal value, all attach_lone_records reads), those with the
+    same family name (the top level) and given names in two writings (Leo beside 娟)."""
+    out = among & top_level(cmp, config, "name", "family")
     idx = np.flatnonzero(out)
     out[idx] = given_names_in_two_writings(records, cmp["l"][idx], cmp["r"][idx])
     return out
@@ -245,9 +248,24 @@ def one_name_two_writings(records: EncodedRecords, cmp: PairColumns, config: Lin
 MOBILE_KIND, LANDLINE_KIND = 1, 2  # bits of phone_kinds
 
 
-def phone_kinds(rec: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """Per record of `rows` (indices), the kinds of phone it holds as bits: MOBILE_KIND (a personal type) and
-    LANDLINE_KIND (any other: a desk, home or switchboard number); both where its types are not known, 0 for none."""
+def phone_kinds(records: EncodedRecords, rec: pd.DataFrame, *rows: np.ndarray) -> list[np.ndarray]:
+    """For each array of record indices `rows`, the kinds of phone its records hold as bits: MOBILE_KIND (a
+    personal type) and LANDLINE_KIND (any other: a desk, home or switchboard number); both where its types are
+    not known, 0 for none. Each record is read once a night (records' cache; -1: not read yet), and only the
+    records asked for: an incremental night holds the stored records' phones in Arrow."""
+    known = records.cache.get(("contact_points", "phone_kinds"))
+    if known is None:
+        known = records.cache[("contact_points", "phone_kinds")] = np.full(len(rec), -1, dtype=np.int8)
+    asked = np.zeros(len(rec), dtype=bool)
+    for r in rows:
+        asked[r] = True
+    unread = np.flatnonzero(asked & (known < 0))
+    if len(unread):
+        known[unread] = _phone_kinds(rec, unread)
+    return [known[r] for r in rows]
+
+
+def _phone_kinds(rec: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     phones = rec["phones"].iloc[rows].tolist()
     kinds = rec["phone_types"].iloc[rows].tolist() if "phone_types" in rec else [None] * len(rows)
     out = np.zeros(len(rows), dtype=np.int8)

@@ -415,7 +415,7 @@ def resolve_clusters(
     decision[refused] = REVIEW
     attached = attach_lone_records(
         rec, labels, cmp, agree, steward.cannot, contradicting(cmp, config), typos=mistyped,
-        one_name=one_name_two_writings(records, cmp, config),
+        one_name=one_name_two_writings(records, cmp, config, agree),
     )  # fmt: skip
     labels, via_contact = attached.labels, attached.pairs
     decision[via_contact] = MATCH

@@ -70,9 +70,8 @@ def namesake_readings(
         if levels is not None:
             apart = levels == 0
             differ |= apart
-            if records is not None:
-                idx = np.flatnonzero(apart)
-                apart[idx] = ~other_kinds(cmp["l"][idx], cmp["r"][idx], column, records, rec)
+            if records is not None:  # kinds read by record and compared per pair: no copy of the pairs' sides
+                apart &= ~other_kinds(cmp["l"], cmp["r"], column, records, rec)
             kinds_differ |= apart
             agree |= levels >= 1
     return differ & ~agree, kinds_differ & ~agree
@@ -88,9 +87,8 @@ def other_kinds(
         kinds = mailbox_kinds(records)
         return (kinds[left] & kinds[right]) == 0
     if column == "phones" and rec is not None and len(left):
-        rows, at = np.unique(np.concatenate([left, right]), return_inverse=True)
-        kinds = phone_kinds(rec, rows)[at]
-        return (kinds[: len(left)] & kinds[len(left) :]) == 0
+        kinds_left, kinds_right = phone_kinds(records, rec, left, right)
+        return (kinds_left & kinds_right) == 0
     return np.zeros(len(left), dtype=bool)
 
 

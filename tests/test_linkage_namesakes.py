@@ -188,3 +188,27 @@ def test_a_person_with_a_work_and_a_private_mailbox_is_one_customer(config):
     pairs = result.pairs
     work_private = pairs["id_l"].isin(["o1", "o2"]) & (pairs["id_r"] == "o3")
     assert work_private.sum() == 2 and (pairs.loc[work_private, "decision"] == "review").all()
+
+
+def test_a_work_mailbox_and_desk_line_beside_a_private_mailbox_and_mobile_are_one_customer(config):
+    """One CRM holds the person's work mailbox and desk line, another those and the mobile, the web shop the
+    private mailbox and the mobile ('Pierre Jones' of the sample): the first CRM's pairs with the shop differ in
+    both e-mail and phone, but each in kind (work beside private, a landline beside a mobile), so the guard does
+    not read them as two people and the mobile joins all four."""
+    work, desk, private, mobile = (
+        "pierre.jones@wayne.example",
+        "+442070479399",
+        "pierrejones@gmail.com",
+        "+447841512944",
+    )
+    rows = [
+        ("crm", "c1", "jones", "pierre", [work], [desk], ["landline"]),
+        ("crm", "c2", "jones", "pierre", [work], [mobile, desk], ["mobile", "landline"]),
+        ("shop", "o1", "jones", "pierre", [private], [mobile], ["mobile"]),
+        ("shop", "o2", "jones", "pierre", [private], [mobile], ["mobile"]),
+    ]
+    rows += [
+        ("crm", f"f{i}", f"family{i}", f"given{i}", [f"f{i}@other.example"], [], []) for i in range(FILE)
+    ]
+    xref = link(pd.DataFrame(rows, columns=[*COLUMNS, "phone_types"]), config, model=_model()).xref
+    assert xref[xref["source_record_id"].str[0] != "f"]["customer_id"].nunique() == 1
