@@ -28,7 +28,7 @@ from linkage.contact_points import comparison_levels, different_given_names, nea
 
 def household_pairs(cmp: PairColumns, config: LinkageConfig, personal_agree: np.ndarray) -> np.ndarray:
     """Pairs with clearly different given names and no personal identifier in common."""
-    return different_given_names(cmp, config) & ~personal_agree & ~near_birth_dates(cmp, config)
+    return different_given_names(cmp, config) & _nothing_personal(cmp, config, personal_agree)
 
 
 def workplace_pairs(cmp: PairColumns, config: LinkageConfig, personal_agree: np.ndarray) -> np.ndarray:
@@ -39,4 +39,9 @@ def workplace_pairs(cmp: PairColumns, config: LinkageConfig, personal_agree: np.
     if family is None or company is None:
         return np.zeros(len(cmp["l"]), dtype=bool)
     workplace = top_level(cmp, config, "overlap", "phones") & (company >= 1)
-    return workplace & (family == 0) & ~personal_agree & ~near_birth_dates(cmp, config)
+    return workplace & (family == 0) & _nothing_personal(cmp, config, personal_agree)
+
+
+def _nothing_personal(cmp: PairColumns, config: LinkageConfig, personal_agree: np.ndarray) -> np.ndarray:
+    """Pairs with no personal identifier in common (`personal_agree`) and no same or nearly the same birth date."""
+    return ~personal_agree & ~near_birth_dates(cmp, config)
