@@ -49,7 +49,7 @@ from linkage.pair_store import (
     negative_weights,
     weigh_chunks,
 )
-from linkage.pair_table import OrderedPairs
+from linkage.pair_table import OrderedPairs, record_index
 from linkage.prepare import prepare_records
 from linkage.references import (
     REFERENCE_WEIGHT,
@@ -672,6 +672,7 @@ def link_outputs(
     pairs = _pairs_table(rec, c.cmp, c.weights, c.match_weight, c.probability, c.decision, c.notes, config)
     pairs = annotate_pairs(pairs, decisions)
     xref = _xref(rec, c.labels, customer_ids, left, right, c.probability, c.decision, at)
+    keep_link_times(xref, previous_xref)
     review = pairs[pairs["decision"] == "review"].reset_index(drop=True)
     summary = _summary(rec, stats, c.decision, c.refused, xref, history, params, n_total)
     summary.update(unlinkable_records=int((~linkable).sum()), unlinked_records=int(unlinked.sum()),
@@ -756,6 +757,32 @@ def _xref(rec, labels, customer_ids, left, right, probability, decision, at, row
             "linked_at": at,
         }
     )[XREF_COLUMNS]
+
+
+def keep_link_times(
+    xref: pd.DataFrame, previous: pd.DataFrame | None, rows: np.ndarray | None = None
+) -> None:
+    """`linked_at` (in place) of the records whose customer id and match probability are the previous run's: the
+    time the id was assigned, not this run's. A night re-links whole customers around its new records, most of
+    them as they were; their rows are unchanged, so the marts rebuild only the customers a run changed
+    (int_records_moved). `rows`: each xref row's row in `previous` (-1: none), else looked up by key."""
+    if previous is None or not len(previous) or "linked_at" not in previous or not len(xref):
+        return
+    if rows is None:
+        keys = record_index(previous["source"], previous["source_record_id"])
+        rows = keys.get_indexer(record_index(xref["source"], xref["source_record_id"]))
+    known = np.flatnonzero(rows >= 0)
+    was = rows[known]
+    same = (
+        previous["customer_id"].to_numpy(dtype=object)[was]
+        == xref["customer_id"].to_numpy(dtype=object)[known]
+    )
+    before = previous["match_probability"].to_numpy(dtype=float)[was]
+    now = xref["match_probability"].to_numpy(dtype=float)[known]
+    same &= (before == now) | (np.isnan(before) & np.isnan(now))
+    times = xref["linked_at"].to_numpy().copy()
+    times[known[same]] = previous["linked_at"].to_numpy(dtype=times.dtype)[was[same]]
+    xref["linked_at"] = times
 
 
 def customer_sizes(xref: pd.DataFrame) -> pd.Series:

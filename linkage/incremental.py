@@ -75,6 +75,7 @@ from linkage.engine import (
     _xref,
     decide,
     find_candidates,
+    keep_link_times,
     linkable_records,
     resolve_clusters,
     stage_counts,
@@ -684,6 +685,7 @@ def link_incremental(
     customer_ids.iloc[rids] = night_ids.to_numpy()
     left, right = c.cmp["l"], c.cmp["r"]
     night_xref = _xref(rec, c.labels, customer_ids, left, right, c.probability, c.decision, at, inside)
+    keep_link_times(night_xref, previous_xref, prev_row[inside])
     xref = _night_xref(previous_xref, prev_row, night_xref, inside)
     lap("identity")
 

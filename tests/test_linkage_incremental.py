@@ -553,3 +553,29 @@ def _pair_rows(pairs) -> pd.DataFrame:
     frame = pairs.to_table().to_pandas() if isinstance(pairs, OrderedPairs) else pairs
     rows = frame[[*PAIR, "decision", "note"]].astype(str)
     return rows.sort_values(PAIR).reset_index(drop=True)
+
+
+def test_a_record_keeps_its_link_time_while_its_customer_and_probability_stay(nights, config):
+    """A night re-links whole customers around its new records, most of them as they were: those records keep
+    the time their id was assigned (the marts rebuild only the customers whose rows changed,
+    int_records_moved); the new records and those whose customer or match probability changed take the
+    night's. The full path keeps them the same way."""
+    persons, first = nights
+    earlier = first.xref["linked_at"] - pd.Timedelta(days=1)
+    before = type(first)(**{**first.__dict__, "xref": first.xref.assign(linked_at=earlier)})
+    night, full = _night(persons, config, before, "night-2")
+    assert night.summary["relinked_records"] > night.summary["new_or_changed_records"]
+    was = before.xref.set_index(KEYS)
+    for result in (night, full):
+        now = result.xref.set_index(KEYS)
+        old = was.reindex(now.index)
+        same = (
+            (old["customer_id"] == now["customer_id"])
+            | (old["customer_id"].isna() & now["customer_id"].isna())
+        ) & (
+            (old["match_probability"] == now["match_probability"])
+            | (old["match_probability"].isna() & now["match_probability"].isna())
+        )
+        assert same.sum() > 0.9 * len(now) and (~same).sum() > 0
+        assert (now.loc[same, "linked_at"] == old.loc[same, "linked_at"]).all()
+        assert (now.loc[~same, "linked_at"] > old.loc[~same, "linked_at"].fillna(pd.Timestamp(0))).all()

@@ -253,7 +253,7 @@ def _runs(directory: Path, result: LinkageResult, run_id: str) -> pd.DataFrame:
     runs = read_previous(directory, "linkage_runs")
     summary = {k: v for k, v in result.summary.items()}
     run_row = pd.DataFrame(
-        [{"run_id": run_id, "linked_at": result.xref["linked_at"].max() if len(result.xref) else _utc_now(),
+        [{"run_id": run_id, "linked_at": _utc_now().floor("s"),
           **{k: v for k, v in summary.items() if isinstance(v, int | float) and not isinstance(v, bool)},
           "summary_json": json.dumps(summary, default=str, ensure_ascii=False)}]
     )  # fmt: skip
