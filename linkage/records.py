@@ -107,12 +107,13 @@ def _raw_full_name(frame: pd.DataFrame) -> pd.Series:
     return full.fillna(composed.replace("", pd.NA))
 
 
-def _names(frame: pd.DataFrame) -> pd.DataFrame:
+def _names(frame: pd.DataFrame, stated: pd.Series) -> pd.DataFrame:
     """Family and given names: the source's own split wins over ours, except for a part it gives alone. A whole
     name typed into it ('李强婷' in Salesforce's required Last Name, 'Wei Zhang' in a first name) reads as a
     full-name column does; a family or given name alone ('王', '欧阳', 'Mary') takes no other part from our
     split of it (欧阳 + 阳) unless the row's full name gives one. A part that is there but reads as a
-    placeholder (given name 'Na', 娜) still lets our split of the composed name fill it."""
+    placeholder (given name 'Na', 娜) still lets our split of the composed name fill it. `stated`: each row's own
+    country (own_regions); a name in kanji in Japan reads Japanese (山田浩二 is 山田 + 浩二, parse_name)."""
     parts = ("family_name", "given_name")
     raw = pd.DataFrame({part: _col(frame, part).str.strip().replace("", pd.NA) for part in parts})
     own = pd.DataFrame({part: normalise_name(raw[part]) for part in parts})
@@ -120,7 +121,7 @@ def _names(frame: pd.DataFrame) -> pd.DataFrame:
     value = raw["family_name"].where(own["family_name"].notna(), raw["given_name"]).where(alone)
     whole = whole_names(value)
     no_full = _col(frame, "full_name").str.strip().replace("", pd.NA).isna()
-    names = split_names(_raw_full_name(frame).mask(whole & no_full, value))
+    names = split_names(_raw_full_name(frame).mask(whole & no_full, value), stated.eq("JP").fillna(False))
     bare = raw.notna().sum(axis=1).eq(1) & no_full
     for part in parts:
         names[part] = own[part].fillna(names[part].mask(bare)).where(~whole, names[part])
@@ -188,8 +189,8 @@ def build_person_records(
     first), every other field the most recent non-empty value.
     """
     frame = frame.reset_index(drop=True)
-    rows = _names(frame)
     stated = own_regions(frame)
+    rows = _names(frame, stated)
     regions = stated.fillna(region.upper())
     keyed = pd.DataFrame(
         {

@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from assets.ingest import ingest_source, load_sources_config
 from assets.layout import REPO_ROOT, DataLayout
 from assets.sample import generate_sample
+from assets.sample.people import make_customers
 from assets.validate import validate_partition
+from linkage.standardise.phone import phone_type
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +85,15 @@ def test_the_world_beyond_the_mainland_is_planted(sample):
     tw = pd.read_csv(next((out / "landing/twcrm").glob("*.csv")), dtype=str, encoding="big5hkscs",
                      keep_default_na=False)  # fmt: skip
     assert tw["生日"].str.startswith("民國").any() and tw["英文姓名"].ne("").all()
+
+
+def test_japanese_and_korean_mobiles_are_mobile_numbers():
+    """A Japanese mobile is 070/080/090 and eight digits, the first no 0: 080-0… is Japan's toll-free 0800 and
+    090-0… no number (10 of the 77 Japanese mobiles of sample10k were)."""
+    people = make_customers(3000, np.random.default_rng(5), np.random.default_rng([5, 0x0419]))
+    east = people[people["country"].isin(["JP", "KR"])]
+    kinds = phone_type(east["mobile"].astype("string"))
+    assert len(east) > 50 and kinds.eq("mobile").all(), east.loc[kinds.ne("mobile"), ["country", "mobile"]]
 
 
 def test_deterministic_by_seed(tmp_path):

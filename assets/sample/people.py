@@ -204,8 +204,10 @@ def _mobile(country: str, prefix: str, m: int) -> str:
         return f"+49151{m % 10**8:08d}"
     if country == "SG":
         return f"+659{m % 10**7:07d}"
-    if country in COUNTRY_CODES:  # Japan 70/80/90, Korea 10, Taiwan 9, then eight digits
-        prefix = {"JP": f"{7 + m % 3}0", "KR": "10", "TW": "9"}[country]
+    if country == "JP":  # 070/080/090 and eight digits, the first no 0: 0800 is toll-free (0800-123-4567)
+        return f"+81{7 + m % 3}0{10**7 + m % (9 * 10**7)}"
+    if country in COUNTRY_CODES:  # Korea 10, Taiwan 9, then eight digits
+        prefix = {"KR": "10", "TW": "9"}[country]
         return f"+{COUNTRY_CODES[country]}{prefix}{m % 10**8:08d}"
     return f"+86{prefix}{m % 10**8:08d}"
 

@@ -38,10 +38,13 @@ from linkage.standardise.text import JUNK_VALUES, fold_text, is_junk, normalise_
 # 'John Smith Jr.' is smith + john; a note after a number or an address is dropped, '139… 微信同号' and
 # 'Zhang San <zs@qq.com>' were no phone and no email; a time without an offset stays wall-clock time, '… 10:20:30.5'
 # was read as UTC and moved 8 hours; month names, 下午3:04, 3:04 PM, 15.03.2024 and Unix time parse; a country named
-# in any of a dozen languages or ISO's form is its code, 'Taiwan, Province of China' is TW).
+# in any of a dozen languages or ISO's form is its code, 'Taiwan, Province of China' is TW; 6: a Japanese name in
+# kanji splits at its family name, 山田浩二 and 山田 浩二 are 山田 + 浩二, were 山 + 田浩二; 佐々木 is 佐佐木, was 佐木;
+# 山田さくら keeps its kana; romanised Korean and Japanese names in their own order, 'Kim Min-jun' is Kim + Min-jun
+# and 'Yamamoto Yuta' Yamamoto + Yuta, were Min-jun's and Yuta's).
 # Each silver partition is stamped with it (assets/standardise/rules.py); a night re-standardises the partitions
 # stamped with another, and the linkage model is refitted on the values the new rules make (linkage/state.py).
-STANDARDISE_RULES = 5
+STANDARDISE_RULES = 6
 
 __all__ = [
     "JUNK_VALUES",

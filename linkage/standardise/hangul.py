@@ -10,6 +10,9 @@ any of those ways meets the hangul one.
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 _FIRST = 0xAC00
 _INITIALS = ("g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p",
              "h")  # fmt: skip
@@ -72,3 +75,66 @@ def hangul_spellings(text: str, surname: bool = False) -> tuple[str, str, str]:
         return SURNAME_SPELLINGS[text]
     spelt = revised_romanization(text)
     return spelt, spelt, spelt
+
+
+# Syllables of Korean given names (민준, 서연, 지훈, 영희 …): a Latin name's other part is read as a Korean given name
+# when it is two of them ('Min-jun', 'Minjun', 'Min Jun', 'Ji-hoon', 'Young-hee').
+_GIVEN_SYLLABLES = (
+    "민준지훈현우성도윤호재태양영수철정상진동승서시건예주원광종경혁욱연빈은하나소희순자미혜유다채숙선아보인용석규범기"
+    "남만명병봉세신옥완일제중찬창춘택한해화환효형홍가강근금길란리린모무문복사설송식심엽운웅월율이임장전조직천초학"
+    "헌휘슬별솔결겸담단빛"
+)
+# How people spell them beside the Revised Romanization: 성 sung, 영 young, 훈 hoon, 희 hee, 경 kyung, 신 shin, 우 woo
+_VARIANTS = ((r"eo", "u"), (r"eo", "ou"), (r"(?<![oe])u", "oo"), (r"ui", "ee"), (r"ui", "i"), (r"ae", "ai"),
+             (r"eu", "u"))  # fmt: skip
+_INITIAL_VARIANTS = {"g": "k", "j": "ch", "s": "sh"}
+
+
+@cache
+def given_name_syllables() -> frozenset[str]:
+    """Latin spellings of Korean given-name syllables: the Revised Romanization and the usual older ones."""
+    out: set[str] = set()
+    for char in _GIVEN_SYLLABLES:
+        rule = revised_romanization(char)
+        initial = _INITIALS[(ord(char) - _FIRST) // 588]
+        spelt = {rule, "w" + rule} if rule.startswith("u") else {rule}  # 우 woo, 욱 wook
+        if initial in _INITIAL_VARIANTS:
+            spelt.add(_INITIAL_VARIANTS[initial] + rule[len(initial) :])
+        for old, new in _VARIANTS:
+            spelt |= {re.sub(old, new, s) for s in spelt}
+        out |= spelt
+    return frozenset(out)
+
+
+@cache
+def surname_ranks() -> dict[str, int]:
+    """Latin spelling of a Korean family name (every spelling of SURNAME_SPELLINGS) → rank, 0 the commonest."""
+    ranks: dict[str, int] = {}
+    for rank, spellings in enumerate(SURNAME_SPELLINGS.values()):
+        for spelling in spellings:
+            ranks.setdefault(spelling, rank)
+    return ranks
+
+
+def reads_korean_given(words: list[str]) -> bool:
+    """Whether lower-case words are a Korean given name of two syllables: 'min-jun', 'minjun', 'min jun'."""
+    parts = [p for w in words for p in w.split("-") if p]
+    syllables = given_name_syllables()
+    if len(parts) == 2:
+        return all(p in syllables for p in parts)
+    if len(parts) != 1:
+        return False
+    word = parts[0]
+    return any(word[:i] in syllables and word[i:] in syllables for i in range(1, len(word)))
+
+
+def korean_family_first(words: list[str]) -> bool | None:
+    """Which end of a Latin name (lower-case words) is a Korean family name: 'kim min-jun' and 'park mi jeong' family
+    first (True), 'min-jun kim' last (False); None when it reads as no Korean name. When both ends can be the
+    family name ('jeong eun ji': 정 or 지), the commoner one is."""
+    ranks = surname_ranks()
+    first = ranks.get(words[0]) if len(words) > 1 and reads_korean_given(words[1:]) else None
+    last = ranks.get(words[-1]) if len(words) > 1 and reads_korean_given(words[:-1]) else None
+    if first is None and last is None:
+        return None
+    return last is None or (first is not None and first <= last)

@@ -27,7 +27,14 @@ from linkage.standardise.compound_surnames import (
     split_joined,
     syllable_count,
 )
-from linkage.standardise.hangul import SURNAME_SPELLINGS, is_hangul
+from linkage.standardise.hangul import SURNAME_SPELLINGS, is_hangul, korean_family_first, surname_ranks
+from linkage.standardise.japanese_surnames import (
+    is_romaji_surname,
+    iteration_marks_doubled,
+    japanese_family_first,
+    japanese_surnames,
+    split_japanese,
+)
 from linkage.standardise.kana import is_kana
 from linkage.standardise.text import JUNK_VALUES, fold_text, strip_accents
 
@@ -91,6 +98,8 @@ def canonical_name(value: str) -> str | None:
     text = to_simplified(fold_text(value))
     if text in JUNK_VALUES:
         return None
+    if "々" in text:  # 佐々木 is 佐佐木
+        text = iteration_marks_doubled(text)
     if has_han(text):
         unbracketed = _BRACKETED.sub("", text)
         text = _HAN_DROP.sub("", unbracketed if has_han(unbracketed) else text)
@@ -112,21 +121,25 @@ def canonical_name(value: str) -> str | None:
 
 
 @remembered
-def parse_name(value: str) -> NameParts:
-    """'張偉' → 张伟/hanzi/张/伟; 'ZHANG Wei' and 'Wei Zhang' → family zhang, given wei; 'Smith, John'."""
+def parse_name(value: str, japan: bool = False) -> NameParts:
+    """'張偉' → 张伟/hanzi/张/伟; 'ZHANG Wei' and 'Wei Zhang' → family zhang, given wei; 'Smith, John'.
+    `japan`: the record is in Japan, so a name in kanji is read as Japanese (japanese_surnames)."""
     value = _without_nickname(value)
     full = canonical_name(value)
     if full is None:
         return NameParts(None, None, None, None)
     script = name_script_of(full)
-    if script == "mixed":  # 张伟 Kevin, 朱海燕sunny: the Hanzi name, without the English alias
+    kana = script == "mixed" and any(is_kana(c) for c in full) and any(has_han(c) for c in full)
+    if kana:  # 山田さくら, 山田 さくら Sakura: kanji and kana, a Japanese name (any Latin word an alias)
+        full = "".join(c for c in full if has_han(c) or is_kana(c))
+    elif script == "mixed":  # 张伟 Kevin, 朱海燕sunny: the Hanzi name, without the English alias
         han = "".join(c for c in full if has_han(c))
         if len(han) >= 2:
             full, script = han, "hanzi"
     if _family_name_only(value, full):  # '欧阳先生', 'Mr Ouyang', 'Ms Au-Yeung'
         return NameParts(full, script, full, None)
-    if script == "hanzi":
-        family, given = split_hanzi_name(full)
+    if script == "hanzi" or kana:
+        family, given = _hanzi_parts(value, full, japan or kana)
         return NameParts(full, script, family, given or None)
     if script == "other" and "," not in full:
         family, given = _other_script_parts(full)
@@ -158,6 +171,8 @@ def is_whole_name(value: str) -> bool:
     if parts.family is None or parts.given is None or parts.full in COMPOUND_SURNAMES:
         return False
     if parts.script == "hanzi":
+        if parts.family in japanese_surnames():  # 中村健一, 長谷川真由美
+            return len(parts.given) <= 3
         return len(parts.full) <= 4 and parts.family in known_surnames()
     if parts.script != "latin":
         return False
@@ -169,8 +184,39 @@ def is_whole_name(value: str) -> bool:
         or len(parts.family) < 2
     ):
         return False
-    surname = parts.family in surname_rank() or compound_of(parts.family) is not None
+    surname = (
+        parts.family in surname_rank()
+        or compound_of(parts.family) is not None
+        or parts.family in surname_ranks()  # Korean: 'Kim Min-jun'
+        or is_romaji_surname(parts.family)  # Japanese: 'Yuta Yamamoto'
+    )
     return surname or syllable_count(parts.full) is None
+
+
+def _hanzi_parts(value: str, full: str, japanese: bool) -> tuple[str, str]:
+    """(family, given) of a name in Han characters (kana among them, `japanese`): at the one space it was written
+    with ('山田 浩二', '王 伟'), else a Japanese family name when the name reads Japanese (split_japanese), else
+    the Chinese surname (split_hanzi_name)."""
+    spaced = _spaced_parts(value, full)
+    if spaced:
+        return spaced
+    if japanese and any(is_kana(c) for c in full):  # 山田さくら: the kanji before the kana
+        head = next(i for i, c in enumerate(full) if not has_han(c))
+        if head and all(is_kana(c) for c in full[head:]):
+            return full[:head], full[head:]
+    return split_japanese(full, japanese) or split_hanzi_name(full)
+
+
+def _spaced_parts(value: str, full: str) -> tuple[str, str] | None:
+    """A Han name written with one space between family and given name ('山田 浩二', '欧阳 浩然'): the two parts,
+    when each is a name of one to three characters and together they are the whole canonical name."""
+    words = _without_nickname(value).split()
+    if len(words) != 2:
+        return None
+    family, given = (canonical_name(w) for w in words)
+    if not family or not given or family + given != full or not (len(family) <= 3 and len(given) <= 3):
+        return None
+    return family, given
 
 
 def _other_script_parts(full: str) -> tuple[str | None, str | None]:
@@ -238,11 +284,28 @@ def _family_and_given(words: list[str], value: str) -> tuple[str, str]:
     elif compound_of(words[-1]) and syllable_count(" ".join(words[:-1])) is not None:
         last = -1
     # 'ZHANG Wei' (capitals mark the family name); 'Zhang Xiaoming'; 'Wang Wei' vs 'Wei Wang': both are
-    # surnames, the more common one is the family name.
+    # surnames, the more common one is the family name. A Japanese or Korean name says its own order.
     family_first = upper_first or (first is not None and (last is None or first < last))
+    if not upper_first and first != -1 and last != -1:
+        chinese = (first is not None or last is not None) and syllable_count(" ".join(words)) is not None
+        family_first = _east_asian_family_first(words, family_first, chinese)
     if family_first:
         return words[0], " ".join(words[1:])
     return words[-1], " ".join(words[:-1])
+
+
+def _east_asian_family_first(words: list[str], otherwise: bool, chinese: bool) -> bool:
+    """The order of a romanised Japanese name ('Yamamoto Yuta', 'Yuta Yamamoto': japanese_family_first) or Korean
+    one ('Kim Min-jun', 'Min-jun Kim', 'Park Mi Jeong': korean_family_first), else `otherwise`, the order Chinese
+    surname ranks give. Those would read 'Kim Min-jun' as Min-jun + Kim (neither is a Chinese surname: the last
+    word is) and 'Jeong Eun Ji' as 纪/吉 Ji. Japanese first: 'Ryu Sato' is Sato, not 류 Ryu. A name the ranks
+    order that is Chinese syllables throughout (`chinese`: 'Chu Yu Hong', 朱 + 宇航, is also 주 Chu or 홍 Hong)
+    keeps the Chinese order."""
+    japanese = japanese_family_first(words)
+    if japanese is not None:
+        return japanese
+    korean = None if chinese else korean_family_first(words)
+    return otherwise if korean is None else korean
 
 
 def normalise_name(s: pd.Series) -> pd.Series:
@@ -260,9 +323,12 @@ def whole_names(s: pd.Series) -> pd.Series:
     return map_unique(s, is_whole_name, dtype="boolean").fillna(False).astype(bool)
 
 
-def split_names(s: pd.Series) -> pd.DataFrame:
-    """Columns full_name, name_script, family_name, given_name from one raw full-name column."""
+def split_names(s: pd.Series, japan: pd.Series | None = None) -> pd.DataFrame:
+    """Columns full_name, name_script, family_name, given_name from one raw full-name column. `japan`: per row,
+    whether the record is in Japan (its names in kanji read as Japanese: parse_name)."""
     parts = map_unique(s, parse_name, dtype=None)
+    if japan is not None and japan.any():
+        parts[japan] = map_unique(s[japan], lambda v: parse_name(v, True), dtype=None)
     empty = NameParts(None, None, None, None)
     rows = [p if isinstance(p, tuple) else empty for p in parts]
     frame = pd.DataFrame(
