@@ -33,6 +33,7 @@ from linkage.contact_points import (
     one_name_two_writings,
     personal_agreement,
     personal_values,
+    unread_names_as_missing,
 )
 from linkage.contradictions import two_writings_only
 from linkage.encode import EncodedRecords, encode_records, value_counts
@@ -385,6 +386,11 @@ def resolve_clusters(
     is_reference = np.concatenate([is_reference, np.zeros(extra, bool)])
     evidence = np.concatenate([evidence, np.full(extra, "", dtype=object)])
     agree = personal_agreement(records, cmp, config, personal(rec, records, cmp, config))
+    unread = unread_names_as_missing(records, cmp, config, agree)
+    rescored, match_weight[unread] = score({k: v[unread] for k, v in cmp.items()})
+    for k, column in weights.items():
+        column[unread] = rescored[k]
+    probability[unread], decision[unread] = decide(match_weight[unread], config)
     household = household_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
     workplace = workplace_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
     workplace &= ~household

@@ -2,7 +2,9 @@
 (高橋 誠, read by the keys as Chinese: gao / qiaocheng) and in romaji in the CRM and the web shop (Makoto
 Takahashi). The names disagree on every level, yet the records share a mailbox and a mobile: the names are no
 evidence that two people hold them, so the values stay personal and the kanji record joins the customer
-holding them. Two people written in Hanzi and pinyin, which the keys do compare, sharing a mobile stay two."""
+holding them, also where the romaji spells pinyin syllables (田中彩, read 'tianzhong cai', and 'Aya Tanaka'). Two
+people in Hanzi and pinyin sharing a mobile, each with a mailbox of their own, or a mailbox, each with a mobile
+of their own, stay two."""
 
 import numpy as np
 import pandas as pd
@@ -22,9 +24,18 @@ PLANTED = [
     ("crm_a", "KANJI_2", "田中優子", "", "", "tanaka_yuko9@yahoo.co.jp", "+81 80 7228 8517"),
     ("crm_b", "ROMAJI_2", "TANAKA Yuko", "", "", "tanaka_yuko9@yahoo.co.jp", "+81-80-7228-8517"),
     ("shop", "ORDER_2", "Yuko Tanaka", "", "", "", "+81 80 7228 8517"),
+    # one woman whose romaji reads as pinyin: 田中彩 read as 'tianzhong cai' beside 'aya tanaka' (both pinyin
+    # syllables), twice in each writing (a customer of two records each) under one mailbox and mobile
+    ("crm_a", "KANJI_3", "田中彩", "", "", "aya.tanaka@docomo.ne.jp", "+81 90 6355 0017"),
+    ("shop", "ORDER_3K", "田中彩", "", "", "aya.tanaka@docomo.ne.jp", "+81 90 6355 0017"),
+    ("crm_b", "ROMAJI_3", "", "Aya", "Tanaka", "aya.tanaka@docomo.ne.jp", "+81 90 6355 0017"),
+    ("shop", "ORDER_3", "Aya Tanaka", "", "", "aya.tanaka@docomo.ne.jp", ""),
     # a mother in Hanzi and her son's wife in pinyin on one mobile, each with her own mailbox: two people
     ("crm_a", "MOTHER", "王秀英", "", "", "xiuying.wang@163.com", "13722224444"),
     ("crm_b", "DAUGHTER_IN_LAW", "", "Na", "Li", "lina1990@qq.com", "137 2222 4444"),
+    # a wife in Hanzi and her husband in pinyin under one mailbox, each with a mobile of their own: two people
+    ("crm_a", "WIFE", "郭佳琪", "", "", "jiaqi.guo2811@qq.com", "13818908629"),
+    ("crm_b", "HUSBAND", "", "Min", "Cao", "jiaqi.guo2811@qq.com", "13860704870"),
 ]
 
 
@@ -50,8 +61,16 @@ def test_kanji_and_romaji_of_one_person_sharing_mailbox_and_mobile_are_one_custo
     assert customer["KANJI_2"] == customer["ROMAJI_2"] == customer["ORDER_2"]
 
 
+def test_kanji_and_romaji_that_reads_as_pinyin_of_one_person_are_one_customer(customer):
+    assert customer["KANJI_3"] == customer["ORDER_3K"] == customer["ROMAJI_3"] == customer["ORDER_3"]
+
+
 def test_hanzi_and_pinyin_names_of_two_people_on_one_mobile_stay_apart(customer):
     assert customer["MOTHER"] != customer["DAUGHTER_IN_LAW"]
+
+
+def test_hanzi_and_pinyin_names_of_two_people_on_one_mailbox_with_mobiles_of_their_own_stay_apart(customer):
+    assert customer["WIFE"] != customer["HUSBAND"]
 
 
 def test_background_people_are_linked(customer):
