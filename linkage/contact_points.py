@@ -5,7 +5,9 @@ company switchboard, a household landline, a mobile two clearly different named 
 A value is shared when its local part is a role, its phone type is not a personal one, or two records that
 hold it carry clearly different names (a phone also when they carry different Chinese given names and
 personal e-mails of their own: a family's one mobile). Names are told apart only in writings the keys compare:
-kanji beside romaji (高橋 誠, Makoto Takahashi) may be one person's two names.
+kanji beside romaji (高橋 誠, Makoto Takahashi) may be one person's two names. Romaji that spells pinyin syllables
+(田中彩 beside Aya Tanaka) is such a writing too where the other kind of contact point does not differ; the pair's
+names are then compared as missing (unread_names_as_missing).
 
 A record that carries a contact point and no name (a campaign member known by an e-mail only, a service call
 logged with the calling number) cannot be scored like a contact: agreement on one rare value is ≈10 bits,
@@ -347,6 +349,36 @@ def two_mailboxes(
     return out
 
 
+def unread_writings(records: EncodedRecords, cmp: PairColumns, config: LinkageConfig) -> np.ndarray:
+    """Pairs of a Hanzi name beside a Latin one that matches none of its readings (pinyin, Cantonese, Wade-Giles)
+    in given nor family name: 田中彩 beside 'Aya Tanaka' (the keys read the kanji as 'tianzhong cai'). Romaji often
+    spells pinyin syllables ('aya', 'kazuya', 'tanaka'), so such names may be one person's two writings as well as
+    two Chinese people's (王秀英 beside 'Na Li'): only their contact points tell which."""
+    out = different_given_names(cmp, config)
+    family = comparison_levels(cmp, config, "name", "family")
+    if family is not None:
+        out &= family <= 0
+    idx = np.flatnonzero(out)
+    wa, wb = _of_given_names(records, _writing(records), cmp["l"][idx], cmp["r"][idx])
+    lo, hi = np.minimum(wa, wb), np.maximum(wa, wb)
+    out[idx] = (lo == HANZI) & ((hi == PINYIN) | (hi == LATIN))
+    return out
+
+
+def unread_names_as_missing(
+    records: EncodedRecords, cmp: PairColumns, config: LinkageConfig, agree: np.ndarray
+) -> np.ndarray:
+    """The pairs of unread_writings that share a personal value (`agree`: personal_agreement), their name levels set
+    to missing (-1) in `cmp` (in place): two writings the keys cannot read are no evidence against one person (田中彩
+    and 'Aya Tanaka' on one mailbox and mobile), and the pair is scored on the rest."""
+    idx = np.flatnonzero(agree)
+    idx = idx[unread_writings(records, {k: v[idx] for k, v in cmp.items()}, config)]
+    for c in config.comparisons:
+        if c.kind == "name":
+            cmp[f"g_{c.name}"][idx] = -1
+    return idx
+
+
 @dataclass
 class PersonalValues:
     """Per vocabulary code: True where the e-mail / phone value is personal; `shared`: per list column, the
@@ -391,6 +423,10 @@ def personal_values(
     the values these records hold are judged (an incremental night), from every record holding them."""
     size = len(records.vocab)
     two_people = different_people_by_name(records, cmp, config)
+    # names the keys cannot read beside each other: a value both hold is two people's only where the other kind
+    # of contact point differs (a household's mailbox beside a mobile each, a mobile beside a mailbox each)
+    unread = two_people & unread_writings(records, cmp, config)
+    two_people &= ~unread
     out, shared = [], {}
     for column in ("emails", "phones"):
         ok = np.zeros(size, dtype=bool)
@@ -413,7 +449,9 @@ def personal_values(
         pair, code = shared[column] = shared_in_pairs(records, cmp, config, column)
         if column == "phones":  # a phone held by two people with mailboxes of their own
             two_people = two_people | two_mailboxes(records, cmp, config, out[0])
-        ok[code[two_people[pair]]] = False
+        other = comparison_levels(cmp, config, None, "phones" if column == "emails" else "emails")
+        apart = two_people | (unread if other is None else unread & (other == 0))
+        ok[code[apart[pair]]] = False
         out.append(ok)
     return PersonalValues(*out, shared=shared)
 

@@ -33,6 +33,7 @@ from linkage.contact_points import (
     one_name_two_writings,
     personal_agreement,
     personal_values,
+    unread_names_as_missing,
 )
 from linkage.contradictions import two_writings_only
 from linkage.encode import EncodedRecords, encode_records, value_counts
@@ -134,6 +135,20 @@ def complete_components(
     joined = {k: np.concatenate([cmp.pop(k), extra.pop(k)]) for k in list(cmp) if k in extra}
     joined_weights = {k: np.concatenate([weights.pop(k), extra_weights[k]]) for k in list(weights)}
     return joined, joined_weights, np.concatenate([match_weight, extra_match])
+
+
+def with_frequencies(
+    records: EncodedRecords, config: LinkageConfig, cmp: PairColumns, rows: np.ndarray
+) -> PairColumns:
+    """The pairs `rows` of `cmp` as `score` weighs them: with the frequency of each value they agree on. An
+    incremental night's pair columns (and linkage/spark's) hold them, a full run's hold levels only (pair_store
+    keeps the frequencies): there the pairs are compared again for them. Weighed from the levels alone, a full
+    run scored a rare mobile two records share as an average one, and the night as the rare one it is."""
+    pairs = {k: v[rows] for k, v in cmp.items()}
+    if not any(k.startswith("tf_") for k in pairs):
+        again = compare(records, config, pairs["l"], pairs["r"])
+        pairs.update({k: v for k, v in again.items() if k.startswith("tf_")})
+    return pairs
 
 
 def decide(match_weight: np.ndarray, config: LinkageConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -385,6 +400,11 @@ def resolve_clusters(
     is_reference = np.concatenate([is_reference, np.zeros(extra, bool)])
     evidence = np.concatenate([evidence, np.full(extra, "", dtype=object)])
     agree = personal_agreement(records, cmp, config, personal(rec, records, cmp, config))
+    unread = unread_names_as_missing(records, cmp, config, agree)
+    rescored, match_weight[unread] = score(with_frequencies(records, config, cmp, unread))
+    for k, column in weights.items():
+        column[unread] = rescored[k]
+    probability[unread], decision[unread] = decide(match_weight[unread], config)
     household = household_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
     workplace = workplace_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
     workplace &= ~household
