@@ -41,7 +41,7 @@ from linkage.heap import trim_heap
 from linkage.households import household_pairs, workplace_pairs
 from linkage.identity import assign_customer_ids
 from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
-from linkage.namesakes import guard_view, namesake_readings
+from linkage.namesakes import guard_view, namesake_readings, namesakes_by_levels
 from linkage.pair_store import (
     NEGATIVE,
     PairStore,
@@ -117,14 +117,19 @@ def complete_components(
     weights: PairColumns,
     match_weight: np.ndarray,
     score: Callable[[PairColumns], tuple[PairColumns, np.ndarray]],
+    is_reference: np.ndarray,
 ) -> tuple[PairColumns, PairColumns, np.ndarray]:
     """The scored pairs plus every unscored pair inside a match component (cluster.unscored_pairs), scored
-    the same way, so the chaining guard weighs all the evidence between the records it may join. Takes the
-    columns out of `cmp` and `weights` as it extends them (the caller reads the returned ones), so each column
-    is held twice only while it is being extended."""
+    the same way, so the chaining guard weighs all the evidence between the records it may join. A namesake
+    pair (namesakes_by_levels) is no match edge and joins no component: the records it alone would join are never
+    joined through it, and an incremental night need not re-link a customer a namesake of its records scores with.
+    Takes the columns out of `cmp` and `weights` as it extends them (the caller reads the returned ones), so each
+    column is held twice only while it is being extended."""
     _, decision = decide(match_weight, config)
+    edges = decision == MATCH
+    edges &= ~(namesakes_by_levels(cmp, config, np.zeros(len(edges), dtype=bool)) & ~is_reference)
     left, right = unscored_pairs(
-        records.n, cmp["l"], cmp["r"], decision == MATCH, config.clustering.complete_evidence_max_size
+        records.n, cmp["l"], cmp["r"], edges, config.clustering.complete_evidence_max_size
     )
     if not len(left):
         return cmp, weights, match_weight
@@ -393,7 +398,9 @@ def resolve_clusters(
     run), on the pairs of a closed set of records (an incremental night): records without pairs stay alone,
     or on one connected component (linkage/spark/components.py: `personal` reads which values are personal
     from the whole file; `mistyped` attaches mistyped e-mails with the whole file's facts, linkage/spark/mistyped.py)."""
-    cmp, weights, match_weight = complete_components(records, config, cmp, weights, match_weight, score)
+    cmp, weights, match_weight = complete_components(
+        records, config, cmp, weights, match_weight, score, is_reference
+    )
     probability, decision = decide(match_weight, config)
     # pairs complete_components appended are neither references nor carry their evidence
     extra = len(cmp["l"]) - len(is_reference)

@@ -69,6 +69,7 @@ from linkage.engine import (
     MATCH,
     NAMESAKE_NOTE,
     NON_MATCH,
+    REVIEW,
     LinkageResult,
     _pairs_table,
     _summary,
@@ -86,7 +87,7 @@ from linkage.engine import (
 )
 from linkage.identity import assign_customer_ids
 from linkage.learn import Correction, apply_correction, fit_correction, pair_labels, steward_fingerprint
-from linkage.namesakes import namesake_pairs
+from linkage.namesakes import namesake_pairs, namesakes_by_levels
 from linkage.pair_table import OrderedPairs, carried_table, reference_rows, review_rows, rows_of
 from linkage.pair_table import holding as _holding
 from linkage.pair_table import record_index as _keys
@@ -642,9 +643,11 @@ def link_incremental(
             correction, learned = fit_correction(weights, cmp, base, y, config)
         weights, match_weight = corrected(cmp)
         found.append({**cmp, **{WEIGHT_OF + k: v for k, v in weights.items()}, MATCH_WEIGHT: match_weight})
-        reach = _reaching(
-            records, config, cmp, (decide(match_weight, config)[1] == MATCH) | cand.is_reference
+        # a namesake pair is no match edge, in any run (namesakes_by_levels): it joins nothing across the border
+        edge = (decide(match_weight, config)[1] == MATCH) & ~namesakes_by_levels(
+            cmp, config, np.zeros(len(p.left), bool)
         )
+        reach = _reaching(records, config, cmp, edge | cand.is_reference)
         ends = np.zeros(n, dtype=bool)
         ends[p.left[reach]] = ends[p.right[reach]] = True
         frontier = _whole_customers(ends & ~inside, cust_code) & ~inside
@@ -768,7 +771,8 @@ def _border_pairs(
 ) -> pd.DataFrame:
     """The pairs table rows of the closure rounds' pairs between a record the night links again and one it leaves:
     scored as the round found them, decided by their weight as a full run decides a pair between two customers
-    (none is a match or a reference: the closure would have taken the other customer in), with the namesake note
+    (none is a match edge or a reference: the closure would have taken the other customer in; a namesake scoring
+    as a match goes to review, as resolve_clusters sends it), with the namesake note
     a full run gives them, kept as a full run keeps pairs (review; non-matches too with keep_non_match_pairs). The
     night drops last night's pairs touching its records: without these, a review pair between a re-linked and an
     untouched customer left the match pairs and the review queue."""
@@ -780,7 +784,9 @@ def _border_pairs(
     # personal values read for the values the night's records hold, as for its own pairs
     personal = personal_values(rec, records, pairs, config, within=inside)
     agree = personal_agreement(records, pairs, config, personal)
-    notes = np.where(namesake_pairs(pairs, config, agree), NAMESAKE_NOTE, "").astype(object)
+    namesake = namesake_pairs(pairs, config, agree)
+    decision[namesake & (decision == MATCH)] = REVIEW  # as resolve_clusters demotes them: no match edge
+    notes = np.where(namesake, NAMESAKE_NOTE, "").astype(object)
     return _pairs_table(rec, pairs, weights, match_weight, probability, decision, notes, config)
 
 

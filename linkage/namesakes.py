@@ -23,6 +23,9 @@ differ, so other records that share the person's own mailbox or mobile can still
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -50,6 +53,29 @@ def namesake_pairs(
     same or nearly the same birth date."""
     namesake, two_people = namesake_readings(cmp, config, personal_agree, records, rec)
     return namesake if records is None else two_people
+
+
+def namesakes_by_levels(levels: Mapping[str, Any], config: LinkageConfig, none: Any) -> Any:
+    """The first reading of namesake_readings from the pairs' comparison levels alone: an e-mail or phone on both sides
+    that differs, none agreeing at any level, no same or nearly the same birth date, no WeChat id in common. A personal
+    value two records share agrees at the top level, so no judgement of which values are personal changes it: such a
+    pair is never a match edge, whatever else the file holds (evidence completion and an incremental night's closure
+    read it so). `levels`: the g_<comparison> columns, numpy arrays (`none`: all False) or Spark columns (`none`:
+    F.lit(False)); `none` when e-mails or phones have no comparison (a value shared there could agree unseen)."""
+    by_column = {c.column: (c, levels[f"g_{c.name}"]) for c in reversed(config.comparisons)}
+    if "emails" not in by_column or "phones" not in by_column:
+        return none
+    differ, agree = none, none
+    for column in ("emails", "phones"):
+        level = by_column[column][1]
+        differ = differ | (level == 0)
+        agree = agree | (level >= 1)
+    if "birth_date" in by_column:
+        agree = agree | (by_column["birth_date"][1] >= 1)
+    wechat = next((c for c in config.comparisons if c.kind == "exact" and c.column == "wechat_id"), None)
+    if wechat is not None:
+        agree = agree | (levels[f"g_{wechat.name}"] == wechat.n_levels - 1)
+    return differ & ~agree
 
 
 def namesake_readings(

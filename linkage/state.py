@@ -192,10 +192,11 @@ def fitted_rules() -> str:
 # changes them (2: namesakes, linkage/namesakes.py; 3: names in writings the keys cannot compare are no proof of two
 # people, linkage/contact_points.py; a work beside a private mailbox is no namesake veto; 4: colleagues behind one
 # switchboard, linkage/households.py; 5: romaji that spells pinyin beside kanji sharing a personal value,
-# linkage/contact_points.py), so the first night
+# linkage/contact_points.py; 6: a namesake pair joins no component evidence completion completes, linkage/engine.py),
+# so the first night
 # after an upgrade re-links every record with the stored model instead of keeping the customers clustered under the
 # old rules.
-CLUSTERING_RULES = 5
+CLUSTERING_RULES = 6
 
 
 def linking_digest(config: LinkageConfig, rules: int = CLUSTERING_RULES) -> str:

@@ -579,3 +579,29 @@ def test_a_record_keeps_its_link_time_while_its_customer_and_probability_stay(ni
         assert same.sum() > 0.9 * len(now) and (~same).sum() > 0
         assert (now.loc[same, "linked_at"] == old.loc[same, "linked_at"]).all()
         assert (now.loc[~same, "linked_at"] > old.loc[~same, "linked_at"].fillna(pd.Timestamp(0))).all()
+
+
+def test_a_namesake_of_an_untouched_customer_is_not_linked_again(nights, config):
+    """A new record with a customer's name and other e-mail and phone scores as a match and is a namesake: never a
+    match edge, in any run (namesakes.namesakes_by_levels), so the night links the new record alone instead of
+    pulling the customer (and whatever it reaches) into its work; the ids still equal a full rebuild's."""
+    persons, _ = nights
+    first = link(persons, config, run_id="night-1")
+    sizes = first.xref["customer_id"].value_counts()
+    rows = persons.merge(first.xref[["source", "source_record_id", "customer_id"]], on=KEYS)
+    large = (
+        rows["customer_id"].map(sizes).ge(3) & rows["emails"].map(len).gt(0) & rows["phones"].map(len).gt(0)
+    )
+    template = rows[large].iloc[0].drop("customer_id")
+    namesake = template.copy()
+    namesake["source_record_id"] = f"namesake-{template['source_record_id']}"
+    namesake["emails"], namesake["phones"] = ["someone.else@example.org"], ["+86 139 1111 0000"]
+    namesake["birth_date"] = None
+    tonight = pd.concat([persons, namesake.to_frame().T], ignore_index=True)
+    night, _ = _night(tonight, config, first, "night-2")
+    assert night.summary["new_or_changed_records"] == 1 and night.summary["relinked_records"] == 1
+    pairs = _pair_rows(night.pairs)
+    mine = pairs[
+        pairs["id_l"].eq(namesake["source_record_id"]) | pairs["id_r"].eq(namesake["source_record_id"])
+    ]
+    assert len(mine) and set(mine["decision"]) == {"review"} and mine["note"].str.startswith("namesake").all()

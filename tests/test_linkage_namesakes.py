@@ -12,7 +12,7 @@ from linkage.config import load_linkage_config
 from linkage.datasets import record_keys
 from linkage.encode import encode_records
 from linkage.engine import link
-from linkage.namesakes import namesake_pairs
+from linkage.namesakes import namesake_pairs, namesake_readings, namesakes_by_levels
 from linkage.prepare import prepare_records
 from linkage.score import Parameters
 from linkage.state import LinkageState
@@ -212,3 +212,29 @@ def test_a_work_mailbox_and_desk_line_beside_a_private_mailbox_and_mobile_are_on
     ]
     xref = link(pd.DataFrame(rows, columns=[*COLUMNS, "phone_types"]), config, model=_model()).xref
     assert xref[xref["source_record_id"].str[0] != "f"]["customer_id"].nunique() == 1
+
+
+def test_a_namesake_is_read_from_the_levels_whatever_values_are_personal():
+    """namesakes_by_levels gives namesake_readings' first reading for any judgement of which shared values are
+    personal (a shared value agrees at its comparison's top level): what lets evidence completion and an incremental
+    night's closure read namesakes before any value is judged. Without an e-mail comparison it reads none."""
+    config = load_linkage_config()
+    rng = np.random.default_rng(0)
+    n = 20_000
+    cmp = {"l": np.arange(n), "r": np.arange(n) + n}
+    cmp |= {f"g_{c.name}": rng.integers(-1, c.n_levels, n) for c in config.comparisons}
+    top, wechat = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    for c in config.comparisons:
+        if c.column in ("emails", "phones"):
+            top |= cmp[f"g_{c.name}"] == c.n_levels - 1
+        if c.column == "wechat_id" and c.kind == "exact":
+            wechat = cmp[f"g_{c.name}"] == c.n_levels - 1
+    by_levels = namesakes_by_levels(cmp, config, np.zeros(n, dtype=bool))
+    assert 0 < by_levels.sum() < n
+    # personal_agreement: the same WeChat id, and some of the e-mails and phones shared
+    for personal in (wechat, wechat | top, wechat | (top & (rng.random(n) < 0.5))):
+        assert np.array_equal(namesake_readings(cmp, config, personal, None)[0], by_levels)
+    no_emails = config.model_copy(
+        update={"comparisons": [c for c in config.comparisons if c.column != "emails"]}
+    )
+    assert not namesakes_by_levels(cmp, no_emails, np.zeros(n, dtype=bool)).any()

@@ -49,6 +49,7 @@ from linkage.engine import (
     stored_weights,
 )
 from linkage.learn import fit_correction, pair_labels
+from linkage.namesakes import namesakes_by_levels
 from linkage.score import Parameters
 from linkage.spark.compare import compare_pairs, encoded_with_counts
 from linkage.spark.components import connected_components
@@ -127,7 +128,11 @@ def _completed(
     max_size = config.clustering.complete_evidence_max_size
     if max_size < 3:
         return pairs
-    edges = pairs.where(F.col("decision") == MATCH).select(F.col("l").alias("a"), F.col("r").alias("b"))
+    levels = {f"g_{c.name}": F.col(f"g_{c.name}") for c in config.comparisons}
+    namesake = namesakes_by_levels(levels, config, F.lit(False)) & ~F.col("is_reference")
+    edges = pairs.where((F.col("decision") == MATCH) & ~namesake).select(
+        F.col("l").alias("a"), F.col("r").alias("b")
+    )
     members = connected_components(edges)
     sizes = members.groupBy("component").count().where(f"count >= 3 AND count <= {max_size}")
     chosen = members.join(sizes.select("component"), "component")
