@@ -166,17 +166,19 @@ def child_compare_full(workdir: Path) -> dict:
     a = full.xref.set_index(keys)["customer_id"].fillna("")  # "": unlinked rows, no customer id
     b = night2.set_index(keys)["customer_id"].reindex(a.index).fillna("")
     pairs = full.pairs.to_table() if isinstance(full.pairs, OrderedPairs) else full.pairs
-    review = [_review_pairs(p) for p in (pairs, pq.read_table(data / "linkage" / "match_pairs.parquet"))]
+    rows = [_pair_rows(p) for p in (pairs, pq.read_table(data / "linkage" / "match_pairs.parquet"))]
+    review = [{r[:4] for r in side if r[4] == "review"} for side in rows]
     return {"records": len(a), "different_ids": int((a != b).sum()), "review_pairs": len(review[0]),
-            "different_review_pairs": len(review[0] ^ review[1]), "full_link_s": round(seconds, 1),
+            "different_review_pairs": len(review[0] ^ review[1]),
+            "different_pair_decisions_or_notes": len(rows[0] ^ rows[1]), "full_link_s": round(seconds, 1),
             "peak_rss_mb": _peak_mb()}  # fmt: skip
 
 
-def _review_pairs(pairs) -> set[tuple]:
-    """The (source_l, id_l, source_r, id_r) of the review pairs of a pairs table (pandas or Arrow)."""
-    columns = ["source_l", "id_l", "source_r", "id_r", "decision"]
+def _pair_rows(pairs) -> set[tuple]:
+    """(source_l, id_l, source_r, id_r, decision, note) of each pair of a pairs table (pandas or Arrow)."""
+    columns = ["source_l", "id_l", "source_r", "id_r", "decision", "note"]
     frame = pairs[columns] if hasattr(pairs, "iloc") else pairs.select(columns).to_pandas()
-    return set(map(tuple, frame.loc[frame["decision"] == "review", columns[:4]].to_numpy()))
+    return set(map(tuple, frame.fillna("").astype(str).to_numpy()))
 
 
 def child_f1(workdir: Path) -> dict:

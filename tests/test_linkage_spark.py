@@ -20,6 +20,7 @@ from assets.sample.person_records import sample_person_records
 from assets.settings import Settings
 from linkage.config import load_linkage_config
 from linkage.engine import link
+from linkage.learn import MIN_LABELS
 from linkage.records import build_person_records
 
 if os.environ.get("C360_REQUIRE_SPARK") != "1":
@@ -85,11 +86,14 @@ def assert_same_linkage(local, spark_result) -> None:
 
 
 def steward_decisions(result, truth: pd.DataFrame) -> pd.DataFrame:
-    """Decisions a steward would give: the review queue and 30 matched pairs labelled from the truth, a
-    cannot-link inside a customer and a must-link between two customers."""
+    """Decisions a steward would give: the review queue and MIN_LABELS matched pairs labelled from the truth (enough
+    labels to correct the weights, linkage/learn.py, however short the queue), a cannot-link inside a customer and a
+    must-link between two customers."""
     true_id = truth.set_index(["source", "source_record_id"])["true_customer_id"]
     pairs = result.pairs
-    picked = pd.concat([pairs[pairs["decision"] == "review"], pairs[pairs["decision"] == "match"].head(30)])
+    picked = pd.concat(
+        [pairs[pairs["decision"] == "review"], pairs[pairs["decision"] == "match"].head(MIN_LABELS)]
+    )
     left = true_id.reindex(pd.MultiIndex.from_frame(picked[["source_l", "id_l"]])).to_numpy()
     right = true_id.reindex(pd.MultiIndex.from_frame(picked[["source_r", "id_r"]])).to_numpy()
     known = pd.notna(left) & pd.notna(right)
