@@ -343,6 +343,34 @@ def linkable_records(rec: pd.DataFrame, refs: References) -> np.ndarray:
     return linkable
 
 
+def household_guard(
+    cmp: PairColumns, config: LinkageConfig, agree: np.ndarray, decision: np.ndarray, is_reference: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The match edges the household guard sends to review (`decision` changed in place): household pairs, the
+    colleagues among them (linkage/households.py) included, and those colleagues."""
+    matched = (decision == MATCH) & ~is_reference
+    household = household_pairs(cmp, config, agree) & matched
+    workplace = workplace_pairs(cmp, config, agree) & matched & ~household
+    household |= workplace
+    decision[household] = REVIEW
+    return household, workplace
+
+
+def guard_notes(
+    n: int, namesake: np.ndarray | None, household: np.ndarray, workplace: np.ndarray | None
+) -> np.ndarray:
+    """The pairs' notes of the match edges the namesake reading and the household guard sent to review."""
+    notes = np.full(n, "", dtype=object)
+    if namesake is not None:
+        notes[namesake] = NAMESAKE_NOTE
+    notes[household] = "household guard: different given names, no personal identifier in common"
+    if workplace is not None:
+        notes[workplace] = (
+            "household guard: a shared phone and company, different family names, no personal identifier"
+        )
+    return notes
+
+
 @dataclass
 class Clusters:
     """The scored pairs after every stage, with what each stage decided, and a cluster label per record."""
@@ -364,14 +392,7 @@ class Clusters:
     workplace: np.ndarray | None = None  # household guard pairs that are colleagues (linkage/households.py)
 
     def notes(self) -> np.ndarray:
-        notes = np.full(len(self.decision), "", dtype=object)
-        if self.namesake is not None:
-            notes[self.namesake] = NAMESAKE_NOTE
-        notes[self.household] = "household guard: different given names, no personal identifier in common"
-        if self.workplace is not None:
-            notes[self.workplace] = (
-                "household guard: a shared phone and company, different family names, no personal identifier"
-            )
+        notes = guard_notes(len(self.decision), self.namesake, self.household, self.workplace)
         notes[self.refused] = "chaining guard: groups disagree on average"
         notes[self.via_contact] = "contact point: a personal e-mail or phone of one customer"
         notes[self.is_reference] = "reference: " + self.evidence[self.is_reference]
@@ -412,11 +433,7 @@ def resolve_clusters(
     for k, column in weights.items():
         column[unread] = rescored[k]
     probability[unread], decision[unread] = decide(match_weight[unread], config)
-    household = household_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
-    workplace = workplace_pairs(cmp, config, agree) & (decision == MATCH) & ~is_reference
-    workplace &= ~household
-    household |= workplace
-    decision[household] = REVIEW
+    household, workplace = household_guard(cmp, config, agree, decision, is_reference)
     # linkage/namesakes.py: no match edge; read as two people by the guard only where the e-mails differ within
     # one kind (not a work mailbox beside a private one)
     namesake, two_people = namesake_readings(cmp, config, agree, records, rec)

@@ -67,7 +67,6 @@ from linkage.encode import (
 )
 from linkage.engine import (
     MATCH,
-    NAMESAKE_NOTE,
     NON_MATCH,
     REVIEW,
     LinkageResult,
@@ -76,6 +75,8 @@ from linkage.engine import (
     _xref,
     decide,
     find_candidates,
+    guard_notes,
+    household_guard,
     keep_link_times,
     linkable_records,
     resolve_clusters,
@@ -771,9 +772,9 @@ def _border_pairs(
 ) -> pd.DataFrame:
     """The pairs table rows of the closure rounds' pairs between a record the night links again and one it leaves:
     scored as the round found them, decided by their weight as a full run decides a pair between two customers
-    (none is a match edge or a reference: the closure would have taken the other customer in; a namesake scoring
-    as a match goes to review, as resolve_clusters sends it), with the namesake note
-    a full run gives them, kept as a full run keeps pairs (review; non-matches too with keep_non_match_pairs). The
+    (none is a match edge or a reference: the closure would have taken the other customer in; a namesake or a
+    household pair scoring as a match goes to review, as resolve_clusters sends it, with its note), kept as a full
+    run keeps pairs (review; non-matches too with keep_non_match_pairs). The
     night drops last night's pairs touching its records: without these, a review pair between a re-linked and an
     untouched customer left the match pairs and the review queue."""
     border = inside[rounds.left] ^ inside[rounds.right]
@@ -784,9 +785,13 @@ def _border_pairs(
     # personal values read for the values the night's records hold, as for its own pairs
     personal = personal_values(rec, records, pairs, config, within=inside)
     agree = personal_agreement(records, pairs, config, personal)
-    namesake = namesake_pairs(pairs, config, agree)
-    decision[namesake & (decision == MATCH)] = REVIEW  # as resolve_clusters demotes them: no match edge
-    notes = np.where(namesake, NAMESAKE_NOTE, "").astype(object)
+    # the match edges a full run's guards send to review (resolve_clusters), with its notes
+    household, workplace = household_guard(
+        pairs, config, agree, decision, np.zeros(len(decision), dtype=bool)
+    )
+    namesake = namesake_pairs(pairs, config, agree) & (decision == MATCH)
+    decision[namesake] = REVIEW
+    notes = guard_notes(len(decision), namesake, household, workplace)
     return _pairs_table(rec, pairs, weights, match_weight, probability, decision, notes, config)
 
 
