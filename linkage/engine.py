@@ -810,7 +810,9 @@ def keep_link_times(
     time the id was assigned, not this run's. A night re-links whole customers around its new records, most of
     them as they were; their rows are unchanged, so the marts rebuild only the customers a run changed
     (int_records_moved). `rows`: each xref row's row in `previous` (-1: none), else looked up by key."""
-    if previous is None or not len(previous) or "linked_at" not in previous or not len(xref):
+    if previous is None or not len(previous) or not len(xref):
+        return
+    if not {"customer_id", "match_probability", "linked_at"} <= set(previous.columns):  # an older file's
         return
     if rows is None:
         keys = record_index(previous["source"], previous["source_record_id"])

@@ -612,3 +612,18 @@ def test_a_namesake_of_an_untouched_customer_is_not_linked_again(nights, config,
     ]
     assert len(mine) and set(mine["decision"]) == {"review"}
     assert mine["note"].str.startswith("namesake").all() == (not dropped)
+
+
+def test_link_times_are_the_runs_own_beside_an_older_customer_file_without_probabilities():
+    """A customer file written before match probabilities were kept gives no basis to keep a link time: every
+    record takes the run's."""
+    from linkage.engine import keep_link_times
+
+    now = pd.Timestamp("2026-12-07 02:00")
+    xref = pd.DataFrame({"source": ["a"], "source_record_id": ["1"], "customer_id": ["C1"],
+                         "match_probability": [0.99], "linked_at": [now]})  # fmt: skip
+    older = xref.drop(columns="match_probability").assign(linked_at=now - pd.Timedelta(days=3))
+    keep_link_times(xref, older)
+    assert xref["linked_at"].tolist() == [now]
+    keep_link_times(xref, older.assign(match_probability=0.99))
+    assert xref["linked_at"].tolist() == [now - pd.Timedelta(days=3)]
