@@ -62,16 +62,14 @@ def namesakes_by_levels(levels: Mapping[str, Any], config: LinkageConfig, none: 
     pair is never a match edge, whatever else the file holds (evidence completion and an incremental night's closure
     read it so). `levels`: the g_<comparison> columns, numpy arrays (`none`: all False) or Spark columns (`none`:
     F.lit(False)); `none` when e-mails or phones have no comparison (a value shared there could agree unseen)."""
-    by_column = {c.column: (c, levels[f"g_{c.name}"]) for c in reversed(config.comparisons)}
-    if "emails" not in by_column or "phones" not in by_column:
+    emails, phones = (comparison_levels(levels, config, None, column) for column in ("emails", "phones"))
+    if emails is None or phones is None:
         return none
-    differ, agree = none, none
-    for column in ("emails", "phones"):
-        level = by_column[column][1]
-        differ = differ | (level == 0)
-        agree = agree | (level >= 1)
-    if "birth_date" in by_column:
-        agree = agree | (by_column["birth_date"][1] >= 1)
+    differ = (emails == 0) | (phones == 0)
+    agree = (emails >= 1) | (phones >= 1)
+    birth = comparison_levels(levels, config, None, "birth_date")
+    if birth is not None:
+        agree = agree | (birth >= 1)
     wechat = next((c for c in config.comparisons if c.kind == "exact" and c.column == "wechat_id"), None)
     if wechat is not None:
         agree = agree | (levels[f"g_{wechat.name}"] == wechat.n_levels - 1)
